@@ -1,0 +1,129 @@
+//! Workspace configuration: the YAML schema, loading with file:line:col errors, validation,
+//! the built-in demo workspace and importers for Procfile / process-compose.yaml.
+
+mod demo;
+mod error;
+pub mod import;
+mod load;
+pub mod schema;
+mod suggest;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+pub use demo::{DEMO_YAML, demo_workspace};
+pub use error::{ConfigError, Problem};
+pub use load::{find_workspace_file, load_file, load_str};
+pub use schema::Condition;
+
+/// File name looked up in the current directory when `-f` is not given.
+pub const WORKSPACE_FILE: &str = "univers.yaml";
+
+/// A validated workspace: every service exists, dependencies are acyclic, values are parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workspace {
+    pub name: String,
+    /// The file it came from; `None` for the built-in demo.
+    pub file: Option<PathBuf>,
+    /// Directory relative paths (`cwd`) are resolved against.
+    pub dir: PathBuf,
+    pub theme: Option<String>,
+    /// Services in the order they were written.
+    pub services: Vec<Service>,
+}
+
+impl Workspace {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub command: String,
+    /// Absolute working directory.
+    pub cwd: PathBuf,
+    pub env: BTreeMap<String, String>,
+    pub depends_on: Vec<Dependency>,
+    pub tags: Vec<String>,
+    pub stop: Stop,
+    pub restart: Restart,
+    pub health: Option<Health>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: String,
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    pub signal: Signal,
+    /// How long to wait after `signal` before SIGKILL.
+    pub timeout: Duration,
+}
+
+impl Default for Stop {
+    fn default() -> Self {
+        Self {
+            signal: Signal::SIGTERM,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    #[default]
+    No,
+    OnFailure,
+    Always,
+    UnlessStopped,
+}
+
+/// What to do once `max` restarts happened within the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GiveUp {
+    #[default]
+    Stop,
+    Alert,
+    KeepTrying,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Restart {
+    pub policy: RestartPolicy,
+    /// Backoff between repeated failures: from `.0`, doubling, capped at `.1`.
+    pub backoff: Option<(Duration, Duration)>,
+    /// At most `.0` restarts within `.1`.
+    pub max: Option<(u32, Duration)>,
+    pub then: GiveUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// Shell command; exit code 0 is healthy.
+    Exec(String),
+    /// `host:port` accepts a TCP connection.
+    Tcp(String),
+    /// `http://` URL answers with a 2xx or 3xx status.
+    Http(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    pub probe: Probe,
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// Consecutive failures before a healthy service counts as unhealthy.
+    pub retries: u32,
+    /// Failures during this period after start do not count.
+    pub start_period: Duration,
+}

@@ -1,0 +1,146 @@
+//! The engine's whole state as frontends see it (`GET /v1/snapshot`). Stable JSON: fields are
+//! only ever added.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub workspace: String,
+    /// Active environment; `None` until environments are configured.
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// Config file the engine runs; `None` for the built-in demo.
+    #[serde(default)]
+    pub config_file: Option<String>,
+    pub engine: EngineInfo,
+    pub services: Vec<ServiceStatus>,
+    /// Sequence number of the last event folded into this snapshot.
+    pub seq: u64,
+}
+
+impl Snapshot {
+    pub fn service(&self, name: &str) -> Option<&ServiceStatus> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn service_mut(&mut self, name: &str) -> Option<&mut ServiceStatus> {
+        self.services.iter_mut().find(|s| s.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    pub pid: u32,
+    /// Unix time in milliseconds.
+    pub started_at: u64,
+    pub version: String,
+    /// `tmux -L <socket>` of the workspace's private server.
+    pub tmux_socket: String,
+    /// tmux session holding one window per service.
+    pub tmux_session: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceState {
+    /// Not running, and not asked to run.
+    Stopped,
+    /// Asked to run: waiting for dependencies, or its window is being created.
+    Starting,
+    Running,
+    /// Stop signal sent; waiting for every process of the service to go.
+    Stopping,
+    /// The process ended on its own (see `exit_code` / `signal`).
+    Exited,
+    /// Could not be started (see `reason`).
+    Failed,
+}
+
+impl ServiceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stopped => "stopped",
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Stopping => "stopping",
+            Self::Exited => "exited",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The service has live processes (or is about to).
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Starting | Self::Running | Self::Stopping)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Has a health check that has not passed yet.
+    Unknown,
+    Healthy,
+    Unhealthy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    pub name: String,
+    pub state: ServiceState,
+    /// PID of the service's main process (the tmux pane's process).
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// When the current (or last) run started, Unix time in milliseconds.
+    #[serde(default)]
+    pub started_at: Option<u64>,
+    /// Exit code of the last run, when it exited normally.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Signal that ended the last run (e.g. `SIGKILL`).
+    #[serde(default)]
+    pub signal: Option<String>,
+    /// How many times the service was started after its first start.
+    pub restarts: u32,
+    /// `None` when the service has no health check.
+    #[serde(default)]
+    pub health: Option<Health>,
+    /// Why it is in this state, for humans ("waiting for db (healthy)").
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// tmux target of the service's window (`@3`), when it has one.
+    #[serde(default)]
+    pub window: Option<String>,
+}
+
+impl ServiceStatus {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            state: ServiceState::Stopped,
+            pid: None,
+            started_at: None,
+            exit_code: None,
+            signal: None,
+            restarts: 0,
+            health: None,
+            reason: None,
+            tags: Vec::new(),
+            depends_on: Vec::new(),
+            window: None,
+        }
+    }
+
+    /// Uptime in whole seconds at `now_ms`, while the service runs.
+    pub fn uptime_secs(&self, now_ms: u64) -> Option<u64> {
+        match (self.state, self.started_at) {
+            (ServiceState::Running | ServiceState::Stopping, Some(t)) => {
+                Some(now_ms.saturating_sub(t) / 1000)
+            }
+            _ => None,
+        }
+    }
+}

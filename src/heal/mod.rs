@@ -1,0 +1,1 @@
+//! Health checks and (later) restart policies and playbooks.

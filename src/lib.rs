@@ -1,0 +1,11 @@
+//! Univers-Container (`uc`): a keyboard-driven control center for a team's services.
+//!
+//! The binary is a thin shell over this library so tests can drive every part headlessly.
+//! See `docs/ARCHITECTURE.md` for the data flow between the modules below.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod heal;
+pub mod supervisor;
+pub mod tui;

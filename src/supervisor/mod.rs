@@ -1,0 +1,1 @@
+//! tmux supervisor: one window per service, process trees, dependency order, adoption.

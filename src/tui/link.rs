@@ -1,0 +1,47 @@
+//! The TUI's only connection to the outside world: updates in, requests out. The glue in
+//! `cli` bridges these channels to the engine's HTTP protocol and to tmux, so the TUI itself
+//! never does IO and tests can drive it with plain channels.
+
+use tokio::sync::mpsc;
+
+use crate::engine::{Command, CommandError, Event, Reply};
+
+/// Something that happened outside the TUI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// An event from the engine's stream (the first one is always a snapshot).
+    Event(Event),
+    /// The engine connection was lost; the glue reconnects and sends a new snapshot.
+    Disconnected(String),
+    /// The answer to a request sent with [`Request::Engine`].
+    CommandDone(Result<Reply, CommandError>),
+    /// Showing a service's window failed (tmux not reachable, ...).
+    ShowFailed(String),
+}
+
+/// Something the TUI asks the glue to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Engine(Command),
+    /// Bring the service's live tmux window to the user.
+    ShowService(String),
+}
+
+/// Both ends as the TUI holds them.
+pub struct EngineLink {
+    pub updates: mpsc::UnboundedReceiver<Update>,
+    pub requests: mpsc::UnboundedSender<Request>,
+}
+
+impl EngineLink {
+    /// A link plus the far ends, for tests and for the glue.
+    pub fn pair() -> (
+        Self,
+        mpsc::UnboundedSender<Update>,
+        mpsc::UnboundedReceiver<Request>,
+    ) {
+        let (update_tx, updates) = mpsc::unbounded_channel();
+        let (requests, request_rx) = mpsc::unbounded_channel();
+        (Self { updates, requests }, update_tx, request_rx)
+    }
+}

@@ -19,6 +19,7 @@ pub use demo::{DEMO_YAML, demo_workspace};
 pub use error::{ConfigError, Problem};
 pub use load::{find_workspace_file, load_file, load_str};
 pub use schema::Condition;
+pub use suggest::suggest;
 
 /// File name looked up in the current directory when `-f` is not given.
 pub const WORKSPACE_FILE: &str = "univers.yaml";

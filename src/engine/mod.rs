@@ -1,14 +1,24 @@
 //! The engine: one long-lived process per workspace that owns the workers and serves the
 //! protocol every frontend speaks (HTTP over a Unix socket).
 
+mod client;
 mod command;
 mod event;
+mod hub;
+mod launch;
+pub mod lock;
 pub mod paths;
+mod run;
+pub mod server;
 mod snapshot;
 
+pub use client::{Client, ClientError, EventStream};
 pub use command::{Command, CommandError, Reply};
 pub use event::{Event, Notice, NoticeLevel};
+pub use hub::Hub;
+pub use launch::{LaunchError, Launcher};
 pub use paths::Paths;
+pub use run::{Source, run};
 pub use snapshot::{EngineInfo, Health, ServiceState, ServiceStatus, Snapshot};
 
 /// Unix time in milliseconds.

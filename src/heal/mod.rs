@@ -1,1 +1,3 @@
 //! Health checks and (later) restart policies and playbooks.
+
+pub mod probe;

@@ -1,1 +1,231 @@
-//! tmux supervisor: one window per service, process trees, dependency order, adoption.
+//! tmux supervisor: one window per service (Overmind's model), process trees, dependency
+//! order, graceful stop, adoption of services a previous engine started.
+//!
+//! The [`Supervisor`] is an actor: one task owns all service state and reacts to messages
+//! (commands, tmux/proc observations, results of the tasks it spawned). Slow work — tmux
+//! calls, waiting for a process tree to die, health probes — runs in spawned tasks that
+//! report back, so the actor never blocks.
+
+mod adopt;
+mod commands;
+pub mod deps;
+mod launch;
+pub mod process;
+mod record;
+mod schedule;
+pub mod stop;
+pub mod tmux;
+
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
+
+use crate::config::{Service, Workspace};
+use crate::engine::{
+    Command, CommandError, Event, Hub, Paths, Reply, ServiceState, ServiceStatus,
+};
+use crate::heal::probe::HealthReport;
+use process::ProcId;
+use stop::StopOutcome;
+pub use tmux::Tmux;
+
+/// How often tmux and /proc are polled when no hook fired. Exits are normally seen at once
+/// through tmux's `pane-died` hook, which signals the engine (SIGUSR1).
+pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A command plus where its answer goes.
+pub type CommandRequest = (Command, oneshot::Sender<Result<Reply, CommandError>>);
+
+/// Why [`Supervisor::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// `Down`: every service is stopped; the engine should remove the tmux server.
+    Down,
+    /// `Shutdown` or the command channel closed: services keep running.
+    Shutdown,
+}
+
+/// What the user last asked of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    Idle,
+    Start,
+    Stop,
+}
+
+/// The engine's view of one service.
+struct Runtime {
+    spec: Service,
+    status: ServiceStatus,
+    pane: Option<launch::PaneRef>,
+    root: Option<ProcId>,
+    instance: String,
+    tracked: Vec<ProcId>,
+    intent: Intent,
+    /// A launch or stop task is in flight.
+    busy: bool,
+    restart_after_stop: bool,
+    started_once: bool,
+    health_task: Option<AbortHandle>,
+}
+
+impl Runtime {
+    fn new(spec: Service) -> Self {
+        let mut status = ServiceStatus::new(spec.name.clone());
+        status.tags = spec.tags.clone();
+        status.depends_on = spec.depends_on.iter().map(|d| d.service.clone()).collect();
+        Self {
+            spec,
+            status,
+            pane: None,
+            root: None,
+            instance: String::new(),
+            tracked: Vec::new(),
+            intent: Intent::Idle,
+            busy: false,
+            restart_after_stop: false,
+            started_once: false,
+            health_task: None,
+        }
+    }
+
+    fn stop_target(&self) -> stop::StopTarget {
+        stop::StopTarget {
+            root: self.root,
+            tracked: self.tracked.clone(),
+            instance: self.instance.clone(),
+        }
+    }
+
+    fn stop_health(&mut self) {
+        if let Some(task) = self.health_task.take() {
+            task.abort();
+        }
+        if self.spec.health.is_some() {
+            self.status.health = None;
+        }
+    }
+}
+
+/// Messages from spawned tasks back to the actor.
+enum Msg {
+    Launched {
+        name: String,
+        result: Result<launch::Launched, String>,
+    },
+    Stopped {
+        name: String,
+        outcome: StopOutcome,
+    },
+}
+
+pub struct Supervisor {
+    ws: Workspace,
+    paths: Paths,
+    tmux: Tmux,
+    hub: Hub,
+    services: IndexMap<String, Runtime>,
+    tx: mpsc::UnboundedSender<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    health_tx: mpsc::UnboundedSender<HealthReport>,
+    health_rx: mpsc::UnboundedReceiver<HealthReport>,
+    /// Answer for a pending `Down`, sent once every service has stopped.
+    down: Option<oneshot::Sender<Result<Reply, CommandError>>>,
+    /// A pane died but tmux had not yet recorded its exit status: look again soon.
+    repoll: bool,
+}
+
+impl Supervisor {
+    pub fn new(ws: Workspace, paths: Paths, tmux: Tmux, hub: Hub) -> Self {
+        let services = ws
+            .services
+            .iter()
+            .map(|s| (s.name.clone(), Runtime::new(s.clone())))
+            .collect();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (health_tx, health_rx) = mpsc::unbounded_channel();
+        Self {
+            ws,
+            paths,
+            tmux,
+            hub,
+            services,
+            tx,
+            rx,
+            health_tx,
+            health_rx,
+            down: None,
+            repoll: false,
+        }
+    }
+
+    /// The statuses as they are now, for the engine's first snapshot.
+    pub fn statuses(&self) -> Vec<ServiceStatus> {
+        self.services.values().map(|r| r.status.clone()).collect()
+    }
+
+    /// Serve commands until `Down` completes, `Shutdown` arrives or `commands` closes.
+    /// `wake` fires when tmux reports a pane died (SIGUSR1 from the `pane-died` hook).
+    pub async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<CommandRequest>,
+        mut wake: mpsc::Receiver<()>,
+    ) -> Exit {
+        let mut poll = tokio::time::interval(POLL_INTERVAL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let repoll = tokio::time::sleep(Duration::from_millis(200));
+            tokio::select! {
+                request = commands.recv() => {
+                    let Some((command, reply)) = request else { return Exit::Shutdown };
+                    if let Some(exit) = self.on_command(command, reply) {
+                        return exit;
+                    }
+                }
+                Some(msg) = self.rx.recv() => self.on_msg(msg),
+                Some(report) = self.health_rx.recv() => self.on_health(report),
+                Some(()) = wake.recv() => self.observe().await,
+                _ = poll.tick() => self.observe().await,
+                _ = repoll, if self.repoll => self.observe().await,
+            }
+            self.schedule();
+            if self.down.is_some() && self.services.values().all(|r| !r.status.state.is_active()) {
+                if let Some(reply) = self.down.take() {
+                    let _ = reply.send(Ok(Reply {
+                        message: "all services stopped; removing the workspace's tmux server".into(),
+                        services: Vec::new(),
+                    }));
+                }
+                return Exit::Down;
+            }
+        }
+    }
+
+    fn on_msg(&mut self, msg: Msg) {
+        match msg {
+            Msg::Launched { name, result } => self.on_launched(&name, result),
+            Msg::Stopped { name, outcome } => self.on_stopped(&name, outcome),
+        }
+    }
+
+    /// Publish a service's status if it changed, and persist what adoption needs.
+    fn publish(&mut self, name: &str) {
+        if let Some(rt) = self.services.get(name) {
+            self.hub.publish(Event::Service(rt.status.clone()));
+        }
+        self.save_records();
+    }
+
+    fn set_state(&mut self, name: &str, state: ServiceState, reason: Option<String>) {
+        if let Some(rt) = self.services.get_mut(name) {
+            if rt.status.state == state && rt.status.reason == reason {
+                return;
+            }
+            rt.status.state = state;
+            rt.status.reason = reason;
+            self.publish(name);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Client side of the engine protocol over the Unix socket, used by the CLI and the TUI glue.
+
+use std::path::{Path, PathBuf};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::UnixStream;
+
+use super::{Command, CommandError, Event, Reply, Snapshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the engine at {path}: {source}")]
+    Connect {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("engine connection failed: {0}")]
+    Http(#[from] hyper::Error),
+    #[error("bad request: {0}")]
+    Request(#[from] hyper::http::Error),
+    #[error("engine answered {status}: {body}")]
+    Status { status: StatusCode, body: String },
+    #[error("unexpected answer from the engine: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    socket: PathBuf,
+}
+
+impl Client {
+    pub fn new(socket: impl Into<PathBuf>) -> Self {
+        Self {
+            socket: socket.into(),
+        }
+    }
+
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<hyper::Response<Incoming>, ClientError> {
+        let stream = UnixStream::connect(&self.socket)
+            .await
+            .map_err(|source| ClientError::Connect {
+                path: self.socket.display().to_string(),
+                source,
+            })?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, "uc-engine")
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body)))?;
+        Ok(sender.send_request(request).await?)
+    }
+
+    async fn read_body(response: hyper::Response<Incoming>) -> Result<Bytes, ClientError> {
+        Ok(response.into_body().collect().await?.to_bytes())
+    }
+
+    pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {
+        let response = self.send(Method::GET, "/v1/snapshot", Vec::new()).await?;
+        let status = response.status();
+        let body = Self::read_body(response).await?;
+        if !status.is_success() {
+            return Err(ClientError::Status {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// `Ok(Err(_))` is the engine refusing the command; `Err` is failing to ask.
+    pub async fn command(
+        &self,
+        command: &Command,
+    ) -> Result<Result<Reply, CommandError>, ClientError> {
+        let body = serde_json::to_vec(command)?;
+        let response = self.send(Method::POST, "/v1/commands", body).await?;
+        let status = response.status();
+        let body = Self::read_body(response).await?;
+        if status.is_success() {
+            Ok(Ok(serde_json::from_slice(&body)?))
+        } else {
+            match serde_json::from_slice::<CommandError>(&body) {
+                Ok(err) => Ok(Err(err)),
+                Err(_) => Err(ClientError::Status {
+                    status,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                }),
+            }
+        }
+    }
+
+    /// The event stream; its first event is a snapshot.
+    pub async fn events(&self) -> Result<EventStream, ClientError> {
+        let response = self.send(Method::GET, "/v1/events", Vec::new()).await?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = Self::read_body(response).await?;
+            return Err(ClientError::Status {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        Ok(EventStream {
+            body: response.into_body(),
+            buffer: Vec::new(),
+        })
+    }
+}
+
+/// Server-Sent Events decoded into [`Event`]s.
+pub struct EventStream {
+    body: Incoming,
+    buffer: Vec<u8>,
+}
+
+impl EventStream {
+    /// The next event; `None` when the engine closed the stream.
+    pub async fn next(&mut self) -> Option<Result<Event, ClientError>> {
+        loop {
+            if let Some(block) = take_block(&mut self.buffer) {
+                if let Some(data) = sse_data(&block) {
+                    return Some(serde_json::from_str(&data).map_err(ClientError::from));
+                }
+                continue;
+            }
+            match self.body.frame().await? {
+                Ok(frame) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buffer.extend_from_slice(&data);
+                    }
+                }
+                Err(e) => return Some(Err(e.into())),
+            }
+        }
+    }
+}
+
+/// Remove and return the first complete SSE block (up to a blank line).
+fn take_block(buffer: &mut Vec<u8>) -> Option<String> {
+    let normalized_end = buffer.windows(2).position(|w| w == b"\n\n")?;
+    let block: Vec<u8> = buffer.drain(..normalized_end + 2).collect();
+    Some(String::from_utf8_lossy(&block).replace('\r', ""))
+}
+
+/// The `data:` lines of a block joined by newlines; `None` for comments (keep-alives).
+fn sse_data(block: &str) -> Option<String> {
+    let lines: Vec<&str> = block
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sse_blocks_and_skips_keepalives() {
+        let mut buf = b": keep-alive\n\ndata: {\"a\":1}\n\ndata: par".to_vec();
+        let first = take_block(&mut buf).expect("comment block");
+        assert_eq!(sse_data(&first), None);
+        let second = take_block(&mut buf).expect("data block");
+        assert_eq!(sse_data(&second).as_deref(), Some("{\"a\":1}"));
+        assert!(take_block(&mut buf).is_none(), "partial block stays buffered");
+        assert_eq!(buf, b"data: par");
+    }
+}

@@ -1,0 +1,150 @@
+//! Every frontend first makes sure the workspace's engine runs: connect to its socket, or
+//! start `uc engine` in its own window of the workspace's tmux session and wait until it
+//! answers.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::{Client, Paths, Source};
+use crate::supervisor::tmux::{Pane, Spawn, Tmux, TmuxError};
+
+/// Window option marking the engine's window.
+const ENGINE_OPTION: &str = "@uc_engine";
+/// How long a starting engine may take to answer.
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("cannot start the engine: {0}")]
+    Tmux(#[from] TmuxError),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the engine exited while starting:\n{output}")]
+    Died { output: String },
+    #[error("the engine did not answer within {}s (see {log})", READY_TIMEOUT.as_secs())]
+    Timeout { log: String },
+}
+
+/// Variables passed through to the engine (and so to the services' tmux server): they pick
+/// the state dir and tmux socket, which tests and side-by-side installs change.
+const PASS_ENV: [&str; 3] = ["UC_STATE_DIR", "UC_TMUX_SOCKET", "UC_LOG"];
+
+pub struct Launcher {
+    /// The `uc` binary to run as the engine.
+    pub exe: PathBuf,
+    pub source: Source,
+    pub paths: Paths,
+}
+
+impl Launcher {
+    pub fn tmux(&self) -> Tmux {
+        Tmux::new(self.paths.tmux_socket.clone()).with_config(self.paths.tmux_conf())
+    }
+
+    /// A client of the running engine, starting it first when none answers.
+    pub async fn connect(&self) -> Result<Client, LaunchError> {
+        let client = Client::new(self.paths.socket());
+        if client.snapshot().await.is_ok() {
+            return Ok(client);
+        }
+        let tmux = self.tmux();
+        self.write_tmux_conf()?;
+        let pane = match self.engine_pane(&tmux).await? {
+            Some(pane) if !pane.dead => pane,
+            Some(dead) => {
+                tmux.kill_window(&dead.window_id).await?;
+                self.start_engine(&tmux).await?
+            }
+            None => self.start_engine(&tmux).await?,
+        };
+        self.wait_ready(&tmux, &client, &pane).await?;
+        Ok(client)
+    }
+
+    async fn engine_pane(&self, tmux: &Tmux) -> Result<Option<Pane>, TmuxError> {
+        let panes = tmux.list_panes(&self.paths.tmux_session).await?;
+        let engine = panes.into_iter().find(|p| {
+            p.window_name == "engine" && p.service.is_none()
+        });
+        Ok(engine)
+    }
+
+    async fn start_engine(&self, tmux: &Tmux) -> Result<Pane, LaunchError> {
+        let mut argv = vec![self.exe.to_string_lossy().into_owned(), "engine".into()];
+        argv.extend(self.source.args());
+        let env: BTreeMap<String, String> = PASS_ENV
+            .iter()
+            .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+            .collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let spawn = Spawn {
+            argv,
+            cwd: &cwd,
+            env,
+        };
+        let session = &self.paths.tmux_session;
+        let pane = if tmux.has_session(session).await {
+            tmux.new_window(session, "engine", &spawn, false).await?
+        } else {
+            tmux.new_session(session, "engine", &spawn).await?
+        };
+        tmux.set_window_option(&pane.window_id, ENGINE_OPTION, "1")
+            .await?;
+        Ok(pane)
+    }
+
+    async fn wait_ready(&self, tmux: &Tmux, client: &Client, pane: &Pane) -> Result<(), LaunchError> {
+        let start = Instant::now();
+        let mut delay = Duration::from_millis(10);
+        while start.elapsed() < READY_TIMEOUT {
+            if client.snapshot().await.is_ok() {
+                return Ok(());
+            }
+            if let Ok(Some(now)) = tmux.pane(&pane.pane_id).await
+                && now.dead
+            {
+                let output = tmux.capture(&pane.pane_id).await.unwrap_or_default();
+                let _ = tmux.kill_window(&pane.window_id).await;
+                return Err(LaunchError::Died {
+                    output: output.trim().to_string(),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(100));
+        }
+        Err(LaunchError::Timeout {
+            log: self.paths.uc_log().display().to_string(),
+        })
+    }
+
+    /// The private server loads the user's own tmux config (their prefix and keys work in
+    /// service windows), then what `uc` relies on.
+    fn write_tmux_conf(&self) -> Result<(), LaunchError> {
+        let io = |source| LaunchError::Io {
+            path: self.paths.tmux_conf().display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(&self.paths.dir).map_err(io)?;
+        let mut conf = String::from("# Written by uc for the workspace's private tmux server.\n");
+        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+            for user in [home.join(".tmux.conf"), home.join(".config/tmux/tmux.conf")] {
+                if user.is_file() {
+                    conf.push_str(&format!("source-file '{}'\n", user.display()));
+                }
+            }
+        }
+        conf.push_str(concat!(
+            "set -g remain-on-exit on\n",
+            "set -g base-index 0\n",
+            "set -g renumber-windows off\n",
+            "set -g history-limit 50000\n",
+            "set -g status-left '[uc #S] '\n",
+            "set -g status-left-length 30\n",
+        ));
+        std::fs::write(self.paths.tmux_conf(), conf).map_err(io)
+    }
+}

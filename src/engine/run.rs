@@ -1,0 +1,180 @@
+//! The engine process (`uc engine`): lock, adopt, serve, supervise, and leave services
+//! running when it goes.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use super::lock::EngineLock;
+use super::{EngineInfo, Event, Hub, Paths, Snapshot, now_ms, server};
+use crate::config::{self, ConfigError, Workspace};
+use crate::supervisor::{Exit, Supervisor, Tmux};
+
+/// Where a workspace's configuration comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    /// The built-in demo workspace.
+    Demo,
+}
+
+impl Source {
+    /// `-f FILE` when given, else `./univers.yaml`, else the demo.
+    pub fn resolve(file: Option<PathBuf>) -> Self {
+        match file {
+            Some(f) => Self::File(absolute(f)),
+            None => std::env::current_dir()
+                .ok()
+                .and_then(|d| config::find_workspace_file(&d))
+                .map_or(Self::Demo, Self::File),
+        }
+    }
+
+    pub fn load(&self) -> Result<Workspace, ConfigError> {
+        match self {
+            Self::File(path) => config::load_file(path),
+            Self::Demo => {
+                let paths = Paths::for_workspace("demo");
+                let www = paths.dir.join("www");
+                prepare_demo_dir(&www);
+                config::demo_workspace(&www)
+            }
+        }
+    }
+
+    /// Arguments that make another `uc` process load the same workspace.
+    pub fn args(&self) -> Vec<String> {
+        match self {
+            Self::File(path) => vec!["-f".into(), path.to_string_lossy().into_owned()],
+            Self::Demo => vec!["--demo".into()],
+        }
+    }
+}
+
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
+
+/// The demo's web server serves this directory; give it a page.
+fn prepare_demo_dir(dir: &std::path::Path) {
+    let _ = std::fs::create_dir_all(dir);
+    let index = dir.join("index.html");
+    if !index.exists() {
+        let _ = std::fs::write(
+            index,
+            "<!doctype html><title>uc demo</title><h1>Served by the uc demo workspace</h1>\n",
+        );
+    }
+}
+
+/// Run the engine until `down`, `shutdown`, SIGTERM or SIGINT.
+pub async fn run(source: Source) -> anyhow::Result<()> {
+    let ws = source.load()?;
+    let paths = Paths::for_workspace(&ws.name);
+    std::fs::create_dir_all(&paths.dir)
+        .with_context(|| format!("cannot create {}", paths.dir.display()))?;
+    let _lock = EngineLock::acquire(&paths.lock())?;
+    let tmux = Tmux::new(paths.tmux_socket.clone()).with_config(paths.tmux_conf());
+    let hub = Hub::new(Snapshot {
+        workspace: ws.name.clone(),
+        environment: None,
+        config_file: ws.file.as_ref().map(|f| f.display().to_string()),
+        engine: EngineInfo {
+            pid: std::process::id(),
+            started_at: now_ms(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            tmux_socket: paths.tmux_socket.clone(),
+            tmux_session: paths.tmux_session.clone(),
+        },
+        services: Vec::new(),
+        seq: 0,
+    });
+    let mut supervisor = Supervisor::new(ws, paths.clone(), tmux.clone(), hub.clone());
+    for status in supervisor.statuses() {
+        hub.publish(Event::Service(status));
+    }
+    supervisor.adopt().await;
+    install_hooks(&tmux).await;
+
+    let (command_tx, command_rx) = mpsc::channel(64);
+    let socket = paths.socket();
+    let _ = std::fs::remove_file(&socket);
+    let listener = tokio::net::UnixListener::bind(&socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    restrict_to_owner(&socket);
+    let router = server::router(hub.clone(), command_tx.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    tracing::info!(socket = %socket.display(), "engine ready");
+
+    let wake_rx = forward_signals(command_tx)?;
+    let exit = supervisor.run(command_rx, wake_rx).await;
+    hub.publish(Event::Shutdown);
+    // Let the event streams deliver the shutdown before the process goes.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let _ = std::fs::remove_file(&socket);
+    tracing::info!(?exit, "engine stopping");
+    match exit {
+        Exit::Down => tmux.kill_server().await?,
+        Exit::Shutdown => close_own_window(&tmux).await,
+    }
+    Ok(())
+}
+
+/// Only the user may talk to the engine.
+fn restrict_to_owner(socket: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600));
+}
+
+/// tmux tells the engine at once when a pane's process dies or a window goes away.
+async fn install_hooks(tmux: &Tmux) {
+    let wake = format!(
+        "run-shell -b 'kill -USR1 {} 2>/dev/null || true'",
+        std::process::id()
+    );
+    for hook in ["pane-died", "window-unlinked"] {
+        if let Err(e) = tmux.set_hook(hook, &wake).await {
+            tracing::warn!("cannot set tmux hook {hook}: {e}");
+        }
+    }
+}
+
+/// SIGUSR1 (from the tmux hooks) wakes the supervisor; SIGTERM and SIGINT shut the engine
+/// down gracefully, leaving services running.
+fn forward_signals(
+    commands: mpsc::Sender<crate::supervisor::CommandRequest>,
+) -> anyhow::Result<mpsc::Receiver<()>> {
+    let mut usr1 = signal(SignalKind::user_defined1())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let (wake_tx, wake_rx) = mpsc::channel(1);
+    tokio::spawn(async move {
+        while usr1.recv().await.is_some() {
+            let _ = wake_tx.try_send(());
+        }
+    });
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        let (tx, _rx) = tokio::sync::oneshot::channel();
+        let _ = commands.send((super::Command::Shutdown, tx)).await;
+    });
+    Ok(wake_rx)
+}
+
+/// The engine's window would otherwise stay as a dead pane (remain-on-exit is on).
+async fn close_own_window(tmux: &Tmux) {
+    let Ok(pane) = std::env::var("TMUX_PANE") else {
+        return;
+    };
+    let ours = std::env::var("TMUX")
+        .is_ok_and(|t| t.split(',').next().is_some_and(|s| s.ends_with(&format!("/{}", tmux.socket))));
+    if ours {
+        let cmd = tmux_interface::KillPane::new().target_pane(pane).build();
+        let _ = tmux.run(cmd).await;
+    }
+}

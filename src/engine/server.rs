@@ -1,0 +1,123 @@
+//! The protocol every frontend speaks: `GET /v1/snapshot`, `GET /v1/events` (SSE),
+//! `POST /v1/commands`. One router, served on the engine's Unix socket (and later on TCP).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::sse::{self, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures::Stream;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Command, CommandError, Event, Hub};
+use crate::supervisor::CommandRequest;
+
+#[derive(Clone)]
+struct AppState {
+    hub: Hub,
+    commands: mpsc::Sender<CommandRequest>,
+}
+
+pub fn router(hub: Hub, commands: mpsc::Sender<CommandRequest>) -> Router {
+    Router::new()
+        .route("/v1/snapshot", get(snapshot))
+        .route("/v1/events", get(events))
+        .route("/v1/commands", post(command))
+        .with_state(AppState { hub, commands })
+}
+
+async fn snapshot(State(state): State<AppState>) -> impl IntoResponse {
+    Json(state.hub.snapshot())
+}
+
+fn error(status: StatusCode, err: CommandError) -> Response {
+    (status, Json(err)).into_response()
+}
+
+/// The body is parsed here rather than by axum's `Json` so a bad request names the field
+/// that is wrong (`services[1]: invalid type ...`).
+async fn command(State(state): State<AppState>, body: Bytes) -> Response {
+    let de = &mut serde_json::Deserializer::from_slice(&body);
+    let command: Command = match serde_path_to_error::deserialize(de) {
+        Ok(c) => c,
+        Err(e) => {
+            let path = e.path().to_string();
+            let field = if path == "." { "command".to_string() } else { path };
+            return error(
+                StatusCode::BAD_REQUEST,
+                CommandError::field(field, e.into_inner().to_string()),
+            );
+        }
+    };
+    let (tx, rx) = oneshot::channel();
+    let unavailable = || {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            CommandError::new("the engine is shutting down"),
+        )
+    };
+    if state.commands.send((command, tx)).await.is_err() {
+        return unavailable();
+    }
+    match rx.await {
+        Ok(Ok(reply)) => Json(reply).into_response(),
+        Ok(Err(err)) => {
+            let status = if err.message.starts_with("unknown") {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            error(status, err)
+        }
+        Err(_) => unavailable(),
+    }
+}
+
+/// The stream starts with a full snapshot; a client that falls behind gets a fresh snapshot
+/// instead of the events it missed.
+async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
+    let (snapshot, rx) = state.hub.subscribe();
+    let hub = state.hub.clone();
+    let stream = futures::stream::unfold(
+        (Some(Event::Snapshot(snapshot)), rx, false),
+        move |(first, mut rx, done)| {
+            let hub = hub.clone();
+            async move {
+                if done {
+                    return None;
+                }
+                let event = match first {
+                    Some(event) => event,
+                    None => match rx.recv().await {
+                        Ok(event) => event,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            let (snapshot, fresh) = hub.subscribe();
+                            rx = fresh;
+                            Event::Snapshot(snapshot)
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => Event::Shutdown,
+                    },
+                };
+                let done = event == Event::Shutdown;
+                Some((Ok(to_sse(&event)), (None, rx, done)))
+            }
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn to_sse(event: &Event) -> sse::Event {
+    let data = serde_json::to_string(event).unwrap_or_else(|e| {
+        serde_json::json!({"event": "notice", "level": "error", "text": e.to_string(), "at": 0})
+            .to_string()
+    });
+    sse::Event::default().data(data)
+}

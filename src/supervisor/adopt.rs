@@ -1,0 +1,248 @@
+//! Seeing what tmux and /proc say: adopting services at engine start, noticing exits and
+//! closed windows, remembering descendants, and persisting what the next engine needs.
+
+use super::launch::{PaneRef, new_instance};
+use super::process::{self, INSTANCE_ENV, ProcId, ProcessTable};
+use super::record::{Records, ServiceRecord};
+use super::tmux::Pane;
+use super::{Runtime, Supervisor, stop};
+use crate::engine::{NoticeLevel, ServiceState};
+
+impl Supervisor {
+    /// Take over services a previous engine started: the window marked with the service's
+    /// name whose process is alive is the service; its PID and start time are kept.
+    pub async fn adopt(&mut self) {
+        let records = Records::load(&self.paths.records());
+        let panes = match self.tmux.list_panes(&self.paths.tmux_session).await {
+            Ok(panes) => panes,
+            Err(e) => {
+                self.hub
+                    .notice(NoticeLevel::Error, None, format!("cannot list tmux windows: {e}"));
+                return;
+            }
+        };
+        let names: Vec<String> = self.services.keys().cloned().collect();
+        for name in &names {
+            let record = records.services.get(name);
+            let pane = panes
+                .iter()
+                .find(|p| p.service.as_deref() == Some(name.as_str()))
+                .or_else(|| record.and_then(|r| panes.iter().find(|p| p.pane_id == r.pane_id)));
+            if let (Some(pane), Some(rt)) = (pane, self.services.get_mut(name)) {
+                adopt_one(rt, pane, record);
+                if rt.status.state == ServiceState::Running {
+                    self.start_health(name);
+                }
+                self.publish(name);
+            }
+        }
+        for pane in &panes {
+            if let Some(service) = &pane.service
+                && !self.services.contains_key(service)
+            {
+                self.hub.notice(
+                    NoticeLevel::Warn,
+                    None,
+                    format!("window {} runs `{service}`, which is not in the workspace config; left alone", pane.window_id),
+                );
+            }
+        }
+        self.save_records();
+    }
+
+    /// Compare what we believe with tmux: exits, closed windows; refresh descendants.
+    pub(super) async fn observe(&mut self) {
+        self.repoll = false;
+        let panes = match self.tmux.list_panes(&self.paths.tmux_session).await {
+            Ok(panes) => panes,
+            Err(e) => {
+                tracing::warn!("cannot list tmux panes: {e}");
+                return;
+            }
+        };
+        let names: Vec<String> = self.services.keys().cloned().collect();
+        for name in &names {
+            self.observe_one(name, &panes);
+        }
+        self.track_descendants().await;
+    }
+
+    fn observe_one(&mut self, name: &str, panes: &[Pane]) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        let Some(pane_ref) = rt.pane.clone() else {
+            return;
+        };
+        if rt.busy {
+            return;
+        }
+        let Some(pane) = panes.iter().find(|p| p.pane_id == pane_ref.pane_id) else {
+            rt.pane = None;
+            rt.status.window = None;
+            if rt.status.state.is_active() {
+                self.ended(name, None, None, "its window was closed");
+            } else {
+                self.publish(name);
+            }
+            return;
+        };
+        if !pane.dead || !rt.status.state.is_active() {
+            return;
+        }
+        if pane.dead_status.is_none() && pane.dead_signal.is_none() && !std::mem::take(&mut self.repoll)
+        {
+            // tmux marks the pane dead a moment before it has reaped the process.
+            self.repoll = true;
+            return;
+        }
+        self.ended(name, pane.dead_status, pane.dead_signal, "");
+    }
+
+    /// The service's main process ended on its own.
+    fn ended(&mut self, name: &str, code: Option<i32>, signal: Option<i32>, why: &str) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        rt.stop_health();
+        rt.root = None;
+        rt.status.pid = None;
+        rt.status.exit_code = code;
+        rt.status.signal = signal.map(signal_name);
+        let how = match (code, &rt.status.signal) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(sig)) => format!("was killed by {sig}"),
+            (None, None) if !why.is_empty() => format!("ended: {why}"),
+            (None, None) => "ended".to_string(),
+        };
+        let level = if code == Some(0) {
+            NoticeLevel::Info
+        } else {
+            NoticeLevel::Warn
+        };
+        self.hub.notice(level, Some(name), format!("{name} {how}"));
+        let reason = (!why.is_empty()).then(|| why.to_string());
+        self.set_state(name, ServiceState::Exited, reason);
+    }
+
+    /// Remember the descendants of running services, so children that later leave the
+    /// process group or lose their parent are still stopped with the service.
+    async fn track_descendants(&mut self) {
+        let targets: Vec<(String, stop::StopTarget)> = self
+            .services
+            .iter()
+            .filter(|(_, rt)| rt.status.state == ServiceState::Running && !rt.busy)
+            .map(|(name, rt)| (name.clone(), rt.stop_target()))
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let Ok(tracked) = tokio::task::spawn_blocking(move || {
+            let table = ProcessTable::scan();
+            targets
+                .into_iter()
+                .map(|(name, target)| (name, stop::track(&table, &target)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        else {
+            return;
+        };
+        let mut changed = false;
+        for (name, ids) in tracked {
+            if let Some(rt) = self.services.get_mut(&name) {
+                // Keep ids seen earlier that are still alive: a double fork leaves them
+                // without a parent link.
+                let mut merged: Vec<ProcId> = rt
+                    .tracked
+                    .iter()
+                    .copied()
+                    .filter(|id| process::is_alive(*id) && !ids.contains(id))
+                    .collect();
+                merged.extend(ids);
+                if merged != rt.tracked {
+                    rt.tracked = merged;
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            self.save_records();
+        }
+    }
+
+    pub(super) fn save_records(&self) {
+        let mut records = Records::default();
+        for (name, rt) in &self.services {
+            if let Some(pane) = &rt.pane {
+                records.services.insert(
+                    name.clone(),
+                    ServiceRecord {
+                        pane_id: pane.pane_id.clone(),
+                        window_id: pane.window_id.clone(),
+                        root: rt.root,
+                        started_at: rt.status.started_at,
+                        instance: rt.instance.clone(),
+                        restarts: rt.status.restarts,
+                        tracked: rt.tracked.clone(),
+                    },
+                );
+            }
+        }
+        if let Err(e) = records.save(&self.paths.records()) {
+            tracing::warn!("cannot save {}: {e}", self.paths.records().display());
+        }
+    }
+}
+
+fn adopt_one(rt: &mut Runtime, pane: &Pane, record: Option<&ServiceRecord>) {
+    rt.pane = Some(PaneRef {
+        pane_id: pane.pane_id.clone(),
+        window_id: pane.window_id.clone(),
+    });
+    rt.status.window = Some(pane.window_id.clone());
+    rt.status.restarts = record.map_or(0, |r| r.restarts);
+    rt.started_once = true;
+    if pane.dead {
+        rt.status.exit_code = pane.dead_status;
+        rt.status.signal = pane.dead_signal.map(signal_name);
+        rt.status.state = ServiceState::Exited;
+        return;
+    }
+    let Some(stat) = process::read_stat(pane.pid) else {
+        return;
+    };
+    let root = stat.identity();
+    rt.root = Some(root);
+    rt.status.pid = Some(root.pid);
+    rt.status.state = ServiceState::Running;
+    match record.filter(|r| r.root == Some(root)) {
+        Some(r) => {
+            rt.instance = r.instance.clone();
+            rt.tracked = r.tracked.iter().copied().filter(|id| process::is_alive(*id)).collect();
+            rt.status.started_at = r.started_at.or(Some(process::started_at_ms(stat.start_ticks)));
+        }
+        None => {
+            rt.instance = instance_of(root.pid)
+                .unwrap_or_else(|| new_instance("adopted", &rt.spec.name));
+            rt.status.started_at = Some(process::started_at_ms(stat.start_ticks));
+        }
+    }
+}
+
+/// `UC_INSTANCE` from a process's environment.
+fn instance_of(pid: u32) -> Option<String> {
+    let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let prefix = format!("{INSTANCE_ENV}=");
+    env.split(|b| *b == 0).find_map(|var| {
+        let var = std::str::from_utf8(var).ok()?;
+        var.strip_prefix(&prefix).map(str::to_string)
+    })
+}
+
+/// `9` → `SIGKILL`.
+pub fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {signal}"))
+}

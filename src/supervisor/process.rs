@@ -1,0 +1,229 @@
+//! What `/proc` says about the processes of a service: who descends from whom, which process
+//! groups exist, when a PID started (so a recycled PID is never mistaken for ours), and which
+//! processes carry a service's instance marker in their environment.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// Env var every service process inherits; its value identifies one run of one service.
+/// Descendants that left the process group and lost their parent (double-forked daemons)
+/// still carry it, so a stop can find them.
+pub const INSTANCE_ENV: &str = "UC_INSTANCE";
+
+/// One process as seen in `/proc/<pid>/stat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    pub pid: u32,
+    pub ppid: u32,
+    pub pgrp: u32,
+    pub state: char,
+    /// Start time in clock ticks since boot: with the PID, a process identity that survives
+    /// PID reuse.
+    pub start_ticks: u64,
+}
+
+impl ProcStat {
+    pub fn is_zombie(&self) -> bool {
+        matches!(self.state, 'Z' | 'X')
+    }
+
+    pub fn identity(&self) -> ProcId {
+        ProcId {
+            pid: self.pid,
+            start_ticks: self.start_ticks,
+        }
+    }
+}
+
+/// A PID plus its start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProcId {
+    pub pid: u32,
+    pub start_ticks: u64,
+}
+
+/// Parse the content of `/proc/<pid>/stat`. The command name may hold spaces and parentheses,
+/// so fields are counted from the last `)`.
+pub fn parse_stat(text: &str) -> Option<ProcStat> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let pid = text.get(..open)?.trim().parse().ok()?;
+    let mut rest = text.get(close + 1..)?.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    let pgrp = rest.next()?.parse().ok()?;
+    // Fields 6..=21 (session .. num_threads, itrealvalue) precede starttime, field 22.
+    let start_ticks = rest.nth(18)?.parse().ok()?;
+    Some(ProcStat {
+        pid,
+        ppid,
+        pgrp,
+        state,
+        start_ticks,
+    })
+}
+
+pub fn read_stat(pid: u32) -> Option<ProcStat> {
+    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The process with this identity still exists and is not a zombie.
+pub fn is_alive(id: ProcId) -> bool {
+    read_stat(id.pid).is_some_and(|s| s.start_ticks == id.start_ticks && !s.is_zombie())
+}
+
+/// Every process on the machine at one instant.
+#[derive(Debug, Default)]
+pub struct ProcessTable {
+    procs: HashMap<u32, ProcStat>,
+}
+
+impl ProcessTable {
+    pub fn scan() -> Self {
+        let mut procs = HashMap::new();
+        if let Ok(entries) = fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+                    continue;
+                };
+                if let Some(stat) = read_stat(pid) {
+                    procs.insert(pid, stat);
+                }
+            }
+        }
+        Self { procs }
+    }
+
+    pub fn get(&self, pid: u32) -> Option<&ProcStat> {
+        self.procs.get(&pid)
+    }
+
+    /// `roots` and all their live descendants (zombies excluded), each once.
+    pub fn tree(&self, roots: &[u32]) -> Vec<ProcStat> {
+        let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+        for p in self.procs.values() {
+            children.entry(p.ppid).or_default().push(p.pid);
+        }
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let mut stack: Vec<u32> = roots.to_vec();
+        while let Some(pid) = stack.pop() {
+            if !seen.insert(pid) {
+                continue;
+            }
+            if let Some(p) = self.procs.get(&pid) {
+                if !p.is_zombie() {
+                    out.push(*p);
+                }
+                stack.extend(children.get(&pid).into_iter().flatten());
+            }
+        }
+        out
+    }
+
+    /// Live members of process group `pgrp`.
+    pub fn group(&self, pgrp: u32) -> Vec<ProcStat> {
+        self.procs
+            .values()
+            .filter(|p| p.pgrp == pgrp && !p.is_zombie())
+            .copied()
+            .collect()
+    }
+
+    /// Live processes whose environment has `UC_INSTANCE=<instance>`. Only processes we may
+    /// read (our own user's) are found, which are the only ones a service can have started.
+    pub fn with_instance(&self, instance: &str) -> Vec<ProcStat> {
+        let needle = format!("{INSTANCE_ENV}={instance}");
+        self.procs
+            .values()
+            .filter(|p| !p.is_zombie())
+            .filter(|p| {
+                fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|env| {
+                    env.split(|b| *b == 0)
+                        .any(|var| var == needle.as_bytes())
+                })
+            })
+            .copied()
+            .collect()
+    }
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`).
+fn ticks_per_second() -> u64 {
+    static TCK: OnceLock<u64> = OnceLock::new();
+    *TCK.get_or_init(|| {
+        nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+            .ok()
+            .flatten()
+            .and_then(|t| u64::try_from(t).ok())
+            .filter(|t| *t > 0)
+            .unwrap_or(100)
+    })
+}
+
+/// Boot time in Unix milliseconds (`btime` in `/proc/stat`).
+fn boot_time_ms() -> u64 {
+    static BOOT: OnceLock<u64> = OnceLock::new();
+    *BOOT.get_or_init(|| {
+        fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("btime ")?.trim().parse::<u64>().ok())
+            })
+            .map(|secs| secs * 1000)
+            .unwrap_or(0)
+    })
+}
+
+/// When a process started, in Unix milliseconds.
+pub fn started_at_ms(start_ticks: u64) -> u64 {
+    boot_time_ms() + start_ticks * 1000 / ticks_per_second()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stat_with_spaces_and_parens_in_the_name() {
+        let line = "4242 (my (weird) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615";
+        let stat = parse_stat(line).expect("parses");
+        assert_eq!(stat.pid, 4242);
+        assert_eq!(stat.ppid, 1);
+        assert_eq!(stat.pgrp, 4242);
+        assert_eq!(stat.state, 'S');
+        assert_eq!(stat.start_ticks, 987654);
+    }
+
+    #[test]
+    fn finds_own_process_and_its_start_time() {
+        let me = std::process::id();
+        let stat = read_stat(me).expect("own stat");
+        assert!(is_alive(stat.identity()));
+        let wrong = ProcId {
+            pid: me,
+            start_ticks: stat.start_ticks + 1,
+        };
+        assert!(!is_alive(wrong), "a different start time is a different process");
+        let started = started_at_ms(stat.start_ticks);
+        let now = crate::engine::now_ms();
+        assert!(started <= now && now - started < 3_600_000, "{started} vs {now}");
+    }
+
+    #[test]
+    fn tree_includes_children() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("spawn sleep");
+        let table = ProcessTable::scan();
+        let tree = table.tree(&[std::process::id()]);
+        assert!(tree.iter().any(|p| p.pid == child.id()));
+        child.kill().ok();
+        child.wait().ok();
+    }
+}

@@ -1,0 +1,245 @@
+//! Acting on intents in dependency order: a service starts once its dependencies' conditions
+//! hold, and stops once nothing that depends on it is still running.
+
+use super::launch::{LaunchJob, Launched, new_instance};
+use super::stop::{StopOutcome, stop_tree};
+use super::{Intent, Msg, Supervisor, deps};
+use crate::config::Condition;
+use crate::engine::{Health, NoticeLevel, ServiceState};
+use crate::heal::probe::{self, ProbeContext};
+
+/// Whether a dependency lets its dependent start.
+enum Gate {
+    Open,
+    Wait(String),
+    Broken(String),
+}
+
+impl Supervisor {
+    pub(super) fn schedule(&mut self) {
+        let names: Vec<String> = self.services.keys().cloned().collect();
+        for name in &names {
+            let rt = &self.services[name.as_str()];
+            if rt.busy {
+                continue;
+            }
+            match (rt.intent, rt.status.state) {
+                (Intent::Start, ServiceState::Starting) => self.try_launch(name),
+                (Intent::Stop, ServiceState::Stopping) => self.try_stop(name),
+                _ => {}
+            }
+        }
+    }
+
+    fn gate(&self, name: &str) -> Gate {
+        let mut waiting = Vec::new();
+        for dep in &self.services[name].spec.depends_on {
+            let d = &self.services[dep.service.as_str()];
+            let (state, health) = (d.status.state, d.status.health);
+            let condition = dep.condition;
+            let open = match condition {
+                Condition::Started => state == ServiceState::Running,
+                Condition::Healthy => {
+                    state == ServiceState::Running && health == Some(Health::Healthy)
+                }
+                Condition::Completed => {
+                    state == ServiceState::Exited && d.status.exit_code == Some(0)
+                }
+            };
+            if open {
+                continue;
+            }
+            let dead = matches!(
+                state,
+                ServiceState::Exited | ServiceState::Failed | ServiceState::Stopped
+            ) && d.intent != Intent::Start;
+            if dead {
+                let how = match (state, d.status.exit_code) {
+                    (ServiceState::Exited, Some(code)) => format!("exited with code {code}"),
+                    (ServiceState::Exited, None) => "was killed".to_string(),
+                    (ServiceState::Failed, _) => "failed to start".to_string(),
+                    _ => "is stopped".to_string(),
+                };
+                return Gate::Broken(format!("dependency {} {how}", dep.service));
+            }
+            let word = match condition {
+                Condition::Started => "started",
+                Condition::Healthy => "healthy",
+                Condition::Completed => "completed",
+            };
+            waiting.push(format!("{} ({word})", dep.service));
+        }
+        if waiting.is_empty() {
+            Gate::Open
+        } else {
+            Gate::Wait(format!("waiting for {}", waiting.join(", ")))
+        }
+    }
+
+    fn try_launch(&mut self, name: &str) {
+        match self.gate(name) {
+            Gate::Wait(reason) => self.set_state(name, ServiceState::Starting, Some(reason)),
+            Gate::Broken(reason) => {
+                if let Some(rt) = self.services.get_mut(name) {
+                    rt.intent = Intent::Idle;
+                }
+                self.hub
+                    .notice(NoticeLevel::Error, Some(name), format!("{name} not started: {reason}"));
+                self.set_state(name, ServiceState::Failed, Some(reason));
+            }
+            Gate::Open => self.launch(name),
+        }
+    }
+
+    fn launch(&mut self, name: &str) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        rt.busy = true;
+        rt.instance = new_instance(&self.ws.name, name);
+        let job = LaunchJob {
+            tmux: self.tmux.clone(),
+            paths: self.paths.clone(),
+            workspace: self.ws.name.clone(),
+            spec: rt.spec.clone(),
+            instance: rt.instance.clone(),
+            pane: rt.pane.clone(),
+        };
+        self.set_state(name, ServiceState::Starting, Some("launching".into()));
+        let tx = self.tx.clone();
+        let name = name.to_string();
+        tokio::spawn(async move {
+            let result = job.run().await;
+            let _ = tx.send(Msg::Launched { name, result });
+        });
+    }
+
+    pub(super) fn on_launched(&mut self, name: &str, result: Result<Launched, String>) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        rt.busy = false;
+        let launched = match result {
+            Ok(launched) => launched,
+            Err(error) => {
+                rt.intent = Intent::Idle;
+                self.hub
+                    .notice(NoticeLevel::Error, Some(name), format!("{name} failed to start: {error}"));
+                self.set_state(name, ServiceState::Failed, Some(error));
+                return;
+            }
+        };
+        if rt.started_once {
+            rt.status.restarts += 1;
+        }
+        rt.started_once = true;
+        rt.pane = Some(launched.pane.clone());
+        rt.root = Some(launched.root);
+        rt.tracked.clear();
+        rt.status.pid = Some(launched.root.pid);
+        rt.status.started_at = Some(launched.started_at);
+        rt.status.exit_code = None;
+        rt.status.signal = None;
+        rt.status.window = Some(launched.pane.window_id);
+        let stop_now = rt.intent == Intent::Stop;
+        rt.intent = Intent::Idle;
+        self.start_health(name);
+        self.set_state(name, ServiceState::Running, None);
+        if stop_now {
+            self.request_stop(&[name.to_string()]);
+        }
+    }
+
+    pub(super) fn start_health(&mut self, name: &str) {
+        let paths = self.paths.clone();
+        let workspace = self.ws.name.clone();
+        let reports = self.health_tx.clone();
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        rt.stop_health();
+        let Some(health) = rt.spec.health.clone() else {
+            return;
+        };
+        rt.status.health = Some(Health::Unknown);
+        let ctx = ProbeContext {
+            cwd: rt.spec.cwd.clone(),
+            env: super::launch::service_env(&rt.spec, &workspace, &paths, &rt.instance),
+        };
+        let task = tokio::spawn(probe::watch(name.to_string(), health, ctx, reports));
+        rt.health_task = Some(task.abort_handle());
+    }
+
+    pub(super) fn on_health(&mut self, report: probe::HealthReport) {
+        let name = report.service.clone();
+        let Some(rt) = self.services.get_mut(&name) else {
+            return;
+        };
+        if rt.health_task.is_none() || rt.status.health == Some(report.state) {
+            return;
+        }
+        rt.status.health = Some(report.state);
+        if report.state == Health::Unhealthy {
+            let detail = report.detail.unwrap_or_default();
+            self.hub
+                .notice(NoticeLevel::Warn, Some(&name), format!("{name} is unhealthy: {detail}"));
+        }
+        self.publish(&name);
+    }
+
+    fn try_stop(&mut self, name: &str) {
+        // A restart stops the service alone; its dependents ride it out.
+        let alone = self.services[name].restart_after_stop;
+        let blocking: Vec<&str> = deps::dependents(&self.ws, name)
+            .filter(|d| !alone && self.services[*d].status.state.is_active())
+            .collect();
+        if !blocking.is_empty() {
+            let reason = format!("waiting for {} to stop", blocking.join(", "));
+            self.set_state(name, ServiceState::Stopping, Some(reason));
+            return;
+        }
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        rt.busy = true;
+        rt.stop_health();
+        let target = rt.stop_target();
+        let (signal, timeout) = (rt.spec.stop.signal, rt.spec.stop.timeout);
+        self.set_state(name, ServiceState::Stopping, None);
+        let tx = self.tx.clone();
+        let name = name.to_string();
+        tokio::spawn(async move {
+            let outcome = stop_tree(&target, signal, timeout).await;
+            let _ = tx.send(Msg::Stopped { name, outcome });
+        });
+    }
+
+    pub(super) fn on_stopped(&mut self, name: &str, outcome: StopOutcome) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        rt.busy = false;
+        rt.intent = Intent::Idle;
+        rt.root = None;
+        rt.tracked.clear();
+        rt.status.pid = None;
+        rt.status.started_at = None;
+        rt.status.exit_code = None;
+        rt.status.signal = None;
+        let restart = std::mem::take(&mut rt.restart_after_stop);
+        if !outcome.leftover.is_empty() {
+            self.hub.notice(
+                NoticeLevel::Error,
+                Some(name),
+                format!("{name}: processes {:?} survived SIGKILL", outcome.leftover),
+            );
+        }
+        let reason = outcome
+            .forced
+            .then(|| "killed with SIGKILL after the stop timeout".to_string());
+        self.set_state(name, ServiceState::Stopped, reason);
+        if restart {
+            self.request_start(name);
+        }
+    }
+}

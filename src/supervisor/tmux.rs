@@ -1,0 +1,341 @@
+//! The workspace's private tmux server. Commands are spelled with `tmux_interface` and run
+//! through `tokio::process` so nothing blocks an async worker.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tmux_interface::{
+    CapturePane, HasSession, KillServer, KillWindow, ListPanes, NewSession, NewWindow, PipePane,
+    RespawnPane, SelectWindow, SetHook, SetOption, TmuxCommand,
+};
+
+/// Window option that marks a window as a service's, so a renamed window is still found.
+pub const SERVICE_OPTION: &str = "@uc_service";
+
+/// Fields of `list-panes` we read, tab-separated.
+const PANE_FORMAT: &str = "#{pane_id}\t#{pane_pid}\t#{window_id}\t#{window_index}\t#{window_name}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{@uc_service}";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TmuxError {
+    #[error("cannot run tmux: {0}")]
+    Spawn(#[from] std::io::Error),
+    #[error("tmux {command}: {stderr}")]
+    Failed { command: String, stderr: String },
+    #[error("unexpected tmux output: {0:?}")]
+    Parse(String),
+}
+
+/// One pane of the workspace session (each window has one pane).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pane {
+    pub pane_id: String,
+    pub pid: u32,
+    pub window_id: String,
+    pub window_index: u32,
+    pub window_name: String,
+    pub dead: bool,
+    pub dead_status: Option<i32>,
+    pub dead_signal: Option<i32>,
+    /// Value of the `@uc_service` window option, when set.
+    pub service: Option<String>,
+}
+
+/// What to run in a pane: argv (run directly by tmux, no shell in between), cwd and env.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spawn<'a> {
+    pub argv: Vec<String>,
+    pub cwd: &'a Path,
+    pub env: BTreeMap<String, String>,
+}
+
+/// Handle to one private tmux server (`tmux -L <socket>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tmux {
+    pub socket: String,
+    /// Config file the server is started with (only read when the server starts).
+    pub config: Option<std::path::PathBuf>,
+}
+
+impl Tmux {
+    pub fn new(socket: impl Into<String>) -> Self {
+        Self {
+            socket: socket.into(),
+            config: None,
+        }
+    }
+
+    pub fn with_config(mut self, config: impl Into<std::path::PathBuf>) -> Self {
+        self.config = Some(config.into());
+        self
+    }
+
+    /// `tokio::process::Command` for `tmux -L <socket> [-f conf] <args>`.
+    pub fn command(&self, cmd: &TmuxCommand<'_>) -> tokio::process::Command {
+        let mut c = tokio::process::Command::new("tmux");
+        c.arg("-L").arg(&self.socket);
+        if let Some(conf) = &self.config {
+            c.arg("-f").arg(conf);
+        }
+        c.args(cmd.to_vec().iter().map(|a| a.as_ref()));
+        c.stdin(std::process::Stdio::null());
+        c.kill_on_drop(true);
+        c
+    }
+
+    /// Run one tmux command and return its stdout.
+    pub async fn run(&self, cmd: TmuxCommand<'_>) -> Result<String, TmuxError> {
+        let out = self.command(&cmd).output().await?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(TmuxError::Failed {
+                command: cmd.to_vec().join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            })
+        }
+    }
+
+    pub async fn has_session(&self, session: &str) -> bool {
+        let cmd = HasSession::new().target_session(exact(session)).build();
+        self.run(cmd).await.is_ok()
+    }
+
+    /// Create the session with a first window running `spawn`.
+    pub async fn new_session(
+        &self,
+        session: &str,
+        window: &str,
+        spawn: &Spawn<'_>,
+    ) -> Result<Pane, TmuxError> {
+        let mut cmd = NewSession::new()
+            .detached()
+            .print()
+            .format(PANE_FORMAT)
+            .session_name(session)
+            .window_name(window)
+            .width(200)
+            .height(50)
+            .start_directory(spawn.cwd.to_string_lossy())
+            .build();
+        push_spawn(&mut cmd, spawn);
+        parse_pane(first_line(&self.run(cmd).await?))
+    }
+
+    /// A new window at the end of `session` (or before window 0 with `first`).
+    pub async fn new_window(
+        &self,
+        session: &str,
+        window: &str,
+        spawn: &Spawn<'_>,
+        first: bool,
+    ) -> Result<Pane, TmuxError> {
+        let mut builder = NewWindow::new()
+            .detached()
+            .print()
+            .format(PANE_FORMAT)
+            .window_name(window)
+            .start_directory(spawn.cwd.to_string_lossy());
+        builder = if first {
+            builder.before().target_window(format!("{}:0", exact(session)))
+        } else {
+            builder.target_window(format!("{}:", exact(session)))
+        };
+        let mut cmd = builder.build();
+        push_spawn(&mut cmd, spawn);
+        parse_pane(first_line(&self.run(cmd).await?))
+    }
+
+    /// Run `spawn` in an existing pane; `kill` replaces a process that is still running.
+    pub async fn respawn_pane(
+        &self,
+        pane_id: &str,
+        spawn: &Spawn<'_>,
+        kill: bool,
+    ) -> Result<(), TmuxError> {
+        let mut builder = RespawnPane::new()
+            .target_pane(pane_id)
+            .start_directory(spawn.cwd.to_string_lossy());
+        if kill {
+            builder = builder.kill();
+        }
+        let mut cmd = builder.build();
+        push_spawn(&mut cmd, spawn);
+        self.run(cmd).await.map(drop)
+    }
+
+    /// Every pane of `session`; empty when the session (or server) does not exist.
+    pub async fn list_panes(&self, session: &str) -> Result<Vec<Pane>, TmuxError> {
+        let cmd = ListPanes::new()
+            .session()
+            .format(PANE_FORMAT)
+            .target(exact(session))
+            .build();
+        match self.run(cmd).await {
+            Ok(out) => out.lines().map(parse_pane).collect(),
+            Err(TmuxError::Failed { stderr, .. }) if is_missing(&stderr) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn pane(&self, pane_id: &str) -> Result<Option<Pane>, TmuxError> {
+        let cmd = ListPanes::new()
+            .format(PANE_FORMAT)
+            .filter(format!("#{{==:#{{pane_id}},{pane_id}}}"))
+            .all()
+            .build();
+        let out = self.run(cmd).await?;
+        out.lines().next().map(parse_pane).transpose()
+    }
+
+    pub async fn set_window_option(
+        &self,
+        window: &str,
+        option: &str,
+        value: &str,
+    ) -> Result<(), TmuxError> {
+        let cmd = SetOption::new()
+            .window()
+            .target_pane(window)
+            .option(option)
+            .value(value)
+            .build();
+        self.run(cmd).await.map(drop)
+    }
+
+    pub async fn set_global_option(&self, option: &str, value: &str) -> Result<(), TmuxError> {
+        let cmd = SetOption::new().global().option(option).value(value).build();
+        self.run(cmd).await.map(drop)
+    }
+
+    /// Append everything the pane prints to `file` (kept across respawns of the pane).
+    pub async fn pipe_to_file(&self, pane_id: &str, file: &Path) -> Result<(), TmuxError> {
+        let shell = format!("exec cat >> {}", shell_quote(&file.to_string_lossy()));
+        let cmd = PipePane::new()
+            .target_pane(pane_id)
+            .shell_command(shell)
+            .build();
+        self.run(cmd).await.map(drop)
+    }
+
+    /// A global hook; `command` is a tmux command line.
+    pub async fn set_hook(&self, hook: &str, command: &str) -> Result<(), TmuxError> {
+        let cmd = SetHook::new()
+            .global()
+            .hook_name(hook)
+            .command(command)
+            .build();
+        self.run(cmd).await.map(drop)
+    }
+
+    pub async fn kill_window(&self, window: &str) -> Result<(), TmuxError> {
+        let cmd = KillWindow::new().target_window(window).build();
+        self.run(cmd).await.map(drop)
+    }
+
+    pub async fn select_window(&self, window: &str) -> Result<(), TmuxError> {
+        let cmd = SelectWindow::new().target_window(window).build();
+        self.run(cmd).await.map(drop)
+    }
+
+    /// The visible text of a pane.
+    pub async fn capture(&self, pane: &str) -> Result<String, TmuxError> {
+        let cmd = CapturePane::new().stdout().target_pane(pane).build();
+        self.run(cmd).await
+    }
+
+    pub async fn kill_server(&self) -> Result<(), TmuxError> {
+        match self.run(KillServer::new().build()).await {
+            Err(TmuxError::Failed { stderr, .. }) if is_missing(&stderr) => Ok(()),
+            other => other.map(drop),
+        }
+    }
+}
+
+/// `=name` makes tmux match the session name exactly instead of as a prefix.
+fn exact(session: &str) -> String {
+    format!("={session}")
+}
+
+fn is_missing(stderr: &str) -> bool {
+    stderr.contains("no server running")
+        || stderr.contains("can't find session")
+        || stderr.contains("error connecting")
+        || stderr.contains("No such file or directory")
+}
+
+/// Appends `-e K=V` for each variable, then the argv. Options must precede the command.
+fn push_spawn(cmd: &mut TmuxCommand<'_>, spawn: &Spawn<'_>) {
+    for (k, v) in &spawn.env {
+        cmd.push_option("-e", format!("{k}={v}"));
+    }
+    for arg in &spawn.argv {
+        cmd.push_param(arg.clone());
+    }
+}
+
+fn first_line(out: &str) -> &str {
+    out.lines().next().unwrap_or_default()
+}
+
+fn parse_pane(line: &str) -> Result<Pane, TmuxError> {
+    let f: Vec<&str> = line.split('\t').collect();
+    let bad = || TmuxError::Parse(line.to_string());
+    if f.len() < 9 {
+        return Err(bad());
+    }
+    Ok(Pane {
+        pane_id: f[0].to_string(),
+        pid: f[1].parse().map_err(|_| bad())?,
+        window_id: f[2].to_string(),
+        window_index: f[3].parse().map_err(|_| bad())?,
+        window_name: f[4].to_string(),
+        dead: f[5] == "1",
+        dead_status: f[6].parse().ok(),
+        dead_signal: f[7].parse().ok(),
+        service: Some(f[8].to_string()).filter(|s| !s.is_empty()),
+    })
+}
+
+/// Quote for `/bin/sh`: single quotes, with embedded single quotes spliced in.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_live_and_dead_panes() {
+        let live = parse_pane("%3\t4242\t@2\t1\tapi\t0\t\t\tapi").expect("live");
+        assert_eq!(live.pid, 4242);
+        assert!(!live.dead);
+        assert_eq!(live.service.as_deref(), Some("api"));
+        let dead = parse_pane("%4\t4243\t@3\t2\tworker\t1\t\t9\t").expect("dead");
+        assert!(dead.dead);
+        assert_eq!(dead.dead_status, None);
+        assert_eq!(dead.dead_signal, Some(9));
+        assert_eq!(dead.service, None);
+    }
+
+    #[test]
+    fn quotes_for_sh() {
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn env_goes_before_argv() {
+        let mut cmd = RespawnPane::new().target_pane("%1").build();
+        let spawn = Spawn {
+            argv: vec!["/bin/sh".into(), "-c".into(), "echo hi".into()],
+            cwd: Path::new("/"),
+            env: BTreeMap::from([("A".into(), "1".into())]),
+        };
+        push_spawn(&mut cmd, &spawn);
+        let v: Vec<String> = cmd.to_vec().iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            v,
+            ["respawn-pane", "-t", "%1", "-e", "A=1", "/bin/sh", "-c", "echo hi"]
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Shared fixtures: private tmux servers that are always killed, temp workspaces, a
+//! supervisor harness, and polling helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use univers_container::config::{Health, Probe, Service, Stop, Workspace};
+use univers_container::engine::{
+    Command, CommandError, Hub, Paths, Reply, ServiceStatus, Snapshot, EngineInfo,
+};
+use univers_container::supervisor::{CommandRequest, Exit, Supervisor, Tmux};
+use tokio::sync::{mpsc, oneshot};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A unique name per test and process, usable as tmux socket and workspace name.
+pub fn unique(tag: &str) -> String {
+    format!(
+        "uct-{}-{}-{}",
+        tag,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A private tmux server (`tmux -L <socket>`), killed when dropped, even if the test failed.
+pub struct TmuxServer {
+    pub socket: String,
+}
+
+impl TmuxServer {
+    pub fn new(tag: &str) -> Self {
+        Self {
+            socket: unique(tag),
+        }
+    }
+
+    /// Run a tmux command against this server and return stdout.
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
+            .status();
+        let dir = std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+        let uid = nix::unistd::getuid();
+        let _ = std::fs::remove_file(dir.join(format!("tmux-{uid}")).join(&self.socket));
+    }
+}
+
+pub fn service(name: &str, command: &str, cwd: &Path) -> Service {
+    Service {
+        name: name.into(),
+        command: command.into(),
+        cwd: cwd.to_path_buf(),
+        env: Default::default(),
+        depends_on: Vec::new(),
+        tags: Vec::new(),
+        stop: Stop::default(),
+        restart: Default::default(),
+        health: None,
+    }
+}
+
+pub fn exec_health(command: &str) -> Health {
+    Health {
+        probe: Probe::Exec(command.into()),
+        interval: Duration::from_millis(100),
+        timeout: Duration::from_secs(2),
+        retries: 1,
+        start_period: Duration::ZERO,
+    }
+}
+
+pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
+    Workspace {
+        name: name.into(),
+        file: None,
+        dir: dir.to_path_buf(),
+        theme: None,
+        services,
+    }
+}
+
+/// A supervisor on its own tmux server and state dir, driven through its channels.
+pub struct Harness {
+    pub hub: Hub,
+    pub commands: mpsc::Sender<CommandRequest>,
+    pub task: tokio::task::JoinHandle<Exit>,
+    pub paths: Paths,
+    pub tmux: Tmux,
+    pub dir: PathBuf,
+    pub server: TmuxServer,
+    _state: tempfile::TempDir,
+}
+
+impl Harness {
+    /// `build` gets the work dir (for cwd and marker files) and returns the services.
+    pub async fn start(build: impl FnOnce(&Path) -> Vec<Service>) -> Self {
+        let state = tempfile::tempdir().expect("tempdir");
+        let dir = state.path().join("work");
+        std::fs::create_dir_all(&dir).expect("work dir");
+        let server = TmuxServer::new("sup");
+        let ws = workspace(&server.socket, &dir, build(&dir));
+        let paths = Paths::new(&state.path().join("state"), &ws.name, server.socket.clone());
+        std::fs::create_dir_all(&paths.dir).expect("state dir");
+        let tmux = Tmux::new(server.socket.clone());
+        let hub = Hub::new(empty_snapshot(&ws.name));
+        let mut supervisor = Supervisor::new(ws, paths.clone(), tmux.clone(), hub.clone());
+        for status in supervisor.statuses() {
+            hub.publish(univers_container::engine::Event::Service(status));
+        }
+        supervisor.adopt().await;
+        let (commands, command_rx) = mpsc::channel(16);
+        // Stand-in for tmux's pane-died hook, which the engine process installs.
+        let (wake_tx, wake_rx) = mpsc::channel(1);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if wake_tx.send(()).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let task = tokio::spawn(supervisor.run(command_rx, wake_rx));
+        Self {
+            hub,
+            commands,
+            task,
+            paths,
+            tmux,
+            dir,
+            server,
+            _state: state,
+        }
+    }
+
+    pub async fn cmd(&self, command: Command) -> Result<Reply, CommandError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send((command, tx)).await.expect("supervisor alive");
+        rx.await.expect("answer")
+    }
+
+    pub async fn start_services(&self, names: &[&str]) -> Reply {
+        self.cmd(Command::Start {
+            services: names.iter().map(|s| s.to_string()).collect(),
+            tags: vec![],
+        })
+        .await
+        .expect("start accepted")
+    }
+
+    pub async fn stop_services(&self, names: &[&str]) -> Reply {
+        self.cmd(Command::Stop {
+            services: names.iter().map(|s| s.to_string()).collect(),
+        })
+        .await
+        .expect("stop accepted")
+    }
+
+    pub fn status(&self, name: &str) -> ServiceStatus {
+        self.hub.snapshot().service(name).cloned().expect("service exists")
+    }
+
+    /// Wait until `pred` holds for the service, or panic with its last status.
+    pub async fn wait(
+        &self,
+        name: &str,
+        timeout: Duration,
+        pred: impl Fn(&ServiceStatus) -> bool,
+    ) -> ServiceStatus {
+        let start = Instant::now();
+        loop {
+            let status = self.status(name);
+            if pred(&status) {
+                return status;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting on {name}: {status:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub fn empty_snapshot(workspace: &str) -> Snapshot {
+    Snapshot {
+        workspace: workspace.into(),
+        environment: None,
+        config_file: None,
+        engine: EngineInfo {
+            pid: std::process::id(),
+            started_at: 0,
+            version: "test".into(),
+            tmux_socket: String::new(),
+            tmux_session: String::new(),
+        },
+        services: vec![],
+        seq: 0,
+    }
+}
+
+/// The process exists and is not a zombie.
+pub fn pid_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            let state = s.rfind(')').and_then(|i| s[i + 2..].chars().next());
+            !matches!(state, Some('Z') | Some('X') | None)
+        })
+        .unwrap_or(false)
+}
+
+/// Poll `pred` until it holds or `timeout` passes.
+pub fn eventually(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if pred() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    pred()
+}
+
+/// Read a PID a test service wrote to a file.
+pub fn read_pid(path: &Path, timeout: Duration) -> u32 {
+    let mut pid = None;
+    eventually(timeout, || {
+        pid = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        pid.is_some()
+    });
+    pid.unwrap_or_else(|| panic!("no pid in {}", path.display()))
+}

@@ -1,7 +1,241 @@
 //! Command-line entry point: clap definitions and one module per subcommand.
+//!
+//! Exit codes: 0 ok, 1 runtime failure, 2 bad input (config errors, unknown names, usage).
 
+mod config_cmd;
+mod control;
+mod import_cmd;
+mod status;
+mod ui;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::engine::{Launcher, Paths, Source};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "uc",
+    version,
+    about = "Univers-Container: a keyboard-driven control center for your services, in tmux",
+    long_about = "Runs the TUI on ./univers.yaml (or -f FILE), or on the built-in demo \
+                  workspace when there is none. Subcommands drive the same engine from scripts."
+)]
+pub struct Cli {
+    /// Workspace file (default: ./univers.yaml, else the built-in demo)
+    #[arg(short = 'f', long = "file", global = true, env = "UC_CONFIG")]
+    pub file: Option<PathBuf>,
+    /// Use the built-in demo workspace even if ./univers.yaml exists
+    #[arg(long, global = true, conflicts_with = "file")]
+    pub demo: bool,
+    /// Colour theme (default, light, high-contrast, or a file name in themes/)
+    #[arg(long, global = true, env = "UC_THEME")]
+    pub theme: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Start services (all when none named) and what they depend on
+    Up {
+        names: Vec<String>,
+        /// Start the services with this tag (repeatable)
+        #[arg(long = "tag", short = 't')]
+        tags: Vec<String>,
+        /// Return once the engine accepted the command, without waiting for `running`
+        #[arg(long)]
+        no_wait: bool,
+        /// How long to wait for the services to run
+        #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+        timeout: std::time::Duration,
+    },
+    /// Stop services (and their dependents); with no names stop everything, the engine
+    /// and the workspace's tmux server
+    Down { names: Vec<String> },
+    /// Restart services
+    Restart {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Show the state of every service
+    Status {
+        /// Machine-readable output (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the workspace configuration
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+    /// Write a univers.yaml equivalent to a Procfile or process-compose.yaml
+    Import {
+        /// Procfile or process-compose.yaml
+        from: PathBuf,
+        /// Where to write the workspace file
+        #[arg(short, long, default_value = "univers.yaml")]
+        output: PathBuf,
+        /// Workspace name (default: the current directory's name)
+        #[arg(long)]
+        name: Option<String>,
+        /// Overwrite an existing output file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print shell completions
+    Completions { shell: clap_complete::Shell },
+    /// Run the TUI in this terminal (what `uc` runs in window 0 of the workspace's tmux)
+    #[command(hide = true)]
+    Tui,
+    /// Run the workspace's engine (started on demand by every other command)
+    #[command(hide = true)]
+    Engine,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate the workspace file and report every problem with file:line:col
+    Check,
+}
+
+/// An error plus the exit code it deserves.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn runtime(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: 1,
+            error: error.into(),
+        }
+    }
+
+    pub fn input(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: 2,
+            error: error.into(),
+        }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Self::runtime(error)
+    }
+}
+
+pub type CliResult = Result<ExitCode, Failure>;
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("uc: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("uc: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+impl Cli {
+    pub fn source(&self) -> Source {
+        if self.demo {
+            Source::Demo
+        } else {
+            Source::resolve(self.file.clone())
+        }
+    }
+}
+
+/// The workspace, validated, with its runtime paths; a bad config is bad input (exit 2).
+pub fn load(source: &Source) -> Result<(crate::config::Workspace, Paths), Failure> {
+    let ws = source.load().map_err(Failure::input)?;
+    let paths = Paths::for_workspace(&ws.name);
+    Ok((ws, paths))
+}
+
+pub fn launcher(source: Source, paths: Paths) -> Result<Launcher, Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot find the uc binary: {e}")))?;
+    Ok(Launcher { exe, source, paths })
+}
+
+async fn dispatch(cli: Cli) -> CliResult {
+    let source = cli.source();
+    match cli.command {
+        None => ui::main(&cli, source).await,
+        Some(Cmd::Tui) => ui::in_terminal(&cli, source).await,
+        Some(Cmd::Engine) => engine(source).await,
+        Some(Cmd::Up {
+            ref names,
+            ref tags,
+            no_wait,
+            timeout,
+        }) => control::up(source, names, tags, no_wait, timeout).await,
+        Some(Cmd::Down { ref names }) => control::down(source, names).await,
+        Some(Cmd::Restart { ref names }) => control::restart(source, names).await,
+        Some(Cmd::Status { json }) => status::run(source, json).await,
+        Some(Cmd::Config {
+            command: ConfigCmd::Check,
+        }) => config_cmd::check(&source),
+        Some(Cmd::Import {
+            ref from,
+            ref output,
+            ref name,
+            force,
+        }) => import_cmd::run(from, output, name.as_deref(), force),
+        Some(Cmd::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "uc", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn engine(source: Source) -> CliResult {
+    let (ws, paths) = load(&source)?;
+    let _guard = init_tracing(&paths, "engine");
+    tracing::info!(workspace = %ws.name, "engine starting");
+    crate::engine::run(source).await.map_err(Failure::runtime)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `uc`'s own log goes to a file in the state dir: stdout belongs to the TUI.
+pub fn init_tracing(
+    paths: &Paths,
+    role: &str,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(&paths.dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.uc_log())
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("UC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    tracing::debug!(role, pid = std::process::id(), "uc started");
+    Some(guard)
 }

@@ -49,13 +49,15 @@ impl Client {
         path: &str,
         body: Vec<u8>,
     ) -> Result<hyper::Response<Incoming>, ClientError> {
-        let stream = UnixStream::connect(&self.socket)
-            .await
-            .map_err(|source| ClientError::Connect {
-                path: self.socket.display().to_string(),
-                source,
-            })?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let stream =
+            UnixStream::connect(&self.socket)
+                .await
+                .map_err(|source| ClientError::Connect {
+                    path: self.socket.display().to_string(),
+                    source,
+                })?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(conn);
         let request = Request::builder()
             .method(method)
@@ -179,7 +181,10 @@ mod tests {
         assert_eq!(sse_data(&first), None);
         let second = take_block(&mut buf).expect("data block");
         assert_eq!(sse_data(&second).as_deref(), Some("{\"a\":1}"));
-        assert!(take_block(&mut buf).is_none(), "partial block stays buffered");
+        assert!(
+            take_block(&mut buf).is_none(),
+            "partial block stays buffered"
+        );
         assert_eq!(buf, b"data: par");
     }
 }

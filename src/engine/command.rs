@@ -33,6 +33,10 @@ pub struct Reply {
     pub message: String,
     #[serde(default)]
     pub services: Vec<String>,
+    /// The engine's event sequence number once the command took effect: a client folding
+    /// the event stream sees the command's effects when its snapshot's `seq` reaches this.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// A command that was refused. `field` names the part of the request that was wrong.

@@ -36,8 +36,12 @@ pub enum NoticeLevel {
 }
 
 impl Snapshot {
-    /// Fold one event into the snapshot, as a client does with the event stream.
+    /// Fold one event into the snapshot, as a client does with the event stream. Every event
+    /// but a snapshot advances `seq`, on the engine and in clients alike.
     pub fn apply(&mut self, event: &Event) {
+        if !matches!(event, Event::Snapshot(_)) {
+            self.seq += 1;
+        }
         match event {
             Event::Snapshot(s) => *self = s.clone(),
             Event::Service(status) => match self.service_mut(&status.name) {

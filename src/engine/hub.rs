@@ -44,7 +44,6 @@ impl Hub {
     pub fn publish(&self, event: Event) {
         let mut snapshot = self.lock();
         snapshot.apply(&event);
-        snapshot.seq += 1;
         let _ = self.inner.tx.send(event);
     }
 
@@ -55,6 +54,11 @@ impl Hub {
             service: service.map(str::to_string),
             at: now_ms(),
         }));
+    }
+
+    /// Sequence number of the last published event.
+    pub fn seq(&self) -> u64 {
+        self.lock().seq
     }
 
     pub fn snapshot(&self) -> Snapshot {

@@ -67,9 +67,9 @@ impl Launcher {
 
     async fn engine_pane(&self, tmux: &Tmux) -> Result<Option<Pane>, TmuxError> {
         let panes = tmux.list_panes(&self.paths.tmux_session).await?;
-        let engine = panes.into_iter().find(|p| {
-            p.window_name == "engine" && p.service.is_none()
-        });
+        let engine = panes
+            .into_iter()
+            .find(|p| p.window_name == "engine" && p.service.is_none());
         Ok(engine)
     }
 
@@ -97,7 +97,12 @@ impl Launcher {
         Ok(pane)
     }
 
-    async fn wait_ready(&self, tmux: &Tmux, client: &Client, pane: &Pane) -> Result<(), LaunchError> {
+    async fn wait_ready(
+        &self,
+        tmux: &Tmux,
+        client: &Client,
+        pane: &Pane,
+    ) -> Result<(), LaunchError> {
         let start = Instant::now();
         let mut delay = Duration::from_millis(10);
         while start.elapsed() < READY_TIMEOUT {

@@ -63,7 +63,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("engine.lock");
         let first = EngineLock::acquire(&path).expect("first lock");
-        let err = EngineLock::acquire(&path).err().expect("second lock must fail");
+        let err = EngineLock::acquire(&path)
+            .err()
+            .expect("second lock must fail");
         assert!(
             err.to_string()
                 .contains(&format!("pid {}", std::process::id())),

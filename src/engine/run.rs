@@ -171,8 +171,11 @@ async fn close_own_window(tmux: &Tmux) {
     let Ok(pane) = std::env::var("TMUX_PANE") else {
         return;
     };
-    let ours = std::env::var("TMUX")
-        .is_ok_and(|t| t.split(',').next().is_some_and(|s| s.ends_with(&format!("/{}", tmux.socket))));
+    let ours = std::env::var("TMUX").is_ok_and(|t| {
+        t.split(',')
+            .next()
+            .is_some_and(|s| s.ends_with(&format!("/{}", tmux.socket)))
+    });
     if ours {
         let cmd = tmux_interface::KillPane::new().target_pane(pane).build();
         let _ = tmux.run(cmd).await;

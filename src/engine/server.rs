@@ -48,7 +48,11 @@ async fn command(State(state): State<AppState>, body: Bytes) -> Response {
         Ok(c) => c,
         Err(e) => {
             let path = e.path().to_string();
-            let field = if path == "." { "command".to_string() } else { path };
+            let field = if path == "." {
+                "command".to_string()
+            } else {
+                path
+            };
             return error(
                 StatusCode::BAD_REQUEST,
                 CommandError::field(field, e.into_inner().to_string()),

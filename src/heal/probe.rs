@@ -24,7 +24,10 @@ pub struct ProbeContext {
 pub async fn check(probe: &Probe, timeout: Duration, ctx: &ProbeContext) -> Result<(), String> {
     match tokio::time::timeout(timeout, check_inner(probe, ctx)).await {
         Ok(result) => result,
-        Err(_) => Err(format!("timed out after {}", humantime::format_duration(timeout))),
+        Err(_) => Err(format!(
+            "timed out after {}",
+            humantime::format_duration(timeout)
+        )),
     }
 }
 
@@ -168,7 +171,9 @@ mod tests {
 
     #[tokio::test]
     async fn tcp_and_http_probes_against_a_real_listener() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
@@ -176,22 +181,39 @@ mod tests {
                 let mut buf = [0u8; 1024];
                 let n = sock.read(&mut buf).await.unwrap_or(0);
                 let req = String::from_utf8_lossy(&buf[..n]).to_string();
-                let status = if req.starts_with("GET /ok") { "200 OK" } else { "503 Busy" };
+                let status = if req.starts_with("GET /ok") {
+                    "200 OK"
+                } else {
+                    "503 Busy"
+                };
                 let reply = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
                 let _ = sock.write_all(reply.as_bytes()).await;
             }
         });
         let t = Duration::from_secs(5);
-        assert!(check(&Probe::Tcp(addr.to_string()), t, &ctx()).await.is_ok());
+        assert!(
+            check(&Probe::Tcp(addr.to_string()), t, &ctx())
+                .await
+                .is_ok()
+        );
         let ok = Probe::Http(format!("http://{addr}/ok"));
         assert!(check(&ok, t, &ctx()).await.is_ok());
         let busy = Probe::Http(format!("http://{addr}/busy"));
-        assert!(check(&busy, t, &ctx()).await.is_err_and(|e| e.contains("503")));
+        assert!(
+            check(&busy, t, &ctx())
+                .await
+                .is_err_and(|e| e.contains("503"))
+        );
     }
 
     #[tokio::test]
     async fn timeouts_are_failures() {
-        let r = check(&Probe::Exec("sleep 5".into()), Duration::from_millis(100), &ctx()).await;
+        let r = check(
+            &Probe::Exec("sleep 5".into()),
+            Duration::from_millis(100),
+            &ctx(),
+        )
+        .await;
         assert!(r.is_err_and(|e| e.contains("timed out")));
     }
 }

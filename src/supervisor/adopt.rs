@@ -16,8 +16,11 @@ impl Supervisor {
         let panes = match self.tmux.list_panes(&self.paths.tmux_session).await {
             Ok(panes) => panes,
             Err(e) => {
-                self.hub
-                    .notice(NoticeLevel::Error, None, format!("cannot list tmux windows: {e}"));
+                self.hub.notice(
+                    NoticeLevel::Error,
+                    None,
+                    format!("cannot list tmux windows: {e}"),
+                );
                 return;
             }
         };
@@ -90,7 +93,9 @@ impl Supervisor {
         if !pane.dead || !rt.status.state.is_active() {
             return;
         }
-        if pane.dead_status.is_none() && pane.dead_signal.is_none() && !std::mem::take(&mut self.repoll)
+        if pane.dead_status.is_none()
+            && pane.dead_signal.is_none()
+            && !std::mem::take(&mut self.repoll)
         {
             // tmux marks the pane dead a moment before it has reaped the process.
             self.repoll = true;
@@ -219,12 +224,19 @@ fn adopt_one(rt: &mut Runtime, pane: &Pane, record: Option<&ServiceRecord>) {
     match record.filter(|r| r.root == Some(root)) {
         Some(r) => {
             rt.instance = r.instance.clone();
-            rt.tracked = r.tracked.iter().copied().filter(|id| process::is_alive(*id)).collect();
-            rt.status.started_at = r.started_at.or(Some(process::started_at_ms(stat.start_ticks)));
+            rt.tracked = r
+                .tracked
+                .iter()
+                .copied()
+                .filter(|id| process::is_alive(*id))
+                .collect();
+            rt.status.started_at = r
+                .started_at
+                .or(Some(process::started_at_ms(stat.start_ticks)));
         }
         None => {
-            rt.instance = instance_of(root.pid)
-                .unwrap_or_else(|| new_instance("adopted", &rt.spec.name));
+            rt.instance =
+                instance_of(root.pid).unwrap_or_else(|| new_instance("adopted", &rt.spec.name));
             rt.status.started_at = Some(process::started_at_ms(stat.start_ticks));
         }
     }

@@ -25,11 +25,13 @@ impl Supervisor {
                 let _ = reply.send(Ok(Reply {
                     message: "engine stopping; services keep running".into(),
                     services: Vec::new(),
+                    seq: self.hub.seq(),
                 }));
                 return Some(Exit::Shutdown);
             }
         };
-        let _ = reply.send(result);
+        let seq = self.hub.seq();
+        let _ = reply.send(result.map(|r| Reply { seq, ..r }));
         None
     }
 
@@ -61,7 +63,10 @@ impl Supervisor {
                 .map(|s| s.name.clone())
                 .collect();
             if tagged.is_empty() {
-                return Err(CommandError::field("tags", format!("no service has tag `{tag}`")));
+                return Err(CommandError::field(
+                    "tags",
+                    format!("no service has tag `{tag}`"),
+                ));
             }
             names.extend(tagged);
         }
@@ -75,6 +80,7 @@ impl Supervisor {
         Ok(Reply {
             message: format!("starting {}", order.join(", ")),
             services: order,
+            seq: 0,
         })
     }
 
@@ -94,6 +100,7 @@ impl Supervisor {
                 format!("stopping {}", acting.join(", "))
             },
             services: acting,
+            seq: 0,
         })
     }
 
@@ -118,6 +125,7 @@ impl Supervisor {
         Ok(Reply {
             message: format!("restarting {}", services.join(", ")),
             services: services.to_vec(),
+            seq: 0,
         })
     }
 

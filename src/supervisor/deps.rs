@@ -97,7 +97,12 @@ mod tests {
 
     #[test]
     fn dependencies_come_first() {
-        let w = ws(&[("web", &["api"]), ("api", &["db", "cache"]), ("db", &[]), ("cache", &[])]);
+        let w = ws(&[
+            ("web", &["api"]),
+            ("api", &["db", "cache"]),
+            ("db", &[]),
+            ("cache", &[]),
+        ]);
         assert_eq!(
             with_dependencies(&w, &names(&["web"])),
             names(&["db", "cache", "api", "web"])
@@ -106,7 +111,12 @@ mod tests {
 
     #[test]
     fn dependents_come_first_when_stopping() {
-        let w = ws(&[("web", &["api"]), ("api", &["db"]), ("db", &[]), ("other", &[])]);
+        let w = ws(&[
+            ("web", &["api"]),
+            ("api", &["db"]),
+            ("db", &[]),
+            ("other", &[]),
+        ]);
         assert_eq!(
             with_dependents(&w, &names(&["db"])),
             names(&["web", "api", "db"])

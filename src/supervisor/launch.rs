@@ -44,7 +44,10 @@ pub fn service_env(
     let mut env = spec.env.clone();
     env.insert("UC_WORKSPACE".into(), workspace.into());
     env.insert("UC_SERVICE".into(), spec.name.clone());
-    env.insert("UC_STATE_DIR".into(), paths.dir.to_string_lossy().into_owned());
+    env.insert(
+        "UC_STATE_DIR".into(),
+        paths.dir.to_string_lossy().into_owned(),
+    );
     env.insert(INSTANCE_ENV.into(), instance.into());
     env
 }
@@ -52,7 +55,10 @@ pub fn service_env(
 impl LaunchJob {
     pub async fn run(self) -> Result<Launched, String> {
         if !self.spec.cwd.is_dir() {
-            return Err(format!("working directory {} does not exist", self.spec.cwd.display()));
+            return Err(format!(
+                "working directory {} does not exist",
+                self.spec.cwd.display()
+            ));
         }
         let env = service_env(&self.spec, &self.workspace, &self.paths, &self.instance);
         let spawn = Spawn {
@@ -106,11 +112,17 @@ impl LaunchJob {
         // Without a session (an engine started outside tmux) the first window creates it; a
         // parallel launch may win that race, then a plain new window is right.
         let pane = if self.tmux.has_session(session).await {
-            self.tmux.new_window(session, name, &placeholder, false).await
+            self.tmux
+                .new_window(session, name, &placeholder, false)
+                .await
         } else {
             match self.tmux.new_session(session, name, &placeholder).await {
                 Ok(pane) => Ok(pane),
-                Err(_) => self.tmux.new_window(session, name, &placeholder, false).await,
+                Err(_) => {
+                    self.tmux
+                        .new_window(session, name, &placeholder, false)
+                        .await
+                }
             }
         }
         .map_err(|e| e.to_string())?;

@@ -23,9 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::config::{Service, Workspace};
-use crate::engine::{
-    Command, CommandError, Event, Hub, Paths, Reply, ServiceState, ServiceStatus,
-};
+use crate::engine::{Command, CommandError, Event, Hub, Paths, Reply, ServiceState, ServiceStatus};
 use crate::heal::probe::HealthReport;
 use process::ProcId;
 use stop::StopOutcome;
@@ -194,8 +192,10 @@ impl Supervisor {
             if self.down.is_some() && self.services.values().all(|r| !r.status.state.is_active()) {
                 if let Some(reply) = self.down.take() {
                     let _ = reply.send(Ok(Reply {
-                        message: "all services stopped; removing the workspace's tmux server".into(),
+                        message: "all services stopped; removing the workspace's tmux server"
+                            .into(),
                         services: Vec::new(),
+                        seq: self.hub.seq(),
                     }));
                 }
                 return Exit::Down;

@@ -141,10 +141,8 @@ impl ProcessTable {
             .values()
             .filter(|p| !p.is_zombie())
             .filter(|p| {
-                fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|env| {
-                    env.split(|b| *b == 0)
-                        .any(|var| var == needle.as_bytes())
-                })
+                fs::read(format!("/proc/{}/environ", p.pid))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
             })
             .copied()
             .collect()
@@ -208,10 +206,16 @@ mod tests {
             pid: me,
             start_ticks: stat.start_ticks + 1,
         };
-        assert!(!is_alive(wrong), "a different start time is a different process");
+        assert!(
+            !is_alive(wrong),
+            "a different start time is a different process"
+        );
         let started = started_at_ms(stat.start_ticks);
         let now = crate::engine::now_ms();
-        assert!(started <= now && now - started < 3_600_000, "{started} vs {now}");
+        assert!(
+            started <= now && now - started < 3_600_000,
+            "{started} vs {now}"
+        );
     }
 
     #[test]

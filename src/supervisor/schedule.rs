@@ -83,8 +83,11 @@ impl Supervisor {
                 if let Some(rt) = self.services.get_mut(name) {
                     rt.intent = Intent::Idle;
                 }
-                self.hub
-                    .notice(NoticeLevel::Error, Some(name), format!("{name} not started: {reason}"));
+                self.hub.notice(
+                    NoticeLevel::Error,
+                    Some(name),
+                    format!("{name} not started: {reason}"),
+                );
                 self.set_state(name, ServiceState::Failed, Some(reason));
             }
             Gate::Open => self.launch(name),
@@ -123,8 +126,11 @@ impl Supervisor {
             Ok(launched) => launched,
             Err(error) => {
                 rt.intent = Intent::Idle;
-                self.hub
-                    .notice(NoticeLevel::Error, Some(name), format!("{name} failed to start: {error}"));
+                self.hub.notice(
+                    NoticeLevel::Error,
+                    Some(name),
+                    format!("{name} failed to start: {error}"),
+                );
                 self.set_state(name, ServiceState::Failed, Some(error));
                 return;
             }
@@ -181,8 +187,11 @@ impl Supervisor {
         rt.status.health = Some(report.state);
         if report.state == Health::Unhealthy {
             let detail = report.detail.unwrap_or_default();
-            self.hub
-                .notice(NoticeLevel::Warn, Some(&name), format!("{name} is unhealthy: {detail}"));
+            self.hub.notice(
+                NoticeLevel::Warn,
+                Some(&name),
+                format!("{name} is unhealthy: {detail}"),
+            );
         }
         self.publish(&name);
     }

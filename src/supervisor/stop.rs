@@ -40,7 +40,11 @@ pub fn members(table: &ProcessTable, target: &StopTarget, deep: bool) -> Vec<Pro
         .tracked
         .iter()
         .chain(target.root.iter())
-        .filter(|id| table.get(id.pid).is_some_and(|p| p.start_ticks == id.start_ticks))
+        .filter(|id| {
+            table
+                .get(id.pid)
+                .is_some_and(|p| p.start_ticks == id.start_ticks)
+        })
         .map(|id| id.pid)
         .collect();
     if let Some(root) = target.root.filter(|r| roots.contains(&r.pid)) {

@@ -136,7 +136,9 @@ impl Tmux {
             .window_name(window)
             .start_directory(spawn.cwd.to_string_lossy());
         builder = if first {
-            builder.before().target_window(format!("{}:0", exact(session)))
+            builder
+                .before()
+                .target_window(format!("{}:0", exact(session)))
         } else {
             builder.target_window(format!("{}:", exact(session)))
         };
@@ -203,7 +205,11 @@ impl Tmux {
     }
 
     pub async fn set_global_option(&self, option: &str, value: &str) -> Result<(), TmuxError> {
-        let cmd = SetOption::new().global().option(option).value(value).build();
+        let cmd = SetOption::new()
+            .global()
+            .option(option)
+            .value(value)
+            .build();
         self.run(cmd).await.map(drop)
     }
 
@@ -335,7 +341,16 @@ mod tests {
         let v: Vec<String> = cmd.to_vec().iter().map(|s| s.to_string()).collect();
         assert_eq!(
             v,
-            ["respawn-pane", "-t", "%1", "-e", "A=1", "/bin/sh", "-c", "echo hi"]
+            [
+                "respawn-pane",
+                "-t",
+                "%1",
+                "-e",
+                "A=1",
+                "/bin/sh",
+                "-c",
+                "echo hi"
+            ]
         );
     }
 }

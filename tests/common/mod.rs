@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use tokio::sync::{mpsc, oneshot};
 use univers_container::config::{Health, Probe, Service, Stop, Workspace};
 use univers_container::engine::{
-    Command, CommandError, Hub, Paths, Reply, ServiceStatus, Snapshot, EngineInfo,
+    Command, CommandError, EngineInfo, Hub, Paths, Reply, ServiceStatus, Snapshot,
 };
 use univers_container::supervisor::{CommandRequest, Exit, Supervisor, Tmux};
-use tokio::sync::{mpsc, oneshot};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -55,7 +55,8 @@ impl Drop for TmuxServer {
             .args(["-L", &self.socket, "kill-server"])
             .stderr(std::process::Stdio::null())
             .status();
-        let dir = std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+        let dir =
+            std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
         let uid = nix::unistd::getuid();
         let _ = std::fs::remove_file(dir.join(format!("tmux-{uid}")).join(&self.socket));
     }
@@ -150,7 +151,10 @@ impl Harness {
 
     pub async fn cmd(&self, command: Command) -> Result<Reply, CommandError> {
         let (tx, rx) = oneshot::channel();
-        self.commands.send((command, tx)).await.expect("supervisor alive");
+        self.commands
+            .send((command, tx))
+            .await
+            .expect("supervisor alive");
         rx.await.expect("answer")
     }
 
@@ -172,7 +176,11 @@ impl Harness {
     }
 
     pub fn status(&self, name: &str) -> ServiceStatus {
-        self.hub.snapshot().service(name).cloned().expect("service exists")
+        self.hub
+            .snapshot()
+            .service(name)
+            .cloned()
+            .expect("service exists")
     }
 
     /// Wait until `pred` holds for the service, or panic with its last status.

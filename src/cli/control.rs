@@ -1,0 +1,187 @@
+//! `uc up`, `uc down`, `uc restart`: send one command, then follow the event stream until
+//! the services got where they were asked to go.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::anyhow;
+
+use super::{CliResult, Failure, launcher, load};
+use crate::engine::{Client, Command, Event, ServiceState, ServiceStatus, Snapshot, Source};
+
+pub async fn up(
+    source: Source,
+    names: &[String],
+    tags: &[String],
+    no_wait: bool,
+    timeout: Duration,
+) -> CliResult {
+    let (_, paths) = load(&source)?;
+    let client = launcher(source, paths)?.connect().await?;
+    let command = Command::Start {
+        services: names.to_vec(),
+        tags: tags.to_vec(),
+    };
+    if no_wait {
+        let reply = send(&client, &command).await?;
+        println!("{}", reply.message);
+        return Ok(ExitCode::SUCCESS);
+    }
+    follow(&client, &command, timeout, |s, _| match s.state {
+        ServiceState::Running => Some(Ok(())),
+        ServiceState::Exited | ServiceState::Failed => Some(Err(())),
+        _ => None,
+    })
+    .await
+}
+
+pub async fn down(source: Source, names: &[String]) -> CliResult {
+    let (_, paths) = load(&source)?;
+    let client = launcher(source, paths)?.connect().await?;
+    if names.is_empty() {
+        let reply = send(&client, &Command::Down).await?;
+        println!("{}", reply.message);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let command = Command::Stop {
+        services: names.to_vec(),
+    };
+    follow(&client, &command, Duration::from_secs(600), |s, _| {
+        (!s.state.is_active()).then_some(Ok(()))
+    })
+    .await
+}
+
+pub async fn restart(source: Source, names: &[String]) -> CliResult {
+    let (_, paths) = load(&source)?;
+    let client = launcher(source, paths)?.connect().await?;
+    let command = Command::Restart {
+        services: names.to_vec(),
+    };
+    follow(&client, &command, Duration::from_secs(600), |s, before| {
+        let fresh = before.is_none_or(|b| b.pid != s.pid || b.state != ServiceState::Running);
+        match s.state {
+            ServiceState::Running if fresh => Some(Ok(())),
+            ServiceState::Exited | ServiceState::Failed => Some(Err(())),
+            _ => None,
+        }
+    })
+    .await
+}
+
+/// Send a command; a refusal is bad input (exit 2).
+async fn send(client: &Client, command: &Command) -> Result<crate::engine::Reply, Failure> {
+    client
+        .command(command)
+        .await
+        .map_err(Failure::runtime)?
+        .map_err(Failure::input)
+}
+
+/// Send `command` and print each affected service's progress until `done` decides every one
+/// (`Ok` reached, `Err` failed). `done` also sees the status from before the command.
+async fn follow(
+    client: &Client,
+    command: &Command,
+    timeout: Duration,
+    done: impl Fn(&ServiceStatus, Option<&ServiceStatus>) -> Option<Result<(), ()>>,
+) -> CliResult {
+    let mut events = client.events().await?;
+    let mut snapshot = match events.next().await {
+        Some(Ok(Event::Snapshot(s))) => s,
+        _ => return Err(Failure::runtime(anyhow!("the engine sent no snapshot"))),
+    };
+    let before: BTreeMap<String, ServiceStatus> = snapshot
+        .services
+        .iter()
+        .map(|s| (s.name.clone(), s.clone()))
+        .collect();
+    let reply = send(client, command).await?;
+    println!("{}", reply.message);
+    let mut pending: Vec<String> = reply.services.clone();
+    let mut failed = Vec::new();
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut last_line: BTreeMap<String, String> = BTreeMap::new();
+    while !pending.is_empty() {
+        if snapshot.seq < reply.seq {
+            // The command's own effects are still on their way.
+        } else {
+            settle(
+                &snapshot,
+                &mut pending,
+                &mut failed,
+                &before,
+                &done,
+                &mut last_line,
+            );
+            if pending.is_empty() {
+                break;
+            }
+        }
+        let next = tokio::time::timeout_at(deadline, events.next()).await;
+        match next {
+            Ok(Some(Ok(Event::Shutdown))) | Ok(None) => break,
+            Ok(Some(Ok(event))) => snapshot.apply(&event),
+            Ok(Some(Err(e))) => return Err(Failure::runtime(e)),
+            Err(_) => {
+                return Err(Failure::runtime(anyhow!(
+                    "timed out after {}; still waiting for {}",
+                    humantime::format_duration(timeout),
+                    pending.join(", ")
+                )));
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Failure::runtime(anyhow!("failed: {}", failed.join(", "))))
+    }
+}
+
+/// Print state changes and move decided services out of `pending`.
+fn settle(
+    snapshot: &Snapshot,
+    pending: &mut Vec<String>,
+    failed: &mut Vec<String>,
+    before: &BTreeMap<String, ServiceStatus>,
+    done: &impl Fn(&ServiceStatus, Option<&ServiceStatus>) -> Option<Result<(), ()>>,
+    last_line: &mut BTreeMap<String, String>,
+) {
+    pending.retain(|name| {
+        let Some(status) = snapshot.service(name) else {
+            return false;
+        };
+        let line = describe(status);
+        if last_line.get(name) != Some(&line) {
+            println!("  {name}: {line}");
+            last_line.insert(name.clone(), line);
+        }
+        match done(status, before.get(name)) {
+            Some(Ok(())) => false,
+            Some(Err(())) => {
+                failed.push(name.clone());
+                false
+            }
+            None => true,
+        }
+    });
+}
+
+/// One line about a service: `running (pid 123)`, `exited with code 1`, ...
+pub fn describe(s: &ServiceStatus) -> String {
+    let mut line = s.state.as_str().to_string();
+    match (s.state, s.exit_code, &s.signal) {
+        (ServiceState::Exited, Some(code), _) => line = format!("exited with code {code}"),
+        (ServiceState::Exited, None, Some(sig)) => line = format!("killed by {sig}"),
+        _ => {}
+    }
+    if let Some(pid) = s.pid.filter(|_| s.state == ServiceState::Running) {
+        line.push_str(&format!(" (pid {pid})"));
+    }
+    if let Some(reason) = &s.reason {
+        line.push_str(&format!(": {reason}"));
+    }
+    line
+}

@@ -1,0 +1,79 @@
+//! `uc status [--json]`.
+
+use std::process::ExitCode;
+
+use super::{CliResult, launcher, load};
+use crate::engine::{Snapshot, Source, now_ms};
+
+pub async fn run(source: Source, json: bool) -> CliResult {
+    let (_, paths) = load(&source)?;
+    let client = launcher(source, paths)?.connect().await?;
+    let snapshot = client.snapshot().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&snapshot)?);
+    } else {
+        print!("{}", table(&snapshot, now_ms()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The human table: one row per service, columns sized to their content.
+pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
+    let header = [
+        "SERVICE", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTH", "TAGS",
+    ];
+    let rows: Vec<[String; 7]> = snapshot
+        .services
+        .iter()
+        .map(|s| {
+            [
+                s.name.clone(),
+                super::control::describe(s)
+                    .split(" (pid")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                s.uptime_secs(now_ms)
+                    .map(crate::tui::format_uptime)
+                    .unwrap_or_else(|| "-".into()),
+                s.restarts.to_string(),
+                s.health
+                    .map(|h| format!("{h:?}").to_lowercase())
+                    .unwrap_or_else(|| "-".into()),
+                s.tags.join(","),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = format!(
+        "workspace {} ({} of {} running)\n",
+        snapshot.workspace,
+        snapshot
+            .services
+            .iter()
+            .filter(|s| s.state == crate::engine::ServiceState::Running)
+            .count(),
+        snapshot.services.len()
+    );
+    let line = |cells: Vec<&str>| {
+        let mut l: String = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}  "))
+            .collect();
+        l.truncate(l.trim_end().len());
+        l.push('\n');
+        l
+    };
+    out.push_str(&line(header.to_vec()));
+    for row in &rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}

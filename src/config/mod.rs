@@ -1,6 +1,7 @@
 //! Workspace configuration: the YAML schema, loading with file:line:col errors, validation,
 //! the built-in demo workspace and importers for Procfile / process-compose.yaml.
 
+mod cycles;
 mod demo;
 mod error;
 pub mod import;
@@ -8,6 +9,7 @@ mod load;
 pub mod schema;
 mod suggest;
 mod validate;
+mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

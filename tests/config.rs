@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
+use univers_container::config::import::import_file;
 use univers_container::config::{
     Condition, ConfigError, DEMO_YAML, GiveUp, Probe, RestartPolicy, Workspace, demo_workspace,
     find_workspace_file, load_file, load_str,
@@ -331,4 +332,65 @@ fn demo_loads_and_its_dependencies_are_satisfiable() {
     );
     // Only what a fresh Debian machine has.
     assert!(demo.services.iter().all(|s| !s.command.contains("curl")));
+}
+
+#[test]
+fn imports_a_procfile() {
+    let yaml = import_file(&fixture("import/Procfile"), "shop").expect("imported");
+    insta::assert_snapshot!(yaml);
+    let ws = load_str(&yaml, Path::new("univers.yaml"), Path::new("/tmp")).expect("loads");
+    let names: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["web", "worker", "assets"]);
+    assert_eq!(ws.services[0].env["PORT"], "5000");
+    assert_eq!(ws.services[2].env["PORT"], "5200");
+}
+
+#[test]
+fn imports_process_compose() {
+    let yaml = import_file(&fixture("import/process-compose.yaml"), "shop").expect("imported");
+    insta::assert_snapshot!(yaml);
+    assert!(yaml.contains("# not imported: processes.api.log_location\n"));
+    let ws = load_str(&yaml, Path::new("univers.yaml"), Path::new("/tmp")).expect("loads");
+    let names: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["db", "migrate", "api", "frontend-dev", "redis"]);
+    assert_dependencies_satisfiable(&ws);
+
+    let db = ws.service("db").expect("db");
+    assert_eq!(
+        (db.stop.signal, db.stop.timeout),
+        (Signal::SIGINT, Duration::from_secs(20))
+    );
+    let health = db.health.as_ref().expect("db health");
+    assert_eq!(health.probe, Probe::Exec("pg_isready -h 127.0.0.1".into()));
+    assert_eq!(
+        (health.interval, health.timeout, health.retries),
+        (Duration::from_secs(5), Duration::from_secs(3), 10)
+    );
+    assert_eq!(health.start_period, Duration::from_secs(2));
+
+    let api = ws.service("api").expect("api");
+    assert_eq!(api.env["LOG_LEVEL"], "debug");
+    assert_eq!(api.env["PORT"], "8080");
+    assert_eq!(api.restart.policy, RestartPolicy::OnFailure);
+    assert_eq!(
+        api.restart.backoff,
+        Some((Duration::from_secs(2), Duration::from_secs(2)))
+    );
+    let probe = api.health.as_ref().map(|h| &h.probe);
+    assert_eq!(
+        probe,
+        Some(&Probe::Http("http://127.0.0.1:8080/health".into()))
+    );
+    let deps: Vec<_> = api
+        .depends_on
+        .iter()
+        .map(|d| (d.service.as_str(), d.condition))
+        .collect();
+    assert_eq!(
+        deps,
+        [
+            ("db", Condition::Healthy),
+            ("migrate", Condition::Completed)
+        ]
+    );
 }

@@ -1,7 +1,7 @@
 //! Configuration errors: every problem names the file, line and column.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One thing wrong with a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,41 @@ pub struct Problem {
     pub message: String,
     /// "did you mean `depends_on`?"
     pub hint: Option<String>,
+    /// The text of line `line`, so a caret can be drawn under `column`.
+    pub source_line: Option<String>,
+}
+
+impl Problem {
+    pub fn new(
+        file: &Path,
+        line: u64,
+        column: u64,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            hint,
+            source_line: None,
+        }
+    }
+
+    /// Two lines quoting the source with a caret under the column, compiler style.
+    pub fn snippet(&self) -> Option<String> {
+        let text = self.source_line.as_deref()?;
+        let number = self.line.to_string();
+        let gutter = " ".repeat(number.len());
+        // Keep tabs so the caret lines up however the terminal expands them.
+        let indent: String = text
+            .chars()
+            .take(usize::try_from(self.column.saturating_sub(1)).unwrap_or(0))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        Some(format!(" {number} | {text}\n {gutter} | {indent}^"))
+    }
 }
 
 impl fmt::Display for Problem {
@@ -40,8 +75,22 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    /// One problem per line; the first is followed by its source line and a caret.
+    #[error("{}", render(problems))]
     Invalid { problems: Vec<Problem> },
+}
+
+fn render(problems: &[Problem]) -> String {
+    let mut lines = Vec::with_capacity(problems.len() + 2);
+    for (i, problem) in problems.iter().enumerate() {
+        lines.push(problem.to_string());
+        if i == 0
+            && let Some(snippet) = problem.snippet()
+        {
+            lines.push(snippet);
+        }
+    }
+    lines.join("\n")
 }
 
 impl ConfigError {
@@ -50,5 +99,42 @@ impl ConfigError {
             Self::Invalid { problems } => problems,
             Self::Io { .. } => &[],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(line: u64, column: u64, message: &str, source: Option<&str>) -> Problem {
+        let mut p = Problem::new(Path::new("u.yaml"), line, column, message, None);
+        p.source_line = source.map(str::to_owned);
+        p
+    }
+
+    #[test]
+    fn display_puts_a_caret_under_the_first_problem() {
+        let mut first = problem(
+            7,
+            5,
+            "unknown field `depnds_on`",
+            Some("    depnds_on: [db]"),
+        );
+        first.hint = Some("did you mean `depends_on`?".to_owned());
+        let second = problem(12, 3, "bad", Some("  x: 1"));
+        let err = ConfigError::Invalid {
+            problems: vec![first, second],
+        };
+        assert_eq!(
+            err.to_string(),
+            "u.yaml:7:5: unknown field `depnds_on` (did you mean `depends_on`?)\n \
+             7 |     depnds_on: [db]\n   |     ^\nu.yaml:12:3: bad"
+        );
+    }
+
+    #[test]
+    fn caret_keeps_tabs() {
+        let p = problem(1, 3, "m", Some("\tx: y"));
+        assert_eq!(p.snippet().as_deref(), Some(" 1 | \tx: y\n   | \t ^"));
     }
 }

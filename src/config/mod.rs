@@ -1,6 +1,7 @@
 //! Workspace configuration: the YAML schema, loading with file:line:col errors, validation,
 //! the built-in demo workspace and importers for Procfile / process-compose.yaml.
 
+mod cycles;
 mod demo;
 mod error;
 pub mod import;
@@ -8,6 +9,7 @@ mod load;
 pub mod schema;
 mod suggest;
 mod validate;
+mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,7 +21,7 @@ pub use demo::{DEMO_YAML, demo_workspace};
 pub use error::{ConfigError, Problem};
 pub use load::{find_workspace_file, load_file, load_str};
 pub use schema::Condition;
-pub use suggest::suggest;
+pub use suggest::closest as suggest;
 
 /// File name looked up in the current directory when `-f` is not given.
 pub const WORKSPACE_FILE: &str = "univers.yaml";

@@ -1,46 +1,80 @@
 //! The YAML file as written by the user (`univers.yaml`). Validation turns it into
 //! [`super::Workspace`]; nothing here is trusted until then.
+//!
+//! Values that validation may reject are [`Spanned`] so every problem can point at the
+//! line and column it came from. Scalars that need parsing (durations, signals, policies,
+//! conditions) stay strings here: validation parses them all and reports every bad one at
+//! once, instead of serde stopping at the first.
 
-use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_saphyr::{Location, Spanned};
+
+/// Wraps a value built in code (not read from a file), e.g. by the importers.
+pub fn unspanned<T>(value: T) -> Spanned<T> {
+    Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// An empty key (`services:` with nothing under it) means the same as leaving it out.
+fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
 
 /// Top level of `univers.yaml`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceFile {
-    pub workspace: String,
+    pub workspace: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
-    #[serde(default)]
-    pub services: IndexMap<String, ServiceSpec>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub services: IndexMap<Spanned<String>, ServiceSpec>,
 }
 
 /// One service as written in the file.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
-    pub command: String,
+    pub command: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<PathBuf>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub env: BTreeMap<String, EnvValue>,
-    #[serde(default, skip_serializing_if = "DependsOnSpec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub env: IndexMap<String, EnvValue>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "DependsOnSpec::is_empty"
+    )]
     pub depends_on: DependsOnSpec,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub tags: Vec<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restart: Option<RestartSpec>,
+    pub restart: Option<Spanned<RestartSpec>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health: Option<HealthSpec>,
+    pub health: Option<Spanned<HealthSpec>>,
 }
 
 /// Env values may be written as numbers or booleans (`PORT: 8080`), as in docker compose.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum EnvValue {
     String(String),
@@ -60,12 +94,44 @@ impl EnvValue {
     }
 }
 
+// Hand-written rather than `untagged` so a wrong value gets a clear message and a location.
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvVisitor;
+        impl Visitor<'_> for EnvVisitor {
+            type Value = EnvValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EnvValue, E> {
+                Ok(EnvValue::String(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<EnvValue, E> {
+                Ok(EnvValue::Integer(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<EnvValue, E> {
+                i64::try_from(v)
+                    .map(EnvValue::Integer)
+                    .or_else(|_| Ok(EnvValue::String(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<EnvValue, E> {
+                Ok(EnvValue::Float(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<EnvValue, E> {
+                Ok(EnvValue::Bool(v))
+            }
+        }
+        deserializer.deserialize_any(EnvVisitor)
+    }
+}
+
 /// `depends_on: [db]` (condition `started`) or `depends_on: { db: healthy }`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// The condition stays a string until validation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum DependsOnSpec {
-    List(Vec<String>),
-    Map(IndexMap<String, Condition>),
+    List(Vec<Spanned<String>>),
+    Map(IndexMap<Spanned<String>, Spanned<String>>),
 }
 
 impl Default for DependsOnSpec {
@@ -82,12 +148,40 @@ impl DependsOnSpec {
         }
     }
 
-    /// Dependencies in the order written, with their conditions.
-    pub fn entries(&self) -> Vec<(String, Condition)> {
+    /// Dependencies in the order written; `None` as condition means the default, `started`.
+    pub fn entries(&self) -> Vec<(&Spanned<String>, Option<&Spanned<String>>)> {
         match self {
-            Self::List(l) => l.iter().map(|n| (n.clone(), Condition::Started)).collect(),
-            Self::Map(m) => m.iter().map(|(n, c)| (n.clone(), *c)).collect(),
+            Self::List(l) => l.iter().map(|n| (n, None)).collect(),
+            Self::Map(m) => m.iter().map(|(n, c)| (n, Some(c))).collect(),
         }
+    }
+}
+
+// Hand-written rather than `untagged`: untagged enums lose the locations of their contents.
+impl<'de> Deserialize<'de> for DependsOnSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DependsVisitor;
+        impl<'de> Visitor<'de> for DependsVisitor {
+            type Value = DependsOnSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of service names or a map of service name to condition")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DependsOnSpec, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element()? {
+                    names.push(name);
+                }
+                Ok(DependsOnSpec::List(names))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DependsOnSpec, A::Error> {
+                let mut entries = IndexMap::new();
+                while let Some((name, condition)) = map.next_entry()? {
+                    entries.insert(name, condition);
+                }
+                Ok(DependsOnSpec::Map(entries))
+            }
+        }
+        deserializer.deserialize_any(DependsVisitor)
     }
 }
 
@@ -103,54 +197,92 @@ pub enum Condition {
     Completed,
 }
 
+impl Condition {
+    pub const ALL: [Self; 3] = [Self::Started, Self::Healthy, Self::Completed];
+
+    /// The name as written in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Started => "started",
+            Self::Healthy => "healthy",
+            Self::Completed => "completed",
+        }
+    }
+}
+
 /// `stop: { signal: SIGINT, timeout: 10s }`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StopSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signal: Option<String>,
+    pub signal: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
+    pub timeout: Option<Spanned<String>>,
 }
 
 /// `restart: on-failure` or `restart: { policy: on-failure, backoff: 1s..5m, max: 5 within 10m, then: alert }`.
 /// Parsed and validated now; the behaviour belongs to the healing worker.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum RestartSpec {
     Policy(String),
-    Full(RestartFull),
+    Full(Box<RestartFull>),
+}
+
+// Hand-written rather than `untagged` so unknown keys in the long form are reported as such.
+impl<'de> Deserialize<'de> for RestartSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RestartVisitor;
+        impl<'de> Visitor<'de> for RestartVisitor {
+            type Value = RestartSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a restart policy or a map with `policy`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RestartSpec, E> {
+                Ok(RestartSpec::Policy(v.to_owned()))
+            }
+            // YAML 1.1 reads a bare `no` as false.
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RestartSpec, E> {
+                Ok(RestartSpec::Policy(if v { "yes" } else { "no" }.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RestartSpec, A::Error> {
+                RestartFull::deserialize(MapAccessDeserializer::new(map))
+                    .map(|full| RestartSpec::Full(Box::new(full)))
+            }
+        }
+        deserializer.deserialize_any(RestartVisitor)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RestartFull {
-    pub policy: String,
+    pub policy: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backoff: Option<String>,
+    pub backoff: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<String>,
+    pub max: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub then: Option<String>,
+    pub then: Option<Spanned<String>>,
 }
 
 /// Readiness check that decides when a service is `healthy` (drives `depends_on: healthy`).
 /// Exactly one of `exec`, `tcp`, `http`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exec: Option<String>,
+    pub exec: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tcp: Option<String>,
+    pub tcp: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http: Option<String>,
+    pub http: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<String>,
+    pub interval: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
+    pub timeout: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retries: Option<u32>,
+    pub retries: Option<Spanned<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_period: Option<String>,
+    pub start_period: Option<Spanned<String>>,
 }

@@ -1,1 +1,381 @@
+//! Turns the parsed file into a [`Workspace`], collecting every problem instead of
+//! stopping at the first, so one edit-reload cycle fixes them all.
 
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use serde_saphyr::{Location, Spanned};
+
+use super::cycles::{self, Edge};
+use super::schema::{
+    Condition, DependsOnSpec, HealthSpec, RestartSpec, ServiceSpec, StopSpec, WorkspaceFile,
+};
+use super::values::{self, Parsed, Rejected};
+use super::{Dependency, Health, Probe, Problem, Restart, Service, Stop, Workspace, suggest};
+
+const HEALTH_DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+const HEALTH_DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+const HEALTH_DEFAULT_RETRIES: u32 = 3;
+
+/// `file` names the source in problems; relative `cwd`s are resolved against `dir`.
+pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspace, Vec<Problem>> {
+    let mut checker = Checker {
+        file,
+        problems: Vec::new(),
+    };
+    let name = &spec.workspace;
+    if !values::is_name(&name.value) {
+        checker.report(
+            &name.referenced,
+            format!("invalid workspace name `{}`", name.value),
+            Some(NAME_RULE.to_owned()),
+        );
+    }
+    let services: Vec<Service> = spec
+        .services
+        .iter()
+        .map(|(name, service)| checker.service(name, service, dir))
+        .collect();
+    checker.dependencies(spec);
+    checker.cycles(spec);
+    if !checker.problems.is_empty() {
+        // Found pass by pass; the user reads them top to bottom.
+        checker.problems.sort_by_key(|p| (p.line, p.column));
+        return Err(checker.problems);
+    }
+    Ok(Workspace {
+        name: name.value.clone(),
+        file: Some(file.to_path_buf()),
+        dir: dir.to_path_buf(),
+        theme: spec.theme.clone(),
+        services,
+    })
+}
+
+const NAME_RULE: &str = "use only letters, digits, `_` and `-`";
+
+struct Checker<'a> {
+    file: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, at: &Location, message: impl Into<String>, hint: Option<String>) {
+        let problem = Problem::new(self.file, at.line(), at.column(), message, hint);
+        self.problems.push(problem);
+    }
+
+    fn reject(&mut self, at: &Location, rejected: Rejected) {
+        self.report(at, rejected.message, rejected.hint);
+    }
+
+    /// Parses an optional value, reporting a bad one and falling back to `default`.
+    fn parse<T>(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        parse: fn(&str) -> Parsed<T>,
+        default: T,
+    ) -> T {
+        let Some(value) = value else {
+            return default;
+        };
+        parse(&value.value).unwrap_or_else(|rejected| {
+            self.reject(&value.referenced, rejected);
+            default
+        })
+    }
+
+    fn service(&mut self, name: &Spanned<String>, spec: &ServiceSpec, dir: &Path) -> Service {
+        if !values::is_name(&name.value) {
+            let message = format!("invalid service name `{}`", name.value);
+            self.report(&name.referenced, message, Some(NAME_RULE.to_owned()));
+        }
+        if spec.command.value.trim().is_empty() {
+            let message = format!("service `{}` has an empty `command`", name.value);
+            self.report(&spec.command.referenced, message, None);
+        }
+        for tag in &spec.tags {
+            if !values::is_tag(&tag.value) {
+                let hint = Some("use only letters, digits, `_`, `-` and `.`".to_owned());
+                self.report(
+                    &tag.referenced,
+                    format!("invalid tag `{}`", tag.value),
+                    hint,
+                );
+            }
+        }
+        Service {
+            name: name.value.clone(),
+            command: spec.command.value.clone(),
+            cwd: resolve_cwd(dir, spec.cwd.as_deref()),
+            env: env(spec),
+            depends_on: self.conditions(&spec.depends_on),
+            tags: spec.tags.iter().map(|t| t.value.clone()).collect(),
+            stop: self.stop(spec.stop.as_ref()),
+            restart: self.restart(spec.restart.as_ref()),
+            health: spec.health.as_ref().and_then(|h| self.health(h)),
+        }
+    }
+
+    fn conditions(&mut self, depends_on: &DependsOnSpec) -> Vec<Dependency> {
+        depends_on
+            .entries()
+            .into_iter()
+            .map(|(name, condition)| Dependency {
+                service: name.value.clone(),
+                condition: self.parse(condition, values::condition, Condition::Started),
+            })
+            .collect()
+    }
+
+    fn stop(&mut self, spec: Option<&StopSpec>) -> Stop {
+        let default = Stop::default();
+        let Some(spec) = spec else {
+            return default;
+        };
+        Stop {
+            signal: self.parse(spec.signal.as_ref(), values::signal, default.signal),
+            timeout: self.parse(spec.timeout.as_ref(), values::duration, default.timeout),
+        }
+    }
+
+    fn restart(&mut self, spec: Option<&Spanned<RestartSpec>>) -> Restart {
+        let Some(spec) = spec else {
+            return Restart::default();
+        };
+        match &spec.value {
+            RestartSpec::Policy(policy) => Restart {
+                policy: values::restart_policy(policy).unwrap_or_else(|rejected| {
+                    self.reject(&spec.referenced, rejected);
+                    Default::default()
+                }),
+                ..Restart::default()
+            },
+            RestartSpec::Full(full) => Restart {
+                policy: self.parse(
+                    Some(&full.policy),
+                    values::restart_policy,
+                    Default::default(),
+                ),
+                backoff: self.parse(
+                    full.backoff.as_ref(),
+                    |t| values::backoff(t).map(Some),
+                    None,
+                ),
+                max: self.parse(
+                    full.max.as_ref(),
+                    |t| values::max_restarts(t).map(Some),
+                    None,
+                ),
+                then: self.parse(full.then.as_ref(), values::give_up, Default::default()),
+            },
+        }
+    }
+
+    fn health(&mut self, spec: &Spanned<HealthSpec>) -> Option<Health> {
+        let probe = self.probe(spec);
+        let health = &spec.value;
+        let retries = health.retries.as_ref().map_or(HEALTH_DEFAULT_RETRIES, |r| {
+            if r.value == 0 {
+                self.report(&r.referenced, "`retries` must be at least 1", None);
+            }
+            r.value
+        });
+        let interval = self.positive(health.interval.as_ref(), HEALTH_DEFAULT_INTERVAL);
+        let timeout = self.positive(health.timeout.as_ref(), HEALTH_DEFAULT_TIMEOUT);
+        let start_period = self.parse(
+            health.start_period.as_ref(),
+            values::duration,
+            Duration::ZERO,
+        );
+        Some(Health {
+            probe: probe?,
+            interval,
+            timeout,
+            retries,
+            start_period,
+        })
+    }
+
+    /// A duration that must not be zero (a zero health interval would spin).
+    fn positive(&mut self, value: Option<&Spanned<String>>, default: Duration) -> Duration {
+        let parsed = self.parse(value, values::duration, default);
+        if let Some(value) = value.filter(|_| parsed.is_zero()) {
+            self.report(
+                &value.referenced,
+                "this duration must be longer than 0",
+                None,
+            );
+        }
+        parsed
+    }
+
+    /// Exactly one of `exec`, `tcp`, `http`.
+    fn probe(&mut self, spec: &Spanned<HealthSpec>) -> Option<Probe> {
+        let health = &spec.value;
+        let given: Vec<(&str, &Spanned<String>)> = [
+            ("exec", &health.exec),
+            ("tcp", &health.tcp),
+            ("http", &health.http),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_ref().map(|v| (key, v)))
+        .collect();
+        let hint = || Some("write exactly one of `exec`, `tcp` or `http`".to_owned());
+        let (key, value) = match given.as_slice() {
+            [one] => *one,
+            [] => {
+                self.report(&spec.referenced, "health check has no probe", hint());
+                return None;
+            }
+            [(first, _), (second, at), ..] => {
+                let message = format!("health check has both `{first}` and `{second}`");
+                self.report(&at.referenced, message, hint());
+                return None;
+            }
+        };
+        let checked = match key {
+            "tcp" => values::tcp_address(&value.value).map(|()| Probe::Tcp(value.value.clone())),
+            "http" => values::http_url(&value.value).map(|()| Probe::Http(value.value.clone())),
+            _ if value.value.trim().is_empty() => Err(Rejected {
+                message: "health `exec` command is empty".to_owned(),
+                hint: None,
+            }),
+            _ => Ok(Probe::Exec(value.value.clone())),
+        };
+        checked
+            .map_err(|rejected| self.reject(&value.referenced, rejected))
+            .ok()
+    }
+
+    /// Every target exists, is not the service itself, and can become healthy if asked to.
+    fn dependencies(&mut self, spec: &WorkspaceFile) {
+        for (name, service) in &spec.services {
+            for (target, condition) in service.depends_on.entries() {
+                self.dependency(spec, &name.value, target, condition);
+            }
+        }
+    }
+
+    fn dependency(
+        &mut self,
+        spec: &WorkspaceFile,
+        name: &str,
+        target: &Spanned<String>,
+        condition: Option<&Spanned<String>>,
+    ) {
+        let (at, target) = (&target.referenced, target.value.as_str());
+        let Some((_, dependency)) = spec.services.iter().find(|(k, _)| k.value == target) else {
+            let message = format!("`{name}` depends on unknown service `{target}`");
+            let hint = suggest::closest(target, service_names(spec))
+                .map(|best| format!("did you mean `{best}`?"));
+            self.report(at, message, hint);
+            return;
+        };
+        if target == name {
+            self.report(at, format!("`{name}` depends on itself"), None);
+        }
+        let healthy = condition.filter(|c| c.value == Condition::Healthy.name());
+        if let Some(healthy) = healthy
+            && dependency.health.is_none()
+        {
+            let message = format!(
+                "`{name}` waits for `{target}` to be healthy, but `{target}` has no health check"
+            );
+            let hint = format!("add `health:` to `{target}` or wait for `started`");
+            self.report(&healthy.referenced, message, Some(hint));
+        }
+    }
+
+    /// One problem per cycle, naming it in order from the service written first.
+    fn cycles(&mut self, spec: &WorkspaceFile) {
+        let index: HashMap<&str, usize> = spec
+            .services
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.value.as_str(), i))
+            .collect();
+        let edges: Vec<Vec<Edge>> = spec
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, (_, service))| {
+                let targets = service.depends_on.entries().into_iter();
+                targets
+                    .filter_map(|(t, _)| index.get(t.value.as_str()).map(|&j| (j, &t.referenced)))
+                    .filter(|&(j, _)| j != i)
+                    .collect()
+            })
+            .collect();
+        let names: Vec<&str> = service_names(spec);
+        for cycle in cycles::find(&edges) {
+            let path: Vec<&str> = cycle.iter().map(|&(i, _)| names[i]).collect();
+            let first = path.first().copied().unwrap_or_default();
+            let message = format!("dependency cycle: {} -> {first}", path.join(" -> "));
+            let at = cycle.first().map_or(Location::UNKNOWN, |&(_, at)| *at);
+            let hint = Some("remove one of these `depends_on` entries".to_owned());
+            self.report(&at, message, hint);
+        }
+    }
+}
+
+fn service_names(spec: &WorkspaceFile) -> Vec<&str> {
+    spec.services.keys().map(|k| k.value.as_str()).collect()
+}
+
+/// Relative paths are taken from `dir`; `~/` from the home directory.
+fn resolve_cwd(dir: &Path, cwd: Option<&Path>) -> PathBuf {
+    let Some(cwd) = cwd else {
+        return dir.to_path_buf();
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let joined = match (cwd.strip_prefix("~"), home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => dir.join(cwd),
+    };
+    // `./api` reads better as `<dir>/api` in the UI; `..` stays, it may cross a symlink.
+    joined
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect()
+}
+
+fn env(spec: &ServiceSpec) -> BTreeMap<String, String> {
+    spec.env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_env_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cwd_is_resolved_against_the_config_dir() {
+        let dir = Path::new("/ws");
+        assert_eq!(resolve_cwd(dir, None), dir);
+        assert_eq!(
+            resolve_cwd(dir, Some(Path::new("./api"))),
+            Path::new("/ws/api")
+        );
+        assert_eq!(
+            resolve_cwd(dir, Some(Path::new("../x"))),
+            Path::new("/ws/../x")
+        );
+        assert_eq!(
+            resolve_cwd(dir, Some(Path::new("/srv/api"))),
+            Path::new("/srv/api")
+        );
+    }
+
+    #[test]
+    fn cwd_may_start_at_home() {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .expect("HOME is set");
+        let cwd = resolve_cwd(Path::new("/ws"), Some(Path::new("~/src")));
+        assert_eq!(cwd, home.join("src"));
+    }
+}

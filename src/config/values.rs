@@ -1,0 +1,259 @@
+//! Parsers for the scalar values of `univers.yaml` (durations, signals, policies, addresses).
+//! They know nothing about locations; validation attaches those.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use super::schema::Condition;
+use super::suggest;
+use super::{GiveUp, RestartPolicy};
+
+/// Why a value was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Rejected {
+    fn new(message: impl Into<String>, hint: Option<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint,
+        }
+    }
+}
+
+pub type Parsed<T> = Result<T, Rejected>;
+
+const POLICIES: [(&str, RestartPolicy); 4] = [
+    ("no", RestartPolicy::No),
+    ("on-failure", RestartPolicy::OnFailure),
+    ("always", RestartPolicy::Always),
+    ("unless-stopped", RestartPolicy::UnlessStopped),
+];
+
+const GIVE_UPS: [(&str, GiveUp); 3] = [
+    ("stop", GiveUp::Stop),
+    ("alert", GiveUp::Alert),
+    ("keep-trying", GiveUp::KeepTrying),
+];
+
+const DURATION_HINT: &str =
+    "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
+
+/// One of a fixed set of words; `what` names the kind of value in the message.
+fn keyword<T: Copy>(text: &str, what: &str, table: &[(&str, T)]) -> Parsed<T> {
+    if let Some((_, value)) = table.iter().find(|(name, _)| *name == text) {
+        return Ok(*value);
+    }
+    let names: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
+    Err(Rejected::new(
+        format!("unknown {what} `{text}`"),
+        suggest::hint(text, &names),
+    ))
+}
+
+pub fn restart_policy(text: &str) -> Parsed<RestartPolicy> {
+    keyword(text, "restart policy", &POLICIES)
+}
+
+pub fn give_up(text: &str) -> Parsed<GiveUp> {
+    keyword(text, "`then` action", &GIVE_UPS)
+}
+
+pub fn condition(text: &str) -> Parsed<Condition> {
+    let table = Condition::ALL.map(|c| (c.name(), c));
+    keyword(text, "condition", &table)
+}
+
+/// `10s`, `1m30s`, `250ms`, or a bare number of seconds.
+pub fn duration(text: &str) -> Parsed<Duration> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text).map_err(|_| {
+        Rejected::new(
+            format!("invalid duration `{text}`"),
+            Some(DURATION_HINT.to_owned()),
+        )
+    })
+}
+
+/// `SIGTERM`, `TERM`, `term` or `15`.
+pub fn signal(text: &str) -> Parsed<Signal> {
+    let text = text.trim();
+    if let Ok(number) = text.parse::<i32>() {
+        return Signal::try_from(number)
+            .map_err(|_| Rejected::new(format!("no signal has number {number}"), None));
+    }
+    let upper = text.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    Signal::from_str(&name).map_err(|_| {
+        let names = Signal::iterator().map(Signal::as_str);
+        let hint = suggest::closest(&name, names)
+            .map(|best| format!("did you mean `{best}`?"))
+            .unwrap_or_else(|| "use a name like `SIGTERM` or `INT`, or a number".to_owned());
+        Rejected::new(format!("unknown signal `{text}`"), Some(hint))
+    })
+}
+
+/// `1s..5m`: first delay, doubled after each failure up to the cap. A single duration
+/// means a fixed delay.
+pub fn backoff(text: &str) -> Parsed<(Duration, Duration)> {
+    let Some((from, to)) = text.split_once("..") else {
+        let fixed = duration(text)?;
+        return Ok((fixed, fixed));
+    };
+    let (from, to) = (duration(from)?, duration(to)?);
+    if from > to {
+        return Err(Rejected::new(
+            format!("backoff `{text}` starts above its cap"),
+            Some("write the shorter delay first, e.g. `1s..5m`".to_owned()),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// `5 within 10m`.
+pub fn max_restarts(text: &str) -> Parsed<(u32, Duration)> {
+    let bad = || {
+        Rejected::new(
+            format!("invalid restart limit `{text}`"),
+            Some("write a count and a window, e.g. `5 within 10m`".to_owned()),
+        )
+    };
+    let (count, window) = text.split_once(" within ").ok_or_else(bad)?;
+    let count = count.trim().parse::<u32>().map_err(|_| bad())?;
+    Ok((count, duration(window)?))
+}
+
+/// `host:port` for a TCP health check.
+pub fn tcp_address(text: &str) -> Parsed<()> {
+    let valid = text
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if valid {
+        Ok(())
+    } else {
+        Err(Rejected::new(
+            format!("invalid TCP address `{text}`"),
+            Some("write `host:port`, e.g. `127.0.0.1:5432`".to_owned()),
+        ))
+    }
+}
+
+/// Plain `http://` URL for an HTTP health check (there is no TLS client).
+pub fn http_url(text: &str) -> Parsed<()> {
+    if text.starts_with("http://") && text.len() > "http://".len() {
+        return Ok(());
+    }
+    let hint = if text.starts_with("https://") {
+        "only plain `http://` is supported; use a `tcp` or `exec` check for TLS endpoints"
+    } else {
+        "write a URL like `http://127.0.0.1:8080/health`"
+    };
+    Err(Rejected::new(
+        format!("invalid health URL `{text}`"),
+        Some(hint.to_owned()),
+    ))
+}
+
+/// Service and workspace names become tmux window names and file names.
+pub fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+pub fn is_tag(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("15"), Ok(Duration::from_secs(15)));
+        let err = duration("10x").expect_err("rejected");
+        assert_eq!(err.message, "invalid duration `10x`");
+    }
+
+    #[test]
+    fn signals() {
+        for text in ["SIGTERM", "TERM", "term", "15", " SigTerm "] {
+            assert_eq!(signal(text), Ok(Signal::SIGTERM), "{text}");
+        }
+        assert_eq!(signal("int"), Ok(Signal::SIGINT));
+        let err = signal("SIGTREM").expect_err("rejected");
+        assert_eq!(err.message, "unknown signal `SIGTREM`");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `SIGTERM`?"));
+        assert_eq!(
+            signal("99").expect_err("rejected").message,
+            "no signal has number 99"
+        );
+    }
+
+    #[test]
+    fn keywords() {
+        assert_eq!(restart_policy("on-failure"), Ok(RestartPolicy::OnFailure));
+        let err = restart_policy("on_failure").expect_err("rejected");
+        assert_eq!(err.message, "unknown restart policy `on_failure`");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `on-failure`?"));
+        assert_eq!(give_up("keep-trying"), Ok(GiveUp::KeepTrying));
+        assert_eq!(condition("healthy"), Ok(Condition::Healthy));
+        let err = condition("healty").expect_err("rejected");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `healthy`?"));
+    }
+
+    #[test]
+    fn backoff_and_max() {
+        let (s, m) = (Duration::from_secs(1), Duration::from_secs(300));
+        assert_eq!(backoff("1s..5m"), Ok((s, m)));
+        assert_eq!(backoff("1s"), Ok((s, s)));
+        assert!(backoff("5m..1s").is_err());
+        assert_eq!(
+            max_restarts("5 within 10m"),
+            Ok((5, Duration::from_secs(600)))
+        );
+        assert!(max_restarts("5 in 10m").is_err());
+        assert!(max_restarts("many within 10m").is_err());
+    }
+
+    #[test]
+    fn addresses() {
+        assert!(tcp_address("127.0.0.1:5432").is_ok());
+        assert!(tcp_address("[::1]:80").is_ok());
+        assert!(tcp_address("localhost").is_err());
+        assert!(tcp_address(":80").is_err());
+        assert!(tcp_address("db:0").is_err());
+        assert!(http_url("http://127.0.0.1:8080/health").is_ok());
+        assert!(http_url("https://example.com").is_err());
+        assert!(http_url("127.0.0.1:8080").is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert!(is_name("api-v2_x"));
+        assert!(!is_name("api.v2"));
+        assert!(!is_name(""));
+        assert!(is_tag("v1.2"));
+        assert!(!is_tag("a b"));
+    }
+}

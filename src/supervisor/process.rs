@@ -55,8 +55,8 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
     let state = rest.next()?.chars().next()?;
     let ppid = rest.next()?.parse().ok()?;
     let pgrp = rest.next()?.parse().ok()?;
-    // Fields 6..=21 (session .. num_threads, itrealvalue) precede starttime, field 22.
-    let start_ticks = rest.nth(18)?.parse().ok()?;
+    // Fields 6..=21 (session .. itrealvalue) precede starttime, field 22.
+    let start_ticks = rest.nth(16)?.parse().ok()?;
     Some(ProcStat {
         pid,
         ppid,

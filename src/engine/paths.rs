@@ -50,7 +50,9 @@ impl Paths {
 
     /// Captured pane output of one service.
     pub fn service_log(&self, service: &str) -> PathBuf {
-        self.dir.join("logs").join(format!("{}.log", sanitize(service)))
+        self.dir
+            .join("logs")
+            .join(format!("{}.log", sanitize(service)))
     }
 
     /// `uc`'s own tracing log.
@@ -96,6 +98,9 @@ mod tests {
         let p = Paths::new(Path::new("/s"), "my ws.1", "uc-x".into());
         assert_eq!(p.dir, PathBuf::from("/s/my_ws_1"));
         assert_eq!(p.tmux_session, "my_ws_1");
-        assert_eq!(p.service_log("a/b"), PathBuf::from("/s/my_ws_1/logs/a_b.log"));
+        assert_eq!(
+            p.service_log("a/b"),
+            PathBuf::from("/s/my_ws_1/logs/a_b.log")
+        );
     }
 }

@@ -1,10 +1,28 @@
 //! The ratatui frontend: a pure function of its state, fed by an [`EngineLink`].
+//!
+//! [`run`] owns the terminal and the event loop; [`App`] holds the state, routes keys to
+//! [`Action`]s (popup > pane > global) and turns them into [`Request`]s. Keys come from
+//! `configs/keymap.yaml` merged with the user's file ([`Keymap::load`]), colours from
+//! `themes/*.toml` ([`Theme::load`]).
 
 pub mod action;
+mod app;
+mod cmdline;
+mod input;
 pub mod keymap;
 pub mod keys;
 pub mod link;
+mod options;
+pub mod panes;
+pub mod state;
 mod suggest;
+mod terminal;
 pub mod theme;
 
+pub use action::Action;
+pub use app::App;
+pub use keymap::{Keymap, KeymapError, Layer};
 pub use link::{EngineLink, Request, Update};
+pub use options::{OptionsError, UiOptions};
+pub use terminal::{restore, run};
+pub use theme::{Theme, ThemeError};

@@ -576,6 +576,7 @@ fn disconnect_is_shown_and_does_not_quit() {
     assert!(h.screen().contains("ENGINE DISCONNECTED"));
     h.app.on_update(Update::Event(Event::Snapshot(fixture())));
     assert!(h.app.state().connected);
+    assert_eq!(h.status(), "reconnected to the engine");
 }
 
 #[test]

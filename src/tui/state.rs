@@ -72,9 +72,13 @@ impl State {
     /// Fold one engine event in.
     pub fn apply_event(&mut self, event: &Event) {
         match (event, &mut self.snapshot) {
-            (Event::Snapshot(snapshot), _) => {
+            (Event::Snapshot(snapshot), previous) => {
+                let reconnected = previous.is_some() && !self.connected;
                 self.snapshot = Some(snapshot.clone());
                 self.connected = true;
+                if reconnected {
+                    self.set_status(NoticeLevel::Info, "reconnected to the engine");
+                }
             }
             (Event::Service(_), Some(snapshot)) => snapshot.apply(event),
             (Event::Service(_), None) => {}

@@ -35,7 +35,7 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
                     .to_string(),
                 s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
                 s.uptime_secs(now_ms)
-                    .map(crate::tui::format_uptime)
+                    .map(crate::tui::panes::format::duration)
                     .unwrap_or_else(|| "-".into()),
                 s.restarts.to_string(),
                 s.health

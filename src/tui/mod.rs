@@ -1,15 +1,28 @@
 //! The ratatui frontend: a pure function of its state, fed by an [`EngineLink`].
+//!
+//! [`run`] owns the terminal and the event loop; [`App`] holds the state, routes keys to
+//! [`Action`]s (popup > pane > global) and turns them into [`Request`]s. Keys come from
+//! `configs/keymap.yaml` merged with the user's file ([`Keymap::load`]), colours from
+//! `themes/*.toml` ([`Theme::load`]).
 
+pub mod action;
+mod app;
+mod cmdline;
+mod input;
+pub mod keymap;
+pub mod keys;
 pub mod link;
+mod options;
+pub mod panes;
+pub mod state;
+mod suggest;
+mod terminal;
+pub mod theme;
 
+pub use action::Action;
+pub use app::App;
+pub use keymap::{Keymap, KeymapError, Layer};
 pub use link::{EngineLink, Request, Update};
-
-/// `45s`, `3m12s`, `2h05m`, `3d04h`.
-pub fn format_uptime(secs: u64) -> String {
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
-        s if s < 86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-        s => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
-    }
-}
+pub use options::{OptionsError, UiOptions};
+pub use terminal::{restore, run};
+pub use theme::{Theme, ThemeError};

@@ -1,0 +1,147 @@
+//! Everything a key can do, by name. Keymap files bind keys to these names (`start`,
+//! `show_window`, ...); the footer and the help pane show their labels and descriptions.
+
+use serde::{Deserialize, Serialize};
+
+/// A named thing the user can do. Keys map to actions; actions change state or become requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Start,
+    Stop,
+    Restart,
+    StartAll,
+    StopAll,
+    ShowWindow,
+    Help,
+    CommandLine,
+    Filter,
+    /// Close the top popup, or clear the filter when no popup is open.
+    Close,
+    /// Accept the open confirm dialog.
+    Confirm,
+}
+
+impl Action {
+    pub const ALL: [Self; 18] = [
+        Self::Quit,
+        Self::Up,
+        Self::Down,
+        Self::Top,
+        Self::Bottom,
+        Self::PageUp,
+        Self::PageDown,
+        Self::Start,
+        Self::Stop,
+        Self::Restart,
+        Self::StartAll,
+        Self::StopAll,
+        Self::ShowWindow,
+        Self::Help,
+        Self::CommandLine,
+        Self::Filter,
+        Self::Close,
+        Self::Confirm,
+    ];
+
+    /// The name used in keymap files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::PageUp => "page_up",
+            Self::PageDown => "page_down",
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Restart => "restart",
+            Self::StartAll => "start_all",
+            Self::StopAll => "stop_all",
+            Self::ShowWindow => "show_window",
+            Self::Help => "help",
+            Self::CommandLine => "command_line",
+            Self::Filter => "filter",
+            Self::Close => "close",
+            Self::Confirm => "confirm",
+        }
+    }
+
+    /// One or two words for the footer.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Restart => "restart",
+            Self::StartAll => "start all",
+            Self::StopAll => "stop all",
+            Self::ShowWindow => "window",
+            Self::Help => "help",
+            Self::CommandLine => "command",
+            Self::Filter => "filter",
+            Self::Close => "close",
+            Self::Confirm => "confirm",
+        }
+    }
+
+    /// A sentence for the help pane.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Quit => "Quit the TUI (services keep running)",
+            Self::Up => "Move up",
+            Self::Down => "Move down",
+            Self::Top => "Go to the first row",
+            Self::Bottom => "Go to the last row",
+            Self::PageUp => "Move one page up",
+            Self::PageDown => "Move one page down",
+            Self::Start => "Start the selected service and what it depends on",
+            Self::Stop => "Stop the selected service and what depends on it",
+            Self::Restart => "Restart the selected service",
+            Self::StartAll => "Start every service",
+            Self::StopAll => "Stop every service (asks first)",
+            Self::ShowWindow => "Show the selected service's live tmux window",
+            Self::Help => "Show or hide this help",
+            Self::CommandLine => "Open the command line (:start api, :quit, ...)",
+            Self::Filter => "Filter services by name or tag",
+            Self::Close => "Close the popup, or clear the filter",
+            Self::Confirm => "Confirm",
+        }
+    }
+
+    /// Whether the footer advertises this action (movement keys are left to the help pane).
+    pub fn in_footer(self) -> bool {
+        !matches!(
+            self,
+            Self::Up | Self::Down | Self::Top | Self::Bottom | Self::PageUp | Self::PageDown
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_serde() {
+        for action in Action::ALL {
+            let yaml: Action = serde_saphyr::from_str(action.name()).unwrap();
+            assert_eq!(yaml, action);
+            assert!(!action.label().is_empty() && !action.description().is_empty());
+        }
+    }
+}

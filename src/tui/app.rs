@@ -1,0 +1,393 @@
+//! The app: routes keys to actions (popup > pane > global), turns actions into state changes
+//! or requests, folds updates into the state, and draws. No IO: requests go out on a channel.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::Action;
+use super::cmdline::{self, CmdLine};
+use super::input::{Input, InputEvent};
+use super::keymap::{Keymap, Layer, Lookup};
+use super::keys::KeyPress;
+use super::link::{Request, Update};
+use super::panes::{self, View, help, services};
+use super::state::{Confirm, Popup, State};
+use super::theme::Theme;
+use crate::engine::{Command, NoticeLevel};
+
+pub struct App {
+    state: State,
+    keymap: Keymap,
+    theme: Theme,
+    requests: UnboundedSender<Request>,
+}
+
+impl App {
+    pub fn new(requests: UnboundedSender<Request>, keymap: Keymap, theme: Theme) -> Self {
+        Self {
+            state: State::new(),
+            keymap,
+            theme,
+            requests,
+        }
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.state.quit
+    }
+
+    /// Draw the whole screen. A pure read of the state.
+    pub fn draw(&self, frame: &mut Frame) {
+        panes::draw(
+            frame,
+            View {
+                state: &self.state,
+                theme: &self.theme,
+                keymap: &self.keymap,
+            },
+        );
+    }
+
+    /// Set the clock used for uptimes and ages.
+    pub fn on_tick(&mut self, now_ms: u64) {
+        self.state.now_ms = now_ms;
+    }
+
+    pub fn on_resize(&mut self, width: u16, height: u16) {
+        self.state.screen = (width, height);
+        self.scroll_help(0);
+    }
+
+    pub fn on_update(&mut self, update: Update) {
+        match update {
+            Update::Event(event) => self.state.apply_event(&event),
+            Update::Disconnected(reason) => {
+                self.state.connected = false;
+                let text = format!("engine disconnected: {reason}");
+                self.state.set_status(NoticeLevel::Error, text);
+            }
+            Update::CommandDone(Ok(reply)) => {
+                self.state.set_status(NoticeLevel::Info, reply.message);
+            }
+            Update::CommandDone(Err(error)) => {
+                self.state.set_status(NoticeLevel::Error, error.to_string());
+            }
+            Update::ShowFailed(reason) => {
+                let text = format!("cannot show the window: {reason}");
+                self.state.set_status(NoticeLevel::Error, text);
+            }
+        }
+    }
+
+    /// Route a terminal key event. Returns whether something consumed it.
+    pub fn handle_key(&mut self, key: KeyEvent) -> bool {
+        if key.kind == KeyEventKind::Release {
+            return false;
+        }
+        self.handle_press(KeyPress::from_event(&key))
+    }
+
+    pub fn handle_press(&mut self, press: KeyPress) -> bool {
+        if self.state.pending.is_empty() && self.handle_text_input(press) {
+            return true;
+        }
+        let mut presses = std::mem::take(&mut self.state.pending);
+        presses.push(press);
+        match self.route(&presses) {
+            Lookup::Action(action) => {
+                self.dispatch(action);
+                true
+            }
+            Lookup::Prefix => {
+                self.state.pending = presses;
+                true
+            }
+            // An unfinished sequence that went nowhere: try the press on its own.
+            Lookup::None if presses.len() > 1 => self.handle_press(press),
+            Lookup::None => false,
+        }
+    }
+
+    /// The layers keys go through, and whether the global layer is limited to `quit` (while
+    /// a popup has the focus).
+    fn layers(&self) -> (&'static [Layer], bool) {
+        match self.state.top_popup() {
+            None => (&[Layer::Services, Layer::Global], false),
+            Some(Popup::Help { .. }) => (&[Layer::Help, Layer::Global], true),
+            Some(Popup::Confirm(_)) => (&[Layer::Confirm, Layer::Global], true),
+            Some(Popup::CommandLine(_)) => (&[Layer::Global], true),
+            Some(Popup::Filter(_)) => (&[Layer::Services, Layer::Global], true),
+        }
+    }
+
+    fn route(&self, presses: &[KeyPress]) -> Lookup {
+        let (layers, quit_only) = self.layers();
+        for &layer in layers {
+            match self.keymap.lookup(layer, presses) {
+                Lookup::None => {}
+                Lookup::Action(action)
+                    if quit_only && layer == Layer::Global && action != Action::Quit => {}
+                found => return found,
+            }
+        }
+        Lookup::None
+    }
+
+    /// Give the press to the command line or filter input, if one has the focus.
+    fn handle_text_input(&mut self, press: KeyPress) -> bool {
+        let (event, text, is_filter) = match self.state.top_popup_mut() {
+            Some(Popup::CommandLine(input)) => {
+                (input.handle(press), input.text().to_string(), false)
+            }
+            Some(Popup::Filter(input)) => (input.handle(press), input.text().to_string(), true),
+            _ => return false,
+        };
+        match (event, is_filter) {
+            (InputEvent::Ignored, _) => return false,
+            (InputEvent::Changed, true) => self.state.set_filter(&text),
+            (InputEvent::Submit, true) => self.close_top(),
+            (InputEvent::Cancel, true) => {
+                self.close_top();
+                self.state.set_filter("");
+            }
+            (InputEvent::Submit, false) => {
+                self.close_top();
+                self.run_command_line(&text);
+            }
+            (InputEvent::Cancel, false) => self.close_top(),
+            (InputEvent::Complete, false) => self.complete(&text),
+            (InputEvent::Changed | InputEvent::Moved | InputEvent::Complete, _) => {}
+        }
+        true
+    }
+
+    /// Do what an action says.
+    pub fn dispatch(&mut self, action: Action) {
+        self.state.pending.clear();
+        let page = services::page_rows(self.state.screen.1) as isize;
+        match action {
+            Action::Quit => self.state.quit = true,
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.move_by(isize::MIN),
+            Action::Bottom => self.move_by(isize::MAX),
+            Action::Start => self.on_selected(|app, name| app.start(vec![name])),
+            Action::Stop => self.on_selected(|app, name| app.stop(vec![name])),
+            Action::Restart => self.on_selected(|app, name| {
+                app.send_command(Command::Restart {
+                    services: vec![name],
+                });
+            }),
+            Action::ShowWindow => self.on_selected(Self::show),
+            Action::StartAll => self.start(vec![]),
+            Action::StopAll => self.confirm_stop_all(),
+            Action::Help => self.toggle_help(),
+            Action::CommandLine => self.state.popups.push(Popup::CommandLine(Input::default())),
+            Action::Filter => {
+                let input = Input::new(self.state.filter.clone());
+                self.state.popups.push(Popup::Filter(input));
+            }
+            Action::Close => self.close(),
+            Action::Confirm => self.confirm(),
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        if matches!(self.state.top_popup(), Some(Popup::Help { .. })) {
+            self.scroll_help(delta);
+        } else {
+            self.state.move_selection(delta);
+        }
+    }
+
+    fn scroll_help(&mut self, delta: isize) {
+        let max = help::max_scroll(&self.keymap, &self.theme, self.state.screen);
+        for popup in &mut self.state.popups {
+            if let Popup::Help { scroll } = popup {
+                *scroll = scroll.saturating_add_signed(delta).min(max);
+            }
+        }
+    }
+
+    fn on_selected(&mut self, act: impl FnOnce(&mut Self, String)) {
+        match self.state.selected().map(|s| s.name.clone()) {
+            Some(name) => act(self, name),
+            None => self
+                .state
+                .set_status(NoticeLevel::Warn, "no service is selected"),
+        }
+    }
+
+    fn toggle_help(&mut self) {
+        if matches!(self.state.top_popup(), Some(Popup::Help { .. })) {
+            self.close_top();
+        } else {
+            self.state.popups.push(Popup::Help { scroll: 0 });
+        }
+    }
+
+    fn close_top(&mut self) {
+        self.state.popups.pop();
+    }
+
+    /// Close the top popup; with none open, clear the filter.
+    fn close(&mut self) {
+        match self.state.popups.pop() {
+            Some(Popup::Filter(_)) => self.state.set_filter(""),
+            Some(_) => {}
+            None if !self.state.filter.is_empty() => self.state.set_filter(""),
+            None => {}
+        }
+    }
+
+    fn confirm(&mut self) {
+        if let Some(Popup::Confirm(_)) = self.state.top_popup()
+            && let Some(Popup::Confirm(confirm)) = self.state.popups.pop()
+        {
+            self.send_command(confirm.command);
+        }
+    }
+
+    fn start(&mut self, services: Vec<String>) {
+        self.send_command(Command::Start {
+            services,
+            tags: vec![],
+        });
+    }
+
+    /// Stop services, asking first when active services depend on them.
+    fn stop(&mut self, services: Vec<String>) {
+        let dependents = self.state.dependents(&services);
+        let command = Command::Stop {
+            services: services.clone(),
+        };
+        if dependents.is_empty() {
+            self.send_command(command);
+        } else {
+            self.state.popups.push(Popup::Confirm(Confirm {
+                title: format!("Stop {}?", services.join(", ")),
+                message: "These services depend on it and will be stopped too:".to_string(),
+                items: dependents,
+                command,
+            }));
+        }
+    }
+
+    fn confirm_stop_all(&mut self) {
+        let active = self.state.active_services();
+        let message = if active.is_empty() {
+            "No service is running."
+        } else {
+            "These services will be stopped:"
+        };
+        self.state.popups.push(Popup::Confirm(Confirm {
+            title: "Stop all services?".to_string(),
+            message: message.to_string(),
+            items: active,
+            command: Command::Stop { services: vec![] },
+        }));
+    }
+
+    fn confirm_down(&mut self) {
+        self.state.popups.push(Popup::Confirm(Confirm {
+            title: "Shut the workspace down?".to_string(),
+            message: "Stops every service, then the engine and the workspace's tmux server."
+                .to_string(),
+            items: self.state.active_services(),
+            command: Command::Down,
+        }));
+    }
+
+    fn show(&mut self, name: String) {
+        self.send(Request::ShowService(name));
+    }
+
+    fn send_command(&mut self, command: Command) {
+        let text = describe(&command);
+        if self.send(Request::Engine(command)) {
+            self.state.set_status(NoticeLevel::Info, text);
+        }
+    }
+
+    fn send(&mut self, request: Request) -> bool {
+        let sent = self.requests.send(request).is_ok();
+        if !sent {
+            let text = "cannot reach the engine: the link is closed";
+            self.state.set_status(NoticeLevel::Error, text);
+        }
+        sent
+    }
+
+    fn run_command_line(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        let parsed = {
+            let names = self
+                .state
+                .snapshot
+                .as_ref()
+                .map(|_| self.state.service_names());
+            let selected = self.state.selected().map(|s| s.name.as_str());
+            cmdline::parse(line, names.as_deref(), selected)
+        };
+        match parsed {
+            Ok(command) => self.run(command),
+            Err(error) => self.state.set_status(NoticeLevel::Error, error),
+        }
+    }
+
+    fn run(&mut self, command: CmdLine) {
+        match command {
+            CmdLine::Start(names) => self.start(names),
+            CmdLine::Stop(names) => self.stop(names),
+            CmdLine::Restart(services) => self.send_command(Command::Restart { services }),
+            CmdLine::StartAll => self.start(vec![]),
+            CmdLine::StopAll => self.confirm_stop_all(),
+            CmdLine::Down => self.confirm_down(),
+            CmdLine::Show(name) => self.show(name),
+            CmdLine::Filter(text) => self.state.set_filter(&text),
+            CmdLine::Help => self.toggle_help(),
+            CmdLine::Quit => self.state.quit = true,
+        }
+    }
+
+    fn complete(&mut self, line: &str) {
+        let completed = cmdline::complete(line, &self.state.service_names());
+        if let (Some(text), Some(Popup::CommandLine(input))) =
+            (completed, self.state.top_popup_mut())
+        {
+            input.set(text);
+        }
+    }
+}
+
+/// "starting api…" for the status line while the engine works.
+fn describe(command: &Command) -> String {
+    let names = |services: &[String]| match services {
+        [] => "all services".to_string(),
+        names => names.join(", "),
+    };
+    match command {
+        Command::Start { services, .. } => format!("starting {}…", names(services)),
+        Command::Stop { services } => format!("stopping {}…", names(services)),
+        Command::Restart { services } => format!("restarting {}…", names(services)),
+        Command::Down => "shutting the workspace down…".to_string(),
+        Command::Shutdown => "stopping the engine…".to_string(),
+    }
+}

@@ -1,0 +1,55 @@
+//! What the TUI is started with: theme, keymap and tick, loaded from explicit paths.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::keymap::{Keymap, KeymapError};
+use super::theme::{Theme, ThemeError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiOptions {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// How often the screen refreshes without news (uptimes, ages).
+    pub tick: Duration,
+}
+
+/// The theme or the keymap could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    #[error(transparent)]
+    Keymap(#[from] KeymapError),
+}
+
+impl Default for UiOptions {
+    fn default() -> Self {
+        Self {
+            theme: Theme::default(),
+            keymap: Keymap::builtin(),
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+impl UiOptions {
+    /// Theme `theme` (from `themes_dir` or built in) and the default keymap with `keymap_file`
+    /// merged over it. The caller finds the paths; nothing here looks at the environment.
+    pub fn load(
+        theme: &str,
+        themes_dir: Option<&Path>,
+        keymap_file: Option<&Path>,
+    ) -> Result<Self, OptionsError> {
+        Ok(Self {
+            theme: Theme::load(theme, themes_dir)?,
+            keymap: Keymap::load(keymap_file)?,
+            ..Self::default()
+        })
+    }
+
+    pub fn with_tick(mut self, tick: Duration) -> Self {
+        self.tick = tick;
+        self
+    }
+}

@@ -1,0 +1,29 @@
+//! The input line that replaces the status line while typing a `:` command or a `/` filter.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use crate::tui::input::Input;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: View, prompt: char, input: &Input) {
+    let theme = view.theme;
+    let line = Line::from(vec![
+        Span::styled(prompt.to_string(), theme.accent()),
+        Span::raw(input.text().to_string()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    if prompt == '/' {
+        let state = view.state;
+        let count = format!("{} of {} ", state.visible_len(), state.services().len());
+        frame.render_widget(
+            Paragraph::new(count).style(theme.dim()).right_aligned(),
+            area,
+        );
+    }
+    let before = Span::raw(input.before_cursor()).width() as u16;
+    let x = area.x.saturating_add(1).saturating_add(before);
+    frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+}

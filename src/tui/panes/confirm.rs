@@ -1,0 +1,63 @@
+//! The confirm dialog before a destructive command: what it will do, what else it touches,
+//! and the keys that answer.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{View, centered};
+use crate::tui::action::Action;
+use crate::tui::keymap::Layer;
+use crate::tui::state::Confirm;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: View, confirm: &Confirm) {
+    let theme = view.theme;
+    let mut lines = vec![Line::raw(confirm.message.clone()), Line::default()];
+    for item in &confirm.items {
+        lines.push(Line::from(vec![
+            Span::styled("  • ", Style::new().fg(theme.warn)),
+            Span::styled(item.clone(), Style::new().add_modifier(Modifier::BOLD)),
+        ]));
+    }
+    if !confirm.items.is_empty() {
+        lines.push(Line::default());
+    }
+    lines.push(answers(view));
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 4;
+    let popup = centered(area, width.max(40), lines.len() as u16 + 2);
+    let block = Block::bordered()
+        .border_style(Style::new().fg(theme.danger))
+        .title(Span::styled(
+            format!(" {} ", confirm.title),
+            Style::new().fg(theme.danger).add_modifier(Modifier::BOLD),
+        ))
+        .style(theme.base());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+/// `y confirm   n cancel`, from the confirm layer of the live keymap.
+fn answers(view: View<'_>) -> Line<'static> {
+    let theme = view.theme;
+    let mut spans = Vec::new();
+    for (action, label) in [(Action::Confirm, "confirm"), (Action::Close, "cancel")] {
+        let keys: Vec<String> = view
+            .keymap
+            .keys(Layer::Confirm, action)
+            .iter()
+            .map(|k| k.symbol())
+            .collect();
+        if !keys.is_empty() {
+            spans.push(Span::styled(keys.join("/"), theme.footer_key()));
+            spans.push(Span::styled(format!(" {label}   "), theme.dim()));
+        }
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,103 @@
+//! The bottom line: the keys of the focused layer, generated from the live keymap and cut to
+//! the width, plus an unfinished key sequence on the right.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use crate::tui::action::Action;
+use crate::tui::keymap::Layer;
+use crate::tui::state::Popup;
+
+/// (key, label) pairs for the footer, most specific layer first.
+pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
+    let layers: &[Layer] = match view.state.top_popup() {
+        None => &[Layer::Services, Layer::Global],
+        Some(Popup::Help { .. }) => &[Layer::Help],
+        Some(Popup::Confirm(_)) => &[Layer::Confirm],
+        Some(Popup::CommandLine(_)) => {
+            return vec![
+                ("⏎".into(), "run"),
+                ("tab".into(), "complete"),
+                ("esc".into(), "cancel"),
+            ];
+        }
+        Some(Popup::Filter(_)) => {
+            return vec![("⏎".into(), "keep filter"), ("esc".into(), "clear filter")];
+        }
+    };
+    let mut seen: Vec<Action> = Vec::new();
+    let mut hints = Vec::new();
+    for &layer in layers {
+        for binding in view.keymap.layer(layer) {
+            let action = binding.action;
+            let Some(label) = label(view, layer, action) else {
+                continue;
+            };
+            if let Some(key) = binding.keys.first()
+                && !seen.contains(&action)
+            {
+                seen.push(action);
+                hints.push((key.symbol(), label));
+            }
+        }
+    }
+    hints
+}
+
+/// The footer's word for an action in a layer, or `None` to leave it out.
+fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
+    match (layer, action) {
+        _ if !action.in_footer() => None,
+        (Layer::Confirm, Action::Close) => Some("cancel"),
+        (Layer::Global, Action::Close) if view.state.filter.is_empty() => None,
+        (Layer::Global, Action::Close) => Some("clear filter"),
+        _ => Some(action.label()),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, view: View) {
+    let theme = view.theme;
+    let pending = pending(view);
+    let mut hints = hints(view);
+    // The help key is kept whatever the width, at the end.
+    let help = hints
+        .iter()
+        .position(|(_, label)| *label == Action::Help.label());
+    let help = help.map(|i| hints.remove(i));
+    let width = |(key, label): &(String, &str)| Span::raw(key.as_str()).width() + 1 + label.len();
+    let room = usize::from(area.width)
+        .saturating_sub(pending.chars().count())
+        .saturating_sub(1 + help.as_ref().map_or(0, |h| width(h) + 2));
+    let mut used = 0;
+    let fitting = hints.into_iter().take_while(|hint| {
+        used += width(hint) + 2;
+        used <= room + 2
+    });
+    let mut spans = vec![Span::raw(" ")];
+    for (key, label) in fitting.chain(help) {
+        spans.push(Span::styled(key, theme.footer_key()));
+        spans.push(Span::styled(format!(" {label}  "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    if !pending.is_empty() {
+        frame.render_widget(
+            Paragraph::new(pending)
+                .style(theme.accent())
+                .right_aligned(),
+            area,
+        );
+    }
+}
+
+/// `g…` while a key sequence is unfinished.
+fn pending(view: View<'_>) -> String {
+    let keys = &view.state.pending;
+    if keys.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = keys.iter().map(|k| k.symbol()).collect();
+    format!("{}… ", keys.join(" "))
+}

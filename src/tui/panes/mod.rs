@@ -1,0 +1,66 @@
+//! Drawing: each pane is a pure function of the state, the theme and the keymap.
+
+pub mod command_line;
+pub mod confirm;
+pub mod footer;
+pub mod format;
+pub mod header;
+pub mod help;
+pub mod services;
+pub mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Block;
+
+use super::keymap::Keymap;
+use super::state::{Popup, State};
+use super::theme::Theme;
+
+/// What every pane reads.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub state: &'a State,
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+}
+
+/// The whole screen: header, services, status (or the input line), footer, then popups.
+pub fn draw(frame: &mut Frame, view: View) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(view.theme.base()), area);
+    let [header_area, body, status_area, footer_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, header_area, view);
+    services::draw(frame, body, view);
+    match view.state.top_popup() {
+        Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ':', input),
+        Some(Popup::Filter(input)) => command_line::draw(frame, status_area, view, '/', input),
+        _ => status::draw(frame, status_area, view),
+    }
+    footer::draw(frame, footer_area, view);
+    for popup in &view.state.popups {
+        match popup {
+            Popup::Help { scroll } => help::draw(frame, area, view, *scroll),
+            Popup::Confirm(confirm) => confirm::draw(frame, area, view, confirm),
+            Popup::CommandLine(_) | Popup::Filter(_) => {}
+        }
+    }
+}
+
+/// A centred rectangle of at most `width` x `height`, a margin away from the edges.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width.saturating_sub(4));
+    let height = height.min(area.height.saturating_sub(2));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}

@@ -1,0 +1,333 @@
+//! The TUI's state: the engine's snapshot folded from the event stream, plus what the user is
+//! doing (selection, filter, popups). Panes only read it; the app loop alone changes it.
+
+use std::collections::HashSet;
+
+use crate::engine::{Command, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot};
+
+use super::input::Input;
+use super::keys::KeyPress;
+
+/// A popup or input mode, stacked over the services pane. Keys go to the top one first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    Help {
+        scroll: usize,
+    },
+    CommandLine(Input),
+    /// The `/` input; the filter itself lives in [`State::filter`] and changes as you type.
+    Filter(Input),
+    Confirm(Confirm),
+}
+
+/// A question before a destructive command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub message: String,
+    /// Services the command would affect beyond the obvious (dependents, running services).
+    pub items: Vec<String>,
+    pub command: Command,
+}
+
+/// The status line: the last notice or command result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub level: NoticeLevel,
+    pub text: String,
+    /// Unix time in milliseconds.
+    pub at_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    /// `None` until the engine's first snapshot arrives.
+    pub snapshot: Option<Snapshot>,
+    /// Whether the engine's event stream is live.
+    pub connected: bool,
+    /// Lower-case filter text; empty = every service.
+    pub filter: String,
+    pub popups: Vec<Popup>,
+    pub status: Option<Status>,
+    /// Clock for uptimes and ages, set by the app loop so drawing stays pure.
+    pub now_ms: u64,
+    /// Terminal size (width, height).
+    pub screen: (u16, u16),
+    /// Presses of an unfinished key sequence (`g` of `g g`).
+    pub pending: Vec<KeyPress>,
+    pub quit: bool,
+    /// Selection by name, so it survives reordering and filtering.
+    selected: Option<String>,
+    /// Row of the selection, to land nearby when the selected service disappears.
+    selected_row: usize,
+    /// Indices into `snapshot.services` of the rows shown, in order.
+    visible: Vec<usize>,
+}
+
+impl State {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fold one engine event in.
+    pub fn apply_event(&mut self, event: &Event) {
+        match (event, &mut self.snapshot) {
+            (Event::Snapshot(snapshot), previous) => {
+                let reconnected = previous.is_some() && !self.connected;
+                self.snapshot = Some(snapshot.clone());
+                self.connected = true;
+                if reconnected {
+                    self.set_status(NoticeLevel::Info, "reconnected to the engine");
+                }
+            }
+            (Event::Service(_), Some(snapshot)) => snapshot.apply(event),
+            (Event::Service(_), None) => {}
+            (Event::Notice(notice), _) => {
+                let text = match &notice.service {
+                    Some(s) if !notice.text.contains(s.as_str()) => {
+                        format!("{s}: {}", notice.text)
+                    }
+                    _ => notice.text.clone(),
+                };
+                self.status = Some(Status {
+                    level: notice.level,
+                    text,
+                    at_ms: notice.at,
+                });
+            }
+            (Event::Shutdown, _) => {
+                self.connected = false;
+                self.set_status(NoticeLevel::Warn, "the engine shut down");
+            }
+        }
+        self.refresh();
+    }
+
+    pub fn set_status(&mut self, level: NoticeLevel, text: impl Into<String>) {
+        self.status = Some(Status {
+            level,
+            text: text.into(),
+            at_ms: self.now_ms,
+        });
+    }
+
+    pub fn services(&self) -> &[ServiceStatus] {
+        self.snapshot
+            .as_ref()
+            .map_or(&[], |s| s.services.as_slice())
+    }
+
+    pub fn service_names(&self) -> Vec<&str> {
+        self.services().iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// The rows shown: services matching the filter, in the engine's order.
+    pub fn visible(&self) -> impl Iterator<Item = &ServiceStatus> {
+        let services = self.services();
+        self.visible.iter().filter_map(|&i| services.get(i))
+    }
+
+    pub fn visible_len(&self) -> usize {
+        self.visible.len()
+    }
+
+    pub fn selected(&self) -> Option<&ServiceStatus> {
+        let name = self.selected.as_deref()?;
+        self.visible().find(|s| s.name == name)
+    }
+
+    /// Row of the selection among the visible rows.
+    pub fn selected_row(&self) -> Option<usize> {
+        let name = self.selected.as_deref()?;
+        self.visible().position(|s| s.name == name)
+    }
+
+    pub fn select_row(&mut self, row: usize) {
+        let last = self.visible.len().saturating_sub(1);
+        let row = row.min(last);
+        let name = self.visible().nth(row).map(|s| s.name.clone());
+        self.selected = name;
+        self.selected_row = row;
+    }
+
+    /// Move the selection by `delta` rows, stopping at the ends.
+    pub fn move_selection(&mut self, delta: isize) {
+        let row = self.selected_row().unwrap_or(0);
+        self.select_row(row.saturating_add_signed(delta));
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter = text.trim().to_lowercase();
+        self.refresh();
+    }
+
+    /// Whether a service matches the filter: a substring of its name or of one of its tags.
+    pub fn matches_filter(&self, service: &ServiceStatus) -> bool {
+        let filter = self.filter.as_str();
+        filter.is_empty()
+            || service.name.to_lowercase().contains(filter)
+            || service
+                .tags
+                .iter()
+                .any(|t| t.to_lowercase().contains(filter))
+    }
+
+    /// Recompute the visible rows and keep the selection on a visible row.
+    pub fn refresh(&mut self) {
+        self.visible = (0..self.services().len())
+            .filter(|&i| self.matches_filter(&self.services()[i]))
+            .collect();
+        match self.selected_row() {
+            Some(row) => self.selected_row = row,
+            None => self.select_row(self.selected_row),
+        }
+    }
+
+    /// Active services that stopping `names` would stop too: those depending on them,
+    /// transitively. In the engine's order, without `names` themselves.
+    pub fn dependents(&self, names: &[String]) -> Vec<String> {
+        let mut stopping: HashSet<&str> = names.iter().map(String::as_str).collect();
+        loop {
+            let more: Vec<&str> = self
+                .services()
+                .iter()
+                .filter(|s| !stopping.contains(s.name.as_str()))
+                .filter(|s| s.depends_on.iter().any(|d| stopping.contains(d.as_str())))
+                .map(|s| s.name.as_str())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            stopping.extend(more);
+        }
+        self.services()
+            .iter()
+            .filter(|s| s.state.is_active() && stopping.contains(s.name.as_str()))
+            .filter(|s| !names.contains(&s.name))
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// Names of the services with live processes.
+    pub fn active_services(&self) -> Vec<String> {
+        self.services()
+            .iter()
+            .filter(|s| s.state.is_active())
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// (running, total) for the header.
+    pub fn counts(&self) -> (usize, usize) {
+        let services = self.services();
+        let running = services
+            .iter()
+            .filter(|s| s.state == ServiceState::Running)
+            .count();
+        (running, services.len())
+    }
+
+    pub fn top_popup(&self) -> Option<&Popup> {
+        self.popups.last()
+    }
+
+    pub fn top_popup_mut(&mut self) -> Option<&mut Popup> {
+        self.popups.last_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineInfo;
+
+    fn service(name: &str, state: ServiceState, deps: &[&str], tags: &[&str]) -> ServiceStatus {
+        ServiceStatus {
+            state,
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..ServiceStatus::new(name)
+        }
+    }
+
+    fn state() -> State {
+        use ServiceState::*;
+        let mut state = State::new();
+        state.apply_event(&Event::Snapshot(Snapshot {
+            workspace: "w".into(),
+            environment: None,
+            config_file: None,
+            engine: EngineInfo {
+                pid: 1,
+                started_at: 0,
+                version: "0".into(),
+                tmux_socket: "s".into(),
+                tmux_session: "s".into(),
+            },
+            services: vec![
+                service("db", Running, &[], &["data"]),
+                service("api", Running, &["db"], &["backend"]),
+                service("web", Running, &["api"], &["frontend"]),
+                service("worker", Stopped, &["db"], &["backend"]),
+                service("docs", Running, &[], &[]),
+            ],
+            seq: 1,
+        }));
+        state
+    }
+
+    #[test]
+    fn dependents_are_transitive_and_active_only() {
+        let state = state();
+        assert_eq!(state.dependents(&["db".into()]), ["api", "web"]);
+        assert_eq!(state.dependents(&["web".into()]), Vec::<String>::new());
+        assert_eq!(
+            state.dependents(&["api".into(), "web".into()]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn selection_follows_the_name_through_filtering() {
+        let mut state = state();
+        assert_eq!(state.selected().unwrap().name, "db");
+        state.move_selection(2);
+        assert_eq!(state.selected().unwrap().name, "web");
+        state.set_filter("END");
+        assert_eq!(
+            state.visible().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["api", "web", "worker"]
+        );
+        assert_eq!(state.selected().unwrap().name, "web");
+        state.set_filter("docs");
+        assert_eq!(state.selected().unwrap().name, "docs");
+        state.set_filter("nothing");
+        assert_eq!(state.selected(), None);
+        state.set_filter("");
+        state.move_selection(-100);
+        assert_eq!(state.selected().unwrap().name, "db");
+        state.move_selection(100);
+        assert_eq!(state.selected().unwrap().name, "docs");
+    }
+
+    #[test]
+    fn service_events_replace_rows() {
+        let mut state = state();
+        state.apply_event(&Event::Service(service(
+            "worker",
+            ServiceState::Running,
+            &[],
+            &[],
+        )));
+        assert_eq!(state.counts(), (5, 5));
+        state.apply_event(&Event::Service(service(
+            "new",
+            ServiceState::Stopped,
+            &[],
+            &[],
+        )));
+        assert_eq!(state.counts(), (5, 6));
+        state.apply_event(&Event::Shutdown);
+        assert!(!state.connected);
+    }
+}

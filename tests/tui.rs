@@ -353,6 +353,7 @@ fn s_starts_the_selected_service() {
     h.app.on_update(Update::CommandDone(Ok(Reply {
         message: "started db, api".into(),
         services: strings(&["db", "api"]),
+        seq: 0,
     })));
     assert_eq!(h.status(), "started db, api");
     h.app.on_update(Update::CommandDone(Err(CommandError::field(

@@ -1,14 +1,323 @@
-//! `uc` (no subcommand) and `uc tui`: the TUI and its glue to the engine and tmux.
+//! `uc` (no subcommand) and `uc tui`: the TUI, and the glue between its [`EngineLink`] and
+//! the engine (HTTP over the Unix socket) and tmux (showing a service's window).
+//!
+//! Outside tmux, `uc` opens the workspace's session on the private server with the TUI in
+//! window 0 and attaches to it: `Enter` selects a service's window, `prefix 0` returns.
+//! Inside the user's own tmux, the TUI runs in the current pane and `Enter` opens the
+//! service's window in a popup holding a nested client of the private server.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use super::{Cli, CliResult};
-use crate::engine::Source;
+use anyhow::anyhow;
+use tokio::sync::mpsc;
 
-pub async fn main(_cli: &Cli, _source: Source) -> CliResult {
+use super::{Cli, CliResult, Failure, launcher, load};
+use crate::config::Workspace;
+use crate::engine::{Client, CommandError, Event, Launcher, Source, passed_env};
+use crate::supervisor::tmux::{Spawn, Tmux, shell_quote};
+use crate::tui::{self, EngineLink, Request, UiOptions, Update};
+
+/// Where this `uc` runs, which decides how a service's window is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Not in tmux.
+    Outside,
+    /// In window 0 of the workspace's own tmux server.
+    OwnServer,
+    /// In a pane of the user's tmux.
+    UserTmux,
+}
+
+impl Place {
+    fn detect(tmux_socket: &str) -> Self {
+        let Some(var) = std::env::var("TMUX").ok().filter(|v| !v.is_empty()) else {
+            return Self::Outside;
+        };
+        let socket = var.split(',').next().unwrap_or_default();
+        if Path::new(socket)
+            .file_name()
+            .is_some_and(|n| n == tmux_socket)
+        {
+            Self::OwnServer
+        } else {
+            Self::UserTmux
+        }
+    }
+}
+
+pub async fn main(cli: &Cli, source: Source) -> CliResult {
+    let (ws, paths) = load(&source)?;
+    let options = ui_options(cli, &ws)?;
+    let _guard = super::init_tracing(&paths, "tui");
+    let launcher = launcher(source, paths)?;
+    match Place::detect(&launcher.paths.tmux_socket) {
+        Place::Outside => attach(cli, &launcher).await,
+        place => in_place(&launcher, options, place).await,
+    }
+}
+
+/// `uc tui`: the TUI in this terminal, wherever it is.
+pub async fn in_terminal(cli: &Cli, source: Source) -> CliResult {
+    let (ws, paths) = load(&source)?;
+    let options = ui_options(cli, &ws)?;
+    let _guard = super::init_tracing(&paths, "tui");
+    let launcher = launcher(source, paths)?;
+    let place = Place::detect(&launcher.paths.tmux_socket);
+    in_place(&launcher, options, place).await
+}
+
+/// Theme and keymap: the workspace's `themes/` and `configs/keymap.yaml` first, then the
+/// user's `~/.config/uc/`. A broken file is bad input, reported before anything starts.
+fn ui_options(cli: &Cli, ws: &Workspace) -> Result<UiOptions, Failure> {
+    let user_dir = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|d| d.join("uc"));
+    let first_existing =
+        |candidates: [Option<PathBuf>; 2]| candidates.into_iter().flatten().find(|p| p.exists());
+    let themes = first_existing([
+        Some(ws.dir.join("themes")),
+        user_dir.as_ref().map(|d| d.join("themes")),
+    ]);
+    let keymap = first_existing([
+        Some(ws.dir.join("configs/keymap.yaml")),
+        user_dir.as_ref().map(|d| d.join("keymap.yaml")),
+    ]);
+    let theme = cli
+        .theme
+        .clone()
+        .or_else(|| ws.theme.clone())
+        .unwrap_or_else(|| "default".into());
+    UiOptions::load(&theme, themes.as_deref(), keymap.as_deref()).map_err(Failure::input)
+}
+
+/// Outside tmux: make sure window 0 of the workspace's session runs the TUI, then attach.
+async fn attach(cli: &Cli, launcher: &Launcher) -> CliResult {
+    launcher.connect().await?;
+    let tmux = launcher.tmux();
+    let window = ui_window(cli, launcher, &tmux).await?;
+    tmux.select_window(&window).await?;
+    let status = tokio::process::Command::new("tmux")
+        .args(["-L", &launcher.paths.tmux_socket, "attach-session", "-t"])
+        .arg(format!("={}", launcher.paths.tmux_session))
+        .status()
+        .await
+        .map_err(|e| Failure::runtime(anyhow!("cannot run tmux attach: {e}")))?;
+    if !status.success() {
+        return Err(Failure::runtime(anyhow!("tmux attach failed ({status})")));
+    }
+    println!(
+        "uc: left workspace `{}`; its services keep running (`uc status`, `uc down`).",
+        launcher.paths.tmux_session
+    );
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn in_terminal(_cli: &Cli, _source: Source) -> CliResult {
+/// The TUI's window (`ui`, index 0): reused when alive, created otherwise.
+async fn ui_window(cli: &Cli, launcher: &Launcher, tmux: &Tmux) -> Result<String, Failure> {
+    let session = &launcher.paths.tmux_session;
+    let panes = tmux.list_panes(session).await?;
+    if let Some(ui) = panes
+        .iter()
+        .find(|p| p.window_name == "ui" && p.service.is_none())
+    {
+        if !ui.dead {
+            return Ok(ui.window_id.clone());
+        }
+        tmux.kill_window(&ui.window_id).await?;
+    }
+    let mut argv = vec![launcher.exe.to_string_lossy().into_owned(), "tui".into()];
+    argv.extend(launcher.source.args());
+    if let Some(theme) = &cli.theme {
+        argv.extend(["--theme".into(), theme.clone()]);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let spawn = Spawn {
+        argv,
+        cwd: &cwd,
+        env: passed_env(),
+    };
+    let pane = tmux.new_window(session, "ui", &spawn, true).await?;
+    // Quitting the TUI closes its window rather than leaving a dead pane behind.
+    tmux.set_window_option(&pane.window_id, "remain-on-exit", "off")
+        .await?;
+    Ok(pane.window_id)
+}
+
+/// The TUI in the current terminal, bridged to the engine.
+async fn in_place(launcher: &Launcher, options: UiOptions, place: Place) -> CliResult {
+    let client = launcher.connect().await?;
+    let (link, updates, requests) = EngineLink::pair();
+    let shower = Shower {
+        place,
+        tmux: launcher.tmux(),
+        session: launcher.paths.tmux_session.clone(),
+        client: client.clone(),
+    };
+    let events = tokio::spawn(pump_events(client.clone(), updates.clone()));
+    let serving = tokio::spawn(serve_requests(client, shower, requests, updates));
+    let result = tui::run(link, options).await;
+    events.abort();
+    serving.abort();
+    result.map_err(Failure::runtime)?;
+    if place == Place::OwnServer {
+        detach_own_client(&launcher.tmux()).await;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Engine events into the TUI; on a lost connection, say so once and retry every second.
+async fn pump_events(client: Client, updates: mpsc::UnboundedSender<Update>) {
+    let mut connected = true;
+    loop {
+        let error = match client.events().await {
+            Ok(mut stream) => {
+                connected = true;
+                loop {
+                    match stream.next().await {
+                        Some(Ok(event)) => {
+                            let last = event == Event::Shutdown;
+                            if updates.send(Update::Event(event)).is_err() {
+                                return;
+                            }
+                            if last {
+                                break "the engine stopped".to_string();
+                            }
+                        }
+                        Some(Err(e)) => break e.to_string(),
+                        None => break "the engine closed the connection".to_string(),
+                    }
+                }
+            }
+            Err(e) => e.to_string(),
+        };
+        if connected && updates.send(Update::Disconnected(error)).is_err() {
+            return;
+        }
+        connected = false;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn serve_requests(
+    client: Client,
+    shower: Shower,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    updates: mpsc::UnboundedSender<Update>,
+) {
+    while let Some(request) = requests.recv().await {
+        let updates = updates.clone();
+        match request {
+            Request::Engine(command) => {
+                let client = client.clone();
+                tokio::spawn(async move {
+                    let result = match client.command(&command).await {
+                        Ok(result) => result,
+                        Err(e) => Err(CommandError::new(e.to_string())),
+                    };
+                    let _ = updates.send(Update::CommandDone(result));
+                });
+            }
+            Request::ShowService(name) => {
+                if let Err(e) = shower.show(&name).await {
+                    let _ = updates.send(Update::ShowFailed(e));
+                }
+            }
+        }
+    }
+}
+
+/// Brings a service's tmux window to the user.
+struct Shower {
+    place: Place,
+    tmux: Tmux,
+    session: String,
+    client: Client,
+}
+
+impl Shower {
+    async fn show(&self, name: &str) -> Result<(), String> {
+        let snapshot = self.client.snapshot().await.map_err(|e| e.to_string())?;
+        let window = snapshot
+            .service(name)
+            .and_then(|s| s.window.clone())
+            .ok_or_else(|| format!("{name} has no window yet; start it first"))?;
+        match self.place {
+            Place::OwnServer => self
+                .tmux
+                .select_window(&window)
+                .await
+                .map_err(|e| e.to_string()),
+            Place::UserTmux => self.popup(name, &window).await,
+            Place::Outside => Err(format!(
+                "not inside tmux: run `tmux -L {} attach -t {}` to see {name}",
+                self.tmux.socket, self.session
+            )),
+        }
+    }
+
+    /// A popup in the user's tmux holding a nested client of the private server; detaching
+    /// (`prefix d`) closes it.
+    async fn popup(&self, name: &str, window: &str) -> Result<(), String> {
+        let nested = format!(
+            "env -u TMUX tmux -L {} select-window -t {} \\; attach-session -t {}",
+            shell_quote(&self.tmux.socket),
+            shell_quote(window),
+            shell_quote(&format!("={}", self.session)),
+        );
+        let title = format!(" {name} — prefix d to return ");
+        let child = tokio::process::Command::new("tmux")
+            .args([
+                "display-popup",
+                "-E",
+                "-w",
+                "90%",
+                "-h",
+                "90%",
+                "-T",
+                &title,
+            ])
+            .arg(&nested)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run tmux: {e}"))?;
+        // The popup lives as long as the nested client; only a quick failure is an error.
+        let output =
+            tokio::time::timeout(Duration::from_millis(500), child.wait_with_output()).await;
+        match output {
+            Ok(Ok(out)) if !out.status.success() => Err(format!(
+                "tmux display-popup failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+            Ok(Err(e)) => Err(e.to_string()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Quitting the TUI in window 0 hands the terminal back: detach the clients looking at it.
+async fn detach_own_client(tmux: &Tmux) {
+    let Ok(pane) = std::env::var("TMUX_PANE") else {
+        return;
+    };
+    let list = tmux_interface::ListClients::new()
+        .format("#{client_name}\t#{pane_id}")
+        .build();
+    let Ok(out) = tmux.run(list).await else {
+        return;
+    };
+    for line in out.lines() {
+        if let Some((client, active)) = line.split_once('\t')
+            && active == pane
+        {
+            let detach = tmux_interface::DetachClient::new()
+                .target_client(client)
+                .build();
+            let _ = tmux.run(detach).await;
+        }
+    }
 }

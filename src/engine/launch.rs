@@ -33,6 +33,14 @@ pub enum LaunchError {
 /// the state dir and tmux socket, which tests and side-by-side installs change.
 const PASS_ENV: [&str; 3] = ["UC_STATE_DIR", "UC_TMUX_SOCKET", "UC_LOG"];
 
+/// The `PASS_ENV` variables set in this process, for a `uc` started in a tmux window.
+pub fn passed_env() -> BTreeMap<String, String> {
+    PASS_ENV
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+        .collect()
+}
+
 pub struct Launcher {
     /// The `uc` binary to run as the engine.
     pub exe: PathBuf,
@@ -76,10 +84,7 @@ impl Launcher {
     async fn start_engine(&self, tmux: &Tmux) -> Result<Pane, LaunchError> {
         let mut argv = vec![self.exe.to_string_lossy().into_owned(), "engine".into()];
         argv.extend(self.source.args());
-        let env: BTreeMap<String, String> = PASS_ENV
-            .iter()
-            .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
-            .collect();
+        let env = passed_env();
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let spawn = Spawn {
             argv,

@@ -16,7 +16,7 @@ pub use client::{Client, ClientError, EventStream};
 pub use command::{Command, CommandError, Reply};
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
-pub use launch::{LaunchError, Launcher};
+pub use launch::{LaunchError, Launcher, passed_env};
 pub use paths::Paths;
 pub use run::{Source, run};
 pub use snapshot::{EngineInfo, Health, ServiceState, ServiceStatus, Snapshot};

@@ -43,21 +43,9 @@ fn error(status: StatusCode, err: CommandError) -> Response {
 /// The body is parsed here rather than by axum's `Json` so a bad request names the field
 /// that is wrong (`services[1]: invalid type ...`).
 async fn command(State(state): State<AppState>, body: Bytes) -> Response {
-    let de = &mut serde_json::Deserializer::from_slice(&body);
-    let command: Command = match serde_path_to_error::deserialize(de) {
+    let command = match Command::from_json(&body) {
         Ok(c) => c,
-        Err(e) => {
-            let path = e.path().to_string();
-            let field = if path == "." {
-                "command".to_string()
-            } else {
-                path
-            };
-            return error(
-                StatusCode::BAD_REQUEST,
-                CommandError::field(field, e.into_inner().to_string()),
-            );
-        }
+        Err(err) => return error(StatusCode::BAD_REQUEST, err),
     };
     let (tx, rx) = oneshot::channel();
     let unavailable = || {

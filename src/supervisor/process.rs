@@ -162,18 +162,16 @@ fn ticks_per_second() -> u64 {
     })
 }
 
-/// Boot time in Unix milliseconds (`btime` in `/proc/stat`).
+/// Boot time in Unix milliseconds. From `/proc/uptime` (10 ms resolution) rather than
+/// `btime` (whole seconds), so start times are not off by up to a second.
 fn boot_time_ms() -> u64 {
     static BOOT: OnceLock<u64> = OnceLock::new();
     *BOOT.get_or_init(|| {
-        fs::read_to_string("/proc/stat")
+        let uptime_ms = fs::read_to_string("/proc/uptime")
             .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("btime ")?.trim().parse::<u64>().ok())
-            })
-            .map(|secs| secs * 1000)
-            .unwrap_or(0)
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0, |secs| (secs * 1000.0) as u64);
+        crate::engine::now_ms().saturating_sub(uptime_ms)
     })
 }
 

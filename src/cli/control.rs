@@ -38,10 +38,26 @@ pub async fn up(
 
 pub async fn down(source: Source, names: &[String]) -> CliResult {
     let (_, paths) = load(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
+    let launcher = launcher(source, paths)?;
+    let client = launcher.connect().await?;
     if names.is_empty() {
+        let mut events = client.events().await?;
         let reply = send(&client, &Command::Down).await?;
         println!("{}", reply.message);
+        // Return only once the engine and the tmux server are gone, so a script can
+        // `uc down && uc up` without racing the old server.
+        while let Some(Ok(event)) = events.next().await {
+            if event == Event::Shutdown {
+                break;
+            }
+        }
+        let tmux = launcher.tmux();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while tmux.has_session(&launcher.paths.tmux_session).await
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let command = Command::Stop {

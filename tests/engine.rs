@@ -1,0 +1,168 @@
+//! The engine process through the real `uc` binary: CLI commands, exit codes, the lock,
+//! adoption after `kill -9`, and `down` leaving nothing behind.
+
+mod common;
+
+use std::time::Duration;
+
+use common::cli::{Env, service_processes};
+use common::pid_alive;
+
+const T: Duration = Duration::from_secs(20);
+
+const SERVICES: &str = r#"
+  db:
+    command: "touch ready; exec sleep 3001"
+    health: { exec: "test -f ready", interval: 100ms }
+  api:
+    command: "exec sleep 3002"
+    depends_on: { db: healthy }
+    tags: [backend]
+  worker:
+    command: "exec sleep 3003"
+"#;
+
+#[test]
+fn up_status_restart_down() {
+    let env = Env::new(SERVICES);
+    let out = env.ok(&["up", "api"]);
+    assert!(out.contains("starting db, api"), "{out}");
+    assert!(out.contains("api: running (pid"), "{out}");
+    let status = env.status();
+    assert_eq!(Env::service(&status, "db")["state"], "running");
+    assert_eq!(Env::service(&status, "db")["health"], "healthy");
+    assert_eq!(Env::service(&status, "api")["state"], "running");
+    assert_eq!(Env::service(&status, "worker")["state"], "stopped");
+    assert_eq!(status["workspace"], env.workspace.as_str());
+
+    let table = env.ok(&["status"]);
+    assert!(table.contains("SERVICE"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("api ") && l.contains("running")),
+        "{table}"
+    );
+
+    let api = Env::pid_of(&status, "api");
+    env.ok(&["restart", "api"]);
+    let after = env.status();
+    assert_ne!(Env::pid_of(&after, "api"), api);
+    assert_eq!(Env::service(&after, "api")["restarts"], 1);
+    assert!(!pid_alive(api));
+
+    let db = Env::pid_of(&after, "db");
+    env.ok(&["down"]);
+    assert!(!pid_alive(db) && !pid_alive(Env::pid_of(&after, "api")));
+    let engine = after["engine"]["pid"].as_u64().expect("engine pid") as u32;
+    assert!(!pid_alive(engine), "down stops the engine");
+    let left = env.private.tmux(&["list-sessions"]);
+    assert!(left.is_empty(), "down removes the tmux server: {left}");
+}
+
+#[test]
+fn bad_input_exits_2_and_names_the_problem() {
+    let env = Env::new(SERVICES);
+    let out = env.run(&["up", "apii"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown service `apii` (did you mean `api`?)"),
+        "{err}"
+    );
+
+    let broken = env.dir.join("broken.yaml");
+    std::fs::write(&broken, "workspace: x\nservices:\n  a:\n    comand: true\n").expect("write");
+    let out = env
+        .uc(&["config", "check"])
+        .arg("-f")
+        .arg(&broken)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.yaml:4:5: unknown field `comand`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `command`?"), "{err}");
+
+    assert!(env.ok(&["config", "check"]).contains("ok"));
+}
+
+#[test]
+fn a_second_engine_names_the_one_running() {
+    let env = Env::new(SERVICES);
+    let status = env.status();
+    let engine = status["engine"]["pid"].as_u64().expect("pid");
+    let out = env.run(&["engine"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("another engine (pid {engine})")),
+        "{err}"
+    );
+}
+
+#[test]
+fn services_survive_an_engine_kill_and_are_adopted_with_the_same_pids() {
+    let env = Env::new(SERVICES);
+    env.ok(&["up"]);
+    let before = env.status();
+    let engine = before["engine"]["pid"].as_u64().expect("pid") as u32;
+    let pids: Vec<u32> = ["db", "api", "worker"]
+        .iter()
+        .map(|s| Env::pid_of(&before, s))
+        .collect();
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(engine as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9 the engine");
+    assert!(common::eventually(T, || !pid_alive(engine)));
+    assert!(
+        pids.iter().all(|p| pid_alive(*p)),
+        "services outlive the engine"
+    );
+
+    let after = env.status();
+    let new_engine = after["engine"]["pid"].as_u64().expect("pid") as u32;
+    assert_ne!(new_engine, engine, "a new engine answered");
+    for (name, pid) in ["db", "api", "worker"].iter().zip(&pids) {
+        let s = Env::service(&after, name);
+        assert_eq!(s["state"], "running", "{name}: {s}");
+        assert_eq!(
+            Env::pid_of(&after, name),
+            *pid,
+            "{name} adopted with its pid"
+        );
+        assert_eq!(
+            s["started_at"],
+            Env::service(&before, name)["started_at"],
+            "{name} keeps its start time"
+        );
+    }
+    // Starting again must not launch duplicates of adopted services.
+    env.ok(&["up"]);
+    for (name, pid) in ["db", "api", "worker"].iter().zip(&pids) {
+        assert_eq!(
+            service_processes(&env.workspace, name),
+            [*pid],
+            "exactly one process for {name}"
+        );
+    }
+    let windows = env
+        .private
+        .tmux(&["list-windows", "-a", "-F", "#{window_name}"]);
+    for name in ["db", "api", "worker"] {
+        assert_eq!(
+            windows.lines().filter(|w| *w == name).count(),
+            1,
+            "{windows}"
+        );
+    }
+    // Adopted services are still stopped completely.
+    env.ok(&["down"]);
+    assert!(pids.iter().all(|p| !pid_alive(*p)));
+}

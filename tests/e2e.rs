@@ -1,0 +1,187 @@
+//! End to end: the built `uc` binary in a real terminal (a tmux pane), driven with
+//! `send-keys` and read with `capture-pane`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::cli::{Env, Screen};
+use common::{TmuxServer, pid_alive};
+
+const T: Duration = Duration::from_secs(20);
+
+const SERVICES: &str = r#"
+  db:
+    command: "echo db says hello; touch ready; exec sleep 3001"
+    health: { exec: "test -f ready", interval: 100ms }
+  api:
+    command: "echo api up; exec sleep 3002"
+    depends_on: { db: healthy }
+  worker:
+    command: "exec sleep 3003"
+"#;
+
+fn row_has(text: &str, service: &str, word: &str) -> bool {
+    Screen::row(text, service).is_some_and(|r| r.contains(word))
+}
+
+fn all_running(text: &str) -> bool {
+    ["db", "api", "worker"]
+        .iter()
+        .all(|s| row_has(text, s, "running"))
+}
+
+/// The issue's main flow, in the user's own tmux: start all, stop one, quit (services keep
+/// running), kill -9 the engine, relaunch: adopted with the same PIDs.
+#[test]
+fn start_stop_quit_kill_engine_relaunch() {
+    let env = Env::new(SERVICES);
+    let screen = Screen::shell(&env);
+    screen.type_line(&format!(
+        "{} -f {}; echo UC-EXITED",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    screen.wait_for("engine connected", T);
+    screen.keys(&["a"]);
+    screen.wait("all running", T, all_running);
+
+    // worker is the third row.
+    screen.keys(&["j", "j", "x"]);
+    screen.wait("worker stopped", T, |t| row_has(t, "worker", "stopped"));
+    let text = screen.text();
+    assert!(row_has(&text, "db", "running") && row_has(&text, "api", "running"));
+
+    screen.keys(&["q"]);
+    screen.wait_for("UC-EXITED", T);
+    let status = env.status();
+    assert_eq!(Env::service(&status, "db")["state"], "running");
+    assert_eq!(Env::service(&status, "api")["state"], "running");
+    assert_eq!(Env::service(&status, "worker")["state"], "stopped");
+    let db = Env::pid_of(&status, "db");
+    let api = Env::pid_of(&status, "api");
+
+    let engine = status["engine"]["pid"].as_u64().expect("engine pid") as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(engine),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9");
+    assert!(common::eventually(T, || !pid_alive(engine as u32)));
+    assert!(pid_alive(db) && pid_alive(api));
+
+    screen.type_line("clear");
+    screen.type_line(&format!(
+        "{} -f {}",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    let text = screen.wait("adopted services", T, |t| {
+        row_has(t, "db", "running")
+            && row_has(t, "api", "running")
+            && t.contains("engine connected")
+    });
+    assert!(
+        row_has(&text, "db", &db.to_string()),
+        "db keeps pid {db}:\n{text}"
+    );
+    assert!(
+        row_has(&text, "api", &api.to_string()),
+        "api keeps pid {api}:\n{text}"
+    );
+    let status = env.status();
+    assert_ne!(status["engine"]["pid"].as_u64(), Some(engine as u64));
+    assert_eq!(Env::pid_of(&status, "db"), db);
+    assert_eq!(Env::pid_of(&status, "api"), api);
+    screen.keys(&["q"]);
+}
+
+/// Outside tmux, `uc` attaches to the workspace's own session with the TUI in window 0;
+/// `Enter` shows a service's window and `prefix 0` comes back; `q` hands the terminal back.
+#[test]
+fn outside_tmux_enter_shows_the_window_and_prefix_0_returns() {
+    let env = Env::new(SERVICES);
+    let screen = Screen::shell(&env);
+    screen.type_line(&format!(
+        "env -u TMUX {} -f {}; echo UC-EXITED",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    screen.wait_for("engine connected", T);
+    let windows = env
+        .private
+        .tmux(&["list-windows", "-F", "#{window_index}:#{window_name}"]);
+    assert!(windows.starts_with("0:ui"), "TUI in window 0: {windows}");
+    screen.keys(&["a"]);
+    screen.wait("all running", T, all_running);
+
+    screen.keys(&["Enter"]);
+    screen.wait_for("db says hello", T);
+    screen.keys(&["C-b", "0"]);
+    screen.wait_for("engine connected", T);
+
+    screen.keys(&[":"]);
+    screen.type_line("stop worker");
+    screen.wait("worker stopped", T, |t| row_has(t, "worker", "stopped"));
+
+    screen.keys(&["q"]);
+    let text = screen.wait_for("UC-EXITED", T);
+    assert!(text.contains("services keep running"), "{text}");
+    assert_eq!(Env::service(&env.status(), "db")["state"], "running");
+}
+
+/// Inside the user's tmux, `Enter` opens the service's window in a popup; detaching the
+/// nested client (`prefix d`) closes it. A second tmux server plays the user's terminal so
+/// the popup, drawn by a client, is on screen.
+#[test]
+fn inside_tmux_enter_opens_a_popup() {
+    let env = Env::new(SERVICES);
+    let user = TmuxServer::new("user");
+    let mut new_session: Vec<String> = [
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "45",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (k, v) in env.envs() {
+        new_session.extend(["-e".into(), format!("{k}={v}")]);
+    }
+    new_session.push(format!(
+        "{} -f {}",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    let args: Vec<&str> = new_session.iter().map(String::as_str).collect();
+    user.tmux(&args);
+    // The terminal: a pane whose program is a client attached to the user's server.
+    let terminal = TmuxServer::new("term");
+    terminal.tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "170",
+        "-y",
+        "50",
+        &format!("tmux -L {} attach", user.socket),
+    ]);
+    let screen = Screen { server: terminal };
+    screen.wait_for("engine connected", T);
+    screen.keys(&["a"]);
+    screen.wait("all running", T, all_running);
+    screen.keys(&["Enter"]);
+    let text = screen.wait_for("db says hello", T);
+    assert!(text.contains("db — prefix d to return"), "{text}");
+    screen.keys(&["C-b", "d"]);
+    screen.wait("popup closed", T, |t| {
+        !t.contains("db says hello") && t.contains("engine connected")
+    });
+}

@@ -56,11 +56,12 @@ impl Column {
         }
     }
 
-    /// (constraint, narrowest useful width).
-    fn width(self, name_width: u16) -> (Constraint, u16) {
+    /// (constraint, narrowest useful width). STATE grows to its longest reason, no wider, so
+    /// the columns right of it stay near on a wide terminal.
+    fn width(self, name_width: u16, state_width: u16) -> (Constraint, u16) {
         match self {
             Self::Name => (Constraint::Length(name_width), name_width),
-            Self::State => (Constraint::Fill(2), 10),
+            Self::State => (Constraint::Max(state_width), 10),
             Self::Health => (Constraint::Length(9), 9),
             Self::Pid => (Constraint::Length(7), 7),
             Self::Uptime => (Constraint::Length(7), 6),
@@ -71,11 +72,11 @@ impl Column {
 }
 
 /// The columns that fit in `width`, in display order.
-fn columns(width: u16, name_width: u16) -> Vec<Column> {
+fn columns(width: u16, name_width: u16, state_width: u16) -> Vec<Column> {
     let mut used = 0u16;
     let mut kept = Vec::new();
     for column in Column::BY_PRIORITY {
-        let (_, min) = column.width(name_width);
+        let (_, min) = column.width(name_width, state_width);
         if used + min > width && !kept.is_empty() {
             break;
         }
@@ -115,9 +116,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
     let name_width = state.visible().map(|s| s.name.len()).max().unwrap_or(0);
     let name_width = name_width.clamp(4, 24) as u16;
+    let state_width = state
+        .visible()
+        .map(|s| state_line(s, theme).width())
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 60) as u16;
     // Borders and the selection symbol take 4 columns.
-    let columns = columns(area.width.saturating_sub(4), name_width);
-    let widths = columns.iter().map(|c| c.width(name_width).0);
+    let columns = columns(area.width.saturating_sub(4), name_width, state_width);
+    let widths = columns.iter().map(|c| c.width(name_width, state_width).0);
     let rows = state
         .visible()
         .map(|s| row(s, &columns, theme, state.now_ms));

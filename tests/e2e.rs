@@ -93,6 +93,17 @@ fn start_stop_quit_kill_engine_relaunch() {
     assert_ne!(status["engine"]["pid"].as_u64(), Some(engine as u64));
     assert_eq!(Env::pid_of(&status, "db"), db);
     assert_eq!(Env::pid_of(&status, "api"), api);
+
+    // No client is attached to this "user" server, so there is nowhere to draw a popup:
+    // the service's window opens as a new window of the user's session instead.
+    screen.keys(&["Enter"]);
+    assert!(
+        common::eventually(T, || screen
+            .server
+            .tmux(&["list-windows", "-F", "#{window_name}"])
+            .contains("uc:db")),
+        "a window holding db's nested client"
+    );
     screen.keys(&["q"]);
 }
 

@@ -166,3 +166,18 @@ fn services_survive_an_engine_kill_and_are_adopted_with_the_same_pids() {
     env.ok(&["down"]);
     assert!(pids.iter().all(|p| !pid_alive(*p)));
 }
+
+#[test]
+fn exits_are_seen_at_once_through_the_tmux_hook() {
+    let env = Env::new("  quick:\n    command: \"sleep 0.5; exit 4\"\n");
+    env.ok(&["up", "quick"]);
+    let start = std::time::Instant::now();
+    // The engine's fallback poll runs every 5 s; only the pane-died hook is faster.
+    let status = env.wait_status(T, |s| Env::service(s, "quick")["state"] == "exited");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "exit noticed after {:?}",
+        start.elapsed()
+    );
+    assert_eq!(Env::service(&status, "quick")["exit_code"], 4);
+}

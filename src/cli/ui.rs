@@ -259,7 +259,8 @@ impl Shower {
     }
 
     /// A popup in the user's tmux holding a nested client of the private server; detaching
-    /// (`prefix d`) closes it.
+    /// (`prefix d`) closes it. Without a client to draw a popup on (or with a tmux older than
+    /// 3.3), a new window of the user's session holds the nested client instead.
     async fn popup(&self, name: &str, window: &str) -> Result<(), String> {
         let nested = format!(
             "env -u TMUX tmux -L {} select-window -t {} \\; attach-session -t {}",
@@ -268,34 +269,42 @@ impl Shower {
             shell_quote(&format!("={}", self.session)),
         );
         let title = format!(" {name} — prefix d to return ");
-        let child = tokio::process::Command::new("tmux")
-            .args([
-                "display-popup",
-                "-E",
-                "-w",
-                "90%",
-                "-h",
-                "90%",
-                "-T",
-                &title,
-            ])
-            .arg(&nested)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run tmux: {e}"))?;
-        // The popup lives as long as the nested client; only a quick failure is an error.
-        let output =
-            tokio::time::timeout(Duration::from_millis(500), child.wait_with_output()).await;
-        match output {
-            Ok(Ok(out)) if !out.status.success() => Err(format!(
-                "tmux display-popup failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )),
-            Ok(Err(e)) => Err(e.to_string()),
-            _ => Ok(()),
+        let popup = [
+            "display-popup",
+            "-E",
+            "-w",
+            "90%",
+            "-h",
+            "90%",
+            "-T",
+            &title,
+        ];
+        match run_user_tmux(&popup, &nested).await {
+            Ok(()) => Ok(()),
+            Err(_) => run_user_tmux(&["new-window", "-n", &format!("uc:{name}")], &nested).await,
         }
+    }
+}
+
+/// Run a command of the user's own tmux (the one `$TMUX` points to) ending in a shell
+/// command. A popup lives as long as the nested client, so only a quick failure is an error.
+async fn run_user_tmux(args: &[&str], shell_command: &str) -> Result<(), String> {
+    let child = tokio::process::Command::new("tmux")
+        .args(args)
+        .arg(shell_command)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run tmux: {e}"))?;
+    match tokio::time::timeout(Duration::from_millis(500), child.wait_with_output()).await {
+        Ok(Ok(out)) if !out.status.success() => Err(format!(
+            "tmux {} failed: {}",
+            args.first().unwrap_or(&""),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Ok(Err(e)) => Err(e.to_string()),
+        _ => Ok(()),
     }
 }
 

@@ -17,7 +17,7 @@ const PANE_FORMAT: &str = "#{pane_id}\t#{pane_pid}\t#{window_id}\t#{window_index
 
 #[derive(Debug, thiserror::Error)]
 pub enum TmuxError {
-    #[error("cannot run tmux: {0}")]
+    #[error("cannot run tmux ({0}); uc needs tmux 3.3 or newer: `apt-get install tmux`")]
     Spawn(#[from] std::io::Error),
     #[error("tmux {command}: {stderr}")]
     Failed { command: String, stderr: String },

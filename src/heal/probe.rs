@@ -100,7 +100,7 @@ pub struct HealthReport {
 }
 
 /// Probe `health` until the receiver is dropped, reporting every change of state. Docker's
-/// semantics: failures during `start_period` do not count until the first success, and
+/// semantics, plus a fast start: failures during `start_period` do not count until the first success, and
 /// `retries` consecutive failures make a service unhealthy.
 pub async fn watch(
     service: String,
@@ -111,10 +111,16 @@ pub async fn watch(
     let started = tokio::time::Instant::now();
     let mut state = HealthState::Unknown;
     let mut failures = 0u32;
-    let mut interval = tokio::time::interval(health.interval);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Until the first success, probe on a fast ramp (50 ms doubling up to `interval`), so
+    // dependents start as soon as the service is ready, not an interval later.
+    let mut delay = Duration::ZERO;
     loop {
-        interval.tick().await;
+        tokio::time::sleep(delay).await;
+        delay = if state == HealthState::Unknown {
+            (delay * 2).clamp(Duration::from_millis(50), health.interval)
+        } else {
+            health.interval
+        };
         let result = check(&health.probe, health.timeout, &ctx).await;
         let next = match &result {
             Ok(()) => {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
-use super::process::{ProcId, ProcStat, ProcessTable, is_alive};
+use super::process::{ProcId, ProcStat, ProcessTable};
 
 /// What identifies a service's processes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,16 +120,14 @@ pub async fn stop_tree(target: &StopTarget, signal: Signal, timeout: Duration) -
     }
 }
 
-/// Refresh the list of descendants to remember for a running service.
+/// Descendants worth remembering for a running service: those outside its process group,
+/// which a signal to the group would miss. Group members are found again at stop time, so
+/// the short-lived children of a busy shell loop cause no churn here.
 pub fn track(table: &ProcessTable, target: &StopTarget) -> Vec<ProcId> {
+    let group = target.root.map(|r| r.pid);
     members(table, target, false)
         .iter()
-        .filter(|p| Some(p.identity()) != target.root)
+        .filter(|p| Some(p.pgrp) != group)
         .map(ProcStat::identity)
         .collect()
-}
-
-/// The service still has live processes.
-pub fn any_alive(target: &StopTarget) -> bool {
-    target.root.is_some_and(is_alive) || target.tracked.iter().any(|id| is_alive(*id))
 }

@@ -5,6 +5,7 @@
 mod config_cmd;
 mod control;
 mod import_cmd;
+mod setup;
 mod status;
 mod ui;
 

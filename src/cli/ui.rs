@@ -48,6 +48,7 @@ impl Place {
 }
 
 pub async fn main(cli: &Cli, source: Source) -> CliResult {
+    super::setup::ensure_tools(source == Source::Demo)?;
     let (ws, paths) = load(&source)?;
     let options = ui_options(cli, &ws)?;
     let _guard = super::init_tracing(&paths, "tui");

@@ -196,3 +196,83 @@ fn inside_tmux_enter_opens_a_popup() {
         !t.contains("db says hello") && t.contains("engine connected")
     });
 }
+
+/// The `uc` process running in the screen's shell.
+fn tui_pid(screen: &Screen) -> u32 {
+    let shell: u32 = screen
+        .server
+        .tmux(&["display", "-p", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("pane pid");
+    let mut found = None;
+    common::eventually(T, || {
+        found = std::fs::read_dir("/proc").ok().and_then(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                .find(|pid| {
+                    let stat =
+                        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                    let ppid = stat
+                        .rfind(')')
+                        .and_then(|i| stat[i + 2..].split_whitespace().nth(1)?.parse::<u32>().ok());
+                    ppid == Some(shell) && stat.contains("(uc)")
+                })
+        });
+        found.is_some()
+    });
+    found.expect("the uc process")
+}
+
+/// SIGTERM restores the terminal; `kill -9` of the TUI stops nothing else.
+#[test]
+fn sigterm_restores_the_terminal_and_a_killed_tui_stops_nothing() {
+    let env = Env::new(SERVICES);
+    let screen = Screen::shell(&env);
+    let uc = format!("{} -f {}", env!("CARGO_BIN_EXE_uc"), env.file.display());
+    screen.type_line(&format!("{uc}; echo UC-EXITED"));
+    screen.wait_for("engine connected", T);
+    screen.keys(&["a"]);
+    screen.wait("all running", T, all_running);
+    let pid = tui_pid(&screen) as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("SIGTERM");
+    screen.wait_for("UC-EXITED", T);
+    screen.type_line("stty -a | tr ' ' '\\n' | grep -x -e -icanon -e icanon -e -echo -e echo");
+    let text = screen.wait("stty output", T, |t| {
+        t.lines().any(|l| l.trim() == "icanon")
+    });
+    assert!(
+        !text.lines().any(|l| l.trim() == "-icanon"),
+        "raw mode left on:\n{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.trim() == "echo"),
+        "echo left off:\n{text}"
+    );
+
+    screen.type_line("clear");
+    screen.type_line(&uc);
+    screen.wait("all running", T, all_running);
+    let before = env.status();
+    let pid = tui_pid(&screen) as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("SIGKILL");
+    assert!(common::eventually(T, || !pid_alive(pid as u32)));
+    let after = env.status();
+    for name in ["db", "api", "worker"] {
+        assert_eq!(Env::service(&after, name)["state"], "running");
+        assert_eq!(Env::pid_of(&after, name), Env::pid_of(&before, name));
+    }
+    assert_eq!(
+        after["engine"]["pid"], before["engine"]["pid"],
+        "the engine lives on"
+    );
+}

@@ -168,11 +168,11 @@ fn services_survive_an_engine_kill_and_are_adopted_with_the_same_pids() {
 }
 
 #[test]
-fn exits_are_seen_at_once_through_the_tmux_hook() {
+fn exits_are_seen_at_once() {
     let env = Env::new("  quick:\n    command: \"sleep 0.5; exit 4\"\n");
     env.ok(&["up", "quick"]);
     let start = std::time::Instant::now();
-    // The engine's fallback poll runs every 5 s; only the pane-died hook is faster.
+    // The engine's fallback poll runs every 5 s; the pidfd watch is immediate.
     let status = env.wait_status(T, |s| Env::service(s, "quick")["state"] == "exited");
     assert!(
         start.elapsed() < Duration::from_secs(2),
@@ -180,4 +180,60 @@ fn exits_are_seen_at_once_through_the_tmux_hook() {
         start.elapsed()
     );
     assert_eq!(Env::service(&status, "quick")["exit_code"], 4);
+}
+
+#[test]
+fn import_writes_a_workspace_that_loads_and_completions_print() {
+    let env = Env::new(SERVICES);
+    let procfile = env.dir.join("Procfile");
+    std::fs::write(
+        &procfile,
+        "web: python3 -m http.server $PORT\nworker: sleep 100\n",
+    )
+    .expect("write");
+    let out_file = env.dir.join("imported.yaml");
+    let out = env
+        .uc(&["import"])
+        .arg(&procfile)
+        .arg("-o")
+        .arg(&out_file)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let check = env
+        .uc(&["config", "check"])
+        .arg("-f")
+        .arg(&out_file)
+        .output()
+        .expect("run");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(String::from_utf8_lossy(&check.stdout).contains("2 services"));
+
+    let again = env
+        .uc(&["import"])
+        .arg(&procfile)
+        .arg("-o")
+        .arg(&out_file)
+        .output()
+        .expect("run");
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "refuses to overwrite without --force"
+    );
+
+    let completions = env.ok(&["completions", "bash"]);
+    assert!(
+        completions.contains("_uc()"),
+        "{}",
+        &completions[..200.min(completions.len())]
+    );
 }

@@ -101,20 +101,16 @@ async fn bad_requests_name_the_field() {
     assert_eq!(err.field.as_deref(), Some("services"));
 
     // Raw JSON with a wrong type: the error names the path inside the request.
-    let body = r#"{"command":"start","services":["api", 7]}"#;
-    let out = tokio::process::Command::new("python3")
-        .arg("-c")
-        .arg(RAW_POST)
-        .arg(client.socket())
-        .arg(body)
-        .output()
-        .await
-        .expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = raw_post(&client, r#"{"command":"start","services":["api", 7]}"#).await;
     assert!(text.starts_with("400"), "{text}");
     assert!(text.contains(r#""field":"services[1]""#), "{text}");
 
-    let body = r#"{"command":"strat"}"#;
+    let text = raw_post(&client, r#"{"command":"strat"}"#).await;
+    assert!(text.contains("unknown variant `strat`"), "{text}");
+}
+
+/// POST `body` as is (our client only sends well-formed commands); returns `status body`.
+async fn raw_post(client: &Client, body: &str) -> String {
     let out = tokio::process::Command::new("python3")
         .arg("-c")
         .arg(RAW_POST)
@@ -123,8 +119,7 @@ async fn bad_requests_name_the_field() {
         .output()
         .await
         .expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("unknown variant `strat`"), "{text}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A raw HTTP POST over the Unix socket, printing `status body`.

@@ -246,3 +246,23 @@ async fn a_failed_dependency_fails_its_dependents() {
         Some("dependency db exited with code 2")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_closed_by_the_user_is_noticed() {
+    let h = Harness::start(|dir| vec![service("api", "exec sleep 300", dir)]).await;
+    h.start_services(&["api"]).await;
+    let up = h.wait("api", T, running).await;
+    let window = up.window.expect("window");
+    h.server.tmux(&["kill-window", "-t", &window]);
+    // What the engine's window-unlinked hook does.
+    h.wake.send(()).await.expect("wake");
+    let gone = h.wait("api", T, |s| s.state == ServiceState::Exited).await;
+    assert_eq!(gone.reason.as_deref(), Some("its window was closed"));
+    assert_eq!(gone.window, None);
+    h.start_services(&["api"]).await;
+    let again = h.wait("api", T, running).await;
+    assert!(
+        again.window.is_some() && again.pid != up.pid,
+        "runs again in a new window"
+    );
+}

@@ -128,20 +128,21 @@ fn restrict_to_owner(socket: &std::path::Path) {
     let _ = std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600));
 }
 
-/// tmux tells the engine at once when a pane's process dies or a window goes away.
+/// tmux tells the engine at once when a window goes away (a user closed it). Process exits
+/// need no hook: the supervisor watches each service's process with a pidfd.
 async fn install_hooks(tmux: &Tmux) {
     let wake = format!(
         "run-shell -b 'kill -USR1 {} 2>/dev/null || true'",
         std::process::id()
     );
-    for hook in ["pane-died", "window-unlinked"] {
+    for hook in ["window-unlinked"] {
         if let Err(e) = tmux.set_hook(hook, &wake).await {
             tracing::warn!("cannot set tmux hook {hook}: {e}");
         }
     }
 }
 
-/// SIGUSR1 (from the tmux hooks) wakes the supervisor; SIGTERM and SIGINT shut the engine
+/// SIGUSR1 (from the tmux hook) wakes the supervisor; SIGTERM and SIGINT shut the engine
 /// down gracefully, leaving services running.
 fn forward_signals(
     commands: mpsc::Sender<crate::supervisor::CommandRequest>,

@@ -35,6 +35,7 @@ impl Supervisor {
                 adopt_one(rt, pane, record);
                 if rt.status.state == ServiceState::Running {
                     self.start_health(name);
+                    self.watch_exit(name);
                 }
                 self.publish(name);
             }
@@ -55,7 +56,6 @@ impl Supervisor {
 
     /// Compare what we believe with tmux: exits, closed windows; refresh descendants.
     pub(super) async fn observe(&mut self) {
-        self.repoll = false;
         let panes = match self.tmux.list_panes(&self.paths.tmux_session).await {
             Ok(panes) => panes,
             Err(e) => {
@@ -64,13 +64,16 @@ impl Supervisor {
             }
         };
         let names: Vec<String> = self.services.keys().cloned().collect();
+        let repolled = std::mem::take(&mut self.repoll);
         for name in &names {
-            self.observe_one(name, &panes);
+            self.observe_one(name, &panes, repolled);
         }
         self.track_descendants().await;
     }
 
-    fn observe_one(&mut self, name: &str, panes: &[Pane]) {
+    /// `repolled`: this look follows one that found a dead pane without an exit status;
+    /// then an unknown status is accepted rather than waited for forever.
+    fn observe_one(&mut self, name: &str, panes: &[Pane], repolled: bool) {
         let Some(rt) = self.services.get_mut(name) else {
             return;
         };
@@ -90,18 +93,28 @@ impl Supervisor {
             }
             return;
         };
-        if !pane.dead || !rt.status.state.is_active() {
+        // The pidfd watch may report the exit before tmux has seen the pty close.
+        let dead = pane.dead || rt.root.is_some_and(|r| !process::is_alive(r));
+        if !dead || !rt.status.state.is_active() {
             return;
         }
-        if pane.dead_status.is_none()
-            && pane.dead_signal.is_none()
-            && !std::mem::take(&mut self.repoll)
-        {
-            // tmux marks the pane dead a moment before it has reaped the process.
-            self.repoll = true;
-            return;
+        let (mut code, mut signal) = (pane.dead_status, pane.dead_signal);
+        if code.is_none() && signal.is_none() {
+            // tmux has not reaped the process yet (it can miss a SIGCHLD): read the status
+            // from the zombie and nudge tmux to reap it.
+            match process::zombie_exit(pane.pid) {
+                Some(status) => {
+                    (code, signal) = status;
+                    self.tmux.nudge();
+                }
+                None if !repolled => {
+                    self.repoll = true;
+                    return;
+                }
+                None => {}
+            }
         }
-        self.ended(name, pane.dead_status, pane.dead_signal, "");
+        self.ended(name, code, signal, "");
     }
 
     /// The service's main process ended on its own.

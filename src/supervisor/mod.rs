@@ -9,6 +9,7 @@
 mod adopt;
 mod commands;
 pub mod deps;
+mod exit_watch;
 mod launch;
 pub mod process;
 mod record;
@@ -29,8 +30,8 @@ use process::ProcId;
 use stop::StopOutcome;
 pub use tmux::Tmux;
 
-/// How often tmux and /proc are polled when no hook fired. Exits are normally seen at once
-/// through tmux's `pane-died` hook, which signals the engine (SIGUSR1).
+/// How often tmux and /proc are polled as a fallback. Exits are seen at once through a pidfd
+/// per service, closed windows through tmux's `window-unlinked` hook (SIGUSR1).
 pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// A command plus where its answer goes.
@@ -67,6 +68,8 @@ struct Runtime {
     restart_after_stop: bool,
     started_once: bool,
     health_task: Option<AbortHandle>,
+    /// Waits for the main process to exit.
+    exit_task: Option<AbortHandle>,
 }
 
 impl Runtime {
@@ -86,6 +89,7 @@ impl Runtime {
             restart_after_stop: false,
             started_once: false,
             health_task: None,
+            exit_task: None,
         }
     }
 
@@ -117,6 +121,8 @@ enum Msg {
         name: String,
         outcome: StopOutcome,
     },
+    /// A service's main process exited.
+    Exited,
 }
 
 pub struct Supervisor {
@@ -165,7 +171,7 @@ impl Supervisor {
     }
 
     /// Serve commands until `Down` completes, `Shutdown` arrives or `commands` closes.
-    /// `wake` fires when tmux reports a pane died (SIGUSR1 from the `pane-died` hook).
+    /// `wake` fires when tmux reports a closed window (SIGUSR1 from the engine's hook).
     pub async fn run(
         mut self,
         mut commands: mpsc::Receiver<CommandRequest>,
@@ -182,7 +188,7 @@ impl Supervisor {
                         return exit;
                     }
                 }
-                Some(msg) = self.rx.recv() => self.on_msg(msg),
+                Some(msg) = self.rx.recv() => self.on_msg(msg).await,
                 Some(report) = self.health_rx.recv() => self.on_health(report),
                 Some(()) = wake.recv() => self.observe().await,
                 _ = poll.tick() => self.observe().await,
@@ -203,10 +209,29 @@ impl Supervisor {
         }
     }
 
-    fn on_msg(&mut self, msg: Msg) {
+    async fn on_msg(&mut self, msg: Msg) {
         match msg {
             Msg::Launched { name, result } => self.on_launched(&name, result),
             Msg::Stopped { name, outcome } => self.on_stopped(&name, outcome),
+            Msg::Exited => self.observe().await,
+        }
+    }
+
+    /// Watch the service's main process, so its exit is handled the moment it happens.
+    fn watch_exit(&mut self, name: &str) {
+        let tx = self.tx.clone();
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        if let Some(task) = rt.exit_task.take() {
+            task.abort();
+        }
+        if let Some(root) = rt.root {
+            let task = tokio::spawn(async move {
+                let _ = exit_watch::exited(root.pid).await;
+                let _ = tx.send(Msg::Exited);
+            });
+            rt.exit_task = Some(task.abort_handle());
         }
     }
 

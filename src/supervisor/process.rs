@@ -66,6 +66,24 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
     })
 }
 
+/// How a zombie process ended, from field 52 of its `stat` (the status `waitpid` would
+/// return): `(exit code, signal)`. `None` while the process is not a zombie.
+pub fn zombie_exit(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let close = text.rfind(')')?;
+    let fields: Vec<&str> = text.get(close + 1..)?.split_whitespace().collect();
+    if !matches!(fields.first(), Some(&"Z")) {
+        return None;
+    }
+    let status: i32 = fields.get(49)?.parse().ok()?;
+    let signal = status & 0x7f;
+    Some(if signal == 0 {
+        (Some((status >> 8) & 0xff), None)
+    } else {
+        (None, Some(signal))
+    })
+}
+
 pub fn read_stat(pid: u32) -> Option<ProcStat> {
     parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
@@ -213,6 +231,32 @@ mod tests {
         assert!(
             started <= now && now - started < 3_600_000,
             "{started} vs {now}"
+        );
+    }
+
+    #[test]
+    fn reads_how_a_zombie_ended() {
+        for (script, want) in [("exit 7", (Some(7), None)), ("kill -9 $$", (None, Some(9)))] {
+            let mut child = std::process::Command::new("sh")
+                .args(["-c", script])
+                .spawn()
+                .expect("spawn sh");
+            let pid = child.id();
+            let mut seen = None;
+            for _ in 0..200 {
+                seen = zombie_exit(pid);
+                if seen.is_some() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            assert_eq!(seen, Some(want), "{script}");
+            child.wait().expect("reap");
+        }
+        assert_eq!(
+            zombie_exit(std::process::id()),
+            None,
+            "a live process is no zombie"
         );
     }
 

@@ -150,6 +150,7 @@ impl Supervisor {
         let stop_now = rt.intent == Intent::Stop;
         rt.intent = Intent::Idle;
         self.start_health(name);
+        self.watch_exit(name);
         self.set_state(name, ServiceState::Running, None);
         if stop_now {
             self.request_stop(&[name.to_string()]);

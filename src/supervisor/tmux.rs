@@ -249,6 +249,26 @@ impl Tmux {
         self.run(cmd).await
     }
 
+    /// Make the server run its child-reaping loop now (it can miss a SIGCHLD when several
+    /// children end at once, leaving a dead pane without its exit status).
+    pub fn nudge(&self) {
+        let tmux = self.clone();
+        tokio::spawn(async move {
+            let cmd = tmux_interface::DisplayMessage::new()
+                .print()
+                .message("#{pid}")
+                .build();
+            if let Ok(pid) = tmux.run(cmd).await
+                && let Ok(pid) = pid.trim().parse::<i32>()
+            {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGCHLD,
+                );
+            }
+        });
+    }
+
     pub async fn kill_server(&self) -> Result<(), TmuxError> {
         match self.run(KillServer::new().build()).await {
             Err(TmuxError::Failed { stderr, .. }) if is_missing(&stderr) => Ok(()),

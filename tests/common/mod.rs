@@ -103,6 +103,7 @@ pub struct Harness {
     pub hub: Hub,
     pub commands: mpsc::Sender<CommandRequest>,
     pub task: tokio::task::JoinHandle<Exit>,
+    pub wake: mpsc::Sender<()>,
     pub paths: Paths,
     pub tmux: Tmux,
     pub dir: PathBuf,
@@ -128,21 +129,14 @@ impl Harness {
         }
         supervisor.adopt().await;
         let (commands, command_rx) = mpsc::channel(16);
-        // Stand-in for tmux's pane-died hook, which the engine process installs.
-        let (wake_tx, wake_rx) = mpsc::channel(1);
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if wake_tx.send(()).await.is_err() {
-                    break;
-                }
-            }
-        });
+        // The engine forwards tmux's window-unlinked hook here; these tests close no window.
+        let (wake, wake_rx) = mpsc::channel(1);
         let task = tokio::spawn(supervisor.run(command_rx, wake_rx));
         Self {
             hub,
             commands,
             task,
+            wake,
             paths,
             tmux,
             dir,

@@ -42,8 +42,7 @@ fn start_stop_quit_kill_engine_relaunch() {
         env!("CARGO_BIN_EXE_uc"),
         env.file.display()
     ));
-    screen.wait_for("engine connected", T);
-    screen.keys(&["a"]);
+    // A workspace that is not up yet comes up with its services.
     screen.wait("all running", T, all_running);
 
     // worker is the third row.
@@ -138,7 +137,26 @@ fn outside_tmux_enter_shows_the_window_and_prefix_0_returns() {
     screen.keys(&["q"]);
     let text = screen.wait_for("UC-EXITED", T);
     assert!(text.contains("services keep running"), "{text}");
-    assert_eq!(Env::service(&env.status(), "db")["state"], "running");
+    let status = env.status();
+    assert_eq!(Env::service(&status, "db")["state"], "running");
+
+    // Back in, the workspace is shown as it is (worker stays stopped); `:down` ends it all.
+    screen.type_line("clear");
+    screen.type_line(&format!(
+        "env -u TMUX {} -f {}; echo UC-EXITED",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    let text = screen.wait("TUI again", T, |t| row_has(t, "db", "running"));
+    assert!(row_has(&text, "worker", "stopped"), "{text}");
+    screen.keys(&[":"]);
+    screen.type_line("down");
+    screen.wait_for("Shut the workspace down?", T);
+    screen.keys(&["y"]);
+    let text = screen.wait_for("UC-EXITED", T);
+    assert!(text.contains("is down"), "{text}");
+    assert!(!pid_alive(Env::pid_of(&status, "db")));
+    assert!(env.private.tmux(&["list-sessions"]).is_empty());
 }
 
 /// Inside the user's tmux, `Enter` opens the service's window in a popup; detaching the
@@ -231,8 +249,8 @@ fn sigterm_restores_the_terminal_and_a_killed_tui_stops_nothing() {
     let env = Env::new(SERVICES);
     let screen = Screen::shell(&env);
     let uc = format!("{} -f {}", env!("CARGO_BIN_EXE_uc"), env.file.display());
-    screen.type_line(&format!("{uc}; echo UC-EXITED"));
-    screen.wait_for("engine connected", T);
+    screen.type_line(&format!("{uc} --no-start; echo UC-EXITED"));
+    screen.wait_for("0/3 running", T);
     screen.keys(&["a"]);
     screen.wait("all running", T, all_running);
     let pid = tui_pid(&screen) as i32;

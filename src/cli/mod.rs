@@ -34,6 +34,9 @@ pub struct Cli {
     /// Colour theme (default, light, high-contrast, or a file name in themes/)
     #[arg(long, global = true, env = "UC_THEME")]
     pub theme: Option<String>,
+    /// Open the TUI without starting the services of a workspace that is not up yet
+    #[arg(long)]
+    pub no_start: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }

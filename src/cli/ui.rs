@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::{Cli, CliResult, Failure, launcher, load};
 use crate::config::Workspace;
-use crate::engine::{Client, CommandError, Event, Launcher, Source, passed_env};
+use crate::engine::{Client, Command, CommandError, Event, Launcher, Source, passed_env};
 use crate::supervisor::tmux::{Spawn, Tmux, shell_quote};
 use crate::tui::{self, EngineLink, Request, UiOptions, Update};
 
@@ -53,6 +53,20 @@ pub async fn main(cli: &Cli, source: Source) -> CliResult {
     let options = ui_options(cli, &ws)?;
     let _guard = super::init_tracing(&paths, "tui");
     let launcher = launcher(source, paths)?;
+    // A workspace that is not up yet comes up with its services, like `process-compose up`:
+    // the dashboard is live at once. One that is up is shown as it is.
+    let fresh = !launcher
+        .tmux()
+        .has_session(&launcher.paths.tmux_session)
+        .await;
+    let client = launcher.connect().await?;
+    if fresh && !cli.no_start {
+        let all = Command::Start {
+            services: Vec::new(),
+            tags: Vec::new(),
+        };
+        client.command(&all).await?.map_err(Failure::input)?;
+    }
     match Place::detect(&launcher.paths.tmux_socket) {
         Place::Outside => attach(cli, &launcher).await,
         place => in_place(&launcher, options, place).await,
@@ -106,13 +120,17 @@ async fn attach(cli: &Cli, launcher: &Launcher) -> CliResult {
         .status()
         .await
         .map_err(|e| Failure::runtime(anyhow!("cannot run tmux attach: {e}")))?;
-    if !status.success() {
+    let session = &launcher.paths.tmux_session;
+    // `:down` in the TUI ends the server under the client, which then exits non-zero.
+    if !tmux.has_session(session).await {
+        println!("uc: workspace `{session}` is down.");
+    } else if status.success() {
+        println!(
+            "uc: left workspace `{session}`; its services keep running (`uc status`, `uc down`)."
+        );
+    } else {
         return Err(Failure::runtime(anyhow!("tmux attach failed ({status})")));
     }
-    println!(
-        "uc: left workspace `{}`; its services keep running (`uc status`, `uc down`).",
-        launcher.paths.tmux_session
-    );
     Ok(ExitCode::SUCCESS)
 }
 

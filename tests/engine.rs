@@ -237,3 +237,40 @@ fn import_writes_a_workspace_that_loads_and_completions_print() {
         &completions[..200.min(completions.len())]
     );
 }
+
+#[test]
+fn commands_racing_to_start_the_engine_share_one() {
+    let env = Env::new(SERVICES);
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            env.uc(&["status", "--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn uc")
+        })
+        .collect();
+    let engines: Vec<u64> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            status["engine"]["pid"].as_u64().expect("pid")
+        })
+        .collect();
+    assert!(
+        engines.windows(2).all(|w| w[0] == w[1]),
+        "one engine: {engines:?}"
+    );
+    let windows = env.private.tmux(&["list-windows", "-F", "#{window_name}"]);
+    assert_eq!(
+        windows.lines().filter(|w| *w == "engine").count(),
+        1,
+        "{windows}"
+    );
+}

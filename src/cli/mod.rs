@@ -152,10 +152,24 @@ pub fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("uc: {:#}", failure.error);
+            eprintln!("uc: {}", render(&failure.error));
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// The error and its causes, skipping a cause whose text the message already contains
+/// (many errors here quote their source).
+fn render(error: &anyhow::Error) -> String {
+    let mut out = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 impl Cli {

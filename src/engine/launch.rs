@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use nix::fcntl::{Flock, FlockArg};
+
 use super::{Client, Paths, Source};
 use crate::supervisor::tmux::{Pane, Spawn, Tmux, TmuxError};
 
@@ -59,6 +61,12 @@ impl Launcher {
         if client.snapshot().await.is_ok() {
             return Ok(client);
         }
+        // Several `uc` commands may find no engine at once; one starts it, the others wait
+        // for that and then find it answering.
+        let _starting = self.launch_lock().await?;
+        if client.snapshot().await.is_ok() {
+            return Ok(client);
+        }
         let tmux = self.tmux();
         self.write_tmux_conf()?;
         let pane = match self.engine_pane(&tmux).await? {
@@ -71,6 +79,26 @@ impl Launcher {
         };
         self.wait_ready(&tmux, &client, &pane).await?;
         Ok(client)
+    }
+
+    /// Held while one launcher starts the engine; released on drop.
+    async fn launch_lock(&self) -> Result<Flock<std::fs::File>, LaunchError> {
+        let path = self.paths.dir.join("launch.lock");
+        let io = |source| LaunchError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        super::paths::create_private_dir(&self.paths.dir).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        tokio::task::spawn_blocking(move || Flock::lock(file, FlockArg::LockExclusive))
+            .await
+            .map_err(|e| io(std::io::Error::other(e)))?
+            .map_err(|(_, errno)| io(errno.into()))
     }
 
     async fn engine_pane(&self, tmux: &Tmux) -> Result<Option<Pane>, TmuxError> {
@@ -138,7 +166,7 @@ impl Launcher {
             path: self.paths.tmux_conf().display().to_string(),
             source,
         };
-        std::fs::create_dir_all(&self.paths.dir).map_err(io)?;
+        super::paths::create_private_dir(&self.paths.dir).map_err(io)?;
         let mut conf = String::from("# Written by uc for the workspace's private tmux server.\n");
         if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
             for user in [home.join(".tmux.conf"), home.join(".config/tmux/tmux.conf")] {

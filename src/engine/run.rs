@@ -73,7 +73,7 @@ fn prepare_demo_dir(dir: &std::path::Path) {
 pub async fn run(source: Source) -> anyhow::Result<()> {
     let ws = source.load()?;
     let paths = Paths::for_workspace(&ws.name);
-    std::fs::create_dir_all(&paths.dir)
+    super::paths::create_private_dir(&paths.dir)
         .with_context(|| format!("cannot create {}", paths.dir.display()))?;
     let _lock = EngineLock::acquire(&paths.lock())?;
     let tmux = Tmux::new(paths.tmux_socket.clone()).with_config(paths.tmux_conf());

@@ -88,8 +88,10 @@ impl Tmux {
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
+            let argv = cmd.to_vec();
+            tracing::debug!(argv = %argv.join(" "), "tmux command failed");
             Err(TmuxError::Failed {
-                command: cmd.to_vec().join(" "),
+                command: argv.first().map(|c| c.to_string()).unwrap_or_default(),
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             })
         }

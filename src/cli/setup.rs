@@ -18,7 +18,8 @@ pub fn ensure_tools(demo: bool) -> Result<(), Failure> {
     if !runs("tmux", &["-V"]) {
         missing.push("tmux");
     }
-    if demo && !runs("python3", &["--version"]) {
+    // Only looked up, not run: starting an interpreter costs more than the whole TUI start.
+    if demo && !on_path("python3") {
         missing.push("python3");
     }
     if !missing.is_empty() {
@@ -34,6 +35,16 @@ fn runs(program: &str, args: &[&str]) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
 }
 
 fn install(missing: &[&str]) -> Result<(), Failure> {

@@ -7,5 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod heal;
+pub mod metrics;
+pub mod store;
 pub mod supervisor;
 pub mod tui;

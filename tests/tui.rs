@@ -89,6 +89,7 @@ fn fixture() -> Snapshot {
             service("cache", ServiceState::Stopped),
             mailer,
         ],
+        metrics: None,
         seq: 7,
     }
 }

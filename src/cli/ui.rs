@@ -244,6 +244,13 @@ async fn serve_requests(
                     let _ = updates.send(Update::ShowFailed(e));
                 }
             }
+            Request::History(query) => {
+                let client = client.clone();
+                tokio::spawn(async move {
+                    let result = client.history(&query).await.map_err(|e| e.to_string());
+                    let _ = updates.send(Update::History(result));
+                });
+            }
         }
     }
 }

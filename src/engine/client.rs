@@ -9,6 +9,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 
 use super::{Command, CommandError, Event, Reply, Snapshot};
+use crate::metrics::{HistoryQuery, HistoryResponse};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -73,7 +74,23 @@ impl Client {
     }
 
     pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {
-        let response = self.send(Method::GET, "/v1/snapshot", Vec::new()).await?;
+        self.get_json("/v1/snapshot").await
+    }
+
+    /// Metric history over a window (the last 10 minutes come from memory).
+    pub async fn history(&self, query: &HistoryQuery) -> Result<HistoryResponse, ClientError> {
+        let mut path = format!("/v1/metrics/history?since={}", query.since);
+        if let Some(step) = query.step {
+            path.push_str(&format!("&step={step}"));
+        }
+        for key in &query.series {
+            path.push_str(&format!("&series={}", percent_encode(&key.to_string())));
+        }
+        self.get_json(&path).await
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let response = self.send(Method::GET, path, Vec::new()).await?;
         let status = response.status();
         let body = Self::read_body(response).await?;
         if !status.is_success() {
@@ -151,6 +168,18 @@ impl EventStream {
             }
         }
     }
+}
+
+/// Series names and labels (mount points, interfaces) go into a query string.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b':' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Remove and return the first complete SSE block (up to a blank line).

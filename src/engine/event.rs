@@ -13,6 +13,8 @@ pub enum Event {
     Service(ServiceStatus),
     /// Something the user should read (a service exited, a command failed in a worker).
     Notice(Notice),
+    /// One sampling cycle of host and service metrics (every `metrics.interval`).
+    Metrics(crate::metrics::Sample),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -48,6 +50,7 @@ impl Snapshot {
                 Some(slot) => *slot = status.clone(),
                 None => self.services.push(status.clone()),
             },
+            Event::Metrics(sample) => self.metrics = Some(sample.clone()),
             Event::Notice(_) | Event::Shutdown => {}
         }
     }

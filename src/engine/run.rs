@@ -89,6 +89,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             tmux_session: paths.tmux_session.clone(),
         },
         services: Vec::new(),
+        metrics: None,
         seq: 0,
     });
     let mut supervisor = Supervisor::new(ws, paths.clone(), tmux.clone(), hub.clone());

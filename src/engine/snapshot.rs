@@ -14,6 +14,9 @@ pub struct Snapshot {
     pub config_file: Option<String>,
     pub engine: EngineInfo,
     pub services: Vec<ServiceStatus>,
+    /// The latest metrics sample; `None` until the first one.
+    #[serde(default)]
+    pub metrics: Option<crate::metrics::Sample>,
     /// Sequence number of the last event folded into this snapshot.
     pub seq: u64,
 }

@@ -89,6 +89,7 @@ impl App {
                 let text = format!("cannot show the window: {reason}");
                 self.state.set_status(NoticeLevel::Error, text);
             }
+            Update::History(_) => {}
         }
     }
 

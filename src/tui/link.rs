@@ -5,6 +5,7 @@
 use tokio::sync::mpsc;
 
 use crate::engine::{Command, CommandError, Event, Reply};
+use crate::metrics::{HistoryQuery, HistoryResponse};
 
 /// Something that happened outside the TUI.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,9 @@ pub enum Update {
     CommandDone(Result<Reply, CommandError>),
     /// Showing a service's window failed (tmux not reachable, ...).
     ShowFailed(String),
+    /// The answer to [`Request::History`]; also sent once after connecting, with the last
+    /// 10 minutes of every series, to fill the graphs.
+    History(Result<HistoryResponse, String>),
 }
 
 /// Something the TUI asks the glue to do.
@@ -25,6 +29,8 @@ pub enum Request {
     Engine(Command),
     /// Bring the service's live tmux window to the user.
     ShowService(String),
+    /// Metric history for graph windows longer than what the TUI keeps in memory.
+    History(HistoryQuery),
 }
 
 /// Both ends as the TUI holds them.

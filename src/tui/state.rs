@@ -80,8 +80,8 @@ impl State {
                     self.set_status(NoticeLevel::Info, "reconnected to the engine");
                 }
             }
-            (Event::Service(_), Some(snapshot)) => snapshot.apply(event),
-            (Event::Service(_), None) => {}
+            (Event::Service(_) | Event::Metrics(_), Some(snapshot)) => snapshot.apply(event),
+            (Event::Service(_) | Event::Metrics(_), None) => {}
             (Event::Notice(notice), _) => {
                 let text = match &notice.service {
                     Some(s) if !notice.text.contains(s.as_str()) => {
@@ -271,6 +271,7 @@ mod tests {
                 service("worker", Stopped, &["db"], &["backend"]),
                 service("docs", Running, &[], &[]),
             ],
+            metrics: None,
             seq: 1,
         }));
         state

@@ -213,6 +213,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
             tmux_session: String::new(),
         },
         services: vec![],
+        metrics: None,
         seq: 0,
     }
 }

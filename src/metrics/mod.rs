@@ -1,0 +1,15 @@
+//! Metrics: the sampler (sysinfo), in-memory ring buffers, and the Prometheus exposition.
+//! History lives in `store`.
+
+pub mod recent;
+pub mod ring;
+pub mod sample;
+pub mod series;
+
+pub use recent::Recent;
+pub use ring::Ring;
+pub use sample::{DiskSample, HostSample, NetSample, Sample, ServiceSample};
+pub use series::{HistoryQuery, HistoryResponse, Metric, Point, SeriesHistory, SeriesKey};
+
+/// Points kept in memory per series: 10 minutes at 1 s.
+pub const RECENT_POINTS: usize = 600;

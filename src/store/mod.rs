@@ -1,0 +1,1 @@
+//! Embedded SQLite storage. One module per table family.

@@ -106,7 +106,7 @@ impl Harness {
         app.on_resize(100, 20);
         app.on_tick(NOW);
         if let Some(snapshot) = snapshot {
-            app.on_update(Update::Event(Event::Snapshot(snapshot)));
+            app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
         }
         Self { app, requests }
     }
@@ -576,7 +576,8 @@ fn disconnect_is_shown_and_does_not_quit() {
     assert!(!h.app.state().connected);
     assert!(!h.app.should_quit());
     assert!(h.screen().contains("ENGINE DISCONNECTED"));
-    h.app.on_update(Update::Event(Event::Snapshot(fixture())));
+    h.app
+        .on_update(Update::Event(Event::Snapshot(Box::new(fixture()))));
     assert!(h.app.state().connected);
     assert_eq!(h.status(), "reconnected to the engine");
 }

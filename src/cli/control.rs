@@ -105,7 +105,7 @@ async fn follow(
 ) -> CliResult {
     let mut events = client.events().await?;
     let mut snapshot = match events.next().await {
-        Some(Ok(Event::Snapshot(s))) => s,
+        Some(Ok(Event::Snapshot(s))) => *s,
         _ => return Err(Failure::runtime(anyhow!("the engine sent no snapshot"))),
     };
     let before: BTreeMap<String, ServiceStatus> = snapshot

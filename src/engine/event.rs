@@ -8,13 +8,13 @@ use super::snapshot::{ServiceStatus, Snapshot};
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Full state; always the first event of a stream, and sent again if a client lagged.
-    Snapshot(Snapshot),
+    Snapshot(Box<Snapshot>),
     /// A service's status changed; replaces the previous status of that service.
     Service(ServiceStatus),
     /// Something the user should read (a service exited, a command failed in a worker).
     Notice(Notice),
     /// One sampling cycle of host and service metrics (every `metrics.interval`).
-    Metrics(crate::metrics::Sample),
+    Metrics(Box<crate::metrics::Sample>),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -45,12 +45,12 @@ impl Snapshot {
             self.seq += 1;
         }
         match event {
-            Event::Snapshot(s) => *self = s.clone(),
+            Event::Snapshot(s) => *self = (**s).clone(),
             Event::Service(status) => match self.service_mut(&status.name) {
                 Some(slot) => *slot = status.clone(),
                 None => self.services.push(status.clone()),
             },
-            Event::Metrics(sample) => self.metrics = Some(sample.clone()),
+            Event::Metrics(sample) => self.metrics = Some((**sample).clone()),
             Event::Notice(_) | Event::Shutdown => {}
         }
     }

@@ -79,7 +79,7 @@ async fn events(
     let (snapshot, rx) = state.hub.subscribe();
     let hub = state.hub.clone();
     let stream = futures::stream::unfold(
-        (Some(Event::Snapshot(snapshot)), rx, false),
+        (Some(Event::Snapshot(Box::new(snapshot))), rx, false),
         move |(first, mut rx, done)| {
             let hub = hub.clone();
             async move {
@@ -93,7 +93,7 @@ async fn events(
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                             let (snapshot, fresh) = hub.subscribe();
                             rx = fresh;
-                            Event::Snapshot(snapshot)
+                            Event::Snapshot(Box::new(snapshot))
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => Event::Shutdown,
                     },

@@ -74,7 +74,7 @@ impl State {
         match (event, &mut self.snapshot) {
             (Event::Snapshot(snapshot), previous) => {
                 let reconnected = previous.is_some() && !self.connected;
-                self.snapshot = Some(snapshot.clone());
+                self.snapshot = Some((**snapshot).clone());
                 self.connected = true;
                 if reconnected {
                     self.set_status(NoticeLevel::Info, "reconnected to the engine");
@@ -253,7 +253,7 @@ mod tests {
     fn state() -> State {
         use ServiceState::*;
         let mut state = State::new();
-        state.apply_event(&Event::Snapshot(Snapshot {
+        state.apply_event(&Event::Snapshot(Box::new(Snapshot {
             workspace: "w".into(),
             environment: None,
             config_file: None,
@@ -273,7 +273,7 @@ mod tests {
             ],
             metrics: None,
             seq: 1,
-        }));
+        })));
         state
     }
 

@@ -47,6 +47,9 @@ fn full_workspace_loads() {
     assert_eq!(ws.file.as_deref(), Some(path.as_path()));
     let names: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["db", "migrate", "api", "web"]);
+    assert_eq!(ws.metrics.interval, Duration::from_secs(2));
+    assert_eq!(ws.metrics.listen, Some("127.0.0.1:9464".parse().unwrap()));
+    assert!(!ws.metrics.history);
 
     let db = ws.service("db").expect("db");
     assert_eq!(db.cwd, dir.join("db"));
@@ -158,6 +161,27 @@ fn bad_duration() {
     assert_eq!(
         problems("bad_duration"),
         one(6, 16, "invalid duration `10 secs please`", Some(hint))
+    );
+}
+
+#[test]
+fn bad_metrics_settings() {
+    assert_eq!(
+        problems("bad_metrics"),
+        vec![
+            (
+                6,
+                13,
+                "metrics interval `10ms` is out of range".to_owned(),
+                Some("use a duration from 100ms to 1h".to_owned())
+            ),
+            (
+                7,
+                11,
+                "invalid listen address `localhost:9464`".to_owned(),
+                Some("use ip:port, e.g. `127.0.0.1:9464`".to_owned())
+            ),
+        ]
     );
 }
 

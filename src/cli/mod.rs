@@ -5,6 +5,7 @@
 mod config_cmd;
 mod control;
 mod import_cmd;
+mod metrics_cmd;
 mod setup;
 mod status;
 mod ui;
@@ -67,6 +68,17 @@ pub enum Cmd {
     /// Show the state of every service
     Status {
         /// Machine-readable output (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Host and service metrics: current values and history
+    Metrics {
+        /// One service (default: the host and every running service)
+        service: Option<String>,
+        /// How far back the history goes (e.g. 10m, 1h, 24h, 7d)
+        #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+        since: std::time::Duration,
+        /// Machine-readable output
         #[arg(long)]
         json: bool,
     },
@@ -210,6 +222,11 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Down { ref names }) => control::down(source, names).await,
         Some(Cmd::Restart { ref names }) => control::restart(source, names).await,
         Some(Cmd::Status { json }) => status::run(source, json).await,
+        Some(Cmd::Metrics {
+            ref service,
+            since,
+            json,
+        }) => metrics_cmd::run(source, service.as_deref(), since, json).await,
         Some(Cmd::Config {
             command: ConfigCmd::Check,
         }) => config_cmd::check(&source),

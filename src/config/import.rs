@@ -71,6 +71,7 @@ fn render(path: &Path, workspace: &str, mut imported: Imported) -> Result<String
         workspace: unspanned(name),
         theme: None,
         services: imported.services,
+        metrics: None,
     };
     let body = serde_saphyr::to_string(&file).map_err(|err| ConfigError::Invalid {
         problems: vec![Problem::new(

@@ -37,6 +37,27 @@ pub struct Workspace {
     pub theme: Option<String>,
     /// Services in the order they were written.
     pub services: Vec<Service>,
+    pub metrics: MetricsSettings,
+}
+
+/// How the engine samples metrics and where it serves them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSettings {
+    pub interval: Duration,
+    /// Address of the Prometheus `/metrics` endpoint, if it should be served.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Keep history in SQLite (`<state>/<workspace>/history.db`).
+    pub history: bool,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(1),
+            listen: None,
+            history: true,
+        }
+    }
 }
 
 impl Workspace {

@@ -38,6 +38,21 @@ pub struct WorkspaceFile {
     pub theme: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub services: IndexMap<Spanned<String>, ServiceSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricsSpec>,
+}
+
+/// `metrics: { interval: 1s, listen: 127.0.0.1:9464, history: true }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Spanned<String>>,
+    /// Where to serve Prometheus' `/metrics`; not served when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<bool>,
 }
 
 /// One service as written in the file.

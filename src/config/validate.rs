@@ -9,10 +9,13 @@ use serde_saphyr::{Location, Spanned};
 
 use super::cycles::{self, Edge};
 use super::schema::{
-    Condition, DependsOnSpec, HealthSpec, RestartSpec, ServiceSpec, StopSpec, WorkspaceFile,
+    Condition, DependsOnSpec, HealthSpec, MetricsSpec, RestartSpec, ServiceSpec, StopSpec,
+    WorkspaceFile,
 };
 use super::values::{self, Parsed, Rejected};
-use super::{Dependency, Health, Probe, Problem, Restart, Service, Stop, Workspace, suggest};
+use super::{
+    Dependency, Health, MetricsSettings, Probe, Problem, Restart, Service, Stop, Workspace, suggest,
+};
 
 const HEALTH_DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const HEALTH_DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -37,6 +40,7 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
         .iter()
         .map(|(name, service)| checker.service(name, service, dir))
         .collect();
+    let metrics = checker.metrics(spec.metrics.as_ref());
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -50,6 +54,7 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
         dir: dir.to_path_buf(),
         theme: spec.theme.clone(),
         services,
+        metrics,
     })
 }
 
@@ -115,6 +120,28 @@ impl Checker<'_> {
             stop: self.stop(spec.stop.as_ref()),
             restart: self.restart(spec.restart.as_ref()),
             health: spec.health.as_ref().and_then(|h| self.health(h)),
+        }
+    }
+
+    fn metrics(&mut self, spec: Option<&MetricsSpec>) -> MetricsSettings {
+        let default = MetricsSettings::default();
+        let Some(spec) = spec else {
+            return default;
+        };
+        let interval = self.parse(
+            spec.interval.as_ref(),
+            values::sample_interval,
+            default.interval,
+        );
+        let listen = spec.listen.as_ref().and_then(|listen| {
+            values::listen_address(&listen.value)
+                .map_err(|rejected| self.reject(&listen.referenced, rejected))
+                .ok()
+        });
+        MetricsSettings {
+            interval,
+            listen,
+            history: spec.history.unwrap_or(default.history),
         }
     }
 

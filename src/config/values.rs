@@ -83,6 +83,29 @@ pub fn duration(text: &str) -> Parsed<Duration> {
     })
 }
 
+/// How often metrics are sampled: a duration from 100 ms to 1 h.
+pub fn sample_interval(text: &str) -> Parsed<Duration> {
+    let interval = duration(text)?;
+    if (Duration::from_millis(100)..=Duration::from_secs(3600)).contains(&interval) {
+        Ok(interval)
+    } else {
+        Err(Rejected::new(
+            format!("metrics interval `{}` is out of range", text.trim()),
+            Some("use a duration from 100ms to 1h".to_owned()),
+        ))
+    }
+}
+
+/// `127.0.0.1:9464`, `[::1]:9464`.
+pub fn listen_address(text: &str) -> Parsed<std::net::SocketAddr> {
+    text.trim().parse().map_err(|_| {
+        Rejected::new(
+            format!("invalid listen address `{}`", text.trim()),
+            Some("use ip:port, e.g. `127.0.0.1:9464`".to_owned()),
+        )
+    })
+}
+
 /// `SIGTERM`, `TERM`, `term` or `15`.
 pub fn signal(text: &str) -> Parsed<Signal> {
     let text = text.trim();

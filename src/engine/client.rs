@@ -83,8 +83,9 @@ impl Client {
         if let Some(step) = query.step {
             path.push_str(&format!("&step={step}"));
         }
-        for key in &query.series {
-            path.push_str(&format!("&series={}", percent_encode(&key.to_string())));
+        if !query.series.is_empty() {
+            let names: Vec<String> = query.series.iter().map(ToString::to_string).collect();
+            path.push_str(&format!("&series={}", percent_encode(&names.join(","))));
         }
         self.get_json(&path).await
     }

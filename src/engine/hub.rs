@@ -61,6 +61,16 @@ impl Hub {
         self.lock().seq
     }
 
+    /// Running services and their main PIDs, for the metrics sampler.
+    pub fn running_services(&self) -> Vec<(String, u32)> {
+        self.lock()
+            .services
+            .iter()
+            .filter(|s| s.state == super::ServiceState::Running)
+            .filter_map(|s| Some((s.name.clone(), s.pid?)))
+            .collect()
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         self.lock().clone()
     }

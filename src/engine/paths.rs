@@ -55,6 +55,11 @@ impl Paths {
             .join(format!("{}.log", sanitize(service)))
     }
 
+    /// Metric history (SQLite).
+    pub fn history(&self) -> PathBuf {
+        self.dir.join("history.db")
+    }
+
     /// `uc`'s own tracing log.
     pub fn uc_log(&self) -> PathBuf {
         self.dir.join("uc.log")

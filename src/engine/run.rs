@@ -8,7 +8,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::lock::EngineLock;
-use super::{EngineInfo, Event, Hub, Paths, Snapshot, now_ms, server};
+use super::{EngineInfo, Event, Hub, NoticeLevel, Paths, Snapshot, now_ms, server};
+use crate::metrics::MetricsWorker;
 use crate::config::{self, ConfigError, Workspace};
 use crate::supervisor::{Exit, Supervisor, Tmux};
 
@@ -92,6 +93,8 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         metrics: None,
         seq: 0,
     });
+    let settings = ws.metrics.clone();
+    let history = settings.history.then(|| paths.history());
     let mut supervisor = Supervisor::new(ws, paths.clone(), tmux.clone(), hub.clone());
     for status in supervisor.statuses() {
         hub.publish(Event::Service(status));
@@ -105,12 +108,29 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     restrict_to_owner(&socket);
-    let router = server::router(hub.clone(), command_tx.clone());
+    let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
+    if let Some(addr) = settings.listen {
+        match super::serve_prometheus(hub.clone(), addr).await {
+            Ok(()) => tracing::info!(%addr, "serving Prometheus /metrics"),
+            Err(e) => hub.notice(
+                NoticeLevel::Error,
+                None,
+                format!("cannot serve /metrics on {addr}: {e}"),
+            ),
+        }
+    }
+    let router = server::router(server::Api {
+        hub: hub.clone(),
+        commands: command_tx.clone(),
+        recent: metrics.recent.clone(),
+        history,
+    });
     tokio::spawn(async move { axum::serve(listener, router).await });
     tracing::info!(socket = %socket.display(), "engine ready");
 
     let wake_rx = forward_signals(command_tx)?;
     let exit = supervisor.run(command_rx, wake_rx).await;
+    drop(metrics);
     hub.publish(Event::Shutdown);
     // Let the event streams deliver the shutdown before the process goes.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

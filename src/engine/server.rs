@@ -1,7 +1,9 @@
 //! The protocol every frontend speaks: `GET /v1/snapshot`, `GET /v1/events` (SSE),
-//! `POST /v1/commands`. One router, served on the engine's Unix socket (and later on TCP).
+//! `POST /v1/commands`, `GET /v1/metrics/history`. One router, served on the engine's Unix
+//! socket (and later on TCP).
 
 use std::convert::Infallible;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::Json;
@@ -16,33 +18,39 @@ use futures::Stream;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Command, CommandError, Event, Hub};
+use crate::metrics::SharedRecent;
 use crate::supervisor::CommandRequest;
 
+/// What the handlers reach: the bus, the supervisor's command queue, and metrics.
 #[derive(Clone)]
-struct AppState {
-    hub: Hub,
-    commands: mpsc::Sender<CommandRequest>,
+pub struct Api {
+    pub hub: Hub,
+    pub commands: mpsc::Sender<CommandRequest>,
+    pub recent: SharedRecent,
+    /// The history database, when history is kept.
+    pub history: Option<PathBuf>,
 }
 
-pub fn router(hub: Hub, commands: mpsc::Sender<CommandRequest>) -> Router {
+pub fn router(api: Api) -> Router {
     Router::new()
         .route("/v1/snapshot", get(snapshot))
         .route("/v1/events", get(events))
         .route("/v1/commands", post(command))
-        .with_state(AppState { hub, commands })
+        .route("/v1/metrics/history", get(super::metrics_api::history))
+        .with_state(api)
 }
 
-async fn snapshot(State(state): State<AppState>) -> impl IntoResponse {
+async fn snapshot(State(state): State<Api>) -> impl IntoResponse {
     Json(state.hub.snapshot())
 }
 
-fn error(status: StatusCode, err: CommandError) -> Response {
+pub(super) fn error(status: StatusCode, err: CommandError) -> Response {
     (status, Json(err)).into_response()
 }
 
 /// The body is parsed here rather than by axum's `Json` so a bad request names the field
 /// that is wrong (`services[1]: invalid type ...`).
-async fn command(State(state): State<AppState>, body: Bytes) -> Response {
+async fn command(State(state): State<Api>, body: Bytes) -> Response {
     let command = match Command::from_json(&body) {
         Ok(c) => c,
         Err(err) => return error(StatusCode::BAD_REQUEST, err),
@@ -74,7 +82,7 @@ async fn command(State(state): State<AppState>, body: Bytes) -> Response {
 /// The stream starts with a full snapshot; a client that falls behind gets a fresh snapshot
 /// instead of the events it missed.
 async fn events(
-    State(state): State<AppState>,
+    State(state): State<Api>,
 ) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
     let (snapshot, rx) = state.hub.subscribe();
     let hub = state.hub.clone();

@@ -88,6 +88,7 @@ mod tests {
                     health: None,
                 })
                 .collect(),
+            metrics: Default::default(),
         }
     }
 

@@ -167,6 +167,33 @@ impl ProcessTable {
     }
 }
 
+/// `root` and its live descendants found through `/proc/<pid>/task/<tid>/children`: cost
+/// grows with the size of the tree, not with the number of processes on the machine.
+/// Returns `(pid, threads)` pairs, root first; empty when `root` is gone.
+pub fn tree_via_children(root: u32) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(pid) = stack.pop() {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        let mut threads = 0u32;
+        for task in tasks.flatten() {
+            threads += 1;
+            let children = fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            stack.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+        if threads > 0 && out.iter().all(|(p, _)| *p != pid) {
+            out.push((pid, threads));
+        }
+    }
+    out
+}
+
 /// Clock ticks per second (`getconf CLK_TCK`).
 fn ticks_per_second() -> u64 {
     static TCK: OnceLock<u64> = OnceLock::new();
@@ -258,6 +285,29 @@ mod tests {
             None,
             "a live process is no zombie"
         );
+    }
+
+    #[test]
+    fn children_files_find_the_tree_with_thread_counts() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 5 & sleep 5 & wait"])
+            .spawn()
+            .expect("spawn sh");
+        let mut tree = Vec::new();
+        for _ in 0..100 {
+            tree = tree_via_children(child.id());
+            if tree.len() == 3 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(tree.len(), 3, "sh and two sleeps: {tree:?}");
+        assert_eq!(tree[0], (child.id(), 1));
+        let mine = tree_via_children(std::process::id());
+        assert!(mine.iter().any(|(p, _)| *p == child.id()));
+        assert!(mine[0].1 >= 1);
+        child.kill().ok();
+        child.wait().ok();
     }
 
     #[test]

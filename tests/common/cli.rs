@@ -22,6 +22,11 @@ pub struct Env {
 impl Env {
     /// `services` is the YAML under `services:`, indented by two spaces.
     pub fn new(services: &str) -> Self {
+        Self::with_settings(services, "")
+    }
+
+    /// Like [`Env::new`], with more top-level YAML (e.g. a `metrics:` section) appended.
+    pub fn with_settings(services: &str, settings: &str) -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("ws");
         std::fs::create_dir_all(&dir).expect("ws dir");
@@ -30,7 +35,7 @@ impl Env {
         let file = dir.join("univers.yaml");
         std::fs::write(
             &file,
-            format!("workspace: {workspace}\nservices:\n{services}"),
+            format!("workspace: {workspace}\nservices:\n{services}\n{settings}"),
         )
         .expect("write workspace");
         Self {

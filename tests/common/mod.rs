@@ -95,6 +95,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         dir: dir.to_path_buf(),
         theme: None,
         services,
+        metrics: Default::default(),
     }
 }
 

@@ -1,1 +1,8 @@
 //! Embedded SQLite storage. One module per table family.
+
+mod error;
+pub mod history;
+mod migrate;
+
+pub use error::{Fault, StoreError};
+pub use history::{DiskUsage, History, Retention, TableUsage};

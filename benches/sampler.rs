@@ -43,15 +43,23 @@ fn mean_cycle(sampler: &mut Sampler, services: &[(String, u32)]) -> Duration {
 fn main() {
     let mut sampler = Sampler::new().expect("sampler");
     let host_only = mean_cycle(&mut sampler, &[]);
-    println!("host only: {:.1} µs per cycle", host_only.as_secs_f64() * 1e6);
+    println!(
+        "host only: {:.1} µs per cycle",
+        host_only.as_secs_f64() * 1e6
+    );
     for n in [10, 100, 500] {
         let t = tree(n);
         // Let the shell fork all its children.
         std::thread::sleep(Duration::from_millis(200 + n as u64 * 3));
         let services = vec![("tree".to_string(), t.0.id())];
-        let procs = sampler.sample(&services, 0).services.first().map_or(0, |s| s.procs);
+        let procs = sampler
+            .sample(&services, 0)
+            .services
+            .first()
+            .map_or(0, |s| s.procs);
         let cycle = mean_cycle(&mut sampler, &services);
-        let per_process = (cycle.saturating_sub(host_only)).as_secs_f64() * 1e6 / f64::from(procs.max(1));
+        let per_process =
+            (cycle.saturating_sub(host_only)).as_secs_f64() * 1e6 / f64::from(procs.max(1));
         println!(
             "{procs:>4} service processes: {:.1} µs per cycle, {per_process:.2} µs per process",
             cycle.as_secs_f64() * 1e6

@@ -8,9 +8,7 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use common::cli::Env;
-use univers_container::engine::{
-    EngineInfo, Health, ServiceState, ServiceStatus, Snapshot,
-};
+use univers_container::engine::{EngineInfo, Health, ServiceState, ServiceStatus, Snapshot};
 use univers_container::metrics::{
     DiskSample, HostSample, NetSample, Sample, ServiceSample, prometheus,
 };
@@ -92,10 +90,13 @@ fn parse(text: &str) -> HashMap<String, f64> {
             continue;
         }
         let (series, value) = line.rsplit_once(' ').expect("series value");
-        value.parse::<f64>().unwrap_or_else(|_| panic!("bad value: {line}"));
+        value
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("bad value: {line}"));
         let name = series.split('{').next().expect("name");
         assert!(
-            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
             "bad name: {line}"
         );
         assert!(typed.contains(name), "sample before its TYPE: {line}");
@@ -103,7 +104,11 @@ fn parse(text: &str) -> HashMap<String, f64> {
     }
     let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
         .expect("prometheus-parse reads it");
-    assert_eq!(scrape.samples.len(), seen.len(), "the parser read every sample");
+    assert_eq!(
+        scrape.samples.len(),
+        seen.len(),
+        "the parser read every sample"
+    );
     scrape
         .samples
         .into_iter()
@@ -126,19 +131,40 @@ fn parse(text: &str) -> HashMap<String, f64> {
 fn exposition_is_well_formed_and_complete() {
     let text = prometheus::render(&snapshot());
     let samples = parse(&text);
-    let get = |key: &str| samples.get(key).copied().unwrap_or_else(|| panic!("{key} missing in\n{text}"));
+    let get = |key: &str| {
+        samples
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| panic!("{key} missing in\n{text}"))
+    };
     assert_eq!(get("uc_service_up{service=api,workspace=shop}"), 1.0);
-    assert_eq!(get("uc_service_up{service=wor\"ker,workspace=shop}"), 0.0, "escaped label value");
+    assert_eq!(
+        get("uc_service_up{service=wor\"ker,workspace=shop}"),
+        0.0,
+        "escaped label value"
+    );
     assert_eq!(get("uc_service_healthy{service=api,workspace=shop}"), 1.0);
-    assert_eq!(get("uc_service_restarts_total{service=api,workspace=shop}"), 2.0);
-    assert_eq!(get("uc_service_cpu_percent{service=api,workspace=shop}"), 42.0);
-    assert_eq!(get("uc_service_memory_rss_bytes{service=api,workspace=shop}"), 2048.0);
+    assert_eq!(
+        get("uc_service_restarts_total{service=api,workspace=shop}"),
+        2.0
+    );
+    assert_eq!(
+        get("uc_service_cpu_percent{service=api,workspace=shop}"),
+        42.0
+    );
+    assert_eq!(
+        get("uc_service_memory_rss_bytes{service=api,workspace=shop}"),
+        2048.0
+    );
     assert_eq!(get("uc_service_open_fds{service=api,workspace=shop}"), 9.0);
     assert_eq!(get("uc_host_cpu_percent{workspace=shop}"), 12.5);
     assert_eq!(get("uc_host_core_cpu_percent{core=1,workspace=shop}"), 15.0);
     assert_eq!(get("uc_host_load{window=5m,workspace=shop}"), 0.25);
     assert_eq!(get("uc_disk_read_bytes_total{mount=/,workspace=shop}"), 5.0);
-    assert_eq!(get("uc_network_transmit_bytes_total{interface=eth0,workspace=shop}"), 8.0);
+    assert_eq!(
+        get("uc_network_transmit_bytes_total{interface=eth0,workspace=shop}"),
+        8.0
+    );
     if let Some(check) = promtool_check(&text) {
         assert!(check.0, "promtool check metrics:\n{}", check.1);
     }
@@ -195,11 +221,21 @@ fn the_engine_serves_metrics_on_loopback() {
             .is_some_and(|a| a.iter().any(|x| x["name"] == "api"))
     });
     let (head, body) = scrape(port);
-    assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.to_lowercase().contains("content-type: text/plain; version=0.0.4"), "{head}");
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: text/plain; version=0.0.4"),
+        "{head}"
+    );
     let samples = parse(&body);
     let ws = &env.workspace;
-    assert_eq!(samples[&format!("uc_service_up{{service=api,workspace={ws}}}")], 1.0);
+    assert_eq!(
+        samples[&format!("uc_service_up{{service=api,workspace={ws}}}")],
+        1.0
+    );
     assert!(samples[&format!("uc_service_memory_rss_bytes{{service=api,workspace={ws}}}")] > 0.0);
     assert!(samples.keys().any(|k| k.starts_with("uc_host_cpu_percent")));
 }

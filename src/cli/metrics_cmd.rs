@@ -116,7 +116,12 @@ fn text(
     if history.series.is_empty() {
         out.push_str("  (no points in this window)\n");
     }
-    let width = history.series.iter().map(|h| h.key.to_string().len()).max().unwrap_or(0);
+    let width = history
+        .series
+        .iter()
+        .map(|h| h.key.to_string().len())
+        .max()
+        .unwrap_or(0);
     for h in &history.series {
         let _ = writeln!(out, "  {:width$}  {}", h.key.to_string(), summary(h));
     }
@@ -160,8 +165,17 @@ fn host_lines(out: &mut String, h: &HostSample) {
 }
 
 fn service_table(out: &mut String, services: &[&ServiceSample]) {
-    let width = services.iter().map(|s| s.name.len()).max().unwrap_or(0).max(7);
-    let _ = writeln!(out, "\n{:width$}  {:>7}  {:>8}  {:>7}  {:>5}  {:>5}", "SERVICE", "CPU%", "RSS", "THREADS", "FDS", "PROCS");
+    let width = services
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "\n{:width$}  {:>7}  {:>8}  {:>7}  {:>5}  {:>5}",
+        "SERVICE", "CPU%", "RSS", "THREADS", "FDS", "PROCS"
+    );
     for s in services {
         let fds = s.fds.map_or_else(|| "-".to_string(), |n| n.to_string());
         let _ = writeln!(
@@ -181,14 +195,22 @@ fn service_table(out: &mut String, services: &[&ServiceSample]) {
 fn summary(h: &SeriesHistory) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let lo = h.points.iter().map(|p| p.min).fold(f64::INFINITY, f64::min);
-    let hi = h.points.iter().map(|p| p.max).fold(f64::NEG_INFINITY, f64::max);
+    let hi = h
+        .points
+        .iter()
+        .map(|p| p.max)
+        .fold(f64::NEG_INFINITY, f64::max);
     let n = h.points.len() as f64;
     let avg = h.points.iter().map(|p| p.avg).sum::<f64>() / n.max(1.0);
     let spark: String = h
         .points
         .iter()
         .map(|p| {
-            let level = if hi > lo { (p.avg - lo) / (hi - lo) } else { 0.0 };
+            let level = if hi > lo {
+                (p.avg - lo) / (hi - lo)
+            } else {
+                0.0
+            };
             BARS[((level * 7.0).round() as usize).min(7)]
         })
         .collect();
@@ -196,5 +218,10 @@ fn summary(h: &SeriesHistory) -> String {
         Metric::MemUsed | Metric::ServiceRss => human_bytes(v as u64),
         _ => format!("{v:.1}"),
     };
-    format!("{spark}  min {}  avg {}  max {}", value(lo), value(avg), value(hi))
+    format!(
+        "{spark}  min {}  avg {}  max {}",
+        value(lo),
+        value(avg),
+        value(hi)
+    )
 }

@@ -28,17 +28,28 @@ pub struct HistoryParams {
     series: Option<String>,
 }
 
-pub async fn history(State(api): State<Api>, query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>) -> Response {
+pub async fn history(
+    State(api): State<Api>,
+    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Query(params) = match query {
         Ok(q) => q,
-        Err(e) => return error(StatusCode::BAD_REQUEST, CommandError::field("query", e.body_text())),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                CommandError::field("query", e.body_text()),
+            );
+        }
     };
     let keys = match parse_series(params.series.as_deref()) {
         Ok(keys) => keys,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     if params.step == Some(0) {
-        return error(StatusCode::BAD_REQUEST, CommandError::field("step", "must be at least 1"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            CommandError::field("step", "must be at least 1"),
+        );
     }
     let now = now_ms() as f64 / 1000.0;
     if params.since <= MEMORY_WINDOW {
@@ -56,7 +67,12 @@ pub async fn history(State(api): State<Api>, query: Result<Query<HistoryParams>,
 
 async fn stored(api: Api, keys: Vec<SeriesKey>, now: f64, params: HistoryParams) -> Response {
     let Some(path) = api.history else {
-        let err = CommandError::field("since", format!("history is off (metrics.history: false); at most {MEMORY_WINDOW} s are kept in memory"));
+        let err = CommandError::field(
+            "since",
+            format!(
+                "history is off (metrics.history: false); at most {MEMORY_WINDOW} s are kept in memory"
+            ),
+        );
         return error(StatusCode::NOT_FOUND, err);
     };
     let to = now as i64;
@@ -67,9 +83,15 @@ async fn stored(api: Api, keys: Vec<SeriesKey>, now: f64, params: HistoryParams)
     })
     .await;
     match answer {
-        Ok(Ok((tier, step, series))) => Json(HistoryResponse { tier, step, series }).into_response(),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e.to_string())),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e.to_string())),
+        Ok(Ok(response)) => Json(response).into_response(),
+        Ok(Err(e)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
     }
 }
 
@@ -80,7 +102,10 @@ fn parse_series(text: Option<&str>) -> Result<Vec<SeriesKey>, CommandError> {
     text.split(',')
         .map(|name| {
             SeriesKey::parse(name).ok_or_else(|| {
-                CommandError::field("series", format!("unknown series `{name}` (e.g. `host_cpu`, `service_rss:api`)"))
+                CommandError::field(
+                    "series",
+                    format!("unknown series `{name}` (e.g. `host_cpu`, `service_rss:api`)"),
+                )
             })
         })
         .collect()
@@ -89,7 +114,9 @@ fn parse_series(text: Option<&str>) -> Result<Vec<SeriesKey>, CommandError> {
 /// Serve Prometheus' `/metrics` on `addr` until the engine exits.
 pub async fn serve_prometheus(hub: Hub, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let router = Router::new().route("/metrics", get(exposition)).with_state(hub);
+    let router = Router::new()
+        .route("/metrics", get(exposition))
+        .with_state(hub);
     tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(())
 }

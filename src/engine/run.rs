@@ -9,8 +9,8 @@ use tokio::sync::mpsc;
 
 use super::lock::EngineLock;
 use super::{EngineInfo, Event, Hub, NoticeLevel, Paths, Snapshot, now_ms, server};
-use crate::metrics::MetricsWorker;
 use crate::config::{self, ConfigError, Workspace};
+use crate::metrics::MetricsWorker;
 use crate::supervisor::{Exit, Supervisor, Tmux};
 
 /// Where a workspace's configuration comes from.

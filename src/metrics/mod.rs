@@ -14,8 +14,8 @@ pub use recent::bucket;
 pub use ring::Ring;
 pub use sample::{DiskSample, HostSample, NetSample, Sample, ServiceSample};
 pub use sampler::Sampler;
-pub use worker::{MetricsWorker, SharedRecent};
 pub use series::{HistoryQuery, HistoryResponse, Metric, Point, SeriesHistory, SeriesKey};
+pub use worker::{MetricsWorker, SharedRecent};
 
 /// Points kept in memory per series: 10 minutes at 1 s.
 pub const RECENT_POINTS: usize = 600;

@@ -74,39 +74,105 @@ fn services(f: &mut Family<'_>, snapshot: &Snapshot) {
         let up = f64::from(u8::from(s.state == ServiceState::Running));
         f.sample("uc_service_up", &[("service", &s.name)], up);
     }
-    f.header("uc_service_healthy", "gauge", "1 when the service's health check passes (services with a check only).");
+    f.header(
+        "uc_service_healthy",
+        "gauge",
+        "1 when the service's health check passes (services with a check only).",
+    );
     for s in &snapshot.services {
         if let Some(health) = s.health {
             let healthy = f64::from(u8::from(health == Health::Healthy));
             f.sample("uc_service_healthy", &[("service", &s.name)], healthy);
         }
     }
-    f.header("uc_service_restarts_total", "counter", "Starts of the service after its first one.");
+    f.header(
+        "uc_service_restarts_total",
+        "counter",
+        "Starts of the service after its first one.",
+    );
     for s in &snapshot.services {
-        f.sample("uc_service_restarts_total", &[("service", &s.name)], f64::from(s.restarts));
+        f.sample(
+            "uc_service_restarts_total",
+            &[("service", &s.name)],
+            f64::from(s.restarts),
+        );
     }
 }
 
 fn host(f: &mut Family<'_>, h: &super::HostSample) {
-    f.one("uc_host_cpu_percent", "gauge", "CPU use of the machine, percent of all cores.", f64::from(h.cpu_pct));
-    f.header("uc_host_core_cpu_percent", "gauge", "CPU use per core, percent.");
+    f.one(
+        "uc_host_cpu_percent",
+        "gauge",
+        "CPU use of the machine, percent of all cores.",
+        f64::from(h.cpu_pct),
+    );
+    f.header(
+        "uc_host_core_cpu_percent",
+        "gauge",
+        "CPU use per core, percent.",
+    );
     for (i, core) in h.cores.iter().enumerate() {
-        f.sample("uc_host_core_cpu_percent", &[("core", &i.to_string())], f64::from(*core));
+        f.sample(
+            "uc_host_core_cpu_percent",
+            &[("core", &i.to_string())],
+            f64::from(*core),
+        );
     }
-    f.header("uc_host_load", "gauge", "Load average over 1, 5 and 15 minutes.");
+    f.header(
+        "uc_host_load",
+        "gauge",
+        "Load average over 1, 5 and 15 minutes.",
+    );
     for (window, load) in ["1m", "5m", "15m"].iter().zip(h.load) {
         f.sample("uc_host_load", &[("window", window)], f64::from(load));
     }
-    f.one("uc_host_memory_used_bytes", "gauge", "Memory in use.", h.mem_used as f64);
-    f.one("uc_host_memory_total_bytes", "gauge", "Memory installed.", h.mem_total as f64);
-    f.one("uc_host_swap_used_bytes", "gauge", "Swap in use.", h.swap_used as f64);
-    f.one("uc_host_swap_total_bytes", "gauge", "Swap available.", h.swap_total as f64);
+    f.one(
+        "uc_host_memory_used_bytes",
+        "gauge",
+        "Memory in use.",
+        h.mem_used as f64,
+    );
+    f.one(
+        "uc_host_memory_total_bytes",
+        "gauge",
+        "Memory installed.",
+        h.mem_total as f64,
+    );
+    f.one(
+        "uc_host_swap_used_bytes",
+        "gauge",
+        "Swap in use.",
+        h.swap_used as f64,
+    );
+    f.one(
+        "uc_host_swap_total_bytes",
+        "gauge",
+        "Swap available.",
+        h.swap_total as f64,
+    );
     type DiskField = fn(&super::DiskSample) -> f64;
     let disk: [(&str, &str, &str, DiskField); 4] = [
-        ("uc_disk_used_bytes", "gauge", "Space used on the mount.", |d| d.used as f64),
-        ("uc_disk_total_bytes", "gauge", "Size of the mount.", |d| d.total as f64),
-        ("uc_disk_read_bytes_total", "counter", "Bytes read from the mount's device.", |d| d.read_total as f64),
-        ("uc_disk_written_bytes_total", "counter", "Bytes written to the mount's device.", |d| d.write_total as f64),
+        (
+            "uc_disk_used_bytes",
+            "gauge",
+            "Space used on the mount.",
+            |d| d.used as f64,
+        ),
+        ("uc_disk_total_bytes", "gauge", "Size of the mount.", |d| {
+            d.total as f64
+        }),
+        (
+            "uc_disk_read_bytes_total",
+            "counter",
+            "Bytes read from the mount's device.",
+            |d| d.read_total as f64,
+        ),
+        (
+            "uc_disk_written_bytes_total",
+            "counter",
+            "Bytes written to the mount's device.",
+            |d| d.write_total as f64,
+        ),
     ];
     for (name, kind, help, value) in disk {
         f.header(name, kind, help);
@@ -116,8 +182,16 @@ fn host(f: &mut Family<'_>, h: &super::HostSample) {
     }
     type NetField = fn(&super::NetSample) -> f64;
     let net: [(&str, &str, NetField); 2] = [
-        ("uc_network_receive_bytes_total", "Bytes received on the interface.", |n| n.rx_total as f64),
-        ("uc_network_transmit_bytes_total", "Bytes sent on the interface.", |n| n.tx_total as f64),
+        (
+            "uc_network_receive_bytes_total",
+            "Bytes received on the interface.",
+            |n| n.rx_total as f64,
+        ),
+        (
+            "uc_network_transmit_bytes_total",
+            "Bytes sent on the interface.",
+            |n| n.tx_total as f64,
+        ),
     ];
     for (name, help, value) in net {
         f.header(name, "counter", help);
@@ -130,12 +204,42 @@ fn host(f: &mut Family<'_>, h: &super::HostSample) {
 fn service_usage(f: &mut Family<'_>, sample: &super::Sample) {
     type Field = fn(&super::ServiceSample) -> Option<f64>;
     let fields: [(&str, &str, &str, Field); 6] = [
-        ("uc_service_cpu_percent", "gauge", "CPU use of the service's process tree, percent of one core.", |s| Some(f64::from(s.cpu_pct))),
-        ("uc_service_cpu_seconds_total", "counter", "CPU time of the live processes of the service's tree.", |s| Some(s.cpu_seconds)),
-        ("uc_service_memory_rss_bytes", "gauge", "Resident memory of the service's process tree.", |s| Some(s.rss as f64)),
-        ("uc_service_threads", "gauge", "Threads in the service's process tree.", |s| Some(f64::from(s.threads))),
-        ("uc_service_open_fds", "gauge", "Open file descriptors of the service's process tree.", |s| s.fds.map(f64::from)),
-        ("uc_service_processes", "gauge", "Processes in the service's tree.", |s| Some(f64::from(s.procs))),
+        (
+            "uc_service_cpu_percent",
+            "gauge",
+            "CPU use of the service's process tree, percent of one core.",
+            |s| Some(f64::from(s.cpu_pct)),
+        ),
+        (
+            "uc_service_cpu_seconds_total",
+            "counter",
+            "CPU time of the live processes of the service's tree.",
+            |s| Some(s.cpu_seconds),
+        ),
+        (
+            "uc_service_memory_rss_bytes",
+            "gauge",
+            "Resident memory of the service's process tree.",
+            |s| Some(s.rss as f64),
+        ),
+        (
+            "uc_service_threads",
+            "gauge",
+            "Threads in the service's process tree.",
+            |s| Some(f64::from(s.threads)),
+        ),
+        (
+            "uc_service_open_fds",
+            "gauge",
+            "Open file descriptors of the service's process tree.",
+            |s| s.fds.map(f64::from),
+        ),
+        (
+            "uc_service_processes",
+            "gauge",
+            "Processes in the service's tree.",
+            |s| Some(f64::from(s.procs)),
+        ),
     ];
     for (name, kind, help, value) in fields {
         f.header(name, kind, help);

@@ -57,7 +57,13 @@ impl Recent {
 impl Recent {
     /// The last `since` seconds (before `now`, unix s) of `keys` (empty: all) in `step`-second
     /// buckets, as the history API answers from memory.
-    pub fn history(&self, keys: &[SeriesKey], now: f64, since: u64, step: u64) -> Vec<SeriesHistory> {
+    pub fn history(
+        &self,
+        keys: &[SeriesKey],
+        now: f64,
+        since: u64,
+        step: u64,
+    ) -> Vec<SeriesHistory> {
         let from = now - since as f64;
         self.series
             .iter()
@@ -106,13 +112,29 @@ mod tests {
 
     #[test]
     fn buckets_have_exact_min_avg_max() {
-        let points = [(10.0, 1.0), (11.0, 5.0), (12.0, 3.0), (15.0, 7.0), (19.0, 9.0)];
+        let points = [
+            (10.0, 1.0),
+            (11.0, 5.0),
+            (12.0, 3.0),
+            (15.0, 7.0),
+            (19.0, 9.0),
+        ];
         let out = bucket(&points, 5.0);
         assert_eq!(
             out,
             [
-                Point { t: 10.0, avg: 3.0, min: 1.0, max: 5.0 },
-                Point { t: 15.0, avg: 8.0, min: 7.0, max: 9.0 },
+                Point {
+                    t: 10.0,
+                    avg: 3.0,
+                    min: 1.0,
+                    max: 5.0
+                },
+                Point {
+                    t: 15.0,
+                    avg: 8.0,
+                    min: 7.0,
+                    max: 9.0
+                },
             ]
         );
     }
@@ -124,10 +146,14 @@ mod tests {
         for t in 0..50 {
             recent.push_point(key.clone(), f64::from(t), f64::from(t));
         }
-        let h = recent.history(&[key.clone()], 49.0, 9, 1);
+        let h = recent.history(std::slice::from_ref(&key), 49.0, 9, 1);
         assert_eq!(h.len(), 1);
         assert_eq!(h[0].points.len(), 10, "t = 40..=49");
         assert_eq!(h[0].points[0].t, 40.0);
-        assert!(recent.history(&[SeriesKey::host(Metric::Load1)], 49.0, 9, 1).is_empty());
+        assert!(
+            recent
+                .history(&[SeriesKey::host(Metric::Load1)], 49.0, 9, 1)
+                .is_empty()
+        );
     }
 }

@@ -18,7 +18,9 @@ pub struct SharedRecent(Arc<Mutex<Recent>>);
 
 impl SharedRecent {
     pub fn lock(&self) -> MutexGuard<'_, Recent> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -36,10 +38,12 @@ impl MetricsWorker {
         let recent = SharedRecent::default();
         let thread = {
             let (stop, recent) = (stop.clone(), recent.clone());
-            std::thread::Builder::new().name("metrics".into()).spawn(move || {
-                let mut history = history.and_then(|path| Recorder::open(&hub, &path));
-                run(&hub, interval, &stop, &recent, &mut history);
-            })?
+            std::thread::Builder::new()
+                .name("metrics".into())
+                .spawn(move || {
+                    let mut history = history.and_then(|path| Recorder::open(&hub, &path));
+                    run(&hub, interval, &stop, &recent, &mut history);
+                })?
         };
         Ok(Self {
             stop,
@@ -69,7 +73,11 @@ fn run(
     let mut sampler = match Sampler::new() {
         Ok(sampler) => sampler,
         Err(e) => {
-            hub.notice(NoticeLevel::Error, None, format!("metrics unavailable: {e}"));
+            hub.notice(
+                NoticeLevel::Error,
+                None,
+                format!("metrics unavailable: {e}"),
+            );
             return;
         }
     };

@@ -14,7 +14,7 @@ pub struct StoreError {
 /// What went wrong, without the path.
 #[derive(Debug, thiserror::Error)]
 pub enum Fault {
-    #[error("cannot create the directory: {0}")]
+    #[error("cannot create its directory: {0}")]
     Dir(#[source] std::io::Error),
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -27,10 +27,24 @@ pub enum Action {
     Close,
     /// Accept the open confirm dialog.
     Confirm,
+    /// Show the host view, or go back to the services.
+    HostView,
+    /// Cycle the panes: services, host.
+    NextView,
+    /// Cycle the graphs' time window: 1m, 5m, 1h, 24h.
+    GraphWindow,
+    #[serde(rename = "window_1m")]
+    Window1m,
+    #[serde(rename = "window_5m")]
+    Window5m,
+    #[serde(rename = "window_1h")]
+    Window1h,
+    #[serde(rename = "window_24h")]
+    Window24h,
 }
 
 impl Action {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 25] = [
         Self::Quit,
         Self::Up,
         Self::Down,
@@ -49,6 +63,13 @@ impl Action {
         Self::Filter,
         Self::Close,
         Self::Confirm,
+        Self::HostView,
+        Self::NextView,
+        Self::GraphWindow,
+        Self::Window1m,
+        Self::Window5m,
+        Self::Window1h,
+        Self::Window24h,
     ];
 
     /// The name used in keymap files.
@@ -72,6 +93,13 @@ impl Action {
             Self::Filter => "filter",
             Self::Close => "close",
             Self::Confirm => "confirm",
+            Self::HostView => "host_view",
+            Self::NextView => "next_view",
+            Self::GraphWindow => "graph_window",
+            Self::Window1m => "window_1m",
+            Self::Window5m => "window_5m",
+            Self::Window1h => "window_1h",
+            Self::Window24h => "window_24h",
         }
     }
 
@@ -96,6 +124,13 @@ impl Action {
             Self::Filter => "filter",
             Self::Close => "close",
             Self::Confirm => "confirm",
+            Self::HostView => "host",
+            Self::NextView => "next view",
+            Self::GraphWindow => "time window",
+            Self::Window1m => "1m",
+            Self::Window5m => "5m",
+            Self::Window1h => "1h",
+            Self::Window24h => "24h",
         }
     }
 
@@ -120,14 +155,32 @@ impl Action {
             Self::Filter => "Filter services by name or tag",
             Self::Close => "Close the popup, or clear the filter",
             Self::Confirm => "Confirm",
+            Self::HostView => "Show the host view (CPU, memory, disks, network)",
+            Self::NextView => "Next view (services, host)",
+            Self::GraphWindow => "Cycle the graphs' time window: 1m, 5m, 1h, 24h",
+            Self::Window1m => "Graphs over the last minute",
+            Self::Window5m => "Graphs over the last 5 minutes",
+            Self::Window1h => "Graphs over the last hour (from history)",
+            Self::Window24h => "Graphs over the last 24 hours (from history)",
         }
     }
 
-    /// Whether the footer advertises this action (movement keys are left to the help pane).
+    /// Whether the footer advertises this action (movement keys and shortcuts that repeat
+    /// another key are left to the help pane).
     pub fn in_footer(self) -> bool {
         !matches!(
             self,
-            Self::Up | Self::Down | Self::Top | Self::Bottom | Self::PageUp | Self::PageDown
+            Self::Up
+                | Self::Down
+                | Self::Top
+                | Self::Bottom
+                | Self::PageUp
+                | Self::PageDown
+                | Self::NextView
+                | Self::Window1m
+                | Self::Window5m
+                | Self::Window1h
+                | Self::Window24h
         )
     }
 }

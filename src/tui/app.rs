@@ -7,12 +7,13 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
 use super::cmdline::{self, CmdLine};
+use super::graphs::TimeWindow;
 use super::input::{Input, InputEvent};
 use super::keymap::{Keymap, Layer, Lookup};
 use super::keys::KeyPress;
 use super::link::{Request, Update};
 use super::panes::{self, View, help, services};
-use super::state::{Confirm, Popup, State};
+use super::state::{Confirm, Pane, Popup, State};
 use super::theme::Theme;
 use crate::engine::{Command, NoticeLevel};
 
@@ -61,9 +62,11 @@ impl App {
         );
     }
 
-    /// Set the clock used for uptimes and ages.
+    /// Set the clock used for uptimes, ages and the charts' time axis; refresh shown history
+    /// that got stale.
     pub fn on_tick(&mut self, now_ms: u64) {
         self.state.now_ms = now_ms;
+        self.request_history();
     }
 
     pub fn on_resize(&mut self, width: u16, height: u16) {
@@ -72,6 +75,11 @@ impl App {
     }
 
     pub fn on_update(&mut self, update: Update) {
+        self.fold(update);
+        self.request_history();
+    }
+
+    fn fold(&mut self, update: Update) {
         match update {
             Update::Event(event) => self.state.apply_event(&event),
             Update::Disconnected(reason) => {
@@ -89,7 +97,7 @@ impl App {
                 let text = format!("cannot show the window: {reason}");
                 self.state.set_status(NoticeLevel::Error, text);
             }
-            Update::History(_) => {}
+            Update::History(result) => self.state.on_history(result),
         }
     }
 
@@ -103,6 +111,8 @@ impl App {
 
     pub fn handle_press(&mut self, press: KeyPress) -> bool {
         if self.state.pending.is_empty() && self.handle_text_input(press) {
+            // The filter may have moved the selection to another service.
+            self.request_history();
             return true;
         }
         let mut presses = std::mem::take(&mut self.state.pending);
@@ -126,6 +136,7 @@ impl App {
     /// a popup has the focus).
     fn layers(&self) -> (&'static [Layer], bool) {
         match self.state.top_popup() {
+            None if self.state.pane == Pane::Host => (&[Layer::Host, Layer::Global], false),
             None => (&[Layer::Services, Layer::Global], false),
             Some(Popup::Help { .. }) => (&[Layer::Help, Layer::Global], true),
             Some(Popup::Confirm(_)) => (&[Layer::Confirm, Layer::Global], true),
@@ -178,7 +189,12 @@ impl App {
     /// Do what an action says.
     pub fn dispatch(&mut self, action: Action) {
         self.state.pending.clear();
-        let page = services::page_rows(self.state.screen.1) as isize;
+        self.act(action);
+        self.request_history();
+    }
+
+    fn act(&mut self, action: Action) {
+        let page = services::page_rows(self.state.screen.1, self.state.visible_len()) as isize;
         match action {
             Action::Quit => self.state.quit = true,
             Action::Up => self.move_by(-1),
@@ -200,11 +216,33 @@ impl App {
             Action::Help => self.toggle_help(),
             Action::CommandLine => self.state.popups.push(Popup::CommandLine(Input::default())),
             Action::Filter => {
+                self.state.pane = Pane::Services;
                 let input = Input::new(self.state.filter.clone());
                 self.state.popups.push(Popup::Filter(input));
             }
             Action::Close => self.close(),
             Action::Confirm => self.confirm(),
+            Action::HostView if self.state.pane == Pane::Host => {
+                self.state.pane = Pane::Services;
+            }
+            Action::HostView => self.state.pane = Pane::Host,
+            Action::NextView => self.state.pane = self.state.pane.next(),
+            Action::GraphWindow => self.state.set_window(self.state.graphs.window().next()),
+            Action::Window1m => self.state.set_window(TimeWindow::M1),
+            Action::Window5m => self.state.set_window(TimeWindow::M5),
+            Action::Window1h => self.state.set_window(TimeWindow::H1),
+            Action::Window24h => self.state.set_window(TimeWindow::H24),
+        }
+    }
+
+    /// Ask for the history the charts on screen miss, when their window reads history.
+    fn request_history(&mut self) {
+        if !self.state.graphs.window().uses_history() {
+            return;
+        }
+        let shown = self.state.shown_series();
+        if let Some(query) = self.state.graphs.next_query(&shown, self.state.now_ms) {
+            self.send(Request::History(query));
         }
     }
 
@@ -363,6 +401,9 @@ impl App {
             CmdLine::Down => self.confirm_down(),
             CmdLine::Show(name) => self.show(name),
             CmdLine::Filter(text) => self.state.set_filter(&text),
+            CmdLine::Window(window) => self.state.set_window(window),
+            CmdLine::Host => self.state.pane = Pane::Host,
+            CmdLine::Services => self.state.pane = Pane::Services,
             CmdLine::Help => self.toggle_help(),
             CmdLine::Quit => self.state.quit = true,
         }

@@ -1,6 +1,7 @@
 //! The `:` command line: parsing (`start api web`, `quit`), completion and the command list
 //! the help pane shows.
 
+use super::graphs::TimeWindow;
 use super::suggest::did_you_mean;
 
 /// A parsed command line.
@@ -14,6 +15,9 @@ pub enum CmdLine {
     Down,
     Show(String),
     Filter(String),
+    Window(TimeWindow),
+    Host,
+    Services,
     Help,
     Quit,
 }
@@ -48,13 +52,16 @@ pub const COMMANDS: &[Spec] = &[
         "",
         "Stop everything, the engine and tmux (asks first)",
     ),
-    spec(
-        "show",
-        &["window"],
-        "[NAME]",
-        "Show a service's live tmux window",
-    ),
+    spec("show", &[], "[NAME]", "Show a service's live tmux window"),
     spec("filter", &[], "[TEXT]", "Filter services by name or tag"),
+    spec(
+        "window",
+        &[],
+        "WINDOW",
+        "The graphs' time window: 1m, 5m, 1h or 24h",
+    ),
+    spec("host", &[], "", "Show the host view"),
+    spec("services", &[], "", "Show the services"),
     spec("help", &[], "", "Show the help"),
     spec("quit", &["q"], "", "Quit the TUI (services keep running)"),
 ];
@@ -104,6 +111,21 @@ pub fn parse(
         "show" if args.len() > 1 => Err("usage: show NAME".to_string()),
         "show" => names().map(|mut n| CmdLine::Show(n.remove(0))),
         "filter" => Ok(CmdLine::Filter(args.join(" "))),
+        "window" => match args.as_slice() {
+            [arg] => match TimeWindow::parse(arg) {
+                Some(window) => Ok(CmdLine::Window(window)),
+                // `window` used to be another name of `show`: keep `window NAME` working.
+                None if !arg.starts_with(|c: char| c.is_ascii_digit()) => {
+                    names().map(|mut n| CmdLine::Show(n.remove(0)))
+                }
+                None => Err(format!(
+                    "unknown time window `{arg}` (use 1m, 5m, 1h or 24h)"
+                )),
+            },
+            _ => Err("usage: window 1m|5m|1h|24h".to_string()),
+        },
+        "host" => none().map(|()| CmdLine::Host),
+        "services" => none().map(|()| CmdLine::Services),
         "up" => none().map(|()| CmdLine::StartAll),
         "stop-all" => none().map(|()| CmdLine::StopAll),
         "down" => none().map(|()| CmdLine::Down),
@@ -168,8 +190,15 @@ pub fn complete(line: &str, services: &[&str]) -> Option<String> {
         Some(i) => (&line[..=i], &line[i + 1..]),
         None => ("", line),
     };
+    let command = head.split_whitespace().next().unwrap_or_default();
     let candidates: Vec<&str> = if head.trim().is_empty() {
         command_names().filter(|c| c.starts_with(word)).collect()
+    } else if command == "window" {
+        TimeWindow::ALL
+            .iter()
+            .map(|w| w.label())
+            .filter(|w| w.starts_with(word))
+            .collect()
     } else {
         services
             .iter()
@@ -227,6 +256,10 @@ mod tests {
         assert_eq!(ok("down"), CmdLine::Down);
         assert_eq!(ok("q"), CmdLine::Quit);
         assert_eq!(ok("window web"), CmdLine::Show("web".into()));
+        assert_eq!(ok("window 5m"), CmdLine::Window(TimeWindow::M5));
+        assert_eq!(ok("window 24h"), CmdLine::Window(TimeWindow::H24));
+        assert_eq!(ok("host"), CmdLine::Host);
+        assert_eq!(ok("services"), CmdLine::Services);
         assert_eq!(ok("filter back end"), CmdLine::Filter("back end".into()));
         assert_eq!(
             parse("start anything", None, None),
@@ -248,6 +281,15 @@ mod tests {
         );
         assert_eq!(err("stop"), "usage: stop NAME… (no service is selected)");
         assert_eq!(err("quit now"), "`quit` takes no arguments (got `now`)");
+        assert_eq!(
+            err("window 2h"),
+            "unknown time window `2h` (use 1m, 5m, 1h or 24h)"
+        );
+        assert_eq!(err("window"), "usage: window 1m|5m|1h|24h");
+        assert_eq!(
+            err("window nope"),
+            "no service `nope` (services: api, db, web, worker)"
+        );
         assert_eq!(err(""), "empty command");
     }
 
@@ -263,5 +305,11 @@ mod tests {
         );
         assert_eq!(complete("stop a", SERVICES).as_deref(), Some("stop api "));
         assert_eq!(complete("stop x", SERVICES), None);
+        assert_eq!(
+            complete("window 2", SERVICES).as_deref(),
+            Some("window 24h ")
+        );
+        assert_eq!(complete("window ", SERVICES).as_deref(), None);
+        assert_eq!(complete("win", SERVICES).as_deref(), Some("window "));
     }
 }

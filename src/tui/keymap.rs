@@ -22,17 +22,25 @@ pub const DEFAULT_KEYMAP: &str = include_str!("../../configs/keymap.yaml");
 pub enum Layer {
     Global,
     Services,
+    Host,
     Help,
     Confirm,
 }
 
 impl Layer {
-    pub const ALL: [Self; 4] = [Self::Global, Self::Services, Self::Help, Self::Confirm];
+    pub const ALL: [Self; 5] = [
+        Self::Global,
+        Self::Services,
+        Self::Host,
+        Self::Help,
+        Self::Confirm,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Self::Global => "Everywhere",
             Self::Services => "Services",
+            Self::Host => "Host view",
             Self::Help => "Help",
             Self::Confirm => "Confirm dialog",
         }

@@ -8,6 +8,7 @@
 pub mod action;
 mod app;
 mod cmdline;
+pub mod graphs;
 mod input;
 pub mod keymap;
 pub mod keys;

@@ -4,9 +4,30 @@
 use std::collections::HashSet;
 
 use crate::engine::{Command, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot};
+use crate::metrics::{HistoryResponse, SeriesKey};
 
+use super::graphs::{Graphs, TimeWindow};
 use super::input::Input;
 use super::keys::KeyPress;
+
+/// What fills the screen between the header and the status line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pane {
+    /// The services table, with the selected service's graphs below it on tall terminals.
+    #[default]
+    Services,
+    /// The machine: CPU, memory, cores, disks and network.
+    Host,
+}
+
+impl Pane {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Services => Self::Host,
+            Self::Host => Self::Services,
+        }
+    }
+}
 
 /// A popup or input mode, stacked over the services pane. Keys go to the top one first.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +69,9 @@ pub struct State {
     /// Lower-case filter text; empty = every service.
     pub filter: String,
     pub popups: Vec<Popup>,
+    pub pane: Pane,
+    /// Metrics in memory, history, and what the charts draw.
+    pub graphs: Graphs,
     pub status: Option<Status>,
     /// Clock for uptimes and ages, set by the app loop so drawing stays pure.
     pub now_ms: u64,
@@ -74,14 +98,23 @@ impl State {
         match (event, &mut self.snapshot) {
             (Event::Snapshot(snapshot), previous) => {
                 let reconnected = previous.is_some() && !self.connected;
+                if let Some(sample) = &snapshot.metrics {
+                    self.graphs.push(sample);
+                }
                 self.snapshot = Some((**snapshot).clone());
                 self.connected = true;
                 if reconnected {
                     self.set_status(NoticeLevel::Info, "reconnected to the engine");
                 }
             }
-            (Event::Service(_) | Event::Metrics(_), Some(snapshot)) => snapshot.apply(event),
-            (Event::Service(_) | Event::Metrics(_), None) => {}
+            (Event::Metrics(sample), snapshot) => {
+                self.graphs.push(sample);
+                if let Some(snapshot) = snapshot {
+                    snapshot.apply(event);
+                }
+            }
+            (Event::Service(_), Some(snapshot)) => snapshot.apply(event),
+            (Event::Service(_), None) => {}
             (Event::Notice(notice), _) => {
                 let text = match &notice.service {
                     Some(s) if !notice.text.contains(s.as_str()) => {
@@ -143,6 +176,11 @@ impl State {
     }
 
     pub fn select_row(&mut self, row: usize) {
+        self.select_row_quietly(row);
+        self.derive_graphs();
+    }
+
+    fn select_row_quietly(&mut self, row: usize) {
         let last = self.visible.len().saturating_sub(1);
         let row = row.min(last);
         let name = self.visible().nth(row).map(|s| s.name.clone());
@@ -179,8 +217,35 @@ impl State {
             .collect();
         match self.selected_row() {
             Some(row) => self.selected_row = row,
-            None => self.select_row(self.selected_row),
+            None => self.select_row_quietly(self.selected_row),
         }
+        self.derive_graphs();
+    }
+
+    /// Recompute what the charts and metrics columns draw (after data, selection or window
+    /// changed).
+    pub fn derive_graphs(&mut self) {
+        let sample = self.snapshot.as_ref().and_then(|s| s.metrics.as_ref());
+        let selected = self.selected.as_deref();
+        self.graphs.derive(sample, selected);
+    }
+
+    pub fn set_window(&mut self, window: TimeWindow) {
+        self.graphs.set_window(window);
+        self.derive_graphs();
+    }
+
+    /// Fold a history answer in; an error goes to the status line.
+    pub fn on_history(&mut self, result: Result<HistoryResponse, String>) {
+        if let Some(error) = self.graphs.on_history(result, self.now_ms) {
+            self.set_status(NoticeLevel::Error, format!("metrics history: {error}"));
+        }
+        self.derive_graphs();
+    }
+
+    /// The series the charts on screen show.
+    pub fn shown_series(&self) -> Vec<SeriesKey> {
+        self.graphs.shown(self.pane == Pane::Host)
     }
 
     /// Active services that stopping `names` would stop too: those depending on them,

@@ -74,6 +74,7 @@ slots! {
     selection_fg, selection_bg, border, border_focus,
     header_fg, header_bg, footer_key,
     state_running, state_stopped, state_starting, state_exited, state_failed,
+    chart_cpu, chart_mem, chart_swap, chart_rx, chart_tx,
 }
 
 /// A theme could not be found, read or understood.
@@ -194,6 +195,15 @@ impl Theme {
             NoticeLevel::Info => self.info,
             NoticeLevel::Warn => self.warn,
             NoticeLevel::Error => self.danger,
+        })
+    }
+
+    /// A fill level (disk used, ...): `ok`, then `warn` from 75 %, `danger` from 90 %.
+    pub fn usage(&self, pct: f64) -> Style {
+        Style::new().fg(match pct {
+            p if p >= 90.0 => self.danger,
+            p if p >= 75.0 => self.warn,
+            _ => self.ok,
         })
     }
 

@@ -9,11 +9,12 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
-use crate::tui::state::Popup;
+use crate::tui::state::{Pane, Popup};
 
 /// (key, label) pairs for the footer, most specific layer first.
 pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
     let layers: &[Layer] = match view.state.top_popup() {
+        None if view.state.pane == Pane::Host => &[Layer::Host, Layer::Global],
         None => &[Layer::Services, Layer::Global],
         Some(Popup::Help { .. }) => &[Layer::Help],
         Some(Popup::Confirm(_)) => &[Layer::Confirm],
@@ -52,6 +53,7 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
     match (layer, action) {
         _ if !action.in_footer() => None,
         (Layer::Confirm, Action::Close) => Some("cancel"),
+        (Layer::Host, Action::HostView) => Some("services"),
         (Layer::Global, Action::Close) if view.state.filter.is_empty() => None,
         (Layer::Global, Action::Close) => Some("clear filter"),
         _ => Some(action.label()),

@@ -19,6 +19,45 @@ pub fn age(at_ms: u64, now_ms: u64) -> String {
     }
 }
 
+/// Bytes in binary units, at most five characters: `512B`, `1.2G`, `45.6M`, `512M`.
+pub fn bytes(n: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "K", "M", "G", "T", "P"];
+    let mut value = n.max(0.0);
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{value:.0}B"),
+        _ if value < 99.95 => format!("{value:.1}{}", UNITS[unit]),
+        _ => format!("{value:.0}{}", UNITS[unit]),
+    }
+}
+
+/// A byte rate: `1.2M/s`.
+pub fn rate(bytes_per_sec: f64) -> String {
+    format!("{}/s", bytes(bytes_per_sec))
+}
+
+/// A percentage: `12.3%`, `150%` (one decimal below 100).
+pub fn percent(pct: f64) -> String {
+    if pct < 99.95 {
+        format!("{:.1}%", pct.max(0.0))
+    } else {
+        format!("{pct:.0}%")
+    }
+}
+
+/// The last `count` characters of `text`, without copying.
+pub fn tail(text: &str, count: usize) -> &str {
+    match text.char_indices().rev().nth(count.saturating_sub(1)) {
+        Some(_) if count == 0 => "",
+        Some((i, _)) => &text[i..],
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +71,23 @@ mod tests {
         assert_eq!(duration(3 * 86_400 + 4 * 3600 + 59), "3d04h");
         assert_eq!(age(1_000, 1_500), "now");
         assert_eq!(age(1_000, 13_000), "12s ago");
+    }
+
+    #[test]
+    fn sizes_rates_and_percents() {
+        assert_eq!(bytes(0.0), "0B");
+        assert_eq!(bytes(512.0), "512B");
+        assert_eq!(bytes(1536.0), "1.5K");
+        assert_eq!(bytes(12.3 * 1024.0 * 1024.0), "12.3M");
+        assert_eq!(bytes(45.6 * 1024.0 * 1024.0), "45.6M");
+        assert_eq!(bytes(512.0 * 1024.0 * 1024.0), "512M");
+        assert_eq!(bytes(1.2 * 1024.0 * 1024.0 * 1024.0), "1.2G");
+        assert_eq!(rate(2048.0), "2.0K/s");
+        assert_eq!(percent(12.34), "12.3%");
+        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(percent(150.2), "150%");
+        assert_eq!(tail("▁▂▃▄", 2), "▃▄");
+        assert_eq!(tail("▁▂", 5), "▁▂");
+        assert_eq!(tail("abc", 0), "");
     }
 }

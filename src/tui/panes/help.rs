@@ -53,6 +53,7 @@ fn description(layer: Layer, action: Action) -> &'static str {
     match (layer, action) {
         (Layer::Help, Action::Close) => "Close the help",
         (Layer::Confirm, Action::Close) => "Cancel",
+        (Layer::Host, Action::HostView) => "Back to the services",
         (Layer::Help, Action::Up) => "Scroll up",
         (Layer::Help, Action::Down) => "Scroll down",
         _ => action.description(),

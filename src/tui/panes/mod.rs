@@ -4,8 +4,10 @@ pub mod command_line;
 pub mod confirm;
 pub mod footer;
 pub mod format;
+pub mod graphs;
 pub mod header;
 pub mod help;
+pub mod host;
 pub mod services;
 pub mod status;
 
@@ -14,7 +16,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Block;
 
 use super::keymap::Keymap;
-use super::state::{Popup, State};
+use super::state::{Pane, Popup, State};
 use super::theme::Theme;
 
 /// What every pane reads.
@@ -25,7 +27,7 @@ pub struct View<'a> {
     pub keymap: &'a Keymap,
 }
 
-/// The whole screen: header, services, status (or the input line), footer, then popups.
+/// The whole screen: header, services or host, status (or the input line), footer, then popups.
 pub fn draw(frame: &mut Frame, view: View) {
     let area = frame.area();
     frame.render_widget(Block::new().style(view.theme.base()), area);
@@ -37,7 +39,10 @@ pub fn draw(frame: &mut Frame, view: View) {
     ])
     .areas(area);
     header::draw(frame, header_area, view);
-    services::draw(frame, body, view);
+    match view.state.pane {
+        Pane::Services => services::draw(frame, body, view),
+        Pane::Host => host::draw(frame, body, view),
+    }
     match view.state.top_popup() {
         Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ':', input),
         Some(Popup::Filter(input)) => command_line::draw(frame, status_area, view, '/', input),

@@ -1,13 +1,14 @@
-//! The services table: name, state, health, PID, uptime, restarts and tags of every service
-//! that matches the filter, with the selected row highlighted.
+//! The services table: name, state, health, CPU (with a sparkline), memory, PID, uptime,
+//! restarts and tags of every service that matches the filter, with the selected row
+//! highlighted; below it on tall terminals, the selected service's graphs.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{View, format};
+use super::{View, format, graphs};
 use crate::engine::{Health, ServiceState, ServiceStatus};
 use crate::tui::theme::Theme;
 
@@ -17,31 +18,59 @@ enum Column {
     Name,
     State,
     Health,
+    Cpu,
+    /// CPU over the last seconds, as a sparkline as wide as there is room for.
+    Trend,
+    Rss,
     Pid,
     Uptime,
     Restarts,
     Tags,
 }
 
+/// Widths that depend on the rows and the room.
+struct Widths {
+    name: u16,
+    state: u16,
+    /// The longest tag list, within 8..=24.
+    tags: u16,
+    trend: u16,
+}
+
+/// The sparkline column's narrowest and widest.
+const TREND_MIN: u16 = 8;
+const TREND_MAX: u16 = 30;
+/// Screens at least this tall show the selected service's graphs below the table.
+const GRAPHS_MIN_HEIGHT: u16 = 30;
+/// The graphs area's lowest height, and the table's when graphs are shown.
+const GRAPHS_MIN_ROWS: u16 = 10;
+const TABLE_MIN_ROWS: u16 = 6;
+
 impl Column {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 10] = [
         Self::Name,
         Self::State,
         Self::Health,
+        Self::Cpu,
+        Self::Trend,
+        Self::Rss,
         Self::Pid,
         Self::Uptime,
         Self::Restarts,
         Self::Tags,
     ];
     /// The order columns are given up in when the table is narrow: last goes first.
-    const BY_PRIORITY: [Self; 7] = [
+    const BY_PRIORITY: [Self; 10] = [
         Self::Name,
         Self::State,
+        Self::Cpu,
+        Self::Rss,
         Self::Uptime,
         Self::Pid,
         Self::Restarts,
         Self::Health,
         Self::Tags,
+        Self::Trend,
     ];
 
     fn title(self) -> &'static str {
@@ -49,6 +78,9 @@ impl Column {
             Self::Name => "NAME",
             Self::State => "STATE",
             Self::Health => "HEALTH",
+            Self::Cpu => "CPU",
+            Self::Trend => "TREND",
+            Self::Rss => "RSS",
             Self::Pid => "PID",
             Self::Uptime => "UPTIME",
             Self::Restarts => "RESTARTS",
@@ -58,30 +90,48 @@ impl Column {
 
     /// (constraint, narrowest useful width). STATE grows to its longest reason, no wider, so
     /// the columns right of it stay near on a wide terminal.
-    fn width(self, name_width: u16, state_width: u16) -> (Constraint, u16) {
+    fn width(self, w: &Widths) -> (Constraint, u16) {
         match self {
-            Self::Name => (Constraint::Length(name_width), name_width),
-            Self::State => (Constraint::Max(state_width), 10),
+            Self::Name => (Constraint::Length(w.name), w.name),
+            Self::State => (Constraint::Max(w.state), 10),
             Self::Health => (Constraint::Length(9), 9),
+            Self::Cpu => (Constraint::Length(6), 6),
+            Self::Trend => (Constraint::Length(w.trend), TREND_MIN),
+            Self::Rss => (Constraint::Length(6), 6),
             Self::Pid => (Constraint::Length(7), 7),
             Self::Uptime => (Constraint::Length(7), 6),
             Self::Restarts => (Constraint::Length(8), 8),
-            Self::Tags => (Constraint::Fill(1), 8),
+            Self::Tags => (Constraint::Min(8), 8),
         }
     }
 }
 
-/// The columns that fit in `width`, in display order.
-fn columns(width: u16, name_width: u16, state_width: u16) -> Vec<Column> {
+/// The columns that fit in `width`, in display order. The sparkline takes what the others
+/// leave at their natural widths (STATE and TAGS as wide as their text), within
+/// [`TREND_MIN`, `TREND_MAX`], and is the first to go when that is too little.
+fn columns(width: u16, w: &mut Widths) -> Vec<Column> {
     let mut used = 0u16;
     let mut kept = Vec::new();
     for column in Column::BY_PRIORITY {
-        let (_, min) = column.width(name_width, state_width);
+        let (_, min) = column.width(w);
         if used + min > width && !kept.is_empty() {
             break;
         }
         used += min + 1;
         kept.push(column);
+    }
+    let natural: u16 = kept
+        .iter()
+        .filter(|&&c| c != Column::Trend)
+        .map(|&c| match c {
+            Column::State => w.state + 1,
+            Column::Tags => w.tags + 1,
+            c => c.width(w).1 + 1,
+        })
+        .sum();
+    match width.checked_sub(natural) {
+        Some(room) if room >= TREND_MIN => w.trend = room.min(TREND_MAX),
+        _ => kept.retain(|&c| c != Column::Trend),
     }
     Column::ALL
         .into_iter()
@@ -89,13 +139,42 @@ fn columns(width: u16, name_width: u16, state_width: u16) -> Vec<Column> {
         .collect()
 }
 
+/// The table's and the graphs' areas of the services pane: graphs only on tall screens,
+/// the table keeping room for its rows.
+pub fn split(area: Rect, screen_height: u16, rows: usize) -> (Rect, Option<Rect>) {
+    if screen_height < GRAPHS_MIN_HEIGHT || area.height < GRAPHS_MIN_ROWS + TABLE_MIN_ROWS {
+        return (area, None);
+    }
+    // Two borders and the table header.
+    let table = u16::try_from(rows.saturating_add(3)).unwrap_or(u16::MAX);
+    let graphs = area
+        .height
+        .saturating_sub(table)
+        .max(GRAPHS_MIN_ROWS)
+        .min(area.height - TABLE_MIN_ROWS);
+    let [table, graphs] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(graphs)]).areas(area);
+    (table, Some(graphs))
+}
+
 /// Rows of services that fit on a screen `height` rows high (for page up / down).
-pub fn page_rows(height: u16) -> usize {
-    // header, status and footer lines, two borders, the table header.
-    usize::from(height.saturating_sub(6)).max(1)
+pub fn page_rows(height: u16, rows: usize) -> usize {
+    // header, status and footer lines.
+    let body = Rect::new(0, 0, 1, height.saturating_sub(3));
+    let (table, _) = split(body, height, rows);
+    // two borders, the table header.
+    usize::from(table.height.saturating_sub(3)).max(1)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
+    let (table, graphs_area) = split(area, view.state.screen.1, view.state.visible_len());
+    draw_table(frame, table, view);
+    if let Some(graphs_area) = graphs_area {
+        graphs::draw_service(frame, graphs_area, view);
+    }
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let block = block(view);
     let state = view.state;
     if state.visible_len() == 0 {
@@ -122,12 +201,22 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
         .max()
         .unwrap_or(0)
         .clamp(10, 60) as u16;
-    // Borders and the selection symbol take 4 columns.
-    let columns = columns(area.width.saturating_sub(4), name_width, state_width);
-    let widths = columns.iter().map(|c| c.width(name_width, state_width).0);
-    let rows = state
+    let tags_width = state
         .visible()
-        .map(|s| row(s, &columns, theme, state.now_ms));
+        .map(|s| s.tags.iter().map(|t| t.len() + 1).sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 24) as u16;
+    let mut w = Widths {
+        name: name_width,
+        state: state_width,
+        tags: tags_width,
+        trend: TREND_MIN,
+    };
+    // Borders and the selection symbol take 4 columns.
+    let columns = columns(area.width.saturating_sub(4), &mut w);
+    let widths = columns.iter().map(|c| c.width(&w).0);
+    let rows = state.visible().map(|s| row(s, &columns, view, w.trend));
     let header = Row::new(columns.iter().map(|c| c.title()));
     let table = Table::new(rows, widths)
         .header(header.style(theme.dim().add_modifier(Modifier::BOLD)))
@@ -174,13 +263,27 @@ fn empty_message(view: View<'_>) -> String {
     }
 }
 
-fn row<'a>(service: &'a ServiceStatus, columns: &[Column], theme: &Theme, now_ms: u64) -> Row<'a> {
-    Row::new(columns.iter().map(|&c| cell(c, service, theme, now_ms)))
+fn row<'a>(service: &'a ServiceStatus, columns: &[Column], view: View<'a>, trend: u16) -> Row<'a> {
+    Row::new(columns.iter().map(|&c| cell(c, service, view, trend)))
 }
 
-fn cell<'a>(column: Column, service: &'a ServiceStatus, theme: &Theme, now_ms: u64) -> Cell<'a> {
+fn cell<'a>(column: Column, service: &'a ServiceStatus, view: View<'a>, trend: u16) -> Cell<'a> {
+    let theme = view.theme;
+    let now_ms = view.state.now_ms;
     let dash = || Cell::from(Span::styled("-", theme.dim()));
+    // Metrics only for running services: a stopped one's last sample is not its state.
+    let metrics = view
+        .state
+        .graphs
+        .row(&service.name)
+        .filter(|_| service.state == ServiceState::Running);
     match column {
+        Column::Cpu => metrics.map_or_else(dash, |m| Cell::from(m.cpu.as_str())),
+        Column::Rss => metrics.map_or_else(dash, |m| Cell::from(m.rss.as_str())),
+        Column::Trend => metrics.map_or_else(dash, |m| {
+            let spark = format::tail(&m.spark, usize::from(trend));
+            Cell::from(Span::styled(spark, Style::new().fg(theme.chart_cpu)))
+        }),
         Column::Name => Cell::from(Span::styled(
             service.name.as_str(),
             Style::new().add_modifier(Modifier::BOLD),

@@ -10,7 +10,12 @@ use univers_container::engine::{Client, Command, Event, EventStream, ServiceStat
 async fn serve(h: &Harness) -> Client {
     let socket = h.paths.dir.join("engine.sock");
     let listener = tokio::net::UnixListener::bind(&socket).expect("bind socket");
-    let router = server::router(h.hub.clone(), h.commands.clone());
+    let router = server::router(server::Api {
+        hub: h.hub.clone(),
+        commands: h.commands.clone(),
+        recent: Default::default(),
+        history: None,
+    });
     tokio::spawn(async move { axum::serve(listener, router).await });
     Client::new(socket)
 }

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use super::{Cli, CliResult, Failure, launcher, load};
 use crate::config::Workspace;
 use crate::engine::{Client, Command, CommandError, Event, Launcher, Source, passed_env};
+use crate::metrics::{HistoryQuery, RECENT_POINTS};
 use crate::supervisor::tmux::{Spawn, Tmux, shell_quote};
 use crate::tui::{self, EngineLink, Request, UiOptions, Update};
 
@@ -194,6 +195,7 @@ async fn pump_events(client: Client, updates: mpsc::UnboundedSender<Update>) {
         let error = match client.events().await {
             Ok(mut stream) => {
                 connected = true;
+                prefill_graphs(&client, &updates);
                 loop {
                     match stream.next().await {
                         Some(Ok(event)) => {
@@ -218,6 +220,20 @@ async fn pump_events(client: Client, updates: mpsc::UnboundedSender<Update>) {
         connected = false;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// The last minutes of every series, so graphs are full the moment the TUI opens.
+fn prefill_graphs(client: &Client, updates: &mpsc::UnboundedSender<Update>) {
+    let (client, updates) = (client.clone(), updates.clone());
+    tokio::spawn(async move {
+        let query = HistoryQuery {
+            series: Vec::new(),
+            since: RECENT_POINTS as u64,
+            step: Some(1),
+        };
+        let result = client.history(&query).await.map_err(|e| e.to_string());
+        let _ = updates.send(Update::History(result));
+    });
 }
 
 async fn serve_requests(

@@ -136,11 +136,11 @@ fn host_lines(out: &mut String, h: &HostSample) {
         h.load[0],
         h.load[1],
         h.load[2],
-        human_bytes(h.mem_used),
-        human_bytes(h.mem_total),
+        human_bytes(h.mem_used as f64),
+        human_bytes(h.mem_total as f64),
         h.mem_pct(),
-        human_bytes(h.swap_used),
-        human_bytes(h.swap_total)
+        human_bytes(h.swap_used as f64),
+        human_bytes(h.swap_total as f64)
     );
     for d in &h.disks {
         let _ = writeln!(
@@ -148,9 +148,9 @@ fn host_lines(out: &mut String, h: &HostSample) {
             "  disk {:<12} {:>3.0}% of {:<7} read {}/s  write {}/s",
             d.mount,
             d.used_pct(),
-            human_bytes(d.total),
-            human_bytes(d.read_bps as u64),
-            human_bytes(d.write_bps as u64)
+            human_bytes(d.total as f64),
+            human_bytes(d.read_bps),
+            human_bytes(d.write_bps)
         );
     }
     for n in &h.nets {
@@ -158,8 +158,8 @@ fn host_lines(out: &mut String, h: &HostSample) {
             out,
             "  net  {:<12} rx {}/s  tx {}/s",
             n.iface,
-            human_bytes(n.rx_bps as u64),
-            human_bytes(n.tx_bps as u64)
+            human_bytes(n.rx_bps),
+            human_bytes(n.tx_bps)
         );
     }
 }
@@ -183,7 +183,7 @@ fn service_table(out: &mut String, services: &[&ServiceSample]) {
             "{:width$}  {:>7.1}  {:>8}  {:>7}  {:>5}  {:>5}",
             s.name,
             s.cpu_pct,
-            human_bytes(s.rss),
+            human_bytes(s.rss as f64),
             s.threads,
             fds,
             s.procs
@@ -215,7 +215,7 @@ fn summary(h: &SeriesHistory) -> String {
         })
         .collect();
     let value = |v: f64| match h.key.metric {
-        Metric::MemUsed | Metric::ServiceRss => human_bytes(v as u64),
+        Metric::MemUsed | Metric::ServiceRss => human_bytes(v),
         _ => format!("{v:.1}"),
     };
     format!(

@@ -19,21 +19,7 @@ pub fn age(at_ms: u64, now_ms: u64) -> String {
     }
 }
 
-/// Bytes in binary units, at most five characters: `512B`, `1.2G`, `45.6M`, `512M`.
-pub fn bytes(n: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "K", "M", "G", "T", "P"];
-    let mut value = n.max(0.0);
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    match unit {
-        0 => format!("{value:.0}B"),
-        _ if value < 99.95 => format!("{value:.1}{}", UNITS[unit]),
-        _ => format!("{value:.0}{}", UNITS[unit]),
-    }
-}
+pub use crate::metrics::human_bytes as bytes;
 
 /// A byte rate: `1.2M/s`.
 pub fn rate(bytes_per_sec: f64) -> String {

@@ -1,5 +1,5 @@
 //! Measures the history store: the cost of one tick's write and maintain, and the disk each
-//! tier takes per series per day. Run with `cargo run --release --example history_bench`.
+//! tier takes per series per day. Run with `cargo bench --bench history`.
 //!
 //! Ticks are a synthetic workspace (8 cores, 2 disks, 2 interfaces, 4 services: 39 series)
 //! whose values wander like real ones: fractional percentages, large integral byte counts,

@@ -294,3 +294,32 @@ fn sigterm_restores_the_terminal_and_a_killed_tui_stops_nothing() {
         "the engine lives on"
     );
 }
+
+/// Metrics in the TUI: CPU / RSS columns, the host view, and the time window.
+#[test]
+fn metrics_columns_host_view_and_time_window() {
+    let env = Env::with_settings(SERVICES, "metrics:\n  interval: 250ms\n");
+    let screen = Screen::shell(&env);
+    screen.type_line(&format!(
+        "{} -f {}",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    let text = screen.wait("services with RSS", T, |t| {
+        all_running(t) && Screen::row(t, "db").is_some_and(|r| r.contains('M') || r.contains('K'))
+    });
+    assert!(text.contains("CPU") && text.contains("RSS"), "{text}");
+    assert!(
+        text.contains("db · cpu"),
+        "graphs of the selected service:\n{text}"
+    );
+    screen.keys(&["m"]);
+    let text = screen.wait_for("cores", T);
+    assert!(text.contains("mem "), "{text}");
+    assert!(text.contains("lo "), "network interfaces:\n{text}");
+    screen.keys(&["w"]);
+    screen.wait_for("1h", T);
+    screen.keys(&["Escape"]);
+    screen.wait("back to the services", T, |t| t.contains("db · cpu"));
+    screen.keys(&["q"]);
+}

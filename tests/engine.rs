@@ -274,3 +274,42 @@ fn commands_racing_to_start_the_engine_share_one() {
         "{windows}"
     );
 }
+
+#[test]
+fn metrics_cli_reports_current_values_and_history() {
+    let env = Env::with_settings(
+        "  api:\n    command: \"exec sleep 3001\"\n",
+        "metrics:\n  interval: 200ms\n",
+    );
+    env.ok(&["up"]);
+    env.wait_status(T, |s| {
+        s["metrics"]["services"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["name"] == "api"))
+    });
+    // Enough samples for a history line.
+    std::thread::sleep(Duration::from_millis(600));
+    let text = env.ok(&["metrics"]);
+    assert!(text.starts_with("host  cpu "), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("api ")), "{text}");
+    assert!(text.contains("host_cpu "), "{text}");
+    let text = env.ok(&["metrics", "api", "--since", "1m"]);
+    assert!(text.contains("service_rss:api"), "{text}");
+    assert!(!text.contains("host  cpu"), "one service only: {text}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["metrics", "api", "--json"])).expect("json");
+    assert_eq!(json["services"][0]["name"], "api");
+    assert!(json["services"][0]["rss"].as_u64().is_some_and(|r| r > 0));
+    assert_eq!(json["history"]["tier"], "memory");
+    assert!(
+        !json["history"]["series"]
+            .as_array()
+            .expect("series")
+            .is_empty()
+    );
+
+    let out = env.run(&["metrics", "apu"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `api`"));
+}

@@ -77,6 +77,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     super::paths::create_private_dir(&paths.dir)
         .with_context(|| format!("cannot create {}", paths.dir.display()))?;
     let _lock = EngineLock::acquire(&paths.lock())?;
+    raise_fd_limit();
     let tmux = Tmux::new(paths.tmux_socket.clone()).with_config(paths.tmux_conf());
     let hub = Hub::new(Snapshot {
         workspace: ws.name.clone(),
@@ -141,6 +142,18 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         Exit::Shutdown => close_own_window(&tmux).await,
     }
     Ok(())
+}
+
+/// The metrics sampler keeps two `/proc` files open per service process; a large workspace
+/// could exceed the usual soft limit of 1,024 descriptors.
+fn raise_fd_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+        && let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard)
+    {
+        tracing::warn!("cannot raise the open-file limit from {soft}: {e}");
+    }
 }
 
 /// Only the user may talk to the engine.

@@ -16,6 +16,7 @@ mod record;
 mod schedule;
 pub mod stop;
 pub mod tmux;
+pub mod tree;
 
 use std::time::Duration;
 

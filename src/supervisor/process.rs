@@ -23,6 +23,7 @@ pub struct ProcStat {
     /// Start time in clock ticks since boot: with the PID, a process identity that survives
     /// PID reuse.
     pub start_ticks: u64,
+    pub threads: u32,
 }
 
 impl ProcStat {
@@ -51,18 +52,20 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let pid = text.get(..open)?.trim().parse().ok()?;
-    let mut rest = text.get(close + 1..)?.split_whitespace();
-    let state = rest.next()?.chars().next()?;
-    let ppid = rest.next()?.parse().ok()?;
-    let pgrp = rest.next()?.parse().ok()?;
-    // Fields 6..=21 (session .. itrealvalue) precede starttime, field 22.
-    let start_ticks = rest.nth(16)?.parse().ok()?;
+    // Field 3 (state) onwards; `f[n - 3]` is field n of proc(5).
+    let mut f = [""; 20];
+    let mut fields = text.get(close + 1..)?.split_whitespace();
+    for slot in &mut f {
+        *slot = fields.next()?;
+    }
+    let num = |n: usize| f[n - 3].parse::<u64>().ok();
     Some(ProcStat {
         pid,
-        ppid,
-        pgrp,
-        state,
-        start_ticks,
+        state: f[0].chars().next()?,
+        ppid: u32::try_from(num(4)?).ok()?,
+        pgrp: u32::try_from(num(5)?).ok()?,
+        threads: u32::try_from(num(20)?).ok()?,
+        start_ticks: num(22)?,
     })
 }
 
@@ -85,7 +88,25 @@ pub fn zombie_exit(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
 }
 
 pub fn read_stat(pid: u32) -> Option<ProcStat> {
-    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    let mut buf = [0u8; 1024];
+    let text = read_proc_file(&format!("/proc/{pid}/stat"), &mut buf)?;
+    parse_stat(text)
+}
+
+/// A small `/proc` file in one `read` into `buf`: `fs::read_to_string` adds a `statx` and
+/// a second `read` per file, which doubles the cost of sampling a process tree. Text longer
+/// than `buf` is cut at the last whole space-separated field.
+pub fn read_proc_file<'a>(path: &str, buf: &'a mut [u8]) -> Option<&'a str> {
+    use std::io::Read;
+    let mut file = fs::File::open(path).ok()?;
+    let n = file.read(buf).ok()?;
+    let bytes = &buf[..n];
+    let bytes = if n == buf.len() {
+        &bytes[..bytes.iter().rposition(|b| *b == b' ').unwrap_or(0)]
+    } else {
+        bytes
+    };
+    std::str::from_utf8(bytes).ok()
 }
 
 /// The process with this identity still exists and is not a zombie.
@@ -167,31 +188,30 @@ impl ProcessTable {
     }
 }
 
-/// `root` and its live descendants found through `/proc/<pid>/task/<tid>/children`: cost
-/// grows with the size of the tree, not with the number of processes on the machine.
-/// Returns `(pid, threads)` pairs, root first; empty when `root` is gone.
-pub fn tree_via_children(root: u32) -> Vec<(u32, u32)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(pid) = stack.pop() {
-        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
-            continue;
-        };
-        let mut threads = 0u32;
-        for task in tasks.flatten() {
-            threads += 1;
-            let children = fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            stack.extend(
-                children
-                    .split_whitespace()
-                    .filter_map(|c| c.parse::<u32>().ok()),
-            );
-        }
-        if threads > 0 && out.iter().all(|(p, _)| *p != pid) {
-            out.push((pid, threads));
-        }
-    }
-    out
+/// Open file descriptors of a process, `None` when not readable. Since Linux 6.2 the size of
+/// `/proc/<pid>/fd` is the count (one `statx`); older kernels say 0, then entries are counted.
+pub fn open_fds(pid: u32) -> Option<u32> {
+    let dir = format!("/proc/{pid}/fd");
+    let size = fs::metadata(&dir).ok()?.len();
+    let count = if size > 0 {
+        size
+    } else {
+        fs::read_dir(&dir).ok()?.count() as u64
+    };
+    u32::try_from(count).ok()
+}
+
+/// Bytes in a memory page.
+pub fn page_size() -> u64 {
+    static PAGE: OnceLock<u64> = OnceLock::new();
+    *PAGE.get_or_init(|| {
+        nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .and_then(|p| u64::try_from(p).ok())
+            .filter(|p| *p > 0)
+            .unwrap_or(4096)
+    })
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`).
@@ -231,12 +251,13 @@ mod tests {
 
     #[test]
     fn parses_stat_with_spaces_and_parens_in_the_name() {
-        let line = "4242 (my (weird) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615";
+        let line = "4242 (my (weird) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 5 0 987654 1000 10 18446744073709551615";
         let stat = parse_stat(line).expect("parses");
         assert_eq!(stat.pid, 4242);
         assert_eq!(stat.ppid, 1);
         assert_eq!(stat.pgrp, 4242);
         assert_eq!(stat.state, 'S');
+        assert_eq!(stat.threads, 5);
         assert_eq!(stat.start_ticks, 987654);
     }
 
@@ -285,29 +306,6 @@ mod tests {
             None,
             "a live process is no zombie"
         );
-    }
-
-    #[test]
-    fn children_files_find_the_tree_with_thread_counts() {
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", "sleep 5 & sleep 5 & wait"])
-            .spawn()
-            .expect("spawn sh");
-        let mut tree = Vec::new();
-        for _ in 0..100 {
-            tree = tree_via_children(child.id());
-            if tree.len() == 3 {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert_eq!(tree.len(), 3, "sh and two sleeps: {tree:?}");
-        assert_eq!(tree[0], (child.id(), 1));
-        let mine = tree_via_children(std::process::id());
-        assert!(mine.iter().any(|(p, _)| *p == child.id()));
-        assert!(mine[0].1 >= 1);
-        child.kill().ok();
-        child.wait().ok();
     }
 
     #[test]

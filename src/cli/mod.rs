@@ -150,11 +150,16 @@ pub type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // The engine serves several clients while supervising; every other command (the TUI
+    // included) does little at a time, and one thread costs less memory and fewer wake-ups.
+    let mut builder = if matches!(cli.command, Some(Cmd::Engine)) {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("uc: cannot start the async runtime: {e}");

@@ -2,7 +2,7 @@
 //! closed windows, remembering descendants, and persisting what the next engine needs.
 
 use super::launch::{PaneRef, new_instance};
-use super::process::{self, INSTANCE_ENV, ProcId, ProcessTable};
+use super::process::{self, INSTANCE_ENV, ProcId};
 use super::record::{Records, ServiceRecord};
 use super::tmux::Pane;
 use super::{Runtime, Supervisor, stop};
@@ -156,10 +156,9 @@ impl Supervisor {
             return;
         }
         let Ok(tracked) = tokio::task::spawn_blocking(move || {
-            let table = ProcessTable::scan();
             targets
                 .into_iter()
-                .map(|(name, target)| (name, stop::track(&table, &target)))
+                .map(|(name, target)| (name, stop::track(&target)))
                 .collect::<Vec<_>>()
         })
         .await

@@ -188,6 +188,32 @@ impl ProcessTable {
     }
 }
 
+/// `roots` and their live descendants, found through `/proc/<pid>/task/<tid>/children` (cost
+/// grows with the trees, not with the machine's process count), each once.
+pub fn descendants(roots: &[u32]) -> Vec<ProcStat> {
+    let mut out: Vec<ProcStat> = Vec::new();
+    let mut stack = roots.to_vec();
+    let mut buf = [0u8; 4096];
+    while let Some(pid) = stack.pop() {
+        if out.iter().any(|p| p.pid == pid) {
+            continue;
+        }
+        let Some(stat) = read_stat(pid).filter(|s| !s.is_zombie()) else {
+            continue;
+        };
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let path = task.path().join("children");
+            let children = read_proc_file(&path.to_string_lossy(), &mut buf).unwrap_or_default();
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
+        out.push(stat);
+    }
+    out
+}
+
 /// Open file descriptors of a process, `None` when not readable. Since Linux 6.2 the size of
 /// `/proc/<pid>/fd` is the count (one `statx`); older kernels say 0, then entries are counted.
 pub fn open_fds(pid: u32) -> Option<u32> {
@@ -306,6 +332,26 @@ mod tests {
             None,
             "a live process is no zombie"
         );
+    }
+
+    #[test]
+    fn descendants_follow_children_files() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 5 & wait"])
+            .spawn()
+            .expect("spawn sh");
+        let mut found = Vec::new();
+        for _ in 0..100 {
+            found = descendants(&[child.id()]);
+            if found.len() == 2 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(descendants(&[std::process::id()]).iter().any(|p| p.pid == child.id()));
+        child.kill().ok();
+        child.wait().ok();
     }
 
     #[test]

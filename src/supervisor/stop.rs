@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
-use super::process::{ProcId, ProcStat, ProcessTable};
+use super::process::{ProcId, ProcStat, ProcessTable, descendants, is_alive};
 
 /// What identifies a service's processes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,10 +122,18 @@ pub async fn stop_tree(target: &StopTarget, signal: Signal, timeout: Duration) -
 
 /// Descendants worth remembering for a running service: those outside its process group,
 /// which a signal to the group would miss. Group members are found again at stop time, so
-/// the short-lived children of a busy shell loop cause no churn here.
-pub fn track(table: &ProcessTable, target: &StopTarget) -> Vec<ProcId> {
+/// the short-lived children of a busy shell loop cause no churn here. Walks the children
+/// links from the main process and the descendants already remembered: no scan of `/proc`.
+pub fn track(target: &StopTarget) -> Vec<ProcId> {
     let group = target.root.map(|r| r.pid);
-    members(table, target, false)
+    let roots: Vec<u32> = target
+        .root
+        .iter()
+        .chain(&target.tracked)
+        .filter(|id| is_alive(**id))
+        .map(|id| id.pid)
+        .collect();
+    descendants(&roots)
         .iter()
         .filter(|p| Some(p.pgrp) != group)
         .map(ProcStat::identity)

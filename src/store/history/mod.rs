@@ -24,6 +24,8 @@ pub use usage::{DiskUsage, TableUsage};
 use super::{Fault, StoreError, migrate};
 use crate::metrics::{Metric, SeriesKey};
 
+/// Page cache of the writing connection (SQLite reads a negative size as KiB).
+const WRITER_CACHE_KIB: i64 = -256;
 /// How long a statement waits for another connection's lock (a checkpoint, a migration)
 /// before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -84,6 +86,9 @@ impl History {
         // costs no fsync. Losing a few seconds of metrics on power loss is acceptable.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
+        // The writer appends at the end of `raw` and folds recent minutes: it needs a few
+        // hot pages, not SQLite's default 2 MB cache, which would sit in the engine's memory.
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         migrate::migrate(&mut conn, schema::MIGRATIONS)?;
         let mut history = Self::new(conn, path);
         history.ids = history

@@ -1,5 +1,5 @@
-//! The host through one long-lived sysinfo `System` (CPU, memory, disks, networks: only those
-//! are refreshed), and the services' process trees through [`TreeReader`]: one `pread` of
+//! The host through one long-lived sysinfo `System` (CPU, memory and disks: only those are
+//! refreshed) and `/proc/net/dev` (see [`NetDev`]), and the services' process trees through [`TreeReader`]: one `pread` of
 //! `/proc/<pid>/stat` (CPU ticks, threads, RSS) and one of its `children` per process — so
 //! the cost grows with the services' trees, not with the number of processes on the machine.
 //! sysinfo's targeted process refresh was measured at ~95 µs per process here (it opens
@@ -8,13 +8,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, Networks, System};
+use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, System};
 
-use super::{DiskSample, HostSample, NetSample, Sample, ServiceSample};
+use super::netdev::NetDev;
+use super::{DiskSample, HostSample, Sample, ServiceSample};
 use crate::supervisor::process::{ProcId, open_fds, page_size, started_at_ms};
 use crate::supervisor::tree::TreeReader;
 
-/// Mount and interface lists are re-read this often (in samples); usage every sample.
+/// The mount list is re-read this often (in samples); usage every sample.
 const RELIST_EVERY: u32 = 30;
 /// Open file descriptors are counted this often (in samples): listing `/proc/<pid>/fd`
 /// costs more than all the other per-process readings together.
@@ -23,7 +24,7 @@ const FDS_EVERY: u32 = 10;
 pub struct Sampler {
     system: System,
     disks: Disks,
-    networks: Networks,
+    nets: NetDev,
     last: Instant,
     trees: TreeReader,
     /// CPU time (ns) of every service process at the previous sample.
@@ -45,7 +46,7 @@ impl Sampler {
         Ok(Self {
             system,
             disks: Disks::new_with_refreshed_list()?,
-            networks: Networks::new_with_refreshed_list()?,
+            nets: NetDev::default(),
             last: Instant::now(),
             trees: TreeReader::default(),
             cpu_ns: HashMap::new(),
@@ -91,7 +92,7 @@ impl Sampler {
             swap_used: self.system.used_swap(),
             swap_total: self.system.total_swap(),
             disks: self.disks(elapsed, relist),
-            nets: self.nets(elapsed, relist),
+            nets: self.nets.read(elapsed),
         }
     }
 
@@ -112,23 +113,6 @@ impl Sampler {
             });
         }
         by_mount.into_values().collect()
-    }
-
-    fn nets(&mut self, elapsed: f64, relist: bool) -> Vec<NetSample> {
-        self.networks.refresh(relist);
-        let mut nets: Vec<NetSample> = self
-            .networks
-            .iter()
-            .map(|(iface, data)| NetSample {
-                iface: iface.to_string_lossy().into_owned(),
-                rx_bps: data.received() as f64 / elapsed,
-                tx_bps: data.transmitted() as f64 / elapsed,
-                rx_total: data.total_received(),
-                tx_total: data.total_transmitted(),
-            })
-            .collect();
-        nets.sort_by(|a, b| a.iface.cmp(&b.iface));
-        nets
     }
 
     fn services(&mut self, services: &[(String, u32)], elapsed: f64) -> Vec<ServiceSample> {

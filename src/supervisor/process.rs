@@ -207,7 +207,11 @@ pub fn descendants(roots: &[u32]) -> Vec<ProcStat> {
         for task in tasks.flatten() {
             let path = task.path().join("children");
             let children = read_proc_file(&path.to_string_lossy(), &mut buf).unwrap_or_default();
-            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+            stack.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
         }
         out.push(stat);
     }
@@ -349,7 +353,11 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(descendants(&[std::process::id()]).iter().any(|p| p.pid == child.id()));
+        assert!(
+            descendants(&[std::process::id()])
+                .iter()
+                .any(|p| p.pid == child.id())
+        );
         child.kill().ok();
         child.wait().ok();
     }

@@ -130,7 +130,9 @@ pub async fn run(link: EngineLink, options: UiOptions) -> anyhow::Result<()> {
                 updates_open = on_updates(&mut app, update, &mut updates);
                 dirty = true;
             }
-            _ = tick.tick() => dirty = true,
+            // The tick only refreshes clocks (uptimes, ages): skipped when metrics or other
+            // updates redrew the screen within the tick anyway, which halves idle drawing.
+            _ = tick.tick() => dirty |= last_draw.elapsed() >= options.tick.mul_f32(0.9),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         }

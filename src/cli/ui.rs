@@ -16,7 +16,8 @@ use tokio::sync::mpsc;
 use super::{Cli, CliResult, Failure, launcher, load};
 use crate::config::Workspace;
 use crate::engine::{Client, Command, CommandError, Event, Launcher, Source, passed_env};
-use crate::metrics::{HistoryQuery, RECENT_POINTS};
+use crate::metrics::HistoryQuery;
+use crate::tui::graphs::TimeWindow;
 use crate::supervisor::tmux::{Spawn, Tmux, shell_quote};
 use crate::tui::{self, EngineLink, Request, UiOptions, Update};
 
@@ -222,13 +223,14 @@ async fn pump_events(client: Client, updates: mpsc::UnboundedSender<Update>) {
     }
 }
 
-/// The last minutes of every series, so graphs are full the moment the TUI opens.
+/// The longest window drawn from memory, for every series, so graphs are full the moment the
+/// TUI opens.
 fn prefill_graphs(client: &Client, updates: &mpsc::UnboundedSender<Update>) {
     let (client, updates) = (client.clone(), updates.clone());
     tokio::spawn(async move {
         let query = HistoryQuery {
             series: Vec::new(),
-            since: RECENT_POINTS as u64,
+            since: TimeWindow::M5.secs(),
             step: Some(1),
         };
         let result = client.history(&query).await.map_err(|e| e.to_string());

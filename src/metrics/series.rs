@@ -113,8 +113,11 @@ impl fmt::Display for SeriesKey {
     }
 }
 
-/// One point of a history query: a bucket's time and its average, minimum and maximum.
+/// One point of a history query: a bucket's time and its average, minimum and maximum. On
+/// the wire a point is the array `[t, avg, min, max]`: a window of 40 series holds tens of
+/// thousands of points, and field names would double the payload.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "[f64; 4]", into = "[f64; 4]")]
 pub struct Point {
     /// Unix seconds (start of the bucket).
     pub t: f64,
@@ -123,9 +126,29 @@ pub struct Point {
     pub max: f64,
 }
 
+impl From<[f64; 4]> for Point {
+    fn from([t, avg, min, max]: [f64; 4]) -> Self {
+        Self { t, avg, min, max }
+    }
+}
+
+impl From<Point> for [f64; 4] {
+    fn from(p: Point) -> Self {
+        [p.t, p.avg, p.min, p.max]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn points_travel_as_arrays() {
+        let p = Point { t: 60.0, avg: 2.5, min: 1.0, max: 4.0 };
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, "[60.0,2.5,1.0,4.0]");
+        assert_eq!(serde_json::from_str::<Point>(&json).unwrap(), p);
+    }
 
     #[test]
     fn keys_print_and_parse_back() {

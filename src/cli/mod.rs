@@ -267,7 +267,12 @@ pub fn init_tracing(
         .append(true)
         .open(paths.uc_log())
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // The default queue preallocates 128,000 lines (4 MB resident in every `uc` process);
+    // uc logs a few lines a minute. A full queue drops lines rather than block a worker.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(true)
+        .finish(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("UC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

@@ -17,8 +17,8 @@ use super::{Cli, CliResult, Failure, launcher, load};
 use crate::config::Workspace;
 use crate::engine::{Client, Command, CommandError, Event, Launcher, Source, passed_env};
 use crate::metrics::HistoryQuery;
-use crate::tui::graphs::TimeWindow;
 use crate::supervisor::tmux::{Spawn, Tmux, shell_quote};
+use crate::tui::graphs::TimeWindow;
 use crate::tui::{self, EngineLink, Request, UiOptions, Update};
 
 /// Where this `uc` runs, which decides how a service's window is shown.

@@ -144,7 +144,12 @@ mod tests {
 
     #[test]
     fn points_travel_as_arrays() {
-        let p = Point { t: 60.0, avg: 2.5, min: 1.0, max: 4.0 };
+        let p = Point {
+            t: 60.0,
+            avg: 2.5,
+            min: 1.0,
+            max: 4.0,
+        };
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(json, "[60.0,2.5,1.0,4.0]");
         assert_eq!(serde_json::from_str::<Point>(&json).unwrap(), p);

@@ -3,6 +3,7 @@
 //! The binary is a thin shell over this library so tests can drive every part headlessly.
 //! See `docs/ARCHITECTURE.md` for the data flow between the modules below.
 
+pub mod alerts;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -1,0 +1,6 @@
+//! Alerting: rules evaluated on every metrics sample, notifications through a durable
+//! outbox, acknowledgements and silences.
+
+pub mod model;
+
+pub use model::{Ack, Alert, AlertState, Labels, MatchOp, Matcher, Severity, Silence};

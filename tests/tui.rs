@@ -90,6 +90,9 @@ fn fixture() -> Snapshot {
             mailer,
         ],
         metrics: None,
+        alerts: Vec::new(),
+        silences: Vec::new(),
+        alerting: Default::default(),
         seq: 7,
     }
 }

@@ -67,6 +67,9 @@ fn fixture() -> Snapshot {
             service("cache", ServiceState::Stopped),
         ],
         metrics: None,
+        alerts: Vec::new(),
+        silences: Vec::new(),
+        alerting: Default::default(),
         seq: 1,
     }
 }

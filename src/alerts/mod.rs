@@ -3,4 +3,6 @@
 
 pub mod model;
 
-pub use model::{Ack, Alert, AlertState, Labels, MatchOp, Matcher, Severity, Silence};
+pub use model::{
+    Ack, Alert, AlertState, AlertingInfo, ChannelInfo, Labels, MatchOp, Matcher, Severity, Silence,
+};

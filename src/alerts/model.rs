@@ -235,6 +235,40 @@ fn anchored(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::Regex::new(&format!("^(?:{pattern})$"))
 }
 
+/// What the engine's alerting runs on: where rules and channels come from, whether they
+/// loaded, and how each channel is doing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertingInfo {
+    /// The rules file in use; `None` for the built-in defaults.
+    #[serde(default)]
+    pub rules_file: Option<String>,
+    pub rules: usize,
+    #[serde(default)]
+    pub channels_file: Option<String>,
+    /// The last rules or channels file that failed to load (the previous one stays in
+    /// use), rendered with file, line and column.
+    #[serde(default)]
+    pub problem: Option<String>,
+    #[serde(default)]
+    pub channels: Vec<ChannelInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelInfo {
+    pub name: String,
+    /// `slack`, `email`, `webhook` or `alertmanager`.
+    pub kind: String,
+    /// Why the channel cannot send (e.g. "SLACK_URL is not set").
+    #[serde(default)]
+    pub disabled: Option<String>,
+    /// Notifications waiting to be delivered (including retries).
+    pub queued: u32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub last_delivered_at: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::Matcher;
+
 /// One request to the engine. The JSON shape is part of the stable API:
 /// `{"command":"start","services":["api"]}`.
 /// Parsed with [`Command::from_json`].
@@ -21,6 +23,34 @@ pub enum Command {
     Down,
     /// Stop the engine only; services keep running and the next engine adopts them.
     Shutdown,
+    /// Acknowledge a pending or firing alert (id or unique id prefix): it keeps firing but
+    /// stops repeating its notifications.
+    Ack {
+        alert: String,
+        by: String,
+        comment: Option<String>,
+    },
+    /// Mute notifications of alerts matching every matcher (`service=api`) for a while.
+    Silence {
+        matchers: Vec<String>,
+        /// A duration: `2h`, `30m`.
+        #[serde(rename = "for")]
+        duration: String,
+        by: String,
+        comment: Option<String>,
+    },
+    /// End a silence now (id or unique id prefix).
+    Expire { silence: String },
+}
+
+impl Command {
+    /// Commands the alerting worker answers; the supervisor answers the others.
+    pub fn is_alerting(&self) -> bool {
+        matches!(
+            self,
+            Self::Ack { .. } | Self::Silence { .. } | Self::Expire { .. }
+        )
+    }
 }
 
 /// A command that was accepted: what it acts on, in the order it will act.
@@ -68,6 +98,13 @@ struct Wire {
     command: Kind,
     services: Option<Vec<String>>,
     tags: Option<Vec<String>>,
+    alert: Option<String>,
+    matchers: Option<Vec<String>>,
+    #[serde(rename = "for")]
+    duration: Option<String>,
+    by: Option<String>,
+    comment: Option<String>,
+    silence: Option<String>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -78,6 +115,9 @@ enum Kind {
     Restart,
     Down,
     Shutdown,
+    Ack,
+    Silence,
+    Expire,
 }
 
 impl Command {
@@ -96,10 +136,20 @@ impl Command {
         let unused = |field: &str, kind: &str| {
             CommandError::field(field, format!("`{kind}` takes no {field}"))
         };
+        if matches!(wire.command, Kind::Ack | Kind::Silence | Kind::Expire) {
+            return alerting(wire);
+        }
+        if let Some(field) = wire.alerting_field() {
+            return Err(CommandError::field(
+                field,
+                "only alert commands take this field",
+            ));
+        }
         let Wire {
             command,
             services,
             tags,
+            ..
         } = wire;
         match command {
             Kind::Start => Ok(Self::Start {
@@ -120,7 +170,84 @@ impl Command {
             Kind::Down | Kind::Shutdown if tags.is_some() => Err(unused("tags", "down/shutdown")),
             Kind::Down => Ok(Self::Down),
             Kind::Shutdown => Ok(Self::Shutdown),
+            Kind::Ack | Kind::Silence | Kind::Expire => {
+                Err(CommandError::field("command", "not a service command"))
+            }
         }
+    }
+}
+
+/// `ack`, `silence` and `expire`: each field checked here so the error names it.
+fn alerting(wire: Wire) -> Result<Command, CommandError> {
+    let required = |value: Option<String>, field: &str| {
+        value
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| CommandError::field(field, "required"))
+    };
+    for (field, set) in [
+        ("services", wire.services.is_some()),
+        ("tags", wire.tags.is_some()),
+    ] {
+        if set {
+            return Err(CommandError::field(
+                field,
+                "alert commands take no services",
+            ));
+        }
+    }
+    let by = wire.by.unwrap_or_else(|| "api".to_owned());
+    match wire.command {
+        Kind::Ack => Ok(Command::Ack {
+            alert: required(wire.alert, "alert")?,
+            by,
+            comment: wire.comment,
+        }),
+        Kind::Silence => {
+            let matchers = wire.matchers.unwrap_or_default();
+            if matchers.is_empty() {
+                return Err(CommandError::field("matchers", "name at least one matcher"));
+            }
+            for (i, m) in matchers.iter().enumerate() {
+                Matcher::parse(m).map_err(|e| CommandError::field(format!("matchers[{i}]"), e))?;
+            }
+            let duration = required(wire.duration, "for")?;
+            silence_duration(&duration).map_err(|e| CommandError::field("for", e))?;
+            Ok(Command::Silence {
+                matchers,
+                duration,
+                by,
+                comment: wire.comment,
+            })
+        }
+        _ => Ok(Command::Expire {
+            silence: required(wire.silence, "silence")?,
+        }),
+    }
+}
+
+/// How long a silence lasts: `30m`, `2h`, `1d`; at most a year.
+pub fn silence_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. `30m`, `2h`, `1d`"))?;
+    if d.is_zero() || d > std::time::Duration::from_secs(366 * 86_400) {
+        return Err(format!("`{text}` is out of range (1s to 1y)"));
+    }
+    Ok(d)
+}
+
+impl Wire {
+    /// The first alert-only field that is set, for refusing it on service commands.
+    fn alerting_field(&self) -> Option<&'static str> {
+        [
+            ("alert", self.alert.is_some()),
+            ("matchers", self.matchers.is_some()),
+            ("for", self.duration.is_some()),
+            ("by", self.by.is_some()),
+            ("comment", self.comment.is_some()),
+            ("silence", self.silence.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(field, set)| set.then_some(field))
     }
 }
 
@@ -142,6 +269,28 @@ mod tests {
     }
 
     #[test]
+    fn alert_command_errors_name_the_field() {
+        let err = |body: &str| Command::from_json(body.as_bytes()).unwrap_err();
+        assert_eq!(err(r#"{"command":"ack"}"#).field.as_deref(), Some("alert"));
+        let e = err(r#"{"command":"silence","matchers":["service=api","oops"],"for":"2h"}"#);
+        assert_eq!(e.field.as_deref(), Some("matchers[1]"));
+        let e = err(r#"{"command":"silence","matchers":["a=b"],"for":"soon"}"#);
+        assert_eq!(e.field.as_deref(), Some("for"));
+        let e = err(r#"{"command":"silence","matchers":[],"for":"2h"}"#);
+        assert_eq!(e.field.as_deref(), Some("matchers"));
+        assert_eq!(
+            err(r#"{"command":"stop","alert":"x"}"#).field.as_deref(),
+            Some("alert")
+        );
+        assert_eq!(
+            err(r#"{"command":"ack","alert":"x","services":[]}"#)
+                .field
+                .as_deref(),
+            Some("services")
+        );
+    }
+
+    #[test]
     fn serialized_commands_parse_back() {
         for command in [
             Command::Start {
@@ -154,6 +303,20 @@ mod tests {
             },
             Command::Down,
             Command::Shutdown,
+            Command::Ack {
+                alert: "3fa2".into(),
+                by: "ana".into(),
+                comment: None,
+            },
+            Command::Silence {
+                matchers: vec!["service=api".into()],
+                duration: "2h".into(),
+                by: "ana".into(),
+                comment: Some("deploying".into()),
+            },
+            Command::Expire {
+                silence: "9c1d".into(),
+            },
         ] {
             let json = serde_json::to_vec(&command).unwrap();
             assert_eq!(Command::from_json(&json).unwrap(), command);

@@ -15,6 +15,12 @@ pub enum Event {
     Notice(Notice),
     /// One sampling cycle of host and service metrics (every `metrics.interval`).
     Metrics(Box<crate::metrics::Sample>),
+    /// Alerts changed (a transition, a new value, an ack); replaces the whole list.
+    Alerts(Vec<crate::alerts::Alert>),
+    /// Silences were added or expired; replaces the whole list.
+    Silences(Vec<crate::alerts::Silence>),
+    /// Rules or channels were (re)loaded, failed to load, or a channel's health changed.
+    Alerting(crate::alerts::AlertingInfo),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -51,6 +57,9 @@ impl Snapshot {
                 None => self.services.push(status.clone()),
             },
             Event::Metrics(sample) => self.metrics = Some((**sample).clone()),
+            Event::Alerts(alerts) => self.alerts.clone_from(alerts),
+            Event::Silences(silences) => self.silences.clone_from(silences),
+            Event::Alerting(info) => self.alerting = info.clone(),
             Event::Notice(_) | Event::Shutdown => {}
         }
     }

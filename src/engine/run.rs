@@ -92,6 +92,9 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         },
         services: Vec::new(),
         metrics: None,
+        alerts: Vec::new(),
+        silences: Vec::new(),
+        alerting: Default::default(),
         seq: 0,
     });
     let settings = ws.metrics.clone();

@@ -17,6 +17,14 @@ pub struct Snapshot {
     /// The latest metrics sample; `None` until the first one.
     #[serde(default)]
     pub metrics: Option<crate::metrics::Sample>,
+    /// Pending, firing and recently resolved alerts, in display order.
+    #[serde(default)]
+    pub alerts: Vec<crate::alerts::Alert>,
+    /// Silences that are active or start later.
+    #[serde(default)]
+    pub silences: Vec<crate::alerts::Silence>,
+    #[serde(default)]
+    pub alerting: crate::alerts::AlertingInfo,
     /// Sequence number of the last event folded into this snapshot.
     pub seq: u64,
 }

@@ -29,6 +29,11 @@ impl Supervisor {
                 }));
                 return Some(Exit::Shutdown);
             }
+            // The server hands these to the alerting worker; one reaching here is a bug, and
+            // an error is better than silence.
+            Command::Ack { .. } | Command::Silence { .. } | Command::Expire { .. } => Err(
+                CommandError::field("command", "alert commands are not served by the supervisor"),
+            ),
         };
         let seq = self.hub.seq();
         let _ = reply.send(result.map(|r| Reply { seq, ..r }));

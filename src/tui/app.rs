@@ -431,5 +431,12 @@ fn describe(command: &Command) -> String {
         Command::Restart { services } => format!("restarting {}…", names(services)),
         Command::Down => "shutting the workspace down…".to_string(),
         Command::Shutdown => "stopping the engine…".to_string(),
+        Command::Ack { alert, .. } => format!("acknowledging {alert}…"),
+        Command::Silence {
+            matchers, duration, ..
+        } => {
+            format!("silencing {} for {duration}…", matchers.join(", "))
+        }
+        Command::Expire { silence } => format!("expiring silence {silence}…"),
     }
 }

@@ -113,8 +113,14 @@ impl State {
                     snapshot.apply(event);
                 }
             }
-            (Event::Service(_), Some(snapshot)) => snapshot.apply(event),
-            (Event::Service(_), None) => {}
+            (
+                Event::Service(_) | Event::Alerts(_) | Event::Silences(_) | Event::Alerting(_),
+                Some(snapshot),
+            ) => snapshot.apply(event),
+            (
+                Event::Service(_) | Event::Alerts(_) | Event::Silences(_) | Event::Alerting(_),
+                None,
+            ) => {}
             (Event::Notice(notice), _) => {
                 let text = match &notice.service {
                     Some(s) if !notice.text.contains(s.as_str()) => {
@@ -337,6 +343,9 @@ mod tests {
                 service("docs", Running, &[], &[]),
             ],
             metrics: None,
+            alerts: Vec::new(),
+            silences: Vec::new(),
+            alerting: Default::default(),
             seq: 1,
         })));
         state

@@ -215,6 +215,9 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         },
         services: vec![],
         metrics: None,
+        alerts: Vec::new(),
+        silences: Vec::new(),
+        alerting: Default::default(),
         seq: 0,
     }
 }

@@ -67,6 +67,9 @@ fn snapshot() -> Snapshot {
                 cpu_seconds: 1.5,
             }],
         }),
+        alerts: Vec::new(),
+        silences: Vec::new(),
+        alerting: Default::default(),
         seq: 0,
     }
 }

@@ -16,6 +16,10 @@ pub fn demo_workspace(dir: &Path) -> Result<Workspace, ConfigError> {
     let workspace = load_str(DEMO_YAML, Path::new(DEMO_FILE), dir)?;
     Ok(Workspace {
         file: None,
+        alerts: super::AlertSettings {
+            builtin: super::BuiltinRules::Demo,
+            ..workspace.alerts
+        },
         ..workspace
     })
 }

@@ -72,6 +72,7 @@ fn render(path: &Path, workspace: &str, mut imported: Imported) -> Result<String
         theme: None,
         services: imported.services,
         metrics: None,
+        alerts: None,
     };
     let body = serde_saphyr::to_string(&file).map_err(|err| ConfigError::Invalid {
         problems: vec![Problem::new(

@@ -38,7 +38,44 @@ pub struct Workspace {
     /// Services in the order they were written.
     pub services: Vec<Service>,
     pub metrics: MetricsSettings,
+    pub alerts: AlertSettings,
 }
+
+/// Where the alerting worker reads its rules and channels. Both files are watched and
+/// reloaded on change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertSettings {
+    pub enabled: bool,
+    /// `None`: the built-in rules named by `builtin`.
+    pub rules: Option<PathBuf>,
+    pub builtin: BuiltinRules,
+    /// `None`: no channels; alerts are shown and recorded but not sent anywhere.
+    pub channels: Option<PathBuf>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            rules: None,
+            builtin: BuiltinRules::Defaults,
+            channels: None,
+        }
+    }
+}
+
+/// Which embedded rule file applies when no rules file is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltinRules {
+    /// `configs/rules.yaml` as shipped: CPU, memory, port and disk.
+    Defaults,
+    /// `configs/demo/rules.yaml`: tuned so the demo's services make alerts fire.
+    Demo,
+}
+
+/// Looked up next to the workspace file when `alerts:` does not name the files.
+pub const RULES_FILE: &str = "configs/rules.yaml";
+pub const CHANNELS_FILE: &str = "configs/channels.yaml";
 
 /// How the engine samples metrics and where it serves them.
 #[derive(Debug, Clone, PartialEq, Eq)]

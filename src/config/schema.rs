@@ -40,6 +40,21 @@ pub struct WorkspaceFile {
     pub services: IndexMap<Spanned<String>, ServiceSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricsSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsSpec>,
+}
+
+/// `alerts: { rules: configs/rules.yaml, channels: configs/channels.yaml, enabled: true }`.
+/// Paths are relative to the workspace file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Spanned<PathBuf>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Spanned<PathBuf>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// `metrics: { interval: 1s, listen: 127.0.0.1:9464, history: true }`.

@@ -9,12 +9,13 @@ use serde_saphyr::{Location, Spanned};
 
 use super::cycles::{self, Edge};
 use super::schema::{
-    Condition, DependsOnSpec, HealthSpec, MetricsSpec, RestartSpec, ServiceSpec, StopSpec,
-    WorkspaceFile,
+    AlertsSpec, Condition, DependsOnSpec, HealthSpec, MetricsSpec, RestartSpec, ServiceSpec,
+    StopSpec, WorkspaceFile,
 };
 use super::values::{self, Parsed, Rejected};
 use super::{
-    Dependency, Health, MetricsSettings, Probe, Problem, Restart, Service, Stop, Workspace, suggest,
+    AlertSettings, Dependency, Health, MetricsSettings, Probe, Problem, Restart, Service, Stop,
+    Workspace, suggest,
 };
 
 const HEALTH_DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
@@ -41,6 +42,7 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
         .map(|(name, service)| checker.service(name, service, dir))
         .collect();
     let metrics = checker.metrics(spec.metrics.as_ref());
+    let alerts = checker.alerts(spec.alerts.as_ref(), dir);
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -55,6 +57,7 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
         theme: spec.theme.clone(),
         services,
         metrics,
+        alerts,
     })
 }
 
@@ -142,6 +145,34 @@ impl Checker<'_> {
             interval,
             listen,
             history: spec.history.unwrap_or(default.history),
+        }
+    }
+
+    /// Named files must exist; unnamed ones are picked up from `configs/` when present.
+    fn alerts(&mut self, spec: Option<&AlertsSpec>, dir: &Path) -> AlertSettings {
+        let mut file = |named: Option<&Spanned<PathBuf>>, default: &str| match named {
+            Some(path) => {
+                let full = dir.join(&path.value);
+                if !full.is_file() {
+                    self.report(
+                        &path.referenced,
+                        format!("no such file: {}", full.display()),
+                        Some(format!(
+                            "create it, or leave the key out to use `{default}`"
+                        )),
+                    );
+                }
+                Some(full)
+            }
+            None => Some(dir.join(default)).filter(|p| p.is_file()),
+        };
+        let rules = file(spec.and_then(|s| s.rules.as_ref()), super::RULES_FILE);
+        let channels = file(spec.and_then(|s| s.channels.as_ref()), super::CHANNELS_FILE);
+        AlertSettings {
+            enabled: spec.and_then(|s| s.enabled).unwrap_or(true),
+            rules,
+            builtin: super::BuiltinRules::Defaults,
+            channels,
         }
     }
 

@@ -60,6 +60,16 @@ impl Paths {
         self.dir.join("history.db")
     }
 
+    /// Alert state, silences and alert history (SQLite).
+    pub fn alerts_db(&self) -> PathBuf {
+        self.dir.join("alerts.db")
+    }
+
+    /// Notifications waiting to be delivered, and every delivery attempt (SQLite).
+    pub fn outbox_db(&self) -> PathBuf {
+        self.dir.join("outbox.db")
+    }
+
     /// `uc`'s own tracing log.
     pub fn uc_log(&self) -> PathBuf {
         self.dir.join("uc.log")

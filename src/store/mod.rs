@@ -2,7 +2,9 @@
 
 mod error;
 pub mod history;
+pub mod journal;
 mod migrate;
 
 pub use error::{Fault, StoreError};
 pub use history::{DiskUsage, History, Retention, TableUsage};
+pub use journal::Journal;

@@ -89,6 +89,7 @@ mod tests {
                 })
                 .collect(),
             metrics: Default::default(),
+            alerts: Default::default(),
         }
     }
 

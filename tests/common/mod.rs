@@ -96,6 +96,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         theme: None,
         services,
         metrics: Default::default(),
+        alerts: Default::default(),
     }
 }
 

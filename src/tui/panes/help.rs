@@ -43,7 +43,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(entry(
         "tab".into(),
-        "Complete a command or service name",
+        "Complete a command, service name, alert or silence id",
         theme,
     ));
     lines
@@ -54,6 +54,12 @@ fn description(layer: Layer, action: Action) -> &'static str {
         (Layer::Help, Action::Close) => "Close the help",
         (Layer::Confirm, Action::Close) => "Cancel",
         (Layer::Host, Action::HostView) => "Back to the services",
+        (Layer::Alerts, Action::AlertsView) => "Back to the services",
+        (Layer::Alerts, Action::Up) => "Move up (k acknowledges in this pane)",
+        (Layer::Silences, Action::SilencesView) => "Back to the alerts",
+        (Layer::Silences, Action::NewSilence) => "Create a silence from scratch",
+        (Layer::SilenceForm, Action::Confirm) => "Create the silence (when every input is valid)",
+        (Layer::SilenceForm, Action::Close) => "Cancel",
         (Layer::Help, Action::Up) => "Scroll up",
         (Layer::Help, Action::Down) => "Scroll down",
         _ => action.description(),

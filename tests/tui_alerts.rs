@@ -231,8 +231,12 @@ struct Harness {
 
 impl Harness {
     fn with(snapshot: Snapshot, size: (u16, u16)) -> Self {
+        Self::with_keymap(Keymap::builtin(), snapshot, size)
+    }
+
+    fn with_keymap(keymap: Keymap, snapshot: Snapshot, size: (u16, u16)) -> Self {
         let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default()).with_user(USER);
+        let mut app = App::new(link.requests, keymap, Theme::default()).with_user(USER);
         app.on_resize(size.0, size.1);
         app.on_tick(NOW);
         app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
@@ -714,9 +718,9 @@ fn help_shows_the_alert_keys() {
     h.keys(&["?"]);
     let screen = h.screen();
     for text in [
-        "Alerts (move with j/↓ and ↑: k acknowledges here)",
+        "Alerts: move with j/down and up; k/enter acknowledge",
         "k, enter           Acknowledge the selected alert",
-        "Move up (k acknowledges in this pane)",
+        "up                 Move up",
         "x, delete          Expire the selected silence now (asks first)",
         "New silence popup",
         ":silence K=V… FOR",
@@ -732,4 +736,25 @@ fn silence_popup_counts_follow_alert_events() {
     assert!(h.screen().contains("selects 1 of 7 alerts"));
     h.app.on_update(Update::Event(Event::Alerts(vec![])));
     assert!(h.screen().contains("selects 0 of 0 alerts"));
+}
+
+#[test]
+fn user_keymap_rebinds_ack() {
+    let mut keymap = Keymap::builtin();
+    let yaml = "alerts:\n  ack: a\n  up: [k, up]\n";
+    keymap
+        .merge_str(yaml, std::path::Path::new("keymap.yaml"))
+        .unwrap();
+    let mut h = Harness::with_keymap(keymap, fixture(), (100, 120));
+    h.keys(&["A", "j", "k"]);
+    assert_eq!(h.selected_alert(), "HighCpu");
+    assert!(h.sent().is_empty());
+    h.keys(&["a"]);
+    assert_eq!(h.sent(), [ack("3f2a00aa11bb22cc")]);
+    h.keys(&["?"]);
+    let screen = h.screen();
+    assert!(
+        screen.contains("Alerts: move with j/down and k/up; a acknowledge"),
+        "{screen}"
+    );
 }

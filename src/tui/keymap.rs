@@ -48,7 +48,7 @@ impl Layer {
             Self::Global => "Everywhere",
             Self::Services => "Services",
             Self::Host => "Host view",
-            Self::Alerts => "Alerts (move with j/↓ and ↑: k acknowledges here)",
+            Self::Alerts => "Alerts",
             Self::Silences => "Silences",
             Self::Help => "Help",
             Self::Confirm => "Confirm dialog",

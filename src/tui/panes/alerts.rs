@@ -150,7 +150,7 @@ fn split(area: Rect, rows: usize, detail_lines: usize) -> (Rect, Rect) {
     (table, details)
 }
 
-/// Rows of alerts that fit on a screen `height` rows high (for page up / down).
+/// Rows of alerts one page up or down moves: about what the table shows on this screen.
 pub fn page_rows(state: &State) -> usize {
     // Header, status and footer lines; the table's borders and header; the channels line.
     usize::from(state.screen.1.saturating_sub(7) / 2).max(1)

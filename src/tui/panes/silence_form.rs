@@ -92,8 +92,9 @@ fn message(view: View<'_>, form: &SilenceForm, field: Field) -> (String, bool) {
             let total = view.state.alerts().len();
             match form.matching {
                 Some(n) => format!(" name=value, !=, =~regex, !~ · selects {n} of {total} alerts"),
-                None => " name=value, !=, =~regex, !~ · delete what should not have to match"
-                    .to_string(),
+                None => {
+                    " space-separated name=value (or !=, =~regex, !~), e.g. service=api".to_string()
+                }
             }
         }
         Field::Duration => form.duration.map_or_else(String::new, |d| {

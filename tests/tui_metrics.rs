@@ -471,6 +471,8 @@ fn view_keys_and_commands() {
     h.keys(&["tab"]);
     assert_eq!(h.app.state().pane, Pane::Host);
     h.keys(&["tab"]);
+    assert_eq!(h.app.state().pane, Pane::Alerts);
+    h.keys(&["tab"]);
     assert_eq!(h.app.state().pane, Pane::Services);
     h.command("host");
     assert_eq!(h.app.state().pane, Pane::Host);
@@ -503,7 +505,7 @@ fn view_keys_and_commands() {
 fn help_lists_the_graph_keys() {
     let mut h = Harness::new(0);
     h.keys(&["?"]);
-    let screen = h.screen(120, 80);
+    let screen = h.screen(120, 120);
     for text in [
         "Host view",
         "Back to the services",

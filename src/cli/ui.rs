@@ -87,6 +87,7 @@ pub async fn in_terminal(cli: &Cli, source: Source) -> CliResult {
 
 /// Theme and keymap: the workspace's `themes/` and `configs/keymap.yaml` first, then the
 /// user's `~/.config/uc/`. A broken file is bad input, reported before anything starts.
+/// Acknowledgements and silences are made by `$USER` (`uc` when unset).
 fn ui_options(cli: &Cli, ws: &Workspace) -> Result<UiOptions, Failure> {
     let user_dir = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
@@ -107,7 +108,12 @@ fn ui_options(cli: &Cli, ws: &Workspace) -> Result<UiOptions, Failure> {
         .clone()
         .or_else(|| ws.theme.clone())
         .unwrap_or_else(|| "default".into());
-    UiOptions::load(&theme, themes.as_deref(), keymap.as_deref()).map_err(Failure::input)
+    let options =
+        UiOptions::load(&theme, themes.as_deref(), keymap.as_deref()).map_err(Failure::input)?;
+    Ok(match std::env::var("USER") {
+        Ok(user) if !user.is_empty() => options.with_user(user),
+        _ => options,
+    })
 }
 
 /// Outside tmux: make sure window 0 of the workspace's session runs the TUI, then attach.

@@ -14,7 +14,7 @@ pub mod server;
 mod snapshot;
 
 pub use client::{Client, ClientError, EventStream};
-pub use command::{Command, CommandError, Reply};
+pub use command::{Command, CommandError, Reply, silence_duration};
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
 pub use launch::{LaunchError, Launcher, passed_env};

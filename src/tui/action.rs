@@ -29,7 +29,7 @@ pub enum Action {
     Confirm,
     /// Show the host view, or go back to the services.
     HostView,
-    /// Cycle the panes: services, host.
+    /// Cycle the panes: services, host, alerts.
     NextView,
     /// Cycle the graphs' time window: 1m, 5m, 1h, 24h.
     GraphWindow,
@@ -41,10 +41,23 @@ pub enum Action {
     Window1h,
     #[serde(rename = "window_24h")]
     Window24h,
+    /// Show the alerts pane, or go back to the services.
+    AlertsView,
+    /// Show the silences list, or go back to the alerts.
+    SilencesView,
+    /// Acknowledge the selected alert.
+    Ack,
+    /// Open the popup that creates a silence (prefilled from the selected alert).
+    NewSilence,
+    /// End the selected silence now (asks first).
+    Expire,
+    /// Move to the next input of a form.
+    NextField,
+    PreviousField,
 }
 
 impl Action {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 32] = [
         Self::Quit,
         Self::Up,
         Self::Down,
@@ -70,6 +83,13 @@ impl Action {
         Self::Window5m,
         Self::Window1h,
         Self::Window24h,
+        Self::AlertsView,
+        Self::SilencesView,
+        Self::Ack,
+        Self::NewSilence,
+        Self::Expire,
+        Self::NextField,
+        Self::PreviousField,
     ];
 
     /// The name used in keymap files.
@@ -100,6 +120,13 @@ impl Action {
             Self::Window5m => "window_5m",
             Self::Window1h => "window_1h",
             Self::Window24h => "window_24h",
+            Self::AlertsView => "alerts_view",
+            Self::SilencesView => "silences_view",
+            Self::Ack => "ack",
+            Self::NewSilence => "new_silence",
+            Self::Expire => "expire",
+            Self::NextField => "next_field",
+            Self::PreviousField => "previous_field",
         }
     }
 
@@ -131,6 +158,13 @@ impl Action {
             Self::Window5m => "5m",
             Self::Window1h => "1h",
             Self::Window24h => "24h",
+            Self::AlertsView => "alerts",
+            Self::SilencesView => "silences",
+            Self::Ack => "ack",
+            Self::NewSilence => "silence",
+            Self::Expire => "expire",
+            Self::NextField => "next field",
+            Self::PreviousField => "previous field",
         }
     }
 
@@ -156,12 +190,19 @@ impl Action {
             Self::Close => "Close the popup, or clear the filter",
             Self::Confirm => "Confirm",
             Self::HostView => "Show the host view (CPU, memory, disks, network)",
-            Self::NextView => "Next view (services, host)",
+            Self::NextView => "Next view (services, host, alerts)",
             Self::GraphWindow => "Cycle the graphs' time window: 1m, 5m, 1h, 24h",
             Self::Window1m => "Graphs over the last minute",
             Self::Window5m => "Graphs over the last 5 minutes",
             Self::Window1h => "Graphs over the last hour (from history)",
             Self::Window24h => "Graphs over the last 24 hours (from history)",
+            Self::AlertsView => "Show the alerts (firing, pending, resolved)",
+            Self::SilencesView => "Show the silences",
+            Self::Ack => "Acknowledge the selected alert (ends its repeat notices)",
+            Self::NewSilence => "Silence alerts like the selected one, for a while",
+            Self::Expire => "Expire the selected silence now (asks first)",
+            Self::NextField => "Next input",
+            Self::PreviousField => "Previous input",
         }
     }
 
@@ -181,6 +222,7 @@ impl Action {
                 | Self::Window5m
                 | Self::Window1h
                 | Self::Window24h
+                | Self::PreviousField
         )
     }
 }

@@ -1,21 +1,27 @@
 //! The app: routes keys to actions (popup > pane > global), turns actions into state changes
 //! or requests, folds updates into the state, and draws. No IO: requests go out on a channel.
 
+mod alerts;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
-use super::cmdline::{self, CmdLine};
+use super::cmdline::{self, CmdLine, Words};
 use super::graphs::TimeWindow;
 use super::input::{Input, InputEvent};
 use super::keymap::{Keymap, Layer, Lookup};
 use super::keys::KeyPress;
 use super::link::{Request, Update};
-use super::panes::{self, View, help, services};
+use super::panes::{self, View, help};
+use super::silence_form::SilenceRequest;
 use super::state::{Confirm, Pane, Popup, State};
 use super::theme::Theme;
 use crate::engine::{Command, NoticeLevel};
+
+/// Who acknowledges and silences when the user's name is unknown.
+pub const DEFAULT_USER: &str = "uc";
 
 pub struct App {
     state: State,
@@ -26,12 +32,20 @@ pub struct App {
 
 impl App {
     pub fn new(requests: UnboundedSender<Request>, keymap: Keymap, theme: Theme) -> Self {
+        let mut state = State::new();
+        state.user = DEFAULT_USER.to_string();
         Self {
-            state: State::new(),
+            state,
             keymap,
             theme,
             requests,
         }
+    }
+
+    /// The name acknowledgements and silences are made by.
+    pub fn with_user(mut self, user: impl Into<String>) -> Self {
+        self.state.user = user.into();
+        self
     }
 
     pub fn state(&self) -> &State {
@@ -110,6 +124,9 @@ impl App {
     }
 
     pub fn handle_press(&mut self, press: KeyPress) -> bool {
+        if self.state.pending.is_empty() && self.handle_form_press(press) {
+            return true;
+        }
         if self.state.pending.is_empty() && self.handle_text_input(press) {
             // The filter may have moved the selection to another service.
             self.request_history();
@@ -136,10 +153,10 @@ impl App {
     /// a popup has the focus).
     fn layers(&self) -> (&'static [Layer], bool) {
         match self.state.top_popup() {
-            None if self.state.pane == Pane::Host => (&[Layer::Host, Layer::Global], false),
-            None => (&[Layer::Services, Layer::Global], false),
+            None => (self.state.pane.layers(), false),
             Some(Popup::Help { .. }) => (&[Layer::Help, Layer::Global], true),
             Some(Popup::Confirm(_)) => (&[Layer::Confirm, Layer::Global], true),
+            Some(Popup::Silence(_)) => (&[Layer::SilenceForm, Layer::Global], true),
             Some(Popup::CommandLine(_)) => (&[Layer::Global], true),
             Some(Popup::Filter(_)) => (&[Layer::Services, Layer::Global], true),
         }
@@ -194,7 +211,7 @@ impl App {
     }
 
     fn act(&mut self, action: Action) {
-        let page = services::page_rows(self.state.screen.1, self.state.visible_len()) as isize;
+        let page = panes::page_rows(&self.state) as isize;
         match action {
             Action::Quit => self.state.quit = true,
             Action::Up => self.move_by(-1),
@@ -232,6 +249,13 @@ impl App {
             Action::Window5m => self.state.set_window(TimeWindow::M5),
             Action::Window1h => self.state.set_window(TimeWindow::H1),
             Action::Window24h => self.state.set_window(TimeWindow::H24),
+            Action::AlertsView
+            | Action::SilencesView
+            | Action::Ack
+            | Action::NewSilence
+            | Action::Expire
+            | Action::NextField
+            | Action::PreviousField => self.act_on_alerts(action),
         }
     }
 
@@ -250,7 +274,7 @@ impl App {
         if matches!(self.state.top_popup(), Some(Popup::Help { .. })) {
             self.scroll_help(delta);
         } else {
-            self.state.move_selection(delta);
+            self.state.move_in_pane(delta);
         }
     }
 
@@ -295,10 +319,14 @@ impl App {
     }
 
     fn confirm(&mut self) {
-        if let Some(Popup::Confirm(_)) = self.state.top_popup()
-            && let Some(Popup::Confirm(confirm)) = self.state.popups.pop()
-        {
-            self.send_command(confirm.command);
+        match self.state.top_popup() {
+            Some(Popup::Confirm(_)) => {
+                if let Some(Popup::Confirm(confirm)) = self.state.popups.pop() {
+                    self.send_command(confirm.command);
+                }
+            }
+            Some(Popup::Silence(_)) => self.submit_silence_form(),
+            _ => {}
         }
     }
 
@@ -405,12 +433,31 @@ impl App {
             CmdLine::Host => self.state.pane = Pane::Host,
             CmdLine::Services => self.state.pane = Pane::Services,
             CmdLine::Help => self.toggle_help(),
+            CmdLine::Alerts => self.state.pane = Pane::Alerts,
+            CmdLine::Silences => self.state.pane = Pane::Silences,
+            CmdLine::Ack(Some(id)) => self.ack(&id),
+            CmdLine::Ack(None) if self.state.pane == Pane::Alerts => self.ack_selected(),
+            CmdLine::Ack(None) => self.state.set_status(
+                NoticeLevel::Error,
+                "usage: ack ID (or select the alert in the alerts pane)",
+            ),
+            CmdLine::Silence { matchers, duration } => self.silence(SilenceRequest {
+                matchers,
+                duration,
+                comment: None,
+            }),
+            CmdLine::Expire(id) => self.confirm_expire(&id),
             CmdLine::Quit => self.state.quit = true,
         }
     }
 
     fn complete(&mut self, line: &str) {
-        let completed = cmdline::complete(line, &self.state.service_names());
+        let words = Words {
+            services: self.state.service_names(),
+            alerts: self.state.alert_rows().map(|a| a.id.as_str()).collect(),
+            silences: self.state.silence_rows().map(|s| s.id.as_str()).collect(),
+        };
+        let completed = cmdline::complete(line, &words);
         if let (Some(text), Some(Popup::CommandLine(input))) =
             (completed, self.state.top_popup_mut())
         {

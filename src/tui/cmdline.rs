@@ -1,8 +1,10 @@
-//! The `:` command line: parsing (`start api web`, `quit`), completion and the command list
-//! the help pane shows.
+//! The `:` command line: parsing (`start api web`, `ack 3f2a`, `quit`), completion and the
+//! command list the help pane shows.
 
 use super::graphs::TimeWindow;
+use super::silence_form::parse_matchers;
 use super::suggest::did_you_mean;
+use crate::engine::silence_duration;
 
 /// A parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +20,27 @@ pub enum CmdLine {
     Window(TimeWindow),
     Host,
     Services,
+    Alerts,
+    Silences,
+    /// An alert id (or unique prefix); `None`: the selected alert.
+    Ack(Option<String>),
+    /// Checked matchers, then a checked duration.
+    Silence {
+        matchers: Vec<String>,
+        duration: String,
+    },
+    /// A silence id (or unique prefix).
+    Expire(String),
     Help,
     Quit,
+}
+
+/// What completion offers after a command's name.
+#[derive(Debug, Default)]
+pub struct Words<'a> {
+    pub services: Vec<&'a str>,
+    pub alerts: Vec<&'a str>,
+    pub silences: Vec<&'a str>,
 }
 
 /// A command the line understands: name, aliases, arguments, description.
@@ -62,6 +83,21 @@ pub const COMMANDS: &[Spec] = &[
     ),
     spec("host", &[], "", "Show the host view"),
     spec("services", &[], "", "Show the services"),
+    spec("alerts", &[], "", "Show the alerts"),
+    spec("silences", &[], "", "Show the silences"),
+    spec(
+        "ack",
+        &[],
+        "[ID]",
+        "Acknowledge an alert by id, id prefix or selection",
+    ),
+    spec(
+        "silence",
+        &[],
+        "K=V… FOR",
+        "Silence alerts, e.g. silence service=api 2h",
+    ),
+    spec("expire", &[], "ID", "Expire a silence now (asks first)"),
     spec("help", &[], "", "Show the help"),
     spec("quit", &["q"], "", "Quit the TUI (services keep running)"),
 ];
@@ -126,12 +162,49 @@ pub fn parse(
         },
         "host" => none().map(|()| CmdLine::Host),
         "services" => none().map(|()| CmdLine::Services),
+        "alerts" => none().map(|()| CmdLine::Alerts),
+        "silences" => none().map(|()| CmdLine::Silences),
+        "ack" => match args.as_slice() {
+            [] => Ok(CmdLine::Ack(None)),
+            [id] => Ok(CmdLine::Ack(Some(id.to_string()))),
+            _ => Err("usage: ack ID".to_string()),
+        },
+        "silence" => silence(&args),
+        "expire" => match args.as_slice() {
+            [id] => Ok(CmdLine::Expire(id.to_string())),
+            _ => Err("usage: expire ID (the silences list shows the ids)".to_string()),
+        },
         "up" => none().map(|()| CmdLine::StartAll),
         "stop-all" => none().map(|()| CmdLine::StopAll),
         "down" => none().map(|()| CmdLine::Down),
         "help" => none().map(|()| CmdLine::Help),
         _ => none().map(|()| CmdLine::Quit),
     }
+}
+
+/// `silence MATCHER… DURATION`: the duration comes last.
+fn silence(args: &[&str]) -> Result<CmdLine, String> {
+    const USAGE: &str = "usage: silence MATCHER… DURATION (e.g. silence service=api 2h)";
+    let [matchers @ .., duration] = args else {
+        return Err(USAGE.to_string());
+    };
+    if let Err(error) = silence_duration(duration) {
+        return Err(if duration.contains('=') {
+            format!("{USAGE}: the duration comes last")
+        } else {
+            error
+        });
+    }
+    if matchers.is_empty() {
+        return Err(USAGE.to_string());
+    }
+    // Quoted values with spaces arrive split: the matchers are joined and split again.
+    let matchers = super::silence_form::split_matchers(&matchers.join(" "));
+    parse_matchers(&matchers)?;
+    Ok(CmdLine::Silence {
+        matchers,
+        duration: duration.to_string(),
+    })
 }
 
 fn unknown_command(word: &str) -> String {
@@ -183,9 +256,9 @@ fn unknown_service(name: &str, known: &[&str]) -> String {
     }
 }
 
-/// Tab completion: the command name for the first word, service names after it. Returns the
-/// new line, or `None` when nothing completes.
-pub fn complete(line: &str, services: &[&str]) -> Option<String> {
+/// Tab completion: the command name for the first word, then service names, alert ids
+/// (`ack`) or silence ids (`expire`). Returns the new line, or `None` when nothing completes.
+pub fn complete(line: &str, words: &Words) -> Option<String> {
     let (head, word) = match line.rfind(' ') {
         Some(i) => (&line[..=i], &line[i + 1..]),
         None => ("", line),
@@ -200,7 +273,13 @@ pub fn complete(line: &str, services: &[&str]) -> Option<String> {
             .filter(|w| w.starts_with(word))
             .collect()
     } else {
-        services
+        let names = match command {
+            "ack" => &words.alerts,
+            "expire" => &words.silences,
+            "silence" => return None,
+            _ => &words.services,
+        };
+        names
             .iter()
             .copied()
             .filter(|s| s.starts_with(word))
@@ -234,6 +313,15 @@ mod tests {
     use super::*;
 
     const SERVICES: &[&str] = &["api", "db", "web", "worker"];
+
+    fn complete(line: &str, services: &[&str]) -> Option<String> {
+        let words = Words {
+            services: services.to_vec(),
+            alerts: vec!["3f2a00aa", "3f2b00bb", "9c0000cc"],
+            silences: vec!["a1b2c3d4"],
+        };
+        super::complete(line, &words)
+    }
 
     fn ok(line: &str) -> CmdLine {
         parse(line, Some(SERVICES), Some("db")).unwrap()
@@ -311,5 +399,59 @@ mod tests {
         );
         assert_eq!(complete("window ", SERVICES).as_deref(), None);
         assert_eq!(complete("win", SERVICES).as_deref(), Some("window "));
+        assert_eq!(
+            complete("ack 9", SERVICES).as_deref(),
+            Some("ack 9c0000cc ")
+        );
+        assert_eq!(complete("ack 3f", SERVICES).as_deref(), Some("ack 3f2"));
+        assert_eq!(
+            complete("expire ", SERVICES).as_deref(),
+            Some("expire a1b2c3d4 ")
+        );
+        assert_eq!(complete("silence a", SERVICES), None);
+    }
+
+    #[test]
+    fn parses_alert_commands() {
+        assert_eq!(ok("alerts"), CmdLine::Alerts);
+        assert_eq!(ok("silences"), CmdLine::Silences);
+        assert_eq!(ok("ack"), CmdLine::Ack(None));
+        assert_eq!(ok("ack 3f2a"), CmdLine::Ack(Some("3f2a".into())));
+        assert_eq!(ok("expire a1b2"), CmdLine::Expire("a1b2".into()));
+        assert_eq!(
+            ok("silence service=api alertname=~\"High.*\" 2h"),
+            CmdLine::Silence {
+                matchers: vec!["service=api".into(), "alertname=~\"High.*\"".into()],
+                duration: "2h".into(),
+            }
+        );
+        assert_eq!(
+            ok("silence team=\"core infra\" 30m"),
+            CmdLine::Silence {
+                matchers: vec!["team=\"core infra\"".into()],
+                duration: "30m".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn alert_command_errors() {
+        assert_eq!(err("ack a b"), "usage: ack ID");
+        assert!(err("expire").starts_with("usage: expire ID"));
+        assert!(err("silence").starts_with("usage: silence MATCHER"));
+        assert!(err("silence 2h").starts_with("usage: silence MATCHER"));
+        assert!(
+            err("silence service=api").ends_with("the duration comes last"),
+            "{}",
+            err("silence service=api")
+        );
+        assert_eq!(
+            err("silence service=api 2x"),
+            "`2x` is not a duration; write e.g. `30m`, `2h`, `1d`"
+        );
+        assert_eq!(
+            err("silence service 2h"),
+            "`service` is not a matcher; write name=value"
+        );
     }
 }

@@ -23,17 +23,24 @@ pub enum Layer {
     Global,
     Services,
     Host,
+    Alerts,
+    Silences,
     Help,
     Confirm,
+    /// The popup that creates a silence; typed characters go to its inputs.
+    SilenceForm,
 }
 
 impl Layer {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 8] = [
         Self::Global,
         Self::Services,
         Self::Host,
+        Self::Alerts,
+        Self::Silences,
         Self::Help,
         Self::Confirm,
+        Self::SilenceForm,
     ];
 
     pub fn title(self) -> &'static str {
@@ -41,8 +48,11 @@ impl Layer {
             Self::Global => "Everywhere",
             Self::Services => "Services",
             Self::Host => "Host view",
+            Self::Alerts => "Alerts",
+            Self::Silences => "Silences",
             Self::Help => "Help",
             Self::Confirm => "Confirm dialog",
+            Self::SilenceForm => "New silence popup",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! `themes/*.toml` ([`Theme::load`]).
 
 pub mod action;
+pub mod alerts;
 mod app;
 mod cmdline;
 pub mod graphs;
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod link;
 mod options;
 pub mod panes;
+pub mod silence_form;
 pub mod state;
 mod suggest;
 mod terminal;

@@ -1,8 +1,10 @@
-//! What the TUI is started with: theme, keymap and tick, loaded from explicit paths.
+//! What the TUI is started with: theme, keymap, tick and the user's name, from explicit
+//! paths and values.
 
 use std::path::Path;
 use std::time::Duration;
 
+use super::app::DEFAULT_USER;
 use super::keymap::{Keymap, KeymapError};
 use super::theme::{Theme, ThemeError};
 
@@ -12,6 +14,8 @@ pub struct UiOptions {
     pub keymap: Keymap,
     /// How often the screen refreshes without news (uptimes, ages).
     pub tick: Duration,
+    /// Who acknowledges and silences alerts.
+    pub user: String,
 }
 
 /// The theme or the keymap could not be loaded.
@@ -29,6 +33,7 @@ impl Default for UiOptions {
             theme: Theme::default(),
             keymap: Keymap::builtin(),
             tick: Duration::from_secs(1),
+            user: DEFAULT_USER.to_string(),
         }
     }
 }
@@ -50,6 +55,11 @@ impl UiOptions {
 
     pub fn with_tick(mut self, tick: Duration) -> Self {
         self.tick = tick;
+        self
+    }
+
+    pub fn with_user(mut self, user: impl Into<String>) -> Self {
+        self.user = user.into();
         self
     }
 }

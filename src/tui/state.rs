@@ -3,12 +3,16 @@
 
 use std::collections::HashSet;
 
+use crate::alerts::{Alert, AlertingInfo, Silence};
 use crate::engine::{Command, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot};
 use crate::metrics::{HistoryResponse, SeriesKey};
 
+use super::alerts::AlertsView;
 use super::graphs::{Graphs, TimeWindow};
 use super::input::Input;
+use super::keymap::Layer;
 use super::keys::KeyPress;
+use super::silence_form::SilenceForm;
 
 /// What fills the screen between the header and the status line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -18,13 +22,29 @@ pub enum Pane {
     Services,
     /// The machine: CPU, memory, cores, disks and network.
     Host,
+    /// Pending, firing and resolved alerts, the selected one's details, channel health.
+    Alerts,
+    /// Active and future silences.
+    Silences,
 }
 
 impl Pane {
+    /// `tab` cycles services → host → alerts; the silences list belongs to the alerts.
     pub fn next(self) -> Self {
         match self {
             Self::Services => Self::Host,
-            Self::Host => Self::Services,
+            Self::Host => Self::Alerts,
+            Self::Alerts | Self::Silences => Self::Services,
+        }
+    }
+
+    /// The keymap layers keys go through when no popup is open, most specific first.
+    pub fn layers(self) -> &'static [Layer] {
+        match self {
+            Self::Services => &[Layer::Services, Layer::Global],
+            Self::Host => &[Layer::Host, Layer::Global],
+            Self::Alerts => &[Layer::Alerts, Layer::Global],
+            Self::Silences => &[Layer::Silences, Layer::Global],
         }
     }
 }
@@ -39,6 +59,8 @@ pub enum Popup {
     /// The `/` input; the filter itself lives in [`State::filter`] and changes as you type.
     Filter(Input),
     Confirm(Confirm),
+    /// Creating a silence; boxed, as its inputs are large next to the other popups.
+    Silence(Box<SilenceForm>),
 }
 
 /// A question before a destructive command.
@@ -46,7 +68,8 @@ pub enum Popup {
 pub struct Confirm {
     pub title: String,
     pub message: String,
-    /// Services the command would affect beyond the obvious (dependents, running services).
+    /// What the command touches beyond the obvious (dependents, running services, the
+    /// matchers of a silence to expire).
     pub items: Vec<String>,
     pub command: Command,
 }
@@ -72,6 +95,10 @@ pub struct State {
     pub pane: Pane,
     /// Metrics in memory, history, and what the charts draw.
     pub graphs: Graphs,
+    /// Alerts and silences in display order, their selections, the header's counts.
+    pub alerts: AlertsView,
+    /// Who acknowledges and silences: the user's name, set once at startup.
+    pub user: String,
     pub status: Option<Status>,
     /// Clock for uptimes and ages, set by the app loop so drawing stays pure.
     pub now_ms: u64,
@@ -103,6 +130,7 @@ impl State {
                 }
                 self.snapshot = Some((**snapshot).clone());
                 self.connected = true;
+                self.refresh_alerts();
                 if reconnected {
                     self.set_status(NoticeLevel::Info, "reconnected to the engine");
                 }
@@ -113,10 +141,11 @@ impl State {
                     snapshot.apply(event);
                 }
             }
-            (
-                Event::Service(_) | Event::Alerts(_) | Event::Silences(_) | Event::Alerting(_),
-                Some(snapshot),
-            ) => snapshot.apply(event),
+            (Event::Alerts(_) | Event::Silences(_), Some(snapshot)) => {
+                snapshot.apply(event);
+                self.refresh_alerts();
+            }
+            (Event::Service(_) | Event::Alerting(_), Some(snapshot)) => snapshot.apply(event),
             (
                 Event::Service(_) | Event::Alerts(_) | Event::Silences(_) | Event::Alerting(_),
                 None,
@@ -296,6 +325,64 @@ impl State {
             .filter(|s| s.state == ServiceState::Running)
             .count();
         (running, services.len())
+    }
+
+    pub fn alerts(&self) -> &[Alert] {
+        self.snapshot.as_ref().map_or(&[], |s| s.alerts.as_slice())
+    }
+
+    pub fn silences(&self) -> &[Silence] {
+        self.snapshot
+            .as_ref()
+            .map_or(&[], |s| s.silences.as_slice())
+    }
+
+    pub fn alerting(&self) -> Option<&AlertingInfo> {
+        self.snapshot.as_ref().map(|s| &s.alerting)
+    }
+
+    /// Alerts in display order: firing, pending, resolved; most severe first.
+    pub fn alert_rows(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.rows(self.alerts())
+    }
+
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        self.alerts.selected(self.alerts())
+    }
+
+    /// Silences, the soonest to end first.
+    pub fn silence_rows(&self) -> impl Iterator<Item = &Silence> {
+        self.alerts.silence_rows(self.silences())
+    }
+
+    pub fn selected_silence(&self) -> Option<&Silence> {
+        self.alerts.selected_silence(self.silences())
+    }
+
+    /// Move the selection of the focused list by `delta` rows.
+    pub fn move_in_pane(&mut self, delta: isize) {
+        let snapshot = self.snapshot.as_ref();
+        let alerts = snapshot.map_or(&[][..], |s| s.alerts.as_slice());
+        let silences = snapshot.map_or(&[][..], |s| s.silences.as_slice());
+        match self.pane {
+            Pane::Services | Pane::Host => self.move_selection(delta),
+            Pane::Alerts => self.alerts.move_alert(alerts, delta),
+            Pane::Silences => self.alerts.move_silence(silences, delta),
+        }
+    }
+
+    /// After the alerts or silences changed: their order, the counts, and what an open
+    /// silence popup says its matchers select.
+    fn refresh_alerts(&mut self) {
+        let Some(snapshot) = &self.snapshot else {
+            return;
+        };
+        self.alerts.refresh(&snapshot.alerts, &snapshot.silences);
+        for popup in &mut self.popups {
+            if let Popup::Silence(form) = popup {
+                form.refresh(&snapshot.alerts);
+            }
+        }
     }
 
     pub fn top_popup(&self) -> Option<&Popup> {

@@ -99,7 +99,7 @@ pub async fn run(link: EngineLink, options: UiOptions) -> anyhow::Result<()> {
         mut updates,
         requests,
     } = link;
-    let mut app = App::new(requests, options.keymap, options.theme);
+    let mut app = App::new(requests, options.keymap, options.theme).with_user(options.user);
     let mut terminal = TerminalGuard::enter()?;
     let (width, height) = terminal.size()?;
     app.on_resize(width, height);

@@ -11,6 +11,7 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
 use super::suggest::{did_you_mean, with_suggestion};
+use crate::alerts::Severity;
 use crate::engine::{NoticeLevel, ServiceState};
 
 /// The built-in themes, by name.
@@ -220,6 +221,15 @@ impl Theme {
             ServiceState::Failed => style.add_modifier(Modifier::BOLD),
             _ => style,
         }
+    }
+
+    /// An alert's colour: critical `danger`, warning `warn`, info `info`.
+    pub fn severity(&self, severity: Severity) -> Style {
+        Style::new().fg(match severity {
+            Severity::Critical => self.danger,
+            Severity::Warning => self.warn,
+            Severity::Info => self.info,
+        })
     }
 }
 

@@ -9,15 +9,15 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
-use crate::tui::state::{Pane, Popup};
+use crate::tui::state::Popup;
 
 /// (key, label) pairs for the footer, most specific layer first.
 pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
     let layers: &[Layer] = match view.state.top_popup() {
-        None if view.state.pane == Pane::Host => &[Layer::Host, Layer::Global],
-        None => &[Layer::Services, Layer::Global],
+        None => view.state.pane.layers(),
         Some(Popup::Help { .. }) => &[Layer::Help],
         Some(Popup::Confirm(_)) => &[Layer::Confirm],
+        Some(Popup::Silence(_)) => &[Layer::SilenceForm],
         Some(Popup::CommandLine(_)) => {
             return vec![
                 ("⏎".into(), "run"),
@@ -54,6 +54,10 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
         _ if !action.in_footer() => None,
         (Layer::Confirm, Action::Close) => Some("cancel"),
         (Layer::Host, Action::HostView) => Some("services"),
+        (Layer::Alerts, Action::AlertsView) => Some("services"),
+        (Layer::Silences, Action::SilencesView) => Some("alerts"),
+        (Layer::SilenceForm, Action::Confirm) => Some("create"),
+        (Layer::SilenceForm, Action::Close) => Some("cancel"),
         (Layer::Global, Action::Close) if view.state.filter.is_empty() => None,
         (Layer::Global, Action::Close) => Some("clear filter"),
         _ => Some(action.label()),

@@ -1,5 +1,5 @@
-//! The top line: workspace, environment, how many services run, the engine's connection, and a
-//! hint to the help key.
+//! The top line: workspace, environment, how many services run, the alerts that need
+//! attention, the engine's connection, and a hint to the help key.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -18,11 +18,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(hint.width() as u16)])
             .areas(area);
-    frame.render_widget(Paragraph::new(summary(view)).style(style), left);
+    let mut line = summary(view, false);
+    if line.width() > usize::from(left.width) {
+        line = summary(view, true);
+    }
+    frame.render_widget(Paragraph::new(line).style(style), left);
     frame.render_widget(Paragraph::new(hint).style(style).right_aligned(), right);
 }
 
-fn summary(view: View<'_>) -> Line<'static> {
+/// The left part; `compact` shortens the connection to its dot, to leave the alerts badge room.
+fn summary(view: View<'_>, compact: bool) -> Line<'static> {
     let state = view.state;
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut spans = vec![Span::styled(" uc ", bold)];
@@ -33,15 +38,54 @@ fn summary(view: View<'_>) -> Line<'static> {
             spans.push(Span::styled(format!("│ {} ", snapshot.workspace), bold));
             spans.push(Span::raw(format!("│ env {environment} ")));
             spans.push(Span::raw(format!("│ {running}/{total} running ")));
+            spans.extend(alerts_badge(view));
         }
         None => spans.push(Span::raw("│ connecting to the engine… ")),
     }
-    spans.push(connection(view));
+    spans.push(connection(view, compact));
     Line::from(spans)
 }
 
-fn connection(view: View<'_>) -> Span<'static> {
+/// `⚠ 2 firing` on the danger colour, a dimmer `1 pending`, and `rules error` when the
+/// alerting configuration failed to load. Nothing at all when all is quiet.
+fn alerts_badge(view: View<'_>) -> Vec<Span<'static>> {
+    let theme = view.theme;
+    let alerts = &view.state.alerts;
+    let alarm = Style::new()
+        .fg(theme.header_fg)
+        .bg(theme.danger)
+        .add_modifier(Modifier::BOLD);
+    let mut parts = Vec::new();
+    if alerts.attention > 0 {
+        parts.push(Span::styled(
+            format!(" ⚠ {} firing ", alerts.attention),
+            alarm,
+        ));
+    }
+    if alerts.pending > 0 {
+        let dim = Style::new().add_modifier(Modifier::DIM);
+        parts.push(Span::styled(format!("{} pending", alerts.pending), dim));
+    }
+    if view.state.alerting().is_some_and(|a| a.problem.is_some()) {
+        parts.push(Span::styled(" ✗ rules error ", alarm));
+    }
+    if parts.is_empty() {
+        return parts;
+    }
+    let mut spans = vec![Span::raw("│ ")];
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(part);
+    }
+    spans.push(Span::raw(" "));
+    spans
+}
+
+fn connection(view: View<'_>, compact: bool) -> Span<'static> {
     match (view.state.connected, &view.state.snapshot) {
+        (true, _) if compact => Span::raw("│ ●"),
         (true, _) => Span::raw("│ ● engine connected"),
         (false, None) => Span::raw(""),
         (false, Some(_)) => Span::styled(

@@ -25,7 +25,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     };
     let mut lines = Vec::new();
     for layer in Layer::ALL {
-        lines.push(heading(layer.title()));
+        lines.push(heading(&title(keymap, layer)));
         for binding in keymap.layer(layer) {
             let keys: Vec<String> = binding.keys.iter().map(ToString::to_string).collect();
             lines.push(entry(
@@ -43,10 +43,33 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(entry(
         "tab".into(),
-        "Complete a command or service name",
+        "Complete a command, service name, alert or silence id",
         theme,
     ));
     lines
+}
+
+/// A layer's heading. The alerts pane's says how to move, since its `k` acknowledges
+/// (from the live keymap, so a rebinding keeps it true).
+fn title(keymap: &Keymap, layer: Layer) -> String {
+    let keys = |action| {
+        let keys: Vec<String> = keymap
+            .keys(layer, action)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        keys.join("/")
+    };
+    match layer {
+        Layer::Alerts => format!(
+            "{}: move with {} and {}; {} acknowledge",
+            layer.title(),
+            keys(Action::Down),
+            keys(Action::Up),
+            keys(Action::Ack)
+        ),
+        _ => layer.title().to_string(),
+    }
 }
 
 fn description(layer: Layer, action: Action) -> &'static str {
@@ -54,6 +77,11 @@ fn description(layer: Layer, action: Action) -> &'static str {
         (Layer::Help, Action::Close) => "Close the help",
         (Layer::Confirm, Action::Close) => "Cancel",
         (Layer::Host, Action::HostView) => "Back to the services",
+        (Layer::Alerts, Action::AlertsView) => "Back to the services",
+        (Layer::Silences, Action::SilencesView) => "Back to the alerts",
+        (Layer::Silences, Action::NewSilence) => "Create a silence from scratch",
+        (Layer::SilenceForm, Action::Confirm) => "Create the silence (when every input is valid)",
+        (Layer::SilenceForm, Action::Close) => "Cancel",
         (Layer::Help, Action::Up) => "Scroll up",
         (Layer::Help, Action::Down) => "Scroll down",
         _ => action.description(),

@@ -1,5 +1,7 @@
 //! Drawing: each pane is a pure function of the state, the theme and the keymap.
 
+pub mod alert_details;
+pub mod alerts;
 pub mod command_line;
 pub mod confirm;
 pub mod footer;
@@ -9,6 +11,8 @@ pub mod header;
 pub mod help;
 pub mod host;
 pub mod services;
+pub mod silence_form;
+pub mod silences;
 pub mod status;
 
 use ratatui::Frame;
@@ -27,7 +31,7 @@ pub struct View<'a> {
     pub keymap: &'a Keymap,
 }
 
-/// The whole screen: header, services or host, status (or the input line), footer, then popups.
+/// The whole screen: header, the focused pane, status (or the input line), footer, then popups.
 pub fn draw(frame: &mut Frame, view: View) {
     let area = frame.area();
     frame.render_widget(Block::new().style(view.theme.base()), area);
@@ -42,6 +46,8 @@ pub fn draw(frame: &mut Frame, view: View) {
     match view.state.pane {
         Pane::Services => services::draw(frame, body, view),
         Pane::Host => host::draw(frame, body, view),
+        Pane::Alerts => alerts::draw(frame, body, view),
+        Pane::Silences => silences::draw(frame, body, view),
     }
     match view.state.top_popup() {
         Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ':', input),
@@ -53,8 +59,19 @@ pub fn draw(frame: &mut Frame, view: View) {
         match popup {
             Popup::Help { scroll } => help::draw(frame, area, view, *scroll),
             Popup::Confirm(confirm) => confirm::draw(frame, area, view, confirm),
+            Popup::Silence(form) => silence_form::draw(frame, area, view, form),
             Popup::CommandLine(_) | Popup::Filter(_) => {}
         }
+    }
+}
+
+/// Rows one page up or down moves in the focused pane's list.
+pub fn page_rows(state: &State) -> usize {
+    match state.pane {
+        Pane::Services | Pane::Host => services::page_rows(state.screen.1, state.visible_len()),
+        Pane::Alerts => alerts::page_rows(state),
+        // Header, status, footer, the table's borders and header.
+        Pane::Silences => usize::from(state.screen.1.saturating_sub(6)).max(1),
     }
 }
 

@@ -1,6 +1,14 @@
 //! Alerting: rules evaluated on every metrics sample, notifications through a durable
 //! outbox, acknowledgements and silences.
 
+pub mod expr;
+#[cfg(test)]
+mod fixtures;
 pub mod model;
+pub mod readings;
+pub mod template;
 
+pub use expr::{Cmp, Comparison, Expr, ExprError};
 pub use model::{Ack, Alert, AlertState, Labels, MatchOp, Matcher, Severity, Silence};
+pub use readings::{FixedReadings, LogFilter, LogQuery, Probe, Readings};
+pub use template::{Template, TemplateError};

@@ -7,9 +7,9 @@ mod error;
 pub mod import;
 mod load;
 pub mod schema;
-mod suggest;
+pub(crate) mod suggest;
 mod validate;
-mod values;
+pub(crate) mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

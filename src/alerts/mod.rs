@@ -6,6 +6,7 @@ pub mod expr;
 mod fixtures;
 pub mod model;
 pub mod readings;
+pub mod rules;
 pub mod template;
 
 pub use expr::{Cmp, Comparison, Expr, ExprError};

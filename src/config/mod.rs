@@ -5,7 +5,7 @@ mod cycles;
 mod demo;
 mod error;
 pub mod import;
-mod load;
+pub(crate) mod load;
 pub mod schema;
 pub(crate) mod suggest;
 mod validate;

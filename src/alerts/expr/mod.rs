@@ -45,6 +45,7 @@
 //! bare or quoted; strings take `"` or `'`, and a backslash before anything but a quote, a
 //! backslash, `n` or `t` is kept (`"\d+ ms"` is the regex `\d+ ms`).
 
+mod call;
 mod parse;
 mod select;
 

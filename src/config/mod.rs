@@ -5,11 +5,11 @@ mod cycles;
 mod demo;
 mod error;
 pub mod import;
-mod load;
+pub(crate) mod load;
 pub mod schema;
-mod suggest;
+pub(crate) mod suggest;
 mod validate;
-mod values;
+pub(crate) mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,0 +1,92 @@
+//! What the evaluator reads on each tick. The engine implements [`Readings`] over its live
+//! state; [`FixedReadings`] is a plain in-memory one for tests and benchmarks.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::engine::ServiceStatus;
+use crate::metrics::Sample;
+
+/// Everything rule expressions can read. Functions the engine cannot answer yet return
+/// `None`, and a rule never fires on a reading it does not have.
+pub trait Readings {
+    /// The latest metrics sample (`None` before the first).
+    fn sample(&self) -> Option<&Sample>;
+    /// Every configured service, running or not.
+    fn services(&self) -> &[ServiceStatus];
+    /// How many times `service` was restarted within the last `window`.
+    fn restarts_in(&self, service: &str, window: Duration) -> f64;
+    /// The latest result of a probe the rules asked for (see `RuleSet::probes`).
+    fn probe(&self, probe: &Probe) -> Option<bool>;
+    /// Lines matching the query within its window (see `RuleSet::log_queries`).
+    fn log_count(&self, query: &LogQuery) -> Option<f64>;
+}
+
+/// A check the engine runs on its own schedule for `port_open` and `http_ok`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Probe {
+    /// A TCP connection to `host:port` is accepted.
+    Port { host: String, port: u16 },
+    /// A GET of `url` answers with a 2xx status within `timeout`.
+    Http { url: String, timeout: Duration },
+}
+
+impl fmt::Display for Probe {
+    /// The `instance` label of the probe's series: `host:port` or the URL.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Port { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Self::Port { host, port } => write!(f, "{host}:{port}"),
+            Self::Http { url, .. } => f.write_str(url),
+        }
+    }
+}
+
+/// Log lines of one service to count over a sliding window, for `log_rate` and `log_match`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LogQuery {
+    pub service: String,
+    pub filter: LogFilter,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LogFilter {
+    /// Lines at this level, upper-case (`ERROR`, `WARN`, ...).
+    Level(String),
+    /// Lines the regex finds a match in (unanchored, as `grep`).
+    Regex(String),
+}
+
+/// Readings held in plain fields. `restarts_in` answers from `restarts` whatever the window.
+#[derive(Debug, Clone, Default)]
+pub struct FixedReadings {
+    pub sample: Option<Sample>,
+    pub services: Vec<ServiceStatus>,
+    pub restarts: HashMap<String, f64>,
+    pub probes: HashMap<Probe, bool>,
+    pub logs: HashMap<LogQuery, f64>,
+}
+
+impl Readings for FixedReadings {
+    fn sample(&self) -> Option<&Sample> {
+        self.sample.as_ref()
+    }
+
+    fn services(&self) -> &[ServiceStatus] {
+        &self.services
+    }
+
+    fn restarts_in(&self, service: &str, _window: Duration) -> f64 {
+        self.restarts.get(service).copied().unwrap_or(0.0)
+    }
+
+    fn probe(&self, probe: &Probe) -> Option<bool> {
+        self.probes.get(probe).copied()
+    }
+
+    fn log_count(&self, query: &LogQuery) -> Option<f64> {
+        self.logs.get(query).copied()
+    }
+}

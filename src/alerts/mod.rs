@@ -1,6 +1,7 @@
 //! Alerting: rules evaluated on every metrics sample, notifications through a durable
 //! outbox, acknowledgements and silences.
 
+pub mod channels;
 pub mod model;
 
 pub use model::{Ack, Alert, AlertState, Labels, MatchOp, Matcher, Severity, Silence};

@@ -55,7 +55,7 @@ fn parse(text: &str, file: &Path) -> Result<WorkspaceFile, Problem> {
 }
 
 /// A serde-saphyr error as a problem, with a suggestion when a name was misspelt.
-pub(super) fn yaml_problem(err: &YamlError, file: &Path) -> Problem {
+pub(crate) fn yaml_problem(err: &YamlError, file: &Path) -> Problem {
     let err = err.without_snippet();
     let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
     let (message, hint) = match err {
@@ -115,7 +115,7 @@ fn plain_message(err: &YamlError) -> String {
     }
 }
 
-fn with_source_lines(mut problems: Vec<Problem>, text: &str) -> Vec<Problem> {
+pub(crate) fn with_source_lines(mut problems: Vec<Problem>, text: &str) -> Vec<Problem> {
     for problem in &mut problems {
         let index = usize::try_from(problem.line)
             .ok()

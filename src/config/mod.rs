@@ -7,9 +7,9 @@ mod error;
 pub mod import;
 mod load;
 pub mod schema;
-mod suggest;
+pub(crate) mod suggest;
 mod validate;
-mod values;
+pub(crate) mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,6 +20,8 @@ use nix::sys::signal::Signal;
 pub use demo::{DEMO_YAML, demo_workspace};
 pub use error::{ConfigError, Problem};
 pub use load::{find_workspace_file, load_file, load_str};
+// The other YAML files of a workspace (alert channels, rules) report problems the same way.
+pub(crate) use load::{with_source_lines, yaml_problem};
 pub use schema::Condition;
 pub use suggest::closest as suggest;
 

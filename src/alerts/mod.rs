@@ -3,5 +3,6 @@
 
 pub mod channels;
 pub mod model;
+pub mod route;
 
 pub use model::{Ack, Alert, AlertState, Labels, MatchOp, Matcher, Severity, Silence};

@@ -3,6 +3,7 @@
 
 pub mod channels;
 pub mod model;
+pub mod outbox;
 pub mod route;
 
 pub use model::{Ack, Alert, AlertState, Labels, MatchOp, Matcher, Severity, Silence};

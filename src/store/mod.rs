@@ -2,7 +2,7 @@
 
 mod error;
 pub mod history;
-mod migrate;
+pub(crate) mod migrate;
 
 pub use error::{Fault, StoreError};
 pub use history::{DiskUsage, History, Retention, TableUsage};

@@ -5,5 +5,6 @@ pub mod channels;
 pub mod model;
 pub mod outbox;
 pub mod route;
+pub mod send;
 
 pub use model::{Ack, Alert, AlertState, Labels, MatchOp, Matcher, Severity, Silence};

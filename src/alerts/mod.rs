@@ -2,6 +2,7 @@
 //! outbox, acknowledgements and silences.
 
 pub mod channels;
+pub mod deliver;
 pub mod model;
 pub mod outbox;
 pub mod route;

@@ -73,6 +73,9 @@ fn message(target: &EmailTarget, n: &Notification, cx: &Context<'_>) -> Result<M
             .map_err(|e| SendError::rejected(format!("invalid address `{text}`: {e}")))
     };
     let mut builder = Message::builder()
+        // The same notification sent twice has the same Message-ID, which mail systems
+        // recognise as one message.
+        .message_id(Some(format!("<{}@univers-container>", n.dedup_key)))
         .from(mailbox(&target.from)?)
         .subject(title(n))
         .header(ContentType::TEXT_PLAIN);
@@ -205,6 +208,8 @@ Resolved (1)
             raw.contains("To: a@example.com, b@example.com\r\n"),
             "{raw}"
         );
+        let id = "Message-ID: <0123456789abcdef0123456789abcdef@univers-container>\r\n";
+        assert!(raw.contains(id), "{raw}");
         assert_eq!(message.envelope().to().len(), 2);
     }
 }

@@ -76,6 +76,9 @@ impl SendError {
     }
 }
 
+/// Carries the notification's dedup key on every HTTP request.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
 /// Longest response text kept in an attempt's record.
 const DETAIL_MAX: usize = 300;
 
@@ -101,16 +104,18 @@ impl Sender {
         n: &Notification,
         cx: &Context<'_>,
     ) -> Result<Reply, SendError> {
+        // Lets a receiver drop a notification it already has (delivery is at least once).
+        let mut headers = vec![(IDEMPOTENCY_HEADER.to_owned(), n.dedup_key.clone())];
         match target {
-            Target::Slack { url } => self.post(url.expose(), slack::body(n, cx), &[]).await,
+            Target::Slack { url } => self.post(url.expose(), slack::body(n, cx), &headers).await,
             Target::Webhook(hook) => {
                 let body = webhook::body(n, cx);
-                let headers = webhook::headers(hook, &body, cx.now_ms);
+                headers.extend(webhook::headers(hook, &body, cx.now_ms));
                 self.post(&hook.url, body, &headers).await
             }
             Target::Alertmanager { url } => {
                 let url = alertmanager::endpoint(url);
-                self.post(&url, alertmanager::body(n, cx), &[]).await
+                self.post(&url, alertmanager::body(n, cx), &headers).await
             }
             Target::Email(email) => email::send(email, n, cx).await,
         }

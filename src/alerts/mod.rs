@@ -1,13 +1,18 @@
 //! Alerting: rules evaluated on every metrics sample, notifications through a durable
 //! outbox, acknowledgements and silences.
 
+pub mod channels;
+pub mod deliver;
 pub mod eval;
 pub mod expr;
 #[cfg(test)]
 mod fixtures;
 pub mod model;
+pub mod outbox;
 pub mod readings;
+pub mod route;
 pub mod rules;
+pub mod send;
 pub mod template;
 
 pub use eval::{AckError, Change, Evaluator, Transition};

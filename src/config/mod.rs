@@ -20,6 +20,8 @@ use nix::sys::signal::Signal;
 pub use demo::{DEMO_YAML, demo_workspace};
 pub use error::{ConfigError, Problem};
 pub use load::{find_workspace_file, load_file, load_str};
+// The other YAML files of a workspace (alert channels, rules) report problems the same way.
+pub(crate) use load::{with_source_lines, yaml_problem};
 pub use schema::Condition;
 pub use suggest::closest as suggest;
 

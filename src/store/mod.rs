@@ -3,7 +3,7 @@
 mod error;
 pub mod history;
 pub mod journal;
-mod migrate;
+pub(crate) mod migrate;
 
 pub use error::{Fault, StoreError};
 pub use history::{DiskUsage, History, Retention, TableUsage};

@@ -1,0 +1,435 @@
+//! The delivery worker: a tokio task that sends what the outbox holds.
+//!
+//! It sleeps until [`Delivery::wake`] (new notifications) or the earliest retry is due —
+//! never polling an empty queue. Channels are sent to in parallel, each by its own *lane*
+//! task that sends its channel's due notifications one at a time, oldest first. A failure
+//! reschedules the notification with backoff; when the receiver is unavailable the lane
+//! also holds the channel's other notifications until then, so an outage costs one probe
+//! per backoff step, not one request per queued notification.
+
+mod backoff;
+mod lane;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Notify;
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use self::backoff::Backoff;
+use super::channels::{ChannelKind, ChannelsConfig};
+use super::outbox::{Admission, Attempt, Outbox, Queued};
+use super::route::Notification;
+use super::send::Sender;
+use crate::engine::now_ms;
+use crate::store::StoreError;
+
+/// What the engine hears from the worker (it turns failures into notices).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum DeliveryEvent {
+    Delivered {
+        channel: String,
+        group_key: String,
+        dedup_key: String,
+        /// Tries it took, this one included.
+        attempts: u32,
+    },
+    /// Failed; tried again at `next_attempt_at` (Unix ms).
+    Retrying {
+        channel: String,
+        group_key: String,
+        dedup_key: String,
+        attempts: u32,
+        error: String,
+        next_attempt_at: u64,
+    },
+    /// Given up after trying for `Backoff::give_up_after`.
+    Failed {
+        channel: String,
+        group_key: String,
+        dedup_key: String,
+        attempts: u32,
+        error: String,
+    },
+    /// Recorded, not sent: the channel is disabled or unknown.
+    Skipped {
+        channel: String,
+        group_key: String,
+        dedup_key: String,
+        reason: String,
+    },
+    /// The outbox file could not be read or written.
+    Outbox { error: String },
+}
+
+/// One channel as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelStatus {
+    pub name: String,
+    pub kind: ChannelKind,
+    /// Why nothing is sent to it ("SLACK_URL is not set").
+    pub disabled: Option<String>,
+    /// Notifications waiting to be sent.
+    pub queued: u32,
+    /// The last try's error, unless a delivery came after it.
+    pub last_error: Option<String>,
+    pub last_delivered_at: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot set up the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the delivery worker needs a tokio runtime")]
+    NoRuntime,
+}
+
+/// Settings with defaults for the engine; tests shorten the backoff.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryOptions {
+    pub backoff: Backoff,
+    /// Where users see the alerts (`externalURL` of webhooks, Alertmanager's
+    /// `generatorURL`); empty when uc serves no web page.
+    pub external_url: String,
+}
+
+/// Finished notifications and tries are kept this long for the history view.
+const KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
+const PRUNE_EVERY_MS: u64 = 3600 * 1000;
+/// How long a channel waits after the outbox failed it, so a broken file is not spun on.
+const STORE_RETRY: Duration = Duration::from_secs(5);
+
+pub struct Delivery {
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+/// State shared by the handle, the main loop and the lanes. Outbox calls are short SQLite
+/// statements, made under a plain mutex that is never held across an await.
+struct Shared {
+    outbox: Mutex<Outbox>,
+    channels: RwLock<Arc<ChannelsConfig>>,
+    lanes: Mutex<HashMap<String, LaneState>>,
+    wake: Notify,
+    stopping: AtomicBool,
+    last_prune: AtomicU64,
+    sender: Sender,
+    workspace: String,
+    options: DeliveryOptions,
+    report: Box<dyn Fn(DeliveryEvent) + Send + Sync>,
+}
+
+/// What a channel's lane remembers between runs.
+#[derive(Debug, Default)]
+struct LaneState {
+    /// Unix ms before which the channel is not tried (it was unavailable).
+    blocked_until: u64,
+    /// For Slack's one message a second.
+    last_send: Option<Instant>,
+    last_error: Option<String>,
+    last_delivered_at: Option<u64>,
+    /// The last try found the receiver unavailable.
+    down: bool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere leaves the data as consistent as SQLite and plain fields can be.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Delivery {
+    /// Opens the outbox and starts the worker on the current tokio runtime. Notifications
+    /// left waiting by a previous run are sent.
+    pub fn spawn(
+        outbox_path: impl AsRef<Path>,
+        channels: ChannelsConfig,
+        workspace: String,
+        report: impl Fn(DeliveryEvent) + Send + Sync + 'static,
+    ) -> Result<Self, DeliveryError> {
+        let options = DeliveryOptions::default();
+        Self::spawn_with(outbox_path, channels, workspace, options, report)
+    }
+
+    pub fn spawn_with(
+        outbox_path: impl AsRef<Path>,
+        channels: ChannelsConfig,
+        workspace: String,
+        options: DeliveryOptions,
+        report: impl Fn(DeliveryEvent) + Send + Sync + 'static,
+    ) -> Result<Self, DeliveryError> {
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| DeliveryError::NoRuntime)?;
+        let mut outbox = Outbox::open(outbox_path)?;
+        let now = now_ms();
+        outbox.prune(now.saturating_sub(millis(KEEP)))?;
+        let lanes = outbox
+            .channel_summaries()?
+            .into_iter()
+            .map(|(name, summary)| {
+                let state = LaneState {
+                    last_error: summary.last_error,
+                    last_delivered_at: summary.last_delivered_at,
+                    ..LaneState::default()
+                };
+                (name, state)
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            outbox: Mutex::new(outbox),
+            channels: RwLock::new(Arc::new(channels)),
+            lanes: Mutex::new(lanes),
+            wake: Notify::new(),
+            stopping: AtomicBool::new(false),
+            last_prune: AtomicU64::new(now),
+            sender: Sender::new()?,
+            workspace,
+            options,
+            report: Box::new(report),
+        });
+        let task = runtime.spawn(run(Arc::clone(&shared)));
+        Ok(Self { shared, task })
+    }
+
+    /// Writes the notifications to the outbox (each once per dedup key), then wakes the
+    /// worker. Returns how many were new. Notifications for a disabled or unknown channel
+    /// are recorded as skipped.
+    pub fn enqueue(&self, notifications: Vec<Notification>) -> Result<usize, StoreError> {
+        let now = now_ms();
+        let channels = self.shared.channels();
+        let mut added = 0;
+        let mut skipped = Vec::new();
+        {
+            let mut outbox = lock(&self.shared.outbox);
+            for n in &notifications {
+                let reason = skip_reason(&channels, &n.channel);
+                let admission = match (&reason, channels.channel(&n.channel)) {
+                    (Some(reason), _) => Admission::Skip(reason),
+                    (None, Some(c)) if c.kind == ChannelKind::Alertmanager => Admission::Replace,
+                    (None, _) => Admission::Send,
+                };
+                if outbox.enqueue(n, now, admission)? {
+                    added += 1;
+                    skipped.extend(reason.map(|r| (n, r)));
+                }
+            }
+        }
+        for (n, reason) in skipped {
+            self.shared.report(DeliveryEvent::Skipped {
+                channel: n.channel.clone(),
+                group_key: n.group_key.clone(),
+                dedup_key: n.dedup_key.clone(),
+                reason,
+            });
+        }
+        self.shared.prune_now_and_then(now);
+        self.wake();
+        Ok(added)
+    }
+
+    /// Look at the outbox again (it is also woken by `enqueue`).
+    pub fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// A reloaded `channels.yaml`. Waiting notifications of a channel whose settings
+    /// changed are tried at once: the change may be the fix.
+    pub fn set_channels(&self, channels: ChannelsConfig) {
+        let old = {
+            let mut current = self
+                .shared
+                .channels
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *current, Arc::new(channels))
+        };
+        let new = self.shared.channels();
+        let names: Vec<&str> = old
+            .channels
+            .iter()
+            .chain(&new.channels)
+            .map(|c| c.name.as_str())
+            .collect();
+        let now = now_ms();
+        for name in names {
+            let target = |config: &ChannelsConfig| config.channel(name).map(|c| c.target.clone());
+            if target(&old) == target(&new) {
+                continue;
+            }
+            if let Err(e) = lock(&self.shared.outbox).retry_now(name, now) {
+                self.shared.report_store(&e);
+            }
+            lock(&self.shared.lanes)
+                .entry(name.to_owned())
+                .or_default()
+                .blocked_until = 0;
+        }
+        self.wake();
+    }
+
+    /// Every configured channel with its queue and last outcome.
+    pub fn status(&self) -> Vec<ChannelStatus> {
+        let channels = self.shared.channels();
+        let queued: BTreeMap<String, u32> = match lock(&self.shared.outbox).pending_counts() {
+            Ok(counts) => counts,
+            Err(e) => {
+                self.shared.report_store(&e);
+                BTreeMap::new()
+            }
+        };
+        let lanes = lock(&self.shared.lanes);
+        channels
+            .channels
+            .iter()
+            .map(|c| {
+                let lane = lanes.get(&c.name);
+                ChannelStatus {
+                    name: c.name.clone(),
+                    kind: c.kind,
+                    disabled: c.disabled().map(str::to_owned),
+                    queued: queued.get(&c.name).copied().unwrap_or(0),
+                    last_error: lane.and_then(|l| l.last_error.clone()),
+                    last_delivered_at: lane.and_then(|l| l.last_delivered_at),
+                }
+            })
+            .collect()
+    }
+
+    /// Every try since `since_ms` (Unix ms), oldest first.
+    pub fn history(&self, since_ms: u64) -> Result<Vec<Attempt>, StoreError> {
+        lock(&self.shared.outbox).history(since_ms)
+    }
+
+    /// Every notification waiting to be sent, oldest first.
+    pub fn pending(&self) -> Result<Vec<Queued>, StoreError> {
+        lock(&self.shared.outbox).pending()
+    }
+
+    /// Stops after the sends in flight finish (at most the 10 s HTTP / SMTP timeout), so
+    /// none is left half done. Dropping the handle instead aborts them: a notification
+    /// being sent then may be sent again by the next worker (delivery is at least once).
+    pub async fn shutdown(mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        self.wake();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn skip_reason(channels: &ChannelsConfig, name: &str) -> Option<String> {
+    match channels.channel(name) {
+        None => Some(format!("no channel named `{name}` in the channels file")),
+        Some(channel) => channel.disabled().map(str::to_owned),
+    }
+}
+
+impl Shared {
+    fn channels(&self) -> Arc<ChannelsConfig> {
+        Arc::clone(&self.channels.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn report(&self, event: DeliveryEvent) {
+        (self.report)(event);
+    }
+
+    fn report_store(&self, error: &StoreError) {
+        self.report(DeliveryEvent::Outbox {
+            error: error.to_string(),
+        });
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Forgets old history about once an hour, when there is activity anyway.
+    fn prune_now_and_then(&self, now: u64) {
+        let last = self.last_prune.load(Ordering::Relaxed);
+        if now < last + PRUNE_EVERY_MS {
+            return;
+        }
+        self.last_prune.store(now, Ordering::Relaxed);
+        if let Err(e) = lock(&self.outbox).prune(now.saturating_sub(millis(KEEP))) {
+            self.report_store(&e);
+        }
+    }
+}
+
+/// The main loop: starts a lane for each channel with notifications due, then sleeps until
+/// woken, a lane ends, or the next notification is due.
+async fn run(shared: Arc<Shared>) {
+    let mut lanes: JoinSet<()> = JoinSet::new();
+    let mut busy: HashMap<tokio::task::Id, String> = HashMap::new();
+    while !shared.stopping() {
+        let next = start_due_lanes(&shared, &mut lanes, &mut busy);
+        let sleep = async {
+            match next {
+                Some(at) => {
+                    tokio::time::sleep(Duration::from_millis(at.saturating_sub(now_ms()))).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = shared.wake.notified() => {}
+            Some(done) = lanes.join_next_with_id() => {
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(e) => e.id(),
+                };
+                busy.remove(&id);
+            }
+            () = sleep => {}
+        }
+    }
+    while lanes.join_next().await.is_some() {}
+}
+
+/// Spawns the lanes that have work now; returns when the next idle channel's work is due.
+fn start_due_lanes(
+    shared: &Arc<Shared>,
+    lanes: &mut JoinSet<()>,
+    busy: &mut HashMap<tokio::task::Id, String>,
+) -> Option<u64> {
+    let now = now_ms();
+    let due = match lock(&shared.outbox).due_channels() {
+        Ok(due) => due,
+        Err(e) => {
+            shared.report_store(&e);
+            return Some(now + millis(STORE_RETRY));
+        }
+    };
+    let mut next: Option<u64> = None;
+    for (channel, earliest) in due {
+        if busy.values().any(|c| *c == channel) {
+            // Its lane reports back when done.
+            continue;
+        }
+        let blocked = lock(&shared.lanes)
+            .get(&channel)
+            .map_or(0, |l| l.blocked_until);
+        let at = earliest.max(blocked);
+        if at <= now {
+            let handle = lanes.spawn(lane::run(Arc::clone(shared), channel.clone()));
+            busy.insert(handle.id(), channel);
+        } else {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+    }
+    next
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

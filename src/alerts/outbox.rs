@@ -1,0 +1,570 @@
+//! The durable outbox: every notification is written here before it is sent, and marked
+//! delivered only once the receiver said so, so a crash, a restart or an outage loses none.
+//! Delivery is at least once; the dedup key (see [`super::route`]) keeps a notification
+//! computed again after a restart from being queued twice.
+//!
+//! One SQLite file (WAL) with two tables: `notifications`, one row per notification with
+//! its state and retry schedule, and `attempts`, one row per try, for the UI's history.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+
+use super::route::Notification;
+use crate::store::{Fault, StoreError, migrate};
+
+/// The schema, one entry per version; never edit a released entry, append a new one.
+const MIGRATIONS: &[&str] = &[V1];
+
+const V1: &str = "
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    dedup_key TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    -- A newer notification of the same channel replaces it while it waits (forwards).
+    replaceable INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    done_at INTEGER,
+    last_error TEXT
+);
+CREATE INDEX notifications_pending ON notifications (channel, next_attempt_at, id)
+    WHERE state = 'pending';
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    notification INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    code INTEGER,
+    detail TEXT NOT NULL
+);
+CREATE INDEX attempts_at ON attempts (at);
+";
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How a notification enters the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission<'a> {
+    Send,
+    /// Send, replacing any notification of the channel that is still waiting (Alertmanager
+    /// forwards: only the latest state matters).
+    Replace,
+    /// Record without sending (the channel is disabled or unknown), with the reason.
+    Skip(&'a str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowState {
+    Pending,
+    Delivered,
+    /// Gave up after trying for the whole retry window.
+    Failed,
+    Skipped,
+    /// Replaced by a newer forward before it was sent.
+    Superseded,
+}
+
+impl RowState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            "skipped" => Self::Skipped,
+            "superseded" => Self::Superseded,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// A notification waiting to be sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub id: i64,
+    pub notification: Notification,
+    pub enqueued_at: u64,
+    /// Tries so far.
+    pub attempts: u32,
+    pub next_attempt_at: u64,
+    pub last_error: Option<String>,
+}
+
+/// What happened to a notification after a try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Delivered,
+    /// Failed; tried again later.
+    Retry,
+    /// Failed for the last time.
+    Failed,
+    Skipped,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Retry => "retry",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            "skipped" => Self::Skipped,
+            _ => Self::Retry,
+        }
+    }
+}
+
+/// One try, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempt {
+    pub notification: i64,
+    pub dedup_key: String,
+    pub channel: String,
+    /// Unix ms.
+    pub at: u64,
+    pub duration_ms: u64,
+    pub outcome: Outcome,
+    /// HTTP status or SMTP reply code.
+    pub code: Option<u16>,
+    /// Response text or error.
+    pub detail: String,
+}
+
+/// A try to record, and what follows from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tried<'a> {
+    pub at: u64,
+    pub duration_ms: u64,
+    pub code: Option<u16>,
+    pub detail: &'a str,
+    pub next: Next,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Delivered,
+    RetryAt(u64),
+    Failed,
+    Skipped,
+}
+
+/// What the UI shows of a channel's past.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelSummary {
+    pub last_delivered_at: Option<u64>,
+    /// The last try's error, unless a delivery came after it.
+    pub last_error: Option<String>,
+}
+
+pub struct Outbox {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Outbox {
+    /// Opens (creating it and its directory if needed) and upgrades the file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        Self::open_file(path).map_err(StoreError::at(path))
+    }
+
+    fn open_file(path: &Path) -> Result<Self, Fault> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(Fault::Dir)?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Fault::NoWal(mode));
+        }
+        // FULL: a notification acknowledged as queued survives a power loss. Writes are
+        // rare (a few per alert), so the fsync per commit costs nothing that matters.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrate::migrate(&mut conn, MIGRATIONS)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |e| StoreError::at(&self.path)(Fault::Sqlite(e))
+    }
+
+    /// Writes a notification unless one with its dedup key is already there; returns
+    /// whether it was new.
+    pub fn enqueue(
+        &mut self,
+        notification: &Notification,
+        now_ms: u64,
+        admission: Admission<'_>,
+    ) -> Result<bool, StoreError> {
+        let path = self.path.clone();
+        self.insert(notification, now_ms, admission)
+            .map_err(|e| StoreError::at(&path)(Fault::Sqlite(e)))
+    }
+
+    fn insert(
+        &mut self,
+        n: &Notification,
+        now: u64,
+        admission: Admission<'_>,
+    ) -> Result<bool, rusqlite::Error> {
+        let body = body_json(n);
+        let (state, done_at, error) = match admission {
+            Admission::Skip(reason) => (RowState::Skipped, Some(now), Some(reason)),
+            Admission::Send | Admission::Replace => (RowState::Pending, None, None),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let added = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO notifications (dedup_key, channel, replaceable, body,
+                    enqueued_at, state, next_attempt_at, done_at, last_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7, ?8)",
+            )?
+            .execute(params![
+                n.dedup_key,
+                n.channel,
+                admission == Admission::Replace,
+                body,
+                sql(now),
+                state.as_str(),
+                done_at.map(sql),
+                error,
+            ])?;
+        if added == 0 {
+            return Ok(false);
+        }
+        let id = tx.last_insert_rowid();
+        match admission {
+            Admission::Replace => {
+                tx.execute(
+                    "UPDATE notifications SET state = 'superseded', done_at = ?1
+                     WHERE channel = ?2 AND replaceable AND state = 'pending' AND id < ?3",
+                    params![sql(now), n.channel, id],
+                )?;
+            }
+            Admission::Skip(reason) => {
+                insert_attempt(&tx, id, now, 0, Outcome::Skipped, None, reason)?;
+            }
+            Admission::Send => {}
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// The oldest notification of `channel` due at `now_ms`. Rows that cannot be read back
+    /// (written by another version) are failed on the way, with the reason.
+    pub fn next_due(&mut self, channel: &str, now_ms: u64) -> Result<Option<Queued>, StoreError> {
+        loop {
+            let row = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {QUEUED} FROM notifications
+                     WHERE state = 'pending' AND channel = ?1 AND next_attempt_at <= ?2
+                     ORDER BY id LIMIT 1"
+                ))
+                .and_then(|mut s| {
+                    s.query_row(params![channel, sql(now_ms)], raw_queued)
+                        .optional()
+                })
+                .map_err(self.fail())?;
+            let Some(raw) = row else {
+                return Ok(None);
+            };
+            match raw.parse() {
+                Ok(queued) => return Ok(Some(queued)),
+                Err(error) => {
+                    let detail = format!("unreadable notification: {error}");
+                    let tried = Tried {
+                        at: now_ms,
+                        duration_ms: 0,
+                        code: None,
+                        detail: &detail,
+                        next: Next::Failed,
+                    };
+                    self.record(raw.id, &tried)?;
+                }
+            }
+        }
+    }
+
+    /// Each channel with waiting notifications, and when the earliest is due.
+    pub fn due_channels(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.query(
+            "SELECT channel, MIN(next_attempt_at) FROM notifications
+             WHERE state = 'pending' GROUP BY channel",
+            [],
+            |r| Ok((r.get(0)?, unsigned(r.get(1)?))),
+        )
+    }
+
+    /// Every row `sql` returns, mapped.
+    fn query<T, C: FromIterator<T>>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<C, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_map(params, map)?.collect())
+            .map_err(self.fail())
+    }
+
+    /// Stores a try and moves the notification on (delivered, rescheduled, failed, skipped).
+    pub fn record(&mut self, id: i64, tried: &Tried<'_>) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.write_try(id, tried)
+            .map_err(|e| StoreError::at(&path)(Fault::Sqlite(e)))
+    }
+
+    fn write_try(&mut self, id: i64, tried: &Tried<'_>) -> Result<(), rusqlite::Error> {
+        let (state, outcome, next_at) = match tried.next {
+            Next::Delivered => (RowState::Delivered, Outcome::Delivered, tried.at),
+            Next::RetryAt(at) => (RowState::Pending, Outcome::Retry, at),
+            Next::Failed => (RowState::Failed, Outcome::Failed, tried.at),
+            Next::Skipped => (RowState::Skipped, Outcome::Skipped, tried.at),
+        };
+        let done_at = (state != RowState::Pending).then_some(tried.at);
+        let error = (outcome != Outcome::Delivered).then_some(tried.detail);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
+            "UPDATE notifications SET attempts = attempts + 1, state = ?2, next_attempt_at = ?3,
+                done_at = ?4, last_error = ?5 WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            state.as_str(),
+            sql(next_at),
+            done_at.map(sql),
+            error
+        ])?;
+        let (at, ms, code, detail) = (tried.at, tried.duration_ms, tried.code, tried.detail);
+        insert_attempt(&tx, id, at, ms, outcome, code, detail)?;
+        tx.commit()
+    }
+
+    /// Makes the channel's waiting notifications due now (its settings changed).
+    pub fn retry_now(&mut self, channel: &str, now_ms: u64) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "UPDATE notifications SET next_attempt_at = ?2
+                 WHERE state = 'pending' AND channel = ?1 AND next_attempt_at > ?2",
+                params![channel, sql(now_ms)],
+            )
+            .map_err(self.fail())
+    }
+
+    /// Every waiting notification, oldest first.
+    pub fn pending(&self) -> Result<Vec<Queued>, StoreError> {
+        let sql = format!("SELECT {QUEUED} FROM notifications WHERE state = 'pending' ORDER BY id");
+        let raws: Vec<RawQueued> = self.query(&sql, [], raw_queued)?;
+        // An unreadable row is failed when its channel reaches it.
+        Ok(raws.into_iter().filter_map(|r| r.parse().ok()).collect())
+    }
+
+    /// Waiting notifications per channel.
+    pub fn pending_counts(&self) -> Result<BTreeMap<String, u32>, StoreError> {
+        self.query(
+            "SELECT channel, COUNT(*) FROM notifications WHERE state = 'pending'
+             GROUP BY channel",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// The state of the notification with this dedup key, if it was ever queued.
+    pub fn state_of(&self, dedup_key: &str) -> Result<Option<RowState>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT state FROM notifications WHERE dedup_key = ?1",
+                [dedup_key],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map(|s| s.as_deref().map(RowState::parse))
+            .map_err(self.fail())
+    }
+
+    /// Every try since `since_ms`, oldest first.
+    pub fn history(&self, since_ms: u64) -> Result<Vec<Attempt>, StoreError> {
+        self.query(
+            "SELECT a.notification, n.dedup_key, a.channel, a.at, a.duration_ms, a.outcome,
+                a.code, a.detail
+             FROM attempts a JOIN notifications n ON n.id = a.notification
+             WHERE a.at >= ?1 ORDER BY a.at, a.id",
+            [sql(since_ms)],
+            |r| {
+                Ok(Attempt {
+                    notification: r.get(0)?,
+                    dedup_key: r.get(1)?,
+                    channel: r.get(2)?,
+                    at: unsigned(r.get(3)?),
+                    duration_ms: unsigned(r.get(4)?),
+                    outcome: Outcome::parse(&r.get::<_, String>(5)?),
+                    code: r.get(6)?,
+                    detail: r.get(7)?,
+                })
+            },
+        )
+    }
+
+    /// Per channel: the last delivery, and the last error if nothing was delivered since.
+    pub fn channel_summaries(&self) -> Result<BTreeMap<String, ChannelSummary>, StoreError> {
+        self.query(
+            "SELECT channel,
+                MAX(CASE WHEN outcome = 'delivered' THEN at END),
+                (SELECT detail FROM attempts l WHERE l.channel = a.channel
+                    AND l.outcome IN ('retry', 'failed') ORDER BY at DESC, id DESC LIMIT 1),
+                MAX(CASE WHEN outcome IN ('retry', 'failed') THEN at END)
+             FROM attempts a GROUP BY channel",
+            [],
+            |r| {
+                let delivered = r.get::<_, Option<i64>>(1)?.map(unsigned);
+                let error_at = r.get::<_, Option<i64>>(3)?.map(unsigned);
+                let current = error_at.is_some_and(|e| delivered.is_none_or(|d| e > d));
+                let summary = ChannelSummary {
+                    last_delivered_at: delivered,
+                    last_error: if current { r.get(2)? } else { None },
+                };
+                Ok((r.get(0)?, summary))
+            },
+        )
+    }
+
+    /// Forgets finished notifications and tries older than `before_ms`.
+    pub fn prune(&mut self, before_ms: u64) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(&format!(
+                "DELETE FROM attempts WHERE at < {before};
+                 DELETE FROM notifications WHERE state != 'pending' AND done_at < {before};",
+                before = sql(before_ms)
+            ))
+            .map_err(self.fail())
+    }
+}
+
+/// Times (Unix ms) as SQLite integers; they fit until the year 292 million.
+fn sql(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+fn unsigned(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// The columns [`raw_queued`] reads.
+const QUEUED: &str = "id, body, enqueued_at, attempts, next_attempt_at, last_error";
+
+struct RawQueued {
+    id: i64,
+    body: String,
+    enqueued_at: u64,
+    attempts: u32,
+    next_attempt_at: u64,
+    last_error: Option<String>,
+}
+
+fn raw_queued(r: &Row<'_>) -> rusqlite::Result<RawQueued> {
+    Ok(RawQueued {
+        id: r.get(0)?,
+        body: r.get(1)?,
+        enqueued_at: unsigned(r.get(2)?),
+        attempts: r.get(3)?,
+        next_attempt_at: unsigned(r.get(4)?),
+        last_error: r.get(5)?,
+    })
+}
+
+impl RawQueued {
+    fn parse(&self) -> Result<Queued, serde_json::Error> {
+        Ok(Queued {
+            id: self.id,
+            notification: serde_json::from_str(&self.body)?,
+            enqueued_at: self.enqueued_at,
+            attempts: self.attempts,
+            next_attempt_at: self.next_attempt_at,
+            last_error: self.last_error.clone(),
+        })
+    }
+}
+
+/// The notification as stored. JSON has no NaN or infinity (serde_json writes `null`, which
+/// does not read back as a number), so such values are stored as the nearest it has.
+fn body_json(n: &Notification) -> String {
+    let mut n = n.clone();
+    for alert in &mut n.alerts {
+        if !alert.value.is_finite() {
+            alert.value = if alert.value.is_nan() {
+                0.0
+            } else {
+                alert.value.clamp(f64::MIN, f64::MAX)
+            };
+        }
+    }
+    serde_json::to_string(&n).unwrap_or_default()
+}
+
+fn insert_attempt(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    at: u64,
+    duration_ms: u64,
+    outcome: Outcome,
+    code: Option<u16>,
+    detail: &str,
+) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached(
+        "INSERT INTO attempts (notification, channel, at, duration_ms, outcome, code, detail)
+         SELECT id, channel, ?2, ?3, ?4, ?5, ?6 FROM notifications WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        sql(at),
+        sql(duration_ms),
+        outcome.as_str(),
+        code,
+        detail
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

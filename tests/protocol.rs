@@ -13,6 +13,9 @@ async fn serve(h: &Harness) -> Client {
     let router = server::router(server::Api {
         hub: h.hub.clone(),
         commands: h.commands.clone(),
+        alerting: None,
+        alerts_db: h.paths.alerts_db(),
+        outbox_db: h.paths.outbox_db(),
         recent: Default::default(),
         history: None,
     });

@@ -105,6 +105,30 @@ impl Alert {
             .then(self.id.cmp(&other.id))
     }
 
+    /// `HighCpu{service=api}`: the rule and the labels that tell its alerts apart.
+    pub fn describe(&self) -> String {
+        let labels: Vec<String> = self
+            .labels
+            .iter()
+            .filter(|(k, _)| k.as_str() != "alertname" && k.as_str() != "severity")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if labels.is_empty() {
+            self.rule.clone()
+        } else {
+            format!("{}{{{}}}", self.rule, labels.join(","))
+        }
+    }
+
+    /// The value as people read it: whole numbers without decimals, else two.
+    pub fn value_text(&self) -> String {
+        if self.value.fract() == 0.0 && self.value.abs() < 1e15 {
+            format!("{:.0}", self.value)
+        } else {
+            format!("{:.2}", self.value)
+        }
+    }
+
     /// Firing, not acknowledged and not silenced: what the header badge counts.
     pub fn needs_attention(&self) -> bool {
         self.state == AlertState::Firing && self.ack.is_none() && self.silenced_by.is_none()

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad input (config errors, unknown names, usage).
 
+mod alerts_cmd;
 mod config_cmd;
 mod control;
 mod import_cmd;
@@ -79,6 +80,14 @@ pub enum Cmd {
         #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
         since: std::time::Duration,
         /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Alerts: list (default), ack, silence, silences, expire, history
+    Alerts {
+        #[command(subcommand)]
+        command: Option<alerts_cmd::AlertsCmd>,
+        /// Machine-readable list (see docs/json.md)
         #[arg(long)]
         json: bool,
     },
@@ -232,6 +241,7 @@ async fn dispatch(cli: Cli) -> CliResult {
             since,
             json,
         }) => metrics_cmd::run(source, service.as_deref(), since, json).await,
+        Some(Cmd::Alerts { command, json }) => alerts_cmd::run(source, command, json).await,
         Some(Cmd::Config {
             command: ConfigCmd::Check,
         }) => config_cmd::check(&source),

@@ -17,6 +17,31 @@ pub async fn run(source: Source, json: bool) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Rows under a header, each column as wide as its widest cell.
+pub fn columns<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut l: String = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}  "))
+            .collect();
+        l.truncate(l.trim_end().len());
+        l.push('\n');
+        l
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.as_ref().iter().map(String::as_str).collect()));
+    }
+    out
+}
+
 /// The human table: one row per service, columns sized to their content.
 pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
     let header = [
@@ -45,12 +70,6 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
     let mut out = format!(
         "workspace {} ({} of {} running)\n",
         snapshot.workspace,
@@ -61,19 +80,6 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
             .count(),
         snapshot.services.len()
     );
-    let line = |cells: Vec<&str>| {
-        let mut l: String = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}  "))
-            .collect();
-        l.truncate(l.trim_end().len());
-        l.push('\n');
-        l
-    };
-    out.push_str(&line(header.to_vec()));
-    for row in &rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
+    out.push_str(&columns(&header, &rows));
     out
 }

@@ -110,10 +110,7 @@ fn ui_options(cli: &Cli, ws: &Workspace) -> Result<UiOptions, Failure> {
         .unwrap_or_else(|| "default".into());
     let options =
         UiOptions::load(&theme, themes.as_deref(), keymap.as_deref()).map_err(Failure::input)?;
-    Ok(match std::env::var("USER") {
-        Ok(user) if !user.is_empty() => options.with_user(user),
-        _ => options,
-    })
+    Ok(options.with_user(super::alerts_cmd::user()))
 }
 
 /// Outside tmux: make sure window 0 of the workspace's session runs the TUI, then attach.

@@ -90,6 +90,12 @@ impl Client {
         self.get_json(&path).await
     }
 
+    /// Alert history of the last `since_secs` seconds.
+    pub async fn alert_history(&self, since_secs: u64) -> Result<super::AlertHistory, ClientError> {
+        self.get_json(&format!("/v1/alerts/history?since={since_secs}"))
+            .await
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let response = self.send(Method::GET, path, Vec::new()).await?;
         let status = response.status();

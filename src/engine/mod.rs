@@ -1,6 +1,7 @@
 //! The engine: one long-lived process per workspace that owns the workers and serves the
 //! protocol every frontend speaks (HTTP over a Unix socket).
 
+mod alerts_api;
 mod client;
 mod command;
 mod event;
@@ -13,6 +14,7 @@ mod run;
 pub mod server;
 mod snapshot;
 
+pub use alerts_api::AlertHistory;
 pub use client::{Client, ClientError, EventStream};
 pub use command::{Command, CommandError, Reply, silence_duration};
 pub use event::{Event, Notice, NoticeLevel};

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::lock::EngineLock;
 use super::{EngineInfo, Event, Hub, NoticeLevel, Paths, Snapshot, now_ms, server};
+use crate::alerts::AlertsWorker;
 use crate::config::{self, ConfigError, Workspace};
 use crate::metrics::MetricsWorker;
 use crate::supervisor::{Exit, Supervisor, Tmux};
@@ -98,6 +99,8 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         seq: 0,
     });
     let settings = ws.metrics.clone();
+    let ws_alerts = ws.alerts.enabled;
+    let ws_for_alerts = ws.clone();
     let history = settings.history.then(|| paths.history());
     let mut supervisor = Supervisor::new(ws, paths.clone(), tmux.clone(), hub.clone());
     for status in supervisor.statuses() {
@@ -123,9 +126,13 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             ),
         }
     }
+    let alerts = ws_alerts.then(|| AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone()));
     let router = server::router(server::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),
+        alerting: alerts.as_ref().map(|a| a.commands.clone()),
+        alerts_db: paths.alerts_db(),
+        outbox_db: paths.outbox_db(),
         recent: metrics.recent.clone(),
         history,
     });
@@ -134,6 +141,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
 
     let wake_rx = forward_signals(command_tx)?;
     let exit = supervisor.run(command_rx, wake_rx).await;
+    drop(alerts);
     drop(metrics);
     hub.publish(Event::Shutdown);
     // Let the event streams deliver the shutdown before the process goes.

@@ -26,6 +26,11 @@ use crate::supervisor::CommandRequest;
 pub struct Api {
     pub hub: Hub,
     pub commands: mpsc::Sender<CommandRequest>,
+    /// The alerting worker's queue for ack / silence / expire; `None` when alerting is off.
+    pub alerting: Option<mpsc::Sender<CommandRequest>>,
+    /// Alert journal and outbox, for `GET /v1/alerts/history`.
+    pub alerts_db: PathBuf,
+    pub outbox_db: PathBuf,
     pub recent: SharedRecent,
     /// The history database, when history is kept.
     pub history: Option<PathBuf>,
@@ -37,6 +42,7 @@ pub fn router(api: Api) -> Router {
         .route("/v1/events", get(events))
         .route("/v1/commands", post(command))
         .route("/v1/metrics/history", get(super::metrics_api::history))
+        .route("/v1/alerts/history", get(super::alerts_api::history))
         .with_state(api)
 }
 
@@ -62,7 +68,20 @@ async fn command(State(state): State<Api>, body: Bytes) -> Response {
             CommandError::new("the engine is shutting down"),
         )
     };
-    if state.commands.send((command, tx)).await.is_err() {
+    let queue = if command.is_alerting() {
+        match &state.alerting {
+            Some(queue) => queue,
+            None => {
+                return error(
+                    StatusCode::CONFLICT,
+                    CommandError::new("alerting is disabled (alerts: { enabled: false })"),
+                );
+            }
+        }
+    } else {
+        &state.commands
+    };
+    if queue.send((command, tx)).await.is_err() {
         return unavailable();
     }
     match rx.await {

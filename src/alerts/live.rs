@@ -1,0 +1,99 @@
+//! What the evaluator reads in the engine: the latest metrics sample, the services'
+//! statuses, when each service restarted, probe results and log counts.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use super::logs::LogCounter;
+use super::{LogQuery, Probe, Readings};
+use crate::engine::ServiceStatus;
+use crate::metrics::Sample;
+
+/// Restart times are kept this long: the longest `restarts_in` window worth asking for.
+const RESTART_MEMORY: Duration = Duration::from_secs(24 * 3600);
+
+/// When each service restarted, learned from its status events (the restart counter going
+/// up). A new engine starts with an empty memory: restarts before it are not counted.
+#[derive(Debug, Default)]
+pub struct RestartLog {
+    last_count: HashMap<String, u32>,
+    times: HashMap<String, VecDeque<u64>>,
+}
+
+impl RestartLog {
+    pub fn observe(&mut self, status: &ServiceStatus, now_ms: u64) {
+        let previous = self.last_count.insert(status.name.clone(), status.restarts);
+        let Some(previous) = previous else {
+            return;
+        };
+        let times = self.times.entry(status.name.clone()).or_default();
+        for _ in previous..status.restarts {
+            times.push_back(now_ms);
+        }
+        let horizon = now_ms.saturating_sub(RESTART_MEMORY.as_millis() as u64);
+        while times.front().is_some_and(|&t| t < horizon) {
+            times.pop_front();
+        }
+    }
+
+    pub fn count(&self, service: &str, window: Duration, now_ms: u64) -> f64 {
+        let horizon = now_ms.saturating_sub(window.as_millis() as u64);
+        self.times
+            .get(service)
+            .map_or(0, |t| t.iter().filter(|&&at| at > horizon).count()) as f64
+    }
+}
+
+/// One evaluation's view of the engine.
+pub struct EngineReadings<'a> {
+    pub now_ms: u64,
+    pub sample: Option<&'a Sample>,
+    pub services: &'a [ServiceStatus],
+    pub restarts: &'a RestartLog,
+    pub probes: &'a HashMap<Probe, bool>,
+    pub logs: &'a LogCounter,
+}
+
+impl Readings for EngineReadings<'_> {
+    fn sample(&self) -> Option<&Sample> {
+        self.sample
+    }
+
+    fn services(&self) -> &[ServiceStatus] {
+        self.services
+    }
+
+    fn restarts_in(&self, service: &str, window: Duration) -> f64 {
+        self.restarts.count(service, window, self.now_ms)
+    }
+
+    fn probe(&self, probe: &Probe) -> Option<bool> {
+        self.probes.get(probe).copied()
+    }
+
+    fn log_count(&self, query: &LogQuery) -> Option<f64> {
+        self.logs.count(query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarts_are_counted_within_the_window() {
+        let mut log = RestartLog::default();
+        let mut worker = ServiceStatus::new("worker");
+        worker.restarts = 4;
+        log.observe(&worker, 0);
+        worker.restarts = 5;
+        log.observe(&worker, 10_000);
+        worker.restarts = 7;
+        log.observe(&worker, 70_000);
+        let minute = Duration::from_secs(60);
+        assert_eq!(log.count("worker", minute, 69_000), 3.0);
+        assert_eq!(log.count("worker", minute, 75_000), 2.0);
+        assert_eq!(log.count("worker", Duration::from_secs(600), 75_000), 3.0);
+        assert_eq!(log.count("web", minute, 75_000), 0.0);
+    }
+}

@@ -1,0 +1,171 @@
+//! The probes rules ask for (`port_open(5432)`, `http_ok(url)`): one task per distinct probe,
+//! each checking once a second, so evaluation only reads the latest result and never waits
+//! on the network.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use super::Probe;
+
+const EVERY: Duration = Duration::from_secs(1);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+type Results = Arc<Mutex<HashMap<Probe, bool>>>;
+
+/// The running probes and their latest results.
+pub struct Probes {
+    results: Results,
+    tasks: HashMap<Probe, JoinHandle<()>>,
+    client: reqwest::Client,
+}
+
+impl Probes {
+    pub fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .unwrap_or_default();
+        Self {
+            results: Arc::default(),
+            tasks: HashMap::new(),
+            client,
+        }
+    }
+
+    /// Run exactly `probes`: stop the ones no rule needs any more, start the new ones.
+    pub fn set(&mut self, probes: &[Probe]) {
+        self.tasks.retain(|probe, task| {
+            let keep = probes.contains(probe);
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
+        lock(&self.results).retain(|probe, _| probes.contains(probe));
+        for probe in probes {
+            if !self.tasks.contains_key(probe) {
+                let task = tokio::spawn(run(
+                    probe.clone(),
+                    self.results.clone(),
+                    self.client.clone(),
+                ));
+                self.tasks.insert(probe.clone(), task);
+            }
+        }
+    }
+
+    /// The latest results; `None` for a probe that has not answered yet.
+    pub fn results(&self) -> HashMap<Probe, bool> {
+        lock(&self.results).clone()
+    }
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Probes {
+    fn drop(&mut self) {
+        for task in self.tasks.values() {
+            task.abort();
+        }
+    }
+}
+
+fn lock(results: &Results) -> MutexGuard<'_, HashMap<Probe, bool>> {
+    results.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn run(probe: Probe, results: Results, client: reqwest::Client) {
+    let mut ticks = tokio::time::interval(EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let ok = check(&probe, &client).await;
+        lock(&results).insert(probe.clone(), ok);
+    }
+}
+
+/// One check: a TCP connect, or an HTTP GET that must answer 2xx in time.
+pub async fn check(probe: &Probe, client: &reqwest::Client) -> bool {
+    match probe {
+        Probe::Port { host, port } => {
+            let connect = tokio::net::TcpStream::connect((host.as_str(), *port));
+            matches!(
+                tokio::time::timeout(CONNECT_TIMEOUT, connect).await,
+                Ok(Ok(_))
+            )
+        }
+        Probe::Http { url, timeout } => client
+            .get(url)
+            .timeout(*timeout)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ports_and_http_answer_only_when_served() {
+        let client = reqwest::Client::new();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Probe::Port {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        assert!(check(&open, &client).await);
+        let app = axum::Router::new()
+            .route("/ok", axum::routing::get(|| async { "ok" }))
+            .route(
+                "/fail",
+                axum::routing::get(|| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let http = |path: &str| Probe::Http {
+            url: format!("http://127.0.0.1:{port}{path}"),
+            timeout: Duration::from_secs(2),
+        };
+        assert!(check(&http("/ok"), &client).await);
+        assert!(!check(&http("/fail"), &client).await);
+
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let closed_port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let closed = Probe::Port {
+            host: "127.0.0.1".into(),
+            port: closed_port,
+        };
+        assert!(!check(&closed, &client).await);
+    }
+
+    #[tokio::test]
+    async fn set_runs_exactly_the_asked_probes() {
+        let mut probes = Probes::new();
+        let a = Probe::Port {
+            host: "127.0.0.1".into(),
+            port: 1,
+        };
+        probes.set(std::slice::from_ref(&a));
+        for _ in 0..50 {
+            if probes.results().contains_key(&a) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(probes.results().get(&a), Some(&false));
+        probes.set(&[]);
+        assert!(probes.results().is_empty());
+        assert!(probes.tasks.is_empty());
+    }
+}

@@ -1,0 +1,483 @@
+//! The engine's alerting worker: evaluates the rules on every metrics sample and service
+//! change, hands notifications to the durable outbox, answers ack / silence / expire, keeps
+//! the journal, and reloads rules and channels when their files change.
+
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+use super::live::{EngineReadings, RestartLog};
+use super::logs::LogCounter;
+use super::probes::Probes;
+use super::sources::{self, Watched};
+use super::{
+    Alert, AlertingInfo, Change, ChannelInfo, Delivery, DeliveryEvent, Evaluator, Router, RuleSet,
+    Silence,
+};
+use crate::config::{AlertSettings, Workspace};
+use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceStatus, now_ms};
+use crate::metrics::Sample;
+use crate::store::Journal;
+use crate::store::journal::Entry;
+use crate::supervisor::CommandRequest;
+
+/// How often files are checked for changes and channel health refreshed.
+const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The running worker; dropping it stops evaluation (deliveries in flight are retried by
+/// the next engine from the outbox).
+pub struct AlertsWorker {
+    pub commands: mpsc::Sender<CommandRequest>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for AlertsWorker {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl AlertsWorker {
+    pub fn spawn(ws: &Workspace, paths: &Paths, hub: Hub) -> Self {
+        let (tx, rx) = mpsc::channel(16);
+        let mut alerting = Alerting::new(ws, paths, hub.clone());
+        let (_, events) = hub.subscribe();
+        let task = tokio::spawn(async move { alerting.run(events, rx).await });
+        Self { commands: tx, task }
+    }
+}
+
+pub(super) struct Alerting {
+    pub(super) hub: Hub,
+    settings: AlertSettings,
+    pub(super) evaluator: Evaluator,
+    router: Router,
+    delivery: Option<Delivery>,
+    pub(super) journal: Option<Journal>,
+    probes: Probes,
+    logs: LogCounter,
+    restarts: RestartLog,
+    sample: Option<Sample>,
+    services: Vec<ServiceStatus>,
+    pub(super) silences: Vec<Silence>,
+    published: Vec<Alert>,
+    info: AlertingInfo,
+    rules_file: Option<Watched>,
+    channels_file: Option<Watched>,
+    paths: Paths,
+}
+
+impl Alerting {
+    fn new(ws: &Workspace, paths: &Paths, hub: Hub) -> Self {
+        let settings = ws.alerts.clone();
+        let journal = match Journal::open(paths.alerts_db()) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                hub.notice(
+                    NoticeLevel::Error,
+                    None,
+                    format!("alert journal unavailable: {e}"),
+                );
+                None
+            }
+        };
+        let mut info = AlertingInfo {
+            rules_file: settings.rules.as_ref().map(|p| p.display().to_string()),
+            channels_file: settings.channels.as_ref().map(|p| p.display().to_string()),
+            ..AlertingInfo::default()
+        };
+        let rules = sources::load_rules(&settings).unwrap_or_else(|e| {
+            info.problem = Some(e.to_string());
+            RuleSet::default()
+        });
+        let channels = sources::load_channels(&settings).unwrap_or_else(|e| {
+            info.problem = Some(e.to_string());
+            Default::default()
+        });
+        info.rules = rules.rules.len();
+        let delivery = start_delivery(paths, &ws.name, channels.clone(), &hub);
+        let mut alerting = Self {
+            evaluator: Evaluator::new(RuleSet::default()),
+            router: Router::new(&channels),
+            delivery,
+            journal,
+            probes: Probes::new(),
+            logs: LogCounter::default(),
+            restarts: RestartLog::default(),
+            sample: None,
+            services: Vec::new(),
+            silences: Vec::new(),
+            published: Vec::new(),
+            info,
+            rules_file: settings.rules.clone().map(Watched::new),
+            channels_file: settings.channels.clone().map(Watched::new),
+            settings,
+            paths: paths.clone(),
+            hub,
+        };
+        alerting.use_rules(rules);
+        alerting.restore();
+        alerting
+    }
+
+    /// Continue the previous engine's alerts and silences.
+    fn restore(&mut self) {
+        let now = now_ms();
+        let Some(journal) = &self.journal else { return };
+        match journal.load_alerts() {
+            Ok(alerts) => self.evaluator.restore(alerts),
+            Err(e) => tracing::warn!("cannot restore alerts: {e}"),
+        }
+        match journal.load_silences(now) {
+            Ok(silences) => self.silences = silences,
+            Err(e) => tracing::warn!("cannot restore silences: {e}"),
+        }
+        let _ = journal.prune(now);
+    }
+
+    async fn run(
+        &mut self,
+        mut events: broadcast::Receiver<Event>,
+        mut commands: mpsc::Receiver<CommandRequest>,
+    ) {
+        self.services = self.hub.snapshot().services;
+        self.publish_all();
+        let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(Event::Metrics(sample)) => {
+                        self.sample = Some(*sample);
+                        self.evaluate();
+                    }
+                    Ok(Event::Service(status)) => {
+                        self.on_service(status);
+                        self.evaluate();
+                    }
+                    Ok(Event::Shutdown) | Err(broadcast::error::RecvError::Closed) => break,
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let snapshot = self.hub.snapshot();
+                        self.sample = snapshot.metrics;
+                        for status in snapshot.services {
+                            self.on_service(status);
+                        }
+                    }
+                },
+                Some((command, reply)) = commands.recv() => {
+                    let result = self.on_command(command);
+                    let seq = self.hub.seq();
+                    let _ = reply.send(result.map(|r| crate::engine::Reply { seq, ..r }));
+                }
+                _ = housekeeping.tick() => self.housekeeping(),
+            }
+        }
+    }
+
+    fn on_service(&mut self, status: ServiceStatus) {
+        self.restarts.observe(&status, now_ms());
+        match self.services.iter_mut().find(|s| s.name == status.name) {
+            Some(slot) => *slot = status,
+            None => self.services.push(status),
+        }
+    }
+
+    /// One evaluation: read logs and probes, step every alert, notify, record, publish.
+    pub(super) fn evaluate(&mut self) {
+        let now = now_ms();
+        self.logs.poll(now);
+        let probes = self.probes.results();
+        let readings = EngineReadings {
+            now_ms: now,
+            sample: self.sample.as_ref(),
+            services: &self.services,
+            restarts: &self.restarts,
+            probes: &probes,
+            logs: &self.logs,
+        };
+        let changes = self.evaluator.evaluate(now, &readings);
+        self.record_changes(&changes);
+        self.notify_and_publish(now, !changes.is_empty());
+    }
+
+    /// Route the current alerts (with silences applied) and publish them if they changed.
+    pub(super) fn notify_and_publish(&mut self, now: u64, save: bool) {
+        let mut alerts = self.evaluator.alerts();
+        self.silences.retain(|s| s.ends_at > now);
+        for alert in &mut alerts {
+            alert.silenced_by = self
+                .silences
+                .iter()
+                .find(|s| s.is_active(now) && s.matches(&alert.labels))
+                .map(|s| s.id.clone());
+        }
+        alerts.sort_by(Alert::display_order);
+        let evaluator = &self.evaluator;
+        let notifications = self
+            .router
+            .update(now, &alerts, &|rule| evaluator.rule_channels(rule).to_vec());
+        if !notifications.is_empty()
+            && let Some(delivery) = &self.delivery
+            && let Err(e) = delivery.enqueue(notifications)
+        {
+            self.hub.notice(
+                NoticeLevel::Error,
+                None,
+                format!("notifications not queued: {e}"),
+            );
+        }
+        if save
+            && let Some(journal) = &mut self.journal
+            && let Err(e) = journal.save_alerts(&alerts)
+        {
+            tracing::warn!("cannot save alerts: {e}");
+        }
+        if alerts != self.published {
+            self.published.clone_from(&alerts);
+            self.hub.publish(Event::Alerts(alerts));
+        }
+    }
+
+    fn record_changes(&self, changes: &[Change]) {
+        for change in changes {
+            let alert = &change.alert;
+            let kind = format!("{:?}", change.to).to_lowercase();
+            self.record(Entry {
+                at: now_ms(),
+                kind: kind.clone(),
+                alert: Some(alert.id.clone()),
+                rule: Some(alert.rule.clone()),
+                text: format!("{} {kind} at {}", alert.describe(), alert.value_text()),
+            });
+        }
+    }
+
+    pub(super) fn record(&self, entry: Entry) {
+        if let Some(journal) = &self.journal
+            && let Err(e) = journal.record(&entry)
+        {
+            tracing::warn!("cannot record alert history: {e}");
+        }
+    }
+
+    pub(super) fn publish_all(&mut self) {
+        self.hub.publish(Event::Silences(self.silences.clone()));
+        self.refresh_info(true);
+        self.notify_and_publish(now_ms(), false);
+    }
+
+    fn use_rules(&mut self, rules: RuleSet) {
+        self.probes.set(&rules.probes());
+        let paths = self.paths.clone();
+        self.logs
+            .set(&rules.log_queries(), |service| paths.service_log(service));
+        self.info.rules = rules.rules.len();
+        let changes = self.evaluator.set_rules(rules);
+        self.record_changes(&changes);
+    }
+
+    /// Reload changed files and refresh channel health.
+    fn housekeeping(&mut self) {
+        if self.rules_file.as_mut().is_some_and(Watched::changed) {
+            self.reload_rules();
+        }
+        if self.channels_file.as_mut().is_some_and(Watched::changed) {
+            self.reload_channels();
+        }
+        self.refresh_info(false);
+    }
+
+    fn reload_rules(&mut self) {
+        match sources::load_rules(&self.settings) {
+            Ok(rules) => {
+                let count = rules.rules.len();
+                self.use_rules(rules);
+                self.info.problem = None;
+                self.reloaded(format!("rules reloaded: {count} rules"));
+                self.evaluate();
+            }
+            Err(e) => self.reload_failed("rules", e.to_string()),
+        }
+    }
+
+    fn reload_channels(&mut self) {
+        match sources::load_channels(&self.settings) {
+            Ok(channels) => {
+                let count = channels.channels.len();
+                self.router.set_config(&channels);
+                if let Some(delivery) = &self.delivery {
+                    delivery.set_channels(channels);
+                }
+                self.info.problem = None;
+                self.reloaded(format!("channels reloaded: {count} channels"));
+            }
+            Err(e) => self.reload_failed("channels", e.to_string()),
+        }
+    }
+
+    fn reloaded(&mut self, text: String) {
+        self.hub.notice(NoticeLevel::Info, None, text.clone());
+        self.record(Entry {
+            at: now_ms(),
+            kind: "config".into(),
+            alert: None,
+            rule: None,
+            text,
+        });
+    }
+
+    /// The previous rules or channels stay in use; the user sees why the new ones did not.
+    fn reload_failed(&mut self, what: &str, problem: String) {
+        let first_line = problem.lines().next().unwrap_or_default().to_owned();
+        self.hub.notice(
+            NoticeLevel::Error,
+            None,
+            format!("{what} not reloaded, previous {what} kept: {first_line}"),
+        );
+        self.record(Entry {
+            at: now_ms(),
+            kind: "config".into(),
+            alert: None,
+            rule: None,
+            text: format!("{what} not reloaded: {problem}"),
+        });
+        self.info.problem = Some(problem);
+        self.refresh_info(true);
+    }
+
+    fn refresh_info(&mut self, force: bool) {
+        let channels: Vec<ChannelInfo> = self
+            .delivery
+            .as_ref()
+            .map(Delivery::status)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| ChannelInfo {
+                name: c.name,
+                kind: c.kind.as_str().to_owned(),
+                disabled: c.disabled,
+                queued: c.queued,
+                last_error: c.last_error,
+                last_delivered_at: c.last_delivered_at,
+            })
+            .collect();
+        if force || channels != self.info.channels {
+            self.info.channels = channels;
+            self.hub.publish(Event::Alerting(self.info.clone()));
+        }
+    }
+}
+
+fn start_delivery(
+    paths: &Paths,
+    workspace: &str,
+    channels: super::ChannelsConfig,
+    hub: &Hub,
+) -> Option<Delivery> {
+    let report_hub = hub.clone();
+    let report = move |event: DeliveryEvent| report_delivery(&report_hub, event);
+    match Delivery::spawn(paths.outbox_db(), channels, workspace.to_owned(), report) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            hub.notice(
+                NoticeLevel::Error,
+                None,
+                format!("notifications disabled: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// Failures reach the status line once per notification (the first failed try, and giving
+/// up); the retries in between are in `uc alerts history`.
+fn report_delivery(hub: &Hub, event: DeliveryEvent) {
+    let (level, text) = match event {
+        DeliveryEvent::Retrying {
+            channel,
+            attempts: 1,
+            error,
+            next_attempt_at,
+            ..
+        } => {
+            let wait = next_attempt_at.saturating_sub(now_ms()).div_ceil(1000);
+            let text = format!("{channel}: notification failed ({error}); retrying in {wait}s");
+            (NoticeLevel::Warn, text)
+        }
+        DeliveryEvent::Delivered {
+            channel, attempts, ..
+        } if attempts > 1 => (
+            NoticeLevel::Info,
+            format!("{channel}: notification delivered after {attempts} tries"),
+        ),
+        DeliveryEvent::Failed {
+            channel,
+            attempts,
+            error,
+            ..
+        } => (
+            NoticeLevel::Error,
+            format!("{channel}: notification given up after {attempts} tries ({error})"),
+        ),
+        DeliveryEvent::Outbox { error } => (NoticeLevel::Error, format!("outbox: {error}")),
+        _ => return,
+    };
+    hub.notice(level, None, text);
+}
+
+/// Notification attempts since `since_ms` as history lines, from the outbox file.
+pub fn notification_history(outbox: &std::path::Path, since_ms: u64) -> Result<Vec<Entry>, String> {
+    if !outbox.exists() {
+        return Ok(Vec::new());
+    }
+    let attempts = super::outbox::Outbox::open(outbox)
+        .and_then(|o| o.history(since_ms))
+        .map_err(|e| e.to_string())?;
+    Ok(attempts
+        .into_iter()
+        .map(|a| {
+            let code = a.code.map(|c| format!(" ({c})")).unwrap_or_default();
+            let detail = a
+                .detail
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(120);
+            Entry {
+                at: a.at,
+                kind: "notify".into(),
+                alert: None,
+                rule: None,
+                text: format!(
+                    "{}: {}{code} in {} ms {}",
+                    a.channel,
+                    format!("{:?}", a.outcome).to_lowercase(),
+                    a.duration_ms,
+                    detail.collect::<String>()
+                )
+                .trim_end()
+                .to_owned(),
+            }
+        })
+        .collect())
+}
+
+/// Unique-prefix lookup shared by ack and expire.
+pub(super) fn by_prefix<'a, T>(
+    items: impl Iterator<Item = &'a T>,
+    id: impl Fn(&T) -> &str,
+    prefix: &str,
+) -> Result<&'a T, String>
+where
+    T: 'a,
+{
+    let found: Vec<&T> = items.filter(|i| id(i).starts_with(prefix)).collect();
+    match found.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("unknown id `{prefix}`")),
+        many => Err(format!(
+            "`{prefix}` is ambiguous: {}",
+            many.iter().map(|i| id(i)).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}

@@ -315,6 +315,7 @@ impl Alerting {
     }
 
     fn reloaded(&mut self, text: String) {
+        self.refresh_info(true);
         self.hub.notice(NoticeLevel::Info, None, text.clone());
         self.record(Entry {
             at: now_ms(),

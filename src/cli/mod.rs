@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad input (config errors, unknown names, usage).
 
 mod alerts_cmd;
+pub use alerts_cmd::user;
 mod config_cmd;
 mod control;
 mod import_cmd;

@@ -1,0 +1,328 @@
+//! Alerting through the real engine: the `uc` binary, real services in a private tmux, a
+//! real loopback webhook receiver, rules and channels files on disk.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::cli::Env;
+use common::receivers::{HttpReceiver, Received, free_port};
+use serde_json::Value;
+
+/// A workspace whose alerting reads `rules.yaml` and a `channels.yaml` that sends everything
+/// to one webhook, with fast timers.
+fn alerting_env(services: &str, rules: &str, hook: &str, repeat: &str) -> Env {
+    let env = Env::with_settings(
+        services,
+        "metrics: { interval: 500ms }\nalerts: { rules: rules.yaml, channels: channels.yaml }\n",
+    );
+    std::fs::write(env.dir.join("rules.yaml"), rules).expect("rules");
+    let channels = format!(
+        "channels:\n  hook: {{ type: webhook, url: \"{hook}\", secret: s3cret }}\n\
+         route:\n  channels: [hook]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: {repeat}\n"
+    );
+    std::fs::write(env.dir.join("channels.yaml"), channels).expect("channels");
+    env
+}
+
+fn alerts(env: &Env) -> Vec<Value> {
+    let out = env.ok(&["alerts", "--json"]);
+    serde_json::from_str::<Value>(&out)
+        .expect("alerts json")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn wait_alert(env: &Env, rule: &str, state: &str, timeout: Duration) -> Value {
+    let start = Instant::now();
+    loop {
+        let found = alerts(env)
+            .into_iter()
+            .find(|a| a["rule"] == rule && a["state"] == state);
+        if let Some(alert) = found {
+            return alert;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "no {state} {rule} after {timeout:?}: {:#?}",
+            alerts(env)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Accepted webhook payloads with this status and alertname.
+fn notifications(hook: &HttpReceiver, name: &str, status: &str) -> Vec<Received> {
+    hook.accepted()
+        .into_iter()
+        .filter(|r| {
+            let json = r.json();
+            json["status"] == status && json["commonLabels"]["alertname"] == name
+        })
+        .collect()
+}
+
+fn wait_notifications(hook: &HttpReceiver, name: &str, status: &str, n: usize, timeout: Duration) {
+    let start = Instant::now();
+    while notifications(hook, name, status).len() < n {
+        assert!(
+            start.elapsed() < timeout,
+            "{} of {n} {status} {name} notifications after {timeout:?}; requests: {:?}",
+            notifications(hook, name, status).len(),
+            hook.requests()
+                .iter()
+                .map(|r| (r.status, String::from_utf8_lossy(&r.body).into_owned()))
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+const BURNER: &str = "  burner:\n    command: while :; do :; done\n";
+
+#[test]
+fn a_cpu_burner_fires_after_for_notifies_and_ack_stops_the_repeats() {
+    let rt = runtime();
+    let hook = rt.block_on(HttpReceiver::start());
+    let rules = "rules:\n  - name: Burning\n    expr: service_cpu{service=\"burner\"} > 20\n    for: 3s\n    annotations:\n      summary: \"burner at {{ $value }}%\"\n";
+    let env = alerting_env(BURNER, rules, &hook.url("/hook"), "2s");
+    env.ok(&["up"]);
+
+    let pending = wait_alert(&env, "Burning", "pending", Duration::from_secs(15));
+    let firing = wait_alert(&env, "Burning", "firing", Duration::from_secs(15));
+    let waited = firing["fired_at"].as_u64().unwrap() - pending["active_since"].as_u64().unwrap();
+    assert!(
+        waited >= 3000,
+        "fired {waited} ms after pending, before `for: 3s`"
+    );
+    assert!(
+        firing["annotations"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("burner at ")
+    );
+
+    // The first notification, then a repeat after repeat_interval.
+    wait_notifications(&hook, "Burning", "firing", 2, Duration::from_secs(15));
+    let first = &notifications(&hook, "Burning", "firing")[0];
+    let payload = first.json();
+    assert_eq!(payload["version"], "4");
+    assert_eq!(payload["alerts"][0]["labels"]["service"], "burner");
+    assert!(
+        first
+            .header("x-uc-signature")
+            .is_some_and(|s| s.starts_with("sha256="))
+    );
+
+    let id = firing["id"].as_str().unwrap();
+    let out = env.ok(&["alerts", "ack", &id[..6]]);
+    assert!(
+        out.contains("acknowledged Burning{service=burner}"),
+        "{out}"
+    );
+    let at_ack = notifications(&hook, "Burning", "firing").len();
+    std::thread::sleep(Duration::from_secs(6));
+    // One repeat may have been on its way when the ack landed; none after that.
+    let after = notifications(&hook, "Burning", "firing").len();
+    assert!(
+        after <= at_ack + 1,
+        "repeats went on after the ack: {at_ack} then {after}"
+    );
+    let acked = wait_alert(&env, "Burning", "firing", Duration::from_secs(1));
+    assert_eq!(acked["ack"]["by"], univers_container::cli::user());
+
+    env.ok(&["down", "burner"]);
+    wait_notifications(&hook, "Burning", "resolved", 1, Duration::from_secs(15));
+    let history = env.ok(&["alerts", "history", "--since", "1h"]);
+    for kind in ["pending", "firing", "ack", "resolved", "notify"] {
+        assert!(history.contains(kind), "no {kind} in history:\n{history}");
+    }
+    env.ok(&["down"]);
+}
+
+#[test]
+fn a_notification_pending_when_the_engine_dies_is_delivered_once_after_restart() {
+    let rt = runtime();
+    let hook = rt.block_on(HttpReceiver::start());
+    let rules = "rules:\n  - name: Down\n    expr: service_down\n";
+    let env = alerting_env(
+        "  crasher:\n    command: exit 3\n",
+        rules,
+        &hook.url("/hook"),
+        "4h",
+    );
+    hook.set_down(true);
+    env.ok(&["up", "--no-wait"]);
+    wait_alert(&env, "Down", "firing", Duration::from_secs(15));
+    let start = Instant::now();
+    while hook.requests().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "no delivery attempt"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let engine = env.status()["engine"]["pid"].as_u64().unwrap() as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(engine),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill engine");
+    std::thread::sleep(Duration::from_millis(300));
+    hook.set_down(false);
+
+    // Any command starts a new engine, which resumes the outbox and the firing alert.
+    let status = env.status();
+    assert_ne!(status["engine"]["pid"].as_u64().unwrap() as i32, engine);
+    wait_notifications(&hook, "Down", "firing", 1, Duration::from_secs(20));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        notifications(&hook, "Down", "firing").len(),
+        1,
+        "delivered twice"
+    );
+    env.ok(&["down"]);
+}
+
+#[test]
+fn a_broken_rules_file_keeps_the_previous_rules_and_says_where() {
+    let rt = runtime();
+    let hook = rt.block_on(HttpReceiver::start());
+    let rules = "rules:\n  - name: Down\n    expr: service_down\n";
+    let env = alerting_env(
+        "  idle:\n    command: sleep 1000\n",
+        rules,
+        &hook.url("/hook"),
+        "4h",
+    );
+    env.ok(&["up"]);
+    let alerting = |env: &Env| env.status()["alerting"].clone();
+    assert_eq!(alerting(&env)["rules"], 1);
+
+    let broken =
+        "rules:\n  - name: Down\n    expr: service_down >> 1\n  - name: Other\n    expr: cpu > 1\n";
+    std::fs::write(env.dir.join("rules.yaml"), broken).unwrap();
+    let start = Instant::now();
+    let problem = loop {
+        if let Some(p) = alerting(&env)["problem"].as_str() {
+            break p.to_owned();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no problem reported"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(problem.contains("rules.yaml:3:"), "{problem}");
+    assert_eq!(
+        alerting(&env)["rules"],
+        1,
+        "the broken file replaced the rules"
+    );
+
+    let fixed =
+        "rules:\n  - name: Down\n    expr: service_down\n  - name: Other\n    expr: cpu > 1000\n";
+    std::fs::write(env.dir.join("rules.yaml"), fixed).unwrap();
+    let start = Instant::now();
+    while alerting(&env)["rules"] != 2 || !alerting(&env)["problem"].is_null() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "fixed file not loaded"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    env.ok(&["down"]);
+}
+
+#[test]
+fn a_silence_mutes_until_it_is_expired() {
+    let rt = runtime();
+    let hook = rt.block_on(HttpReceiver::start());
+    let rules = "rules:\n  - name: Down\n    expr: service_down\n";
+    let env = alerting_env(
+        "  crasher:\n    command: sleep 2; exit 1\n",
+        rules,
+        &hook.url("/hook"),
+        "4h",
+    );
+    env.ok(&["up"]);
+    let out = env.ok(&[
+        "alerts",
+        "silence",
+        "-m",
+        "service=crasher",
+        "--for",
+        "1h",
+        "--comment",
+        "known",
+    ]);
+    assert!(out.contains("silenced service=crasher for 1h"), "{out}");
+    let firing = wait_alert(&env, "Down", "firing", Duration::from_secs(15));
+    let silence = firing["silenced_by"].as_str().expect("silenced").to_owned();
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(hook.requests().is_empty(), "a silenced alert was sent");
+    let listed = env.ok(&["alerts", "silences"]);
+    assert!(
+        listed.contains(&silence) && listed.contains("known"),
+        "{listed}"
+    );
+
+    env.ok(&["alerts", "expire", &silence[..4]]);
+    wait_notifications(&hook, "Down", "firing", 1, Duration::from_secs(10));
+    let history: Value = serde_json::from_str(&env.ok(&["alerts", "history", "--json"])).unwrap();
+    let kinds: Vec<&str> = history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for kind in ["silence", "firing", "expire", "notify"] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    env.ok(&["down"]);
+}
+
+#[test]
+fn log_port_and_http_rules_read_real_logs_and_sockets() {
+    let rt = runtime();
+    let hook = rt.block_on(HttpReceiver::start());
+    let closed = free_port();
+    let rules = format!(
+        "rules:\n  - name: Errors\n    expr: log_rate(talker, level=ERROR, 1m) > 3\n\
+         \x20 - name: PortClosed\n    expr: port_open({closed}) == 0\n\
+         \x20 - name: HookUp\n    expr: http_ok(\"{}\") == 1\n",
+        hook.url("/health")
+    );
+    let talker = "  talker:\n    command: while :; do echo \"$(date +%T) ERROR boom\"; echo INFO fine; sleep 0.2; done\n";
+    let env = alerting_env(talker, &rules, &hook.url("/hook"), "4h");
+    env.ok(&["up"]);
+    let errors = wait_alert(&env, "Errors", "firing", Duration::from_secs(15));
+    assert_eq!(errors["labels"]["service"], "talker");
+    wait_alert(&env, "PortClosed", "firing", Duration::from_secs(10));
+    wait_alert(&env, "HookUp", "firing", Duration::from_secs(10));
+    env.ok(&["down"]);
+}
+
+#[test]
+fn alert_commands_name_the_bad_field() {
+    let env = Env::new("  idle:\n    command: sleep 1000\n");
+    env.ok(&["up"]);
+    let out = env.run(&["alerts", "ack", "ffffffff"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("alert: no pending or firing alert"));
+    let out = env.run(&["alerts", "silence", "-m", "service", "--for", "1h"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matchers[0]"));
+    let out = env.run(&["alerts", "silence", "-m", "service=a", "--for", "soon"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("for: `soon` is not a duration"));
+    env.ok(&["down"]);
+}

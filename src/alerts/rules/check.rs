@@ -10,7 +10,7 @@ use serde_saphyr::{Location, Spanned};
 
 use super::Rule;
 use super::raw::{Raw, RulesFile};
-use crate::alerts::expr::{Cmp, Expr};
+use crate::alerts::expr::{self, Cmp, Expr};
 use crate::alerts::model::{Labels, Severity};
 use crate::alerts::template::Template;
 use crate::config::Problem;
@@ -223,7 +223,7 @@ impl Checker<'_> {
     /// the alert stays firing longer.
     fn clear(&mut self, value: Option<&Spanned<Raw>>, expr: Option<&Expr>) -> Option<f64> {
         let text = value.and_then(|v| self.scalar("clear", v))?;
-        let Ok(clear) = text.value.trim().parse::<f64>() else {
+        let Some(clear) = expr::threshold(&text.value) else {
             let message = format!("`clear` must be a number, found `{}`", text.value);
             self.report(&text.referenced, message, None);
             return None;

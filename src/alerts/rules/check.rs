@@ -55,7 +55,7 @@ struct Checker<'a> {
     names: HashMap<String, u64>,
 }
 
-/// A rule's values by key; each key at most once.
+/// A rule's values by key.
 #[derive(Default)]
 struct Fields<'a> {
     by_key: HashMap<&'a str, &'a Spanned<Raw>>,
@@ -124,11 +124,12 @@ impl Checker<'_> {
         let mut fields = Fields::default();
         for (key, value) in entries {
             let name = key.value.as_str();
-            if !KEYS.contains(&name) {
+            if KEYS.contains(&name) {
+                // The YAML parser already rejects a key written twice.
+                fields.by_key.insert(name, value);
+            } else {
                 let hint = suggest::hint(name, &KEYS);
                 self.report(&key.referenced, format!("unknown field `{name}`"), hint);
-            } else if fields.by_key.insert(name, value).is_some() {
-                self.report(&key.referenced, format!("`{name}` is set twice"), None);
             }
         }
         fields

@@ -288,3 +288,28 @@ rules:
         "{err}"
     );
 }
+
+#[test]
+fn values_of_the_wrong_shape() {
+    assert_eq!(
+        problems(&one_rule(
+            "    expr: [cpu]\n    channels: [slack, 'no spaces']\n    labels: { 9x: a, ok: [b] }\n"
+        )),
+        [
+            "rules.yaml:3:11: expected a single value for `expr`, found a list",
+            "rules.yaml:4:23: invalid channel name `no spaces` (use only letters, digits, `_` and `-`)",
+            "rules.yaml:5:15: cannot set label `9x` (label names use only letters, digits and `_`)",
+            "rules.yaml:5:26: expected a single value for `ok`, found a list",
+        ]
+    );
+    assert_eq!(
+        problems(&one_rule("    expr: cpu > 1\n    for: 1m\n    for: 2m\n")),
+        ["rules.yaml:5:5: duplicate mapping key `for` is not allowed here"]
+    );
+    assert_eq!(
+        problems("rules:\n  - name: Bad name\n    expr: cpu > 1\n"),
+        [
+            "rules.yaml:2:11: invalid rule name `Bad name` (use only letters, digits, `_` and `-`, e.g. `HighCpu`)"
+        ]
+    );
+}

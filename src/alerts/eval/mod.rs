@@ -1,6 +1,6 @@
 //! The evaluator: runs every rule against the readings on each tick and keeps each alert's
-//! state machine (see [`state`]). Pure: the engine supplies the time and the readings, and
-//! acts on the changes it gets back.
+//! state machine (drawn in `eval/state.rs`). Pure: the engine supplies the time and the
+//! readings, and acts on the changes it gets back.
 
 mod state;
 

@@ -142,6 +142,12 @@ impl Expr {
     }
 }
 
+/// A threshold as written after a comparison (`80`, `512Mi`, `1.5k`), for values such as
+/// a rule's `clear` that must read like the expression's.
+pub fn threshold(text: &str) -> Option<f64> {
+    parse::number(text.trim()).ok()
+}
+
 /// `> 80`: the operator and the threshold.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Comparison {

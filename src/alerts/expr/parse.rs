@@ -433,7 +433,7 @@ pub(super) fn bad_regex(pattern: &str, err: &regex::Error, at: usize) -> ExprErr
 }
 
 /// A threshold: a number with an optional unit.
-fn number(word: &str) -> Result<f64, (String, Option<String>)> {
+pub(super) fn number(word: &str) -> Result<f64, (String, Option<String>)> {
     let value = match word.parse::<f64>() {
         Ok(value) => value,
         Err(_) => {

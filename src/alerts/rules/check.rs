@@ -10,7 +10,7 @@ use serde_saphyr::{Location, Spanned};
 
 use super::Rule;
 use super::raw::{Raw, RulesFile};
-use crate::alerts::expr::{Cmp, Expr};
+use crate::alerts::expr::{self, Cmp, Expr};
 use crate::alerts::model::{Labels, Severity};
 use crate::alerts::template::Template;
 use crate::config::Problem;
@@ -55,7 +55,7 @@ struct Checker<'a> {
     names: HashMap<String, u64>,
 }
 
-/// A rule's values by key; each key at most once.
+/// A rule's values by key.
 #[derive(Default)]
 struct Fields<'a> {
     by_key: HashMap<&'a str, &'a Spanned<Raw>>,
@@ -124,11 +124,12 @@ impl Checker<'_> {
         let mut fields = Fields::default();
         for (key, value) in entries {
             let name = key.value.as_str();
-            if !KEYS.contains(&name) {
+            if KEYS.contains(&name) {
+                // The YAML parser already rejects a key written twice.
+                fields.by_key.insert(name, value);
+            } else {
                 let hint = suggest::hint(name, &KEYS);
                 self.report(&key.referenced, format!("unknown field `{name}`"), hint);
-            } else if fields.by_key.insert(name, value).is_some() {
-                self.report(&key.referenced, format!("`{name}` is set twice"), None);
             }
         }
         fields
@@ -223,7 +224,7 @@ impl Checker<'_> {
     /// the alert stays firing longer.
     fn clear(&mut self, value: Option<&Spanned<Raw>>, expr: Option<&Expr>) -> Option<f64> {
         let text = value.and_then(|v| self.scalar("clear", v))?;
-        let Ok(clear) = text.value.trim().parse::<f64>() else {
+        let Some(clear) = expr::threshold(&text.value) else {
             let message = format!("`clear` must be a number, found `{}`", text.value);
             self.report(&text.referenced, message, None);
             return None;

@@ -9,22 +9,6 @@ use common::cli::Env;
 use common::receivers::{HttpReceiver, Received, free_port};
 use serde_json::Value;
 
-/// A workspace whose alerting reads `rules.yaml` and a `channels.yaml` that sends everything
-/// to one webhook, with fast timers.
-fn alerting_env(services: &str, rules: &str, hook: &str, repeat: &str) -> Env {
-    let env = Env::with_settings(
-        services,
-        "metrics: { interval: 500ms }\nalerts: { rules: rules.yaml, channels: channels.yaml }\n",
-    );
-    std::fs::write(env.dir.join("rules.yaml"), rules).expect("rules");
-    let channels = format!(
-        "channels:\n  hook: {{ type: webhook, url: \"{hook}\", secret: s3cret }}\n\
-         route:\n  channels: [hook]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: {repeat}\n"
-    );
-    std::fs::write(env.dir.join("channels.yaml"), channels).expect("channels");
-    env
-}
-
 fn alerts(env: &Env) -> Vec<Value> {
     let out = env.ok(&["alerts", "--json"]);
     serde_json::from_str::<Value>(&out)
@@ -94,7 +78,7 @@ fn a_cpu_burner_fires_after_for_notifies_and_ack_stops_the_repeats() {
     let rt = runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Burning\n    expr: service_cpu{service=\"burner\"} > 20\n    for: 3s\n    annotations:\n      summary: \"burner at {{ $value }}%\"\n";
-    let env = alerting_env(BURNER, rules, &hook.url("/hook"), "2s");
+    let env = Env::with_alerting(BURNER, rules, &hook.url("/hook"), "2s");
     env.ok(&["up"]);
 
     let pending = wait_alert(&env, "Burning", "pending", Duration::from_secs(15));
@@ -154,7 +138,7 @@ fn a_notification_pending_when_the_engine_dies_is_delivered_once_after_restart()
     let rt = runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Down\n    expr: service_down\n";
-    let env = alerting_env(
+    let env = Env::with_alerting(
         "  crasher:\n    command: exit 3\n",
         rules,
         &hook.url("/hook"),
@@ -198,7 +182,7 @@ fn a_broken_rules_file_keeps_the_previous_rules_and_says_where() {
     let rt = runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Down\n    expr: service_down\n";
-    let env = alerting_env(
+    let env = Env::with_alerting(
         "  idle:\n    command: sleep 1000\n",
         rules,
         &hook.url("/hook"),
@@ -248,7 +232,7 @@ fn a_silence_mutes_until_it_is_expired() {
     let rt = runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Down\n    expr: service_down\n";
-    let env = alerting_env(
+    let env = Env::with_alerting(
         "  crasher:\n    command: sleep 2; exit 1\n",
         rules,
         &hook.url("/hook"),
@@ -303,7 +287,7 @@ fn log_port_and_http_rules_read_real_logs_and_sockets() {
         hook.url("/health")
     );
     let talker = "  talker:\n    command: while :; do echo \"$(date +%T) ERROR boom\"; echo INFO fine; sleep 0.2; done\n";
-    let env = alerting_env(talker, &rules, &hook.url("/hook"), "4h");
+    let env = Env::with_alerting(talker, &rules, &hook.url("/hook"), "4h");
     env.ok(&["up"]);
     let errors = wait_alert(&env, "Errors", "firing", Duration::from_secs(15));
     assert_eq!(errors["labels"]["service"], "talker");

@@ -329,11 +329,13 @@ fn badge_follows_alert_events() {
             alert.state = AlertState::Firing;
         }
     }
-    h.app.on_update(Update::Event(Event::Alerts(more)));
+    h.app
+        .on_update(Update::Event(Event::Alerts { alerts: more }));
     assert_eq!(h.app.state().alerts.attention, 3);
     assert!(h.header().contains("⚠ 3 firing"), "{}", h.header());
     assert!(!h.header().contains("pending"), "{}", h.header());
-    h.app.on_update(Update::Event(Event::Alerts(vec![])));
+    h.app
+        .on_update(Update::Event(Event::Alerts { alerts: vec![] }));
     assert!(!h.header().contains("firing"), "{}", h.header());
     let mut info = alerting();
     info.problem = Some("configs/rules.yaml:1:1: bad".into());
@@ -348,7 +350,8 @@ fn selection_follows_the_alert_through_updates() {
     assert_eq!(h.selected_alert(), "HighMemory");
     let mut changed = alerts();
     changed.retain(|a| a.rule != "HighCpu");
-    h.app.on_update(Update::Event(Event::Alerts(changed)));
+    h.app
+        .on_update(Update::Event(Event::Alerts { alerts: changed }));
     assert_eq!(h.selected_alert(), "HighMemory");
 }
 
@@ -433,7 +436,8 @@ fn silence_popup_counts_follow_alert_events() {
     let mut h = Harness::new();
     h.keys(&["A", "S"]);
     assert!(h.screen().contains("selects 1 of 7 alerts"));
-    h.app.on_update(Update::Event(Event::Alerts(vec![])));
+    h.app
+        .on_update(Update::Event(Event::Alerts { alerts: vec![] }));
     assert!(h.screen().contains("selects 0 of 0 alerts"));
 }
 

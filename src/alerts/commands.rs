@@ -101,7 +101,9 @@ impl Alerting {
             .count();
         let id = silence.id.clone();
         self.silences.push(silence);
-        self.hub.publish(Event::Silences(self.silences.clone()));
+        self.hub.publish(Event::Silences {
+            silences: self.silences.clone(),
+        });
         self.notify_and_publish(now, false);
         Ok(Reply {
             message: format!(
@@ -132,7 +134,9 @@ impl Alerting {
             text: format!("silence {} expired", silence.id),
         });
         self.silences.retain(|s| s.id != silence.id);
-        self.hub.publish(Event::Silences(self.silences.clone()));
+        self.hub.publish(Event::Silences {
+            silences: self.silences.clone(),
+        });
         self.notify_and_publish(now, false);
         Ok(Reply {
             message: format!("expired silence {}", silence.id),

@@ -233,7 +233,7 @@ impl Alerting {
         }
         if alerts != self.published {
             self.published.clone_from(&alerts);
-            self.hub.publish(Event::Alerts(alerts));
+            self.hub.publish(Event::Alerts { alerts });
         }
     }
 
@@ -260,7 +260,9 @@ impl Alerting {
     }
 
     pub(super) fn publish_all(&mut self) {
-        self.hub.publish(Event::Silences(self.silences.clone()));
+        self.hub.publish(Event::Silences {
+            silences: self.silences.clone(),
+        });
         self.refresh_info(true);
         self.notify_and_publish(now_ms(), false);
     }

@@ -16,9 +16,13 @@ pub enum Event {
     /// One sampling cycle of host and service metrics (every `metrics.interval`).
     Metrics(Box<crate::metrics::Sample>),
     /// Alerts changed (a transition, a new value, an ack); replaces the whole list.
-    Alerts(Vec<crate::alerts::Alert>),
+    /// (Lists travel in a named field: an internally tagged variant cannot hold a bare
+    /// sequence in JSON.)
+    Alerts { alerts: Vec<crate::alerts::Alert> },
     /// Silences were added or expired; replaces the whole list.
-    Silences(Vec<crate::alerts::Silence>),
+    Silences {
+        silences: Vec<crate::alerts::Silence>,
+    },
     /// Rules or channels were (re)loaded, failed to load, or a channel's health changed.
     Alerting(crate::alerts::AlertingInfo),
     /// The engine is going away; the stream ends after this.
@@ -57,10 +61,65 @@ impl Snapshot {
                 None => self.services.push(status.clone()),
             },
             Event::Metrics(sample) => self.metrics = Some((**sample).clone()),
-            Event::Alerts(alerts) => self.alerts.clone_from(alerts),
-            Event::Silences(silences) => self.silences.clone_from(silences),
+            Event::Alerts { alerts } => self.alerts.clone_from(alerts),
+            Event::Silences { silences } => self.silences.clone_from(silences),
             Event::Alerting(info) => self.alerting = info.clone(),
             Event::Notice(_) | Event::Shutdown => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::{Alert, AlertState, AlertingInfo, Matcher, Severity, Silence};
+
+    /// Every event must survive the wire: serde cannot put some shapes (a bare list) in an
+    /// internally tagged enum, and the stream would carry an error instead.
+    #[test]
+    fn every_event_round_trips_through_json() {
+        let alert = Alert {
+            id: "0123456789abcdef".into(),
+            rule: "HighCpu".into(),
+            state: AlertState::Firing,
+            severity: Severity::Critical,
+            labels: [("alertname".to_owned(), "HighCpu".to_owned())].into(),
+            annotations: Default::default(),
+            value: 91.0,
+            active_since: 1,
+            fired_at: Some(2),
+            resolved_at: None,
+            ack: None,
+            silenced_by: None,
+        };
+        let silence = Silence {
+            id: "abcd1234".into(),
+            matchers: vec![Matcher::parse("service=api").unwrap()],
+            starts_at: 1,
+            ends_at: 2,
+            created_by: "ana".into(),
+            comment: None,
+        };
+        let events = [
+            Event::Service(ServiceStatus::new("api")),
+            Event::Notice(Notice {
+                level: NoticeLevel::Warn,
+                text: "t".into(),
+                service: None,
+                at: 1,
+            }),
+            Event::Alerts {
+                alerts: vec![alert],
+            },
+            Event::Silences {
+                silences: vec![silence],
+            },
+            Event::Alerting(AlertingInfo::default()),
+            Event::Shutdown,
+        ];
+        for event in events {
+            let json = serde_json::to_string(&event).unwrap();
+            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event, "{json}");
         }
     }
 }

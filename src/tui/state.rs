@@ -141,13 +141,16 @@ impl State {
                     snapshot.apply(event);
                 }
             }
-            (Event::Alerts(_) | Event::Silences(_), Some(snapshot)) => {
+            (Event::Alerts { .. } | Event::Silences { .. }, Some(snapshot)) => {
                 snapshot.apply(event);
                 self.refresh_alerts();
             }
             (Event::Service(_) | Event::Alerting(_), Some(snapshot)) => snapshot.apply(event),
             (
-                Event::Service(_) | Event::Alerts(_) | Event::Silences(_) | Event::Alerting(_),
+                Event::Service(_)
+                | Event::Alerts { .. }
+                | Event::Silences { .. }
+                | Event::Alerting(_),
                 None,
             ) => {}
             (Event::Notice(notice), _) => {

@@ -48,6 +48,22 @@ impl Env {
         }
     }
 
+    /// A workspace whose alerting reads `rules` and sends everything to one webhook at
+    /// `hook` (signed with the secret `s3cret`), with fast timers and 500 ms samples.
+    pub fn with_alerting(services: &str, rules: &str, hook: &str, repeat: &str) -> Self {
+        let env = Self::with_settings(
+            services,
+            "metrics: { interval: 500ms }\nalerts: { rules: rules.yaml, channels: channels.yaml }\n",
+        );
+        std::fs::write(env.dir.join("rules.yaml"), rules).expect("rules");
+        let channels = format!(
+            "channels:\n  hook: {{ type: webhook, url: \"{hook}\", secret: s3cret }}\n\
+             route:\n  channels: [hook]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: {repeat}\n"
+        );
+        std::fs::write(env.dir.join("channels.yaml"), channels).expect("channels");
+        env
+    }
+
     pub fn envs(&self) -> Vec<(&'static str, String)> {
         vec![
             ("UC_STATE_DIR", self.state.display().to_string()),

@@ -102,6 +102,8 @@ pub struct DeliveryOptions {
 
 /// Finished notifications and tries are kept this long for the history view.
 const KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Alertmanager forwards (one a minute, each with every active alert) only this long.
+const KEEP_FORWARDS: Duration = Duration::from_secs(3600);
 const PRUNE_EVERY_MS: u64 = 3600 * 1000;
 /// How long a channel waits after the outbox failed it, so a broken file is not spun on.
 const STORE_RETRY: Duration = Duration::from_secs(5);
@@ -168,7 +170,10 @@ impl Delivery {
             tokio::runtime::Handle::try_current().map_err(|_| DeliveryError::NoRuntime)?;
         let mut outbox = Outbox::open(outbox_path)?;
         let now = now_ms();
-        outbox.prune(now.saturating_sub(millis(KEEP)))?;
+        outbox.prune(
+            now.saturating_sub(millis(KEEP)),
+            now.saturating_sub(millis(KEEP_FORWARDS)),
+        )?;
         let lanes = outbox
             .channel_summaries()?
             .into_iter()
@@ -360,7 +365,11 @@ impl Shared {
             return;
         }
         self.last_prune.store(now, Ordering::Relaxed);
-        if let Err(e) = lock(&self.outbox).prune(now.saturating_sub(millis(KEEP))) {
+        let pruned = lock(&self.outbox).prune(
+            now.saturating_sub(millis(KEEP)),
+            now.saturating_sub(millis(KEEP_FORWARDS)),
+        );
+        if let Err(e) = pruned {
             self.report_store(&e);
         }
     }

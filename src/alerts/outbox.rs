@@ -261,9 +261,9 @@ impl Outbox {
                 n.channel,
                 admission == Admission::Replace,
                 body,
-                sql(now),
+                sql_ms(now),
                 state.as_str(),
-                done_at.map(sql),
+                done_at.map(sql_ms),
                 error,
             ])?;
         if added == 0 {
@@ -275,7 +275,7 @@ impl Outbox {
                 tx.execute(
                     "UPDATE notifications SET state = 'superseded', done_at = ?1
                      WHERE channel = ?2 AND replaceable AND state = 'pending' AND id < ?3",
-                    params![sql(now), n.channel, id],
+                    params![sql_ms(now), n.channel, id],
                 )?;
             }
             Admission::Skip(reason) => {
@@ -299,7 +299,7 @@ impl Outbox {
                      ORDER BY id LIMIT 1"
                 ))
                 .and_then(|mut s| {
-                    s.query_row(params![channel, sql(now_ms)], raw_queued)
+                    s.query_row(params![channel, sql_ms(now_ms)], raw_queued)
                         .optional()
                 })
                 .map_err(self.fail())?;
@@ -372,8 +372,8 @@ impl Outbox {
         .execute(params![
             id,
             state.as_str(),
-            sql(next_at),
-            done_at.map(sql),
+            sql_ms(next_at),
+            done_at.map(sql_ms),
             error
         ])?;
         let (at, ms, code, detail) = (tried.at, tried.duration_ms, tried.code, tried.detail);
@@ -387,7 +387,7 @@ impl Outbox {
             .execute(
                 "UPDATE notifications SET next_attempt_at = ?2
                  WHERE state = 'pending' AND channel = ?1 AND next_attempt_at > ?2",
-                params![channel, sql(now_ms)],
+                params![channel, sql_ms(now_ms)],
             )
             .map_err(self.fail())
     }
@@ -430,7 +430,7 @@ impl Outbox {
                 a.code, a.detail
              FROM attempts a JOIN notifications n ON n.id = a.notification
              WHERE a.at >= ?1 ORDER BY a.at, a.id",
-            [sql(since_ms)],
+            [sql_ms(since_ms)],
             |r| {
                 Ok(Attempt {
                     notification: r.get(0)?,
@@ -469,20 +469,37 @@ impl Outbox {
         )
     }
 
-    /// Forgets finished notifications and tries older than `before_ms`.
-    pub fn prune(&mut self, before_ms: u64) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch(&format!(
-                "DELETE FROM attempts WHERE at < {before};
-                 DELETE FROM notifications WHERE state != 'pending' AND done_at < {before};",
-                before = sql(before_ms)
-            ))
-            .map_err(self.fail())
+    /// Forgets finished notifications and tries older than `before_ms`, and finished
+    /// forwards (one a minute per Alertmanager channel, each with every active alert)
+    /// older than `forwards_before_ms`.
+    pub fn prune(&mut self, before_ms: u64, forwards_before_ms: u64) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.delete_old(sql_ms(before_ms), sql_ms(forwards_before_ms))
+            .map_err(|e| StoreError::at(&path)(Fault::Sqlite(e)))
+    }
+
+    fn delete_old(&mut self, before: i64, forwards_before: i64) -> Result<(), rusqlite::Error> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM attempts WHERE notification IN (SELECT id FROM notifications
+                WHERE replaceable AND state != 'pending' AND done_at < ?1)",
+            [forwards_before],
+        )?;
+        tx.execute(
+            "DELETE FROM notifications WHERE replaceable AND state != 'pending' AND done_at < ?1",
+            [forwards_before],
+        )?;
+        tx.execute("DELETE FROM attempts WHERE at < ?1", [before])?;
+        tx.execute(
+            "DELETE FROM notifications WHERE state != 'pending' AND done_at < ?1",
+            [before],
+        )?;
+        tx.commit()
     }
 }
 
 /// Times (Unix ms) as SQLite integers; they fit until the year 292 million.
-fn sql(ms: u64) -> i64 {
+fn sql_ms(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
 }
 
@@ -557,8 +574,8 @@ fn insert_attempt(
     )?
     .execute(params![
         id,
-        sql(at),
-        sql(duration_ms),
+        sql_ms(at),
+        sql_ms(duration_ms),
         outcome.as_str(),
         code,
         detail

@@ -219,7 +219,7 @@ fn retry_now_and_prune() {
     outbox
         .record(a.id, &tried(210, Some(200), "ok", Next::Delivered))
         .unwrap();
-    outbox.prune(300).unwrap();
+    outbox.prune(300, 300).unwrap();
     assert_eq!(outbox.state_of("a").unwrap(), None, "finished and old");
     assert_eq!(
         outbox.state_of("b").unwrap(),
@@ -227,6 +227,37 @@ fn retry_now_and_prune() {
         "still waiting"
     );
     assert!(outbox.history(0).unwrap().is_empty());
+}
+
+#[test]
+fn finished_forwards_are_forgotten_sooner() {
+    let (_dir, mut outbox) = open();
+    outbox
+        .enqueue(&notification("am", "f1"), 100, Admission::Replace)
+        .unwrap();
+    outbox
+        .enqueue(&notification("am", "f2"), 200, Admission::Replace)
+        .unwrap();
+    outbox
+        .enqueue(&notification("hook", "h"), 200, Admission::Send)
+        .unwrap();
+    for channel in ["am", "hook"] {
+        let row = outbox.next_due(channel, 200).unwrap().unwrap();
+        outbox
+            .record(row.id, &tried(210, Some(200), "ok", Next::Delivered))
+            .unwrap();
+    }
+    outbox.prune(0, 300).unwrap();
+    assert_eq!(outbox.state_of("f1").unwrap(), None, "superseded");
+    assert_eq!(outbox.state_of("f2").unwrap(), None, "delivered");
+    assert_eq!(outbox.state_of("h").unwrap(), Some(RowState::Delivered));
+    let left: Vec<String> = outbox
+        .history(0)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.channel)
+        .collect();
+    assert_eq!(left, ["hook"]);
 }
 
 #[test]

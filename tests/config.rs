@@ -418,3 +418,20 @@ fn imports_process_compose() {
         ]
     );
 }
+
+#[test]
+fn alerts_files_must_exist_and_keys_are_checked() {
+    let found = problems("bad_alerts");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (line, column, message, hint) = &found[0];
+    assert_eq!((*line, *column), (7, 3));
+    assert_eq!(message, "unknown field `chanels`");
+    assert_eq!(hint.as_deref(), Some("did you mean `channels`?"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = "workspace: demo\nservices: {}\nalerts:\n  rules: no-such-rules.yaml\n";
+    let err = load_str(text, &dir.path().join("univers.yaml"), dir.path()).unwrap_err();
+    let problem = &err.problems()[0];
+    assert_eq!((problem.line, problem.column), (4, 10));
+    assert!(problem.message.starts_with("no such file: "), "{}", problem.message);
+}

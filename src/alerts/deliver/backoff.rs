@@ -17,7 +17,9 @@ impl Default for Backoff {
     fn default() -> Self {
         Self {
             base: Duration::from_secs(1),
-            max: Duration::from_secs(5 * 60),
+            // A receiver back after an outage gets its backlog within a minute; one probe a
+            // minute per channel is no load on a receiver that is down.
+            max: Duration::from_secs(60),
             jitter: 0.2,
             give_up_after: Duration::from_secs(24 * 3600),
         }
@@ -43,8 +45,8 @@ mod tests {
     fn delays_double_up_to_the_cap() {
         let b = Backoff::default();
         let middle: Vec<u64> = (1..=10).map(|n| b.delay(n, 0.5).as_secs()).collect();
-        assert_eq!(middle, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]);
-        assert_eq!(b.delay(1000, 0.5), Duration::from_secs(300));
+        assert_eq!(middle, [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]);
+        assert_eq!(b.delay(1000, 0.5), Duration::from_secs(60));
         assert_eq!(b.delay(0, 0.5), Duration::from_secs(1));
     }
 

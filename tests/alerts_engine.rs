@@ -63,19 +63,11 @@ fn wait_notifications(hook: &HttpReceiver, name: &str, status: &str, n: usize, t
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 const BURNER: &str = "  burner:\n    command: while :; do :; done\n";
 
 #[test]
 fn a_cpu_burner_fires_after_for_notifies_and_ack_stops_the_repeats() {
-    let rt = runtime();
+    let rt = common::runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Burning\n    expr: service_cpu{service=\"burner\"} > 20\n    for: 3s\n    annotations:\n      summary: \"burner at {{ $value }}%\"\n";
     let env = Env::with_alerting(BURNER, rules, &hook.url("/hook"), "2s");
@@ -135,7 +127,7 @@ fn a_cpu_burner_fires_after_for_notifies_and_ack_stops_the_repeats() {
 
 #[test]
 fn a_notification_pending_when_the_engine_dies_is_delivered_once_after_restart() {
-    let rt = runtime();
+    let rt = common::runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Down\n    expr: service_down\n";
     let env = Env::with_alerting(
@@ -179,7 +171,7 @@ fn a_notification_pending_when_the_engine_dies_is_delivered_once_after_restart()
 
 #[test]
 fn a_broken_rules_file_keeps_the_previous_rules_and_says_where() {
-    let rt = runtime();
+    let rt = common::runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Down\n    expr: service_down\n";
     let env = Env::with_alerting(
@@ -229,7 +221,7 @@ fn a_broken_rules_file_keeps_the_previous_rules_and_says_where() {
 
 #[test]
 fn a_silence_mutes_until_it_is_expired() {
-    let rt = runtime();
+    let rt = common::runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Down\n    expr: service_down\n";
     let env = Env::with_alerting(
@@ -277,7 +269,7 @@ fn a_silence_mutes_until_it_is_expired() {
 
 #[test]
 fn log_port_and_http_rules_read_real_logs_and_sockets() {
-    let rt = runtime();
+    let rt = common::runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let closed = free_port();
     let rules = format!(

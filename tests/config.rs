@@ -433,5 +433,9 @@ fn alerts_files_must_exist_and_keys_are_checked() {
     let err = load_str(text, &dir.path().join("univers.yaml"), dir.path()).unwrap_err();
     let problem = &err.problems()[0];
     assert_eq!((problem.line, problem.column), (4, 10));
-    assert!(problem.message.starts_with("no such file: "), "{}", problem.message);
+    assert!(
+        problem.message.starts_with("no such file: "),
+        "{}",
+        problem.message
+    );
 }

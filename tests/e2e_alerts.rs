@@ -20,11 +20,7 @@ fn firing_notifications(hook: &HttpReceiver) -> usize {
 
 #[test]
 fn burner_alert_fires_shows_in_the_tui_and_k_acknowledges_it() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = common::runtime();
     let hook = rt.block_on(HttpReceiver::start());
     let rules = "rules:\n  - name: Burning\n    expr: service_cpu{service=\"burner\"} > 20\n    for: 3s\n    severity: critical\n    annotations:\n      summary: \"burner at {{ $value }}%\"\n";
     let env = Env::with_alerting(

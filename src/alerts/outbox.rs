@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -48,8 +47,6 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_at ON attempts (at);
 ";
-
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How a notification enters the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,19 +192,9 @@ impl Outbox {
     }
 
     fn open_file(path: &Path) -> Result<Self, Fault> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(Fault::Dir)?;
-        }
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Fault::NoWal(mode));
-        }
         // FULL: a notification acknowledged as queued survives a power loss. Writes are
         // rare (a few per alert), so the fsync per commit costs nothing that matters.
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let mut conn = crate::store::open_wal(path, "FULL")?;
         migrate::migrate(&mut conn, MIGRATIONS)?;
         Ok(Self {
             conn,

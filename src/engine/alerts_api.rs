@@ -30,12 +30,7 @@ pub async fn history(
 ) -> Response {
     let Query(params) = match query {
         Ok(q) => q,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                CommandError::field("query", e.body_text()),
-            );
-        }
+        Err(e) => return super::server::bad_query(&e),
     };
     let since = now_ms().saturating_sub(params.since.saturating_mul(1000));
     let read = tokio::task::spawn_blocking(move || read(&api, since)).await;

@@ -119,7 +119,11 @@ mod tests {
         ];
         for event in events {
             let json = serde_json::to_string(&event).unwrap();
-            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event, "{json}");
+            assert_eq!(
+                serde_json::from_str::<Event>(&json).unwrap(),
+                event,
+                "{json}"
+            );
         }
     }
 }

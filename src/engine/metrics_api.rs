@@ -34,12 +34,7 @@ pub async fn history(
 ) -> Response {
     let Query(params) = match query {
         Ok(q) => q,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                CommandError::field("query", e.body_text()),
-            );
-        }
+        Err(e) => return super::server::bad_query(&e),
     };
     let keys = match parse_series(params.series.as_deref()) {
         Ok(keys) => keys,

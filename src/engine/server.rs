@@ -54,6 +54,14 @@ pub(super) fn error(status: StatusCode, err: CommandError) -> Response {
     (status, Json(err)).into_response()
 }
 
+/// A query string that does not parse, answered like a refused command.
+pub(super) fn bad_query(rejection: &axum::extract::rejection::QueryRejection) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        CommandError::field("query", rejection.body_text()),
+    )
+}
+
 /// The body is parsed here rather than by axum's `Json` so a bad request names the field
 /// that is wrong (`services[1]: invalid type ...`).
 async fn command(State(state): State<Api>, body: Bytes) -> Response {

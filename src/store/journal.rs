@@ -55,19 +55,9 @@ impl Journal {
     }
 
     fn open_inner(path: &Path) -> Result<Self, Fault> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(Fault::Dir)?;
-        }
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Fault::NoWal(mode));
-        }
         // A lost last transaction after a power cut is acceptable; the outbox, which
         // carries the at-least-once promise, keeps full durability in its own file.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut conn = super::open_wal(path, "NORMAL")?;
         migrate(&mut conn, MIGRATIONS)?;
         Ok(Self {
             conn,

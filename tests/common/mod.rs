@@ -16,6 +16,15 @@ use univers_container::engine::{
 };
 use univers_container::supervisor::{CommandRequest, Exit, Supervisor, Tmux};
 
+/// A runtime for receivers that answer while the test body blocks on the `uc` binary.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A unique name per test and process, usable as tmux socket and workspace name.

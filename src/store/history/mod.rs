@@ -71,20 +71,10 @@ impl History {
     }
 
     fn open_writer(path: &Path) -> Result<Self, Fault> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(Fault::Dir)?;
-        }
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Fault::NoWal(mode));
-        }
         // In WAL mode, NORMAL syncs only at checkpoints: a crash of the process (or of the
         // machine) can lose the last transactions but never corrupts the file, and a tick
         // costs no fsync. Losing a few seconds of metrics on power loss is acceptable.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut conn = super::open_wal(path, "NORMAL")?;
         conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         // The writer appends at the end of `raw` and folds recent minutes: it needs a few
         // hot pages, not SQLite's default 2 MB cache, which would sit in the engine's memory.

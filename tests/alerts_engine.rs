@@ -302,3 +302,40 @@ fn alert_commands_name_the_bad_field() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("for: `soon` is not a duration"));
     env.ok(&["down"]);
 }
+
+#[test]
+fn config_check_reads_the_rules_and_channels_files() {
+    let rules = "rules:\n  - name: Down\n    expr: service_down{service=\"nope\"}\n";
+    let env = Env::with_alerting(
+        "  idle:\n    command: sleep 1000\n",
+        rules,
+        "http://127.0.0.1:9/",
+        "4h",
+    );
+    let out = env.run(&["config", "check"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("rules.yaml: ok — 1 rule")
+            && stdout.contains("channels.yaml: ok — 1 channel"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rule Down names service `nope`"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        env.dir.join("rules.yaml"),
+        "rules:\n  - name: Down\n    expr: service_dwn\n",
+    )
+    .unwrap();
+    let out = env.run(&["config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rules.yaml:3:") && stderr.contains("service_down"),
+        "{stderr}"
+    );
+}

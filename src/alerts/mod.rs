@@ -31,5 +31,6 @@ pub use model::{
 pub use readings::{FixedReadings, LogFilter, LogQuery, Probe, Readings};
 pub use route::{Notification, Router};
 pub use rules::{DEFAULT_RULES, DEMO_RULES, Rule, RuleSet, load_rules, parse_rules};
+pub use sources::{channels_for, rules_for};
 pub use template::{Template, TemplateError};
 pub use worker::{AlertsWorker, notification_history};

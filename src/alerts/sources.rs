@@ -48,7 +48,7 @@ fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
-pub fn load_rules(settings: &AlertSettings) -> Result<RuleSet, ConfigError> {
+pub fn rules_for(settings: &AlertSettings) -> Result<RuleSet, ConfigError> {
     match &settings.rules {
         Some(path) => super::load_rules(path),
         None => {
@@ -62,7 +62,7 @@ pub fn load_rules(settings: &AlertSettings) -> Result<RuleSet, ConfigError> {
 }
 
 /// Channels from the file, with `${VAR}` taken from the engine's environment.
-pub fn load_channels(settings: &AlertSettings) -> Result<ChannelsConfig, ConfigError> {
+pub fn channels_for(settings: &AlertSettings) -> Result<ChannelsConfig, ConfigError> {
     match &settings.channels {
         Some(path) => super::load_channels(path, &|name| std::env::var(name).ok()),
         None => Ok(ChannelsConfig::default()),

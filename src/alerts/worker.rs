@@ -61,6 +61,8 @@ pub(super) struct Alerting {
     pub(super) silences: Vec<Silence>,
     published: Vec<Alert>,
     info: AlertingInfo,
+    /// The workspace's service names, for warning about rules that name others.
+    known_services: Vec<String>,
     rules_file: Option<Watched>,
     channels_file: Option<Watched>,
     paths: Paths,
@@ -85,11 +87,11 @@ impl Alerting {
             channels_file: settings.channels.as_ref().map(|p| p.display().to_string()),
             ..AlertingInfo::default()
         };
-        let rules = sources::load_rules(&settings).unwrap_or_else(|e| {
+        let rules = sources::rules_for(&settings).unwrap_or_else(|e| {
             info.problem = Some(e.to_string());
             RuleSet::default()
         });
-        let channels = sources::load_channels(&settings).unwrap_or_else(|e| {
+        let channels = sources::channels_for(&settings).unwrap_or_else(|e| {
             info.problem = Some(e.to_string());
             Default::default()
         });
@@ -108,6 +110,7 @@ impl Alerting {
             silences: Vec::new(),
             published: Vec::new(),
             info,
+            known_services: ws.services.iter().map(|s| s.name.clone()).collect(),
             rules_file: settings.rules.clone().map(Watched::new),
             channels_file: settings.channels.clone().map(Watched::new),
             settings,
@@ -268,6 +271,16 @@ impl Alerting {
     }
 
     fn use_rules(&mut self, rules: RuleSet) {
+        let known: Vec<&str> = self.known_services.iter().map(String::as_str).collect();
+        for (rule, service) in rules.unknown_services(&known) {
+            self.hub.notice(
+                NoticeLevel::Warn,
+                None,
+                format!(
+                    "rule {rule} names service `{service}`, which this workspace does not have"
+                ),
+            );
+        }
         self.probes.set(&rules.probes());
         let paths = self.paths.clone();
         self.logs
@@ -289,7 +302,7 @@ impl Alerting {
     }
 
     fn reload_rules(&mut self) {
-        match sources::load_rules(&self.settings) {
+        match sources::rules_for(&self.settings) {
             Ok(rules) => {
                 let count = rules.rules.len();
                 self.use_rules(rules);
@@ -302,7 +315,7 @@ impl Alerting {
     }
 
     fn reload_channels(&mut self) {
-        match sources::load_channels(&self.settings) {
+        match sources::channels_for(&self.settings) {
             Ok(channels) => {
                 let count = channels.channels.len();
                 self.router.set_config(&channels);

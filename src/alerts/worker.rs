@@ -23,10 +23,14 @@ use crate::supervisor::CommandRequest;
 /// How often files are checked for changes and channel health refreshed.
 const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The running worker; dropping it stops evaluation (deliveries in flight are retried by
-/// the next engine from the outbox).
+/// How long the engine's exit waits for notifications being sent.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The running worker. [`AlertsWorker::shutdown`] lets sends in flight finish; dropping it
+/// aborts them (the next engine sends them again from the outbox: at least once).
 pub struct AlertsWorker {
     pub commands: mpsc::Sender<CommandRequest>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
 
@@ -39,10 +43,28 @@ impl Drop for AlertsWorker {
 impl AlertsWorker {
     pub fn spawn(ws: &Workspace, paths: &Paths, hub: Hub) -> Self {
         let (tx, rx) = mpsc::channel(16);
+        let (stop, stop_rx) = tokio::sync::oneshot::channel();
         let mut alerting = Alerting::new(ws, paths, hub.clone());
         let (_, events) = hub.subscribe();
-        let task = tokio::spawn(async move { alerting.run(events, rx).await });
-        Self { commands: tx, task }
+        let task = tokio::spawn(async move {
+            alerting.run(events, rx, stop_rx).await;
+            if let Some(delivery) = alerting.delivery.take() {
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, delivery.shutdown()).await;
+            }
+        });
+        Self {
+            commands: tx,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Stop evaluating, and give notifications being sent a moment to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE * 2, &mut self.task).await;
     }
 }
 
@@ -141,6 +163,7 @@ impl Alerting {
         &mut self,
         mut events: broadcast::Receiver<Event>,
         mut commands: mpsc::Receiver<CommandRequest>,
+        mut stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         self.services = self.hub.snapshot().services;
         self.publish_all();
@@ -172,6 +195,7 @@ impl Alerting {
                     let _ = reply.send(result.map(|r| crate::engine::Reply { seq, ..r }));
                 }
                 _ = housekeeping.tick() => self.housekeeping(),
+                _ = &mut stop => break,
             }
         }
     }

@@ -141,7 +141,9 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
 
     let wake_rx = forward_signals(command_tx)?;
     let exit = supervisor.run(command_rx, wake_rx).await;
-    drop(alerts);
+    if let Some(alerts) = alerts {
+        alerts.shutdown().await;
+    }
     drop(metrics);
     hub.publish(Event::Shutdown);
     // Let the event streams deliver the shutdown before the process goes.

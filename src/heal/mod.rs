@@ -1,3 +1,4 @@
-//! Health checks and (later) restart policies and playbooks.
+//! Health checks and restart policies (playbooks to come).
 
 pub mod probe;
+pub mod restart;

@@ -141,6 +141,7 @@ impl Supervisor {
         self.hub.notice(level, Some(name), format!("{name} {how}"));
         let reason = (!why.is_empty()).then(|| why.to_string());
         self.set_state(name, ServiceState::Exited, reason);
+        self.heal(name);
     }
 
     /// Remember the descendants of running services, so children that later leave the

@@ -80,7 +80,7 @@ impl Supervisor {
         }
         let order = deps::with_dependencies(&self.ws, &names);
         for name in &order {
-            self.request_start(name);
+            self.user_start(name);
         }
         Ok(Reply {
             message: format!("starting {}", order.join(", ")),
@@ -123,7 +123,7 @@ impl Supervisor {
                 self.request_stop(std::slice::from_ref(name));
             } else {
                 for dep in deps::with_dependencies(&self.ws, std::slice::from_ref(name)) {
-                    self.request_start(&dep);
+                    self.user_start(&dep);
                 }
             }
         }
@@ -132,6 +132,18 @@ impl Supervisor {
             services: services.to_vec(),
             seq: 0,
         })
+    }
+
+    /// A start the user asked for: a service that gave up or waits out a backoff starts
+    /// now, with a fresh restart history.
+    fn user_start(&mut self, name: &str) {
+        if let Some(rt) = self.services.get_mut(name) {
+            rt.cancel_restart();
+            if !rt.status.state.is_active() {
+                rt.healing.reset();
+            }
+        }
+        self.request_start(name);
     }
 
     pub(super) fn request_start(&mut self, name: &str) {
@@ -178,7 +190,10 @@ impl Supervisor {
                     self.set_state(name, ServiceState::Stopped, Some("start cancelled".into()));
                 }
                 ServiceState::Stopped | ServiceState::Exited | ServiceState::Failed => {
+                    // A service waiting out its restart backoff stays down.
                     rt.restart_after_stop = false;
+                    rt.cancel_restart();
+                    rt.intent = Intent::Idle;
                 }
             }
         }

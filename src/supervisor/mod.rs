@@ -13,6 +13,7 @@ mod exit_watch;
 mod launch;
 pub mod process;
 mod record;
+mod restarts;
 mod schedule;
 pub mod stop;
 pub mod tmux;
@@ -71,6 +72,10 @@ struct Runtime {
     health_task: Option<AbortHandle>,
     /// Waits for the main process to exit.
     exit_task: Option<AbortHandle>,
+    /// Restart policy history (backoff, `max: N within T`).
+    healing: crate::heal::restart::RestartState,
+    /// A restart waiting out its backoff.
+    restart_timer: Option<AbortHandle>,
 }
 
 impl Runtime {
@@ -91,6 +96,14 @@ impl Runtime {
             started_once: false,
             health_task: None,
             exit_task: None,
+            healing: Default::default(),
+            restart_timer: None,
+        }
+    }
+
+    fn cancel_restart(&mut self) {
+        if let Some(timer) = self.restart_timer.take() {
+            timer.abort();
         }
     }
 
@@ -124,6 +137,10 @@ enum Msg {
     },
     /// A service's main process exited.
     Exited,
+    /// A service's restart backoff is over.
+    RestartDue {
+        name: String,
+    },
 }
 
 pub struct Supervisor {
@@ -215,6 +232,7 @@ impl Supervisor {
             Msg::Launched { name, result } => self.on_launched(&name, result),
             Msg::Stopped { name, outcome } => self.on_stopped(&name, outcome),
             Msg::Exited => self.observe().await,
+            Msg::RestartDue { name } => self.restart_due(&name),
         }
     }
 

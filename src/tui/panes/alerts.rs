@@ -167,20 +167,7 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
         ))
         .title_top(Line::styled(rules_summary(state.alerting()), theme.dim()).right_aligned());
     if state.alerts.alerts.is_empty() {
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let middle = Rect {
-            y: inner.y + inner.height.saturating_sub(2) / 2,
-            height: inner.height.min(2),
-            ..inner
-        };
-        frame.render_widget(
-            Paragraph::new(empty_message(state))
-                .style(theme.dim())
-                .centered()
-                .wrap(Wrap { trim: true }),
-            middle,
-        );
+        super::draw_empty(frame, area, block, empty_message(state), theme);
         return;
     }
     let fit = |n: usize, min: usize, max: usize| n.clamp(min, max) as u16;

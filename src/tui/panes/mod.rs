@@ -17,7 +17,7 @@ pub mod status;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::Block;
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::keymap::Keymap;
 use super::state::{Pane, Popup, State};
@@ -85,4 +85,22 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         width,
         height,
     }
+}
+
+/// A bordered pane with nothing to list: its block, and a dimmed message in the middle.
+pub fn draw_empty(frame: &mut Frame, area: Rect, block: Block, message: String, theme: &Theme) {
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let middle = Rect {
+        y: inner.y + inner.height.saturating_sub(2) / 2,
+        height: inner.height.min(2),
+        ..inner
+    };
+    frame.render_widget(
+        Paragraph::new(message)
+            .style(theme.dim())
+            .centered()
+            .wrap(Wrap { trim: true }),
+        middle,
+    );
 }

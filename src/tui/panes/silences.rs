@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use super::{View, format};
 use crate::alerts::Silence;
@@ -22,20 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
             theme.accent().add_modifier(Modifier::BOLD),
         ));
     if state.alerts.silences.is_empty() {
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let middle = Rect {
-            y: inner.y + inner.height.saturating_sub(2) / 2,
-            height: inner.height.min(2),
-            ..inner
-        };
-        frame.render_widget(
-            Paragraph::new(empty_message(view))
-                .style(theme.dim())
-                .centered()
-                .wrap(Wrap { trim: true }),
-            middle,
-        );
+        super::draw_empty(frame, area, block, empty_message(view), theme);
         return;
     }
     let widths = [

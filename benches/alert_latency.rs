@@ -5,7 +5,11 @@
 //!
 //! `cargo bench --bench alert_latency` (20 trials each; `TRIALS=n` to change).
 
+mod common;
+
 use std::process::Command;
+
+use common::{Uc, report};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -61,10 +65,7 @@ fn main() -> anyhow::Result<()> {
              route:\n  channels: [hook]\n  group_wait: 0s\n  group_interval: 1s\n"
         ),
     )?;
-    let uc = Uc {
-        dir: dir.to_path_buf(),
-        socket: format!("uc-bench-{}", std::process::id()),
-    };
+    let uc = Uc::new(dir.to_path_buf(), "abench");
     uc.run(&["up"])?;
     std::thread::sleep(Duration::from_secs(3));
 
@@ -106,45 +107,6 @@ fn main() -> anyhow::Result<()> {
     report("service_down (kill -9)", &mut down);
     uc.run(&["down"])?;
     Ok(())
-}
-
-struct Uc {
-    dir: std::path::PathBuf,
-    socket: String,
-}
-
-impl Uc {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_uc"));
-        cmd.arg("-f")
-            .arg(self.dir.join("univers.yaml"))
-            .args(args)
-            .current_dir(&self.dir)
-            .env("UC_STATE_DIR", self.dir.join("state"))
-            .env("UC_TMUX_SOCKET", &self.socket)
-            .env_remove("TMUX");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = self.command(args).output()?;
-        anyhow::ensure!(
-            out.status.success(),
-            "uc {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    fn pid(&self, service: &str) -> anyhow::Result<u32> {
-        let status: serde_json::Value = serde_json::from_str(&self.run(&["status", "--json"])?)?;
-        status["services"]
-            .as_array()
-            .and_then(|s| s.iter().find(|s| s["name"] == service))
-            .and_then(|s| s["pid"].as_u64())
-            .map(|p| p as u32)
-            .ok_or_else(|| anyhow::anyhow!("{service} has no pid"))
-    }
 }
 
 /// A webhook receiver recording when each notification (alertname, status) arrived.
@@ -194,17 +156,4 @@ fn wait_for(
         std::thread::sleep(Duration::from_millis(2));
     }
     anyhow::bail!("no {status} notification for {name} within {timeout:?}")
-}
-
-fn report(what: &str, times: &mut [Duration]) {
-    times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
-    println!(
-        "{what}: {} trials, p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-        times.len(),
-        pct(0.5).as_secs_f64() * 1e3,
-        pct(0.9).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        times.last().map_or(0.0, |t| t.as_secs_f64() * 1e3),
-    );
 }

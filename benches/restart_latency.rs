@@ -4,7 +4,11 @@
 //!
 //! `cargo bench --bench restart_latency` (50 trials; `TRIALS=n` to change).
 
+mod common;
+
 use std::process::Command;
+
+use common::{Uc, report};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const WORKSPACE: &str = r#"services:
@@ -30,30 +34,13 @@ fn main() -> anyhow::Result<()> {
         dir.join("univers.yaml"),
         format!("workspace: {ws}\n{WORKSPACE}"),
     )?;
-    let socket = format!("uc-rbench-{}", std::process::id());
-    let uc = |args: &[&str]| -> anyhow::Result<String> {
-        let out = Command::new(env!("CARGO_BIN_EXE_uc"))
-            .arg("-f")
-            .arg(dir.join("univers.yaml"))
-            .args(args)
-            .current_dir(dir)
-            .env("UC_STATE_DIR", dir.join("state"))
-            .env("UC_TMUX_SOCKET", &socket)
-            .env_remove("TMUX")
-            .output()?;
-        anyhow::ensure!(
-            out.status.success(),
-            "uc {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    uc(&["up"])?;
+    let uc = Uc::new(dir.to_path_buf(), "rbench");
+    uc.run(&["up"])?;
     let mut times = Vec::new();
     for _ in 0..trials {
         // `backoff: 0s..0s` makes every restart immediate, as the first one after a stable
         // run is: this measures exit detection plus relaunch, not a backoff.
-        let pid = pid(&uc(&["status", "--json"])?)?;
+        let pid = uc.pid("api")?;
         let before = std::fs::read_to_string(dir.join("started"))?;
         let killed_ns = now_ns();
         Command::new("kill")
@@ -75,26 +62,9 @@ fn main() -> anyhow::Result<()> {
         ));
         std::thread::sleep(Duration::from_millis(200));
     }
-    times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
-    println!(
-        "kill -9 → new process running: {} trials, p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        times.len(),
-        pct(0.5).as_secs_f64() * 1e3,
-        pct(0.9).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        times.last().map_or(0.0, |t| t.as_secs_f64() * 1e3)
-    );
-    uc(&["down"])?;
+    report("kill -9 → new process running", &mut times);
+    uc.run(&["down"])?;
     Ok(())
-}
-
-fn pid(status: &str) -> anyhow::Result<u32> {
-    let json: serde_json::Value = serde_json::from_str(status)?;
-    json["services"][0]["pid"]
-        .as_u64()
-        .map(|p| p as u32)
-        .ok_or_else(|| anyhow::anyhow!("api has no pid: {json}"))
 }
 
 fn now_ns() -> u128 {

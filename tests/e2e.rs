@@ -25,6 +25,12 @@ fn row_has(text: &str, service: &str, word: &str) -> bool {
     Screen::row(text, service).is_some_and(|r| r.contains(word))
 }
 
+/// The shell printed the marker on a line of its own: `uc` returned. (The typed command
+/// line contains the marker too, so a substring match would not wait.)
+fn exited(text: &str) -> bool {
+    text.lines().any(|l| l.trim() == "UC-EXITED")
+}
+
 fn all_running(text: &str) -> bool {
     ["db", "api", "worker"]
         .iter()
@@ -52,7 +58,7 @@ fn start_stop_quit_kill_engine_relaunch() {
     assert!(row_has(&text, "db", "running") && row_has(&text, "api", "running"));
 
     screen.keys(&["q"]);
-    screen.wait_for("UC-EXITED", T);
+    screen.wait("uc to exit", T, exited);
     let status = env.status();
     assert_eq!(Env::service(&status, "db")["state"], "running");
     assert_eq!(Env::service(&status, "api")["state"], "running");
@@ -135,7 +141,7 @@ fn outside_tmux_enter_shows_the_window_and_prefix_0_returns() {
     screen.wait("worker stopped", T, |t| row_has(t, "worker", "stopped"));
 
     screen.keys(&["q"]);
-    let text = screen.wait_for("UC-EXITED", T);
+    let text = screen.wait("uc to exit", T, exited);
     assert!(text.contains("services keep running"), "{text}");
     let status = env.status();
     assert_eq!(Env::service(&status, "db")["state"], "running");
@@ -153,7 +159,7 @@ fn outside_tmux_enter_shows_the_window_and_prefix_0_returns() {
     screen.type_line("down");
     screen.wait_for("Shut the workspace down?", T);
     screen.keys(&["y"]);
-    let text = screen.wait_for("UC-EXITED", T);
+    let text = screen.wait("uc to exit", T, exited);
     assert!(text.contains("is down"), "{text}");
     assert!(!pid_alive(Env::pid_of(&status, "db")));
     assert!(env.private.tmux(&["list-sessions"]).is_empty());
@@ -259,7 +265,7 @@ fn sigterm_restores_the_terminal_and_a_killed_tui_stops_nothing() {
         nix::sys::signal::Signal::SIGTERM,
     )
     .expect("SIGTERM");
-    screen.wait_for("UC-EXITED", T);
+    screen.wait("uc to exit", T, exited);
     screen.type_line("stty -a | tr ' ' '\\n' | grep -x -e -icanon -e icanon -e -echo -e echo");
     let text = screen.wait("stty output", T, |t| {
         t.lines().any(|l| l.trim() == "icanon")

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
+
+use regex::Regex;
 
 use serde::{Deserialize, Serialize};
 
@@ -170,12 +173,25 @@ impl Silence {
 }
 
 /// `service=api`, `severity!=info`, `service=~"api|web"`, `mount!~"/boot.*"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Matcher {
     pub name: String,
     pub op: MatchOp,
     pub value: String,
+    /// The anchored regex of `=~` / `!~`, compiled once: matchers run on every evaluation
+    /// (routes, silences, selectors).
+    #[serde(skip)]
+    regex: OnceLock<Option<Regex>>,
 }
+
+/// Two matchers are the same when they are written the same.
+impl PartialEq for Matcher {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, self.op, &self.value) == (&other.name, other.op, &other.value)
+    }
+}
+
+impl Eq for Matcher {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MatchOp {
@@ -226,24 +242,46 @@ impl Matcher {
             "=~" => MatchOp::Regex,
             _ => MatchOp::NotRegex,
         };
+        Self::new(name, op, value).map_err(|e| format!("bad regex in `{text}`: {e}"))
+    }
+
+    /// A matcher; a regex that does not compile is refused here, once.
+    pub fn new(
+        name: impl Into<String>,
+        op: MatchOp,
+        value: impl Into<String>,
+    ) -> Result<Self, regex::Error> {
+        let value = value.into();
+        let regex = OnceLock::new();
         if matches!(op, MatchOp::Regex | MatchOp::NotRegex) {
-            anchored(value).map_err(|e| format!("bad regex in `{text}`: {e}"))?;
+            let _ = regex.set(Some(anchored(&value)?));
         }
         Ok(Self {
-            name: name.to_owned(),
+            name: name.into(),
             op,
-            value: value.to_owned(),
+            value,
+            regex,
         })
     }
 
     /// A missing label matches as the empty string, as in Alertmanager.
     pub fn matches(&self, labels: &Labels) -> bool {
-        let actual = labels.get(&self.name).map_or("", String::as_str);
+        self.matches_value(labels.get(&self.name).map_or("", String::as_str))
+    }
+
+    /// Whether one label value passes.
+    pub fn matches_value(&self, actual: &str) -> bool {
+        let found = || {
+            self.regex
+                .get_or_init(|| anchored(&self.value).ok())
+                .as_ref()
+                .is_some_and(|r| r.is_match(actual))
+        };
         match self.op {
             MatchOp::Eq => actual == self.value,
             MatchOp::NotEq => actual != self.value,
-            MatchOp::Regex => anchored(&self.value).is_ok_and(|r| r.is_match(actual)),
-            MatchOp::NotRegex => !anchored(&self.value).is_ok_and(|r| r.is_match(actual)),
+            MatchOp::Regex => found(),
+            MatchOp::NotRegex => !found(),
         }
     }
 }
@@ -255,8 +293,8 @@ impl fmt::Display for Matcher {
 }
 
 /// Matchers match the whole value, as in Prometheus.
-fn anchored(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    regex::Regex::new(&format!("^(?:{pattern})$"))
+fn anchored(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("^(?:{pattern})$"))
 }
 
 /// What the engine's alerting runs on: where rules and channels come from, whether they
@@ -327,6 +365,15 @@ mod tests {
         assert!(Matcher::parse("service=~\"ap.*\"").unwrap().matches(&l));
         assert!(Matcher::parse("mount=").unwrap().matches(&l));
         assert!(Matcher::parse("mount!~\"/.+\"").unwrap().matches(&l));
+    }
+
+    #[test]
+    fn matchers_read_from_json_compile_their_regex_on_first_use() {
+        let json = r#"{"name":"service","op":"=~","value":"api|web"}"#;
+        let m: Matcher = serde_json::from_str(json).unwrap();
+        assert_eq!(m, Matcher::parse("service=~\"api|web\"").unwrap());
+        assert!(m.matches_value("web") && !m.matches_value("webhook"));
+        assert!(Matcher::new("a", MatchOp::Regex, "(").is_err());
     }
 
     #[test]

@@ -52,8 +52,6 @@ mod select;
 use std::fmt;
 use std::time::Duration;
 
-use regex::Regex;
-
 use super::model::Matcher;
 use super::readings::{LogQuery, Probe};
 
@@ -62,7 +60,7 @@ use super::readings::{LogQuery, Probe};
 pub struct Expr {
     text: String,
     source: Source,
-    matchers: Vec<LabelMatch>,
+    matchers: Vec<Matcher>,
     comparison: Option<Comparison>,
 }
 
@@ -136,8 +134,8 @@ impl Expr {
         let by_service = self.series_label() == Some("service");
         self.matchers
             .iter()
-            .filter(|m| by_service && m.matcher.op == super::MatchOp::Eq)
-            .map(|m| m.matcher.value.as_str())
+            .filter(|m| by_service && m.op == super::MatchOp::Eq)
+            .map(|m| m.value.as_str())
             .collect()
     }
 }
@@ -209,27 +207,6 @@ enum Source {
         instance: String,
     },
     Log(LogQuery),
-}
-
-/// A label matcher with its regex compiled once.
-#[derive(Debug, Clone)]
-struct LabelMatch {
-    matcher: Matcher,
-    regex: Option<Regex>,
-}
-
-impl LabelMatch {
-    /// As `Matcher::matches`, without compiling the regex on every call.
-    fn matches(&self, value: &str) -> bool {
-        use super::MatchOp;
-        let found = || self.regex.as_ref().is_some_and(|re| re.is_match(value));
-        match self.matcher.op {
-            MatchOp::Eq => value == self.matcher.value,
-            MatchOp::NotEq => value != self.matcher.value,
-            MatchOp::Regex => found(),
-            MatchOp::NotRegex => !found(),
-        }
-    }
 }
 
 /// The metrics a selector may name, grouped by where their elements come from.

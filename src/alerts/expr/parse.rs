@@ -7,10 +7,8 @@
 //! arg      = [ name "=" ] ( name | string | word )
 //! ```
 
-use regex::Regex;
-
 use super::call::Call;
-use super::{Cmp, Comparison, Expr, ExprError, FUNCTIONS, LabelMatch, METRICS, Metric, Source};
+use super::{Cmp, Comparison, Expr, ExprError, FUNCTIONS, METRICS, Metric, Source};
 use crate::alerts::model::{MatchOp, Matcher};
 use crate::config::suggest;
 
@@ -192,7 +190,7 @@ impl Parser {
         found
     }
 
-    fn selector(&mut self) -> Result<(Source, Vec<LabelMatch>), ExprError> {
+    fn selector(&mut self) -> Result<(Source, Vec<Matcher>), ExprError> {
         let first = self.bump();
         let name = match first.tok {
             Tok::Ident(name) => name,
@@ -223,11 +221,7 @@ impl Parser {
     }
 
     /// After `{`: matchers up to and including `}`.
-    fn matchers(
-        &mut self,
-        metric: &str,
-        label: Option<&str>,
-    ) -> Result<Vec<LabelMatch>, ExprError> {
+    fn matchers(&mut self, metric: &str, label: Option<&str>) -> Result<Vec<Matcher>, ExprError> {
         let mut matchers = Vec::new();
         while !self.eat("}") {
             matchers.push(self.matcher(metric, label)?);
@@ -244,7 +238,7 @@ impl Parser {
         Ok(matchers)
     }
 
-    fn matcher(&mut self, metric: &str, label: Option<&str>) -> Result<LabelMatch, ExprError> {
+    fn matcher(&mut self, metric: &str, label: Option<&str>) -> Result<Matcher, ExprError> {
         let name_token = self.bump();
         let Tok::Ident(name) = name_token.tok else {
             let message = format!("expected a label name, found {}", name_token.tok.describe());
@@ -284,17 +278,7 @@ impl Parser {
                 return Err(error(value_token.at, message, None));
             }
         };
-        let regex = match op {
-            MatchOp::Regex | MatchOp::NotRegex => Some(
-                Regex::new(&format!("^(?:{value})$"))
-                    .map_err(|e| bad_regex(&value, &e, value_token.at))?,
-            ),
-            MatchOp::Eq | MatchOp::NotEq => None,
-        };
-        Ok(LabelMatch {
-            matcher: Matcher { name, op, value },
-            regex,
-        })
+        Matcher::new(name, op, value.clone()).map_err(|e| bad_regex(&value, &e, value_token.at))
     }
 
     fn comparison(&mut self) -> Result<Option<Comparison>, ExprError> {

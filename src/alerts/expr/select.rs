@@ -11,7 +11,7 @@ impl Expr {
     /// host-wide metrics. Elements without a reading are not yielded.
     pub fn for_each(&self, readings: &dyn Readings, each: &mut dyn FnMut(&str, f64)) {
         let mut emit = |label: &str, value: f64| {
-            if self.matchers.iter().all(|m| m.matches(label)) {
+            if self.matchers.iter().all(|m| m.matches_value(label)) {
                 each(label, value);
             }
         };

@@ -123,13 +123,9 @@ impl Alert {
         }
     }
 
-    /// The value as people read it: whole numbers without decimals, else two.
+    /// The value as `{{ $value }}` shows it in annotations: `81`, `81.5`, `81.46`.
     pub fn value_text(&self) -> String {
-        if self.value.fract() == 0.0 && self.value.abs() < 1e15 {
-            format!("{:.0}", self.value)
-        } else {
-            format!("{:.2}", self.value)
-        }
+        super::template::compact(self.value)
     }
 
     /// Firing, not acknowledged and not silenced: what the header badge counts.

@@ -46,7 +46,7 @@ pub fn lines(alert: &Alert, view: View<'_>) -> Vec<Line<'static>> {
             format!(" {}", alert.severity),
             theme.severity(alert.severity),
         ),
-        Span::raw(format!(" · value {}", format::value(alert.value))),
+        Span::raw(format!(" · value {}", alert.value_text())),
     ];
     lines.push(field("state", state, theme));
     lines.push(field("times", times(alert, now), theme));

@@ -254,7 +254,7 @@ fn cell<'a>(column: Column, alert: &'a Alert, view: View<'a>) -> Cell<'a> {
             Style::new().add_modifier(Modifier::BOLD),
         )),
         Column::Labels => Cell::from(key_labels(alert)),
-        Column::Value => Cell::from(format::value(alert.value)),
+        Column::Value => Cell::from(alert.value_text()),
         Column::Age => Cell::from(format::duration(age_secs(alert, view.state.now_ms))),
         Column::Ack => match &alert.ack {
             Some(ack) => Cell::from(Span::styled(

@@ -24,22 +24,6 @@ pub fn remaining(at_ms: u64, now_ms: u64) -> String {
     duration(at_ms.saturating_sub(now_ms) / 1000)
 }
 
-/// An alert's value: whole numbers as such, others with three significant digits or one
-/// decimal (`97.2`, `0.512`, `1234.5`).
-pub fn value(v: f64) -> String {
-    match v.abs() {
-        a if a.fract() == 0.0 && a < 1e15 => format!("{v:.0}"),
-        a if a < 10.0 => trim_zeros(format!("{v:.3}")),
-        a if a < 100.0 => trim_zeros(format!("{v:.2}")),
-        _ => trim_zeros(format!("{v:.1}")),
-    }
-}
-
-/// `97.20` → `97.2`, `97.00` → `97`.
-fn trim_zeros(text: String) -> String {
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 pub use crate::metrics::human_bytes as bytes;
 
 /// A byte rate: `1.2M/s`.
@@ -80,17 +64,6 @@ mod tests {
         assert_eq!(age(1_000, 13_000), "12s ago");
         assert_eq!(remaining(7_200_000, 1_000), "1h59m");
         assert_eq!(remaining(1_000, 7_200_000), "0s");
-    }
-
-    #[test]
-    fn values() {
-        assert_eq!(value(97.0), "97");
-        assert_eq!(value(97.25), "97.25");
-        assert_eq!(value(97.256), "97.26");
-        assert_eq!(value(0.5123), "0.512");
-        assert_eq!(value(1234.56), "1234.6");
-        assert_eq!(value(-3.5), "-3.5");
-        assert_eq!(value(97.001), "97");
     }
 
     #[test]

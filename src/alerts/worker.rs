@@ -229,7 +229,13 @@ impl Alerting {
     /// Route the current alerts (with silences applied) and publish them if they changed.
     pub(super) fn notify_and_publish(&mut self, now: u64, save: bool) {
         let mut alerts = self.evaluator.alerts();
+        let before = self.silences.len();
         self.silences.retain(|s| s.ends_at > now);
+        if self.silences.len() != before {
+            self.hub.publish(Event::Silences {
+                silences: self.silences.clone(),
+            });
+        }
         for alert in &mut alerts {
             alert.silenced_by = self
                 .silences

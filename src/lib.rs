@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod heal;
+pub mod logs;
 pub mod metrics;
 pub mod store;
 pub mod supervisor;

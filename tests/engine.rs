@@ -74,9 +74,7 @@ fn bad_input_exits_2_and_names_the_problem() {
     let broken = env.dir.join("broken.yaml");
     std::fs::write(&broken, "workspace: x\nservices:\n  a:\n    comand: true\n").expect("write");
     let out = env
-        .uc(&["config", "check"])
-        .arg("-f")
-        .arg(&broken)
+        .uc_on(&broken, &["config", "check"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
@@ -205,9 +203,7 @@ fn import_writes_a_workspace_that_loads_and_completions_print() {
         String::from_utf8_lossy(&out.stderr)
     );
     let check = env
-        .uc(&["config", "check"])
-        .arg("-f")
-        .arg(&out_file)
+        .uc_on(&out_file, &["config", "check"])
         .output()
         .expect("run");
     assert!(

@@ -7,6 +7,7 @@ pub use alerts_cmd::user;
 mod config_cmd;
 mod control;
 mod import_cmd;
+mod logs_cmd;
 mod metrics_cmd;
 mod setup;
 mod status;
@@ -28,11 +29,12 @@ use crate::engine::{Launcher, Paths, Source};
                   workspace when there is none. Subcommands drive the same engine from scripts."
 )]
 pub struct Cli {
-    /// Workspace file (default: ./univers.yaml, else the built-in demo)
-    #[arg(short = 'f', long = "file", global = true, env = "UC_CONFIG")]
+    /// Workspace file (default: ./univers.yaml, else the built-in demo); before the
+    /// subcommand, as `-f` after `uc logs` means follow
+    #[arg(short = 'f', long = "file", env = "UC_CONFIG")]
     pub file: Option<PathBuf>,
     /// Use the built-in demo workspace even if ./univers.yaml exists
-    #[arg(long, global = true, conflicts_with = "file")]
+    #[arg(long, conflicts_with = "file")]
     pub demo: bool,
     /// Colour theme (default, light, high-contrast, or a file name in themes/)
     #[arg(long, global = true, env = "UC_THEME")]
@@ -92,6 +94,8 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Logs: search and follow (default), patterns, stats, index
+    Logs(logs_cmd::LogsArgs),
     /// Check the workspace configuration
     Config {
         #[command(subcommand)]
@@ -243,6 +247,7 @@ async fn dispatch(cli: Cli) -> CliResult {
             json,
         }) => metrics_cmd::run(source, service.as_deref(), since, json).await,
         Some(Cmd::Alerts { command, json }) => alerts_cmd::run(source, command, json).await,
+        Some(Cmd::Logs(args)) => logs_cmd::run(source, args).await,
         Some(Cmd::Config {
             command: ConfigCmd::Check,
         }) => config_cmd::check(&source),

@@ -152,8 +152,9 @@ async fn ui_window(cli: &Cli, launcher: &Launcher, tmux: &Tmux) -> Result<String
         }
         tmux.kill_window(&ui.window_id).await?;
     }
-    let mut argv = vec![launcher.exe.to_string_lossy().into_owned(), "tui".into()];
+    let mut argv = vec![launcher.exe.to_string_lossy().into_owned()];
     argv.extend(launcher.source.args());
+    argv.push("tui".into());
     if let Some(theme) = &cli.theme {
         argv.extend(["--theme".into(), theme.clone()]);
     }

@@ -110,8 +110,9 @@ impl Launcher {
     }
 
     async fn start_engine(&self, tmux: &Tmux) -> Result<Pane, LaunchError> {
-        let mut argv = vec![self.exe.to_string_lossy().into_owned(), "engine".into()];
+        let mut argv = vec![self.exe.to_string_lossy().into_owned()];
         argv.extend(self.source.args());
+        argv.push("engine".into());
         let env = passed_env();
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let spawn = Spawn {

@@ -1,7 +1,7 @@
 //! Running the real `uc` binary on a temp workspace, and reading a real terminal (a tmux
 //! pane on a private test server) with `send-keys` / `capture-pane`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -73,11 +73,13 @@ impl Env {
 
     /// `uc -f <workspace file> ARGS` with this env's state dir and tmux socket.
     pub fn uc(&self, args: &[&str]) -> Command {
+        self.uc_on(&self.file, args)
+    }
+
+    /// `uc -f FILE ARGS` with this env's state dir and tmux socket.
+    pub fn uc_on(&self, file: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_uc"));
-        cmd.arg("-f")
-            .arg(&self.file)
-            .args(args)
-            .current_dir(&self.dir);
+        cmd.arg("-f").arg(file).args(args).current_dir(&self.dir);
         cmd.env_remove("TMUX").env_remove("TMUX_PANE");
         for (k, v) in self.envs() {
             cmd.env(k, v);

@@ -1,0 +1,12 @@
+//! Logs: every service's captured output and the files a workspace declares, followed
+//! rotation-safely, parsed (time, level), mined into patterns, stored with a compact index,
+//! searched and summarised. See `docs/ARCHITECTURE.md`, "Logs as built".
+
+pub mod follow;
+pub mod line;
+pub mod mine;
+mod model;
+pub mod search;
+pub mod store;
+
+pub use model::{Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo};

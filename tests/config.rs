@@ -7,8 +7,8 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 use univers_container::config::import::import_file;
 use univers_container::config::{
-    Condition, ConfigError, DEMO_YAML, GiveUp, Probe, RestartPolicy, Workspace, demo_workspace,
-    find_workspace_file, load_file, load_str,
+    Condition, ConfigError, DEMO_YAML, GiveUp, LogInput, Probe, RestartPolicy, Retention,
+    Workspace, demo_workspace, find_workspace_file, load_file, load_str,
 };
 
 fn fixture(path: &str) -> PathBuf {
@@ -113,6 +113,70 @@ fn full_workspace_loads() {
     assert_eq!(
         web.health.as_ref().map(|h| &h.probe),
         Some(&Probe::Exec("test -f .ready".into()))
+    );
+
+    let sources: Vec<(&str, &LogInput)> = ws
+        .logs
+        .sources
+        .iter()
+        .map(|s| (s.name.as_str(), &s.input))
+        .collect();
+    let nginx = ["/var/log/nginx/access.log", "/var/log/nginx/error.log"];
+    assert_eq!(
+        sources,
+        [
+            ("web", &LogInput::Files(vec![dir.join("web/logs/*.log")])),
+            ("nginx", &LogInput::Files(nginx.map(PathBuf::from).to_vec())),
+            (
+                "ssh",
+                &LogInput::Command {
+                    command: "journalctl -f -u ssh".into(),
+                    cwd: dir.to_path_buf()
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        ws.logs.retention,
+        Retention {
+            size: 1 << 30,
+            age: Duration::from_secs(3 * 24 * 3600),
+            segment: 64 << 20
+        }
+    );
+}
+
+#[test]
+fn bad_log_settings() {
+    let size_hint = "write a number of bytes with a unit, e.g. `512KiB`, `32MiB`, `1GiB`";
+    assert_eq!(
+        problems("bad_logs"),
+        vec![
+            (
+                5,
+                12,
+                "`./*/x.log`: wildcards are allowed only in the file name".to_owned(),
+                Some("write e.g. `./app/logs/*.log`".to_owned())
+            ),
+            (
+                8,
+                5,
+                "invalid log source name `bad name`".to_owned(),
+                Some("use only letters, digits, `_` and `-`".to_owned())
+            ),
+            (
+                10,
+                11,
+                "log source `tail` has an empty command".to_owned(),
+                None
+            ),
+            (
+                11,
+                22,
+                "invalid size `10 parsecs`".to_owned(),
+                Some(size_hint.to_owned())
+            ),
+        ]
     );
 }
 

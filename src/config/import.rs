@@ -73,6 +73,7 @@ fn render(path: &Path, workspace: &str, mut imported: Imported) -> Result<String
         services: imported.services,
         metrics: None,
         alerts: None,
+        logs: None,
     };
     let body = serde_saphyr::to_string(&file).map_err(|err| ConfigError::Invalid {
         problems: vec![Problem::new(
@@ -126,6 +127,7 @@ fn bare_service(command: String) -> ServiceSpec {
         stop: None,
         restart: None,
         health: None,
+        logs: Vec::new(),
     }
 }
 

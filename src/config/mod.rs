@@ -41,6 +41,50 @@ pub struct Workspace {
     pub services: Vec<Service>,
     pub metrics: MetricsSettings,
     pub alerts: AlertSettings,
+    pub logs: LogSettings,
+}
+
+/// Where the logs worker reads lines besides the services' terminal output, and how long it
+/// keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogSettings {
+    pub sources: Vec<LogSource>,
+    pub retention: Retention,
+}
+
+/// A named source of lines. Several entries may share a name (a service's files and a
+/// workspace source of the same name): their lines form one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSource {
+    pub name: String,
+    pub input: LogInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogInput {
+    /// Absolute paths or globs.
+    Files(Vec<PathBuf>),
+    /// A shell command run by the engine; each line it prints is a line of the source.
+    Command { command: String, cwd: PathBuf },
+}
+
+/// Per source: the stored lines beyond `size` bytes or older than `age` go, a whole segment
+/// at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub size: u64,
+    pub age: Duration,
+    pub segment: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            size: 256 << 20,
+            age: Duration::from_secs(7 * 24 * 3600),
+            segment: 32 << 20,
+        }
+    }
 }
 
 /// Where the alerting worker reads its rules and channels. Both files are watched and

@@ -42,6 +42,46 @@ pub struct WorkspaceFile {
     pub metrics: Option<MetricsSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<AlertsSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs: Option<LogsSpec>,
+}
+
+/// `logs: { files: { nginx: [/var/log/nginx/*.log] }, commands: { ssh: journalctl -f -u ssh },
+/// retention: { size: 256MiB, age: 7d, segment: 32MiB } }`. Services' own output is always
+/// captured; these add sources.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsSpec {
+    /// Source name → file paths or globs (relative to the workspace file).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub files: IndexMap<Spanned<String>, Vec<Spanned<String>>>,
+    /// Source name → a shell command whose output is the source (`journalctl -f -u ssh`).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub commands: IndexMap<Spanned<String>, Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<RetentionSpec>,
+}
+
+/// How much of each source's stored lines is kept.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSpec {
+    /// Per source, e.g. `256MiB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<Spanned<String>>,
+    /// Size of one segment file; the oldest segment is what retention deletes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Spanned<String>>,
 }
 
 /// `alerts: { rules: configs/rules.yaml, channels: configs/channels.yaml, enabled: true }`.
@@ -101,6 +141,14 @@ pub struct ServiceSpec {
     pub restart: Option<Spanned<RestartSpec>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<Spanned<HealthSpec>>,
+    /// Files the service writes besides its terminal output (paths or globs, relative to
+    /// the workspace file); their lines belong to the service.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub logs: Vec<Spanned<String>>,
 }
 
 /// Env values may be written as numbers or booleans (`PORT: 8080`), as in docker compose.

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde_saphyr::{Location, Spanned};
 
+mod logs;
+
 use super::cycles::{self, Edge};
 use super::schema::{
     AlertsSpec, Condition, DependsOnSpec, HealthSpec, MetricsSpec, RestartSpec, ServiceSpec,
@@ -43,6 +45,7 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
         .collect();
     let metrics = checker.metrics(spec.metrics.as_ref());
     let alerts = checker.alerts(spec.alerts.as_ref(), dir);
+    let logs = checker.logs(spec, dir);
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -58,28 +61,34 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
         services,
         metrics,
         alerts,
+        logs,
     })
 }
 
-const NAME_RULE: &str = "use only letters, digits, `_` and `-`";
+pub(super) const NAME_RULE: &str = "use only letters, digits, `_` and `-`";
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a Path,
     problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn report(&mut self, at: &Location, message: impl Into<String>, hint: Option<String>) {
+    pub(super) fn report(
+        &mut self,
+        at: &Location,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         let problem = Problem::new(self.file, at.line(), at.column(), message, hint);
         self.problems.push(problem);
     }
 
-    fn reject(&mut self, at: &Location, rejected: Rejected) {
+    pub(super) fn reject(&mut self, at: &Location, rejected: Rejected) {
         self.report(at, rejected.message, rejected.hint);
     }
 
     /// Parses an optional value, reporting a bad one and falling back to `default`.
-    fn parse<T>(
+    pub(super) fn parse<T>(
         &mut self,
         value: Option<&Spanned<String>>,
         parse: fn(&str) -> Parsed<T>,
@@ -383,7 +392,7 @@ fn service_names(spec: &WorkspaceFile) -> Vec<&str> {
 }
 
 /// Relative paths are taken from `dir`; `~/` from the home directory.
-fn resolve_cwd(dir: &Path, cwd: Option<&Path>) -> PathBuf {
+pub(super) fn resolve_cwd(dir: &Path, cwd: Option<&Path>) -> PathBuf {
     let Some(cwd) = cwd else {
         return dir.to_path_buf();
     };

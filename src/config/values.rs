@@ -83,6 +83,59 @@ pub fn duration(text: &str) -> Parsed<Duration> {
     })
 }
 
+const SIZE_HINT: &str = "write a number of bytes with a unit, e.g. `512KiB`, `32MiB`, `1GiB`";
+
+/// `256MiB`, `1GB`, `64k`, or a bare number of bytes; at least 1 KiB.
+pub fn size(text: &str) -> Parsed<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => {
+            return Err(Rejected::new(
+                format!("invalid size `{text}`"),
+                Some(SIZE_HINT.into()),
+            ));
+        }
+    };
+    let bytes = number
+        .parse::<f64>()
+        .ok()
+        .map(|n| (n * multiplier as f64) as u64)
+        .filter(|b| *b >= 1024)
+        .ok_or_else(|| Rejected::new(format!("invalid size `{text}`"), Some(SIZE_HINT.into())))?;
+    Ok(bytes)
+}
+
+/// A file path or glob (`*`, `?`, `[...]` in its last component only, so new files in a
+/// known directory are found by watching that directory).
+pub fn log_glob(text: &str) -> Parsed<()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Rejected::new("empty log file path", None));
+    }
+    let parent = std::path::Path::new(text)
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if parent.contains(['*', '?', '[']) {
+        return Err(Rejected::new(
+            format!("`{text}`: wildcards are allowed only in the file name"),
+            Some("write e.g. `./app/logs/*.log`".to_owned()),
+        ));
+    }
+    Ok(())
+}
+
 /// How often metrics are sampled: a duration from 100 ms to 1 h.
 pub fn sample_interval(text: &str) -> Parsed<Duration> {
     let interval = duration(text)?;
@@ -207,6 +260,25 @@ pub fn is_tag(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size("32MiB"), Ok(32 << 20));
+        assert_eq!(size("1.5 GiB"), Ok(3 << 29));
+        assert_eq!(size("2048"), Ok(2048));
+        assert_eq!(size("64k"), Ok(64_000));
+        assert!(size("12").is_err());
+        assert!(size("ten MiB").is_err());
+        assert!(size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn log_globs() {
+        assert!(log_glob("./logs/*.log").is_ok());
+        assert!(log_glob("/var/log/syslog").is_ok());
+        assert!(log_glob("./*/app.log").is_err());
+        assert!(log_glob(" ").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -68,6 +68,7 @@ mod tests {
             file: None,
             dir: PathBuf::from("/"),
             theme: None,
+            logs: Default::default(),
             services: edges
                 .iter()
                 .map(|(name, deps)| Service {

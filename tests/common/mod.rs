@@ -107,6 +107,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         services,
         metrics: Default::default(),
         alerts: Default::default(),
+        logs: Default::default(),
     }
 }
 

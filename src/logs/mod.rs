@@ -4,9 +4,12 @@
 
 pub mod follow;
 pub mod line;
+pub mod live;
 pub mod mine;
 mod model;
+pub mod patterns;
 pub mod search;
+pub mod stats;
 pub mod store;
 
 pub use model::{Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo};

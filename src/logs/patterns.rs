@@ -1,0 +1,240 @@
+//! What the engine knows about each mined pattern beyond its template: counts, when it was
+//! first and last seen, example lines, the level mix, its sources, and whether it deserves a
+//! flag (mostly errors, or new and growing).
+
+use std::collections::HashMap;
+
+use super::{Level, LevelCounts, PatternFlag, PatternInfo};
+
+/// Examples kept per pattern.
+const EXAMPLES: usize = 3;
+/// Longest example kept, in bytes: a 1 MiB line is not worth repeating in every listing.
+const EXAMPLE_BYTES: usize = 500;
+/// Patterns first seen within this long of a source's first line are part of its normal
+/// vocabulary, not news.
+const LEARNING_MS: u64 = 120_000;
+/// A pattern is flagged `errors` when more than this share of its lines are ERROR or FATAL
+/// and it has at least [`MIN_LINES`] lines.
+const ERROR_SHARE: f64 = 0.5;
+const MIN_LINES: u64 = 3;
+/// `new_and_growing` needs at least this many lines in the last minute, more than the
+/// minute before.
+const GROWING_LINES: u64 = 5;
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    count: u64,
+    first_seen: u64,
+    last_seen: u64,
+    examples: Vec<String>,
+    levels: LevelCounts,
+    sources: Vec<String>,
+    /// Lines in the current minute (`minute`) and the one before.
+    minute: u64,
+    this_minute: u64,
+    last_minute: u64,
+    /// Seen after its source's learning period.
+    new: bool,
+}
+
+/// Every pattern's bookkeeping, keyed by the miner's id.
+#[derive(Debug, Default)]
+pub struct PatternBook {
+    patterns: HashMap<u32, Pattern>,
+    /// Unix ms of each source's first line.
+    sources_since: HashMap<String, u64>,
+}
+
+impl PatternBook {
+    /// Records one line of pattern `id`.
+    pub fn record(&mut self, id: u32, source: &str, at: u64, level: Option<Level>, line: &str) {
+        let since = *self.sources_since.entry(source.to_owned()).or_insert(at);
+        let pattern = self.patterns.entry(id).or_insert_with(|| Pattern {
+            count: 0,
+            first_seen: at,
+            last_seen: at,
+            examples: Vec::new(),
+            levels: LevelCounts::default(),
+            sources: Vec::new(),
+            minute: at / 60_000,
+            this_minute: 0,
+            last_minute: 0,
+            new: at >= since + LEARNING_MS,
+        });
+        pattern.count += 1;
+        pattern.last_seen = pattern.last_seen.max(at);
+        pattern.levels.add(level, 1);
+        roll_minute(pattern, at / 60_000);
+        pattern.this_minute += 1;
+        if pattern.examples.len() < EXAMPLES {
+            pattern
+                .examples
+                .push(truncate(line, EXAMPLE_BYTES).to_owned());
+        }
+        if !pattern.sources.iter().any(|s| s == source) {
+            pattern.sources.push(source.to_owned());
+        }
+    }
+
+    /// Forgets a pattern the miner evicted.
+    pub fn forget(&mut self, id: u32) {
+        self.patterns.remove(&id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Every pattern as frontends see it, most frequent first; `template` names each id.
+    pub fn infos(&self, now: u64, template: impl Fn(u32) -> String) -> Vec<PatternInfo> {
+        let mut infos: Vec<PatternInfo> = self
+            .patterns
+            .iter()
+            .map(|(id, p)| PatternInfo {
+                id: *id,
+                template: template(*id),
+                count: p.count,
+                first_seen: p.first_seen,
+                last_seen: p.last_seen,
+                examples: p.examples.clone(),
+                levels: p.levels,
+                sources: p.sources.clone(),
+                flag: flag(p, now / 60_000),
+            })
+            .collect();
+        infos.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+        infos
+    }
+
+    /// The flagged patterns only: (id, flag).
+    pub fn flagged(&self, now: u64) -> Vec<(u32, PatternFlag)> {
+        let minute = now / 60_000;
+        let mut flagged: Vec<(u32, PatternFlag)> = self
+            .patterns
+            .iter()
+            .filter_map(|(id, p)| flag(p, minute).map(|f| (*id, f)))
+            .collect();
+        flagged.sort_unstable_by_key(|(id, _)| *id);
+        flagged
+    }
+}
+
+fn roll_minute(pattern: &mut Pattern, minute: u64) {
+    if minute > pattern.minute {
+        pattern.last_minute = if minute == pattern.minute + 1 {
+            pattern.this_minute
+        } else {
+            0
+        };
+        pattern.this_minute = 0;
+        pattern.minute = minute;
+    }
+}
+
+/// Errors first: a pattern that is both is an error pattern above all.
+fn flag(p: &Pattern, minute: u64) -> Option<PatternFlag> {
+    if p.count >= MIN_LINES && p.levels.errors() as f64 > p.count as f64 * ERROR_SHARE {
+        return Some(PatternFlag::Errors);
+    }
+    // Counts of a minute that has passed without lines are stale.
+    let (recent, before) = match minute.saturating_sub(p.minute) {
+        0 => (p.this_minute, p.last_minute),
+        1 => (0, p.this_minute),
+        _ => (0, 0),
+    };
+    let growing = recent >= GROWING_LINES && recent > before;
+    (p.new && growing).then_some(PatternFlag::NewAndGrowing)
+}
+
+/// At most `max` bytes, cut at a character boundary.
+fn truncate(line: &str, max: usize) -> &str {
+    if line.len() <= max {
+        return line;
+    }
+    let mut end = max;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: u64 = 1_700_000_000_000;
+
+    fn info(book: &PatternBook, id: u32, now: u64) -> PatternInfo {
+        book.infos(now, |id| format!("template {id}"))
+            .into_iter()
+            .find(|p| p.id == id)
+            .expect("pattern")
+    }
+
+    #[test]
+    fn counts_levels_examples_and_sources() {
+        let mut book = PatternBook::default();
+        for i in 0..5 {
+            let source = if i % 2 == 0 { "api" } else { "web" };
+            book.record(7, source, T0 + i, Some(Level::Info), &format!("line {i}"));
+        }
+        let p = info(&book, 7, T0 + 10);
+        assert_eq!(p.count, 5);
+        assert_eq!((p.first_seen, p.last_seen), (T0, T0 + 4));
+        assert_eq!(p.examples, ["line 0", "line 1", "line 2"]);
+        assert_eq!(p.levels.get(Some(Level::Info)), 5);
+        assert_eq!(p.sources, ["api", "web"]);
+        assert_eq!(p.template, "template 7");
+        assert_eq!(p.flag, None);
+    }
+
+    #[test]
+    fn mostly_errors_is_flagged() {
+        let mut book = PatternBook::default();
+        book.record(1, "api", T0, Some(Level::Error), "boom");
+        book.record(1, "api", T0, Some(Level::Error), "boom");
+        assert_eq!(book.flagged(T0), [], "two lines are not a pattern yet");
+        book.record(1, "api", T0, Some(Level::Info), "boom");
+        book.record(1, "api", T0, Some(Level::Fatal), "boom");
+        assert_eq!(book.flagged(T0), [(1, PatternFlag::Errors)]);
+        book.record(2, "api", T0, Some(Level::Error), "half");
+        for _ in 0..3 {
+            book.record(2, "api", T0, None, "half");
+        }
+        assert_eq!(book.flagged(T0), [(1, PatternFlag::Errors)]);
+    }
+
+    #[test]
+    fn new_and_growing_needs_the_learning_period_and_growth() {
+        let mut book = PatternBook::default();
+        book.record(1, "api", T0, Some(Level::Info), "known");
+        for i in 0..10 {
+            book.record(1, "api", T0 + 180_000 + i, Some(Level::Info), "known");
+        }
+        assert_eq!(book.flagged(T0 + 180_100), [], "seen while learning");
+        let late = T0 + 240_000;
+        for i in 0..4 {
+            book.record(2, "api", late + i, Some(Level::Warn), "fresh");
+        }
+        assert_eq!(book.flagged(late + 10), [], "too few lines");
+        book.record(2, "api", late + 5, Some(Level::Warn), "fresh");
+        assert_eq!(book.flagged(late + 10), [(2, PatternFlag::NewAndGrowing)]);
+        // The next minute, fewer lines than the minute before: no longer growing.
+        assert_eq!(book.flagged(late + 60_000), []);
+    }
+
+    #[test]
+    fn long_examples_are_cut_at_a_character_boundary() {
+        let line = "é".repeat(400);
+        let mut book = PatternBook::default();
+        book.record(1, "api", T0, None, &line);
+        let example = &info(&book, 1, T0).examples[0];
+        assert_eq!(example.len(), 500);
+        book.forget(1);
+        assert!(book.is_empty());
+    }
+}

@@ -30,7 +30,8 @@ fn shipped_rules_parse() {
             "HighCpu",
             "HighMemory",
             "PortNotAnswering",
-            "DiskAlmostFull"
+            "DiskAlmostFull",
+            "LogPatternFlagged"
         ]
     );
     let cpu = &rules.rules[0];
@@ -74,7 +75,7 @@ fn shipped_rules_parse() {
 #[test]
 fn files_are_read_from_disk() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/rules.yaml");
-    assert_eq!(load_rules(&path).expect("loads").rules.len(), 4);
+    assert_eq!(load_rules(&path).expect("loads").rules.len(), 5);
     let missing = load_rules(Path::new("/nonexistent/rules.yaml")).expect_err("missing");
     assert!(matches!(missing, ConfigError::Io { .. }));
 }

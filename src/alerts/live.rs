@@ -52,6 +52,8 @@ pub struct EngineReadings<'a> {
     pub restarts: &'a RestartLog,
     pub probes: &'a HashMap<Probe, bool>,
     pub logs: &'a LogCounter,
+    /// The logs worker's flagged patterns; `None` when it does not run.
+    pub patterns: Option<&'a crate::logs::live::LogsHub>,
 }
 
 impl Readings for EngineReadings<'_> {
@@ -73,6 +75,15 @@ impl Readings for EngineReadings<'_> {
 
     fn log_count(&self, query: &LogQuery) -> Option<f64> {
         self.logs.count(query)
+    }
+
+    fn log_patterns(&self) -> Vec<(String, f64)> {
+        self.patterns
+            .map(|hub| hub.flagged())
+            .unwrap_or_default()
+            .iter()
+            .map(|f| (f.label(), f.count as f64))
+            .collect()
     }
 }
 

@@ -21,6 +21,8 @@ pub trait Readings {
     fn probe(&self, probe: &Probe) -> Option<bool>;
     /// Lines matching the query within its window (see `RuleSet::log_queries`).
     fn log_count(&self, query: &LogQuery) -> Option<f64>;
+    /// Flagged log patterns: (`pattern` label, lines so far).
+    fn log_patterns(&self) -> Vec<(String, f64)>;
 }
 
 /// A check the engine runs on its own schedule for `port_open` and `http_ok`.
@@ -67,6 +69,7 @@ pub struct FixedReadings {
     pub restarts: HashMap<String, f64>,
     pub probes: HashMap<Probe, bool>,
     pub logs: HashMap<LogQuery, f64>,
+    pub log_patterns: Vec<(String, f64)>,
 }
 
 impl Readings for FixedReadings {
@@ -88,5 +91,9 @@ impl Readings for FixedReadings {
 
     fn log_count(&self, query: &LogQuery) -> Option<f64> {
         self.logs.get(query).copied()
+    }
+
+    fn log_patterns(&self) -> Vec<(String, f64)> {
+        self.log_patterns.clone()
     }
 }

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::config::{AlertSettings, Workspace};
 use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceStatus, now_ms};
+use crate::logs::live::LogsHub;
 use crate::metrics::Sample;
 use crate::store::Journal;
 use crate::store::journal::Entry;
@@ -41,10 +42,12 @@ impl Drop for AlertsWorker {
 }
 
 impl AlertsWorker {
-    pub fn spawn(ws: &Workspace, paths: &Paths, hub: Hub) -> Self {
+    /// `logs` feeds `log_pattern_flagged`; `None` when the engine runs no logs worker.
+    pub fn spawn(ws: &Workspace, paths: &Paths, hub: Hub, logs: Option<LogsHub>) -> Self {
         let (tx, rx) = mpsc::channel(16);
         let (stop, stop_rx) = tokio::sync::oneshot::channel();
         let mut alerting = Alerting::new(ws, paths, hub.clone());
+        alerting.patterns = logs;
         let (_, events) = hub.subscribe();
         let task = tokio::spawn(async move {
             alerting.run(events, rx, stop_rx).await;
@@ -77,6 +80,7 @@ pub(super) struct Alerting {
     pub(super) journal: Option<Journal>,
     probes: Probes,
     logs: LogCounter,
+    patterns: Option<LogsHub>,
     restarts: RestartLog,
     sample: Option<Sample>,
     services: Vec<ServiceStatus>,
@@ -126,6 +130,7 @@ impl Alerting {
             journal,
             probes: Probes::new(),
             logs: LogCounter::default(),
+            patterns: None,
             restarts: RestartLog::default(),
             sample: None,
             services: Vec::new(),
@@ -220,6 +225,7 @@ impl Alerting {
             restarts: &self.restarts,
             probes: &probes,
             logs: &self.logs,
+            patterns: self.patterns.as_ref(),
         };
         let changes = self.evaluator.evaluate(now, &readings);
         self.record_changes(&changes);

@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::{CliResult, Failure};
-use crate::engine::Source;
+use anyhow::anyhow;
+
+use super::{CliResult, Failure, launcher, load};
+use crate::config::Workspace;
+use crate::engine::{Source, now_ms};
+use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -79,9 +83,145 @@ pub enum LogsCmd {
 }
 
 pub async fn run(source: Source, args: LogsArgs) -> CliResult {
-    let _ = source;
     match args.command {
-        Some(_) | None => Err(Failure::input(anyhow::anyhow!("uc logs is being written"))),
+        None => search(source, args.search).await,
+        Some(LogsCmd::Stats {
+            since,
+            json,
+            markdown,
+        }) => stats(source, since, json, markdown).await,
+        Some(LogsCmd::Patterns { .. } | LogsCmd::Index { .. }) => Err(Failure::input(anyhow!(
+            "uc logs: this subcommand is being written"
+        ))),
     }
-    .map(|()| ExitCode::SUCCESS)
+}
+
+/// Stored lines printed when neither `--since` nor `-n` bounds the search.
+const DEFAULT_LINES: usize = 1000;
+
+async fn search(source: Source, args: SearchArgs) -> CliResult {
+    let (ws, paths) = load(&source)?;
+    check_sources(&ws, &args.services)?;
+    let query = query(&args)?;
+    let client = launcher(source, paths)?.connect().await?;
+    if args.count {
+        let lines = client.log_lines(&query).await?;
+        println!("{}", lines.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.follow {
+        for line in client.log_lines(&query).await? {
+            print_line(&line, args.json);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut stream = client.follow_logs(&query).await?;
+    while let Some(event) = stream.next().await {
+        match event? {
+            LogStreamEvent::Lines { lines } => {
+                for line in &lines {
+                    print_line(line, args.json);
+                }
+            }
+            LogStreamEvent::Skipped { count } => {
+                eprintln!("uc: {count} lines not shown (too fast to print; they are stored)");
+            }
+            LogStreamEvent::CaughtUp | LogStreamEvent::Second { .. } => {}
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Services and declared sources: a typo gets the nearest name.
+fn check_sources(ws: &Workspace, names: &[String]) -> Result<(), Failure> {
+    let known: Vec<&str> = ws
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(ws.logs.sources.iter().map(|s| s.name.as_str()))
+        .collect();
+    for name in names {
+        if !known.contains(&name.as_str()) {
+            let hint = crate::config::suggest(name, known.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(Failure::input(anyhow!(
+                "unknown service or log source `{name}`{hint}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {
+    let level = args
+        .level
+        .as_deref()
+        .map(|name| {
+            Level::from_name(name).ok_or_else(|| {
+                Failure::input(anyhow!(
+                    "unknown level `{name}` (trace, debug, info, warn, error, fatal)"
+                ))
+            })
+        })
+        .transpose()?;
+    if let Some(grep) = &args.grep {
+        regex::Regex::new(grep).map_err(|e| Failure::input(anyhow!("--grep: {e}")))?;
+    }
+    let since = args
+        .since
+        .map(|d| now_ms().saturating_sub(d.as_millis() as u64));
+    let limit = match (args.lines, since, args.count) {
+        (Some(n), _, _) => Some(n),
+        (None, None, false) => Some(DEFAULT_LINES),
+        _ => None,
+    };
+    Ok(LogQuery {
+        sources: args.services.clone(),
+        level,
+        grep: args.grep.clone(),
+        pattern: args.pattern,
+        since,
+        limit,
+        follow: args.follow,
+    })
+}
+
+fn print_line(line: &LogLine, json: bool) {
+    if json {
+        if let Ok(text) = serde_json::to_string(line) {
+            println!("{text}");
+        }
+        return;
+    }
+    println!("{} {:<12} {}", clock(line.at), line.source, line.text);
+}
+
+/// `HH:MM:SS.mmm` (UTC): lines from many sources line up by time.
+pub fn clock(at_ms: u64) -> String {
+    let secs = at_ms / 1000;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60,
+        at_ms % 1000
+    )
+}
+
+async fn stats(source: Source, since: Duration, json: bool, markdown: bool) -> CliResult {
+    let (_, paths) = load(&source)?;
+    let client = launcher(source, paths)?.connect().await?;
+    let report = client.log_stats(since.as_secs()).await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(Failure::runtime)?
+        );
+    } else if markdown {
+        print!("{}", stats::markdown(&report));
+    } else {
+        print!("{}", stats::text(&report));
+    }
+    Ok(ExitCode::SUCCESS)
 }

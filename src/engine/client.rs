@@ -9,6 +9,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 
 use super::{Command, CommandError, Event, Reply, Snapshot};
+use crate::logs::stats::StatsReport;
+use crate::logs::{LogLine, LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -142,22 +144,103 @@ impl Client {
                 body: String::from_utf8_lossy(&body).into_owned(),
             });
         }
-        Ok(EventStream {
-            body: response.into_body(),
-            buffer: Vec::new(),
-        })
+        Ok(SseStream::new(response.into_body()))
+    }
+
+    /// Stored lines matching `query` (its `follow` is ignored).
+    pub async fn log_lines(&self, query: &LogQuery) -> Result<Vec<LogLine>, ClientError> {
+        let query = LogQuery {
+            follow: false,
+            ..query.clone()
+        };
+        self.get_json(&logs_path(&query)).await
+    }
+
+    /// The newest stored lines matching `query`, then live ones as they arrive.
+    pub async fn follow_logs(
+        &self,
+        query: &LogQuery,
+    ) -> Result<SseStream<LogStreamEvent>, ClientError> {
+        let query = LogQuery {
+            follow: true,
+            ..query.clone()
+        };
+        let response = self
+            .send(Method::GET, &logs_path(&query), Vec::new())
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = Self::read_body(response).await?;
+            return Err(ClientError::Status {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        Ok(SseStream::new(response.into_body()))
+    }
+
+    pub async fn log_patterns(&self) -> Result<Vec<PatternInfo>, ClientError> {
+        self.get_json("/v1/logs/patterns").await
+    }
+
+    pub async fn log_stats(&self, since_secs: u64) -> Result<StatsReport, ClientError> {
+        self.get_json(&format!("/v1/logs/stats?since={since_secs}"))
+            .await
     }
 }
 
-/// Server-Sent Events decoded into [`Event`]s.
-pub struct EventStream {
-    body: Incoming,
-    buffer: Vec<u8>,
+fn logs_path(query: &LogQuery) -> String {
+    let mut path = String::from("/v1/logs?");
+    if !query.sources.is_empty() {
+        path.push_str(&format!(
+            "sources={}&",
+            percent_encode(&query.sources.join(","))
+        ));
+    }
+    if let Some(level) = query.level {
+        path.push_str(&format!("level={}&", level.as_str()));
+    }
+    if let Some(grep) = &query.grep {
+        path.push_str(&format!("grep={}&", percent_encode(grep)));
+    }
+    if let Some(pattern) = query.pattern {
+        path.push_str(&format!("pattern={pattern}&"));
+    }
+    if let Some(since) = query.since {
+        path.push_str(&format!("since={since}&"));
+    }
+    if let Some(limit) = query.limit {
+        path.push_str(&format!("limit={limit}&"));
+    }
+    path.push_str(if query.follow {
+        "follow=true"
+    } else {
+        "follow=false"
+    });
+    path
 }
 
-impl EventStream {
+/// The engine's event stream.
+pub type EventStream = SseStream<Event>;
+
+/// Server-Sent Events, each one's data decoded as a `T`.
+pub struct SseStream<T> {
+    body: Incoming,
+    buffer: Vec<u8>,
+    _item: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: serde::de::DeserializeOwned> SseStream<T> {
+    fn new(body: Incoming) -> Self {
+        Self {
+            body,
+            buffer: Vec::new(),
+            _item: std::marker::PhantomData,
+        }
+    }
+
     /// The next event; `None` when the engine closed the stream.
-    pub async fn next(&mut self) -> Option<Result<Event, ClientError>> {
+    pub async fn next(&mut self) -> Option<Result<T, ClientError>> {
         loop {
             if let Some(block) = take_block(&mut self.buffer) {
                 if let Some(data) = sse_data(&block) {

@@ -126,7 +126,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             ),
         }
     }
-    let alerts = ws_alerts.then(|| AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone()));
+    let alerts = ws_alerts.then(|| AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), None));
     let router = server::router(server::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),

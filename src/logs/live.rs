@@ -34,6 +34,26 @@ pub struct Flagged {
     pub count: u64,
 }
 
+impl Flagged {
+    /// The alert label: `api [errors] Connection to <*> refused`, at most ~120 characters.
+    pub fn label(&self) -> String {
+        let flag = match self.flag {
+            PatternFlag::Errors => "errors",
+            PatternFlag::NewAndGrowing => "new",
+        };
+        let mut label = format!("{} [{flag}] {}", self.sources.join(","), self.template);
+        if label.len() > 120 {
+            let mut end = 119;
+            while !label.is_char_boundary(end) {
+                end -= 1;
+            }
+            label.truncate(end);
+            label.push('…');
+        }
+        label
+    }
+}
+
 #[derive(Clone)]
 pub struct LogsHub {
     inner: Arc<Inner>,

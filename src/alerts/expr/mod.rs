@@ -38,6 +38,7 @@
 //! | `http_ok("http://127.0.0.1:8080/health")`, `http_ok("...", 5s)` | `instance` | 1 when a GET answers 2xx within the timeout (default 2s), else 0 |
 //! | `log_rate(api, level=ERROR, 1m)` | `service` | the service's log lines at that level within the window (default 1m) |
 //! | `log_match(api, "timeout\|refused", 5m)` | `service` | the service's log lines the regex matches within the window (default 1m) |
+//! | `log_pattern_flagged` | `pattern` | lines of each log pattern the engine flagged (mostly ERROR/FATAL, or new and growing); the label reads `api [errors] Connection to <*> refused` |
 //!
 //! `service_cpu`, `service_rss`, `service_threads`, `service_procs` and `service_fds` exist
 //! for running services only. Probes and log counts have no value until the engine has a
@@ -218,6 +219,8 @@ enum Metric {
     Net(NetMetric),
     Process(ProcessMetric),
     State(StateMetric),
+    /// Patterns the logs worker flagged (mostly errors, or new and growing).
+    LogPattern,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,7 +269,7 @@ enum StateMetric {
     Restarts,
 }
 
-const METRICS: [(&str, Metric); 25] = [
+const METRICS: [(&str, Metric); 26] = [
     ("cpu", Metric::Host(HostMetric::Cpu)),
     ("load1", Metric::Host(HostMetric::Load1)),
     ("load5", Metric::Host(HostMetric::Load5)),
@@ -292,6 +295,7 @@ const METRICS: [(&str, Metric); 25] = [
     ("service_down", Metric::State(StateMetric::Down)),
     ("service_healthy", Metric::State(StateMetric::Healthy)),
     ("service_restarts", Metric::State(StateMetric::Restarts)),
+    ("log_pattern_flagged", Metric::LogPattern),
 ];
 
 /// Function names, with an example for messages.
@@ -315,6 +319,7 @@ impl Metric {
             Self::Disk(_) => Some("mount"),
             Self::Net(_) => Some("iface"),
             Self::Process(_) | Self::State(_) => Some("service"),
+            Self::LogPattern => Some("pattern"),
         }
     }
 }

@@ -37,6 +37,12 @@ impl Expr {
 }
 
 fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut(&str, f64)) {
+    if metric == Metric::LogPattern {
+        for (pattern, lines) in readings.log_patterns() {
+            emit(&pattern, lines);
+        }
+        return;
+    }
     if let Metric::State(state) = metric {
         for service in readings.services() {
             if let Some(value) = state_value(state, service) {
@@ -50,6 +56,7 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
     };
     let host = &sample.host;
     match metric {
+        Metric::LogPattern => {}
         Metric::Host(m) => emit("", host_value(m, host)),
         Metric::Core => {
             for (i, core) in host.cores.iter().enumerate() {

@@ -318,3 +318,21 @@ fn function_errors_name_the_function() {
         "expected a service name, found a string"
     );
 }
+
+#[test]
+fn flagged_log_patterns_are_elements_labelled_by_pattern() {
+    let r = FixedReadings {
+        log_patterns: vec![
+            ("api [errors] db <*> refused".into(), 12.0),
+            ("web [new] slow <*>".into(), 3.0),
+        ],
+        ..FixedReadings::default()
+    };
+    let expr = parse("log_pattern_flagged{pattern=~\"api.*\"}");
+    assert_eq!(expr.series_label(), Some("pattern"));
+    assert_eq!(
+        elements("log_pattern_flagged{pattern=~\"api.*\"}", &r),
+        [("api [errors] db <*> refused".to_owned(), 12.0, true)]
+    );
+    assert_eq!(holding("log_pattern_flagged > 5", &r).len(), 1);
+}

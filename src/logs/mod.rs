@@ -2,6 +2,7 @@
 //! rotation-safely, parsed (time, level), mined into patterns, stored with a compact index,
 //! searched and summarised. See `docs/ARCHITECTURE.md`, "Logs as built".
 
+pub mod capture;
 pub mod follow;
 pub mod line;
 pub mod live;

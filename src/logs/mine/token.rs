@@ -1,0 +1,286 @@
+//! Splitting a line into the tokens the miner compares, and deciding which are parameters.
+//!
+//! One generic rule set, no per-format regexes. A line is cut at white space and at the
+//! delimiters `= : , ; ( ) [ ] { } | " '` (kept as tokens, so `user=root` compares as
+//! `user`, `=`, `root`). A token is a parameter (`<*>`) when it carries a digit, names a
+//! weekday or month, looks like a host name or a path, or is a MAC / IPv6 / time chunk.
+//! Then: a bracket whose content holds a parameter (or nothing) is one parameter, a unit
+//! after a parameter belongs to it (`3 KB`, `12 sec`), and neighbouring parameters fold into
+//! one — so optional or variable-length values (`(1.36 KB)`, `Sat Jul  9 12:16:49 2005`)
+//! don't change a line's shape. Works on bytes and reuses its buffers: no allocation per
+//! line once warm.
+
+/// What the miner sees in a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Word,
+    Delim,
+    Param,
+}
+
+/// One token: a byte range of the line, and whether white space preceded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: Kind,
+    pub start: u32,
+    pub end: u32,
+    pub space: bool,
+}
+
+impl Token {
+    pub fn text<'a>(&self, line: &'a str) -> &'a str {
+        line.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// Lines longer than this many tokens are compared on their first ones only (a template's
+/// size stays bounded).
+pub const MAX_TOKENS: usize = 400;
+
+/// How far a bracket's closing partner is looked for.
+const BRACKET_SPAN: usize = 64;
+
+/// Byte classes, from a table: the tokenizer's inner loop is one lookup per byte.
+const SPACE: u8 = 1;
+const DELIM: u8 = 2;
+const DIGIT: u8 = 4;
+const LOWER: u8 = 8;
+const UPPER: u8 = 16;
+/// Bytes a host name may hold besides letters and digits.
+const HOSTY: u8 = 32;
+const HEX: u8 = 64;
+
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => SPACE,
+            b'=' | b':' | b',' | b';' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'|' | b'"'
+            | b'\'' => DELIM,
+            b'0'..=b'9' => DIGIT | HEX,
+            b'a'..=b'f' => LOWER | HEX,
+            b'g'..=b'z' => LOWER,
+            b'A'..=b'F' => UPPER | HEX,
+            b'G'..=b'Z' => UPPER,
+            b'-' | b'_' | b'.' => HOSTY,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Reusable buffers; `tokenize` returns a view into them.
+#[derive(Debug, Default)]
+pub struct Tokenizer {
+    raw: Vec<Token>,
+    out: Vec<Token>,
+}
+
+impl Tokenizer {
+    /// The line's tokens after masking and folding.
+    pub fn tokenize(&mut self, line: &str) -> &[Token] {
+        self.raw.clear();
+        self.out.clear();
+        split(line.as_bytes(), &mut self.raw);
+        fold(line.as_bytes(), &self.raw, &mut self.out);
+        &self.out
+    }
+}
+
+/// Pass 1: cut at spaces and delimiters, classify each piece.
+fn split(bytes: &[u8], raw: &mut Vec<Token>) {
+    let mut i = 0;
+    let mut space = false;
+    while i < bytes.len() && raw.len() < MAX_TOKENS {
+        let class = CLASS[bytes[i] as usize];
+        if class & SPACE != 0 {
+            space = true;
+            i += 1;
+            continue;
+        }
+        let (kind, end) = if let Some(end) = colon_chunk(bytes, i) {
+            (Kind::Param, end)
+        } else if class & DELIM != 0 {
+            (Kind::Delim, i + 1)
+        } else if let Some(end) = dot_run(bytes, i) {
+            (Kind::Delim, end)
+        } else {
+            piece(bytes, i)
+        };
+        raw.push(Token {
+            kind,
+            start: i as u32,
+            end: end as u32,
+            space,
+        });
+        space = false;
+        i = end;
+    }
+}
+
+/// A MAC address, IPv6 address or time of day (`FF:F2:9F:16:EA:48`, `fe80::1`,
+/// `12:16:49`) starting at `i`: hex digits and at least two colons, with a digit, ending at a
+/// token boundary. Its end, if so.
+fn colon_chunk(bytes: &[u8], i: usize) -> Option<usize> {
+    let (mut colons, mut digit, mut j) = (0, false, i);
+    while j < bytes.len() {
+        let b = bytes[j];
+        if b == b':' {
+            colons += 1;
+        } else if CLASS[b as usize] & HEX != 0 {
+            digit |= b.is_ascii_digit();
+        } else if b != b'.' {
+            break;
+        }
+        j += 1;
+    }
+    let boundary = j == bytes.len() || CLASS[bytes[j] as usize] & (SPACE | DELIM) != 0;
+    (colons >= 2 && digit && boundary && bytes[i] != b':').then_some(j)
+}
+
+/// Two or more dots (`interrupt.......0`): a leader, not part of a word.
+fn dot_run(bytes: &[u8], i: usize) -> Option<usize> {
+    let n = bytes[i..].iter().take_while(|&&b| b == b'.').count();
+    (n >= 2).then_some(i + n)
+}
+
+/// A word from `i` to the next space, delimiter or dot run, and whether it is a parameter.
+fn piece(bytes: &[u8], i: usize) -> (Kind, usize) {
+    let mut seen = 0u8;
+    let (mut slashes, mut dots, mut j) = (0, 0, i);
+    while j < bytes.len() {
+        let b = bytes[j];
+        let class = CLASS[b as usize];
+        if class & (SPACE | DELIM) != 0 || (b == b'.' && bytes.get(j + 1) == Some(&b'.')) {
+            break;
+        }
+        seen |= class;
+        slashes += usize::from(b == b'/');
+        dots += usize::from(b == b'.');
+        j += 1;
+    }
+    let word = &bytes[i..j];
+    let param = seen & DIGIT != 0
+        || slashes >= 2
+        || is_time_word(word)
+        || (dots > 0 && seen & !(LOWER | DIGIT | HOSTY | HEX) == 0 && is_host(word));
+    (if param { Kind::Param } else { Kind::Word }, j)
+}
+
+/// `proxy.cse.cuhk.edu.hk`, `csdnimg.cn`: lower-case labels, the last one letters only
+/// (file names such as `setup.py` count too: both are parameters in practice).
+fn is_host(word: &[u8]) -> bool {
+    let mut labels = word.split(|&b| b == b'.');
+    let last = labels.next_back().unwrap_or_default();
+    labels.all(|l| !l.is_empty()) && last.len() >= 2 && last.iter().all(u8::is_ascii_lowercase)
+}
+
+fn is_time_word(word: &[u8]) -> bool {
+    const WORDS: [&[u8]; 21] = [
+        b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun", b"Jan", b"Feb", b"Mar", b"Apr",
+        b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec", b"UTC", b"GMT",
+    ];
+    word.len() == 3 && WORDS.contains(&word)
+}
+
+/// A word that measures the parameter before it.
+fn is_unit(word: &[u8]) -> bool {
+    const UNITS: [&[u8]; 30] = [
+        b"b", b"kb", b"mb", b"gb", b"tb", b"kib", b"mib", b"gib", b"byte", b"bytes", b"ns", b"us",
+        b"ms", b"s", b"sec", b"secs", b"second", b"seconds", b"min", b"mins", b"minute",
+        b"minutes", b"h", b"hr", b"hrs", b"hour", b"hours", b"day", b"days", b"%",
+    ];
+    word.len() <= 7 && UNITS.iter().any(|u| u.eq_ignore_ascii_case(word))
+}
+
+/// Pass 2: brackets holding parameters, units, and runs of parameters become one parameter.
+fn fold(bytes: &[u8], raw: &[Token], out: &mut Vec<Token>) {
+    let mut i = 0;
+    while i < raw.len() {
+        let tok = raw[i];
+        if let Some(close) = param_bracket(bytes, raw, i) {
+            push_param(bytes, out, tok, raw[close].end);
+            i = close + 1;
+            continue;
+        }
+        match tok.kind {
+            Kind::Param => push_param(bytes, out, tok, tok.end),
+            Kind::Word if is_unit(&bytes[tok.start as usize..tok.end as usize]) => {
+                push_unit(out, tok);
+            }
+            _ => out.push(tok),
+        }
+        i += 1;
+    }
+}
+
+/// If `raw[i]` opens a bracket that closes within reach and holds a parameter or nothing,
+/// the index of its closing partner.
+fn param_bracket(bytes: &[u8], raw: &[Token], i: usize) -> Option<usize> {
+    let tok = raw[i];
+    if tok.kind != Kind::Delim {
+        return None;
+    }
+    let open = bytes[tok.start as usize];
+    let close = match open {
+        b'(' => b')',
+        b'[' => b']',
+        b'{' => b'}',
+        _ => return None,
+    };
+    let mut depth = 0usize;
+    let mut param = false;
+    for (j, t) in raw.iter().enumerate().skip(i).take(BRACKET_SPAN) {
+        param |= t.kind == Kind::Param;
+        if t.kind != Kind::Delim {
+            continue;
+        }
+        let b = bytes[t.start as usize];
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            depth -= 1;
+            if depth == 0 {
+                return (param || j == i + 1).then_some(j);
+            }
+        }
+    }
+    None
+}
+
+/// Adds a parameter ending at `end`, folding it into a parameter just before it (directly,
+/// or joined by a `:` / `,` with no space around, as in `18:01:47,978`).
+fn push_param(bytes: &[u8], out: &mut Vec<Token>, tok: Token, end: u32) {
+    let n = out.len();
+    let joined = n >= 2
+        && !tok.space
+        && out[n - 2].kind == Kind::Param
+        && out[n - 1].kind == Kind::Delim
+        && !out[n - 1].space
+        && matches!(bytes[out[n - 1].start as usize], b':' | b',');
+    if joined {
+        out.pop();
+    }
+    match out.last_mut() {
+        Some(last) if last.kind == Kind::Param => last.end = end,
+        _ => out.push(Token {
+            kind: Kind::Param,
+            end,
+            ..tok
+        }),
+    }
+}
+
+fn push_unit(out: &mut Vec<Token>, tok: Token) {
+    match out.last_mut() {
+        Some(last) if last.kind == Kind::Param => last.end = tok.end,
+        _ => out.push(tok),
+    }
+}
+
+#[cfg(test)]
+mod tests;

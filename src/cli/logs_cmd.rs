@@ -2,7 +2,6 @@
 //! `uc logs patterns FILE`, `uc logs stats`, `uc logs index FILE`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -81,7 +80,8 @@ pub enum LogsCmd {
 pub async fn run(source: Source, args: LogsArgs) -> CliResult {
     let _ = source;
     match args.command {
+        Some(LogsCmd::Index { file }) => super::logs_search::index(&file),
+        None if !args.search.files.is_empty() => super::logs_search::files(&args.search),
         Some(_) | None => Err(Failure::input(anyhow::anyhow!("uc logs is being written"))),
     }
-    .map(|()| ExitCode::SUCCESS)
 }

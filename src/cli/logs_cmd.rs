@@ -2,7 +2,6 @@
 //! `uc logs patterns FILE`, `uc logs stats`, `uc logs index FILE`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -84,13 +83,15 @@ pub enum LogsCmd {
 
 pub async fn run(source: Source, args: LogsArgs) -> CliResult {
     match args.command {
+        None if !args.search.files.is_empty() => super::logs_search::files(&args.search),
         None => search(source, args.search).await,
+        Some(LogsCmd::Index { file }) => super::logs_search::index(&file),
         Some(LogsCmd::Stats {
             since,
             json,
             markdown,
         }) => stats(source, since, json, markdown).await,
-        Some(LogsCmd::Patterns { .. } | LogsCmd::Index { .. }) => Err(Failure::input(anyhow!(
+        Some(LogsCmd::Patterns { .. }) => Err(Failure::input(anyhow!(
             "uc logs: this subcommand is being written"
         ))),
     }

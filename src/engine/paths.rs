@@ -17,9 +17,7 @@ impl Paths {
     /// Paths for `workspace`, honouring `UC_STATE_DIR` and `UC_TMUX_SOCKET` (tests and
     /// side-by-side installs use them to stay apart).
     pub fn for_workspace(workspace: &str) -> Self {
-        let base = std::env::var_os("UC_STATE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(default_state_base);
+        let base = state_base();
         let tmux_socket = std::env::var("UC_TMUX_SOCKET")
             .ok()
             .filter(|s| !s.is_empty())
@@ -88,6 +86,14 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+}
+
+/// Where every workspace's state lives: `UC_STATE_DIR`, else `$XDG_STATE_HOME/uc`, else
+/// `~/.local/state/uc`. Files that belong to no workspace (file indexes) live here too.
+pub fn state_base() -> PathBuf {
+    std::env::var_os("UC_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(default_state_base)
 }
 
 fn default_state_base() -> PathBuf {

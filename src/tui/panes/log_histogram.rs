@@ -131,6 +131,10 @@ fn column(counts: &LevelCounts, peak: u64, rows: u16) -> Vec<(&'static str, Grou
 
 /// ` 60s · peak 1.2k/s · last second ■ 3 error ■ 1.1k info`
 fn legend(seconds: usize, peak: u64, latest: &LevelCounts, theme: &Theme) -> Line<'static> {
+    if peak == 0 {
+        let text = format!(" lines/s, last {seconds}s: none counted yet");
+        return Line::styled(text, theme.dim());
+    }
     let mut spans = vec![Span::styled(
         format!(" lines/s, last {seconds}s · peak {}/s", compact(peak)),
         theme.dim(),

@@ -118,13 +118,14 @@ fn follow_state(view: View<'_>) -> Line<'static> {
     Line::from(spans)
 }
 
-/// ` 20,000 lines in memory · wrap `
+/// ` 20,000 lines in memory · wrap `, or `· ← 16 columns` when scrolled sideways.
 fn window_summary(logs: &LogsView) -> String {
-    let wrap = if logs.wrap { " · wrap" } else { "" };
-    format!(
-        " {} lines in memory{wrap} ",
-        thousands(logs.window.len() as u64)
-    )
+    let lines = thousands(logs.window.len() as u64);
+    match (logs.wrap, logs.hscroll) {
+        (true, _) => format!(" {lines} lines in memory · wrap "),
+        (false, 0) => format!(" {lines} lines in memory "),
+        (false, columns) => format!(" {lines} lines in memory · ← {columns} columns "),
+    }
 }
 
 fn empty_message(view: View<'_>) -> String {
@@ -145,30 +146,44 @@ fn empty_message(view: View<'_>) -> String {
 /// The rows on screen, top to bottom: lines up from the lowest shown one until `height`
 /// rows are filled; when the cursor's line would not fit, lines down from the cursor.
 fn visible_rows(view: View<'_>, width: u16, height: usize) -> Vec<Line<'static>> {
-    let window = &view.state.logs.window;
-    let cursor = window.cursor();
+    let logs = &view.state.logs;
+    let window = &logs.window;
     let layout = row_layout(view, width);
+    let build = |index: u64, line: &LogLine| layout.rows(line, index, logs.pretty.as_ref());
+    let cursor = window.cursor();
+    rows_up(window.back_from(window.bottom()), cursor, height, build).unwrap_or_else(|| {
+        window
+            .forward_from(cursor)
+            .flat_map(|(index, line)| build(index, line))
+            .take(height)
+            .collect()
+    })
+}
+
+/// Rows of `lines` (newest first) stacked up until `height` rows are filled, returned top
+/// to bottom. Lines are pulled one at a time and no more than fill the area. `None` when
+/// the line at `cursor` came but did not fit whole.
+fn rows_up<'l>(
+    lines: impl Iterator<Item = (u64, &'l LogLine)>,
+    cursor: u64,
+    height: usize,
+    build: impl Fn(u64, &LogLine) -> Vec<Line<'static>>,
+) -> Option<Vec<Line<'static>>> {
     let mut rows: Vec<Line<'static>> = Vec::with_capacity(height);
-    let mut cursor_shown = false;
-    for (index, line) in window.back_from(window.bottom()) {
+    for (index, line) in lines {
         if rows.len() >= height {
             break;
         }
-        let mut built = layout.rows(line, index, view.state.logs.pretty.as_ref());
-        cursor_shown |= index == cursor && (rows.len() + built.len() <= height || rows.is_empty());
+        let mut built = build(index, line);
+        if index == cursor && !rows.is_empty() && rows.len() + built.len() > height {
+            return None;
+        }
         built.reverse();
         rows.extend(built);
     }
-    if !cursor_shown && window.get(cursor).is_some() {
-        let pretty = view.state.logs.pretty.as_ref();
-        let mut down = window
-            .forward_from(cursor)
-            .flat_map(|(index, line)| layout.rows(line, index, pretty));
-        return down.by_ref().take(height).collect();
-    }
     rows.truncate(height);
     rows.reverse();
-    rows
+    Some(rows)
 }
 
 fn row_layout<'a>(view: View<'a>, width: u16) -> RowLayout<'a> {
@@ -249,4 +264,58 @@ pub fn printable(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    #[test]
+    fn only_the_lines_on_screen_are_laid_out() {
+        let line = LogLine {
+            seq: 0,
+            at: 0,
+            source: "api".into(),
+            level: None,
+            pattern: None,
+            text: "x".into(),
+        };
+        let pulled = Cell::new(0);
+        let built = Cell::new(0);
+        let lines = (0..100_000u64)
+            .rev()
+            .map(|i| (i, &line))
+            .inspect(|_| pulled.set(pulled.get() + 1));
+        let build = |_: u64, _: &LogLine| {
+            built.set(built.get() + 1);
+            vec![Line::raw("a"), Line::raw("b")]
+        };
+        let rows = rows_up(lines, 99_999, 9, build).unwrap();
+        assert_eq!(rows.len(), 9);
+        // Five two-row lines fill nine rows; the sixth is never looked at.
+        assert_eq!((pulled.get(), built.get()), (6, 5));
+        assert_eq!(rows[0], Line::raw("b"), "the top line shows its last row");
+    }
+
+    #[test]
+    fn a_cursor_line_that_does_not_fit_turns_the_view_around() {
+        let line = LogLine {
+            seq: 0,
+            at: 0,
+            source: "api".into(),
+            level: None,
+            pattern: None,
+            text: "x".into(),
+        };
+        let lines = || (0..10u64).rev().map(|i| (i, &line));
+        let build = |_: u64, _: &LogLine| vec![Line::raw("a"), Line::raw("b")];
+        assert!(rows_up(lines(), 5, 10, build).is_some());
+        assert!(rows_up(lines(), 5, 9, build).is_none());
+        assert!(
+            rows_up(lines(), 9, 1, build).is_some(),
+            "the lowest line always shows"
+        );
+    }
 }

@@ -153,7 +153,10 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let rows = patterns
         .rows()
         .map(|p| Row::new(columns.iter().map(|&c| cell(c, p, now, theme))));
-    let header = Row::new(columns.iter().map(|c| c.title()));
+    let header = Row::new(columns.iter().map(|&c| match c {
+        Column::Count => Line::from(c.title()).right_aligned(),
+        _ => Line::from(c.title()),
+    }));
     let table = Table::new(rows, widths)
         .header(header.style(theme.dim().add_modifier(Modifier::BOLD)))
         .block(block)

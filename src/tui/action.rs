@@ -29,7 +29,7 @@ pub enum Action {
     Confirm,
     /// Show the host view, or go back to the services.
     HostView,
-    /// Cycle the panes: services, host, alerts.
+    /// Cycle the panes: services, host, logs, alerts.
     NextView,
     /// Cycle the graphs' time window: 1m, 5m, 1h, 24h.
     GraphWindow,
@@ -54,10 +54,38 @@ pub enum Action {
     /// Move to the next input of a form.
     NextField,
     PreviousField,
+    /// Show the logs pane, or go back to the services.
+    LogsView,
+    /// Show the mined log patterns, or go back to the logs.
+    PatternsView,
+    /// Pin the logs to the newest line again.
+    Follow,
+    ScrollLeft,
+    ScrollRight,
+    /// Wrap long log lines, or cut them at the edge.
+    Wrap,
+    /// Pretty-print the selected line's JSON, or fold it back.
+    PrettyJson,
+    /// Search the logs (highlight, then `next_match` / `previous_match`).
+    Search,
+    NextMatch,
+    PreviousMatch,
+    /// Cycle the lowest level shown: all, debug, info, warn, error.
+    LevelFilter,
+    /// Show the selected service's lines, or every service's.
+    ServiceFilter,
+    /// Show only lines matching a regex.
+    Grep,
+    /// Clear the search and the log filters; with none set, go back to the services.
+    ClearFilters,
+    /// Sort patterns by count, or the new ones first.
+    SortPatterns,
+    /// Show the lines of the selected pattern.
+    PatternLines,
 }
 
 impl Action {
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 48] = [
         Self::Quit,
         Self::Up,
         Self::Down,
@@ -90,6 +118,22 @@ impl Action {
         Self::Expire,
         Self::NextField,
         Self::PreviousField,
+        Self::LogsView,
+        Self::PatternsView,
+        Self::Follow,
+        Self::ScrollLeft,
+        Self::ScrollRight,
+        Self::Wrap,
+        Self::PrettyJson,
+        Self::Search,
+        Self::NextMatch,
+        Self::PreviousMatch,
+        Self::LevelFilter,
+        Self::ServiceFilter,
+        Self::Grep,
+        Self::ClearFilters,
+        Self::SortPatterns,
+        Self::PatternLines,
     ];
 
     /// The name used in keymap files.
@@ -127,6 +171,22 @@ impl Action {
             Self::Expire => "expire",
             Self::NextField => "next_field",
             Self::PreviousField => "previous_field",
+            Self::LogsView => "logs_view",
+            Self::PatternsView => "patterns_view",
+            Self::Follow => "follow",
+            Self::ScrollLeft => "scroll_left",
+            Self::ScrollRight => "scroll_right",
+            Self::Wrap => "wrap",
+            Self::PrettyJson => "pretty_json",
+            Self::Search => "search",
+            Self::NextMatch => "next_match",
+            Self::PreviousMatch => "previous_match",
+            Self::LevelFilter => "level_filter",
+            Self::ServiceFilter => "service_filter",
+            Self::Grep => "grep",
+            Self::ClearFilters => "clear_filters",
+            Self::SortPatterns => "sort_patterns",
+            Self::PatternLines => "pattern_lines",
         }
     }
 
@@ -165,6 +225,22 @@ impl Action {
             Self::Expire => "expire",
             Self::NextField => "next field",
             Self::PreviousField => "previous field",
+            Self::LogsView => "logs",
+            Self::PatternsView => "patterns",
+            Self::Follow => "follow",
+            Self::ScrollLeft => "left",
+            Self::ScrollRight => "right",
+            Self::Wrap => "wrap",
+            Self::PrettyJson => "json",
+            Self::Search => "search",
+            Self::NextMatch => "next match",
+            Self::PreviousMatch => "previous match",
+            Self::LevelFilter => "level",
+            Self::ServiceFilter => "service/all",
+            Self::Grep => "grep",
+            Self::ClearFilters => "clear filters",
+            Self::SortPatterns => "sort",
+            Self::PatternLines => "lines",
         }
     }
 
@@ -190,7 +266,7 @@ impl Action {
             Self::Close => "Close the popup, or clear the filter",
             Self::Confirm => "Confirm",
             Self::HostView => "Show the host view (CPU, memory, disks, network)",
-            Self::NextView => "Next view (services, host, alerts)",
+            Self::NextView => "Next view (services, host, logs, alerts)",
             Self::GraphWindow => "Cycle the graphs' time window: 1m, 5m, 1h, 24h",
             Self::Window1m => "Graphs over the last minute",
             Self::Window5m => "Graphs over the last 5 minutes",
@@ -203,6 +279,22 @@ impl Action {
             Self::Expire => "Expire the selected silence now (asks first)",
             Self::NextField => "Next input",
             Self::PreviousField => "Previous input",
+            Self::LogsView => "Show the logs: every service's lines, merged, live",
+            Self::PatternsView => "Show the log patterns (templates mined from the lines)",
+            Self::Follow => "Follow: pin to the newest line (scrolling up pauses)",
+            Self::ScrollLeft => "Scroll the lines left (without wrap)",
+            Self::ScrollRight => "Scroll the lines right (without wrap)",
+            Self::Wrap => "Wrap long lines, or cut them at the edge",
+            Self::PrettyJson => "Pretty-print the selected line's JSON, or fold it back",
+            Self::Search => "Search the lines: highlight matches (smart case)",
+            Self::NextMatch => "Next matching line (newer)",
+            Self::PreviousMatch => "Previous matching line (older)",
+            Self::LevelFilter => "Lowest level shown: all, debug, info, warn, error",
+            Self::ServiceFilter => "Only the selected service's lines, or every service's",
+            Self::Grep => "Only lines matching a regex (empty clears)",
+            Self::ClearFilters => "Clear the search and filters, or go back to the services",
+            Self::SortPatterns => "Sort by count, or the new ones first",
+            Self::PatternLines => "Show the selected pattern's lines",
         }
     }
 
@@ -223,6 +315,9 @@ impl Action {
                 | Self::Window1h
                 | Self::Window24h
                 | Self::PreviousField
+                | Self::ScrollLeft
+                | Self::ScrollRight
+                | Self::PreviousMatch
         )
     }
 }

@@ -2,6 +2,7 @@
 //! or requests, folds updates into the state, and draws. No IO: requests go out on a channel.
 
 mod alerts;
+mod logs;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
@@ -28,6 +29,8 @@ pub struct App {
     keymap: Keymap,
     theme: Theme,
     requests: UnboundedSender<Request>,
+    /// The pane the last key left on screen, to notice when one opens.
+    shown: Pane,
 }
 
 impl App {
@@ -39,6 +42,7 @@ impl App {
             keymap,
             theme,
             requests,
+            shown: Pane::default(),
         }
     }
 
@@ -81,6 +85,7 @@ impl App {
     pub fn on_tick(&mut self, now_ms: u64) {
         self.state.now_ms = now_ms;
         self.request_history();
+        self.refresh_patterns();
     }
 
     pub fn on_resize(&mut self, width: u16, height: u16) {
@@ -112,6 +117,8 @@ impl App {
                 self.state.set_status(NoticeLevel::Error, text);
             }
             Update::History(result) => self.state.on_history(result),
+            Update::Log(event) => self.state.logs.on_event(event),
+            Update::Patterns(result) => self.state.patterns.on_list(result, self.state.now_ms),
         }
     }
 
@@ -128,8 +135,10 @@ impl App {
             return true;
         }
         if self.state.pending.is_empty() && self.handle_text_input(press) {
-            // The filter may have moved the selection to another service.
+            // The filter may have moved the selection to another service, a command may
+            // have opened a pane.
             self.request_history();
+            self.request_pane_data();
             return true;
         }
         let mut presses = std::mem::take(&mut self.state.pending);
@@ -157,7 +166,9 @@ impl App {
             Some(Popup::Help { .. }) => (&[Layer::Help, Layer::Global], true),
             Some(Popup::Confirm(_)) => (&[Layer::Confirm, Layer::Global], true),
             Some(Popup::Silence(_)) => (&[Layer::SilenceForm, Layer::Global], true),
-            Some(Popup::CommandLine(_)) => (&[Layer::Global], true),
+            Some(Popup::CommandLine(_) | Popup::LogSearch(_) | Popup::Grep(_)) => {
+                (&[Layer::Global], true)
+            }
             Some(Popup::Filter(_)) => (&[Layer::Services, Layer::Global], true),
         }
     }
@@ -177,6 +188,9 @@ impl App {
 
     /// Give the press to the command line or filter input, if one has the focus.
     fn handle_text_input(&mut self, press: KeyPress) -> bool {
+        if self.handle_logs_input(press) {
+            return true;
+        }
         let (event, text, is_filter) = match self.state.top_popup_mut() {
             Some(Popup::CommandLine(input)) => {
                 (input.handle(press), input.text().to_string(), false)
@@ -208,6 +222,7 @@ impl App {
         self.state.pending.clear();
         self.act(action);
         self.request_history();
+        self.request_pane_data();
     }
 
     fn act(&mut self, action: Action) {
@@ -256,6 +271,22 @@ impl App {
             | Action::Expire
             | Action::NextField
             | Action::PreviousField => self.act_on_alerts(action),
+            Action::LogsView
+            | Action::PatternsView
+            | Action::Follow
+            | Action::ScrollLeft
+            | Action::ScrollRight
+            | Action::Wrap
+            | Action::PrettyJson
+            | Action::Search
+            | Action::NextMatch
+            | Action::PreviousMatch
+            | Action::LevelFilter
+            | Action::ServiceFilter
+            | Action::Grep
+            | Action::ClearFilters
+            | Action::SortPatterns
+            | Action::PatternLines => self.act_on_logs(action),
         }
     }
 
@@ -274,7 +305,8 @@ impl App {
         if matches!(self.state.top_popup(), Some(Popup::Help { .. })) {
             self.scroll_help(delta);
         } else {
-            self.state.move_in_pane(delta);
+            let page = panes::page_rows(&self.state);
+            self.state.move_in_pane(delta, page);
         }
     }
 
@@ -447,6 +479,12 @@ impl App {
                 comment: None,
             }),
             CmdLine::Expire(id) => self.confirm_expire(&id),
+            CmdLine::Logs(service) => self.show_logs_of(service),
+            CmdLine::Patterns => self.state.pane = Pane::Patterns,
+            CmdLine::Grep(text) => {
+                self.state.pane = Pane::Logs;
+                self.set_grep(&text);
+            }
             CmdLine::Quit => self.state.quit = true,
         }
     }

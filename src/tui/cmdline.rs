@@ -20,6 +20,11 @@ pub enum CmdLine {
     Window(TimeWindow),
     Host,
     Services,
+    /// The logs pane, of one service or (`None`) every service.
+    Logs(Option<String>),
+    Patterns,
+    /// A regex the logs pane's lines must match; empty clears it.
+    Grep(String),
     Alerts,
     Silences,
     /// An alert id (or unique prefix); `None`: the selected alert.
@@ -83,6 +88,19 @@ pub const COMMANDS: &[Spec] = &[
     ),
     spec("host", &[], "", "Show the host view"),
     spec("services", &[], "", "Show the services"),
+    spec(
+        "logs",
+        &[],
+        "[NAME]",
+        "Show the logs of a service, or of every service",
+    ),
+    spec("patterns", &[], "", "Show the log patterns"),
+    spec(
+        "grep",
+        &[],
+        "[REGEX]",
+        "Show only log lines matching a regex (none clears)",
+    ),
     spec("alerts", &[], "", "Show the alerts"),
     spec("silences", &[], "", "Show the silences"),
     spec(
@@ -162,6 +180,14 @@ pub fn parse(
         },
         "host" => none().map(|()| CmdLine::Host),
         "services" => none().map(|()| CmdLine::Services),
+        "logs" => match args.as_slice() {
+            [] => Ok(CmdLine::Logs(None)),
+            [_] => names().map(|mut n| CmdLine::Logs(Some(n.remove(0)))),
+            _ => Err("usage: logs [NAME]".to_string()),
+        },
+        "patterns" => none().map(|()| CmdLine::Patterns),
+        // The regex is the rest of the line as typed: its spaces matter.
+        "grep" => Ok(CmdLine::Grep(rest_of(line, word).to_string())),
         "alerts" => none().map(|()| CmdLine::Alerts),
         "silences" => none().map(|()| CmdLine::Silences),
         "ack" => match args.as_slice() {
@@ -180,6 +206,12 @@ pub fn parse(
         "help" => none().map(|()| CmdLine::Help),
         _ => none().map(|()| CmdLine::Quit),
     }
+}
+
+/// The text after the command word, trimmed.
+fn rest_of<'a>(line: &'a str, word: &str) -> &'a str {
+    let line = line.trim_start();
+    line.get(word.len()..).unwrap_or_default().trim()
 }
 
 /// `silence MATCHER… DURATION`: the duration comes last.
@@ -276,7 +308,7 @@ pub fn complete(line: &str, words: &Words) -> Option<String> {
         let names = match command {
             "ack" => &words.alerts,
             "expire" => &words.silences,
-            "silence" => return None,
+            "silence" | "grep" => return None,
             _ => &words.services,
         };
         names
@@ -452,6 +484,25 @@ mod tests {
         assert_eq!(
             err("silence service 2h"),
             "`service` is not a matcher; write name=value"
+        );
+    }
+
+    #[test]
+    fn parses_log_commands() {
+        assert_eq!(ok("logs"), CmdLine::Logs(None));
+        assert_eq!(ok("logs api"), CmdLine::Logs(Some("api".into())));
+        assert_eq!(err("logs apu"), "no service `apu` (did you mean `api`?)");
+        assert_eq!(ok("patterns"), CmdLine::Patterns);
+        assert_eq!(
+            ok("  grep  status=5\\d\\d  took "),
+            CmdLine::Grep("status=5\\d\\d  took".into())
+        );
+        assert_eq!(ok("grep"), CmdLine::Grep(String::new()));
+        assert_eq!(complete("grep a", SERVICES), None);
+        assert_eq!(complete("logs w", SERVICES), None);
+        assert_eq!(
+            complete("logs wo", SERVICES).as_deref(),
+            Some("logs worker ")
         );
     }
 }

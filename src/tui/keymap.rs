@@ -29,13 +29,17 @@ pub enum Layer {
     Confirm,
     /// The popup that creates a silence; typed characters go to its inputs.
     SilenceForm,
+    Logs,
+    Patterns,
 }
 
 impl Layer {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Global,
         Self::Services,
         Self::Host,
+        Self::Logs,
+        Self::Patterns,
         Self::Alerts,
         Self::Silences,
         Self::Help,
@@ -53,6 +57,8 @@ impl Layer {
             Self::Help => "Help",
             Self::Confirm => "Confirm dialog",
             Self::SilenceForm => "New silence popup",
+            Self::Logs => "Logs",
+            Self::Patterns => "Log patterns",
         }
     }
 }

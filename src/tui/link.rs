@@ -5,6 +5,7 @@
 use tokio::sync::mpsc;
 
 use crate::engine::{Command, CommandError, Event, Reply};
+use crate::logs::{LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
 
 /// Something that happened outside the TUI.
@@ -21,6 +22,11 @@ pub enum Update {
     /// The answer to [`Request::History`]; also sent once after connecting, with the last
     /// 10 minutes of every series, to fill the graphs.
     History(Result<HistoryResponse, String>),
+    /// From the log stream opened by the latest [`Request::Logs`]: line batches, the end of
+    /// the stored lines, exact per-second counts, lines skipped because the TUI fell behind.
+    Log(LogStreamEvent),
+    /// The answer to [`Request::Patterns`].
+    Patterns(Result<Vec<PatternInfo>, String>),
 }
 
 /// Something the TUI asks the glue to do.
@@ -31,6 +37,11 @@ pub enum Request {
     ShowService(String),
     /// Metric history for graph windows longer than what the TUI keeps in memory.
     History(HistoryQuery),
+    /// (Re)open the engine's log stream with this filter: the newest `limit` stored lines,
+    /// then live ones. It replaces the stream of the previous `Logs` request.
+    Logs(LogQuery),
+    /// The mined log patterns, once; answered with [`Update::Patterns`].
+    Patterns,
 }
 
 /// Both ends as the TUI holds them.

@@ -14,6 +14,7 @@ mod input;
 pub mod keymap;
 pub mod keys;
 pub mod link;
+pub mod logs;
 mod options;
 pub mod panes;
 pub mod silence_form;

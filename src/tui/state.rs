@@ -12,6 +12,7 @@ use super::graphs::{Graphs, TimeWindow};
 use super::input::Input;
 use super::keymap::Layer;
 use super::keys::KeyPress;
+use super::logs::{LogsView, PatternsView};
 use super::silence_form::SilenceForm;
 
 /// What fills the screen between the header and the status line.
@@ -22,6 +23,10 @@ pub enum Pane {
     Services,
     /// The machine: CPU, memory, cores, disks and network.
     Host,
+    /// Every service's lines, merged and live, with the histogram strip.
+    Logs,
+    /// The templates mined from the lines; belongs to the logs.
+    Patterns,
     /// Pending, firing and resolved alerts, the selected one's details, channel health.
     Alerts,
     /// Active and future silences.
@@ -29,11 +34,13 @@ pub enum Pane {
 }
 
 impl Pane {
-    /// `tab` cycles services → host → alerts; the silences list belongs to the alerts.
+    /// `tab` cycles services → host → logs → alerts; the patterns belong to the logs, the
+    /// silences list to the alerts.
     pub fn next(self) -> Self {
         match self {
             Self::Services => Self::Host,
-            Self::Host => Self::Alerts,
+            Self::Host => Self::Logs,
+            Self::Logs | Self::Patterns => Self::Alerts,
             Self::Alerts | Self::Silences => Self::Services,
         }
     }
@@ -43,6 +50,8 @@ impl Pane {
         match self {
             Self::Services => &[Layer::Services, Layer::Global],
             Self::Host => &[Layer::Host, Layer::Global],
+            Self::Logs => &[Layer::Logs, Layer::Global],
+            Self::Patterns => &[Layer::Patterns, Layer::Global],
             Self::Alerts => &[Layer::Alerts, Layer::Global],
             Self::Silences => &[Layer::Silences, Layer::Global],
         }
@@ -61,6 +70,10 @@ pub enum Popup {
     Confirm(Confirm),
     /// Creating a silence; boxed, as its inputs are large next to the other popups.
     Silence(Box<SilenceForm>),
+    /// The logs pane's `/` search; matches highlight as you type.
+    LogSearch(Input),
+    /// The logs pane's regex filter; applied on enter.
+    Grep(Input),
 }
 
 /// A question before a destructive command.
@@ -97,6 +110,9 @@ pub struct State {
     pub graphs: Graphs,
     /// Alerts and silences in display order, their selections, the header's counts.
     pub alerts: AlertsView,
+    /// The log lines in memory, follow mode, filter, search, per-second counts.
+    pub logs: LogsView,
+    pub patterns: PatternsView,
     /// Who acknowledges and silences: the user's name, set once at startup.
     pub user: String,
     pub status: Option<Status>,
@@ -362,8 +378,9 @@ impl State {
         self.alerts.selected_silence(self.silences())
     }
 
-    /// Move the selection of the focused list by `delta` rows.
-    pub fn move_in_pane(&mut self, delta: isize) {
+    /// Move the selection of the focused list by `delta` rows; `page` is how many the
+    /// pane shows.
+    pub fn move_in_pane(&mut self, delta: isize, page: usize) {
         let snapshot = self.snapshot.as_ref();
         let alerts = snapshot.map_or(&[][..], |s| s.alerts.as_slice());
         let silences = snapshot.map_or(&[][..], |s| s.silences.as_slice());
@@ -371,6 +388,8 @@ impl State {
             Pane::Services | Pane::Host => self.move_selection(delta),
             Pane::Alerts => self.alerts.move_alert(alerts, delta),
             Pane::Silences => self.alerts.move_silence(silences, delta),
+            Pane::Patterns => self.patterns.move_by(delta),
+            Pane::Logs => self.logs.window.move_cursor(delta, page),
         }
     }
 

@@ -1,4 +1,5 @@
-//! The input line that replaces the status line while typing a `:` command or a `/` filter.
+//! The input line that replaces the status line while typing a `:` command, a `/` filter
+//! or search, or a logs grep.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -7,15 +8,16 @@ use ratatui::widgets::Paragraph;
 
 use super::View;
 use crate::tui::input::Input;
+use crate::tui::state::Popup;
 
-pub fn draw(frame: &mut Frame, area: Rect, view: View, prompt: char, input: &Input) {
+pub fn draw(frame: &mut Frame, area: Rect, view: View, prompt: &str, input: &Input) {
     let theme = view.theme;
     let line = Line::from(vec![
         Span::styled(prompt.to_string(), theme.accent()),
         Span::raw(input.text().to_string()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    if prompt == '/' {
+    if matches!(view.state.top_popup(), Some(Popup::Filter(_))) {
         let state = view.state;
         let count = format!("{} of {} ", state.visible_len(), state.services().len());
         frame.render_widget(
@@ -24,6 +26,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, prompt: char, input: &Inp
         );
     }
     let before = Span::raw(input.before_cursor()).width() as u16;
-    let x = area.x.saturating_add(1).saturating_add(before);
+    let x = area
+        .x
+        .saturating_add(Span::raw(prompt).width() as u16)
+        .saturating_add(before);
     frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
 }

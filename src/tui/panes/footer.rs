@@ -28,6 +28,15 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
         Some(Popup::Filter(_)) => {
             return vec![("⏎".into(), "keep filter"), ("esc".into(), "clear filter")];
         }
+        Some(Popup::LogSearch(_)) => {
+            return vec![("⏎".into(), "go to match"), ("esc".into(), "clear search")];
+        }
+        Some(Popup::Grep(_)) => {
+            return vec![
+                ("⏎".into(), "apply (empty clears)"),
+                ("esc".into(), "cancel"),
+            ];
+        }
     };
     let mut seen: Vec<Action> = Vec::new();
     let mut hints = Vec::new();
@@ -56,12 +65,19 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
         (Layer::Host, Action::HostView) => Some("services"),
         (Layer::Alerts, Action::AlertsView) => Some("services"),
         (Layer::Silences, Action::SilencesView) => Some("alerts"),
+        (Layer::Patterns, Action::PatternsView) => Some("logs"),
+        (Layer::Logs, Action::ClearFilters) if no_log_filters(view) => Some("services"),
         (Layer::SilenceForm, Action::Confirm) => Some("create"),
         (Layer::SilenceForm, Action::Close) => Some("cancel"),
         (Layer::Global, Action::Close) if view.state.filter.is_empty() => None,
         (Layer::Global, Action::Close) => Some("clear filter"),
         _ => Some(action.label()),
     }
+}
+
+fn no_log_filters(view: View<'_>) -> bool {
+    let logs = &view.state.logs;
+    logs.filter.is_empty() && logs.search.is_none()
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {

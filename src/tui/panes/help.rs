@@ -80,6 +80,7 @@ fn description(layer: Layer, action: Action) -> &'static str {
         (Layer::Alerts, Action::AlertsView) => "Back to the services",
         (Layer::Silences, Action::SilencesView) => "Back to the alerts",
         (Layer::Silences, Action::NewSilence) => "Create a silence from scratch",
+        (Layer::Patterns, Action::PatternsView) => "Back to the logs",
         (Layer::SilenceForm, Action::Confirm) => "Create the silence (when every input is valid)",
         (Layer::SilenceForm, Action::Close) => "Cancel",
         (Layer::Help, Action::Up) => "Scroll up",

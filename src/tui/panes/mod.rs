@@ -10,6 +10,10 @@ pub mod graphs;
 pub mod header;
 pub mod help;
 pub mod host;
+pub mod log_histogram;
+mod log_lines;
+pub mod logs;
+pub mod patterns;
 pub mod services;
 pub mod silence_form;
 pub mod silences;
@@ -46,12 +50,16 @@ pub fn draw(frame: &mut Frame, view: View) {
     match view.state.pane {
         Pane::Services => services::draw(frame, body, view),
         Pane::Host => host::draw(frame, body, view),
+        Pane::Logs => logs::draw(frame, body, view),
+        Pane::Patterns => patterns::draw(frame, body, view),
         Pane::Alerts => alerts::draw(frame, body, view),
         Pane::Silences => silences::draw(frame, body, view),
     }
     match view.state.top_popup() {
-        Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ':', input),
-        Some(Popup::Filter(input)) => command_line::draw(frame, status_area, view, '/', input),
+        Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ":", input),
+        Some(Popup::Filter(input)) => command_line::draw(frame, status_area, view, "/", input),
+        Some(Popup::LogSearch(input)) => command_line::draw(frame, status_area, view, "/", input),
+        Some(Popup::Grep(input)) => command_line::draw(frame, status_area, view, "grep ", input),
         _ => status::draw(frame, status_area, view),
     }
     footer::draw(frame, footer_area, view);
@@ -60,7 +68,7 @@ pub fn draw(frame: &mut Frame, view: View) {
             Popup::Help { scroll } => help::draw(frame, area, view, *scroll),
             Popup::Confirm(confirm) => confirm::draw(frame, area, view, confirm),
             Popup::Silence(form) => silence_form::draw(frame, area, view, form),
-            Popup::CommandLine(_) | Popup::Filter(_) => {}
+            Popup::CommandLine(_) | Popup::Filter(_) | Popup::LogSearch(_) | Popup::Grep(_) => {}
         }
     }
 }
@@ -70,6 +78,8 @@ pub fn page_rows(state: &State) -> usize {
     match state.pane {
         Pane::Services | Pane::Host => services::page_rows(state.screen.1, state.visible_len()),
         Pane::Alerts => alerts::page_rows(state),
+        Pane::Logs => logs::page_rows(state),
+        Pane::Patterns => patterns::page_rows(state),
         // Header, status, footer, the table's borders and header.
         Pane::Silences => usize::from(state.screen.1.saturating_sub(6)).max(1),
     }

@@ -1,0 +1,307 @@
+//! The logs tests' fixture: three services, log lines of every level from them, per-second
+//! counts and mined patterns at a fixed clock, and a harness that drives the app by keys.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::KeyEvent;
+use tokio::sync::mpsc::UnboundedReceiver;
+use univers_container::engine::{EngineInfo, Event, ServiceState, ServiceStatus, Snapshot};
+use univers_container::logs::{
+    Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo,
+};
+use univers_container::tui::keys::KeySeq;
+use univers_container::tui::logs::WINDOW_LINES;
+use univers_container::tui::state::Pane;
+use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
+
+/// 2024-01-01T00:00:00Z: the clock every test runs at.
+pub const NOW: u64 = 1_704_067_200_000;
+pub const MIN: u64 = 60_000;
+
+pub fn fixture() -> Snapshot {
+    let running = |name: &str| ServiceStatus {
+        state: ServiceState::Running,
+        pid: Some(4242),
+        started_at: Some(NOW - 3_600_000),
+        ..ServiceStatus::new(name)
+    };
+    Snapshot {
+        workspace: "hvac".into(),
+        environment: Some("staging".into()),
+        config_file: Some("univers.yaml".into()),
+        engine: EngineInfo {
+            pid: 100,
+            started_at: NOW - 3_600_000,
+            version: "0.1.0".into(),
+            tmux_socket: "uc-hvac".into(),
+            tmux_session: "hvac".into(),
+        },
+        services: vec![running("api"), running("db"), running("worker")],
+        metrics: None,
+        alerts: vec![],
+        silences: vec![],
+        alerting: Default::default(),
+        seq: 7,
+    }
+}
+
+pub fn line(seq: u64, source: &str, level: Option<Level>, text: &str) -> LogLine {
+    LogLine {
+        seq,
+        at: NOW - 20_000 + seq * 250,
+        source: source.into(),
+        level,
+        pattern: Some(seq as u32 % 3),
+        text: text.into(),
+    }
+}
+
+/// Twelve lines from three services, every level, a JSON one and a long one.
+pub fn lines() -> Vec<LogLine> {
+    use Level::*;
+    vec![
+        line(
+            1,
+            "db",
+            Some(Info),
+            "database system is ready to accept connections",
+        ),
+        line(2, "api", Some(Info), "listening on 0.0.0.0:8080"),
+        line(3, "api", Some(Debug), "pool: 4 idle, 0 busy"),
+        line(4, "worker", None, "picked job 7781 from queue emails"),
+        line(
+            5,
+            "api",
+            Some(Warn),
+            "slow query took 1.8s: SELECT * FROM readings",
+        ),
+        line(
+            6,
+            "db",
+            Some(Error),
+            "connection timeout after 5s (client 10.0.0.7)",
+        ),
+        line(
+            7,
+            "api",
+            Some(Info),
+            r#"request {"method":"GET","path":"/v1/readings","status":200,"ms":12}"#,
+        ),
+        line(8, "worker", Some(Trace), "heartbeat"),
+        line(
+            9,
+            "api",
+            Some(Error),
+            "upstream timeout: GET http://db:5432/readings?since=2024-01-01T00:00:00Z&limit=500 \
+             failed after 3 retries (last error: connection reset by peer)",
+        ),
+        line(
+            10,
+            "db",
+            Some(Fatal),
+            "could not write to file pg_wal/000000010000: No space left on device",
+        ),
+        line(11, "api", Some(Info), "GET /health 200 0.4ms"),
+        line(12, "worker", Some(Warn), "job 7781 retry 2/5: smtp timeout"),
+    ]
+}
+
+pub fn counts(error: u64, warn: u64, info: u64, debug: u64) -> LevelCounts {
+    let mut counts = LevelCounts::default();
+    counts.add(Some(Level::Error), error);
+    counts.add(Some(Level::Warn), warn);
+    counts.add(Some(Level::Info), info);
+    counts.add(Some(Level::Debug), debug);
+    counts
+}
+
+/// 90 seconds of counts: a steady stream with an error burst in the middle.
+pub fn seconds() -> Vec<LogStreamEvent> {
+    (0..90)
+        .map(|s| {
+            let burst = (40..50).contains(&s);
+            let counts = counts(
+                if burst { 30 } else { s % 7 / 5 },
+                s % 5,
+                20 + s % 11,
+                if s % 3 == 0 { 8 } else { 0 },
+            );
+            LogStreamEvent::Second {
+                at: NOW - (90 - s) * 1000,
+                counts,
+            }
+        })
+        .collect()
+}
+
+pub fn pattern(id: u32, template: &str, count: u64, first_seen: u64) -> PatternInfo {
+    PatternInfo {
+        id,
+        template: template.into(),
+        count,
+        first_seen,
+        last_seen: NOW - 3_000,
+        examples: vec![],
+        levels: counts(0, 0, count, 0),
+        sources: vec!["api".into()],
+        flag: None,
+    }
+}
+
+/// Five patterns: old and busy, new and growing, mostly errors, a quiet new one.
+pub fn patterns() -> Vec<PatternInfo> {
+    let mut health = pattern(1, "GET /health <*> <*>ms", 48_210, NOW - 120 * MIN);
+    health.examples = vec![
+        "GET /health 200 0.4ms".into(),
+        "GET /health 200 0.6ms".into(),
+    ];
+    let mut timeout = pattern(
+        2,
+        "connection timeout after <*> (client <*>)",
+        1_204,
+        NOW - 50 * MIN,
+    );
+    timeout.levels = counts(1_100, 0, 104, 0);
+    timeout.flag = Some(PatternFlag::Errors);
+    timeout.sources = vec!["db".into(), "api".into()];
+    timeout.examples = vec![
+        "connection timeout after 5s (client 10.0.0.7)".into(),
+        "connection timeout after 5s (client 10.0.0.9)".into(),
+        "connection timeout after 12s (client 10.0.0.7)".into(),
+    ];
+    let mut retry = pattern(3, "job <*> retry <*>: smtp timeout", 312, NOW - 4 * MIN);
+    retry.levels = counts(0, 312, 0, 0);
+    retry.flag = Some(PatternFlag::NewAndGrowing);
+    retry.sources = vec!["worker".into()];
+    let pool = pattern(4, "pool: <*> idle, <*> busy", 9_001, NOW - 90 * MIN);
+    let quiet = pattern(5, "cache warmed in <*>", 2, NOW - 2 * MIN);
+    vec![pool, quiet, health, retry, timeout]
+}
+
+/// The query the pane opens its stream with when no filter is set.
+pub fn default_query() -> LogQuery {
+    LogQuery {
+        limit: Some(WINDOW_LINES),
+        follow: true,
+        ..LogQuery::default()
+    }
+}
+
+pub struct Harness {
+    pub app: App,
+    pub requests: UnboundedReceiver<Request>,
+    pub size: (u16, u16),
+}
+
+impl Harness {
+    pub fn with(size: (u16, u16)) -> Self {
+        let (link, _updates, requests) = EngineLink::pair();
+        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default());
+        app.on_resize(size.0, size.1);
+        app.on_tick(NOW);
+        app.on_update(Update::Event(Event::Snapshot(Box::new(fixture()))));
+        Self {
+            app,
+            requests,
+            size,
+        }
+    }
+
+    pub fn new() -> Self {
+        Self::with((100, 30))
+    }
+
+    /// The logs pane open, its stream's request taken, the fixture's lines and seconds in.
+    pub fn logs() -> Self {
+        Self::with_logs((100, 30))
+    }
+
+    pub fn with_logs(size: (u16, u16)) -> Self {
+        let mut h = Self::with(size);
+        h.keys(&["l"]);
+        assert_eq!(h.sent(), [Request::Logs(default_query())]);
+        h.feed(lines());
+        h.log(LogStreamEvent::CaughtUp);
+        for second in seconds() {
+            h.log(second);
+        }
+        h
+    }
+
+    pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
+        for spec in specs {
+            for press in KeySeq::parse(spec).unwrap().presses() {
+                self.app
+                    .handle_key(KeyEvent::new(press.code, press.modifiers));
+            }
+        }
+        self
+    }
+
+    pub fn type_text(&mut self, text: &str) -> &mut Self {
+        for c in text.chars() {
+            let spec = if c == ' ' {
+                "space".to_string()
+            } else {
+                c.to_string()
+            };
+            self.keys(&[&spec]);
+        }
+        self
+    }
+
+    pub fn log(&mut self, event: LogStreamEvent) {
+        self.app.on_update(Update::Log(event));
+    }
+
+    pub fn feed(&mut self, lines: Vec<LogLine>) {
+        self.log(LogStreamEvent::Lines { lines });
+    }
+
+    pub fn sent(&mut self) -> Vec<Request> {
+        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
+    }
+
+    pub fn status(&self) -> String {
+        let status = self.app.state().status.as_ref();
+        status.map(|s| s.text.clone()).unwrap_or_default()
+    }
+
+    pub fn pane(&self) -> Pane {
+        self.app.state().pane
+    }
+
+    /// The text of the line under the cursor.
+    pub fn cursor_text(&self) -> String {
+        let window = &self.app.state().logs.window;
+        window.get(window.cursor()).unwrap().text.clone()
+    }
+
+    pub fn buffer(&self) -> Buffer {
+        let (width, height) = self.size;
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| self.app.draw(frame)).unwrap();
+        terminal.backend().buffer().clone()
+    }
+
+    pub fn screen(&self) -> String {
+        let (width, height) = self.size;
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| self.app.draw(frame)).unwrap();
+        terminal.backend().to_string()
+    }
+}
+
+/// Where the `nth` line holding `text` has it.
+pub fn find(buffer: &Buffer, text: &str, nth: usize) -> (u16, u16) {
+    let width = buffer.area.width;
+    let hits = (0..buffer.area.height).filter_map(|y| {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+        let i = line.find(text)?;
+        Some((line[..i].chars().count() as u16, y))
+    });
+    hits.into_iter()
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{text}` #{nth} is not on screen"))
+}

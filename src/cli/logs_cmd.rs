@@ -2,6 +2,7 @@
 //! `uc logs patterns FILE`, `uc logs stats`, `uc logs index FILE`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};

@@ -261,6 +261,8 @@ fn panes_are_reached_by_key_tab_and_command() {
     h.keys(&["tab"]);
     assert_eq!(h.pane(), Pane::Host);
     h.keys(&["tab"]);
+    assert_eq!(h.pane(), Pane::Logs);
+    h.keys(&["tab"]);
     assert_eq!(h.pane(), Pane::Alerts);
     h.keys(&["tab"]);
     assert_eq!(h.pane(), Pane::Services);
@@ -416,7 +418,7 @@ fn alert_views_draw_at_every_size() {
 
 #[test]
 fn help_shows_the_alert_keys() {
-    let mut h = Harness::with(fixture(), (100, 120));
+    let mut h = Harness::with(fixture(), (100, 170));
     h.keys(&["?"]);
     let screen = h.screen();
     for text in [

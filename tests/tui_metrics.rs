@@ -471,6 +471,9 @@ fn view_keys_and_commands() {
     h.keys(&["tab"]);
     assert_eq!(h.app.state().pane, Pane::Host);
     h.keys(&["tab"]);
+    assert_eq!(h.app.state().pane, Pane::Logs);
+    assert!(matches!(h.sent().as_slice(), [Request::Logs(_)]));
+    h.keys(&["tab"]);
     assert_eq!(h.app.state().pane, Pane::Alerts);
     h.keys(&["tab"]);
     assert_eq!(h.app.state().pane, Pane::Services);
@@ -505,7 +508,7 @@ fn view_keys_and_commands() {
 fn help_lists_the_graph_keys() {
     let mut h = Harness::new(0);
     h.keys(&["?"]);
-    let screen = h.screen(120, 120);
+    let screen = h.screen(120, 170);
     for text in [
         "Host view",
         "Back to the services",

@@ -15,7 +15,7 @@ pub use patterns::{NEW_WITHIN_MS, PatternSort, PatternsView};
 pub use search::Search;
 pub use window::{LogWindow, WINDOW_LINES};
 
-use crate::logs::{LogQuery, LogStreamEvent};
+use crate::logs::{LogLine, LogQuery, LogStreamEvent};
 
 /// Columns `h` / `l` scroll the text by when lines are not wrapped.
 const SCROLL_COLUMNS: usize = 8;
@@ -116,7 +116,7 @@ impl LogsView {
         let search = self.search.as_ref()?;
         let cursor = self.window.cursor();
         let hit =
-            |&(i, line): &(u64, &crate::logs::LogLine)| i != cursor && search.is_match(&line.text);
+            |&(i, line): &(u64, &LogLine)| i != cursor && search.is_match(&line.text);
         if forward {
             self.window.forward_from(cursor).find(hit).map(|(i, _)| i)
         } else {
@@ -202,7 +202,7 @@ fn indent_json(json: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::{Level, LogLine};
+    use crate::logs::Level;
 
     fn line(seq: u64, level: Option<Level>, text: &str) -> LogLine {
         LogLine {

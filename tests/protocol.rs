@@ -18,6 +18,7 @@ async fn serve(h: &Harness) -> Client {
         outbox_db: h.paths.outbox_db(),
         recent: Default::default(),
         history: None,
+        logs: None,
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     Client::new(socket)

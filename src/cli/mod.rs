@@ -13,6 +13,7 @@ mod metrics_cmd;
 mod setup;
 mod status;
 mod ui;
+mod ui_logs;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -248,6 +248,7 @@ async fn serve_requests(
     mut requests: mpsc::UnboundedReceiver<Request>,
     updates: mpsc::UnboundedSender<Update>,
 ) {
+    let mut feed = super::ui_logs::LogFeed::default();
     while let Some(request) = requests.recv().await {
         let updates = updates.clone();
         match request {
@@ -273,8 +274,8 @@ async fn serve_requests(
                     let _ = updates.send(Update::History(result));
                 });
             }
-            // The engine's log endpoints are wired by the integration of issue 5.
-            Request::Logs(_) | Request::Patterns => {}
+            Request::Logs(query) => feed.follow(&client, query, updates),
+            Request::Patterns => super::ui_logs::patterns(&client, updates),
         }
     }
 }

@@ -8,6 +8,7 @@ mod event;
 mod hub;
 mod launch;
 pub mod lock;
+mod logs_api;
 mod metrics_api;
 pub mod paths;
 mod run;
@@ -15,7 +16,8 @@ pub mod server;
 mod snapshot;
 
 pub use alerts_api::AlertHistory;
-pub use client::{Client, ClientError, EventStream};
+pub use client::{Client, ClientError, EventStream, SseStream};
+pub use logs_api::LogsAccess;
 pub use command::{Command, CommandError, Reply, silence_duration};
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;

@@ -11,6 +11,7 @@ use super::lock::EngineLock;
 use super::{EngineInfo, Event, Hub, NoticeLevel, Paths, Snapshot, now_ms, server};
 use crate::alerts::AlertsWorker;
 use crate::config::{self, ConfigError, Workspace};
+use crate::logs::LogsWorker;
 use crate::metrics::MetricsWorker;
 use crate::supervisor::{Exit, Supervisor, Tmux};
 
@@ -126,7 +127,20 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             ),
         }
     }
-    let alerts = ws_alerts.then(|| AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), None));
+    let logs = match LogsWorker::spawn(&ws_for_alerts, &paths, hub.clone()) {
+        Ok(worker) => Some(worker),
+        Err(e) => {
+            hub.notice(
+                NoticeLevel::Error,
+                None,
+                format!("cannot start the logs worker: {e}"),
+            );
+            None
+        }
+    };
+    let log_patterns = logs.as_ref().map(|l| l.hub.clone());
+    let alerts =
+        ws_alerts.then(|| AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns));
     let router = server::router(server::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),
@@ -135,6 +149,10 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         outbox_db: paths.outbox_db(),
         recent: metrics.recent.clone(),
         history,
+        logs: logs.as_ref().map(|l| super::LogsAccess {
+            hub: l.hub.clone(),
+            store_dir: l.store_dir.clone(),
+        }),
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     tracing::info!(socket = %socket.display(), "engine ready");
@@ -145,6 +163,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         alerts.shutdown().await;
     }
     drop(metrics);
+    drop(logs);
     hub.publish(Event::Shutdown);
     // Let the event streams deliver the shutdown before the process goes.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -34,6 +34,8 @@ pub struct Api {
     pub recent: SharedRecent,
     /// The history database, when history is kept.
     pub history: Option<PathBuf>,
+    /// The logs worker's live data and store; `None` when it could not start.
+    pub logs: Option<super::LogsAccess>,
 }
 
 pub fn router(api: Api) -> Router {
@@ -43,6 +45,9 @@ pub fn router(api: Api) -> Router {
         .route("/v1/commands", post(command))
         .route("/v1/metrics/history", get(super::metrics_api::history))
         .route("/v1/alerts/history", get(super::alerts_api::history))
+        .route("/v1/logs", get(super::logs_api::lines))
+        .route("/v1/logs/patterns", get(super::logs_api::patterns))
+        .route("/v1/logs/stats", get(super::logs_api::stats))
         .with_state(api)
 }
 

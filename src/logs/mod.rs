@@ -3,6 +3,7 @@
 //! searched and summarised. See `docs/ARCHITECTURE.md`, "Logs as built".
 
 pub mod capture;
+mod classify;
 pub mod follow;
 pub mod line;
 pub mod live;
@@ -12,5 +13,8 @@ pub mod patterns;
 pub mod search;
 pub mod stats;
 pub mod store;
+mod worker;
 
+pub use classify::LineClassifier;
 pub use model::{Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo};
+pub use worker::LogsWorker;

@@ -76,9 +76,28 @@ impl PatternBook {
         }
     }
 
-    /// Forgets a pattern the miner evicted.
-    pub fn forget(&mut self, id: u32) {
-        self.patterns.remove(&id);
+    /// Follows the miner: `resolve` gives the id a pattern goes by now (another when it was
+    /// merged into it, `None` when it was evicted).
+    pub fn follow_merges(&mut self, resolve: impl Fn(u32) -> Option<u32>) {
+        let ids: Vec<u32> = self.patterns.keys().copied().collect();
+        for id in ids {
+            match resolve(id) {
+                Some(now) if now == id => {}
+                Some(now) => {
+                    if let Some(gone) = self.patterns.remove(&id) {
+                        match self.patterns.get_mut(&now) {
+                            Some(into) => merge(into, gone),
+                            None => {
+                                self.patterns.insert(now, gone);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    self.patterns.remove(&id);
+                }
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -120,6 +139,28 @@ impl PatternBook {
             .collect();
         flagged.sort_unstable_by_key(|(id, _)| *id);
         flagged
+    }
+}
+
+fn merge(into: &mut Pattern, gone: Pattern) {
+    into.count += gone.count;
+    into.first_seen = into.first_seen.min(gone.first_seen);
+    into.last_seen = into.last_seen.max(gone.last_seen);
+    into.levels.merge(&gone.levels);
+    for example in gone.examples {
+        if into.examples.len() < EXAMPLES {
+            into.examples.push(example);
+        }
+    }
+    for source in gone.sources {
+        if !into.sources.contains(&source) {
+            into.sources.push(source);
+        }
+    }
+    into.new &= gone.new;
+    if gone.minute == into.minute {
+        into.this_minute += gone.this_minute;
+        into.last_minute += gone.last_minute;
     }
 }
 
@@ -234,7 +275,21 @@ mod tests {
         book.record(1, "api", T0, None, &line);
         let example = &info(&book, 1, T0).examples[0];
         assert_eq!(example.len(), 500);
-        book.forget(1);
-        assert!(book.is_empty());
+        book.follow_merges(|_| None);
+        assert!(book.is_empty(), "evicted patterns go");
+    }
+
+    #[test]
+    fn merged_patterns_add_up() {
+        let mut book = PatternBook::default();
+        book.record(1, "api", T0, Some(Level::Error), "a 1");
+        book.record(2, "web", T0 + 5, Some(Level::Error), "a 2");
+        book.record(2, "web", T0 + 6, Some(Level::Error), "a 3");
+        book.follow_merges(|id| Some(if id == 2 { 1 } else { id }));
+        let p = info(&book, 1, T0 + 10);
+        assert_eq!((p.count, p.first_seen, p.last_seen), (3, T0, T0 + 6));
+        assert_eq!(p.sources, ["api", "web"]);
+        assert_eq!(p.flag, Some(PatternFlag::Errors));
+        assert_eq!(book.len(), 1);
     }
 }

@@ -65,6 +65,21 @@ fn ratio(errors: u64, lines: u64) -> f64 {
     }
 }
 
+/// The store's per-source minutes as the report reads them.
+pub fn totals(sources: &[super::store::SourceMinutes]) -> Vec<MinuteTotals> {
+    sources
+        .iter()
+        .flat_map(|s| {
+            s.minutes.iter().map(|m| MinuteTotals {
+                source: s.source.clone(),
+                minute: m.minute,
+                lines: m.lines,
+                bytes: m.bytes.total(),
+            })
+        })
+        .collect()
+}
+
 pub fn report(
     since: u64,
     until: u64,

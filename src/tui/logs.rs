@@ -115,8 +115,7 @@ impl LogsView {
     pub fn find_match(&self, forward: bool) -> Option<u64> {
         let search = self.search.as_ref()?;
         let cursor = self.window.cursor();
-        let hit =
-            |&(i, line): &(u64, &LogLine)| i != cursor && search.is_match(&line.text);
+        let hit = |&(i, line): &(u64, &LogLine)| i != cursor && search.is_match(&line.text);
         if forward {
             self.window.forward_from(cursor).find(hit).map(|(i, _)| i)
         } else {

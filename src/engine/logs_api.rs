@@ -1,0 +1,263 @@
+//! Logs over HTTP: `GET /v1/logs` (stored lines, and with `follow=true` a Server-Sent
+//! Events stream of [`LogStreamEvent`]s: the newest stored lines, then live ones),
+//! `GET /v1/logs/patterns`, `GET /v1/logs/stats?since=SECONDS`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{self, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::server::{Api, error};
+use super::{CommandError, now_ms};
+
+/// What the handlers reach of the logs worker.
+#[derive(Clone)]
+pub struct LogsAccess {
+    pub hub: crate::logs::live::LogsHub,
+    pub store_dir: std::path::PathBuf,
+}
+use crate::logs::live::{Live, LiveFilter};
+use crate::logs::store::StoreReader;
+use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
+
+/// Stored lines sent before following when the query names no `limit`.
+const DEFAULT_BACKFILL: usize = 1000;
+/// Lines per stream event while backfilling.
+const CHUNK: usize = 2000;
+
+/// The query string: `sources=api,web&level=warn&grep=time.?out&pattern=12&since=MS&limit=N&follow=true`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogParams {
+    sources: Option<String>,
+    level: Option<String>,
+    grep: Option<String>,
+    pattern: Option<u32>,
+    /// Unix ms.
+    since: Option<u64>,
+    limit: Option<usize>,
+    #[serde(default)]
+    follow: bool,
+}
+
+impl LogParams {
+    /// The query, or the field that is wrong.
+    pub fn query(self) -> Result<LogQuery, CommandError> {
+        let level = match self.level.as_deref() {
+            None | Some("") => None,
+            Some(name) => Some(Level::from_name(name).ok_or_else(|| {
+                CommandError::field(
+                    "level",
+                    format!("unknown level `{name}` (trace, debug, info, warn, error, fatal)"),
+                )
+            })?),
+        };
+        if let Some(grep) = &self.grep {
+            regex::Regex::new(grep).map_err(|e| CommandError::field("grep", e.to_string()))?;
+        }
+        Ok(LogQuery {
+            sources: self
+                .sources
+                .iter()
+                .flat_map(|s| s.split(','))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            level,
+            grep: self.grep.filter(|g| !g.is_empty()),
+            pattern: self.pattern,
+            since: self.since,
+            limit: self.limit,
+            follow: self.follow,
+        })
+    }
+}
+
+type Params = Result<Query<LogParams>, axum::extract::rejection::QueryRejection>;
+
+pub async fn lines(State(api): State<Api>, params: Params) -> Response {
+    let Query(params) = match params {
+        Ok(q) => q,
+        Err(e) => return super::server::bad_query(&e),
+    };
+    let mut query = match params.query() {
+        Ok(q) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let Some(logs) = api.logs.clone() else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            CommandError::new("the engine keeps no logs"),
+        );
+    };
+    if !query.follow {
+        return match stored(&api, query).await {
+            Ok(lines) => Json(lines).into_response(),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e)),
+        };
+    }
+    // Subscribing before reading the store: a line flushed meanwhile arrives twice at
+    // worst, and `seq` tells which.
+    let live = logs.hub.subscribe();
+    query.limit = Some(query.limit.unwrap_or(DEFAULT_BACKFILL));
+    let backfill = stored(&api, query.clone()).await.unwrap_or_default();
+    let filter = match LiveFilter::new(query) {
+        Ok(f) => f,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                CommandError::field("grep", e.to_string()),
+            );
+        }
+    };
+    Sse::new(follow(backfill, live, filter))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+async fn stored(api: &Api, query: LogQuery) -> Result<Vec<LogLine>, String> {
+    let dir = api.logs.as_ref().map(|l| l.store_dir.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        let Some(dir) = dir else {
+            return Ok(Vec::new());
+        };
+        StoreReader::open(dir)
+            .query(&query)
+            .map_err(|e| e.to_string())
+    });
+    read.await.map_err(|e| e.to_string())?
+}
+
+struct Follow {
+    backfill: std::vec::IntoIter<LogLine>,
+    caught_up: bool,
+    live: tokio::sync::broadcast::Receiver<Arc<Live>>,
+    filter: LiveFilter,
+    /// The newest `seq` sent or known: older live lines were in the backfill.
+    last_seq: u64,
+}
+
+fn follow(
+    backfill: Vec<LogLine>,
+    live: tokio::sync::broadcast::Receiver<Arc<Live>>,
+    filter: LiveFilter,
+) -> impl Stream<Item = Result<sse::Event, Infallible>> {
+    let last_seq = backfill.last().map_or(0, |l| l.seq);
+    let state = Follow {
+        backfill: backfill.into_iter(),
+        caught_up: false,
+        live,
+        filter,
+        last_seq,
+    };
+    futures::stream::unfold(state, |mut state| async move {
+        let event = next(&mut state).await?;
+        Some((Ok(to_sse(&event)), state))
+    })
+}
+
+async fn next(state: &mut Follow) -> Option<LogStreamEvent> {
+    let chunk: Vec<LogLine> = state.backfill.by_ref().take(CHUNK).collect();
+    if !chunk.is_empty() {
+        return Some(LogStreamEvent::Lines { lines: chunk });
+    }
+    if !state.caught_up {
+        state.caught_up = true;
+        return Some(LogStreamEvent::CaughtUp);
+    }
+    loop {
+        match state.live.recv().await {
+            Ok(live) => {
+                if let Some(event) = live_event(state, &live) {
+                    return Some(event);
+                }
+            }
+            Err(RecvError::Lagged(_)) => {
+                // The gap in `seq` is known once the next batch arrives.
+                continue;
+            }
+            Err(RecvError::Closed) => return None,
+        }
+    }
+}
+
+fn live_event(state: &mut Follow, live: &Live) -> Option<LogStreamEvent> {
+    match live {
+        Live::Second { at, sources } => Some(LogStreamEvent::Second {
+            at: *at,
+            counts: state.filter.counts(sources),
+        }),
+        Live::Lines(lines) => {
+            let first = lines.first()?.seq;
+            let skipped = first.saturating_sub(state.last_seq + 1);
+            let fresh = lines.iter().filter(|l| l.seq > state.last_seq);
+            let matching: Vec<LogLine> =
+                fresh.filter(|l| state.filter.matches(l)).cloned().collect();
+            let was = state.last_seq;
+            state.last_seq = state.last_seq.max(lines.last().map_or(0, |l| l.seq));
+            if was > 0 && skipped > 0 {
+                return Some(LogStreamEvent::Skipped { count: skipped });
+            }
+            (!matching.is_empty()).then_some(LogStreamEvent::Lines { lines: matching })
+        }
+    }
+}
+
+fn to_sse(event: &LogStreamEvent) -> sse::Event {
+    sse::Event::default().data(serde_json::to_string(event).unwrap_or_default())
+}
+
+pub async fn patterns(State(api): State<Api>) -> Response {
+    match &api.logs {
+        Some(logs) => Json(logs.hub.patterns()).into_response(),
+        None => Json(Vec::<crate::logs::PatternInfo>::new()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsParams {
+    /// Seconds before now.
+    since: u64,
+}
+
+pub async fn stats(
+    State(api): State<Api>,
+    query: Result<Query<StatsParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(params) = match query {
+        Ok(q) => q,
+        Err(e) => return super::server::bad_query(&e),
+    };
+    let now = now_ms();
+    let since = now.saturating_sub(params.since.saturating_mul(1000));
+    let patterns = api
+        .logs
+        .as_ref()
+        .map(|l| l.hub.patterns())
+        .unwrap_or_default();
+    let dir = api.logs.as_ref().map(|l| l.store_dir.clone());
+    let read = tokio::task::spawn_blocking(move || match dir {
+        Some(dir) => StoreReader::open(dir)
+            .minutes(&[], since)
+            .map(|sources| stats::totals(&sources))
+            .map_err(|e| e.to_string()),
+        None => Ok(Vec::new()),
+    });
+    match read.await {
+        Ok(Ok(minutes)) => Json(stats::report(since, now, &minutes, patterns)).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e)),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
+    }
+}

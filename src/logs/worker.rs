@@ -1,0 +1,327 @@
+//! The engine's logs worker: one OS thread (file IO and mining are blocking work) that
+//! follows every source, classifies each line (time, level, pattern), stores it, and tells
+//! followers and the pattern list about it.
+
+mod commands;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::follow::{Follower, Position, Start, Waker};
+use super::live::{Flagged, Live, LogsHub};
+use super::mine::Miner;
+use super::patterns::PatternBook;
+use super::store::{LogStore, StoreLimits};
+use super::{LevelCounts, LogLine, line};
+use crate::config::{LogInput, LogSettings, Workspace};
+use crate::engine::{Hub, NoticeLevel, Paths, now_ms};
+
+/// How often stored lines are flushed and live batches sent.
+const CYCLE: Duration = Duration::from_millis(100);
+
+/// Handle held by the engine; dropping it stops the thread after a last flush.
+pub struct LogsWorker {
+    pub hub: LogsHub,
+    pub store_dir: PathBuf,
+    stop: Arc<AtomicBool>,
+    waker: Waker,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LogsWorker {
+    pub fn spawn(ws: &Workspace, paths: &Paths, engine: Hub) -> std::io::Result<Self> {
+        let hub = LogsHub::default();
+        let store_dir = paths.dir.join("logs").join("store");
+        let mut follower = Follower::new();
+        let waker = follower.waker();
+        let stop = Arc::new(AtomicBool::new(false));
+        let sources = Sources::of(ws, paths);
+        let positions = paths.dir.join("logs").join("positions.json");
+        sources.follow(&mut follower, &positions, &engine);
+        let commands = commands::spawn(&sources.commands, waker.clone());
+        let limits = limits(&ws.logs);
+        let thread = {
+            let (hub, stop, store_dir) = (hub.clone(), stop.clone(), store_dir.clone());
+            std::thread::Builder::new()
+                .name("logs".into())
+                .spawn(move || {
+                    let classify = super::LineClassifier { now_ms: now_ms() };
+                    let store = match LogStore::open(&store_dir, limits, &classify) {
+                        Ok(store) => Some(store),
+                        Err(e) => {
+                            engine.notice(
+                                NoticeLevel::Error,
+                                None,
+                                format!("logs are not stored: {e}"),
+                            );
+                            None
+                        }
+                    };
+                    let mut ingest = Ingest::new(hub, engine, store);
+                    run(&mut follower, &commands, &mut ingest, &stop, &positions);
+                })?
+        };
+        Ok(Self {
+            hub,
+            store_dir,
+            stop,
+            waker,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for LogsWorker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.waker.wake();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn limits(settings: &LogSettings) -> StoreLimits {
+    StoreLimits {
+        segment_bytes: settings.retention.segment,
+        max_bytes_per_source: settings.retention.size,
+        max_age: settings.retention.age,
+    }
+}
+
+/// Every source of the workspace: each service's captured output, its declared files, the
+/// workspace's files and commands.
+struct Sources {
+    /// (source, path or glob, where a file present at the first start is read from)
+    files: Vec<(String, PathBuf, Start)>,
+    commands: Vec<commands::CommandSource>,
+}
+
+impl Sources {
+    fn of(ws: &Workspace, paths: &Paths) -> Self {
+        // Captured output was written for this workspace: all of it is worth storing. A
+        // declared file may be years of history: only what is written from now on.
+        let mut files: Vec<(String, PathBuf, Start)> = ws
+            .services
+            .iter()
+            .map(|s| (s.name.clone(), paths.service_log(&s.name), Start::Beginning))
+            .collect();
+        let mut commands = Vec::new();
+        for source in &ws.logs.sources {
+            match &source.input {
+                LogInput::Files(globs) => files.extend(
+                    globs
+                        .iter()
+                        .map(|g| (source.name.clone(), g.clone(), Start::End)),
+                ),
+                LogInput::Command { command, cwd } => commands.push(commands::CommandSource {
+                    name: source.name.clone(),
+                    command: command.clone(),
+                    cwd: cwd.clone(),
+                }),
+            }
+        }
+        Self { files, commands }
+    }
+
+    fn follow(&self, follower: &mut Follower, positions: &Path, engine: &Hub) {
+        if let Some(saved) = std::fs::read(positions)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Vec<Position>>(&bytes).ok())
+        {
+            follower.restore(saved);
+        }
+        for (source, path, start) in &self.files {
+            if let Err(e) = follower.add(source, path, *start) {
+                engine.notice(
+                    NoticeLevel::Warn,
+                    None,
+                    format!("log source `{source}`: {e}"),
+                );
+            }
+        }
+    }
+}
+
+fn run(
+    follower: &mut Follower,
+    commands: &commands::Lines,
+    ingest: &mut Ingest,
+    stop: &AtomicBool,
+    positions: &Path,
+) {
+    while !stop.load(Ordering::SeqCst) {
+        follower.wait(CYCLE);
+        let before = ingest.lines;
+        follower.read(&mut |source, bytes| ingest.line(source, bytes));
+        commands.drain(&mut |source, bytes| ingest.line(source, bytes));
+        ingest.cycle();
+        // Right after the store's flush: a crash between the two repeats at most one
+        // cycle's lines.
+        if ingest.lines != before {
+            save_positions(follower, positions);
+        }
+    }
+    follower.read(&mut |source, bytes| ingest.line(source, bytes));
+    ingest.cycle();
+    save_positions(follower, positions);
+}
+
+/// Written whole to a temp file and renamed, so a crash leaves the old or the new file.
+fn save_positions(follower: &Follower, path: &Path) {
+    let Ok(json) = serde_json::to_vec(&follower.positions()) else {
+        return;
+    };
+    let tmp = path.with_extension("json.tmp");
+    if std::fs::write(&tmp, json).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
+    }
+}
+
+/// Everything done to one line, and what is sent once per cycle and once per second.
+struct Ingest {
+    hub: LogsHub,
+    engine: Hub,
+    store: Option<LogStore>,
+    miner: Miner,
+    book: PatternBook,
+    /// Positions for lines when the store is unavailable (else the store's sequence).
+    next_seq: u64,
+    /// Lines ingested since the engine started.
+    lines: u64,
+    batch: Vec<LogLine>,
+    /// The current second (Unix s) and its counts per source.
+    second: u64,
+    counts: Vec<(String, LevelCounts)>,
+    last_patterns: Instant,
+}
+
+impl Ingest {
+    fn new(hub: LogsHub, engine: Hub, store: Option<LogStore>) -> Self {
+        Self {
+            hub,
+            engine,
+            store,
+            miner: Miner::new(),
+            book: PatternBook::default(),
+            next_seq: 0,
+            lines: 0,
+            batch: Vec::new(),
+            second: now_ms() / 1000,
+            counts: Vec::new(),
+            last_patterns: Instant::now(),
+        }
+    }
+
+    fn line(&mut self, source: &str, bytes: &[u8]) {
+        let now = now_ms();
+        let at = line::timestamp(bytes, now).unwrap_or(now);
+        let level = line::level(bytes);
+        let text = String::from_utf8_lossy(bytes);
+        let pattern = self.miner.add(&text);
+        self.book.record(pattern, source, at, level, &text);
+        let stored = self
+            .store
+            .as_mut()
+            .map(|store| store.append(source, at, level, Some(pattern), bytes));
+        let seq = match stored {
+            Some(Ok(seq)) => seq,
+            Some(Err(e)) => {
+                self.store_failed(&e);
+                self.next_seq
+            }
+            None => self.next_seq,
+        };
+        self.next_seq = seq + 1;
+        self.lines += 1;
+        self.count(source, level, now);
+        if self.hub.followed() {
+            self.batch.push(LogLine {
+                seq,
+                at,
+                source: source.to_owned(),
+                level,
+                pattern: Some(pattern),
+                text: text.into_owned(),
+            });
+        }
+    }
+
+    /// Counted by arrival: the histogram shows what the services are writing now.
+    fn count(&mut self, source: &str, level: Option<super::Level>, now: u64) {
+        if now / 1000 != self.second {
+            self.send_second();
+            self.second = now / 1000;
+        }
+        match self.counts.iter_mut().find(|(s, _)| s == source) {
+            Some((_, counts)) => counts.add(level, 1),
+            None => {
+                let mut counts = LevelCounts::default();
+                counts.add(level, 1);
+                self.counts.push((source.to_owned(), counts));
+            }
+        }
+    }
+
+    fn send_second(&mut self) {
+        let sources = std::mem::take(&mut self.counts);
+        self.hub.send(Live::Second {
+            at: self.second * 1000,
+            sources,
+        });
+    }
+
+    /// Said once, not once per line: the store stays unavailable until the engine restarts.
+    fn store_failed(&mut self, error: &super::store::StoreError) {
+        tracing::error!("log store failed: {error}");
+        self.engine.notice(
+            NoticeLevel::Error,
+            None,
+            format!("logs are no longer stored: {error}"),
+        );
+        self.store = None;
+    }
+
+    fn cycle(&mut self) {
+        if let Some(Err(e)) = self.store.as_mut().map(LogStore::flush) {
+            self.store_failed(&e);
+        }
+        if !self.batch.is_empty() {
+            self.hub.send(Live::Lines(std::mem::take(&mut self.batch)));
+        }
+        let now = now_ms();
+        if now / 1000 != self.second {
+            self.send_second();
+            self.second = now / 1000;
+        }
+        if self.last_patterns.elapsed() >= Duration::from_secs(1) {
+            self.last_patterns = Instant::now();
+            self.publish_patterns(now);
+        }
+    }
+
+    fn publish_patterns(&mut self, now: u64) {
+        let miner = &self.miner;
+        self.book.follow_merges(|id| miner.resolve(id));
+        let infos = self
+            .book
+            .infos(now, |id| miner.template(id).unwrap_or_default().to_owned());
+        let flagged = infos
+            .iter()
+            .filter_map(|p| {
+                Some(Flagged {
+                    id: p.id,
+                    flag: p.flag?,
+                    template: p.template.clone(),
+                    sources: p.sources.clone(),
+                    count: p.count,
+                })
+            })
+            .collect();
+        self.hub.set_patterns(infos);
+        self.hub.set_flagged(flagged);
+    }
+}

@@ -1,0 +1,152 @@
+//! Logs through the real engine: captured service output and a declared file source are
+//! stored, searched (`uc logs`), followed (`uc logs -f`), summarised (`uc logs stats`), and
+//! an engine killed with `kill -9` neither loses nor repeats lines.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::cli::Env;
+use common::{eventually, pid_alive};
+
+const T: Duration = Duration::from_secs(30);
+
+/// `chatty` prints 30 numbered lines (every third an ERROR) and then idles; `app.log` is a
+/// declared file the test writes and rotates itself.
+fn env() -> Env {
+    let services = "  chatty:\n    command: |\n      for i in $(seq 1 30); do\n        if [ $((i % 3)) -eq 0 ]; then echo \"ERROR request $i failed: upstream 10.0.0.$i refused\"; else echo \"INFO request $i served in $i ms\"; fi\n      done\n      exec sleep 600\n";
+    Env::with_settings(services, "logs:\n  files:\n    app: [./app/*.log]\n")
+}
+
+fn count(env: &Env, args: &[&str]) -> usize {
+    let mut all = vec!["logs", "-c"];
+    all.extend_from_slice(args);
+    env.ok(&all).trim().parse().expect("a count")
+}
+
+fn wait_count(env: &Env, args: &[&str], expected: usize) {
+    let ok = eventually(T, || count(env, args) == expected);
+    assert!(
+        ok,
+        "uc logs -c {args:?}: {} (expected {expected})",
+        count(env, args)
+    );
+}
+
+#[test]
+fn service_output_is_stored_searched_and_summarised() {
+    let env = env();
+    std::fs::create_dir_all(env.dir.join("app")).expect("app dir");
+    env.ok(&["up", "chatty"]);
+    wait_count(&env, &["chatty"], 30);
+    assert_eq!(count(&env, &["chatty", "--level", "error"]), 10);
+    assert_eq!(count(&env, &["chatty", "--grep", "request 1[0-9] "]), 10);
+
+    let out = env.ok(&["logs", "chatty", "--level", "error", "-n", "2", "--json"]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(
+        lines[1]["text"],
+        "ERROR request 30 failed: upstream 10.0.0.30 refused"
+    );
+    assert_eq!(lines[1]["level"], "ERROR");
+    assert_eq!(
+        lines[0]["pattern"], lines[1]["pattern"],
+        "one pattern for the errors"
+    );
+
+    let pattern = lines[0]["pattern"]
+        .as_u64()
+        .expect("pattern id")
+        .to_string();
+    assert_eq!(count(&env, &["--pattern", &pattern]), 10);
+
+    // The pattern list is refreshed once a second.
+    let stats = || -> serde_json::Value {
+        serde_json::from_str(&env.ok(&["logs", "stats", "--json"])).expect("stats json")
+    };
+    let error_pattern = |stats: &serde_json::Value| {
+        stats["top_patterns"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["errors"] == 10).cloned())
+    };
+    assert!(
+        eventually(T, || error_pattern(&stats()).is_some()),
+        "{:#}",
+        stats()
+    );
+    let stats = stats();
+    let chatty = stats["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["source"] == "chatty"))
+        .expect("chatty in the stats");
+    assert_eq!(chatty["lines"], 30);
+    let errors = error_pattern(&stats).expect("error pattern");
+    assert_eq!(errors["flag"], "errors", "{errors}");
+
+    let bad = env.run(&["logs", "chaty"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("did you mean `chatty`?"), "{err}");
+    env.ok(&["down"]);
+}
+
+#[test]
+fn declared_files_are_followed_across_rotation_and_an_engine_kill() {
+    let env = env();
+    let app = env.dir.join("app");
+    std::fs::create_dir_all(&app).expect("app dir");
+    env.ok(&["up", "chatty"]);
+    let log = app.join("app.log");
+    let write = |from: usize, to: usize| {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("app.log");
+        for i in from..to {
+            writeln!(file, "WARN cache {i} evicted").expect("write");
+        }
+    };
+    write(0, 100);
+    wait_count(&env, &["app"], 100);
+
+    let mut follow = env
+        .uc(&["logs", "app", "-f", "-n", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("uc logs -f");
+    let mut reader = BufReader::new(follow.stdout.take().expect("stdout"));
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::rename(&log, app.join("app.log.1")).expect("rotate");
+    write(100, 150);
+    let mut followed = String::new();
+    reader.read_line(&mut followed).expect("a followed line");
+    assert!(followed.contains("WARN cache 100 evicted"), "{followed}");
+    let _ = follow.kill();
+    let _ = follow.wait();
+    wait_count(&env, &["app"], 150);
+
+    let status = env.status();
+    let engine = status["engine"]["pid"].as_u64().expect("pid") as u32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(engine as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9 the engine");
+    assert!(eventually(T, || !pid_alive(engine)));
+    write(150, 200);
+    // Any command starts a new engine; it resumes where the old one stopped.
+    wait_count(&env, &["app"], 200);
+    assert_eq!(
+        count(&env, &["chatty"]),
+        30,
+        "captured output is not stored twice"
+    );
+    env.ok(&["down"]);
+}

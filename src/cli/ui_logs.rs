@@ -40,14 +40,14 @@ impl LogFeed {
 }
 
 async fn stream(client: Client, query: LogQuery, updates: mpsc::UnboundedSender<Update>) {
-    let mut last_seq = 0;
+    let mut last_seq: Option<u64> = None;
     loop {
         if let Ok(mut stream) = client.follow_logs(&query).await {
             while let Some(Ok(mut event)) = stream.next().await {
                 // After a reconnect the backfill repeats lines already shown.
                 if let LogStreamEvent::Lines { lines } = &mut event {
-                    lines.retain(|l| l.seq > last_seq);
-                    last_seq = lines.last().map_or(last_seq, |l| l.seq);
+                    lines.retain(|l| last_seq.is_none_or(|last| l.seq > last));
+                    last_seq = lines.last().map(|l| l.seq).or(last_seq);
                     if lines.is_empty() {
                         continue;
                     }

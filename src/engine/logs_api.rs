@@ -141,8 +141,12 @@ struct Follow {
     caught_up: bool,
     live: tokio::sync::broadcast::Receiver<Arc<Live>>,
     filter: LiveFilter,
-    /// The newest `seq` sent or known: older live lines were in the backfill.
-    last_seq: u64,
+    /// The newest stored line sent: live lines up to it were in the backfill.
+    backfilled: Option<u64>,
+    /// The last `seq` of the last live batch: a gap after it is what this client missed.
+    received: Option<u64>,
+    /// An event due after the one being sent (a skip notice after its batch).
+    queued: Option<LogStreamEvent>,
 }
 
 fn follow(
@@ -150,13 +154,15 @@ fn follow(
     live: tokio::sync::broadcast::Receiver<Arc<Live>>,
     filter: LiveFilter,
 ) -> impl Stream<Item = Result<sse::Event, Infallible>> {
-    let last_seq = backfill.last().map_or(0, |l| l.seq);
+    let backfilled = backfill.last().map(|l| l.seq);
     let state = Follow {
         backfill: backfill.into_iter(),
         caught_up: false,
         live,
         filter,
-        last_seq,
+        backfilled,
+        received: None,
+        queued: None,
     };
     futures::stream::unfold(state, |mut state| async move {
         let event = next(&mut state).await?;
@@ -172,6 +178,9 @@ async fn next(state: &mut Follow) -> Option<LogStreamEvent> {
     if !state.caught_up {
         state.caught_up = true;
         return Some(LogStreamEvent::CaughtUp);
+    }
+    if let Some(event) = state.queued.take() {
+        return Some(event);
     }
     loop {
         match state.live.recv().await {
@@ -197,16 +206,23 @@ fn live_event(state: &mut Follow, live: &Live) -> Option<LogStreamEvent> {
         }),
         Live::Lines(lines) => {
             let first = lines.first()?.seq;
-            let skipped = first.saturating_sub(state.last_seq + 1);
-            let fresh = lines.iter().filter(|l| l.seq > state.last_seq);
-            let matching: Vec<LogLine> =
-                fresh.filter(|l| state.filter.matches(l)).cloned().collect();
-            let was = state.last_seq;
-            state.last_seq = state.last_seq.max(lines.last().map_or(0, |l| l.seq));
-            if was > 0 && skipped > 0 {
-                return Some(LogStreamEvent::Skipped { count: skipped });
+            let skipped = state
+                .received
+                .map_or(0, |last| first.saturating_sub(last + 1));
+            state.received = lines.last().map(|l| l.seq);
+            if skipped > 0 {
+                state.queued = Some(LogStreamEvent::Skipped { count: skipped });
             }
-            (!matching.is_empty()).then_some(LogStreamEvent::Lines { lines: matching })
+            let backfilled = state.backfilled;
+            let matching: Vec<LogLine> = lines
+                .iter()
+                .filter(|l| backfilled.is_none_or(|b| l.seq > b) && state.filter.matches(l))
+                .cloned()
+                .collect();
+            if matching.is_empty() {
+                return state.queued.take();
+            }
+            Some(LogStreamEvent::Lines { lines: matching })
         }
     }
 }

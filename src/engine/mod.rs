@@ -17,11 +17,11 @@ mod snapshot;
 
 pub use alerts_api::AlertHistory;
 pub use client::{Client, ClientError, EventStream, SseStream};
-pub use logs_api::LogsAccess;
 pub use command::{Command, CommandError, Reply, silence_duration};
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
 pub use launch::{LaunchError, Launcher, passed_env};
+pub use logs_api::LogsAccess;
 pub use metrics_api::serve_prometheus;
 pub use paths::Paths;
 pub use run::{Source, run};

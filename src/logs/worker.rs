@@ -217,6 +217,8 @@ impl Ingest {
     }
 
     fn line(&mut self, source: &str, bytes: &[u8]) {
+        let cleaned = terminal_text(bytes);
+        let bytes: &[u8] = &cleaned;
         let now = now_ms();
         let at = line::timestamp(bytes, now).unwrap_or(now);
         let level = line::level(bytes);
@@ -323,5 +325,51 @@ impl Ingest {
             .collect();
         self.hub.set_patterns(infos);
         self.hub.set_flagged(flagged);
+    }
+}
+
+/// A pane's output as text: without the terminal's `\r` before the newline and without
+/// colour and cursor escapes (they would split patterns and garble the TUI).
+fn terminal_text(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if memchr::memchr(0x1b, bytes).is_none() {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(esc) = memchr::memchr(0x1b, rest) {
+        out.extend_from_slice(&rest[..esc]);
+        rest = &rest[esc + 1..];
+        rest = match rest.first() {
+            // CSI: parameters, then one final byte in @..~.
+            Some(b'[') => {
+                let end = rest[1..].iter().position(|b| (0x40..=0x7e).contains(b));
+                end.map_or(&[][..], |e| &rest[e + 2..])
+            }
+            // OSC (titles, links): up to BEL or ESC \.
+            Some(b']') => {
+                let end = rest.iter().position(|b| *b == 0x07 || *b == 0x1b);
+                end.map_or(&[][..], |e| &rest[(e + 1).min(rest.len())..])
+            }
+            Some(_) => &rest[1..],
+            None => rest,
+        };
+    }
+    out.extend_from_slice(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_text;
+
+    #[test]
+    fn terminal_escapes_and_carriage_returns_go() {
+        assert_eq!(&*terminal_text(b"plain\r"), b"plain");
+        assert_eq!(
+            &*terminal_text(b"\x1b[1;31mERROR\x1b[0m disk \x1b]0;title\x07full\r"),
+            b"ERROR disk full"
+        );
+        assert_eq!(&*terminal_text(b"cut \x1b["), b"cut ");
     }
 }

@@ -130,13 +130,32 @@ impl Classify for LineParser {
         let head = &line[..line.len().min(64)];
         head.split(|b| !b.is_ascii_alphabetic())
             .filter(|w| (3..=8).contains(&w.len()))
-            .find_map(|w| std::str::from_utf8(w).ok().and_then(Level::from_name))
+            .find_map(|w| {
+                LEVEL_WORDS
+                    .iter()
+                    .find(|(name, _)| w.eq_ignore_ascii_case(name.as_bytes()))
+                    .map(|&(_, level)| level)
+            })
     }
 
     fn time(&self, line: &[u8]) -> Option<u64> {
         iso_time(line)
     }
 }
+
+const LEVEL_WORDS: [(&str, Level); 11] = [
+    ("TRACE", Level::Trace),
+    ("DEBUG", Level::Debug),
+    ("INFO", Level::Info),
+    ("WARN", Level::Warn),
+    ("WARNING", Level::Warn),
+    ("ERROR", Level::Error),
+    ("ERR", Level::Error),
+    ("FATAL", Level::Fatal),
+    ("CRIT", Level::Fatal),
+    ("CRITICAL", Level::Fatal),
+    ("PANIC", Level::Fatal),
+];
 
 /// `YYYY-MM-DD[T ]HH:MM:SS[.frac]` at the start of a line, as UTC.
 fn iso_time(line: &[u8]) -> Option<u64> {

@@ -169,3 +169,120 @@ pub fn trim_newline(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A file of `n` lines crossing chunk and counting-unit boundaries, one of them longer
+    /// than a chunk, the last without its newline.
+    fn sample(n: usize) -> (tempfile::NamedTempFile, Vec<Vec<u8>>) {
+        let mut lines = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut line = format!(
+                "{i:09} level={} status={} padding to make lines longer",
+                ["INFO", "ERROR"][(i % 13 == 0) as usize],
+                200 + i % 400
+            )
+            .into_bytes();
+            if i == n / 3 {
+                line.extend(std::iter::repeat_n(b'x', 9 << 20));
+                line.extend_from_slice(b" ERROR at the end");
+            }
+            lines.push(line);
+        }
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        for (i, line) in lines.iter().enumerate() {
+            f.write_all(line).unwrap();
+            if i + 1 < n {
+                f.write_all(b"\n").unwrap();
+            }
+        }
+        (f, lines)
+    }
+
+    #[test]
+    fn counts_and_matches_agree_with_a_line_by_line_regex() {
+        let (f, lines) = sample(700_000);
+        let file = File::open(f.path()).unwrap();
+        let len = file.metadata().unwrap().len();
+        assert!(len > 2 * COUNT_UNIT, "spans several counting units");
+        let starts: Vec<u64> = lines
+            .iter()
+            .scan(0, |at, l| {
+                let here = *at;
+                *at += l.len() as u64 + 1;
+                Some(here)
+            })
+            .collect();
+        for pattern in [
+            "ERROR",
+            "status=5[0-9]{2}",
+            "^0000000[0-9]{2} ",
+            "ERROR at the end$",
+            "nothing",
+        ] {
+            let re = regex::bytes::Regex::new(pattern).unwrap();
+            let want: Vec<usize> = (0..lines.len())
+                .filter(|&i| re.is_match(&lines[i]))
+                .collect();
+            let grep = Grep::new(pattern).unwrap();
+            assert_eq!(
+                count(&file, 0..len, &grep).unwrap(),
+                want.len() as u64,
+                "{pattern}"
+            );
+            let mut got = Vec::new();
+            each_match(&file, 0..len, &grep, |offset, line| {
+                got.push((offset, trim_newline(line).to_vec()));
+                true
+            })
+            .unwrap();
+            assert_eq!(got.len(), want.len(), "{pattern}");
+            for ((offset, line), &i) in got.iter().zip(&want) {
+                assert_eq!(line, &lines[i], "{pattern}");
+                assert_eq!(*offset, starts[i], "{pattern}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_line_is_visited_once_and_a_range_starts_mid_file() {
+        let (f, lines) = sample(300_000);
+        let file = File::open(f.path()).unwrap();
+        let len = file.metadata().unwrap().len();
+        let mut seen = 0;
+        each_line(&file, 0..len, |_, line| {
+            assert_eq!(trim_newline(line), &lines[seen][..]);
+            seen += 1;
+            true
+        })
+        .unwrap();
+        assert_eq!(seen, lines.len());
+        let start = line_start_at_or_after(&file, 1_000_000, &(0..len)).unwrap();
+        let mut at = 0;
+        let first = lines
+            .iter()
+            .position(|l| {
+                let here = at;
+                at += l.len() as u64 + 1;
+                here >= 1_000_000
+            })
+            .unwrap();
+        let mut from_start = Vec::new();
+        each_line(&file, start..len, |_, line| {
+            from_start.push(trim_newline(line).to_vec());
+            from_start.len() < 2
+        })
+        .unwrap();
+        assert_eq!(from_start.len(), 2, "stops when asked");
+        assert_eq!(from_start[0], lines[first]);
+    }
+
+    #[test]
+    fn a_bad_regex_is_an_error() {
+        assert!(matches!(Grep::new("(unclosed"), Err(SearchError::Regex(_))));
+    }
+}

@@ -356,9 +356,11 @@ mod tests {
 
     fn sample() -> Vec<Entry> {
         let mut offset = 1000;
+        let mut seq = 50;
         let mut out = Vec::new();
         for i in 0..300u64 {
-            let seq = 50 + i * if i % 7 == 0 { 3 } else { 1 } + i / 7 * 2;
+            // Other sources' lines in between, now and then many.
+            seq += 1 + if i % 7 == 0 { i * i } else { 0 };
             let at = 1_714_560_000_000 + i * 3 - if i % 11 == 0 { 500 } else { 0 };
             let level = Level::ALL.get((i % 7) as usize).copied();
             let pattern = (i % 5 != 0).then_some((i * 37 % 3000) as u32);

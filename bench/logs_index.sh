@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Index a 1 GiB log file and search it, next to ripgrep in the same run: `uc logs index`,
+# then `uc logs --path F -c --grep ERROR` and `--grep 'status=5[0-9]{2}'` against `rg -c`,
+# warm page cache, best of 3. Prints times, ratios, index bytes per line.
+#
+#   bash bench/logs_index.sh [FILE]
+#
+# FILE defaults to /tmp/big.log, generated once with ../shared/bench/genlog.py (1 GiB,
+# ~7.8 M lines). Installs ripgrep (apt) when missing. Release build of uc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+big=${1:-/tmp/big.log}
+genlog=${GENLOG:-../shared/bench/genlog.py}
+[ -f "$big" ] || python3 "$genlog" "$big" 1073741824
+command -v rg >/dev/null || apt-get install -y -qq ripgrep >/dev/null
+cargo build --release -q --bin uc
+uc=${CARGO_TARGET_DIR:-target}/release/uc
+state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
+export UC_STATE_DIR=$state
+cat "$big" > /dev/null
+
+python3 - "$uc" "$big" <<'PY'
+import subprocess, sys, time
+uc, big = sys.argv[1], sys.argv[2]
+
+def best(cmd, runs=3):
+    """Best wall time of `runs`, and the output of the last run."""
+    times, out = [], ""
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+t, out = best([uc, "logs", "index", big])
+fields = dict(line.split(None, 1) for line in out.splitlines() if line.strip())
+print(f"index             uc {t:6.3f} s  {fields['lines'].strip()} lines  "
+      f"{fields['bytes/line'].strip()} B/line (targets <= 2 s, <= 8 B/line)")
+for regex in ["ERROR", "status=5[0-9]{2}"]:
+    tu, nu = best([uc, "logs", "--path", big, "-c", "--grep", regex])
+    tr, nr = best(["rg", "-c", regex, big])
+    same = "same count" if nu.strip() == nr.strip() else f"COUNTS DIFFER: uc {nu.strip()} rg {nr.strip()}"
+    print(f"{regex:<17} uc {tu:6.3f} s  rg {tr:6.3f} s  ratio {tu / tr:4.2f} (target <= 1.5)  {same}")
+PY

@@ -340,7 +340,9 @@ impl Follower {
         }
         tail.orphaned = Some(now);
         let (path, source) = (tail.path.clone(), Arc::clone(&tail.source));
-        self.by_path.remove(&path);
+        if self.by_path.get(&path) == Some(&id) {
+            self.by_path.remove(&path);
+        }
         if named.is_ok()
             && let Some(new) = self.discover(path, source, Start::Beginning)
         {

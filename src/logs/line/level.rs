@@ -47,40 +47,87 @@ pub fn level(line: &[u8]) -> Option<Level> {
     found.or_else(|| first_word_level(&head[start..head.len().min(WORD_SCAN)]))
 }
 
+/// Letters a level word starts with, either case: most words are rejected on this.
+static STARTS: [bool; 256] = {
+    let mut table = [false; 256];
+    let letters = b"tdinwescfpTDINWESCFP";
+    let mut i = 0;
+    while i < letters.len() {
+        table[letters[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// A word of up to 8 bytes as one number, to compare it with each level word at once.
+const fn pack(word: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    let mut i = 0;
+    while i < word.len() {
+        bytes[i] = word[i];
+        i += 1;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+const TRACE: u64 = pack(b"trace");
+const DEBUG: u64 = pack(b"debug");
+const INFO: u64 = pack(b"info");
+const NOTICE: u64 = pack(b"notice");
+const WARN: u64 = pack(b"warn");
+const WARNING: u64 = pack(b"warning");
+const ERROR: u64 = pack(b"error");
+const ERR: u64 = pack(b"err");
+const SEVERE: u64 = pack(b"severe");
+const FATAL: u64 = pack(b"fatal");
+const CRITICAL: u64 = pack(b"critical");
+const CRIT: u64 = pack(b"crit");
+const PANIC: u64 = pack(b"panic");
+
 /// The level a level word names, any case (`warning`, `ERR`, `Severe`).
-pub(super) fn name_level(word: &[u8]) -> Option<Level> {
-    if !(3..=8).contains(&word.len()) {
+fn name_level(word: &[u8]) -> Option<Level> {
+    if !(3..=8).contains(&word.len()) || !STARTS[usize::from(word[0])] {
         return None;
     }
-    let mut lower = [0u8; 8];
-    for (to, from) in lower.iter_mut().zip(word) {
-        *to = from.to_ascii_lowercase();
-    }
-    Some(match &lower[..word.len()] {
-        b"trace" => Level::Trace,
-        b"debug" => Level::Debug,
-        b"info" | b"notice" => Level::Info,
-        b"warn" | b"warning" => Level::Warn,
-        b"error" | b"err" | b"severe" => Level::Error,
-        b"fatal" | b"critical" | b"crit" | b"panic" => Level::Fatal,
+    // Setting bit 5 lower-cases letters and turns no other byte into a letter.
+    let case = u64::MAX >> (8 * (8 - word.len()));
+    Some(match pack(word) | (0x2020_2020_2020_2020 & case) {
+        TRACE => Level::Trace,
+        DEBUG => Level::Debug,
+        INFO | NOTICE => Level::Info,
+        WARN | WARNING => Level::Warn,
+        ERROR | ERR | SEVERE => Level::Error,
+        FATAL | CRITICAL | CRIT | PANIC => Level::Fatal,
         _ => return None,
     })
 }
 
+/// The first level word, found 64 bytes at a time: bit masks of word bytes and of letters
+/// a level word may start with give the candidate word starts without a branch per byte
+/// (word boundaries are too irregular for the branch predictor).
 fn first_word_level(text: &[u8]) -> Option<Level> {
-    let mut i = 0;
-    while i < text.len() {
-        if !WORD[usize::from(text[i])] {
-            i += 1;
-            continue;
+    let mut after_word = 0;
+    for (n, block) in text.chunks(64).enumerate() {
+        let (mut word, mut starts) = (0u64, 0u64);
+        for (i, &b) in block.iter().enumerate() {
+            word |= u64::from(WORD[usize::from(b)]) << i;
+            starts |= u64::from(STARTS[usize::from(b)]) << i;
         }
-        let start = i;
-        while i < text.len() && WORD[usize::from(text[i])] {
-            i += 1;
+        let mut candidates = starts & !((word << 1) | after_word);
+        while candidates != 0 {
+            let start = n * 64 + candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            // One byte past the longest level word: enough to reject a longer word.
+            let len = text[start..]
+                .iter()
+                .take(9)
+                .take_while(|&&b| WORD[usize::from(b)])
+                .count();
+            if let Some(level) = name_level(&text[start..start + len]) {
+                return Some(level);
+            }
         }
-        if let Some(level) = name_level(&text[start..i]) {
-            return Some(level);
-        }
+        after_word = word >> 63;
     }
     None
 }

@@ -280,3 +280,14 @@ fn long_lines_are_cut_on_character_boundaries() {
     let sizes: Vec<usize> = pieces(&huge).map(<[u8]>::len).collect();
     assert_eq!(sizes, [MAX_LINE, MAX_LINE, MAX_LINE, 5]);
 }
+
+#[test]
+fn level_words_across_the_scan_blocks() {
+    // The scan looks at 64 bytes at a time: words straddling a block edge count whole.
+    let across = format!("{} ERROR", "x".repeat(60));
+    assert_eq!(level(across.as_bytes()), Some(Error));
+    let joined = format!("{}ERROR then warn", "a".repeat(64));
+    assert_eq!(level(joined.as_bytes()), Some(Warn));
+    let at_edge = format!("{} info", ".".repeat(63));
+    assert_eq!(level(at_edge.as_bytes()), Some(Info));
+}

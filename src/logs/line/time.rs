@@ -152,6 +152,9 @@ fn proxifier(text: &[u8], now_ms: u64) -> Option<Civil> {
 /// `Jun 14 15:16:01` (syslog; the year comes from now) and `Dec 04 04:47:44 2005` (ctime,
 /// Apache's error log, after the weekday).
 fn syslog(text: &[u8], now_ms: u64) -> Option<Civil> {
+    if text.get(3) != Some(&b' ') {
+        return None;
+    }
     let mut c = Cursor::new(text);
     let month = c.month()?;
     c.expect(b' ')?;

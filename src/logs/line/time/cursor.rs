@@ -1,9 +1,5 @@
 //! Reading a stamp's fields one by one; every step fails (None) on anything unexpected.
 
-const MONTHS: [&[u8; 3]; 12] = [
-    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
-];
-
 pub(in crate::logs::line) struct Cursor<'a> {
     text: &'a [u8],
     at: usize,
@@ -123,14 +119,27 @@ impl<'a> Cursor<'a> {
     /// A month's English abbreviation, any case: 1 to 12.
     pub fn month(&mut self) -> Option<u32> {
         let name = self.text.get(self.at..self.at + 3)?;
-        let lower = [
+        let month = match [
             name[0].to_ascii_lowercase(),
             name[1].to_ascii_lowercase(),
             name[2].to_ascii_lowercase(),
-        ];
-        let index = MONTHS.iter().position(|m| **m == lower)?;
+        ] {
+            [b'j', b'a', b'n'] => 1,
+            [b'f', b'e', b'b'] => 2,
+            [b'm', b'a', b'r'] => 3,
+            [b'a', b'p', b'r'] => 4,
+            [b'm', b'a', b'y'] => 5,
+            [b'j', b'u', b'n'] => 6,
+            [b'j', b'u', b'l'] => 7,
+            [b'a', b'u', b'g'] => 8,
+            [b's', b'e', b'p'] => 9,
+            [b'o', b'c', b't'] => 10,
+            [b'n', b'o', b'v'] => 11,
+            [b'd', b'e', b'c'] => 12,
+            _ => return None,
+        };
         self.at += 3;
-        u32::try_from(index + 1).ok()
+        Some(month)
     }
 
     /// ` 2005` after a ctime clock (`Sun Dec 04 04:47:44 2005`).

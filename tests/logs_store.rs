@@ -3,12 +3,15 @@
 //! `uc logs --path` / `uc logs index` as users run them.
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use univers_container::logs::store::{Classify, LogStore, StoreLimits, StoreReader};
-use univers_container::logs::{Level, LogLine, LogQuery};
+use univers_container::logs::store::{
+    self, Classify, LogStore, Patterns, StoreLimits, StoreReader,
+};
+use univers_container::logs::{Level, LevelCounts, LogLine, LogQuery};
 
 /// Lines are from the last few hours: the store deletes what is older than its age limit.
 fn t0() -> u64 {
@@ -235,6 +238,39 @@ fn stored_lines_come_back_with_every_filter() {
     check_all(&StoreReader::open(dir.path()), &sent);
     let sources = StoreReader::open(dir.path()).sources().expect("sources");
     assert_eq!(sources, ["api", "db", "web"]);
+}
+
+#[test]
+fn per_minute_totals_come_from_the_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limits = StoreLimits {
+        segment_bytes: 64 << 10,
+        ..StoreLimits::default()
+    };
+    let mut store = LogStore::open(dir.path(), limits, &TestParser).expect("open");
+    let sent = fill(&mut store, &["api", "web"], 20_000, 1_000);
+    store.flush().expect("flush");
+    let since = t0() + 7 * 4_000;
+    let got = StoreReader::open(dir.path())
+        .minutes(&["web".to_owned()], since)
+        .expect("minutes");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].source, "web");
+    let mut want: std::collections::BTreeMap<u64, (LevelCounts, LevelCounts)> = Default::default();
+    for s in sent.iter().filter(|s| s.source == "web" && s.at >= since) {
+        let m = want.entry(s.at - s.at % 60_000).or_default();
+        m.0.add(s.level, 1);
+        m.1.add(s.level, s.text.len() as u64 + 1);
+    }
+    let got: Vec<(u64, LevelCounts, LevelCounts)> = got[0]
+        .minutes
+        .iter()
+        .map(|m| (m.minute, m.lines, m.bytes))
+        .collect();
+    let want: Vec<(u64, LevelCounts, LevelCounts)> =
+        want.into_iter().map(|(k, (l, b))| (k, l, b)).collect();
+    assert!(want.len() > 1);
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -672,4 +708,99 @@ fn uc_logs_index_builds_a_sidecar_that_level_and_since_filters_use() {
     let (ok, out, _) = uc(&state, &["logs", "--path", f, "-c", "--since", "1h"]);
     assert!(ok);
     assert_eq!(out.trim(), "0");
+}
+
+/// Patterns by the service tag: a stand-in for the miner.
+struct ByService;
+
+impl Patterns for ByService {
+    fn pattern(&mut self, line: &str) -> Option<u32> {
+        let at = line.find("[svc-api-")? + "[svc-api-".len();
+        line[at..at + 1].parse().ok()
+    }
+}
+
+#[test]
+fn a_file_index_answers_pattern_filters_until_the_file_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("app.log");
+    write_log(&log, 12_000);
+    let sidecar = store::sidecar_path(&dir.path().join("state"), &log).expect("sidecar");
+    let summary =
+        store::index_file(&log, &sidecar, &TestParser, Some(&mut ByService)).expect("index");
+    assert_eq!(summary.lines, 12_000);
+    let q = LogQuery {
+        pattern: Some(2),
+        grep: Some("status=(404|200)".into()),
+        limit: Some(5),
+        ..LogQuery::default()
+    };
+    let mut lines = Vec::new();
+    store::search_file(&log, &q, &sidecar, &TestParser, &mut |l| {
+        lines.push((
+            l.offset,
+            l.pattern,
+            String::from_utf8_lossy(l.text).into_owned(),
+        ));
+        true
+    })
+    .expect("search");
+    let text = fs::read_to_string(&log).expect("log");
+    let want: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.contains("[svc-api-2]") && (l.contains("status=404") || l.contains("status=200"))
+        })
+        .collect();
+    assert_eq!(lines.len(), 5);
+    for ((offset, pattern, got), want) in lines.iter().zip(&want[want.len() - 5..]) {
+        assert_eq!((got.as_str(), *pattern), (*want, Some(2)));
+        assert!(text[*offset as usize..].starts_with(want));
+    }
+    let all = LogQuery {
+        limit: None,
+        ..q.clone()
+    };
+    let n = store::count_file(&log, &all, &sidecar, &TestParser).expect("count");
+    assert_eq!(n, want.len() as u64);
+
+    // Appending makes the index stale: a pattern filter then needs a new index.
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("log")
+        .write_all(b"one more\n")
+        .expect("append");
+    let stale = store::count_file(&log, &all, &sidecar, &TestParser);
+    assert!(stale.is_err_and(|e| e.to_string().contains("uc logs index")));
+}
+
+#[test]
+fn a_file_index_survives_lines_longer_than_a_parsing_unit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("app.log");
+    let mut lines: Vec<String> = (0..40_000)
+        .map(|i| format!("{i} ERROR t={}", t0() + i))
+        .collect();
+    lines[20_000] = format!("long {} t={}", "y".repeat(5 << 20), t0() + 20_000);
+    fs::write(&log, lines.join("\n")).expect("write");
+    let sidecar = store::sidecar_path(&dir.path().join("state"), &log).expect("sidecar");
+    let summary = store::index_file(&log, &sidecar, &TestParser, None).expect("index");
+    assert_eq!(summary.lines, 40_000);
+    let q = LogQuery {
+        since: Some(t0() + 19_999),
+        ..LogQuery::default()
+    };
+    let mut got = Vec::new();
+    store::search_file(&log, &q, &sidecar, &TestParser, &mut |l| {
+        got.push((l.at, l.level, String::from_utf8_lossy(l.text).into_owned()));
+        true
+    })
+    .expect("search");
+    assert_eq!(got.len(), 20_001);
+    for (i, (at, level, text)) in got.iter().enumerate() {
+        let n = 19_999 + i;
+        assert_eq!((*at, text), (t0() + n as u64, &lines[n]));
+        assert_eq!(*level, (n != 20_000).then_some(Level::Error));
+    }
 }

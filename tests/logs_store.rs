@@ -1,14 +1,16 @@
 //! The log store and the file index on real files: round trips with every filter, rotation
 //! and retention, repair after a crash, a reader racing the writer, index size, and
-//! `uc logs --path` / `uc logs index` as users run them.
+//! `uc logs --path` / `uc logs index` as users run them (in `files`).
+
+#[path = "logs_store/files.rs"]
+mod files;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use univers_container::logs::store::{Classify, LogStore, StoreLimits, StoreReader};
-use univers_container::logs::{Level, LogLine, LogQuery};
+use univers_container::logs::{Level, LevelCounts, LogLine, LogQuery};
 
 /// Lines are from the last few hours: the store deletes what is older than its age limit.
 fn t0() -> u64 {
@@ -235,6 +237,39 @@ fn stored_lines_come_back_with_every_filter() {
     check_all(&StoreReader::open(dir.path()), &sent);
     let sources = StoreReader::open(dir.path()).sources().expect("sources");
     assert_eq!(sources, ["api", "db", "web"]);
+}
+
+#[test]
+fn per_minute_totals_come_from_the_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limits = StoreLimits {
+        segment_bytes: 64 << 10,
+        ..StoreLimits::default()
+    };
+    let mut store = LogStore::open(dir.path(), limits, &TestParser).expect("open");
+    let sent = fill(&mut store, &["api", "web"], 20_000, 1_000);
+    store.flush().expect("flush");
+    let since = t0() + 7 * 4_000;
+    let got = StoreReader::open(dir.path())
+        .minutes(&["web".to_owned()], since)
+        .expect("minutes");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].source, "web");
+    let mut want: std::collections::BTreeMap<u64, (LevelCounts, LevelCounts)> = Default::default();
+    for s in sent.iter().filter(|s| s.source == "web" && s.at >= since) {
+        let m = want.entry(s.at - s.at % 60_000).or_default();
+        m.0.add(s.level, 1);
+        m.1.add(s.level, s.text.len() as u64 + 1);
+    }
+    let got: Vec<(u64, LevelCounts, LevelCounts)> = got[0]
+        .minutes
+        .iter()
+        .map(|m| (m.minute, m.lines, m.bytes))
+        .collect();
+    let want: Vec<(u64, LevelCounts, LevelCounts)> =
+        want.into_iter().map(|(k, (l, b))| (k, l, b)).collect();
+    assert!(want.len() > 1);
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -547,129 +582,4 @@ fn the_index_costs_at_most_8_bytes_per_line() {
         .sum();
     let per_line = idx as f64 / n as f64;
     assert!(per_line <= 8.0, "{per_line:.2} B/line");
-}
-
-/// A log file like genlog.py's: `n` lines, and how many contain ERROR and a 5xx status.
-fn write_log(path: &Path, n: u64) -> (u64, u64) {
-    let mut out = String::new();
-    let (mut errors, mut fives) = (0, 0);
-    for i in 0..n {
-        let level = ["INFO", "INFO", "DEBUG", "WARN", "INFO", "ERROR", "INFO"][(i % 7) as usize];
-        let status = [200, 500, 404, 503, 200, 201][(i % 6) as usize];
-        let secs = i / 10;
-        out.push_str(&format!(
-            "2024-05-01T10:{:02}:{:02}.{:03}000Z {level:<5} [svc-api-{}] req={i:012x} GET /api/v1/items/{} status={status} latency_ms=3.{}\n",
-            secs / 60 % 60, secs % 60, i % 10 * 100, i % 4, i * 7, i % 10
-        ));
-        errors += u64::from(level == "ERROR");
-        fives += u64::from(status >= 500);
-    }
-    fs::write(path, out).expect("write log");
-    (errors, fives)
-}
-
-fn uc(state: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_uc"))
-        .args(args)
-        .env("UC_STATE_DIR", state)
-        .output()
-        .expect("run uc");
-    let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
-    (out.status.success(), text(out.stdout), text(out.stderr))
-}
-
-#[test]
-fn uc_logs_path_counts_and_prints_matching_lines() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    let (errors, fives) = write_log(&log, 20_000);
-    let state = dir.path().join("state");
-    let f = log.to_str().expect("path");
-    let (ok, out, err) = uc(&state, &["logs", "--path", f, "-c", "--grep", "ERROR"]);
-    assert!(ok, "{err}");
-    assert_eq!(out.trim(), errors.to_string());
-    let (ok, out, err) = uc(&state, &["logs", "--path", f, "--grep", "status=5[0-9]{2}"]);
-    assert!(ok, "{err}");
-    assert_eq!(out.lines().count() as u64, fives);
-    assert!(out.lines().all(|l| l.contains("status=50")));
-    let (ok, out, _) = uc(
-        &state,
-        &["logs", "--path", f, "--grep", "ERROR", "-n", "2", "--json"],
-    );
-    assert!(ok);
-    let last: Vec<LogLine> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
-    assert_eq!(last.len(), 2);
-    assert_eq!(last[1].level, Some(Level::Error));
-    let newest_error = (0..20_000u64)
-        .rev()
-        .find(|i| i % 7 == 5)
-        .expect("an error line");
-    assert!(last[1].text.contains(&format!("req={newest_error:012x}")));
-    let (ok, _, err) = uc(&state, &["logs", "--path", f, "--grep", "("]);
-    assert!(!ok && err.contains("regex"), "{err}");
-}
-
-#[test]
-fn uc_logs_index_builds_a_sidecar_that_level_and_since_filters_use() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    let (errors, _) = write_log(&log, 30_000);
-    let state = dir.path().join("state");
-    let f = log.to_str().expect("path");
-    let (ok, _, err) = uc(&state, &["logs", "--path", f, "--pattern", "1"]);
-    assert!(!ok && err.contains("uc logs index"), "{err}");
-    let (ok, without_index, _) = uc(&state, &["logs", "--path", f, "-c", "--level", "error"]);
-    assert!(ok);
-    assert_eq!(without_index.trim(), errors.to_string());
-
-    let (ok, out, err) = uc(&state, &["logs", "index", f]);
-    assert!(ok, "{err}");
-    let field = |name: &str| -> String {
-        let line = out.lines().find(|l| l.starts_with(name)).expect(name);
-        line[name.len()..].trim().to_owned()
-    };
-    assert_eq!(field("lines"), "30000");
-    let per_line: f64 = field("bytes/line").parse().expect("bytes/line");
-    assert!(per_line <= 8.0, "{per_line} B/line");
-    assert!(
-        fs::read_dir(state.join("file-index"))
-            .expect("sidecar dir")
-            .count()
-            == 1
-    );
-
-    let (ok, with_index, _) = uc(&state, &["logs", "--path", f, "-c", "--level", "error"]);
-    assert!(ok);
-    assert_eq!(with_index, without_index);
-    let (ok, out, _) = uc(
-        &state,
-        &[
-            "logs",
-            "--path",
-            f,
-            "--level",
-            "warn",
-            "--grep",
-            "status=503",
-            "--json",
-        ],
-    );
-    assert!(ok);
-    let lines: Vec<LogLine> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
-    assert!(!lines.is_empty());
-    assert!(
-        lines
-            .iter()
-            .all(|l| l.level >= Some(Level::Warn) && l.text.contains("status=503"))
-    );
-    // The file's times are in 2024: nothing is from the last hour.
-    let (ok, out, _) = uc(&state, &["logs", "--path", f, "-c", "--since", "1h"]);
-    assert!(ok);
-    assert_eq!(out.trim(), "0");
 }

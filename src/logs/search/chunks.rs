@@ -5,8 +5,10 @@ use std::io;
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 
-/// Bytes read per system call: large reads keep the searcher on data instead of syscalls.
-const CHUNK: usize = 8 << 20;
+/// Bytes read per system call: enough that syscalls cost nothing next to the search, small
+/// enough that the buffer stays in L2 between the copy from the page cache and the search
+/// (8 MiB chunks took twice the CPU on a 1 GiB file, as the data went through RAM twice).
+const CHUNK: usize = 256 << 10;
 
 /// Reads `range` of a file as consecutive buffers of whole lines (the last line of the range
 /// may lack its newline). Lines longer than a chunk grow the buffer.

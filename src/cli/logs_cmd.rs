@@ -2,7 +2,6 @@
 //! `uc logs patterns FILE`, `uc logs stats`, `uc logs index FILE`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -81,7 +80,11 @@ pub enum LogsCmd {
 pub async fn run(source: Source, args: LogsArgs) -> CliResult {
     let _ = source;
     match args.command {
+        Some(LogsCmd::Patterns {
+            file,
+            assignments,
+            json,
+        }) => super::logs_patterns::run(&file, assignments.as_deref(), json),
         Some(_) | None => Err(Failure::input(anyhow::anyhow!("uc logs is being written"))),
     }
-    .map(|()| ExitCode::SUCCESS)
 }

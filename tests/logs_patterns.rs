@@ -69,58 +69,92 @@ fn mine(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn assert_ga(system: &str, floor: f64) {
-    let Some(root) = loghub() else {
-        println!(
-            "skipped: no shared/data/loghub above {}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        return;
-    };
-    let data = labelled(&root, system);
+fn ga(root: &Path, system: &str) -> f64 {
+    let data = labelled(root, system);
     let ga = grouping_accuracy(&data.events, &mine(&data.content));
     println!("{system}: GA {ga:.4}");
+    ga
+}
+
+fn skipped() {
+    let here = env!("CARGO_MANIFEST_DIR");
+    println!("skipped: no shared/data/loghub above {here}");
+}
+
+/// Floors are the measured GA less a little slack (measured when set: BGL 0.991, HDFS 1,
+/// Hadoop 0.9935, HealthApp 1, Linux 0.938, OpenSSH 1, Proxifier 0.99, Zookeeper 0.9945);
+/// raise them with the miner, never lower them.
+fn assert_ga(system: &str, floor: f64) {
+    let Some(root) = loghub() else {
+        return skipped();
+    };
+    let ga = ga(&root, system);
     assert!(ga >= floor, "{system}: GA {ga:.4} < {floor}");
+}
+
+const SYSTEMS: [&str; 8] = [
+    "BGL",
+    "HDFS",
+    "Hadoop",
+    "HealthApp",
+    "Linux",
+    "OpenSSH",
+    "Proxifier",
+    "Zookeeper",
+];
+
+/// Issue 5's target is a mean GA >= 0.92 with one setting and no system below 0.80; the
+/// floor is what was measured when set (0.9884) less slack.
+#[test]
+fn ga_mean_over_all_systems() {
+    let Some(root) = loghub() else {
+        return skipped();
+    };
+    let all: Vec<f64> = SYSTEMS.iter().map(|s| ga(&root, s)).collect();
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    println!("mean GA {mean:.4}");
+    assert!(mean >= 0.98, "mean GA {mean:.4}");
+    assert!(all.iter().all(|&g| g >= 0.80), "{all:?}");
 }
 
 #[test]
 fn ga_bgl() {
-    assert_ga("BGL", 0.0);
+    assert_ga("BGL", 0.98);
 }
 
 #[test]
 fn ga_hdfs() {
-    assert_ga("HDFS", 0.0);
+    assert_ga("HDFS", 0.99);
 }
 
 #[test]
 fn ga_hadoop() {
-    assert_ga("Hadoop", 0.0);
+    assert_ga("Hadoop", 0.98);
 }
 
 #[test]
 fn ga_healthapp() {
-    assert_ga("HealthApp", 0.0);
+    assert_ga("HealthApp", 0.99);
 }
 
 #[test]
 fn ga_linux() {
-    assert_ga("Linux", 0.0);
+    assert_ga("Linux", 0.93);
 }
 
 #[test]
 fn ga_openssh() {
-    assert_ga("OpenSSH", 0.0);
+    assert_ga("OpenSSH", 0.99);
 }
 
 #[test]
 fn ga_proxifier() {
-    assert_ga("Proxifier", 0.0);
+    assert_ga("Proxifier", 0.98);
 }
 
 #[test]
 fn ga_zookeeper() {
-    assert_ga("Zookeeper", 0.0);
+    assert_ga("Zookeeper", 0.98);
 }
 
 #[test]
@@ -135,5 +169,88 @@ fn ga_is_exact_grouping() {
 
 #[test]
 fn binary_writes_assignments() {
-    let _ = Command::new(env!("CARGO_BIN_EXE_uc"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("app.log");
+    let lines = [
+        "Invalid user webmaster from 173.234.31.186",
+        "cache miss key=\"a,b\" after 3 ms",
+        "Invalid user test9 from 52.80.34.196",
+        "",
+        "cache miss key=\"a,b\" after 12 ms",
+    ];
+    std::fs::write(&input, lines.join("\r\n") + "\n").expect("write input");
+    let out = dir.path().join("out.csv");
+    let run = Command::new(env!("CARGO_BIN_EXE_uc"))
+        .args(["logs", "patterns"])
+        .arg(&input)
+        .arg("--assignments")
+        .arg(&out)
+        .current_dir(dir.path())
+        .output()
+        .expect("run uc");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let mut reader = csv::Reader::from_path(&out).expect("read assignments");
+    assert_eq!(
+        reader.headers().expect("header"),
+        vec!["LineId", "EventTemplate"]
+    );
+    let rows: Vec<(usize, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].parse().expect("LineId"), r[1].to_string())
+        })
+        .collect();
+    let ids: Vec<usize> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+    assert_eq!(rows[0].1, "Invalid user <*> from <*>");
+    assert_eq!(rows[0].1, rows[2].1);
+    assert_eq!(rows[1].1, rows[4].1);
+    assert_eq!(rows[1].1, "cache miss key=\"a,b\" after <*>");
+    assert_eq!(rows[3].1, "");
+
+    let listing = String::from_utf8_lossy(&run.stdout);
+    let first = listing.lines().nth(1).expect("a pattern line");
+    assert!(
+        first.trim_start().starts_with('2'),
+        "sorted by count: {listing}"
+    );
+}
+
+#[test]
+fn binary_prints_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("app.log");
+    std::fs::write(&input, "a 1\na 2\nb c\n").expect("write input");
+    let run = Command::new(env!("CARGO_BIN_EXE_uc"))
+        .args(["logs", "patterns", "--json"])
+        .arg(&input)
+        .current_dir(dir.path())
+        .output()
+        .expect("run uc");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let patterns: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json");
+    let patterns = patterns.as_array().expect("an array");
+    assert_eq!(patterns.len(), 2);
+    assert_eq!(patterns[0]["template"], "a <*>");
+    assert_eq!(patterns[0]["count"], 2);
+    assert!(patterns[0]["id"].is_u64());
+}
+
+#[test]
+fn binary_reports_a_missing_file() {
+    let run = Command::new(env!("CARGO_BIN_EXE_uc"))
+        .args(["logs", "patterns", "/nonexistent/uc-test.log"])
+        .output()
+        .expect("run uc");
+    assert_eq!(run.status.code(), Some(2));
 }

@@ -92,9 +92,11 @@ pub async fn run(source: Source, args: LogsArgs) -> CliResult {
             json,
             markdown,
         }) => stats(source, since, json, markdown).await,
-        Some(LogsCmd::Patterns { .. }) => Err(Failure::input(anyhow!(
-            "uc logs: this subcommand is being written"
-        ))),
+        Some(LogsCmd::Patterns {
+            file,
+            assignments,
+            json,
+        }) => super::logs_patterns::run(&file, assignments.as_deref(), json),
     }
 }
 

@@ -8,6 +8,7 @@ mod config_cmd;
 mod control;
 mod import_cmd;
 mod logs_cmd;
+mod logs_patterns;
 mod logs_search;
 mod metrics_cmd;
 mod setup;

@@ -3,15 +3,17 @@
 
 use std::hash::BuildHasherDefault;
 
-const K: u64 = 0x517c_c1b7_2722_0a95;
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// FxHash's mixing step, fed eight bytes at a time.
+/// wyhash's mixing step (a 64×64→128-bit multiply, folded), fed eight bytes at a time:
+/// one multiply per word and every input bit reaches every output bit.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Hasher(u64);
 
 impl Hasher {
     pub fn add_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        let m = u128::from(self.0 ^ word ^ K) * u128::from(K.rotate_left(17) | 1);
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
     }
 
     pub fn add_bytes(&mut self, bytes: &[u8]) {
@@ -24,13 +26,11 @@ impl Hasher {
         let mut tail = [0u8; 8];
         let rest = chunks.remainder();
         tail[..rest.len()].copy_from_slice(rest);
-        self.add_u64(u64::from_le_bytes(tail) ^ ((bytes.len() as u64) << 59));
+        self.add_u64(u64::from_le_bytes(tail) ^ ((bytes.len() as u64) << 56));
     }
 
-    /// The final value, with the high bits mixed down (hash maps index by the low ones).
     pub fn finish(&self) -> u64 {
-        let h = self.0;
-        h ^ (h >> 29)
+        self.0
     }
 }
 

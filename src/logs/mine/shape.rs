@@ -4,6 +4,11 @@
 use super::hash::Hasher;
 use super::token::{Kind, Token};
 
+/// Hash marks of a parameter and of a position left out; never the mark of a text (that
+/// carries its length in the top byte of its last word).
+const PARAM: u64 = 0x0000_7061_7261_6d01;
+const SKIPPED: u64 = 0x0000_736b_6970_7002;
+
 /// Tokens over the text they index: a line being mined, or a template's own copy.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape<'a> {
@@ -41,9 +46,13 @@ impl<'a> Shape<'a> {
         self.toks[i].text(self.text)
     }
 
+    fn bytes_at(&self, i: usize) -> &'a [u8] {
+        self.toks[i].bytes(self.text.as_bytes())
+    }
+
     fn same_at(&self, other: &Shape<'_>, i: usize) -> bool {
         let (a, b) = (self.toks[i], other.toks[i]);
-        a.kind == b.kind && (a.kind == Kind::Param || self.text_at(i) == other.text_at(i))
+        a.kind == b.kind && (a.kind == Kind::Param || self.bytes_at(i) == other.bytes_at(i))
     }
 
     /// `self` is a template, `line` a line of the same length.
@@ -76,15 +85,13 @@ impl<'a> Shape<'a> {
 
     /// The hash of every token but the one at `skip`.
     pub fn hash_skipping(&self, skip: usize) -> u64 {
+        // Words and delimiters never share a text, so only parameters need a mark.
         let mut h = Hasher::default();
         for (i, tok) in self.toks.iter().enumerate() {
-            if i == skip {
-                h.add_u64(0x5eed);
-                continue;
-            }
-            h.add_u64(tok.kind as u64);
-            if tok.kind != Kind::Param {
-                h.add_bytes(tok.text(self.text).as_bytes());
+            match tok.kind {
+                _ if i == skip => h.add_u64(SKIPPED),
+                Kind::Param => h.add_u64(PARAM),
+                _ => h.add_bytes(self.bytes_at(i)),
             }
         }
         h.finish()
@@ -103,7 +110,7 @@ impl<'a> Shape<'a> {
             .filter(|(_, t)| t.kind == Kind::Word);
         for (i, tok) in words.take(2) {
             h.add_u64(i as u64);
-            h.add_bytes(tok.text(self.text).as_bytes());
+            h.add_bytes(tok.bytes(self.text.as_bytes()));
         }
         h.finish()
     }

@@ -123,13 +123,15 @@ impl Store {
     /// what it was, for the tree to forget.
     pub fn evict(&mut self, spare: u32) -> Option<(u32, Cluster)> {
         let n = self.slots.len() as u32;
-        let victim = (0..EVICTION_SAMPLE)
-            .map(|_| fastrand::u32(..n.max(1)))
-            .filter(|&slot| slot != spare)
-            .filter_map(|slot| self.get(slot).map(|c| (c.last_seen, slot)))
-            .min()
-            .map(|(_, slot)| slot)
-            .or_else(|| self.oldest(spare))?;
+        let sampled = (n as usize > EVICTION_SAMPLE).then(|| {
+            (0..EVICTION_SAMPLE)
+                .map(|_| fastrand::u32(..n))
+                .filter(|&slot| slot != spare)
+                .filter_map(|slot| self.get(slot).map(|c| (c.last_seen, slot)))
+                .min()
+                .map(|(_, slot)| slot)
+        });
+        let victim = sampled.flatten().or_else(|| self.oldest(spare))?;
         let cluster = self.take(victim)?;
         for id in std::iter::once(&cluster.id).chain(&cluster.absorbed) {
             self.index.remove(id);
@@ -137,7 +139,7 @@ impl Store {
         Some((victim, cluster))
     }
 
-    /// The exact least recently seen: when sampling hit only free slots.
+    /// The exact least recently seen: for few patterns, or when sampling hit only free slots.
     fn oldest(&self, spare: u32) -> Option<u32> {
         self.slots
             .iter()

@@ -28,9 +28,14 @@ pub struct Token {
 }
 
 impl Token {
+    /// Its text (token bounds are always on ASCII bytes, so on character boundaries).
     pub fn text<'a>(&self, line: &'a str) -> &'a str {
         line.get(self.start as usize..self.end as usize)
             .unwrap_or_default()
+    }
+
+    pub fn bytes<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        &line[self.start as usize..self.end as usize]
     }
 }
 
@@ -42,17 +47,19 @@ pub const MAX_TOKENS: usize = 400;
 const BRACKET_SPAN: usize = 64;
 
 /// Byte classes, from a table: the tokenizer's inner loop is one lookup per byte.
-const SPACE: u8 = 1;
-const DELIM: u8 = 2;
-const DIGIT: u8 = 4;
-const LOWER: u8 = 8;
-const UPPER: u8 = 16;
+const SPACE: u16 = 1;
+const DELIM: u16 = 2;
+const DIGIT: u16 = 4;
+const LOWER: u16 = 8;
+const UPPER: u16 = 16;
 /// Bytes a host name may hold besides letters and digits.
-const HOSTY: u8 = 32;
-const HEX: u8 = 64;
+const HOSTY: u16 = 32;
+const HEX: u16 = 64;
+const SLASH: u16 = 128;
+const DOT: u16 = 256;
 
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
+const CLASS: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
@@ -65,7 +72,9 @@ const CLASS: [u8; 256] = {
             b'g'..=b'z' => LOWER,
             b'A'..=b'F' => UPPER | HEX,
             b'G'..=b'Z' => UPPER,
-            b'-' | b'_' | b'.' => HOSTY,
+            b'.' => HOSTY | DOT,
+            b'-' | b'_' => HOSTY,
+            b'/' => SLASH,
             _ => 0,
         };
         b += 1;
@@ -102,14 +111,16 @@ fn split(bytes: &[u8], raw: &mut Vec<Token>) {
             i += 1;
             continue;
         }
-        let (kind, end) = if let Some(end) = colon_chunk(bytes, i) {
-            (Kind::Param, end)
-        } else if class & DELIM != 0 {
+        let (kind, end) = if class & DELIM != 0 {
             (Kind::Delim, i + 1)
         } else if let Some(end) = dot_run(bytes, i) {
             (Kind::Delim, end)
         } else {
-            piece(bytes, i)
+            let (kind, end) = piece(bytes, i);
+            match bytes.get(end) {
+                Some(b':') => colon_chunk(bytes, i).map_or((kind, end), |e| (Kind::Param, e)),
+                _ => (kind, end),
+            }
         };
         raw.push(Token {
             kind,
@@ -124,7 +135,7 @@ fn split(bytes: &[u8], raw: &mut Vec<Token>) {
 
 /// A MAC address, IPv6 address or time of day (`FF:F2:9F:16:EA:48`, `fe80::1`,
 /// `12:16:49`) starting at `i`: hex digits and at least two colons, with a digit, ending at a
-/// token boundary. Its end, if so.
+/// token boundary. Its end, if so. Tried only where a word is followed by a colon.
 fn colon_chunk(bytes: &[u8], i: usize) -> Option<usize> {
     let (mut colons, mut digit, mut j) = (0, false, i);
     while j < bytes.len() {
@@ -139,7 +150,7 @@ fn colon_chunk(bytes: &[u8], i: usize) -> Option<usize> {
         j += 1;
     }
     let boundary = j == bytes.len() || CLASS[bytes[j] as usize] & (SPACE | DELIM) != 0;
-    (colons >= 2 && digit && boundary && bytes[i] != b':').then_some(j)
+    (colons >= 2 && digit && boundary).then_some(j)
 }
 
 /// Two or more dots (`interrupt.......0`): a leader, not part of a word.
@@ -150,24 +161,21 @@ fn dot_run(bytes: &[u8], i: usize) -> Option<usize> {
 
 /// A word from `i` to the next space, delimiter or dot run, and whether it is a parameter.
 fn piece(bytes: &[u8], i: usize) -> (Kind, usize) {
-    let mut seen = 0u8;
-    let (mut slashes, mut dots, mut j) = (0, 0, i);
+    let mut seen = 0u16;
+    let mut j = i;
     while j < bytes.len() {
-        let b = bytes[j];
-        let class = CLASS[b as usize];
-        if class & (SPACE | DELIM) != 0 || (b == b'.' && bytes.get(j + 1) == Some(&b'.')) {
+        let class = CLASS[bytes[j] as usize];
+        if class & (SPACE | DELIM) != 0 || (class & DOT != 0 && bytes.get(j + 1) == Some(&b'.')) {
             break;
         }
         seen |= class;
-        slashes += usize::from(b == b'/');
-        dots += usize::from(b == b'.');
         j += 1;
     }
     let word = &bytes[i..j];
     let param = seen & DIGIT != 0
-        || slashes >= 2
+        || (seen & SLASH != 0 && word.iter().filter(|&&b| b == b'/').count() >= 2)
         || is_time_word(word)
-        || (dots > 0 && seen & !(LOWER | DIGIT | HOSTY | HEX) == 0 && is_host(word));
+        || (seen & DOT != 0 && seen & !(LOWER | HOSTY | HEX | DOT) == 0 && is_host(word));
     (if param { Kind::Param } else { Kind::Word }, j)
 }
 
@@ -209,8 +217,10 @@ fn fold(bytes: &[u8], raw: &[Token], out: &mut Vec<Token>) {
         }
         match tok.kind {
             Kind::Param => push_param(bytes, out, tok, tok.end),
-            Kind::Word if is_unit(&bytes[tok.start as usize..tok.end as usize]) => {
-                push_unit(out, tok);
+            Kind::Word if follows_param(out) && is_unit(tok.bytes(bytes)) => {
+                if let Some(last) = out.last_mut() {
+                    last.end = tok.end;
+                }
             }
             _ => out.push(tok),
         }
@@ -275,11 +285,8 @@ fn push_param(bytes: &[u8], out: &mut Vec<Token>, tok: Token, end: u32) {
     }
 }
 
-fn push_unit(out: &mut Vec<Token>, tok: Token) {
-    match out.last_mut() {
-        Some(last) if last.kind == Kind::Param => last.end = tok.end,
-        _ => out.push(tok),
-    }
+fn follows_param(out: &[Token]) -> bool {
+    out.last().is_some_and(|t| t.kind == Kind::Param)
 }
 
 #[cfg(test)]

@@ -1,1 +1,130 @@
+use super::*;
 
+/// The line as the miner sees it: words and delimiters as written, parameters as `<*>`.
+fn masked(line: &str) -> Vec<String> {
+    let mut tokenizer = Tokenizer::default();
+    tokenizer
+        .tokenize(line)
+        .iter()
+        .map(|t| match t.kind {
+            Kind::Param => "<*>".to_string(),
+            _ => t.text(line).to_string(),
+        })
+        .collect()
+}
+
+fn joined(line: &str) -> String {
+    masked(line).join(" ")
+}
+
+#[test]
+fn words_with_digits_are_parameters() {
+    assert_eq!(
+        joined("PacketResponder 1 for block blk_-6952295868487656571 terminating"),
+        "PacketResponder <*> for block <*> terminating"
+    );
+    assert_eq!(joined("generating core.4900"), "generating <*>");
+    assert_eq!(
+        joined("machine state register: 0x00002000"),
+        "machine state register : <*>"
+    );
+}
+
+#[test]
+fn delimiters_are_tokens_of_their_own() {
+    assert_eq!(
+        joined("check pass; user unknown"),
+        "check pass ; user unknown"
+    );
+    assert_eq!(joined("user=root"), "user = root");
+    assert_eq!(
+        joined("pam_unix(sshd:auth): check"),
+        "pam_unix ( sshd : auth ) : check"
+    );
+}
+
+#[test]
+fn addresses_and_times_are_one_parameter() {
+    assert_eq!(joined("from 10.251.73.220:50010 is"), "from <*> is");
+    assert_eq!(joined("chip FF:F2:9F:16:EA:48 ip"), "chip <*> ip");
+    assert_eq!(joined("at fe80::1 now"), "at <*> now");
+    assert_eq!(joined("at 18:01:47,978 INFO"), "at <*> INFO");
+    assert_eq!(
+        joined("connection from 1.2.3.4 () at Sat Jul  9 12:16:49 2005"),
+        "connection from <*> at <*>"
+    );
+}
+
+#[test]
+fn hosts_and_paths_are_parameters_but_classes_are_not() {
+    assert_eq!(
+        joined("open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS"),
+        "open through proxy <*> HTTPS"
+    );
+    assert_eq!(joined("Deleting /var/log/app"), "Deleting <*>");
+    assert_eq!(
+        joined("onReceive action: android.intent.action.SCREEN_ON"),
+        "onReceive action : android.intent.action.SCREEN_ON"
+    );
+    assert_eq!(joined("sentence ends here."), "sentence ends here.");
+}
+
+#[test]
+fn brackets_holding_values_and_units_fold_into_one_parameter() {
+    assert_eq!(
+        joined("close, 1396 bytes (1.36 KB) sent, 451 bytes received, lifetime <1 sec"),
+        "close , <*> sent , <*> received , lifetime <*>"
+    );
+    assert_eq!(
+        joined("close, 0 bytes sent, 0 bytes received, lifetime 00:05"),
+        "close , <*> sent , <*> received , lifetime <*>"
+    );
+    assert_eq!(
+        joined("Connection closed [preauth]"),
+        "Connection closed [ preauth ]"
+    );
+    assert_eq!(joined("session opened by (uid=0)"), "session opened by <*>");
+}
+
+#[test]
+fn leader_dots_split_words() {
+    assert_eq!(
+        joined("program interrupt: illegal instruction......0"),
+        "program interrupt : illegal instruction ...... <*>"
+    );
+}
+
+#[test]
+fn spacing_is_remembered() {
+    let mut tokenizer = Tokenizer::default();
+    let spaces: Vec<bool> = tokenizer
+        .tokenize("a=b c")
+        .iter()
+        .map(|t| t.space)
+        .collect();
+    assert_eq!(spaces, [false, false, false, true]);
+}
+
+#[test]
+fn long_lines_are_cut() {
+    let line = "word ".repeat(MAX_TOKENS * 2);
+    assert_eq!(masked(&line).len(), MAX_TOKENS);
+}
+
+#[test]
+fn odd_bytes_do_not_break_it() {
+    for line in [
+        "",
+        "   ",
+        "(((",
+        "))) ]]",
+        "é€ ünïcode ✓ 12",
+        "a\u{0}b",
+        "::",
+        "..",
+        "=:=",
+    ] {
+        let _ = masked(line);
+    }
+    assert!(masked("").is_empty());
+}

@@ -13,6 +13,7 @@ use super::{CliResult, Failure, launcher, load};
 use crate::config::Workspace;
 use crate::engine::{Source, now_ms};
 use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
+use crate::tui::panes::format::clock_ms;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -198,19 +199,7 @@ fn print_line(line: &LogLine, json: bool) {
         }
         return;
     }
-    println!("{} {:<12} {}", clock(line.at), line.source, line.text);
-}
-
-/// `HH:MM:SS.mmm` (UTC): lines from many sources line up by time.
-pub fn clock(at_ms: u64) -> String {
-    let secs = at_ms / 1000;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        secs / 3600 % 24,
-        secs / 60 % 60,
-        secs % 60,
-        at_ms % 1000
-    )
+    println!("{} {:<12} {}", clock_ms(line.at), line.source, line.text);
 }
 
 async fn stats(source: Source, since: Duration, json: bool, markdown: bool) -> CliResult {

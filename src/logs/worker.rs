@@ -155,6 +155,7 @@ fn run(
 ) {
     while !stop.load(Ordering::SeqCst) {
         follower.wait(CYCLE);
+        ingest.followed = ingest.hub.followed();
         let before = ingest.lines;
         follower.read(&mut |source, bytes| ingest.line(source, bytes));
         commands.drain(&mut |source, bytes| ingest.line(source, bytes));
@@ -192,6 +193,8 @@ struct Ingest {
     next_seq: u64,
     /// Lines ingested since the engine started.
     lines: u64,
+    /// Whether anyone follows, asked once a cycle (the broadcast answers under a lock).
+    followed: bool,
     batch: Vec<LogLine>,
     /// The current second (Unix s) and its counts per source.
     second: u64,
@@ -209,6 +212,7 @@ impl Ingest {
             book: PatternBook::default(),
             next_seq: 0,
             lines: 0,
+            followed: false,
             batch: Vec::new(),
             second: now_ms() / 1000,
             counts: Vec::new(),
@@ -240,7 +244,7 @@ impl Ingest {
         self.next_seq = seq + 1;
         self.lines += 1;
         self.count(source, level, now);
-        if self.hub.followed() {
+        if self.followed {
             self.batch.push(LogLine {
                 seq,
                 at,

@@ -49,6 +49,14 @@ pub fn tail(text: &str, count: usize) -> &str {
     }
 }
 
+/// `HH:MM:SS.mmm` in UTC: log lines from many sources line up by time, in the TUI and the
+/// CLI alike (no time zone database needed).
+pub fn clock_ms(at_ms: u64) -> String {
+    let secs = at_ms / 1000 % 86_400;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    format!("{h:02}:{m:02}:{s:02}.{:03}", at_ms % 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

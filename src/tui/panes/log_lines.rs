@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use super::logs::{hit_style, level_style, printable, source_colour, text_style};
 use crate::logs::LogLine;
 use crate::tui::logs::{Pretty, Search};
+use crate::tui::panes::format::clock_ms;
 use crate::tui::theme::Theme;
 
 /// The cursor's marker column.
@@ -119,7 +120,7 @@ impl Layout<'_> {
             } else {
                 theme.dim()
             };
-            spans.push(Span::styled(clock(line.at), style));
+            spans.push(Span::styled(clock_ms(line.at), style));
             spans.push(Span::raw(" "));
         }
         if self.columns.source > 0 {
@@ -170,13 +171,6 @@ impl Layout<'_> {
         }
         rows
     }
-}
-
-/// `HH:MM:SS.mmm` in UTC, as the CLI prints times (no time zone database needed).
-fn clock(at_ms: u64) -> String {
-    let secs = at_ms / 1000 % 86_400;
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    format!("{h:02}:{m:02}:{s:02}.{:03}", at_ms % 1000)
 }
 
 fn char_width(text: &str, at: usize, c: char) -> usize {
@@ -282,6 +276,6 @@ mod tests {
         assert!(!Columns::fit(50, 8).time);
         assert_eq!(Columns::fit(35, 8).source, 0);
         assert!(!Columns::fit(20, 8).level);
-        assert_eq!(clock(1_704_067_199_120), "23:59:59.120");
+        assert_eq!(clock_ms(1_704_067_199_120), "23:59:59.120");
     }
 }

@@ -58,11 +58,11 @@ fn full_workspace_loads() {
         (db.stop.signal, db.stop.timeout),
         (Signal::SIGINT, Duration::from_secs(30))
     );
-    let health = db.health.as_ref().expect("db health");
+    let health = db.readiness.as_ref().expect("db health");
     assert_eq!(health.probe, Probe::Tcp("127.0.0.1:5432".into()));
     assert_eq!(health.interval, Duration::from_secs(2));
     assert_eq!(health.timeout, Duration::from_millis(500));
-    assert_eq!(health.retries, 5);
+    assert_eq!(health.failure_threshold, 5);
     assert_eq!(health.start_period, Duration::from_secs(10));
 
     let migrate = ws.service("migrate").expect("migrate");
@@ -96,13 +96,13 @@ fn full_workspace_loads() {
     assert_eq!(api.restart.then, GiveUp::Alert);
     assert_eq!(api.stop.signal, Signal::SIGTERM);
     assert_eq!(api.stop.timeout, Duration::from_secs(10));
-    let health = api.health.as_ref().expect("api health");
+    let health = api.readiness.as_ref().expect("api health");
     assert_eq!(
         health.probe,
-        Probe::Http("http://127.0.0.1:8080/health".into())
+        Probe::Http(http_probe("http://127.0.0.1:8080/health"))
     );
     assert_eq!(
-        (health.interval, health.timeout, health.retries),
+        (health.interval, health.timeout, health.failure_threshold),
         (Duration::from_secs(1), Duration::from_secs(1), 3)
     );
     assert_eq!(health.start_period, Duration::ZERO);
@@ -111,7 +111,7 @@ fn full_workspace_loads() {
     assert_eq!(web.command, "npm run dev\n");
     assert_eq!(web.restart.policy, RestartPolicy::Always);
     assert_eq!(
-        web.health.as_ref().map(|h| &h.probe),
+        web.readiness.as_ref().map(|h| &h.probe),
         Some(&Probe::Exec("test -f .ready".into()))
     );
 
@@ -269,8 +269,8 @@ fn healthy_needs_a_health_check() {
         one(
             8,
             11,
-            "`api` waits for `db` to be healthy, but `db` has no health check",
-            Some("add `health:` to `db` or wait for `started`")
+            "`api` waits for `db` to be healthy, but `db` has no readiness probe",
+            Some("add `readiness:` to `db` or wait for `started`")
         )
     );
 }
@@ -381,7 +381,7 @@ fn assert_dependencies_satisfiable(ws: &Workspace) {
             let target = ws.service(&dep.service).expect("dependency exists");
             if dep.condition == Condition::Healthy {
                 assert!(
-                    target.health.is_some(),
+                    target.readiness.is_some(),
                     "{} has no health check",
                     target.name
                 );
@@ -407,7 +407,7 @@ fn demo_loads_and_its_dependencies_are_satisfiable() {
     assert_eq!(names, ["web", "pinger", "ticker", "worker"]);
     let web = demo.service("web").expect("web");
     assert!(matches!(
-        web.health.as_ref().map(|h| &h.probe),
+        web.readiness.as_ref().map(|h| &h.probe),
         Some(Probe::Exec(_))
     ));
     assert_eq!(web.tags, ["frontend"]);
@@ -448,13 +448,13 @@ fn imports_process_compose() {
         (db.stop.signal, db.stop.timeout),
         (Signal::SIGINT, Duration::from_secs(20))
     );
-    let health = db.health.as_ref().expect("db health");
+    let health = db.readiness.as_ref().expect("db health");
     assert_eq!(health.probe, Probe::Exec("pg_isready -h 127.0.0.1".into()));
     assert_eq!(
-        (health.interval, health.timeout, health.retries),
+        (health.interval, health.timeout, health.failure_threshold),
         (Duration::from_secs(5), Duration::from_secs(3), 10)
     );
-    assert_eq!(health.start_period, Duration::from_secs(2));
+    assert_eq!(health.initial_delay, Duration::from_secs(2));
 
     let api = ws.service("api").expect("api");
     assert_eq!(api.env["LOG_LEVEL"], "debug");
@@ -464,10 +464,10 @@ fn imports_process_compose() {
         api.restart.backoff,
         Some((Duration::from_secs(2), Duration::from_secs(2)))
     );
-    let probe = api.health.as_ref().map(|h| &h.probe);
+    let probe = api.readiness.as_ref().map(|h| &h.probe);
     assert_eq!(
         probe,
-        Some(&Probe::Http("http://127.0.0.1:8080/health".into()))
+        Some(&Probe::Http(http_probe("http://127.0.0.1:8080/health")))
     );
     let deps: Vec<_> = api
         .depends_on
@@ -502,4 +502,12 @@ fn alerts_files_must_exist_and_keys_are_checked() {
         "{}",
         problem.message
     );
+}
+
+fn http_probe(url: &str) -> univers_container::config::HttpProbe {
+    univers_container::config::HttpProbe {
+        url: url.to_owned(),
+        status: (200, 399),
+        body: None,
+    }
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::{Harness, service};
 use univers_container::config::{GiveUp, Restart, RestartPolicy};
-use univers_container::engine::ServiceState;
+use univers_container::engine::{Event, ServiceState};
+use univers_container::heal::HealKind;
 
 const T: Duration = Duration::from_secs(20);
 
@@ -40,6 +41,7 @@ async fn a_failing_service_backs_off_then_gives_up() {
         )]
     })
     .await;
+    let (_, mut events) = h.hub.subscribe();
     h.start_services(&["flaky"]).await;
     // Every start time the service had, until it gives up.
     let mut starts: Vec<u64> = Vec::new();
@@ -51,7 +53,7 @@ async fn a_failing_service_backs_off_then_gives_up() {
         {
             starts.push(at);
         }
-        if status.state == ServiceState::Failed {
+        if status.state == ServiceState::GaveUp {
             break status;
         }
         assert!(Instant::now() < deadline, "never gave up: {status:?}");
@@ -59,7 +61,7 @@ async fn a_failing_service_backs_off_then_gives_up() {
     };
     assert_eq!(
         last.reason.as_deref(),
-        Some("gave up: 4 restarts within 1m")
+        Some("gave up: 4 restarts within 1m (last: exited with code 1)")
     );
     assert_eq!(last.restarts, 4);
     assert_eq!(starts.len(), 5, "first start and four restarts: {starts:?}");
@@ -72,6 +74,27 @@ async fn a_failing_service_backs_off_then_gives_up() {
             "gap {gap} ms for a {nominal} ms backoff: {gaps:?}"
         );
     }
+    // Each step was an event with its reason; the give-up comes last (after the logs are read).
+    let mut kinds = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !kinds.contains(&HealKind::GaveUp) {
+        assert!(Instant::now() < deadline, "no give-up event: {kinds:?}");
+        match tokio::time::timeout(Duration::from_secs(1), events.recv()).await {
+            Ok(Ok(Event::Heal(e))) => {
+                assert_eq!(e.service.as_deref(), Some("flaky"));
+                assert!(!e.escalate, "then: stop does not escalate");
+                kinds.push(e.kind);
+            }
+            _ => continue,
+        }
+    }
+    use HealKind::{Backoff, GaveUp, Restart};
+    assert_eq!(
+        kinds,
+        [
+            Restart, Backoff, Restart, Backoff, Restart, Backoff, Restart, GaveUp
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,19 +111,17 @@ async fn a_stop_during_the_backoff_keeps_the_service_down() {
     h.start_services(&["flaky"]).await;
     let waiting = h
         .wait("flaky", T, |s| {
-            s.state == ServiceState::Exited
+            s.state == ServiceState::CrashLooping
+                && s.restart_at.is_some()
                 && s.reason
                     .as_deref()
-                    .is_some_and(|r| r.starts_with("restarting in"))
+                    .is_some_and(|r| r.contains("; restarting in 3s"))
         })
         .await;
     h.stop_services(&["flaky"]).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let after = h.status("flaky");
-    assert!(
-        !after.state.is_active(),
-        "restarted after a stop: {after:?}"
-    );
+    assert_eq!(after.state, ServiceState::Stopped, "{after:?}");
     assert_eq!(after.restarts, waiting.restarts);
 }
 

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Harness, eventually, exec_health, pid_alive, read_pid, service};
+use common::{Harness, eventually, exec_check, pid_alive, read_pid, service};
 use univers_container::config::{Condition, Dependency, Stop};
 use univers_container::engine::{Command, Health, ServiceState};
 
@@ -79,7 +79,7 @@ async fn exits_report_code_and_signal() {
 async fn dependents_wait_for_a_healthy_dependency() {
     let h = Harness::start(|dir| {
         let mut db = service("db", "sleep 1; touch ready; exec sleep 300", dir);
-        db.health = Some(exec_health("test -f ready"));
+        db.readiness = Some(exec_check("test -f ready"));
         let mut api = service("api", "date +%s%N > api.started; exec sleep 300", dir);
         api.depends_on = vec![Dependency {
             service: "db".into(),
@@ -230,7 +230,7 @@ async fn unknown_services_are_refused_with_the_field_and_a_suggestion() {
 async fn a_failed_dependency_fails_its_dependents() {
     let h = Harness::start(|dir| {
         let mut db = service("db", "exit 2", dir);
-        db.health = Some(exec_health("false"));
+        db.readiness = Some(exec_check("false"));
         let mut api = service("api", "sleep 300", dir);
         api.depends_on = vec![Dependency {
             service: "db".into(),

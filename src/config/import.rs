@@ -127,6 +127,11 @@ fn bare_service(command: String) -> ServiceSpec {
         stop: None,
         restart: None,
         health: None,
+        readiness: None,
+        liveness: None,
+        max_memory: None,
+        watch: None,
+        cron_restart: None,
         logs: Vec::new(),
     }
 }

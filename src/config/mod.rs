@@ -160,7 +160,11 @@ pub struct Service {
     pub tags: Vec<String>,
     pub stop: Stop,
     pub restart: Restart,
-    pub health: Option<Health>,
+    /// Drives `health` and `depends_on: healthy`.
+    pub readiness: Option<Check>,
+    /// Failing it restarts the service.
+    pub liveness: Option<Check>,
+    pub triggers: Triggers,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,21 +220,76 @@ pub struct Restart {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
-    /// Shell command; exit code 0 is healthy.
+    /// Shell command in the service's cwd and env; exit code 0 passes.
     Exec(String),
     /// `host:port` accepts a TCP connection.
     Tcp(String),
-    /// `http://` URL answers with a 2xx or 3xx status.
-    Http(String),
+    Http(HttpProbe),
+    /// The service's main process is alive.
+    Process,
 }
 
+impl Probe {
+    /// What the probe looks at, for people: `http://127.0.0.1:8080/health`, `tcp 127.0.0.1:5432`.
+    pub fn target(&self) -> String {
+        match self {
+            Self::Exec(command) => format!("exec {}", command.lines().next().unwrap_or("")),
+            Self::Tcp(addr) => format!("tcp {addr}"),
+            Self::Http(http) => http.url.clone(),
+            Self::Process => "process alive".to_owned(),
+        }
+    }
+}
+
+/// An `http://` URL that must answer with a status in `status` (both ends included) and,
+/// when given, a body containing `body`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Health {
+pub struct HttpProbe {
+    pub url: String,
+    pub status: (u16, u16),
+    pub body: Option<String>,
+}
+
+/// A probe and its timing, as Kubernetes spells them (plus Docker's `start_period`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
     pub probe: Probe,
+    /// Nothing is probed before this much time after the start.
+    pub initial_delay: Duration,
     pub interval: Duration,
     pub timeout: Duration,
-    /// Consecutive failures before a healthy service counts as unhealthy.
-    pub retries: u32,
-    /// Failures during this period after start do not count.
+    /// Consecutive passes before a failing probe counts as passing again.
+    pub success_threshold: u32,
+    /// Consecutive failures before a passing probe counts as failing.
+    pub failure_threshold: u32,
+    /// Failures before the first pass within this period after start do not count.
     pub start_period: Duration,
+}
+
+/// Restart when the service's processes together use more memory than `bytes` for `sustain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimit {
+    pub bytes: u64,
+    pub sustain: Duration,
+}
+
+/// Restart when a file under `paths` changes (matching `include`, not matching `exclude`),
+/// once changes have settled for `debounce`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watch {
+    /// Absolute.
+    pub paths: Vec<PathBuf>,
+    /// Globs relative to each watched path; empty means every file.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub debounce: Duration,
+}
+
+/// What restarts a running service besides a liveness probe.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Triggers {
+    pub max_memory: Option<MemoryLimit>,
+    pub watch: Option<Watch>,
+    /// A validated cron pattern (5 or 6 fields, local time).
+    pub cron_restart: Option<String>,
 }

@@ -15,6 +15,10 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
+mod heal;
+
+pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
+
 /// Wraps a value built in code (not read from a file), e.g. by the importers.
 pub fn unspanned<T>(value: T) -> Spanned<T> {
     Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
@@ -139,8 +143,24 @@ pub struct ServiceSpec {
     pub stop: Option<StopSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<Spanned<RestartSpec>>,
+    /// The older name of `readiness`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health: Option<Spanned<HealthSpec>>,
+    pub health: Option<Spanned<ProbeSpec>>,
+    /// Decides when the service is `healthy` (drives `depends_on: healthy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<Spanned<ProbeSpec>>,
+    /// Failing it restarts the service (under its restart policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<Spanned<ProbeSpec>>,
+    /// `512MiB` or `512MiB for 30s`: restart when the service's processes use more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_memory: Option<Spanned<String>>,
+    /// Restart when files change (for dev loops).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<Spanned<WatchSpec>>,
+    /// Restart on a cron schedule (`0 4 * * *`, local time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron_restart: Option<Spanned<String>>,
     /// Files the service writes besides its terminal output (paths or globs, relative to
     /// the workspace file); their lines belong to the service.
     #[serde(
@@ -342,25 +362,4 @@ pub struct RestartFull {
     pub max: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub then: Option<Spanned<String>>,
-}
-
-/// Readiness check that decides when a service is `healthy` (drives `depends_on: healthy`).
-/// Exactly one of `exec`, `tcp`, `http`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct HealthSpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exec: Option<Spanned<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tcp: Option<Spanned<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http: Option<Spanned<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<Spanned<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<Spanned<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retries: Option<Spanned<u32>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_period: Option<Spanned<String>>,
 }

@@ -3,26 +3,21 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
-use std::time::Duration;
 
 use serde_saphyr::{Location, Spanned};
 
+mod heal;
 mod logs;
 
 use super::cycles::{self, Edge};
 use super::schema::{
-    AlertsSpec, Condition, DependsOnSpec, HealthSpec, MetricsSpec, RestartSpec, ServiceSpec,
-    StopSpec, WorkspaceFile,
+    AlertsSpec, Condition, DependsOnSpec, MetricsSpec, RestartSpec, ServiceSpec, StopSpec,
+    WorkspaceFile,
 };
 use super::values::{self, Parsed, Rejected};
 use super::{
-    AlertSettings, Dependency, Health, MetricsSettings, Probe, Problem, Restart, Service, Stop,
-    Workspace, suggest,
+    AlertSettings, Dependency, MetricsSettings, Problem, Restart, Service, Stop, Workspace, suggest,
 };
-
-const HEALTH_DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
-const HEALTH_DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
-const HEALTH_DEFAULT_RETRIES: u32 = 3;
 
 /// `file` names the source in problems; relative `cwd`s are resolved against `dir`.
 pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspace, Vec<Problem>> {
@@ -131,7 +126,9 @@ impl Checker<'_> {
             tags: spec.tags.iter().map(|t| t.value.clone()).collect(),
             stop: self.stop(spec.stop.as_ref()),
             restart: self.restart(spec.restart.as_ref()),
-            health: spec.health.as_ref().and_then(|h| self.health(h)),
+            readiness: self.readiness(spec),
+            liveness: spec.liveness.as_ref().and_then(|l| self.check(l)),
+            triggers: self.triggers(spec, dir),
         }
     }
 
@@ -240,82 +237,6 @@ impl Checker<'_> {
         }
     }
 
-    fn health(&mut self, spec: &Spanned<HealthSpec>) -> Option<Health> {
-        let probe = self.probe(spec);
-        let health = &spec.value;
-        let retries = health.retries.as_ref().map_or(HEALTH_DEFAULT_RETRIES, |r| {
-            if r.value == 0 {
-                self.report(&r.referenced, "`retries` must be at least 1", None);
-            }
-            r.value
-        });
-        let interval = self.positive(health.interval.as_ref(), HEALTH_DEFAULT_INTERVAL);
-        let timeout = self.positive(health.timeout.as_ref(), HEALTH_DEFAULT_TIMEOUT);
-        let start_period = self.parse(
-            health.start_period.as_ref(),
-            values::duration,
-            Duration::ZERO,
-        );
-        Some(Health {
-            probe: probe?,
-            interval,
-            timeout,
-            retries,
-            start_period,
-        })
-    }
-
-    /// A duration that must not be zero (a zero health interval would spin).
-    fn positive(&mut self, value: Option<&Spanned<String>>, default: Duration) -> Duration {
-        let parsed = self.parse(value, values::duration, default);
-        if let Some(value) = value.filter(|_| parsed.is_zero()) {
-            self.report(
-                &value.referenced,
-                "this duration must be longer than 0",
-                None,
-            );
-        }
-        parsed
-    }
-
-    /// Exactly one of `exec`, `tcp`, `http`.
-    fn probe(&mut self, spec: &Spanned<HealthSpec>) -> Option<Probe> {
-        let health = &spec.value;
-        let given: Vec<(&str, &Spanned<String>)> = [
-            ("exec", &health.exec),
-            ("tcp", &health.tcp),
-            ("http", &health.http),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| value.as_ref().map(|v| (key, v)))
-        .collect();
-        let hint = || Some("write exactly one of `exec`, `tcp` or `http`".to_owned());
-        let (key, value) = match given.as_slice() {
-            [one] => *one,
-            [] => {
-                self.report(&spec.referenced, "health check has no probe", hint());
-                return None;
-            }
-            [(first, _), (second, at), ..] => {
-                let message = format!("health check has both `{first}` and `{second}`");
-                self.report(&at.referenced, message, hint());
-                return None;
-            }
-        };
-        let checked = match key {
-            "tcp" => values::tcp_address(&value.value).map(|()| Probe::Tcp(value.value.clone())),
-            "http" => values::http_url(&value.value).map(|()| Probe::Http(value.value.clone())),
-            _ if value.value.trim().is_empty() => Err(Rejected {
-                message: "health `exec` command is empty".to_owned(),
-                hint: None,
-            }),
-            _ => Ok(Probe::Exec(value.value.clone())),
-        };
-        checked
-            .map_err(|rejected| self.reject(&value.referenced, rejected))
-            .ok()
-    }
-
     /// Every target exists, is not the service itself, and can become healthy if asked to.
     fn dependencies(&mut self, spec: &WorkspaceFile) {
         for (name, service) in &spec.services {
@@ -346,11 +267,12 @@ impl Checker<'_> {
         let healthy = condition.filter(|c| c.value == Condition::Healthy.name());
         if let Some(healthy) = healthy
             && dependency.health.is_none()
+            && dependency.readiness.is_none()
         {
             let message = format!(
-                "`{name}` waits for `{target}` to be healthy, but `{target}` has no health check"
+                "`{name}` waits for `{target}` to be healthy, but `{target}` has no readiness probe"
             );
-            let hint = format!("add `health:` to `{target}` or wait for `started`");
+            let hint = format!("add `readiness:` to `{target}` or wait for `started`");
             self.report(&healthy.referenced, message, Some(hint));
         }
     }

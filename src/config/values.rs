@@ -18,7 +18,7 @@ pub struct Rejected {
 }
 
 impl Rejected {
-    fn new(message: impl Into<String>, hint: Option<String>) -> Self {
+    pub fn new(message: impl Into<String>, hint: Option<String>) -> Self {
         Self {
             message: message.into(),
             hint,
@@ -257,6 +257,40 @@ pub fn is_tag(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// `200` or `200..299` (both ends included).
+pub fn status_range(text: &str) -> Parsed<(u16, u16)> {
+    let bad = || {
+        Rejected::new(
+            format!("invalid HTTP status range `{text}`"),
+            Some("write a status or a range, e.g. `200` or `200..299`".to_owned()),
+        )
+    };
+    let code = |t: &str| {
+        t.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+            .ok_or_else(bad)
+    };
+    let (low, high) = match text.split_once("..") {
+        Some((low, high)) => (code(low)?, code(high)?),
+        None => (code(text)?, code(text)?),
+    };
+    if low > high {
+        return Err(bad());
+    }
+    Ok((low, high))
+}
+
+/// `512MiB` or `512MiB for 30s`.
+pub fn memory_limit(text: &str, sustain: Duration) -> Parsed<crate::config::MemoryLimit> {
+    let (bytes, sustain) = match text.split_once(" for ") {
+        Some((bytes, period)) => (size(bytes)?, duration(period)?),
+        None => (size(text)?, sustain),
+    };
+    Ok(crate::config::MemoryLimit { bytes, sustain })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +349,22 @@ mod tests {
         assert_eq!(condition("healthy"), Ok(Condition::Healthy));
         let err = condition("healty").expect_err("rejected");
         assert_eq!(err.hint.as_deref(), Some("did you mean `healthy`?"));
+    }
+
+    #[test]
+    fn status_ranges_and_memory_limits() {
+        assert_eq!(status_range("200"), Ok((200, 200)));
+        assert_eq!(status_range("200..299"), Ok((200, 299)));
+        assert!(status_range("299..200").is_err());
+        assert!(status_range("99").is_err());
+        let ten = Duration::from_secs(10);
+        let limit = memory_limit("64MiB for 30s", ten).expect("valid");
+        assert_eq!(
+            (limit.bytes, limit.sustain),
+            (64 << 20, Duration::from_secs(30))
+        );
+        assert_eq!(memory_limit("1GiB", ten).map(|l| l.sustain), Ok(ten));
+        assert!(memory_limit("lots", ten).is_err());
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub enum Event {
     },
     /// Rules or channels were (re)loaded, failed to load, or a channel's health changed.
     Alerting(crate::alerts::AlertingInfo),
+    /// Healing acted (restart, backoff, give-up), a probe changed state, a playbook ran.
+    Heal(crate::heal::HealEvent),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -64,7 +66,7 @@ impl Snapshot {
             Event::Alerts { alerts } => self.alerts.clone_from(alerts),
             Event::Silences { silences } => self.silences.clone_from(silences),
             Event::Alerting(info) => self.alerting = info.clone(),
-            Event::Notice(_) | Event::Shutdown => {}
+            Event::Notice(_) | Event::Heal(_) | Event::Shutdown => {}
         }
     }
 }
@@ -115,6 +117,11 @@ mod tests {
                 silences: vec![silence],
             },
             Event::Alerting(AlertingInfo::default()),
+            Event::Heal(crate::heal::HealEvent::new(
+                Some("api"),
+                crate::heal::HealKind::GaveUp,
+                "gave up: 3 restarts within 1m",
+            )),
             Event::Shutdown,
         ];
         for event in events {

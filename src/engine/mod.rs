@@ -25,7 +25,9 @@ pub use logs_api::LogsAccess;
 pub use metrics_api::serve_prometheus;
 pub use paths::Paths;
 pub use run::{Source, run};
-pub use snapshot::{EngineInfo, Health, ServiceState, ServiceStatus, Snapshot};
+pub use snapshot::{
+    EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+};
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> u64 {

@@ -54,6 +54,11 @@ impl Paths {
     }
 
     /// Metric history (SQLite).
+    /// The logs worker's store of every source's lines.
+    pub fn log_store(&self) -> PathBuf {
+        self.dir.join("logs").join("store")
+    }
+
     pub fn history(&self) -> PathBuf {
         self.dir.join("history.db")
     }

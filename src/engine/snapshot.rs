@@ -65,6 +65,12 @@ pub enum ServiceState {
     Exited,
     /// Could not be started (see `reason`).
     Failed,
+    /// Failed again soon after a restart; the next restart waits out a backoff (see
+    /// `restart_at`).
+    CrashLooping,
+    /// The restart policy's `max: N within T` was used up: no more restarts until the user
+    /// starts the service.
+    GaveUp,
 }
 
 impl ServiceState {
@@ -76,12 +82,56 @@ impl ServiceState {
             Self::Stopping => "stopping",
             Self::Exited => "exited",
             Self::Failed => "failed",
+            Self::CrashLooping => "crash-looping",
+            Self::GaveUp => "gave up",
         }
     }
 
     /// The service has live processes (or is about to).
     pub fn is_active(self) -> bool {
         matches!(self, Self::Starting | Self::Running | Self::Stopping)
+    }
+}
+
+/// The latest word of one probe of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeStatus {
+    pub kind: ProbeKind,
+    /// What it checks, for people: `http://127.0.0.1:8080/health`, `tcp 127.0.0.1:5432`.
+    pub target: String,
+    pub state: Health,
+    /// Whether the last run passed; `None` before the first run.
+    #[serde(default)]
+    pub last_ok: Option<bool>,
+    /// How long the last run took, in microseconds.
+    #[serde(default)]
+    pub latency_us: Option<u64>,
+    /// When the last run ended, Unix ms.
+    #[serde(default)]
+    pub checked_at: Option<u64>,
+    /// Why the last run failed (exit code and output, refused connection, HTTP status).
+    #[serde(default)]
+    pub output: Option<String>,
+    /// Consecutive failures (0 after a pass).
+    #[serde(default)]
+    pub failures: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    /// Decides `health` and `depends_on: healthy`.
+    Readiness,
+    /// Failing it restarts the service.
+    Liveness,
+}
+
+impl ProbeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Readiness => "readiness",
+            Self::Liveness => "liveness",
+        }
     }
 }
 
@@ -112,9 +162,15 @@ pub struct ServiceStatus {
     pub signal: Option<String>,
     /// How many times the service was started after its first start.
     pub restarts: u32,
-    /// `None` when the service has no health check.
+    /// The readiness probe's verdict; `None` when the service has none.
     #[serde(default)]
     pub health: Option<Health>,
+    /// Every probe of the service (readiness, liveness) with its last result.
+    #[serde(default)]
+    pub probes: Vec<ProbeStatus>,
+    /// When a restart waiting out its backoff is due, Unix ms (`crash_looping`).
+    #[serde(default)]
+    pub restart_at: Option<u64>,
     /// Why it is in this state, for humans ("waiting for db (healthy)").
     #[serde(default)]
     pub reason: Option<String>,
@@ -138,6 +194,8 @@ impl ServiceStatus {
             signal: None,
             restarts: 0,
             health: None,
+            probes: Vec::new(),
+            restart_at: None,
             reason: None,
             tags: Vec::new(),
             depends_on: Vec::new(),

@@ -1,4 +1,8 @@
-//! Health checks and restart policies (playbooks to come).
+//! Self-healing: probes, restart policies and triggers, clean-up playbooks, and the events
+//! that record what was done.
 
+pub mod event;
 pub mod probe;
 pub mod restart;
+
+pub use event::{HealEvent, HealKind};

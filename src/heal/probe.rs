@@ -1,225 +1,173 @@
-//! Health probes (exec, tcp, http) and the loop that runs one against a service.
+//! Probes (exec, tcp, http, process) and the loop that runs one against a service, with
+//! Kubernetes' timing: `initial_delay`, `interval`, `timeout`, `success_threshold`,
+//! `failure_threshold` (plus Docker's `start_period`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use http_body_util::Empty;
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-use crate::config::{Health, Probe};
-use crate::engine::Health as HealthState;
+use crate::config::Check;
+use crate::engine::{Health, ProbeKind, ProbeStatus, now_ms};
 
-/// Where a probe runs: exec probes see the service's cwd and env.
+mod run;
+
+pub use run::check;
+
+/// Where a probe runs: exec probes see the service's cwd and env; process probes its PID.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeContext {
     pub cwd: PathBuf,
     pub env: BTreeMap<String, String>,
+    /// The service's main process.
+    pub pid: Option<u32>,
 }
 
-/// Run `probe` once. `Err` carries what the user should read (exit code, refused, status).
-pub async fn check(probe: &Probe, timeout: Duration, ctx: &ProbeContext) -> Result<(), String> {
-    match tokio::time::timeout(timeout, check_inner(probe, ctx)).await {
-        Ok(result) => result,
-        Err(_) => Err(format!(
-            "timed out after {}",
-            humantime::format_duration(timeout)
-        )),
-    }
-}
-
-async fn check_inner(probe: &Probe, ctx: &ProbeContext) -> Result<(), String> {
-    match probe {
-        Probe::Exec(command) => exec(command, ctx).await,
-        Probe::Tcp(addr) => TcpStream::connect(addr)
-            .await
-            .map(drop)
-            .map_err(|e| format!("{addr}: {e}")),
-        Probe::Http(url) => http_get(url).await,
-    }
-}
-
-async fn exec(command: &str, ctx: &ProbeContext) -> Result<(), String> {
-    let status = tokio::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(&ctx.cwd)
-        .envs(&ctx.env)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .status()
-        .await
-        .map_err(|e| format!("cannot run health command: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("health command failed ({status})"))
-    }
-}
-
-async fn http_get(url: &str) -> Result<(), String> {
-    let uri: hyper::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
-    let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
-    let port = uri.port_u16().unwrap_or(80);
-    let stream = TcpStream::connect((host, port))
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    tokio::spawn(conn);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, format!("{host}:{port}"))
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| format!("{url}: {e}"))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let status = response.status();
-    if status.is_success() || status.is_redirection() {
-        Ok(())
-    } else {
-        Err(format!("{url}: HTTP {status}"))
-    }
-}
-
-/// A health change worth reporting.
+/// One run of a probe, sent to the supervisor.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HealthReport {
+pub struct ProbeReport {
     pub service: String,
-    pub state: HealthState,
-    /// Why the last probe failed.
-    pub detail: Option<String>,
+    pub status: ProbeStatus,
+    /// The state changed with this run (the supervisor acts and records an event).
+    pub changed: bool,
 }
 
-/// Probe `health` until the receiver is dropped, reporting every change of state. Docker's
-/// semantics, plus a fast start: failures during `start_period` do not count until the first success, and
-/// `retries` consecutive failures make a service unhealthy.
+/// Probe `check` until the receiver is dropped, reporting every run. Until the first pass,
+/// probes run on a fast ramp (50 ms doubling up to `interval`), so dependents start as
+/// soon as the service is ready, not an interval later.
 pub async fn watch(
     service: String,
-    health: Health,
+    kind: ProbeKind,
+    check: Check,
     ctx: ProbeContext,
-    reports: mpsc::UnboundedSender<HealthReport>,
+    reports: mpsc::UnboundedSender<ProbeReport>,
 ) {
     let started = tokio::time::Instant::now();
-    let mut state = HealthState::Unknown;
-    let mut failures = 0u32;
-    // Until the first success, probe on a fast ramp (50 ms doubling up to `interval`), so
-    // dependents start as soon as the service is ready, not an interval later.
+    let mut verdict = Verdict::new(&check);
+    let mut status = ProbeStatus {
+        kind,
+        target: check.probe.target(),
+        state: Health::Unknown,
+        last_ok: None,
+        latency_us: None,
+        checked_at: None,
+        output: None,
+        failures: 0,
+    };
+    tokio::time::sleep(check.initial_delay).await;
     let mut delay = Duration::ZERO;
     loop {
         tokio::time::sleep(delay).await;
-        delay = if state == HealthState::Unknown {
-            (delay * 2).clamp(Duration::from_millis(50), health.interval)
+        delay = if status.state == Health::Unknown {
+            (delay * 2).clamp(Duration::from_millis(50), check.interval)
         } else {
-            health.interval
+            check.interval
         };
-        let result = check(&health.probe, health.timeout, &ctx).await;
-        let next = match &result {
-            Ok(()) => {
-                failures = 0;
-                HealthState::Healthy
-            }
-            Err(_) if state == HealthState::Unknown && started.elapsed() < health.start_period => {
-                HealthState::Unknown
-            }
-            Err(_) => {
-                failures += 1;
-                if failures >= health.retries.max(1) {
-                    HealthState::Unhealthy
-                } else {
-                    state
-                }
-            }
+        let began = Instant::now();
+        let result = run::check(&check.probe, check.timeout, &ctx).await;
+        status.latency_us = Some(u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX));
+        status.checked_at = Some(now_ms());
+        status.last_ok = Some(result.is_ok());
+        status.output = result.err();
+        let in_grace = started.elapsed() < check.start_period;
+        let next = verdict.record(status.last_ok == Some(true), in_grace);
+        status.failures = verdict.failures;
+        let changed = next != status.state;
+        status.state = next;
+        let report = ProbeReport {
+            service: service.clone(),
+            status: status.clone(),
+            changed,
         };
-        if next != state {
-            state = next;
-            let report = HealthReport {
-                service: service.clone(),
-                state,
-                detail: result.err(),
-            };
-            if reports.send(report).is_err() {
-                return;
-            }
-        }
-        if reports.is_closed() {
+        if reports.send(report).is_err() {
             return;
         }
+    }
+}
+
+/// Consecutive passes and failures against the thresholds.
+#[derive(Debug, Clone)]
+struct Verdict {
+    state: Health,
+    passes: u32,
+    failures: u32,
+    success_threshold: u32,
+    failure_threshold: u32,
+}
+
+impl Verdict {
+    fn new(check: &Check) -> Self {
+        Self {
+            state: Health::Unknown,
+            passes: 0,
+            failures: 0,
+            success_threshold: check.success_threshold.max(1),
+            failure_threshold: check.failure_threshold.max(1),
+        }
+    }
+
+    /// The state after one more run. Failures before the first pass within the start
+    /// period do not count.
+    fn record(&mut self, ok: bool, in_grace: bool) -> Health {
+        if ok {
+            self.failures = 0;
+            self.passes += 1;
+            // The first pass of a fresh service counts at once (a dependent waits for it).
+            if self.passes >= self.success_threshold || self.state == Health::Unknown {
+                self.state = Health::Healthy;
+            }
+        } else if !(in_grace && self.state == Health::Unknown) {
+            self.passes = 0;
+            self.failures += 1;
+            if self.failures >= self.failure_threshold {
+                self.state = Health::Unhealthy;
+            }
+        }
+        self.state
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Probe;
 
-    fn ctx() -> ProbeContext {
-        ProbeContext {
-            cwd: std::env::temp_dir(),
-            env: BTreeMap::new(),
+    fn check(success: u32, failure: u32) -> Check {
+        Check {
+            probe: Probe::Process,
+            initial_delay: Duration::ZERO,
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            success_threshold: success,
+            failure_threshold: failure,
+            start_period: Duration::ZERO,
         }
     }
 
-    #[tokio::test]
-    async fn exec_probe_follows_exit_code() {
-        let t = Duration::from_secs(5);
-        assert!(check(&Probe::Exec("true".into()), t, &ctx()).await.is_ok());
-        let err = check(&Probe::Exec("exit 3".into()), t, &ctx()).await;
-        assert!(err.is_err_and(|e| e.contains("exit status: 3")));
+    #[test]
+    fn thresholds_count_consecutive_runs() {
+        let mut v = Verdict::new(&check(2, 3));
+        assert_eq!(v.record(true, false), Health::Healthy);
+        assert_eq!(v.record(false, false), Health::Healthy);
+        assert_eq!(v.record(false, false), Health::Healthy);
+        assert_eq!(v.record(false, false), Health::Unhealthy);
+        // One pass is not enough to recover with `success_threshold: 2`.
+        assert_eq!(v.record(true, false), Health::Unhealthy);
+        assert_eq!(v.record(false, false), Health::Unhealthy);
+        assert_eq!(v.record(true, false), Health::Unhealthy);
+        assert_eq!(v.record(true, false), Health::Healthy);
     }
 
-    #[tokio::test]
-    async fn tcp_and_http_probes_against_a_real_listener() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            while let Ok((mut sock, _)) = listener.accept().await {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let mut buf = [0u8; 1024];
-                let n = sock.read(&mut buf).await.unwrap_or(0);
-                let req = String::from_utf8_lossy(&buf[..n]).to_string();
-                let status = if req.starts_with("GET /ok") {
-                    "200 OK"
-                } else {
-                    "503 Busy"
-                };
-                let reply = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
-                let _ = sock.write_all(reply.as_bytes()).await;
-            }
-        });
-        let t = Duration::from_secs(5);
-        assert!(
-            check(&Probe::Tcp(addr.to_string()), t, &ctx())
-                .await
-                .is_ok()
-        );
-        let ok = Probe::Http(format!("http://{addr}/ok"));
-        assert!(check(&ok, t, &ctx()).await.is_ok());
-        let busy = Probe::Http(format!("http://{addr}/busy"));
-        assert!(
-            check(&busy, t, &ctx())
-                .await
-                .is_err_and(|e| e.contains("503"))
-        );
-    }
-
-    #[tokio::test]
-    async fn timeouts_are_failures() {
-        let r = check(
-            &Probe::Exec("sleep 5".into()),
-            Duration::from_millis(100),
-            &ctx(),
-        )
-        .await;
-        assert!(r.is_err_and(|e| e.contains("timed out")));
+    #[test]
+    fn failures_in_the_start_period_do_not_count_until_the_first_pass() {
+        let mut v = Verdict::new(&check(1, 1));
+        assert_eq!(v.record(false, true), Health::Unknown);
+        assert_eq!(v.record(false, true), Health::Unknown);
+        assert_eq!(v.record(true, true), Health::Healthy);
+        assert_eq!(v.record(false, true), Health::Unhealthy);
+        let mut late = Verdict::new(&check(1, 2));
+        assert_eq!(late.record(false, false), Health::Unknown);
+        assert_eq!(late.record(false, false), Health::Unhealthy);
     }
 }

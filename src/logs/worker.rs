@@ -34,7 +34,7 @@ pub struct LogsWorker {
 impl LogsWorker {
     pub fn spawn(ws: &Workspace, paths: &Paths, engine: Hub) -> std::io::Result<Self> {
         let hub = LogsHub::default();
-        let store_dir = paths.dir.join("logs").join("store");
+        let store_dir = paths.log_store();
         let mut follower = Follower::new();
         let waker = follower.waker();
         let stop = Arc::new(AtomicBool::new(false));

@@ -34,7 +34,7 @@ impl Supervisor {
             if let (Some(pane), Some(rt)) = (pane, self.services.get_mut(name)) {
                 adopt_one(rt, pane, record);
                 if rt.status.state == ServiceState::Running {
-                    self.start_health(name);
+                    self.start_probes(name);
                     self.watch_exit(name);
                 }
                 self.publish(name);
@@ -122,7 +122,7 @@ impl Supervisor {
         let Some(rt) = self.services.get_mut(name) else {
             return;
         };
-        rt.stop_health();
+        rt.stop_probes();
         rt.root = None;
         rt.status.pid = None;
         rt.status.exit_code = code;

@@ -158,8 +158,13 @@ impl Supervisor {
             ServiceState::Stopping => {
                 rt.restart_after_stop = true;
             }
-            ServiceState::Stopped | ServiceState::Exited | ServiceState::Failed => {
+            ServiceState::Stopped
+            | ServiceState::Exited
+            | ServiceState::Failed
+            | ServiceState::CrashLooping
+            | ServiceState::GaveUp => {
                 rt.intent = Intent::Start;
+                rt.status.restart_at = None;
                 self.set_state(name, ServiceState::Starting, None);
             }
         }
@@ -189,11 +194,21 @@ impl Supervisor {
                     acting.push(name.clone());
                     self.set_state(name, ServiceState::Stopped, Some("start cancelled".into()));
                 }
-                ServiceState::Stopped | ServiceState::Exited | ServiceState::Failed => {
+                ServiceState::Stopped
+                | ServiceState::Exited
+                | ServiceState::Failed
+                | ServiceState::GaveUp => {
+                    rt.restart_after_stop = false;
+                    rt.cancel_restart();
+                    rt.intent = Intent::Idle;
+                }
+                ServiceState::CrashLooping => {
                     // A service waiting out its restart backoff stays down.
                     rt.restart_after_stop = false;
                     rt.cancel_restart();
                     rt.intent = Intent::Idle;
+                    acting.push(name.clone());
+                    self.set_state(name, ServiceState::Stopped, Some("stopped by you".into()));
                 }
             }
         }

@@ -86,7 +86,9 @@ mod tests {
                     tags: vec![],
                     stop: Default::default(),
                     restart: Default::default(),
-                    health: None,
+                    readiness: None,
+                    liveness: None,
+                    triggers: Default::default(),
                 })
                 .collect(),
             metrics: Default::default(),

@@ -11,6 +11,7 @@ mod commands;
 pub mod deps;
 mod exit_watch;
 mod launch;
+mod probes;
 pub mod process;
 mod record;
 mod restarts;
@@ -27,7 +28,7 @@ use tokio::task::AbortHandle;
 
 use crate::config::{Service, Workspace};
 use crate::engine::{Command, CommandError, Event, Hub, Paths, Reply, ServiceState, ServiceStatus};
-use crate::heal::probe::HealthReport;
+use crate::heal::probe::ProbeReport;
 use process::ProcId;
 use stop::StopOutcome;
 pub use tmux::Tmux;
@@ -69,13 +70,20 @@ struct Runtime {
     busy: bool,
     restart_after_stop: bool,
     started_once: bool,
-    health_task: Option<AbortHandle>,
+    /// One task per probe (readiness, liveness).
+    probe_tasks: Vec<AbortHandle>,
+    /// When probe results were last published without a state change (latency refresh).
+    probes_published: Option<std::time::Instant>,
     /// Waits for the main process to exit.
     exit_task: Option<AbortHandle>,
     /// Restart policy history (backoff, `max: N within T`).
     healing: crate::heal::restart::RestartState,
     /// A restart waiting out its backoff.
     restart_timer: Option<AbortHandle>,
+    /// Backoff before the start that follows a stop (a failed liveness probe).
+    restart_delay: Option<Duration>,
+    /// Why the restart policy gave up while the service was being stopped.
+    gave_up: Option<String>,
 }
 
 impl Runtime {
@@ -94,10 +102,13 @@ impl Runtime {
             busy: false,
             restart_after_stop: false,
             started_once: false,
-            health_task: None,
+            probe_tasks: Vec::new(),
+            probes_published: None,
             exit_task: None,
             healing: Default::default(),
             restart_timer: None,
+            restart_delay: None,
+            gave_up: None,
         }
     }
 
@@ -105,6 +116,8 @@ impl Runtime {
         if let Some(timer) = self.restart_timer.take() {
             timer.abort();
         }
+        self.status.restart_at = None;
+        self.restart_delay = None;
     }
 
     fn stop_target(&self) -> stop::StopTarget {
@@ -115,13 +128,12 @@ impl Runtime {
         }
     }
 
-    fn stop_health(&mut self) {
-        if let Some(task) = self.health_task.take() {
+    fn stop_probes(&mut self) {
+        for task in self.probe_tasks.drain(..) {
             task.abort();
         }
-        if self.spec.health.is_some() {
-            self.status.health = None;
-        }
+        self.status.health = None;
+        self.status.probes.clear();
     }
 }
 
@@ -151,8 +163,8 @@ pub struct Supervisor {
     services: IndexMap<String, Runtime>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
-    health_tx: mpsc::UnboundedSender<HealthReport>,
-    health_rx: mpsc::UnboundedReceiver<HealthReport>,
+    probe_tx: mpsc::UnboundedSender<ProbeReport>,
+    probe_rx: mpsc::UnboundedReceiver<ProbeReport>,
     /// Answer for a pending `Down`, sent once every service has stopped.
     down: Option<oneshot::Sender<Result<Reply, CommandError>>>,
     /// A pane died but tmux had not yet recorded its exit status: look again soon.
@@ -167,7 +179,7 @@ impl Supervisor {
             .map(|s| (s.name.clone(), Runtime::new(s.clone())))
             .collect();
         let (tx, rx) = mpsc::unbounded_channel();
-        let (health_tx, health_rx) = mpsc::unbounded_channel();
+        let (probe_tx, probe_rx) = mpsc::unbounded_channel();
         Self {
             ws,
             paths,
@@ -176,8 +188,8 @@ impl Supervisor {
             services,
             tx,
             rx,
-            health_tx,
-            health_rx,
+            probe_tx,
+            probe_rx,
             down: None,
             repoll: false,
         }
@@ -207,7 +219,7 @@ impl Supervisor {
                     }
                 }
                 Some(msg) = self.rx.recv() => self.on_msg(msg).await,
-                Some(report) = self.health_rx.recv() => self.on_health(report),
+                Some(report) = self.probe_rx.recv() => self.on_probe(report),
                 Some(()) = wake.recv() => self.observe().await,
                 _ = poll.tick() => self.observe().await,
                 _ = repoll, if self.repoll => self.observe().await,

@@ -1,11 +1,21 @@
-//! Acting on a service's restart policy when it ends on its own.
+//! Acting on a service's restart policy when it ends on its own: restart at once, wait out
+//! a backoff (crash-looping), or give up and escalate.
 
 use std::time::{Duration, Instant};
 
 use super::{Intent, Msg, Supervisor};
 use crate::config::GiveUp;
-use crate::engine::{NoticeLevel, ServiceState, now_ms};
+use crate::engine::{Event, NoticeLevel, ServiceState, now_ms};
 use crate::heal::restart::Decision;
+use crate::heal::{HealEvent, HealKind};
+use crate::logs::LogQuery;
+use crate::logs::store::StoreReader;
+
+/// Log lines attached to a give-up.
+const ESCALATION_LINES: usize = 20;
+/// Lets the logs worker store the service's last words before they are read (it cycles
+/// every 100 ms).
+const LOGS_SETTLE: Duration = Duration::from_millis(400);
 
 impl Supervisor {
     /// The service ended on its own: restart it now, after a backoff, or give up.
@@ -20,6 +30,11 @@ impl Supervisor {
         let uptime = rt.status.started_at.map_or(Duration::ZERO, |t| {
             Duration::from_millis(now_ms().saturating_sub(t))
         });
+        let how = match (rt.status.exit_code, &rt.status.signal) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(signal)) => format!("killed by {signal}"),
+            (None, None) => "ended".to_owned(),
+        };
         let decision = rt.healing.decide(
             &rt.spec.restart,
             rt.status.exit_code,
@@ -29,37 +44,74 @@ impl Supervisor {
         );
         match decision {
             Decision::Stay => {}
-            Decision::RestartIn(delay) if delay.is_zero() => self.request_start(name),
-            Decision::RestartIn(delay) => {
-                rt.cancel_restart();
-                // Cleared by a stop from the user, which then keeps the service down.
-                rt.intent = Intent::Start;
-                let tx = self.tx.clone();
-                let service = name.to_string();
-                let timer = tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    let _ = tx.send(Msg::RestartDue { name: service });
-                });
-                rt.restart_timer = Some(timer.abort_handle());
-                let reason = format!(
-                    "restarting in {}",
-                    humantime::format_duration(Duration::from_secs(delay.as_secs().max(1)))
-                );
-                let state = rt.status.state;
-                self.set_state(name, state, Some(reason));
+            Decision::RestartIn(delay) if delay.is_zero() => {
+                let reason = format!("{how} after {}; restarted", short(uptime));
+                let event = HealEvent::new(Some(name), HealKind::Restart, reason);
+                self.hub.publish(Event::Heal(event));
+                self.request_start(name);
             }
+            Decision::RestartIn(delay) => self.restart_later(name, delay, &how),
             Decision::GiveUp { then, reason } => {
                 rt.intent = Intent::Idle;
-                let level = if then == GiveUp::Alert {
-                    NoticeLevel::Error
-                } else {
-                    NoticeLevel::Warn
-                };
-                self.hub
-                    .notice(level, Some(name), format!("{name}: {reason}"));
-                self.set_state(name, ServiceState::Failed, Some(reason));
+                self.give_up(name, then, format!("{reason} (last: {how})"));
             }
         }
+    }
+
+    /// Wait out `delay` before starting the service again: it is crash-looping meanwhile.
+    pub(super) fn restart_later(&mut self, name: &str, delay: Duration, how: &str) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        rt.cancel_restart();
+        // Cleared by a stop from the user, which then keeps the service down.
+        rt.intent = Intent::Start;
+        let tx = self.tx.clone();
+        let service = name.to_string();
+        let timer = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = tx.send(Msg::RestartDue { name: service });
+        });
+        rt.restart_timer = Some(timer.abort_handle());
+        rt.status.restart_at = Some(now_ms() + u64::try_from(delay.as_millis()).unwrap_or(0));
+        let reason = format!("{how}; restarting in {}", short(delay));
+        let event = HealEvent::new(Some(name), HealKind::Backoff, reason.clone());
+        self.hub.publish(Event::Heal(event));
+        self.set_state(name, ServiceState::CrashLooping, Some(reason));
+    }
+
+    /// `max` restarts were used up: the service stays down until the user starts it. With
+    /// `then: alert` the event carries the service's last log lines and raises an alert.
+    pub(super) fn give_up(&mut self, name: &str, then: GiveUp, reason: String) {
+        if let Some(rt) = self.services.get_mut(name) {
+            rt.cancel_restart();
+        }
+        let level = if then == GiveUp::Alert {
+            NoticeLevel::Error
+        } else {
+            NoticeLevel::Warn
+        };
+        self.hub
+            .notice(level, Some(name), format!("{name}: {reason}"));
+        let state = self.services.get(name).map(|rt| rt.status.state);
+        if !state.is_some_and(ServiceState::is_active) {
+            self.set_state(name, ServiceState::GaveUp, Some(reason.clone()));
+        } else if let Some(rt) = self.services.get_mut(name) {
+            // Stopping after a failed liveness probe: `on_stopped` would say "stopped".
+            rt.gave_up = Some(reason.clone());
+        }
+        let mut event = HealEvent::new(Some(name), HealKind::GaveUp, reason);
+        event.escalate = then == GiveUp::Alert;
+        let hub = self.hub.clone();
+        let store = self.paths.log_store();
+        let service = name.to_owned();
+        tokio::spawn(async move {
+            tokio::time::sleep(LOGS_SETTLE).await;
+            event.logs = tokio::task::spawn_blocking(move || last_lines(&store, &service))
+                .await
+                .unwrap_or_default();
+            hub.publish(Event::Heal(event));
+        });
     }
 
     /// A backoff ended: start the service unless the user changed their mind meanwhile.
@@ -68,8 +120,34 @@ impl Supervisor {
             return;
         };
         rt.restart_timer = None;
-        if rt.intent == Intent::Start && rt.status.state == ServiceState::Exited {
+        if rt.intent == Intent::Start
+            && matches!(
+                rt.status.state,
+                ServiceState::CrashLooping | ServiceState::Stopped
+            )
+        {
+            rt.status.restart_at = None;
+            let event = HealEvent::new(Some(name), HealKind::Restart, "backoff over; restarted");
+            self.hub.publish(Event::Heal(event));
             self.request_start(name);
         }
     }
+}
+
+/// The service's newest stored log lines, oldest first.
+fn last_lines(store: &std::path::Path, service: &str) -> Vec<String> {
+    let query = LogQuery {
+        sources: vec![service.to_owned()],
+        limit: Some(ESCALATION_LINES),
+        ..LogQuery::default()
+    };
+    StoreReader::open(store)
+        .query(&query)
+        .map(|lines| lines.into_iter().map(|l| l.text).collect())
+        .unwrap_or_default()
+}
+
+/// `2s`, `1m 30s`: whole seconds, at least one.
+fn short(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string()
 }

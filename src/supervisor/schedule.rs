@@ -6,7 +6,6 @@ use super::stop::{StopOutcome, stop_tree};
 use super::{Intent, Msg, Supervisor, deps};
 use crate::config::Condition;
 use crate::engine::{Health, NoticeLevel, ServiceState};
-use crate::heal::probe::{self, ProbeContext};
 
 /// Whether a dependency lets its dependent start.
 enum Gate {
@@ -51,13 +50,17 @@ impl Supervisor {
             }
             let dead = matches!(
                 state,
-                ServiceState::Exited | ServiceState::Failed | ServiceState::Stopped
+                ServiceState::Exited
+                    | ServiceState::Failed
+                    | ServiceState::Stopped
+                    | ServiceState::GaveUp
             ) && d.intent != Intent::Start;
             if dead {
                 let how = match (state, d.status.exit_code) {
                     (ServiceState::Exited, Some(code)) => format!("exited with code {code}"),
                     (ServiceState::Exited, None) => "was killed".to_string(),
                     (ServiceState::Failed, _) => "failed to start".to_string(),
+                    (ServiceState::GaveUp, _) => "gave up restarting".to_string(),
                     _ => "is stopped".to_string(),
                 };
                 return Gate::Broken(format!("dependency {} {how}", dep.service));
@@ -149,52 +152,12 @@ impl Supervisor {
         rt.status.window = Some(launched.pane.window_id);
         let stop_now = rt.intent == Intent::Stop;
         rt.intent = Intent::Idle;
-        self.start_health(name);
+        self.start_probes(name);
         self.watch_exit(name);
         self.set_state(name, ServiceState::Running, None);
         if stop_now {
             self.request_stop(&[name.to_string()]);
         }
-    }
-
-    pub(super) fn start_health(&mut self, name: &str) {
-        let paths = self.paths.clone();
-        let workspace = self.ws.name.clone();
-        let reports = self.health_tx.clone();
-        let Some(rt) = self.services.get_mut(name) else {
-            return;
-        };
-        rt.stop_health();
-        let Some(health) = rt.spec.health.clone() else {
-            return;
-        };
-        rt.status.health = Some(Health::Unknown);
-        let ctx = ProbeContext {
-            cwd: rt.spec.cwd.clone(),
-            env: super::launch::service_env(&rt.spec, &workspace, &paths, &rt.instance),
-        };
-        let task = tokio::spawn(probe::watch(name.to_string(), health, ctx, reports));
-        rt.health_task = Some(task.abort_handle());
-    }
-
-    pub(super) fn on_health(&mut self, report: probe::HealthReport) {
-        let name = report.service.clone();
-        let Some(rt) = self.services.get_mut(&name) else {
-            return;
-        };
-        if rt.health_task.is_none() || rt.status.health == Some(report.state) {
-            return;
-        }
-        rt.status.health = Some(report.state);
-        if report.state == Health::Unhealthy {
-            let detail = report.detail.unwrap_or_default();
-            self.hub.notice(
-                NoticeLevel::Warn,
-                Some(&name),
-                format!("{name} is unhealthy: {detail}"),
-            );
-        }
-        self.publish(&name);
     }
 
     fn try_stop(&mut self, name: &str) {
@@ -212,7 +175,7 @@ impl Supervisor {
             return;
         };
         rt.busy = true;
-        rt.stop_health();
+        rt.stop_probes();
         let target = rt.stop_target();
         let (signal, timeout) = (rt.spec.stop.signal, rt.spec.stop.timeout);
         self.set_state(name, ServiceState::Stopping, None);
@@ -237,6 +200,7 @@ impl Supervisor {
         rt.status.exit_code = None;
         rt.status.signal = None;
         let restart = std::mem::take(&mut rt.restart_after_stop);
+        let delay = rt.restart_delay.take().filter(|d| !d.is_zero());
         if !outcome.leftover.is_empty() {
             self.hub.notice(
                 NoticeLevel::Error,
@@ -247,9 +211,15 @@ impl Supervisor {
         let reason = outcome
             .forced
             .then(|| "killed with SIGKILL after the stop timeout".to_string());
+        if let Some(why) = rt.gave_up.take() {
+            self.set_state(name, ServiceState::GaveUp, Some(why));
+            return;
+        }
         self.set_state(name, ServiceState::Stopped, reason);
-        if restart {
-            self.request_start(name);
+        match (restart, delay) {
+            (true, Some(delay)) => self.restart_later(name, delay, "liveness probe failed"),
+            (true, None) => self.request_start(name),
+            (false, _) => {}
         }
     }
 }

@@ -169,6 +169,7 @@ impl State {
                 | Event::Alerting(_),
                 None,
             ) => {}
+            (Event::Heal(_), _) => {}
             (Event::Notice(notice), _) => {
                 let text = match &notice.service {
                     Some(s) if !notice.text.contains(s.as_str()) => {

@@ -213,12 +213,14 @@ impl Theme {
             ServiceState::Running => self.state_running,
             ServiceState::Stopped => self.state_stopped,
             ServiceState::Starting | ServiceState::Stopping => self.state_starting,
-            ServiceState::Exited => self.state_exited,
-            ServiceState::Failed => self.state_failed,
+            ServiceState::Exited | ServiceState::CrashLooping => self.state_exited,
+            ServiceState::Failed | ServiceState::GaveUp => self.state_failed,
         };
         let style = Style::new().fg(color);
         match state {
-            ServiceState::Failed => style.add_modifier(Modifier::BOLD),
+            ServiceState::Failed | ServiceState::GaveUp | ServiceState::CrashLooping => {
+                style.add_modifier(Modifier::BOLD)
+            }
             _ => style,
         }
     }

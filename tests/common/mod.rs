@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
-use univers_container::config::{Health, Probe, Service, Stop, Workspace};
+use univers_container::config::{Check, Probe, Service, Stop, Workspace};
 use univers_container::engine::{
     Command, CommandError, EngineInfo, Hub, Paths, Reply, ServiceStatus, Snapshot,
 };
@@ -84,16 +84,21 @@ pub fn service(name: &str, command: &str, cwd: &Path) -> Service {
         tags: Vec::new(),
         stop: Stop::default(),
         restart: Default::default(),
-        health: None,
+        readiness: None,
+        liveness: None,
+        triggers: Default::default(),
     }
 }
 
-pub fn exec_health(command: &str) -> Health {
-    Health {
+/// A probe every 100 ms that fails on the first failed run.
+pub fn exec_check(command: &str) -> Check {
+    Check {
         probe: Probe::Exec(command.into()),
+        initial_delay: Duration::ZERO,
         interval: Duration::from_millis(100),
         timeout: Duration::from_secs(2),
-        retries: 1,
+        success_threshold: 1,
+        failure_threshold: 1,
         start_period: Duration::ZERO,
     }
 }

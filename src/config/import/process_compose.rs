@@ -12,7 +12,7 @@ use super::{Imported, bare_service, service_name};
 use crate::config::Problem;
 use crate::config::load::yaml_problem;
 use crate::config::schema::{
-    Condition, DependsOnSpec, EnvValue, HealthSpec, RestartFull, RestartSpec, ServiceSpec,
+    Condition, DependsOnSpec, EnvValue, HttpSpec, ProbeSpec, RestartFull, RestartSpec, ServiceSpec,
     StopSpec, unspanned,
 };
 
@@ -176,17 +176,14 @@ impl Importer {
             .availability
             .as_ref()
             .map(|a| unspanned(self.restart(&at, a)));
-        let probe = match (&process.readiness_probe, &process.liveness_probe) {
-            (Some(readiness), Some(_)) => {
-                self.note(format!(
-                    "not imported: {at}liveness_probe (readiness_probe is the health check)"
-                ));
-                Some(("readiness_probe", readiness))
-            }
-            (Some(readiness), None) => Some(("readiness_probe", readiness)),
-            (None, liveness) => liveness.as_ref().map(|l| ("liveness_probe", l)),
-        };
-        service.health = probe.and_then(|(key, p)| self.health(&format!("{at}{key}."), p));
+        service.readiness = process
+            .readiness_probe
+            .as_ref()
+            .and_then(|p| self.probe(&format!("{at}readiness_probe."), p));
+        service.liveness = process
+            .liveness_probe
+            .as_ref()
+            .and_then(|p| self.probe(&format!("{at}liveness_probe."), p));
         service.stop = process.shutdown.as_ref().and_then(|s| self.stop(&at, s));
         Some(service)
     }
@@ -266,15 +263,15 @@ impl Importer {
         }
     }
 
-    fn health(&mut self, at: &str, probe: &Probe) -> Option<serde_saphyr::Spanned<HealthSpec>> {
+    fn probe(&mut self, at: &str, probe: &Probe) -> Option<serde_saphyr::Spanned<ProbeSpec>> {
         self.dropped(at, &probe.rest);
-        let mut health = HealthSpec::default();
+        let mut health = ProbeSpec::default();
         if let Some(exec) = &probe.exec {
             self.dropped(&format!("{at}exec."), &exec.rest);
             health.exec = Some(unspanned(exec.command.clone()));
         } else if let Some(http) = &probe.http_get {
             self.dropped(&format!("{at}http_get."), &http.rest);
-            health.http = Some(unspanned(self.http_url(at, http)?));
+            health.http = Some(unspanned(HttpSpec::Url(self.http_url(at, http)?)));
         } else {
             self.note(format!(
                 "not imported: {at} (neither `exec` nor `http_get`)"
@@ -284,8 +281,8 @@ impl Importer {
         let seconds = |s: Option<u64>| s.map(|s| unspanned(format!("{s}s")));
         health.interval = seconds(probe.period_seconds);
         health.timeout = seconds(probe.timeout_seconds);
-        health.start_period = seconds(probe.initial_delay_seconds);
-        health.retries = probe.failure_threshold.filter(|&n| n > 0).map(unspanned);
+        health.initial_delay = seconds(probe.initial_delay_seconds);
+        health.failure_threshold = probe.failure_threshold.filter(|&n| n > 0).map(unspanned);
         Some(unspanned(health))
     }
 
@@ -329,7 +326,7 @@ impl Importer {
         let unhealthy: Vec<String> = self
             .services
             .iter()
-            .filter(|(_, s)| s.health.is_none())
+            .filter(|(_, s)| s.readiness.is_none())
             .map(|(name, _)| name.clone())
             .collect();
         let mut notes = Vec::new();

@@ -1,0 +1,307 @@
+//! One run of one probe. `Err` carries what the user should read: the exit code and the
+//! command's last output, a refused connection, an unexpected HTTP status.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+use super::ProbeContext;
+use crate::config::{HttpProbe, Probe};
+
+/// How much of a response body an HTTP probe reads to look for `body`.
+const BODY_LIMIT: usize = 64 * 1024;
+/// How much of an exec probe's output a failure reports.
+const OUTPUT_TAIL: usize = 300;
+
+/// Run `probe` once, within `timeout`. A probe that hangs is abandoned (an exec probe's
+/// whole process group is killed), so it never holds up the next run or other probes.
+pub async fn check(probe: &Probe, timeout: Duration, ctx: &ProbeContext) -> Result<(), String> {
+    let timed_out = || format!("timed out after {}", humantime::format_duration(timeout));
+    match probe {
+        Probe::Exec(command) => exec(command, timeout, ctx).await,
+        Probe::Tcp(addr) => match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!("{addr}: {e}")),
+            Err(_) => Err(timed_out()),
+        },
+        Probe::Http(http) => match tokio::time::timeout(timeout, http_get(http)).await {
+            Ok(result) => result,
+            Err(_) => Err(timed_out()),
+        },
+        Probe::Process => process_alive(ctx.pid),
+    }
+}
+
+async fn exec(command: &str, timeout: Duration, ctx: &ProbeContext) -> Result<(), String> {
+    let mut child = tokio::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&ctx.cwd)
+        .envs(&ctx.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own group, so a timeout kills what the shell started too.
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run the probe command: {e}"))?;
+    let pgid = child.id();
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let run = async {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let read_out = async {
+            if let Some(s) = stdout.as_mut() {
+                let _ = s.read_to_end(&mut out).await;
+            }
+        };
+        let read_err = async {
+            if let Some(s) = stderr.as_mut() {
+                let _ = s.read_to_end(&mut err).await;
+            }
+        };
+        let (status, (), ()) = tokio::join!(child.wait(), read_out, read_err);
+        out.extend_from_slice(&err);
+        (status, out)
+    };
+    match tokio::time::timeout(timeout, run).await {
+        Ok((Ok(status), _)) if status.success() => Ok(()),
+        Ok((Ok(status), output)) => Err(with_output(format!("failed ({status})"), &output)),
+        Ok((Err(e), _)) => Err(format!("cannot wait for the probe command: {e}")),
+        Err(_) => {
+            kill_group(pgid);
+            Err(format!(
+                "timed out after {}",
+                humantime::format_duration(timeout)
+            ))
+        }
+    }
+}
+
+fn kill_group(pgid: Option<u32>) {
+    let Some(pgid) = pgid.and_then(|p| i32::try_from(p).ok()) else {
+        return;
+    };
+    let _ = nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(pgid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+}
+
+/// `failed (exit status: 3): connection refused` with the last line or so of output.
+fn with_output(head: String, output: &[u8]) -> String {
+    let text = String::from_utf8_lossy(output);
+    let text = text.trim();
+    if text.is_empty() {
+        return head;
+    }
+    let start = text
+        .char_indices()
+        .rev()
+        .nth(OUTPUT_TAIL)
+        .map_or(0, |(i, _)| i);
+    let tail: String = text[start..]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("{head}: {tail}")
+}
+
+async fn http_get(probe: &HttpProbe) -> Result<(), String> {
+    let url = &probe.url;
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
+    let port = uri.port_u16().unwrap_or(80);
+    let stream = TcpStream::connect((host, port))
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    tokio::spawn(conn);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let request = hyper::Request::get(path)
+        .header(hyper::header::HOST, format!("{host}:{port}"))
+        .header(hyper::header::USER_AGENT, "uc-probe")
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| format!("{url}: {e}"))?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = response.status().as_u16();
+    let (low, high) = probe.status;
+    if !(low..=high).contains(&status) {
+        let want = if low == high {
+            low.to_string()
+        } else {
+            format!("{low}..{high}")
+        };
+        return Err(format!("{url}: HTTP {status} (expected {want})"));
+    }
+    let Some(needle) = &probe.body else {
+        return Ok(());
+    };
+    let body = Limited::new(response.into_body(), BODY_LIMIT)
+        .collect()
+        .await
+        .map_err(|e| format!("{url}: reading the body: {e}"))?
+        .to_bytes();
+    if memchr::memmem::find(&body, needle.as_bytes()).is_some() {
+        Ok(())
+    } else {
+        Err(format!("{url}: body does not contain {needle:?}"))
+    }
+}
+
+fn process_alive(pid: Option<u32>) -> Result<(), String> {
+    let pid = pid.ok_or("no process")?;
+    match crate::supervisor::process::read_stat(pid) {
+        None => Err(format!("process {pid} is gone")),
+        Some(stat) if stat.is_zombie() => Err(format!("process {pid} has exited")),
+        Some(stat) if stat.state == 'T' => Err(format!("process {pid} is stopped (SIGSTOP)")),
+        Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use tokio::io::AsyncWriteExt;
+
+    fn ctx() -> ProbeContext {
+        ProbeContext {
+            cwd: std::env::temp_dir(),
+            env: BTreeMap::new(),
+            pid: Some(std::process::id()),
+        }
+    }
+
+    fn http(url: String, status: (u16, u16), body: Option<&str>) -> Probe {
+        Probe::Http(HttpProbe {
+            url,
+            status,
+            body: body.map(str::to_owned),
+        })
+    }
+
+    #[tokio::test]
+    async fn exec_probe_follows_exit_code_and_reports_output() {
+        let t = Duration::from_secs(5);
+        assert!(check(&Probe::Exec("true".into()), t, &ctx()).await.is_ok());
+        let err = check(&Probe::Exec("echo db down >&2; exit 3".into()), t, &ctx()).await;
+        assert_eq!(err, Err("failed (exit status: 3): db down".into()));
+    }
+
+    #[tokio::test]
+    async fn a_hung_exec_probe_is_killed_with_everything_it_started() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pidfile = dir.path().join("pid");
+        let command = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
+        let began = std::time::Instant::now();
+        let r = check(&Probe::Exec(command), Duration::from_millis(300), &ctx()).await;
+        assert!(r.is_err_and(|e| e.contains("timed out")));
+        assert!(began.elapsed() < Duration::from_secs(2));
+        let pid: u32 = std::fs::read_to_string(&pidfile)
+            .expect("pid written")
+            .trim()
+            .parse()
+            .expect("a pid");
+        // Killed, then reaped by init: gone or a zombie within a moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while crate::supervisor::process::read_stat(pid).is_some_and(|s| !s.is_zombie()) {
+            assert!(std::time::Instant::now() < deadline, "sleep {pid} survived");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A listener answering `/ok` with 200 and a body, anything else with 503.
+    async fn server() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                let (status, body) = if req.starts_with("GET /ok") {
+                    ("200 OK", "status: ready")
+                } else {
+                    ("503 Busy", "")
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(reply.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn http_probe_checks_status_range_and_body() {
+        let addr = server().await;
+        let t = Duration::from_secs(5);
+        let ok = format!("http://{addr}/ok");
+        assert!(
+            check(&http(ok.clone(), (200, 399), None), t, &ctx())
+                .await
+                .is_ok()
+        );
+        let ready = http(ok.clone(), (200, 200), Some("ready"));
+        assert!(check(&ready, t, &ctx()).await.is_ok());
+        let missing = check(&http(ok, (200, 299), Some("alive")), t, &ctx()).await;
+        assert!(missing.is_err_and(|e| e.contains("does not contain \"alive\"")));
+        let busy = check(
+            &http(format!("http://{addr}/busy"), (200, 399), None),
+            t,
+            &ctx(),
+        )
+        .await;
+        assert!(busy.is_err_and(|e| e.contains("HTTP 503 (expected 200..399)")));
+        let accepted = http(format!("http://{addr}/busy"), (500, 599), None);
+        assert!(check(&accepted, t, &ctx()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn tcp_probe_and_a_closed_port() {
+        let addr = server().await;
+        let t = Duration::from_secs(5);
+        assert!(
+            check(&Probe::Tcp(addr.to_string()), t, &ctx())
+                .await
+                .is_ok()
+        );
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            l.local_addr().expect("addr")
+        };
+        let r = check(&Probe::Tcp(closed.to_string()), t, &ctx()).await;
+        assert!(r.is_err_and(|e| e.contains("refused")));
+    }
+
+    #[tokio::test]
+    async fn process_probe_sees_the_main_process() {
+        let t = Duration::from_secs(1);
+        assert!(check(&Probe::Process, t, &ctx()).await.is_ok());
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let pid = child.id();
+        child.wait().expect("reap");
+        let gone = ProbeContext {
+            pid: Some(pid),
+            ..ctx()
+        };
+        assert!(check(&Probe::Process, t, &gone).await.is_err());
+    }
+}

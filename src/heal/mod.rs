@@ -4,5 +4,6 @@
 pub mod event;
 pub mod probe;
 pub mod restart;
+pub mod triggers;
 
 pub use event::{HealEvent, HealKind};

@@ -35,6 +35,7 @@ impl Supervisor {
                 adopt_one(rt, pane, record);
                 if rt.status.state == ServiceState::Running {
                     self.start_probes(name);
+                    self.start_triggers(name);
                     self.watch_exit(name);
                 }
                 self.publish(name);
@@ -122,7 +123,7 @@ impl Supervisor {
         let Some(rt) = self.services.get_mut(name) else {
             return;
         };
-        rt.stop_probes();
+        rt.end_run();
         rt.root = None;
         rt.status.pid = None;
         rt.status.exit_code = code;

@@ -136,7 +136,7 @@ impl Supervisor {
 
     /// A start the user asked for: a service that gave up or waits out a backoff starts
     /// now, with a fresh restart history.
-    fn user_start(&mut self, name: &str) {
+    pub(super) fn user_start(&mut self, name: &str) {
         if let Some(rt) = self.services.get_mut(name) {
             rt.cancel_restart();
             if !rt.status.state.is_active() {
@@ -200,11 +200,13 @@ impl Supervisor {
                 | ServiceState::GaveUp => {
                     rt.restart_after_stop = false;
                     rt.cancel_restart();
+                    rt.stop_triggers();
                     rt.intent = Intent::Idle;
                 }
                 ServiceState::CrashLooping => {
                     // A service waiting out its restart backoff stays down.
                     rt.restart_after_stop = false;
+                    rt.stop_triggers();
                     rt.cancel_restart();
                     rt.intent = Intent::Idle;
                     acting.push(name.clone());

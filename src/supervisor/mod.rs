@@ -29,6 +29,7 @@ use tokio::task::AbortHandle;
 use crate::config::{Service, Workspace};
 use crate::engine::{Command, CommandError, Event, Hub, Paths, Reply, ServiceState, ServiceStatus};
 use crate::heal::probe::ProbeReport;
+use crate::heal::triggers::Fired;
 use process::ProcId;
 use stop::StopOutcome;
 pub use tmux::Tmux;
@@ -84,6 +85,10 @@ struct Runtime {
     restart_delay: Option<Duration>,
     /// Why the restart policy gave up while the service was being stopped.
     gave_up: Option<String>,
+    /// `watch` and `cron_restart`: alive while the user wants the service up.
+    lasting_triggers: Vec<AbortHandle>,
+    /// `max_memory`: watches one run's process tree.
+    run_trigger: Option<AbortHandle>,
 }
 
 impl Runtime {
@@ -109,6 +114,8 @@ impl Runtime {
             restart_timer: None,
             restart_delay: None,
             gave_up: None,
+            lasting_triggers: Vec::new(),
+            run_trigger: None,
         }
     }
 
@@ -125,6 +132,21 @@ impl Runtime {
             root: self.root,
             tracked: self.tracked.clone(),
             instance: self.instance.clone(),
+        }
+    }
+
+    /// The process is gone: what watched it goes too.
+    fn end_run(&mut self) {
+        self.stop_probes();
+        if let Some(task) = self.run_trigger.take() {
+            task.abort();
+        }
+    }
+
+    /// The user does not want the service up any more.
+    fn stop_triggers(&mut self) {
+        for task in self.lasting_triggers.drain(..) {
+            task.abort();
         }
     }
 
@@ -165,6 +187,8 @@ pub struct Supervisor {
     rx: mpsc::UnboundedReceiver<Msg>,
     probe_tx: mpsc::UnboundedSender<ProbeReport>,
     probe_rx: mpsc::UnboundedReceiver<ProbeReport>,
+    trigger_tx: mpsc::UnboundedSender<Fired>,
+    trigger_rx: mpsc::UnboundedReceiver<Fired>,
     /// Answer for a pending `Down`, sent once every service has stopped.
     down: Option<oneshot::Sender<Result<Reply, CommandError>>>,
     /// A pane died but tmux had not yet recorded its exit status: look again soon.
@@ -180,6 +204,7 @@ impl Supervisor {
             .collect();
         let (tx, rx) = mpsc::unbounded_channel();
         let (probe_tx, probe_rx) = mpsc::unbounded_channel();
+        let (trigger_tx, trigger_rx) = mpsc::unbounded_channel();
         Self {
             ws,
             paths,
@@ -190,6 +215,8 @@ impl Supervisor {
             rx,
             probe_tx,
             probe_rx,
+            trigger_tx,
+            trigger_rx,
             down: None,
             repoll: false,
         }
@@ -220,6 +247,7 @@ impl Supervisor {
                 }
                 Some(msg) = self.rx.recv() => self.on_msg(msg).await,
                 Some(report) = self.probe_rx.recv() => self.on_probe(report),
+                Some(fired) = self.trigger_rx.recv() => self.on_trigger(fired),
                 Some(()) = wake.recv() => self.observe().await,
                 _ = poll.tick() => self.observe().await,
                 _ = repoll, if self.repoll => self.observe().await,

@@ -7,6 +7,7 @@ use super::{Intent, Msg, Supervisor};
 use crate::config::GiveUp;
 use crate::engine::{Event, NoticeLevel, ServiceState, now_ms};
 use crate::heal::restart::Decision;
+use crate::heal::triggers::{self, Fired, TriggerKind};
 use crate::heal::{HealEvent, HealKind};
 use crate::logs::LogQuery;
 use crate::logs::store::StoreReader;
@@ -112,6 +113,60 @@ impl Supervisor {
                 .unwrap_or_default();
             hub.publish(Event::Heal(event));
         });
+    }
+
+    pub(super) fn start_triggers(&mut self, name: &str) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        if rt.lasting_triggers.is_empty() {
+            rt.lasting_triggers =
+                triggers::spawn_lasting(name, &rt.spec.triggers, &self.trigger_tx);
+        }
+        if let Some(task) = rt.run_trigger.take() {
+            task.abort();
+        }
+        if let Some(root) = rt.root {
+            rt.run_trigger =
+                triggers::spawn_for_run(name, root.pid, &rt.spec.triggers, &self.trigger_tx);
+        }
+    }
+
+    /// `max_memory`, `watch` or `cron_restart` fired: restart a running service; a changed
+    /// file also brings back one that crashed or gave up (fix, save, and it runs again).
+    pub(super) fn on_trigger(&mut self, fired: Fired) {
+        let name = fired.service.as_str();
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        if rt.intent == Intent::Stop || rt.busy {
+            return;
+        }
+        let down = matches!(
+            rt.status.state,
+            ServiceState::Exited
+                | ServiceState::CrashLooping
+                | ServiceState::GaveUp
+                | ServiceState::Failed
+        );
+        let event = HealEvent::new(Some(name), HealKind::Restart, fired.reason.clone());
+        match rt.status.state {
+            ServiceState::Running => {
+                rt.restart_after_stop = true;
+                self.hub.publish(Event::Heal(event));
+                self.hub.notice(
+                    NoticeLevel::Info,
+                    Some(name),
+                    format!("{name}: restarting, {}", fired.reason),
+                );
+                self.request_stop(&[name.to_owned()]);
+            }
+            _ if down && fired.kind == TriggerKind::Watch => {
+                self.hub.publish(Event::Heal(event));
+                self.user_start(name);
+            }
+            _ => {}
+        }
     }
 
     /// A backoff ended: start the service unless the user changed their mind meanwhile.

@@ -153,6 +153,7 @@ impl Supervisor {
         let stop_now = rt.intent == Intent::Stop;
         rt.intent = Intent::Idle;
         self.start_probes(name);
+        self.start_triggers(name);
         self.watch_exit(name);
         self.set_state(name, ServiceState::Running, None);
         if stop_now {
@@ -175,7 +176,7 @@ impl Supervisor {
             return;
         };
         rt.busy = true;
-        rt.stop_probes();
+        rt.end_run();
         let target = rt.stop_target();
         let (signal, timeout) = (rt.spec.stop.signal, rt.spec.stop.timeout);
         self.set_state(name, ServiceState::Stopping, None);
@@ -211,6 +212,9 @@ impl Supervisor {
         let reason = outcome
             .forced
             .then(|| "killed with SIGKILL after the stop timeout".to_string());
+        if !restart {
+            rt.stop_triggers();
+        }
         if let Some(why) = rt.gave_up.take() {
             self.set_state(name, ServiceState::GaveUp, Some(why));
             return;

@@ -339,3 +339,66 @@ fn config_check_reads_the_rules_and_channels_files() {
         "{stderr}"
     );
 }
+
+#[test]
+fn giving_up_escalates_with_the_last_log_lines_and_heal_history_tells_the_story() {
+    let rt = common::runtime();
+    let hook = rt.block_on(HttpReceiver::start());
+    let crasher = "  crasher:\n    command: 'echo \"fatal: config key db.url missing\"; exit 3'\n    restart: { policy: on-failure, backoff: 100ms..200ms, max: 2 within 1m, then: alert }\n";
+    let rules = "rules:\n  - name: RestartsExhausted\n    expr: service_escalated\n    severity: critical\n    annotations:\n      summary: \"{{ $labels.service }} gave up\"\n";
+    let env = Env::with_alerting(crasher, rules, &hook.url("/hook"), "1h");
+    env.ok(&["up", "crasher", "--no-wait"]);
+
+    let alert = wait_alert(&env, "RestartsExhausted", "firing", Duration::from_secs(20));
+    assert_eq!(alert["labels"]["service"], "crasher");
+    let logs = alert["annotations"]["logs"].as_str().unwrap_or_default();
+    assert!(
+        logs.contains("fatal: config key db.url missing"),
+        "{alert:#}"
+    );
+    wait_notifications(
+        &hook,
+        "RestartsExhausted",
+        "firing",
+        1,
+        Duration::from_secs(10),
+    );
+    let sent = notifications(&hook, "RestartsExhausted", "firing")[0].json();
+    assert!(
+        sent["alerts"][0]["annotations"]["logs"]
+            .as_str()
+            .is_some_and(|l| l.contains("db.url missing")),
+        "{sent:#}"
+    );
+    let status = env.ok(&["status", "--json"]);
+    assert!(status.contains("\"gave_up\""), "{status}");
+
+    let history = env.ok(&["heal", "history", "crasher"]);
+    for expected in [
+        "restart  exited with code 3 after ",
+        "backoff  exited with code 3; restarting in ",
+        "restart  backoff over; restarted",
+        "gave-up  gave up: 2 restarts within 1m (last: exited with code 3)",
+        "│ fatal: config key db.url missing",
+    ] {
+        assert!(
+            history.contains(expected),
+            "{expected:?} not in:\n{history}"
+        );
+    }
+    // Starting it again ends the escalation: the alert resolves.
+    env.ok(&["up", "crasher", "--no-wait"]);
+    wait_alert(
+        &env,
+        "RestartsExhausted",
+        "resolved",
+        Duration::from_secs(20),
+    );
+    let refused = env.run(&["heal", "history", "nosuch"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("service: unknown service `nosuch`"),
+        "{stderr}"
+    );
+}

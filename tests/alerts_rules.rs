@@ -31,6 +31,7 @@ fn shipped_rules_parse() {
             "HighMemory",
             "PortNotAnswering",
             "DiskAlmostFull",
+            "RestartsExhausted",
             "LogPatternFlagged"
         ]
     );
@@ -75,7 +76,7 @@ fn shipped_rules_parse() {
 #[test]
 fn files_are_read_from_disk() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/rules.yaml");
-    assert_eq!(load_rules(&path).expect("loads").rules.len(), 5);
+    assert_eq!(load_rules(&path).expect("loads").rules.len(), 6);
     let missing = load_rules(Path::new("/nonexistent/rules.yaml")).expect_err("missing");
     assert!(matches!(missing, ConfigError::Io { .. }));
 }

@@ -54,6 +54,8 @@ pub struct EngineReadings<'a> {
     pub logs: &'a LogCounter,
     /// The logs worker's flagged patterns; `None` when it does not run.
     pub patterns: Option<&'a crate::logs::live::LogsHub>,
+    /// Services that gave up restarting with `then: alert`, with their last log lines.
+    pub escalations: &'a HashMap<String, Vec<String>>,
 }
 
 impl Readings for EngineReadings<'_> {
@@ -84,6 +86,10 @@ impl Readings for EngineReadings<'_> {
             .iter()
             .map(|f| (f.label(), f.count as f64))
             .collect()
+    }
+
+    fn escalations(&self) -> Vec<String> {
+        self.escalations.keys().cloned().collect()
     }
 }
 

@@ -23,6 +23,8 @@ pub trait Readings {
     fn log_count(&self, query: &LogQuery) -> Option<f64>;
     /// Flagged log patterns: (`pattern` label, lines so far).
     fn log_patterns(&self) -> Vec<(String, f64)>;
+    /// Services whose restart policy gave up with `then: alert` and that are still down.
+    fn escalations(&self) -> Vec<String>;
 }
 
 /// A check the engine runs on its own schedule for `port_open` and `http_ok`.
@@ -70,6 +72,7 @@ pub struct FixedReadings {
     pub probes: HashMap<Probe, bool>,
     pub logs: HashMap<LogQuery, f64>,
     pub log_patterns: Vec<(String, f64)>,
+    pub escalations: Vec<String>,
 }
 
 impl Readings for FixedReadings {
@@ -95,5 +98,9 @@ impl Readings for FixedReadings {
 
     fn log_patterns(&self) -> Vec<(String, f64)> {
         self.log_patterns.clone()
+    }
+
+    fn escalations(&self) -> Vec<String> {
+        self.escalations.clone()
     }
 }

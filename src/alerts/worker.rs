@@ -14,12 +14,15 @@ use super::{
     Silence,
 };
 use crate::config::{AlertSettings, Workspace};
-use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceStatus, now_ms};
+use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceState, ServiceStatus, now_ms};
 use crate::logs::live::LogsHub;
 use crate::metrics::Sample;
 use crate::store::Journal;
 use crate::store::journal::Entry;
 use crate::supervisor::CommandRequest;
+
+/// Where an alert about a service that gave up restarting carries its last log lines.
+const LOGS_ANNOTATION: &str = "logs";
 
 /// How often files are checked for changes and channel health refreshed.
 const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(1);
@@ -81,6 +84,8 @@ pub(super) struct Alerting {
     probes: Probes,
     logs: LogCounter,
     patterns: Option<LogsHub>,
+    /// Services that gave up restarting with `then: alert`, and their last log lines.
+    escalations: std::collections::HashMap<String, Vec<String>>,
     restarts: RestartLog,
     sample: Option<Sample>,
     services: Vec<ServiceStatus>,
@@ -131,6 +136,7 @@ impl Alerting {
             probes: Probes::new(),
             logs: LogCounter::default(),
             patterns: None,
+            escalations: Default::default(),
             restarts: RestartLog::default(),
             sample: None,
             services: Vec::new(),
@@ -184,6 +190,12 @@ impl Alerting {
                         self.on_service(status);
                         self.evaluate();
                     }
+                    Ok(Event::Heal(heal)) if heal.escalate => {
+                        if let Some(service) = heal.service {
+                            self.escalations.insert(service, heal.logs);
+                            self.evaluate();
+                        }
+                    }
                     Ok(Event::Shutdown) | Err(broadcast::error::RecvError::Closed) => break,
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -207,6 +219,9 @@ impl Alerting {
 
     fn on_service(&mut self, status: ServiceStatus) {
         self.restarts.observe(&status, now_ms());
+        if status.state != ServiceState::GaveUp && self.escalations.remove(&status.name).is_some() {
+            self.evaluator.attach(&status.name, LOGS_ANNOTATION, None);
+        }
         match self.services.iter_mut().find(|s| s.name == status.name) {
             Some(slot) => *slot = status,
             None => self.services.push(status),
@@ -226,8 +241,14 @@ impl Alerting {
             probes: &probes,
             logs: &self.logs,
             patterns: self.patterns.as_ref(),
+            escalations: &self.escalations,
         };
         let changes = self.evaluator.evaluate(now, &readings);
+        for (service, lines) in &self.escalations {
+            let text = (!lines.is_empty()).then(|| lines.join("\n"));
+            self.evaluator
+                .attach(service, LOGS_ANNOTATION, text.as_deref());
+        }
         self.record_changes(&changes);
         self.notify_and_publish(now, !changes.is_empty());
     }

@@ -223,7 +223,7 @@ async fn history(client: &Client, since: Duration, json: bool) -> CliResult {
 }
 
 /// `2026-11-25 15:04:05` in UTC: history spans days, and UTC needs no time zone database.
-fn clock(ms: u64) -> String {
+pub(super) fn clock(ms: u64) -> String {
     let t = std::time::UNIX_EPOCH + Duration::from_millis(ms);
     humantime::format_rfc3339_seconds(t)
         .to_string()

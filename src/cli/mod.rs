@@ -6,6 +6,7 @@ mod alerts_cmd;
 pub use alerts_cmd::user;
 mod config_cmd;
 mod control;
+mod heal_cmd;
 mod import_cmd;
 mod logs_cmd;
 mod logs_patterns;
@@ -99,6 +100,11 @@ pub enum Cmd {
     },
     /// Logs: search and follow (default), patterns, stats, index
     Logs(logs_cmd::LogsArgs),
+    /// Self-healing: history of restarts, give-ups and probe changes
+    Heal {
+        #[command(subcommand)]
+        command: heal_cmd::HealCmd,
+    },
     /// Check the workspace configuration
     Config {
         #[command(subcommand)]
@@ -263,6 +269,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         }) => metrics_cmd::run(source, service.as_deref(), since, json).await,
         Some(Cmd::Alerts { command, json }) => alerts_cmd::run(source, command, json).await,
         Some(Cmd::Logs(args)) => logs_cmd::run(source, args).await,
+        Some(Cmd::Heal { command }) => heal_cmd::run(source, command).await,
         Some(Cmd::Config {
             command: ConfigCmd::Check,
         }) => config_cmd::check(&source),

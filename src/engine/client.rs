@@ -26,8 +26,24 @@ pub enum ClientError {
     Request(#[from] hyper::http::Error),
     #[error("engine answered {status}: {body}")]
     Status { status: StatusCode, body: String },
+    /// The engine understood the request and refused it, naming the field.
+    #[error("{0}")]
+    Refused(super::CommandError),
     #[error("unexpected answer from the engine: {0}")]
     Decode(#[from] serde_json::Error),
+}
+
+impl ClientError {
+    /// A refusal that names its field when the body says which, else the raw answer.
+    fn answer(status: StatusCode, body: &[u8]) -> Self {
+        match serde_json::from_slice::<super::CommandError>(body) {
+            Ok(refused) if status.is_client_error() => Self::Refused(refused),
+            _ => Self::Status {
+                status,
+                body: String::from_utf8_lossy(body).into_owned(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,15 +114,29 @@ impl Client {
             .await
     }
 
+    /// Heal events of the last `since_secs` seconds, oldest first.
+    pub async fn heal_history(
+        &self,
+        since_secs: u64,
+        service: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Vec<crate::heal::HealEvent>, ClientError> {
+        let mut path = format!("/v1/heal/history?since={since_secs}");
+        if let Some(service) = service {
+            path.push_str(&format!("&service={}", percent_encode(service)));
+        }
+        if let Some(limit) = limit {
+            path.push_str(&format!("&limit={limit}"));
+        }
+        self.get_json(&path).await
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let response = self.send(Method::GET, path, Vec::new()).await?;
         let status = response.status();
         let body = Self::read_body(response).await?;
         if !status.is_success() {
-            return Err(ClientError::Status {
-                status,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            });
+            return Err(ClientError::answer(status, &body));
         }
         Ok(serde_json::from_slice(&body)?)
     }
@@ -139,10 +169,7 @@ impl Client {
         let status = response.status();
         if !status.is_success() {
             let body = Self::read_body(response).await?;
-            return Err(ClientError::Status {
-                status,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            });
+            return Err(ClientError::answer(status, &body));
         }
         Ok(SseStream::new(response.into_body()))
     }
@@ -171,10 +198,7 @@ impl Client {
         let status = response.status();
         if !status.is_success() {
             let body = Self::read_body(response).await?;
-            return Err(ClientError::Status {
-                status,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            });
+            return Err(ClientError::answer(status, &body));
         }
         Ok(SseStream::new(response.into_body()))
     }

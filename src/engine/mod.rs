@@ -5,6 +5,7 @@ mod alerts_api;
 mod client;
 mod command;
 mod event;
+mod heal_api;
 mod hub;
 mod launch;
 pub mod lock;

@@ -59,6 +59,11 @@ impl Paths {
         self.dir.join("logs").join("store")
     }
 
+    /// What healing did: restarts, give-ups, probe changes, playbook runs.
+    pub fn heal_db(&self) -> PathBuf {
+        self.dir.join("heal.db")
+    }
+
     pub fn history(&self) -> PathBuf {
         self.dir.join("history.db")
     }

@@ -116,6 +116,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     restrict_to_owner(&socket);
+    let recorder = super::heal_api::spawn_recorder(&hub, paths.heal_db())?;
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
         match super::serve_prometheus(hub.clone(), addr).await {
@@ -153,6 +154,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             hub: l.hub.clone(),
             store_dir: l.store_dir.clone(),
         }),
+        heal_db: paths.heal_db(),
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     tracing::info!(socket = %socket.display(), "engine ready");
@@ -165,6 +167,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     drop(metrics);
     drop(logs);
     hub.publish(Event::Shutdown);
+    let _ = tokio::task::spawn_blocking(move || recorder.join()).await;
     // Let the event streams deliver the shutdown before the process goes.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let _ = std::fs::remove_file(&socket);

@@ -36,6 +36,8 @@ pub struct Api {
     pub history: Option<PathBuf>,
     /// The logs worker's live data and store; `None` when it could not start.
     pub logs: Option<super::LogsAccess>,
+    /// Heal events, for `GET /v1/heal/history`.
+    pub heal_db: PathBuf,
 }
 
 pub fn router(api: Api) -> Router {
@@ -48,6 +50,7 @@ pub fn router(api: Api) -> Router {
         .route("/v1/logs", get(super::logs_api::lines))
         .route("/v1/logs/patterns", get(super::logs_api::patterns))
         .route("/v1/logs/stats", get(super::logs_api::stats))
+        .route("/v1/heal/history", get(super::heal_api::history))
         .with_state(api)
 }
 

@@ -1,11 +1,13 @@
 //! Embedded SQLite storage. One module per table family.
 
 mod error;
+pub mod heal;
 pub mod history;
 pub mod journal;
 pub(crate) mod migrate;
 
 pub use error::{Fault, StoreError};
+pub use heal::{HealLog, HealQuery};
 pub use history::{DiskUsage, History, Retention, TableUsage};
 pub use journal::Journal;
 

@@ -202,7 +202,10 @@ fn last_lines(store: &std::path::Path, service: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `2s`, `1m 30s`: whole seconds, at least one.
+/// `150ms` below a second, else whole seconds: `2s`, `1m 30s`.
 fn short(d: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string()
+    if d < Duration::from_secs(1) {
+        return format!("{}ms", d.as_millis());
+    }
+    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }

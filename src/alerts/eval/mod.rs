@@ -165,6 +165,22 @@ impl Evaluator {
         Ok(rendered(&entry.rule, &tracked.alert))
     }
 
+    /// Sets (or with `None` removes) annotation `key` on every alert about `service`.
+    pub fn attach(&mut self, service: &str, key: &str, value: Option<&str>) {
+        let about = |a: &Alert| a.labels.get("service").is_some_and(|s| s == service);
+        for entry in &mut self.rules {
+            for tracked in entry.alerts.values_mut().filter(|t| about(&t.alert)) {
+                match value {
+                    Some(v) => tracked
+                        .alert
+                        .annotations
+                        .insert(key.to_owned(), v.to_owned()),
+                    None => tracked.alert.annotations.remove(key),
+                };
+            }
+        }
+    }
+
     /// The channels a rule sends to instead of the routing tree (empty: route).
     pub fn rule_channels(&self, rule: &str) -> &[String] {
         self.rule(rule).map_or(&[], |r| r.channels.as_slice())
@@ -273,9 +289,13 @@ impl RuleAlerts {
     }
 }
 
+/// The rule's annotations, rendered now, over what was attached to the alert (the last log
+/// lines of a service that gave up restarting).
 fn rendered(rule: &Rule, alert: &Alert) -> Alert {
+    let mut annotations = alert.annotations.clone();
+    annotations.extend(rule.render_annotations(alert.value, &alert.labels));
     Alert {
-        annotations: rule.render_annotations(alert.value, &alert.labels),
+        annotations,
         ..alert.clone()
     }
 }

@@ -30,7 +30,8 @@
 //! | `service_threads` / `service_procs` | `service` | threads / processes in the tree |
 //! | `service_fds` | `service` | open file descriptors (where readable) |
 //! | `service_up` | `service` | 1 while running, else 0; every configured service |
-//! | `service_down` | `service` | 1 when exited or failed (not when stopped by a user), else 0 |
+//! | `service_down` | `service` | 1 when exited, failed, crash-looping or gave up restarting (not when stopped by a user), else 0 |
+//! | `service_escalated` | `service` | 1 while a service whose restart policy gave up with `then: alert` stays down; its alerts carry a `logs` annotation with the service's last 20 log lines |
 //! | `service_healthy` | `service` | 1 healthy, 0 unhealthy or not yet known; services whose health check runs |
 //! | `service_restarts` | `service` | restarts since the service was first started |
 //! | `restarts_in(10m)` | `service` | restarts within the window; every configured service |
@@ -221,6 +222,8 @@ enum Metric {
     State(StateMetric),
     /// Patterns the logs worker flagged (mostly errors, or new and growing).
     LogPattern,
+    /// Services whose restart policy gave up with `then: alert`.
+    Escalated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,7 +272,7 @@ enum StateMetric {
     Restarts,
 }
 
-const METRICS: [(&str, Metric); 26] = [
+const METRICS: [(&str, Metric); 27] = [
     ("cpu", Metric::Host(HostMetric::Cpu)),
     ("load1", Metric::Host(HostMetric::Load1)),
     ("load5", Metric::Host(HostMetric::Load5)),
@@ -296,6 +299,7 @@ const METRICS: [(&str, Metric); 26] = [
     ("service_healthy", Metric::State(StateMetric::Healthy)),
     ("service_restarts", Metric::State(StateMetric::Restarts)),
     ("log_pattern_flagged", Metric::LogPattern),
+    ("service_escalated", Metric::Escalated),
 ];
 
 /// Function names, with an example for messages.
@@ -318,7 +322,7 @@ impl Metric {
             Self::Core => Some("core"),
             Self::Disk(_) => Some("mount"),
             Self::Net(_) => Some("iface"),
-            Self::Process(_) | Self::State(_) => Some("service"),
+            Self::Process(_) | Self::State(_) | Self::Escalated => Some("service"),
             Self::LogPattern => Some("pattern"),
         }
     }

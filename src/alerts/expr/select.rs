@@ -43,6 +43,12 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
         }
         return;
     }
+    if metric == Metric::Escalated {
+        for service in readings.escalations() {
+            emit(&service, 1.0);
+        }
+        return;
+    }
     if let Metric::State(state) = metric {
         for service in readings.services() {
             if let Some(value) = state_value(state, service) {
@@ -56,7 +62,7 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
     };
     let host = &sample.host;
     match metric {
-        Metric::LogPattern => {}
+        Metric::LogPattern | Metric::Escalated => {}
         Metric::Host(m) => emit("", host_value(m, host)),
         Metric::Core => {
             for (i, core) in host.cores.iter().enumerate() {
@@ -132,7 +138,10 @@ fn state_value(metric: StateMetric, service: &ServiceStatus) -> Option<f64> {
         StateMetric::Up => Some(flag(service.state == ServiceState::Running)),
         StateMetric::Down => Some(flag(matches!(
             service.state,
-            ServiceState::Exited | ServiceState::Failed
+            ServiceState::Exited
+                | ServiceState::Failed
+                | ServiceState::CrashLooping
+                | ServiceState::GaveUp
         ))),
         // The engine clears `health` while no check runs (the service is stopped).
         StateMetric::Healthy => service.health.map(|h| flag(h == Health::Healthy)),

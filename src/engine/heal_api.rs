@@ -1,0 +1,99 @@
+//! Healing's part of the protocol: `GET /v1/heal/history?since=SECONDS&service=NAME&limit=N`
+//! (oldest first), and the recorder that keeps every heal event in `heal.db`.
+
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::server::{Api, bad_query, error};
+use super::{CommandError, Event, Hub, now_ms};
+use crate::store::{HealLog, HealQuery};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryParams {
+    /// Seconds before now (everything kept when absent).
+    #[serde(default)]
+    since: Option<u64>,
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+pub async fn history(
+    State(api): State<Api>,
+    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(params) = match query {
+        Ok(q) => q,
+        Err(e) => return bad_query(&e),
+    };
+    if let Some(service) = &params.service
+        && api.hub.snapshot().service(service).is_none()
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            CommandError::field("service", format!("unknown service `{service}`")),
+        );
+    }
+    let q = HealQuery {
+        since: params
+            .since
+            .map_or(0, |s| now_ms().saturating_sub(s.saturating_mul(1000))),
+        service: params.service,
+        limit: params.limit,
+    };
+    let path = api.heal_db.clone();
+    let read = tokio::task::spawn_blocking(move || HealLog::open(&path)?.query(&q)).await;
+    match read {
+        Ok(Ok(events)) => Json(events).into_response(),
+        Ok(Err(e)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
+    }
+}
+
+/// Keep every heal event the hub carries, on a thread of its own (SQLite blocks). Runs until
+/// the engine shuts down.
+pub fn spawn_recorder(hub: &Hub, path: PathBuf) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let (_, mut events) = hub.subscribe();
+    std::thread::Builder::new()
+        .name("heal-recorder".into())
+        .spawn(move || {
+            let log = match HealLog::open(&path) {
+                Ok(log) => log,
+                Err(e) => {
+                    tracing::error!("heal history is not kept: {e}");
+                    return;
+                }
+            };
+            if let Err(e) = log.prune(now_ms()) {
+                tracing::warn!("{e}");
+            }
+            loop {
+                match events.blocking_recv() {
+                    Ok(Event::Heal(event)) => {
+                        if let Err(e) = log.record(&event) {
+                            tracing::warn!("{e}");
+                        }
+                    }
+                    Ok(Event::Shutdown) | Err(RecvError::Closed) => return,
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(n)) => {
+                        tracing::warn!("heal recorder fell {n} events behind; some are not kept");
+                    }
+                }
+            }
+        })
+}

@@ -1,6 +1,7 @@
 //! The services table: name, state, health, CPU (with a sparkline), memory, PID, uptime,
 //! restarts and tags of every service that matches the filter, with the selected row
-//! highlighted; below it on tall terminals, the selected service's graphs.
+//! highlighted; below it on tall terminals, the selected service's graphs, or its details
+//! (probes, restarts, heal events) once asked for.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

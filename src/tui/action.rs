@@ -20,6 +20,9 @@ pub enum Action {
     StartAll,
     StopAll,
     ShowWindow,
+    /// Show the selected service's probes, restarts and heal events below the table, or
+    /// its graphs again.
+    Details,
     Help,
     CommandLine,
     Filter,
@@ -85,7 +88,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 48] = [
+    pub const ALL: [Self; 49] = [
         Self::Quit,
         Self::Up,
         Self::Down,
@@ -99,6 +102,7 @@ impl Action {
         Self::StartAll,
         Self::StopAll,
         Self::ShowWindow,
+        Self::Details,
         Self::Help,
         Self::CommandLine,
         Self::Filter,
@@ -152,6 +156,7 @@ impl Action {
             Self::StartAll => "start_all",
             Self::StopAll => "stop_all",
             Self::ShowWindow => "show_window",
+            Self::Details => "details",
             Self::Help => "help",
             Self::CommandLine => "command_line",
             Self::Filter => "filter",
@@ -206,6 +211,7 @@ impl Action {
             Self::StartAll => "start all",
             Self::StopAll => "stop all",
             Self::ShowWindow => "window",
+            Self::Details => "details",
             Self::Help => "help",
             Self::CommandLine => "command",
             Self::Filter => "filter",
@@ -260,6 +266,9 @@ impl Action {
             Self::StartAll => "Start every service",
             Self::StopAll => "Stop every service (asks first)",
             Self::ShowWindow => "Show the selected service's live tmux window",
+            Self::Details => {
+                "Show the selected service's probes, restarts and heal events, or its graphs"
+            }
             Self::Help => "Show or hide this help",
             Self::CommandLine => "Open the command line (:start api, :quit, ...)",
             Self::Filter => "Filter services by name or tag",

@@ -243,6 +243,7 @@ impl App {
                 });
             }),
             Action::ShowWindow => self.on_selected(Self::show),
+            Action::Details => self.state.details = !self.state.details,
             Action::StartAll => self.start(vec![]),
             Action::StopAll => self.confirm_stop_all(),
             Action::Help => self.toggle_help(),

@@ -10,6 +10,7 @@ pub mod alerts;
 mod app;
 mod cmdline;
 pub mod graphs;
+pub mod heal;
 mod input;
 pub mod keymap;
 pub mod keys;

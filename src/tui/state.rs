@@ -9,6 +9,7 @@ use crate::metrics::{HistoryResponse, SeriesKey};
 
 use super::alerts::AlertsView;
 use super::graphs::{Graphs, TimeWindow};
+use super::heal::HealLog;
 use super::input::Input;
 use super::keymap::Layer;
 use super::keys::KeyPress;
@@ -18,7 +19,7 @@ use super::silence_form::SilenceForm;
 /// What fills the screen between the header and the status line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Pane {
-    /// The services table, with the selected service's graphs below it on tall terminals.
+    /// The services table, with the selected service's graphs or details below it.
     #[default]
     Services,
     /// The machine: CPU, memory, cores, disks and network.
@@ -113,6 +114,11 @@ pub struct State {
     /// The log lines in memory, follow mode, filter, search, per-second counts.
     pub logs: LogsView,
     pub patterns: PatternsView,
+    /// The newest heal events (restarts, backoffs, give-ups, probe changes).
+    pub heal: HealLog,
+    /// Below the services table: the selected service's probes, restarts and heal events
+    /// instead of its graphs.
+    pub details: bool,
     /// Who acknowledges and silences: the user's name, set once at startup.
     pub user: String,
     pub status: Option<Status>,
@@ -169,7 +175,7 @@ impl State {
                 | Event::Alerting(_),
                 None,
             ) => {}
-            (Event::Heal(_), _) => {}
+            (Event::Heal(event), _) => self.heal.push(event.clone()),
             (Event::Notice(notice), _) => {
                 let text = match &notice.service {
                     Some(s) if !notice.text.contains(s.as_str()) => {

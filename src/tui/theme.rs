@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::suggest::{did_you_mean, with_suggestion};
 use crate::alerts::Severity;
-use crate::engine::{NoticeLevel, ServiceState};
+use crate::engine::{Health, NoticeLevel, ServiceState};
 
 /// The built-in themes, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -222,6 +222,15 @@ impl Theme {
                 style.add_modifier(Modifier::BOLD)
             }
             _ => style,
+        }
+    }
+
+    /// A probe's verdict: `ok` passing, `danger` failing, dimmed before the first pass.
+    pub fn health(&self, health: Health) -> Style {
+        match health {
+            Health::Unknown => self.dim(),
+            Health::Healthy => Style::new().fg(self.ok),
+            Health::Unhealthy => Style::new().fg(self.danger),
         }
     }
 

@@ -63,6 +63,7 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
         _ if !action.in_footer() => None,
         (Layer::Confirm, Action::Close) => Some("cancel"),
         (Layer::Host, Action::HostView) => Some("services"),
+        (Layer::Services, Action::Details) if view.state.details => Some("graphs"),
         (Layer::Alerts, Action::AlertsView) => Some("services"),
         (Layer::Silences, Action::SilencesView) => Some("alerts"),
         (Layer::Patterns, Action::PatternsView) => Some("logs"),

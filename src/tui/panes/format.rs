@@ -1,5 +1,7 @@
 //! Human formats shared by panes.
 
+use crate::engine::Health;
+
 /// A duration in the two most significant units: `45s`, `3m12s`, `2h05m`, `3d04h`.
 pub fn duration(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
@@ -22,6 +24,25 @@ pub fn age(at_ms: u64, now_ms: u64) -> String {
 /// How long until `at_ms`: `1h55m`, or `0s` once past.
 pub fn remaining(at_ms: u64, now_ms: u64) -> String {
     duration(at_ms.saturating_sub(now_ms) / 1000)
+}
+
+/// A probe's latency: `850µs`, `3.2ms`, `42ms`, `1.5s`.
+pub fn latency(us: u64) -> String {
+    match us {
+        0..1_000 => format!("{us}µs"),
+        1_000..10_000 => format!("{:.1}ms", us as f64 / 1e3),
+        10_000..1_000_000 => format!("{}ms", us / 1_000),
+        _ => format!("{:.1}s", us as f64 / 1e6),
+    }
+}
+
+/// A probe's verdict at a glance: `✓`, `✗`, or `…` before the first pass.
+pub fn health(health: Health) -> &'static str {
+    match health {
+        Health::Unknown => "…",
+        Health::Healthy => "✓",
+        Health::Unhealthy => "✗",
+    }
 }
 
 pub use crate::metrics::human_bytes as bytes;
@@ -72,6 +93,14 @@ mod tests {
         assert_eq!(age(1_000, 13_000), "12s ago");
         assert_eq!(remaining(7_200_000, 1_000), "1h59m");
         assert_eq!(remaining(1_000, 7_200_000), "0s");
+    }
+
+    #[test]
+    fn latencies() {
+        assert_eq!(latency(850), "850µs");
+        assert_eq!(latency(3_240), "3.2ms");
+        assert_eq!(latency(42_700), "42ms");
+        assert_eq!(latency(1_500_000), "1.5s");
     }
 
     #[test]

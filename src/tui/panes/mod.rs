@@ -14,6 +14,7 @@ pub mod log_histogram;
 mod log_lines;
 pub mod logs;
 pub mod patterns;
+pub mod service_details;
 pub mod services;
 pub mod silence_form;
 pub mod silences;
@@ -76,7 +77,7 @@ pub fn draw(frame: &mut Frame, view: View) {
 /// Rows one page up or down moves in the focused pane's list.
 pub fn page_rows(state: &State) -> usize {
     match state.pane {
-        Pane::Services | Pane::Host => services::page_rows(state.screen.1, state.visible_len()),
+        Pane::Services | Pane::Host => services::page_rows(state),
         Pane::Alerts => alerts::page_rows(state),
         Pane::Logs => logs::page_rows(state),
         Pane::Patterns => patterns::page_rows(state),

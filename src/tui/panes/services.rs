@@ -1,6 +1,7 @@
 //! The services table: name, state, health, CPU (with a sparkline), memory, PID, uptime,
 //! restarts and tags of every service that matches the filter, with the selected row
-//! highlighted; below it on tall terminals, the selected service's graphs.
+//! highlighted; below it on tall terminals, the selected service's graphs, or its details
+//! (probes, restarts, heal events) once asked for.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,8 +9,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{View, format, graphs};
-use crate::engine::{Health, ServiceState, ServiceStatus};
+use super::{View, format, graphs, service_details};
+use crate::engine::{Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
 /// The table's columns, left to right.
@@ -32,6 +34,8 @@ enum Column {
 struct Widths {
     name: u16,
     state: u16,
+    /// The widest health cell, within 6..=14.
+    health: u16,
     /// The longest tag list, within 8..=24.
     tags: u16,
     trend: u16,
@@ -42,8 +46,11 @@ const TREND_MIN: u16 = 8;
 const TREND_MAX: u16 = 30;
 /// Screens at least this tall show the selected service's graphs below the table.
 const GRAPHS_MIN_HEIGHT: u16 = 30;
-/// The graphs area's lowest height, and the table's when graphs are shown.
+/// The graphs area's lowest height.
 const GRAPHS_MIN_ROWS: u16 = 10;
+/// The details area's lowest height.
+const DETAILS_MIN_ROWS: u16 = 8;
+/// The table's lowest height when something is shown below it.
 const TABLE_MIN_ROWS: u16 = 6;
 
 impl Column {
@@ -94,7 +101,7 @@ impl Column {
         match self {
             Self::Name => (Constraint::Length(w.name), w.name),
             Self::State => (Constraint::Max(w.state), 10),
-            Self::Health => (Constraint::Length(9), 9),
+            Self::Health => (Constraint::Length(w.health), w.health),
             Self::Cpu => (Constraint::Length(6), 6),
             Self::Trend => (Constraint::Length(w.trend), TREND_MIN),
             Self::Rss => (Constraint::Length(6), 6),
@@ -139,38 +146,45 @@ fn columns(width: u16, w: &mut Widths) -> Vec<Column> {
         .collect()
 }
 
-/// The table's and the graphs' areas of the services pane: graphs only on tall screens,
-/// the table keeping room for its rows.
-pub fn split(area: Rect, screen_height: u16, rows: usize) -> (Rect, Option<Rect>) {
-    if screen_height < GRAPHS_MIN_HEIGHT || area.height < GRAPHS_MIN_ROWS + TABLE_MIN_ROWS {
+/// The table's area and the area below it: the graphs on tall screens, the details on
+/// any screen with room for them, the table keeping room for its rows.
+pub fn split(area: Rect, state: &State) -> (Rect, Option<Rect>) {
+    let (tall, below_min) = if state.details {
+        (true, DETAILS_MIN_ROWS)
+    } else {
+        (state.screen.1 >= GRAPHS_MIN_HEIGHT, GRAPHS_MIN_ROWS)
+    };
+    if !tall || area.height < below_min + TABLE_MIN_ROWS {
         return (area, None);
     }
     // Two borders and the table header.
-    let table = u16::try_from(rows.saturating_add(3)).unwrap_or(u16::MAX);
-    let graphs = area
+    let table = u16::try_from(state.visible_len().saturating_add(3)).unwrap_or(u16::MAX);
+    let below = area
         .height
         .saturating_sub(table)
-        .max(GRAPHS_MIN_ROWS)
+        .max(below_min)
         .min(area.height - TABLE_MIN_ROWS);
-    let [table, graphs] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(graphs)]).areas(area);
-    (table, Some(graphs))
+    let [table, below] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(below)]).areas(area);
+    (table, Some(below))
 }
 
-/// Rows of services that fit on a screen `height` rows high (for page up / down).
-pub fn page_rows(height: u16, rows: usize) -> usize {
+/// Rows of services that fit on the screen (for page up / down).
+pub fn page_rows(state: &State) -> usize {
     // header, status and footer lines.
-    let body = Rect::new(0, 0, 1, height.saturating_sub(3));
-    let (table, _) = split(body, height, rows);
+    let body = Rect::new(0, 0, 1, state.screen.1.saturating_sub(3));
+    let (table, _) = split(body, state);
     // two borders, the table header.
     usize::from(table.height.saturating_sub(3)).max(1)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
-    let (table, graphs_area) = split(area, view.state.screen.1, view.state.visible_len());
+    let (table, below) = split(area, view.state);
     draw_table(frame, table, view);
-    if let Some(graphs_area) = graphs_area {
-        graphs::draw_service(frame, graphs_area, view);
+    match below {
+        Some(below) if view.state.details => service_details::draw(frame, below, view),
+        Some(below) => graphs::draw_service(frame, below, view),
+        None => {}
     }
 }
 
@@ -197,10 +211,16 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let name_width = name_width.clamp(4, 24) as u16;
     let state_width = state
         .visible()
-        .map(|s| state_line(s, theme).width())
+        .map(|s| state_line(s, state.now_ms, theme).width())
         .max()
         .unwrap_or(0)
         .clamp(10, 60) as u16;
+    let health_width = state
+        .visible()
+        .map(|s| health_line(s, theme).width())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 14) as u16;
     let tags_width = state
         .visible()
         .map(|s| s.tags.iter().map(|t| t.len() + 1).sum::<usize>())
@@ -210,6 +230,7 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let mut w = Widths {
         name: name_width,
         state: state_width,
+        health: health_width,
         tags: tags_width,
         trend: TREND_MIN,
     };
@@ -288,8 +309,8 @@ fn cell<'a>(column: Column, service: &'a ServiceStatus, view: View<'a>, trend: u
             service.name.as_str(),
             Style::new().add_modifier(Modifier::BOLD),
         )),
-        Column::State => Cell::from(state_line(service, theme)),
-        Column::Health => health(service.health, theme),
+        Column::State => Cell::from(state_line(service, now_ms, theme)),
+        Column::Health => Cell::from(health_line(service, theme)),
         Column::Pid => service.pid.map_or_else(dash, |p| Cell::from(p.to_string())),
         Column::Uptime => service
             .uptime_secs(now_ms)
@@ -306,30 +327,82 @@ fn cell<'a>(column: Column, service: &'a ServiceStatus, view: View<'a>, trend: u
     }
 }
 
-/// `running`, `exited 1`, `killed SIGKILL`, `starting · waiting for db`.
-fn state_line<'a>(service: &'a ServiceStatus, theme: &Theme) -> Line<'a> {
+/// `running`, `exited 1`, `killed SIGKILL`, `starting · waiting for db`, `crash-looping 4s ·
+/// exited with code 1`, `gave up · 3 restarts within 1m`.
+pub(super) fn state_line<'a>(service: &'a ServiceStatus, now_ms: u64, theme: &Theme) -> Line<'a> {
     let text = match (service.state, &service.signal, service.exit_code) {
         (ServiceState::Exited, Some(signal), _) => format!("killed {signal}"),
         (ServiceState::Exited, None, Some(code)) => format!("exited {code}"),
-        (state, _, _) => state.as_str().to_string(),
+        (state, _, _) => match restart_countdown(service, now_ms) {
+            Some(countdown) => format!("{} {countdown}", state.as_str()),
+            None => state.as_str().to_string(),
+        },
     };
     let mut spans = vec![Span::styled(text, theme.state(service.state))];
-    if let Some(reason) = service
-        .reason
-        .as_deref()
-        .filter(|_| service.state != ServiceState::Running)
-    {
+    if let Some(reason) = reason(service) {
         spans.push(Span::styled(format!(" · {reason}"), theme.dim()));
     }
     Line::from(spans)
 }
 
-fn health(health: Option<Health>, theme: &Theme) -> Cell<'static> {
-    let (text, style) = match health {
-        None => ("-", theme.dim()),
-        Some(Health::Unknown) => ("unknown", theme.dim()),
-        Some(Health::Healthy) => ("healthy", Style::new().fg(theme.ok)),
-        Some(Health::Unhealthy) => ("unhealthy", Style::new().fg(theme.danger)),
+/// How long until a crash-looping service's next restart, rounded up (`4s`); `None` once
+/// it is due.
+pub(super) fn restart_countdown(service: &ServiceStatus, now_ms: u64) -> Option<String> {
+    let at = service
+        .restart_at
+        .filter(|_| service.state == ServiceState::CrashLooping)?;
+    let left = at.checked_sub(now_ms).filter(|&ms| ms > 0)?;
+    Some(format::duration(left.div_ceil(1000)))
+}
+
+/// The reason, less what the state already says: the engine's `restarting in 4s` was true
+/// when it was sent (the live countdown replaces it), and `gave up: ` repeats the state.
+pub(super) fn reason(service: &ServiceStatus) -> Option<&str> {
+    let reason = service
+        .reason
+        .as_deref()
+        .filter(|_| service.state != ServiceState::Running)?;
+    let reason = reason
+        .split_once("; restarting in ")
+        .map_or(reason, |(how, _)| how);
+    Some(reason.strip_prefix("gave up: ").unwrap_or(reason))
+}
+
+/// `✓ 3ms`: the readiness probe's verdict with its latency, then the liveness probe's
+/// (`✓ 3ms L✗`). An engine that sends no probe details gets the readiness verdict alone.
+fn health_line(service: &ServiceStatus, theme: &Theme) -> Line<'static> {
+    let probe = |kind| service.probes.iter().find(|p| p.kind == kind);
+    let liveness = probe(ProbeKind::Liveness);
+    let mut spans = match (probe(ProbeKind::Readiness), service.health) {
+        (Some(readiness), _) => verdict(readiness, "", true, theme),
+        (None, Some(health)) => vec![Span::styled(format::health(health), theme.health(health))],
+        (None, None) => vec![],
     };
-    Cell::from(Span::styled(text, style))
+    if let Some(liveness) = liveness {
+        let alone = spans.is_empty();
+        if !alone {
+            spans.push(Span::raw(" "));
+        }
+        spans.extend(verdict(liveness, "L", alone, theme));
+    }
+    if spans.is_empty() {
+        spans.push(Span::styled("-", theme.dim()));
+    }
+    Line::from(spans)
+}
+
+/// A probe's symbol after `prefix`, and the latency of its last pass when `latency`.
+fn verdict(probe: &ProbeStatus, prefix: &str, latency: bool, theme: &Theme) -> Vec<Span<'static>> {
+    let symbol = format!("{prefix}{}", format::health(probe.state));
+    let mut spans = vec![Span::styled(symbol, theme.health(probe.state))];
+    if let Some(us) = probe
+        .latency_us
+        .filter(|_| latency && probe.state == Health::Healthy)
+    {
+        spans.push(Span::styled(
+            format!(" {}", format::latency(us)),
+            theme.dim(),
+        ));
+    }
+    spans
 }

@@ -1,0 +1,278 @@
+//! The healing tests' fixture: services with passing, failing and unknown probes, one
+//! crash-looping with its restart due in 4 s, one that gave up, and their heal events, at a
+//! fixed clock; and a harness that drives the app by keys.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::KeyEvent;
+use univers_container::engine::{
+    EngineInfo, Event, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+};
+use univers_container::heal::{HealEvent, HealKind};
+use univers_container::tui::keys::KeySeq;
+use univers_container::tui::{App, EngineLink, Keymap, Theme, Update};
+
+/// 2024-01-01T00:00:00Z: the clock every test runs at.
+pub const NOW: u64 = 1_704_067_200_000;
+
+pub fn probe(kind: ProbeKind, target: &str, state: Health) -> ProbeStatus {
+    let ok = state == Health::Healthy;
+    ProbeStatus {
+        kind,
+        target: target.into(),
+        state,
+        last_ok: Some(ok),
+        latency_us: Some(3_240),
+        checked_at: Some(NOW - 2_000),
+        output: None,
+        failures: 0,
+    }
+}
+
+fn running(name: &str, probes: Vec<ProbeStatus>) -> ServiceStatus {
+    let health = probes
+        .iter()
+        .find(|p| p.kind == ProbeKind::Readiness)
+        .map(|p| p.state);
+    ServiceStatus {
+        state: ServiceState::Running,
+        pid: Some(4242),
+        started_at: Some(NOW - 600_000),
+        health,
+        probes,
+        ..ServiceStatus::new(name)
+    }
+}
+
+/// api passes both probes, db fails its readiness probe, cache has a liveness probe only,
+/// web has not passed yet, worker crash-loops, mailer gave up.
+pub fn services() -> Vec<ServiceStatus> {
+    use Health::*;
+    use ProbeKind::*;
+    let api = running(
+        "api",
+        vec![
+            probe(Readiness, "http://127.0.0.1:8080/health", Healthy),
+            probe(Liveness, "tcp 127.0.0.1:8080", Healthy),
+        ],
+    );
+    let failing = ProbeStatus {
+        last_ok: Some(false),
+        latency_us: Some(1_500_000),
+        output: Some("exit code 2: pg_isready: no response\nlocalhost:5432 - no response".into()),
+        failures: 3,
+        ..probe(Readiness, "exec pg_isready -h localhost", Unhealthy)
+    };
+    let db = running("db", vec![failing]);
+    let cache = ServiceStatus {
+        probes: vec![ProbeStatus {
+            latency_us: Some(850),
+            ..probe(Liveness, "process alive", Healthy)
+        }],
+        ..running("cache", vec![])
+    };
+    let unknown = ProbeStatus {
+        last_ok: None,
+        latency_us: None,
+        checked_at: None,
+        ..probe(Readiness, "http://127.0.0.1:3000/", Unknown)
+    };
+    let web = ServiceStatus {
+        state: ServiceState::Starting,
+        reason: Some("waiting for api (healthy)".into()),
+        ..running("web", vec![unknown])
+    };
+    let worker = ServiceStatus {
+        state: ServiceState::CrashLooping,
+        pid: None,
+        exit_code: Some(1),
+        restarts: 2,
+        restart_at: Some(NOW + 4_000),
+        reason: Some("exited with code 1; restarting in 4s".into()),
+        ..ServiceStatus::new("worker")
+    };
+    let mailer = ServiceStatus {
+        state: ServiceState::GaveUp,
+        exit_code: Some(1),
+        restarts: 3,
+        reason: Some("gave up: 3 restarts within 1m (last: exited with code 1)".into()),
+        ..ServiceStatus::new("mailer")
+    };
+    vec![api, db, cache, web, worker, mailer]
+}
+
+pub fn fixture() -> Snapshot {
+    Snapshot {
+        workspace: "hvac".into(),
+        environment: Some("staging".into()),
+        config_file: Some("univers.yaml".into()),
+        engine: EngineInfo {
+            pid: 100,
+            started_at: NOW - 3_600_000,
+            version: "0.1.0".into(),
+            tmux_socket: "uc-hvac".into(),
+            tmux_session: "hvac".into(),
+        },
+        services: vec![],
+        metrics: None,
+        alerts: vec![],
+        silences: vec![],
+        alerting: Default::default(),
+        seq: 7,
+    }
+}
+
+pub fn heal(ago_ms: u64, service: &str, kind: HealKind, reason: &str) -> HealEvent {
+    HealEvent {
+        at: NOW - ago_ms,
+        ..HealEvent::new(Some(service), kind, reason)
+    }
+}
+
+/// What healing did to the fixture's services, oldest first.
+pub fn heal_events() -> Vec<HealEvent> {
+    use HealKind::*;
+    let mut probe_failing = heal(
+        30_000,
+        "db",
+        Probe,
+        "readiness probe failing (exec pg_isready -h localhost)",
+    );
+    probe_failing.detail = Some("exit code 2: pg_isready: no response".into());
+    let mut gave_up = heal(
+        20_000,
+        "mailer",
+        GaveUp,
+        "gave up: 3 restarts within 1m (last: exited with code 1)",
+    );
+    gave_up.logs = vec![
+        "INFO mailer starting".into(),
+        "ERROR smtp.example.com:25: connection refused".into(),
+        "FATAL cannot reach any relay".into(),
+    ];
+    gave_up.escalate = true;
+    vec![
+        heal(
+            45_000,
+            "mailer",
+            Restart,
+            "exited with code 1 after 0s; restarted",
+        ),
+        heal(
+            40_000,
+            "mailer",
+            Backoff,
+            "exited with code 1; restarting in 1s",
+        ),
+        heal(
+            35_000,
+            "mailer",
+            Backoff,
+            "exited with code 1; restarting in 2s",
+        ),
+        probe_failing,
+        gave_up,
+        heal(
+            9_000,
+            "worker",
+            Restart,
+            "exited with code 1 after 0s; restarted",
+        ),
+        heal(
+            5_000,
+            "worker",
+            Backoff,
+            "exited with code 1; restarting in 2s",
+        ),
+        heal(2_000, "worker", Restart, "backoff over; restarted"),
+        heal(
+            1_000,
+            "worker",
+            Backoff,
+            "exited with code 1; restarting in 4s",
+        ),
+    ]
+}
+
+pub struct Harness {
+    pub app: App,
+    pub size: (u16, u16),
+}
+
+impl Harness {
+    /// The fixture's services and heal events on a screen of `size`.
+    pub fn with(size: (u16, u16)) -> Self {
+        let (link, _updates, _requests) = EngineLink::pair();
+        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default());
+        app.on_resize(size.0, size.1);
+        app.on_tick(NOW);
+        let snapshot = Snapshot {
+            services: services(),
+            ..fixture()
+        };
+        app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
+        for event in heal_events() {
+            app.on_update(Update::Event(Event::Heal(event)));
+        }
+        Self { app, size }
+    }
+
+    /// The details of the service on `row` (0-based), on a 100x30 screen.
+    pub fn details(row: usize) -> Self {
+        let mut h = Self::with((100, 30));
+        h.keys(&["i"]);
+        for _ in 0..row {
+            h.keys(&["j"]);
+        }
+        h
+    }
+
+    pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
+        for spec in specs {
+            for press in KeySeq::parse(spec).unwrap().presses() {
+                self.app
+                    .handle_key(KeyEvent::new(press.code, press.modifiers));
+            }
+        }
+        self
+    }
+
+    pub fn buffer(&self) -> Buffer {
+        let (width, height) = self.size;
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| self.app.draw(frame)).unwrap();
+        terminal.backend().buffer().clone()
+    }
+
+    pub fn screen(&self) -> String {
+        let (width, height) = self.size;
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| self.app.draw(frame)).unwrap();
+        terminal.backend().to_string()
+    }
+
+    /// The screen's row holding `service`'s table row.
+    pub fn row(&self, service: &str) -> String {
+        let screen = self.screen();
+        screen
+            .lines()
+            .find(|l| l.contains(&format!(" {service} ")))
+            .unwrap_or_else(|| panic!("no row for {service}:\n{screen}"))
+            .to_string()
+    }
+}
+
+/// Where the first cell of `text` is on the screen.
+pub fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
+    let width = buffer.area.width;
+    for y in 0..buffer.area.height {
+        let cells: Vec<&str> = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+        let line = cells.concat();
+        if let Some(byte) = line.find(text) {
+            let x = line[..byte].chars().count();
+            return (x as u16, y);
+        }
+    }
+    panic!("{text:?} is not on the screen");
+}

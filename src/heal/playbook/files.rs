@@ -12,6 +12,9 @@ use globset::GlobMatcher;
 use super::paths;
 use super::report::{Action, ActionKind, Outcome, StepReport};
 use crate::metrics::human_bytes;
+use rotate::plan_rotate;
+
+mod rotate;
 
 /// A step on files, with its paths made absolute (inside the roots by their text).
 #[derive(Debug, Clone)]
@@ -242,27 +245,28 @@ fn age_text(age: Duration) -> String {
     format!("{n} {unit} old")
 }
 
-/// The file of a `truncate` or `rotate` step with symlinks resolved and its size, or why
-/// nothing is to be done.
-fn sized_file(
-    file: &Path,
-    over: Option<u64>,
-    roots: &[PathBuf],
-) -> Result<Result<(PathBuf, u64), String>, String> {
+/// The file of a `truncate` or `rotate` step, with symlinks resolved.
+enum Sized {
+    /// Bigger than the limit: the real path and the size.
+    Over(PathBuf, u64),
+    /// Nothing to do, and why.
+    Under(String),
+}
+
+fn sized_file(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Sized, String> {
     let Some(real) = paths::resolve(file, roots)? else {
-        return Ok(Err(format!("{} does not exist", file.display())));
+        return Ok(Sized::Under(format!("{} does not exist", file.display())));
     };
     let meta = fs::metadata(&real).map_err(|e| format!("{}: {e}", real.display()))?;
     if !meta.is_file() {
         return Err(format!("{} is not a regular file", real.display()));
     }
     let size = meta.len();
-    let limit = over.unwrap_or(0);
-    if size > limit {
-        return Ok(Ok((real, size)));
+    if size > over.unwrap_or(0) {
+        return Ok(Sized::Over(real, size));
     }
     let name = real.file_name().unwrap_or_default().to_string_lossy();
-    Ok(Err(match over {
+    Ok(Sized::Under(match over {
         Some(limit) => format!(
             "{name} is {}, not over {}",
             human_bytes(size as f64),
@@ -274,8 +278,8 @@ fn sized_file(
 
 fn plan_truncate(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Plan, String> {
     let (real, size) = match sized_file(file, over, roots)? {
-        Ok(found) => found,
-        Err(note) => return Ok(Plan::note(note)),
+        Sized::Over(real, size) => (real, size),
+        Sized::Under(note) => return Ok(Plan::note(note)),
     };
     let op = Op::new(
         ActionKind::Truncate,
@@ -287,95 +291,6 @@ fn plan_truncate(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Pl
         ops: vec![op],
         note: None,
     })
-}
-
-fn plan_rotate(
-    file: &Path,
-    over: Option<u64>,
-    keep: u32,
-    roots: &[PathBuf],
-) -> Result<Plan, String> {
-    let (real, size) = match sized_file(file, over, roots)? {
-        Ok(found) => found,
-        Err(note) => return Ok(Plan::note(note)),
-    };
-    let numbered = |n: u32| {
-        let mut name = real.clone().into_os_string();
-        name.push(format!(".{n}"));
-        PathBuf::from(name)
-    };
-    let mut ops = Vec::new();
-    for (n, copy, meta) in rotated_copies(&real)? {
-        let display = |p: &Path| {
-            p.file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned()
-        };
-        let bytes = meta.is_file().then(|| meta.len());
-        if n >= keep {
-            let detail = format!("beyond keep {keep}");
-            ops.push(Op::new(
-                ActionKind::Delete,
-                Change::Remove(copy),
-                bytes,
-                detail,
-            ));
-        } else {
-            let to = numbered(n + 1);
-            let detail = format!("-> {}", display(&to));
-            let change = Change::Rename { from: copy, to };
-            ops.push(Op::new(ActionKind::Rename, change, bytes, detail));
-        }
-    }
-    let first = numbered(1);
-    let detail = format!(
-        "-> {}",
-        first.file_name().unwrap_or_default().to_string_lossy()
-    );
-    let rename = Change::Rename {
-        from: real.clone(),
-        to: first.clone(),
-    };
-    ops.push(Op::new(ActionKind::Rename, rename, Some(size), detail));
-    let create = Change::Create {
-        path: real,
-        like: first,
-    };
-    ops.push(Op::new(
-        ActionKind::Create,
-        create,
-        None,
-        "empty".to_owned(),
-    ));
-    Ok(Plan { ops, note: None })
-}
-
-/// `f.N` next to `f` (files or symlinks), highest number first, so each can be renamed to
-/// `N + 1` after the one above has moved.
-fn rotated_copies(file: &Path) -> Result<Vec<(u32, PathBuf, Metadata)>, String> {
-    let dir = file.parent().unwrap_or(Path::new("/"));
-    let name = file.file_name().unwrap_or_default().to_string_lossy();
-    let prefix = format!("{name}.");
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", dir.display());
-    let mut copies = Vec::new();
-    for entry in fs::read_dir(dir).map_err(cannot)? {
-        let entry = entry.map_err(cannot)?;
-        let entry_name = entry.file_name();
-        let number = entry_name
-            .to_str()
-            .and_then(|n| n.strip_prefix(&prefix))
-            .and_then(|n| n.parse::<u32>().ok())
-            .filter(|n| *n > 0);
-        let meta = entry.metadata().map_err(cannot)?;
-        if let Some(n) = number
-            && (meta.is_file() || meta.is_symlink())
-        {
-            copies.push((n, entry.path(), meta));
-        }
-    }
-    copies.sort_by_key(|(n, _, _)| std::cmp::Reverse(*n));
-    Ok(copies)
 }
 
 #[cfg(test)]

@@ -145,3 +145,12 @@ fn empty_files_and_bad_names_are_problems() {
             .contains("invalid playbook name")
     );
 }
+
+#[test]
+fn the_shipped_example_loads() {
+    let text = include_str!("../../../configs/playbooks/cleanup.yaml");
+    let file = Path::new("/w/configs/playbooks/cleanup.yaml");
+    let playbook = parse(text, file, Path::new("/w")).unwrap_or_else(|p| panic!("{p:?}"));
+    assert_eq!(playbook.roots, [PathBuf::from("/w/tmp")]);
+    assert_eq!(playbook.steps.len(), 2);
+}

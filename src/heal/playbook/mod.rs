@@ -127,7 +127,13 @@ pub fn parse(text: &str, file: &Path, workspace_dir: &Path) -> Result<Playbook, 
         let hint = "use only letters, digits, `_` and `-`, e.g. `cleanup-logs.yaml`";
         return Err(vec![Problem::new(file, 0, 0, message, Some(hint.into()))]);
     }
-    let workspace_dir = std::path::absolute(workspace_dir).unwrap_or_default();
+    // `Path::parent` of a bare file name is `""`, which is no place to start from.
+    let workspace_dir = if workspace_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        workspace_dir
+    };
+    let workspace_dir = std::path::absolute(workspace_dir).unwrap_or_else(|_| workspace_dir.into());
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let source = check::Source {
         name: &name,

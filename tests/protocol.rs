@@ -19,6 +19,7 @@ async fn serve(h: &Harness) -> Client {
         recent: Default::default(),
         history: None,
         logs: None,
+        heal_db: h.paths.heal_db(),
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     Client::new(socket)

@@ -20,6 +20,11 @@ async fn serve(h: &Harness) -> Client {
         history: None,
         logs: None,
         heal_db: h.paths.heal_db(),
+        playbooks: univers_container::engine::Playbooks::new(
+            &h.dir,
+            h.hub.clone(),
+            h.commands.clone(),
+        ),
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     Client::new(socket)

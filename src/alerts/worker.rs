@@ -11,7 +11,7 @@ use super::probes::Probes;
 use super::sources::{self, Watched};
 use super::{
     Alert, AlertingInfo, Change, ChannelInfo, Delivery, DeliveryEvent, Evaluator, Router, RuleSet,
-    Silence,
+    Silence, Transition,
 };
 use crate::config::{AlertSettings, Workspace};
 use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceState, ServiceStatus, now_ms};
@@ -46,11 +46,19 @@ impl Drop for AlertsWorker {
 
 impl AlertsWorker {
     /// `logs` feeds `log_pattern_flagged`; `None` when the engine runs no logs worker.
-    pub fn spawn(ws: &Workspace, paths: &Paths, hub: Hub, logs: Option<LogsHub>) -> Self {
+    /// `playbooks` runs the playbooks rules name when they fire.
+    pub fn spawn(
+        ws: &Workspace,
+        paths: &Paths,
+        hub: Hub,
+        logs: Option<LogsHub>,
+        playbooks: Option<crate::engine::Playbooks>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(16);
         let (stop, stop_rx) = tokio::sync::oneshot::channel();
         let mut alerting = Alerting::new(ws, paths, hub.clone());
         alerting.patterns = logs;
+        alerting.playbooks = playbooks;
         let (_, events) = hub.subscribe();
         let task = tokio::spawn(async move {
             alerting.run(events, rx, stop_rx).await;
@@ -86,6 +94,7 @@ pub(super) struct Alerting {
     patterns: Option<LogsHub>,
     /// Services that gave up restarting with `then: alert`, and their last log lines.
     escalations: std::collections::HashMap<String, Vec<String>>,
+    playbooks: Option<crate::engine::Playbooks>,
     restarts: RestartLog,
     sample: Option<Sample>,
     services: Vec<ServiceStatus>,
@@ -137,6 +146,7 @@ impl Alerting {
             logs: LogCounter::default(),
             patterns: None,
             escalations: Default::default(),
+            playbooks: None,
             restarts: RestartLog::default(),
             sample: None,
             services: Vec::new(),
@@ -244,6 +254,7 @@ impl Alerting {
             escalations: &self.escalations,
         };
         let changes = self.evaluator.evaluate(now, &readings);
+        self.run_playbooks(&changes);
         for (service, lines) in &self.escalations {
             let text = (!lines.is_empty()).then(|| lines.join("\n"));
             self.evaluator
@@ -294,6 +305,30 @@ impl Alerting {
         if alerts != self.published {
             self.published.clone_from(&alerts);
             self.hub.publish(Event::Alerts { alerts });
+        }
+    }
+
+    /// A rule with `playbook:` runs it each time one of its alerts starts firing.
+    fn run_playbooks(&self, changes: &[Change]) {
+        let Some(playbooks) = &self.playbooks else {
+            return;
+        };
+        for change in changes.iter().filter(|c| c.to == Transition::Firing) {
+            let Some(name) = self
+                .evaluator
+                .rule(&change.alert.rule)
+                .and_then(|r| r.playbook.clone())
+            else {
+                continue;
+            };
+            let (playbooks, hub) = (playbooks.clone(), self.hub.clone());
+            let trigger = format!("rule {}", change.alert.describe());
+            tokio::spawn(async move {
+                if let Err(refused) = playbooks.run(&name, false, &trigger).await {
+                    let text = format!("playbook `{name}` for {trigger} did not run: {refused}");
+                    hub.notice(NoticeLevel::Error, None, text);
+                }
+            });
         }
     }
 

@@ -1,4 +1,5 @@
-//! `uc heal history [SERVICE] --since 24h`: what healing did and why.
+//! `uc heal history [SERVICE] --since 24h`: what healing did and why. `uc heal run
+//! PLAYBOOK [--dry-run]` and `uc heal playbooks`: clean-up playbooks.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,6 +14,20 @@ use crate::heal::HealEvent;
 
 #[derive(Debug, Subcommand)]
 pub enum HealCmd {
+    /// Run a clean-up playbook (configs/playbooks/NAME.yaml)
+    Run {
+        playbook: String,
+        /// List exactly what would be touched, and touch nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the playbooks and their steps
+    Playbooks {
+        #[arg(long)]
+        json: bool,
+    },
     /// Restarts, backoffs, give-ups, probe changes and playbook runs, oldest first
     History {
         /// Only this service
@@ -32,6 +47,12 @@ pub async fn run(source: Source, command: HealCmd) -> CliResult {
     let (_, paths) = load(&source)?;
     let client = launcher(source, paths)?.connect().await?;
     match command {
+        HealCmd::Run {
+            playbook,
+            dry_run,
+            json,
+        } => run_playbook(&client, &playbook, dry_run, json).await,
+        HealCmd::Playbooks { json } => playbooks(&client, json).await,
         HealCmd::History {
             service,
             since,
@@ -39,6 +60,43 @@ pub async fn run(source: Source, command: HealCmd) -> CliResult {
             json,
         } => history(&client, service.as_deref(), since, limit, json).await,
     }
+}
+
+async fn run_playbook(client: &Client, name: &str, dry_run: bool, json: bool) -> CliResult {
+    let report = client.run_playbook(name, dry_run).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(if report.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn playbooks(client: &Client, json: bool) -> CliResult {
+    let list = client.playbooks().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.playbooks.is_empty() && list.problems.is_none() {
+        println!("no playbooks (configs/playbooks/*.yaml)");
+    }
+    for playbook in &list.playbooks {
+        let about = playbook.description.as_deref().unwrap_or("");
+        println!("{}  {about}", playbook.name);
+        for step in &playbook.steps {
+            println!("    {step}");
+        }
+    }
+    if let Some(problems) = &list.problems {
+        eprintln!("{problems}");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn history(

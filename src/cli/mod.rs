@@ -100,7 +100,7 @@ pub enum Cmd {
     },
     /// Logs: search and follow (default), patterns, stats, index
     Logs(logs_cmd::LogsArgs),
-    /// Self-healing: history of restarts, give-ups and probe changes
+    /// Self-healing: run playbooks, list them, history of restarts, give-ups and probe changes
     Heal {
         #[command(subcommand)]
         command: heal_cmd::HealCmd,

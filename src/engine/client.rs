@@ -131,6 +131,29 @@ impl Client {
         self.get_json(&path).await
     }
 
+    pub async fn playbooks(&self) -> Result<super::PlaybookList, ClientError> {
+        self.get_json("/v1/heal/playbooks").await
+    }
+
+    /// Runs playbook `name` (or plans it, with `dry_run`) and answers with its report.
+    pub async fn run_playbook(
+        &self,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<crate::heal::playbook::PlaybookReport, ClientError> {
+        let path = format!(
+            "/v1/heal/playbooks/{}/run?dry_run={dry_run}",
+            percent_encode(name)
+        );
+        let response = self.send(Method::POST, &path, Vec::new()).await?;
+        let status = response.status();
+        let body = Self::read_body(response).await?;
+        if !status.is_success() {
+            return Err(ClientError::answer(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let response = self.send(Method::GET, path, Vec::new()).await?;
         let status = response.status();

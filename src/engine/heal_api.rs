@@ -1,10 +1,12 @@
 //! Healing's part of the protocol: `GET /v1/heal/history?since=SECONDS&service=NAME&limit=N`
-//! (oldest first), and the recorder that keeps every heal event in `heal.db`.
+//! (oldest first), the playbooks (`GET /v1/heal/playbooks`, `POST
+//! /v1/heal/playbooks/{name}/run?dry_run=true`), and the recorder that keeps every heal
+//! event in `heal.db`.
 
 use std::path::PathBuf;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -96,4 +98,43 @@ pub fn spawn_recorder(hub: &Hub, path: PathBuf) -> std::io::Result<std::thread::
                 }
             }
         })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunParams {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `GET /v1/heal/playbooks`.
+pub async fn playbooks(State(api): State<Api>) -> Response {
+    let playbooks = api.playbooks.clone();
+    match tokio::task::spawn_blocking(move || playbooks.list()).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
+    }
+}
+
+/// `POST /v1/heal/playbooks/{name}/run?dry_run=true`: the report once every step ran.
+pub async fn run_playbook(
+    State(api): State<Api>,
+    Path(name): Path<String>,
+    query: Result<Query<RunParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(params) = match query {
+        Ok(q) => q,
+        Err(e) => return bad_query(&e),
+    };
+    match api
+        .playbooks
+        .run(&name, params.dry_run, "uc heal run")
+        .await
+    {
+        Ok(report) => Json(report).into_response(),
+        Err(refused) => error(StatusCode::BAD_REQUEST, refused),
+    }
 }

@@ -12,6 +12,7 @@ pub mod lock;
 mod logs_api;
 mod metrics_api;
 pub mod paths;
+mod playbooks;
 mod run;
 pub mod server;
 mod snapshot;
@@ -25,6 +26,7 @@ pub use launch::{LaunchError, Launcher, passed_env};
 pub use logs_api::LogsAccess;
 pub use metrics_api::serve_prometheus;
 pub use paths::Paths;
+pub use playbooks::{PlaybookInfo, PlaybookList, Playbooks};
 pub use run::{Source, run};
 pub use snapshot::{
     EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,

@@ -60,9 +60,15 @@ fn absolute(path: PathBuf) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
 }
 
-/// The demo's web server serves this directory; give it a page.
+/// The demo's web server serves this directory; give it a page, and the shipped clean-up
+/// playbook (`uc heal run cleanup --dry-run`).
 fn prepare_demo_dir(dir: &std::path::Path) {
-    let _ = std::fs::create_dir_all(dir);
+    let playbooks = dir.join(crate::heal::playbook::PLAYBOOKS_DIR);
+    let _ = std::fs::create_dir_all(&playbooks);
+    let cleanup = playbooks.join("cleanup.yaml");
+    if !cleanup.exists() {
+        let _ = std::fs::write(cleanup, DEMO_PLAYBOOK);
+    }
     let index = dir.join("index.html");
     if !index.exists() {
         let _ = std::fs::write(
@@ -71,6 +77,8 @@ fn prepare_demo_dir(dir: &std::path::Path) {
         );
     }
 }
+
+const DEMO_PLAYBOOK: &str = include_str!("../../configs/playbooks/cleanup.yaml");
 
 /// Run the engine until `down`, `shutdown`, SIGTERM or SIGINT.
 pub async fn run(source: Source) -> anyhow::Result<()> {
@@ -140,8 +148,11 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         }
     };
     let log_patterns = logs.as_ref().map(|l| l.hub.clone());
-    let alerts =
-        ws_alerts.then(|| AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns));
+    let playbooks = super::Playbooks::new(&ws_for_alerts.dir, hub.clone(), command_tx.clone());
+    let alerts = ws_alerts.then(|| {
+        let remedies = Some(playbooks.clone());
+        AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
+    });
     let router = server::router(server::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),
@@ -155,6 +166,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             store_dir: l.store_dir.clone(),
         }),
         heal_db: paths.heal_db(),
+        playbooks,
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     tracing::info!(socket = %socket.display(), "engine ready");

@@ -38,6 +38,7 @@ pub struct Api {
     pub logs: Option<super::LogsAccess>,
     /// Heal events, for `GET /v1/heal/history`.
     pub heal_db: PathBuf,
+    pub playbooks: super::Playbooks,
 }
 
 pub fn router(api: Api) -> Router {
@@ -51,6 +52,11 @@ pub fn router(api: Api) -> Router {
         .route("/v1/logs/patterns", get(super::logs_api::patterns))
         .route("/v1/logs/stats", get(super::logs_api::stats))
         .route("/v1/heal/history", get(super::heal_api::history))
+        .route("/v1/heal/playbooks", get(super::heal_api::playbooks))
+        .route(
+            "/v1/heal/playbooks/{name}/run",
+            post(super::heal_api::run_playbook),
+        )
         .with_state(api)
 }
 

@@ -17,7 +17,7 @@ use crate::config::Problem;
 use crate::config::suggest;
 use crate::config::values::{self, Rejected};
 
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "name",
     "expr",
     "for",
@@ -27,6 +27,7 @@ const KEYS: [&str; 9] = [
     "labels",
     "annotations",
     "channels",
+    "playbook",
 ];
 
 /// Labels every alert carries, set from the rule's `name` and `severity`.
@@ -107,6 +108,7 @@ impl Checker<'_> {
         let labels = self.labels(fields.get("labels"), series_label);
         let annotations = self.annotations(fields.get("annotations"), series_label, &labels);
         let channels = self.channels(fields.get("channels"));
+        let playbook = self.playbook(fields.get("playbook"));
         Some(Rule {
             name: name?,
             expr: expr?,
@@ -117,6 +119,7 @@ impl Checker<'_> {
             labels,
             annotations,
             channels,
+            playbook,
         })
     }
 
@@ -342,6 +345,19 @@ impl Checker<'_> {
                 .unwrap_or_else(|| format!("they have {}", suggest::quoted_list(known)));
             self.report_at(line, column, message, Some(hint));
         }
+    }
+
+    /// A playbook name (`configs/playbooks/<name>.yaml`); the file is read when the rule fires,
+    /// so an edit needs no rules reload.
+    fn playbook(&mut self, value: Option<&Spanned<Raw>>) -> Option<String> {
+        let name = self.scalar("playbook", value?)?;
+        if crate::config::values::is_name(&name.value) {
+            return Some(name.value);
+        }
+        let message = format!("invalid playbook name `{}`", name.value);
+        let hint = Some("name the file in configs/playbooks/ without `.yaml`".to_owned());
+        self.report(&name.referenced, message, hint);
+        None
     }
 
     fn channels(&mut self, value: Option<&Spanned<Raw>>) -> Vec<String> {

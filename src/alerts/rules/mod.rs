@@ -57,6 +57,8 @@ pub struct Rule {
     pub annotations: BTreeMap<String, Template>,
     /// Channels to notify instead of the routing tree; empty means route.
     pub channels: Vec<String>,
+    /// Playbook to run when an alert of the rule fires.
+    pub playbook: Option<String>,
 }
 
 impl Rule {

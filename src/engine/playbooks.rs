@@ -1,0 +1,176 @@
+//! Running clean-up playbooks for the API (`uc heal run`) and for rules (`playbook:`):
+//! files are read at each run, so an edit needs no reload, and every run (dry or not) is
+//! a heal event, kept in the heal history.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Command, CommandError, Event, Hub};
+use crate::config::ConfigError;
+use crate::heal::playbook::{self, PLAYBOOKS_DIR, PlaybookReport, Services};
+use crate::heal::{HealEvent, HealKind};
+use crate::supervisor::CommandRequest;
+
+/// What `GET /v1/heal/playbooks` lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaybookList {
+    pub playbooks: Vec<PlaybookInfo>,
+    /// Files that do not load, rendered with file, line and column.
+    #[serde(default)]
+    pub problems: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaybookInfo {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub file: String,
+    /// Each step in the user's words.
+    pub steps: Vec<String>,
+}
+
+/// The engine's playbook runner: the workspace's playbooks directory plus the supervisor
+/// for `restart` steps.
+#[derive(Clone)]
+pub struct Playbooks {
+    workspace_dir: PathBuf,
+    hub: Hub,
+    supervisor: mpsc::Sender<CommandRequest>,
+}
+
+impl Playbooks {
+    pub fn new(workspace_dir: &Path, hub: Hub, supervisor: mpsc::Sender<CommandRequest>) -> Self {
+        Self {
+            workspace_dir: workspace_dir.to_path_buf(),
+            hub,
+            supervisor,
+        }
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.workspace_dir.join(PLAYBOOKS_DIR)
+    }
+
+    /// Every playbook that loads; problems of the others. Blocking (reads files).
+    pub fn list(&self) -> PlaybookList {
+        let mut list = PlaybookList::default();
+        let Ok(entries) = std::fs::read_dir(self.dir()) else {
+            return list;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        files.sort();
+        let mut problems = Vec::new();
+        for file in files {
+            match playbook::load_file(&file, &self.workspace_dir) {
+                Ok(p) => list.playbooks.push(PlaybookInfo {
+                    name: p.name,
+                    description: p.description,
+                    file: file.display().to_string(),
+                    steps: p.steps.into_iter().map(|s| s.label).collect(),
+                }),
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
+        if !problems.is_empty() {
+            list.problems = Some(ConfigError::Invalid { problems }.to_string());
+        }
+        list
+    }
+
+    /// Run (or with `dry_run` plan) playbook `name`; `trigger` says who asked (`uc heal run`,
+    /// `rule DiskAlmostFull`).
+    pub async fn run(
+        &self,
+        name: &str,
+        dry_run: bool,
+        trigger: &str,
+    ) -> Result<PlaybookReport, CommandError> {
+        let loaded = {
+            let (dir, workspace_dir) = (self.dir(), self.workspace_dir.clone());
+            let name = name.to_owned();
+            tokio::task::spawn_blocking(move || find(&dir, &workspace_dir, &name))
+                .await
+                .map_err(|e| CommandError::new(e.to_string()))??
+        };
+        let services = SupervisorServices {
+            hub: self.hub.clone(),
+            supervisor: self.supervisor.clone(),
+        };
+        let report = playbook::run(&loaded, dry_run, &services).await;
+        let mut event = HealEvent::new(
+            None,
+            HealKind::Playbook,
+            format!("{} ({trigger})", report.summary()),
+        );
+        event.detail = Some(report.text());
+        self.hub.publish(Event::Heal(event));
+        Ok(report)
+    }
+}
+
+/// The playbook `name` in `dir`, or a refusal naming the field with the playbooks there.
+fn find(dir: &Path, workspace_dir: &Path, name: &str) -> Result<playbook::Playbook, CommandError> {
+    let file = ["yaml", "yml"]
+        .iter()
+        .map(|ext| dir.join(format!("{name}.{ext}")))
+        .find(|f| f.is_file());
+    let Some(file) = file.filter(|_| crate::config::values::is_name(name)) else {
+        let known: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let path = e.path();
+                let yaml = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
+                yaml.then(|| path.file_stem()?.to_str().map(str::to_owned))?
+            })
+            .collect();
+        let hint = match crate::config::suggest(name, known.iter().map(String::as_str)) {
+            Some(best) => format!(" (did you mean `{best}`?)"),
+            None if known.is_empty() => format!("; {} has none", dir.display()),
+            None => format!("; there are: {}", known.join(", ")),
+        };
+        return Err(CommandError::field(
+            "playbook",
+            format!("no playbook `{name}`{hint}"),
+        ));
+    };
+    playbook::load_file(&file, workspace_dir).map_err(|problems| {
+        CommandError::field("playbook", ConfigError::Invalid { problems }.to_string())
+    })
+}
+
+/// `restart` steps go through the supervisor, like `uc restart`.
+struct SupervisorServices {
+    hub: Hub,
+    supervisor: mpsc::Sender<CommandRequest>,
+}
+
+impl Services for SupervisorServices {
+    fn exists(&self, service: &str) -> bool {
+        self.hub.snapshot().service(service).is_some()
+    }
+
+    async fn restart(&self, service: &str) -> Result<String, String> {
+        let (tx, rx) = oneshot::channel();
+        let command = Command::Restart {
+            services: vec![service.to_owned()],
+        };
+        self.supervisor
+            .send((command, tx))
+            .await
+            .map_err(|_| "the supervisor is gone".to_owned())?;
+        match rx.await {
+            Ok(Ok(reply)) => Ok(reply.message),
+            Ok(Err(refused)) => Err(refused.to_string()),
+            Err(_) => Err("the supervisor did not answer".to_owned()),
+        }
+    }
+}

@@ -42,6 +42,35 @@ pub fn columns<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
     out
 }
 
+/// `healthy 3.1ms`, `unhealthy, live ok`: each probe's verdict, the readiness latency.
+fn health(s: &crate::engine::ServiceStatus) -> String {
+    use crate::engine::{Health, ProbeKind};
+    let word = |h: Health| match h {
+        Health::Healthy => "ok",
+        Health::Unhealthy => "failing",
+        Health::Unknown => "unknown",
+    };
+    let mut parts = Vec::new();
+    for probe in &s.probes {
+        let mut part = match probe.kind {
+            ProbeKind::Readiness => format!("{:?}", probe.state).to_lowercase(),
+            ProbeKind::Liveness => format!("live {}", word(probe.state)),
+        };
+        if probe.kind == ProbeKind::Readiness
+            && let Some(us) = probe.latency_us
+        {
+            part.push_str(&format!(" {:.1}ms", us as f64 / 1000.0));
+        }
+        parts.push(part);
+    }
+    if parts.is_empty() {
+        return s
+            .health
+            .map_or_else(|| "-".into(), |h| format!("{h:?}").to_lowercase());
+    }
+    parts.join(", ")
+}
+
 /// The human table: one row per service, columns sized to their content.
 pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
     let header = [
@@ -63,9 +92,7 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
                     .map(crate::tui::panes::format::duration)
                     .unwrap_or_else(|| "-".into()),
                 s.restarts.to_string(),
-                s.health
-                    .map(|h| format!("{h:?}").to_lowercase())
-                    .unwrap_or_else(|| "-".into()),
+                health(s),
                 s.tags.join(","),
             ]
         })

@@ -147,8 +147,13 @@ enum Msg {
         name: String,
         outcome: StopOutcome,
     },
-    /// A service's main process exited.
-    Exited,
+    /// A service's main process exited; `attempt` counts looks that found tmux had not
+    /// recorded the exit yet.
+    Exited {
+        name: String,
+        root: ProcId,
+        attempt: u32,
+    },
     /// A service's restart backoff is over.
     RestartDue {
         name: String,
@@ -180,6 +185,7 @@ impl Supervisor {
             .collect();
         let (tx, rx) = mpsc::unbounded_channel();
         let (probe_tx, probe_rx) = mpsc::unbounded_channel();
+        let tmux = tmux.with_control(&paths.tmux_session);
         Self {
             ws,
             paths,
@@ -243,7 +249,11 @@ impl Supervisor {
         match msg {
             Msg::Launched { name, result } => self.on_launched(&name, result),
             Msg::Stopped { name, outcome } => self.on_stopped(&name, outcome),
-            Msg::Exited => self.observe().await,
+            Msg::Exited {
+                name,
+                root,
+                attempt,
+            } => self.exited(&name, root, attempt).await,
             Msg::RestartDue { name } => self.restart_due(&name),
         }
     }
@@ -258,9 +268,14 @@ impl Supervisor {
             task.abort();
         }
         if let Some(root) = rt.root {
+            let name = name.to_string();
             let task = tokio::spawn(async move {
                 let _ = exit_watch::exited(root.pid).await;
-                let _ = tx.send(Msg::Exited);
+                let _ = tx.send(Msg::Exited {
+                    name,
+                    root,
+                    attempt: 0,
+                });
             });
             rt.exit_task = Some(task.abort_handle());
         }

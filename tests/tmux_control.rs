@@ -10,7 +10,15 @@ const SESSION: &str = "ws";
 
 fn server(tag: &str) -> TmuxServer {
     let server = TmuxServer::new(tag);
-    server.tmux(&["-f", "/dev/null", "new-session", "-d", "-s", SESSION, "sleep 300"]);
+    server.tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "sleep 300",
+    ]);
     server
 }
 
@@ -18,9 +26,7 @@ fn server(tag: &str) -> TmuxServer {
 async fn through_control(tmux: &Tmux) -> bool {
     let list = ListClients::new().format("#{client_control_mode}").build();
     let out = tmux.run_all(&[list]).await.pop().expect("one answer");
-    let out = out.expect("list-clients");
-    eprintln!("clients (control mode): {out:?}");
-    out.lines().any(|l| l == "1")
+    out.expect("list-clients").lines().any(|l| l == "1")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -174,6 +174,8 @@ pub struct Supervisor {
     down: Option<oneshot::Sender<Result<Reply, CommandError>>>,
     /// A pane died but tmux had not yet recorded its exit status: look again soon.
     repoll: bool,
+    /// A status changed since services.json was last written.
+    unsaved: bool,
 }
 
 impl Supervisor {
@@ -198,6 +200,7 @@ impl Supervisor {
             probe_rx,
             down: None,
             repoll: false,
+            unsaved: false,
         }
     }
 
@@ -231,6 +234,10 @@ impl Supervisor {
                 _ = repoll, if self.repoll => self.observe().await,
             }
             self.schedule();
+            // Once a turn, after launches are under way: not on a restart's path.
+            if std::mem::take(&mut self.unsaved) {
+                self.save_records();
+            }
             if self.down.is_some() && self.services.values().all(|r| !r.status.state.is_active()) {
                 if let Some(reply) = self.down.take() {
                     let _ = reply.send(Ok(Reply {
@@ -281,12 +288,12 @@ impl Supervisor {
         }
     }
 
-    /// Publish a service's status if it changed, and persist what adoption needs.
+    /// Publish a service's status; what adoption needs is persisted at the end of the turn.
     fn publish(&mut self, name: &str) {
         if let Some(rt) = self.services.get(name) {
             self.hub.publish(Event::Service(rt.status.clone()));
         }
-        self.save_records();
+        self.unsaved = true;
     }
 
     fn set_state(&mut self, name: &str, state: ServiceState, reason: Option<String>) {

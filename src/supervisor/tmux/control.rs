@@ -178,34 +178,34 @@ impl Control {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| e.to_string())?;
-        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err("no pipes to the control client".into());
         };
         let pending = Arc::new(Pending::default());
-        tokio::spawn(read_answers(stdout, pending.clone()));
-        // Attaching prints no block of ours: the answer to a first command shows the client
-        // is attached; a missing session ends it instead.
-        let (tx, rx) = oneshot::channel();
-        pending.push(tx).map_err(|_| "closed at once".to_string())?;
-        stdin
-            .write_all(b"display-message -p '#{session_name}'\n")
-            .await
-            .map_err(|e| e.to_string())?;
-        match tokio::time::timeout(CONNECT_TIMEOUT, rx).await {
-            Ok(Ok(Ok(_))) => Ok(Connection {
+        let (attached, answer) = oneshot::channel();
+        tokio::spawn(read_answers(stdout, pending.clone(), attached));
+        // Lines written before the client is attached would run without its session.
+        match tokio::time::timeout(CONNECT_TIMEOUT, answer).await {
+            Ok(Ok(Ok(()))) => Ok(Connection {
                 _child: child,
                 stdin,
                 pending,
             }),
             Ok(Ok(Err(e))) => Err(e),
             Ok(Err(_)) => Err("the control client exited".into()),
-            Err(_) => Err("the control client did not answer".into()),
+            Err(_) => Err("the control client did not attach".into()),
         }
     }
 }
 
-/// Match answer blocks to the waiting commands until the client exits.
-async fn read_answers(stdout: ChildStdout, pending: Arc<Pending>) {
+/// Match answer blocks to the waiting commands until the client exits. `attached` gets the
+/// outcome of the client's own `attach-session`, the first block not of our commands.
+async fn read_answers(
+    stdout: ChildStdout,
+    pending: Arc<Pending>,
+    attached: oneshot::Sender<Result<(), String>>,
+) {
+    let mut attached = Some(attached);
     let mut lines = BufReader::new(stdout);
     let mut buf = Vec::new();
     // The `%begin` arguments (time, number, flags) of the block being read, and its lines.
@@ -224,10 +224,12 @@ async fn read_answers(stdout: ChildStdout, pending: Arc<Pending>) {
                 let end = end.or_else(|| line.strip_prefix("%error ").map(|rest| (rest, false)));
                 match end {
                     Some((rest, ok)) if rest == id.as_str() => {
-                        // Flags 1: a command of this client; others (hooks) are not ours.
+                        // Flags 1: a command of this client; others (attach, hooks) are not.
                         if id.ends_with(" 1") {
                             let text = out.iter().map(|l| format!("{l}\n")).collect::<String>();
                             pending.answer(if ok { Ok(text) } else { Err(out.join("\n")) });
+                        } else if let Some(attached) = attached.take() {
+                            let _ = attached.send(if ok { Ok(()) } else { Err(out.join("\n")) });
                         }
                         block = None;
                     }

@@ -364,14 +364,17 @@ async fn detach_own_client(tmux: &Tmux) {
     let Ok(pane) = std::env::var("TMUX_PANE") else {
         return;
     };
+    // The engine's control-mode client is attached to the same session; it is no terminal.
     let list = tmux_interface::ListClients::new()
-        .format("#{client_name}\t#{pane_id}")
+        .format("#{client_name}\t#{pane_id}\t#{client_control_mode}")
         .build();
     let Ok(out) = tmux.run(list).await else {
         return;
     };
     for line in out.lines() {
-        if let Some((client, active)) = line.split_once('\t')
+        let mut fields = line.split('\t');
+        if let (Some(client), Some(active), Some("0")) =
+            (fields.next(), fields.next(), fields.next())
             && active == pane
         {
             let detach = tmux_interface::DetachClient::new()

@@ -1,12 +1,18 @@
 //! Seeing what tmux and /proc say: adopting services at engine start, noticing exits and
 //! closed windows, remembering descendants, and persisting what the next engine needs.
 
+use std::time::Duration;
+
 use super::launch::{PaneRef, new_instance};
 use super::process::{self, INSTANCE_ENV, ProcId};
 use super::record::{Records, ServiceRecord};
 use super::tmux::Pane;
-use super::{Runtime, Supervisor, stop};
+use super::{Msg, Runtime, Supervisor, stop};
 use crate::engine::{NoticeLevel, ServiceState};
+
+/// Looks at a pane, 1 ms apart, for the exit status tmux has not recorded yet, before the
+/// 200 ms repoll takes over.
+const EXIT_LOOKS: u32 = 3;
 
 impl Supervisor {
     /// Take over services a previous engine started: the window marked with the service's
@@ -67,22 +73,65 @@ impl Supervisor {
         let names: Vec<String> = self.services.keys().cloned().collect();
         let repolled = std::mem::take(&mut self.repoll);
         for name in &names {
-            self.observe_one(name, &panes, repolled);
+            if self.observe_one(name, &panes, repolled) {
+                self.repoll = true;
+            }
         }
         self.track_descendants().await;
     }
 
-    /// `repolled`: this look follows one that found a dead pane without an exit status;
-    /// then an unknown status is accepted rather than waited for forever.
-    fn observe_one(&mut self, name: &str, panes: &[Pane], repolled: bool) {
-        let Some(rt) = self.services.get_mut(name) else {
+    /// The pidfd watch saw `root`, the main process of `name`, end: look at its pane alone
+    /// (one round trip), so a restart is not held up by listing every window.
+    pub(super) async fn exited(&mut self, name: &str, root: process::ProcId, attempt: u32) {
+        let Some(rt) = self.services.get(name) else {
             return;
+        };
+        // A relaunch or adoption since the watch began has its own watch.
+        if rt.root != Some(root) {
+            return;
+        }
+        let Some(pane_id) = rt.pane.as_ref().map(|p| p.pane_id.clone()) else {
+            return;
+        };
+        let panes: Vec<Pane> = match self.tmux.pane(&pane_id).await {
+            Ok(pane) => pane.into_iter().collect(),
+            Err(e) => {
+                tracing::warn!("cannot look at {name}'s pane: {e}");
+                self.repoll = true;
+                return;
+            }
+        };
+        if !self.observe_one(name, &panes, false) {
+            return;
+        }
+        if attempt + 1 >= EXIT_LOOKS {
+            self.repoll = true;
+            return;
+        }
+        let (tx, name) = (self.tx.clone(), name.to_string());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let attempt = attempt + 1;
+            let _ = tx.send(Msg::Exited {
+                name,
+                root,
+                attempt,
+            });
+        });
+    }
+
+    /// Act on what `panes` says of one service. True when its pane is dead but its exit
+    /// status unknown yet: look again soon. `repolled`: this look follows such a one; then
+    /// an unknown status is accepted rather than waited for forever.
+    fn observe_one(&mut self, name: &str, panes: &[Pane], repolled: bool) -> bool {
+        let Some(rt) = self.services.get_mut(name) else {
+            return false;
         };
         let Some(pane_ref) = rt.pane.clone() else {
-            return;
+            return false;
         };
         if rt.busy {
-            return;
+            return false;
         }
         let Some(pane) = panes.iter().find(|p| p.pane_id == pane_ref.pane_id) else {
             rt.pane = None;
@@ -92,12 +141,12 @@ impl Supervisor {
             } else {
                 self.publish(name);
             }
-            return;
+            return false;
         };
         // The pidfd watch may report the exit before tmux has seen the pty close.
         let dead = pane.dead || rt.root.is_some_and(|r| !process::is_alive(r));
         if !dead || !rt.status.state.is_active() {
-            return;
+            return false;
         }
         let (mut code, mut signal) = (pane.dead_status, pane.dead_signal);
         if code.is_none() && signal.is_none() {
@@ -108,14 +157,12 @@ impl Supervisor {
                     (code, signal) = status;
                     self.tmux.nudge();
                 }
-                None if !repolled => {
-                    self.repoll = true;
-                    return;
-                }
+                None if !repolled => return true,
                 None => {}
             }
         }
         self.ended(name, code, signal, "");
+        false
     }
 
     /// The service's main process ended on its own.

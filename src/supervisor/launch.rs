@@ -66,23 +66,31 @@ impl LaunchJob {
             cwd: &self.spec.cwd,
             env,
         };
-        let pane = match self.pane.clone() {
-            Some(pane) if self.tmux.pane(&pane.pane_id).await.ok().flatten().is_some() => pane,
-            _ => self.new_window().await?,
+        // Respawning the known pane at once spares a round trip; when its window was closed
+        // (or the server is gone), a new one takes its place.
+        let reused = match &self.pane {
+            Some(pane) => match self.tmux.respawn_pane(&pane.pane_id, &spawn, true).await {
+                Ok(pid) => Some((pane.clone(), pid)),
+                Err(e) if e.is_missing() => None,
+                Err(e) => return Err(e.to_string()),
+            },
+            None => None,
         };
-        self.tmux
-            .respawn_pane(&pane.pane_id, &spawn, true)
-            .await
-            .map_err(|e| e.to_string())?;
-        let live = self
-            .tmux
-            .pane(&pane.pane_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("the service's window vanished while starting")?;
-        let stat = process::read_stat(live.pid);
+        let (pane, pid) = match reused {
+            Some(reused) => reused,
+            None => {
+                let pane = self.new_window().await?;
+                let pid = self
+                    .tmux
+                    .respawn_pane(&pane.pane_id, &spawn, true)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (pane, pid)
+            }
+        };
+        let stat = process::read_stat(pid);
         let root = ProcId {
-            pid: live.pid,
+            pid,
             start_ticks: stat.map_or(0, |s| s.start_ticks),
         };
         let started_at = stat.map_or_else(crate::engine::now_ms, |s| {

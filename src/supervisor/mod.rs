@@ -169,8 +169,13 @@ enum Msg {
         name: String,
         outcome: StopOutcome,
     },
-    /// A service's main process exited.
-    Exited,
+    /// A service's main process exited; `attempt` counts looks that found tmux had not
+    /// recorded the exit yet.
+    Exited {
+        name: String,
+        root: ProcId,
+        attempt: u32,
+    },
     /// A service's restart backoff is over.
     RestartDue {
         name: String,
@@ -193,6 +198,8 @@ pub struct Supervisor {
     down: Option<oneshot::Sender<Result<Reply, CommandError>>>,
     /// A pane died but tmux had not yet recorded its exit status: look again soon.
     repoll: bool,
+    /// A status changed since services.json was last written.
+    unsaved: bool,
 }
 
 impl Supervisor {
@@ -205,6 +212,7 @@ impl Supervisor {
         let (tx, rx) = mpsc::unbounded_channel();
         let (probe_tx, probe_rx) = mpsc::unbounded_channel();
         let (trigger_tx, trigger_rx) = mpsc::unbounded_channel();
+        let tmux = tmux.with_control(&paths.tmux_session);
         Self {
             ws,
             paths,
@@ -219,6 +227,7 @@ impl Supervisor {
             trigger_rx,
             down: None,
             repoll: false,
+            unsaved: false,
         }
     }
 
@@ -253,6 +262,10 @@ impl Supervisor {
                 _ = repoll, if self.repoll => self.observe().await,
             }
             self.schedule();
+            // Once a turn, after launches are under way: not on a restart's path.
+            if std::mem::take(&mut self.unsaved) {
+                self.save_records();
+            }
             if self.down.is_some() && self.services.values().all(|r| !r.status.state.is_active()) {
                 if let Some(reply) = self.down.take() {
                     let _ = reply.send(Ok(Reply {
@@ -271,7 +284,11 @@ impl Supervisor {
         match msg {
             Msg::Launched { name, result } => self.on_launched(&name, result),
             Msg::Stopped { name, outcome } => self.on_stopped(&name, outcome),
-            Msg::Exited => self.observe().await,
+            Msg::Exited {
+                name,
+                root,
+                attempt,
+            } => self.exited(&name, root, attempt).await,
             Msg::RestartDue { name } => self.restart_due(&name),
         }
     }
@@ -286,20 +303,25 @@ impl Supervisor {
             task.abort();
         }
         if let Some(root) = rt.root {
+            let name = name.to_string();
             let task = tokio::spawn(async move {
                 let _ = exit_watch::exited(root.pid).await;
-                let _ = tx.send(Msg::Exited);
+                let _ = tx.send(Msg::Exited {
+                    name,
+                    root,
+                    attempt: 0,
+                });
             });
             rt.exit_task = Some(task.abort_handle());
         }
     }
 
-    /// Publish a service's status if it changed, and persist what adoption needs.
+    /// Publish a service's status; what adoption needs is persisted at the end of the turn.
     fn publish(&mut self, name: &str) {
         if let Some(rt) = self.services.get(name) {
             self.hub.publish(Event::Service(rt.status.clone()));
         }
-        self.save_records();
+        self.unsaved = true;
     }
 
     fn set_state(&mut self, name: &str, state: ServiceState, reason: Option<String>) {

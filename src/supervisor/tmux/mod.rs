@@ -1,8 +1,12 @@
 //! The workspace's private tmux server. Commands are spelled with `tmux_interface` and run
-//! through `tokio::process` so nothing blocks an async worker.
+//! through `tokio::process` so nothing blocks an async worker; the commands a restart waits
+//! for go through a control-mode client of the workspace's session when one is up.
+
+mod control;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use tmux_interface::{
     CapturePane, HasSession, KillServer, KillWindow, ListPanes, NewSession, NewWindow, PipePane,
@@ -23,6 +27,13 @@ pub enum TmuxError {
     Failed { command: String, stderr: String },
     #[error("unexpected tmux output: {0:?}")]
     Parse(String),
+}
+
+impl TmuxError {
+    /// The target (pane, window, session) or the whole server does not exist.
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Self::Failed { stderr, .. } if is_missing(stderr))
+    }
 }
 
 /// One pane of the workspace session (each window has one pane).
@@ -49,11 +60,13 @@ pub struct Spawn<'a> {
 }
 
 /// Handle to one private tmux server (`tmux -L <socket>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Tmux {
     pub socket: String,
     /// Config file the server is started with (only read when the server starts).
     pub config: Option<std::path::PathBuf>,
+    /// Shared by every clone: one control client per session.
+    control: Option<Arc<control::Control>>,
 }
 
 impl Tmux {
@@ -61,7 +74,16 @@ impl Tmux {
         Self {
             socket: socket.into(),
             config: None,
+            control: None,
         }
+    }
+
+    /// Run the hot commands (pane queries, respawns) through a control-mode client attached
+    /// to `session`, once it exists; until then, and whenever the client is down, each
+    /// command still runs as its own `tmux` process.
+    pub fn with_control(mut self, session: &str) -> Self {
+        self.control = Some(Arc::new(control::Control::new(&self.socket, session)));
+        self
     }
 
     pub fn with_config(mut self, config: impl Into<std::path::PathBuf>) -> Self {
@@ -88,13 +110,40 @@ impl Tmux {
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
-            let argv = cmd.to_vec();
-            tracing::debug!(argv = %argv.join(" "), "tmux command failed");
-            Err(TmuxError::Failed {
-                command: argv.first().map(|c| c.to_string()).unwrap_or_default(),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            })
+            Err(failed(&cmd, String::from_utf8_lossy(&out.stderr).trim()))
         }
+    }
+
+    /// Run commands in order through the control client, written at once and answered in
+    /// one round trip; one `tmux` process each when the client is unavailable. Each command
+    /// runs even when an earlier one fails.
+    pub async fn run_all(&self, cmds: &[TmuxCommand<'_>]) -> Vec<Result<String, TmuxError>> {
+        if let Some(control) = &self.control {
+            let argvs: Vec<Vec<String>> = cmds
+                .iter()
+                .map(|c| c.to_vec().iter().map(|a| a.to_string()).collect())
+                .collect();
+            if let Ok(answers) = control.run(&argvs).await {
+                return answers
+                    .into_iter()
+                    .zip(cmds)
+                    .map(|(answer, cmd)| answer.map_err(|e| failed(cmd, &e)))
+                    .collect();
+            }
+        }
+        let mut out = Vec::with_capacity(cmds.len());
+        for cmd in cmds {
+            out.push(self.run(cmd.clone()).await);
+        }
+        out
+    }
+
+    /// [`Tmux::run_all`] for one command.
+    async fn run_quick(&self, cmd: TmuxCommand<'_>) -> Result<String, TmuxError> {
+        self.run_all(std::slice::from_ref(&cmd))
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(TmuxError::Parse(String::new())))
     }
 
     pub async fn has_session(&self, session: &str) -> bool {
@@ -150,21 +199,33 @@ impl Tmux {
     }
 
     /// Run `spawn` in an existing pane; `kill` replaces a process that is still running.
+    /// Returns the new process's PID, asked for in the same round trip.
     pub async fn respawn_pane(
         &self,
         pane_id: &str,
         spawn: &Spawn<'_>,
         kill: bool,
-    ) -> Result<(), TmuxError> {
+    ) -> Result<u32, TmuxError> {
         let mut builder = RespawnPane::new()
             .target_pane(pane_id)
             .start_directory(spawn.cwd.to_string_lossy());
         if kill {
             builder = builder.kill();
         }
-        let mut cmd = builder.build();
-        push_spawn(&mut cmd, spawn);
-        self.run(cmd).await.map(drop)
+        let mut respawn = builder.build();
+        push_spawn(&mut respawn, spawn);
+        let pid = tmux_interface::DisplayMessage::new()
+            .print()
+            .target_pane(pane_id)
+            .message("#{pane_pid}")
+            .build();
+        let mut answers = self.run_all(&[respawn, pid]).await.into_iter();
+        let (Some(respawned), Some(pid)) = (answers.next(), answers.next()) else {
+            return Err(TmuxError::Parse(String::new()));
+        };
+        respawned?;
+        let pid = pid?;
+        pid.trim().parse().map_err(|_| TmuxError::Parse(pid))
     }
 
     /// Every pane of `session`; empty when the session (or server) does not exist.
@@ -174,21 +235,32 @@ impl Tmux {
             .format(PANE_FORMAT)
             .target(exact(session))
             .build();
-        match self.run(cmd).await {
+        match self.run_quick(cmd).await {
             Ok(out) => out.lines().map(parse_pane).collect(),
             Err(TmuxError::Failed { stderr, .. }) if is_missing(&stderr) => Ok(Vec::new()),
             Err(e) => Err(e),
         }
     }
 
+    /// One pane, or `None` when it is gone (its window was closed).
     pub async fn pane(&self, pane_id: &str) -> Result<Option<Pane>, TmuxError> {
-        let cmd = ListPanes::new()
-            .format(PANE_FORMAT)
-            .filter(format!("#{{==:#{{pane_id}},{pane_id}}}"))
-            .all()
-            .build();
-        let out = self.run(cmd).await?;
-        out.lines().next().map(parse_pane).transpose()
+        // `display-message -t` a missing pane answers for the current one instead: list the
+        // pane's window, which fails for a missing pane.
+        let cmd = ListPanes::new().format(PANE_FORMAT).target(pane_id).build();
+        let out = match self.run_quick(cmd).await {
+            Ok(out) => out,
+            Err(TmuxError::Failed { stderr, .. }) if stderr.contains("can't find pane") => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        for line in out.lines() {
+            let pane = parse_pane(line)?;
+            if pane.pane_id == pane_id {
+                return Ok(Some(pane));
+            }
+        }
+        Ok(None)
     }
 
     pub async fn set_window_option(
@@ -269,7 +341,7 @@ impl Tmux {
                 .print()
                 .message("#{pid}")
                 .build();
-            if let Ok(pid) = tmux.run(cmd).await
+            if let Ok(pid) = tmux.run_quick(cmd).await
                 && let Ok(pid) = pid.trim().parse::<i32>()
             {
                 let _ = nix::sys::signal::kill(
@@ -288,6 +360,15 @@ impl Tmux {
     }
 }
 
+fn failed(cmd: &TmuxCommand<'_>, stderr: &str) -> TmuxError {
+    let argv = cmd.to_vec();
+    tracing::debug!(argv = %argv.join(" "), "tmux command failed");
+    TmuxError::Failed {
+        command: argv.first().map(|c| c.to_string()).unwrap_or_default(),
+        stderr: stderr.trim().to_string(),
+    }
+}
+
 /// `=name` makes tmux match the session name exactly instead of as a prefix.
 fn exact(session: &str) -> String {
     format!("={session}")
@@ -296,6 +377,7 @@ fn exact(session: &str) -> String {
 fn is_missing(stderr: &str) -> bool {
     stderr.contains("no server running")
         || stderr.contains("can't find session")
+        || stderr.contains("can't find pane")
         || stderr.contains("error connecting")
         || stderr.contains("No such file or directory")
 }

@@ -263,7 +263,10 @@ impl App {
             Action::CommandLine => {
                 self.state.popups.push(Popup::CommandLine(Input::default()));
                 // Playbook files may have changed since the last look: refresh completion.
-                self.send(Request::Playbooks);
+                // Without the engine there is no list, and the status line already says so.
+                if self.state.connected {
+                    self.send(Request::Playbooks);
+                }
             }
             Action::Filter => {
                 self.state.pane = Pane::Services;

@@ -1,9 +1,11 @@
 //! End to end: a service that fails at once crash-loops; the TUI counts down to its next
-//! restart, and the stop key keeps it down.
+//! restart, and the stop key keeps it down. A clean-up playbook run from the TUI shows its
+//! plan, touches nothing until `y`, then deletes what it planned to.
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
 
 use common::cli::{Env, Screen};
 
@@ -68,6 +70,68 @@ fn a_crash_looping_service_counts_down_and_stop_keeps_it_down() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(Env::service(&env.status(), "boom")["state"], "stopped");
+    screen.keys(&["q"]);
+    env.ok(&["down"]);
+}
+
+const TIDY: &str = "description: Drop old scratch files
+roots: [./tmp]
+steps:
+  - delete: { under: ./tmp, match: \"**/*.log\", older_than: 1d }
+";
+
+/// A file last modified `days` ago.
+fn aged(path: &Path, days: u64) {
+    std::fs::write(path, "x".repeat(1000)).expect("write");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    let then = SystemTime::now() - Duration::from_secs(days * 86_400);
+    file.set_modified(then).expect("age");
+}
+
+#[test]
+fn a_playbook_run_from_the_tui_shows_its_plan_then_runs_on_y() {
+    let env = Env::new("  idle:\n    command: \"sleep 600\"\n");
+    let tmp = env.dir.join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let (old, young) = (tmp.join("old.log"), tmp.join("young.log"));
+    aged(&old, 3);
+    aged(&young, 0);
+    let playbooks = env.dir.join("configs/playbooks");
+    std::fs::create_dir_all(&playbooks).expect("playbooks");
+    std::fs::write(playbooks.join("tidy.yaml"), TIDY).expect("playbook");
+
+    let screen = Screen::shell(&env);
+    screen.type_line(&format!(
+        "{} -f {}",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    screen.wait("idle running", T, |t| {
+        Screen::row(t, "idle").is_some_and(|r| r.contains("running"))
+    });
+    screen.keys(&[":"]);
+    screen.type_line("playbook tidy");
+    let plan = screen.wait("the plan", T, |t| {
+        t.contains("Run playbook tidy?") && t.contains("old.log")
+    });
+    assert!(
+        !plan.contains("young.log"),
+        "only the old file is planned:\n{plan}"
+    );
+    assert!(old.exists(), "a plan deletes nothing");
+
+    screen.keys(&["y"]);
+    let report = screen.wait("the report", T, |t| {
+        t.contains("Playbook tidy ") && t.contains("tidy: 1 action done")
+    });
+    assert!(report.contains("old.log"), "{report}");
+    assert!(!old.exists(), "the old log is deleted");
+    assert!(young.exists(), "the young log is kept");
+    screen.keys(&["Escape"]);
+    screen.wait("the dialog closed", T, |t| !t.contains("Playbook tidy "));
     screen.keys(&["q"]);
     env.ok(&["down"]);
 }

@@ -142,8 +142,12 @@ impl Harness {
         self
     }
 
+    /// What the app asked for, without the playbook list the command line refreshes each
+    /// time it opens.
     fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
+        std::iter::from_fn(|| self.requests.try_recv().ok())
+            .filter(|r| *r != Request::Playbooks)
+            .collect()
     }
 
     fn selected(&self) -> Option<&str> {

@@ -230,8 +230,12 @@ impl Harness {
         self.keys(&["enter"])
     }
 
+    /// What the app asked for, without the playbook list the command line refreshes each
+    /// time it opens.
     fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
+        std::iter::from_fn(|| self.requests.try_recv().ok())
+            .filter(|r| *r != Request::Playbooks)
+            .collect()
     }
 
     fn status(&self) -> String {

@@ -15,6 +15,7 @@ mod metrics_cmd;
 mod setup;
 mod status;
 mod ui;
+mod ui_heal;
 mod ui_logs;
 
 use std::path::PathBuf;

@@ -201,6 +201,7 @@ async fn pump_events(client: Client, updates: mpsc::UnboundedSender<Update>) {
             Ok(mut stream) => {
                 connected = true;
                 prefill_graphs(&client, &updates);
+                super::ui_heal::prefill(&client, &updates);
                 loop {
                     match stream.next().await {
                         Some(Ok(event)) => {
@@ -276,6 +277,10 @@ async fn serve_requests(
             }
             Request::Logs(query) => feed.follow(&client, query, updates),
             Request::Patterns => super::ui_logs::patterns(&client, updates),
+            Request::Playbooks => super::ui_heal::playbooks(&client, updates),
+            Request::RunPlaybook { name, mode } => {
+                super::ui_heal::run(&client, name, mode, updates);
+            }
         }
     }
 }

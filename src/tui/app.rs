@@ -3,6 +3,7 @@
 
 mod alerts;
 mod logs;
+mod playbook;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
@@ -91,6 +92,7 @@ impl App {
     pub fn on_resize(&mut self, width: u16, height: u16) {
         self.state.screen = (width, height);
         self.scroll_help(0);
+        self.scroll_playbook(0);
     }
 
     pub fn on_update(&mut self, update: Update) {
@@ -119,6 +121,15 @@ impl App {
             Update::History(result) => self.state.on_history(result),
             Update::Log(event) => self.state.logs.on_event(event),
             Update::Patterns(result) => self.state.patterns.on_list(result, self.state.now_ms),
+            Update::HealHistory(Ok(events)) => self.state.heal.seed(events),
+            Update::HealHistory(Err(error)) => {
+                let text = format!("cannot read the heal history: {error}");
+                self.state.set_status(NoticeLevel::Warn, text);
+            }
+            Update::Playbooks(result) => self.on_playbooks(result),
+            Update::PlaybookRun { name, mode, result } => {
+                self.on_playbook_run(&name, mode, result);
+            }
         }
     }
 
@@ -164,7 +175,9 @@ impl App {
         match self.state.top_popup() {
             None => (self.state.pane.layers(), false),
             Some(Popup::Help { .. }) => (&[Layer::Help, Layer::Global], true),
-            Some(Popup::Confirm(_)) => (&[Layer::Confirm, Layer::Global], true),
+            Some(Popup::Confirm(_) | Popup::Playbook(_)) => {
+                (&[Layer::Confirm, Layer::Global], true)
+            }
             Some(Popup::Silence(_)) => (&[Layer::SilenceForm, Layer::Global], true),
             Some(Popup::CommandLine(_) | Popup::LogSearch(_) | Popup::Grep(_)) => {
                 (&[Layer::Global], true)
@@ -247,7 +260,14 @@ impl App {
             Action::StartAll => self.start(vec![]),
             Action::StopAll => self.confirm_stop_all(),
             Action::Help => self.toggle_help(),
-            Action::CommandLine => self.state.popups.push(Popup::CommandLine(Input::default())),
+            Action::CommandLine => {
+                self.state.popups.push(Popup::CommandLine(Input::default()));
+                // Playbook files may have changed since the last look: refresh completion.
+                // Without the engine there is no list, and the status line already says so.
+                if self.state.connected {
+                    self.send(Request::Playbooks);
+                }
+            }
             Action::Filter => {
                 self.state.pane = Pane::Services;
                 let input = Input::new(self.state.filter.clone());
@@ -303,11 +323,14 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
-        if matches!(self.state.top_popup(), Some(Popup::Help { .. })) {
-            self.scroll_help(delta);
-        } else {
-            let page = panes::page_rows(&self.state);
-            self.state.move_in_pane(delta, page);
+        match self.state.top_popup() {
+            Some(Popup::Help { .. }) => self.scroll_help(delta),
+            Some(Popup::Playbook(_)) => self.scroll_playbook(delta),
+            Some(Popup::Confirm(_)) => {}
+            _ => {
+                let page = panes::page_rows(&self.state);
+                self.state.move_in_pane(delta, page);
+            }
         }
     }
 
@@ -359,6 +382,7 @@ impl App {
                 }
             }
             Some(Popup::Silence(_)) => self.submit_silence_form(),
+            Some(Popup::Playbook(_)) => self.confirm_playbook(),
             _ => {}
         }
     }
@@ -486,6 +510,7 @@ impl App {
                 self.state.pane = Pane::Logs;
                 self.set_grep(&text);
             }
+            CmdLine::Playbook { name, dry_run } => self.playbook(name, dry_run),
             CmdLine::Quit => self.state.quit = true,
         }
     }
@@ -495,6 +520,7 @@ impl App {
             services: self.state.service_names(),
             alerts: self.state.alert_rows().map(|a| a.id.as_str()).collect(),
             silences: self.state.silence_rows().map(|s| s.id.as_str()).collect(),
+            playbooks: self.state.playbooks.iter().map(String::as_str).collect(),
         };
         let completed = cmdline::complete(line, &words);
         if let (Some(text), Some(Popup::CommandLine(input))) =

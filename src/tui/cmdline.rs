@@ -36,6 +36,12 @@ pub enum CmdLine {
     },
     /// A silence id (or unique prefix).
     Expire(String),
+    /// Plan a playbook and ask before running it; `dry_run`: only show the plan. The engine
+    /// checks the name; `None` asks for one.
+    Playbook {
+        name: Option<String>,
+        dry_run: bool,
+    },
     Help,
     Quit,
 }
@@ -46,6 +52,7 @@ pub struct Words<'a> {
     pub services: Vec<&'a str>,
     pub alerts: Vec<&'a str>,
     pub silences: Vec<&'a str>,
+    pub playbooks: Vec<&'a str>,
 }
 
 /// A command the line understands: name, aliases, arguments, description.
@@ -116,6 +123,12 @@ pub const COMMANDS: &[Spec] = &[
         "Silence alerts, e.g. silence service=api 2h",
     ),
     spec("expire", &[], "ID", "Expire a silence now (asks first)"),
+    spec(
+        "playbook",
+        &["heal"],
+        "NAME [--dry-run]",
+        "Plan a clean-up playbook, then ask to run it",
+    ),
     spec("help", &[], "", "Show the help"),
     spec("quit", &["q"], "", "Quit the TUI (services keep running)"),
 ];
@@ -200,6 +213,7 @@ pub fn parse(
             [id] => Ok(CmdLine::Expire(id.to_string())),
             _ => Err("usage: expire ID (the silences list shows the ids)".to_string()),
         },
+        "playbook" => playbook(&args),
         "up" => none().map(|()| CmdLine::StartAll),
         "stop-all" => none().map(|()| CmdLine::StopAll),
         "down" => none().map(|()| CmdLine::Down),
@@ -237,6 +251,28 @@ fn silence(args: &[&str]) -> Result<CmdLine, String> {
         matchers,
         duration: duration.to_string(),
     })
+}
+
+/// `playbook NAME [--dry-run]`, the flag on either side.
+fn playbook(args: &[&str]) -> Result<CmdLine, String> {
+    const DRY_RUN: &str = "--dry-run";
+    let dry_run = args.contains(&DRY_RUN);
+    match args
+        .iter()
+        .filter(|a| **a != DRY_RUN)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => Ok(CmdLine::Playbook {
+            name: None,
+            dry_run,
+        }),
+        [name] if !name.starts_with('-') => Ok(CmdLine::Playbook {
+            name: Some(name.to_string()),
+            dry_run,
+        }),
+        _ => Err(format!("usage: playbook NAME [{DRY_RUN}]")),
+    }
 }
 
 fn unknown_command(word: &str) -> String {
@@ -308,6 +344,7 @@ pub fn complete(line: &str, words: &Words) -> Option<String> {
         let names = match command {
             "ack" => &words.alerts,
             "expire" => &words.silences,
+            "playbook" | "heal" => &words.playbooks,
             "silence" | "grep" => return None,
             _ => &words.services,
         };
@@ -351,6 +388,7 @@ mod tests {
             services: services.to_vec(),
             alerts: vec!["3f2a00aa", "3f2b00bb", "9c0000cc"],
             silences: vec!["a1b2c3d4"],
+            playbooks: vec!["tidy", "rotate-logs", "rotate-tmp"],
         };
         super::complete(line, &words)
     }
@@ -485,6 +523,30 @@ mod tests {
             err("silence service 2h"),
             "`service` is not a matcher; write name=value"
         );
+    }
+
+    #[test]
+    fn parses_and_completes_playbooks() {
+        let playbook = |name: Option<&str>, dry_run| CmdLine::Playbook {
+            name: name.map(str::to_string),
+            dry_run,
+        };
+        assert_eq!(ok("playbook tidy"), playbook(Some("tidy"), false));
+        assert_eq!(ok("heal tidy --dry-run"), playbook(Some("tidy"), true));
+        assert_eq!(ok("playbook --dry-run tidy"), playbook(Some("tidy"), true));
+        assert_eq!(ok("playbook"), playbook(None, false));
+        assert_eq!(err("playbook a b"), "usage: playbook NAME [--dry-run]");
+        assert_eq!(err("playbook --force"), "usage: playbook NAME [--dry-run]");
+        assert_eq!(complete("play", SERVICES).as_deref(), Some("playbook "));
+        assert_eq!(
+            complete("playbook t", SERVICES).as_deref(),
+            Some("playbook tidy ")
+        );
+        assert_eq!(
+            complete("heal r", SERVICES).as_deref(),
+            Some("heal rotate-")
+        );
+        assert_eq!(complete("playbook a", SERVICES), None);
     }
 
     #[test]

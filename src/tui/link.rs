@@ -4,7 +4,10 @@
 
 use tokio::sync::mpsc;
 
-use crate::engine::{Command, CommandError, Event, Reply};
+use super::playbook::PlaybookMode;
+use crate::engine::{Command, CommandError, Event, PlaybookList, Reply};
+use crate::heal::HealEvent;
+use crate::heal::playbook::PlaybookReport;
 use crate::logs::{LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
 
@@ -27,6 +30,18 @@ pub enum Update {
     Log(LogStreamEvent),
     /// The answer to [`Request::Patterns`].
     Patterns(Result<Vec<PatternInfo>, String>),
+    /// The workspace's heal events of the last day, sent after each (re)connect so the
+    /// details show what happened before the TUI started.
+    HealHistory(Result<Vec<HealEvent>, String>),
+    /// The workspace's playbooks: sent after each (re)connect and answering
+    /// [`Request::Playbooks`].
+    Playbooks(Result<PlaybookList, String>),
+    /// The answer to [`Request::RunPlaybook`]: the report, or the engine's refusal.
+    PlaybookRun {
+        name: String,
+        mode: PlaybookMode,
+        result: Result<PlaybookReport, String>,
+    },
 }
 
 /// Something the TUI asks the glue to do.
@@ -42,6 +57,14 @@ pub enum Request {
     Logs(LogQuery),
     /// The mined log patterns, once; answered with [`Update::Patterns`].
     Patterns,
+    /// The playbook list again, as files may have changed; answered with
+    /// [`Update::Playbooks`].
+    Playbooks,
+    /// Run or plan a playbook; answered with [`Update::PlaybookRun`].
+    RunPlaybook {
+        name: String,
+        mode: PlaybookMode,
+    },
 }
 
 /// Both ends as the TUI holds them.

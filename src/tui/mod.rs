@@ -18,6 +18,7 @@ pub mod link;
 pub mod logs;
 mod options;
 pub mod panes;
+pub mod playbook;
 pub mod silence_form;
 pub mod state;
 mod suggest;

@@ -14,6 +14,7 @@ use super::input::Input;
 use super::keymap::Layer;
 use super::keys::KeyPress;
 use super::logs::{LogsView, PatternsView};
+use super::playbook::PlaybookDialog;
 use super::silence_form::SilenceForm;
 
 /// What fills the screen between the header and the status line.
@@ -75,6 +76,8 @@ pub enum Popup {
     LogSearch(Input),
     /// The logs pane's regex filter; applied on enter.
     Grep(Input),
+    /// A playbook's plan (asking to run it), report or refusal.
+    Playbook(PlaybookDialog),
 }
 
 /// A question before a destructive command.
@@ -116,6 +119,8 @@ pub struct State {
     pub patterns: PatternsView,
     /// The newest heal events (restarts, backoffs, give-ups, probe changes).
     pub heal: HealLog,
+    /// The workspace's playbook names, for completion.
+    pub playbooks: Vec<String>,
     /// Below the services table: the selected service's probes, restarts and heal events
     /// instead of its graphs.
     pub details: bool,

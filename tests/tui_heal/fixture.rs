@@ -1,17 +1,20 @@
 //! The healing tests' fixture: services with passing, failing and unknown probes, one
 //! crash-looping with its restart due in 4 s, one that gave up, and their heal events, at a
-//! fixed clock; and a harness that drives the app by keys.
+//! fixed clock; playbook plans and reports; and a harness that drives the app by keys.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
+use tokio::sync::mpsc::UnboundedReceiver;
 use univers_container::engine::{
-    EngineInfo, Event, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+    EngineInfo, Event, Health, PlaybookInfo, PlaybookList, ProbeKind, ProbeStatus, ServiceState,
+    ServiceStatus, Snapshot,
 };
+use univers_container::heal::playbook::{Action, ActionKind, Outcome, PlaybookReport, StepReport};
 use univers_container::heal::{HealEvent, HealKind};
 use univers_container::tui::keys::KeySeq;
-use univers_container::tui::{App, EngineLink, Keymap, Theme, Update};
+use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
 
 /// 2024-01-01T00:00:00Z: the clock every test runs at.
 pub const NOW: u64 = 1_704_067_200_000;
@@ -195,15 +198,81 @@ pub fn heal_events() -> Vec<HealEvent> {
     ]
 }
 
+/// The workspace's playbooks as the engine lists them.
+pub fn playbook_list() -> PlaybookList {
+    let info = |name: &str| PlaybookInfo {
+        name: name.into(),
+        description: None,
+        file: format!("configs/playbooks/{name}.yaml"),
+        steps: vec![],
+    };
+    PlaybookList {
+        playbooks: vec![info("tidy"), info("rotate-logs"), info("rotate-tmp")],
+        problems: None,
+    }
+}
+
+fn delete(target: &str, bytes: u64, days: u64, outcome: Outcome) -> Action {
+    Action {
+        bytes: Some(bytes),
+        detail: Some(format!("{days} days old")),
+        outcome,
+        ..Action::new(ActionKind::Delete, target)
+    }
+}
+
+/// `tidy`: two old logs to delete, and a step with nothing to do.
+pub fn tidy_report(dry_run: bool) -> PlaybookReport {
+    let outcome = if dry_run {
+        Outcome::Planned
+    } else {
+        Outcome::Done
+    };
+    let mut logs = StepReport::new("delete ./tmp/**/*.log older than 1d");
+    logs.actions = vec![
+        delete("/w/tmp/old.log", 2_048, 3, outcome.clone()),
+        delete("/w/tmp/sub/older.log", 3 << 20, 9, outcome),
+    ];
+    let mut cores = StepReport::new("delete ./tmp/core.* older than 7d");
+    cores.note = Some("nothing matches ./tmp/core.*".into());
+    PlaybookReport {
+        started_at: NOW,
+        finished_at: NOW + 40,
+        ..PlaybookReport::new("tidy", dry_run, NOW, vec![logs, cores])
+    }
+}
+
+/// A run that deleted 40 files and failed on one: longer than any screen here.
+pub fn long_report() -> PlaybookReport {
+    let mut step = StepReport::new("delete ./tmp/**/*.log older than 1d");
+    step.actions = (0..40)
+        .map(|i| {
+            delete(
+                &format!("/w/tmp/run-{i:02}.log"),
+                1_000 + i,
+                2,
+                Outcome::Done,
+            )
+        })
+        .collect();
+    step.actions[39].outcome = Outcome::Failed("permission denied".into());
+    PlaybookReport {
+        started_at: NOW,
+        finished_at: NOW + 40,
+        ..PlaybookReport::new("tidy", false, NOW, vec![step])
+    }
+}
+
 pub struct Harness {
     pub app: App,
     pub size: (u16, u16),
+    pub requests: UnboundedReceiver<Request>,
 }
 
 impl Harness {
     /// The fixture's services and heal events on a screen of `size`.
     pub fn with(size: (u16, u16)) -> Self {
-        let (link, _updates, _requests) = EngineLink::pair();
+        let (link, _updates, requests) = EngineLink::pair();
         let mut app = App::new(link.requests, Keymap::builtin(), Theme::default());
         app.on_resize(size.0, size.1);
         app.on_tick(NOW);
@@ -215,7 +284,36 @@ impl Harness {
         for event in heal_events() {
             app.on_update(Update::Event(Event::Heal(event)));
         }
-        Self { app, size }
+        Self {
+            app,
+            size,
+            requests,
+        }
+    }
+
+    /// What the app asked for, without the playbook list the command line refreshes each
+    /// time it opens.
+    pub fn sent(&mut self) -> Vec<Request> {
+        std::iter::from_fn(|| self.requests.try_recv().ok())
+            .filter(|r| *r != Request::Playbooks)
+            .collect()
+    }
+
+    pub fn type_text(&mut self, text: &str) -> &mut Self {
+        for c in text.chars() {
+            let spec = if c == ' ' {
+                "space".to_string()
+            } else {
+                c.to_string()
+            };
+            self.keys(&[&spec]);
+        }
+        self
+    }
+
+    pub fn status(&self) -> String {
+        let status = self.app.state().status.as_ref();
+        status.map(|s| s.text.clone()).unwrap_or_default()
     }
 
     /// The details of the service on `row` (0-based), on a 100x30 screen.

@@ -259,8 +259,12 @@ impl Harness {
         self.log(LogStreamEvent::Lines { lines });
     }
 
+    /// What the app asked for, without the playbook list the command line refreshes each
+    /// time it opens.
     pub fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
+        std::iter::from_fn(|| self.requests.try_recv().ok())
+            .filter(|r| *r != Request::Playbooks)
+            .collect()
     }
 
     pub fn status(&self) -> String {

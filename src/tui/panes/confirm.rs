@@ -24,7 +24,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, confirm: &Confirm) {
     if !confirm.items.is_empty() {
         lines.push(Line::default());
     }
-    lines.push(answers(view));
+    lines.push(answers(
+        view,
+        &[(Action::Confirm, "confirm"), (Action::Close, "cancel")],
+    ));
     let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 4;
     let popup = centered(area, width.max(40), lines.len() as u16 + 2);
     let block = Block::bordered()
@@ -44,10 +47,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, confirm: &Confirm) {
 }
 
 /// `y confirm   n cancel`, from the confirm layer of the live keymap.
-fn answers(view: View<'_>) -> Line<'static> {
+pub(super) fn answers(view: View<'_>, answers: &[(Action, &str)]) -> Line<'static> {
     let theme = view.theme;
     let mut spans = Vec::new();
-    for (action, label) in [(Action::Confirm, "confirm"), (Action::Close, "cancel")] {
+    for &(action, label) in answers {
         let keys: Vec<String> = view
             .keymap
             .keys(Layer::Confirm, action)

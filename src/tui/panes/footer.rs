@@ -16,7 +16,7 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
     let layers: &[Layer] = match view.state.top_popup() {
         None => view.state.pane.layers(),
         Some(Popup::Help { .. }) => &[Layer::Help],
-        Some(Popup::Confirm(_)) => &[Layer::Confirm],
+        Some(Popup::Confirm(_) | Popup::Playbook(_)) => &[Layer::Confirm],
         Some(Popup::Silence(_)) => &[Layer::SilenceForm],
         Some(Popup::CommandLine(_)) => {
             return vec![
@@ -61,6 +61,12 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
 fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
     match (layer, action) {
         _ if !action.in_footer() => None,
+        (Layer::Confirm, Action::Confirm) => match playbook_runs(view) {
+            Some(true) => Some("run"),
+            Some(false) => None,
+            None => Some(action.label()),
+        },
+        (Layer::Confirm, Action::Close) if playbook_runs(view) == Some(false) => Some("close"),
         (Layer::Confirm, Action::Close) => Some("cancel"),
         (Layer::Host, Action::HostView) => Some("services"),
         (Layer::Services, Action::Details) if view.state.details => Some("graphs"),
@@ -73,6 +79,14 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
         (Layer::Global, Action::Close) if view.state.filter.is_empty() => None,
         (Layer::Global, Action::Close) => Some("clear filter"),
         _ => Some(action.label()),
+    }
+}
+
+/// With a playbook dialog open: whether `y` runs the playbook (or only closes a report).
+fn playbook_runs(view: View<'_>) -> Option<bool> {
+    match view.state.top_popup() {
+        Some(Popup::Playbook(dialog)) => Some(dialog.runs.is_some()),
+        _ => None,
     }
 }
 

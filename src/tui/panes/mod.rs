@@ -14,6 +14,7 @@ pub mod log_histogram;
 mod log_lines;
 pub mod logs;
 pub mod patterns;
+pub mod playbook;
 pub mod service_details;
 pub mod services;
 pub mod silence_form;
@@ -69,13 +70,17 @@ pub fn draw(frame: &mut Frame, view: View) {
             Popup::Help { scroll } => help::draw(frame, area, view, *scroll),
             Popup::Confirm(confirm) => confirm::draw(frame, area, view, confirm),
             Popup::Silence(form) => silence_form::draw(frame, area, view, form),
+            Popup::Playbook(dialog) => playbook::draw(frame, area, view, dialog),
             Popup::CommandLine(_) | Popup::Filter(_) | Popup::LogSearch(_) | Popup::Grep(_) => {}
         }
     }
 }
 
-/// Rows one page up or down moves in the focused pane's list.
+/// Rows one page up or down moves in the focused pane's list, or in a playbook's report.
 pub fn page_rows(state: &State) -> usize {
+    if let Some(Popup::Playbook(dialog)) = state.top_popup() {
+        return playbook::page_rows(dialog, state.screen);
+    }
     match state.pane {
         Pane::Services | Pane::Host => services::page_rows(state),
         Pane::Alerts => alerts::page_rows(state),

@@ -1,6 +1,7 @@
 //! The selected service's health, below the services table in place of its graphs: its
 //! restart state and probes on the left (verdict, target, latency, age, failures, the
-//! failure's output), its recent heal events on the right, newest first.
+//! failure's output), its recent heal events on the right, newest first, with the
+//! workspace-wide ones (playbook runs) among them.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -129,15 +130,16 @@ fn probe_lines<'a>(probe: &'a ProbeStatus, view: View<'a>) -> Vec<Line<'a>> {
     lines
 }
 
-/// The service's heal events, newest first, with a give-up's attached log lines.
+/// The service's heal events and the workspace's playbook runs, newest first, with a
+/// give-up's attached log lines.
 fn draw_events(frame: &mut Frame, area: Rect, view: View, service: &ServiceStatus) {
     let theme = view.theme;
     let block = Block::bordered()
         .border_style(theme.border(false))
         .title(Span::styled(" heal events ", theme.dim()));
-    let mut events = view.state.heal.of(&service.name).peekable();
+    let mut events = view.state.heal.around(&service.name).peekable();
     if events.peek().is_none() {
-        let message = "No heal events since the TUI started.".to_string();
+        let message = "No heal events in the last 24 hours.".to_string();
         draw_empty(frame, area, block, message, theme);
         return;
     }
@@ -149,7 +151,8 @@ fn draw_events(frame: &mut Frame, area: Rect, view: View, service: &ServiceStatu
 }
 
 /// `12:00:01 backoff  exited with code 1; restarting in 4s`, its detail's first line, and
-/// the log lines a give-up carries.
+/// the log lines a give-up carries. A workspace-wide event says so and stays one line: its
+/// detail is the whole report (`uc heal history` shows it).
 fn event_lines<'a>(event: &'a HealEvent, theme: &Theme) -> Vec<Line<'a>> {
     let clock = format::clock_ms(event.at);
     let mut head = vec![
@@ -158,8 +161,11 @@ fn event_lines<'a>(event: &'a HealEvent, theme: &Theme) -> Vec<Line<'a>> {
             format!("{:<9}", event.kind.as_str()),
             kind_style(event.kind, theme),
         ),
-        Span::raw(event.reason.as_str()),
     ];
+    if event.service.is_none() {
+        head.push(Span::styled("workspace · ", theme.dim()));
+    }
+    head.push(Span::raw(event.reason.as_str()));
     if !event.logs.is_empty() {
         let count = event.logs.len();
         let text = format!(
@@ -169,7 +175,8 @@ fn event_lines<'a>(event: &'a HealEvent, theme: &Theme) -> Vec<Line<'a>> {
         head.push(Span::styled(text, theme.accent()));
     }
     let mut lines = vec![Line::from(head)];
-    if let Some(detail) = event.detail.as_deref().and_then(|d| d.lines().next()) {
+    let detail = event.detail.as_deref().filter(|_| event.service.is_some());
+    if let Some(detail) = detail.and_then(|d| d.lines().next()) {
         lines.push(Line::styled(format!("{INDENT}{detail}"), theme.dim()));
     }
     for log in &event.logs {

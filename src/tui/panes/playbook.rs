@@ -1,0 +1,111 @@
+//! A playbook's plan, report or refusal: the report's text in a dialog that scrolls when it
+//! is taller than the screen, with the keys that answer below it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::confirm::answers;
+use super::{View, centered};
+use crate::engine::NoticeLevel;
+use crate::tui::action::Action;
+use crate::tui::playbook::PlaybookDialog;
+use crate::tui::theme::Theme;
+
+/// Rows around the text: the borders, a blank line and the answers.
+const CHROME: usize = 4;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &PlaybookDialog) {
+    let theme = view.theme;
+    let rows = text_rows(dialog, area.height);
+    let overflows = rows < dialog.lines.len();
+    let scroll = dialog.scroll.min(dialog.lines.len().saturating_sub(rows));
+    let mut lines: Vec<Line> = dialog
+        .lines
+        .iter()
+        .enumerate()
+        .skip(scroll)
+        .take(rows)
+        .map(|(i, line)| styled(i, line, theme))
+        .collect();
+    lines.push(Line::default());
+    lines.push(answer_line(view, dialog, overflows));
+    let widest = dialog.lines.iter().map(|l| Line::raw(l.as_str()).width());
+    let width = widest
+        .chain([lines.iter().map(Line::width).max().unwrap_or(0)])
+        .chain([dialog.title.chars().count() + 2])
+        .max()
+        .unwrap_or(0)
+        + 4;
+    let height = dialog.lines.len() + CHROME;
+    let popup = centered(area, (width as u16).max(40), height as u16);
+    let colour = match (dialog.runs.is_some(), dialog.level) {
+        (true, _) | (_, NoticeLevel::Error) => theme.danger,
+        _ => theme.ok,
+    };
+    let mut block = Block::bordered()
+        .border_style(Style::new().fg(colour))
+        .title(Span::styled(
+            format!(" {} ", dialog.title),
+            Style::new().fg(colour).add_modifier(Modifier::BOLD),
+        ))
+        .style(theme.base());
+    if overflows {
+        let last = (scroll + rows).min(dialog.lines.len());
+        let position = format!(" {}–{last} of {} ", scroll + 1, dialog.lines.len());
+        block = block.title_bottom(Line::styled(position, theme.dim()).right_aligned());
+    }
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// How far the dialog scrolls on a screen of `screen` (width, height).
+pub fn max_scroll(dialog: &PlaybookDialog, screen: (u16, u16)) -> usize {
+    dialog
+        .lines
+        .len()
+        .saturating_sub(text_rows(dialog, screen.1))
+}
+
+/// Rows one page up or down scrolls.
+pub fn page_rows(dialog: &PlaybookDialog, screen: (u16, u16)) -> usize {
+    text_rows(dialog, screen.1).max(1)
+}
+
+/// Rows of text the dialog shows on a screen `height` rows tall (`centered` keeps a row
+/// free above and below).
+fn text_rows(dialog: &PlaybookDialog, height: u16) -> usize {
+    let room = usize::from(height.saturating_sub(2));
+    (dialog.lines.len() + CHROME)
+        .min(room)
+        .saturating_sub(CHROME)
+}
+
+/// The summary stands out, and so do the numbered steps and their errors.
+fn styled<'a>(index: usize, line: &'a str, theme: &Theme) -> Line<'a> {
+    let trimmed = line.trim_start();
+    let style = if index == 0 {
+        Style::new().add_modifier(Modifier::BOLD)
+    } else if trimmed.starts_with("error:") {
+        Style::new().fg(theme.danger)
+    } else if line.starts_with(|c: char| c.is_ascii_digit()) {
+        theme.accent()
+    } else {
+        Style::new()
+    };
+    Line::styled(line, style)
+}
+
+/// `y run   n cancel` for a plan, `esc close` otherwise; how to scroll when it overflows.
+fn answer_line(view: View<'_>, dialog: &PlaybookDialog, overflows: bool) -> Line<'static> {
+    let mut keys = match dialog.runs {
+        Some(_) => vec![(Action::Confirm, "run"), (Action::Close, "cancel")],
+        None => vec![(Action::Close, "close")],
+    };
+    if overflows {
+        keys.extend([(Action::Down, "scroll"), (Action::PageDown, "page")]);
+    }
+    answers(view, &keys)
+}

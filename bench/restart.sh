@@ -13,7 +13,7 @@ trials=${1:-50}
 target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release -q --bin uc
-uc=$target/release/uc
+uc=$(realpath "$target/release/uc")
 pm2_prefix=/tmp/uc-pm2
 [ -x "$pm2_prefix/node_modules/.bin/pm2" ] ||
   npm install --prefix "$pm2_prefix" --no-audit --no-fund --loglevel=error pm2 >/dev/null

@@ -17,7 +17,7 @@ measure=${MEASURE:-../shared/bench/measure.py}
 target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release -q --bin uc
-uc=$target/release/uc
+uc=$(realpath "$target/release/uc")
 work=$(mktemp -d)
 export UC_STATE_DIR=$work/state UC_TMUX_SOCKET=uc-overhead-bench-$$
 cleanup() {

@@ -229,11 +229,20 @@ pub enum Probe {
     Process,
 }
 
+/// An exec probe's command is cut to this many characters in its target.
+const TARGET_WIDTH: usize = 48;
+
 impl Probe {
     /// What the probe looks at, for people: `http://127.0.0.1:8080/health`, `tcp 127.0.0.1:5432`.
     pub fn target(&self) -> String {
         match self {
-            Self::Exec(command) => format!("exec {}", command.lines().next().unwrap_or("")),
+            Self::Exec(command) => {
+                let line = command.lines().next().unwrap_or("");
+                match line.char_indices().nth(TARGET_WIDTH) {
+                    Some((cut, _)) => format!("exec {}…", &line[..cut]),
+                    None => format!("exec {line}"),
+                }
+            }
             Self::Tcp(addr) => format!("tcp {addr}"),
             Self::Http(http) => http.url.clone(),
             Self::Process => "process alive".to_owned(),
@@ -292,4 +301,18 @@ pub struct Triggers {
     pub watch: Option<Watch>,
     /// A validated cron pattern (5 or 6 fields, local time).
     pub cron_restart: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_exec_probe_is_cut_in_its_target() {
+        let long = Probe::Exec(format!("python3 -c '{}'\nsecond line", "x".repeat(80)));
+        let target = long.target();
+        assert!(target.starts_with("exec python3 -c 'xxx") && target.ends_with('…'));
+        assert_eq!(target.chars().count(), "exec ".len() + TARGET_WIDTH + 1);
+        assert_eq!(Probe::Exec("true".into()).target(), "exec true");
+    }
 }

@@ -43,7 +43,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(entry(
         "tab".into(),
-        "Complete a command, service name, alert or silence id",
+        "Complete a command, service, playbook or alert id",
         theme,
     ));
     lines

@@ -100,6 +100,8 @@ async fn dependents_wait_for_a_healthy_dependency() {
     let db = h.wait("db", T, |s| s.health == Some(Health::Healthy)).await;
     assert_eq!(db.state, ServiceState::Running);
     h.wait("api", T, running).await;
+    // Running means its process exists; its first line may not have run yet.
+    assert!(eventually(T, || h.dir.join("api.started").exists()));
     let ready = std::fs::metadata(h.dir.join("ready"))
         .and_then(|m| m.modified())
         .expect("ready");

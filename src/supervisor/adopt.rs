@@ -93,6 +93,19 @@ impl Supervisor {
         let Some(pane_id) = rt.pane.as_ref().map(|p| p.pane_id.clone()) else {
             return;
         };
+        // Usually the engine wakes before tmux has reaped the process: its status is in the
+        // zombie, and asking tmux would only delay the restart by a round trip. A hang-up is
+        // what a closed window sends: tmux says whether that is what happened.
+        let hangup = nix::sys::signal::Signal::SIGHUP as i32;
+        if attempt == 0
+            && !rt.busy
+            && rt.status.state.is_active()
+            && let Some((code, signal)) = process::zombie_exit(root.pid)
+            && signal != Some(hangup)
+        {
+            self.ended(name, code, signal, "");
+            return;
+        }
         let panes: Vec<Pane> = match self.tmux.pane(&pane_id).await {
             Ok(pane) => pane.into_iter().collect(),
             Err(e) => {

@@ -93,6 +93,7 @@ fn fixture() -> Snapshot {
         alerts: Vec::new(),
         silences: Vec::new(),
         alerting: Default::default(),
+        config: Default::default(),
         seq: 7,
     }
 }

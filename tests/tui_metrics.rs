@@ -70,6 +70,7 @@ fn fixture() -> Snapshot {
         alerts: Vec::new(),
         silences: Vec::new(),
         alerting: Default::default(),
+        config: Default::default(),
         seq: 1,
     }
 }

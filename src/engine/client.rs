@@ -154,6 +154,44 @@ impl Client {
         Ok(serde_json::from_slice(&body)?)
     }
 
+    /// What switching to `environment` (or, with `None`, applying the pending edit) would do.
+    pub async fn config_plan(
+        &self,
+        environment: Option<&str>,
+    ) -> Result<super::ConfigPlan, ClientError> {
+        let path = match environment {
+            Some(env) => format!("/v1/config/plan?environment={}", percent_encode(env)),
+            None => "/v1/config/plan".to_owned(),
+        };
+        self.get_json(&path).await
+    }
+
+    /// What re-applying revision `revision` would do.
+    pub async fn revert_plan(&self, revision: u64) -> Result<super::ConfigPlan, ClientError> {
+        self.get_json(&format!("/v1/config/plan?revision={revision}"))
+            .await
+    }
+
+    /// Applied config revisions, newest first.
+    pub async fn config_history(&self, limit: usize) -> Result<Vec<super::Revision>, ClientError> {
+        self.get_json(&format!("/v1/config/history?limit={limit}"))
+            .await
+    }
+
+    pub async fn config_revision(&self, id: u64) -> Result<super::RevisionText, ClientError> {
+        self.get_json(&format!("/v1/config/revisions/{id}")).await
+    }
+
+    /// Unified diff from revision `from` to `to` (the applied one when `None`).
+    pub async fn config_diff(&self, from: u64, to: Option<u64>) -> Result<String, ClientError> {
+        let mut path = format!("/v1/config/diff?from={from}");
+        if let Some(to) = to {
+            path.push_str(&format!("&to={to}"));
+        }
+        let diff: super::ConfigDiff = self.get_json(&path).await?;
+        Ok(diff.diff)
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let response = self.send(Method::GET, path, Vec::new()).await?;
         let status = response.status();

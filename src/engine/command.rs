@@ -41,6 +41,14 @@ pub enum Command {
     },
     /// End a silence now (id or unique id prefix).
     Expire { silence: String },
+    /// Switch to another environment: services whose effective definition changes restart,
+    /// in dependency order; the others keep running.
+    UseEnvironment { environment: String, by: String },
+    /// Apply the edit waiting in the snapshot's `config.pending`. With `hash`, only if that
+    /// is still the pending one (the user saw that diff, not a later edit).
+    ApplyConfig { hash: Option<String>, by: String },
+    /// Re-apply a stored revision through the same path as a switch.
+    RevertConfig { revision: u64, by: String },
 }
 
 impl Command {
@@ -49,6 +57,14 @@ impl Command {
         matches!(
             self,
             Self::Ack { .. } | Self::Silence { .. } | Self::Expire { .. }
+        )
+    }
+
+    /// Commands the configuration center answers.
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            Self::UseEnvironment { .. } | Self::ApplyConfig { .. } | Self::RevertConfig { .. }
         )
     }
 }
@@ -105,6 +121,9 @@ struct Wire {
     by: Option<String>,
     comment: Option<String>,
     silence: Option<String>,
+    environment: Option<String>,
+    hash: Option<String>,
+    revision: Option<u64>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -118,6 +137,9 @@ enum Kind {
     Ack,
     Silence,
     Expire,
+    UseEnvironment,
+    ApplyConfig,
+    RevertConfig,
 }
 
 impl Command {
@@ -136,8 +158,25 @@ impl Command {
         let unused = |field: &str, kind: &str| {
             CommandError::field(field, format!("`{kind}` takes no {field}"))
         };
+        if let Some(field) = wire.config_field()
+            && !matches!(
+                wire.command,
+                Kind::UseEnvironment | Kind::ApplyConfig | Kind::RevertConfig
+            )
+        {
+            return Err(CommandError::field(
+                field,
+                "only config commands take this field",
+            ));
+        }
         if matches!(wire.command, Kind::Ack | Kind::Silence | Kind::Expire) {
             return alerting(wire);
+        }
+        if matches!(
+            wire.command,
+            Kind::UseEnvironment | Kind::ApplyConfig | Kind::RevertConfig
+        ) {
+            return config(wire);
         }
         if let Some(field) = wire.alerting_field() {
             return Err(CommandError::field(
@@ -170,9 +209,12 @@ impl Command {
             Kind::Down | Kind::Shutdown if tags.is_some() => Err(unused("tags", "down/shutdown")),
             Kind::Down => Ok(Self::Down),
             Kind::Shutdown => Ok(Self::Shutdown),
-            Kind::Ack | Kind::Silence | Kind::Expire => {
-                Err(CommandError::field("command", "not a service command"))
-            }
+            Kind::Ack
+            | Kind::Silence
+            | Kind::Expire
+            | Kind::UseEnvironment
+            | Kind::ApplyConfig
+            | Kind::RevertConfig => Err(CommandError::field("command", "not a service command")),
         }
     }
 }
@@ -225,6 +267,63 @@ fn alerting(wire: Wire) -> Result<Command, CommandError> {
     }
 }
 
+/// `use_environment`, `apply_config` and `revert_config`.
+fn config(wire: Wire) -> Result<Command, CommandError> {
+    let unused = [
+        ("services", wire.services.is_some()),
+        ("tags", wire.tags.is_some()),
+        ("alert", wire.alert.is_some()),
+        ("matchers", wire.matchers.is_some()),
+        ("for", wire.duration.is_some()),
+        ("comment", wire.comment.is_some()),
+        ("silence", wire.silence.is_some()),
+    ];
+    if let Some((field, _)) = unused.into_iter().find(|(_, set)| *set) {
+        return Err(CommandError::field(
+            field,
+            "config commands take no such field",
+        ));
+    }
+    let by = wire
+        .by
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| "api".to_owned());
+    let only = |field: &str, set: bool| {
+        if set {
+            Err(CommandError::field(field, "not a field of this command"))
+        } else {
+            Ok(())
+        }
+    };
+    match wire.command {
+        Kind::UseEnvironment => {
+            only("hash", wire.hash.is_some())?;
+            only("revision", wire.revision.is_some())?;
+            let environment = wire
+                .environment
+                .filter(|e| !e.trim().is_empty())
+                .ok_or_else(|| CommandError::field("environment", "required"))?;
+            Ok(Command::UseEnvironment { environment, by })
+        }
+        Kind::ApplyConfig => {
+            only("environment", wire.environment.is_some())?;
+            only("revision", wire.revision.is_some())?;
+            Ok(Command::ApplyConfig {
+                hash: wire.hash,
+                by,
+            })
+        }
+        _ => {
+            only("environment", wire.environment.is_some())?;
+            only("hash", wire.hash.is_some())?;
+            let revision = wire
+                .revision
+                .ok_or_else(|| CommandError::field("revision", "required"))?;
+            Ok(Command::RevertConfig { revision, by })
+        }
+    }
+}
+
 /// How long a silence lasts: `30m`, `2h`, `1d`; at most a year.
 pub fn silence_duration(text: &str) -> Result<std::time::Duration, String> {
     let d = humantime::parse_duration(text.trim())
@@ -245,6 +344,17 @@ impl Wire {
             ("by", self.by.is_some()),
             ("comment", self.comment.is_some()),
             ("silence", self.silence.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(field, set)| set.then_some(field))
+    }
+
+    /// The first config-only field that is set.
+    fn config_field(&self) -> Option<&'static str> {
+        [
+            ("environment", self.environment.is_some()),
+            ("hash", self.hash.is_some()),
+            ("revision", self.revision.is_some()),
         ]
         .into_iter()
         .find_map(|(field, set)| set.then_some(field))
@@ -291,6 +401,35 @@ mod tests {
     }
 
     #[test]
+    fn config_command_errors_name_the_field() {
+        let err = |body: &str| Command::from_json(body.as_bytes()).unwrap_err();
+        assert_eq!(
+            err(r#"{"command":"use_environment"}"#).field.as_deref(),
+            Some("environment")
+        );
+        assert_eq!(
+            err(r#"{"command":"revert_config","environment":"x"}"#)
+                .field
+                .as_deref(),
+            Some("environment")
+        );
+        assert_eq!(
+            err(r#"{"command":"revert_config"}"#).field.as_deref(),
+            Some("revision")
+        );
+        assert_eq!(
+            err(r#"{"command":"start","revision":2}"#).field.as_deref(),
+            Some("revision")
+        );
+        assert_eq!(
+            err(r#"{"command":"revert_config","revision":"two"}"#)
+                .field
+                .as_deref(),
+            Some("revision")
+        );
+    }
+
+    #[test]
     fn serialized_commands_parse_back() {
         for command in [
             Command::Start {
@@ -316,6 +455,18 @@ mod tests {
             },
             Command::Expire {
                 silence: "9c1d".into(),
+            },
+            Command::UseEnvironment {
+                environment: "staging".into(),
+                by: "ana".into(),
+            },
+            Command::ApplyConfig {
+                hash: Some("ab12".into()),
+                by: "ana".into(),
+            },
+            Command::RevertConfig {
+                revision: 3,
+                by: "ana".into(),
             },
         ] {
             let json = serde_json::to_vec(&command).unwrap();

@@ -11,6 +11,14 @@ pub enum Event {
     Snapshot(Box<Snapshot>),
     /// A service's status changed; replaces the previous status of that service.
     Service(ServiceStatus),
+    /// A config change removed a service (once it stopped).
+    ServiceRemoved { service: String },
+    /// The configuration center's state changed (switch, revision, pending edit, errors);
+    /// also carries the active environment.
+    Config {
+        environment: Option<String>,
+        config: super::ConfigStatus,
+    },
     /// Something the user should read (a service exited, a command failed in a worker).
     Notice(Notice),
     /// One sampling cycle of host and service metrics (every `metrics.interval`).
@@ -62,6 +70,14 @@ impl Snapshot {
                 Some(slot) => *slot = status.clone(),
                 None => self.services.push(status.clone()),
             },
+            Event::ServiceRemoved { service } => self.services.retain(|s| &s.name != service),
+            Event::Config {
+                environment,
+                config,
+            } => {
+                self.environment.clone_from(environment);
+                self.config = config.clone();
+            }
             Event::Metrics(sample) => self.metrics = Some((**sample).clone()),
             Event::Alerts { alerts } => self.alerts.clone_from(alerts),
             Event::Silences { silences } => self.silences.clone_from(silences),
@@ -117,6 +133,21 @@ mod tests {
                 silences: vec![silence],
             },
             Event::Alerting(AlertingInfo::default()),
+            Event::ServiceRemoved {
+                service: "api".into(),
+            },
+            Event::Config {
+                environment: Some("prod".into()),
+                config: super::super::ConfigStatus {
+                    environments: vec![super::super::EnvironmentInfo {
+                        name: "prod".into(),
+                        theme: Some("red".into()),
+                        confirm: true,
+                    }],
+                    revision: Some(2),
+                    ..Default::default()
+                },
+            },
             Event::Heal(crate::heal::HealEvent::new(
                 Some("api"),
                 crate::heal::HealKind::GaveUp,

@@ -4,6 +4,7 @@
 mod alerts_api;
 mod client;
 mod command;
+mod config_status;
 mod event;
 mod heal_api;
 mod hub;
@@ -20,6 +21,10 @@ mod snapshot;
 pub use alerts_api::AlertHistory;
 pub use client::{Client, ClientError, EventStream, SseStream};
 pub use command::{Command, CommandError, Reply, silence_duration};
+pub use config_status::{
+    ChangeKind, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Revision, RevisionText,
+    ServiceChange,
+};
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
 pub use launch::{LaunchError, Launcher, passed_env};

@@ -105,6 +105,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         alerts: Vec::new(),
         silences: Vec::new(),
         alerting: Default::default(),
+        config: Default::default(),
         seq: 0,
     });
     let settings = ws.metrics.clone();

@@ -25,6 +25,9 @@ pub struct Snapshot {
     pub silences: Vec<crate::alerts::Silence>,
     #[serde(default)]
     pub alerting: crate::alerts::AlertingInfo,
+    /// Environments, the applied config revision, a pending edit or its problems.
+    #[serde(default)]
+    pub config: super::ConfigStatus,
     /// Sequence number of the last event folded into this snapshot.
     pub seq: u64,
 }

@@ -31,9 +31,15 @@ impl Supervisor {
             }
             // The server hands these to the alerting worker; one reaching here is a bug, and
             // an error is better than silence.
-            Command::Ack { .. } | Command::Silence { .. } | Command::Expire { .. } => Err(
-                CommandError::field("command", "alert commands are not served by the supervisor"),
-            ),
+            Command::Ack { .. }
+            | Command::Silence { .. }
+            | Command::Expire { .. }
+            | Command::UseEnvironment { .. }
+            | Command::ApplyConfig { .. }
+            | Command::RevertConfig { .. } => Err(CommandError::field(
+                "command",
+                "alert and config commands are not served by the supervisor",
+            )),
         };
         let seq = self.hub.seq();
         let _ = reply.send(result.map(|r| Reply { seq, ..r }));

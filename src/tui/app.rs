@@ -550,5 +550,8 @@ fn describe(command: &Command) -> String {
             format!("silencing {} for {duration}…", matchers.join(", "))
         }
         Command::Expire { silence } => format!("expiring silence {silence}…"),
+        Command::UseEnvironment { environment, .. } => format!("switching to {environment}…"),
+        Command::ApplyConfig { .. } => "applying the edited config…".to_string(),
+        Command::RevertConfig { revision, .. } => format!("reverting to revision {revision}…"),
     }
 }

@@ -172,9 +172,17 @@ impl State {
                 snapshot.apply(event);
                 self.refresh_alerts();
             }
-            (Event::Service(_) | Event::Alerting(_), Some(snapshot)) => snapshot.apply(event),
             (
                 Event::Service(_)
+                | Event::Alerting(_)
+                | Event::ServiceRemoved { .. }
+                | Event::Config { .. },
+                Some(snapshot),
+            ) => snapshot.apply(event),
+            (
+                Event::Service(_)
+                | Event::ServiceRemoved { .. }
+                | Event::Config { .. }
                 | Event::Alerts { .. }
                 | Event::Silences { .. }
                 | Event::Alerting(_),
@@ -467,6 +475,7 @@ mod tests {
             alerts: Vec::new(),
             silences: Vec::new(),
             alerting: Default::default(),
+            config: Default::default(),
             seq: 1,
         })));
         state

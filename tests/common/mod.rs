@@ -235,6 +235,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         alerts: Vec::new(),
         silences: Vec::new(),
         alerting: Default::default(),
+        config: Default::default(),
         seq: 0,
     }
 }

@@ -214,6 +214,7 @@ pub fn fixture() -> Snapshot {
         alerts: alerts(),
         silences: silences(),
         alerting: alerting(),
+        config: Default::default(),
         seq: 7,
     }
 }

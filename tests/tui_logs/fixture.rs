@@ -42,6 +42,7 @@ pub fn fixture() -> Snapshot {
         alerts: vec![],
         silences: vec![],
         alerting: Default::default(),
+        config: Default::default(),
         seq: 7,
     }
 }

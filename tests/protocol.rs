@@ -14,6 +14,7 @@ async fn serve(h: &Harness) -> Client {
         hub: h.hub.clone(),
         commands: h.commands.clone(),
         alerting: None,
+        config: tokio::sync::mpsc::channel(1).0,
         alerts_db: h.paths.alerts_db(),
         outbox_db: h.paths.outbox_db(),
         recent: Default::default(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::status::columns;
-use super::{CliResult, Failure, launcher, load};
+use super::{CliResult, Failure, launcher, paths};
 use crate::alerts::{Alert, AlertState, Silence};
 use crate::engine::{AlertHistory, Client, Command, Snapshot, Source, now_ms};
 use crate::tui::panes::format::duration;
@@ -53,7 +53,7 @@ pub enum AlertsCmd {
 }
 
 pub async fn run(source: Source, command: Option<AlertsCmd>, json: bool) -> CliResult {
-    let (_, paths) = load(&source)?;
+    let paths = paths(&source)?;
     let client = launcher(source, paths)?.connect().await?;
     let user = user();
     match command {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::{CliResult, Failure, launcher, load};
+use super::{CliResult, Failure, launcher, paths};
 use crate::engine::{Client, Command, Event, ServiceState, ServiceStatus, Snapshot, Source};
 
 pub async fn up(
@@ -17,7 +17,7 @@ pub async fn up(
     no_wait: bool,
     timeout: Duration,
 ) -> CliResult {
-    let (_, paths) = load(&source)?;
+    let paths = paths(&source)?;
     let client = launcher(source, paths)?.connect().await?;
     let command = Command::Start {
         services: names.to_vec(),
@@ -37,7 +37,7 @@ pub async fn up(
 }
 
 pub async fn down(source: Source, names: &[String]) -> CliResult {
-    let (_, paths) = load(&source)?;
+    let paths = paths(&source)?;
     let launcher = launcher(source, paths)?;
     let client = launcher.connect().await?;
     if names.is_empty() {
@@ -70,7 +70,7 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
 }
 
 pub async fn restart(source: Source, names: &[String]) -> CliResult {
-    let (_, paths) = load(&source)?;
+    let paths = paths(&source)?;
     let client = launcher(source, paths)?.connect().await?;
     let command = Command::Restart {
         services: names.to_vec(),
@@ -97,7 +97,7 @@ async fn send(client: &Client, command: &Command) -> Result<crate::engine::Reply
 
 /// Send `command` and print each affected service's progress until `done` decides every one
 /// (`Ok` reached, `Err` failed). `done` also sees the status from before the command.
-async fn follow(
+pub(super) async fn follow(
     client: &Client,
     command: &Command,
     timeout: Duration,

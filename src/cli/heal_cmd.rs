@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::alerts_cmd::clock;
 use super::status::columns;
-use super::{CliResult, launcher, load};
+use super::{CliResult, launcher, paths};
 use crate::engine::{Client, Source};
 use crate::heal::HealEvent;
 
@@ -44,7 +44,7 @@ pub enum HealCmd {
 }
 
 pub async fn run(source: Source, command: HealCmd) -> CliResult {
-    let (_, paths) = load(&source)?;
+    let paths = paths(&source)?;
     let client = launcher(source, paths)?.connect().await?;
     match command {
         HealCmd::Run {

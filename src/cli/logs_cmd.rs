@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use anyhow::anyhow;
 
-use super::{CliResult, Failure, launcher, load};
+use super::{CliResult, Failure, launcher, load, paths};
 use crate::config::Workspace;
 use crate::engine::{Source, now_ms};
 use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
@@ -203,7 +203,7 @@ fn print_line(line: &LogLine, json: bool) {
 }
 
 async fn stats(source: Source, since: Duration, json: bool, markdown: bool) -> CliResult {
-    let (_, paths) = load(&source)?;
+    let paths = paths(&source)?;
     let client = launcher(source, paths)?.connect().await?;
     let report = client.log_stats(since.as_secs()).await?;
     if json {

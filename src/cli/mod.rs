@@ -6,6 +6,7 @@ mod alerts_cmd;
 pub use alerts_cmd::user;
 mod config_cmd;
 mod control;
+mod env_cmd;
 mod heal_cmd;
 mod import_cmd;
 mod logs_cmd;
@@ -106,7 +107,15 @@ pub enum Cmd {
         #[command(subcommand)]
         command: heal_cmd::HealCmd,
     },
-    /// Check the workspace configuration
+    /// Environments: list them (`uc env`), switch (`uc env use staging`)
+    Env {
+        #[command(subcommand)]
+        command: Option<env_cmd::EnvCmd>,
+        /// Machine-readable list
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the workspace configuration; history, diff and revert of applied configs
     Config {
         #[command(subcommand)]
         command: ConfigCmd,
@@ -142,6 +151,50 @@ pub enum Cmd {
 pub enum ConfigCmd {
     /// Validate the workspace file and report every problem with file:line:col
     Check,
+    /// Applied configs, newest first (every start, switch, applied edit and revert)
+    History {
+        /// How many revisions
+        #[arg(long, short = 'n', default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unified diff from revision FROM to TO (default: the running config)
+    Diff { from: u64, to: Option<u64> },
+    /// Apply a stored revision again (only services whose definition differs restart)
+    Revert {
+        revision: u64,
+        #[command(flatten)]
+        how: ApplyArgs,
+    },
+    /// Apply the edit of the config files the engine noticed while running
+    Apply {
+        #[command(flatten)]
+        how: ApplyArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ApplyArgs {
+    /// Show what would change without applying
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// How long to wait for the restarted services to run
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    timeout: std::time::Duration,
+}
+
+impl ApplyArgs {
+    fn how(self) -> env_cmd::Apply {
+        env_cmd::Apply {
+            dry_run: self.dry_run,
+            yes: self.yes,
+            timeout: self.timeout,
+        }
+    }
 }
 
 /// An error plus the exit code it deserves.
@@ -168,8 +221,18 @@ impl Failure {
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
+    /// The engine refusing a request (unknown name, bad field) is bad input.
     fn from(error: E) -> Self {
-        Self::runtime(error)
+        let error = error.into();
+        let refused = matches!(
+            error.downcast_ref::<crate::engine::ClientError>(),
+            Some(crate::engine::ClientError::Refused(_))
+        );
+        if refused {
+            Self::input(error)
+        } else {
+            Self::runtime(error)
+        }
     }
 }
 
@@ -233,6 +296,27 @@ pub fn load(source: &Source) -> Result<(crate::config::Workspace, Paths), Failur
     Ok((ws, paths))
 }
 
+/// Runtime paths of the workspace. A config with errors still names its workspace: while
+/// an engine runs the last good config, the commands that talk to it keep working.
+pub fn paths(source: &Source) -> Result<Paths, Failure> {
+    let error = match source.load() {
+        Ok(ws) => return Ok(Paths::for_workspace(&ws.name)),
+        Err(e) => e,
+    };
+    let running = source
+        .workspace_name()
+        .map(|name| Paths::for_workspace(&name))
+        .filter(|paths| paths.socket().exists());
+    let Some(paths) = running else {
+        return Err(Failure::input(error));
+    };
+    eprintln!(
+        "warning: the config has errors (`uc config check`); the engine keeps running the last \
+         good one"
+    );
+    Ok(paths)
+}
+
 pub fn launcher(source: Source, paths: Paths) -> Result<Launcher, Failure> {
     let exe = std::env::current_exe()
         .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot find the uc binary: {e}")))?;
@@ -274,6 +358,26 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Config {
             command: ConfigCmd::Check,
         }) => config_cmd::check(&source),
+        Some(Cmd::Config {
+            command: ConfigCmd::History { limit, json },
+        }) => env_cmd::history(source, limit, json).await,
+        Some(Cmd::Config {
+            command: ConfigCmd::Diff { from, to },
+        }) => env_cmd::diff(source, from, to).await,
+        Some(Cmd::Config {
+            command: ConfigCmd::Revert { revision, how },
+        }) => env_cmd::revert(source, revision, how.how()).await,
+        Some(Cmd::Config {
+            command: ConfigCmd::Apply { how },
+        }) => env_cmd::apply_edit(source, how.how()).await,
+        Some(Cmd::Env {
+            command: None,
+            json,
+        }) => env_cmd::list(source, json).await,
+        Some(Cmd::Env {
+            command: Some(command),
+            ..
+        }) => env_cmd::run(source, command).await,
         Some(Cmd::Import {
             ref from,
             ref output,

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use super::{CliResult, launcher, load};
+use super::{CliResult, launcher, paths};
 use crate::engine::{Snapshot, Source, now_ms};
 
 pub async fn run(source: Source, json: bool) -> CliResult {
-    let (_, paths) = load(&source)?;
+    let paths = paths(&source)?;
     let client = launcher(source, paths)?.connect().await?;
     let snapshot = client.snapshot().await?;
     if json {

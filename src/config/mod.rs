@@ -37,11 +37,25 @@ pub struct Workspace {
     /// Directory relative paths (`cwd`) are resolved against.
     pub dir: PathBuf,
     pub theme: Option<String>,
+    /// The active environment; `None` when the workspace declares none.
+    pub environment: Option<String>,
+    /// The environments the workspace declares, in order.
+    pub environments: Vec<Environment>,
     /// Services in the order they were written.
     pub services: Vec<Service>,
     pub metrics: MetricsSettings,
     pub alerts: AlertSettings,
     pub logs: LogSettings,
+}
+
+/// One of the workspace's environments (dev, staging, prod).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    /// A theme name or colour the TUI frames itself with.
+    pub theme: Option<String>,
+    /// Switching to it needs its name typed.
+    pub confirm: bool,
 }
 
 /// Where the logs worker reads lines besides the services' terminal output, and how long it

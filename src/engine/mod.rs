@@ -4,7 +4,11 @@
 mod alerts_api;
 mod client;
 mod command;
+mod config_api;
+mod config_center;
+mod config_plan;
 mod config_status;
+mod config_watch;
 mod event;
 mod heal_api;
 mod hub;

@@ -69,6 +69,16 @@ impl Paths {
     }
 
     /// Alert state, silences and alert history (SQLite).
+    /// Applied config revisions.
+    pub fn config_db(&self) -> PathBuf {
+        self.dir.join("config.db")
+    }
+
+    /// The environment chosen last, so an engine restart comes back in it.
+    pub fn environment_file(&self) -> PathBuf {
+        self.dir.join("environment")
+    }
+
     pub fn alerts_db(&self) -> PathBuf {
         self.dir.join("alerts.db")
     }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use super::config_plan::Effective;
 use super::lock::EngineLock;
 use super::{EngineInfo, Event, Hub, NoticeLevel, Paths, Snapshot, now_ms, server};
 use crate::alerts::AlertsWorker;
@@ -47,6 +48,72 @@ impl Source {
         }
     }
 
+    /// The effective config of `environment` (the default one when `None`).
+    pub fn load_effective(&self, environment: Option<&str>) -> Result<Effective, ConfigError> {
+        let _ = environment;
+        let (workspace, text, inputs) = match self {
+            Self::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                (config::load_file(path)?, text, vec![path.clone()])
+            }
+            Self::Demo => (self.load()?, config::DEMO_YAML.to_owned(), Vec::new()),
+        };
+        Ok(Effective {
+            workspace,
+            hash: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&text)),
+            text,
+            inputs,
+        })
+    }
+
+    /// A stored revision's effective text, loaded as it was applied.
+    pub fn load_revision(
+        &self,
+        text: &str,
+        environment: Option<&str>,
+    ) -> Result<Effective, ConfigError> {
+        let _ = environment;
+        let (file, dir) = match self {
+            Self::File(path) => (
+                path.clone(),
+                path.parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .to_path_buf(),
+            ),
+            Self::Demo => (
+                PathBuf::from("configs/demo/univers.yaml"),
+                Paths::for_workspace("demo").dir.join("www"),
+            ),
+        };
+        let workspace = config::load_str(text, &file, &dir)?;
+        Ok(Effective {
+            workspace,
+            hash: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text)),
+            text: text.to_owned(),
+            inputs: Vec::new(),
+        })
+    }
+
+    /// The workspace's name, read even from a file that does not validate.
+    pub fn workspace_name(&self) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Name {
+            workspace: String,
+        }
+        match self {
+            Self::File(path) => {
+                let text = std::fs::read_to_string(path).ok()?;
+                serde_saphyr::from_str::<Name>(&text)
+                    .ok()
+                    .map(|n| n.workspace)
+            }
+            Self::Demo => Some("demo".to_owned()),
+        }
+    }
+
     /// Arguments that make another `uc` process load the same workspace.
     pub fn args(&self) -> Vec<String> {
         match self {
@@ -82,7 +149,8 @@ const DEMO_PLAYBOOK: &str = include_str!("../../configs/playbooks/cleanup.yaml")
 
 /// Run the engine until `down`, `shutdown`, SIGTERM or SIGINT.
 pub async fn run(source: Source) -> anyhow::Result<()> {
-    let ws = source.load()?;
+    let initial = initial_config(&source)?;
+    let ws = initial.workspace.clone();
     let paths = Paths::for_workspace(&ws.name);
     super::paths::create_private_dir(&paths.dir)
         .with_context(|| format!("cannot create {}", paths.dir.display()))?;
@@ -91,7 +159,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let tmux = Tmux::new(paths.tmux_socket.clone()).with_config(paths.tmux_conf());
     let hub = Hub::new(Snapshot {
         workspace: ws.name.clone(),
-        environment: None,
+        environment: ws.environment.clone(),
         config_file: ws.file.as_ref().map(|f| f.display().to_string()),
         engine: EngineInfo {
             pid: std::process::id(),
@@ -154,10 +222,18 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         let remedies = Some(playbooks.clone());
         AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
     });
+    let config = super::config_center::ConfigCenter::spawn(
+        source,
+        initial,
+        paths.clone(),
+        hub.clone(),
+        supervisor.applier(),
+    );
     let router = server::router(server::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),
         alerting: alerts.as_ref().map(|a| a.commands.clone()),
+        config,
         alerts_db: paths.alerts_db(),
         outbox_db: paths.outbox_db(),
         recent: metrics.recent.clone(),
@@ -190,6 +266,33 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         Exit::Shutdown => close_own_window(&tmux).await,
     }
     Ok(())
+}
+
+/// The default environment's config, or the environment chosen last if it still loads.
+fn initial_config(source: &Source) -> anyhow::Result<Effective> {
+    let default = source.load_effective(None)?;
+    let paths = Paths::for_workspace(&default.workspace.name);
+    let remembered = std::fs::read_to_string(paths.environment_file())
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|env| default.workspace.environment.as_ref() != Some(env))
+        .filter(|env| {
+            default
+                .workspace
+                .environments
+                .iter()
+                .any(|e| &e.name == env)
+        });
+    let Some(env) = remembered else {
+        return Ok(default);
+    };
+    match source.load_effective(Some(&env)) {
+        Ok(effective) => Ok(effective),
+        Err(e) => {
+            tracing::warn!("environment {env} does not load, starting in the default: {e}");
+            Ok(default)
+        }
+    }
 }
 
 /// The metrics sampler keeps two `/proc` files open per service process; a large workspace

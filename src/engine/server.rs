@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use futures::Stream;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Command, CommandError, Event, Hub};
+use super::{Command, CommandError, Event, Hub, Reply};
 use crate::metrics::SharedRecent;
 use crate::supervisor::CommandRequest;
 
@@ -28,6 +28,8 @@ pub struct Api {
     pub commands: mpsc::Sender<CommandRequest>,
     /// The alerting worker's queue for ack / silence / expire; `None` when alerting is off.
     pub alerting: Option<mpsc::Sender<CommandRequest>>,
+    /// The configuration center: environments, revisions, pending edits.
+    pub config: mpsc::Sender<super::config_center::ConfigRequest>,
     /// Alert journal and outbox, for `GET /v1/alerts/history`.
     pub alerts_db: PathBuf,
     pub outbox_db: PathBuf,
@@ -52,6 +54,13 @@ pub fn router(api: Api) -> Router {
         .route("/v1/logs/patterns", get(super::logs_api::patterns))
         .route("/v1/logs/stats", get(super::logs_api::stats))
         .route("/v1/heal/history", get(super::heal_api::history))
+        .route("/v1/config/plan", get(super::config_api::plan))
+        .route("/v1/config/history", get(super::config_api::history))
+        .route(
+            "/v1/config/revisions/{id}",
+            get(super::config_api::revision),
+        )
+        .route("/v1/config/diff", get(super::config_api::diff))
         .route("/v1/heal/playbooks", get(super::heal_api::playbooks))
         .route(
             "/v1/heal/playbooks/{name}/run",
@@ -90,6 +99,13 @@ async fn command(State(state): State<Api>, body: Bytes) -> Response {
             CommandError::new("the engine is shutting down"),
         )
     };
+    if command.is_config() {
+        let request = super::config_center::ConfigRequest::Command(command, tx);
+        if state.config.send(request).await.is_err() {
+            return unavailable();
+        }
+        return answer(rx.await);
+    }
     let queue = if command.is_alerting() {
         match &state.alerting {
             Some(queue) => queue,
@@ -106,18 +122,29 @@ async fn command(State(state): State<Api>, body: Bytes) -> Response {
     if queue.send((command, tx)).await.is_err() {
         return unavailable();
     }
-    match rx.await {
+    answer(rx.await)
+}
+
+/// A worker's answer to a command, or the engine going away.
+fn answer(result: Result<Result<Reply, CommandError>, oneshot::error::RecvError>) -> Response {
+    match result {
         Ok(Ok(reply)) => Json(reply).into_response(),
-        Ok(Err(err)) => {
-            let status = if err.message.starts_with("unknown") {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            error(status, err)
-        }
-        Err(_) => unavailable(),
+        Ok(Err(err)) => refused(err),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            CommandError::new("the engine is shutting down"),
+        ),
     }
+}
+
+/// Unknown names are 404, anything else wrong with a request 400.
+pub(super) fn refused(err: CommandError) -> Response {
+    let status = if err.message.starts_with("unknown") {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    error(status, err)
 }
 
 /// The stream starts with a full snapshot; a client that falls behind gets a fresh snapshot

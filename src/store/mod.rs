@@ -5,11 +5,13 @@ pub mod heal;
 pub mod history;
 pub mod journal;
 pub(crate) mod migrate;
+pub mod revisions;
 
 pub use error::{Fault, StoreError};
 pub use heal::{HealLog, HealQuery};
 pub use history::{DiskUsage, History, Retention, TableUsage};
 pub use journal::Journal;
+pub use revisions::{NewRevision, Revisions};
 
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -7,6 +7,7 @@
 //! report back, so the actor never blocks.
 
 mod adopt;
+pub mod apply;
 mod commands;
 pub mod deps;
 mod exit_watch;
@@ -89,6 +90,8 @@ struct Runtime {
     lasting_triggers: Vec<AbortHandle>,
     /// `max_memory`: watches one run's process tree.
     run_trigger: Option<AbortHandle>,
+    /// The applied config no longer has it: it goes once stopped.
+    removed: bool,
 }
 
 impl Runtime {
@@ -116,6 +119,7 @@ impl Runtime {
             gave_up: None,
             lasting_triggers: Vec::new(),
             run_trigger: None,
+            removed: false,
         }
     }
 
@@ -194,6 +198,8 @@ pub struct Supervisor {
     probe_rx: mpsc::UnboundedReceiver<ProbeReport>,
     trigger_tx: mpsc::UnboundedSender<Fired>,
     trigger_rx: mpsc::UnboundedReceiver<Fired>,
+    apply_tx: mpsc::UnboundedSender<apply::ApplyRequest>,
+    apply_rx: mpsc::UnboundedReceiver<apply::ApplyRequest>,
     /// Answer for a pending `Down`, sent once every service has stopped.
     down: Option<oneshot::Sender<Result<Reply, CommandError>>>,
     /// A pane died but tmux had not yet recorded its exit status: look again soon.
@@ -212,6 +218,7 @@ impl Supervisor {
         let (tx, rx) = mpsc::unbounded_channel();
         let (probe_tx, probe_rx) = mpsc::unbounded_channel();
         let (trigger_tx, trigger_rx) = mpsc::unbounded_channel();
+        let (apply_tx, apply_rx) = mpsc::unbounded_channel();
         let tmux = tmux.with_control(&paths.tmux_session);
         Self {
             ws,
@@ -225,10 +232,17 @@ impl Supervisor {
             probe_rx,
             trigger_tx,
             trigger_rx,
+            apply_tx,
+            apply_rx,
             down: None,
             repoll: false,
             unsaved: false,
         }
+    }
+
+    /// Where new workspace definitions are sent (environment switch, reload, revert).
+    pub fn applier(&self) -> mpsc::UnboundedSender<apply::ApplyRequest> {
+        self.apply_tx.clone()
     }
 
     /// The statuses as they are now, for the engine's first snapshot.
@@ -257,6 +271,10 @@ impl Supervisor {
                 Some(msg) = self.rx.recv() => self.on_msg(msg).await,
                 Some(report) = self.probe_rx.recv() => self.on_probe(report),
                 Some(fired) = self.trigger_rx.recv() => self.on_trigger(fired),
+                Some(request) = self.apply_rx.recv() => {
+                    let applied = self.apply(request.workspace);
+                    let _ = request.reply.send(applied);
+                }
                 Some(()) = wake.recv() => self.observe().await,
                 _ = poll.tick() => self.observe().await,
                 _ = repoll, if self.repoll => self.observe().await,

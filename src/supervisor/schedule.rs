@@ -215,6 +215,10 @@ impl Supervisor {
         if !restart {
             rt.stop_triggers();
         }
+        if rt.removed {
+            self.forget(name);
+            return;
+        }
         if let Some(why) = rt.gave_up.take() {
             self.set_state(name, ServiceState::GaveUp, Some(why));
             return;

@@ -1,0 +1,181 @@
+//! Config revisions (`<state>/<workspace>/config.db`): every effective config the engine
+//! applied — at start, on a switch, a reload or a revert — with when, which environment, who
+//! and why (`uc config history`). The text is the effective YAML with secrets left as
+//! `${secret:name}` references, so no secret is ever stored.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::migrate::migrate;
+use super::{Fault, StoreError};
+use crate::engine::{Revision, RevisionText};
+
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE revisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        environment TEXT,
+        author TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+"];
+
+pub struct Revisions {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A revision about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRevision<'a> {
+    pub at: u64,
+    pub environment: Option<&'a str>,
+    pub author: &'a str,
+    pub reason: &'a str,
+    pub hash: &'a str,
+    pub text: &'a str,
+}
+
+impl Revisions {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        Self::open_inner(path).map_err(StoreError::at(path))
+    }
+
+    fn open_inner(path: &Path) -> Result<Self, Fault> {
+        // FULL: a revision is written once per apply and must survive a crash right after.
+        let mut conn = super::open_wal(path, "FULL")?;
+        migrate(&mut conn, MIGRATIONS)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |e| StoreError {
+            path: self.path.clone(),
+            fault: Fault::Sqlite(e),
+        }
+    }
+
+    /// Stores it and answers its id.
+    pub fn record(&self, new: &NewRevision<'_>) -> Result<u64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO revisions (at, environment, author, reason, hash, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    i64::try_from(new.at).unwrap_or(i64::MAX),
+                    new.environment,
+                    new.author,
+                    new.reason,
+                    new.hash,
+                    new.text
+                ],
+            )
+            .map_err(self.fail())?;
+        Ok(u64::try_from(self.conn.last_insert_rowid()).unwrap_or(0))
+    }
+
+    /// The newest `limit` revisions, newest first.
+    pub fn list(&self, limit: usize) -> Result<Vec<Revision>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, at, environment, author, reason, hash FROM revisions
+                 ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(self.fail())?;
+        let rows = stmt
+            .query_map(params![limit], revision)
+            .map_err(self.fail())?;
+        rows.collect::<Result<_, _>>().map_err(self.fail())
+    }
+
+    pub fn get(&self, id: u64) -> Result<Option<RevisionText>, StoreError> {
+        let id = i64::try_from(id).unwrap_or(i64::MAX);
+        self.conn
+            .query_row(
+                "SELECT id, at, environment, author, reason, hash, text FROM revisions
+                 WHERE id = ?1",
+                params![id],
+                |row| {
+                    Ok(RevisionText {
+                        revision: revision(row)?,
+                        text: row.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.fail())
+    }
+
+    /// The newest revision, i.e. the one applied last.
+    pub fn latest(&self) -> Result<Option<RevisionText>, StoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(id) FROM revisions", [], |r| r.get(0))
+            .map_err(self.fail())?;
+        match id.and_then(|id| u64::try_from(id).ok()) {
+            Some(id) => self.get(id),
+            None => Ok(None),
+        }
+    }
+}
+
+fn revision(row: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
+    Ok(Revision {
+        id: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+        at: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+        environment: row.get(2)?,
+        author: row.get(3)?,
+        reason: row.get(4)?,
+        hash: row.get(5)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new<'a>(at: u64, env: &'a str, text: &'a str) -> NewRevision<'a> {
+        NewRevision {
+            at,
+            environment: Some(env),
+            author: "ana",
+            reason: "switch",
+            hash: "h",
+            text,
+        }
+    }
+
+    #[test]
+    fn revisions_are_listed_newest_first_and_survive_reopening() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.db");
+        {
+            let store = Revisions::open(&path).expect("open");
+            assert!(store.latest().expect("latest").is_none());
+            assert_eq!(store.record(&new(1, "dev", "a: 1\n")).expect("rec"), 1);
+            assert_eq!(store.record(&new(2, "prod", "a: 2\n")).expect("rec"), 2);
+        }
+        let store = Revisions::open(&path).expect("reopen");
+        let list = store.list(10).expect("list");
+        assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(list[0].environment.as_deref(), Some("prod"));
+        assert_eq!(store.list(1).expect("list").len(), 1);
+        let first = store.get(1).expect("get").expect("some");
+        assert_eq!(first.text, "a: 1\n");
+        assert_eq!(first.revision.author, "ana");
+        assert!(store.get(9).expect("get").is_none());
+        assert_eq!(
+            store.latest().expect("latest").expect("some").revision.id,
+            2
+        );
+    }
+}

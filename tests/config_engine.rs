@@ -1,0 +1,133 @@
+//! The configuration center through the real `uc` binary and a real tmux server: an edit
+//! of the workspace file is noticed and offered, applying it restarts only the service whose
+//! definition changed, an invalid edit leaves the running config alone, every applied
+//! config is a revision, and a revert goes back through the same path.
+
+mod common;
+
+use std::time::Duration;
+
+use common::cli::Env;
+
+const T: Duration = Duration::from_secs(20);
+
+const SERVICES: &str = r#"
+  api:
+    command: "exec sleep 3101"
+    env: { LOG_LEVEL: info }
+  worker:
+    command: "exec sleep 3102"
+"#;
+
+fn edit(env: &Env, from: &str, to: &str) {
+    let text = std::fs::read_to_string(&env.file).expect("read");
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&env.file, text.replace(from, to)).expect("write");
+}
+
+fn pending_hash(status: &serde_json::Value) -> Option<String> {
+    status["config"]["pending"]["hash"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[test]
+fn an_edit_is_offered_and_applying_it_restarts_only_the_changed_service() {
+    let env = Env::new(SERVICES);
+    env.ok(&["up"]);
+    let before = env.status();
+    let (api, worker) = (Env::pid_of(&before, "api"), Env::pid_of(&before, "worker"));
+    assert_eq!(before["config"]["revision"], 1, "{before:#}");
+
+    edit(&env, "LOG_LEVEL: info", "LOG_LEVEL: debug");
+    let offered = env.wait_status(T, |s| pending_hash(s).is_some());
+    let change = &offered["config"]["pending"]["changes"][0];
+    assert_eq!(change["service"], "api");
+    assert_eq!(change["fields"][0], "env.LOG_LEVEL");
+    assert_eq!(change["acts"], true);
+    let diff = offered["config"]["pending"]["diff"].as_str().expect("diff");
+    assert!(diff.contains("-    env: { LOG_LEVEL: info }"), "{diff}");
+    assert!(diff.contains("+    env: { LOG_LEVEL: debug }"), "{diff}");
+    assert_eq!(Env::pid_of(&offered, "api"), api, "nothing applied yet");
+
+    let dry = env.ok(&["config", "apply", "--dry-run"]);
+    assert!(
+        dry.contains("changed api: env.LOG_LEVEL (restarts)"),
+        "{dry}"
+    );
+    let out = env.ok(&["config", "apply", "--yes"]);
+    assert!(out.contains("restarted api"), "{out}");
+    assert!(out.contains("api: running (pid"), "{out}");
+    let after = env.status();
+    assert_ne!(Env::pid_of(&after, "api"), api, "api restarted");
+    assert_eq!(Env::pid_of(&after, "worker"), worker, "worker kept running");
+    assert_eq!(after["config"]["revision"], 2);
+    assert!(after["config"]["pending"].is_null(), "{after:#}");
+
+    // Invalid: reported with file:line:col, nothing applied, nothing restarted.
+    edit(
+        &env,
+        "command: \"exec sleep 3102\"",
+        "comand: \"exec sleep 3102\"",
+    );
+    let broken = env.wait_status(T, |s| {
+        s["config"]["errors"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    });
+    let error = broken["config"]["errors"][0].as_str().expect("error");
+    assert!(error.contains("univers.yaml:"), "{error}");
+    assert!(error.contains("comand"), "{error}");
+    assert_eq!(Env::pid_of(&broken, "worker"), worker);
+    let refused = env.run(&["config", "apply", "--yes"]);
+    assert_eq!(refused.status.code(), Some(2), "no edit to apply");
+
+    edit(
+        &env,
+        "comand: \"exec sleep 3102\"",
+        "command: \"exec sleep 3102\"",
+    );
+    env.wait_status(T, |s| {
+        s["config"]["errors"].as_array().is_some_and(Vec::is_empty)
+            && s["config"]["pending"].is_null()
+    });
+
+    let history = env.ok(&["config", "history", "--json"]);
+    let revisions: serde_json::Value = serde_json::from_str(&history).expect("json");
+    let reasons: Vec<&str> = revisions
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|r| r["reason"].as_str().expect("reason"))
+        .collect();
+    assert_eq!(reasons, ["edit", "start"]);
+    let diff = env.ok(&["config", "diff", "1"]);
+    assert!(diff.contains("+    env: { LOG_LEVEL: debug }"), "{diff}");
+
+    let restarted = Env::pid_of(&env.status(), "api");
+    let out = env.ok(&["config", "revert", "1", "--yes"]);
+    assert!(out.contains("restarted api"), "{out}");
+    let reverted = env.status();
+    assert_ne!(Env::pid_of(&reverted, "api"), restarted);
+    assert_eq!(Env::pid_of(&reverted, "worker"), worker);
+    assert_eq!(reverted["config"]["revision"], 3);
+    // The file still says debug: that is offered as an edit again.
+    assert!(pending_hash(&reverted).is_some(), "{reverted:#}");
+    let history = env.ok(&["config", "history"]);
+    assert!(history.contains("revert 1"), "{history}");
+    env.ok(&["down"]);
+}
+
+#[test]
+fn bad_requests_name_the_field() {
+    let env = Env::new(SERVICES);
+    let out = env.run(&["config", "revert", "99", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown revision 99"), "{err}");
+    let out = env.run(&["env", "use", "prod", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("environment"), "{err}");
+    env.ok(&["down"]);
+}

@@ -124,6 +124,10 @@ pub struct Harness {
     pub commands: mpsc::Sender<CommandRequest>,
     pub task: tokio::task::JoinHandle<Exit>,
     pub wake: mpsc::Sender<()>,
+    /// Where new workspace definitions go (what an environment switch sends).
+    pub applier: mpsc::UnboundedSender<univers_container::supervisor::apply::ApplyRequest>,
+    /// The definition the supervisor started with.
+    pub workspace: Workspace,
     pub paths: Paths,
     pub tmux: Tmux,
     pub dir: PathBuf,
@@ -143,11 +147,12 @@ impl Harness {
         std::fs::create_dir_all(&paths.dir).expect("state dir");
         let tmux = Tmux::new(server.socket.clone());
         let hub = Hub::new(empty_snapshot(&ws.name));
-        let mut supervisor = Supervisor::new(ws, paths.clone(), tmux.clone(), hub.clone());
+        let mut supervisor = Supervisor::new(ws.clone(), paths.clone(), tmux.clone(), hub.clone());
         for status in supervisor.statuses() {
             hub.publish(univers_container::engine::Event::Service(status));
         }
         supervisor.adopt().await;
+        let applier = supervisor.applier();
         let (commands, command_rx) = mpsc::channel(16);
         // The engine forwards tmux's window-unlinked hook here; these tests close no window.
         let (wake, wake_rx) = mpsc::channel(1);
@@ -157,6 +162,8 @@ impl Harness {
             commands,
             task,
             wake,
+            applier,
+            workspace: ws,
             paths,
             tmux,
             dir,
@@ -189,6 +196,17 @@ impl Harness {
         })
         .await
         .expect("stop accepted")
+    }
+
+    /// Hand the supervisor a new definition, as the configuration center does.
+    pub async fn apply(
+        &self,
+        workspace: Workspace,
+    ) -> univers_container::supervisor::apply::Applied {
+        let (reply, rx) = oneshot::channel();
+        let request = univers_container::supervisor::apply::ApplyRequest { workspace, reply };
+        self.applier.send(request).expect("supervisor alive");
+        rx.await.expect("applied")
     }
 
     pub fn status(&self, name: &str) -> ServiceStatus {

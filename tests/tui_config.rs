@@ -95,6 +95,8 @@ fn snapshot_environments_preview() {
 #[test]
 fn the_preview_diff_is_coloured_and_scrolls() {
     let mut h = selecting("prod", prod_plan());
+    h.app.on_resize(120, 20);
+    h.size = (120, 20);
     let buffer = h.buffer();
     let theme = h.app.theme().clone();
     let (x, y) = find(&buffer, "+    command: ./target");
@@ -442,7 +444,7 @@ fn the_header_follows_a_switch_and_the_environments_theme() {
 
 #[test]
 fn snapshot_environments_in_help_and_footer() {
-    let mut h = Harness::with((100, 40));
+    let mut h = Harness::with((200, 40));
     assert!(h.screen().contains("e environments"));
     h.keys(&["?"]);
     let screen = h.screen();

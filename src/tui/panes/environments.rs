@@ -97,7 +97,7 @@ fn row<'a>(env: &'a EnvironmentInfo, view: View<'a>, status: &ConfigStatus) -> R
         None => Line::styled("-", theme.dim()),
     };
     let confirm = if env.confirm {
-        Span::styled("typed", Style::new().fg(theme.warn))
+        Span::styled("confirm", Style::new().fg(theme.warn))
     } else {
         Span::raw("")
     };

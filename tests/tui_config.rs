@@ -450,3 +450,42 @@ fn snapshot_environments_in_help_and_footer() {
     let screen = h.screen();
     assert!(screen.contains("Show the environments"), "{screen}");
 }
+
+#[test]
+fn a_workspace_without_environments_says_so() {
+    let config = ConfigStatus {
+        environments: vec![],
+        ..status()
+    };
+    let mut h = Harness::on((100, 20), snapshot("staging", config));
+    h.keys(&["e"]);
+    assert_eq!(h.sent(), []);
+    assert!(
+        h.screen()
+            .contains("The workspace declares no environments")
+    );
+    h.keys(&["enter"]);
+    assert_eq!(h.status(), "the workspace declares no environments");
+}
+
+#[test]
+fn the_history_is_asked_again_after_a_new_revision() {
+    let mut h = history();
+    assert_eq!(
+        h.sent(),
+        [
+            plan_request("staging"),
+            Request::Config(ConfigRequest::History)
+        ]
+    );
+    h.update(Update::Event(Event::Config {
+        environment: Some("dev".into()),
+        config: ConfigStatus {
+            revision: Some(5),
+            ..status()
+        },
+    }));
+    assert_eq!(h.sent(), [Request::Config(ConfigRequest::History)]);
+    // The list stays on screen while the new one is on its way.
+    assert!(h.screen().contains("reload"));
+}

@@ -25,8 +25,6 @@ const LIST_WIDTH: u16 = 40;
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
     let state = view.state;
-    let status = state.config_status().cloned().unwrap_or_default();
-    let (list, preview) = split(area, status.environments.len());
     let block = Block::bordered()
         .border_style(theme.border(state.popups.is_empty()))
         .title(Span::styled(
@@ -34,12 +32,22 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
             theme.accent().add_modifier(Modifier::BOLD),
         ))
         .title_bottom(history_hint(view));
-    if status.environments.is_empty() {
-        let message = "The workspace declares no environments (`environments:` in univers.yaml).";
-        super::draw_empty(frame, area, block, message.into(), theme);
-        return;
-    }
-    let rows = status.environments.iter().map(|e| row(e, view, &status));
+    let status = match state.config_status() {
+        Some(status) if !status.environments.is_empty() => status,
+        Some(_) => {
+            let message =
+                "The workspace declares no environments (`environments:` in univers.yaml).";
+            super::draw_empty(frame, area, block, message.into(), theme);
+            return;
+        }
+        None => {
+            let message = "Waiting for the engine…".to_string();
+            super::draw_empty(frame, area, block, message, theme);
+            return;
+        }
+    };
+    let (list, preview) = split(area, status.environments.len());
+    let rows = status.environments.iter().map(|e| row(e, view, status));
     let widths = [
         Constraint::Length(1),
         Constraint::Fill(1),

@@ -281,6 +281,7 @@ async fn serve_requests(
             Request::RunPlaybook { name, mode } => {
                 super::ui_heal::run(&client, name, mode, updates);
             }
+            Request::Config(request) => tui::link::serve_config(&client, request, updates),
         }
     }
 }

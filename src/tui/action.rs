@@ -85,10 +85,26 @@ pub enum Action {
     SortPatterns,
     /// Show the lines of the selected pattern.
     PatternLines,
+    /// Show the environments pane, or go back to the services.
+    EnvironmentsView,
+    /// Show the config revisions, or go back to the environments.
+    ConfigHistory,
+    /// Switch to the selected environment (asks first).
+    UseEnvironment,
+    /// The full diff of the selected environment's switch, or of the selected revision.
+    ShowDiff,
+    /// Revert the config to the selected revision (asks first).
+    Revert,
+    /// Apply the edit of the config files waiting to be applied (asks first).
+    ApplyConfig,
+    /// Show the diff of the edit waiting to be applied.
+    PendingDiff,
+    /// List the problems of an edit of the config files that does not load.
+    ConfigErrors,
 }
 
 impl Action {
-    pub const ALL: [Self; 49] = [
+    pub const ALL: [Self; 57] = [
         Self::Quit,
         Self::Up,
         Self::Down,
@@ -138,6 +154,14 @@ impl Action {
         Self::ClearFilters,
         Self::SortPatterns,
         Self::PatternLines,
+        Self::EnvironmentsView,
+        Self::ConfigHistory,
+        Self::UseEnvironment,
+        Self::ShowDiff,
+        Self::Revert,
+        Self::ApplyConfig,
+        Self::PendingDiff,
+        Self::ConfigErrors,
     ];
 
     /// The name used in keymap files.
@@ -192,6 +216,14 @@ impl Action {
             Self::ClearFilters => "clear_filters",
             Self::SortPatterns => "sort_patterns",
             Self::PatternLines => "pattern_lines",
+            Self::EnvironmentsView => "environments_view",
+            Self::ConfigHistory => "config_history",
+            Self::UseEnvironment => "use_environment",
+            Self::ShowDiff => "show_diff",
+            Self::Revert => "revert",
+            Self::ApplyConfig => "apply_config",
+            Self::PendingDiff => "pending_diff",
+            Self::ConfigErrors => "config_errors",
         }
     }
 
@@ -247,6 +279,14 @@ impl Action {
             Self::ClearFilters => "clear filters",
             Self::SortPatterns => "sort",
             Self::PatternLines => "lines",
+            Self::EnvironmentsView => "environments",
+            Self::ConfigHistory => "history",
+            Self::UseEnvironment => "switch",
+            Self::ShowDiff => "diff",
+            Self::Revert => "revert",
+            Self::ApplyConfig => "apply edit",
+            Self::PendingDiff => "edit diff",
+            Self::ConfigErrors => "edit errors",
         }
     }
 
@@ -304,6 +344,14 @@ impl Action {
             Self::ClearFilters => "Clear the search and filters, or go back to the services",
             Self::SortPatterns => "Sort by count, or the new ones first",
             Self::PatternLines => "Show the selected pattern's lines",
+            Self::EnvironmentsView => "Show the environments (switch, preview, history)",
+            Self::ConfigHistory => "Show the applied config revisions, or the environments",
+            Self::UseEnvironment => "Switch to the selected environment (asks first)",
+            Self::ShowDiff => "Show the whole diff of the selection",
+            Self::Revert => "Revert to the selected revision (asks first)",
+            Self::ApplyConfig => "Apply the config edited on disk (asks first)",
+            Self::PendingDiff => "Show the diff of the config edited on disk",
+            Self::ConfigErrors => "Show why the edited config is not applied",
         }
     }
 

@@ -2,6 +2,7 @@
 //! or requests, folds updates into the state, and draws. No IO: requests go out on a channel.
 
 mod alerts;
+mod config;
 mod logs;
 mod playbook;
 
@@ -93,11 +94,13 @@ impl App {
         self.state.screen = (width, height);
         self.scroll_help(0);
         self.scroll_playbook(0);
+        self.scroll_text(0);
     }
 
     pub fn on_update(&mut self, update: Update) {
         self.fold(update);
         self.request_history();
+        self.request_config_data();
     }
 
     fn fold(&mut self, update: Update) {
@@ -130,6 +133,13 @@ impl App {
             Update::PlaybookRun { name, mode, result } => {
                 self.on_playbook_run(&name, mode, result);
             }
+            Update::ConfigPlan {
+                environment,
+                result,
+            } => self.state.config.on_plan(&environment, result),
+            Update::RevertPlan { revision, result } => self.on_revert_plan(revision, result),
+            Update::ConfigHistory(result) => self.state.config.on_history(result),
+            Update::RevisionDiff { revision, result } => self.on_revision_diff(revision, result),
         }
     }
 
@@ -142,7 +152,9 @@ impl App {
     }
 
     pub fn handle_press(&mut self, press: KeyPress) -> bool {
-        if self.state.pending.is_empty() && self.handle_form_press(press) {
+        if self.state.pending.is_empty()
+            && (self.handle_form_press(press) || self.handle_typed_name(press))
+        {
             return true;
         }
         if self.state.pending.is_empty() && self.handle_text_input(press) {
@@ -175,7 +187,7 @@ impl App {
         match self.state.top_popup() {
             None => (self.state.pane.layers(), false),
             Some(Popup::Help { .. }) => (&[Layer::Help, Layer::Global], true),
-            Some(Popup::Confirm(_) | Popup::Playbook(_)) => {
+            Some(Popup::Confirm(_) | Popup::Playbook(_) | Popup::Text(_)) => {
                 (&[Layer::Confirm, Layer::Global], true)
             }
             Some(Popup::Silence(_)) => (&[Layer::SilenceForm, Layer::Global], true),
@@ -236,12 +248,16 @@ impl App {
         self.act(action);
         self.request_history();
         self.request_pane_data();
+        self.request_config_data();
     }
 
     fn act(&mut self, action: Action) {
         let page = panes::page_rows(&self.state) as isize;
+        let previews = self.state.pane == Pane::Environments && self.state.popups.is_empty();
         match action {
             Action::Quit => self.state.quit = true,
+            Action::PageUp if previews => self.scroll_preview(-page),
+            Action::PageDown if previews => self.scroll_preview(page),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-page),
@@ -308,6 +324,14 @@ impl App {
             | Action::ClearFilters
             | Action::SortPatterns
             | Action::PatternLines => self.act_on_logs(action),
+            Action::EnvironmentsView
+            | Action::ConfigHistory
+            | Action::UseEnvironment
+            | Action::ShowDiff
+            | Action::Revert
+            | Action::ApplyConfig
+            | Action::PendingDiff
+            | Action::ConfigErrors => self.act_on_config(action),
         }
     }
 
@@ -326,6 +350,7 @@ impl App {
         match self.state.top_popup() {
             Some(Popup::Help { .. }) => self.scroll_help(delta),
             Some(Popup::Playbook(_)) => self.scroll_playbook(delta),
+            Some(Popup::Text(_)) => self.scroll_text(delta),
             Some(Popup::Confirm(_)) => {}
             _ => {
                 let page = panes::page_rows(&self.state);
@@ -376,11 +401,18 @@ impl App {
 
     fn confirm(&mut self) {
         match self.state.top_popup() {
+            Some(Popup::Confirm(Confirm {
+                typed: Some(typed), ..
+            })) if !typed.matches() => {
+                let expected = typed.expected.clone();
+                self.refuse_untyped(&expected);
+            }
             Some(Popup::Confirm(_)) => {
                 if let Some(Popup::Confirm(confirm)) = self.state.popups.pop() {
                     self.send_command(confirm.command);
                 }
             }
+            Some(Popup::Text(_)) => self.close_top(),
             Some(Popup::Silence(_)) => self.submit_silence_form(),
             Some(Popup::Playbook(_)) => self.confirm_playbook(),
             _ => {}
@@ -408,6 +440,7 @@ impl App {
                 message: "These services depend on it and will be stopped too:".to_string(),
                 items: dependents,
                 command,
+                typed: None,
             }));
         }
     }
@@ -424,6 +457,7 @@ impl App {
             message: message.to_string(),
             items: active,
             command: Command::Stop { services: vec![] },
+            typed: None,
         }));
     }
 
@@ -434,6 +468,7 @@ impl App {
                 .to_string(),
             items: self.state.active_services(),
             command: Command::Down,
+            typed: None,
         }));
     }
 

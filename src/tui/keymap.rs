@@ -31,10 +31,12 @@ pub enum Layer {
     SilenceForm,
     Logs,
     Patterns,
+    Environments,
+    ConfigHistory,
 }
 
 impl Layer {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Global,
         Self::Services,
         Self::Host,
@@ -42,6 +44,8 @@ impl Layer {
         Self::Patterns,
         Self::Alerts,
         Self::Silences,
+        Self::Environments,
+        Self::ConfigHistory,
         Self::Help,
         Self::Confirm,
         Self::SilenceForm,
@@ -59,6 +63,8 @@ impl Layer {
             Self::SilenceForm => "New silence popup",
             Self::Logs => "Logs",
             Self::Patterns => "Log patterns",
+            Self::Environments => "Environments",
+            Self::ConfigHistory => "Config history",
         }
     }
 }

@@ -2,10 +2,13 @@
 //! `cli` bridges these channels to the engine's HTTP protocol and to tmux, so the TUI itself
 //! never does IO and tests can drive it with plain channels.
 
+mod config;
+
 use tokio::sync::mpsc;
 
+pub use self::config::serve_config;
 use super::playbook::PlaybookMode;
-use crate::engine::{Command, CommandError, Event, PlaybookList, Reply};
+use crate::engine::{Command, CommandError, ConfigPlan, Event, PlaybookList, Reply, Revision};
 use crate::heal::HealEvent;
 use crate::heal::playbook::PlaybookReport;
 use crate::logs::{LogQuery, LogStreamEvent, PatternInfo};
@@ -42,6 +45,23 @@ pub enum Update {
         mode: PlaybookMode,
         result: Result<PlaybookReport, String>,
     },
+    /// The answer to [`ConfigRequest::Plan`]: what switching to `environment` changes.
+    ConfigPlan {
+        environment: String,
+        result: Result<ConfigPlan, String>,
+    },
+    /// The answer to [`ConfigRequest::RevertPlan`]: what reverting to `revision` changes.
+    RevertPlan {
+        revision: u64,
+        result: Result<ConfigPlan, String>,
+    },
+    /// The answer to [`ConfigRequest::History`]: applied revisions, newest first.
+    ConfigHistory(Result<Vec<Revision>, String>),
+    /// The answer to [`ConfigRequest::Diff`]: unified diff from `revision` to the applied one.
+    RevisionDiff {
+        revision: u64,
+        result: Result<String, String>,
+    },
 }
 
 /// Something the TUI asks the glue to do.
@@ -65,6 +85,22 @@ pub enum Request {
         name: String,
         mode: PlaybookMode,
     },
+    /// Read-only questions to the configuration center; answered by [`serve_config`].
+    Config(ConfigRequest),
+}
+
+/// What the environments and history panes ask the engine. Switching, applying and
+/// reverting are [`Command`]s sent with [`Request::Engine`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigRequest {
+    /// What switching to this environment changes; answered with [`Update::ConfigPlan`].
+    Plan(String),
+    /// What reverting to this revision changes; answered with [`Update::RevertPlan`].
+    RevertPlan(u64),
+    /// The newest revisions; answered with [`Update::ConfigHistory`].
+    History,
+    /// A revision against the applied one; answered with [`Update::RevisionDiff`].
+    Diff(u64),
 }
 
 /// Both ends as the TUI holds them.

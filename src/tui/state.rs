@@ -4,10 +4,13 @@
 use std::collections::HashSet;
 
 use crate::alerts::{Alert, AlertingInfo, Silence};
-use crate::engine::{Command, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot};
+use crate::engine::{
+    Command, ConfigStatus, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
+};
 use crate::metrics::{HistoryResponse, SeriesKey};
 
 use super::alerts::AlertsView;
+use super::config::{ConfigView, TextDialog, TypedName};
 use super::graphs::{Graphs, TimeWindow};
 use super::heal::HealLog;
 use super::input::Input;
@@ -33,6 +36,10 @@ pub enum Pane {
     Alerts,
     /// Active and future silences.
     Silences,
+    /// The workspace's environments and what switching to the selected one changes.
+    Environments,
+    /// Applied config revisions; belongs to the environments.
+    ConfigHistory,
 }
 
 impl Pane {
@@ -43,7 +50,9 @@ impl Pane {
             Self::Services => Self::Host,
             Self::Host => Self::Logs,
             Self::Logs | Self::Patterns => Self::Alerts,
-            Self::Alerts | Self::Silences => Self::Services,
+            Self::Alerts | Self::Silences | Self::Environments | Self::ConfigHistory => {
+                Self::Services
+            }
         }
     }
 
@@ -56,6 +65,8 @@ impl Pane {
             Self::Patterns => &[Layer::Patterns, Layer::Global],
             Self::Alerts => &[Layer::Alerts, Layer::Global],
             Self::Silences => &[Layer::Silences, Layer::Global],
+            Self::Environments => &[Layer::Environments, Layer::Global],
+            Self::ConfigHistory => &[Layer::ConfigHistory, Layer::Global],
         }
     }
 }
@@ -78,6 +89,8 @@ pub enum Popup {
     Grep(Input),
     /// A playbook's plan (asking to run it), report or refusal.
     Playbook(PlaybookDialog),
+    /// A config diff (a revision's, the pending edit's, a switch's) or an edit's problems.
+    Text(TextDialog),
 }
 
 /// A question before a destructive command.
@@ -89,6 +102,8 @@ pub struct Confirm {
     /// matchers of a silence to expire).
     pub items: Vec<String>,
     pub command: Command,
+    /// The name to type first, for an environment that asks for more than a yes.
+    pub typed: Option<TypedName>,
 }
 
 /// The status line: the last notice or command result.
@@ -121,6 +136,8 @@ pub struct State {
     pub heal: HealLog,
     /// The workspace's playbook names, for completion.
     pub playbooks: Vec<String>,
+    /// The environments pane's selection and preview, the revision history.
+    pub config: ConfigView,
     /// Below the services table: the selected service's probes, restarts and heal events
     /// instead of its graphs.
     pub details: bool,
@@ -410,6 +427,11 @@ impl State {
             Pane::Silences => self.alerts.move_silence(silences, delta),
             Pane::Patterns => self.patterns.move_by(delta),
             Pane::Logs => self.logs.window.move_cursor(delta, page),
+            Pane::Environments => {
+                let count = snapshot.map_or(0, |s| s.config.environments.len());
+                self.config.move_env(delta, count);
+            }
+            Pane::ConfigHistory => self.config.move_revision(delta),
         }
     }
 
@@ -425,6 +447,24 @@ impl State {
                 form.refresh(&snapshot.alerts);
             }
         }
+    }
+
+    /// The workspace's config status (empty before the first snapshot).
+    pub fn config_status(&self) -> Option<&ConfigStatus> {
+        self.snapshot.as_ref().map(|s| &s.config)
+    }
+
+    /// The active environment's name.
+    pub fn environment(&self) -> Option<&str> {
+        self.snapshot.as_ref()?.environment.as_deref()
+    }
+
+    /// Rows of the banner under the header: one while an edit waits or fails to load.
+    pub fn banner_rows(&self) -> u16 {
+        let shown = self
+            .config_status()
+            .is_some_and(|c| c.pending.is_some() || !c.errors.is_empty());
+        u16::from(shown)
     }
 
     pub fn top_popup(&self) -> Option<&Popup> {

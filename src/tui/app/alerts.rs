@@ -117,6 +117,7 @@ impl App {
                 command: Command::Expire {
                     silence: silence.id.clone(),
                 },
+                typed: None,
             });
         match confirm {
             Ok(confirm) => self.state.popups.push(Popup::Confirm(confirm)),

@@ -153,7 +153,7 @@ fn split(area: Rect, rows: usize, detail_lines: usize) -> (Rect, Rect) {
 /// Rows of alerts one page up or down moves: about what the table shows on this screen.
 pub fn page_rows(state: &State) -> usize {
     // Header, status and footer lines; the table's borders and header; the channels line.
-    usize::from(state.screen.1.saturating_sub(7) / 2).max(1)
+    usize::from(super::screen_rows(state).saturating_sub(7) / 2).max(1)
 }
 
 fn draw_table(frame: &mut Frame, area: Rect, view: View) {

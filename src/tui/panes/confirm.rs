@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{View, centered};
 use crate::tui::action::Action;
+use crate::tui::config::TypedName;
 use crate::tui::keymap::Layer;
 use crate::tui::state::Confirm;
 
@@ -24,10 +25,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, confirm: &Confirm) {
     if !confirm.items.is_empty() {
         lines.push(Line::default());
     }
-    lines.push(answers(
-        view,
-        &[(Action::Confirm, "confirm"), (Action::Close, "cancel")],
-    ));
+    match &confirm.typed {
+        Some(typed) => lines.extend(typed_name(view, typed)),
+        None => lines.push(answers(
+            view,
+            &[(Action::Confirm, "confirm"), (Action::Close, "cancel")],
+        )),
+    }
     let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 4;
     let popup = centered(area, width.max(40), lines.len() as u16 + 2);
     let block = Block::bordered()
@@ -44,6 +48,44 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, confirm: &Confirm) {
             .wrap(Wrap { trim: false }),
         popup,
     );
+}
+
+/// The name to type, the input, and the answer keys; `⏎ confirm` is dimmed until the
+/// name is right.
+fn typed_name(view: View<'_>, typed: &TypedName) -> Vec<Line<'static>> {
+    let theme = view.theme;
+    let field = Style::new()
+        .fg(theme.selection_fg)
+        .bg(theme.selection_bg)
+        .add_modifier(Modifier::BOLD);
+    let input = format!(" {}█ ", typed.input.text());
+    let width = typed.expected.chars().count() + 3;
+    let enter = if typed.matches() {
+        theme.footer_key()
+    } else {
+        theme.dim().add_modifier(Modifier::CROSSED_OUT)
+    };
+    vec![
+        Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(
+                typed.expected.clone(),
+                Style::new().fg(theme.danger).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(" to confirm:"),
+        ]),
+        Line::from(vec![
+            Span::raw("  "),
+            Span::styled(format!("{input:<width$}"), field),
+        ]),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("⏎", enter),
+            Span::styled(" confirm   ", theme.dim()),
+            Span::styled("esc", theme.footer_key()),
+            Span::styled(" cancel", theme.dim()),
+        ]),
+    ]
 }
 
 /// `y confirm   n cancel`, from the confirm layer of the live keymap.

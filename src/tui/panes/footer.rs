@@ -16,7 +16,10 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
     let layers: &[Layer] = match view.state.top_popup() {
         None => view.state.pane.layers(),
         Some(Popup::Help { .. }) => &[Layer::Help],
-        Some(Popup::Confirm(_) | Popup::Playbook(_)) => &[Layer::Confirm],
+        Some(Popup::Confirm(confirm)) if confirm.typed.is_some() => {
+            return vec![("⏎".into(), "confirm"), ("esc".into(), "cancel")];
+        }
+        Some(Popup::Confirm(_) | Popup::Playbook(_) | Popup::Text(_)) => &[Layer::Confirm],
         Some(Popup::Silence(_)) => &[Layer::SilenceForm],
         Some(Popup::CommandLine(_)) => {
             return vec![
@@ -59,8 +62,18 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
 
 /// The footer's word for an action in a layer, or `None` to leave it out.
 fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
+    let config = view.state.config_status();
+    let pending = config.is_some_and(|c| c.pending.is_some());
+    let errors = config.is_some_and(|c| !c.errors.is_empty());
+    let text = matches!(view.state.top_popup(), Some(Popup::Text(_)));
     match (layer, action) {
         _ if !action.in_footer() => None,
+        (Layer::Confirm, Action::Confirm) if text => None,
+        (Layer::Confirm, Action::Close) if text => Some("close"),
+        (Layer::Global, Action::PendingDiff | Action::ApplyConfig) if !pending => None,
+        (Layer::Global, Action::ConfigErrors) if !errors => None,
+        (Layer::Environments, Action::EnvironmentsView) => Some("services"),
+        (Layer::ConfigHistory, Action::ConfigHistory) => Some("environments"),
         (Layer::Confirm, Action::Confirm) => match playbook_runs(view) {
             Some(true) => Some("run"),
             Some(false) => None,

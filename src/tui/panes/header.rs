@@ -3,18 +3,22 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::View;
 use crate::tui::action::Action;
+use crate::tui::config::{contrast, environment_colour};
 use crate::tui::keymap::Layer;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
-    let style = theme.header();
-    let hint = help_hint(view);
+    let style = match colour(view) {
+        Some(colour) => Style::new().fg(contrast(colour)).bg(colour),
+        None => theme.header(),
+    };
+    let hint = help_hint(view, style.bg.unwrap_or(theme.header_bg));
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(hint.width() as u16)])
             .areas(area);
@@ -36,7 +40,9 @@ fn summary(view: View<'_>, compact: bool) -> Line<'static> {
             let environment = snapshot.environment.as_deref().unwrap_or("default");
             let (running, total) = state.counts();
             spans.push(Span::styled(format!("│ {} ", snapshot.workspace), bold));
-            spans.push(Span::raw(format!("│ env {environment} ")));
+            spans.push(Span::raw("│ "));
+            spans.push(environment_badge(view, environment));
+            spans.push(Span::raw(" "));
             spans.push(Span::raw(format!("│ {running}/{total} running ")));
             spans.extend(alerts_badge(view));
         }
@@ -83,6 +89,31 @@ fn alerts_badge(view: View<'_>) -> Vec<Span<'static>> {
     spans
 }
 
+/// The active environment's colour: the whole header takes it.
+fn colour(view: View<'_>) -> Option<Color> {
+    let snapshot = view.state.snapshot.as_ref()?;
+    environment_colour(
+        &snapshot.config,
+        snapshot.environment.as_deref(),
+        view.theme,
+    )
+}
+
+/// `env staging`; reversed and bold when the environment has a colour, so it stands out
+/// even on the coloured header.
+fn environment_badge(view: View<'_>, environment: &str) -> Span<'static> {
+    match colour(view) {
+        Some(colour) => Span::styled(
+            format!(" env {environment} "),
+            Style::new()
+                .fg(colour)
+                .bg(contrast(colour))
+                .add_modifier(Modifier::BOLD),
+        ),
+        None => Span::raw(format!("env {environment}")),
+    }
+}
+
 fn connection(view: View<'_>, compact: bool) -> Span<'static> {
     match (view.state.connected, &view.state.snapshot) {
         (true, _) if compact => Span::raw("│ ●"),
@@ -99,13 +130,10 @@ fn connection(view: View<'_>, compact: bool) -> Span<'static> {
 }
 
 /// `? help`, from whatever key the live keymap gives the help action.
-fn help_hint(view: View<'_>) -> Line<'static> {
+fn help_hint(view: View<'_>, background: Color) -> Line<'static> {
     match view.keymap.keys(Layer::Global, Action::Help).first() {
         Some(key) => Line::from(vec![
-            Span::styled(
-                key.symbol(),
-                view.theme.footer_key().bg(view.theme.header_bg),
-            ),
+            Span::styled(key.symbol(), view.theme.footer_key().bg(background)),
             Span::raw(" help "),
         ]),
         None => Line::default(),

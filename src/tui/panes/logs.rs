@@ -37,7 +37,7 @@ fn strip_height(inner_height: u16) -> u16 {
 
 /// Rows of lines the pane shows on this screen: what one page moves.
 pub fn page_rows(state: &State) -> usize {
-    let inner = state.screen.1.saturating_sub(CHROME_ROWS);
+    let inner = super::screen_rows(state).saturating_sub(CHROME_ROWS);
     usize::from(inner - strip_height(inner)).max(1)
 }
 

@@ -2,8 +2,11 @@
 
 pub mod alert_details;
 pub mod alerts;
+pub mod banner;
 pub mod command_line;
+pub mod config_history;
 pub mod confirm;
+pub mod environments;
 pub mod footer;
 pub mod format;
 pub mod graphs;
@@ -20,6 +23,7 @@ pub mod services;
 pub mod silence_form;
 pub mod silences;
 pub mod status;
+pub mod text_dialog;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -37,18 +41,21 @@ pub struct View<'a> {
     pub keymap: &'a Keymap,
 }
 
-/// The whole screen: header, the focused pane, status (or the input line), footer, then popups.
+/// The whole screen: header, the config banner, the focused pane, status (or the input
+/// line), footer, then popups.
 pub fn draw(frame: &mut Frame, view: View) {
     let area = frame.area();
     frame.render_widget(Block::new().style(view.theme.base()), area);
-    let [header_area, body, status_area, footer_area] = Layout::vertical([
+    let [header_area, banner_area, body, status_area, footer_area] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(view.state.banner_rows()),
         Constraint::Fill(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
     header::draw(frame, header_area, view);
+    banner::draw(frame, banner_area, view);
     match view.state.pane {
         Pane::Services => services::draw(frame, body, view),
         Pane::Host => host::draw(frame, body, view),
@@ -56,6 +63,8 @@ pub fn draw(frame: &mut Frame, view: View) {
         Pane::Patterns => patterns::draw(frame, body, view),
         Pane::Alerts => alerts::draw(frame, body, view),
         Pane::Silences => silences::draw(frame, body, view),
+        Pane::Environments => environments::draw(frame, body, view),
+        Pane::ConfigHistory => config_history::draw(frame, body, view),
     }
     match view.state.top_popup() {
         Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ":", input),
@@ -71,15 +80,19 @@ pub fn draw(frame: &mut Frame, view: View) {
             Popup::Confirm(confirm) => confirm::draw(frame, area, view, confirm),
             Popup::Silence(form) => silence_form::draw(frame, area, view, form),
             Popup::Playbook(dialog) => playbook::draw(frame, area, view, dialog),
+            Popup::Text(dialog) => text_dialog::draw(frame, area, view, dialog),
             Popup::CommandLine(_) | Popup::Filter(_) | Popup::LogSearch(_) | Popup::Grep(_) => {}
         }
     }
 }
 
-/// Rows one page up or down moves in the focused pane's list, or in a playbook's report.
+/// Rows one page up or down moves in the focused pane's list, or in a playbook's report
+/// or a config diff.
 pub fn page_rows(state: &State) -> usize {
-    if let Some(Popup::Playbook(dialog)) = state.top_popup() {
-        return playbook::page_rows(dialog, state.screen);
+    match state.top_popup() {
+        Some(Popup::Playbook(dialog)) => return playbook::page_rows(dialog, state.screen),
+        Some(Popup::Text(dialog)) => return text_dialog::page_rows(dialog, state.screen),
+        _ => {}
     }
     match state.pane {
         Pane::Services | Pane::Host => services::page_rows(state),
@@ -87,8 +100,22 @@ pub fn page_rows(state: &State) -> usize {
         Pane::Logs => logs::page_rows(state),
         Pane::Patterns => patterns::page_rows(state),
         // Header, status, footer, the table's borders and header.
-        Pane::Silences => usize::from(state.screen.1.saturating_sub(6)).max(1),
+        Pane::Silences => usize::from(screen_rows(state).saturating_sub(6)).max(1),
+        Pane::Environments => environments::preview_rows(state),
+        // The body less the table's borders and header.
+        Pane::ConfigHistory => usize::from(body_rows(state).saturating_sub(3)).max(1),
     }
+}
+
+/// The screen's height less the config banner: what the header, the body, the status line
+/// and the footer share.
+pub fn screen_rows(state: &State) -> u16 {
+    state.screen.1.saturating_sub(state.banner_rows())
+}
+
+/// Rows of the body: the screen less the header, the banner, the status line and the footer.
+pub fn body_rows(state: &State) -> u16 {
+    screen_rows(state).saturating_sub(3)
 }
 
 /// A centred rectangle of at most `width` x `height`, a margin away from the edges.

@@ -100,7 +100,7 @@ fn columns(width: u16) -> Vec<Column> {
 /// Rows one page moves: about what the table shows on this screen.
 pub fn page_rows(state: &State) -> usize {
     // Header, status and footer; the table's borders and header; the examples box.
-    usize::from(state.screen.1.saturating_sub(6 + EXAMPLES_HEIGHT)).max(1)
+    usize::from(super::screen_rows(state).saturating_sub(6 + EXAMPLES_HEIGHT)).max(1)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {

@@ -152,7 +152,10 @@ pub fn split(area: Rect, state: &State) -> (Rect, Option<Rect>) {
     let (tall, below_min) = if state.details {
         (true, DETAILS_MIN_ROWS)
     } else {
-        (state.screen.1 >= GRAPHS_MIN_HEIGHT, GRAPHS_MIN_ROWS)
+        (
+            super::screen_rows(state) >= GRAPHS_MIN_HEIGHT,
+            GRAPHS_MIN_ROWS,
+        )
     };
     if !tall || area.height < below_min + TABLE_MIN_ROWS {
         return (area, None);
@@ -172,7 +175,7 @@ pub fn split(area: Rect, state: &State) -> (Rect, Option<Rect>) {
 /// Rows of services that fit on the screen (for page up / down).
 pub fn page_rows(state: &State) -> usize {
     // header, status and footer lines.
-    let body = Rect::new(0, 0, 1, state.screen.1.saturating_sub(3));
+    let body = Rect::new(0, 0, 1, super::screen_rows(state).saturating_sub(3));
     let (table, _) = split(body, state);
     // two borders, the table header.
     usize::from(table.height.saturating_sub(3)).max(1)

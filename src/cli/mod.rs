@@ -106,7 +106,7 @@ pub enum Cmd {
         #[command(subcommand)]
         command: heal_cmd::HealCmd,
     },
-    /// Check the workspace configuration
+    /// Check, render or describe the workspace configuration
     Config {
         #[command(subcommand)]
         command: ConfigCmd,
@@ -140,8 +140,25 @@ pub enum Cmd {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
-    /// Validate the workspace file and report every problem with file:line:col
-    Check,
+    /// Validate an environment's effective config and report every problem with file:line:col
+    Check {
+        /// The environment (default: the first declared)
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Print an environment's effective config: overlay merged, variables interpolated,
+    /// secrets shown as `${secret:name}`
+    Render {
+        /// The environment (default: the first declared)
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Print the JSON Schema (draft-07) of univers.yaml, for editors
+    Schema {
+        /// The schema of an environment overlay file instead
+        #[arg(long)]
+        overlay: bool,
+    },
 }
 
 /// An error plus the exit code it deserves.
@@ -271,9 +288,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Alerts { command, json }) => alerts_cmd::run(source, command, json).await,
         Some(Cmd::Logs(args)) => logs_cmd::run(source, args).await,
         Some(Cmd::Heal { command }) => heal_cmd::run(source, command).await,
-        Some(Cmd::Config {
-            command: ConfigCmd::Check,
-        }) => config_cmd::check(&source),
+        Some(Cmd::Config { command }) => config_cmd::run(&source, command),
         Some(Cmd::Import {
             ref from,
             ref output,

@@ -53,6 +53,8 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
         file: Some(file.to_path_buf()),
         dir: dir.to_path_buf(),
         theme: spec.theme.clone(),
+        environment: None,
+        environments: Vec::new(),
         services,
         metrics,
         alerts,

@@ -68,6 +68,8 @@ mod tests {
             file: None,
             dir: PathBuf::from("/"),
             theme: None,
+            environment: None,
+            environments: Vec::new(),
             logs: Default::default(),
             services: edges
                 .iter()

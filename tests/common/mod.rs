@@ -109,6 +109,8 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         file: None,
         dir: dir.to_path_buf(),
         theme: None,
+        environment: None,
+        environments: Vec::new(),
         services,
         metrics: Default::default(),
         alerts: Default::default(),

@@ -62,7 +62,10 @@ fn the_first_environment_is_the_default_and_has_no_overlay_file() {
     let confirm: Vec<_> = ws.environments.iter().map(|e| e.confirm).collect();
     assert_eq!(confirm, [false, false, true]);
     assert_eq!(ws.environments[2].theme.as_deref(), Some("red"));
-    assert_eq!(ws.service("api").expect("api").command, "echo \"hello from api\"");
+    assert_eq!(
+        ws.service("api").expect("api").command,
+        "echo \"hello from api\""
+    );
     assert_eq!(env_of(&dev, "api", "LEVEL"), Some("debug"));
     assert_eq!(env_of(&dev, "api", "RATE"), Some("10"));
     // The process environment comes first.
@@ -79,11 +82,21 @@ fn overlays_merge_maps_replace_lists_delete_nulls_and_add_services() {
     assert_eq!(api.tags, ["staging"]);
     assert_eq!(api.env.get("RATE"), None);
     assert!(api.env.contains_key("HOME_DIR"));
-    let names: Vec<_> = staging.workspace.services.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<_> = staging
+        .workspace
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     assert_eq!(names, ["api", "web", "worker", "cron"]);
 
     let prod = load(Some("prod"));
-    let names: Vec<_> = prod.workspace.services.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<_> = prod
+        .workspace
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     assert_eq!(names, ["api", "worker"]);
     assert_eq!(env_of(&prod, "api", "LEVEL"), Some("warn"));
     assert_eq!(prod.workspace.theme.as_deref(), Some("high-contrast"));
@@ -97,7 +110,11 @@ fn env_files_win_over_vars_and_later_files_over_earlier() {
     let api = staging.workspace.service("api").expect("api");
     assert_eq!(api.command, "echo \"bonjour from api\"");
     assert_eq!(env_of(&staging, "api", "LEVEL"), Some("from-env-file"));
-    let inputs: Vec<_> = staging.inputs.iter().filter_map(|p| p.file_name()).collect();
+    let inputs: Vec<_> = staging
+        .inputs
+        .iter()
+        .filter_map(|p| p.file_name())
+        .collect();
     assert_eq!(
         inputs,
         ["univers.yaml", "staging.yaml", "staging.env", "local.env"]
@@ -114,7 +131,8 @@ fn unknown_environment_names_the_key_and_the_nearest() {
     assert_eq!(problem.path, "environments");
 }
 
-const BASE: &str = "workspace: w\nenvironments: [dev, prod]\nservices:\n  a:\n    command: echo a\n";
+const BASE: &str =
+    "workspace: w\nenvironments: [dev, prod]\nservices:\n  a:\n    command: echo a\n";
 
 #[test]
 fn interpolation_forms() {
@@ -123,10 +141,21 @@ fn interpolation_forms() {
     let loaded = load_in(&dir, None).expect("loads");
     let a = loaded.workspace.service("a").expect("a");
     assert_eq!(a.command, "echo one nested empty ${A} $ $PATH");
-    assert!(loaded.effective.contains("echo one nested empty $${A} $ $PATH"), "{}", loaded.effective);
+    assert!(
+        loaded
+            .effective
+            .contains("echo one nested empty $${A} $ $PATH"),
+        "{}",
+        loaded.effective
+    );
     assert_eq!(loaded.workspace.environment, None);
-    let again = load_effective(&loaded.effective, &dir.path().join("univers.yaml"), dir.path(), None)
-        .expect("reloads");
+    let again = load_effective(
+        &loaded.effective,
+        &dir.path().join("univers.yaml"),
+        dir.path(),
+        None,
+    )
+    .expect("reloads");
     assert_eq!(again.workspace, loaded.workspace);
     assert_eq!(again.hash, loaded.hash);
 }
@@ -140,9 +169,27 @@ fn unset_variables_are_errors_at_their_dollar() {
     assert_eq!(
         problems(&err),
         [
-            (name.clone(), 4, 19, "variable `NOT_SET_UC_TEST` is not set".to_owned(), "services.a.command".to_owned()),
-            (name.clone(), 6, 13, "`NEED_UC_TEST`: set NEED for the api".to_owned(), "services.a.env.X".to_owned()),
-            (name, 10, 13, "variable `ALSO_NOT_SET_UC` is not set".to_owned(), "services.b.command".to_owned()),
+            (
+                name.clone(),
+                4,
+                19,
+                "variable `NOT_SET_UC_TEST` is not set".to_owned(),
+                "services.a.command".to_owned()
+            ),
+            (
+                name.clone(),
+                6,
+                13,
+                "`NEED_UC_TEST`: set NEED for the api".to_owned(),
+                "services.a.env.X".to_owned()
+            ),
+            (
+                name,
+                10,
+                13,
+                "variable `ALSO_NOT_SET_UC` is not set".to_owned(),
+                "services.b.command".to_owned()
+            ),
         ]
     );
 }
@@ -164,12 +211,21 @@ fn secrets_are_read_from_a_private_file_and_never_shown() {
     let loaded = load_in(&dir, None).expect("loads");
     assert_eq!(env_of(&loaded, "a", "DB"), Some("postgres://u:s3cr3t@h/db"));
     assert!(!loaded.effective.contains("s3cr3t"));
-    assert!(loaded.effective.contains("postgres://u:${secret:db_password}@h/db"));
+    assert!(
+        loaded
+            .effective
+            .contains("postgres://u:${secret:db_password}@h/db")
+    );
     assert!(!loaded.hash.contains("s3cr3t"));
     assert_eq!(loaded.inputs[1], dir.path().join("configs/secrets.yaml"));
 
-    let again = load_effective(&loaded.effective, &dir.path().join("univers.yaml"), dir.path(), None)
-        .expect("reloads");
+    let again = load_effective(
+        &loaded.effective,
+        &dir.path().join("univers.yaml"),
+        dir.path(),
+        None,
+    )
+    .expect("reloads");
     assert_eq!(env_of(&again, "a", "DB"), Some("postgres://u:s3cr3t@h/db"));
     assert_eq!(again.hash, loaded.hash);
 
@@ -183,9 +239,16 @@ fn a_secrets_file_others_can_read_is_refused() {
     let err = load_in(&dir, None).expect_err("refused");
     let problem = &err.problems()[0];
     assert_eq!((problem.line, problem.column), (6, 25));
-    assert!(problem.message.contains("lets other users read it"), "{}", problem.message);
+    assert!(
+        problem.message.contains("lets other users read it"),
+        "{}",
+        problem.message
+    );
     let secrets = dir.path().join("configs/secrets.yaml");
-    assert_eq!(problem.hint, Some(format!("chmod 600 {}", secrets.display())));
+    assert_eq!(
+        problem.hint,
+        Some(format!("chmod 600 {}", secrets.display()))
+    );
     assert!(!err.to_string().contains("s3cr3t"));
 }
 
@@ -194,14 +257,37 @@ fn several_errors_at_once_with_key_paths() {
     let text = "workspace: w\nservices:\n  a:\n    command: echo a\n    comand: x\n  b:\n    command: echo b\n    readiness:\n      exec: 'true'\n      intervl: 5s\n  c:\n    command: echo c\n    stop:\n      timeout: [1]\n  d:\n    command: [echo, d]\n";
     let dir = workspace(&[("univers.yaml", text)]);
     let err = load_in(&dir, None).expect_err("invalid");
-    let found: Vec<_> = problems(&err).into_iter().map(|(_, l, c, m, p)| (l, c, m, p)).collect();
+    let found: Vec<_> = problems(&err)
+        .into_iter()
+        .map(|(_, l, c, m, p)| (l, c, m, p))
+        .collect();
     assert_eq!(
         found,
         [
-            (5, 5, "unknown field `comand`".to_owned(), "services.a.comand".to_owned()),
-            (10, 7, "unknown field `intervl`".to_owned(), "services.b.readiness.intervl".to_owned()),
-            (14, 16, "expected a string".to_owned(), "services.c.stop.timeout".to_owned()),
-            (16, 14, "expected a string".to_owned(), "services.d.command".to_owned()),
+            (
+                5,
+                5,
+                "unknown field `comand`".to_owned(),
+                "services.a.comand".to_owned()
+            ),
+            (
+                10,
+                7,
+                "unknown field `intervl`".to_owned(),
+                "services.b.readiness.intervl".to_owned()
+            ),
+            (
+                14,
+                16,
+                "expected a string".to_owned(),
+                "services.c.stop.timeout".to_owned()
+            ),
+            (
+                16,
+                14,
+                "expected a string".to_owned(),
+                "services.d.command".to_owned()
+            ),
         ]
     );
     let hints: Vec<_> = err.problems().iter().map(|p| p.hint.as_deref()).collect();
@@ -218,12 +304,25 @@ fn errors_in_an_overlay_name_the_overlay() {
     ]);
     assert!(load_in(&dir, None).is_ok());
     let err = load_in(&dir, Some("prod")).expect_err("invalid");
-    let found: Vec<_> = problems(&err).into_iter().map(|(f, l, c, m, _)| (f, l, c, m)).collect();
+    let found: Vec<_> = problems(&err)
+        .into_iter()
+        .map(|(f, l, c, m, _)| (f, l, c, m))
+        .collect();
     assert_eq!(
         found,
         [
-            ("prod.yaml".to_owned(), 1, 1, "an environment overlay cannot set `workspace`".to_owned()),
-            ("prod.yaml".to_owned(), 4, 22, "invalid duration `soon`".to_owned()),
+            (
+                "prod.yaml".to_owned(),
+                1,
+                1,
+                "an environment overlay cannot set `workspace`".to_owned()
+            ),
+            (
+                "prod.yaml".to_owned(),
+                4,
+                22,
+                "invalid duration `soon`".to_owned()
+            ),
         ]
     );
 }
@@ -244,12 +343,25 @@ fn port_clashes_are_errors() {
     let text = "workspace: w\nservices:\n  a:\n    command: echo a\n    ports: [8080, 70000]\n  b:\n    command: echo b\n    env: { PORT: 8080 }\n";
     let dir = workspace(&[("univers.yaml", text)]);
     let err = load_in(&dir, None).expect_err("clash");
-    let found: Vec<_> = problems(&err).into_iter().map(|(_, l, c, m, p)| (l, c, m, p)).collect();
+    let found: Vec<_> = problems(&err)
+        .into_iter()
+        .map(|(_, l, c, m, p)| (l, c, m, p))
+        .collect();
     assert_eq!(
         found,
         [
-            (5, 19, "port 70000 is out of range".to_owned(), "services.a.ports[1]".to_owned()),
-            (8, 18, "port 8080 is also declared by `a`".to_owned(), "services.b.env.PORT".to_owned()),
+            (
+                5,
+                19,
+                "port 70000 is out of range".to_owned(),
+                "services.a.ports[1]".to_owned()
+            ),
+            (
+                8,
+                18,
+                "port 8080 is also declared by `a`".to_owned(),
+                "services.b.env.PORT".to_owned()
+            ),
         ]
     );
 }
@@ -277,12 +389,21 @@ fn the_demo_has_three_environments_built_in() {
     assert_eq!(dev.workspace.environment.as_deref(), Some("dev"));
     assert_eq!(dev.workspace.file, None);
     let prod_env = prod.workspace.active_environment().expect("prod");
-    assert_eq!((prod_env.theme.as_deref(), prod_env.confirm), (Some("red"), true));
+    assert_eq!(
+        (prod_env.theme.as_deref(), prod_env.confirm),
+        (Some("red"), true)
+    );
     let pinger = |l: &Loaded| env_of(l, "pinger", "PING_EVERY").map(str::to_owned);
-    assert_eq!((pinger(&dev), pinger(&prod)), (Some("2".into()), Some("5".into())));
+    assert_eq!(
+        (pinger(&dev), pinger(&prod)),
+        (Some("2".into()), Some("5".into()))
+    );
     assert_eq!(env_of(&staging, "ticker", "LOG_LEVEL"), Some("INFO"));
     for loaded in [&staging, &prod] {
-        assert_eq!(loaded.workspace.service("worker"), dev.workspace.service("worker"));
+        assert_eq!(
+            loaded.workspace.service("worker"),
+            dev.workspace.service("worker")
+        );
     }
     let worker = dev.workspace.service("worker").expect("worker");
     assert!(worker.command.contains("(pid $$)"));

@@ -163,12 +163,8 @@ pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) 
     let checked = check::check(root.clone(), input.file, input.dir);
     found.extend(checked.found);
     found.extend(lint::ports(root.as_ref()));
-    let workspace = checked
-        .workspace
-        .filter(|_| found.iter().all(|f| f.warning));
-    if let Some(ws) = &workspace {
-        found.extend(lint::programs(root.as_ref(), ws));
-    }
+    found.extend(lint::programs(root.as_ref(), input.dir));
+    let workspace = checked.workspace;
     let (warnings, errors): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| f.warning);
     let warnings: Vec<Problem> = warnings.into_iter().map(|f| sources.problem(f)).collect();
     let Some(mut workspace) = workspace.filter(|_| errors.is_empty()) else {

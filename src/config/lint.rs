@@ -3,10 +3,10 @@
 //! by the time the service starts).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::tree::{Found, Node, Origin};
-use super::{Service, Workspace};
+use super::validate::resolve_cwd;
 
 /// `ports:` entries out of range, and ports declared by two services (`ports:` or a
 /// literal `env.PORT`).
@@ -70,25 +70,35 @@ fn declared_ports(
 }
 
 /// A warning per service whose program is not on `PATH` (or, written as a path, does not
-/// exist).
-pub(crate) fn programs(root: Option<&Node>, workspace: &Workspace) -> Vec<Found> {
-    let services = root.and_then(|r| r.get("services"));
-    workspace
-        .services
-        .iter()
-        .filter_map(|service| {
-            let program = program(&service.command)?;
-            let missing = missing(program, service)?;
-            let at = services
-                .and_then(|s| s.value.get(&service.name))
-                .and_then(|s| s.value.get("command"))
-                .map_or(Origin::default(), |c| c.value.at);
-            let path = format!("services.{}.command", service.name);
-            let mut warning = Found::error(at, &path, missing, Some(HINT.to_owned()));
+/// exist). Read from the tree, so it is found even when other problems stop validation.
+pub(crate) fn programs(root: Option<&Node>, dir: &Path) -> Vec<Found> {
+    let services = root
+        .and_then(|r| r.get("services"))
+        .and_then(|s| s.value.entries());
+    let mut found = Vec::new();
+    for service in services.unwrap_or_default() {
+        let Some(command) = service.value.get("command") else {
+            continue;
+        };
+        let Some(program) = command.value.as_str().and_then(program) else {
+            continue;
+        };
+        let cwd = service
+            .value
+            .get("cwd")
+            .and_then(|c| c.value.as_str())
+            .map(Path::new);
+        let cwd = resolve_cwd(dir, cwd);
+        let path = service.value.get("env").and_then(|e| e.value.get("PATH"));
+        let path = path.and_then(|p| p.value.as_str());
+        if let Some(missing) = missing(program, &cwd, path) {
+            let key = format!("services.{}.command", service.key.name);
+            let mut warning = Found::error(command.value.at, &key, missing, Some(HINT.to_owned()));
             warning.warning = true;
-            Some(warning)
-        })
-        .collect()
+            found.push(warning);
+        }
+    }
+    found
 }
 
 const HINT: &str = "install it, or write the program's full path";
@@ -132,27 +142,20 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
-/// Why `program` cannot run for `service`, if it cannot.
-fn missing(program: &str, service: &Service) -> Option<String> {
+/// Why `program` cannot run in `cwd` with `PATH` (the service's, else uc's), if it cannot.
+fn missing(program: &str, cwd: &Path, path: Option<&str>) -> Option<String> {
     if program.contains('/') {
-        let path = service.cwd.join(program);
-        return (!path.exists())
-            .then(|| format!("`{program}` does not exist in {}", service.cwd.display()));
+        let exists = cwd.join(program).exists();
+        return (!exists).then(|| format!("`{program}` does not exist in {}", cwd.display()));
     }
-    let path = service
-        .env
-        .get("PATH")
-        .map(std::ffi::OsString::from)
-        .or_else(|| std::env::var_os("PATH"))
-        .unwrap_or_default();
+    let path = path.map_or_else(|| std::env::var_os("PATH").unwrap_or_default(), Into::into);
     let found = std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)));
     (!found).then(|| format!("`{program}` is not on PATH"))
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(PathBuf::from(path))
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]

@@ -325,7 +325,7 @@ fn unknown_values_suggest_the_nearest() {
 }
 
 #[test]
-fn display_is_one_problem_per_line_with_a_snippet_for_the_first() {
+fn display_is_one_problem_per_line_with_a_snippet_and_key_path_each() {
     let err = load_str(
         "workspace: demo\nservices:\n  api:\n    command: ./api\n    depends_on: [wbe]\n  web:\n    command: ./web\n    stop: { timeout: soon }\n",
         Path::new("univers.yaml"),
@@ -336,9 +336,11 @@ fn display_is_one_problem_per_line_with_a_snippet_for_the_first() {
     assert_eq!(
         err.to_string(),
         format!(
-            "univers.yaml:5:18: `api` depends on unknown service `wbe` (did you mean `web`?)\n \
+            "univers.yaml:5:18: `api` depends on unknown service `wbe` (did you mean `web`?) \
+             [at services.api.depends_on[0]]\n \
              5 |     depends_on: [wbe]\n   |                  ^\n\
-             univers.yaml:8:22: invalid duration `soon` ({hint})"
+             univers.yaml:8:22: invalid duration `soon` ({hint}) [at services.web.stop.timeout]\n \
+             8 |     stop: {{ timeout: soon }}\n   |                      ^"
         )
     );
 }
@@ -486,8 +488,10 @@ fn imports_process_compose() {
 #[test]
 fn alerts_files_must_exist_and_keys_are_checked() {
     let found = problems("bad_alerts");
-    assert_eq!(found.len(), 1, "{found:?}");
-    let (line, column, message, hint) = &found[0];
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (6, 10));
+    assert!(found[0].2.starts_with("no such file: "));
+    let (line, column, message, hint) = &found[1];
     assert_eq!((*line, *column), (7, 3));
     assert_eq!(message, "unknown field `chanels`");
     assert_eq!(hint.as_deref(), Some("did you mean `channels`?"));

@@ -46,8 +46,11 @@ fn an_edit_is_offered_and_applying_it_restarts_only_the_changed_service() {
     assert_eq!(change["fields"][0], "env.LOG_LEVEL");
     assert_eq!(change["acts"], true);
     let diff = offered["config"]["pending"]["diff"].as_str().expect("diff");
-    assert!(diff.contains("-    env: { LOG_LEVEL: info }"), "{diff}");
-    assert!(diff.contains("+    env: { LOG_LEVEL: debug }"), "{diff}");
+    let changed = |sign: char, value: &str| {
+        diff.lines()
+            .any(|l| l.starts_with(sign) && l.contains(&format!("LOG_LEVEL: {value}")))
+    };
+    assert!(changed('-', "info") && changed('+', "debug"), "{diff}");
     assert_eq!(Env::pid_of(&offered, "api"), api, "nothing applied yet");
 
     let dry = env.ok(&["config", "apply", "--dry-run"]);
@@ -102,7 +105,11 @@ fn an_edit_is_offered_and_applying_it_restarts_only_the_changed_service() {
         .collect();
     assert_eq!(reasons, ["edit", "start"]);
     let diff = env.ok(&["config", "diff", "1"]);
-    assert!(diff.contains("+    env: { LOG_LEVEL: debug }"), "{diff}");
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.contains("LOG_LEVEL: debug")),
+        "{diff}"
+    );
 
     let restarted = Env::pid_of(&env.status(), "api");
     let out = env.ok(&["config", "revert", "1", "--yes"]);
@@ -129,5 +136,63 @@ fn bad_requests_name_the_field() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("environment"), "{err}");
+    env.ok(&["down"]);
+}
+
+#[test]
+fn switching_environment_restarts_only_what_the_overlay_changes_and_revert_goes_back() {
+    let env = Env::with_settings(SERVICES, "environments: [dev, staging, prod]\n");
+    let overlays = env.dir.join("configs/environments");
+    std::fs::create_dir_all(&overlays).expect("overlay dir");
+    std::fs::write(
+        overlays.join("staging.yaml"),
+        "services:\n  api:\n    env: { LOG_LEVEL: warn }\n",
+    )
+    .expect("staging overlay");
+    env.ok(&["up"]);
+    let dev = env.status();
+    assert_eq!(dev["environment"], "dev");
+    let (api, worker) = (Env::pid_of(&dev, "api"), Env::pid_of(&dev, "worker"));
+
+    let plan = env.ok(&["env", "use", "staging", "--dry-run"]);
+    assert!(plan.contains("dev → staging"), "{plan}");
+    assert!(
+        plan.contains("changed api: env.LOG_LEVEL (restarts)"),
+        "{plan}"
+    );
+    assert!(!plan.contains("worker"), "{plan}");
+    let out = env.ok(&["env", "use", "staging", "--yes"]);
+    assert!(out.contains("api: running (pid"), "{out}");
+    let staging = env.status();
+    assert_eq!(staging["environment"], "staging");
+    assert_ne!(Env::pid_of(&staging, "api"), api);
+    assert_eq!(Env::pid_of(&staging, "worker"), worker);
+    let listed = env.ok(&["env"]);
+    assert!(listed.contains("* staging"), "{listed}");
+    assert!(listed.contains("prod  (asks for its name)"), "{listed}");
+
+    // Prod asks for its name; without a terminal only --yes goes ahead.
+    let refused = env.run(&["env", "use", "prod"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
+
+    let switched = Env::pid_of(&staging, "api");
+    let out = env.ok(&["config", "revert", "1", "--yes"]);
+    assert!(out.contains("restarted api"), "{out}");
+    let back = env.status();
+    assert_eq!(back["environment"], "dev");
+    assert_ne!(Env::pid_of(&back, "api"), switched);
+    assert_eq!(Env::pid_of(&back, "worker"), worker);
+    assert!(
+        back["config"]["pending"].is_null(),
+        "dev is what the files say"
+    );
+    let history = env.ok(&["config", "history"]);
+    let reasons: Vec<&str> = history
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .collect();
+    assert_eq!(reasons, ["revert", "switch", "start"], "{history}");
     env.ok(&["down"]);
 }

@@ -1,23 +1,93 @@
-//! `uc config check`: the workspace file, and the rules and channels files it uses.
+//! `uc config check | render | schema`: an environment's effective config, checked or
+//! printed, and the JSON Schema editors use.
 
 use std::process::ExitCode;
 
-use super::{CliResult, Failure, load};
+use super::{CliResult, Failure};
 use crate::alerts::{channels_for, rules_for};
-use crate::engine::Source;
+use crate::config::{self, ConfigError, Loaded, Problem, Workspace};
+use crate::engine::{Paths, Source};
 
-pub fn check(source: &Source) -> CliResult {
-    let (ws, _) = load(source)?;
+/// `uc config render`: the effective YAML, secrets as references.
+pub fn render(source: &Source, env: Option<&str>) -> CliResult {
+    let loaded = load(source, env).0.map_err(Failure::input)?;
+    print!("{}", loaded.effective);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `uc config schema`: JSON Schema (draft-07) of the workspace or an overlay file.
+pub fn schema(overlay: bool) -> CliResult {
+    let schema = if overlay {
+        config::overlay_schema()
+    } else {
+        config::workspace_schema()
+    };
+    let text = serde_json::to_string_pretty(&schema).map_err(Failure::runtime)?;
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The environment's effective config, and its warnings even when it has errors.
+fn load(source: &Source, env: Option<&str>) -> (Result<Loaded, ConfigError>, Vec<Problem>) {
+    match source {
+        Source::File(path) => config::check_env(path, env),
+        Source::Demo => {
+            let www = Paths::for_workspace("demo").dir.join("www");
+            let loaded = config::demo_loaded(&www, env);
+            let warnings = loaded
+                .as_ref()
+                .map(|l| l.warnings.clone())
+                .unwrap_or_default();
+            (loaded, warnings)
+        }
+    }
+}
+
+/// Prints every error and warning with its snippet; exit code 2 when there are errors.
+pub fn check(source: &Source, env: Option<&str>) -> CliResult {
+    let (loaded, warnings) = load(source, env);
+    for warning in &warnings {
+        print_problem(warning);
+    }
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(ConfigError::Invalid { problems }) => {
+            for problem in &problems {
+                print_problem(problem);
+            }
+            let count = problems.len();
+            eprintln!("{count} error{}", plural(count));
+            return Ok(ExitCode::from(2));
+        }
+        Err(err) => return Err(Failure::input(err)),
+    };
+    let ws = &loaded.workspace;
     let file = ws
         .file
         .as_ref()
         .map_or_else(|| "built-in demo".to_string(), |f| f.display().to_string());
+    let env = ws
+        .environment
+        .as_ref()
+        .map_or_else(String::new, |e| format!(", environment `{e}`"));
     println!(
-        "{file}: ok — workspace `{}`, {} service{}",
+        "{file}: ok — workspace `{}`{env}, {} service{}",
         ws.name,
         ws.services.len(),
         plural(ws.services.len())
     );
+    alerts(ws)
+}
+
+fn print_problem(problem: &Problem) {
+    eprintln!("{problem}");
+    if let Some(snippet) = problem.snippet() {
+        eprintln!("{snippet}");
+    }
+}
+
+/// The rules and channels files the workspace uses.
+fn alerts(ws: &Workspace) -> CliResult {
     if !ws.alerts.enabled {
         println!("alerts: disabled");
         return Ok(ExitCode::SUCCESS);

@@ -115,7 +115,8 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Check the workspace configuration; history, diff and revert of applied configs
+    /// Check, render or describe the workspace configuration; history, diff, revert and
+    /// apply of the configs the engine runs
     Config {
         #[command(subcommand)]
         command: ConfigCmd,
@@ -149,8 +150,25 @@ pub enum Cmd {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
-    /// Validate the workspace file and report every problem with file:line:col
-    Check,
+    /// Validate an environment's effective config and report every problem with file:line:col
+    Check {
+        /// The environment (default: the first declared)
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Print an environment's effective config: overlay merged, variables interpolated,
+    /// secrets shown as `${secret:name}`
+    Render {
+        /// The environment (default: the first declared)
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Print the JSON Schema (draft-07) of univers.yaml, for editors
+    Schema {
+        /// The schema of an environment overlay file instead
+        #[arg(long)]
+        overlay: bool,
+    },
     /// Applied configs, newest first (every start, switch, applied edit and revert)
     History {
         /// How many revisions
@@ -356,9 +374,6 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Logs(args)) => logs_cmd::run(source, args).await,
         Some(Cmd::Heal { command }) => heal_cmd::run(source, command).await,
         Some(Cmd::Config {
-            command: ConfigCmd::Check,
-        }) => config_cmd::check(&source),
-        Some(Cmd::Config {
             command: ConfigCmd::History { limit, json },
         }) => env_cmd::history(source, limit, json).await,
         Some(Cmd::Config {
@@ -378,6 +393,15 @@ async fn dispatch(cli: Cli) -> CliResult {
             command: Some(command),
             ..
         }) => env_cmd::run(source, command).await,
+        Some(Cmd::Config {
+            command: ConfigCmd::Check { env },
+        }) => config_cmd::check(&source, env.as_deref()),
+        Some(Cmd::Config {
+            command: ConfigCmd::Render { env },
+        }) => config_cmd::render(&source, env.as_deref()),
+        Some(Cmd::Config {
+            command: ConfigCmd::Schema { overlay },
+        }) => config_cmd::schema(overlay),
         Some(Cmd::Import {
             ref from,
             ref output,

@@ -1,6 +1,7 @@
 use std::path::Path;
 
-use super::{ConfigError, Workspace, load_str};
+use super::effective::{Input, Loaded, Overlays, run};
+use super::{ConfigError, Workspace};
 
 /// The built-in demo workspace, also shipped as `configs/demo/univers.yaml`.
 pub const DEMO_YAML: &str = include_str!("../../configs/demo/univers.yaml");
@@ -8,18 +9,42 @@ pub const DEMO_YAML: &str = include_str!("../../configs/demo/univers.yaml");
 /// Names the embedded file in problems; they can only come from editing it.
 const DEMO_FILE: &str = "configs/demo/univers.yaml";
 
-/// The demo workspace with relative paths resolved against `dir`.
+/// The demo's environment overlays, built in like the workspace file.
+const DEMO_OVERLAYS: [(&str, &str, &str); 2] = [
+    (
+        "staging",
+        "configs/demo/environments/staging.yaml",
+        include_str!("../../configs/demo/environments/staging.yaml"),
+    ),
+    (
+        "prod",
+        "configs/demo/environments/prod.yaml",
+        include_str!("../../configs/demo/environments/prod.yaml"),
+    ),
+];
+
+/// The demo workspace in its default environment, relative paths resolved against `dir`.
 ///
-/// Fallible only in principle: the embedded file is checked by the tests, but a bug there
-/// should reach the user as an error, not a panic.
+/// Fallible only in principle: the embedded files are checked by the tests, but a bug
+/// there should reach the user as an error, not a panic.
 pub fn demo_workspace(dir: &Path) -> Result<Workspace, ConfigError> {
-    let workspace = load_str(DEMO_YAML, Path::new(DEMO_FILE), dir)?;
-    Ok(Workspace {
-        file: None,
-        alerts: super::AlertSettings {
-            builtin: super::BuiltinRules::Demo,
-            ..workspace.alerts
-        },
-        ..workspace
-    })
+    demo_loaded(dir, None).map(|loaded| loaded.workspace)
+}
+
+/// The demo in environment `env` (`None`: the default), needing no file on disk.
+pub fn demo_loaded(dir: &Path, env: Option<&str>) -> Result<Loaded, ConfigError> {
+    let dir = super::load::absolute(dir);
+    let input = Input {
+        text: DEMO_YAML,
+        file: Path::new(DEMO_FILE),
+        dir: &dir,
+        env,
+        overlays: Overlays::Embedded(&DEMO_OVERLAYS),
+    };
+    let mut loaded = run(&input).0?;
+    loaded.inputs.clear();
+    let workspace = &mut loaded.workspace;
+    workspace.file = None;
+    workspace.alerts.builtin = super::BuiltinRules::Demo;
+    Ok(loaded)
 }

@@ -3,6 +3,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// Errors stop a config from loading; warnings are shown and the config is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
 /// One thing wrong with a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -16,6 +24,9 @@ pub struct Problem {
     pub hint: Option<String>,
     /// The text of line `line`, so a caret can be drawn under `column`.
     pub source_line: Option<String>,
+    /// Where in the document: `services.api.readiness.interval`; empty when unknown.
+    pub path: String,
+    pub severity: Severity,
 }
 
 impl Problem {
@@ -33,7 +44,13 @@ impl Problem {
             message: message.into(),
             hint,
             source_line: None,
+            path: String::new(),
+            severity: Severity::Error,
         }
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     /// Two lines quoting the source with a caret under the column, compiler style.
@@ -55,14 +72,18 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: {}",
+            "{}:{}:{}: {}{}",
             self.file.display(),
             self.line,
             self.column,
+            if self.is_warning() { "warning: " } else { "" },
             self.message
         )?;
         if let Some(hint) = &self.hint {
             write!(f, " ({hint})")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, " [at {}]", self.path)?;
         }
         Ok(())
     }
@@ -75,18 +96,16 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// One problem per line; the first is followed by its source line and a caret.
+    /// One problem per line, each followed by its source line and a caret.
     #[error("{}", render(problems))]
     Invalid { problems: Vec<Problem> },
 }
 
 fn render(problems: &[Problem]) -> String {
     let mut lines = Vec::with_capacity(problems.len() + 2);
-    for (i, problem) in problems.iter().enumerate() {
+    for problem in problems {
         lines.push(problem.to_string());
-        if i == 0
-            && let Some(snippet) = problem.snippet()
-        {
+        if let Some(snippet) = problem.snippet() {
             lines.push(snippet);
         }
     }
@@ -113,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn display_puts_a_caret_under_the_first_problem() {
+    fn display_puts_a_caret_under_every_problem() {
         let mut first = problem(
             7,
             5,
@@ -121,14 +140,16 @@ mod tests {
             Some("    depnds_on: [db]"),
         );
         first.hint = Some("did you mean `depends_on`?".to_owned());
+        first.path = "services.api.depnds_on".to_owned();
         let second = problem(12, 3, "bad", Some("  x: 1"));
         let err = ConfigError::Invalid {
             problems: vec![first, second],
         };
         assert_eq!(
             err.to_string(),
-            "u.yaml:7:5: unknown field `depnds_on` (did you mean `depends_on`?)\n \
-             7 |     depnds_on: [db]\n   |     ^\nu.yaml:12:3: bad"
+            "u.yaml:7:5: unknown field `depnds_on` (did you mean `depends_on`?) \
+             [at services.api.depnds_on]\n \
+             7 |     depnds_on: [db]\n   |     ^\nu.yaml:12:3: bad\n 12 |   x: 1\n    |   ^"
         );
     }
 

@@ -13,6 +13,8 @@ use serde_saphyr::Spanned;
 use super::schema::{ServiceSpec, WorkspaceFile, unspanned};
 use super::{ConfigError, Problem, load_str};
 
+pub(crate) use super::interpolate::escape;
+
 /// The YAML text of a `univers.yaml` named `workspace` equivalent to the file at `path`.
 /// The format is taken from the file name (`Procfile*`, `*.yaml`, `*.yml`), else guessed
 /// from the content.
@@ -69,6 +71,9 @@ fn render(path: &Path, workspace: &str, mut imported: Imported) -> Result<String
     }
     let file = WorkspaceFile {
         workspace: unspanned(name),
+        environments: None,
+        vars: IndexMap::new(),
+        secrets: None,
         theme: None,
         services: imported.services,
         metrics: None,
@@ -119,8 +124,9 @@ fn service_name(name: &str) -> String {
 
 fn bare_service(command: String) -> ServiceSpec {
     ServiceSpec {
-        command: unspanned(command),
+        command: unspanned(escape(&command)),
         cwd: None,
+        ports: Vec::new(),
         env: IndexMap::new(),
         depends_on: Default::default(),
         tags: Vec::new(),

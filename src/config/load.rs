@@ -3,8 +3,8 @@ use std::path::{Path, PathBuf};
 
 use serde_saphyr::{Error as YamlError, MessageFormatter, UserMessageFormatter};
 
-use super::schema::WorkspaceFile;
-use super::{ConfigError, Problem, Workspace, suggest, validate};
+use super::effective::{Input, Overlays, run};
+use super::{ConfigError, Problem, Workspace, suggest};
 
 /// `univers.yaml` in `dir`, if there is one.
 pub fn find_workspace_file(dir: &Path) -> Option<PathBuf> {
@@ -12,46 +12,33 @@ pub fn find_workspace_file(dir: &Path) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// Read, parse and validate a workspace file.
+/// Read, parse and validate a workspace file in its default environment.
 pub fn load_file(path: &Path) -> Result<Workspace, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    load_str(&text, path, &dir)
+    super::load_env(path, None).map(|loaded| loaded.workspace)
 }
 
-/// Parse and validate YAML text; `file` is only used to name the source in errors.
-/// Relative `cwd`s are resolved against `dir`, made absolute first.
+/// Parse and validate YAML text in its default environment; `file` names the source in
+/// errors. Relative paths (`cwd`, overlays) are resolved against `dir`, made absolute first.
 pub fn load_str(text: &str, file: &Path, dir: &Path) -> Result<Workspace, ConfigError> {
     let dir = absolute(dir);
-    let problems = match parse(text, file) {
-        Ok(spec) => match validate::validate(&spec, file, &dir) {
-            Ok(workspace) => return Ok(workspace),
-            Err(problems) => problems,
-        },
-        Err(problem) => vec![problem],
+    let input = Input {
+        text,
+        file,
+        dir: &dir,
+        env: None,
+        overlays: Overlays::Disk,
     };
-    Err(ConfigError::Invalid {
-        problems: with_source_lines(problems, text),
-    })
+    run(&input).0.map(|loaded| loaded.workspace)
 }
 
 /// `Path::parent` of a bare file name is `""`, which is no place to start a process in.
-fn absolute(dir: &Path) -> PathBuf {
+pub(crate) fn absolute(dir: &Path) -> PathBuf {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
     std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
-}
-
-fn parse(text: &str, file: &Path) -> Result<WorkspaceFile, Problem> {
-    // Snippets are drawn by `ConfigError`'s Display, once, for all kinds of problem.
-    let options = serde_saphyr::options! { with_snippet: false };
-    serde_saphyr::from_str_with_options(text, options).map_err(|err| yaml_problem(&err, file))
 }
 
 /// A serde-saphyr error as a problem, with a suggestion when a name was misspelt.

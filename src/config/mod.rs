@@ -1,15 +1,24 @@
 //! Workspace configuration: the YAML schema, loading with file:line:col errors, validation,
 //! the built-in demo workspace and importers for Procfile / process-compose.yaml.
 
+mod check;
 mod cycles;
 mod demo;
+mod effective;
+mod emit;
+mod environments;
 mod error;
 pub mod import;
+mod interpolate;
+mod json_schema;
+mod lint;
 pub(crate) mod load;
 pub mod schema;
 pub(crate) mod suggest;
+mod tree;
 mod validate;
 pub(crate) mod values;
+mod vars;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,9 +26,13 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-pub use demo::{DEMO_YAML, demo_workspace};
-pub use error::{ConfigError, Problem};
+pub use demo::{DEMO_YAML, demo_loaded, demo_workspace};
+pub use effective::{Loaded, check_env, load_effective, load_env};
+pub use environments::OVERLAY_DIR;
+pub use error::{ConfigError, Problem, Severity};
+pub use json_schema::{overlay_schema, workspace_schema};
 pub use load::{find_workspace_file, load_file, load_str};
+pub use vars::SECRETS_FILE;
 // The other YAML files of a workspace (alert channels, rules) report problems the same way.
 pub(crate) use load::{with_source_lines, yaml_problem};
 pub use schema::Condition;
@@ -39,7 +52,7 @@ pub struct Workspace {
     pub theme: Option<String>,
     /// The active environment; `None` when the workspace declares none.
     pub environment: Option<String>,
-    /// The environments the workspace declares, in order.
+    /// The declared environments, the default first.
     pub environments: Vec<Environment>,
     /// Services in the order they were written.
     pub services: Vec<Service>,
@@ -48,13 +61,13 @@ pub struct Workspace {
     pub logs: LogSettings,
 }
 
-/// One of the workspace's environments (dev, staging, prod).
+/// An environment declared in `environments:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Environment {
     pub name: String,
-    /// A theme name or colour the TUI frames itself with.
+    /// A theme name or a frame colour (`red`) shown while it is active.
     pub theme: Option<String>,
-    /// Switching to it needs its name typed.
+    /// Switching to it requires typing its name.
     pub confirm: bool,
 }
 
@@ -160,6 +173,12 @@ impl Default for MetricsSettings {
 impl Workspace {
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The settings of the active environment.
+    pub fn active_environment(&self) -> Option<&Environment> {
+        let name = self.environment.as_deref()?;
+        self.environments.iter().find(|e| e.name == name)
     }
 }
 

@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -34,13 +35,27 @@ where
 }
 
 /// Top level of `univers.yaml`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceFile {
+    /// The workspace's name: letters, digits, `_` and `-`.
+    #[schemars(with = "String")]
     pub workspace: Spanned<String>,
+    /// `[dev, staging, prod]` or a map of name to settings; the first is the default.
+    /// Each may overlay this file with `configs/environments/<name>.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environments: Option<EnvironmentsSpec>,
+    /// Values for `${NAME}`, after the process environment and the env files.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub vars: IndexMap<String, EnvValue>,
+    /// The file `${secret:name}` reads (default `configs/secrets.yaml`, mode 600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<PathBuf>,
+    /// The TUI theme (a file in `themes/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schemars(with = "IndexMap<String, ServiceSpec>")]
     pub services: IndexMap<Spanned<String>, ServiceSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricsSpec>,
@@ -50,10 +65,39 @@ pub struct WorkspaceFile {
     pub logs: Option<LogsSpec>,
 }
 
+/// `environments: [dev, prod]` or `environments: { dev: {}, prod: { theme: red } }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvironmentsSpec {
+    Names(Vec<String>),
+    Settings(IndexMap<String, Option<EnvironmentSpec>>),
+}
+
+/// One environment's settings; all optional.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSpec {
+    /// The overlay file (default `configs/environments/<name>.yaml`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// `.env` files read for `${NAME}`; later files win.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_files: Vec<PathBuf>,
+    /// This environment's secrets file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<PathBuf>,
+    /// Theme (or frame colour, e.g. `red`) while this environment is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+    /// Switching to it asks for its name (default: true for `prod` and `production`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<bool>,
+}
+
 /// `logs: { files: { nginx: [/var/log/nginx/*.log] }, commands: { ssh: journalctl -f -u ssh },
 /// retention: { size: 256MiB, age: 7d, segment: 32MiB } }`. Services' own output is always
 /// captured; these add sources.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogsSpec {
     /// Source name → file paths or globs (relative to the workspace file).
@@ -62,6 +106,7 @@ pub struct LogsSpec {
         deserialize_with = "nullable",
         skip_serializing_if = "IndexMap::is_empty"
     )]
+    #[schemars(with = "IndexMap<String, Vec<String>>")]
     pub files: IndexMap<Spanned<String>, Vec<Spanned<String>>>,
     /// Source name → a shell command whose output is the source (`journalctl -f -u ssh`).
     #[serde(
@@ -69,58 +114,77 @@ pub struct LogsSpec {
         deserialize_with = "nullable",
         skip_serializing_if = "IndexMap::is_empty"
     )]
+    #[schemars(with = "IndexMap<String, String>")]
     pub commands: IndexMap<Spanned<String>, Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionSpec>,
 }
 
 /// How much of each source's stored lines is kept.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionSpec {
     /// Per source, e.g. `256MiB`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub size: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub age: Option<Spanned<String>>,
     /// Size of one segment file; the oldest segment is what retention deletes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub segment: Option<Spanned<String>>,
 }
 
 /// `alerts: { rules: configs/rules.yaml, channels: configs/channels.yaml, enabled: true }`.
 /// Paths are relative to the workspace file.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<PathBuf>")]
     pub rules: Option<Spanned<PathBuf>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<PathBuf>")]
     pub channels: Option<Spanned<PathBuf>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
 
 /// `metrics: { interval: 1s, listen: 127.0.0.1:9464, history: true }`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub interval: Option<Spanned<String>>,
     /// Where to serve Prometheus' `/metrics`; not served when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub listen: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<bool>,
 }
 
 /// One service as written in the file.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
+    /// Run with `/bin/sh -c` in the service's own tmux window.
+    #[schemars(with = "String")]
     pub command: Spanned<String>,
+    /// Working directory, relative to the workspace file (`~/` for home).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<PathBuf>,
+    /// Ports the service listens on; two services may not declare the same one.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    #[schemars(with = "Vec<std::num::NonZeroU16>")]
+    pub ports: Vec<Spanned<u64>>,
     #[serde(
         default,
         deserialize_with = "nullable",
@@ -138,28 +202,36 @@ pub struct ServiceSpec {
         deserialize_with = "nullable",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(with = "Vec<String>")]
     pub tags: Vec<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RestartSpec>")]
     pub restart: Option<Spanned<RestartSpec>>,
     /// The older name of `readiness`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ProbeSpec>")]
     pub health: Option<Spanned<ProbeSpec>>,
     /// Decides when the service is `healthy` (drives `depends_on: healthy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ProbeSpec>")]
     pub readiness: Option<Spanned<ProbeSpec>>,
     /// Failing it restarts the service (under its restart policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ProbeSpec>")]
     pub liveness: Option<Spanned<ProbeSpec>>,
     /// `512MiB` or `512MiB for 30s`: restart when the service's processes use more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub max_memory: Option<Spanned<String>>,
     /// Restart when files change (for dev loops).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<WatchSpec>")]
     pub watch: Option<Spanned<WatchSpec>>,
     /// Restart on a cron schedule (`0 4 * * *`, local time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub cron_restart: Option<Spanned<String>>,
     /// Files the service writes besides its terminal output (paths or globs, relative to
     /// the workspace file); their lines belong to the service.
@@ -168,11 +240,12 @@ pub struct ServiceSpec {
         deserialize_with = "nullable",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(with = "Vec<String>")]
     pub logs: Vec<Spanned<String>>,
 }
 
 /// Env values may be written as numbers or booleans (`PORT: 8080`), as in docker compose.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum EnvValue {
     String(String),
@@ -225,10 +298,12 @@ impl<'de> Deserialize<'de> for EnvValue {
 
 /// `depends_on: [db]` (condition `started`) or `depends_on: { db: healthy }`.
 /// The condition stays a string until validation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum DependsOnSpec {
+    #[schemars(with = "Vec<String>")]
     List(Vec<Spanned<String>>),
+    #[schemars(with = "IndexMap<String, Condition>")]
     Map(IndexMap<Spanned<String>, Spanned<String>>),
 }
 
@@ -284,7 +359,7 @@ impl<'de> Deserialize<'de> for DependsOnSpec {
 }
 
 /// When a dependency counts as satisfied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
     /// The dependency's process is running.
@@ -309,18 +384,20 @@ impl Condition {
 }
 
 /// `stop: { signal: SIGINT, timeout: 10s }`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StopSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub signal: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<Spanned<String>>,
 }
 
 /// `restart: on-failure` or `restart: { policy: on-failure, backoff: 1s..5m, max: 5 within 10m, then: alert }`.
 /// Parsed and validated now; the behaviour belongs to the healing worker.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RestartSpec {
     Policy(String),
@@ -352,14 +429,18 @@ impl<'de> Deserialize<'de> for RestartSpec {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestartFull {
+    #[schemars(with = "String")]
     pub policy: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub backoff: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub max: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub then: Option<Spanned<String>>,
 }

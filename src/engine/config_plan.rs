@@ -21,6 +21,17 @@ pub struct Effective {
     pub inputs: Vec<std::path::PathBuf>,
 }
 
+impl From<crate::config::Loaded> for Effective {
+    fn from(loaded: crate::config::Loaded) -> Self {
+        Self {
+            workspace: loaded.workspace,
+            text: loaded.effective,
+            hash: loaded.hash,
+            inputs: loaded.inputs,
+        }
+    }
+}
+
 impl Effective {
     pub fn environment(&self) -> Option<&str> {
         self.workspace.environment.as_deref()

@@ -39,62 +39,40 @@ impl Source {
     pub fn load(&self) -> Result<Workspace, ConfigError> {
         match self {
             Self::File(path) => config::load_file(path),
-            Self::Demo => {
-                let paths = Paths::for_workspace("demo");
-                let www = paths.dir.join("www");
-                prepare_demo_dir(&www);
-                config::demo_workspace(&www)
-            }
+            Self::Demo => config::demo_workspace(&demo_dir()),
         }
     }
 
     /// The effective config of `environment` (the default one when `None`).
     pub fn load_effective(&self, environment: Option<&str>) -> Result<Effective, ConfigError> {
-        let _ = environment;
-        let (workspace, text, inputs) = match self {
-            Self::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                (config::load_file(path)?, text, vec![path.clone()])
-            }
-            Self::Demo => (self.load()?, config::DEMO_YAML.to_owned(), Vec::new()),
+        let loaded = match self {
+            Self::File(path) => config::load_env(path, environment)?,
+            Self::Demo => config::demo_loaded(&demo_dir(), environment)?,
         };
-        Ok(Effective {
-            workspace,
-            hash: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&text)),
-            text,
-            inputs,
-        })
+        Ok(Effective::from(loaded))
     }
 
-    /// A stored revision's effective text, loaded as it was applied.
+    /// A stored revision's effective text, loaded as it was applied (secrets resolved
+    /// again from the secrets file).
     pub fn load_revision(
         &self,
         text: &str,
         environment: Option<&str>,
     ) -> Result<Effective, ConfigError> {
-        let _ = environment;
-        let (file, dir) = match self {
-            Self::File(path) => (
-                path.clone(),
-                path.parent()
-                    .unwrap_or(std::path::Path::new("."))
-                    .to_path_buf(),
-            ),
-            Self::Demo => (
-                PathBuf::from("configs/demo/univers.yaml"),
-                Paths::for_workspace("demo").dir.join("www"),
-            ),
+        let loaded = match self {
+            Self::File(path) => {
+                let dir = path.parent().unwrap_or(std::path::Path::new("."));
+                config::load_effective(text, path, dir, environment)?
+            }
+            Self::Demo => {
+                let file = std::path::Path::new("configs/demo/univers.yaml");
+                let mut loaded = config::load_effective(text, file, &demo_dir(), environment)?;
+                loaded.workspace.file = None;
+                loaded.workspace.alerts.builtin = config::BuiltinRules::Demo;
+                loaded
+            }
         };
-        let workspace = config::load_str(text, &file, &dir)?;
-        Ok(Effective {
-            workspace,
-            hash: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text)),
-            text: text.to_owned(),
-            inputs: Vec::new(),
-        })
+        Ok(Effective::from(loaded))
     }
 
     /// The workspace's name, read even from a file that does not validate.
@@ -125,6 +103,13 @@ impl Source {
 
 fn absolute(path: PathBuf) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
+}
+
+/// The demo's web server's directory, ready to serve.
+fn demo_dir() -> PathBuf {
+    let www = Paths::for_workspace("demo").dir.join("www");
+    prepare_demo_dir(&www);
+    www
 }
 
 /// The demo's web server serves this directory; give it a page, and the shipped clean-up

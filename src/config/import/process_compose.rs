@@ -197,7 +197,7 @@ impl Importer {
         for entry in entries {
             match entry.split_once('=') {
                 Some((key, value)) => {
-                    env.insert(key.to_owned(), EnvValue::String(value.to_owned()));
+                    env.insert(key.to_owned(), EnvValue::String(super::escape(value)));
                 }
                 None => self.note(format!(
                     "not imported: {at}environment `{entry}` (not `K=V`)"
@@ -268,7 +268,7 @@ impl Importer {
         let mut health = ProbeSpec::default();
         if let Some(exec) = &probe.exec {
             self.dropped(&format!("{at}exec."), &exec.rest);
-            health.exec = Some(unspanned(exec.command.clone()));
+            health.exec = Some(unspanned(super::escape(&exec.command)));
         } else if let Some(http) = &probe.http_get {
             self.dropped(&format!("{at}http_get."), &http.rest);
             health.http = Some(unspanned(HttpSpec::Url(self.http_url(at, http)?)));

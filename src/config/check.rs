@@ -1,0 +1,212 @@
+//! Checks a merged, interpolated tree with the workspace schema and the validation rules,
+//! reporting every problem at the place the user wrote it.
+//!
+//! The tree is written out as YAML with a map from each written node back to its origin,
+//! and read with serde. Serde stops at the first problem, so the node it names is taken
+//! out (or, for a missing key, a stand-in is put in) and the text read again, until it
+//! reads; then validation reports all that is left.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::emit::{self, Emitted, Mode, Step, What, key_path};
+use super::schema::WorkspaceFile;
+use super::tree::{Entry, Found, Key, Kind, Node, Origin};
+use super::{Problem, Workspace, load, validate};
+
+/// Keys the loader has used up before checking; the schema lists them for editors only.
+pub(crate) const LOADER_KEYS: [&str; 2] = ["environments", "secrets"];
+
+/// Past this many serde errors in one file the rest are left for the next run.
+const MAX_ROUNDS: usize = 64;
+
+/// Stand-ins take this file index; problems about them are not the user's.
+const STAND_IN: usize = usize::MAX;
+
+pub(crate) struct Checked {
+    pub workspace: Option<Workspace>,
+    pub found: Vec<Found>,
+}
+
+pub(crate) fn check(mut root: Option<Node>, file: &Path, dir: &Path) -> Checked {
+    let mut found = Vec::new();
+    let mut removed: Vec<Vec<Step>> = Vec::new();
+    let mut stand_ins: HashMap<String, usize> = HashMap::new();
+    for _ in 0..MAX_ROUNDS {
+        let emitted = emit::emit(root.as_ref(), Mode::Check, &LOADER_KEYS);
+        let options = serde_saphyr::options! { with_snippet: false };
+        let err = match serde_saphyr::from_str_with_options::<WorkspaceFile>(&emitted.text, options)
+        {
+            Ok(spec) => return finish(&spec, &emitted, file, dir, found),
+            Err(err) => err,
+        };
+        let problem = load::yaml_problem(&err, file);
+        let missing = missing_field(&problem.message);
+        let prefer = if missing.is_some() {
+            What::Map
+        } else {
+            What::Key
+        };
+        let Some(mark) = emitted.find(problem.line, problem.column, prefer).cloned() else {
+            found.push(at_start(problem));
+            break;
+        };
+        let changed = match (missing, root.as_mut()) {
+            (Some(field), Some(root)) => {
+                let mut path = mark.path.clone();
+                path.push(Step::Key(field.to_owned()));
+                let known = removed.contains(&path);
+                if !known && mark.at.file != STAND_IN {
+                    found.push(located(&problem, mark.at, &key_path(&mark.path)));
+                }
+                stand_in(root, &mark.path, field, &mut stand_ins)
+            }
+            (None, Some(root)) => {
+                if mark.at.file != STAND_IN {
+                    found.push(located(&problem, mark.at, &key_path(&mark.path)));
+                }
+                removed.push(mark.path.clone());
+                remove(root, &mark.path)
+            }
+            (_, None) => false,
+        };
+        if !changed {
+            if mark.at.file == STAND_IN {
+                found.push(at_start(problem));
+            }
+            break;
+        }
+    }
+    Checked {
+        workspace: None,
+        found,
+    }
+}
+
+fn finish(
+    spec: &WorkspaceFile,
+    emitted: &Emitted,
+    file: &Path,
+    dir: &Path,
+    mut found: Vec<Found>,
+) -> Checked {
+    let (workspace, problems) = match validate::validate(spec, file, dir) {
+        Ok(workspace) => (Some(workspace), Vec::new()),
+        Err(problems) => (None, problems),
+    };
+    for problem in &problems {
+        let Some(mark) = emitted.find(problem.line, problem.column, What::Key) else {
+            found.push(at_start(problem.clone()));
+            continue;
+        };
+        if mark.at.file != STAND_IN {
+            found.push(located(problem, mark.at, &key_path(&mark.path)));
+        }
+    }
+    Checked {
+        workspace: workspace.filter(|_| found.is_empty()),
+        found,
+    }
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+fn located(problem: &Problem, at: Origin, path: &str) -> Found {
+    Found::error(at, path, problem.message.clone(), problem.hint.clone())
+}
+
+/// A problem with no node to point at is put at the top of the workspace file.
+fn at_start(problem: Problem) -> Found {
+    let at = Origin {
+        file: 0,
+        line: problem.line.min(1),
+        column: problem.column.min(1),
+    };
+    Found::error(at, "", problem.message, problem.hint)
+}
+
+fn node_at<'a>(node: &'a mut Node, path: &[Step]) -> Option<&'a mut Node> {
+    let Some((step, rest)) = path.split_first() else {
+        return Some(node);
+    };
+    let child = match (&mut node.kind, step) {
+        (Kind::Map { entries, .. }, Step::Key(k)) => entries
+            .iter_mut()
+            .find(|e| &e.key.name == k)
+            .map(|e| &mut e.value),
+        (Kind::Seq { items, .. }, Step::Index(i)) => items.get_mut(*i),
+        _ => None,
+    }?;
+    node_at(child, rest)
+}
+
+fn remove(root: &mut Node, path: &[Step]) -> bool {
+    let Some((last, parent)) = path.split_last() else {
+        return false;
+    };
+    let Some(parent) = node_at(root, parent) else {
+        return false;
+    };
+    match (&mut parent.kind, last) {
+        (Kind::Map { entries, .. }, Step::Key(k)) => {
+            let before = entries.len();
+            entries.retain(|e| &e.key.name != k);
+            entries.len() != before
+        }
+        (Kind::Seq { items, .. }, Step::Index(i)) if *i < items.len() => {
+            items.remove(*i);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Puts a value of the next kind (text, list, map) in place of a missing key, or takes
+/// the whole map out once none fits.
+fn stand_in(
+    root: &mut Node,
+    map: &[Step],
+    field: &str,
+    tries: &mut HashMap<String, usize>,
+) -> bool {
+    let tried = tries
+        .entry(format!("{}/{field}", key_path(map)))
+        .or_insert(0);
+    *tried += 1;
+    let at = Origin {
+        file: STAND_IN,
+        ..Origin::default()
+    };
+    let kind = match *tried {
+        1 => Node::scalar("-", false, at).kind,
+        2 => Kind::Seq {
+            items: Vec::new(),
+            flow: true,
+        },
+        3 => Kind::Map {
+            entries: Vec::new(),
+            flow: true,
+        },
+        _ => return remove(root, map),
+    };
+    let Some(Node {
+        kind: Kind::Map { entries, .. },
+        ..
+    }) = node_at(root, map)
+    else {
+        return remove(root, map);
+    };
+    entries.retain(|e| e.key.name != field);
+    let key = Key {
+        name: field.to_owned(),
+        at,
+        quoted: false,
+    };
+    entries.push(Entry {
+        key,
+        value: Node { at, kind },
+    });
+    true
+}

@@ -1,0 +1,377 @@
+//! The effective configuration of an environment: the workspace file, its environment's
+//! overlay merged over it, variables and secrets interpolated, then checked.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::check::{self, LOADER_KEYS};
+use super::emit::{self, Mode, Step, key_path};
+use super::environments::{self, Declared};
+use super::interpolate::{self, Lookup};
+use super::tree::{self, Found, Kind, Node, Origin};
+use super::vars::{SECRETS_FILE, Vars};
+use super::{ConfigError, Problem, Severity, Workspace, lint, load};
+
+/// A loaded environment: the validated workspace and what it was made from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Validated; `environment` names the active environment.
+    pub workspace: Workspace,
+    /// The effective YAML after merge and interpolation, secrets kept as
+    /// `${secret:name}`: what `uc config render` prints and a revision stores.
+    pub effective: String,
+    /// SHA-256 (hex) of the effective config with secrets resolved: a changed secret is a
+    /// changed config.
+    pub hash: String,
+    /// Every file read, to watch for changes.
+    pub inputs: Vec<PathBuf>,
+    pub warnings: Vec<Problem>,
+}
+
+/// Where overlays come from.
+pub(crate) enum Overlays<'a> {
+    /// `configs/environments/<name>.yaml` (or the environment's `file:`), env files too.
+    Disk,
+    /// Built in: (environment, file name shown in problems, text).
+    Embedded(&'a [(&'a str, &'a str, &'a str)]),
+    /// A stored effective config: overlays and variables were applied already.
+    Applied,
+}
+
+pub(crate) struct Input<'a> {
+    pub text: &'a str,
+    pub file: &'a Path,
+    pub dir: &'a Path,
+    pub env: Option<&'a str>,
+    pub overlays: Overlays<'a>,
+}
+
+/// Read, merge, interpolate and check the workspace file `path` for `env` (`None`: the
+/// default environment).
+pub fn load_env(path: &Path, env: Option<&str>) -> Result<Loaded, ConfigError> {
+    check_env(path, env).0
+}
+
+/// Like [`load_env`], and the warnings even when there are errors (for `uc config check`).
+pub fn check_env(path: &Path, env: Option<&str>) -> (Result<Loaded, ConfigError>, Vec<Problem>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(source) => {
+            let path = path.to_path_buf();
+            return (Err(ConfigError::Io { path, source }), Vec::new());
+        }
+    };
+    let dir = load::absolute(path.parent().unwrap_or(Path::new(".")));
+    let input = Input {
+        text: &text,
+        file: path,
+        dir: &dir,
+        env,
+        overlays: Overlays::Disk,
+    };
+    run(&input)
+}
+
+/// Re-load a stored `effective` text as it is: `${secret:name}` is resolved again from the
+/// workspace's secrets file; no overlay or variable applies.
+pub fn load_effective(
+    text: &str,
+    file: &Path,
+    dir: &Path,
+    env: Option<&str>,
+) -> Result<Loaded, ConfigError> {
+    let dir = load::absolute(dir);
+    let input = Input {
+        text,
+        file,
+        dir: &dir,
+        env,
+        overlays: Overlays::Applied,
+    };
+    run(&input).0
+}
+
+/// The files problems may point into, with their text for the snippets.
+#[derive(Default)]
+struct Sources {
+    files: Vec<(PathBuf, String)>,
+}
+
+impl Sources {
+    fn add(&mut self, path: &Path, text: &str) -> usize {
+        self.files.push((path.to_path_buf(), text.to_owned()));
+        self.files.len() - 1
+    }
+
+    fn problem(&self, found: Found) -> Problem {
+        let (file, text) = self
+            .files
+            .get(found.at.file)
+            .or(self.files.first())
+            .map_or((Path::new(""), ""), |(p, t)| (p.as_path(), t.as_str()));
+        let mut problem = Problem::new(
+            file,
+            found.at.line,
+            found.at.column,
+            found.message,
+            found.hint,
+        );
+        problem.path = found.path;
+        if found.warning {
+            problem.severity = Severity::Warning;
+        }
+        load::with_source_lines(vec![problem], text).remove(0)
+    }
+}
+
+pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) {
+    let mut sources = Sources::default();
+    sources.add(input.file, input.text);
+    let mut root = match tree::parse(input.text, 0) {
+        Ok(root) => root,
+        Err(e) => return (Err(syntax(input.text, input.file, &e)), Vec::new()),
+    };
+    let mut found = Vec::new();
+    let declared = environments::declared(root.as_ref(), &mut found);
+    let active = match environments::select(&declared, input.env, root.as_ref(), input.file) {
+        Ok(active) => active.cloned(),
+        Err(err) => return (Err(err), Vec::new()),
+    };
+    let mut inputs = vec![input.file.to_path_buf()];
+    if let (Some(active), Some(base)) = (&active, root.as_mut()) {
+        match overlay(input, active, &mut sources, &mut inputs) {
+            Ok(Some(node)) => {
+                environments::check_overlay(&node, &mut found);
+                apply(base, node);
+            }
+            Ok(None) => {}
+            Err(problem) => return (Err(invalid(vec![problem])), Vec::new()),
+        }
+    }
+    let mut vars = variables(
+        input,
+        active.as_ref(),
+        root.as_mut(),
+        &mut inputs,
+        &mut found,
+    );
+    if let Some(root) = root.as_mut() {
+        interpolate_top(root, &mut vars, &mut found);
+    }
+    inputs.extend(vars.secrets_read().map(Path::to_path_buf));
+    let checked = check::check(root.clone(), input.file, input.dir);
+    found.extend(checked.found);
+    found.extend(lint::ports(root.as_ref()));
+    found.extend(lint::programs(root.as_ref(), input.dir));
+    let workspace = checked.workspace;
+    let (warnings, errors): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| f.warning);
+    let warnings: Vec<Problem> = warnings.into_iter().map(|f| sources.problem(f)).collect();
+    let Some(mut workspace) = workspace.filter(|_| errors.is_empty()) else {
+        let mut errors = errors;
+        errors.sort_by_key(|f| (f.at.file, f.at.line, f.at.column));
+        let problems = errors.into_iter().map(|f| sources.problem(f)).collect();
+        return (Err(invalid(problems)), warnings);
+    };
+    workspace.environment = active.map(|a| a.environment.name);
+    workspace.environments = declared.into_iter().map(|d| d.environment).collect();
+    let effective = emit::emit(root.as_ref(), Mode::Show, &[]).text;
+    let resolved = emit::emit(root.as_ref(), Mode::Check, &[]).text;
+    let loaded = Loaded {
+        workspace,
+        effective,
+        hash: hex::encode(Sha256::digest(resolved.as_bytes())),
+        inputs,
+        warnings: warnings.clone(),
+    };
+    (Ok(loaded), warnings)
+}
+
+fn invalid(problems: Vec<Problem>) -> ConfigError {
+    ConfigError::Invalid { problems }
+}
+
+/// A file that is not YAML, worded as serde-saphyr words it (as for every other file).
+fn syntax(text: &str, file: &Path, e: &tree::TreeError) -> ConfigError {
+    let options = serde_saphyr::options! { with_snippet: false };
+    let problem = match serde_saphyr::from_str_with_options::<serde::de::IgnoredAny>(text, options)
+    {
+        Err(err) => load::yaml_problem(&err, file),
+        Ok(_) => Problem::new(file, e.line, e.column, e.message.clone(), None),
+    };
+    invalid(load::with_source_lines(vec![problem], text))
+}
+
+/// The active environment's overlay, parsed; `None` when it has none.
+fn overlay(
+    input: &Input,
+    active: &Declared,
+    sources: &mut Sources,
+    inputs: &mut Vec<PathBuf>,
+) -> Result<Option<Node>, Problem> {
+    let name = active.environment.name.as_str();
+    let (path, text) = match &input.overlays {
+        Overlays::Applied => return Ok(None),
+        Overlays::Embedded(list) => match list.iter().find(|(env, ..)| *env == name) {
+            Some((_, file, text)) => (PathBuf::from(file), (*text).to_owned()),
+            None => return Ok(None),
+        },
+        Overlays::Disk => {
+            let (path, explicit) = environments::overlay_path(input.dir, active);
+            match (std::fs::read_to_string(&path), explicit) {
+                (Ok(text), _) => {
+                    inputs.push(path.clone());
+                    (path, text)
+                }
+                (Err(e), None) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                (Err(e), at) => {
+                    let at = at.unwrap_or(active.at);
+                    let message = format!("cannot read overlay {}: {e}", path.display());
+                    let mut problem = Problem::new(input.file, at.line, at.column, message, None);
+                    problem.path = format!("environments.{name}.file");
+                    return Err(load::with_source_lines(vec![problem], input.text).remove(0));
+                }
+            }
+        }
+    };
+    let index = sources.add(&path, &text);
+    match tree::parse(&text, index) {
+        Ok(node) => Ok(node),
+        Err(e) => Err(match syntax(&text, &path, &e) {
+            ConfigError::Invalid { mut problems } if !problems.is_empty() => problems.remove(0),
+            _ => Problem::new(&path, e.line, e.column, e.message, None),
+        }),
+    }
+}
+
+/// Merges an overlay, less the keys it may not set (reported by `check_overlay`).
+fn apply(base: &mut Node, mut overlay: Node) {
+    overlay.take("workspace");
+    overlay.take("environments");
+    if overlay.entries().is_some() {
+        tree::merge(base, overlay);
+    }
+}
+
+/// Variables from `vars:` (taken out of the tree), the env files and the process
+/// environment, and the secrets file to read `${secret:...}` from.
+fn variables(
+    input: &Input,
+    active: Option<&Declared>,
+    root: Option<&mut Node>,
+    inputs: &mut Vec<PathBuf>,
+    found: &mut Vec<Found>,
+) -> Vars {
+    let root_secrets = root
+        .as_ref()
+        .and_then(|r| r.get("secrets"))
+        .and_then(|e| e.value.as_str());
+    let secrets = active
+        .and_then(|a| a.secrets.as_ref().map(|s| s.value.as_str()))
+        .or(root_secrets)
+        .unwrap_or(SECRETS_FILE);
+    let applied = matches!(input.overlays, Overlays::Applied);
+    let mut vars = Vars::new(!applied, input.dir.join(secrets));
+    if let Some(entry) = root.and_then(|r| r.take("vars")) {
+        vars.set_vars(&entry.value, found);
+    }
+    let files = active.map_or(&[][..], |a| a.env_files.as_slice());
+    for file in files.iter().filter(|_| !applied) {
+        let path = input.dir.join(&file.value);
+        match vars.add_env_file(&path) {
+            Ok(()) => inputs.push(path),
+            Err(e) => {
+                let message = format!("cannot read env file {}: {e}", path.display());
+                let env = active.map_or("", |a| a.environment.name.as_str());
+                let path = format!("environments.{env}.env_files");
+                found.push(Found::error(file.at, &path, message, None));
+            }
+        }
+    }
+    vars
+}
+
+/// Interpolates every string value except the loader's own keys.
+fn interpolate_top(root: &mut Node, vars: &mut dyn Lookup, found: &mut Vec<Found>) {
+    let Kind::Map { entries, .. } = &mut root.kind else {
+        return interpolate_node(root, &mut Vec::new(), vars, found);
+    };
+    for entry in entries
+        .iter_mut()
+        .filter(|e| !LOADER_KEYS.contains(&e.key.name.as_str()))
+    {
+        let mut path = vec![Step::Key(entry.key.name.clone())];
+        interpolate_node(&mut entry.value, &mut path, vars, found);
+    }
+}
+
+fn interpolate_node(
+    node: &mut Node,
+    path: &mut Vec<Step>,
+    vars: &mut dyn Lookup,
+    found: &mut Vec<Found>,
+) {
+    match &mut node.kind {
+        Kind::Scalar(s) => {
+            if !s.value.contains('$') {
+                return;
+            }
+            match interpolate::interpolate(&s.value, vars) {
+                Ok(done) => {
+                    s.value = done.value;
+                    s.shown = done.shown;
+                }
+                Err(failure) => {
+                    let at = dollar_at(node.at, s.raw.as_deref(), &s.value, failure.offset);
+                    found.push(Found::error(
+                        at,
+                        &key_path(path),
+                        failure.message,
+                        failure.hint,
+                    ));
+                }
+            }
+        }
+        Kind::Seq { items, .. } => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(Step::Index(i));
+                interpolate_node(item, path, vars, found);
+                path.pop();
+            }
+        }
+        Kind::Map { entries, .. } => {
+            for entry in entries {
+                path.push(Step::Key(entry.key.name.clone()));
+                interpolate_node(&mut entry.value, path, vars, found);
+                path.pop();
+            }
+        }
+    }
+}
+
+/// The position of the `${` at byte `offset` of `value`: the same `${` counted in the
+/// scalar's source text (quotes, escapes and block indentation do not make or break one).
+fn dollar_at(at: Origin, raw: Option<&str>, value: &str, offset: usize) -> Origin {
+    let nth = value
+        .match_indices("${")
+        .take_while(|(i, _)| *i < offset)
+        .count();
+    let Some((start, _)) = raw.and_then(|raw| raw.match_indices("${").nth(nth)) else {
+        return at;
+    };
+    let Some(raw) = raw else {
+        return at;
+    };
+    let before = &raw[..start];
+    match before.rfind('\n') {
+        None => Origin {
+            column: at.column + before.chars().count() as u64,
+            ..at
+        },
+        Some(newline) => Origin {
+            line: at.line + before.matches('\n').count() as u64,
+            column: before[newline + 1..].chars().count() as u64 + 1,
+            ..at
+        },
+    }
+}

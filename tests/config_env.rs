@@ -420,3 +420,43 @@ fn render_round_trips_the_demo() {
     assert_eq!(again.workspace.services, prod.workspace.services);
     assert_eq!(again.hash, prod.hash);
 }
+
+#[test]
+fn a_missing_key_is_reported_once_at_its_map() {
+    let text = "workspace: w\nservices:\n  a:\n    cwd: x\n    tags: [t]\n  b:\n    command: [1]\n";
+    let dir = workspace(&[("univers.yaml", text)]);
+    let err = load_in(&dir, None).expect_err("invalid");
+    let found: Vec<_> = problems(&err)
+        .into_iter()
+        .map(|(_, l, c, m, p)| (l, c, m, p))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                4,
+                5,
+                "missing field `command`".to_owned(),
+                "services.a".to_owned()
+            ),
+            (
+                7,
+                14,
+                "expected a string".to_owned(),
+                "services.b.command".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_map_where_a_string_belongs_is_one_problem() {
+    let text = "workspace: w\nservices:\n  a:\n    command:\n      run: x\n      args: y\n";
+    let dir = workspace(&[("univers.yaml", text)]);
+    let err = load_in(&dir, None).expect_err("invalid");
+    let found: Vec<_> = problems(&err)
+        .into_iter()
+        .map(|(_, l, c, _, p)| (l, c, p))
+        .collect();
+    assert_eq!(found, [(5, 7, "services.a.command".to_owned())]);
+}

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::emit::{self, Emitted, Mode, Step, What, key_path};
+use super::emit::{self, Emitted, Mark, Mode, Step, What, key_path};
 use super::schema::WorkspaceFile;
 use super::tree::{Entry, Found, Key, Kind, Node, Origin};
 use super::{Problem, Workspace, load, validate};
@@ -28,58 +28,92 @@ pub(crate) struct Checked {
     pub found: Vec<Found>,
 }
 
-pub(crate) fn check(mut root: Option<Node>, file: &Path, dir: &Path) -> Checked {
-    let mut found = Vec::new();
-    let mut removed: Vec<Vec<Step>> = Vec::new();
-    let mut stand_ins: HashMap<String, usize> = HashMap::new();
+pub(crate) fn check(root: Option<&Node>, file: &Path, dir: &Path) -> Checked {
+    // Copied only once a node has to go.
+    let mut edited: Option<Node> = None;
+    let mut repair = Repair::default();
     for _ in 0..MAX_ROUNDS {
-        let emitted = emit::emit(root.as_ref(), Mode::Check, &LOADER_KEYS);
+        let emitted = emit::emit(edited.as_ref().or(root), Mode::Check, &LOADER_KEYS);
         let options = serde_saphyr::options! { with_snippet: false };
         let err = match serde_saphyr::from_str_with_options::<WorkspaceFile>(&emitted.text, options)
         {
-            Ok(spec) => return finish(&spec, &emitted, file, dir, found),
+            Ok(spec) => return finish(&spec, &emitted, file, dir, repair.found),
             Err(err) => err,
         };
         let problem = load::yaml_problem(&err, file);
-        let missing = missing_field(&problem.message);
-        let prefer = if missing.is_some() {
-            What::Map
-        } else {
-            What::Key
-        };
-        let Some(mark) = emitted.find(problem.line, problem.column, prefer).cloned() else {
-            found.push(at_start(problem));
+        // A misplaced key, or a missing one (put at the last key read), is found at a key;
+        // a wrong value at its node, which for a block map starts at its first key.
+        let keyed = problem.message.starts_with("unknown field")
+            || missing_field(&problem.message).is_some();
+        let prefer = if keyed { What::Key } else { What::Map };
+        let Some(mark) = emitted.find(problem.line, problem.column, prefer) else {
+            repair.found.push(at_start(problem));
             break;
         };
-        let changed = match (missing, root.as_mut()) {
-            (Some(field), Some(root)) => {
-                let mut path = mark.path.clone();
-                path.push(Step::Key(field.to_owned()));
-                let known = removed.contains(&path);
-                if !known && mark.at.file != STAND_IN {
-                    found.push(located(&problem, mark.at, &key_path(&mark.path)));
-                }
-                stand_in(root, &mark.path, field, &mut stand_ins)
-            }
-            (None, Some(root)) => {
-                if mark.at.file != STAND_IN {
-                    found.push(located(&problem, mark.at, &key_path(&mark.path)));
-                }
-                removed.push(mark.path.clone());
-                remove(root, &mark.path)
-            }
-            (_, None) => false,
+        let path = emitted.path(mark);
+        if edited.is_none() {
+            edited = root.cloned();
+        }
+        let Some(tree) = edited.as_mut() else {
+            repair.found.push(at_start(problem));
+            break;
         };
-        if !changed {
+        if !repair.fix(tree, &problem, mark, path) {
             if mark.at.file == STAND_IN {
-                found.push(at_start(problem));
+                repair.found.push(at_start(problem));
             }
             break;
         }
     }
     Checked {
         workspace: None,
-        found,
+        found: repair.found,
+    }
+}
+
+/// What serde reported so far, and what was changed to read on.
+#[derive(Default)]
+struct Repair {
+    found: Vec<Found>,
+    removed: Vec<Vec<Step>>,
+    stand_ins: HashMap<String, usize>,
+}
+
+impl Repair {
+    /// Reports `problem` (unless it is about a stand-in) and changes `root` so the next
+    /// read gets past it; false when nothing could change.
+    fn fix(&mut self, root: &mut Node, problem: &Problem, mark: &Mark, path: Vec<Step>) -> bool {
+        if let Some(field) = missing_field(&problem.message) {
+            return self.missing(root, problem, field, mark, path);
+        }
+        if mark.at.file != STAND_IN {
+            self.found.push(located(problem, mark.at, &key_path(&path)));
+        }
+        let removed = remove(root, &path);
+        self.removed.push(path);
+        removed
+    }
+
+    /// serde-saphyr puts a missing key at the last key read in its map (or at the map,
+    /// when it is empty). A key taken out for being wrong is not reported missing too.
+    fn missing(
+        &mut self,
+        root: &mut Node,
+        problem: &Problem,
+        field: &str,
+        mark: &Mark,
+        mut map: Vec<Step>,
+    ) -> bool {
+        if mark.what == What::Key {
+            map.pop();
+        }
+        let at = node_at(root, &map).map_or(mark.at, |n| n.at);
+        let mut path = map.clone();
+        path.push(Step::Key(field.to_owned()));
+        if !self.removed.contains(&path) && at.file != STAND_IN {
+            self.found.push(located(problem, at, &key_path(&map)));
+        }
+        stand_in(root, &map, field, &mut self.stand_ins)
     }
 }
 
@@ -95,12 +129,17 @@ fn finish(
         Err(problems) => (None, problems),
     };
     for problem in &problems {
-        let Some(mark) = emitted.find(problem.line, problem.column, What::Key) else {
+        // A misplaced key, or a missing one (put at the last key read), is found at a key;
+        // a wrong value at its node, which for a block map starts at its first key.
+        let keyed = problem.message.starts_with("unknown field")
+            || missing_field(&problem.message).is_some();
+        let prefer = if keyed { What::Key } else { What::Map };
+        let Some(mark) = emitted.find(problem.line, problem.column, prefer) else {
             found.push(at_start(problem.clone()));
             continue;
         };
         if mark.at.file != STAND_IN {
-            found.push(located(problem, mark.at, &key_path(&mark.path)));
+            found.push(located(problem, mark.at, &key_path(&emitted.path(mark))));
         }
     }
     Checked {

@@ -125,29 +125,53 @@ impl Sources {
     }
 }
 
+/// The tree of the active environment, merged and interpolated, and what was found on the
+/// way.
+struct Merged {
+    root: Option<Node>,
+    declared: Vec<Declared>,
+    active: Option<Declared>,
+    sources: Sources,
+    inputs: Vec<PathBuf>,
+    found: Vec<Found>,
+}
+
 pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) {
-    let mut sources = Sources::default();
-    sources.add(input.file, input.text);
-    let mut root = match tree::parse(input.text, 0) {
-        Ok(root) => root,
-        Err(e) => return (Err(syntax(input.text, input.file, &e)), Vec::new()),
-    };
-    let mut found = Vec::new();
-    let declared = environments::declared(root.as_ref(), &mut found);
-    let active = match environments::select(&declared, input.env, root.as_ref(), input.file) {
-        Ok(active) => active.cloned(),
+    let mut merged = match merge(input) {
+        Ok(merged) => merged,
         Err(err) => return (Err(err), Vec::new()),
     };
+    let root = merged.root.as_ref();
+    let checked = check::check(root, input.file, input.dir);
+    merged.found.extend(checked.found);
+    merged.found.extend(lint::ports(root));
+    merged.found.extend(lint::programs(root, input.dir));
+    let (warnings, mut errors): (Vec<Found>, Vec<Found>) = std::mem::take(&mut merged.found)
+        .into_iter()
+        .partition(|f| f.warning);
+    let sources = &merged.sources;
+    let warnings: Vec<Problem> = warnings.into_iter().map(|f| sources.problem(f)).collect();
+    let Some(workspace) = checked.workspace.filter(|_| errors.is_empty()) else {
+        errors.sort_by_key(|f| (f.at.file, f.at.line, f.at.column));
+        let problems = errors.into_iter().map(|f| sources.problem(f)).collect();
+        return (Err(invalid(problems)), warnings);
+    };
+    (Ok(loaded(merged, workspace, warnings.clone())), warnings)
+}
+
+fn merge(input: &Input) -> Result<Merged, ConfigError> {
+    let mut sources = Sources::default();
+    sources.add(input.file, input.text);
+    let mut root = tree::parse(input.text, 0).map_err(|e| syntax(input.text, input.file, &e))?;
+    let mut found = Vec::new();
+    let declared = environments::declared(root.as_ref(), &mut found);
+    let active = environments::select(&declared, input.env, root.as_ref(), input.file)?.cloned();
     let mut inputs = vec![input.file.to_path_buf()];
-    if let (Some(active), Some(base)) = (&active, root.as_mut()) {
-        match overlay(input, active, &mut sources, &mut inputs) {
-            Ok(Some(node)) => {
-                environments::check_overlay(&node, &mut found);
-                apply(base, node);
-            }
-            Ok(None) => {}
-            Err(problem) => return (Err(invalid(vec![problem])), Vec::new()),
-        }
+    if let (Some(active), Some(base)) = (&active, root.as_mut())
+        && let Some(node) = overlay(input, active, &mut sources, &mut inputs)?
+    {
+        environments::check_overlay(&node, &mut found);
+        apply(base, node);
     }
     let mut vars = variables(
         input,
@@ -160,31 +184,28 @@ pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) 
         interpolate_top(root, &mut vars, &mut found);
     }
     inputs.extend(vars.secrets_read().map(Path::to_path_buf));
-    let checked = check::check(root.clone(), input.file, input.dir);
-    found.extend(checked.found);
-    found.extend(lint::ports(root.as_ref()));
-    found.extend(lint::programs(root.as_ref(), input.dir));
-    let workspace = checked.workspace;
-    let (warnings, errors): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| f.warning);
-    let warnings: Vec<Problem> = warnings.into_iter().map(|f| sources.problem(f)).collect();
-    let Some(mut workspace) = workspace.filter(|_| errors.is_empty()) else {
-        let mut errors = errors;
-        errors.sort_by_key(|f| (f.at.file, f.at.line, f.at.column));
-        let problems = errors.into_iter().map(|f| sources.problem(f)).collect();
-        return (Err(invalid(problems)), warnings);
-    };
-    workspace.environment = active.map(|a| a.environment.name);
-    workspace.environments = declared.into_iter().map(|d| d.environment).collect();
-    let effective = emit::emit(root.as_ref(), Mode::Show, &[]).text;
-    let resolved = emit::emit(root.as_ref(), Mode::Check, &[]).text;
-    let loaded = Loaded {
-        workspace,
-        effective,
-        hash: hex::encode(Sha256::digest(resolved.as_bytes())),
+    Ok(Merged {
+        root,
+        declared,
+        active,
+        sources,
         inputs,
-        warnings: warnings.clone(),
-    };
-    (Ok(loaded), warnings)
+        found,
+    })
+}
+
+fn loaded(merged: Merged, mut workspace: Workspace, warnings: Vec<Problem>) -> Loaded {
+    workspace.environment = merged.active.map(|a| a.environment.name);
+    workspace.environments = merged.declared.into_iter().map(|d| d.environment).collect();
+    let root = merged.root.as_ref();
+    let resolved = emit::emit(root, Mode::Resolved, &[]).text;
+    Loaded {
+        workspace,
+        effective: emit::emit(root, Mode::Show, &[]).text,
+        hash: hex::encode(Sha256::digest(resolved.as_bytes())),
+        inputs: merged.inputs,
+        warnings,
+    }
 }
 
 fn invalid(problems: Vec<Problem>) -> ConfigError {
@@ -208,7 +229,7 @@ fn overlay(
     active: &Declared,
     sources: &mut Sources,
     inputs: &mut Vec<PathBuf>,
-) -> Result<Option<Node>, Problem> {
+) -> Result<Option<Node>, ConfigError> {
     let name = active.environment.name.as_str();
     let (path, text) = match &input.overlays {
         Overlays::Applied => return Ok(None),
@@ -229,19 +250,13 @@ fn overlay(
                     let message = format!("cannot read overlay {}: {e}", path.display());
                     let mut problem = Problem::new(input.file, at.line, at.column, message, None);
                     problem.path = format!("environments.{name}.file");
-                    return Err(load::with_source_lines(vec![problem], input.text).remove(0));
+                    return Err(invalid(load::with_source_lines(vec![problem], input.text)));
                 }
             }
         }
     };
     let index = sources.add(&path, &text);
-    match tree::parse(&text, index) {
-        Ok(node) => Ok(node),
-        Err(e) => Err(match syntax(&text, &path, &e) {
-            ConfigError::Invalid { mut problems } if !problems.is_empty() => problems.remove(0),
-            _ => Problem::new(&path, e.line, e.column, e.message, None),
-        }),
-    }
+    tree::parse(&text, index).map_err(|e| syntax(&text, &path, &e))
 }
 
 /// Merges an overlay, less the keys it may not set (reported by `check_overlay`).
@@ -318,8 +333,8 @@ fn interpolate_node(
             }
             match interpolate::interpolate(&s.value, vars) {
                 Ok(done) => {
+                    s.shown = (done.shown != done.value).then_some(done.shown);
                     s.value = done.value;
-                    s.shown = done.shown;
                 }
                 Err(failure) => {
                     let at = dollar_at(node.at, s.raw.as_deref(), &s.value, failure.offset);

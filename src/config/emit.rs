@@ -43,16 +43,32 @@ pub(crate) struct Mark {
     pub column: u64,
     pub what: What,
     pub at: Origin,
-    pub path: Vec<Step>,
+    /// The node's key path, as an index into `Emitted::steps`.
+    path: usize,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Emitted {
     pub text: String,
     pub marks: Vec<Mark>,
+    /// Key paths as a tree: (parent, step), the parent 0 for the root and `i + 1` for
+    /// `steps[i]`. Marks share their parents' steps instead of each copying a whole path.
+    steps: Vec<(usize, Step)>,
 }
 
 impl Emitted {
+    /// The key path of a marked node.
+    pub fn path(&self, mark: &Mark) -> Vec<Step> {
+        let mut path = Vec::new();
+        let mut at = mark.path;
+        while let Some((parent, step)) = at.checked_sub(1).and_then(|i| self.steps.get(i)) {
+            path.push(step.clone());
+            at = *parent;
+        }
+        path.reverse();
+        path
+    }
+
     /// The node written at `line:column` of the text, or the nearest before it. A map
     /// and its first key share a position: `prefer` decides.
     pub fn find(&self, line: u64, column: u64, prefer: What) -> Option<&Mark> {
@@ -75,6 +91,8 @@ impl Emitted {
 pub(crate) enum Mode {
     /// Resolved values, marks recorded.
     Check,
+    /// Resolved values only (what the hash is taken of).
+    Resolved,
     /// Shown values, readable layout.
     Show,
 }
@@ -86,7 +104,7 @@ pub(crate) fn emit(root: Option<&Node>, mode: Mode, skip: &[&str]) -> Emitted {
         out: Emitted::default(),
         line: 1,
         column: 1,
-        path: Vec::new(),
+        path: 0,
     };
     if let Some(root) = root {
         match &root.kind {
@@ -112,13 +130,20 @@ struct Emitter {
     out: Emitted,
     line: u64,
     column: u64,
-    path: Vec<Step>,
+    /// The current key path, an index into `out.steps`.
+    path: usize,
 }
 
 impl Emitter {
     fn write(&mut self, s: &str) {
         self.out.text.push_str(s);
         self.column += s.chars().count() as u64;
+    }
+
+    fn indent(&mut self, width: usize) {
+        let text = &mut self.out.text;
+        text.extend(std::iter::repeat_n(' ', width));
+        self.column += width as u64;
     }
 
     fn newline(&mut self) {
@@ -134,8 +159,21 @@ impl Emitter {
                 column: self.column,
                 what,
                 at,
-                path: self.path.clone(),
+                path: self.path,
             });
+        }
+    }
+
+    fn push(&mut self, step: Step) {
+        if self.mode == Mode::Check {
+            self.out.steps.push((self.path, step));
+            self.path = self.out.steps.len();
+        }
+    }
+
+    fn pop(&mut self) {
+        if let Some(i) = self.path.checked_sub(1) {
+            self.path = self.out.steps.get(i).map_or(0, |(parent, _)| *parent);
         }
     }
 
@@ -143,14 +181,14 @@ impl Emitter {
     fn block_map(&mut self, entries: &[&Entry], indent: usize, first_inline: bool) {
         for (i, entry) in entries.iter().enumerate() {
             if i > 0 || !first_inline {
-                self.write(&" ".repeat(indent));
+                self.indent(indent);
             }
-            self.path.push(Step::Key(entry.key.name.clone()));
+            self.push(Step::Key(entry.key.name.clone()));
             self.mark(What::Key, entry.key.at);
             self.write(&key_text(&entry.key.name, entry.key.quoted));
             self.write(":");
             self.block_value(&entry.value, indent);
-            self.path.pop();
+            self.pop();
         }
     }
 
@@ -160,7 +198,7 @@ impl Emitter {
             Kind::Map { entries, flow } if !*flow && !entries.is_empty() => {
                 self.newline();
                 let entries: Vec<&Entry> = entries.iter().collect();
-                self.write(&" ".repeat(indent + 2));
+                self.indent(indent + 2);
                 self.mark(What::Map, node.at);
                 self.block_map(&entries, indent + 2, true);
             }
@@ -179,12 +217,12 @@ impl Emitter {
 
     fn block_seq(&mut self, node: &Node, items: &[Node], indent: usize) {
         for (i, item) in items.iter().enumerate() {
-            self.write(&" ".repeat(indent));
+            self.indent(indent);
             if i == 0 {
                 self.mark(What::Node, node.at);
             }
             self.write("-");
-            self.path.push(Step::Index(i));
+            self.push(Step::Index(i));
             match &item.kind {
                 Kind::Map { entries, flow } if !*flow && !entries.is_empty() => {
                     self.write(" ");
@@ -194,7 +232,7 @@ impl Emitter {
                 }
                 _ => self.block_value(item, indent),
             }
-            self.path.pop();
+            self.pop();
         }
     }
 
@@ -213,9 +251,9 @@ impl Emitter {
                     if i > 0 {
                         self.write(", ");
                     }
-                    self.path.push(Step::Index(i));
+                    self.push(Step::Index(i));
                     self.value(item);
-                    self.path.pop();
+                    self.pop();
                 }
                 self.write("]");
             }
@@ -226,12 +264,12 @@ impl Emitter {
                     if i > 0 {
                         self.write(", ");
                     }
-                    self.path.push(Step::Key(entry.key.name.clone()));
+                    self.push(Step::Key(entry.key.name.clone()));
                     self.mark(What::Key, entry.key.at);
                     self.write(&key_text(&entry.key.name, entry.key.quoted));
                     self.write(": ");
                     self.value(&entry.value);
-                    self.path.pop();
+                    self.pop();
                 }
                 self.write("}");
             }
@@ -240,8 +278,8 @@ impl Emitter {
 
     fn scalar_text(&self, s: &Scalar) -> String {
         let text = match self.mode {
-            Mode::Check => &s.value,
-            Mode::Show => &s.shown,
+            Mode::Check | Mode::Resolved => &s.value,
+            Mode::Show => s.shown.as_ref().unwrap_or(&s.value),
         };
         if s.plain && text.is_empty() {
             "~".to_owned()
@@ -254,7 +292,7 @@ impl Emitter {
 
     /// Writes a multi-line string as a `|` block when it can be one.
     fn literal(&mut self, s: &Scalar, indent: usize) -> bool {
-        let text = &s.shown;
+        let text = s.shown.as_ref().unwrap_or(&s.value);
         let body = text.trim_end_matches('\n');
         let trailing = text.len() - body.len();
         let blockable = body.contains('\n')
@@ -339,10 +377,10 @@ mod tests {
         let root = parse("s:\n  api:\n    cmd: run\n    deps: [a, b]\n", 0).expect("ok");
         let out = emit(root.as_ref(), Mode::Check, &[]);
         let b = out.find(4, 16, What::Node).expect("b");
-        assert_eq!(key_path(&b.path), "s.api.deps[1]");
+        assert_eq!(key_path(&out.path(b)), "s.api.deps[1]");
         assert_eq!((b.at.line, b.at.column), (4, 15));
         let api = out.find(3, 5, What::Map).expect("api map");
-        assert_eq!(key_path(&api.path), "s.api");
+        assert_eq!(key_path(&out.path(api)), "s.api");
     }
 
     #[test]

@@ -108,85 +108,60 @@ fn settings(name: &str, at: Origin, node: &Node, found: &mut Vec<Found>) -> Decl
     for entry in entries {
         let path = format!("{base}.{}", entry.key.name);
         let value = &entry.value;
-        let text = || {
-            value.as_str().map(|v| Setting {
-                value: v.to_owned(),
-                at: value.at,
-            })
-        };
-        let mut wrong = |what: &str| {
-            found.push(Found::error(
-                value.at,
-                &path,
-                format!("expected {what}"),
-                None,
-            ))
-        };
         match entry.key.name.as_str() {
-            "file" => {
-                declared.file = text().or_else(|| {
-                    wrong("a path");
-                    None
-                })
-            }
-            "secrets" => {
-                declared.secrets = text().or_else(|| {
-                    wrong("a path");
-                    None
-                })
-            }
+            "file" => declared.file = setting(value, &path, "a path", found),
+            "secrets" => declared.secrets = setting(value, &path, "a path", found),
             "theme" => {
-                declared.environment.theme = value.as_str().map(str::to_owned).or_else(|| {
-                    wrong("a theme name");
-                    None
-                })
+                let theme = setting(value, &path, "a theme name", found);
+                declared.environment.theme = theme.map(|t| t.value);
             }
             "confirm" => match value.as_str() {
                 Some("true") => declared.environment.confirm = true,
                 Some("false") => declared.environment.confirm = false,
-                _ => wrong("`true` or `false`"),
+                _ => found.push(Found::error(
+                    value.at,
+                    &path,
+                    "expected `true` or `false`",
+                    None,
+                )),
             },
             "env_files" => declared.env_files = env_files(value, &path, found),
             other => {
                 let message = format!("unknown field `{other}`");
-                found.push(Found::error(
-                    entry.key.at,
-                    &path,
-                    message,
-                    suggest::hint(other, &KEYS),
-                ));
+                let hint = suggest::hint(other, &KEYS);
+                found.push(Found::error(entry.key.at, &path, message, hint));
             }
         }
     }
     declared
 }
 
-fn env_files(node: &Node, path: &str, found: &mut Vec<Found>) -> Vec<Setting> {
-    let items: Vec<&Node> = match &node.kind {
-        Kind::Seq { items, .. } => items.iter().collect(),
-        Kind::Scalar(_) => vec![node],
-        Kind::Map { .. } => Vec::new(),
-    };
-    if matches!(node.kind, Kind::Map { .. }) {
+/// A scalar setting, or a problem saying what was expected.
+fn setting(value: &Node, path: &str, what: &str, found: &mut Vec<Found>) -> Option<Setting> {
+    let setting = value.as_str().map(|v| Setting {
+        value: v.to_owned(),
+        at: value.at,
+    });
+    if setting.is_none() {
         found.push(Found::error(
-            node.at,
+            value.at,
             path,
-            "expected a list of paths",
+            format!("expected {what}"),
             None,
         ));
     }
+    setting
+}
+
+/// A list of paths, or one path.
+fn env_files(node: &Node, path: &str, found: &mut Vec<Found>) -> Vec<Setting> {
+    let items: Vec<&Node> = match &node.kind {
+        Kind::Seq { items, .. } => items.iter().collect(),
+        _ => vec![node],
+    };
     items
         .into_iter()
-        .filter_map(|item| {
-            let value = item.as_str().map(|v| Setting {
-                value: v.to_owned(),
-                at: item.at,
-            });
-            if value.is_none() {
-                found.push(Found::error(item.at, path, "expected a path", None));
-            }
-            value
-        })
+        .filter_map(|item| setting(item, path, "a path", found))
         .collect()
 }
 

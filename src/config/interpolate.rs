@@ -177,7 +177,7 @@ impl Seg {
 fn eval(parts: &[Part], lookup: &mut dyn Lookup, out: &mut Vec<Seg>) -> Result<(), Failure> {
     for part in parts {
         match part {
-            Part::Text(c) => text(out, &c.to_string()),
+            Part::Text(c) => text(out, c.encode_utf8(&mut [0; 4])),
             Part::Expr(expr) => eval_expr(expr, lookup, out)?,
         }
     }

@@ -1,5 +1,6 @@
-//! Workspace configuration: the YAML schema, loading with file:line:col errors, validation,
-//! the built-in demo workspace and importers for Procfile / process-compose.yaml.
+//! Workspace configuration: the YAML schema, environments (overlays, variables, secrets),
+//! loading with every problem at file:line:col and its key path, validation, the JSON
+//! Schema, the built-in demo workspace and importers for Procfile / process-compose.yaml.
 
 mod check;
 mod cycles;

@@ -73,9 +73,9 @@ pub(crate) struct Key {
 pub(crate) struct Scalar {
     /// The value the program sees (secrets resolved once interpolated).
     pub value: String,
-    /// The value as `uc config render` shows it: `$` escaped where needed, secrets as
-    /// `${secret:name}`.
-    pub shown: String,
+    /// The value as `uc config render` shows it, when that differs: `$` escaped where
+    /// needed, secrets as `${secret:name}`.
+    pub shown: Option<String>,
     /// Plain scalars may be numbers, booleans or null; quoted and block ones are strings.
     pub plain: bool,
     /// The source text of a scalar with a `$` in it, to point at a `${` exactly.
@@ -86,7 +86,7 @@ impl Node {
     pub fn scalar(value: &str, plain: bool, at: Origin) -> Self {
         let scalar = Scalar {
             value: value.to_owned(),
-            shown: value.to_owned(),
+            shown: None,
             plain,
             raw: None,
         };

@@ -1,7 +1,7 @@
 //! End to end in tmux: the environments pane of the real TUI previews a switch, switches
-//! after a confirmation (prod only once its name is typed), the header follows with prod's
-//! red, only the service the overlay changes restarts, and an invalid edit of the workspace
-//! file shows the error banner while the services keep running.
+//! after a confirmation (prod only once its name is typed), the header and the pane frames
+//! follow with prod's red, only the service the overlay changes restarts, and an invalid
+//! edit of the workspace file shows the error banner while the services keep running.
 
 mod common;
 
@@ -110,6 +110,13 @@ fn switch_from_the_environments_pane_then_prod_by_name_then_an_invalid_edit() {
             .iter()
             .any(|red| first.contains(red)),
         "prod's header is red: {first:?}"
+    );
+    let frame = coloured.lines().nth(1).unwrap_or_default();
+    assert!(
+        ["[31m", "[91m", "[38;5;1m", "[38;5;9m"]
+            .iter()
+            .any(|red| frame.contains(red)),
+        "prod's pane frame is red: {frame:?}"
     );
     let prod = env.status();
     assert_eq!(Env::pid_of(&prod, "worker"), worker);

@@ -429,7 +429,13 @@ fn the_header_follows_a_switch_and_the_environments_theme() {
         environment: Some("prod".into()),
         config: status(),
     }));
-    assert_eq!(h.buffer()[(0, 0)].bg, Color::Red);
+    let buffer = h.buffer();
+    assert_eq!(buffer[(0, 0)].bg, Color::Red);
+    // The panes' frame takes prod's red too.
+    let corner = (0..buffer.area.height)
+        .find(|&y| buffer[(0, y)].symbol() == "┌")
+        .expect("a pane frame");
+    assert_eq!(buffer[(0, corner)].fg, Color::Red);
     // Without colours anywhere, the theme's own header stays.
     let plain = ConfigStatus {
         environments: vec![],

@@ -72,14 +72,31 @@ impl App {
 
     /// Draw the whole screen. A pure read of the state.
     pub fn draw(&self, frame: &mut Frame) {
+        let framed = self.environment_frame();
         panes::draw(
             frame,
             View {
                 state: &self.state,
-                theme: &self.theme,
+                theme: framed.as_ref().unwrap_or(&self.theme),
                 keymap: &self.keymap,
             },
         );
+    }
+
+    /// The active environment's colour frames every pane (red in prod), so nobody mistakes
+    /// where they are; `None` when the environment has no colour.
+    fn environment_frame(&self) -> Option<Theme> {
+        let snapshot = self.state.snapshot.as_ref()?;
+        let colour = crate::tui::config::environment_colour(
+            &snapshot.config,
+            snapshot.environment.as_deref(),
+            &self.theme,
+        )?;
+        Some(Theme {
+            border: colour,
+            border_focus: colour,
+            ..self.theme.clone()
+        })
     }
 
     /// Set the clock used for uptimes, ages and the charts' time axis; refresh shown history

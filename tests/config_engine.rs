@@ -25,6 +25,19 @@ fn edit(env: &Env, from: &str, to: &str) {
     std::fs::write(&env.file, text.replace(from, to)).expect("write");
 }
 
+/// `GET /v1/snapshot` over the engine's socket, with a plain HTTP/1.0 request.
+fn engine_snapshot(socket: &std::path::Path) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).expect("engine socket");
+    stream
+        .write_all(b"GET /v1/snapshot HTTP/1.0\r\nHost: uc\r\n\r\n")
+        .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
+}
+
 fn pending_hash(status: &serde_json::Value) -> Option<String> {
     status["config"]["pending"]["hash"]
         .as_str()
@@ -93,6 +106,28 @@ fn an_edit_is_offered_and_applying_it_restarts_only_the_changed_service() {
     env.wait_status(T, |s| {
         s["config"]["errors"].as_array().is_some_and(Vec::is_empty)
             && s["config"]["pending"].is_null()
+    });
+
+    // A rename cannot be applied to the running workspace.
+    let text = std::fs::read_to_string(&env.file).expect("read");
+    let renamed = text.replacen(&env.workspace, "renamed", 1);
+    std::fs::write(&env.file, &renamed).expect("rename");
+    // The CLI would now look for an engine named `renamed`: ask the running one directly.
+    let socket = env.state.join(&env.workspace).join("engine.sock");
+    let start = std::time::Instant::now();
+    let refused = loop {
+        let snapshot = engine_snapshot(&socket);
+        let error = snapshot["config"]["errors"][0].as_str().unwrap_or_default();
+        if error.contains("renames the workspace") {
+            break snapshot;
+        }
+        assert!(start.elapsed() < T, "no rename error: {snapshot:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(refused["config"]["pending"].is_null());
+    std::fs::write(&env.file, text).expect("undo rename");
+    env.wait_status(T, |s| {
+        s["config"]["errors"].as_array().is_some_and(Vec::is_empty)
     });
 
     let history = env.ok(&["config", "history", "--json"]);

@@ -175,16 +175,20 @@ impl ConfigCenter {
             };
             return Err(CommandError::field("environment", message));
         }
-        self.source
+        let next = self
+            .source
             .load_effective(Some(name))
-            .map_err(|e| does_not_load("environment", &format!("the {name} config"), &e))
+            .map_err(|e| does_not_load("environment", &format!("the {name} config"), &e))?;
+        self.same_workspace(next)
     }
 
     fn load_revision(&self, id: u64) -> Result<Effective, CommandError> {
         let stored = self.revision_text(id)?;
-        self.source
+        let next = self
+            .source
             .load_revision(&stored.text, stored.revision.environment.as_deref())
-            .map_err(|e| does_not_load("revision", &format!("revision {id}"), &e))
+            .map_err(|e| does_not_load("revision", &format!("revision {id}"), &e))?;
+        self.same_workspace(next)
     }
 
     fn plan(&self, target: &PlanTarget) -> Result<ConfigPlan, CommandError> {
@@ -236,7 +240,12 @@ impl ConfigCenter {
 
     /// The files changed: offer the new config, or say why it cannot be.
     fn reload(&mut self) {
-        match self.source.load_effective(self.current.environment()) {
+        let loaded = self
+            .source
+            .load_effective(self.current.environment())
+            .map_err(|e| problems(&e))
+            .and_then(|next| self.same_workspace(next).map_err(|e| vec![e.message]));
+        match loaded {
             Ok(next) if next.hash == self.current.hash => {
                 self.pending = None;
                 self.errors.clear();
@@ -245,12 +254,28 @@ impl ConfigCenter {
                 self.pending = Some(next);
                 self.errors.clear();
             }
-            Err(e) => {
+            Err(errors) => {
                 self.pending = None;
-                self.errors = problems(&e);
+                self.errors = errors;
             }
         }
         self.publish();
+    }
+
+    /// The workspace's name keys its tmux server, state and processes: a config that
+    /// renames it cannot be applied to the running one.
+    fn same_workspace(&self, next: Effective) -> Result<Effective, CommandError> {
+        let (running, named) = (&self.current.workspace.name, &next.workspace.name);
+        if running == named {
+            return Ok(next);
+        }
+        Err(CommandError::field(
+            "workspace",
+            format!(
+                "the config renames the workspace `{running}` to `{named}`: stop it with \
+                 `uc down`, then start it again"
+            ),
+        ))
     }
 
     fn record_start(&mut self) {

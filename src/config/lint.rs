@@ -76,6 +76,7 @@ pub(crate) fn programs(root: Option<&Node>, dir: &Path) -> Vec<Found> {
         .and_then(|r| r.get("services"))
         .and_then(|s| s.value.entries());
     let mut found = Vec::new();
+    let mut searched: HashMap<(&str, Option<&str>), Option<String>> = HashMap::new();
     for service in services.unwrap_or_default() {
         let Some(command) = service.value.get("command") else {
             continue;
@@ -91,7 +92,16 @@ pub(crate) fn programs(root: Option<&Node>, dir: &Path) -> Vec<Found> {
         let cwd = resolve_cwd(dir, cwd);
         let path = service.value.get("env").and_then(|e| e.value.get("PATH"));
         let path = path.and_then(|p| p.value.as_str());
-        if let Some(missing) = missing(program, &cwd, path) {
+        // Services mostly start the same few programs: one PATH search each.
+        let missing = if program.contains('/') {
+            missing(program, &cwd, path)
+        } else {
+            searched
+                .entry((program, path))
+                .or_insert_with(|| missing(program, &cwd, path))
+                .clone()
+        };
+        if let Some(missing) = missing {
             let key = format!("services.{}.command", service.key.name);
             let mut warning = Found::error(command.value.at, &key, missing, Some(HINT.to_owned()));
             warning.warning = true;

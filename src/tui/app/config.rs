@@ -85,7 +85,7 @@ impl App {
     pub(super) fn scroll_text(&mut self, delta: isize) {
         let screen = self.state.screen;
         if let Some(Popup::Text(dialog)) = self.state.top_popup_mut() {
-            let max = panes::text_dialog::max_scroll(dialog, screen);
+            let max = panes::text_dialog::max_scroll(dialog.lines.len(), screen);
             dialog.scroll = dialog.scroll.saturating_add_signed(delta).min(max);
         }
     }

@@ -90,8 +90,12 @@ pub fn draw(frame: &mut Frame, view: View) {
 /// or a config diff.
 pub fn page_rows(state: &State) -> usize {
     match state.top_popup() {
-        Some(Popup::Playbook(dialog)) => return playbook::page_rows(dialog, state.screen),
-        Some(Popup::Text(dialog)) => return text_dialog::page_rows(dialog, state.screen),
+        Some(Popup::Playbook(dialog)) => {
+            return text_dialog::page_rows(dialog.lines.len(), state.screen);
+        }
+        Some(Popup::Text(dialog)) => {
+            return text_dialog::page_rows(dialog.lines.len(), state.screen);
+        }
         _ => {}
     }
     match state.pane {

@@ -19,7 +19,7 @@ const CHROME: usize = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &PlaybookDialog) {
     let theme = view.theme;
-    let rows = text_rows(dialog, area.height);
+    let rows = super::text_dialog::text_rows(dialog.lines.len(), area.height);
     let overflows = rows < dialog.lines.len();
     let scroll = dialog.scroll.min(dialog.lines.len().saturating_sub(rows));
     let mut lines: Vec<Line> = dialog
@@ -59,28 +59,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &PlaybookDialog) 
     }
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
-}
-
-/// How far the dialog scrolls on a screen of `screen` (width, height).
-pub fn max_scroll(dialog: &PlaybookDialog, screen: (u16, u16)) -> usize {
-    dialog
-        .lines
-        .len()
-        .saturating_sub(text_rows(dialog, screen.1))
-}
-
-/// Rows one page up or down scrolls.
-pub fn page_rows(dialog: &PlaybookDialog, screen: (u16, u16)) -> usize {
-    text_rows(dialog, screen.1).max(1)
-}
-
-/// Rows of text the dialog shows on a screen `height` rows tall (`centered` keeps a row
-/// free above and below).
-fn text_rows(dialog: &PlaybookDialog, height: u16) -> usize {
-    let room = usize::from(height.saturating_sub(2));
-    (dialog.lines.len() + CHROME)
-        .min(room)
-        .saturating_sub(CHROME)
 }
 
 /// The summary stands out, and so do the numbered steps and their errors.

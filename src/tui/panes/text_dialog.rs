@@ -18,7 +18,7 @@ const CHROME: usize = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &TextDialog) {
     let theme = view.theme;
-    let rows = text_rows(dialog, area.height);
+    let rows = text_rows(dialog.lines.len(), area.height);
     let overflows = rows < dialog.lines.len();
     let scroll = dialog.scroll.min(dialog.lines.len().saturating_sub(rows));
     let mut lines: Vec<Line> = dialog
@@ -81,24 +81,20 @@ pub fn diff_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
     Line::styled(line, style)
 }
 
-/// How far the dialog scrolls on a screen of `screen` (width, height).
-pub fn max_scroll(dialog: &TextDialog, screen: (u16, u16)) -> usize {
-    dialog
-        .lines
-        .len()
-        .saturating_sub(text_rows(dialog, screen.1))
+/// How far a dialog of `lines` lines of text scrolls on a screen of `screen` (width,
+/// height). The playbook dialog has the same frame and uses it too.
+pub fn max_scroll(lines: usize, screen: (u16, u16)) -> usize {
+    lines.saturating_sub(text_rows(lines, screen.1))
 }
 
 /// Rows one page up or down scrolls.
-pub fn page_rows(dialog: &TextDialog, screen: (u16, u16)) -> usize {
-    text_rows(dialog, screen.1).max(1)
+pub fn page_rows(lines: usize, screen: (u16, u16)) -> usize {
+    text_rows(lines, screen.1).max(1)
 }
 
 /// Rows of text the dialog shows on a screen `height` rows tall (`centered` keeps a row
 /// free above and below).
-fn text_rows(dialog: &TextDialog, height: u16) -> usize {
+pub fn text_rows(lines: usize, height: u16) -> usize {
     let room = usize::from(height.saturating_sub(2));
-    (dialog.lines.len() + CHROME)
-        .min(room)
-        .saturating_sub(CHROME)
+    (lines + CHROME).min(room).saturating_sub(CHROME)
 }

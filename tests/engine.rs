@@ -165,6 +165,46 @@ fn services_survive_an_engine_kill_and_are_adopted_with_the_same_pids() {
     assert!(pids.iter().all(|p| !pid_alive(*p)));
 }
 
+/// The runner in the service's pane keeps healing while no engine runs: armed by the engine
+/// before it was killed, it restarts a `kill -9`ed service by itself, and the next engine
+/// adopts the new process from it.
+#[test]
+fn a_service_killed_while_no_engine_runs_comes_back_and_is_adopted() {
+    let env = Env::new("  api:\n    command: exec sleep 1000\n    restart: always\n");
+    env.ok(&["up"]);
+    let before = env.status();
+    let engine = before["engine"]["pid"].as_u64().expect("pid") as u32;
+    let pid = Env::pid_of(&before, "api");
+    let kill = |pid: u32| {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .expect("kill -9");
+    };
+    kill(engine);
+    assert!(common::eventually(T, || !pid_alive(engine)));
+    kill(pid);
+    let mut now = Vec::new();
+    assert!(
+        common::eventually(T, || {
+            now = service_processes(&env.workspace, "api");
+            now.len() == 1 && now[0] != pid
+        }),
+        "restarted without an engine: {now:?}"
+    );
+    let after = env.status();
+    let api = Env::service(&after, "api");
+    assert_eq!(api["state"], "running", "{api}");
+    assert_eq!(
+        Env::pid_of(&after, "api"),
+        now[0],
+        "adopted with its new pid"
+    );
+    env.ok(&["down"]);
+    assert!(service_processes(&env.workspace, "api").is_empty());
+}
+
 #[test]
 fn exits_are_seen_at_once() {
     let env = Env::new("  quick:\n    command: \"sleep 0.5; exit 4\"\n");

@@ -274,7 +274,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(dispatch(cli)) {
+    let engine = matches!(cli.command, Some(Cmd::Engine));
+    let outcome = runtime.block_on(dispatch(cli));
+    // A client leaves at once: a task still waiting on the engine or tmux must not hold the
+    // exit (dropping the runtime would wait for it). The engine lets its stores finish.
+    if !engine {
+        runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    }
+    match outcome {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("uc: {}", render(&failure.error));

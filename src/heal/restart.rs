@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::config::{GiveUp, Restart, RestartPolicy};
+use crate::supervisor::runner::protocol::Arm;
 
 /// Backoff when the policy names none (`backoff: 1s..5m`).
 pub const DEFAULT_BACKOFF: (Duration, Duration) =
@@ -59,13 +60,7 @@ impl RestartState {
             self.failures = 0;
         }
         if let Some((max, window)) = policy.max {
-            while self
-                .recent
-                .front()
-                .is_some_and(|&t| now.duration_since(t) > window)
-            {
-                self.recent.pop_front();
-            }
+            self.forget_before(now, window);
             if self.recent.len() >= max as usize && policy.then != GiveUp::KeepTrying {
                 let reason = format!(
                     "gave up: {max} restarts within {}",
@@ -81,6 +76,45 @@ impl RestartState {
         self.failures += 1;
         self.recent.push_back(now);
         Decision::RestartIn(delay)
+    }
+
+    /// The exits [`Self::decide`] would restart at once from now on, for the service's
+    /// runner to restart without asking; `None` when none would be (policy `no`, `max`
+    /// used up). Restarts only age out of the window, so what holds now holds later.
+    pub fn immediate(&mut self, policy: &Restart, now: Instant) -> Option<Arm> {
+        let failures_only = match policy.policy {
+            RestartPolicy::No => return None,
+            RestartPolicy::OnFailure => true,
+            RestartPolicy::Always | RestartPolicy::UnlessStopped => false,
+        };
+        if let Some((max, window)) = policy.max {
+            self.forget_before(now, window);
+            if self.recent.len() >= max as usize && policy.then != GiveUp::KeepTrying {
+                return None;
+            }
+        }
+        let (base, _) = policy.backoff.unwrap_or(DEFAULT_BACKOFF);
+        // After failures only a stable run earns an immediate restart (unless there is no
+        // backoff at all).
+        let min_uptime = if self.failures == 0 || base.is_zero() {
+            Duration::ZERO
+        } else {
+            STABLE_AFTER
+        };
+        Some(Arm {
+            failures_only,
+            min_uptime_ms: u64::try_from(min_uptime.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    fn forget_before(&mut self, now: Instant, window: Duration) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|&t| now.duration_since(t) > window)
+        {
+            self.recent.pop_front();
+        }
     }
 
     /// Nothing for the first failure after a stable run, then base × 2ⁿ up to the cap.
@@ -172,5 +206,37 @@ mod tests {
         assert!(
             matches!(high, Decision::RestartIn(d) if d > Duration::from_millis(1090) && d <= Duration::from_millis(1100))
         );
+    }
+
+    #[test]
+    fn a_runner_is_armed_for_what_would_restart_at_once() {
+        let mut p = policy(RestartPolicy::OnFailure);
+        p.max = Some((2, Duration::from_secs(60)));
+        let mut state = RestartState::default();
+        let t0 = Instant::now();
+        let at_once = |failures_only, min_uptime_ms| Arm {
+            failures_only,
+            min_uptime_ms,
+        };
+        assert_eq!(state.immediate(&p, t0), Some(at_once(true, 0)));
+        state.decide(&p, Some(1), Duration::ZERO, t0, 0.5);
+        // Now only a stable run restarts at once; the next quick failure backs off.
+        assert_eq!(state.immediate(&p, t0), Some(at_once(true, 30_000)));
+        state.decide(&p, Some(1), Duration::ZERO, t0, 0.5);
+        assert_eq!(
+            state.immediate(&p, t0),
+            None,
+            "max used up: the engine decides"
+        );
+        let later = t0 + Duration::from_secs(61);
+        assert_eq!(state.immediate(&p, later), Some(at_once(true, 30_000)));
+
+        p.policy = RestartPolicy::No;
+        assert_eq!(RestartState::default().immediate(&p, t0), None);
+        let mut none = policy(RestartPolicy::Always);
+        none.backoff = Some((Duration::ZERO, Duration::ZERO));
+        let mut state = RestartState::default();
+        state.decide(&none, None, Duration::ZERO, t0, 0.5);
+        assert_eq!(state.immediate(&none, t0), Some(at_once(false, 0)));
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 use super::launch::{PaneRef, new_instance};
 use super::process::{self, INSTANCE_ENV, ProcId};
 use super::record::{Records, ServiceRecord};
+use super::runner::protocol::wait_status;
+use super::runner::{self, Connected};
 use super::tmux::Pane;
 use super::{Msg, Runtime, Supervisor, stop};
 use crate::engine::{NoticeLevel, ServiceState};
@@ -13,6 +15,8 @@ use crate::engine::{NoticeLevel, ServiceState};
 /// Looks at a pane, 1 ms apart, for the exit status tmux has not recorded yet, before the
 /// 200 ms repoll takes over.
 const EXIT_LOOKS: u32 = 3;
+/// A live runner answers at once; one that does not is not a runner.
+const RUNNER_PATIENCE: Duration = Duration::from_millis(300);
 
 impl Supervisor {
     /// Take over services a previous engine started: the window marked with the service's
@@ -37,15 +41,33 @@ impl Supervisor {
                 .iter()
                 .find(|p| p.service.as_deref() == Some(name.as_str()))
                 .or_else(|| record.and_then(|r| panes.iter().find(|p| p.pane_id == r.pane_id)));
-            if let (Some(pane), Some(rt)) = (pane, self.services.get_mut(name)) {
-                adopt_one(rt, pane, record);
-                if rt.status.state == ServiceState::Running {
-                    self.start_probes(name);
-                    self.start_triggers(name);
-                    self.watch_exit(name);
+            let Some(pane) = pane else {
+                continue;
+            };
+            let runner = match pane.dead {
+                true => None,
+                false => reach_runner(pane.pid).await,
+            };
+            let Some(rt) = self.services.get_mut(name) else {
+                continue;
+            };
+            let main = runner.as_ref().map_or(pane.pid, |r| r.pid);
+            adopt_one(rt, pane, main, record);
+            if rt.status.state == ServiceState::Running {
+                self.start_probes(name);
+                self.start_triggers(name);
+                match (runner, self.services[name.as_str()].root) {
+                    (Some(runner), Some(root)) => {
+                        if let Some(rt) = self.services.get_mut(name) {
+                            rt.runner = Some(runner.link);
+                        }
+                        self.watch_runner(name, runner.reports, root);
+                        self.arm(name);
+                    }
+                    _ => self.watch_exit(name),
                 }
-                self.publish(name);
             }
+            self.publish(name);
         }
         for pane in &panes {
             if let Some(service) = &pane.service
@@ -80,9 +102,16 @@ impl Supervisor {
         self.track_descendants().await;
     }
 
-    /// The pidfd watch saw `root`, the main process of `name`, end: look at its pane alone
-    /// (one round trip), so a restart is not held up by listing every window.
-    pub(super) async fn exited(&mut self, name: &str, root: process::ProcId, attempt: u32) {
+    /// `root`, the main process of `name`, ended (its runner said so with the raw wait
+    /// `status`, or a pidfd saw it): look at its pane alone (one round trip) when the status
+    /// is not known, so a restart is not held up by listing every window.
+    pub(super) async fn exited(
+        &mut self,
+        name: &str,
+        root: process::ProcId,
+        attempt: u32,
+        status: Option<i32>,
+    ) {
         let Some(rt) = self.services.get(name) else {
             return;
         };
@@ -93,14 +122,16 @@ impl Supervisor {
         let Some(pane_id) = rt.pane.as_ref().map(|p| p.pane_id.clone()) else {
             return;
         };
-        // Usually the engine wakes before tmux has reaped the process: its status is in the
-        // zombie, and asking tmux would only delay the restart by a round trip. A hang-up is
-        // what a closed window sends: tmux says whether that is what happened.
+        // Without a runner the engine usually wakes before tmux has reaped the process: its
+        // status is in the zombie, and asking tmux would only delay the restart by a round
+        // trip. A hang-up is what a closed window sends: tmux says whether that happened.
         let hangup = nix::sys::signal::Signal::SIGHUP as i32;
         if attempt == 0
             && !rt.busy
             && rt.status.state.is_active()
-            && let Some((code, signal)) = process::zombie_exit(root.pid)
+            && let Some((code, signal)) = status
+                .map(wait_status)
+                .or_else(|| process::zombie_exit(root.pid))
             && signal != Some(hangup)
         {
             self.ended(name, code, signal, "");
@@ -129,6 +160,7 @@ impl Supervisor {
                 name,
                 root,
                 attempt,
+                status: None,
             });
         });
     }
@@ -156,8 +188,10 @@ impl Supervisor {
             }
             return false;
         };
-        // The pidfd watch may report the exit before tmux has seen the pty close.
-        let dead = pane.dead || rt.root.is_some_and(|r| !process::is_alive(r));
+        // The pidfd watch may report the exit before tmux has seen the pty close; a runner
+        // outlives its service's main process when it restarts it, and reports either way.
+        let dead =
+            pane.dead || (rt.runner.is_none() && rt.root.is_some_and(|r| !process::is_alive(r)));
         if !dead || !rt.status.state.is_active() {
             return false;
         }
@@ -185,6 +219,7 @@ impl Supervisor {
         };
         rt.end_run();
         rt.root = None;
+        rt.runner = None;
         rt.status.pid = None;
         rt.status.exit_code = code;
         rt.status.signal = signal.map(signal_name);
@@ -274,7 +309,21 @@ impl Supervisor {
     }
 }
 
-fn adopt_one(rt: &mut Runtime, pane: &Pane, record: Option<&ServiceRecord>) {
+/// The runner in a pane, when its process is one (panes started by an older uc run the
+/// service directly).
+async fn reach_runner(pane_pid: u32) -> Option<Connected> {
+    let comm = std::fs::read_to_string(format!("/proc/{pane_pid}/comm")).ok()?;
+    if comm.trim_end() != runner::PROGRAM {
+        return None;
+    }
+    let instance = instance_of(pane_pid)?;
+    runner::connect(&runner::socket_name(&instance), RUNNER_PATIENCE)
+        .await
+        .ok()
+}
+
+/// `main`: the service's main process, the pane's own or its runner's child.
+fn adopt_one(rt: &mut Runtime, pane: &Pane, main: u32, record: Option<&ServiceRecord>) {
     rt.pane = Some(PaneRef {
         pane_id: pane.pane_id.clone(),
         window_id: pane.window_id.clone(),
@@ -288,7 +337,7 @@ fn adopt_one(rt: &mut Runtime, pane: &Pane, record: Option<&ServiceRecord>) {
         rt.status.state = ServiceState::Exited;
         return;
     }
-    let Some(stat) = process::read_stat(pane.pid) else {
+    let Some(stat) = process::read_stat(main) else {
         return;
     };
     let root = stat.identity();

@@ -1,9 +1,11 @@
 //! Starting one service in its tmux window.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::process::{self, INSTANCE_ENV, ProcId};
+use super::runner::{self, Connected};
 use super::tmux::{SERVICE_OPTION, Spawn, Tmux};
 use crate::config::Service;
 use crate::engine::Paths;
@@ -15,12 +17,17 @@ pub struct PaneRef {
     pub window_id: String,
 }
 
+/// How long a launch waits for the service's runner to answer.
+const RUNNER_PATIENCE: Duration = Duration::from_secs(3);
+
 /// A service that is running.
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launched {
     pub pane: PaneRef,
     pub root: ProcId,
     pub started_at: u64,
+    /// The runner in its pane; `None` when the runner restarted the service in place, or
+    /// when there is no runner.
+    pub runner: Option<Connected>,
 }
 
 /// Everything a launch task needs, owned so it can move into the task.
@@ -30,6 +37,8 @@ pub struct LaunchJob {
     pub workspace: String,
     pub spec: Service,
     pub instance: String,
+    /// `uc-runner`, when it was found; without it the service is the pane's process.
+    pub runner: Option<PathBuf>,
     /// The service's existing window, reused (its scrollback keeps the previous run).
     pub pane: Option<PaneRef>,
 }
@@ -60,37 +69,26 @@ impl LaunchJob {
                 self.spec.cwd.display()
             ));
         }
-        let env = service_env(&self.spec, &self.workspace, &self.paths, &self.instance);
-        let spawn = Spawn {
-            argv: vec!["/bin/sh".into(), "-c".into(), self.spec.command.clone()],
-            cwd: &self.spec.cwd,
-            env,
+        let socket = runner::socket_name(&self.instance);
+        let mut argv: Vec<String> = match &self.runner {
+            Some(program) => vec![program.to_string_lossy().into_owned(), socket.clone()],
+            None => Vec::new(),
         };
-        // Respawning the known pane at once spares a round trip; when its window was closed
-        // (or the server is gone), a new one takes its place.
-        let reused = match &self.pane {
-            Some(pane) => match self.tmux.respawn_pane(&pane.pane_id, &spawn, true).await {
-                Ok(pid) => Some((pane.clone(), pid)),
-                Err(e) if e.is_missing() => None,
-                Err(e) => return Err(e.to_string()),
-            },
+        argv.extend(service_argv(&self.spec.command));
+        let spawn = Spawn {
+            argv,
+            cwd: &self.spec.cwd,
+            env: service_env(&self.spec, &self.workspace, &self.paths, &self.instance),
+        };
+        let (pane, pid) = self.spawn_in_pane(&spawn).await?;
+        let runner = match self.runner {
+            Some(_) => Some(reach(&socket, pid).await?),
             None => None,
         };
-        let (pane, pid) = match reused {
-            Some(reused) => reused,
-            None => {
-                let pane = self.new_window().await?;
-                let pid = self
-                    .tmux
-                    .respawn_pane(&pane.pane_id, &spawn, true)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                (pane, pid)
-            }
-        };
-        let stat = process::read_stat(pid);
+        let main = runner.as_ref().map_or(pid, |r| r.pid);
+        let stat = process::read_stat(main);
         let root = ProcId {
-            pid,
+            pid: main,
             start_ticks: stat.map_or(0, |s| s.start_ticks),
         };
         let started_at = stat.map_or_else(crate::engine::now_ms, |s| {
@@ -100,7 +98,27 @@ impl LaunchJob {
             pane,
             root,
             started_at,
+            runner,
         })
+    }
+
+    /// Respawning the known pane at once spares a round trip; when its window was closed (or
+    /// the server is gone), a new one takes its place. Returns the pane's process.
+    async fn spawn_in_pane(&self, spawn: &Spawn<'_>) -> Result<(PaneRef, u32), String> {
+        if let Some(pane) = &self.pane {
+            match self.tmux.respawn_pane(&pane.pane_id, spawn, true).await {
+                Ok(pid) => return Ok((pane.clone(), pid)),
+                Err(e) if e.is_missing() => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let pane = self.new_window().await?;
+        let pid = self
+            .tmux
+            .respawn_pane(&pane.pane_id, spawn, true)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((pane, pid))
     }
 
     /// A window holding a placeholder until its output is piped to the service's log file:
@@ -153,6 +171,48 @@ impl LaunchJob {
     }
 }
 
+/// The runner just started in a pane (`pid`); one that does not answer is killed with the
+/// service it may have started (they share its process group): nothing runs unsupervised.
+async fn reach(socket: &str, pid: u32) -> Result<Connected, String> {
+    runner::connect(socket, RUNNER_PATIENCE).await.map_err(|e| {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or(0)),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        format!("{}: {e}", runner::PROGRAM)
+    })
+}
+
+/// Words the shell would treat specially in first place: builtins and keywords that are no
+/// program of their own.
+const SHELL_WORDS: [&str; 38] = [
+    "!", ".", ":", "[", "alias", "break", "case", "cd", "command", "continue", "do", "done",
+    "elif", "else", "esac", "eval", "exec", "exit", "export", "fi", "for", "getopts", "hash", "if",
+    "local", "read", "readonly", "return", "set", "shift", "source", "then", "times", "trap",
+    "type", "ulimit", "umask", "unset",
+];
+
+/// How `command` is started: directly when it is plain words the shell would pass
+/// through unchanged (`exec sleep 10`, `python3 -m http.server 8000`), sparing a shell's
+/// exec on every start and restart; through `/bin/sh -c` otherwise.
+pub fn service_argv(command: &str) -> Vec<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./:@%+,-= \t".contains(c);
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let words = match words.split_first() {
+        Some((&"exec", rest)) => rest,
+        _ => &words[..],
+    };
+    let direct = command.chars().all(plain)
+        && words
+            .first()
+            .is_some_and(|first| !first.contains('=') && !SHELL_WORDS.contains(first));
+    if direct {
+        words.iter().map(|w| (*w).to_string()).collect()
+    } else {
+        vec!["/bin/sh".into(), "-c".into(), command.into()]
+    }
+}
+
 /// A value unique to one run of one service, inherited by all its processes.
 pub fn new_instance(workspace: &str, service: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -160,4 +220,32 @@ pub fn new_instance(workspace: &str, service: &str) -> String {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     format!("{workspace}/{service}/{}-{nanos:x}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::service_argv;
+
+    #[test]
+    fn plain_commands_skip_the_shell_and_the_rest_keep_it() {
+        assert_eq!(service_argv("exec sleep 10"), ["sleep", "10"]);
+        assert_eq!(
+            service_argv("python3 -m http.server 8000 --bind=127.0.0.1"),
+            ["python3", "-m", "http.server", "8000", "--bind=127.0.0.1"]
+        );
+        for shell in [
+            "sleep 1; exit 3",
+            "echo $HOME",
+            "FOO=1 env",
+            "cd /tmp",
+            "exec",
+            "exit 4",
+            "echo 'a b'",
+            "cat < in",
+            "ls *.rs",
+            "",
+        ] {
+            assert_eq!(service_argv(shell), ["/bin/sh", "-c", shell], "{shell}");
+        }
+    }
 }

@@ -16,11 +16,13 @@ mod probes;
 pub mod process;
 mod record;
 mod restarts;
+pub mod runner;
 mod schedule;
 pub mod stop;
 pub mod tmux;
 pub mod tree;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -76,8 +78,10 @@ struct Runtime {
     probe_tasks: Vec<AbortHandle>,
     /// When probe results were last published without a state change (latency refresh).
     probes_published: Option<std::time::Instant>,
-    /// Waits for the main process to exit.
+    /// Waits for the main process to exit (reading its runner's reports).
     exit_task: Option<AbortHandle>,
+    /// Orders to the runner in the service's pane.
+    runner: Option<runner::Link>,
     /// Restart policy history (backoff, `max: N within T`).
     healing: crate::heal::restart::RestartState,
     /// A restart waiting out its backoff.
@@ -113,6 +117,7 @@ impl Runtime {
             probe_tasks: Vec::new(),
             probes_published: None,
             exit_task: None,
+            runner: None,
             healing: Default::default(),
             restart_timer: None,
             restart_delay: None,
@@ -174,11 +179,20 @@ enum Msg {
         outcome: StopOutcome,
     },
     /// A service's main process exited; `attempt` counts looks that found tmux had not
-    /// recorded the exit yet.
+    /// recorded the exit yet. `status`: the raw wait status, when the runner reported it.
     Exited {
         name: String,
         root: ProcId,
         attempt: u32,
+        status: Option<i32>,
+    },
+    /// The runner restarted the service by itself: `old` ended with `status` after `uptime`.
+    Restarted {
+        name: String,
+        old: ProcId,
+        new: ProcId,
+        status: i32,
+        uptime: Duration,
     },
     /// A service's restart backoff is over.
     RestartDue {
@@ -191,6 +205,8 @@ pub struct Supervisor {
     paths: Paths,
     tmux: Tmux,
     hub: Hub,
+    /// The runner program every service is started through, when there is one.
+    runner: Option<PathBuf>,
     services: IndexMap<String, Runtime>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
@@ -220,11 +236,24 @@ impl Supervisor {
         let (trigger_tx, trigger_rx) = mpsc::unbounded_channel();
         let (apply_tx, apply_rx) = mpsc::unbounded_channel();
         let tmux = tmux.with_control(&paths.tmux_session);
+        let runner = runner::program();
+        if runner.is_none() {
+            hub.notice(
+                crate::engine::NoticeLevel::Warn,
+                None,
+                format!(
+                    "{} is not next to uc (build it: cargo build --release --bins); \
+                     restarts after a crash go through tmux, a few ms slower",
+                    runner::PROGRAM
+                ),
+            );
+        }
         Self {
             ws,
             paths,
             tmux,
             hub,
+            runner,
             services,
             tx,
             rx,
@@ -306,12 +335,21 @@ impl Supervisor {
                 name,
                 root,
                 attempt,
-            } => self.exited(&name, root, attempt).await,
+                status,
+            } => self.exited(&name, root, attempt, status).await,
+            Msg::Restarted {
+                name,
+                old,
+                new,
+                status,
+                uptime,
+            } => self.runner_restarted(&name, old, new, status, uptime),
             Msg::RestartDue { name } => self.restart_due(&name),
         }
     }
 
-    /// Watch the service's main process, so its exit is handled the moment it happens.
+    /// Watch the main process of a service that has no runner (started by an older uc), so
+    /// its exit is handled the moment it happens.
     fn watch_exit(&mut self, name: &str) {
         let tx = self.tx.clone();
         let Some(rt) = self.services.get_mut(name) else {
@@ -328,6 +366,7 @@ impl Supervisor {
                     name,
                     root,
                     attempt: 0,
+                    status: None,
                 });
             });
             rt.exit_task = Some(task.abort_handle());

@@ -79,12 +79,7 @@ pub fn zombie_exit(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
         return None;
     }
     let status: i32 = fields.get(49)?.parse().ok()?;
-    let signal = status & 0x7f;
-    Some(if signal == 0 {
-        (Some((status >> 8) & 0xff), None)
-    } else {
-        (None, Some(signal))
-    })
+    Some(super::runner::protocol::wait_status(status))
 }
 
 pub fn read_stat(pid: u32) -> Option<ProcStat> {

@@ -3,6 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+use super::adopt::signal_name;
+use super::launch::Launched;
+use super::process::{self, ProcId};
+use super::runner::protocol::wait_status;
 use super::{Intent, Msg, Supervisor};
 use crate::config::GiveUp;
 use crate::engine::{Event, NoticeLevel, ServiceState, now_ms};
@@ -57,6 +61,69 @@ impl Supervisor {
                 self.give_up(name, then, format!("{reason} (last: {how})"));
             }
         }
+    }
+
+    /// The runner restarted the service by itself, being armed for this exit: count the
+    /// restart as the policy's own (backoff and `max` see it) and follow the new process.
+    pub(super) fn runner_restarted(
+        &mut self,
+        name: &str,
+        old: ProcId,
+        new: ProcId,
+        status: i32,
+        uptime: Duration,
+    ) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        if rt.root != Some(old) {
+            return;
+        }
+        if rt.busy || rt.intent == Intent::Stop {
+            // A stop under way finds the new process by its instance and stops it too.
+            rt.root = Some(new);
+            rt.status.pid = Some(new.pid);
+            return;
+        }
+        rt.end_run();
+        let (code, signal) = wait_status(status);
+        let _ = rt.healing.decide(
+            &rt.spec.restart,
+            code,
+            uptime,
+            Instant::now(),
+            fastrand::f64(),
+        );
+        let how = match (code, signal) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(signal)) => format!("killed by {}", signal_name(signal)),
+            (None, None) => "ended".to_owned(),
+        };
+        let level = if code == Some(0) {
+            NoticeLevel::Info
+        } else {
+            NoticeLevel::Warn
+        };
+        self.hub.notice(level, Some(name), format!("{name} {how}"));
+        let reason = format!("{how} after {}; restarted", short(uptime));
+        let event = HealEvent::new(Some(name), HealKind::Restart, reason);
+        self.hub.publish(Event::Heal(event));
+        let Some(pane) = rt.pane.clone() else {
+            return;
+        };
+        let started_at = match new.start_ticks {
+            0 => now_ms(),
+            ticks => process::started_at_ms(ticks),
+        };
+        let launched = Launched {
+            pane,
+            root: new,
+            started_at,
+            runner: None,
+        };
+        self.on_launched(name, Ok(launched));
+        // Still running: `on_launched` saw no change of state to publish.
+        self.publish(name);
     }
 
     /// Wait out `delay` before starting the service again: it is crash-looping meanwhile.

@@ -102,6 +102,7 @@ impl Supervisor {
             return;
         };
         rt.busy = true;
+        rt.runner = None;
         rt.instance = new_instance(&self.ws.name, name);
         let job = LaunchJob {
             tmux: self.tmux.clone(),
@@ -109,6 +110,7 @@ impl Supervisor {
             workspace: self.ws.name.clone(),
             spec: rt.spec.clone(),
             instance: rt.instance.clone(),
+            runner: self.runner.clone(),
             pane: rt.pane.clone(),
         };
         self.set_state(name, ServiceState::Starting, Some("launching".into()));
@@ -152,9 +154,20 @@ impl Supervisor {
         rt.status.window = Some(launched.pane.window_id);
         let stop_now = rt.intent == Intent::Stop;
         rt.intent = Intent::Idle;
+        let reports = launched.runner.map(|runner| {
+            rt.runner = Some(runner.link);
+            runner.reports
+        });
+        let in_place = reports.is_none() && rt.runner.is_some();
         self.start_probes(name);
         self.start_triggers(name);
-        self.watch_exit(name);
+        match reports {
+            Some(reports) => self.watch_runner(name, reports, launched.root),
+            // A runner's own restart: its reports keep coming on the same connection.
+            None if in_place => {}
+            None => self.watch_exit(name),
+        }
+        self.arm(name);
         self.set_state(name, ServiceState::Running, None);
         if stop_now {
             self.request_stop(&[name.to_string()]);
@@ -177,6 +190,9 @@ impl Supervisor {
         };
         rt.busy = true;
         rt.end_run();
+        if let Some(link) = &rt.runner {
+            link.send(super::runner::protocol::Order::Disarm);
+        }
         let target = rt.stop_target();
         let (signal, timeout) = (rt.spec.stop.signal, rt.spec.stop.timeout);
         self.set_state(name, ServiceState::Stopping, None);
@@ -195,6 +211,7 @@ impl Supervisor {
         rt.busy = false;
         rt.intent = Intent::Idle;
         rt.root = None;
+        rt.runner = None;
         rt.tracked.clear();
         rt.status.pid = None;
         rt.status.started_at = None;

@@ -245,6 +245,11 @@ pub fn service_processes(workspace: &str, service: &str) -> Vec<u32> {
                 .flatten()
                 .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
                 .filter(|pid| super::pid_alive(*pid))
+                // The runner in the pane carries the service's variables too.
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                        .is_ok_and(|comm| comm.trim_end() != "uc-runner")
+                })
                 .filter(|pid| {
                     let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
                     let vars: Vec<&[u8]> = env.split(|b| *b == 0).collect();

@@ -1,0 +1,179 @@
+//! The engine's side of the runner in each service's pane (`src/bin/uc-runner.rs`): finding
+//! its program, connecting to it, reading what it reports, and arming it for the restarts
+//! the policy would do at once, so those skip the round trip through the engine and tmux.
+
+pub mod protocol;
+
+use std::io::{self, Write};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixStream};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+
+use super::process::{self, ProcId};
+use super::{Msg, Supervisor};
+use protocol::{Order, Report};
+
+pub const PROGRAM: &str = "uc-runner";
+
+/// `uc-runner` next to the running executable; a test binary (in `target/*/deps`) finds the
+/// one cargo built a level up. `cargo run` builds only `uc`: without a runner, services run
+/// as their pane's process and every restart goes through tmux.
+pub fn program() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [Some(dir), dir.parent()]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join(PROGRAM))
+        .find(|p| p.is_file())
+}
+
+/// The abstract socket a run's runner listens on: derived from the run's instance, so an
+/// engine that restarts finds it again. Hashed to fit the 107 bytes an address may take.
+pub fn socket_name(instance: &str) -> String {
+    let digest = Sha256::digest(instance.as_bytes());
+    format!("{PROGRAM}/{}", hex::encode(&digest[..12]))
+}
+
+/// Where orders to a runner go. Writes never wait: orders are a few bytes, read at once.
+pub struct Link {
+    stream: UnixStream,
+}
+
+impl Link {
+    pub fn send(&self, order: Order) {
+        if let Err(e) = (&self.stream).write_all(order.line().as_bytes()) {
+            tracing::debug!("order to a runner not sent: {e}");
+        }
+    }
+}
+
+/// What a runner reports, as it comes.
+pub struct Reports {
+    lines: Lines<BufReader<tokio::net::UnixStream>>,
+}
+
+impl Reports {
+    /// `None` once the runner is gone.
+    pub async fn next(&mut self) -> Option<Report> {
+        while let Ok(Some(line)) = self.lines.next_line().await {
+            if let Some(report) = Report::parse(&line) {
+                return Some(report);
+            }
+        }
+        None
+    }
+}
+
+/// A runner that answered: how to reach it, and the service's main process it runs.
+pub struct Connected {
+    pub link: Link,
+    pub reports: Reports,
+    pub pid: u32,
+}
+
+/// Connect to the runner listening on `name`, waiting up to `patience` for a runner that is
+/// still starting to listen.
+pub async fn connect(name: &str, patience: Duration) -> io::Result<Connected> {
+    let address = SocketAddr::from_abstract_name(name.as_bytes())?;
+    let deadline = Instant::now() + patience;
+    let stream = loop {
+        match UnixStream::connect_addr(&address) {
+            Ok(stream) => break stream,
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+        }
+    };
+    stream.set_nonblocking(true)?;
+    let reader = tokio::net::UnixStream::from_std(stream.try_clone()?)?;
+    let mut reports = Reports {
+        lines: BufReader::new(reader).lines(),
+    };
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(remaining.max(patience / 4), reports.next()).await {
+        Ok(Some(Report::Running { pid })) => Ok(Connected {
+            link: Link { stream },
+            reports,
+            pid,
+        }),
+        _ => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the service's runner did not answer",
+        )),
+    }
+}
+
+fn proc_id(pid: u32) -> ProcId {
+    ProcId {
+        pid,
+        start_ticks: process::read_stat(pid).map_or(0, |s| s.start_ticks),
+    }
+}
+
+impl Supervisor {
+    /// Follow a service through its runner's reports, from its main process `root` on.
+    pub(super) fn watch_runner(&mut self, name: &str, mut reports: Reports, root: ProcId) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        if let Some(task) = rt.exit_task.take() {
+            task.abort();
+        }
+        let (tx, name) = (self.tx.clone(), name.to_string());
+        let task = tokio::spawn(async move {
+            let mut root = root;
+            // `None`: the runner is gone without a word; tmux knows how the pane ended.
+            let mut ended = None;
+            while let Some(report) = reports.next().await {
+                match report {
+                    Report::Running { .. } => {}
+                    Report::Exited { status } => {
+                        ended = Some(status);
+                        break;
+                    }
+                    Report::Restarted {
+                        status,
+                        uptime_ms,
+                        pid,
+                    } => {
+                        let new = proc_id(pid);
+                        let _ = tx.send(Msg::Restarted {
+                            name: name.clone(),
+                            old: root,
+                            new,
+                            status,
+                            uptime: Duration::from_millis(uptime_ms),
+                        });
+                        root = new;
+                    }
+                }
+            }
+            let _ = tx.send(Msg::Exited {
+                name,
+                root,
+                attempt: 0,
+                status: ended,
+            });
+        });
+        rt.exit_task = Some(task.abort_handle());
+    }
+
+    /// Let the runner restart the service by itself for the exits the policy would restart
+    /// at once; otherwise the next exit comes to the engine.
+    pub(super) fn arm(&mut self, name: &str) {
+        let Some(rt) = self.services.get_mut(name) else {
+            return;
+        };
+        let order = match rt.healing.immediate(&rt.spec.restart, Instant::now()) {
+            Some(arm) => Order::Arm(arm),
+            None => Order::Disarm,
+        };
+        if let Some(link) = &rt.runner {
+            link.send(order);
+        }
+    }
+}

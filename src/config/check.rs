@@ -46,8 +46,13 @@ pub(crate) fn check(root: Option<&Node>, file: &Path, dir: &Path) -> Checked {
         if edited.is_none() {
             edited = root.cloned();
         }
-        let (Some(spot), Some(tree)) = (spot, edited.as_mut()) else {
+        let Some(spot) = spot else {
             repair.found.push(at_start(problem));
+            break;
+        };
+        let Some(tree) = edited.as_mut() else {
+            // No tree: the file is empty, and its problem at its start.
+            repair.found.push(located(&problem, spot.at, ""));
             break;
         };
         if !repair.fix(tree, &yaml, &problem, &spot) {

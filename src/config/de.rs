@@ -27,7 +27,7 @@ pub(crate) struct Read<T> {
     pub spots: Vec<(Origin, String)>,
 }
 
-/// Why a tree did not read, and at which node (none for an empty document).
+/// Why a tree did not read, and at which node.
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub yaml: YamlError,
@@ -47,10 +47,20 @@ pub(crate) fn from_tree<T: DeserializeOwned>(
     skip: &[&str],
 ) -> Result<Read<T>, Box<Failure>> {
     let Some(root) = root else {
+        // An empty document ends where it starts.
         let yaml = YamlError::Eof {
             location: Location::UNKNOWN,
         };
-        return Err(Box::new(Failure { yaml, spot: None }));
+        let at = Origin {
+            file: 0,
+            line: 1,
+            column: 1,
+        };
+        let spot = Some(Spot {
+            at,
+            path: Vec::new(),
+        });
+        return Err(Box::new(Failure { yaml, spot }));
     };
     let spots = RefCell::new(Vec::new());
     let reader = Reader {

@@ -67,3 +67,11 @@ fn null_is_not_a_string_and_quoted_text_is() {
     assert_eq!(read.value.name.value, "~");
     assert_eq!(read.value.port, Some(80));
 }
+
+#[test]
+fn an_empty_document_ends_at_its_start() {
+    let failure = from_tree::<Doc>(None, &[]).err().expect("fails");
+    assert!(matches!(failure.yaml, YamlError::Eof { .. }));
+    let at = failure.spot.expect("located").at;
+    assert_eq!((at.line, at.column), (1, 1));
+}

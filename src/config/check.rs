@@ -1,18 +1,22 @@
 //! Checks a merged, interpolated tree with the workspace schema and the validation rules,
 //! reporting every problem at the place the user wrote it.
 //!
-//! The tree is written out as YAML with a map from each written node back to its origin,
-//! and read with serde. Serde stops at the first problem, so the node it names is taken
-//! out (or, for a missing key, a stand-in is put in) and the text read again, until it
-//! reads; then validation reports all that is left.
+//! The tree is read with serde straight from its nodes ([`de`]), so an error names the
+//! node it is about, with its origin and key path. Serde stops at the first problem, so
+//! that node is taken out (or, for a missing key, a stand-in is put in) and the tree read
+//! again, until it reads; then validation reports all that is left, each at the node its
+//! value came from.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::emit::{self, Emitted, Mark, Mode, Step, What, key_path};
+use serde_saphyr::Error as YamlError;
+
+use super::de::{self, Failure, Read, Spot};
 use super::schema::WorkspaceFile;
-use super::tree::{Entry, Found, Key, Kind, Node, Origin};
-use super::{Problem, Workspace, load, validate};
+use super::tree::{Entry, Found, Key, Kind, Node, Origin, Step, key_path};
+use super::validate::{self, Invalid};
+use super::{Problem, Workspace, load};
 
 /// Keys the loader has used up before checking; the schema lists them for editors only.
 pub(crate) const LOADER_KEYS: [&str; 2] = ["environments", "secrets"];
@@ -33,33 +37,26 @@ pub(crate) fn check(root: Option<&Node>, file: &Path, dir: &Path) -> Checked {
     let mut edited: Option<Node> = None;
     let mut repair = Repair::default();
     for _ in 0..MAX_ROUNDS {
-        let emitted = emit::emit(edited.as_ref().or(root), Mode::Check, &LOADER_KEYS);
-        let options = serde_saphyr::options! { with_snippet: false };
-        let err = match serde_saphyr::from_str_with_options::<WorkspaceFile>(&emitted.text, options)
-        {
-            Ok(spec) => return finish(&spec, &emitted, file, dir, repair.found),
-            Err(err) => err,
+        let tree = edited.as_ref().or(root);
+        let Failure { yaml, spot } = match de::from_tree::<WorkspaceFile>(tree, &LOADER_KEYS) {
+            Ok(read) => return finish(read, file, dir, repair.found),
+            Err(failure) => *failure,
         };
-        let problem = load::yaml_problem(&err, file);
-        // A misplaced key, or a missing one (put at the last key read), is found at a key;
-        // a wrong value at its node, which for a block map starts at its first key.
-        let keyed = problem.message.starts_with("unknown field")
-            || missing_field(&problem.message).is_some();
-        let prefer = if keyed { What::Key } else { What::Map };
-        let Some(mark) = emitted.find(problem.line, problem.column, prefer) else {
-            repair.found.push(at_start(problem));
-            break;
-        };
-        let path = emitted.path(mark);
+        let problem = load::yaml_problem(&yaml, file);
         if edited.is_none() {
             edited = root.cloned();
         }
-        let Some(tree) = edited.as_mut() else {
+        let Some(spot) = spot else {
             repair.found.push(at_start(problem));
             break;
         };
-        if !repair.fix(tree, &problem, mark, path) {
-            if mark.at.file == STAND_IN {
+        let Some(tree) = edited.as_mut() else {
+            // No tree: the file is empty, and its problem at its start.
+            repair.found.push(located(&problem, spot.at, ""));
+            break;
+        };
+        if !repair.fix(tree, &yaml, &problem, &spot) {
+            if spot.at.file == STAND_IN {
                 repair.found.push(at_start(problem));
             }
             break;
@@ -82,74 +79,53 @@ struct Repair {
 impl Repair {
     /// Reports `problem` (unless it is about a stand-in) and changes `root` so the next
     /// read gets past it; false when nothing could change.
-    fn fix(&mut self, root: &mut Node, problem: &Problem, mark: &Mark, path: Vec<Step>) -> bool {
-        if let Some(field) = missing_field(&problem.message) {
-            return self.missing(root, problem, field, mark, path);
+    fn fix(&mut self, root: &mut Node, yaml: &YamlError, problem: &Problem, spot: &Spot) -> bool {
+        if let YamlError::SerdeMissingField { field, .. } = yaml {
+            return self.missing(root, problem, field, spot);
         }
-        if mark.at.file != STAND_IN {
-            self.found.push(located(problem, mark.at, &key_path(&path)));
+        if spot.at.file != STAND_IN {
+            self.found
+                .push(located(problem, spot.at, &key_path(&spot.path)));
         }
-        let removed = remove(root, &path);
-        self.removed.push(path);
+        let removed = remove(root, &spot.path);
+        self.removed.push(spot.path.clone());
         removed
     }
 
-    /// serde-saphyr puts a missing key at the last key read in its map (or at the map,
-    /// when it is empty). A key taken out for being wrong is not reported missing too.
-    fn missing(
-        &mut self,
-        root: &mut Node,
-        problem: &Problem,
-        field: &str,
-        mark: &Mark,
-        mut map: Vec<Step>,
-    ) -> bool {
-        if mark.what == What::Key {
-            map.pop();
-        }
-        let at = node_at(root, &map).map_or(mark.at, |n| n.at);
-        let mut path = map.clone();
+    /// A missing key is reported at its map. A key taken out for being wrong is not
+    /// reported missing too.
+    fn missing(&mut self, root: &mut Node, problem: &Problem, field: &str, map: &Spot) -> bool {
+        let mut path = map.path.clone();
         path.push(Step::Key(field.to_owned()));
-        if !self.removed.contains(&path) && at.file != STAND_IN {
-            self.found.push(located(problem, at, &key_path(&map)));
+        if !self.removed.contains(&path) && map.at.file != STAND_IN {
+            self.found
+                .push(located(problem, map.at, &key_path(&map.path)));
         }
-        stand_in(root, &map, field, &mut self.stand_ins)
+        stand_in(root, &map.path, field, &mut self.stand_ins)
     }
 }
 
-fn finish(
-    spec: &WorkspaceFile,
-    emitted: &Emitted,
-    file: &Path,
-    dir: &Path,
-    mut found: Vec<Found>,
-) -> Checked {
-    let (workspace, problems) = match validate::validate(spec, file, dir) {
+fn finish(read: Read<WorkspaceFile>, file: &Path, dir: &Path, mut found: Vec<Found>) -> Checked {
+    let (workspace, problems) = match validate::validate(&read.value, file, dir) {
         Ok(workspace) => (Some(workspace), Vec::new()),
         Err(problems) => (None, problems),
     };
-    for problem in &problems {
-        // A misplaced key, or a missing one (put at the last key read), is found at a key;
-        // a wrong value at its node, which for a block map starts at its first key.
-        let keyed = problem.message.starts_with("unknown field")
-            || missing_field(&problem.message).is_some();
-        let prefer = if keyed { What::Key } else { What::Map };
-        let Some(mark) = emitted.find(problem.line, problem.column, prefer) else {
-            found.push(at_start(problem.clone()));
-            continue;
-        };
-        if mark.at.file != STAND_IN {
-            found.push(located(problem, mark.at, &key_path(&emitted.path(mark))));
+    for Invalid { at, message, hint } in problems {
+        // A `Spanned` location's source id is its spot, 1-based; 0 for none.
+        let spot = usize::try_from(at.source_id())
+            .ok()
+            .and_then(|id| id.checked_sub(1))
+            .and_then(|i| read.spots.get(i));
+        match spot {
+            Some((at, _)) if at.file == STAND_IN => {}
+            Some((at, path)) => found.push(Found::error(*at, path, message, hint)),
+            None => found.push(at_start(Problem::new(file, 0, 0, message, hint))),
         }
     }
     Checked {
         workspace: workspace.filter(|_| found.is_empty()),
         found,
     }
-}
-
-fn missing_field(message: &str) -> Option<&str> {
-    message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
 fn located(problem: &Problem, at: Origin, path: &str) -> Found {

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::check::{self, LOADER_KEYS};
-use super::emit::{self, Mode, Step, key_path};
+use super::emit::{self, Mode};
 use super::environments::{self, Declared};
 use super::interpolate::{self, Lookup};
-use super::tree::{self, Found, Kind, Node, Origin};
+use super::tree::{self, Found, Kind, Node, Origin, Step, key_path};
 use super::vars::{SECRETS_FILE, Vars};
 use super::{ConfigError, Problem, Severity, Workspace, lint, load};
 
@@ -198,10 +198,10 @@ fn loaded(merged: Merged, mut workspace: Workspace, warnings: Vec<Problem>) -> L
     workspace.environment = merged.active.map(|a| a.environment.name);
     workspace.environments = merged.declared.into_iter().map(|d| d.environment).collect();
     let root = merged.root.as_ref();
-    let resolved = emit::emit(root, Mode::Resolved, &[]).text;
+    let resolved = emit::emit(root, Mode::Resolved);
     Loaded {
         workspace,
-        effective: emit::emit(root, Mode::Show, &[]).text,
+        effective: emit::emit(root, Mode::Show),
         hash: hex::encode(Sha256::digest(resolved.as_bytes())),
         inputs: merged.inputs,
         warnings,

@@ -4,6 +4,7 @@
 
 mod check;
 mod cycles;
+mod de;
 mod demo;
 mod effective;
 mod emit;

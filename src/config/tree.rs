@@ -35,6 +35,29 @@ impl Found {
     }
 }
 
+/// One step of a key path: `services`, `api`, `[0]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// `services.api.depends_on[0]`
+pub(crate) fn key_path(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) if out.is_empty() => out.push_str(k),
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {
     pub at: Origin,
@@ -44,7 +67,7 @@ pub(crate) struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Kind {
     Scalar(Scalar),
-    /// `flow`: written `[a, b]`; kept so positions in the checked text stay unambiguous.
+    /// `flow`: written `[a, b]`, and rendered so.
     Seq {
         items: Vec<Node>,
         flow: bool,

@@ -16,13 +16,24 @@ use super::schema::{
 };
 use super::values::{self, Parsed, Rejected};
 use super::{
-    AlertSettings, Dependency, MetricsSettings, Problem, Restart, Service, Stop, Workspace, suggest,
+    AlertSettings, Dependency, MetricsSettings, Restart, Service, Stop, Workspace, suggest,
 };
 
-/// `file` names the source in problems; relative `cwd`s are resolved against `dir`.
-pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspace, Vec<Problem>> {
+/// A problem found in a value, at the location serde gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Invalid {
+    pub at: Location,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// `file` is where the workspace came from; relative `cwd`s are resolved against `dir`.
+pub(crate) fn validate(
+    spec: &WorkspaceFile,
+    file: &Path,
+    dir: &Path,
+) -> Result<Workspace, Vec<Invalid>> {
     let mut checker = Checker {
-        file,
         problems: Vec::new(),
     };
     let name = &spec.workspace;
@@ -44,8 +55,6 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
-        // Found pass by pass; the user reads them top to bottom.
-        checker.problems.sort_by_key(|p| (p.line, p.column));
         return Err(checker.problems);
     }
     Ok(Workspace {
@@ -64,20 +73,22 @@ pub fn validate(spec: &WorkspaceFile, file: &Path, dir: &Path) -> Result<Workspa
 
 pub(super) const NAME_RULE: &str = "use only letters, digits, `_` and `-`";
 
-pub(super) struct Checker<'a> {
-    file: &'a Path,
-    problems: Vec<Problem>,
+pub(super) struct Checker {
+    problems: Vec<Invalid>,
 }
 
-impl Checker<'_> {
+impl Checker {
     pub(super) fn report(
         &mut self,
         at: &Location,
         message: impl Into<String>,
         hint: Option<String>,
     ) {
-        let problem = Problem::new(self.file, at.line(), at.column(), message, hint);
-        self.problems.push(problem);
+        self.problems.push(Invalid {
+            at: *at,
+            message: message.into(),
+            hint,
+        });
     }
 
     pub(super) fn reject(&mut self, at: &Location, rejected: Rejected) {

@@ -10,7 +10,7 @@ use super::super::values;
 use super::super::{LogInput, LogSettings, LogSource, Retention};
 use super::{Checker, NAME_RULE};
 
-impl Checker<'_> {
+impl Checker {
     pub(super) fn logs(&mut self, spec: &WorkspaceFile, dir: &Path) -> LogSettings {
         let mut sources = Vec::new();
         for (name, service) in &spec.services {

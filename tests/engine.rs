@@ -349,3 +349,50 @@ fn metrics_cli_reports_current_values_and_history() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `api`"));
 }
+
+/// `cargo run` builds `uc` alone: without `uc-runner` next to it, services run as their
+/// pane's process and a killed one still comes back, through tmux.
+#[test]
+fn without_a_runner_services_run_and_come_back_through_tmux() {
+    let env = Env::new("  api:\n    command: exec sleep 1000\n    restart: always\n");
+    let alone = env.dir.join("bin").join("uc");
+    std::fs::create_dir_all(env.dir.join("bin")).expect("bin dir");
+    std::fs::copy(env!("CARGO_BIN_EXE_uc"), &alone).expect("copy uc");
+    let uc = |args: &[&str]| {
+        let out = std::process::Command::new(&alone)
+            .arg("-f")
+            .arg(&env.file)
+            .args(args)
+            .current_dir(&env.dir)
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .envs(env.envs())
+            .output()
+            .expect("run the lone uc");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let pid_of_api = |status: &str| {
+        let status: serde_json::Value = serde_json::from_str(status).expect("status json");
+        Env::pid_of(&status, "api")
+    };
+    uc(&["up"]);
+    let pid = pid_of_api(&uc(&["status", "--json"]));
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).expect("comm");
+    assert_eq!(comm.trim(), "sleep", "the service is the pane's process");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9");
+    let mut now = Vec::new();
+    assert!(
+        common::eventually(T, || {
+            now = service_processes(&env.workspace, "api");
+            now.len() == 1 && now[0] != pid
+        }),
+        "restarted: {now:?}"
+    );
+    assert_eq!(pid_of_api(&uc(&["status", "--json"])), now[0]);
+    uc(&["down"]);
+}

@@ -231,20 +231,18 @@ impl Runner {
             return;
         };
         let mut buf = [0u8; 512];
-        loop {
+        // Orders sent just before the engine went away still count.
+        let gone = loop {
             match engine.read(&mut buf) {
-                Ok(0) => {
-                    self.engine = None;
-                    return;
-                }
+                Ok(0) => break true,
                 Ok(n) => self.inbox.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break false,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
-                    self.engine = None;
-                    return;
-                }
+                Err(_) => break true,
             }
+        };
+        if gone {
+            self.engine = None;
         }
         while let Some(end) = self.inbox.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = self.inbox.drain(..=end).collect();

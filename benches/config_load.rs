@@ -12,6 +12,7 @@ use univers_container::config::schema::WorkspaceFile;
 const SERVICES: usize = 200;
 const RUNS: usize = 60;
 const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
+const WARM_UP: Duration = Duration::from_secs(2);
 
 fn main() -> anyhow::Result<()> {
     // `cargo test --all-targets` runs benches without `--bench`: measure only when asked.
@@ -21,6 +22,11 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     write_workspace(dir.path())?;
     let file = dir.path().join("univers.yaml");
+    // A warm-up as criterion does it: the first loads pay for cold caches and a growing heap.
+    let warm = Instant::now();
+    while warm.elapsed() < WARM_UP {
+        std::hint::black_box(load_env(&file, Some(ENVIRONMENTS[0]))?);
+    }
     baseline(&file)?;
     for env in ENVIRONMENTS {
         let mut times = Vec::with_capacity(RUNS);

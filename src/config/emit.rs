@@ -188,19 +188,34 @@ fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| format!("{text:?}"))
 }
 
-/// Text that reads back as the same plain scalar in block and flow context alike.
+/// Text that reads back as the same plain scalar in block and flow context alike. One pass
+/// over the bytes: it runs on every key and value of every load.
 pub(crate) fn is_plain_safe(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
+    let bytes = text.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    let leading_ok = !"-?:,[]{}#&*!|>'\"%@`".contains(first)
-        || (first == '-' && text[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.'));
-    leading_ok
-        && text.trim() == text
-        && !text.chars().any(|c| c.is_control() || ",[]{}".contains(c))
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.ends_with(':')
+    let leading_ok = !b"-?:,[]{}#&*!|>'\"%@`".contains(&first)
+        || (first == b'-'
+            && bytes
+                .get(1)
+                .is_some_and(|b| b.is_ascii_digit() || *b == b'.'));
+    if !leading_ok || last == b':' || text.trim() != text {
+        return false;
+    }
+    let mut previous = 0u8;
+    for &byte in bytes {
+        let breaks = byte < 0x20
+            || byte == 0x7f
+            || matches!(byte, b',' | b'[' | b']' | b'{' | b'}')
+            || (previous == b':' && byte == b' ')
+            || (previous == b' ' && byte == b'#');
+        if breaks {
+            return false;
+        }
+        previous = byte;
+    }
+    text.is_ascii() || !text.chars().any(char::is_control)
 }
 
 #[cfg(test)]

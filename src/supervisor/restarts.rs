@@ -274,5 +274,22 @@ fn short(d: Duration) -> String {
     if d < Duration::from_secs(1) {
         return format!("{}ms", d.as_millis());
     }
-    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+    // Rounded, not cut: a 3 s backoff jittered to 2.9 s still reads "3s".
+    let secs = (d + Duration::from_millis(500)).as_secs();
+    humantime::format_duration(Duration::from_secs(secs)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_read_rounded_to_the_second() {
+        let ms = Duration::from_millis;
+        assert_eq!(short(ms(2_700)), "3s", "a jittered 3 s backoff");
+        assert_eq!(short(ms(3_300)), "3s");
+        assert_eq!(short(ms(1_400)), "1s");
+        assert_eq!(short(ms(90_600)), "1m 31s");
+        assert_eq!(short(ms(250)), "250ms");
+    }
 }

@@ -10,6 +10,14 @@ use common::pid_alive;
 
 const T: Duration = Duration::from_secs(20);
 
+fn kill_9(pid: u32) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9");
+}
+
 const SERVICES: &str = r#"
   db:
     command: "touch ready; exec sleep 3001"
@@ -113,11 +121,7 @@ fn services_survive_an_engine_kill_and_are_adopted_with_the_same_pids() {
         .map(|s| Env::pid_of(&before, s))
         .collect();
 
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(engine as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .expect("kill -9 the engine");
+    kill_9(engine);
     assert!(common::eventually(T, || !pid_alive(engine)));
     assert!(
         pids.iter().all(|p| pid_alive(*p)),
@@ -175,16 +179,9 @@ fn a_service_killed_while_no_engine_runs_comes_back_and_is_adopted() {
     let before = env.status();
     let engine = before["engine"]["pid"].as_u64().expect("pid") as u32;
     let pid = Env::pid_of(&before, "api");
-    let kill = |pid: u32| {
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        )
-        .expect("kill -9");
-    };
-    kill(engine);
+    kill_9(engine);
     assert!(common::eventually(T, || !pid_alive(engine)));
-    kill(pid);
+    kill_9(pid);
     let mut now = Vec::new();
     assert!(
         common::eventually(T, || {
@@ -380,11 +377,7 @@ fn without_a_runner_services_run_and_come_back_through_tmux() {
     let pid = pid_of_api(&uc(&["status", "--json"]));
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).expect("comm");
     assert_eq!(comm.trim(), "sleep", "the service is the pane's process");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .expect("kill -9");
+    kill_9(pid);
     let mut now = Vec::new();
     assert!(
         common::eventually(T, || {

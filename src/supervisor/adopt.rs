@@ -223,7 +223,23 @@ impl Supervisor {
         rt.status.pid = None;
         rt.status.exit_code = code;
         rt.status.signal = signal.map(signal_name);
-        let how = match (code, &rt.status.signal) {
+        let signal = rt.status.signal.clone();
+        self.notice_end(name, code, signal.as_deref(), why);
+        let reason = (!why.is_empty()).then(|| why.to_string());
+        self.set_state(name, ServiceState::Exited, reason);
+        self.heal(name);
+    }
+
+    /// Say how a service's main process ended (`why`: what else is known when there is no
+    /// status, e.g. a closed window).
+    pub(super) fn notice_end(
+        &self,
+        name: &str,
+        code: Option<i32>,
+        signal: Option<&str>,
+        why: &str,
+    ) {
+        let how = match (code, signal) {
             (Some(code), _) => format!("exited with code {code}"),
             (None, Some(sig)) => format!("was killed by {sig}"),
             (None, None) if !why.is_empty() => format!("ended: {why}"),
@@ -235,9 +251,6 @@ impl Supervisor {
             NoticeLevel::Warn
         };
         self.hub.notice(level, Some(name), format!("{name} {how}"));
-        let reason = (!why.is_empty()).then(|| why.to_string());
-        self.set_state(name, ServiceState::Exited, reason);
-        self.heal(name);
     }
 
     /// Remember the descendants of running services, so children that later leave the

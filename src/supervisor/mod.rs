@@ -159,6 +159,13 @@ impl Runtime {
         }
     }
 
+    /// `task` now waits for the main process to end, in place of any earlier one.
+    fn watch_with(&mut self, task: tokio::task::JoinHandle<()>) {
+        if let Some(earlier) = self.exit_task.replace(task.abort_handle()) {
+            earlier.abort();
+        }
+    }
+
     fn stop_probes(&mut self) {
         for task in self.probe_tasks.drain(..) {
             task.abort();
@@ -348,29 +355,26 @@ impl Supervisor {
         }
     }
 
-    /// Watch the main process of a service that has no runner (started by an older uc), so
-    /// its exit is handled the moment it happens.
+    /// Watch the main process of a service without a runner (none next to uc, or a pane an
+    /// older uc started), so its exit is handled the moment it happens.
     fn watch_exit(&mut self, name: &str) {
         let tx = self.tx.clone();
         let Some(rt) = self.services.get_mut(name) else {
             return;
         };
-        if let Some(task) = rt.exit_task.take() {
-            task.abort();
-        }
-        if let Some(root) = rt.root {
-            let name = name.to_string();
-            let task = tokio::spawn(async move {
-                let _ = exit_watch::exited(root.pid).await;
-                let _ = tx.send(Msg::Exited {
-                    name,
-                    root,
-                    attempt: 0,
-                    status: None,
-                });
+        let Some(root) = rt.root else {
+            return;
+        };
+        let name = name.to_string();
+        rt.watch_with(tokio::spawn(async move {
+            let _ = exit_watch::exited(root.pid).await;
+            let _ = tx.send(Msg::Exited {
+                name,
+                root,
+                attempt: 0,
+                status: None,
             });
-            rt.exit_task = Some(task.abort_handle());
-        }
+        }));
     }
 
     /// Publish a service's status; what adoption needs is persisted at the end of the turn.

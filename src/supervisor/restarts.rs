@@ -35,11 +35,7 @@ impl Supervisor {
         let uptime = rt.status.started_at.map_or(Duration::ZERO, |t| {
             Duration::from_millis(now_ms().saturating_sub(t))
         });
-        let how = match (rt.status.exit_code, &rt.status.signal) {
-            (Some(code), _) => format!("exited with code {code}"),
-            (None, Some(signal)) => format!("killed by {signal}"),
-            (None, None) => "ended".to_owned(),
-        };
+        let how = ending(rt.status.exit_code, rt.status.signal.as_deref());
         let decision = rt.healing.decide(
             &rt.spec.restart,
             rt.status.exit_code,
@@ -94,23 +90,15 @@ impl Supervisor {
             Instant::now(),
             fastrand::f64(),
         );
-        let how = match (code, signal) {
-            (Some(code), _) => format!("exited with code {code}"),
-            (None, Some(signal)) => format!("killed by {}", signal_name(signal)),
-            (None, None) => "ended".to_owned(),
-        };
-        let level = if code == Some(0) {
-            NoticeLevel::Info
-        } else {
-            NoticeLevel::Warn
-        };
-        self.hub.notice(level, Some(name), format!("{name} {how}"));
-        let reason = format!("{how} after {}; restarted", short(uptime));
-        let event = HealEvent::new(Some(name), HealKind::Restart, reason);
-        self.hub.publish(Event::Heal(event));
         let Some(pane) = rt.pane.clone() else {
             return;
         };
+        let signal = signal.map(signal_name);
+        self.notice_end(name, code, signal.as_deref(), "");
+        let how = ending(code, signal.as_deref());
+        let reason = format!("{how} after {}; restarted", short(uptime));
+        let event = HealEvent::new(Some(name), HealKind::Restart, reason);
+        self.hub.publish(Event::Heal(event));
         let started_at = match new.start_ticks {
             0 => now_ms(),
             ticks => process::started_at_ms(ticks),
@@ -270,6 +258,15 @@ fn last_lines(store: &std::path::Path, service: &str) -> Vec<String> {
 }
 
 /// `150ms` below a second, else whole seconds: `2s`, `1m 30s`.
+/// How a run ended, for heal events: `exited with code 1`, `killed by SIGKILL`.
+fn ending(code: Option<i32>, signal: Option<&str>) -> String {
+    match (code, signal) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(signal)) => format!("killed by {signal}"),
+        (None, None) => "ended".to_owned(),
+    }
+}
+
 fn short(d: Duration) -> String {
     if d < Duration::from_secs(1) {
         return format!("{}ms", d.as_millis());

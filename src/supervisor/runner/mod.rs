@@ -120,11 +120,8 @@ impl Supervisor {
         let Some(rt) = self.services.get_mut(name) else {
             return;
         };
-        if let Some(task) = rt.exit_task.take() {
-            task.abort();
-        }
         let (tx, name) = (self.tx.clone(), name.to_string());
-        let task = tokio::spawn(async move {
+        rt.watch_with(tokio::spawn(async move {
             let mut root = root;
             // `None`: the runner is gone without a word; tmux knows how the pane ended.
             let mut ended = None;
@@ -158,8 +155,7 @@ impl Supervisor {
                 attempt: 0,
                 status: ended,
             });
-        });
-        rt.exit_task = Some(task.abort_handle());
+        }));
     }
 
     /// Let the runner restart the service by itself for the exits the policy would restart

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 trials=${1:-10}
 target=${CARGO_TARGET_DIR:-target}
 
-cargo build --release -q --bin uc --bin uc-runner
+cargo build --release -q --bin uc
 uc=$(realpath "$target/release/uc")
 work=$(mktemp -d)
 export UC_STATE_DIR=$work/state UC_TMUX_SOCKET=uc-switch-bench-$$

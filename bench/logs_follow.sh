@@ -14,7 +14,7 @@ nfiles=${3:-100}
 shared=${SHARED:-../shared/bench}
 [ -f "$shared/measure.py" ] || { echo "missing $shared/measure.py" >&2; exit 2; }
 
-cargo build --release -q --bin uc --bin uc-runner
+cargo build --release -q --bin uc
 uc=$PWD/target/release/uc
 work=$(mktemp -d)
 export UC_STATE_DIR=$work/state UC_TMUX_SOCKET=uc-bench-follow-$$

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 trials=${1:-50}
 target=${CARGO_TARGET_DIR:-target}
 
-cargo build --release -q --bin uc --bin uc-runner
+cargo build --release -q --bin uc
 uc=$(realpath "$target/release/uc")
 pm2_prefix=/tmp/uc-pm2
 [ -x "$pm2_prefix/node_modules/.bin/pm2" ] ||

@@ -153,7 +153,12 @@ fn a_notification_pending_when_the_engine_dies_is_delivered_once_after_restart()
         nix::sys::signal::Signal::SIGKILL,
     )
     .expect("kill engine");
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        common::eventually(Duration::from_secs(10), || !common::pid_alive(
+            engine as u32
+        )),
+        "the engine outlived kill -9"
+    );
     hook.set_down(false);
 
     // Any command starts a new engine, which resumes the outbox and the firing alert.

@@ -320,9 +320,15 @@ fn metrics_cli_reports_current_values_and_history() {
             .as_array()
             .is_some_and(|a| a.iter().any(|x| x["name"] == "api"))
     });
-    // Enough samples for a history line.
-    std::thread::sleep(Duration::from_millis(600));
-    let text = env.ok(&["metrics"]);
+    // Once there are samples enough for a history line.
+    let mut text = String::new();
+    assert!(
+        common::eventually(T, || {
+            text = env.ok(&["metrics"]);
+            text.contains("host_cpu ")
+        }),
+        "{text}"
+    );
     assert!(text.starts_with("host  cpu "), "{text}");
     assert!(text.lines().any(|l| l.starts_with("api ")), "{text}");
     assert!(text.contains("host_cpu "), "{text}");
@@ -347,10 +353,10 @@ fn metrics_cli_reports_current_values_and_history() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `api`"));
 }
 
-/// `cargo run` builds `uc` alone: without `uc-runner` next to it, services run as their
-/// pane's process and a killed one still comes back, through tmux.
+/// `cargo run` and `cargo install` give `uc` alone: it is its services' runner too, and a
+/// killed service comes back through that runner.
 #[test]
-fn without_a_runner_services_run_and_come_back_through_tmux() {
+fn a_lone_uc_is_its_services_runner() {
     let env = Env::new("  api:\n    command: exec sleep 1000\n    restart: always\n");
     let alone = env.dir.join("bin").join("uc");
     std::fs::create_dir_all(env.dir.join("bin")).expect("bin dir");
@@ -375,8 +381,17 @@ fn without_a_runner_services_run_and_come_back_through_tmux() {
     };
     uc(&["up"]);
     let pid = pid_of_api(&uc(&["status", "--json"]));
-    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).expect("comm");
-    assert_eq!(comm.trim(), "sleep", "the service is the pane's process");
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let parent: u32 = stat
+        .rsplit(')')
+        .next()
+        .and_then(|r| r.split_whitespace().nth(1))
+        .and_then(|p| p.parse().ok())
+        .expect("ppid");
+    let comm = std::fs::read_to_string(format!("/proc/{parent}/comm")).expect("comm");
+    assert_eq!(comm.trim(), "uc-runner", "the service runs under a runner");
+    let exe = std::fs::read_link(format!("/proc/{parent}/exe")).expect("exe");
+    assert_eq!(exe, alone, "the runner is the uc binary itself");
     kill_9(pid);
     let mut now = Vec::new();
     assert!(

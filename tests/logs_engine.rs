@@ -117,15 +117,20 @@ fn declared_files_are_followed_across_rotation_and_an_engine_kill() {
     wait_count(&env, &["app"], 100);
 
     let mut follow = env
-        .uc(&["logs", "app", "-f", "-n", "0"])
+        .uc(&["logs", "app", "-f", "-n", "1"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("uc logs -f");
     let mut reader = BufReader::new(follow.stdout.take().expect("stdout"));
-    std::thread::sleep(Duration::from_millis(500));
+    // The newest stored line comes once the live stream is open (it opens first).
+    let mut followed = String::new();
+    reader
+        .read_line(&mut followed)
+        .expect("the newest stored line");
+    assert!(followed.contains("WARN cache 99 evicted"), "{followed}");
     std::fs::rename(&log, app.join("app.log.1")).expect("rotate");
     write(100, 150);
-    let mut followed = String::new();
+    followed.clear();
     reader.read_line(&mut followed).expect("a followed line");
     assert!(followed.contains("WARN cache 100 evicted"), "{followed}");
     let _ = follow.kill();

@@ -1,6 +1,6 @@
-//! The runner in each service's pane (`uc-runner`), driven over its socket like the engine
+//! The runner in each service's pane (`uc runner`), driven over its socket like the engine
 //! does: restarts only when armed and only for the exits it was armed for, a stop signal
-//! disarms it, and it ends the way its service ended.
+//! disarms it, orders survive a change of engine, and it ends the way its service ended.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::linux::net::SocketAddrExt;
@@ -22,8 +22,8 @@ struct Runner {
 impl Runner {
     fn start(test: &str, script: &str) -> Self {
         let name = format!("uc-runner-test/{test}/{}", std::process::id());
-        let process = Command::new(env!("CARGO_BIN_EXE_uc-runner"))
-            .args([&name, "/bin/sh", "-c", script])
+        let process = Command::new(env!("CARGO_BIN_EXE_uc"))
+            .args(["runner", &name, "/bin/sh", "-c", script])
             .process_group(0)
             .spawn()
             .expect("spawn uc-runner");
@@ -43,6 +43,16 @@ impl Runner {
         stream.set_read_timeout(Some(T)).expect("timeout");
         let reader = BufReader::new(stream.try_clone().expect("clone"));
         Engine { stream, reader }
+    }
+
+    /// Wait until the service has run (it touched `started`) and the runner reaped it.
+    fn until_reaped(&self, started: &std::path::Path) {
+        let children = format!("/proc/{0}/task/{0}/children", self.process.id());
+        let deadline = Instant::now() + T;
+        while !started.exists() || !std::fs::read_to_string(&children).is_ok_and(|c| c.is_empty()) {
+            assert!(Instant::now() < deadline, "the service never ended");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     fn wait(mut self) -> std::process::ExitStatus {
@@ -74,6 +84,12 @@ impl Engine {
         self.stream.write_all(line.as_bytes()).expect("write");
     }
 
+    /// Send an order and wait until the runner says it is in force.
+    fn order(&mut self, line: &str) {
+        self.say(line);
+        assert_eq!(self.hear().join(" "), format!("heard {}", line.trim_end()));
+    }
+
     fn hear(&mut self) -> Vec<String> {
         let mut line = String::new();
         self.reader.read_line(&mut line).expect("a report");
@@ -92,9 +108,7 @@ fn an_armed_runner_restarts_at_once_then_waits_to_be_armed_again() {
     let mut engine = runner.connect();
     let first = engine.hear();
     assert_eq!(first[0], "running");
-    engine.say("arm any 0\n");
-    // Let the order land before the exit it is for.
-    std::thread::sleep(Duration::from_millis(100));
+    engine.order("arm any 0\n");
     kill(Pid::from_raw(Engine::pid_in(&first)), Signal::SIGKILL).expect("kill -9");
     let restarted = engine.hear();
     assert_eq!(restarted[..2], ["restarted", "9"], "{restarted:?}");
@@ -109,19 +123,25 @@ fn an_armed_runner_restarts_at_once_then_waits_to_be_armed_again() {
 
 #[test]
 fn on_failure_arms_leave_a_clean_exit_and_a_short_run_to_the_engine() {
-    let runner = Runner::start("failure", "sleep 0.3; exit 0");
-    let mut engine = runner.connect();
-    engine.hear();
-    engine.say("arm failure 0\n");
-    assert_eq!(engine.hear(), ["exited", "0"]);
-    assert_eq!(runner.wait().code(), Some(0));
-
-    let runner = Runner::start("short", "sleep 0.3; exit 3");
-    let mut engine = runner.connect();
-    engine.hear();
-    engine.say("arm failure 60000\n");
-    assert_eq!(engine.hear(), ["exited", &(3 << 8).to_string()]);
-    assert_eq!(runner.wait().code(), Some(3));
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, code, order) in [
+        ("failure", 0, "arm failure 0\n"),
+        ("short", 3, "arm failure 60000\n"),
+    ] {
+        // The service ends once told to, after the order is in force.
+        let go = dir.path().join(name);
+        let script = format!(
+            "until [ -e {} ]; do sleep 0.01; done; exit {code}",
+            go.display()
+        );
+        let runner = Runner::start(name, &script);
+        let mut engine = runner.connect();
+        engine.hear();
+        engine.order(order);
+        std::fs::write(&go, "").expect("go");
+        assert_eq!(engine.hear(), ["exited", &(code << 8).to_string()]);
+        assert_eq!(runner.wait().code(), Some(code));
+    }
 }
 
 #[test]
@@ -129,8 +149,7 @@ fn a_stop_signal_to_the_group_disarms_it() {
     let runner = Runner::start("stop", "exec sleep 1000");
     let mut engine = runner.connect();
     engine.hear();
-    engine.say("arm any 0\n");
-    std::thread::sleep(Duration::from_millis(100));
+    engine.order("arm any 0\n");
     // What `uc stop` does: the configured signal to the service's process group, which
     // the runner leads.
     killpg(Pid::from_raw(runner.process.id() as i32), Signal::SIGTERM).expect("killpg");
@@ -140,8 +159,11 @@ fn a_stop_signal_to_the_group_disarms_it() {
 
 #[test]
 fn an_exit_before_the_engine_connects_is_held_for_it() {
-    let runner = Runner::start("early", "exit 7");
-    std::thread::sleep(Duration::from_millis(300));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = dir.path().join("started");
+    let script = format!("touch {}; exit 7", started.display());
+    let runner = Runner::start("early", &script);
+    runner.until_reaped(&started);
     let mut engine = runner.connect();
     assert_eq!(engine.hear()[0], "running");
     assert_eq!(engine.hear(), ["exited", &(7 << 8).to_string()]);
@@ -153,6 +175,7 @@ fn a_new_connection_takes_over_from_a_lost_engine() {
     let runner = Runner::start("takeover", "exec sleep 1000");
     let mut old = runner.connect();
     let pid = Engine::pid_in(&old.hear());
+    // Gone right after its order: the runner may see the new connection before the order.
     old.say("arm any 0\n");
     drop(old);
     let mut new = runner.connect();

@@ -143,9 +143,6 @@ pub enum Cmd {
     /// Run the workspace's engine (started on demand by every other command)
     #[command(hide = true)]
     Engine,
-    /// Append standard input to FILE, rotating it (what tmux pipes a service's pane into)
-    #[command(hide = true)]
-    LogCapture { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -354,15 +351,6 @@ async fn dispatch(cli: Cli) -> CliResult {
         None => ui::main(&cli, source).await,
         Some(Cmd::Tui) => ui::in_terminal(&cli, source).await,
         Some(Cmd::Engine) => engine(source).await,
-        Some(Cmd::LogCapture { ref file }) => {
-            crate::logs::capture::run(
-                std::io::stdin().lock(),
-                file,
-                crate::logs::capture::ROTATE_AT,
-            )
-            .map_err(Failure::runtime)?;
-            Ok(ExitCode::SUCCESS)
-        }
         Some(Cmd::Up {
             ref names,
             ref tags,

@@ -7,6 +7,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, Write};
 use std::path::Path;
 
+/// `uc`'s subcommand that captures a pane (dispatched in `main.rs`, ahead of everything).
+pub const SUBCOMMAND: &str = "log-capture";
+
 /// Size at which the capture file is rotated.
 pub const ROTATE_AT: u64 = 16 << 20;
 

@@ -330,7 +330,7 @@ async fn reach_runner(pane_pid: u32) -> Option<Connected> {
         return None;
     }
     let instance = instance_of(pane_pid)?;
-    runner::connect(&runner::socket_name(&instance), RUNNER_PATIENCE)
+    runner::connect(&runner::socket_name(&instance), pane_pid, RUNNER_PATIENCE)
         .await
         .ok()
 }

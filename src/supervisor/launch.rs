@@ -25,8 +25,7 @@ pub struct Launched {
     pub pane: PaneRef,
     pub root: ProcId,
     pub started_at: u64,
-    /// The runner in its pane; `None` when the runner restarted the service in place, or
-    /// when there is no runner.
+    /// The runner in its pane; `None` when the runner restarted the service in place.
     pub runner: Option<Connected>,
 }
 
@@ -37,8 +36,8 @@ pub struct LaunchJob {
     pub workspace: String,
     pub spec: Service,
     pub instance: String,
-    /// `uc-runner`, when it was found; without it the service is the pane's process.
-    pub runner: Option<PathBuf>,
+    /// The `uc` binary, which runs in the pane as the service's runner.
+    pub runner: Result<PathBuf, String>,
     /// The service's existing window, reused (its scrollback keeps the previous run).
     pub pane: Option<PaneRef>,
 }
@@ -70,10 +69,7 @@ impl LaunchJob {
             ));
         }
         let socket = runner::socket_name(&self.instance);
-        let mut argv: Vec<String> = match &self.runner {
-            Some(program) => vec![program.to_string_lossy().into_owned(), socket.clone()],
-            None => Vec::new(),
-        };
+        let mut argv = runner::argv(self.runner.as_ref()?, &socket);
         argv.extend(service_argv(&self.spec.command));
         let spawn = Spawn {
             argv,
@@ -81,11 +77,8 @@ impl LaunchJob {
             env: service_env(&self.spec, &self.workspace, &self.paths, &self.instance),
         };
         let (pane, pid) = self.spawn_in_pane(&spawn).await?;
-        let runner = match self.runner {
-            Some(_) => Some(reach(&socket, pid).await?),
-            None => None,
-        };
-        let main = runner.as_ref().map_or(pid, |r| r.pid);
+        let runner = reach(&socket, pid).await?;
+        let main = runner.pid;
         let stat = process::read_stat(main);
         let root = ProcId {
             pid: main,
@@ -98,7 +91,7 @@ impl LaunchJob {
             pane,
             root,
             started_at,
-            runner,
+            runner: Some(runner),
         })
     }
 
@@ -161,7 +154,7 @@ impl LaunchJob {
                 .map_err(|e| e.to_string())?;
         }
         self.tmux
-            .pipe_to_file(&pane.pane_id, &log)
+            .pipe_to_file(&pane.pane_id, &log, self.runner.as_ref()?)
             .await
             .map_err(|e| e.to_string())?;
         Ok(PaneRef {
@@ -174,13 +167,15 @@ impl LaunchJob {
 /// The runner just started in a pane (`pid`); one that does not answer is killed with the
 /// service it may have started (they share its process group): nothing runs unsupervised.
 async fn reach(socket: &str, pid: u32) -> Result<Connected, String> {
-    runner::connect(socket, RUNNER_PATIENCE).await.map_err(|e| {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or(0)),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-        format!("{}: {e}", runner::PROGRAM)
-    })
+    runner::connect(socket, pid, RUNNER_PATIENCE)
+        .await
+        .map_err(|e| {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or(0)),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            format!("{}: {e}", runner::PROGRAM)
+        })
 }
 
 /// Words the shell would treat specially in first place: builtins and keywords that are no

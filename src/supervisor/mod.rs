@@ -212,8 +212,8 @@ pub struct Supervisor {
     paths: Paths,
     tmux: Tmux,
     hub: Hub,
-    /// The runner program every service is started through, when there is one.
-    runner: Option<PathBuf>,
+    /// The `uc` binary every service is started through (as `uc runner`).
+    runner: Result<PathBuf, String>,
     services: IndexMap<String, Runtime>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
@@ -244,17 +244,6 @@ impl Supervisor {
         let (apply_tx, apply_rx) = mpsc::unbounded_channel();
         let tmux = tmux.with_control(&paths.tmux_session);
         let runner = runner::program();
-        if runner.is_none() {
-            hub.notice(
-                crate::engine::NoticeLevel::Warn,
-                None,
-                format!(
-                    "{} is not next to uc (build it: cargo build --release --bins); \
-                     restarts after a crash go through tmux, a few ms slower",
-                    runner::PROGRAM
-                ),
-            );
-        }
         Self {
             ws,
             paths,

@@ -1,8 +1,10 @@
-//! The engine's side of the runner in each service's pane (`src/bin/uc-runner.rs`): finding
-//! its program, connecting to it, reading what it reports, and arming it for the restarts
-//! the policy would do at once, so those skip the round trip through the engine and tmux.
+//! The runner in each service's pane (`uc runner`, `serve`) and the engine's side of it:
+//! finding its program, connecting to it, reading what it reports, and arming it for the
+//! restarts the policy would do at once, so those skip the round trip through the engine
+//! and tmux.
 
 pub mod protocol;
+pub mod serve;
 
 use std::io::{self, Write};
 use std::os::linux::net::SocketAddrExt;
@@ -17,19 +19,35 @@ use super::process::{self, ProcId};
 use super::{Msg, Supervisor};
 use protocol::{Order, Report};
 
+/// What a runner calls itself (`/proc/PID/comm`), whichever binary it was started from.
 pub const PROGRAM: &str = "uc-runner";
 
-/// `uc-runner` next to the running executable; a test binary (in `target/*/deps`) finds the
-/// one cargo built a level up. `cargo run` builds only `uc`: without a runner, services run
-/// as their pane's process and every restart goes through tmux.
-pub fn program() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
+/// `uc`'s subcommand that runs a service (dispatched in `main.rs`, ahead of everything).
+pub const SUBCOMMAND: &str = "runner";
+
+/// The `uc` binary, which is also the runner: the running executable when it is `uc`;
+/// from a test binary (in `target/*/deps`), the `uc` cargo built next to it or a level up.
+pub fn program() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the uc binary: {e}"))?;
+    if exe.file_name().is_some_and(|n| n == "uc") {
+        return Ok(exe);
+    }
+    let dir = exe.parent().unwrap_or(&exe);
     [Some(dir), dir.parent()]
         .into_iter()
         .flatten()
-        .map(|d| d.join(PROGRAM))
+        .map(|d| d.join("uc"))
         .find(|p| p.is_file())
+        .ok_or_else(|| format!("no uc binary next to {} to run services", exe.display()))
+}
+
+/// The start of a service's pane command: `uc runner SOCKET`, then the service's argv.
+pub fn argv(program: &std::path::Path, socket: &str) -> Vec<String> {
+    vec![
+        program.to_string_lossy().into_owned(),
+        SUBCOMMAND.into(),
+        socket.into(),
+    ]
 }
 
 /// The abstract socket a run's runner listens on: derived from the run's instance, so an
@@ -76,9 +94,9 @@ pub struct Connected {
     pub pid: u32,
 }
 
-/// Connect to the runner listening on `name`, waiting up to `patience` for a runner that is
-/// still starting to listen.
-pub async fn connect(name: &str, patience: Duration) -> io::Result<Connected> {
+/// Connect to the runner listening on `name`, the process `runner_pid`, waiting up to
+/// `patience` for a runner that is still starting to listen.
+pub async fn connect(name: &str, runner_pid: u32, patience: Duration) -> io::Result<Connected> {
     let address = SocketAddr::from_abstract_name(name.as_bytes())?;
     let deadline = Instant::now() + patience;
     let stream = loop {
@@ -88,6 +106,7 @@ pub async fn connect(name: &str, patience: Duration) -> io::Result<Connected> {
             Err(_) => tokio::time::sleep(Duration::from_millis(1)).await,
         }
     };
+    check_peer(&stream, runner_pid)?;
     stream.set_nonblocking(true)?;
     let reader = tokio::net::UnixStream::from_std(stream.try_clone()?)?;
     let mut reports = Reports {
@@ -105,6 +124,25 @@ pub async fn connect(name: &str, patience: Duration) -> io::Result<Connected> {
             "the service's runner did not answer",
         )),
     }
+}
+
+/// Abstract socket names are open to anyone: only the process we started (our user, the
+/// pane's own PID) may tell the engine which processes to watch and signal.
+fn check_peer(stream: &UnixStream, runner_pid: u32) -> io::Result<()> {
+    let cred = rustix::net::sockopt::socket_peercred(stream)?;
+    let expected = rustix::process::Pid::from_raw(i32::try_from(runner_pid).unwrap_or(0));
+    if cred.uid == rustix::process::getuid() && Some(cred.pid) == expected {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "the runner's socket is held by process {} (uid {}), not by the pane's process \
+             {runner_pid}",
+            cred.pid.as_raw_nonzero(),
+            cred.uid.as_raw(),
+        ),
+    ))
 }
 
 fn proc_id(pid: u32) -> ProcId {
@@ -127,7 +165,7 @@ impl Supervisor {
             let mut ended = None;
             while let Some(report) = reports.next().await {
                 match report {
-                    Report::Running { .. } => {}
+                    Report::Running { .. } | Report::Heard(_) => {}
                     Report::Exited { status } => {
                         ended = Some(status);
                         break;

@@ -41,6 +41,9 @@ pub enum Report {
         uptime_ms: u64,
         pid: u32,
     },
+    /// An order was read and is in force: whoever sent it knows it landed before anything
+    /// it is about happens.
+    Heard(Order),
 }
 
 impl Order {
@@ -85,10 +88,14 @@ impl Report {
                 uptime_ms,
                 pid,
             } => format!("restarted {status} {uptime_ms} {pid}\n"),
+            Self::Heard(order) => format!("heard {}", order.line()),
         }
     }
 
     pub fn parse(line: &str) -> Option<Self> {
+        if let Some(order) = line.strip_prefix("heard ") {
+            return Order::parse(order).map(Self::Heard);
+        }
         let mut words = line.split_whitespace();
         let kind = words.next()?;
         let mut number = || words.next()?.parse::<i64>().ok();
@@ -147,6 +154,11 @@ mod tests {
                 uptime_ms: 1500,
                 pid: 43,
             },
+            Report::Heard(Order::Disarm),
+            Report::Heard(Order::Arm(Arm {
+                failures_only: true,
+                min_uptime_ms: 5,
+            })),
         ];
         for report in reports {
             assert_eq!(Report::parse(&report.line()), Some(report));

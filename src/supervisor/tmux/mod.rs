@@ -287,18 +287,20 @@ impl Tmux {
         self.run(cmd).await.map(drop)
     }
 
-    /// Append everything the pane prints to `file` (kept across respawns of the pane):
-    /// through `uc log-capture`, which rotates the file, when this process is `uc`; with
-    /// `cat` otherwise (a test harness driving the supervisor in-process).
-    pub async fn pipe_to_file(&self, pane_id: &str, file: &Path) -> Result<(), TmuxError> {
-        let file = shell_quote(&file.to_string_lossy());
-        let shell = match std::env::current_exe() {
-            Ok(exe) if exe.file_name().is_some_and(|n| n == "uc") => format!(
-                "exec {} log-capture {file}",
-                shell_quote(&exe.to_string_lossy())
-            ),
-            _ => format!("exec cat >> {file}"),
-        };
+    /// Append everything the pane prints to `file` (kept across respawns of the pane)
+    /// through `uc log-capture`, which rotates the file; `uc` is that binary.
+    pub async fn pipe_to_file(
+        &self,
+        pane_id: &str,
+        file: &Path,
+        uc: &Path,
+    ) -> Result<(), TmuxError> {
+        let shell = format!(
+            "exec {} {} {}",
+            shell_quote(&uc.to_string_lossy()),
+            crate::logs::capture::SUBCOMMAND,
+            shell_quote(&file.to_string_lossy())
+        );
         let cmd = PipePane::new()
             .target_pane(pane_id)
             .shell_command(shell)

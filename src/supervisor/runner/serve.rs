@@ -1,12 +1,14 @@
-//! `uc-runner SOCKET PROGRAM [ARG...]`: the process in a service's tmux pane. It runs the
+//! `uc runner SOCKET PROGRAM [ARG...]`: the process in a service's tmux pane. It runs the
 //! service as its child and, when the engine has armed it, starts it again the moment it
 //! ends: a restart then costs one fork and exec instead of a round trip through tmux. The
 //! engine talks to it over an abstract Unix socket (`SOCKET`); without an engine it keeps
 //! the service running and, once unarmed, ends with the service's own exit status so tmux
 //! shows it as before.
 //!
-//! Kept tiny (no async runtime, no engine code but the message format): one runs per
-//! service, for as long as the service is up.
+//! One runs per service for as long as the service is up, so `main.rs` dispatches here
+//! before anything else: no async runtime, no argument parser, no engine code but the
+//! message format. It names itself `uc-runner` (`/proc/PID/comm`), which is how an engine
+//! adopting a pane tells a runner from a service.
 
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
@@ -18,9 +20,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use super::PROGRAM;
+use super::protocol::{Arm, Order, Report};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, getuid, pidfd_open};
-use univers_container::supervisor::runner::protocol::{Arm, Order, Report};
 
 /// How long an exit is held for an engine that has not connected yet (a service that ends
 /// at once): past it the runner ends and tmux keeps the status.
@@ -28,12 +31,15 @@ const LINGER: Duration = Duration::from_secs(10);
 /// The exit code of a program that cannot be started, as shells have it.
 const NOT_FOUND: i32 = 127;
 
-fn main() -> ExitCode {
-    let mut args = std::env::args_os().skip(1);
+/// `args`: what follows `uc runner`.
+pub fn main(mut args: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
     let (Some(socket), Some(program)) = (args.next(), args.next()) else {
-        eprintln!("usage: uc-runner SOCKET PROGRAM [ARG...]");
+        eprintln!("usage: uc runner SOCKET PROGRAM [ARG...]");
         return ExitCode::from(2);
     };
+    if let Ok(name) = std::ffi::CString::new(PROGRAM) {
+        let _ = rustix::thread::set_name(&name);
+    }
     let mut command = Command::new(program);
     command.args(args);
     let status = Runner::start(socket.as_encoded_bytes(), command).and_then(Runner::run);
@@ -220,6 +226,8 @@ impl Runner {
         if !same_user || stream.set_nonblocking(true).is_err() {
             return;
         }
+        // The old engine's last orders may still be unread (the same poll saw both sockets):
+        // an arm sent just before it went away holds until the new engine says otherwise.
         self.engine = Some(stream);
         self.inbox.clear();
         self.ever_connected = true;
@@ -246,10 +254,12 @@ impl Runner {
         }
         while let Some(end) = self.inbox.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = self.inbox.drain(..=end).collect();
-            match Order::parse(&String::from_utf8_lossy(&line)) {
-                Some(Order::Arm(arm)) => self.arm = Some(arm),
-                Some(Order::Disarm) | None => self.arm = None,
-            }
+            let order = Order::parse(&String::from_utf8_lossy(&line)).unwrap_or(Order::Disarm);
+            self.arm = match order {
+                Order::Arm(arm) => Some(arm),
+                Order::Disarm => None,
+            };
+            self.report(Report::Heard(order));
         }
     }
 

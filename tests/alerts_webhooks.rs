@@ -96,11 +96,14 @@ fn verify(headers: &HeaderMap, body: &[u8], now_secs: u64) -> Result<(), &'stati
     Ok(())
 }
 
+/// A request as the verifying receiver got it, and its verdict.
+type Seen = (HeaderMap, Bytes, Result<(), &'static str>);
+
 /// A receiver that answers 204 to a verified request and 401 to any other, keeping each
 /// request and its verdict.
 struct Verifier {
     url: String,
-    seen: Arc<Mutex<Vec<(HeaderMap, Bytes, Result<(), &'static str>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Verifier {
@@ -126,7 +129,7 @@ impl Verifier {
         Self { url, seen }
     }
 
-    fn seen(&self) -> Vec<(HeaderMap, Bytes, Result<(), &'static str>)> {
+    fn seen(&self) -> Vec<Seen> {
         self.seen.lock().expect("lock").clone()
     }
 

@@ -5,7 +5,9 @@ mod common;
 use std::time::Duration;
 
 use common::{Harness, service};
-use univers_container::engine::{Client, Command, Event, EventStream, ServiceState, listen, server};
+use univers_container::engine::{
+    Client, Command, Event, EventStream, ServiceState, listen, server,
+};
 
 async fn serve(h: &Harness) -> Client {
     let socket = h.paths.dir.join("engine.sock");

@@ -227,11 +227,13 @@ async fn webhooks_get_the_alertmanager_v4_payload_signed() {
     let got = hook.wait_accepted(1, WAIT).await;
     let request = &got[0];
 
+    let stamp = request.header(TIMESTAMP_HEADER).unwrap();
     let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
+    mac.update(format!("{stamp}.").as_bytes());
     mac.update(&request.body);
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     assert_eq!(request.header(SIGNATURE_HEADER), Some(expected.as_str()));
-    let stamp: u64 = request.header(TIMESTAMP_HEADER).unwrap().parse().unwrap();
+    let stamp: u64 = stamp.parse().unwrap();
     assert!(stamp.abs_diff(now_ms() / 1000) < 60);
     assert_eq!(request.header("x-team"), Some("web"));
 

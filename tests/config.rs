@@ -229,6 +229,28 @@ fn bad_duration() {
 }
 
 #[test]
+fn metrics_on_a_non_loopback_address_need_allow_remote() {
+    let hint =
+        "listen on `127.0.0.1:9464`, or add `allow_remote: true` to serve the network on purpose";
+    assert_eq!(
+        problems("remote_metrics"),
+        one(
+            6,
+            11,
+            "`0.0.0.0:9464` would serve /metrics to other machines",
+            Some(hint)
+        )
+    );
+    let path = fixture("config/invalid/remote_metrics.yaml");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("univers.yaml");
+    std::fs::write(&file, format!("{text}  allow_remote: true\n")).expect("write");
+    let ws = load_file(&file).expect("allowed on purpose");
+    assert_eq!(ws.metrics.listen, Some("0.0.0.0:9464".parse().unwrap()));
+}
+
+#[test]
 fn bad_metrics_settings() {
     assert_eq!(
         problems("bad_metrics"),

@@ -5,7 +5,9 @@ mod common;
 use std::time::Duration;
 
 use common::{Harness, service};
-use univers_container::engine::{Client, Command, Event, EventStream, ServiceState, server};
+use univers_container::engine::{
+    Client, Command, Event, EventStream, ServiceState, listen, server,
+};
 
 async fn serve(h: &Harness) -> Client {
     let socket = h.paths.dir.join("engine.sock");
@@ -27,7 +29,7 @@ async fn serve(h: &Harness) -> Client {
             h.commands.clone(),
         ),
     });
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(listen::serve(listener, router, listen::SOCKET));
     Client::new(socket)
 }
 

@@ -66,7 +66,9 @@ impl Filter {
     fn new(filter: &LogFilter) -> Self {
         match filter {
             LogFilter::Level(level) => canonical_level(level).map_or(Self::Never, Self::Level),
-            LogFilter::Regex(pattern) => Regex::new(pattern).map_or(Self::Never, Self::Regex),
+            LogFilter::Regex(pattern) => {
+                super::model::regex(pattern).map_or(Self::Never, Self::Regex)
+            }
         }
     }
 

@@ -24,9 +24,8 @@ pub struct Probes {
 
 impl Probes {
     pub fn new() -> Self {
-        let client = reqwest::Client::builder()
+        let client = super::send::http_client()
             .connect_timeout(CONNECT_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(3))
             .build()
             .unwrap_or_default();
         Self {
@@ -92,7 +91,8 @@ async fn run(probe: Probe, results: Results, client: reqwest::Client) {
     }
 }
 
-/// One check: a TCP connect, or an HTTP GET that must answer 2xx in time.
+/// One check: a TCP connect, or an HTTP GET that must answer 2xx in time (a redirect is
+/// not followed, so it is not 2xx).
 pub async fn check(probe: &Probe, client: &reqwest::Client) -> bool {
     match probe {
         Probe::Port { host, port } => {
@@ -117,7 +117,7 @@ mod tests {
 
     #[tokio::test]
     async fn ports_and_http_answer_only_when_served() {
-        let client = reqwest::Client::new();
+        let client = crate::alerts::send::http_client().build().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let open = Probe::Port {
@@ -130,6 +130,10 @@ mod tests {
             .route(
                 "/fail",
                 axum::routing::get(|| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }),
+            )
+            .route(
+                "/moved",
+                axum::routing::get(|| async { axum::response::Redirect::temporary("/ok") }),
             );
         tokio::spawn(async move { axum::serve(listener, app).await });
         let http = |path: &str| Probe::Http {
@@ -138,6 +142,7 @@ mod tests {
         };
         assert!(check(&http("/ok"), &client).await);
         assert!(!check(&http("/fail"), &client).await);
+        assert!(!check(&http("/moved"), &client).await);
 
         let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let closed_port = closed.local_addr().unwrap().port();

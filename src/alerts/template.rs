@@ -10,7 +10,10 @@
 //! | `{{ printf "%.1f" $value }}` | Go's verbs `%f` (with width and precision), `%d`, `%s`, `%v`, `%%` |
 //!
 //! `{{-` and `-}}` trim the whitespace before and after the action, as in Go. Templates are
-//! parsed once, when the rules are loaded; an unknown placeholder is a config error.
+//! parsed once, when the rules are loaded; an unknown placeholder is a config error, and so is
+//! anything past the bounds below: a template is at most 8 KiB, a `printf` width at most
+//! 200 and a precision at most 20, and a rendered annotation is cut at 16 KiB (label values
+//! come from the running system and may be long). Rendering cannot fail.
 
 use std::fmt::{self, Write};
 
@@ -95,11 +98,28 @@ enum Verb {
     Plain,
 }
 
+/// Longest template: an annotation, not a document.
+pub const MAX_TEMPLATE: usize = 8 * 1024;
+/// Widest `printf` width: a column, not a page.
+const MAX_WIDTH: usize = 200;
+/// Most `printf` decimals; an f64 has no more than 17 significant digits anyway.
+const MAX_PRECISION: usize = 20;
+/// Longest rendered annotation, in bytes; longer ones end with `…`.
+pub const MAX_RENDERED: usize = 16 * 1024;
+
 const PLACEHOLDERS: [&str; 4] = ["$value", "$labels", "$rule", "$alertname"];
 const FUNCTIONS: [&str; 4] = ["humanize", "humanizeBytes", "humanize1024", "printf"];
 
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        if text.len() > MAX_TEMPLATE {
+            let message = format!(
+                "the template is {} bytes, over the {} KiB a template may take",
+                text.len(),
+                MAX_TEMPLATE / 1024
+            );
+            return Err(error(0, message, Some("shorten it".to_owned())));
+        }
         let mut parts = Vec::new();
         let mut pos = 0;
         let mut trim_next = false;
@@ -147,7 +167,11 @@ impl Template {
                 }
                 Part::Action(Field::Rule, style) => render_text(&mut out, rule, style),
             }
+            if out.len() > MAX_RENDERED {
+                break;
+            }
         }
+        cut(&mut out);
         out
     }
 }
@@ -337,17 +361,30 @@ fn printf(format: &Word, numeric: bool) -> Result<Printf, TemplateError> {
         }
         break;
     }
+    // Bounded here: Rust's formatter panics on a width over 65535, and a huge one would
+    // take the memory of every alert it renders.
+    let bounded = |digits: &str, max: usize, what: &str| match digits {
+        "" => Ok(0),
+        _ => match digits.parse::<usize>() {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(error(
+                format.at,
+                format!("{what} {digits} is over {max}"),
+                Some(format!("use a {what} from 0 to {max}")),
+            )),
+        },
+    };
     let width_len = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
-    let width = rest[..width_len].parse().unwrap_or(0);
+    let width = bounded(&rest[..width_len], MAX_WIDTH, "width")?;
     rest = &rest[width_len..];
     let mut precision = None;
     if let Some(after) = rest.strip_prefix('.') {
         let len = after
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(after.len());
-        precision = Some(after[..len].parse().unwrap_or(0));
+        precision = Some(bounded(&after[..len], MAX_PRECISION, "precision")?);
         rest = &after[len..];
     }
     let verb = match rest.chars().next() {
@@ -400,6 +437,19 @@ fn render_text(out: &mut String, text: &str, style: &Style) {
         }
         Style::Plain | Style::Humanize | Style::Bytes => out.push_str(text),
     }
+}
+
+/// Cuts `out` to at most [`MAX_RENDERED`] bytes (on a character boundary), ending in `…`.
+fn cut(out: &mut String) {
+    if out.len() <= MAX_RENDERED {
+        return;
+    }
+    let mut end = MAX_RENDERED - '…'.len_utf8();
+    while !out.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.truncate(end);
+    out.push('…');
 }
 
 /// `81`, `81.5`, `81.46`: integers without decimals, others with at most two.

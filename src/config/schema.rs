@@ -152,17 +152,22 @@ pub struct AlertsSpec {
     pub enabled: Option<bool>,
 }
 
-/// `metrics: { interval: 1s, listen: 127.0.0.1:9464, history: true }`.
+/// `metrics: { interval: 1s, listen: 127.0.0.1:9464, allow_remote: false, history: true }`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub interval: Option<Spanned<String>>,
-    /// Where to serve Prometheus' `/metrics`; not served when absent.
+    /// Where to serve Prometheus' `/metrics`; not served when absent. An address other
+    /// machines can reach (not 127.0.0.1 or ::1) needs `allow_remote: true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub listen: Option<Spanned<String>>,
+    /// Serve `/metrics` on a non-loopback `listen` address, to the network on purpose
+    /// (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_remote: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<bool>,
 }

@@ -155,8 +155,10 @@ impl Checker {
             values::sample_interval,
             default.interval,
         );
+        let allow_remote = spec.allow_remote.unwrap_or(false);
         let listen = spec.listen.as_ref().and_then(|listen| {
             values::listen_address(&listen.value)
+                .and_then(|addr| local_unless_allowed(addr, allow_remote))
                 .map_err(|rejected| self.reject(&listen.referenced, rejected))
                 .ok()
         });
@@ -348,6 +350,23 @@ fn env(spec: &ServiceSpec) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.clone(), v.to_env_string()))
         .collect()
+}
+
+/// `addr` when it is loopback or `allow_remote` says other machines may reach it.
+fn local_unless_allowed(
+    addr: std::net::SocketAddr,
+    allow_remote: bool,
+) -> Parsed<std::net::SocketAddr> {
+    if allow_remote || addr.ip().is_loopback() {
+        return Ok(addr);
+    }
+    let local = std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port());
+    Err(Rejected::new(
+        format!("`{addr}` would serve /metrics to other machines"),
+        Some(format!(
+            "listen on `{local}`, or add `allow_remote: true` to serve the network on purpose"
+        )),
+    ))
 }
 
 #[cfg(test)]

@@ -112,7 +112,11 @@ pub async fn serve_prometheus(hub: Hub, addr: SocketAddr) -> std::io::Result<()>
     let router = Router::new()
         .route("/metrics", get(exposition))
         .with_state(hub);
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(super::listen::serve(
+        listener,
+        router,
+        super::listen::METRICS,
+    ));
     Ok(())
 }
 

@@ -13,6 +13,7 @@ mod event;
 mod heal_api;
 mod hub;
 mod launch;
+pub mod listen;
 pub mod lock;
 mod logs_api;
 mod metrics_api;

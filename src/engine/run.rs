@@ -230,7 +230,11 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         heal_db: paths.heal_db(),
         playbooks,
     });
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(super::listen::serve(
+        listener,
+        router,
+        super::listen::SOCKET,
+    ));
     tracing::info!(socket = %socket.display(), "engine ready");
 
     let wake_rx = forward_signals(command_tx)?;

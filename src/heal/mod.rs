@@ -2,6 +2,7 @@
 //! that record what was done.
 
 pub mod event;
+pub mod output;
 pub mod playbook;
 pub mod probe;
 pub mod restart;

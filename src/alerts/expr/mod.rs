@@ -46,6 +46,9 @@
 //! first reading; a missing value never fires. Service names in functions may be written
 //! bare or quoted; strings take `"` or `'`, and a backslash before anything but a quote, a
 //! backslash, `n` or `t` is kept (`"\d+ ms"` is the regex `\d+ ms`).
+//!
+//! Bounds, checked when the rules load: an expression is at most 2 KiB, and a regex compiles
+//! to at most 1 MiB with at most 32 levels of nesting (`alerts::model::regex`).
 
 mod call;
 mod parse;

@@ -31,7 +31,17 @@ const SYMBOLS: [&str; 14] = [
     "=~", "!~", "!=", "==", ">=", "<=", ">", "<", "=", "{", "}", "(", ")", ",",
 ];
 
+/// Longest expression: one selector and a comparison, with room for a URL or a regex.
+const MAX_EXPR: usize = 2048;
+
 pub(super) fn parse(text: &str) -> Result<Expr, ExprError> {
+    if text.len() > MAX_EXPR {
+        let message = format!(
+            "the expression is {} bytes, over the {MAX_EXPR} an expression may take",
+            text.len()
+        );
+        return Err(error(0, message, None));
+    }
     let mut parser = Parser {
         tokens: lex(text)?,
         pos: 0,

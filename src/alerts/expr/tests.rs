@@ -336,3 +336,21 @@ fn flagged_log_patterns_are_elements_labelled_by_pattern() {
     );
     assert_eq!(holding("log_pattern_flagged > 5", &r).len(), 1);
 }
+
+#[test]
+fn lengths_and_regexes_are_bounded() {
+    let long = format!("service_cpu{{service=\"{}\"}} > 1", "a".repeat(3000));
+    assert_eq!(
+        parse_error(&long).1,
+        "the expression is 3027 bytes, over the 2048 an expression may take"
+    );
+    let (at, message, _) = parse_error("log_match(api, \"(a{1000}){1000}\")");
+    assert_eq!(at, 15);
+    assert!(message.contains("exceeds size limit"), "{message}");
+    let deep = format!(
+        "service_cpu{{service=~\"{}a{}\"}}",
+        "(".repeat(40),
+        ")".repeat(40)
+    );
+    assert!(parse_error(&deep).1.contains("nest"), "{deep}");
+}

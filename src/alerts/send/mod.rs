@@ -12,7 +12,7 @@ mod webhook;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 
 use super::channels::Target;
 use super::route::Notification;
@@ -88,12 +88,20 @@ pub struct Sender {
     http: reqwest::Client,
 }
 
+/// How every outbound HTTP client starts: redirects are not followed, so a receiver (or
+/// whoever took over its address) cannot send a notification, its signature and its
+/// headers somewhere else; a redirect is an answer like any other failure.
+pub fn http_client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("univers-container/", env!("CARGO_PKG_VERSION")))
+}
+
 impl Sender {
     pub fn new() -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = http_client()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
-            .user_agent(concat!("univers-container/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self { http })
     }
@@ -142,8 +150,32 @@ impl Sender {
             .map_err(|e| SendError::unavailable(e.without_url().to_string()))?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
+        if status.is_redirection() {
+            return Err(redirected(status, response.headers()));
+        }
         let text = response.text().await.unwrap_or_default();
         classify(status, retry_after, &text)
+    }
+}
+
+/// A redirect is not followed: the attempt fails, naming where the receiver pointed.
+fn redirected(status: StatusCode, headers: &HeaderMap) -> SendError {
+    let location = headers
+        .get(LOCATION)
+        .map(|l| {
+            String::from_utf8_lossy(l.as_bytes())
+                .chars()
+                .take(DETAIL_MAX)
+                .collect()
+        })
+        .unwrap_or_else(|| "nowhere (no Location)".to_owned());
+    SendError {
+        code: Some(status.as_u16()),
+        ..SendError::rejected(format!(
+            "HTTP {}: redirected to {location}; redirects are not followed, \
+             set the channel's URL to the final address",
+            status.as_u16()
+        ))
     }
 }
 
@@ -215,6 +247,20 @@ mod tests {
         );
         let e = classify(StatusCode::NOT_FOUND, None, "no_service").unwrap_err();
         assert_eq!(e.kind, Failure::Rejected);
+    }
+
+    #[test]
+    fn a_redirect_fails_naming_its_location() {
+        let mut headers = HeaderMap::new();
+        headers.insert(LOCATION, "https://elsewhere.example/hook".parse().unwrap());
+        let e = redirected(StatusCode::FOUND, &headers);
+        assert_eq!((e.kind, e.code), (Failure::Rejected, Some(302)));
+        assert!(
+            e.detail
+                .starts_with("HTTP 302: redirected to https://elsewhere.example/hook;"),
+            "{}",
+            e.detail
+        );
     }
 
     #[test]

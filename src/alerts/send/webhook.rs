@@ -1,7 +1,9 @@
 //! Generic webhooks get Alertmanager's webhook payload (version 4), so receivers written for
-//! Alertmanager work unchanged. With a secret, the exact body is signed:
-//! `X-UC-Signature: sha256=<hex HMAC-SHA256(secret, body)>`, plus `X-UC-Timestamp` (Unix
-//! seconds at sending).
+//! Alertmanager work unchanged. Every request carries `X-UC-Timestamp` (Unix seconds at
+//! sending); with a secret, the timestamp and the exact body are signed together, as Stripe
+//! and Slack do: `X-UC-Signature: sha256=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`.
+//! A receiver that checks the signature and refuses a timestamp older than a few minutes
+//! cannot be fed a captured request again later.
 
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -65,22 +67,24 @@ fn status(state: AlertState) -> &'static str {
 /// The channel's own headers, then the timestamp and signature.
 pub fn headers(target: &WebhookTarget, body: &[u8], now_ms: u64) -> Vec<(String, String)> {
     let mut headers = target.headers.clone();
-    headers.push((TIMESTAMP_HEADER.to_owned(), (now_ms / 1000).to_string()));
-    if let Some(secret) = &target.secret {
-        headers.push((
-            SIGNATURE_HEADER.to_owned(),
-            signature(secret.expose(), body),
-        ));
+    let timestamp = (now_ms / 1000).to_string();
+    let signed = (target.secret.as_ref()).map(|s| signature(s.expose(), &timestamp, body));
+    headers.push((TIMESTAMP_HEADER.to_owned(), timestamp));
+    if let Some(signed) = signed {
+        headers.push((SIGNATURE_HEADER.to_owned(), signed));
     }
     headers
 }
 
-/// `sha256=<hex>` of the body.
-pub fn signature(secret: &str, body: &[u8]) -> String {
+/// `sha256=<hex>` of `"{timestamp}.{body}"`: the timestamp is signed with the body, so a
+/// captured request cannot be sent again under a fresh timestamp.
+pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
         return String::new();
     };
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -125,7 +129,7 @@ mod tests {
     }
 
     #[test]
-    fn headers_carry_the_timestamp_and_a_signature_of_the_body() {
+    fn headers_carry_the_timestamp_and_a_signature_of_timestamp_and_body() {
         let target = WebhookTarget {
             url: "http://x".into(),
             secret: Some(Secret::new("key")),
@@ -133,8 +137,8 @@ mod tests {
         };
         let body = b"The quick brown fox jumps over the lazy dog";
         let headers = headers(&target, body, 1_700_000_000_999);
-        // The textbook example (Wikipedia, "HMAC").
-        let expected = "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
+        // `printf '1700000000.The quick…' | openssl dgst -sha256 -hmac key`
+        let expected = "sha256=2f658d6aef4f246e91cd741bbcded7479e9605f9d41c9e248122a117e0e1765b";
         assert_eq!(
             headers,
             [

@@ -124,3 +124,34 @@ fn compact_and_humanize_edges() {
     assert_eq!(compact(f64::INFINITY), "+Inf");
     assert_eq!(humanize(-2500.0), "-2.5k");
 }
+
+#[test]
+fn widths_precisions_and_lengths_are_bounded_at_parse_time() {
+    let (at, message, hint) = parse_error("v={{ printf \"%70000d\" $value }}");
+    assert_eq!((at, message.as_str()), (12, "width 70000 is over 200"));
+    assert_eq!(hint.as_deref(), Some("use a width from 0 to 200"));
+    assert_eq!(
+        parse_error("{{ printf \"%99999999999999999999999f\" $value }}").1,
+        "width 99999999999999999999999 is over 200"
+    );
+    assert_eq!(
+        parse_error("{{ printf \"%.21f\" $value }}").1,
+        "precision 21 is over 20"
+    );
+    assert_eq!(render("{{ printf \"%200.20f\" $value }}", 1.5).len(), 200);
+    let long = "x".repeat(MAX_TEMPLATE + 1);
+    assert_eq!(
+        parse_error(&long).1,
+        "the template is 8193 bytes, over the 8 KiB a template may take"
+    );
+}
+
+#[test]
+fn long_renderings_are_cut() {
+    let template = Template::parse("{{ $labels.pattern }}{{ $value }}").unwrap();
+    let mut labels = labels();
+    labels.insert("pattern".to_owned(), "é".repeat(MAX_RENDERED));
+    let out = template.render(1.0, &labels, "r");
+    assert!(out.len() <= MAX_RENDERED, "{}", out.len());
+    assert!(out.ends_with("é…"));
+}

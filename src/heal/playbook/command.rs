@@ -5,9 +5,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
-
 use super::report::{Action, ActionKind, Outcome};
+use crate::heal::output;
 
 /// How much of the command's output the report keeps.
 const OUTPUT_TAIL: usize = 300;
@@ -55,20 +54,13 @@ async fn execute(
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let finish = async {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let read_out = async {
-            if let Some(s) = stdout.as_mut() {
-                let _ = s.read_to_end(&mut out).await;
-            }
-        };
-        let read_err = async {
-            if let Some(s) = stderr.as_mut() {
-                let _ = s.read_to_end(&mut err).await;
-            }
-        };
-        let (status, (), ()) = tokio::join!(child.wait(), read_out, read_err);
-        out.extend_from_slice(&err);
+        let (status, out, err) = tokio::join!(
+            child.wait(),
+            output::capture(stdout.as_mut()),
+            output::capture(stderr.as_mut())
+        );
+        let mut out = out.into_bytes();
+        out.append(&mut err.into_bytes());
         status.map(|s| (s, out))
     };
     match tokio::time::timeout(timeout, finish).await {

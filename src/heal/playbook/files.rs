@@ -1,9 +1,12 @@
 //! The steps that touch files: `delete`, `truncate`, `rotate`. Each is planned first (what
 //! exactly would be touched, with symlinks resolved and checked against the roots), then,
-//! unless it is a dry run, done action by action. Blocking IO: run on a blocking thread.
+//! unless it is a dry run, done action by action. Planning opens the directories it checked
+//! ([`held::HeldDir`]) and every action is done relative to them, so nothing swapped in
+//! since (a symlink in place of a directory) is followed. Blocking IO: run on a blocking
+//! thread.
 
-use std::fs::{self, Metadata, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::ffi::OsString;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -12,8 +15,10 @@ use globset::GlobMatcher;
 use super::paths;
 use super::report::{Action, ActionKind, Outcome, StepReport};
 use crate::metrics::human_bytes;
+use held::{Entry, HeldDir, Kind};
 use rotate::plan_rotate;
 
+mod held;
 mod rotate;
 
 /// A step on files, with its paths made absolute (inside the roots by their text).
@@ -82,30 +87,34 @@ struct Op {
     change: Change,
 }
 
+/// What an action does to an entry of a held directory.
 enum Change {
-    Remove(PathBuf),
-    Truncate(PathBuf),
+    Remove(HeldDir, OsString),
+    Truncate(HeldDir, OsString),
     Rename {
-        from: PathBuf,
-        to: PathBuf,
+        dir: HeldDir,
+        from: OsString,
+        to: OsString,
     },
     /// An empty file with the permissions of `like`.
     Create {
-        path: PathBuf,
-        like: PathBuf,
+        dir: HeldDir,
+        name: OsString,
+        like: OsString,
     },
 }
 
 impl Op {
     fn new(kind: ActionKind, change: Change, bytes: Option<u64>, detail: String) -> Self {
-        let target = match &change {
-            Change::Remove(p) | Change::Truncate(p) | Change::Create { path: p, .. } => p,
-            Change::Rename { from, .. } => from,
+        let (dir, name) = match &change {
+            Change::Remove(dir, name) | Change::Truncate(dir, name) => (dir, name),
+            Change::Create { dir, name, .. } => (dir, name),
+            Change::Rename { dir, from, .. } => (dir, from),
         };
         let action = Action {
             bytes,
             detail: Some(detail),
-            ..Action::new(kind, target.display().to_string())
+            ..Action::new(kind, dir.join(name).display().to_string())
         };
         Self { action, change }
     }
@@ -134,23 +143,36 @@ fn apply(ops: Vec<Op>, dry_run: bool, chained: bool) -> Vec<Action> {
 }
 
 impl Change {
-    fn apply(&self) -> std::io::Result<()> {
+    fn apply(&self) -> io::Result<()> {
         match self {
-            // Unlinking never follows a symlink and refuses directories.
-            Self::Remove(path) => fs::remove_file(path),
-            Self::Truncate(path) => OpenOptions::new()
-                .write(true)
-                // The file was checked with symlinks resolved: one put there since is refused.
-                .custom_flags(nix::libc::O_NOFOLLOW)
-                .open(path)?
-                .set_len(0),
-            Self::Rename { from, to } => fs::rename(from, to),
-            Self::Create { path, like } => {
-                OpenOptions::new().write(true).create_new(true).open(path)?;
-                fs::set_permissions(path, fs::metadata(like)?.permissions())
-            }
+            Self::Remove(dir, name) => dir.remove(name),
+            Self::Truncate(dir, name) => dir.truncate(name),
+            Self::Rename { dir, from, to } => dir.rename(from, to),
+            Self::Create { dir, name, like } => dir.create_like(name, like),
         }
     }
+}
+
+/// `path` (resolved and checked) opened as a directory, or why not.
+fn open_checked(path: &Path, shown: &Path) -> Result<HeldDir, String> {
+    HeldDir::open(path).map_err(|e| refused(shown, &e))
+}
+
+fn refused(shown: &Path, e: &io::Error) -> String {
+    if held::is_symlink_refusal(e) {
+        swapped(shown)
+    } else if e.kind() == io::ErrorKind::NotADirectory {
+        format!("{} is not a directory", shown.display())
+    } else {
+        format!("cannot open {}: {e}", shown.display())
+    }
+}
+
+fn swapped(path: &Path) -> String {
+    format!(
+        "refused: {} was replaced by a symlink after it was checked",
+        path.display()
+    )
 }
 
 fn plan_delete(
@@ -159,14 +181,12 @@ fn plan_delete(
     older_than: Option<Duration>,
     roots: &[PathBuf],
 ) -> Result<Plan, String> {
-    let Some(dir) = paths::resolve(under, roots)? else {
+    let Some(real) = paths::resolve(under, roots)? else {
         return Ok(Plan::note(format!("{} does not exist", under.display())));
     };
-    if !dir.is_dir() {
-        return Err(format!("{} is not a directory", under.display()));
-    }
+    let dir = open_checked(&real, under)?;
     let walk = Walk {
-        base: &dir,
+        base: &real,
         pattern,
         older_than: older_than.unwrap_or_default(),
         now: SystemTime::now(),
@@ -187,49 +207,44 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn dir(&self, dir: &Path, ops: &mut Vec<Op>) -> Result<(), String> {
-        let cannot = |e: std::io::Error| format!("cannot read {}: {e}", dir.display());
-        let mut entries = fs::read_dir(dir)
-            .and_then(|entries| entries.collect::<Result<Vec<_>, _>>())
-            .map_err(cannot)?;
-        entries.sort_by_key(fs::DirEntry::file_name);
-        for entry in entries {
-            let path = entry.path();
-            // `DirEntry::metadata` does not follow symlinks: a link to a directory is a
-            // link here, never entered.
-            let meta = entry.metadata().map_err(cannot)?;
-            if meta.is_dir() {
-                self.dir(&path, ops)?;
-            } else if meta.is_file() || meta.is_symlink() {
-                self.file(path, &meta, ops);
+    fn dir(&self, dir: &HeldDir, ops: &mut Vec<Op>) -> Result<(), String> {
+        let cannot = |e: io::Error| format!("cannot read {}: {e}", dir.path().display());
+        for entry in dir.entries().map_err(cannot)? {
+            match entry.meta.kind {
+                // Opened without following: a symlink to a directory is a link here, and
+                // one swapped in since the listing is refused.
+                Kind::Dir => {
+                    let child = dir
+                        .child(&entry.name)
+                        .map_err(|e| refused(&dir.join(&entry.name), &e))?;
+                    self.dir(&child, ops)?;
+                }
+                Kind::File | Kind::Symlink => self.file(dir, entry, ops),
+                Kind::Other => {}
             }
         }
         Ok(())
     }
 
-    fn file(&self, path: PathBuf, meta: &Metadata, ops: &mut Vec<Op>) {
+    fn file(&self, dir: &HeldDir, entry: Entry, ops: &mut Vec<Op>) {
+        let path = dir.join(&entry.name);
         let matches = path
             .strip_prefix(self.base)
             .is_ok_and(|relative| self.pattern.is_match(relative));
-        let age = meta
-            .modified()
-            .ok()
-            .and_then(|m| self.now.duration_since(m).ok())
+        let age = self
+            .now
+            .duration_since(entry.meta.modified)
             .unwrap_or_default();
         if !matches || age < self.older_than {
             return;
         }
-        let (bytes, detail) = if meta.is_symlink() {
+        let (bytes, detail) = if entry.meta.kind == Kind::Symlink {
             (None, format!("symlink, {}", age_text(age)))
         } else {
-            (Some(meta.len()), age_text(age))
+            (Some(entry.meta.len), age_text(age))
         };
-        ops.push(Op::new(
-            ActionKind::Delete,
-            Change::Remove(path),
-            bytes,
-            detail,
-        ));
+        let change = Change::Remove(dir.clone(), entry.name);
+        ops.push(Op::new(ActionKind::Delete, change, bytes, detail));
     }
 }
 
@@ -247,8 +262,8 @@ fn age_text(age: Duration) -> String {
 
 /// The file of a `truncate` or `rotate` step, with symlinks resolved.
 enum Sized {
-    /// Bigger than the limit: the real path and the size.
-    Over(PathBuf, u64),
+    /// Bigger than the limit: its directory, its name and its size.
+    Over(HeldDir, OsString, u64),
     /// Nothing to do, and why.
     Under(String),
 }
@@ -257,15 +272,24 @@ fn sized_file(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Sized
     let Some(real) = paths::resolve(file, roots)? else {
         return Ok(Sized::Under(format!("{} does not exist", file.display())));
     };
-    let meta = fs::metadata(&real).map_err(|e| format!("{}: {e}", real.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{} is not a regular file", real.display()));
+    let not_a_file = || format!("{} is not a regular file", real.display());
+    let (Some(parent), Some(name)) = (real.parent(), real.file_name()) else {
+        return Err(not_a_file());
+    };
+    let dir = open_checked(parent, parent)?;
+    let meta = dir
+        .stat(name)
+        .map_err(|e| format!("{}: {e}", real.display()))?;
+    match meta.kind {
+        Kind::File => {}
+        Kind::Symlink => return Err(swapped(&real)),
+        Kind::Dir | Kind::Other => return Err(not_a_file()),
     }
-    let size = meta.len();
+    let size = meta.len;
     if size > over.unwrap_or(0) {
-        return Ok(Sized::Over(real, size));
+        return Ok(Sized::Over(dir, name.to_owned(), size));
     }
-    let name = real.file_name().unwrap_or_default().to_string_lossy();
+    let name = name.to_string_lossy();
     Ok(Sized::Under(match over {
         Some(limit) => format!(
             "{name} is {}, not over {}",
@@ -277,13 +301,13 @@ fn sized_file(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Sized
 }
 
 fn plan_truncate(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Plan, String> {
-    let (real, size) = match sized_file(file, over, roots)? {
-        Sized::Over(real, size) => (real, size),
+    let (dir, name, size) = match sized_file(file, over, roots)? {
+        Sized::Over(dir, name, size) => (dir, name, size),
         Sized::Under(note) => return Ok(Plan::note(note)),
     };
     let op = Op::new(
         ActionKind::Truncate,
-        Change::Truncate(real),
+        Change::Truncate(dir, name),
         Some(size),
         "to 0 bytes".to_owned(),
     );
@@ -294,14 +318,4 @@ fn plan_truncate(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Pl
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_read_in_sensible_units() {
-        assert_eq!(age_text(Duration::from_secs(40)), "40 s old");
-        assert_eq!(age_text(Duration::from_secs(600)), "10 min old");
-        assert_eq!(age_text(Duration::from_secs(5 * 3600)), "5 hours old");
-        assert_eq!(age_text(Duration::from_secs(9 * 86_400)), "9 days old");
-    }
-}
+mod tests;

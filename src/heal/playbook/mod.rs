@@ -16,8 +16,10 @@
 //!
 //! Safety: a root may not be `/`, the home directory or a parent of it. Every path a step
 //! names must lie in a root by its text (checked at load) and with symlinks resolved
-//! (checked before the step runs). `delete` removes regular files and symlinks (never
-//! their targets, never directories) and does not enter symlinked directories.
+//! (checked before the step runs); the directories checked are then held open and acted in,
+//! so one swapped for a symlink since is not followed. `delete` removes regular files and
+//! symlinks (never their targets, never directories) and does not enter symlinked
+//! directories.
 
 mod check;
 mod command;

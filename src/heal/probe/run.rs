@@ -7,11 +7,11 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 use super::ProbeContext;
 use crate::config::{HttpProbe, Probe};
+use crate::heal::output;
 
 /// How much of a response body an HTTP probe reads to look for `body`.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -55,20 +55,13 @@ async fn exec(command: &str, timeout: Duration, ctx: &ProbeContext) -> Result<()
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let run = async {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let read_out = async {
-            if let Some(s) = stdout.as_mut() {
-                let _ = s.read_to_end(&mut out).await;
-            }
-        };
-        let read_err = async {
-            if let Some(s) = stderr.as_mut() {
-                let _ = s.read_to_end(&mut err).await;
-            }
-        };
-        let (status, (), ()) = tokio::join!(child.wait(), read_out, read_err);
-        out.extend_from_slice(&err);
+        let (status, out, err) = tokio::join!(
+            child.wait(),
+            output::capture(stdout.as_mut()),
+            output::capture(stderr.as_mut())
+        );
+        let mut out = out.into_bytes();
+        out.append(&mut err.into_bytes());
         (status, out)
     };
     match tokio::time::timeout(timeout, run).await {
@@ -175,7 +168,7 @@ fn process_alive(pid: Option<u32>) -> Result<(), String> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-    use tokio::io::AsyncWriteExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     fn ctx() -> ProbeContext {
         ProbeContext {

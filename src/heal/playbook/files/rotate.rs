@@ -1,9 +1,10 @@
 //! `rotate`: `f` -> `f.1`, `f.1` -> `f.2`, ..., the copies beyond `keep` dropped, then a new
 //! empty `f` with the old one's permissions.
 
-use std::fs::{self, Metadata};
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
+use super::held::{HeldDir, Kind, Meta};
 use super::{Change, Op, Plan, Sized, sized_file};
 use crate::heal::playbook::report::ActionKind;
 
@@ -13,42 +14,44 @@ pub(super) fn plan_rotate(
     keep: u32,
     roots: &[PathBuf],
 ) -> Result<Plan, String> {
-    let (real, size) = match sized_file(file, over, roots)? {
-        Sized::Over(real, size) => (real, size),
+    let (dir, name, size) = match sized_file(file, over, roots)? {
+        Sized::Over(dir, name, size) => (dir, name, size),
         Sized::Under(note) => return Ok(Plan::note(note)),
     };
     let numbered = |n: u32| {
-        let mut name = real.clone().into_os_string();
-        name.push(format!(".{n}"));
-        PathBuf::from(name)
+        let mut numbered = name.clone();
+        numbered.push(format!(".{n}"));
+        numbered
     };
     let mut ops = Vec::new();
-    for (n, copy, meta) in rotated_copies(&real)? {
-        let bytes = meta.is_file().then_some(meta.len());
+    for (n, copy, meta) in rotated_copies(&dir, &name)? {
+        let bytes = (meta.kind == Kind::File).then_some(meta.len);
         if n >= keep {
             let detail = format!("beyond keep {keep}");
-            ops.push(Op::new(
-                ActionKind::Delete,
-                Change::Remove(copy),
-                bytes,
-                detail,
-            ));
+            let change = Change::Remove(dir.clone(), copy);
+            ops.push(Op::new(ActionKind::Delete, change, bytes, detail));
         } else {
             let to = numbered(n + 1);
-            let detail = format!("-> {}", file_name(&to));
-            let change = Change::Rename { from: copy, to };
+            let detail = format!("-> {}", to.to_string_lossy());
+            let change = Change::Rename {
+                dir: dir.clone(),
+                from: copy,
+                to,
+            };
             ops.push(Op::new(ActionKind::Rename, change, bytes, detail));
         }
     }
     let first = numbered(1);
-    let detail = format!("-> {}", file_name(&first));
+    let detail = format!("-> {}", first.to_string_lossy());
     let rename = Change::Rename {
-        from: real.clone(),
+        dir: dir.clone(),
+        from: name.clone(),
         to: first.clone(),
     };
     ops.push(Op::new(ActionKind::Rename, rename, Some(size), detail));
     let create = Change::Create {
-        path: real,
+        dir,
+        name,
         like: first,
     };
     ops.push(Op::new(
@@ -62,34 +65,23 @@ pub(super) fn plan_rotate(
 
 /// `f.N` next to `f` (files or symlinks), highest number first, so each can be renamed to
 /// `N + 1` after the one above has moved.
-fn rotated_copies(file: &Path) -> Result<Vec<(u32, PathBuf, Metadata)>, String> {
-    let dir = file.parent().unwrap_or(Path::new("/"));
-    let name = file.file_name().unwrap_or_default().to_string_lossy();
-    let prefix = format!("{name}.");
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", dir.display());
+fn rotated_copies(dir: &HeldDir, name: &OsStr) -> Result<Vec<(u32, OsString, Meta)>, String> {
+    let prefix = format!("{}.", name.to_string_lossy());
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", dir.path().display());
     let mut copies = Vec::new();
-    for entry in fs::read_dir(dir).map_err(cannot)? {
-        let entry = entry.map_err(cannot)?;
-        let entry_name = entry.file_name();
-        let number = entry_name
+    for entry in dir.entries().map_err(cannot)? {
+        let number = entry
+            .name
             .to_str()
             .and_then(|n| n.strip_prefix(&prefix))
             .and_then(|n| n.parse::<u32>().ok())
             .filter(|n| *n > 0);
-        let meta = entry.metadata().map_err(cannot)?;
         if let Some(n) = number
-            && (meta.is_file() || meta.is_symlink())
+            && matches!(entry.meta.kind, Kind::File | Kind::Symlink)
         {
-            copies.push((n, entry.path(), meta));
+            copies.push((n, entry.name, entry.meta));
         }
     }
     copies.sort_by_key(|(n, _, _)| std::cmp::Reverse(*n));
     Ok(copies)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned()
 }

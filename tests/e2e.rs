@@ -75,7 +75,7 @@ fn start_stop_quit_kill_engine_relaunch() {
     assert!(common::eventually(T, || !pid_alive(engine as u32)));
     assert!(pid_alive(db) && pid_alive(api));
 
-    screen.type_line("clear");
+    screen.clear();
     screen.type_line(&format!(
         "{} -f {}",
         env!("CARGO_BIN_EXE_uc"),
@@ -147,7 +147,7 @@ fn outside_tmux_enter_shows_the_window_and_prefix_0_returns() {
     assert_eq!(Env::service(&status, "db")["state"], "running");
 
     // Back in, the workspace is shown as it is (worker stays stopped); `:down` ends it all.
-    screen.type_line("clear");
+    screen.clear();
     screen.type_line(&format!(
         "env -u TMUX {} -f {}; echo UC-EXITED",
         env!("CARGO_BIN_EXE_uc"),
@@ -279,7 +279,7 @@ fn sigterm_restores_the_terminal_and_a_killed_tui_stops_nothing() {
         "echo left off:\n{text}"
     );
 
-    screen.type_line("clear");
+    screen.clear();
     screen.type_line(&uc);
     screen.wait("all running", T, all_running);
     let before = env.status();

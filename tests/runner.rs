@@ -184,3 +184,41 @@ fn a_new_connection_takes_over_from_a_lost_engine() {
     // Still armed from before: an engine that restarts does not lose the fast path.
     assert_eq!(new.hear()[..2], ["restarted", "9"]);
 }
+
+/// Abstract socket names are open to every local user: a process squatting on a runner's
+/// name is not believed, whatever it says.
+#[test]
+fn the_engine_refuses_a_squatter_on_a_runners_socket() {
+    use std::os::unix::net::UnixListener;
+    let name = format!("uc-runner-test/squat/{}", std::process::id());
+    let address = SocketAddr::from_abstract_name(name.as_bytes()).expect("address");
+    let squatter = UnixListener::bind_addr(&address).expect("squat");
+    let liar = std::thread::spawn(move || {
+        let (mut stream, _) = squatter.accept().expect("accept");
+        let _ = stream.write_all(b"running 1\n");
+    });
+    // The pane's own process, which the engine expects at the other end.
+    let mut pane = Command::new("sleep").arg("100").spawn().expect("sleep");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let connected = runtime.block_on(univers_container::supervisor::runner::connect(
+        &name,
+        pane.id(),
+        T,
+    ));
+    let error = connected.err().expect("a squatter is refused");
+    assert_eq!(
+        error.kind(),
+        std::io::ErrorKind::PermissionDenied,
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("not by the pane's process"),
+        "{error}"
+    );
+    let _ = pane.kill();
+    let _ = pane.wait();
+    liar.join().expect("liar");
+}

@@ -179,8 +179,18 @@ impl Screen {
         assert!(status.success());
         // A plain prompt makes the screen easy to read.
         let screen = Self { server };
-        screen.type_line("PS1='$ '; clear");
+        screen.server.tmux(&["send-keys", "-l", "PS1='$ '; "]);
+        screen.clear();
         screen
+    }
+
+    /// Clear the screen and wait for the bare prompt: a line typed before `clear` has run
+    /// would be echoed, then wiped, and its output would land on the prompt's line.
+    pub fn clear(&self) {
+        self.type_line("clear");
+        self.wait("a clear screen", Duration::from_secs(10), |t| {
+            t.trim() == "$"
+        });
     }
 
     /// Type a line and press Enter.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::process::{self, INSTANCE_ENV, ProcId};
 use super::runner::{self, Connected};
+use super::secret_env::SecretEnv;
 use super::tmux::{SERVICE_OPTION, Spawn, Tmux};
 use crate::config::Service;
 use crate::engine::Paths;
@@ -75,15 +76,32 @@ impl LaunchJob {
             None => Vec::new(),
         };
         argv.extend(service_argv(&self.spec.command));
+        let mut env = service_env(&self.spec, &self.workspace, &self.paths, &self.instance);
+        let secrets = SecretEnv::take(
+            &self.paths,
+            &self.spec.name,
+            &mut env,
+            &self.spec.secret_env,
+        )?;
+        if let Some(secrets) = &secrets {
+            argv = secrets.wrap(argv);
+        }
         let spawn = Spawn {
             argv,
             cwd: &self.spec.cwd,
-            env: service_env(&self.spec, &self.workspace, &self.paths, &self.instance),
+            env,
         };
         let (pane, pid) = self.spawn_in_pane(&spawn).await?;
         let runner = match self.runner {
             Some(_) => Some(reach(&socket, pid).await?),
-            None => None,
+            // Without a runner nothing tells when the file was read: it stays (private)
+            // until the next start replaces it.
+            None => {
+                if let Some(secrets) = secrets {
+                    secrets.keep();
+                }
+                None
+            }
         };
         let main = runner.as_ref().map_or(pid, |r| r.pid);
         let stat = process::read_stat(main);

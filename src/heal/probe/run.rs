@@ -182,6 +182,7 @@ mod tests {
             cwd: std::env::temp_dir(),
             env: BTreeMap::new(),
             pid: Some(std::process::id()),
+            secrets: Default::default(),
         }
     }
 

@@ -177,9 +177,11 @@ impl Screen {
             .status()
             .expect("tmux");
         assert!(status.success());
-        // A plain prompt makes the screen easy to read.
+        // A plain prompt makes the screen easy to read. Typing on before `clear` has run
+        // would have the next line echoed, then cleared: wait for the bare prompt.
         let screen = Self { server };
         screen.type_line("PS1='$ '; clear");
+        screen.wait("a cleared screen", Duration::from_secs(10), |t| t.trim() == "$");
         screen
     }
 

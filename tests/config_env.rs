@@ -478,3 +478,37 @@ fn a_map_where_a_string_belongs_is_one_problem() {
         .collect();
     assert_eq!(found, [(5, 7, "services.a.command".to_owned())]);
 }
+
+#[test]
+fn a_value_whose_quoting_cannot_be_told_is_refused_at_its_dollar() {
+    let text = "workspace: w\nvars: { A: x }\nservices:\n  a:\n    command: |\n      cat <<EOF\n      ${A}\n      EOF\n  b:\n    command: echo `date ${A}`\n";
+    let dir = workspace(&[("univers.yaml", text)]);
+    let err = load_in(&dir, None).expect_err("refused");
+    let found: Vec<_> = problems(&err)
+        .into_iter()
+        .map(|(_, l, c, m, p)| (l, c, m, p))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                7,
+                7,
+                "uc cannot pass a value safely into a here-document".to_owned(),
+                "services.a.command".to_owned()
+            ),
+            (
+                10,
+                25,
+                "uc cannot pass a value safely inside `…` backquotes".to_owned(),
+                "services.b.command".to_owned()
+            ),
+        ]
+    );
+    assert!(
+        err.problems()[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("$$NAME"))
+    );
+}

@@ -140,6 +140,8 @@ struct Merged {
     found: Vec<Found>,
     bindings: Bindings,
     hidden: Vec<Hidden>,
+    /// `vars:` and where it stood, out of the tree while it is checked.
+    vars: Option<(usize, tree::Entry)>,
 }
 
 pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) {
@@ -209,19 +211,6 @@ fn merge(input: &Input) -> Result<Merged, ConfigError> {
         walk.top(root);
     }
     let (bindings, hidden) = (walk.bindings, walk.hidden);
-    // Kept in the effective config: commands name their variables, and a stored revision
-    // reads them again.
-    if let (
-        Some(entry),
-        Some(at),
-        Some(Node {
-            kind: Kind::Map { entries, .. },
-            ..
-        }),
-    ) = (vars_entry, vars_at, root.as_mut())
-    {
-        entries.insert(at.min(entries.len()), entry);
-    }
     inputs.extend(vars.secrets_read().map(Path::to_path_buf));
     Ok(Merged {
         root,
@@ -232,6 +221,7 @@ fn merge(input: &Input) -> Result<Merged, ConfigError> {
         found,
         bindings,
         hidden,
+        vars: vars_at.zip(vars_entry),
     })
 }
 
@@ -239,7 +229,20 @@ fn loaded(merged: Merged, mut workspace: Workspace, warnings: Vec<Problem>) -> L
     workspace.environment = merged.active.map(|a| a.environment.name);
     workspace.environments = merged.declared.into_iter().map(|d| d.environment).collect();
     workspace.secrets = Secrets::new(merged.hidden);
-    let root = merged.root.as_ref();
+    let mut root = merged.root;
+    // Kept in the effective config: commands name their variables, and a stored revision
+    // reads them again.
+    if let (
+        Some((at, entry)),
+        Some(Node {
+            kind: Kind::Map { entries, .. },
+            ..
+        }),
+    ) = (merged.vars, root.as_mut())
+    {
+        entries.insert(at.min(entries.len()), entry);
+    }
+    let root = root.as_ref();
     let mut digest = Sha256::new();
     digest.update(emit::emit(root, Mode::Resolved).as_bytes());
     // Commands hold variable names, not values: a changed value is a changed config.

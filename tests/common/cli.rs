@@ -181,7 +181,9 @@ impl Screen {
         // would have the next line echoed, then cleared: wait for the bare prompt.
         let screen = Self { server };
         screen.type_line("PS1='$ '; clear");
-        screen.wait("a cleared screen", Duration::from_secs(10), |t| t.trim() == "$");
+        screen.wait("a cleared screen", Duration::from_secs(10), |t| {
+            t.trim() == "$"
+        });
         screen
     }
 

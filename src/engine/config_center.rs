@@ -322,7 +322,7 @@ impl ConfigCenter {
     fn remember_environment(&self) {
         let file = self.paths.environment_file();
         let result = match self.current.environment() {
-            Some(env) => std::fs::write(&file, env),
+            Some(env) => super::paths::write_private(&file, env.as_bytes()),
             None => std::fs::remove_file(&file).or(Ok(())),
         };
         if let Err(e) = result {

@@ -131,7 +131,8 @@ fn full_workspace_loads() {
                 "ssh",
                 &LogInput::Command {
                     command: "journalctl -f -u ssh".into(),
-                    cwd: dir.to_path_buf()
+                    cwd: dir.to_path_buf(),
+                    env: Default::default(),
                 }
             ),
         ]

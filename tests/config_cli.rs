@@ -72,12 +72,19 @@ fn render_prints_the_effective_config_with_secrets_redacted() {
     let out = uc(&fixture, &["config", "render", "--env", "staging"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let yaml = text(&out.stdout);
+    // Commands as written (their values are read from variables), `vars:` they may name,
+    // and what came from env files or the environment by reference only.
     assert!(
-        yaml.contains("    command: echo \"bonjour from api\"\n"),
+        yaml.contains("    command: \"echo \\\"${GREETING} from api\\\"\"\n"),
         "{yaml}"
     );
     assert!(yaml.contains("  cron:\n    command: echo cron\n"), "{yaml}");
-    assert!(!yaml.contains("vars:"), "{yaml}");
+    assert!(yaml.contains("vars:\n  GREETING: hello\n"), "{yaml}");
+    assert!(yaml.contains("      LEVEL: \"${LEVEL}\"\n"), "{yaml}");
+    assert!(
+        !yaml.contains("bonjour") && !yaml.contains("from-env-file"),
+        "{yaml}"
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("univers.yaml");

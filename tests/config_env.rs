@@ -62,15 +62,21 @@ fn the_first_environment_is_the_default_and_has_no_overlay_file() {
     let confirm: Vec<_> = ws.environments.iter().map(|e| e.confirm).collect();
     assert_eq!(confirm, [false, false, true]);
     assert_eq!(ws.environments[2].theme.as_deref(), Some("red"));
-    assert_eq!(
-        ws.service("api").expect("api").command,
-        "echo \"hello from api\""
-    );
+    // A command reads its values from variables: they never become shell code.
+    let api = ws.service("api").expect("api");
+    assert_eq!(api.command, "echo \"${UC_VAR_GREETING} from api\"");
+    assert_eq!(env_of(&dev, "api", "UC_VAR_GREETING"), Some("hello"));
     assert_eq!(env_of(&dev, "api", "LEVEL"), Some("debug"));
     assert_eq!(env_of(&dev, "api", "RATE"), Some("10"));
-    // The process environment comes first.
+    // The process environment comes first, and is a secret: its value is never shown.
     let home = std::env::var("HOME").expect("HOME");
     assert_eq!(env_of(&dev, "api", "HOME_DIR"), Some(home.as_str()));
+    assert_eq!(api.secret_env.iter().collect::<Vec<_>>(), ["HOME_DIR"]);
+    assert!(
+        dev.effective.contains("HOME_DIR: \"${HOME}\""),
+        "{}",
+        dev.effective
+    );
     assert_eq!(dev.inputs, [fixture("env/univers.yaml")]);
     assert_eq!(load(Some("dev")).hash, dev.hash);
 }
@@ -108,8 +114,15 @@ fn overlays_merge_maps_replace_lists_delete_nulls_and_add_services() {
 fn env_files_win_over_vars_and_later_files_over_earlier() {
     let staging = load(Some("staging"));
     let api = staging.workspace.service("api").expect("api");
-    assert_eq!(api.command, "echo \"bonjour from api\"");
+    assert_eq!(api.command, "echo \"${UC_VAR_GREETING} from api\"");
+    assert_eq!(env_of(&staging, "api", "UC_VAR_GREETING"), Some("bonjour"));
     assert_eq!(env_of(&staging, "api", "LEVEL"), Some("from-env-file"));
+    // What env files hold is secret: kept out of the effective config, off command lines.
+    assert_eq!(
+        api.secret_env.iter().collect::<Vec<_>>(),
+        ["HOME_DIR", "LEVEL", "UC_VAR_GREETING"]
+    );
+    assert!(!staging.effective.contains("bonjour") && !staging.effective.contains("from-env"));
     let inputs: Vec<_> = staging
         .inputs
         .iter()
@@ -140,11 +153,16 @@ fn interpolation_forms() {
     let dir = workspace(&[("univers.yaml", text)]);
     let loaded = load_in(&dir, None).expect("loads");
     let a = loaded.workspace.service("a").expect("a");
-    assert_eq!(a.command, "echo one nested empty ${A} $ $PATH");
+    assert_eq!(
+        a.command,
+        "echo \"${UC_VAR_A}\" \"${UC_VAR_B}\" \"${UC_VAR_E}\" ${A} $ $PATH"
+    );
+    let vars = ["UC_VAR_A", "UC_VAR_B", "UC_VAR_E"].map(|k| env_of(&loaded, "a", k));
+    assert_eq!(vars, [Some("one"), Some("nested"), Some("empty")]);
     assert!(
         loaded
             .effective
-            .contains("echo one nested empty $${A} $ $PATH"),
+            .contains("echo ${A} ${B:-${C:-nested}} ${E:-empty} $${A} $$ $PATH"),
         "{}",
         loaded.effective
     );
@@ -459,4 +477,38 @@ fn a_map_where_a_string_belongs_is_one_problem() {
         .map(|(_, l, c, _, p)| (l, c, p))
         .collect();
     assert_eq!(found, [(5, 7, "services.a.command".to_owned())]);
+}
+
+#[test]
+fn a_value_whose_quoting_cannot_be_told_is_refused_at_its_dollar() {
+    let text = "workspace: w\nvars: { A: x }\nservices:\n  a:\n    command: |\n      cat <<EOF\n      ${A}\n      EOF\n  b:\n    command: echo `date ${A}`\n";
+    let dir = workspace(&[("univers.yaml", text)]);
+    let err = load_in(&dir, None).expect_err("refused");
+    let found: Vec<_> = problems(&err)
+        .into_iter()
+        .map(|(_, l, c, m, p)| (l, c, m, p))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                7,
+                7,
+                "uc cannot pass a value safely into a here-document".to_owned(),
+                "services.a.command".to_owned()
+            ),
+            (
+                10,
+                25,
+                "uc cannot pass a value safely inside `…` backquotes".to_owned(),
+                "services.b.command".to_owned()
+            ),
+        ]
+    );
+    assert!(
+        err.problems()[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("$$NAME"))
+    );
 }

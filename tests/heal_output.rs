@@ -33,6 +33,7 @@ async fn an_exec_probe_printing_hundreds_of_mib_is_capped() {
         cwd: std::env::temp_dir(),
         env: Default::default(),
         pid: None,
+        secrets: Default::default(),
     };
     let mut result = Ok(());
     let grown = peak_growth_mib(async {

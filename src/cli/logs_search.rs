@@ -10,7 +10,7 @@ use anyhow::anyhow;
 use super::logs_cmd::SearchArgs;
 use super::{CliResult, Failure};
 use crate::engine::now_ms;
-use crate::engine::paths::state_base;
+use crate::engine::paths::{private_dir, state_base};
 use crate::logs::mine::Miner;
 use crate::logs::store::{self, FileLine};
 use crate::logs::{Level, LineClassifier, LogLine, LogQuery};
@@ -21,7 +21,7 @@ pub fn files(args: &SearchArgs) -> CliResult {
     let many = args.files.len() > 1;
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     for path in &args.files {
-        let sidecar = store::sidecar_path(&state_base(), path).map_err(Failure::input)?;
+        let sidecar = store::sidecar_path(&index_base()?, path).map_err(Failure::input)?;
         if args.count {
             let n = store::count_file(path, &query, &sidecar, &classifier())?;
             let shown = if many {
@@ -49,7 +49,7 @@ pub fn files(args: &SearchArgs) -> CliResult {
 
 /// `uc logs index FILE`: builds the sidecar index and says what it cost.
 pub fn index(file: &Path) -> CliResult {
-    let sidecar = store::sidecar_path(&state_base(), file).map_err(Failure::input)?;
+    let sidecar = store::sidecar_path(&index_base()?, file).map_err(Failure::input)?;
     let started = Instant::now();
     let summary = store::index_file(file, &sidecar, &classifier(), Some(&mut Miner::new()))?;
     let seconds = started.elapsed().as_secs_f64();
@@ -60,6 +60,13 @@ pub fn index(file: &Path) -> CliResult {
     println!("bytes/line   {per_line:.2}");
     println!("index        {}", summary.sidecar.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The state dir, where file indexes are kept: private, like the rest of it.
+fn index_base() -> Result<std::path::PathBuf, Failure> {
+    let base = state_base().map_err(Failure::runtime)?;
+    private_dir(&base).map_err(Failure::runtime)?;
+    Ok(base)
 }
 
 fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {

@@ -254,6 +254,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 pub type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
+    crate::engine::paths::private_umask();
     let cli = Cli::parse();
     // The engine serves several clients while supervising; every other command (the TUI
     // included) does little at a time, and one thread costs less memory and fewer wake-ups.
@@ -314,7 +315,7 @@ impl Cli {
 /// The workspace, validated, with its runtime paths; a bad config is bad input (exit 2).
 pub fn load(source: &Source) -> Result<(crate::config::Workspace, Paths), Failure> {
     let ws = source.load().map_err(Failure::input)?;
-    let paths = Paths::for_workspace(&ws.name);
+    let paths = Paths::for_workspace(&ws.name).map_err(Failure::runtime)?;
     Ok((ws, paths))
 }
 
@@ -322,13 +323,14 @@ pub fn load(source: &Source) -> Result<(crate::config::Workspace, Paths), Failur
 /// an engine runs the last good config, the commands that talk to it keep working.
 pub fn paths(source: &Source) -> Result<Paths, Failure> {
     let error = match source.load() {
-        Ok(ws) => return Ok(Paths::for_workspace(&ws.name)),
+        Ok(ws) => return Paths::for_workspace(&ws.name).map_err(Failure::runtime),
         Err(e) => e,
     };
-    let running = source
-        .workspace_name()
-        .map(|name| Paths::for_workspace(&name))
-        .filter(|paths| paths.socket().exists());
+    let running = match source.workspace_name() {
+        Some(name) => Some(Paths::for_workspace(&name).map_err(Failure::runtime)?),
+        None => None,
+    }
+    .filter(|paths| paths.socket().exists());
     let Some(paths) = running else {
         return Err(Failure::input(error));
     };
@@ -423,8 +425,8 @@ pub fn init_tracing(
     paths: &Paths,
     role: &str,
 ) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    std::fs::create_dir_all(&paths.dir).ok()?;
-    let file = std::fs::OpenOptions::new()
+    paths.prepare().ok()?;
+    let file = crate::engine::paths::private_file()
         .create(true)
         .append(true)
         .open(paths.uc_log())

@@ -14,6 +14,7 @@ use serde_saphyr::Error as YamlError;
 
 use super::de::{self, Failure, Read, Spot};
 use super::schema::WorkspaceFile;
+use super::secrets::Bindings;
 use super::tree::{Entry, Found, Key, Kind, Node, Origin, Step, key_path};
 use super::validate::{self, Invalid};
 use super::{Problem, Workspace, load};
@@ -32,14 +33,14 @@ pub(crate) struct Checked {
     pub found: Vec<Found>,
 }
 
-pub(crate) fn check(root: Option<&Node>, file: &Path, dir: &Path) -> Checked {
+pub(crate) fn check(root: Option<&Node>, file: &Path, dir: &Path, bindings: &Bindings) -> Checked {
     // Copied only once a node has to go.
     let mut edited: Option<Node> = None;
     let mut repair = Repair::default();
     for _ in 0..MAX_ROUNDS {
         let tree = edited.as_ref().or(root);
         let Failure { yaml, spot } = match de::from_tree::<WorkspaceFile>(tree, &LOADER_KEYS) {
-            Ok(read) => return finish(read, file, dir, repair.found),
+            Ok(read) => return finish(read, file, dir, bindings, repair.found),
             Err(failure) => *failure,
         };
         let problem = load::yaml_problem(&yaml, file);
@@ -105,8 +106,14 @@ impl Repair {
     }
 }
 
-fn finish(read: Read<WorkspaceFile>, file: &Path, dir: &Path, mut found: Vec<Found>) -> Checked {
-    let (workspace, problems) = match validate::validate(&read.value, file, dir) {
+fn finish(
+    read: Read<WorkspaceFile>,
+    file: &Path,
+    dir: &Path,
+    bindings: &Bindings,
+    mut found: Vec<Found>,
+) -> Checked {
+    let (workspace, problems) = match validate::validate(&read.value, file, dir, bindings) {
         Ok(workspace) => (Some(workspace), Vec::new()),
         Err(problems) => (None, problems),
     };

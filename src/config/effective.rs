@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 use super::check::{self, LOADER_KEYS};
 use super::emit::{self, Mode};
 use super::environments::{self, Declared};
-use super::interpolate::{self, Lookup};
+use super::interpolate::{self, Hidden, Lookup};
+use super::secrets::{Binding, Bindings, Secrets};
+use super::shell;
 use super::tree::{self, Found, Kind, Node, Origin, Step, key_path};
 use super::vars::{SECRETS_FILE, Vars};
 use super::{ConfigError, Problem, Severity, Workspace, lint, load};
@@ -18,11 +20,13 @@ use super::{ConfigError, Problem, Severity, Workspace, lint, load};
 pub struct Loaded {
     /// Validated; `environment` names the active environment.
     pub workspace: Workspace,
-    /// The effective YAML after merge and interpolation, secrets kept as
-    /// `${secret:name}`: what `uc config render` prints and a revision stores.
+    /// The effective YAML after merge and interpolation, with `vars:`, every secret as its
+    /// reference (`${secret:name}`, `${NAME}`) and commands as written: what
+    /// `uc config render` prints and a revision stores.
     pub effective: String,
     /// SHA-256 (hex) of the effective config with secrets resolved: a changed secret is a
-    /// changed config.
+    /// changed config. Never shown or stored as it is (a short secret could be guessed
+    /// from it): the engine salts it.
     pub hash: String,
     /// Every file read, to watch for changes.
     pub inputs: Vec<PathBuf>,
@@ -73,8 +77,8 @@ pub fn check_env(path: &Path, env: Option<&str>) -> (Result<Loaded, ConfigError>
     run(&input)
 }
 
-/// Re-load a stored `effective` text as it is: `${secret:name}` is resolved again from the
-/// workspace's secrets file; no overlay or variable applies.
+/// Re-load a stored `effective` text as it is: its secrets (`${secret:name}`, `${NAME}` from
+/// an env file or the environment) are resolved again; no overlay applies.
 pub fn load_effective(
     text: &str,
     file: &Path,
@@ -134,6 +138,10 @@ struct Merged {
     sources: Sources,
     inputs: Vec<PathBuf>,
     found: Vec<Found>,
+    bindings: Bindings,
+    hidden: Vec<Hidden>,
+    /// `vars:` and where it stood, out of the tree while it is checked.
+    vars: Option<(usize, tree::Entry)>,
 }
 
 pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) {
@@ -142,7 +150,7 @@ pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) 
         Err(err) => return (Err(err), Vec::new()),
     };
     let root = merged.root.as_ref();
-    let checked = check::check(root, input.file, input.dir);
+    let checked = check::check(root, input.file, input.dir, &merged.bindings);
     merged.found.extend(checked.found);
     merged.found.extend(lint::ports(root));
     merged.found.extend(lint::programs(root, input.dir));
@@ -150,13 +158,22 @@ pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) 
         .into_iter()
         .partition(|f| f.warning);
     let sources = &merged.sources;
-    let warnings: Vec<Problem> = warnings.into_iter().map(|f| sources.problem(f)).collect();
+    // A message may quote a value (`invalid TCP address …`): never a secret's.
+    let secrets = Secrets::new(merged.hidden.iter().cloned());
+    let problem = |f: Found| redacted(sources.problem(f), &secrets);
+    let warnings: Vec<Problem> = warnings.into_iter().map(problem).collect();
     let Some(workspace) = checked.workspace.filter(|_| errors.is_empty()) else {
         errors.sort_by_key(|f| (f.at.file, f.at.line, f.at.column));
-        let problems = errors.into_iter().map(|f| sources.problem(f)).collect();
+        let problems = errors.into_iter().map(problem).collect();
         return (Err(invalid(problems)), warnings);
     };
     (Ok(loaded(merged, workspace, warnings.clone())), warnings)
+}
+
+fn redacted(mut problem: Problem, secrets: &Secrets) -> Problem {
+    problem.message = secrets.redact(&problem.message).into_owned();
+    problem.hint = problem.hint.map(|h| secrets.redact(&h).into_owned());
+    problem
 }
 
 fn merge(input: &Input) -> Result<Merged, ConfigError> {
@@ -173,16 +190,27 @@ fn merge(input: &Input) -> Result<Merged, ConfigError> {
         environments::check_overlay(&node, &mut found);
         apply(base, node);
     }
-    let mut vars = variables(
+    let vars_at = root
+        .as_ref()
+        .and_then(|r| r.entries())
+        .and_then(|entries| entries.iter().position(|e| e.key.name == "vars"));
+    let (mut vars, vars_entry) = variables(
         input,
         active.as_ref(),
         root.as_mut(),
         &mut inputs,
         &mut found,
     );
+    let mut walk = Walk {
+        vars: &mut vars,
+        found: &mut found,
+        bindings: Bindings::default(),
+        hidden: Vec::new(),
+    };
     if let Some(root) = root.as_mut() {
-        interpolate_top(root, &mut vars, &mut found);
+        walk.top(root);
     }
+    let (bindings, hidden) = (walk.bindings, walk.hidden);
     inputs.extend(vars.secrets_read().map(Path::to_path_buf));
     Ok(Merged {
         root,
@@ -191,18 +219,43 @@ fn merge(input: &Input) -> Result<Merged, ConfigError> {
         sources,
         inputs,
         found,
+        bindings,
+        hidden,
+        vars: vars_at.zip(vars_entry),
     })
 }
 
 fn loaded(merged: Merged, mut workspace: Workspace, warnings: Vec<Problem>) -> Loaded {
     workspace.environment = merged.active.map(|a| a.environment.name);
     workspace.environments = merged.declared.into_iter().map(|d| d.environment).collect();
-    let root = merged.root.as_ref();
-    let resolved = emit::emit(root, Mode::Resolved);
+    workspace.secrets = Secrets::new(merged.hidden);
+    let mut root = merged.root;
+    // Kept in the effective config: commands name their variables, and a stored revision
+    // reads them again.
+    if let (
+        Some((at, entry)),
+        Some(Node {
+            kind: Kind::Map { entries, .. },
+            ..
+        }),
+    ) = (merged.vars, root.as_mut())
+    {
+        entries.insert(at.min(entries.len()), entry);
+    }
+    let root = root.as_ref();
+    let mut digest = Sha256::new();
+    digest.update(emit::emit(root, Mode::Resolved).as_bytes());
+    // Commands hold variable names, not values: a changed value is a changed config.
+    for (name, value) in merged.bindings.all_refs() {
+        digest.update([0]);
+        digest.update(name.as_bytes());
+        digest.update([b'=']);
+        digest.update(value.as_bytes());
+    }
     Loaded {
         workspace,
         effective: emit::emit(root, Mode::Show),
-        hash: hex::encode(Sha256::digest(resolved.as_bytes())),
+        hash: hex::encode(digest.finalize()),
         inputs: merged.inputs,
         warnings,
     }
@@ -268,15 +321,15 @@ fn apply(base: &mut Node, mut overlay: Node) {
     }
 }
 
-/// Variables from `vars:` (taken out of the tree), the env files and the process
-/// environment, and the secrets file to read `${secret:...}` from.
+/// Variables from `vars:` (taken out of the tree, and returned to be put back), the env
+/// files and the process environment, and the secrets file to read `${secret:...}` from.
 fn variables(
     input: &Input,
     active: Option<&Declared>,
     root: Option<&mut Node>,
     inputs: &mut Vec<PathBuf>,
     found: &mut Vec<Found>,
-) -> Vars {
+) -> (Vars, Option<tree::Entry>) {
     let root_secrets = root
         .as_ref()
         .and_then(|r| r.get("secrets"))
@@ -285,13 +338,13 @@ fn variables(
         .and_then(|a| a.secrets.as_ref().map(|s| s.value.as_str()))
         .or(root_secrets)
         .unwrap_or(SECRETS_FILE);
-    let applied = matches!(input.overlays, Overlays::Applied);
-    let mut vars = Vars::new(!applied, input.dir.join(secrets));
-    if let Some(entry) = root.and_then(|r| r.take("vars")) {
+    let mut vars = Vars::new(input.dir.join(secrets));
+    let entry = root.and_then(|r| r.take("vars"));
+    if let Some(entry) = &entry {
         vars.set_vars(&entry.value, found);
     }
     let files = active.map_or(&[][..], |a| a.env_files.as_slice());
-    for file in files.iter().filter(|_| !applied) {
+    for file in files {
         let path = input.dir.join(&file.value);
         match vars.add_env_file(&path) {
             Ok(()) => inputs.push(path),
@@ -303,62 +356,83 @@ fn variables(
             }
         }
     }
-    vars
+    (vars, entry)
 }
 
-/// Interpolates every string value except the loader's own keys.
-fn interpolate_top(root: &mut Node, vars: &mut dyn Lookup, found: &mut Vec<Found>) {
-    let Kind::Map { entries, .. } = &mut root.kind else {
-        return interpolate_node(root, &mut Vec::new(), vars, found);
-    };
-    for entry in entries
-        .iter_mut()
-        .filter(|e| !LOADER_KEYS.contains(&e.key.name.as_str()))
-    {
-        let mut path = vec![Step::Key(entry.key.name.clone())];
-        interpolate_node(&mut entry.value, &mut path, vars, found);
+/// Interpolates every string value except the loader's own keys, and records what
+/// validation and the hash need to know about each.
+struct Walk<'a> {
+    vars: &'a mut dyn Lookup,
+    found: &'a mut Vec<Found>,
+    bindings: Bindings,
+    hidden: Vec<Hidden>,
+}
+
+impl Walk<'_> {
+    fn top(&mut self, root: &mut Node) {
+        let Kind::Map { entries, .. } = &mut root.kind else {
+            return self.node(root, &mut Vec::new());
+        };
+        for entry in entries
+            .iter_mut()
+            .filter(|e| !LOADER_KEYS.contains(&e.key.name.as_str()))
+        {
+            let mut path = vec![Step::Key(entry.key.name.clone())];
+            self.node(&mut entry.value, &mut path);
+        }
     }
-}
 
-fn interpolate_node(
-    node: &mut Node,
-    path: &mut Vec<Step>,
-    vars: &mut dyn Lookup,
-    found: &mut Vec<Found>,
-) {
-    match &mut node.kind {
-        Kind::Scalar(s) => {
-            if !s.value.contains('$') {
-                return;
-            }
-            match interpolate::interpolate(&s.value, vars) {
-                Ok(done) => {
-                    s.shown = (done.shown != done.value).then_some(done.shown);
-                    s.value = done.value;
+    fn node(&mut self, node: &mut Node, path: &mut Vec<Step>) {
+        match &mut node.kind {
+            Kind::Scalar(s) => {
+                if !s.value.contains('$') {
+                    return;
                 }
-                Err(failure) => {
-                    let at = dollar_at(node.at, s.raw.as_deref(), &s.value, failure.offset);
-                    found.push(Found::error(
-                        at,
-                        &key_path(path),
-                        failure.message,
-                        failure.hint,
-                    ));
+                let done = if shell::is_command(path) {
+                    interpolate::command(&s.value, self.vars).map(|command| {
+                        // Shown as written: it reads the same variables again.
+                        let shown = std::mem::replace(&mut s.value, command.text);
+                        s.shown = (shown != s.value).then_some(shown);
+                        let secret = !command.hidden.is_empty();
+                        (command.refs, secret, command.hidden)
+                    })
+                } else {
+                    interpolate::interpolate(&s.value, self.vars).map(|done| {
+                        s.shown = (done.shown != done.value).then_some(done.shown);
+                        s.value = done.value;
+                        (Vec::new(), !done.hidden.is_empty(), done.hidden)
+                    })
+                };
+                match done {
+                    Ok((refs, secret, hidden)) => {
+                        self.bindings
+                            .insert(key_path(path), Binding { refs, secret });
+                        self.hidden.extend(hidden);
+                    }
+                    Err(failure) => {
+                        let at = dollar_at(node.at, s.raw.as_deref(), &s.value, failure.offset);
+                        self.found.push(Found::error(
+                            at,
+                            &key_path(path),
+                            failure.message,
+                            failure.hint,
+                        ));
+                    }
                 }
             }
-        }
-        Kind::Seq { items, .. } => {
-            for (i, item) in items.iter_mut().enumerate() {
-                path.push(Step::Index(i));
-                interpolate_node(item, path, vars, found);
-                path.pop();
+            Kind::Seq { items, .. } => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    path.push(Step::Index(i));
+                    self.node(item, path);
+                    path.pop();
+                }
             }
-        }
-        Kind::Map { entries, .. } => {
-            for entry in entries {
-                path.push(Step::Key(entry.key.name.clone()));
-                interpolate_node(&mut entry.value, path, vars, found);
-                path.pop();
+            Kind::Map { entries, .. } => {
+                for entry in entries {
+                    path.push(Step::Key(entry.key.name.clone()));
+                    self.node(&mut entry.value, path);
+                    path.pop();
+                }
             }
         }
     }

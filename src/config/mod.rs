@@ -16,13 +16,15 @@ mod json_schema;
 mod lint;
 pub(crate) mod load;
 pub mod schema;
+mod secrets;
+mod shell;
 pub(crate) mod suggest;
 mod tree;
 mod validate;
 pub(crate) mod values;
 mod vars;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -38,6 +40,7 @@ pub use vars::SECRETS_FILE;
 // The other YAML files of a workspace (alert channels, rules) report problems the same way.
 pub(crate) use load::{with_source_lines, yaml_problem};
 pub use schema::Condition;
+pub use secrets::Secrets;
 pub use suggest::closest as suggest;
 
 /// File name looked up in the current directory when `-f` is not given.
@@ -61,6 +64,8 @@ pub struct Workspace {
     pub metrics: MetricsSettings,
     pub alerts: AlertSettings,
     pub logs: LogSettings,
+    /// Every secret the config uses, to keep out of what is shown, stored and logged.
+    pub secrets: Secrets,
 }
 
 /// An environment declared in `environments:`.
@@ -94,7 +99,12 @@ pub enum LogInput {
     /// Absolute paths or globs.
     Files(Vec<PathBuf>),
     /// A shell command run by the engine; each line it prints is a line of the source.
-    Command { command: String, cwd: PathBuf },
+    /// `env`: the variables its `${…}` are read from.
+    Command {
+        command: String,
+        cwd: PathBuf,
+        env: BTreeMap<String, String>,
+    },
 }
 
 /// Per source: the stored lines beyond `size` bytes or older than `age` go, a whole segment
@@ -187,10 +197,17 @@ impl Workspace {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     pub name: String,
+    /// For `/bin/sh -c`: each `${…}` written in it is a quoted reference to a variable of
+    /// `env` (`"${UC_VAR_PORT}"`), never the value itself.
     pub command: String,
     /// Absolute working directory.
     pub cwd: PathBuf,
+    /// `env:`, and the variables the command and exec probes read their `${…}` from
+    /// (they share this environment).
     pub env: BTreeMap<String, String>,
+    /// The variables of `env` that hold a secret: they reach the service through a private
+    /// file, never a command line.
+    pub secret_env: BTreeSet<String>,
     pub depends_on: Vec<Dependency>,
     pub tags: Vec<String>,
     pub stop: Stop,
@@ -255,7 +272,8 @@ pub struct Restart {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
-    /// Shell command in the service's cwd and env; exit code 0 passes.
+    /// Shell command in the service's cwd and env (which holds the variables its `${…}`
+    /// are read from); exit code 0 passes.
     Exec(String),
     /// `host:port` accepts a TCP connection.
     Tcp(String),

@@ -1,7 +1,7 @@
 //! Turns the parsed file into a [`Workspace`], collecting every problem instead of
 //! stopping at the first, so one edit-reload cycle fixes them all.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use serde_saphyr::{Location, Spanned};
@@ -14,6 +14,7 @@ use super::schema::{
     AlertsSpec, Condition, DependsOnSpec, MetricsSpec, RestartSpec, ServiceSpec, StopSpec,
     WorkspaceFile,
 };
+use super::secrets::Bindings;
 use super::values::{self, Parsed, Rejected};
 use super::{
     AlertSettings, Dependency, MetricsSettings, Restart, Service, Stop, Workspace, suggest,
@@ -27,14 +28,17 @@ pub(crate) struct Invalid {
     pub hint: Option<String>,
 }
 
-/// `file` is where the workspace came from; relative `cwd`s are resolved against `dir`.
+/// `file` is where the workspace came from; relative `cwd`s are resolved against `dir`;
+/// `bindings` tell what interpolation found in each value.
 pub(crate) fn validate(
     spec: &WorkspaceFile,
     file: &Path,
     dir: &Path,
+    bindings: &Bindings,
 ) -> Result<Workspace, Vec<Invalid>> {
     let mut checker = Checker {
         problems: Vec::new(),
+        bindings,
     };
     let name = &spec.workspace;
     if !values::is_name(&name.value) {
@@ -68,16 +72,18 @@ pub(crate) fn validate(
         metrics,
         alerts,
         logs,
+        secrets: Default::default(),
     })
 }
 
 pub(super) const NAME_RULE: &str = "use only letters, digits, `_` and `-`";
 
-pub(super) struct Checker {
+pub(super) struct Checker<'a> {
     problems: Vec<Invalid>,
+    bindings: &'a Bindings,
 }
 
-impl Checker {
+impl Checker<'_> {
     pub(super) fn report(
         &mut self,
         at: &Location,
@@ -130,11 +136,13 @@ impl Checker {
                 );
             }
         }
+        let (env, secret_env) = self.env(name, spec);
         Service {
             name: name.value.clone(),
             command: spec.command.value.clone(),
             cwd: resolve_cwd(dir, spec.cwd.as_deref()),
-            env: env(spec),
+            env,
+            secret_env,
             depends_on: self.conditions(&spec.depends_on),
             tags: spec.tags.iter().map(|t| t.value.clone()).collect(),
             stop: self.stop(spec.stop.as_ref()),
@@ -143,6 +151,43 @@ impl Checker {
             liveness: spec.liveness.as_ref().and_then(|l| self.check(l)),
             triggers: self.triggers(spec, dir),
         }
+    }
+
+    /// `env:` plus the variables the command and the exec probes read, and which of them
+    /// hold a secret (those go through a file sourced by `/bin/sh`: their names must be
+    /// shell names).
+    fn env(
+        &mut self,
+        name: &Spanned<String>,
+        spec: &ServiceSpec,
+    ) -> (BTreeMap<String, String>, BTreeSet<String>) {
+        let mut env = env(spec);
+        let mut secret = BTreeSet::new();
+        let service = format!("services.{}", name.value);
+        for key in spec.env.keys() {
+            let path = format!("{service}.env.{key}");
+            if self.bindings.get(&path).is_some_and(|b| b.secret) {
+                secret.insert(key.clone());
+            }
+        }
+        let commands = ["command", "health.exec", "readiness.exec", "liveness.exec"];
+        for command in commands {
+            let Some(binding) = self.bindings.get(&format!("{service}.{command}")) else {
+                continue;
+            };
+            for r in &binding.refs {
+                env.insert(r.name.clone(), r.value.clone());
+                if r.secret {
+                    secret.insert(r.name.clone());
+                }
+            }
+        }
+        for key in secret.iter().filter(|k| !is_shell_name(k)) {
+            let message = format!("`env.{key}` holds a secret, so its name must be a shell name");
+            let hint = Some("use letters, digits and `_`, not starting with a digit".to_owned());
+            self.report(&name.referenced, message, hint);
+        }
+        (env, secret)
     }
 
     fn metrics(&mut self, spec: Option<&MetricsSpec>) -> MetricsSettings {
@@ -343,6 +388,11 @@ pub(super) fn resolve_cwd(dir: &Path, cwd: Option<&Path>) -> PathBuf {
         .components()
         .filter(|c| *c != Component::CurDir)
         .collect()
+}
+
+fn is_shell_name(name: &str) -> bool {
+    name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.chars().next().is_some_and(|c| !c.is_ascii_digit())
 }
 
 fn env(spec: &ServiceSpec) -> BTreeMap<String, String> {

@@ -1,12 +1,13 @@
 //! Values for `${VAR}`: the process environment, then the environment's env files, then
-//! `vars:`. And `${secret:name}` from a secrets file only its owner can read.
+//! `vars:`. And `${secret:name}` from a secrets file only its owner can read. The first
+//! two are outside the YAML, so their values are secrets (see [`super::interpolate`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::interpolate::{Failure, Lookup};
+use super::interpolate::{Failure, Lookup, Var};
 use super::schema::EnvValue;
 use super::suggest;
 use super::tree::{Found, Kind, Node};
@@ -15,23 +16,23 @@ use super::tree::{Found, Kind, Node};
 pub const SECRETS_FILE: &str = "configs/secrets.yaml";
 
 pub(crate) struct Vars {
-    /// Off when re-loading a stored effective config: it was interpolated already.
-    process: bool,
     files: HashMap<String, String>,
     vars: HashMap<String, String>,
     secrets: Secrets,
+    /// Variables that commands read their values from, with those values.
+    names: HashMap<String, String>,
 }
 
 impl Vars {
-    pub fn new(process: bool, secrets: PathBuf) -> Self {
+    pub fn new(secrets: PathBuf) -> Self {
         Self {
-            process,
             files: HashMap::new(),
             vars: HashMap::new(),
             secrets: Secrets {
                 path: secrets,
                 loaded: None,
             },
+            names: HashMap::new(),
         }
     }
 
@@ -66,11 +67,19 @@ impl Vars {
         }
     }
 
-    /// Reads a `.env` file; later files win over earlier ones.
+    /// Reads a `.env` file; later files win over earlier ones. A line that does not parse
+    /// is named by its number, never quoted: it may hold a secret.
     pub fn add_env_file(&mut self, path: &Path) -> Result<(), String> {
-        let iter = dotenvy::from_path_iter(path).map_err(|e| e.to_string())?;
-        for item in iter {
-            let (key, value) = item.map_err(|e| e.to_string())?;
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        for item in dotenvy::from_read_iter(text.as_bytes()) {
+            let (key, value) = item.map_err(|e| match e {
+                dotenvy::Error::LineParse(line, _) => {
+                    let number = line_number(&text, &line)
+                        .map_or_else(String::new, |n| format!("line {n} "));
+                    format!("{number}is not `NAME=value`")
+                }
+                other => other.to_string(),
+            })?;
             self.files.insert(key, value);
         }
         Ok(())
@@ -85,12 +94,47 @@ impl Vars {
     }
 }
 
+/// The 1-based number of the line of `text` where `rest` (what the parser had left) starts.
+fn line_number(text: &str, rest: &str) -> Option<usize> {
+    let first = rest.lines().next().filter(|l| !l.trim().is_empty())?;
+    let at = text.find(first)?;
+    Some(text[..at].matches('\n').count() + 1)
+}
+
 impl Lookup for Vars {
-    fn var(&self, name: &str) -> Option<String> {
-        let process = self.process.then(|| std::env::var(name).ok()).flatten();
-        process
-            .or_else(|| self.files.get(name).cloned())
-            .or_else(|| self.vars.get(name).cloned())
+    fn var(&self, name: &str) -> Option<Var> {
+        let outside = |value: String| Var {
+            value,
+            outside: true,
+        };
+        if let Ok(value) = std::env::var(name) {
+            return Some(outside(value));
+        }
+        if let Some(value) = self.files.get(name) {
+            return Some(outside(value.clone()));
+        }
+        self.vars.get(name).map(|value| Var {
+            value: value.clone(),
+            outside: false,
+        })
+    }
+
+    fn env_name(&mut self, base: &str, value: &str) -> String {
+        let mut n = 1;
+        loop {
+            let name = match n {
+                1 => base.to_owned(),
+                _ => format!("{base}_{n}"),
+            };
+            match self.names.get(&name) {
+                Some(other) if other != value => n += 1,
+                Some(_) => return name,
+                None => {
+                    self.names.insert(name.clone(), value.to_owned());
+                    return name;
+                }
+            }
+        }
     }
 
     fn secret(&mut self, name: &str) -> Result<String, Failure> {
@@ -149,4 +193,19 @@ fn read_secrets(path: &Path) -> Result<IndexMap<String, String>, Failure> {
         .into_iter()
         .map(|(k, v)| (k, v.to_env_string()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_env_file_line_is_named_by_its_number_not_quoted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(".env");
+        std::fs::write(&file, "A=1\n# note\nTOKEN=\"hunter2\n").expect("write");
+        let mut vars = Vars::new(dir.path().join("secrets.yaml"));
+        let err = vars.add_env_file(&file).expect_err("unclosed quote");
+        assert_eq!(err, "line 3 is not `NAME=value`");
+    }
 }

@@ -42,6 +42,8 @@ pub enum PlanTarget {
 const SETTLE: Duration = Duration::from_millis(250);
 
 pub struct ConfigCenter {
+    /// Every config hash shown or stored is salted with it (see [`ConfigCenter::admit`]).
+    salt: Vec<u8>,
     source: Source,
     paths: Paths,
     hub: Hub,
@@ -74,7 +76,14 @@ impl ConfigCenter {
                 None
             }
         };
+        let salt = store
+            .as_ref()
+            .and_then(|s| s.salt().ok())
+            .unwrap_or_else(random_salt);
+        let mut current = current;
+        current.hash = salted(&salt, &current.hash);
         let mut center = Self {
+            salt,
             source,
             paths,
             hub,
@@ -179,7 +188,7 @@ impl ConfigCenter {
             .source
             .load_effective(Some(name))
             .map_err(|e| does_not_load("environment", &format!("the {name} config"), &e))?;
-        self.same_workspace(next)
+        self.admit(next)
     }
 
     fn load_revision(&self, id: u64) -> Result<Effective, CommandError> {
@@ -188,7 +197,7 @@ impl ConfigCenter {
             .source
             .load_revision(&stored.text, stored.revision.environment.as_deref())
             .map_err(|e| does_not_load("revision", &format!("revision {id}"), &e))?;
-        self.same_workspace(next)
+        self.admit(next)
     }
 
     fn plan(&self, target: &PlanTarget) -> Result<ConfigPlan, CommandError> {
@@ -244,7 +253,7 @@ impl ConfigCenter {
             .source
             .load_effective(self.current.environment())
             .map_err(|e| problems(&e))
-            .and_then(|next| self.same_workspace(next).map_err(|e| vec![e.message]));
+            .and_then(|next| self.admit(next).map_err(|e| vec![e.message]));
         match loaded {
             Ok(next) if next.hash == self.current.hash => {
                 self.pending = None;
@@ -262,9 +271,11 @@ impl ConfigCenter {
         self.publish();
     }
 
-    /// The workspace's name keys its tmux server, state and processes: a config that
-    /// renames it cannot be applied to the running one.
-    fn same_workspace(&self, next: Effective) -> Result<Effective, CommandError> {
+    /// A config loaded to run: its hash salted (it covers the secrets' values, and is
+    /// shown and stored), and refused when it renames the workspace, whose name keys its
+    /// tmux server, state and processes.
+    fn admit(&self, mut next: Effective) -> Result<Effective, CommandError> {
+        next.hash = salted(&self.salt, &next.hash);
         let (running, named) = (&self.current.workspace.name, &next.workspace.name);
         if running == named {
             return Ok(next);
@@ -311,7 +322,7 @@ impl ConfigCenter {
     fn remember_environment(&self) {
         let file = self.paths.environment_file();
         let result = match self.current.environment() {
-            Some(env) => std::fs::write(&file, env),
+            Some(env) => super::paths::write_private(&file, env.as_bytes()),
             None => std::fs::remove_file(&file).or(Ok(())),
         };
         if let Err(e) = result {
@@ -381,6 +392,25 @@ impl ConfigCenter {
         );
         Ok(ConfigDiff { from, to, diff })
     }
+}
+
+fn salted(salt: &[u8], hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(salt);
+    digest.update(hash.as_bytes());
+    hex::encode(digest.finalize())
+}
+
+/// For an engine whose `config.db` cannot be opened: hashes then hold for its lifetime.
+fn random_salt() -> Vec<u8> {
+    use std::io::Read;
+    let mut salt = vec![0; 32];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut salt));
+    if read.is_err() {
+        salt.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    }
+    salt
 }
 
 fn revision_label(r: &Revision) -> String {

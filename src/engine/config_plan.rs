@@ -125,6 +125,8 @@ fn fields(a: &Service, b: &Service) -> Vec<String> {
     differs("readiness", a.readiness == b.readiness);
     differs("liveness", a.liveness == b.liveness);
     differs("triggers", a.triggers == b.triggers);
+    // The same values, one of them now (or no longer) a secret.
+    differs("env", a.env != b.env || a.secret_env == b.secret_env);
     let keys: BTreeSet<&String> = a.env.keys().chain(b.env.keys()).collect();
     for key in keys {
         if a.env.get(key) != b.env.get(key) {

@@ -25,6 +25,8 @@ pub enum LaunchError {
         path: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    StateDir(#[from] super::paths::StateDirError),
     #[error("the engine exited while starting:\n{output}")]
     Died { output: String },
     #[error("the engine did not answer within {}s (see {log})", READY_TIMEOUT.as_secs())]
@@ -88,8 +90,8 @@ impl Launcher {
             path: path.display().to_string(),
             source,
         };
-        super::paths::create_private_dir(&self.paths.dir).map_err(io)?;
-        let file = std::fs::OpenOptions::new()
+        self.paths.prepare()?;
+        let file = super::paths::private_file()
             .create(true)
             .truncate(false)
             .write(true)
@@ -167,7 +169,7 @@ impl Launcher {
             path: self.paths.tmux_conf().display().to_string(),
             source,
         };
-        super::paths::create_private_dir(&self.paths.dir).map_err(io)?;
+        self.paths.prepare()?;
         let mut conf = String::from("# Written by uc for the workspace's private tmux server.\n");
         if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
             for user in [home.join(".tmux.conf"), home.join(".config/tmux/tmux.conf")] {
@@ -184,6 +186,6 @@ impl Launcher {
             "set -g status-left '[uc #S] '\n",
             "set -g status-left-length 30\n",
         ));
-        std::fs::write(self.paths.tmux_conf(), conf).map_err(io)
+        super::paths::write_private(&self.paths.tmux_conf(), conf.as_bytes()).map_err(io)
     }
 }

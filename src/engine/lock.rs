@@ -1,7 +1,7 @@
 //! One engine per workspace: an exclusive `flock` on `engine.lock`, which the kernel drops
 //! when the process dies however it dies, so a `kill -9`'d engine never blocks the next.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
@@ -29,7 +29,7 @@ impl EngineLock {
             path: path.display().to_string(),
             source,
         };
-        let file = OpenOptions::new()
+        let file = super::paths::private_file()
             .read(true)
             .write(true)
             .create(true)

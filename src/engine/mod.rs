@@ -37,7 +37,7 @@ pub use logs_api::LogsAccess;
 pub use metrics_api::serve_prometheus;
 pub use paths::Paths;
 pub use playbooks::{PlaybookInfo, PlaybookList, Playbooks};
-pub use run::{Source, run};
+pub use run::{Source, demo_dir, run};
 pub use snapshot::{
     EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };

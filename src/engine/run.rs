@@ -39,7 +39,7 @@ impl Source {
     pub fn load(&self) -> Result<Workspace, ConfigError> {
         match self {
             Self::File(path) => config::load_file(path),
-            Self::Demo => config::demo_workspace(&demo_dir()),
+            Self::Demo => config::demo_workspace(&demo_dir()?),
         }
     }
 
@@ -47,7 +47,7 @@ impl Source {
     pub fn load_effective(&self, environment: Option<&str>) -> Result<Effective, ConfigError> {
         let loaded = match self {
             Self::File(path) => config::load_env(path, environment)?,
-            Self::Demo => config::demo_loaded(&demo_dir(), environment)?,
+            Self::Demo => config::demo_loaded(&demo_dir()?, environment)?,
         };
         Ok(Effective::from(loaded))
     }
@@ -66,7 +66,7 @@ impl Source {
             }
             Self::Demo => {
                 let file = std::path::Path::new("configs/demo/univers.yaml");
-                let mut loaded = config::load_effective(text, file, &demo_dir(), environment)?;
+                let mut loaded = config::load_effective(text, file, &demo_dir()?, environment)?;
                 loaded.workspace.file = None;
                 loaded.workspace.alerts.builtin = config::BuiltinRules::Demo;
                 loaded
@@ -105,11 +105,15 @@ fn absolute(path: PathBuf) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
 }
 
-/// The demo's web server's directory, ready to serve.
-fn demo_dir() -> PathBuf {
-    let www = Paths::for_workspace("demo").dir.join("www");
+/// The demo's web server's directory, ready to serve (in the demo's private state dir).
+pub fn demo_dir() -> Result<PathBuf, ConfigError> {
+    let paths = Paths::for_workspace("demo").map_err(|e| ConfigError::Io {
+        path: PathBuf::from("the demo's state dir"),
+        source: std::io::Error::other(e),
+    })?;
+    let www = paths.dir.join("www");
     prepare_demo_dir(&www);
-    www
+    Ok(www)
 }
 
 /// The demo's web server serves this directory; give it a page, and the shipped clean-up
@@ -136,9 +140,8 @@ const DEMO_PLAYBOOK: &str = include_str!("../../configs/playbooks/cleanup.yaml")
 pub async fn run(source: Source) -> anyhow::Result<()> {
     let initial = initial_config(&source)?;
     let ws = initial.workspace.clone();
-    let paths = Paths::for_workspace(&ws.name);
-    super::paths::create_private_dir(&paths.dir)
-        .with_context(|| format!("cannot create {}", paths.dir.display()))?;
+    let paths = Paths::for_workspace(&ws.name)?;
+    paths.prepare()?;
     let _lock = EngineLock::acquire(&paths.lock())?;
     raise_fd_limit();
     let tmux = Tmux::new(paths.tmux_socket.clone()).with_config(paths.tmux_conf());
@@ -173,11 +176,12 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     install_hooks(&tmux).await;
 
     let (command_tx, command_rx) = mpsc::channel(64);
+    // Only the user may talk to the engine: the socket is made under umask 077, in a 0700
+    // directory.
     let socket = paths.socket();
     let _ = std::fs::remove_file(&socket);
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    restrict_to_owner(&socket);
     let recorder = super::heal_api::spawn_recorder(&hub, paths.heal_db())?;
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
@@ -260,7 +264,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
 /// The default environment's config, or the environment chosen last if it still loads.
 fn initial_config(source: &Source) -> anyhow::Result<Effective> {
     let default = source.load_effective(None)?;
-    let paths = Paths::for_workspace(&default.workspace.name);
+    let paths = Paths::for_workspace(&default.workspace.name)?;
     let remembered = std::fs::read_to_string(paths.environment_file())
         .ok()
         .map(|s| s.trim().to_owned())
@@ -294,12 +298,6 @@ fn raise_fd_limit() {
     {
         tracing::warn!("cannot raise the open-file limit from {soft}: {e}");
     }
-}
-
-/// Only the user may talk to the engine.
-fn restrict_to_owner(socket: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600));
 }
 
 /// tmux tells the engine at once when a window goes away (a user closed it). Process exits

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::config::Check;
+use crate::config::{Check, Secrets};
 use crate::engine::{Health, ProbeKind, ProbeStatus, now_ms};
 
 mod run;
@@ -22,6 +22,8 @@ pub struct ProbeContext {
     pub env: BTreeMap<String, String>,
     /// The service's main process.
     pub pid: Option<u32>,
+    /// Kept out of the probe's target and output (a failing command may print them).
+    pub secrets: Secrets,
 }
 
 /// One run of a probe, sent to the supervisor.
@@ -47,7 +49,7 @@ pub async fn watch(
     let mut verdict = Verdict::new(&check);
     let mut status = ProbeStatus {
         kind,
-        target: check.probe.target(),
+        target: ctx.secrets.redact(&check.probe.target()).into_owned(),
         state: Health::Unknown,
         last_ok: None,
         latency_us: None,
@@ -69,7 +71,7 @@ pub async fn watch(
         status.latency_us = Some(u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX));
         status.checked_at = Some(now_ms());
         status.last_ok = Some(result.is_ok());
-        status.output = result.err();
+        status.output = result.err().map(|e| ctx.secrets.redact(&e).into_owned());
         let in_grace = started.elapsed() < check.start_period;
         let next = verdict.record(status.last_ok == Some(true), in_grace);
         status.failures = verdict.failures;

@@ -117,10 +117,11 @@ impl Sources {
                         .iter()
                         .map(|g| (source.name.clone(), g.clone(), Start::End)),
                 ),
-                LogInput::Command { command, cwd } => commands.push(commands::CommandSource {
+                LogInput::Command { command, cwd, env } => commands.push(commands::CommandSource {
                     name: source.name.clone(),
                     command: command.clone(),
                     cwd: cwd.clone(),
+                    env: env.clone(),
                 }),
             }
         }

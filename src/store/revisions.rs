@@ -1,7 +1,8 @@
 //! Config revisions (`<state>/<workspace>/config.db`): every effective config the engine
 //! applied — at start, on a switch, a reload or a revert — with when, which environment, who
-//! and why (`uc config history`). The text is the effective YAML with secrets left as
-//! `${secret:name}` references, so no secret is ever stored.
+//! and why (`uc config history`). The text is the effective YAML with secrets left as their
+//! references (`${secret:name}`, `${NAME}`), so no secret is ever stored; the hash is salted
+//! with a random value kept here, so a short secret cannot be guessed from it either.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,8 @@ use super::migrate::migrate;
 use super::{Fault, StoreError};
 use crate::engine::{Revision, RevisionText};
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE revisions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at INTEGER NOT NULL,
@@ -21,7 +23,13 @@ const MIGRATIONS: &[&str] = &["
         hash TEXT NOT NULL,
         text TEXT NOT NULL
     );
-"];
+",
+    // SQLite's generator is seeded from the kernel's (/dev/urandom).
+    "
+    CREATE TABLE salt (value BLOB NOT NULL);
+    INSERT INTO salt VALUES (randomblob(32));
+",
+];
 
 pub struct Revisions {
     conn: Connection,
@@ -60,6 +68,13 @@ impl Revisions {
             path: self.path.clone(),
             fault: Fault::Sqlite(e),
         }
+    }
+
+    /// The random value config hashes are salted with, the same for the file's lifetime.
+    pub fn salt(&self) -> Result<Vec<u8>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM salt", [], |row| row.get(0))
+            .map_err(self.fail())
     }
 
     /// Stores it and answers its id.
@@ -177,5 +192,20 @@ mod tests {
             store.latest().expect("latest").expect("some").revision.id,
             2
         );
+    }
+
+    #[test]
+    fn the_salt_is_random_and_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let salt = |name: &str| {
+            Revisions::open(dir.path().join(name))
+                .expect("open")
+                .salt()
+                .expect("salt")
+        };
+        let first = salt("a.db");
+        assert_eq!(first.len(), 32);
+        assert_eq!(salt("a.db"), first);
+        assert_ne!(salt("b.db"), first);
     }
 }

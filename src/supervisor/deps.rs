@@ -71,6 +71,7 @@ mod tests {
             environment: None,
             environments: Vec::new(),
             logs: Default::default(),
+            secrets: Default::default(),
             services: edges
                 .iter()
                 .map(|(name, deps)| Service {
@@ -78,6 +79,7 @@ mod tests {
                     command: "true".into(),
                     cwd: PathBuf::from("/"),
                     env: Default::default(),
+                    secret_env: Default::default(),
                     depends_on: deps
                         .iter()
                         .map(|d| Dependency {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::process::{self, INSTANCE_ENV, ProcId};
 use super::runner::{self, Connected};
+use super::secret_env::SecretEnv;
 use super::tmux::{SERVICE_OPTION, Spawn, Tmux};
 use crate::config::Service;
 use crate::engine::Paths;
@@ -71,10 +72,20 @@ impl LaunchJob {
         let socket = runner::socket_name(&self.instance);
         let mut argv = runner::argv(self.runner.as_ref()?, &socket);
         argv.extend(service_argv(&self.spec.command));
+        let mut env = service_env(&self.spec, &self.workspace, &self.paths, &self.instance);
+        let secrets = SecretEnv::take(
+            &self.paths,
+            &self.spec.name,
+            &mut env,
+            &self.spec.secret_env,
+        )?;
+        if let Some(secrets) = &secrets {
+            argv = secrets.wrap(argv);
+        }
         let spawn = Spawn {
             argv,
             cwd: &self.spec.cwd,
-            env: service_env(&self.spec, &self.workspace, &self.paths, &self.instance),
+            env,
         };
         let (pane, pid) = self.spawn_in_pane(&spawn).await?;
         let runner = reach(&socket, pid).await?;

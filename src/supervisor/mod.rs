@@ -18,6 +18,7 @@ mod record;
 mod restarts;
 pub mod runner;
 mod schedule;
+mod secret_env;
 pub mod stop;
 pub mod tmux;
 pub mod tree;
@@ -375,6 +376,8 @@ impl Supervisor {
     }
 
     fn set_state(&mut self, name: &str, state: ServiceState, reason: Option<String>) {
+        // A launch error may quote a value (a working directory): never a secret's.
+        let reason = reason.map(|r| self.ws.secrets.redact(&r).into_owned());
         if let Some(rt) = self.services.get_mut(name) {
             if rt.status.state == state && rt.status.reason == reason {
                 return;

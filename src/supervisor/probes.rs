@@ -26,6 +26,7 @@ impl Supervisor {
             cwd: rt.spec.cwd.clone(),
             env: super::launch::service_env(&rt.spec, &workspace, &paths, &rt.instance),
             pid: rt.root.map(|r| r.pid),
+            secrets: self.ws.secrets.clone(),
         };
         let checks = [
             (ProbeKind::Readiness, rt.spec.readiness.clone()),
@@ -38,7 +39,7 @@ impl Supervisor {
             }
             rt.status.probes.push(ProbeStatus {
                 kind,
-                target: check.probe.target(),
+                target: ctx.secrets.redact(&check.probe.target()).into_owned(),
                 state: Health::Unknown,
                 last_ok: None,
                 latency_us: None,

@@ -43,10 +43,8 @@ impl Records {
 
     /// Write atomically (temp file + rename) so a crash mid-write never leaves half a file.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let tmp = path.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, path)
+        crate::engine::paths::write_private(path, &bytes)
     }
 }
 

@@ -80,6 +80,7 @@ pub fn service(name: &str, command: &str, cwd: &Path) -> Service {
         command: command.into(),
         cwd: cwd.to_path_buf(),
         env: Default::default(),
+        secret_env: Default::default(),
         depends_on: Vec::new(),
         tags: Vec::new(),
         stop: Stop::default(),
@@ -115,6 +116,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         metrics: Default::default(),
         alerts: Default::default(),
         logs: Default::default(),
+        secrets: Default::default(),
     }
 }
 

@@ -381,7 +381,21 @@ impl Fields<'_, '_> {
             }
         };
         parse(&text)
-            .map_err(|rejected| self.checker.reject(&value.referenced, rejected))
+            .map_err(|rejected| {
+                // Variables hold credentials: a message quotes the value as written.
+                let as_written = |t: String| {
+                    if text.is_empty() || text == value.value {
+                        t
+                    } else {
+                        t.replace(&text, &value.value)
+                    }
+                };
+                let rejected = Rejected {
+                    message: as_written(rejected.message),
+                    hint: rejected.hint.map(as_written),
+                };
+                self.checker.reject(&value.referenced, rejected)
+            })
             .ok()
     }
 }

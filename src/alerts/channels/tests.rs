@@ -274,3 +274,17 @@ fn email_defaults_and_single_recipient() {
         ]
     );
 }
+
+#[test]
+fn a_bad_value_from_a_variable_is_quoted_as_written() {
+    let text = "channels:\n  m: { type: email, smtp: \"${SMTP_PASSWORD}:0\", from: \"${SMTP_PASSWORD}\", to: [a@b.c] }\n";
+    let found = problems(text);
+    assert_eq!(
+        found,
+        [
+            "2:27: invalid SMTP address `${SMTP_PASSWORD}:0` (write `host:port`, e.g. `smtp.example.com:587`)",
+            "2:55: invalid email address `${SMTP_PASSWORD}` (write `name@example.com` or `Name <name@example.com>`)",
+        ]
+    );
+    assert!(found.iter().all(|p| !p.contains("hunter2")));
+}

@@ -18,7 +18,7 @@ const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(300);
 /// How long memory must stay above `max_memory` when the limit names no period.
 pub const DEFAULT_MEMORY_SUSTAIN: Duration = Duration::from_secs(10);
 
-impl Checker {
+impl Checker<'_> {
     /// `readiness:`, or `health:` (its older name); both at once is a mistake.
     pub(super) fn readiness(&mut self, spec: &ServiceSpec) -> Option<Check> {
         match (&spec.readiness, &spec.health) {

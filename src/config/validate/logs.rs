@@ -10,7 +10,7 @@ use super::super::values;
 use super::super::{LogInput, LogSettings, LogSource, Retention};
 use super::{Checker, NAME_RULE};
 
-impl Checker {
+impl Checker<'_> {
     pub(super) fn logs(&mut self, spec: &WorkspaceFile, dir: &Path) -> LogSettings {
         let mut sources = Vec::new();
         for (name, service) in &spec.services {
@@ -59,11 +59,22 @@ impl Checker {
                 let message = format!("log source `{}` has an empty command", name.value);
                 self.report(&command.referenced, message, None);
             }
+            let env = self
+                .bindings
+                .get(&format!("logs.commands.{}", name.value))
+                .map(|b| {
+                    b.refs
+                        .iter()
+                        .map(|r| (r.name.clone(), r.value.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
             sources.push(LogSource {
                 name: name.value.clone(),
                 input: LogInput::Command {
                     command: command.value.clone(),
                     cwd: dir.to_path_buf(),
+                    env,
                 },
             });
         }

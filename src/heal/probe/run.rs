@@ -175,6 +175,7 @@ mod tests {
             cwd: std::env::temp_dir(),
             env: BTreeMap::new(),
             pid: Some(std::process::id()),
+            secrets: Default::default(),
         }
     }
 

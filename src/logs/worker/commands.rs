@@ -24,6 +24,8 @@ pub struct CommandSource {
     pub name: String,
     pub command: String,
     pub cwd: PathBuf,
+    /// The variables the command's `${…}` are read from.
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 /// The lines every command printed, and the children to kill when the worker goes.
@@ -105,6 +107,7 @@ fn start(source: &CommandSource) -> std::io::Result<Child> {
         .arg("-c")
         .arg(format!("exec 2>&1; {}", source.command))
         .current_dir(&source.cwd)
+        .envs(&source.env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()

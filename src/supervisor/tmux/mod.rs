@@ -106,7 +106,32 @@ impl Tmux {
 
     /// Run one tmux command and return its stdout.
     pub async fn run(&self, cmd: TmuxCommand<'_>) -> Result<String, TmuxError> {
-        let out = self.command(&cmd).output().await?;
+        self.run_in(self.command(&cmd), cmd).await
+    }
+
+    /// Run a command that may start the server. The server, and so every service, gets the
+    /// user's umask rather than `uc`'s private one: `/bin/sh` sets it and execs tmux (a
+    /// child's umask cannot be set otherwise without `unsafe`).
+    async fn run_starting_server(&self, cmd: TmuxCommand<'_>) -> Result<String, TmuxError> {
+        let tmux = self.command(&cmd);
+        let std = tmux.as_std();
+        let umask = crate::engine::paths::user_umask().bits();
+        let mut sh = tokio::process::Command::new("/bin/sh");
+        sh.arg("-c")
+            .arg(format!("umask {umask:04o} && exec \"$0\" \"$@\""))
+            .arg(std.get_program())
+            .args(std.get_args())
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        self.run_in(sh, cmd).await
+    }
+
+    async fn run_in(
+        &self,
+        mut command: tokio::process::Command,
+        cmd: TmuxCommand<'_>,
+    ) -> Result<String, TmuxError> {
+        let out = command.output().await?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
@@ -169,7 +194,7 @@ impl Tmux {
             .start_directory(spawn.cwd.to_string_lossy())
             .build();
         push_spawn(&mut cmd, spawn);
-        parse_pane(first_line(&self.run(cmd).await?))
+        parse_pane(first_line(&self.run_starting_server(cmd).await?))
     }
 
     /// A new window at the end of `session` (or before window 0 with `first`).

@@ -228,12 +228,14 @@ impl Runner {
         }
         // The old engine's last orders may still be unread (the same poll saw both sockets):
         // an arm sent just before it went away holds until the new engine says otherwise.
+        self.read_orders();
         self.engine = Some(stream);
         self.inbox.clear();
         self.ever_connected = true;
         let pid = self.service.as_ref().map_or(0, |s| s.child.id());
         self.report(Report::Running { pid });
     }
+
     fn read_orders(&mut self) {
         let Some(engine) = self.engine.as_mut() else {
             return;

@@ -299,7 +299,7 @@ fn alert_commands_name_the_bad_field() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("matchers[0]"));
     let out = env.run(&["alerts", "silence", "-m", "service=a", "--for", "soon"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("for: `soon` is not a duration"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("for: invalid duration `soon`"));
     env.ok(&["down"]);
 }
 

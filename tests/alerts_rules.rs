@@ -130,7 +130,7 @@ fn bad_values_point_at_the_value() {
     assert_eq!(
         problems(&one_rule("    expr: cpu > 1\n    for: soon\n")),
         [
-            "rules.yaml:4:10: invalid duration `soon` (write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds)"
+            "rules.yaml:4:10: invalid duration `soon` (e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds)"
         ]
     );
     assert_eq!(
@@ -178,7 +178,7 @@ fn expression_errors_point_inside_the_expression() {
         problems(&one_rule(
             "    expr: 'log_match(api, \"(unclosed\", 5m) > 0'\n"
         )),
-        ["rules.yaml:3:27: bad regex `(unclosed`: unclosed group"]
+        ["rules.yaml:3:27: invalid regex `(unclosed`: unclosed group"]
     );
     // A folded block: the start of the value, since its columns are not the text's.
     assert_eq!(
@@ -275,10 +275,10 @@ rules:
         [
             "rules.yaml:3:11: unknown metric `cpux` (did you mean `cpu`?)",
             "rules.yaml:4:5: unknown field `severty` (did you mean `severity`?)",
-            "rules.yaml:7:10: invalid duration `soon` (write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds)",
+            "rules.yaml:7:10: invalid duration `soon` (e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds)",
             "rules.yaml:8:12: `clear: 95` is above the firing threshold 80 (the alert stays firing while the value is still > 95; use at most 80)",
             "rules.yaml:9:11: duplicate rule name `One` (the first is on line 2)",
-            "rules.yaml:10:26: bad regex `[`: unclosed character class",
+            "rules.yaml:10:26: invalid regex `[`: unclosed character class",
             "rules.yaml:12:20: unknown placeholder `$foo` (use `$value`, `$labels.<name>` or `$rule`)",
         ]
     );

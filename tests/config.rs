@@ -221,7 +221,7 @@ fn cycle_is_named_in_order() {
 
 #[test]
 fn bad_duration() {
-    let hint = "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
+    let hint = "e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds";
     assert_eq!(
         problems("bad_duration"),
         one(6, 16, "invalid duration `10 secs please`", Some(hint))
@@ -296,7 +296,7 @@ fn two_problems_are_reported_together_in_file_order() {
         "`api` depends on unknown service `wbe`",
         Some("did you mean `web`?"),
     );
-    let hint = "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
+    let hint = "e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds";
     expected.extend(one(10, 17, "invalid duration `soon`", Some(hint)));
     assert_eq!(problems("two_problems"), expected);
 }
@@ -332,7 +332,7 @@ fn display_is_one_problem_per_line_with_a_snippet_and_key_path_each() {
         Path::new("/tmp"),
     )
     .expect_err("invalid");
-    let hint = "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
+    let hint = "e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds";
     assert_eq!(
         err.to_string(),
         format!(

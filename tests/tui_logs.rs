@@ -316,7 +316,7 @@ fn bad_grep_keeps_the_input_open() {
     h.keys(&["f"]).type_text("(unclosed").keys(&["enter"]);
     assert!(matches!(h.app.state().top_popup(), Some(Popup::Grep(_))));
     assert!(
-        h.status().starts_with("`(unclosed` is not a regex: "),
+        h.status() == "invalid regex `(unclosed`: unclosed group",
         "{}",
         h.status()
     );

@@ -2,17 +2,17 @@
 
 use std::process::ExitCode;
 
-use super::{CliResult, launcher, paths};
+use super::output::{out, outln};
+use super::{CliResult, paths, running};
 use crate::engine::{Snapshot, Source, now_ms};
 
 pub async fn run(source: Source, json: bool) -> CliResult {
-    let paths = paths(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
+    let client = running(&paths(&source)?).await?;
     let snapshot = client.snapshot().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&snapshot)?);
+        outln!("{}", serde_json::to_string_pretty(&snapshot)?)?;
     } else {
-        print!("{}", table(&snapshot, now_ms()));
+        out!("{}", table(&snapshot, now_ms()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod check;
 mod cycles;
 mod de;
 mod demo;
+pub(crate) mod duration;
 mod effective;
 mod emit;
 mod environments;
@@ -20,6 +21,7 @@ pub(crate) mod suggest;
 mod tree;
 mod validate;
 pub(crate) mod values;
+
 mod vars;
 
 use std::collections::BTreeMap;

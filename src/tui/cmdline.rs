@@ -517,7 +517,7 @@ mod tests {
         );
         assert_eq!(
             err("silence service=api 2x"),
-            "`2x` is not a duration; write e.g. `30m`, `2h`, `1d`"
+            format!("invalid duration `2x` ({})", crate::config::duration::HINT)
         );
         assert_eq!(
             err("silence service 2h"),

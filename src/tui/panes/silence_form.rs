@@ -12,7 +12,8 @@ use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
 use crate::tui::silence_form::{Field, SilenceForm};
 
-const WIDTH: u16 = 72;
+/// Wide enough for a refused duration's whole answer.
+const WIDTH: u16 = 80;
 /// Borders, three inputs of three rows with a message line each, and the keys.
 const HEIGHT: u16 = 2 + 3 * 4 + 1;
 

@@ -115,7 +115,7 @@ fn read_only_commands_start_nothing_after_down() {
             .is_ok_and(|s| s.success())
     };
     assert!(!server_up(), "uc down left the tmux server");
-    let read_only: [&[&str]; 16] = [
+    let read_only: [&[&str]; 17] = [
         &["status"],
         &["status", "--json"],
         &["metrics"],
@@ -127,6 +127,7 @@ fn read_only_commands_start_nothing_after_down() {
         &["logs", "stats"],
         &["heal", "history"],
         &["heal", "playbooks"],
+        &["heal", "run", "cleanup", "--dry-run"],
         &["env"],
         &["env", "use", "x", "--dry-run"],
         &["config", "history"],

@@ -46,6 +46,7 @@ fn fixture() -> Snapshot {
         pid: Some(4310),
         started_at: Some(NOW - 192_000),
         restarts: 2,
+        user_restarts: 1,
         health: Some(Health::Healthy),
         tags: strings(&["backend", "http"]),
         depends_on: strings(&["db"]),

@@ -57,7 +57,7 @@ pub async fn run(source: Source, command: Option<AlertsCmd>, json: bool) -> CliR
     // Acks, silences and expiries act; the lists and the history read.
     let client = match &command {
         None | Some(AlertsCmd::Silences { .. } | AlertsCmd::History { .. }) => {
-            running(&paths(&source)?).await?
+            running(&source, paths(&source)?).await?
         }
         _ => launcher(source.clone(), paths(&source)?)?.connect().await?,
     };

@@ -42,7 +42,7 @@ pub struct Apply {
 /// `--dry-run` reads).
 async fn client(source: Source, acts: bool) -> Result<Client, Failure> {
     if !acts {
-        return running(&paths(&source)?).await;
+        return running(&source, paths(&source)?).await;
     }
     let paths = paths(&source)?;
     Ok(launcher(source, paths)?.connect().await?)

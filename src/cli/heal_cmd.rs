@@ -45,10 +45,12 @@ pub enum HealCmd {
 }
 
 pub async fn run(source: Source, command: HealCmd) -> CliResult {
-    // Only a playbook run acts; history and the list read.
+    // Only a playbook run acts; a dry run, the history and the list read.
     let client = match &command {
-        HealCmd::Run { .. } => launcher(source.clone(), paths(&source)?)?.connect().await?,
-        _ => running(&paths(&source)?).await?,
+        HealCmd::Run { dry_run: false, .. } => {
+            launcher(source.clone(), paths(&source)?)?.connect().await?
+        }
+        _ => running(&source, paths(&source)?).await?,
     };
     match command {
         HealCmd::Run {

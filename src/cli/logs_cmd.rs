@@ -109,7 +109,7 @@ async fn search(source: Source, args: SearchArgs) -> CliResult {
     let (ws, paths) = load(&source)?;
     check_sources(&ws, &args.services)?;
     let query = query(&args)?;
-    let client = running(&paths).await?;
+    let client = running(&source, paths).await?;
     if args.count {
         let lines = client.log_lines(&query).await?;
         outln!("{}", lines.len())?;
@@ -214,7 +214,7 @@ fn print_line(line: &LogLine, json: bool) -> Result<(), Failure> {
 }
 
 async fn stats(source: Source, since: Duration, json: bool, markdown: bool) -> CliResult {
-    let client = running(&paths(&source)?).await?;
+    let client = running(&source, paths(&source)?).await?;
     let report = client.log_stats(since.as_secs()).await?;
     if json {
         outln!(

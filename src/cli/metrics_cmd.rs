@@ -37,7 +37,7 @@ pub async fn run(source: Source, service: Option<&str>, since: Duration, json: b
             .unwrap_or_default();
         return Err(Failure::input(anyhow!("unknown service `{name}`{hint}")));
     }
-    let client = running(&paths).await?;
+    let client = running(&source, paths).await?;
     let snapshot = client.snapshot().await?;
     let since = since.as_secs().max(1);
     let query = HistoryQuery {

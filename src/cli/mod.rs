@@ -360,14 +360,23 @@ pub fn paths(source: &Source) -> Result<Paths, Failure> {
     Ok(paths)
 }
 
-/// A client of the workspace's running engine, for commands that only read: when none
-/// answers they say so and start nothing (no engine, no tmux server).
-pub async fn running(paths: &Paths) -> Result<crate::engine::Client, Failure> {
+/// A client of the workspace's engine, for commands that only read. A workspace that is
+/// down stays down: they say so and start nothing (no engine, no tmux server). One whose
+/// services outlived their engine (killed, crashed) is up: its next engine adopts them.
+pub async fn running(source: &Source, paths: Paths) -> Result<crate::engine::Client, Failure> {
     let client = crate::engine::Client::new(paths.socket());
-    match client.snapshot().await {
-        Ok(_) => Ok(client),
-        Err(_) => Err(Failure::not_running(&paths.tmux_session)),
+    if client.snapshot().await.is_ok() {
+        return Ok(client);
     }
+    let launcher = launcher(source.clone(), paths)?;
+    if !launcher
+        .tmux()
+        .has_session(&launcher.paths.tmux_session)
+        .await
+    {
+        return Err(Failure::not_running(&launcher.paths.tmux_session));
+    }
+    Ok(launcher.connect().await?)
 }
 
 pub fn launcher(source: Source, paths: Paths) -> Result<Launcher, Failure> {

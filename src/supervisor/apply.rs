@@ -110,6 +110,7 @@ impl Supervisor {
         rt.stop_triggers();
         if rt.status.state.is_active() {
             rt.restart_after_stop = true;
+            rt.unplanned = false;
             self.request_stop(&[name.to_owned()]);
         } else {
             self.user_start(name);

@@ -33,8 +33,8 @@
 //! | `service_down` | `service` | 1 when exited, failed, crash-looping or gave up restarting (not when stopped by a user), else 0 |
 //! | `service_escalated` | `service` | 1 while a service whose restart policy gave up with `then: alert` stays down; its alerts carry a `logs` annotation with the service's last 20 log lines |
 //! | `service_healthy` | `service` | 1 healthy, 0 unhealthy or not yet known; services whose health check runs |
-//! | `service_restarts` | `service` | restarts since the service was first started |
-//! | `restarts_in(10m)` | `service` | restarts within the window; every configured service |
+//! | `service_restarts` | `service` | restarts after the service ended or failed on its own (not those a user asked for) |
+//! | `restarts_in(10m)` | `service` | such restarts within the window; every configured service |
 //! | `port_open(5432)`, `port_open("db:5432")` | `instance` | 1 when the port accepts a TCP connection (host defaults to 127.0.0.1), else 0 |
 //! | `http_ok("http://127.0.0.1:8080/health")`, `http_ok("...", 5s)` | `instance` | 1 when a GET answers 2xx within the timeout (default 2s), else 0 |
 //! | `log_rate(api, level=ERROR, 1m)` | `service` | the service's log lines at that level within the window (default 1m) |

@@ -199,4 +199,11 @@ fn durations_take_one_grammar_and_one_error_text() {
         );
         assert!(!stderr.contains("-- -5"), "{stderr}");
     }
+    // Durations are written back in the same grammar: `1d`, not `1day`.
+    env.ok(&["up"]);
+    let metrics = env.ok(&["metrics", "--since", "1d"]);
+    assert!(metrics.contains("history: last 1d in "), "{metrics}");
+    let heal = env.ok(&["heal", "history", "--since", "1.5d"]);
+    assert_eq!(heal.trim(), "nothing in the last 1d 12h");
+    env.ok(&["down"]);
 }

@@ -91,13 +91,17 @@ pub async fn run(source: Source, command: Option<AlertsCmd>, json: bool) -> CliR
     }
 }
 
-/// Who acks and silences: the login name, as Alertmanager's amtool records it.
+/// Who acks and silences: the login name, as Alertmanager's amtool records it. `USER` is
+/// often unset (a container's root shell, cron, `sudo -i` in some setups): then the name
+/// the account database has for our uid.
 pub fn user() -> String {
+    let uid = nix::unistd::getuid();
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "uc".to_owned())
+        .or_else(|| Some(nix::unistd::User::from_uid(uid).ok()??.name))
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 async fn send(client: &Client, command: &Command) -> CliResult {
@@ -130,9 +134,9 @@ pub fn alerts_table(snapshot: &Snapshot, now: u64) -> String {
         .filter(|a| a.state == AlertState::Firing)
         .count();
     let mut out = format!(
-        "{firing} firing, {} in all; {} rules from {source}\n",
+        "{firing} firing, {} in all; {} from {source}\n",
         snapshot.alerts.len(),
-        info.rules
+        crate::tui::panes::format::count(info.rules as u64, "rule")
     );
     if let Some(problem) = &info.problem {
         out.push_str(&format!(
@@ -208,7 +212,10 @@ async fn history(client: &Client, since: Duration, json: bool) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     }
     if history.entries.is_empty() {
-        outln!("nothing in the last {}", humantime::format_duration(since))?;
+        outln!(
+            "nothing in the last {}",
+            crate::config::duration::format(since)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let header = ["TIME", "KIND", "ALERT", "WHAT"];

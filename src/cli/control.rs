@@ -158,7 +158,7 @@ pub(super) async fn follow(
             Err(_) => {
                 return Err(Failure::runtime(anyhow!(
                     "timed out after {}; still waiting for {}",
-                    humantime::format_duration(timeout),
+                    crate::config::duration::format(timeout),
                     pending.join(", ")
                 )));
             }

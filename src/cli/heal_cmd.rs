@@ -120,7 +120,10 @@ async fn history(
         return Ok(ExitCode::SUCCESS);
     }
     if events.is_empty() {
-        outln!("nothing in the last {}", humantime::format_duration(since))?;
+        outln!(
+            "nothing in the last {}",
+            crate::config::duration::format(since)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     out!("{}", table(&events))?;

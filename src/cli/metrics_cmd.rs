@@ -110,7 +110,7 @@ fn text(
     let _ = writeln!(
         out,
         "\nhistory: last {} in {} s steps ({})",
-        humantime::format_duration(Duration::from_secs(since)),
+        crate::config::duration::format(Duration::from_secs(since)),
         history.step,
         history.tier
     );

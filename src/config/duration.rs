@@ -55,6 +55,33 @@ pub fn parse(text: &str) -> Option<Duration> {
     Duration::try_from_secs_f64(seconds).ok()
 }
 
+/// A duration in the same grammar, for people: `1d`, `2h 30m`, `1m 30s`, `250ms`, `0s`
+/// (what [`parse`] reads back; never `1day` or `1.5h`).
+pub fn format(d: Duration) -> String {
+    let mut parts = Vec::new();
+    let mut secs = d.as_secs();
+    for (unit, size) in [
+        ("w", 604_800),
+        ("d", 86_400),
+        ("h", 3600),
+        ("m", 60),
+        ("s", 1),
+    ] {
+        if secs >= size {
+            parts.push(format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    let ms = d.subsec_millis();
+    if ms > 0 {
+        parts.push(format!("{ms}ms"));
+    }
+    if parts.is_empty() {
+        return "0s".to_owned();
+    }
+    parts.join(" ")
+}
+
 /// `15`, `1.5`: digits with at most one point between digits.
 fn number(text: &str) -> Option<f64> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
@@ -88,6 +115,22 @@ mod tests {
             ("1w", ms(604_800_000)),
         ] {
             assert_eq!(parse(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn formats_read_back() {
+        let ms = Duration::from_millis;
+        for (d, text) in [
+            (ms(86_400_000), "1d"),
+            (ms(9_000_000), "2h 30m"),
+            (ms(90_000), "1m 30s"),
+            (ms(250), "250ms"),
+            (ms(0), "0s"),
+            (ms(1_209_600_000 + 3_600_000), "2w 1h"),
+        ] {
+            assert_eq!(format(d), text);
+            assert_eq!(parse(text), Some(d), "{text}");
         }
     }
 

@@ -279,7 +279,7 @@ fn short(d: Duration) -> String {
     }
     // Rounded, not cut: a 3 s backoff jittered to 2.9 s still reads "3s".
     let secs = (d + Duration::from_millis(500)).as_secs();
-    humantime::format_duration(Duration::from_secs(secs)).to_string()
+    crate::config::duration::format(Duration::from_secs(secs))
 }
 
 #[cfg(test)]

@@ -92,7 +92,10 @@ fn message(view: View<'_>, form: &SilenceForm, field: Field) -> (String, bool) {
         Field::Matchers => {
             let total = view.state.alerts().len();
             match form.matching {
-                Some(n) => format!(" name=value, !=, =~regex, !~ · selects {n} of {total} alerts"),
+                Some(n) => format!(
+                    " name=value, !=, =~regex, !~ · selects {n} of {}",
+                    format::count(total as u64, "alert")
+                ),
                 None => {
                     " space-separated name=value (or !=, =~regex, !~), e.g. service=api".to_string()
                 }

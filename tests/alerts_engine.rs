@@ -460,3 +460,20 @@ fn restarts_by_hand_are_not_crashes() {
     );
     env.ok(&["down"]);
 }
+
+/// A new workspace on the built-in rules: the ports its services declare are probed (one
+/// that does not answer goes pending), and nothing it does not declare (8080) is watched.
+#[test]
+fn built_in_rules_watch_the_declared_ports_only() {
+    let closed = free_port();
+    let env = Env::new(&format!(
+        "  web:\n    command: sleep 1000\n    ports: [{closed}]\n  idle:\n    command: sleep 1000\n"
+    ));
+    env.ok(&["up"]);
+    let alert = wait_alert(&env, "PortNotAnswering", "pending", Duration::from_secs(10));
+    assert_eq!(alert["labels"]["service"], "web", "{alert:#}");
+    assert_eq!(alert["severity"], "critical");
+    let all = alerts(&env);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    env.ok(&["down"]);
+}

@@ -144,7 +144,8 @@ impl Default for AlertSettings {
 /// Which embedded rule file applies when no rules file is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuiltinRules {
-    /// `configs/rules.yaml` as shipped: CPU, memory, port and disk.
+    /// `configs/rules.yaml` as shipped: CPU, memory, disk, and the ports and readiness probes
+    /// the services declare.
     Defaults,
     /// `configs/demo/rules.yaml`: tuned so the demo's services make alerts fire.
     Demo,
@@ -195,6 +196,9 @@ pub struct Service {
     pub env: BTreeMap<String, String>,
     pub depends_on: Vec<Dependency>,
     pub tags: Vec<String>,
+    /// Ports it listens on: `ports:` and a literal `env: { PORT: … }` (what the built-in
+    /// `PortNotAnswering` rule watches while it runs).
+    pub ports: Vec<u16>,
     pub stop: Stop,
     pub restart: Restart,
     /// Drives `health` and `depends_on: healthy`.

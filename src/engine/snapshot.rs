@@ -184,6 +184,9 @@ pub struct ServiceStatus {
     pub reason: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Ports it declares (`ports:`, a literal `env.PORT`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<u16>,
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// tmux target of the service's window (`@3`), when it has one.
@@ -207,6 +210,7 @@ impl ServiceStatus {
             restart_at: None,
             reason: None,
             tags: Vec::new(),
+            ports: Vec::new(),
             depends_on: Vec::new(),
             window: None,
         }

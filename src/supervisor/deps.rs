@@ -86,6 +86,7 @@ mod tests {
                         })
                         .collect(),
                     tags: vec![],
+                    ports: vec![],
                     stop: Default::default(),
                     restart: Default::default(),
                     readiness: None,

@@ -105,6 +105,7 @@ impl Runtime {
     fn new(spec: Service) -> Self {
         let mut status = ServiceStatus::new(spec.name.clone());
         status.tags = spec.tags.clone();
+        status.ports = spec.ports.clone();
         status.depends_on = spec.depends_on.iter().map(|d| d.service.clone()).collect();
         Self {
             spec,

@@ -31,6 +31,7 @@
 //! | `service_fds` | `service` | open file descriptors (where readable) |
 //! | `service_up` | `service` | 1 while running, else 0; every configured service |
 //! | `service_down` | `service` | 1 when exited, failed, crash-looping or gave up restarting (not when stopped by a user), else 0 |
+//! | `service_port_open` | `service` | 1 when every port a running service declares (`ports:`, a literal `env.PORT`) accepts a TCP connection on 127.0.0.1, else 0; running services that declare ports |
 //! | `service_escalated` | `service` | 1 while a service whose restart policy gave up with `then: alert` stays down; its alerts carry a `logs` annotation with the service's last 20 log lines |
 //! | `service_healthy` | `service` | 1 healthy, 0 unhealthy or not yet known; services whose health check runs |
 //! | `service_restarts` | `service` | restarts after the service ended or failed on its own (not those a user asked for) |
@@ -101,6 +102,12 @@ impl Expr {
             Source::RestartsIn(_) | Source::Log(_) => Some("service"),
             Source::Probe { .. } => Some("instance"),
         }
+    }
+
+    /// Whether the expression reads the ports services declare (`service_port_open`): the
+    /// engine then probes each of them.
+    pub fn reads_declared_ports(&self) -> bool {
+        matches!(self.source, Source::Metric(Metric::DeclaredPorts))
     }
 
     /// The probe the engine must run for this expression, if any.
@@ -224,6 +231,8 @@ enum Metric {
     LogPattern,
     /// Services whose restart policy gave up with `then: alert`.
     Escalated,
+    /// Whether the ports a running service declares answer.
+    DeclaredPorts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +281,7 @@ enum StateMetric {
     Restarts,
 }
 
-const METRICS: [(&str, Metric); 27] = [
+const METRICS: [(&str, Metric); 28] = [
     ("cpu", Metric::Host(HostMetric::Cpu)),
     ("load1", Metric::Host(HostMetric::Load1)),
     ("load5", Metric::Host(HostMetric::Load5)),
@@ -300,6 +309,7 @@ const METRICS: [(&str, Metric); 27] = [
     ("service_restarts", Metric::State(StateMetric::Restarts)),
     ("log_pattern_flagged", Metric::LogPattern),
     ("service_escalated", Metric::Escalated),
+    ("service_port_open", Metric::DeclaredPorts),
 ];
 
 /// Function names, with an example for messages.
@@ -322,7 +332,9 @@ impl Metric {
             Self::Core => Some("core"),
             Self::Disk(_) => Some("mount"),
             Self::Net(_) => Some("iface"),
-            Self::Process(_) | Self::State(_) | Self::Escalated => Some("service"),
+            Self::Process(_) | Self::State(_) | Self::Escalated | Self::DeclaredPorts => {
+                Some("service")
+            }
             Self::LogPattern => Some("pattern"),
         }
     }

@@ -420,6 +420,12 @@ fn demo_loads_and_its_dependencies_are_satisfiable() {
         demo.service("worker").map(|w| w.restart.policy),
         Some(RestartPolicy::OnFailure)
     );
+    // A backoff, so its healing shows: crash-looping with a countdown, ServiceDown.
+    let five = Duration::from_secs(5);
+    assert_eq!(
+        demo.service("worker").and_then(|w| w.restart.backoff),
+        Some((five, five))
+    );
     // Only what a fresh Debian machine has.
     assert!(demo.services.iter().all(|s| !s.command.contains("curl")));
 }

@@ -177,9 +177,11 @@ impl Screen {
             .status()
             .expect("tmux");
         assert!(status.success());
-        // A plain prompt makes the screen easy to read.
+        // A plain prompt makes the screen easy to read. The terminal echoes what is typed
+        // at once, and `clear` would wipe a next line typed before it ran: wait for it.
         let screen = Self { server };
         screen.type_line("PS1='$ '; clear");
+        screen.wait("the cleared prompt", Duration::from_secs(10), |t| t.trim() == "$");
         screen
     }
 

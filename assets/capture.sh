@@ -23,9 +23,12 @@ base="uc-capture-$$"
 name=""
 cleanup() {
   UC_STATE_DIR="$state" UC_TMUX_SOCKET="$base-ws" "$uc" --demo down >/dev/null 2>&1 || true
+  local sockets="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"
   for n in $(seq 1 "$screens"); do
     tmux -L "$base-screen-$n" kill-server 2>/dev/null || true
+    rm -f "$sockets/$base-screen-$n"
   done
+  rm -f "$sockets/$base-ws"
   rm -rf "$state"
 }
 trap cleanup EXIT

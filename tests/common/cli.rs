@@ -181,7 +181,9 @@ impl Screen {
         // at once, and `clear` would wipe a next line typed before it ran: wait for it.
         let screen = Self { server };
         screen.type_line("PS1='$ '; clear");
-        screen.wait("the cleared prompt", Duration::from_secs(10), |t| t.trim() == "$");
+        screen.wait("the cleared prompt", Duration::from_secs(10), |t| {
+            t.trim() == "$"
+        });
         screen
     }
 

@@ -304,7 +304,7 @@ fn alert_commands_name_the_bad_field() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("matchers[0]"));
     let out = env.run(&["alerts", "silence", "-m", "service=a", "--for", "soon"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("for: `soon` is not a duration"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("for: invalid duration `soon`"));
     env.ok(&["down"]);
 }
 
@@ -406,4 +406,79 @@ fn giving_up_escalates_with_the_last_log_lines_and_heal_history_tells_the_story(
         stderr.contains("service: unknown service `nosuch`"),
         "{stderr}"
     );
+}
+
+/// Restarts someone asked for (`uc restart`, a stop and a start, an environment switch) are
+/// counted apart from restarts after a crash: five of them raise no `CrashLooping`, and
+/// `restarts_in` sees only the crash that follows.
+#[test]
+fn restarts_by_hand_are_not_crashes() {
+    let rules = "rules:\n  - name: CrashLooping\n    expr: restarts_in(10m) > 3\n    severity: critical\n\
+                 \x20 - name: Crashed\n    expr: restarts_in(10m) > 0\n";
+    let env = Env::with_settings(
+        "  svc:\n    command: sleep 1000\n    env: { LEVEL: a }\n    restart: on-failure\n",
+        "environments: [one, two]\nalerts: { rules: rules.yaml }\n",
+    );
+    std::fs::write(env.dir.join("rules.yaml"), rules).expect("rules");
+    let overlays = env.dir.join("configs/environments");
+    std::fs::create_dir_all(&overlays).expect("overlays");
+    std::fs::write(
+        overlays.join("two.yaml"),
+        "services:\n  svc:\n    env: { LEVEL: b }\n",
+    )
+    .expect("overlay");
+    env.ok(&["up"]);
+    for _ in 0..3 {
+        env.ok(&["restart", "svc"]);
+    }
+    env.ok(&["down", "svc"]);
+    env.ok(&["up", "svc"]);
+    env.ok(&["env", "use", "two", "--yes"]);
+    let status = env.status();
+    let svc = Env::service(&status, "svc");
+    assert_eq!(
+        (&svc["restarts"], &svc["user_restarts"]),
+        (&Value::from(0), &Value::from(5)),
+        "{svc:#}"
+    );
+
+    // A crash is a restart of its own, and the alerts count it alone.
+    let pid = nix::unistd::Pid::from_raw(Env::pid_of(&status, "svc") as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill -9");
+    let crashed = wait_alert(&env, "Crashed", "firing", Duration::from_secs(10));
+    assert_eq!(crashed["value"], 1.0, "{crashed:#}");
+    assert!(
+        !alerts(&env).iter().any(|a| a["rule"] == "CrashLooping"),
+        "{:#?}",
+        alerts(&env)
+    );
+    let svc = env.wait_status(Duration::from_secs(10), |s| {
+        Env::service(s, "svc")["restarts"] == 1
+    });
+    assert_eq!(Env::service(&svc, "svc")["user_restarts"], 5);
+    let table = env.ok(&["status"]);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("svc ") && l.contains("1 +5")),
+        "{table}"
+    );
+    env.ok(&["down"]);
+}
+
+/// A new workspace on the built-in rules: the ports its services declare are probed (one
+/// that does not answer goes pending), and nothing it does not declare (8080) is watched.
+#[test]
+fn built_in_rules_watch_the_declared_ports_only() {
+    let closed = free_port();
+    let env = Env::new(&format!(
+        "  web:\n    command: sleep 1000\n    ports: [{closed}]\n  idle:\n    command: sleep 1000\n"
+    ));
+    env.ok(&["up"]);
+    let alert = wait_alert(&env, "PortNotAnswering", "pending", Duration::from_secs(10));
+    assert_eq!(alert["labels"]["service"], "web", "{alert:#}");
+    assert_eq!(alert["severity"], "critical");
+    let all = alerts(&env);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    env.ok(&["down"]);
 }

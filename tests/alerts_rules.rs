@@ -5,8 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use univers_container::alerts::rules::{DEFAULT_RULES, DEMO_RULES, load_rules, parse_rules};
-use univers_container::alerts::{LogFilter, LogQuery, Probe, Severity};
+use univers_container::alerts::{Evaluator, FixedReadings, LogFilter, LogQuery, Probe, Severity};
 use univers_container::config::{ConfigError, DEMO_YAML};
+use univers_container::engine::{Health, ServiceState, ServiceStatus};
 
 const FILE: &str = "rules.yaml";
 
@@ -30,6 +31,7 @@ fn shipped_rules_parse() {
             "HighCpu",
             "HighMemory",
             "PortNotAnswering",
+            "ServiceUnhealthy",
             "DiskAlmostFull",
             "RestartsExhausted",
             "LogPatternFlagged"
@@ -40,15 +42,11 @@ fn shipped_rules_parse() {
     assert_eq!(cpu.clear, Some(70.0));
     assert_eq!(cpu.channels, ["slack"]);
     assert_eq!(rules.rules[1].channels, ["email"]);
-    assert_eq!(rules.rules[2].pending_for, Duration::ZERO);
-    assert_eq!(rules.rules[3].severity, Severity::Critical);
-    assert_eq!(
-        rules.probes(),
-        [Probe::Port {
-            host: "127.0.0.1".to_owned(),
-            port: 8080
-        }]
-    );
+    assert_eq!(rules.rules[2].pending_for, Duration::from_secs(30));
+    assert_eq!(rules.rules[4].severity, Severity::Critical);
+    // No address of its own: only the ports the services declare.
+    assert_eq!(rules.probes(), []);
+    assert!(rules.reads_declared_ports());
 
     let demo = parse_rules(DEMO_RULES, Path::new("configs/demo/rules.yaml")).expect("demo rules");
     assert!(
@@ -73,10 +71,75 @@ fn shipped_rules_parse() {
     }
 }
 
+/// The built-in rules watch what a workspace declares and nothing else: a service's
+/// `ports` while it runs, its readiness probe. A workspace declaring neither gets no alert.
+#[test]
+fn the_built_in_rules_watch_only_what_the_workspace_declares() {
+    let rules = parse_rules(DEFAULT_RULES, Path::new("configs/rules.yaml")).expect("default rules");
+    let port = |port| Probe::Port {
+        host: "127.0.0.1".to_owned(),
+        port,
+    };
+    let running = |name: &str, ports: Vec<u16>| ServiceStatus {
+        state: ServiceState::Running,
+        pid: Some(42),
+        ports,
+        ..ServiceStatus::new(name)
+    };
+    let mut readings = FixedReadings {
+        services: vec![
+            running("idle", vec![]),
+            running("api", vec![8081]),
+            running("web", vec![8082, 8083]),
+            ServiceStatus {
+                health: Some(Health::Unhealthy),
+                ..running("db", vec![])
+            },
+            ServiceStatus::new("stopped"),
+        ],
+        probes: [
+            (port(8080), false),
+            (port(8081), true),
+            (port(8082), true),
+            (port(8083), false),
+        ]
+        .into(),
+        ..FixedReadings::default()
+    };
+    readings.services[4].ports = vec![8084];
+    let mut evaluator = Evaluator::new(rules);
+    evaluator.evaluate(1_000, &readings);
+    let alerts: Vec<(String, String)> = evaluator
+        .alerts()
+        .iter()
+        .map(|a| {
+            (
+                a.rule.clone(),
+                a.labels.get("service").cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        alerts,
+        [
+            ("PortNotAnswering".to_owned(), "web".to_owned()),
+            ("ServiceUnhealthy".to_owned(), "db".to_owned())
+        ]
+    );
+
+    readings.services.retain(|s| s.name == "idle");
+    let mut evaluator = Evaluator::new(
+        parse_rules(DEFAULT_RULES, Path::new("configs/rules.yaml")).expect("default rules"),
+    );
+    evaluator.evaluate(1_000, &readings);
+    evaluator.evaluate(3_600_000, &readings);
+    assert_eq!(evaluator.alerts(), [], "a workspace that declares nothing");
+}
+
 #[test]
 fn files_are_read_from_disk() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/rules.yaml");
-    assert_eq!(load_rules(&path).expect("loads").rules.len(), 6);
+    assert_eq!(load_rules(&path).expect("loads").rules.len(), 7);
     let missing = load_rules(Path::new("/nonexistent/rules.yaml")).expect_err("missing");
     assert!(matches!(missing, ConfigError::Io { .. }));
 }
@@ -130,7 +193,7 @@ fn bad_values_point_at_the_value() {
     assert_eq!(
         problems(&one_rule("    expr: cpu > 1\n    for: soon\n")),
         [
-            "rules.yaml:4:10: invalid duration `soon` (write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds)"
+            "rules.yaml:4:10: invalid duration `soon` (e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds)"
         ]
     );
     assert_eq!(
@@ -178,7 +241,7 @@ fn expression_errors_point_inside_the_expression() {
         problems(&one_rule(
             "    expr: 'log_match(api, \"(unclosed\", 5m) > 0'\n"
         )),
-        ["rules.yaml:3:27: bad regex `(unclosed`: unclosed group"]
+        ["rules.yaml:3:27: invalid regex `(unclosed`: unclosed group"]
     );
     // A folded block: the start of the value, since its columns are not the text's.
     assert_eq!(
@@ -275,10 +338,10 @@ rules:
         [
             "rules.yaml:3:11: unknown metric `cpux` (did you mean `cpu`?)",
             "rules.yaml:4:5: unknown field `severty` (did you mean `severity`?)",
-            "rules.yaml:7:10: invalid duration `soon` (write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds)",
+            "rules.yaml:7:10: invalid duration `soon` (e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds)",
             "rules.yaml:8:12: `clear: 95` is above the firing threshold 80 (the alert stays firing while the value is still > 95; use at most 80)",
             "rules.yaml:9:11: duplicate rule name `One` (the first is on line 2)",
-            "rules.yaml:10:26: bad regex `[`: unclosed character class",
+            "rules.yaml:10:26: invalid regex `[`: unclosed character class",
             "rules.yaml:12:20: unknown placeholder `$foo` (use `$value`, `$labels.<name>` or `$rule`)",
         ]
     );

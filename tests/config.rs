@@ -222,7 +222,7 @@ fn cycle_is_named_in_order() {
 
 #[test]
 fn bad_duration() {
-    let hint = "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
+    let hint = "e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds";
     assert_eq!(
         problems("bad_duration"),
         one(6, 16, "invalid duration `10 secs please`", Some(hint))
@@ -319,7 +319,7 @@ fn two_problems_are_reported_together_in_file_order() {
         "`api` depends on unknown service `wbe`",
         Some("did you mean `web`?"),
     );
-    let hint = "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
+    let hint = "e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds";
     expected.extend(one(10, 17, "invalid duration `soon`", Some(hint)));
     assert_eq!(problems("two_problems"), expected);
 }
@@ -355,7 +355,7 @@ fn display_is_one_problem_per_line_with_a_snippet_and_key_path_each() {
         Path::new("/tmp"),
     )
     .expect_err("invalid");
-    let hint = "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
+    let hint = "e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds";
     assert_eq!(
         err.to_string(),
         format!(
@@ -442,6 +442,12 @@ fn demo_loads_and_its_dependencies_are_satisfiable() {
     assert_eq!(
         demo.service("worker").map(|w| w.restart.policy),
         Some(RestartPolicy::OnFailure)
+    );
+    // A backoff, so its healing shows: crash-looping with a countdown, ServiceDown.
+    let five = Duration::from_secs(5);
+    assert_eq!(
+        demo.service("worker").and_then(|w| w.restart.backoff),
+        Some((five, five))
     );
     // Only what a fresh Debian machine has.
     assert!(demo.services.iter().all(|s| !s.command.contains("curl")));

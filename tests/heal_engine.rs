@@ -43,6 +43,7 @@ fn a_playbook_is_dry_run_then_run_and_both_are_in_the_history() {
     let env = Env::new("  idle:\n    command: exec sleep 1000\n");
     scratch(&env);
     let tmp = env.dir.join("tmp");
+    env.ok(&["up"]);
 
     let listed = env.ok(&["heal", "playbooks"]);
     assert!(listed.contains("tidy  Drop old scratch files"), "{listed}");

@@ -450,8 +450,8 @@ fn bad_yaml_is_reported_at_its_line_and_column() {
         found,
         [
             format!(
-                "{}:6:19: invalid duration `7 days ago` (write a number with a unit, e.g. \
-                 `500ms`, `10s`, `5m`, or a number of seconds)",
+                "{}:6:19: invalid duration `7 days ago` (e.g. `90s`, `1.5h`, `1h30m`, or a \
+                 number of seconds)",
                 dir.join("duration.yaml").display()
             ),
             format!(

@@ -37,7 +37,7 @@ async fn start_restart_stop_with_output_captured_from_the_first_line() {
     .await
     .expect("restart");
     let again = h
-        .wait("sleeper", T, |s| running(s) && s.restarts == 1)
+        .wait("sleeper", T, |s| running(s) && s.user_restarts == 1)
         .await;
     assert_ne!(again.pid, Some(pid));
     assert!(!pid_alive(pid), "old process is gone after restart");

@@ -46,6 +46,7 @@ fn fixture() -> Snapshot {
         pid: Some(4310),
         started_at: Some(NOW - 192_000),
         restarts: 2,
+        user_restarts: 1,
         health: Some(Health::Healthy),
         tags: strings(&["backend", "http"]),
         depends_on: strings(&["db"]),
@@ -364,7 +365,8 @@ fn s_starts_the_selected_service() {
         services: strings(&["db", "api"]),
         seq: 0,
     })));
-    assert_eq!(h.status(), "started db, api");
+    // Both run already (the fixture's engine is quick): the status line says so.
+    assert_eq!(h.status(), "db, api running");
     h.app.on_update(Update::CommandDone(Err(CommandError::field(
         "services", "no",
     ))));
@@ -411,6 +413,37 @@ fn x_without_active_dependents_stops_at_once() {
     let mut h = Harness::new();
     h.keys(&["j", "j", "x"]);
     assert_eq!(h.sent(), [stop(&["web"])]);
+}
+
+/// The status line follows a stop to its end: "stopping…", the engine's reply, then
+/// "stopped" once the service is, whether its events come before the reply or after.
+#[test]
+fn x_ends_with_stopped_on_the_status_line() {
+    let reply = |services: &[&str]| {
+        Update::CommandDone(Ok(Reply {
+            message: format!("stopping {}", services.join(", ")),
+            services: strings(services),
+            seq: 0,
+        }))
+    };
+    let event = |state| Update::Event(Event::Service(service("web", state)));
+    let mut h = Harness::new();
+    h.keys(&["j", "j", "x"]);
+    assert_eq!(h.status(), "stopping web…");
+    h.app.on_update(reply(&["web"]));
+    assert_eq!(h.status(), "stopping web");
+    h.app.on_update(event(ServiceState::Stopping));
+    assert_eq!(h.status(), "stopping web");
+    // A reply to something else (an ack) moves no service.
+    h.app.on_update(reply(&[]));
+    h.app.on_update(event(ServiceState::Stopped));
+    assert_eq!(h.status(), "web stopped");
+
+    let mut h = Harness::new();
+    h.keys(&["j", "j", "x"]);
+    h.app.on_update(event(ServiceState::Stopped));
+    h.app.on_update(reply(&["web"]));
+    assert_eq!(h.status(), "web stopped");
 }
 
 #[test]
@@ -609,6 +642,55 @@ fn help_toggles_and_scrolls() {
     assert!(!h.app.should_quit());
     h.keys(&["q"]);
     assert!(h.app.should_quit());
+}
+
+/// Tab on a word it cannot complete alone lists what it could be, in the footer, until the
+/// line changes.
+#[test]
+fn tab_on_an_ambiguous_word_lists_the_candidates() {
+    let mut h = Harness::new();
+    let footer = |h: &Harness| {
+        let screen = h.screen();
+        screen.lines().last().unwrap_or_default().to_string()
+    };
+    h.keys(&[":"]).type_text("s").keys(&["tab"]);
+    let shown = footer(&h);
+    for command in ["start", "stop", "silence", "services"] {
+        assert!(shown.contains(command), "{command}: {shown}");
+    }
+    h.type_text("to");
+    assert!(!footer(&h).contains("silence"), "{}", footer(&h));
+    h.keys(&["tab"]);
+    assert!(h.screen().contains(":stop"), "{}", h.screen());
+    let shown = footer(&h);
+    assert!(
+        shown.contains("stop-all") && !shown.contains("silence"),
+        "{shown}"
+    );
+    // Service names too: `web` and `worker` after `stop w`.
+    h.type_text(" w").keys(&["tab"]);
+    let shown = footer(&h);
+    assert!(shown.contains("web") && shown.contains("worker"), "{shown}");
+}
+
+/// A page is what the popup shows (16 lines on a 20-row screen), not the table's page;
+/// `ctrl-d` / `ctrl-u` page as everywhere else.
+#[test]
+fn help_pages_a_screenful() {
+    let mut h = Harness::new();
+    h.keys(&["?"]);
+    assert!(h.screen().contains(" 1-16 of "), "{}", h.screen());
+    h.keys(&["pgdown"]);
+    assert!(h.screen().contains(" 17-32 of "), "{}", h.screen());
+    h.keys(&["ctrl-d"]);
+    assert!(h.screen().contains(" 33-48 of "), "{}", h.screen());
+    h.keys(&["ctrl-u", "pgup"]);
+    assert!(h.screen().contains(" 1-16 of "), "{}", h.screen());
+    assert_eq!(
+        h.selected(),
+        Some("db"),
+        "paging the help moves no selection"
+    );
 }
 
 #[test]

@@ -200,9 +200,9 @@ fn silence_popup_refuses_bad_input() {
     };
     assert_eq!(
         form.duration_error.as_deref(),
-        Some("`2x` is not a duration; write e.g. `30m`, `2h`, `1d`")
+        Some("invalid duration `2x` (e.g. `90s`, `1.5h`, `1h30m`, or a number of seconds)")
     );
-    assert!(h.screen().contains("✗ `2x` is not a duration"));
+    assert!(h.screen().contains("✗ invalid duration `2x`"));
     // A bad matcher is named.
     h.keys(&["backspace"]).type_text("h");
     h.keys(&["up", "end"]).type_text(" servce");

@@ -191,10 +191,16 @@ fn prod_needs_its_name_typed() {
     assert_eq!(h.sent(), []);
     assert_eq!(h.status(), "type `prod` exactly to confirm");
     assert!(matches!(h.app.state().top_popup(), Some(Popup::Confirm(_))));
+    // The dialog itself says why, under the input, until the text changes.
+    let refusal = "✗ that is not `prod`";
     let buffer = h.buffer();
+    let (x, y) = find(&buffer, refusal);
+    assert_eq!(buffer[(x, y)].fg, h.app.theme().danger);
     let (x, y) = find(&buffer, "⏎ confirm");
     assert_eq!(buffer[(x, y)].fg, h.app.theme().dim);
-    h.keys(&["backspace"]).type_text("prod");
+    h.keys(&["backspace"]);
+    assert!(!h.screen().contains(refusal), "{}", h.screen());
+    h.type_text("prod");
     insta::assert_snapshot!("config_confirm_typed_right", h.screen());
     let buffer = h.buffer();
     let (x, y) = find(&buffer, "⏎ confirm");

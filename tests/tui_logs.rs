@@ -310,17 +310,50 @@ fn filter_changes_reopen_the_stream_with_their_query() {
     assert_eq!(query.sources, ["db"]);
 }
 
+/// In the logs pane `/` searches and `w` wraps: the footer offers no second meaning the
+/// key cannot have there (the services filter, the graphs' time window).
+#[test]
+fn the_footer_offers_each_key_once() {
+    let h = Harness::with_logs((300, 30));
+    let screen = h.screen();
+    let footer = screen.lines().last().unwrap_or_default().trim_matches('"');
+    for key in ["/", "w"] {
+        let offered = footer
+            .split("  ")
+            .filter(|hint| hint.trim_start().starts_with(&format!("{key} ")))
+            .count();
+        assert_eq!(offered, 1, "`{key}` in {footer}");
+    }
+    assert!(
+        footer.contains("/ search") && footer.contains("w wrap"),
+        "{footer}"
+    );
+}
+
 #[test]
 fn bad_grep_keeps_the_input_open() {
     let mut h = Harness::logs();
     h.keys(&["f"]).type_text("(unclosed").keys(&["enter"]);
     assert!(matches!(h.app.state().top_popup(), Some(Popup::Grep(_))));
     assert!(
-        h.status().starts_with("`(unclosed` is not a regex: "),
+        h.status() == "invalid regex `(unclosed`: unclosed group",
         "{}",
         h.status()
     );
     assert!(h.sent().is_empty());
+    // The prompt covers the status line: the refusal shows on the prompt itself, until
+    // the text changes.
+    let screen = h.screen();
+    let prompt = screen
+        .lines()
+        .find(|l| l.contains("grep (unclosed"))
+        .unwrap_or_else(|| panic!("no prompt:\n{screen}"));
+    assert!(
+        prompt.contains("✗ invalid regex `(unclosed`: unclosed group"),
+        "{screen}"
+    );
+    h.type_text(")");
+    assert!(!h.screen().contains("✗ invalid regex"), "{}", h.screen());
     h.keys(&["esc"]);
     assert!(h.app.state().popups.is_empty());
     assert!(h.app.state().logs.filter.is_empty());

@@ -12,8 +12,8 @@ use crate::metrics::Sample;
 /// Restart times are kept this long: the longest `restarts_in` window worth asking for.
 const RESTART_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
-/// When each service restarted, learned from its status events (the restart counter going
-/// up). A new engine starts with an empty memory: restarts before it are not counted.
+/// When each service restarted after a crash, learned from its status events (`restarts`
+/// going up; `user_restarts`, the ones someone asked for, are not crashes). A new engine starts with an empty memory: restarts before it are not counted.
 #[derive(Debug, Default)]
 pub struct RestartLog {
     last_count: HashMap<String, u32>,

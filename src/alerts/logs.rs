@@ -67,7 +67,7 @@ impl Filter {
         match filter {
             LogFilter::Level(level) => canonical_level(level).map_or(Self::Never, Self::Level),
             LogFilter::Regex(pattern) => {
-                super::model::regex(pattern).map_or(Self::Never, Self::Regex)
+                crate::config::values::compile(pattern).map_or(Self::Never, Self::Regex)
             }
         }
     }

@@ -9,6 +9,8 @@ use regex::Regex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::values::{self, Rejected};
+
 /// Label name → value. Always holds `alertname` and `severity`; series labels such as
 /// `service`, `mount` or `iface` come from the expression, the rest from the rule.
 pub type Labels = BTreeMap<String, String>;
@@ -238,7 +240,7 @@ impl Matcher {
             "=~" => MatchOp::Regex,
             _ => MatchOp::NotRegex,
         };
-        Self::new(name, op, value).map_err(|e| format!("bad regex in `{text}`: {e}"))
+        Self::new(name, op, value).map_err(|rejected| rejected.message)
     }
 
     /// A matcher; a regex that does not compile is refused here, once.
@@ -246,11 +248,14 @@ impl Matcher {
         name: impl Into<String>,
         op: MatchOp,
         value: impl Into<String>,
-    ) -> Result<Self, regex::Error> {
+    ) -> Result<Self, Rejected> {
         let value = value.into();
         let regex = OnceLock::new();
         if matches!(op, MatchOp::Regex | MatchOp::NotRegex) {
-            let _ = regex.set(Some(anchored(&value)?));
+            // Checked as typed first, so a refusal quotes the user's regex, not ours.
+            values::regex(&value)?;
+            let whole = anchored(&value).map_err(|e| values::bad_regex(&value, &e))?;
+            let _ = regex.set(Some(whole));
         }
         Ok(Self {
             name: name.into(),
@@ -290,18 +295,7 @@ impl fmt::Display for Matcher {
 
 /// Matchers match the whole value, as in Prometheus.
 fn anchored(pattern: &str) -> Result<Regex, regex::Error> {
-    regex(&format!("^(?:{pattern})$"))
-}
-
-/// Every regex of alerting (matchers in rules, routes and silences; `log_match`) compiles
-/// through here, so a pattern such as `(a{1000}){1000}` is refused when it is loaded
-/// instead of taking the engine's memory: 1 MiB compiled, 32 levels of nesting.
-pub fn regex(pattern: &str) -> Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .dfa_size_limit(1 << 20)
-        .nest_limit(32)
-        .build()
+    values::compile(&format!("^(?:{pattern})$"))
 }
 
 /// What the engine's alerting runs on: where rules and channels come from, whether they

@@ -9,11 +9,21 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::Probe;
+use crate::engine::ServiceStatus;
 
 const EVERY: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 type Results = Arc<Mutex<HashMap<Probe, bool>>>;
+
+/// What the rules probe: their own `port_open` / `http_ok`, and, when one reads
+/// `service_port_open`, the ports every service declares (a stopped one's too, so its
+/// alert has a reading the moment it runs).
+#[derive(Debug, Default)]
+pub struct Wanted {
+    pub rules: Vec<Probe>,
+    pub declared_ports: bool,
+}
 
 /// The running probes and their latest results.
 pub struct Probes {
@@ -55,6 +65,19 @@ impl Probes {
                 self.tasks.insert(probe.clone(), task);
             }
         }
+    }
+
+    /// Run what `wanted` asks for with these services.
+    pub fn set_for(&mut self, wanted: &Wanted, services: &[ServiceStatus]) {
+        let mut probes = wanted.rules.clone();
+        if wanted.declared_ports {
+            for probe in services.iter().flat_map(Probe::declared_ports) {
+                if !probes.contains(&probe) {
+                    probes.push(probe);
+                }
+            }
+        }
+        self.set(&probes);
     }
 
     /// The latest results; `None` for a probe that has not answered yet.

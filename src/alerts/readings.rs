@@ -36,6 +36,16 @@ pub enum Probe {
     Http { url: String, timeout: Duration },
 }
 
+impl Probe {
+    /// The probes that tell whether the ports a service declares answer (on loopback).
+    pub fn declared_ports(service: &ServiceStatus) -> impl Iterator<Item = Self> + '_ {
+        service.ports.iter().map(|&port| Self::Port {
+            host: "127.0.0.1".to_owned(),
+            port,
+        })
+    }
+}
+
 impl fmt::Display for Probe {
     /// The `instance` label of the probe's series: `host:port` or the URL.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

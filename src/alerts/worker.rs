@@ -7,7 +7,7 @@ use tokio::task::JoinHandle;
 
 use super::live::{EngineReadings, RestartLog};
 use super::logs::LogCounter;
-use super::probes::Probes;
+use super::probes::{Probes, Wanted};
 use super::sources::{self, Watched};
 use super::{
     Alert, AlertingInfo, Change, ChannelInfo, Delivery, DeliveryEvent, Evaluator, Router, RuleSet,
@@ -90,6 +90,8 @@ pub(super) struct Alerting {
     delivery: Option<Delivery>,
     pub(super) journal: Option<Journal>,
     probes: Probes,
+    /// What the rules probe.
+    wanted: Wanted,
     logs: LogCounter,
     patterns: Option<LogsHub>,
     /// Services that gave up restarting with `then: alert`, and their last log lines.
@@ -143,6 +145,7 @@ impl Alerting {
             delivery,
             journal,
             probes: Probes::new(),
+            wanted: Wanted::default(),
             logs: LogCounter::default(),
             patterns: None,
             escalations: Default::default(),
@@ -187,6 +190,7 @@ impl Alerting {
         mut stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         self.services = self.hub.snapshot().services;
+        self.probes.set_for(&self.wanted, &self.services);
         self.publish_all();
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
         loop {
@@ -232,9 +236,14 @@ impl Alerting {
         if status.state != ServiceState::GaveUp && self.escalations.remove(&status.name).is_some() {
             self.evaluator.attach(&status.name, LOGS_ANNOTATION, None);
         }
-        match self.services.iter_mut().find(|s| s.name == status.name) {
+        let slot = self.services.iter_mut().find(|s| s.name == status.name);
+        let ports_changed = slot.as_ref().is_none_or(|s| s.ports != status.ports);
+        match slot {
             Some(slot) => *slot = status,
             None => self.services.push(status),
+        }
+        if ports_changed && self.wanted.declared_ports {
+            self.probes.set_for(&self.wanted, &self.services);
         }
     }
 
@@ -373,7 +382,11 @@ impl Alerting {
                 ),
             );
         }
-        self.probes.set(&rules.probes());
+        self.wanted = Wanted {
+            rules: rules.probes(),
+            declared_ports: rules.reads_declared_ports(),
+        };
+        self.probes.set_for(&self.wanted, &self.services);
         let paths = self.paths.clone();
         self.logs
             .set(&rules.log_queries(), |service| paths.service_log(service));

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use clap::Subcommand;
 
+use super::output::{out, outln};
 use super::status::columns;
-use super::{CliResult, Failure, launcher, paths};
+use super::{CliResult, Failure, launcher, paths, running};
 use crate::alerts::{Alert, AlertState, Silence};
 use crate::engine::{AlertHistory, Client, Command, Snapshot, Source, now_ms};
 use crate::tui::panes::format::duration;
@@ -27,7 +28,7 @@ pub enum AlertsCmd {
         #[arg(long = "match", short = 'm', required = true)]
         matchers: Vec<String>,
         /// How long (e.g. 30m, 2h, 1d)
-        #[arg(long = "for", default_value = "2h")]
+        #[arg(long = "for", default_value = "2h", allow_hyphen_values = true)]
         duration: String,
         #[arg(long)]
         comment: Option<String>,
@@ -45,7 +46,7 @@ pub enum AlertsCmd {
     /// State changes, acks, silences and notification attempts
     History {
         /// How far back (e.g. 1h, 24h, 7d)
-        #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+        #[arg(long, default_value = "24h", value_parser = super::duration_arg, allow_hyphen_values = true)]
         since: Duration,
         #[arg(long)]
         json: bool,
@@ -53,8 +54,13 @@ pub enum AlertsCmd {
 }
 
 pub async fn run(source: Source, command: Option<AlertsCmd>, json: bool) -> CliResult {
-    let paths = paths(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
+    // Acks, silences and expiries act; the lists and the history read.
+    let client = match &command {
+        None | Some(AlertsCmd::Silences { .. } | AlertsCmd::History { .. }) => {
+            running(&source, paths(&source)?).await?
+        }
+        _ => launcher(source.clone(), paths(&source)?)?.connect().await?,
+    };
     let user = user();
     match command {
         None => list(&client, json).await,
@@ -85,13 +91,17 @@ pub async fn run(source: Source, command: Option<AlertsCmd>, json: bool) -> CliR
     }
 }
 
-/// Who acks and silences: the login name, as Alertmanager's amtool records it.
+/// Who acks and silences: the login name, as Alertmanager's amtool records it. `USER` is
+/// often unset (a container's root shell, cron, `sudo -i` in some setups): then the name
+/// the account database has for our uid.
 pub fn user() -> String {
+    let uid = nix::unistd::getuid();
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "uc".to_owned())
+        .or_else(|| Some(nix::unistd::User::from_uid(uid).ok()??.name))
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 async fn send(client: &Client, command: &Command) -> CliResult {
@@ -100,16 +110,16 @@ async fn send(client: &Client, command: &Command) -> CliResult {
         .await
         .map_err(Failure::runtime)?
         .map_err(Failure::input)?;
-    println!("{}", reply.message);
+    outln!("{}", reply.message)?;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn list(client: &Client, json: bool) -> CliResult {
     let snapshot = client.snapshot().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&snapshot.alerts)?);
+        outln!("{}", serde_json::to_string_pretty(&snapshot.alerts)?)?;
     } else {
-        print!("{}", alerts_table(&snapshot, now_ms()));
+        out!("{}", alerts_table(&snapshot, now_ms()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -124,9 +134,9 @@ pub fn alerts_table(snapshot: &Snapshot, now: u64) -> String {
         .filter(|a| a.state == AlertState::Firing)
         .count();
     let mut out = format!(
-        "{firing} firing, {} in all; {} rules from {source}\n",
+        "{firing} firing, {} in all; {} from {source}\n",
         snapshot.alerts.len(),
-        info.rules
+        crate::tui::panes::format::count(info.rules as u64, "rule")
     );
     if let Some(problem) = &info.problem {
         out.push_str(&format!(
@@ -167,9 +177,9 @@ fn alert_row(alert: &Alert, now: u64) -> Vec<String> {
 async fn silences(client: &Client, json: bool) -> CliResult {
     let snapshot = client.snapshot().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&snapshot.silences)?);
+        outln!("{}", serde_json::to_string_pretty(&snapshot.silences)?)?;
     } else {
-        print!("{}", silences_table(&snapshot.silences, now_ms()));
+        out!("{}", silences_table(&snapshot.silences, now_ms()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -198,11 +208,14 @@ pub fn silences_table(silences: &[Silence], now: u64) -> String {
 async fn history(client: &Client, since: Duration, json: bool) -> CliResult {
     let history: AlertHistory = client.alert_history(since.as_secs().max(1)).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&history)?);
+        outln!("{}", serde_json::to_string_pretty(&history)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if history.entries.is_empty() {
-        println!("nothing in the last {}", humantime::format_duration(since));
+        outln!(
+            "nothing in the last {}",
+            crate::config::duration::format(since)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let header = ["TIME", "KIND", "ALERT", "WHAT"];
@@ -218,7 +231,7 @@ async fn history(client: &Client, since: Duration, json: bool) -> CliResult {
             ]
         })
         .collect();
-    print!("{}", columns(&header, &rows));
+    out!("{}", columns(&header, &rows))?;
     Ok(ExitCode::SUCCESS)
 }
 

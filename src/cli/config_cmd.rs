@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use super::output::{out, outln};
 use super::{CliResult, Failure};
 use crate::alerts::{channels_for, rules_for};
 use crate::config::{self, ConfigError, Loaded, Problem, Workspace};
@@ -11,7 +12,7 @@ use crate::engine::Source;
 /// `uc config render`: the effective YAML, secrets as references.
 pub fn render(source: &Source, env: Option<&str>) -> CliResult {
     let loaded = load(source, env).0.map_err(Failure::input)?;
-    print!("{}", loaded.effective);
+    out!("{}", loaded.effective)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -23,7 +24,7 @@ pub fn schema(overlay: bool) -> CliResult {
         config::workspace_schema()
     };
     let text = serde_json::to_string_pretty(&schema).map_err(Failure::runtime)?;
-    println!("{text}");
+    outln!("{text}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -69,12 +70,12 @@ pub fn check(source: &Source, env: Option<&str>) -> CliResult {
         .environment
         .as_ref()
         .map_or_else(String::new, |e| format!(", environment `{e}`"));
-    println!(
+    outln!(
         "{file}: ok — workspace `{}`{env}, {} service{}",
         ws.name,
         ws.services.len(),
         plural(ws.services.len())
-    );
+    )?;
     alerts(ws)
 }
 
@@ -88,7 +89,7 @@ fn print_problem(problem: &Problem) {
 /// The rules and channels files the workspace uses.
 fn alerts(ws: &Workspace) -> CliResult {
     if !ws.alerts.enabled {
-        println!("alerts: disabled");
+        outln!("alerts: disabled")?;
         return Ok(ExitCode::SUCCESS);
     }
     let rules = rules_for(&ws.alerts).map_err(Failure::input)?;
@@ -97,11 +98,11 @@ fn alerts(ws: &Workspace) -> CliResult {
         .rules
         .as_ref()
         .map_or_else(|| "built-in rules".to_string(), |f| f.display().to_string());
-    println!(
+    outln!(
         "{rules_file}: ok — {} rule{}",
         rules.rules.len(),
         plural(rules.rules.len())
-    );
+    )?;
     let names: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
     for (rule, service) in rules.unknown_services(&names) {
         eprintln!(
@@ -111,7 +112,7 @@ fn alerts(ws: &Workspace) -> CliResult {
     let channels = channels_for(&ws.alerts).map_err(Failure::input)?;
     if let Some(path) = &ws.alerts.channels {
         let count = channels.channels.len();
-        println!("{}: ok — {count} channel{}", path.display(), plural(count));
+        outln!("{}: ok — {count} channel{}", path.display(), plural(count))?;
         for channel in &channels.channels {
             if let Some(reason) = channel.disabled() {
                 eprintln!("warning: channel {} is disabled: {reason}", channel.name);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
+use super::output::outln;
 use super::{CliResult, Failure, launcher, paths};
 use crate::engine::{Client, Command, Event, ServiceState, ServiceStatus, Snapshot, Source};
 
@@ -25,7 +26,7 @@ pub async fn up(
     };
     if no_wait {
         let reply = send(&client, &command).await?;
-        println!("{}", reply.message);
+        outln!("{}", reply.message)?;
         return Ok(ExitCode::SUCCESS);
     }
     follow(&client, &command, timeout, |s, _| match s.state {
@@ -39,11 +40,25 @@ pub async fn up(
 pub async fn down(source: Source, names: &[String]) -> CliResult {
     let paths = paths(&source)?;
     let launcher = launcher(source, paths)?;
+    // Services outlive a crashed engine; only then does stopping them need a new one.
+    let engine = Client::new(launcher.paths.socket());
+    if engine.snapshot().await.is_err()
+        && !launcher
+            .tmux()
+            .has_session(&launcher.paths.tmux_session)
+            .await
+    {
+        outln!(
+            "workspace `{}` is not running; nothing to stop",
+            launcher.paths.tmux_session
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let client = launcher.connect().await?;
     if names.is_empty() {
         let mut events = client.events().await?;
         let reply = send(&client, &Command::Down).await?;
-        println!("{}", reply.message);
+        outln!("{}", reply.message)?;
         // Return only once the engine and the tmux server are gone, so a script can
         // `uc down && uc up` without racing the old server.
         while let Some(Ok(event)) = events.next().await {
@@ -114,7 +129,7 @@ pub(super) async fn follow(
         .map(|s| (s.name.clone(), s.clone()))
         .collect();
     let reply = send(client, command).await?;
-    println!("{}", reply.message);
+    outln!("{}", reply.message)?;
     let mut pending: Vec<String> = reply.services.clone();
     let mut failed = Vec::new();
     let deadline = tokio::time::Instant::now() + timeout;
@@ -130,7 +145,7 @@ pub(super) async fn follow(
                 &before,
                 &done,
                 &mut last_line,
-            );
+            )?;
             if pending.is_empty() {
                 break;
             }
@@ -143,7 +158,7 @@ pub(super) async fn follow(
             Err(_) => {
                 return Err(Failure::runtime(anyhow!(
                     "timed out after {}; still waiting for {}",
-                    humantime::format_duration(timeout),
+                    crate::config::duration::format(timeout),
                     pending.join(", ")
                 )));
             }
@@ -164,25 +179,25 @@ fn settle(
     before: &BTreeMap<String, ServiceStatus>,
     done: &impl Fn(&ServiceStatus, Option<&ServiceStatus>) -> Option<Result<(), ()>>,
     last_line: &mut BTreeMap<String, String>,
-) {
-    pending.retain(|name| {
-        let Some(status) = snapshot.service(name) else {
-            return false;
+) -> Result<(), Failure> {
+    let mut still = Vec::with_capacity(pending.len());
+    for name in pending.drain(..) {
+        let Some(status) = snapshot.service(&name) else {
+            continue;
         };
         let line = describe(status);
-        if last_line.get(name) != Some(&line) {
-            println!("  {name}: {line}");
+        if last_line.get(&name) != Some(&line) {
+            outln!("  {name}: {line}")?;
             last_line.insert(name.clone(), line);
         }
-        match done(status, before.get(name)) {
-            Some(Ok(())) => false,
-            Some(Err(())) => {
-                failed.push(name.clone());
-                false
-            }
-            None => true,
+        match done(status, before.get(&name)) {
+            Some(Ok(())) => {}
+            Some(Err(())) => failed.push(name),
+            None => still.push(name),
         }
-    });
+    }
+    *pending = still;
+    Ok(())
 }
 
 /// One line about a service: `running (pid 123)`, `exited with code 1`, ...

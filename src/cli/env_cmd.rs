@@ -9,7 +9,8 @@ use anyhow::anyhow;
 use clap::Subcommand;
 
 use super::control::follow;
-use super::{CliResult, Failure, launcher, paths, user};
+use super::output::{out, outln};
+use super::{CliResult, Failure, launcher, paths, running, user};
 use crate::engine::{ChangeKind, Client, Command, ConfigPlan, ServiceState, Source};
 
 #[derive(Debug, Clone, Subcommand)]
@@ -24,7 +25,7 @@ pub enum EnvCmd {
         #[arg(long, short = 'y')]
         yes: bool,
         /// How long to wait for the restarted services to run
-        #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+        #[arg(long, default_value = "60s", value_parser = super::duration_arg, allow_hyphen_values = true)]
         timeout: Duration,
     },
 }
@@ -37,14 +38,19 @@ pub struct Apply {
     pub timeout: Duration,
 }
 
-async fn client(source: Source) -> Result<Client, Failure> {
+/// The engine's client: started when the command acts, only found when it reads (a
+/// `--dry-run` reads).
+async fn client(source: Source, acts: bool) -> Result<Client, Failure> {
+    if !acts {
+        return running(&source, paths(&source)?).await;
+    }
     let paths = paths(&source)?;
     Ok(launcher(source, paths)?.connect().await?)
 }
 
 /// `uc env`: the environments, the active one marked.
 pub async fn list(source: Source, json: bool) -> CliResult {
-    let snapshot = client(source).await?.snapshot().await?;
+    let snapshot = client(source, false).await?.snapshot().await?;
     let config = &snapshot.config;
     if json {
         let body = serde_json::json!({
@@ -52,11 +58,11 @@ pub async fn list(source: Source, json: bool) -> CliResult {
             "environments": config.environments,
             "revision": config.revision,
         });
-        println!("{body:#}");
+        outln!("{body:#}")?;
         return Ok(ExitCode::SUCCESS);
     }
     if config.environments.is_empty() {
-        println!("this workspace declares no environments (see `environments:` in the README)");
+        outln!("this workspace declares no environments (see `environments:` in the README)")?;
         return Ok(ExitCode::SUCCESS);
     }
     for env in &config.environments {
@@ -68,10 +74,10 @@ pub async fn list(source: Source, json: bool) -> CliResult {
         if env.confirm {
             line.push_str("  (asks for its name)");
         }
-        println!("{line}");
+        outln!("{line}")?;
     }
     if let Some(rev) = config.revision {
-        println!("revision {rev}");
+        outln!("revision {rev}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -83,9 +89,9 @@ pub async fn run(source: Source, command: EnvCmd) -> CliResult {
         yes,
         timeout,
     } = command;
-    let client = client(source).await?;
+    let client = client(source, !dry_run).await?;
     let plan = client.config_plan(Some(&name)).await?;
-    print_plan(&plan);
+    print_plan(&plan)?;
     if dry_run {
         return Ok(ExitCode::SUCCESS);
     }
@@ -102,7 +108,7 @@ pub async fn run(source: Source, command: EnvCmd) -> CliResult {
 }
 
 pub async fn revert(source: Source, revision: u64, how: Apply) -> CliResult {
-    let client = client(source).await?;
+    let client = client(source, !how.dry_run).await?;
     let plan = client.revert_plan(revision).await?;
     let command = Command::RevertConfig {
         revision,
@@ -113,7 +119,7 @@ pub async fn revert(source: Source, revision: u64, how: Apply) -> CliResult {
 
 /// `uc config apply`: the edit of the files the engine noticed.
 pub async fn apply_edit(source: Source, how: Apply) -> CliResult {
-    let client = client(source).await?;
+    let client = client(source, !how.dry_run).await?;
     let plan = client.config_plan(None).await?;
     let command = Command::ApplyConfig {
         hash: Some(plan.hash.clone()),
@@ -128,7 +134,7 @@ async fn confirm_and_apply(
     command: &Command,
     how: Apply,
 ) -> CliResult {
-    print_plan(plan);
+    print_plan(plan)?;
     if how.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
@@ -138,17 +144,21 @@ async fn confirm_and_apply(
 }
 
 pub async fn history(source: Source, limit: usize, json: bool) -> CliResult {
-    let revisions = client(source).await?.config_history(limit).await?;
+    let revisions = client(source, false).await?.config_history(limit).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&revisions)?);
+        outln!("{}", serde_json::to_string_pretty(&revisions)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:>5}  {:<19}  {:<10}  {:<10}  {:<12}  HASH",
-        "REV", "TIME", "ENV", "AUTHOR", "REASON"
-    );
+        "REV",
+        "TIME",
+        "ENV",
+        "AUTHOR",
+        "REASON"
+    )?;
     for r in revisions {
-        println!(
+        outln!(
             "{:>5}  {:<19}  {:<10}  {:<10}  {:<12}  {}",
             r.id,
             super::alerts_cmd::clock(r.at),
@@ -156,29 +166,29 @@ pub async fn history(source: Source, limit: usize, json: bool) -> CliResult {
             r.author,
             r.reason,
             r.hash.get(..12).unwrap_or(&r.hash)
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn diff(source: Source, from: u64, to: Option<u64>) -> CliResult {
-    let diff = client(source).await?.config_diff(from, to).await?;
+    let diff = client(source, false).await?.config_diff(from, to).await?;
     if diff.is_empty() {
-        println!("no difference");
+        outln!("no difference")?;
     } else {
-        print!("{diff}");
+        out!("{diff}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_plan(plan: &ConfigPlan) {
+fn print_plan(plan: &ConfigPlan) -> Result<(), Failure> {
     let to = plan.environment.as_deref().unwrap_or("the config");
     let from = plan.from.as_deref().unwrap_or("the running config");
     if plan.is_empty() {
-        println!("{to}: same as {from}; nothing would change");
-        return;
+        outln!("{to}: same as {from}; nothing would change")?;
+        return Ok(());
     }
-    println!("{from} → {to}:");
+    outln!("{from} → {to}:")?;
     for change in &plan.changes {
         let action = match (change.kind, change.acts) {
             (ChangeKind::Added, true) => " (starts)",
@@ -191,15 +201,16 @@ fn print_plan(plan: &ConfigPlan) {
         } else {
             format!(": {}", change.fields.join(", "))
         };
-        println!(
+        outln!(
             "  {} {}{fields}{action}",
             change.kind.as_str(),
             change.service
-        );
+        )?;
     }
     if plan.changes.is_empty() {
-        println!("  no service changes");
+        outln!("  no service changes")?;
     }
+    Ok(())
 }
 
 /// An environment with `confirm` wants its name typed; others a yes, unless `--yes`. Without
@@ -218,7 +229,7 @@ fn confirm(plan: &ConfigPlan, yes: bool, name: &str) -> Result<(), Failure> {
     } else {
         "switch? [y/N] ".to_owned()
     };
-    print!("{prompt}");
+    out!("{prompt}")?;
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     std::io::stdin()

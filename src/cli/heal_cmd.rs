@@ -7,8 +7,9 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::alerts_cmd::clock;
+use super::output::{out, outln};
 use super::status::columns;
-use super::{CliResult, launcher, paths};
+use super::{CliResult, launcher, paths, running};
 use crate::engine::{Client, Source};
 use crate::heal::HealEvent;
 
@@ -33,7 +34,7 @@ pub enum HealCmd {
         /// Only this service
         service: Option<String>,
         /// How far back (e.g. 1h, 24h, 7d)
-        #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+        #[arg(long, default_value = "24h", value_parser = super::duration_arg, allow_hyphen_values = true)]
         since: Duration,
         /// The newest this many
         #[arg(long)]
@@ -44,8 +45,13 @@ pub enum HealCmd {
 }
 
 pub async fn run(source: Source, command: HealCmd) -> CliResult {
-    let paths = paths(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
+    // Only a playbook run acts; a dry run, the history and the list read.
+    let client = match &command {
+        HealCmd::Run { dry_run: false, .. } => {
+            launcher(source.clone(), paths(&source)?)?.connect().await?
+        }
+        _ => running(&source, paths(&source)?).await?,
+    };
     match command {
         HealCmd::Run {
             playbook,
@@ -65,9 +71,9 @@ pub async fn run(source: Source, command: HealCmd) -> CliResult {
 async fn run_playbook(client: &Client, name: &str, dry_run: bool, json: bool) -> CliResult {
     let report = client.run_playbook(name, dry_run).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", report.text());
+        out!("{}", report.text())?;
     }
     Ok(if report.succeeded() {
         ExitCode::SUCCESS
@@ -79,17 +85,17 @@ async fn run_playbook(client: &Client, name: &str, dry_run: bool, json: bool) ->
 async fn playbooks(client: &Client, json: bool) -> CliResult {
     let list = client.playbooks().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if list.playbooks.is_empty() && list.problems.is_none() {
-        println!("no playbooks (configs/playbooks/*.yaml)");
+        outln!("no playbooks (configs/playbooks/*.yaml)")?;
     }
     for playbook in &list.playbooks {
         let about = playbook.description.as_deref().unwrap_or("");
-        println!("{}  {about}", playbook.name);
+        outln!("{}  {about}", playbook.name)?;
         for step in &playbook.steps {
-            println!("    {step}");
+            outln!("    {step}")?;
         }
     }
     if let Some(problems) = &list.problems {
@@ -110,14 +116,17 @@ async fn history(
         .heal_history(since.as_secs().max(1), service, limit)
         .await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&events)?);
+        outln!("{}", serde_json::to_string_pretty(&events)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if events.is_empty() {
-        println!("nothing in the last {}", humantime::format_duration(since));
+        outln!(
+            "nothing in the last {}",
+            crate::config::duration::format(since)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", table(&events));
+    out!("{}", table(&events))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 
+use super::output::outln;
 use super::{CliResult, Failure};
 
 pub fn run(from: &Path, output: &Path, name: Option<&str>, force: bool) -> CliResult {
@@ -21,7 +22,7 @@ pub fn run(from: &Path, output: &Path, name: Option<&str>, force: bool) -> CliRe
     let yaml = crate::config::import::import_file(from, &name).map_err(Failure::input)?;
     std::fs::write(output, yaml)
         .map_err(|e| Failure::runtime(anyhow!("cannot write {}: {e}", output.display())))?;
-    println!("wrote {} from {}", output.display(), from.display());
+    outln!("wrote {} from {}", output.display(), from.display())?;
     Ok(ExitCode::SUCCESS)
 }
 

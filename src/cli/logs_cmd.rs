@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 
 use anyhow::anyhow;
 
-use super::{CliResult, Failure, launcher, load, paths};
+use super::output::{out, outln};
+use super::{CliResult, Failure, load, paths, running};
 use crate::config::Workspace;
 use crate::engine::{Source, now_ms};
 use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
@@ -39,7 +40,7 @@ pub struct SearchArgs {
     #[arg(short, long)]
     pub level: Option<String>,
     /// Only lines from this long ago (e.g. 10m, 2h)
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = super::duration_arg, allow_hyphen_values = true)]
     pub since: Option<Duration>,
     /// Only lines of this pattern id (see `uc logs patterns`)
     #[arg(long)]
@@ -71,7 +72,7 @@ pub enum LogsCmd {
     },
     /// Lines, bytes, levels and patterns per service over a window
     Stats {
-        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        #[arg(long, default_value = "1h", value_parser = super::duration_arg, allow_hyphen_values = true)]
         since: Duration,
         #[arg(long, conflicts_with = "markdown")]
         json: bool,
@@ -108,24 +109,31 @@ async fn search(source: Source, args: SearchArgs) -> CliResult {
     let (ws, paths) = load(&source)?;
     check_sources(&ws, &args.services)?;
     let query = query(&args)?;
-    let client = launcher(source, paths)?.connect().await?;
+    let client = running(&source, paths).await?;
     if args.count {
         let lines = client.log_lines(&query).await?;
-        println!("{}", lines.len());
+        outln!("{}", lines.len())?;
         return Ok(ExitCode::SUCCESS);
     }
     if !args.follow {
         for line in client.log_lines(&query).await? {
-            print_line(&line, args.json);
+            print_line(&line, args.json)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     let mut stream = client.follow_logs(&query).await?;
-    while let Some(event) = stream.next().await {
+    let closed = super::output::closed();
+    tokio::pin!(closed);
+    loop {
+        let event = tokio::select! {
+            event = stream.next() => event,
+            closed = &mut closed => return Err(Failure::runtime(closed)),
+        };
+        let Some(event) = event else { break };
         match event? {
             LogStreamEvent::Lines { lines } => {
                 for line in &lines {
-                    print_line(line, args.json);
+                    print_line(line, args.json)?;
                 }
             }
             LogStreamEvent::Skipped { count } => {
@@ -158,9 +166,13 @@ fn check_sources(ws: &Workspace, names: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
-fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {
-    let level = args
-        .level
+/// `--level` and `--grep` as typed, checked the same way for the engine's logs and for
+/// `--path` files: a bad one is bad input (exit 2) in the user's words.
+pub(super) fn level_and_grep(args: &SearchArgs) -> Result<Option<Level>, Failure> {
+    if let Some(grep) = &args.grep {
+        crate::config::values::regex(grep).map_err(Failure::input)?;
+    }
+    args.level
         .as_deref()
         .map(|name| {
             Level::from_name(name).ok_or_else(|| {
@@ -169,10 +181,11 @@ fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {
                 ))
             })
         })
-        .transpose()?;
-    if let Some(grep) = &args.grep {
-        regex::Regex::new(grep).map_err(|e| Failure::input(anyhow!("--grep: {e}")))?;
-    }
+        .transpose()
+}
+
+fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {
+    let level = level_and_grep(args)?;
     let since = args
         .since
         .map(|d| now_ms().saturating_sub(d.as_millis() as u64));
@@ -192,29 +205,26 @@ fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {
     })
 }
 
-fn print_line(line: &LogLine, json: bool) {
+fn print_line(line: &LogLine, json: bool) -> Result<(), Failure> {
     if json {
-        if let Ok(text) = serde_json::to_string(line) {
-            println!("{text}");
-        }
-        return;
+        let text = serde_json::to_string(line).map_err(Failure::runtime)?;
+        return outln!("{text}");
     }
-    println!("{} {:<12} {}", clock_ms(line.at), line.source, line.text);
+    outln!("{} {:<12} {}", clock_ms(line.at), line.source, line.text)
 }
 
 async fn stats(source: Source, since: Duration, json: bool, markdown: bool) -> CliResult {
-    let paths = paths(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
+    let client = running(&source, paths(&source)?).await?;
     let report = client.log_stats(since.as_secs()).await?;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(Failure::runtime)?
-        );
+        )?;
     } else if markdown {
-        print!("{}", stats::markdown(&report));
+        out!("{}", stats::markdown(&report))?;
     } else {
-        print!("{}", stats::text(&report));
+        out!("{}", stats::text(&report))?;
     }
     Ok(ExitCode::SUCCESS)
 }

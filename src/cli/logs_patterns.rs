@@ -83,8 +83,7 @@ fn write_assignments(miner: &Miner, ids: &[u32], out: &Path) -> std::io::Result<
 }
 
 fn print(patterns: &[Pattern<'_>], json: bool) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut w = BufWriter::new(stdout.lock());
+    let mut w = BufWriter::new(super::output::Out::new());
     if json {
         serde_json::to_writer_pretty(&mut w, patterns)?;
         writeln!(w)?;

@@ -8,18 +8,19 @@ use std::time::Instant;
 use anyhow::anyhow;
 
 use super::logs_cmd::SearchArgs;
+use super::output::{Out, outln};
 use super::{CliResult, Failure};
 use crate::engine::now_ms;
 use crate::engine::paths::{private_dir, state_base};
 use crate::logs::mine::Miner;
 use crate::logs::store::{self, FileLine};
-use crate::logs::{Level, LineClassifier, LogLine, LogQuery};
+use crate::logs::{LineClassifier, LogLine, LogQuery};
 
 /// `uc logs --path FILE...`: prints (or counts) the lines of plain files that match.
 pub fn files(args: &SearchArgs) -> CliResult {
     let query = query(args)?;
     let many = args.files.len() > 1;
-    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut out = BufWriter::with_capacity(1 << 16, Out::new());
     for path in &args.files {
         let sidecar = store::sidecar_path(&index_base()?, path).map_err(Failure::input)?;
         if args.count {
@@ -29,7 +30,7 @@ pub fn files(args: &SearchArgs) -> CliResult {
             } else {
                 format!("{n}\n")
             };
-            write_or_stop(out.write_all(shown.as_bytes()))?;
+            out.write_all(shown.as_bytes()).map_err(Failure::runtime)?;
             continue;
         }
         let mut failed = None;
@@ -40,10 +41,10 @@ pub fn files(args: &SearchArgs) -> CliResult {
             go_on
         })?;
         if let Some(e) = failed {
-            write_or_stop(Err(e))?;
+            return Err(Failure::runtime(e));
         }
     }
-    write_or_stop(out.flush())?;
+    out.flush().map_err(Failure::runtime)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -54,11 +55,11 @@ pub fn index(file: &Path) -> CliResult {
     let summary = store::index_file(file, &sidecar, &classifier(), Some(&mut Miner::new()))?;
     let seconds = started.elapsed().as_secs_f64();
     let per_line = summary.index_bytes as f64 / summary.lines.max(1) as f64;
-    println!("lines        {}", summary.lines);
-    println!("seconds      {seconds:.3}");
-    println!("index bytes  {}", summary.index_bytes);
-    println!("bytes/line   {per_line:.2}");
-    println!("index        {}", summary.sidecar.display());
+    outln!("lines        {}", summary.lines)?;
+    outln!("seconds      {seconds:.3}")?;
+    outln!("index bytes  {}", summary.index_bytes)?;
+    outln!("bytes/line   {per_line:.2}")?;
+    outln!("index        {}", summary.sidecar.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -70,14 +71,7 @@ fn index_base() -> Result<std::path::PathBuf, Failure> {
 }
 
 fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {
-    let level = match args.level.as_deref() {
-        Some(name) => Some(Level::from_name(name).ok_or_else(|| {
-            Failure::input(anyhow!(
-                "unknown level `{name}` (trace, debug, info, warn, error, fatal)"
-            ))
-        })?),
-        None => None,
-    };
+    let level = super::logs_cmd::level_and_grep(args)?;
     if args.follow {
         return Err(Failure::input(anyhow!(
             "--follow works on services' logs, not with --path"
@@ -119,14 +113,6 @@ fn print_line(
     }
     out.write_all(line.text)?;
     out.write_all(b"\n")
-}
-
-/// A closed pipe (`uc logs ... | head`) ends the output quietly.
-fn write_or_stop(written: io::Result<()>) -> Result<(), Failure> {
-    match written {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(Failure::runtime),
-    }
 }
 
 /// The engine's own parsers: files are classified exactly as ingested lines.

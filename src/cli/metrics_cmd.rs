@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::anyhow;
 use serde::Serialize;
 
-use super::{CliResult, Failure, launcher, load};
+use super::output::{out, outln};
+use super::{CliResult, Failure, load, running};
 use crate::engine::Source;
 use crate::metrics::{
     HistoryQuery, HistoryResponse, HostSample, Metric, Sample, SeriesHistory, SeriesKey,
@@ -36,7 +37,7 @@ pub async fn run(source: Source, service: Option<&str>, since: Duration, json: b
             .unwrap_or_default();
         return Err(Failure::input(anyhow!("unknown service `{name}`{hint}")));
     }
-    let client = launcher(source, paths)?.connect().await?;
+    let client = running(&source, paths).await?;
     let snapshot = client.snapshot().await?;
     let since = since.as_secs().max(1);
     let query = HistoryQuery {
@@ -61,9 +62,9 @@ pub async fn run(source: Source, service: Option<&str>, since: Duration, json: b
             services,
             history: &history,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", text(sample, service, &services, &history, since));
+        out!("{}", text(sample, service, &services, &history, since))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -109,7 +110,7 @@ fn text(
     let _ = writeln!(
         out,
         "\nhistory: last {} in {} s steps ({})",
-        humantime::format_duration(Duration::from_secs(since)),
+        crate::config::duration::format(Duration::from_secs(since)),
         history.step,
         history.tier
     );

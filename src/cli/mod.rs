@@ -1,6 +1,8 @@
 //! Command-line entry point: clap definitions and one module per subcommand.
 //!
-//! Exit codes: 0 ok, 1 runtime failure, 2 bad input (config errors, unknown names, usage).
+//! Exit codes: 0 ok, 1 runtime failure, 2 bad input (config errors, unknown names, usage),
+//! 3 the workspace is not running (a command that only reads found no engine to ask; only
+//! commands that act, `uc`, `uc up`, `uc restart`..., start one).
 
 mod alerts_cmd;
 pub use alerts_cmd::user;
@@ -13,12 +15,14 @@ mod logs_cmd;
 mod logs_patterns;
 mod logs_search;
 mod metrics_cmd;
+mod output;
 mod setup;
 mod status;
 mod ui;
 mod ui_heal;
 mod ui_logs;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -64,7 +68,7 @@ pub enum Cmd {
         #[arg(long)]
         no_wait: bool,
         /// How long to wait for the services to run
-        #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+        #[arg(long, default_value = "60s", value_parser = duration_arg, allow_hyphen_values = true)]
         timeout: std::time::Duration,
     },
     /// Stop services (and their dependents); with no names stop everything, the engine
@@ -86,7 +90,7 @@ pub enum Cmd {
         /// One service (default: the host and every running service)
         service: Option<String>,
         /// How far back the history goes (e.g. 10m, 1h, 24h, 7d)
-        #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+        #[arg(long, default_value = "10m", value_parser = duration_arg, allow_hyphen_values = true)]
         since: std::time::Duration,
         /// Machine-readable output
         #[arg(long)]
@@ -198,8 +202,14 @@ pub struct ApplyArgs {
     #[arg(long, short = 'y')]
     yes: bool,
     /// How long to wait for the restarted services to run
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = duration_arg, allow_hyphen_values = true)]
     timeout: std::time::Duration,
+}
+
+/// Every duration flag reads the config's grammar (`1.5`, `90s`, `1h30m`); a leading `-`
+/// reaches it too, so `--since -5m` is told what a duration is rather than clap's `-- -5`.
+fn duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::values::duration(text).map_err(|rejected| rejected.to_string())
 }
 
 impl ApplyArgs {
@@ -231,6 +241,13 @@ impl Failure {
         Self {
             code: 2,
             error: error.into(),
+        }
+    }
+
+    pub fn not_running(workspace: &str) -> Self {
+        Self {
+            code: 3,
+            error: anyhow::anyhow!("workspace `{workspace}` is not running (`uc up` starts it)"),
         }
     }
 }
@@ -281,6 +298,7 @@ pub fn main() -> ExitCode {
     }
     match outcome {
         Ok(code) => code,
+        Err(failure) if output::is_closed(&failure.error) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("uc: {}", render(&failure.error));
             ExitCode::from(failure.code)
@@ -339,6 +357,25 @@ pub fn paths(source: &Source) -> Result<Paths, Failure> {
          good one"
     );
     Ok(paths)
+}
+
+/// A client of the workspace's engine, for commands that only read. A workspace that is
+/// down stays down: they say so and start nothing (no engine, no tmux server). One whose
+/// services outlived their engine (killed, crashed) is up: its next engine adopts them.
+pub async fn running(source: &Source, paths: Paths) -> Result<crate::engine::Client, Failure> {
+    let client = crate::engine::Client::new(paths.socket());
+    if client.snapshot().await.is_ok() {
+        return Ok(client);
+    }
+    let launcher = launcher(source.clone(), paths)?;
+    if !launcher
+        .tmux()
+        .has_session(&launcher.paths.tmux_session)
+        .await
+    {
+        return Err(Failure::not_running(&launcher.paths.tmux_session));
+    }
+    Ok(launcher.connect().await?)
 }
 
 pub fn launcher(source: Source, paths: Paths) -> Result<Launcher, Failure> {
@@ -406,7 +443,12 @@ async fn dispatch(cli: Cli) -> CliResult {
             force,
         }) => import_cmd::run(from, output, name.as_deref(), force),
         Some(Cmd::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "uc", &mut std::io::stdout());
+            // Written whole: clap_complete panics when its writer fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "uc", &mut script);
+            output::Out::new()
+                .write_all(&script)
+                .map_err(Failure::runtime)?;
             Ok(ExitCode::SUCCESS)
         }
     }

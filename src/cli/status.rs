@@ -2,17 +2,17 @@
 
 use std::process::ExitCode;
 
-use super::{CliResult, launcher, paths};
+use super::output::{out, outln};
+use super::{CliResult, paths, running};
 use crate::engine::{Snapshot, Source, now_ms};
 
 pub async fn run(source: Source, json: bool) -> CliResult {
-    let paths = paths(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
+    let client = running(&source, paths(&source)?).await?;
     let snapshot = client.snapshot().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&snapshot)?);
+        outln!("{}", serde_json::to_string_pretty(&snapshot)?)?;
     } else {
-        print!("{}", table(&snapshot, now_ms()));
+        out!("{}", table(&snapshot, now_ms()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -71,6 +71,14 @@ fn health(s: &crate::engine::ServiceStatus) -> String {
     parts.join(", ")
 }
 
+/// `2 +3`: restarts after exits nobody asked for, then those someone asked for.
+fn restarts(s: &crate::engine::ServiceStatus) -> String {
+    match s.user_restarts {
+        0 => s.restarts.to_string(),
+        asked => format!("{} +{asked}", s.restarts),
+    }
+}
+
 /// The human table: one row per service, columns sized to their content.
 pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
     let header = [
@@ -91,7 +99,7 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
                 s.uptime_secs(now_ms)
                     .map(crate::tui::panes::format::duration)
                     .unwrap_or_else(|| "-".into()),
-                s.restarts.to_string(),
+                restarts(s),
                 health(s),
                 s.tags.join(","),
             ]

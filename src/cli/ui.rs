@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use tokio::sync::mpsc;
 
+use super::output::outln;
 use super::{Cli, CliResult, Failure, launcher, load};
 use crate::config::Workspace;
 use crate::engine::{Client, Command, CommandError, Event, Launcher, Source, passed_env};
@@ -128,11 +129,11 @@ async fn attach(cli: &Cli, launcher: &Launcher) -> CliResult {
     let session = &launcher.paths.tmux_session;
     // `:down` in the TUI ends the server under the client, which then exits non-zero.
     if !tmux.has_session(session).await {
-        println!("uc: workspace `{session}` is down.");
+        outln!("uc: workspace `{session}` is down.")?;
     } else if status.success() {
-        println!(
+        outln!(
             "uc: left workspace `{session}`; its services keep running (`uc status`, `uc down`)."
-        );
+        )?;
     } else {
         return Err(Failure::runtime(anyhow!("tmux attach failed ({status})")));
     }

@@ -6,6 +6,7 @@ mod check;
 mod cycles;
 mod de;
 mod demo;
+pub(crate) mod duration;
 mod effective;
 mod emit;
 mod environments;
@@ -22,6 +23,7 @@ pub(crate) mod suggest;
 mod tree;
 mod validate;
 pub(crate) mod values;
+
 mod vars;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,7 +154,8 @@ impl Default for AlertSettings {
 /// Which embedded rule file applies when no rules file is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuiltinRules {
-    /// `configs/rules.yaml` as shipped: CPU, memory, port and disk.
+    /// `configs/rules.yaml` as shipped: CPU, memory, disk, and the ports and readiness probes
+    /// the services declare.
     Defaults,
     /// `configs/demo/rules.yaml`: tuned so the demo's services make alerts fire.
     Demo,
@@ -210,6 +213,9 @@ pub struct Service {
     pub secret_env: BTreeSet<String>,
     pub depends_on: Vec<Dependency>,
     pub tags: Vec<String>,
+    /// Ports it listens on: `ports:` and a literal `env: { PORT: … }` (what the built-in
+    /// `PortNotAnswering` rule watches while it runs).
+    pub ports: Vec<u16>,
     pub stop: Stop,
     pub restart: Restart,
     /// Drives `health` and `depends_on: healthy`.

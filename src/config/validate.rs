@@ -145,6 +145,7 @@ impl Checker<'_> {
             secret_env,
             depends_on: self.conditions(&spec.depends_on),
             tags: spec.tags.iter().map(|t| t.value.clone()).collect(),
+            ports: ports(spec),
             stop: self.stop(spec.stop.as_ref()),
             restart: self.restart(spec.restart.as_ref()),
             readiness: self.readiness(spec),
@@ -393,6 +394,25 @@ pub(super) fn resolve_cwd(dir: &Path, cwd: Option<&Path>) -> PathBuf {
 fn is_shell_name(name: &str) -> bool {
     name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && name.chars().next().is_some_and(|c| !c.is_ascii_digit())
+}
+
+/// `ports:` (out-of-range ones are reported by the lint), then `env.PORT` when it is a port
+/// (0 asks the kernel for any: nothing to watch).
+fn ports(spec: &ServiceSpec) -> Vec<u16> {
+    let mut ports: Vec<u16> = spec
+        .ports
+        .iter()
+        .filter_map(|p| u16::try_from(p.value).ok())
+        .filter(|p| *p != 0)
+        .collect();
+    let env_port = spec.env.get("PORT").map(|v| v.to_env_string());
+    if let Some(port) = env_port.and_then(|p| p.trim().parse::<u16>().ok())
+        && port != 0
+        && !ports.contains(&port)
+    {
+        ports.push(port);
+    }
+    ports
 }
 
 fn env(spec: &ServiceSpec) -> BTreeMap<String, String> {

@@ -26,6 +26,19 @@ impl Rejected {
     }
 }
 
+impl std::fmt::Display for Rejected {
+    /// `message (hint)`, as a one-line error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        match &self.hint {
+            Some(hint) => write!(f, " ({hint})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for Rejected {}
+
 pub type Parsed<T> = Result<T, Rejected>;
 
 const POLICIES: [(&str, RestartPolicy); 4] = [
@@ -40,9 +53,6 @@ const GIVE_UPS: [(&str, GiveUp); 3] = [
     ("alert", GiveUp::Alert),
     ("keep-trying", GiveUp::KeepTrying),
 ];
-
-const DURATION_HINT: &str =
-    "write a number with a unit, e.g. `500ms`, `10s`, `5m`, or a number of seconds";
 
 /// One of a fixed set of words; `what` names the kind of value in the message.
 fn keyword<T: Copy>(text: &str, what: &str, table: &[(&str, T)]) -> Parsed<T> {
@@ -69,18 +79,43 @@ pub fn condition(text: &str) -> Parsed<Condition> {
     keyword(text, "condition", &table)
 }
 
-/// `10s`, `1m30s`, `250ms`, or a bare number of seconds.
+/// `10s`, `1m30s`, `1.5h`, `250ms`, or a bare number of seconds (see [`super::duration`]).
 pub fn duration(text: &str) -> Parsed<Duration> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    humantime::parse_duration(text).map_err(|_| {
+    super::duration::parse(text).ok_or_else(|| {
         Rejected::new(
-            format!("invalid duration `{text}`"),
-            Some(DURATION_HINT.to_owned()),
+            format!("invalid duration `{}`", text.trim()),
+            Some(super::duration::HINT.to_owned()),
         )
     })
+}
+
+/// A regex as typed (`--grep`, the logs filter, `log_match`, `=~` matchers), refused in
+/// the user's words: the regex as written and what is wrong with it.
+pub fn regex(text: &str) -> Parsed<regex::Regex> {
+    compile(text).map_err(|e| bad_regex(text, &e))
+}
+
+/// Every regex a user gives compiles through here, so a pattern such as `(a{1000}){1000}`
+/// is refused when it is read instead of taking the engine's memory: 1 MiB compiled, 32
+/// levels of nesting.
+pub fn compile(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .nest_limit(32)
+        .build()
+}
+
+/// `invalid regex `(`: unclosed group`: the regex crate draws a caret diagram over several
+/// lines, under the pattern as compiled; only its verdict is kept.
+pub fn bad_regex(text: &str, error: &regex::Error) -> Rejected {
+    let full = error.to_string();
+    let verdict = full
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map_or(full.as_str(), |l| l.trim().trim_start_matches("error: "));
+    Rejected::new(format!("invalid regex `{text}`: {verdict}"), None)
 }
 
 const SIZE_HINT: &str = "write a number of bytes with a unit, e.g. `512KiB`, `32MiB`, `1GiB`";
@@ -320,8 +355,20 @@ mod tests {
         assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(duration("1m 30s"), Ok(Duration::from_secs(90)));
         assert_eq!(duration("15"), Ok(Duration::from_secs(15)));
+        assert_eq!(duration("1.5"), Ok(Duration::from_millis(1500)));
         let err = duration("10x").expect_err("rejected");
         assert_eq!(err.message, "invalid duration `10x`");
+        assert_eq!(
+            duration(" -5m ").expect_err("rejected").to_string(),
+            format!("invalid duration `-5m` ({})", super::super::duration::HINT)
+        );
+    }
+
+    #[test]
+    fn regexes_are_refused_as_typed() {
+        assert!(regex("a|b").is_ok());
+        let err = regex("(").expect_err("rejected");
+        assert_eq!(err.message, "invalid regex `(`: unclosed group");
     }
 
     #[test]

@@ -324,12 +324,11 @@ fn config(wire: Wire) -> Result<Command, CommandError> {
     }
 }
 
-/// How long a silence lasts: `30m`, `2h`, `1d`; at most a year.
+/// How long a silence lasts: `30m`, `2h`, `1d`; from a second to 366 days.
 pub fn silence_duration(text: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(text.trim())
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. `30m`, `2h`, `1d`"))?;
-    if d.is_zero() || d > std::time::Duration::from_secs(366 * 86_400) {
-        return Err(format!("`{text}` is out of range (1s to 1y)"));
+    let d = crate::config::values::duration(text).map_err(|rejected| rejected.to_string())?;
+    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(366 * 86_400) {
+        return Err(format!("`{}` is out of range (1s to 366d)", text.trim()));
     }
     Ok(d)
 }

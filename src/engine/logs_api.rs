@@ -61,7 +61,8 @@ impl LogParams {
             })?),
         };
         if let Some(grep) = &self.grep {
-            regex::Regex::new(grep).map_err(|e| CommandError::field("grep", e.to_string()))?;
+            crate::config::values::regex(grep)
+                .map_err(|rejected| CommandError::field("grep", rejected.message))?;
         }
         Ok(LogQuery {
             sources: self

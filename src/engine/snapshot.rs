@@ -163,8 +163,13 @@ pub struct ServiceStatus {
     /// Signal that ended the last run (e.g. `SIGKILL`).
     #[serde(default)]
     pub signal: Option<String>,
-    /// How many times the service was started after its first start.
+    /// Restarts after the service ended or failed on its own (an exit, a signal, a failed
+    /// liveness probe, `max_memory`): what crash-loop alerts and `restarts_in` count.
     pub restarts: u32,
+    /// Starts after the first that someone asked for: `uc up` / `uc restart`, the TUI, an
+    /// environment switch or applied config, a watched file, `cron_restart`.
+    #[serde(default)]
+    pub user_restarts: u32,
     /// The readiness probe's verdict; `None` when the service has none.
     #[serde(default)]
     pub health: Option<Health>,
@@ -179,6 +184,9 @@ pub struct ServiceStatus {
     pub reason: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Ports it declares (`ports:`, a literal `env.PORT`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<u16>,
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// tmux target of the service's window (`@3`), when it has one.
@@ -196,11 +204,13 @@ impl ServiceStatus {
             exit_code: None,
             signal: None,
             restarts: 0,
+            user_restarts: 0,
             health: None,
             probes: Vec::new(),
             restart_at: None,
             reason: None,
             tags: Vec::new(),
+            ports: Vec::new(),
             depends_on: Vec::new(),
             window: None,
         }

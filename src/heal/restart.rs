@@ -64,7 +64,7 @@ impl RestartState {
             if self.recent.len() >= max as usize && policy.then != GiveUp::KeepTrying {
                 let reason = format!(
                     "gave up: {max} restarts within {}",
-                    humantime::format_duration(window)
+                    crate::config::duration::format(window)
                 );
                 return Decision::GiveUp {
                     then: policy.then,

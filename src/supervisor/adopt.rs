@@ -311,6 +311,7 @@ impl Supervisor {
                         started_at: rt.status.started_at,
                         instance: rt.instance.clone(),
                         restarts: rt.status.restarts,
+                        user_restarts: rt.status.user_restarts,
                         tracked: rt.tracked.clone(),
                     },
                 );
@@ -343,6 +344,7 @@ fn adopt_one(rt: &mut Runtime, pane: &Pane, main: u32, record: Option<&ServiceRe
     });
     rt.status.window = Some(pane.window_id.clone());
     rt.status.restarts = record.map_or(0, |r| r.restarts);
+    rt.status.user_restarts = record.map_or(0, |r| r.user_restarts);
     rt.started_once = true;
     if pane.dead {
         rt.status.exit_code = pane.dead_status;

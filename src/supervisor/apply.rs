@@ -32,10 +32,11 @@ impl Applied {
     }
 }
 
-/// A change that matters to the running process; tags only label it.
+/// A change that matters to the running process; tags and declared ports only label it.
 pub fn needs_restart(old: &Service, new: &Service) -> bool {
     let relabelled = Service {
         tags: new.tags.clone(),
+        ports: new.ports.clone(),
         ..old.clone()
     };
     relabelled != *new
@@ -73,6 +74,7 @@ impl Supervisor {
                     let relaunch = needs_restart(&rt.spec, service);
                     rt.spec = service.clone();
                     rt.status.tags = service.tags.clone();
+                    rt.status.ports = service.ports.clone();
                     rt.status.depends_on = service
                         .depends_on
                         .iter()
@@ -110,6 +112,7 @@ impl Supervisor {
         rt.stop_triggers();
         if rt.status.state.is_active() {
             rt.restart_after_stop = true;
+            rt.unplanned = false;
             self.request_stop(&[name.to_owned()]);
         } else {
             self.user_start(name);

@@ -125,6 +125,7 @@ impl Supervisor {
             if active {
                 if let Some(rt) = self.services.get_mut(name) {
                     rt.restart_after_stop = true;
+                    rt.unplanned = false;
                 }
                 self.request_stop(std::slice::from_ref(name));
             } else {
@@ -145,6 +146,7 @@ impl Supervisor {
     pub(super) fn user_start(&mut self, name: &str) {
         if let Some(rt) = self.services.get_mut(name) {
             rt.cancel_restart();
+            rt.unplanned = false;
             if !rt.status.state.is_active() {
                 rt.healing.reset();
             }

@@ -88,6 +88,7 @@ mod tests {
                         })
                         .collect(),
                     tags: vec![],
+                    ports: vec![],
                     stop: Default::default(),
                     restart: Default::default(),
                     readiness: None,

@@ -75,6 +75,9 @@ struct Runtime {
     busy: bool,
     restart_after_stop: bool,
     started_once: bool,
+    /// The next start is the restart policy's, after an exit nobody asked for; otherwise
+    /// someone asked for it. Counted apart: `restarts` and `user_restarts`.
+    unplanned: bool,
     /// One task per probe (readiness, liveness).
     probe_tasks: Vec<AbortHandle>,
     /// When probe results were last published without a state change (latency refresh).
@@ -103,6 +106,7 @@ impl Runtime {
     fn new(spec: Service) -> Self {
         let mut status = ServiceStatus::new(spec.name.clone());
         status.tags = spec.tags.clone();
+        status.ports = spec.ports.clone();
         status.depends_on = spec.depends_on.iter().map(|d| d.service.clone()).collect();
         Self {
             spec,
@@ -115,6 +119,7 @@ impl Runtime {
             busy: false,
             restart_after_stop: false,
             started_once: false,
+            unplanned: false,
             probe_tasks: Vec::new(),
             probes_published: None,
             exit_task: None,

@@ -136,6 +136,7 @@ impl Supervisor {
             Decision::Stay => {}
             Decision::RestartIn(delay) => {
                 rt.restart_after_stop = true;
+                rt.unplanned = true;
                 rt.restart_delay = Some(delay);
                 let event = HealEvent::new(Some(name), HealKind::Restart, why);
                 self.hub.publish(crate::engine::Event::Heal(event));

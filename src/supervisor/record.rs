@@ -28,6 +28,8 @@ pub struct ServiceRecord {
     #[serde(default)]
     pub restarts: u32,
     #[serde(default)]
+    pub user_restarts: u32,
+    #[serde(default)]
     pub tracked: Vec<ProcId>,
 }
 
@@ -70,6 +72,7 @@ mod tests {
                 started_at: Some(1000),
                 instance: "x".into(),
                 restarts: 2,
+                user_restarts: 1,
                 tracked: vec![],
             },
         );

@@ -46,6 +46,7 @@ impl Supervisor {
         match decision {
             Decision::Stay => {}
             Decision::RestartIn(delay) if delay.is_zero() => {
+                rt.unplanned = true;
                 let reason = format!("{how} after {}; restarted", short(uptime));
                 let event = HealEvent::new(Some(name), HealKind::Restart, reason);
                 self.hub.publish(Event::Heal(event));
@@ -82,6 +83,7 @@ impl Supervisor {
             return;
         }
         rt.end_run();
+        rt.unplanned = true;
         let (code, signal) = wait_status(status);
         let _ = rt.healing.decide(
             &rt.spec.restart,
@@ -208,6 +210,9 @@ impl Supervisor {
         match rt.status.state {
             ServiceState::Running => {
                 rt.restart_after_stop = true;
+                // A process tree over its memory limit misbehaved; a saved file or a
+                // schedule is a restart someone planned.
+                rt.unplanned = fired.kind == TriggerKind::Memory;
                 self.hub.publish(Event::Heal(event));
                 self.hub.notice(
                     NoticeLevel::Info,
@@ -237,6 +242,7 @@ impl Supervisor {
             )
         {
             rt.status.restart_at = None;
+            rt.unplanned = true;
             let event = HealEvent::new(Some(name), HealKind::Restart, "backoff over; restarted");
             self.hub.publish(Event::Heal(event));
             self.request_start(name);
@@ -273,7 +279,7 @@ fn short(d: Duration) -> String {
     }
     // Rounded, not cut: a 3 s backoff jittered to 2.9 s still reads "3s".
     let secs = (d + Duration::from_millis(500)).as_secs();
-    humantime::format_duration(Duration::from_secs(secs)).to_string()
+    crate::config::duration::format(Duration::from_secs(secs))
 }
 
 #[cfg(test)]

@@ -140,8 +140,10 @@ impl Supervisor {
                 return;
             }
         };
-        if rt.started_once {
-            rt.status.restarts += 1;
+        match (rt.started_once, std::mem::take(&mut rt.unplanned)) {
+            (true, true) => rt.status.restarts += 1,
+            (true, false) => rt.status.user_restarts += 1,
+            (false, _) => {}
         }
         rt.started_once = true;
         rt.pane = Some(launched.pane.clone());

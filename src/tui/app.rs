@@ -2,6 +2,7 @@
 //! or requests, folds updates into the state, and draws. No IO: requests go out on a channel.
 
 mod alerts;
+mod command_line;
 mod config;
 mod logs;
 mod playbook;
@@ -11,17 +12,16 @@ use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
-use super::cmdline::{self, CmdLine, Words};
 use super::graphs::TimeWindow;
 use super::input::{Input, InputEvent};
 use super::keymap::{Keymap, Layer, Lookup};
 use super::keys::KeyPress;
 use super::link::{Request, Update};
 use super::panes::{self, View, help};
-use super::silence_form::SilenceRequest;
+use super::progress::Progress;
 use super::state::{Confirm, Pane, Popup, State};
 use super::theme::Theme;
-use crate::engine::{Command, NoticeLevel};
+use crate::engine::{Command, Event, NoticeLevel};
 
 /// Who acknowledges and silences when the user's name is unknown.
 pub const DEFAULT_USER: &str = "uc";
@@ -122,14 +122,25 @@ impl App {
 
     fn fold(&mut self, update: Update) {
         match update {
-            Update::Event(event) => self.state.apply_event(&event),
+            Update::Event(event) => {
+                self.state.apply_event(&event);
+                if matches!(event, Event::Service(_)) {
+                    self.progress_done();
+                }
+            }
             Update::Disconnected(reason) => {
                 self.state.connected = false;
                 let text = format!("engine disconnected: {reason}");
                 self.state.set_status(NoticeLevel::Error, text);
             }
             Update::CommandDone(Ok(reply)) => {
+                if let Some(progress) = &mut self.state.progress
+                    && progress.answered_by(&reply)
+                {
+                    progress.on_reply(&reply);
+                }
                 self.state.set_status(NoticeLevel::Info, reply.message);
+                self.progress_done();
             }
             Update::CommandDone(Err(error)) => {
                 self.state.set_status(NoticeLevel::Error, error.to_string());
@@ -250,11 +261,16 @@ impl App {
             }
             (InputEvent::Submit, false) => {
                 self.close_top();
+                self.state.completions.clear();
                 self.run_command_line(&text);
             }
-            (InputEvent::Cancel, false) => self.close_top(),
+            (InputEvent::Cancel, false) => {
+                self.close_top();
+                self.state.completions.clear();
+            }
             (InputEvent::Complete, false) => self.complete(&text),
-            (InputEvent::Changed | InputEvent::Moved | InputEvent::Complete, _) => {}
+            (InputEvent::Changed, false) => self.state.completions.clear(),
+            (InputEvent::Moved | InputEvent::Complete, _) => {}
         }
         true
     }
@@ -269,7 +285,12 @@ impl App {
     }
 
     fn act(&mut self, action: Action) {
-        let page = panes::page_rows(&self.state) as isize;
+        let page = match self.state.top_popup() {
+            Some(Popup::Help { .. }) => {
+                help::page_rows(&self.keymap, &self.theme, self.state.screen)
+            }
+            _ => panes::page_rows(&self.state),
+        } as isize;
         let previews = self.state.pane == Pane::Environments && self.state.popups.is_empty();
         match action {
             Action::Quit => self.state.quit = true,
@@ -422,6 +443,12 @@ impl App {
                 typed: Some(typed), ..
             })) if !typed.matches() => {
                 let expected = typed.expected.clone();
+                if let Some(Popup::Confirm(Confirm {
+                    typed: Some(typed), ..
+                })) = self.state.popups.last_mut()
+                {
+                    typed.refused = true;
+                }
                 self.refuse_untyped(&expected);
             }
             Some(Popup::Confirm(_)) => {
@@ -495,7 +522,22 @@ impl App {
 
     fn send_command(&mut self, command: Command) {
         let text = describe(&command);
+        let progress = Progress::new(&command, self.state.services());
         if self.send(Request::Engine(command)) {
+            self.state.set_status(NoticeLevel::Info, text);
+            self.state.progress = progress;
+        }
+    }
+
+    /// The start, stop or restart on its way got there: say so.
+    fn progress_done(&mut self) {
+        let done = self
+            .state
+            .progress
+            .as_ref()
+            .and_then(|p| p.done(self.state.services()));
+        if let Some(text) = done {
+            self.state.progress = None;
             self.state.set_status(NoticeLevel::Info, text);
         }
     }
@@ -507,79 +549,6 @@ impl App {
             self.state.set_status(NoticeLevel::Error, text);
         }
         sent
-    }
-
-    fn run_command_line(&mut self, line: &str) {
-        if line.trim().is_empty() {
-            return;
-        }
-        let parsed = {
-            let names = self
-                .state
-                .snapshot
-                .as_ref()
-                .map(|_| self.state.service_names());
-            let selected = self.state.selected().map(|s| s.name.as_str());
-            cmdline::parse(line, names.as_deref(), selected)
-        };
-        match parsed {
-            Ok(command) => self.run(command),
-            Err(error) => self.state.set_status(NoticeLevel::Error, error),
-        }
-    }
-
-    fn run(&mut self, command: CmdLine) {
-        match command {
-            CmdLine::Start(names) => self.start(names),
-            CmdLine::Stop(names) => self.stop(names),
-            CmdLine::Restart(services) => self.send_command(Command::Restart { services }),
-            CmdLine::StartAll => self.start(vec![]),
-            CmdLine::StopAll => self.confirm_stop_all(),
-            CmdLine::Down => self.confirm_down(),
-            CmdLine::Show(name) => self.show(name),
-            CmdLine::Filter(text) => self.state.set_filter(&text),
-            CmdLine::Window(window) => self.state.set_window(window),
-            CmdLine::Host => self.state.pane = Pane::Host,
-            CmdLine::Services => self.state.pane = Pane::Services,
-            CmdLine::Help => self.toggle_help(),
-            CmdLine::Alerts => self.state.pane = Pane::Alerts,
-            CmdLine::Silences => self.state.pane = Pane::Silences,
-            CmdLine::Ack(Some(id)) => self.ack(&id),
-            CmdLine::Ack(None) if self.state.pane == Pane::Alerts => self.ack_selected(),
-            CmdLine::Ack(None) => self.state.set_status(
-                NoticeLevel::Error,
-                "usage: ack ID (or select the alert in the alerts pane)",
-            ),
-            CmdLine::Silence { matchers, duration } => self.silence(SilenceRequest {
-                matchers,
-                duration,
-                comment: None,
-            }),
-            CmdLine::Expire(id) => self.confirm_expire(&id),
-            CmdLine::Logs(service) => self.show_logs_of(service),
-            CmdLine::Patterns => self.state.pane = Pane::Patterns,
-            CmdLine::Grep(text) => {
-                self.state.pane = Pane::Logs;
-                self.set_grep(&text);
-            }
-            CmdLine::Playbook { name, dry_run } => self.playbook(name, dry_run),
-            CmdLine::Quit => self.state.quit = true,
-        }
-    }
-
-    fn complete(&mut self, line: &str) {
-        let words = Words {
-            services: self.state.service_names(),
-            alerts: self.state.alert_rows().map(|a| a.id.as_str()).collect(),
-            silences: self.state.silence_rows().map(|s| s.id.as_str()).collect(),
-            playbooks: self.state.playbooks.iter().map(String::as_str).collect(),
-        };
-        let completed = cmdline::complete(line, &words);
-        if let (Some(text), Some(Popup::CommandLine(input))) =
-            (completed, self.state.top_popup_mut())
-        {
-            input.set(text);
-        }
     }
 }
 

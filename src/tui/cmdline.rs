@@ -327,6 +327,26 @@ fn unknown_service(name: &str, known: &[&str]) -> String {
 /// Tab completion: the command name for the first word, then service names, alert ids
 /// (`ack`) or silence ids (`expire`). Returns the new line, or `None` when nothing completes.
 pub fn complete(line: &str, words: &Words) -> Option<String> {
+    let (head, word, candidates) = matching(line, words);
+    let completed = match candidates.as_slice() {
+        [] => return None,
+        [one] => format!("{one} "),
+        many => common_prefix(many),
+    };
+    (completed.trim_end() != word || completed.ends_with(' ')).then(|| format!("{head}{completed}"))
+}
+
+/// What the last word of `line` may become, when it may become more than one thing: shown
+/// while Tab cannot choose.
+pub fn candidates(line: &str, words: &Words) -> Vec<String> {
+    match matching(line, words).2.as_slice() {
+        [] | [_] => Vec::new(),
+        many => many.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The line before its last word, the last word, and every completion of it.
+fn matching<'a, 'l>(line: &'l str, words: &Words<'a>) -> (&'l str, &'l str, Vec<&'a str>) {
     let (head, word) = match line.rfind(' ') {
         Some(i) => (&line[..=i], &line[i + 1..]),
         None => ("", line),
@@ -345,7 +365,7 @@ pub fn complete(line: &str, words: &Words) -> Option<String> {
             "ack" => &words.alerts,
             "expire" => &words.silences,
             "playbook" | "heal" => &words.playbooks,
-            "silence" | "grep" => return None,
+            "silence" | "grep" => return (head, word, Vec::new()),
             _ => &words.services,
         };
         names
@@ -354,12 +374,7 @@ pub fn complete(line: &str, words: &Words) -> Option<String> {
             .filter(|s| s.starts_with(word))
             .collect()
     };
-    let completed = match candidates.as_slice() {
-        [] => return None,
-        [one] => format!("{one} "),
-        many => common_prefix(many),
-    };
-    (completed.trim_end() != word || completed.ends_with(' ')).then(|| format!("{head}{completed}"))
+    (head, word, candidates)
 }
 
 fn common_prefix(words: &[&str]) -> String {
@@ -517,7 +532,7 @@ mod tests {
         );
         assert_eq!(
             err("silence service=api 2x"),
-            "`2x` is not a duration; write e.g. `30m`, `2h`, `1d`"
+            format!("invalid duration `2x` ({})", crate::config::duration::HINT)
         );
         assert_eq!(
             err("silence service 2h"),

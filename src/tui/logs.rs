@@ -36,6 +36,9 @@ pub struct LogsView {
     /// Columns of text scrolled off to the left (without wrap).
     pub hscroll: usize,
     pub pretty: Option<Pretty>,
+    /// Why the grep prompt's text was refused, shown on the prompt (which covers the status
+    /// line) until the text changes.
+    pub grep_error: Option<String>,
 }
 
 /// One line's JSON, pretty-printed on demand.

@@ -20,6 +20,7 @@ pub mod logs;
 mod options;
 pub mod panes;
 pub mod playbook;
+pub mod progress;
 pub mod silence_form;
 pub mod state;
 mod suggest;

@@ -150,6 +150,10 @@ pub struct State {
     pub screen: (u16, u16),
     /// Presses of an unfinished key sequence (`g` of `g g`).
     pub pending: Vec<KeyPress>,
+    /// What Tab on the command line could not choose between, until the line changes.
+    pub completions: Vec<String>,
+    /// The newest start, stop or restart on its way, for the status line's last word.
+    pub progress: Option<super::progress::Progress>,
     pub quit: bool,
     /// Selection by name, so it survives reordering and filtering.
     selected: Option<String>,

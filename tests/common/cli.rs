@@ -177,7 +177,8 @@ impl Screen {
             .status()
             .expect("tmux");
         assert!(status.success());
-        // A plain prompt makes the screen easy to read.
+        // A plain prompt makes the screen easy to read. The terminal echoes what is typed
+        // at once, and `clear` would wipe a next line typed before it ran: wait for it.
         let screen = Self { server };
         screen.server.tmux(&["send-keys", "-l", "PS1='$ '; "]);
         screen.clear();

@@ -88,6 +88,7 @@ pub fn service(name: &str, command: &str, cwd: &Path) -> Service {
         readiness: None,
         liveness: None,
         triggers: Default::default(),
+        ports: Vec::new(),
     }
 }
 

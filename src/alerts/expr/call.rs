@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::parse::{Tok, Token, bad_regex, error};
+use super::parse::{Tok, Token, error};
 use super::{ExprError, Source};
 use crate::alerts::readings::{LogFilter, LogQuery, Probe};
 use crate::config::{suggest, values};
@@ -131,7 +131,7 @@ impl Call {
                 return Err(error(args[1].at, message, self.usage_hint()));
             }
         };
-        crate::alerts::model::regex(pattern).map_err(|e| bad_regex(pattern, &e, args[1].at))?;
+        values::regex(pattern).map_err(|r| error(args[1].at, r.message, None))?;
         self.log(args, LogFilter::Regex(pattern.clone()), args.get(2))
     }
 

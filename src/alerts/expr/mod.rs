@@ -31,10 +31,11 @@
 //! | `service_fds` | `service` | open file descriptors (where readable) |
 //! | `service_up` | `service` | 1 while running, else 0; every configured service |
 //! | `service_down` | `service` | 1 when exited, failed, crash-looping or gave up restarting (not when stopped by a user), else 0 |
+//! | `service_port_open` | `service` | 1 when every port a running service declares (`ports:`, a literal `env.PORT`) accepts a TCP connection on 127.0.0.1, else 0; running services that declare ports |
 //! | `service_escalated` | `service` | 1 while a service whose restart policy gave up with `then: alert` stays down; its alerts carry a `logs` annotation with the service's last 20 log lines |
 //! | `service_healthy` | `service` | 1 healthy, 0 unhealthy or not yet known; services whose health check runs |
-//! | `service_restarts` | `service` | restarts since the service was first started |
-//! | `restarts_in(10m)` | `service` | restarts within the window; every configured service |
+//! | `service_restarts` | `service` | restarts after the service ended or failed on its own (not those a user asked for) |
+//! | `restarts_in(10m)` | `service` | such restarts within the window; every configured service |
 //! | `port_open(5432)`, `port_open("db:5432")` | `instance` | 1 when the port accepts a TCP connection (host defaults to 127.0.0.1), else 0 |
 //! | `http_ok("http://127.0.0.1:8080/health")`, `http_ok("...", 5s)` | `instance` | 1 when a GET answers 2xx within the timeout (default 2s), else 0 |
 //! | `log_rate(api, level=ERROR, 1m)` | `service` | the service's log lines at that level within the window (default 1m) |
@@ -48,7 +49,7 @@
 //! backslash, `n` or `t` is kept (`"\d+ ms"` is the regex `\d+ ms`).
 //!
 //! Bounds, checked when the rules load: an expression is at most 2 KiB, and a regex compiles
-//! to at most 1 MiB with at most 32 levels of nesting (`alerts::model::regex`).
+//! to at most 1 MiB with at most 32 levels of nesting (`config::values::compile`).
 
 mod call;
 mod parse;
@@ -104,6 +105,12 @@ impl Expr {
             Source::RestartsIn(_) | Source::Log(_) => Some("service"),
             Source::Probe { .. } => Some("instance"),
         }
+    }
+
+    /// Whether the expression reads the ports services declare (`service_port_open`): the
+    /// engine then probes each of them.
+    pub fn reads_declared_ports(&self) -> bool {
+        matches!(self.source, Source::Metric(Metric::DeclaredPorts))
     }
 
     /// The probe the engine must run for this expression, if any.
@@ -227,6 +234,8 @@ enum Metric {
     LogPattern,
     /// Services whose restart policy gave up with `then: alert`.
     Escalated,
+    /// Whether the ports a running service declares answer.
+    DeclaredPorts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,7 +284,7 @@ enum StateMetric {
     Restarts,
 }
 
-const METRICS: [(&str, Metric); 27] = [
+const METRICS: [(&str, Metric); 28] = [
     ("cpu", Metric::Host(HostMetric::Cpu)),
     ("load1", Metric::Host(HostMetric::Load1)),
     ("load5", Metric::Host(HostMetric::Load5)),
@@ -303,6 +312,7 @@ const METRICS: [(&str, Metric); 27] = [
     ("service_restarts", Metric::State(StateMetric::Restarts)),
     ("log_pattern_flagged", Metric::LogPattern),
     ("service_escalated", Metric::Escalated),
+    ("service_port_open", Metric::DeclaredPorts),
 ];
 
 /// Function names, with an example for messages.
@@ -325,7 +335,9 @@ impl Metric {
             Self::Core => Some("core"),
             Self::Disk(_) => Some("mount"),
             Self::Net(_) => Some("iface"),
-            Self::Process(_) | Self::State(_) | Self::Escalated => Some("service"),
+            Self::Process(_) | Self::State(_) | Self::Escalated | Self::DeclaredPorts => {
+                Some("service")
+            }
             Self::LogPattern => Some("pattern"),
         }
     }

@@ -288,7 +288,7 @@ impl Parser {
                 return Err(error(value_token.at, message, None));
             }
         };
-        Matcher::new(name, op, value.clone()).map_err(|e| bad_regex(&value, &e, value_token.at))
+        Matcher::new(name, op, value).map_err(|r| error(value_token.at, r.message, None))
     }
 
     fn comparison(&mut self) -> Result<Option<Comparison>, ExprError> {
@@ -413,17 +413,6 @@ pub(super) fn unknown_function(name: &str, at: usize) -> ExprError {
     let names = FUNCTIONS.iter().map(|(n, _)| *n);
     let hint = suggest::closest(name, names).map(|best| format!("did you mean `{best}`?"));
     error(at, format!("unknown function `{name}`"), hint)
-}
-
-pub(super) fn bad_regex(pattern: &str, err: &regex::Error, at: usize) -> ExprError {
-    // The regex crate's message quotes the pattern over several lines; keep the verdict.
-    let full = err.to_string();
-    let reason = full
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .map_or(full.as_str(), |l| l.trim().trim_start_matches("error: "));
-    error(at, format!("bad regex `{pattern}`: {reason}"), None)
 }
 
 /// A threshold: a number with an optional unit.

@@ -1,7 +1,7 @@
 //! Evaluating a selector against the readings: one call per element, nothing allocated.
 
 use super::{DiskMetric, Expr, HostMetric, Metric, NetMetric, ProcessMetric, Source, StateMetric};
-use crate::alerts::readings::Readings;
+use crate::alerts::readings::{Probe, Readings};
 use crate::engine::{Health, ServiceState, ServiceStatus};
 use crate::metrics::{DiskSample, HostSample, NetSample, ServiceSample};
 
@@ -49,6 +49,14 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
         }
         return;
     }
+    if metric == Metric::DeclaredPorts {
+        for service in readings.services() {
+            if let Some(open) = declared_ports_open(service, readings) {
+                emit(&service.name, f64::from(u8::from(open)));
+            }
+        }
+        return;
+    }
     if let Metric::State(state) = metric {
         for service in readings.services() {
             if let Some(value) = state_value(state, service) {
@@ -62,7 +70,7 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
     };
     let host = &sample.host;
     match metric {
-        Metric::LogPattern | Metric::Escalated => {}
+        Metric::LogPattern | Metric::Escalated | Metric::DeclaredPorts => {}
         Metric::Host(m) => emit("", host_value(m, host)),
         Metric::Core => {
             for (i, core) in host.cores.iter().enumerate() {
@@ -89,6 +97,19 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
         // Handled above: they need no sample.
         Metric::State(_) => {}
     }
+}
+
+/// Whether every port a running service declares answers; `None` while it is not running,
+/// declares none, or a port has no reading yet.
+fn declared_ports_open(service: &ServiceStatus, readings: &dyn Readings) -> Option<bool> {
+    if service.state != ServiceState::Running || service.ports.is_empty() {
+        return None;
+    }
+    let mut open = true;
+    for probe in Probe::declared_ports(service) {
+        open &= readings.probe(&probe)?;
+    }
+    Some(open)
 }
 
 fn host_value(metric: HostMetric, host: &HostSample) -> f64 {

@@ -242,7 +242,7 @@ fn syntax_errors_point_at_the_token() {
     assert!(
         parse_error("service_up{service=~\"(\"}")
             .1
-            .starts_with("bad regex `(`: ")
+            .starts_with("invalid regex `(`: ")
     );
     assert_eq!(
         parse_error("cpu > 80 # x"),

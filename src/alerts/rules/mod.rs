@@ -106,6 +106,11 @@ impl RuleSet {
         unique(self.rules.iter().filter_map(|r| r.expr.probe()))
     }
 
+    /// Whether a rule reads the ports services declare (`service_port_open`).
+    pub fn reads_declared_ports(&self) -> bool {
+        self.rules.iter().any(|r| r.expr.reads_declared_ports())
+    }
+
     /// Every log query the rules read, once each, in rule order.
     pub fn log_queries(&self) -> Vec<LogQuery> {
         unique(self.rules.iter().filter_map(|r| r.expr.log_query()))

@@ -38,7 +38,7 @@ pub async fn run(
             "memory {} above max_memory {} for {}",
             mib(rss),
             mib(limit.bytes),
-            humantime::format_duration(limit.sustain)
+            crate::config::duration::format(limit.sustain)
         );
         let event = Fired {
             service,

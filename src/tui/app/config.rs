@@ -111,6 +111,7 @@ impl App {
             );
         if edits {
             typed.input.handle(press);
+            typed.refused = false;
         }
         edits
     }

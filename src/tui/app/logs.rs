@@ -159,6 +159,7 @@ impl App {
     pub(super) fn set_grep(&mut self, text: &str) -> bool {
         match Grep::parse(text.trim()) {
             Ok(grep) => {
+                self.state.logs.grep_error = None;
                 let changed = grep.as_ref().map(|g| &g.text)
                     != self.state.logs.filter.grep.as_ref().map(|g| &g.text);
                 self.state.logs.filter.grep = grep;
@@ -168,6 +169,7 @@ impl App {
                 true
             }
             Err(error) => {
+                self.state.logs.grep_error = Some(error.clone());
                 self.state.set_status(NoticeLevel::Error, error);
                 false
             }
@@ -213,8 +215,10 @@ impl App {
             }
             (InputEvent::Cancel, false) => {
                 self.state.popups.pop();
+                self.state.logs.grep_error = None;
             }
-            (InputEvent::Changed | InputEvent::Moved | InputEvent::Complete, _) => {}
+            (InputEvent::Changed, false) => self.state.logs.grep_error = None,
+            (InputEvent::Moved | InputEvent::Complete, _) => {}
         }
         true
     }

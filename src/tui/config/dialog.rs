@@ -85,6 +85,8 @@ impl TextDialog {
 pub struct TypedName {
     pub expected: String,
     pub input: Input,
+    /// `Enter` was pressed on another text: the dialog says so until the text changes.
+    pub refused: bool,
 }
 
 impl TypedName {
@@ -92,6 +94,7 @@ impl TypedName {
         Self {
             expected: expected.into(),
             input: Input::default(),
+            refused: false,
         }
     }
 

@@ -329,12 +329,12 @@ impl Graphs {
         let rss_title = match current {
             Some(s) => {
                 let mut title = format!(
-                    "rss {} · {} threads",
+                    "rss {} · {}",
                     format::bytes(s.rss as f64),
-                    s.threads
+                    format::count(s.threads, "thread")
                 );
                 if let Some(fds) = s.fds {
-                    title.push_str(&format!(" · {fds} fds"));
+                    title.push_str(&format!(" · {}", format::count(fds, "fd")));
                 }
                 title
             }

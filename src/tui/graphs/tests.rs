@@ -207,3 +207,17 @@ fn long_windows_draw_history_then_the_live_tail() {
     assert_eq!(series.live.first().map(|p| p.0), Some(t(5)));
     assert_eq!(series.live.len(), 5);
 }
+
+#[test]
+fn one_thread_and_one_fd_are_singular() {
+    let mut g = Graphs::default();
+    let mut single = sample(0, 1.0);
+    single.services[0].threads = 1;
+    single.services[0].fds = Some(1);
+    g.push(&single);
+    g.derive(Some(&single), Some("api"));
+    assert_eq!(
+        g.selected().unwrap().rss_title,
+        "rss 45.0M · 1 thread · 1 fd"
+    );
+}

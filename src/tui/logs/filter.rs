@@ -30,23 +30,12 @@ impl Grep {
         if text.is_empty() {
             return Ok(None);
         }
-        match Regex::new(text) {
-            Ok(regex) => Ok(Some(Self {
-                text: text.to_string(),
-                regex,
-            })),
-            Err(error) => Err(format!("`{text}` is not a regex: {}", first_line(&error))),
-        }
+        let regex = crate::config::values::regex(text).map_err(|rejected| rejected.message)?;
+        Ok(Some(Self {
+            text: text.to_string(),
+            regex,
+        }))
     }
-}
-
-/// The regex crate's errors draw a caret diagram over several lines; the status line has one.
-fn first_line(error: &regex::Error) -> String {
-    let text = error.to_string();
-    let last = text.lines().rev().find(|l| !l.trim().is_empty());
-    last.unwrap_or_default()
-        .trim_start_matches("error: ")
-        .to_string()
 }
 
 /// "Only lines of this pattern", with its template for the pane's title.
@@ -174,7 +163,7 @@ mod tests {
     #[test]
     fn bad_regex_is_explained_in_one_line() {
         let error = Grep::parse("(unclosed").unwrap_err();
-        assert!(error.starts_with("`(unclosed` is not a regex: "), "{error}");
+        assert_eq!(error, "invalid regex `(unclosed`: unclosed group");
         assert!(!error.contains('\n'));
         assert!(Grep::parse("").unwrap().is_none());
     }

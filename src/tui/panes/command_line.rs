@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -17,13 +18,20 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, prompt: &str, input: &Inp
         Span::raw(input.text().to_string()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    if matches!(view.state.top_popup(), Some(Popup::Filter(_))) {
-        let state = view.state;
-        let count = format!("{} of {} ", state.visible_len(), state.services().len());
-        frame.render_widget(
-            Paragraph::new(count).style(theme.dim()).right_aligned(),
-            area,
-        );
+    let state = view.state;
+    match (state.top_popup(), &state.logs.grep_error) {
+        (Some(Popup::Filter(_)), _) => {
+            let count = format!("{} of {} ", state.visible_len(), state.services().len());
+            frame.render_widget(
+                Paragraph::new(count).style(theme.dim()).right_aligned(),
+                area,
+            );
+        }
+        (Some(Popup::Grep(_)), Some(error)) => {
+            let error = Span::styled(format!(" ✗ {error} "), Style::new().fg(theme.danger));
+            frame.render_widget(Paragraph::new(error).right_aligned(), area);
+        }
+        _ => {}
     }
     let before = Span::raw(input.before_cursor()).width() as u16;
     let x = area

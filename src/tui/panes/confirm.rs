@@ -65,6 +65,15 @@ fn typed_name(view: View<'_>, typed: &TypedName) -> Vec<Line<'static>> {
     } else {
         theme.dim().add_modifier(Modifier::CROSSED_OUT)
     };
+    // On a wrong name, the refusal shows where the eye is, under the input.
+    let refusal = if typed.refused {
+        Line::styled(
+            format!("  ✗ that is not `{}`", typed.expected),
+            Style::new().fg(theme.danger),
+        )
+    } else {
+        Line::default()
+    };
     vec![
         Line::from(vec![
             Span::raw("Type "),
@@ -78,7 +87,7 @@ fn typed_name(view: View<'_>, typed: &TypedName) -> Vec<Line<'static>> {
             Span::raw("  "),
             Span::styled(format!("{input:<width$}"), field),
         ]),
-        Line::default(),
+        refusal,
         Line::from(vec![
             Span::styled("⏎", enter),
             Span::styled(" confirm   ", theme.dim()),

@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
+use crate::tui::keys::KeySeq;
 use crate::tui::state::Popup;
 
 /// (key, label) pairs for the footer, most specific layer first.
@@ -42,6 +43,10 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
         }
     };
     let mut seen: Vec<Action> = Vec::new();
+    // Keys of the layers before: a press goes to the first layer that binds it, so a later
+    // layer's binding of the same key never fires here (the logs' `/` searches, the global
+    // `/` would filter services) and must not be offered.
+    let mut taken: Vec<&KeySeq> = Vec::new();
     let mut hints = Vec::new();
     for &layer in layers {
         for binding in view.keymap.layer(layer) {
@@ -49,13 +54,14 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
             let Some(label) = label(view, layer, action) else {
                 continue;
             };
-            if let Some(key) = binding.keys.first()
+            if let Some(key) = binding.keys.iter().find(|k| !taken.contains(k))
                 && !seen.contains(&action)
             {
                 seen.push(action);
                 hints.push((key.symbol(), label));
             }
         }
+        taken.extend(view.keymap.layer(layer).flat_map(|b| &b.keys));
     }
     hints
 }
@@ -110,6 +116,15 @@ fn no_log_filters(view: View<'_>) -> bool {
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
+    let completions = &view.state.completions;
+    if matches!(view.state.top_popup(), Some(Popup::CommandLine(_))) && !completions.is_empty() {
+        let line = Line::from(vec![
+            Span::styled(" tab ", theme.footer_key()),
+            Span::styled(completions.join("  "), theme.dim()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let pending = pending(view);
     let mut hints = hints(view);
     // The help key is kept whatever the width, at the end.

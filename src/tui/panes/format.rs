@@ -13,6 +13,14 @@ pub fn duration(secs: u64) -> String {
     }
 }
 
+/// `1 thread`, `7 threads`: a count and its noun, plural when it is not one.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    match n.into() {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// How long ago `at_ms` was at `now_ms`: `now`, `12s ago`, `3m05s ago`.
 pub fn age(at_ms: u64, now_ms: u64) -> String {
     match now_ms.saturating_sub(at_ms) / 1000 {

@@ -104,8 +104,14 @@ fn popup_area(area: Rect, line_count: usize) -> Rect {
 /// The largest useful scroll offset on a screen of `screen` (width, height).
 pub fn max_scroll(keymap: &Keymap, theme: &Theme, screen: (u16, u16)) -> usize {
     let count = lines(keymap, theme).len();
+    count.saturating_sub(page_rows(keymap, theme, screen))
+}
+
+/// Lines the popup shows at once on a screen of `screen`: what a page up or down moves.
+pub fn page_rows(keymap: &Keymap, theme: &Theme, screen: (u16, u16)) -> usize {
+    let count = lines(keymap, theme).len();
     let area = popup_area(Rect::new(0, 0, screen.0, screen.1), count);
-    count.saturating_sub(usize::from(area.height.saturating_sub(2)))
+    usize::from(area.height.saturating_sub(2)).max(1)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View, scroll: usize) {

@@ -120,11 +120,18 @@ fn follow_state(view: View<'_>) -> Line<'static> {
 
 /// ` 20,000 lines in memory · wrap `, or `· ← 16 columns` when scrolled sideways.
 fn window_summary(logs: &LogsView) -> String {
-    let lines = thousands(logs.window.len() as u64);
+    let count = logs.window.len() as u64;
+    let lines = match count {
+        1 => "1 line".to_string(),
+        n => format!("{} lines", thousands(n)),
+    };
     match (logs.wrap, logs.hscroll) {
-        (true, _) => format!(" {lines} lines in memory · wrap "),
-        (false, 0) => format!(" {lines} lines in memory "),
-        (false, columns) => format!(" {lines} lines in memory · ← {columns} columns "),
+        (true, _) => format!(" {lines} in memory · wrap "),
+        (false, 0) => format!(" {lines} in memory "),
+        (false, columns) => format!(
+            " {lines} in memory · ← {} ",
+            super::format::count(columns as u64, "column")
+        ),
     }
 }
 

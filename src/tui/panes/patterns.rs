@@ -186,7 +186,7 @@ fn summary(view: View<'_>) -> Line<'static> {
         ));
     }
     spans.push(Span::styled(
-        format!(" {} patterns ", patterns.len()),
+        format!(" {} ", format::count(patterns.len() as u64, "pattern")),
         view.theme.dim(),
     ));
     Line::from(spans)

@@ -59,6 +59,9 @@ fn health_lines<'a>(service: &'a ServiceStatus, view: View<'a>) -> Vec<Line<'a>>
         Line::from(vec![
             Span::styled("restarts ", theme.dim()),
             Span::styled(service.restarts.to_string(), restarts),
+            Span::styled(" after a crash · ", theme.dim()),
+            Span::raw(service.user_restarts.to_string()),
+            Span::styled(" asked for", theme.dim()),
         ]),
         Line::default(),
     ];

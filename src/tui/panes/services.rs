@@ -318,16 +318,27 @@ fn cell<'a>(column: Column, service: &'a ServiceStatus, view: View<'a>, trend: u
         Column::Uptime => service
             .uptime_secs(now_ms)
             .map_or_else(dash, |s| Cell::from(format::duration(s))),
-        Column::Restarts => {
-            let style = if service.restarts > 0 {
-                Style::new().fg(theme.warn)
-            } else {
-                theme.dim()
-            };
-            Cell::from(Span::styled(service.restarts.to_string(), style))
-        }
+        Column::Restarts => Cell::from(restarts(service, theme)),
         Column::Tags => Cell::from(Span::styled(service.tags.join(","), theme.dim())),
     }
+}
+
+/// `2 +3`: restarts after exits nobody asked for (in the warning colour when any), then,
+/// dim, those someone asked for; a user who restarts a service by hand sees no alarm.
+pub(super) fn restarts<'a>(service: &ServiceStatus, theme: &Theme) -> Line<'a> {
+    let style = if service.restarts > 0 {
+        Style::new().fg(theme.warn)
+    } else {
+        theme.dim()
+    };
+    let mut spans = vec![Span::styled(service.restarts.to_string(), style)];
+    if service.user_restarts > 0 {
+        spans.push(Span::styled(
+            format!(" +{}", service.user_restarts),
+            theme.dim(),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// `running`, `exited 1`, `killed SIGKILL`, `starting · waiting for db`, `crash-looping 4s ·

@@ -12,7 +12,8 @@ use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
 use crate::tui::silence_form::{Field, SilenceForm};
 
-const WIDTH: u16 = 72;
+/// Wide enough for a refused duration's whole answer.
+const WIDTH: u16 = 80;
 /// Borders, three inputs of three rows with a message line each, and the keys.
 const HEIGHT: u16 = 2 + 3 * 4 + 1;
 
@@ -91,7 +92,10 @@ fn message(view: View<'_>, form: &SilenceForm, field: Field) -> (String, bool) {
         Field::Matchers => {
             let total = view.state.alerts().len();
             match form.matching {
-                Some(n) => format!(" name=value, !=, =~regex, !~ · selects {n} of {total} alerts"),
+                Some(n) => format!(
+                    " name=value, !=, =~regex, !~ · selects {n} of {}",
+                    format::count(total as u64, "alert")
+                ),
                 None => {
                     " space-separated name=value (or !=, =~regex, !~), e.g. service=api".to_string()
                 }

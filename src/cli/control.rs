@@ -67,8 +67,10 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
             }
         }
         let tmux = launcher.tmux();
+        let lock = launcher.paths.lock();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while tmux.has_session(&launcher.paths.tmux_session).await
+        while (tmux.has_session(&launcher.paths.tmux_session).await
+            || crate::engine::lock::is_held(&lock))
             && tokio::time::Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -145,17 +145,18 @@ impl LaunchJob {
             self.tmux
                 .new_window(session, name, &placeholder, false)
                 .await
+                .map_err(|e| e.to_string())
         } else {
             match self.tmux.new_session(session, name, &placeholder).await {
                 Ok(pane) => Ok(pane),
-                Err(_) => {
-                    self.tmux
-                        .new_window(session, name, &placeholder, false)
-                        .await
-                }
+                Err(first) => self
+                    .tmux
+                    .new_window(session, name, &placeholder, false)
+                    .await
+                    // When both fail, the first says why there is no server.
+                    .map_err(|then| format!("{first}; then {then}")),
             }
-        }
-        .map_err(|e| e.to_string())?;
+        }?;
         let window = pane.window_id.clone();
         // The pane must outlive the service's process so its exit status can be read.
         for (option, value) in [(SERVICE_OPTION, name.as_str()), ("remain-on-exit", "on")] {

@@ -21,6 +21,7 @@ mod playbooks;
 mod run;
 pub mod server;
 mod snapshot;
+mod storage;
 
 pub use alerts_api::AlertHistory;
 pub use client::{Client, ClientError, EventStream, SseStream};
@@ -40,6 +41,7 @@ pub use run::{Source, run};
 pub use snapshot::{
     EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };
+pub use storage::{DiskFull, ReplacedFile, StorageInfo, is_full};
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> u64 {

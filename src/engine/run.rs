@@ -159,6 +159,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
+        storage: super::StorageInfo::new(&paths.dir),
         seq: 0,
     });
     let settings = ws.metrics.clone();

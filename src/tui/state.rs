@@ -193,7 +193,8 @@ impl State {
                 Event::Service(_)
                 | Event::Alerting(_)
                 | Event::ServiceRemoved { .. }
-                | Event::Config { .. },
+                | Event::Config { .. }
+                | Event::Storage(_),
                 Some(snapshot),
             ) => snapshot.apply(event),
             (
@@ -202,7 +203,8 @@ impl State {
                 | Event::Config { .. }
                 | Event::Alerts { .. }
                 | Event::Silences { .. }
-                | Event::Alerting(_),
+                | Event::Alerting(_)
+                | Event::Storage(_),
                 None,
             ) => {}
             (Event::Heal(event), _) => self.heal.push(event.clone()),
@@ -516,6 +518,7 @@ mod tests {
             silences: Vec::new(),
             alerting: Default::default(),
             config: Default::default(),
+            storage: Default::default(),
             seq: 1,
         })));
         state

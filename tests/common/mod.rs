@@ -256,6 +256,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
+        storage: Default::default(),
         seq: 0,
     }
 }

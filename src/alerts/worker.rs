@@ -27,6 +27,9 @@ const LOGS_ANNOTATION: &str = "logs";
 /// How often files are checked for changes and channel health refreshed.
 const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// What waits for space while the outbox cannot be written, as `uc status` names it.
+const WAITING: &str = "notifications";
+
 /// How long the engine's exit waits for notifications being sent.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -98,6 +101,7 @@ pub(super) struct Alerting {
     restarts: RestartLog,
     sample: Option<Sample>,
     services: Vec<ServiceStatus>,
+    storage: crate::engine::StorageInfo,
     pub(super) silences: Vec<Silence>,
     published: Vec<Alert>,
     info: AlertingInfo,
@@ -129,13 +133,13 @@ impl Alerting {
         };
         let rules = sources::rules_for(&settings).unwrap_or_else(|e| {
             info.problem = Some(e.to_string());
-            RuleSet::default()
+            RuleSet::default().with_built_in()
         });
         let channels = sources::channels_for(&settings).unwrap_or_else(|e| {
             info.problem = Some(e.to_string());
             Default::default()
         });
-        info.rules = rules.rules.len();
+        info.rules = rules.own();
         let delivery = start_delivery(paths, &ws.name, channels.clone(), &hub);
         let mut alerting = Self {
             evaluator: Evaluator::new(RuleSet::default()),
@@ -150,6 +154,7 @@ impl Alerting {
             restarts: RestartLog::default(),
             sample: None,
             services: Vec::new(),
+            storage: Default::default(),
             silences: Vec::new(),
             published: Vec::new(),
             info,
@@ -186,7 +191,9 @@ impl Alerting {
         mut commands: mpsc::Receiver<CommandRequest>,
         mut stop: tokio::sync::oneshot::Receiver<()>,
     ) {
-        self.services = self.hub.snapshot().services;
+        let snapshot = self.hub.snapshot();
+        self.services = snapshot.services;
+        self.storage = snapshot.storage;
         self.publish_all();
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
         loop {
@@ -200,6 +207,10 @@ impl Alerting {
                         self.on_service(status);
                         self.evaluate();
                     }
+                    Ok(Event::Storage(storage)) => {
+                        self.storage = storage;
+                        self.evaluate();
+                    }
                     Ok(Event::Heal(heal)) if heal.escalate => {
                         if let Some(service) = heal.service {
                             self.escalations.insert(service, heal.logs);
@@ -211,6 +222,7 @@ impl Alerting {
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let snapshot = self.hub.snapshot();
                         self.sample = snapshot.metrics;
+                        self.storage = snapshot.storage;
                         for status in snapshot.services {
                             self.on_service(status);
                         }
@@ -252,6 +264,7 @@ impl Alerting {
             logs: &self.logs,
             patterns: self.patterns.as_ref(),
             escalations: &self.escalations,
+            storage: &self.storage,
         };
         let changes = self.evaluator.evaluate(now, &readings);
         self.run_playbooks(&changes);
@@ -288,13 +301,8 @@ impl Alerting {
             .update(now, &alerts, &|rule| evaluator.rule_channels(rule).to_vec());
         if !notifications.is_empty()
             && let Some(delivery) = &self.delivery
-            && let Err(e) = delivery.enqueue(notifications)
         {
-            self.hub.notice(
-                NoticeLevel::Error,
-                None,
-                format!("notifications not queued: {e}"),
-            );
+            delivery.enqueue(notifications);
         }
         if save
             && let Some(journal) = &mut self.journal
@@ -377,7 +385,7 @@ impl Alerting {
         let paths = self.paths.clone();
         self.logs
             .set(&rules.log_queries(), |service| paths.service_log(service));
-        self.info.rules = rules.rules.len();
+        self.info.rules = rules.own();
         let changes = self.evaluator.set_rules(rules);
         self.record_changes(&changes);
     }
@@ -396,7 +404,7 @@ impl Alerting {
     fn reload_rules(&mut self) {
         match sources::rules_for(&self.settings) {
             Ok(rules) => {
-                let count = rules.rules.len();
+                let count = rules.own();
                 self.use_rules(rules);
                 self.info.problem = None;
                 self.reloaded(format!("rules reloaded: {count} rules"));
@@ -526,7 +534,19 @@ fn report_delivery(hub: &Hub, event: DeliveryEvent) {
             NoticeLevel::Error,
             format!("{channel}: notification given up after {attempts} tries ({error})"),
         ),
-        DeliveryEvent::Outbox { error } => (NoticeLevel::Error, format!("outbox: {error}")),
+        DeliveryEvent::Outbox { error, disk_full } => {
+            if disk_full {
+                hub.disk_full(WAITING, true);
+            }
+            let text =
+                format!("outbox: {error}; notifications wait in memory until it can be written");
+            (NoticeLevel::Error, text)
+        }
+        DeliveryEvent::OutboxRecovered => {
+            hub.disk_full(WAITING, false);
+            let text = "outbox: written again; no notification was lost".to_owned();
+            (NoticeLevel::Info, text)
+        }
         _ => return,
     };
     hub.notice(level, None, text);

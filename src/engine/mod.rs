@@ -24,7 +24,7 @@ mod snapshot;
 mod storage;
 
 pub use alerts_api::AlertHistory;
-pub use client::{Client, ClientError, EventStream, SseStream};
+pub use client::{Client, ClientError, EventStream, LineStream, SseStream};
 pub use command::{Command, CommandError, Reply, silence_duration};
 pub use config_status::{
     ChangeKind, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Revision, RevisionText,

@@ -31,6 +31,7 @@ mod block;
 mod file_index;
 mod reader;
 mod recover;
+mod scan;
 mod segment;
 mod select;
 mod writer;

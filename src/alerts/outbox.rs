@@ -18,6 +18,9 @@ use super::route::Notification;
 use crate::store::{Fault, StoreError, migrate};
 
 /// The schema, one entry per version; never edit a released entry, append a new one.
+/// The tables the newest schema has (what a file is checked for at start).
+pub const TABLES: &[&str] = &["notifications", "attempts"];
+
 const MIGRATIONS: &[&str] = &[V1];
 
 const V1: &str = "

@@ -390,9 +390,9 @@ fn parse_line(line: &[u8]) -> Result<LogLine, ClientError> {
     struct Failure {
         error: String,
     }
-    serde_json::from_slice(line).or_else(|e| match serde_json::from_slice::<Failure>(line) {
-        Ok(failure) => Err(ClientError::Failed(failure.error)),
-        Err(_) => Err(e.into()),
+    serde_json::from_slice(line).map_err(|e| match serde_json::from_slice::<Failure>(line) {
+        Ok(failure) => ClientError::Failed(failure.error),
+        Err(_) => e.into(),
     })
 }
 

@@ -21,6 +21,7 @@ mod playbooks;
 mod run;
 pub mod server;
 mod snapshot;
+mod state_files;
 mod storage;
 
 pub use alerts_api::AlertHistory;

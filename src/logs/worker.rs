@@ -44,7 +44,7 @@ impl LogsWorker {
         let waker = follower.waker();
         let stop = Arc::new(AtomicBool::new(false));
         let sources = Sources::of(ws, paths);
-        let positions = paths.dir.join("logs").join("positions.json");
+        let positions = paths.log_positions();
         sources.follow(&mut follower, &positions, &engine);
         let commands = commands::spawn(&sources.commands, waker.clone());
         let limits = limits(&ws.logs);

@@ -11,6 +11,9 @@ use super::migrate::migrate;
 use super::{Fault, StoreError};
 use crate::engine::{Revision, RevisionText};
 
+/// The tables the newest schema has (what a file is checked for at start).
+pub const TABLES: &[&str] = &["revisions"];
+
 const MIGRATIONS: &[&str] = &["
     CREATE TABLE revisions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

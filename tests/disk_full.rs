@@ -262,8 +262,8 @@ fn the_engine_loses_no_line_and_no_notification_while_its_disk_is_full() {
     let rt = common::runtime();
     let hook = rt.block_on(HttpReceiver::start());
     // `chatty` prints 1,000 lines, and 2,000 more once `go` exists; `victim` is killed while
-    // the disk is full and is not restarted.
-    let services = "  chatty:\n    command: |\n      for i in $(seq 1 1000); do echo \"line $i before\"; done\n      while [ ! -e go ]; do sleep 0.05; done\n      for i in $(seq 1 2000); do echo \"line $i while full\"; done\n      touch printed\n      exec sleep 600\n  victim:\n    command: exec sleep 600\n";
+    // the disk is full and is not restarted; `phoenix` is killed then too, and restarted.
+    let services = "  chatty:\n    command: |\n      for i in $(seq 1 1000); do echo \"line $i before\"; done\n      while [ ! -e go ]; do sleep 0.05; done\n      for i in $(seq 1 2000); do echo \"line $i while full\"; done\n      touch printed\n      exec sleep 600\n  victim:\n    command: exec sleep 600\n  phoenix:\n    command: exec sleep 600\n    restart: always\n";
     let rules = "rules:\n  - name: VictimDown\n    expr: service_down{service=\"victim\"}\n";
     let env = common::cli::Env::with_alerting(services, rules, &hook.url("/hook"), "1h");
     let Some(disk) = SmallDisk::mount(&env.state, "4m") else {
@@ -319,6 +319,17 @@ fn the_engine_loses_no_line_and_no_notification_while_its_disk_is_full() {
     env.wait_status(T, |s| {
         common::cli::Env::service(s, "victim")["state"] == "exited"
     });
+    // A restart while the disk is full is a heal event heal.db cannot take yet.
+    let phoenix = common::cli::Env::pid_of(&env.status(), "phoenix");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(phoenix as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill phoenix");
+    env.wait_status(T, |s| {
+        let p = common::cli::Env::service(s, "phoenix");
+        p["restarts"] == 1 && p["state"] == "running"
+    });
 
     disk.free();
     assert!(
@@ -369,6 +380,14 @@ fn the_engine_loses_no_line_and_no_notification_while_its_disk_is_full() {
     keys.sort_unstable();
     keys.dedup();
     assert_eq!(keys.len(), sent, "each notification delivered once");
-    assert!(!env.ok(&["status"]).contains("no space left"));
+    assert!(
+        eventually(T, || env.ok(&["heal", "history"]).contains("phoenix")),
+        "the restart made while the disk was full is in the heal history"
+    );
+    assert!(
+        eventually(T, || !env.ok(&["status"]).contains("no space left")),
+        "{}",
+        env.ok(&["status"])
+    );
     env.ok(&["down"]);
 }

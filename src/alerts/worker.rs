@@ -2,6 +2,9 @@
 //! change, hands notifications to the durable outbox, answers ack / silence / expire, keeps
 //! the journal, and reloads rules and channels when their files change.
 
+mod delivery;
+
+pub use delivery::notification_history;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
@@ -10,8 +13,8 @@ use super::logs::LogCounter;
 use super::probes::Probes;
 use super::sources::{self, Watched};
 use super::{
-    Alert, AlertingInfo, Change, ChannelInfo, Delivery, DeliveryEvent, Evaluator, Router, RuleSet,
-    Silence, Transition,
+    Alert, AlertingInfo, Change, ChannelInfo, Delivery, Evaluator, Router, RuleSet, Silence,
+    Transition,
 };
 use crate::config::{AlertSettings, Workspace};
 use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceState, ServiceStatus, now_ms};
@@ -26,9 +29,6 @@ const LOGS_ANNOTATION: &str = "logs";
 
 /// How often files are checked for changes and channel health refreshed.
 const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// What waits for space while the outbox cannot be written, as `uc status` names it.
-const WAITING: &str = "notifications";
 
 /// How long the engine's exit waits for notifications being sent.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -140,7 +140,7 @@ impl Alerting {
             Default::default()
         });
         info.rules = rules.own();
-        let delivery = start_delivery(paths, &ws.name, channels.clone(), &hub);
+        let delivery = delivery::start(paths, &ws.name, channels.clone(), &hub);
         let mut alerting = Self {
             evaluator: Evaluator::new(RuleSet::default()),
             router: Router::new(&channels),
@@ -481,113 +481,6 @@ impl Alerting {
             self.hub.publish(Event::Alerting(self.info.clone()));
         }
     }
-}
-
-fn start_delivery(
-    paths: &Paths,
-    workspace: &str,
-    channels: super::ChannelsConfig,
-    hub: &Hub,
-) -> Option<Delivery> {
-    let report_hub = hub.clone();
-    let report = move |event: DeliveryEvent| report_delivery(&report_hub, event);
-    match Delivery::spawn(paths.outbox_db(), channels, workspace.to_owned(), report) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            hub.notice(
-                NoticeLevel::Error,
-                None,
-                format!("notifications disabled: {e}"),
-            );
-            None
-        }
-    }
-}
-
-/// Failures reach the status line once per notification (the first failed try, and giving
-/// up); the retries in between are in `uc alerts history`.
-fn report_delivery(hub: &Hub, event: DeliveryEvent) {
-    let (level, text) = match event {
-        DeliveryEvent::Retrying {
-            channel,
-            attempts: 1,
-            error,
-            next_attempt_at,
-            ..
-        } => {
-            let wait = next_attempt_at.saturating_sub(now_ms()).div_ceil(1000);
-            let text = format!("{channel}: notification failed ({error}); retrying in {wait}s");
-            (NoticeLevel::Warn, text)
-        }
-        DeliveryEvent::Delivered {
-            channel, attempts, ..
-        } if attempts > 1 => (
-            NoticeLevel::Info,
-            format!("{channel}: notification delivered after {attempts} tries"),
-        ),
-        DeliveryEvent::Failed {
-            channel,
-            attempts,
-            error,
-            ..
-        } => (
-            NoticeLevel::Error,
-            format!("{channel}: notification given up after {attempts} tries ({error})"),
-        ),
-        DeliveryEvent::Outbox { error, disk_full } => {
-            if disk_full {
-                hub.disk_full(WAITING, true);
-            }
-            let text =
-                format!("outbox: {error}; notifications wait in memory until it can be written");
-            (NoticeLevel::Error, text)
-        }
-        DeliveryEvent::OutboxRecovered => {
-            hub.disk_full(WAITING, false);
-            let text = "outbox: written again; no notification was lost".to_owned();
-            (NoticeLevel::Info, text)
-        }
-        _ => return,
-    };
-    hub.notice(level, None, text);
-}
-
-/// Notification attempts since `since_ms` as history lines, from the outbox file.
-pub fn notification_history(outbox: &std::path::Path, since_ms: u64) -> Result<Vec<Entry>, String> {
-    if !outbox.exists() {
-        return Ok(Vec::new());
-    }
-    let attempts = super::outbox::Outbox::open(outbox)
-        .and_then(|o| o.history(since_ms))
-        .map_err(|e| e.to_string())?;
-    Ok(attempts
-        .into_iter()
-        .map(|a| {
-            let code = a.code.map(|c| format!(" ({c})")).unwrap_or_default();
-            let detail = a
-                .detail
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(120);
-            Entry {
-                at: a.at,
-                kind: "notify".into(),
-                alert: None,
-                rule: None,
-                text: format!(
-                    "{}: {}{code} in {} ms {}",
-                    a.channel,
-                    format!("{:?}", a.outcome).to_lowercase(),
-                    a.duration_ms,
-                    detail.collect::<String>()
-                )
-                .trim_end()
-                .to_owned(),
-            }
-        })
-        .collect())
 }
 
 /// Unique-prefix lookup shared by ack and expire.

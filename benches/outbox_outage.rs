@@ -77,7 +77,7 @@ async fn run(outage: Duration, count: usize, restart: bool) -> anyhow::Result<()
     );
     let mut delivery = spawn(&config)?;
     let started = Instant::now();
-    delivery.enqueue(notifications)?;
+    delivery.enqueue(notifications);
     if restart {
         tokio::time::sleep(outage / 2).await;
         drop(delivery);

@@ -137,7 +137,7 @@ async fn slack_gets_text_and_blocks() {
     let events = Events::default();
     let delivery = spawn(&s, &config, &events);
     let notifications = notify(&config, &[alert("HighCpu", "api", AlertState::Firing)]);
-    assert_eq!(delivery.enqueue(notifications.clone()).unwrap(), 1);
+    assert_eq!(delivery.enqueue(notifications.clone()), 1);
 
     let got = slack.wait_accepted(1, WAIT).await;
     assert_eq!(got[0].path, "/services/T0/B0/x");
@@ -175,7 +175,7 @@ async fn slack_gets_text_and_blocks() {
         (Outcome::Delivered, Some(200))
     );
     // Computed again (say, after a restart), the same notification is not queued twice.
-    assert_eq!(delivery.enqueue(notifications).unwrap(), 0);
+    assert_eq!(delivery.enqueue(notifications), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,7 +193,7 @@ async fn slack_gets_at_most_one_message_a_second_and_429_waits_for_retry_after()
         .iter()
         .map(|svc| alert("HighCpu", svc, AlertState::Firing))
         .collect();
-    assert_eq!(delivery.enqueue(notify(&config, &alerts)).unwrap(), 3);
+    assert_eq!(delivery.enqueue(notify(&config, &alerts)), 3);
     slack.wait_accepted(3, WAIT).await;
     let requests = slack.requests();
     assert_eq!(
@@ -223,7 +223,7 @@ async fn webhooks_get_the_alertmanager_v4_payload_signed() {
         alert("HighCpu", "api", AlertState::Firing),
         alert("HighCpu", "web", AlertState::Firing),
     ];
-    delivery.enqueue(notify(&config, &alerts)).unwrap();
+    delivery.enqueue(notify(&config, &alerts));
     let got = hook.wait_accepted(1, WAIT).await;
     let request = &got[0];
 
@@ -289,7 +289,7 @@ async fn email_arrives_over_smtp() {
     let delivery = spawn(&s, &config, &events);
     let firing = alert("HighCpu", "api", AlertState::Firing);
     let notifications = notify(&config, std::slice::from_ref(&firing));
-    delivery.enqueue(notifications.clone()).unwrap();
+    delivery.enqueue(notifications.clone());
 
     let mail = smtp.wait_mails(1, WAIT).await.remove(0);
     assert_eq!(mail.from, "uc@example.com");
@@ -342,7 +342,7 @@ async fn email_arrives_over_smtp() {
         ..firing
     };
     let resolved = router.update(now_ms() + 10_000, &[done], &|_| Vec::new());
-    delivery.enqueue(resolved).unwrap();
+    delivery.enqueue(resolved);
     let mail = smtp.wait_mails(2, WAIT).await.remove(1);
     assert_eq!(
         mail.header("Subject").as_deref(),
@@ -371,7 +371,7 @@ async fn alertmanager_lists_forwarded_alerts() {
         1,
         "one forward with every active alert"
     );
-    delivery.enqueue(notifications).unwrap();
+    delivery.enqueue(notifications);
     eventually("the forward to be delivered", || {
         events.count(|e| matches!(e, DeliveryEvent::Delivered { .. })) == 1
     })
@@ -417,7 +417,7 @@ async fn a_failing_receiver_loses_nothing() {
         .map(|i| alert("HighCpu", &format!("svc{i}"), AlertState::Firing))
         .collect();
     let notifications = notify(&config, &alerts);
-    assert_eq!(delivery.enqueue(notifications.clone()).unwrap(), 5);
+    assert_eq!(delivery.enqueue(notifications.clone()), 5);
     hook.wait_accepted(5, WAIT).await;
     eventually("five delivered events", || {
         events.count(|e| matches!(e, DeliveryEvent::Delivered { .. })) == 5
@@ -486,7 +486,7 @@ async fn a_restarted_worker_delivers_what_was_pending_exactly_once() {
         .map(|i| alert("HighCpu", &format!("svc{i}"), AlertState::Firing))
         .collect();
     let notifications = notify(&config, &alerts);
-    assert_eq!(first.enqueue(notifications.clone()).unwrap(), 4);
+    assert_eq!(first.enqueue(notifications.clone()), 4);
     eventually("a few failed tries", || {
         events.count(|e| matches!(e, DeliveryEvent::Retrying { .. })) >= 3
     })
@@ -500,7 +500,7 @@ async fn a_restarted_worker_delivers_what_was_pending_exactly_once() {
     hook.set_down(false);
     let second = spawn(&s, &config, &events);
     // The engine, restarted too, computes the same notifications again.
-    assert_eq!(second.enqueue(notify(&config, &alerts)).unwrap(), 0);
+    assert_eq!(second.enqueue(notify(&config, &alerts)), 0);
     hook.wait_accepted(4, WAIT).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(received_keys(&hook), sorted_keys(&notifications));
@@ -523,7 +523,7 @@ async fn a_disabled_channel_records_skips_and_queues_nothing() {
     let status = delivery.status();
     assert_eq!(status[0].disabled.as_deref(), Some("SLACK_URL is not set"));
     let notifications = notify(&config, &[alert("HighCpu", "api", AlertState::Firing)]);
-    assert_eq!(delivery.enqueue(notifications.clone()).unwrap(), 1);
+    assert_eq!(delivery.enqueue(notifications.clone()), 1);
     assert!(delivery.pending().unwrap().is_empty());
     let skipped = events.all();
     assert!(
@@ -536,7 +536,7 @@ async fn a_disabled_channel_records_skips_and_queues_nothing() {
     let mut stray = notifications[0].clone();
     stray.channel = "nowhere".into();
     stray.dedup_key = "stray".into();
-    delivery.enqueue(vec![stray]).unwrap();
+    delivery.enqueue(vec![stray]);
     assert_eq!(
         delivery.history(0).unwrap()[1].detail,
         "no channel named `nowhere` in the channels file"
@@ -567,12 +567,10 @@ async fn a_fixed_channel_is_retried_at_once() {
         events.sink(),
     )
     .unwrap();
-    delivery
-        .enqueue(notify(
-            &channels(&yaml(&dead)),
-            &[alert("HighCpu", "api", AlertState::Firing)],
-        ))
-        .unwrap();
+    delivery.enqueue(notify(
+        &channels(&yaml(&dead)),
+        &[alert("HighCpu", "api", AlertState::Firing)],
+    ));
     eventually("a failed try", || {
         events.count(|e| matches!(e, DeliveryEvent::Retrying { .. })) == 1
     })

@@ -71,6 +71,7 @@ fn snapshot() -> Snapshot {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
+        storage: Default::default(),
         seq: 0,
     }
 }

@@ -95,6 +95,7 @@ fn fixture() -> Snapshot {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
+        storage: Default::default(),
         seq: 7,
     }
 }

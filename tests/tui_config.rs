@@ -11,7 +11,9 @@ mod fixture;
 
 use fixture::*;
 use ratatui::style::Color;
-use univers_container::engine::{Command, ConfigStatus, Event};
+use univers_container::engine::{
+    Command, ConfigStatus, DiskFull, Event, ReplacedFile, StorageInfo,
+};
 use univers_container::tui::state::{Pane, Popup};
 use univers_container::tui::{ConfigRequest, Request, Update};
 
@@ -380,6 +382,39 @@ fn without_an_edit_the_edit_keys_only_say_so() {
         "no edit of the config files is waiting to be applied"
     );
     assert!(!h.screen().contains("U apply"));
+}
+
+#[test]
+fn the_engines_own_files_take_the_banner_before_an_edit() {
+    let config = ConfigStatus {
+        pending: Some(pending_plan()),
+        ..status()
+    };
+    let mut snap = snapshot("staging", config);
+    snap.storage = StorageInfo {
+        dir: "/state/ws".into(),
+        disk_full: Some(DiskFull {
+            since: 1,
+            waiting: vec!["log store".into()],
+        }),
+        replaced: vec![ReplacedFile {
+            file: "/state/ws/heal.db".into(),
+            moved_to: "/state/ws/heal.db.corrupt-1".into(),
+            problem: "file is not a database".into(),
+            at: 1,
+        }],
+    };
+    let h = Harness::on((140, 20), snap);
+    let screen = h.screen();
+    assert!(
+        screen.contains("no space left in /state/ws: log store waiting"),
+        "{screen}"
+    );
+    assert!(screen.contains("(+1 more: uc status)"), "{screen}");
+    assert!(!screen.contains("config edited on disk"));
+    let buffer = h.buffer();
+    let (x, y) = find(&buffer, "no space left");
+    assert_eq!(buffer[(x, y)].bg, h.app.theme().danger);
 }
 
 fn broken() -> Harness {

@@ -71,6 +71,7 @@ fn fixture() -> Snapshot {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
+        storage: Default::default(),
         seq: 1,
     }
 }

@@ -8,6 +8,7 @@
 //! per backoff step, not one request per queued notification.
 
 mod backoff;
+mod held;
 mod lane;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,8 +22,9 @@ use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use self::backoff::Backoff;
+use self::held::HeldQueue;
 use super::channels::{ChannelKind, ChannelsConfig};
-use super::outbox::{Admission, Attempt, Outbox, Queued};
+use super::outbox::{Admission, Attempt, Outbox, Queued, TriedOwned};
 use super::route::Notification;
 use super::send::Sender;
 use crate::engine::now_ms;
@@ -63,8 +65,11 @@ pub enum DeliveryEvent {
         dedup_key: String,
         reason: String,
     },
-    /// The outbox file could not be read or written.
-    Outbox { error: String },
+    /// The outbox file could not be read or written (said once until it works again);
+    /// notifications wait in memory meanwhile. `disk_full`: for lack of space.
+    Outbox { error: String, disk_full: bool },
+    /// The outbox works again; what waited in memory is in it.
+    OutboxRecovered,
 }
 
 /// One channel as the UI shows it.
@@ -107,6 +112,9 @@ const KEEP_FORWARDS: Duration = Duration::from_secs(3600);
 const PRUNE_EVERY_MS: u64 = 3600 * 1000;
 /// How long a channel waits after the outbox failed it, so a broken file is not spun on.
 const STORE_RETRY: Duration = Duration::from_secs(5);
+/// How often what waits in memory is offered to the outbox again: one failed write a
+/// second costs nothing, and space freed is used at once.
+const HELD_RETRY: Duration = Duration::from_secs(1);
 
 pub struct Delivery {
     shared: Arc<Shared>,
@@ -117,6 +125,13 @@ pub struct Delivery {
 /// statements, made under a plain mutex that is never held across an await.
 struct Shared {
     outbox: Mutex<Outbox>,
+    /// Notifications the outbox could not take (see `held`). Locked after `outbox`.
+    held: Mutex<HeldQueue>,
+    /// Tries of outbox rows that were made but could not be recorded: sent again they
+    /// would arrive twice. By row id; locked after `outbox`.
+    unrecorded: Mutex<HashMap<i64, TriedOwned>>,
+    /// The last outbox access failed (said once until one works).
+    outbox_failing: AtomicBool,
     channels: RwLock<Arc<ChannelsConfig>>,
     lanes: Mutex<HashMap<String, LaneState>>,
     wake: Notify,
@@ -188,6 +203,9 @@ impl Delivery {
             .collect();
         let shared = Arc::new(Shared {
             outbox: Mutex::new(outbox),
+            held: Mutex::new(HeldQueue::default()),
+            unrecorded: Mutex::new(HashMap::new()),
+            outbox_failing: AtomicBool::new(false),
             channels: RwLock::new(Arc::new(channels)),
             lanes: Mutex::new(lanes),
             wake: Notify::new(),
@@ -204,26 +222,52 @@ impl Delivery {
 
     /// Writes the notifications to the outbox (each once per dedup key), then wakes the
     /// worker. Returns how many were new. Notifications for a disabled or unknown channel
-    /// are recorded as skipped.
-    pub fn enqueue(&self, notifications: Vec<Notification>) -> Result<usize, StoreError> {
+    /// are recorded as skipped. What the outbox cannot take waits in memory (see `held`),
+    /// and so does everything after it, to keep the order.
+    pub fn enqueue(&self, notifications: Vec<Notification>) -> usize {
         let now = now_ms();
         let channels = self.shared.channels();
         let mut added = 0;
         let mut skipped = Vec::new();
+        let mut dropped = Vec::new();
+        let mut failure = None;
         {
             let mut outbox = lock(&self.shared.outbox);
-            for n in &notifications {
+            let mut held = lock(&self.shared.held);
+            for n in notifications {
+                if held.contains(&n.dedup_key) {
+                    continue;
+                }
                 let reason = skip_reason(&channels, &n.channel);
                 let admission = match (&reason, channels.channel(&n.channel)) {
                     (Some(reason), _) => Admission::Skip(reason),
                     (None, Some(c)) if c.kind == ChannelKind::Alertmanager => Admission::Replace,
                     (None, _) => Admission::Send,
                 };
-                if outbox.enqueue(n, now, admission)? {
-                    added += 1;
-                    skipped.extend(reason.map(|r| (n, r)));
+                if held.is_empty() {
+                    match outbox.enqueue(&n, now, admission) {
+                        Ok(new) => {
+                            if new {
+                                added += 1;
+                                skipped.extend(reason.map(|r| (n, r)));
+                            }
+                            continue;
+                        }
+                        Err(e) => failure = Some(e),
+                    }
                 }
+                added += 1;
+                dropped.extend(held.push(n.clone(), admission, now));
+                skipped.extend(reason.map(|r| (n, r)));
             }
+        }
+        match failure {
+            Some(e) => self.shared.store_failed(&e),
+            None if added > 0 => self.shared.store_works(),
+            None => {}
+        }
+        for n in dropped {
+            self.shared.store_failed_for(&n);
         }
         for (n, reason) in skipped {
             self.shared.report(DeliveryEvent::Skipped {
@@ -235,7 +279,7 @@ impl Delivery {
         }
         self.shared.prune_now_and_then(now);
         self.wake();
-        Ok(added)
+        added
     }
 
     /// Look at the outbox again (it is also woken by `enqueue`).
@@ -268,7 +312,7 @@ impl Delivery {
                 continue;
             }
             if let Err(e) = lock(&self.shared.outbox).retry_now(name, now) {
-                self.shared.report_store(&e);
+                self.shared.store_failed(&e);
             }
             lock(&self.shared.lanes)
                 .entry(name.to_owned())
@@ -284,10 +328,11 @@ impl Delivery {
         let queued: BTreeMap<String, u32> = match lock(&self.shared.outbox).pending_counts() {
             Ok(counts) => counts,
             Err(e) => {
-                self.shared.report_store(&e);
+                self.shared.store_failed(&e);
                 BTreeMap::new()
             }
         };
+        let held = lock(&self.shared.held);
         let lanes = lock(&self.shared.lanes);
         channels
             .channels
@@ -298,7 +343,7 @@ impl Delivery {
                     name: c.name.clone(),
                     kind: c.kind,
                     disabled: c.disabled().map(str::to_owned),
-                    queued: queued.get(&c.name).copied().unwrap_or(0),
+                    queued: queued.get(&c.name).copied().unwrap_or(0) + held.count(&c.name),
                     last_error: lane.and_then(|l| l.last_error.clone()),
                     last_delivered_at: lane.and_then(|l| l.last_delivered_at),
                 }
@@ -348,10 +393,64 @@ impl Shared {
         (self.report)(event);
     }
 
-    fn report_store(&self, error: &StoreError) {
-        self.report(DeliveryEvent::Outbox {
-            error: error.to_string(),
+    /// The outbox failed: said once, until it works again.
+    fn store_failed(&self, error: &StoreError) {
+        if !self.outbox_failing.swap(true, Ordering::SeqCst) {
+            self.report(DeliveryEvent::Outbox {
+                error: error.to_string(),
+                disk_full: error.is_disk_full(),
+            });
+        }
+    }
+
+    /// A held notification had to make room for newer ones: it is given up.
+    fn store_failed_for(&self, n: &Notification) {
+        self.report(DeliveryEvent::Failed {
+            channel: n.channel.clone(),
+            group_key: n.group_key.clone(),
+            dedup_key: n.dedup_key.clone(),
+            attempts: 0,
+            error: "the outbox could not be written for too long".to_owned(),
         });
+    }
+
+    /// The outbox took a write: after a failure, that is news.
+    fn store_works(&self) {
+        let waiting = !lock(&self.held).is_empty() || !lock(&self.unrecorded).is_empty();
+        if !waiting && self.outbox_failing.swap(false, Ordering::SeqCst) {
+            self.report(DeliveryEvent::OutboxRecovered);
+        }
+    }
+
+    /// Offers the outbox what waits in memory: tries to record, then held notifications.
+    /// Returns whether anything still waits.
+    fn settle(&self) -> bool {
+        let mut outbox = lock(&self.outbox);
+        let mut failure = None;
+        let mut unrecorded = lock(&self.unrecorded);
+        let mut wrote = !unrecorded.is_empty();
+        unrecorded.retain(|id, tried| match outbox.record(*id, &tried.borrow()) {
+            Ok(()) => false,
+            Err(e) => {
+                failure.get_or_insert(e);
+                true
+            }
+        });
+        let mut held = lock(&self.held);
+        wrote |= !held.is_empty();
+        if failure.is_none()
+            && let Err(e) = held.store(&mut outbox)
+        {
+            failure = Some(e);
+        }
+        let waiting = !held.is_empty() || !unrecorded.is_empty();
+        drop((held, unrecorded, outbox));
+        match failure {
+            Some(e) => self.store_failed(&e),
+            None if wrote => self.store_works(),
+            None => {}
+        }
+        waiting
     }
 
     fn stopping(&self) -> bool {
@@ -370,7 +469,7 @@ impl Shared {
             now.saturating_sub(millis(KEEP_FORWARDS)),
         );
         if let Err(e) = pruned {
-            self.report_store(&e);
+            self.store_failed(&e);
         }
     }
 }
@@ -381,7 +480,12 @@ async fn run(shared: Arc<Shared>) {
     let mut lanes: JoinSet<()> = JoinSet::new();
     let mut busy: HashMap<tokio::task::Id, String> = HashMap::new();
     while !shared.stopping() {
-        let next = start_due_lanes(&shared, &mut lanes, &mut busy);
+        let waiting = shared.settle();
+        let mut next = start_due_lanes(&shared, &mut lanes, &mut busy);
+        if waiting {
+            let retry = now_ms() + millis(HELD_RETRY);
+            next = Some(next.map_or(retry, |n| n.min(retry)));
+        }
         let sleep = async {
             match next {
                 Some(at) => {
@@ -412,14 +516,16 @@ fn start_due_lanes(
     busy: &mut HashMap<tokio::task::Id, String>,
 ) -> Option<u64> {
     let now = now_ms();
-    let due = match lock(&shared.outbox).due_channels() {
+    let mut next: Option<u64> = None;
+    let mut due = match lock(&shared.outbox).due_channels() {
         Ok(due) => due,
         Err(e) => {
-            shared.report_store(&e);
-            return Some(now + millis(STORE_RETRY));
+            shared.store_failed(&e);
+            next = Some(now + millis(STORE_RETRY));
+            Vec::new()
         }
     };
-    let mut next: Option<u64> = None;
+    due.extend(lock(&shared.held).due_channels());
     for (channel, earliest) in due {
         if busy.values().any(|c| *c == channel) {
             // Its lane reports back when done.

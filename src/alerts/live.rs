@@ -56,6 +56,7 @@ pub struct EngineReadings<'a> {
     pub patterns: Option<&'a crate::logs::live::LogsHub>,
     /// Services that gave up restarting with `then: alert`, with their last log lines.
     pub escalations: &'a HashMap<String, Vec<String>>,
+    pub storage: &'a crate::engine::StorageInfo,
 }
 
 impl Readings for EngineReadings<'_> {
@@ -90,6 +91,10 @@ impl Readings for EngineReadings<'_> {
 
     fn escalations(&self) -> Vec<String> {
         self.escalations.keys().cloned().collect()
+    }
+
+    fn storage(&self) -> Option<&crate::engine::StorageInfo> {
+        Some(self.storage)
     }
 }
 

@@ -30,7 +30,10 @@ pub use model::{
 };
 pub use readings::{FixedReadings, LogFilter, LogQuery, Probe, Readings};
 pub use route::{Notification, Router};
-pub use rules::{DEFAULT_RULES, DEMO_RULES, Rule, RuleSet, load_rules, parse_rules};
+pub use rules::{
+    BUILT_IN_RULES, DEFAULT_RULES, DEMO_RULES, DISK_FULL_RULE, Rule, RuleSet, load_rules,
+    parse_rules,
+};
 pub use sources::{channels_for, rules_for};
 pub use template::{Template, TemplateError};
 pub use worker::{AlertsWorker, notification_history};

@@ -10,12 +10,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use serde::{Deserialize, Serialize};
 
+pub use self::model::{
+    Admission, Attempt, ChannelSummary, Next, Outcome, Queued, RowState, Tried, TriedOwned,
+};
 use super::route::Notification;
 use crate::store::{Fault, StoreError, migrate};
 
 /// The schema, one entry per version; never edit a released entry, append a new one.
+/// The tables the newest schema has (what a file is checked for at start).
+pub const TABLES: &[&str] = &["notifications", "attempts"];
+
 const MIGRATIONS: &[&str] = &[V1];
 
 const V1: &str = "
@@ -47,137 +52,6 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_at ON attempts (at);
 ";
-
-/// How a notification enters the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission<'a> {
-    Send,
-    /// Send, replacing any notification of the channel that is still waiting (Alertmanager
-    /// forwards: only the latest state matters).
-    Replace,
-    /// Record without sending (the channel is disabled or unknown), with the reason.
-    Skip(&'a str),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowState {
-    Pending,
-    Delivered,
-    /// Gave up after trying for the whole retry window.
-    Failed,
-    Skipped,
-    /// Replaced by a newer forward before it was sent.
-    Superseded,
-}
-
-impl RowState {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-            Self::Superseded => "superseded",
-        }
-    }
-
-    fn parse(text: &str) -> Self {
-        match text {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "skipped" => Self::Skipped,
-            "superseded" => Self::Superseded,
-            _ => Self::Pending,
-        }
-    }
-}
-
-/// A notification waiting to be sent.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Queued {
-    pub id: i64,
-    pub notification: Notification,
-    pub enqueued_at: u64,
-    /// Tries so far.
-    pub attempts: u32,
-    pub next_attempt_at: u64,
-    pub last_error: Option<String>,
-}
-
-/// What happened to a notification after a try.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Delivered,
-    /// Failed; tried again later.
-    Retry,
-    /// Failed for the last time.
-    Failed,
-    Skipped,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Retry => "retry",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-        }
-    }
-
-    fn parse(text: &str) -> Self {
-        match text {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "skipped" => Self::Skipped,
-            _ => Self::Retry,
-        }
-    }
-}
-
-/// One try, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Attempt {
-    pub notification: i64,
-    pub dedup_key: String,
-    pub channel: String,
-    /// Unix ms.
-    pub at: u64,
-    pub duration_ms: u64,
-    pub outcome: Outcome,
-    /// HTTP status or SMTP reply code.
-    pub code: Option<u16>,
-    /// Response text or error.
-    pub detail: String,
-}
-
-/// A try to record, and what follows from it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tried<'a> {
-    pub at: u64,
-    pub duration_ms: u64,
-    pub code: Option<u16>,
-    pub detail: &'a str,
-    pub next: Next,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    Delivered,
-    RetryAt(u64),
-    Failed,
-    Skipped,
-}
-
-/// What the UI shows of a channel's past.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChannelSummary {
-    pub last_delivered_at: Option<u64>,
-    /// The last try's error, unless a delivery came after it.
-    pub last_error: Option<String>,
-}
 
 pub struct Outbox {
     conn: Connection,
@@ -218,79 +92,72 @@ impl Outbox {
         now_ms: u64,
         admission: Admission<'_>,
     ) -> Result<bool, StoreError> {
-        let path = self.path.clone();
-        self.insert(notification, now_ms, admission)
-            .map_err(|e| StoreError::at(&path)(Fault::Sqlite(e)))
+        self.adopt(notification, now_ms, admission, &[])
     }
 
-    fn insert(
+    /// Like [`Outbox::enqueue`] for a notification kept in memory while the outbox could not
+    /// be written, with the tries made meanwhile (it moves on as they say), in one
+    /// transaction.
+    pub fn adopt(
         &mut self,
-        n: &Notification,
-        now: u64,
+        notification: &Notification,
+        enqueued_at: u64,
         admission: Admission<'_>,
-    ) -> Result<bool, rusqlite::Error> {
-        let body = body_json(n);
-        let (state, done_at, error) = match admission {
-            Admission::Skip(reason) => (RowState::Skipped, Some(now), Some(reason)),
-            Admission::Send | Admission::Replace => (RowState::Pending, None, None),
-        };
-        let tx = self
+        tries: &[Tried<'_>],
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let Some(id) = insert(tx, notification, enqueued_at, admission)? else {
+                return Ok(false);
+            };
+            for tried in tries {
+                write_try(tx, id, tried)?;
+            }
+            Ok(true)
+        })
+    }
+
+    /// Runs `f` in an immediate transaction and commits it.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        let written = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let added = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO notifications (dedup_key, channel, replaceable, body,
-                    enqueued_at, state, next_attempt_at, done_at, last_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7, ?8)",
-            )?
-            .execute(params![
-                n.dedup_key,
-                n.channel,
-                admission == Admission::Replace,
-                body,
-                sql_ms(now),
-                state.as_str(),
-                done_at.map(sql_ms),
-                error,
-            ])?;
-        if added == 0 {
-            return Ok(false);
-        }
-        let id = tx.last_insert_rowid();
-        match admission {
-            Admission::Replace => {
-                tx.execute(
-                    "UPDATE notifications SET state = 'superseded', done_at = ?1
-                     WHERE channel = ?2 AND replaceable AND state = 'pending' AND id < ?3",
-                    params![sql_ms(now), n.channel, id],
-                )?;
-            }
-            Admission::Skip(reason) => {
-                insert_attempt(&tx, id, now, 0, Outcome::Skipped, None, reason)?;
-            }
-            Admission::Send => {}
-        }
-        tx.commit()?;
-        Ok(true)
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .and_then(|tx| {
+                let value = f(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            });
+        written.map_err(|e| StoreError::at(&self.path)(Fault::Sqlite(e)))
     }
 
     /// The oldest notification of `channel` due at `now_ms`. Rows that cannot be read back
     /// (written by another version) are failed on the way, with the reason.
     pub fn next_due(&mut self, channel: &str, now_ms: u64) -> Result<Option<Queued>, StoreError> {
+        self.next_due_except(channel, now_ms, &[])
+    }
+
+    /// Like [`Outbox::next_due`], passing over the rows in `except` (sent, their try not
+    /// recorded yet).
+    pub fn next_due_except(
+        &mut self,
+        channel: &str,
+        now_ms: u64,
+        except: &[i64],
+    ) -> Result<Option<Queued>, StoreError> {
         loop {
-            let row = self
-                .conn
-                .prepare_cached(&format!(
+            let limit = except.len() as i64 + 1;
+            let rows: Vec<RawQueued> = self.query(
+                &format!(
                     "SELECT {QUEUED} FROM notifications
                      WHERE state = 'pending' AND channel = ?1 AND next_attempt_at <= ?2
-                     ORDER BY id LIMIT 1"
-                ))
-                .and_then(|mut s| {
-                    s.query_row(params![channel, sql_ms(now_ms)], raw_queued)
-                        .optional()
-                })
-                .map_err(self.fail())?;
-            let Some(raw) = row else {
+                     ORDER BY id LIMIT ?3"
+                ),
+                params![channel, sql_ms(now_ms), limit],
+                raw_queued,
+            )?;
+            let Some(raw) = rows.into_iter().find(|r| !except.contains(&r.id)) else {
                 return Ok(None);
             };
             match raw.parse() {
@@ -335,37 +202,7 @@ impl Outbox {
 
     /// Stores a try and moves the notification on (delivered, rescheduled, failed, skipped).
     pub fn record(&mut self, id: i64, tried: &Tried<'_>) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        self.write_try(id, tried)
-            .map_err(|e| StoreError::at(&path)(Fault::Sqlite(e)))
-    }
-
-    fn write_try(&mut self, id: i64, tried: &Tried<'_>) -> Result<(), rusqlite::Error> {
-        let (state, outcome, next_at) = match tried.next {
-            Next::Delivered => (RowState::Delivered, Outcome::Delivered, tried.at),
-            Next::RetryAt(at) => (RowState::Pending, Outcome::Retry, at),
-            Next::Failed => (RowState::Failed, Outcome::Failed, tried.at),
-            Next::Skipped => (RowState::Skipped, Outcome::Skipped, tried.at),
-        };
-        let done_at = (state != RowState::Pending).then_some(tried.at);
-        let error = (outcome != Outcome::Delivered).then_some(tried.detail);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.prepare_cached(
-            "UPDATE notifications SET attempts = attempts + 1, state = ?2, next_attempt_at = ?3,
-                done_at = ?4, last_error = ?5 WHERE id = ?1",
-        )?
-        .execute(params![
-            id,
-            state.as_str(),
-            sql_ms(next_at),
-            done_at.map(sql_ms),
-            error
-        ])?;
-        let (at, ms, code, detail) = (tried.at, tried.duration_ms, tried.code, tried.detail);
-        insert_attempt(&tx, id, at, ms, outcome, code, detail)?;
-        tx.commit()
+        self.write(|tx| write_try(tx, id, tried))
     }
 
     /// Makes the channel's waiting notifications due now (its settings changed).
@@ -485,6 +322,82 @@ impl Outbox {
     }
 }
 
+/// Inserts a notification unless its dedup key is there; its row id when it was new.
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    n: &Notification,
+    now: u64,
+    admission: Admission<'_>,
+) -> Result<Option<i64>, rusqlite::Error> {
+    let body = body_json(n);
+    let (state, done_at, error) = match admission {
+        Admission::Skip(reason) => (RowState::Skipped, Some(now), Some(reason)),
+        Admission::Send | Admission::Replace => (RowState::Pending, None, None),
+    };
+    let added = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO notifications (dedup_key, channel, replaceable, body,
+                enqueued_at, state, next_attempt_at, done_at, last_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7, ?8)",
+        )?
+        .execute(params![
+            n.dedup_key,
+            n.channel,
+            admission == Admission::Replace,
+            body,
+            sql_ms(now),
+            state.as_str(),
+            done_at.map(sql_ms),
+            error,
+        ])?;
+    if added == 0 {
+        return Ok(None);
+    }
+    let id = tx.last_insert_rowid();
+    match admission {
+        Admission::Replace => {
+            tx.execute(
+                "UPDATE notifications SET state = 'superseded', done_at = ?1
+                 WHERE channel = ?2 AND replaceable AND state = 'pending' AND id < ?3",
+                params![sql_ms(now), n.channel, id],
+            )?;
+        }
+        Admission::Skip(reason) => {
+            insert_attempt(tx, id, now, 0, Outcome::Skipped, None, reason)?;
+        }
+        Admission::Send => {}
+    }
+    Ok(Some(id))
+}
+
+fn write_try(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    tried: &Tried<'_>,
+) -> Result<(), rusqlite::Error> {
+    let (state, outcome, next_at) = match tried.next {
+        Next::Delivered => (RowState::Delivered, Outcome::Delivered, tried.at),
+        Next::RetryAt(at) => (RowState::Pending, Outcome::Retry, at),
+        Next::Failed => (RowState::Failed, Outcome::Failed, tried.at),
+        Next::Skipped => (RowState::Skipped, Outcome::Skipped, tried.at),
+    };
+    let done_at = (state != RowState::Pending).then_some(tried.at);
+    let error = (outcome != Outcome::Delivered).then_some(tried.detail);
+    tx.prepare_cached(
+        "UPDATE notifications SET attempts = attempts + 1, state = ?2, next_attempt_at = ?3,
+            done_at = ?4, last_error = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        state.as_str(),
+        sql_ms(next_at),
+        done_at.map(sql_ms),
+        error
+    ])?;
+    let (at, ms, code, detail) = (tried.at, tried.duration_ms, tried.code, tried.detail);
+    insert_attempt(tx, id, at, ms, outcome, code, detail)
+}
+
 /// Times (Unix ms) as SQLite integers; they fit until the year 292 million.
 fn sql_ms(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
@@ -570,5 +483,6 @@ fn insert_attempt(
     Ok(())
 }
 
+mod model;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::engine::ServiceStatus;
+use crate::engine::{ServiceStatus, StorageInfo};
 use crate::metrics::Sample;
 
 /// Everything rule expressions can read. Functions the engine cannot answer yet return
@@ -25,6 +25,8 @@ pub trait Readings {
     fn log_patterns(&self) -> Vec<(String, f64)>;
     /// Services whose restart policy gave up with `then: alert` and that are still down.
     fn escalations(&self) -> Vec<String>;
+    /// The engine's own files: is the disk full (`disk_full`)?
+    fn storage(&self) -> Option<&StorageInfo>;
 }
 
 /// A check the engine runs on its own schedule for `port_open` and `http_ok`.
@@ -83,6 +85,7 @@ pub struct FixedReadings {
     pub logs: HashMap<LogQuery, f64>,
     pub log_patterns: Vec<(String, f64)>,
     pub escalations: Vec<String>,
+    pub storage: Option<StorageInfo>,
 }
 
 impl Readings for FixedReadings {
@@ -112,5 +115,9 @@ impl Readings for FixedReadings {
 
     fn escalations(&self) -> Vec<String> {
         self.escalations.clone()
+    }
+
+    fn storage(&self) -> Option<&StorageInfo> {
+        self.storage.as_ref()
     }
 }

@@ -48,8 +48,10 @@ fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
+/// The workspace's rules (its file, or the shipped defaults), with the built-in ones
+/// (`DiskFull`) it does not define itself.
 pub fn rules_for(settings: &AlertSettings) -> Result<RuleSet, ConfigError> {
-    match &settings.rules {
+    let rules = match &settings.rules {
         Some(path) => super::load_rules(path),
         None => {
             let (text, name) = match settings.builtin {
@@ -58,7 +60,8 @@ pub fn rules_for(settings: &AlertSettings) -> Result<RuleSet, ConfigError> {
             };
             super::parse_rules(text, Path::new(name))
         }
-    }
+    };
+    rules.map(RuleSet::with_built_in)
 }
 
 /// Channels from the file, with `${VAR}` taken from the engine's environment.

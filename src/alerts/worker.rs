@@ -2,6 +2,9 @@
 //! change, hands notifications to the durable outbox, answers ack / silence / expire, keeps
 //! the journal, and reloads rules and channels when their files change.
 
+mod delivery;
+
+pub use delivery::notification_history;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
@@ -10,8 +13,8 @@ use super::logs::LogCounter;
 use super::probes::{Probes, Wanted};
 use super::sources::{self, Watched};
 use super::{
-    Alert, AlertingInfo, Change, ChannelInfo, Delivery, DeliveryEvent, Evaluator, Router, RuleSet,
-    Silence, Transition,
+    Alert, AlertingInfo, Change, ChannelInfo, Delivery, Evaluator, Router, RuleSet, Silence,
+    Transition,
 };
 use crate::config::{AlertSettings, Workspace};
 use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceState, ServiceStatus, now_ms};
@@ -100,6 +103,7 @@ pub(super) struct Alerting {
     restarts: RestartLog,
     sample: Option<Sample>,
     services: Vec<ServiceStatus>,
+    storage: crate::engine::StorageInfo,
     pub(super) silences: Vec<Silence>,
     published: Vec<Alert>,
     info: AlertingInfo,
@@ -131,14 +135,14 @@ impl Alerting {
         };
         let rules = sources::rules_for(&settings).unwrap_or_else(|e| {
             info.problem = Some(e.to_string());
-            RuleSet::default()
+            RuleSet::default().with_built_in()
         });
         let channels = sources::channels_for(&settings).unwrap_or_else(|e| {
             info.problem = Some(e.to_string());
             Default::default()
         });
-        info.rules = rules.rules.len();
-        let delivery = start_delivery(paths, &ws.name, channels.clone(), &hub);
+        info.rules = rules.own();
+        let delivery = delivery::start(paths, &ws.name, channels.clone(), &hub);
         let mut alerting = Self {
             evaluator: Evaluator::new(RuleSet::default()),
             router: Router::new(&channels),
@@ -153,6 +157,7 @@ impl Alerting {
             restarts: RestartLog::default(),
             sample: None,
             services: Vec::new(),
+            storage: Default::default(),
             silences: Vec::new(),
             published: Vec::new(),
             info,
@@ -189,7 +194,9 @@ impl Alerting {
         mut commands: mpsc::Receiver<CommandRequest>,
         mut stop: tokio::sync::oneshot::Receiver<()>,
     ) {
-        self.services = self.hub.snapshot().services;
+        let snapshot = self.hub.snapshot();
+        self.services = snapshot.services;
+        self.storage = snapshot.storage;
         self.probes.set_for(&self.wanted, &self.services);
         self.publish_all();
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
@@ -204,6 +211,10 @@ impl Alerting {
                         self.on_service(status);
                         self.evaluate();
                     }
+                    Ok(Event::Storage(storage)) => {
+                        self.storage = storage;
+                        self.evaluate();
+                    }
                     Ok(Event::Heal(heal)) if heal.escalate => {
                         if let Some(service) = heal.service {
                             self.escalations.insert(service, heal.logs);
@@ -215,6 +226,7 @@ impl Alerting {
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let snapshot = self.hub.snapshot();
                         self.sample = snapshot.metrics;
+                        self.storage = snapshot.storage;
                         for status in snapshot.services {
                             self.on_service(status);
                         }
@@ -261,6 +273,7 @@ impl Alerting {
             logs: &self.logs,
             patterns: self.patterns.as_ref(),
             escalations: &self.escalations,
+            storage: &self.storage,
         };
         let changes = self.evaluator.evaluate(now, &readings);
         self.run_playbooks(&changes);
@@ -297,13 +310,8 @@ impl Alerting {
             .update(now, &alerts, &|rule| evaluator.rule_channels(rule).to_vec());
         if !notifications.is_empty()
             && let Some(delivery) = &self.delivery
-            && let Err(e) = delivery.enqueue(notifications)
         {
-            self.hub.notice(
-                NoticeLevel::Error,
-                None,
-                format!("notifications not queued: {e}"),
-            );
+            delivery.enqueue(notifications);
         }
         if save
             && let Some(journal) = &mut self.journal
@@ -390,7 +398,7 @@ impl Alerting {
         let paths = self.paths.clone();
         self.logs
             .set(&rules.log_queries(), |service| paths.service_log(service));
-        self.info.rules = rules.rules.len();
+        self.info.rules = rules.own();
         let changes = self.evaluator.set_rules(rules);
         self.record_changes(&changes);
     }
@@ -409,7 +417,7 @@ impl Alerting {
     fn reload_rules(&mut self) {
         match sources::rules_for(&self.settings) {
             Ok(rules) => {
-                let count = rules.rules.len();
+                let count = rules.own();
                 self.use_rules(rules);
                 self.info.problem = None;
                 self.reloaded(format!("rules reloaded: {count} rules"));
@@ -486,101 +494,6 @@ impl Alerting {
             self.hub.publish(Event::Alerting(self.info.clone()));
         }
     }
-}
-
-fn start_delivery(
-    paths: &Paths,
-    workspace: &str,
-    channels: super::ChannelsConfig,
-    hub: &Hub,
-) -> Option<Delivery> {
-    let report_hub = hub.clone();
-    let report = move |event: DeliveryEvent| report_delivery(&report_hub, event);
-    match Delivery::spawn(paths.outbox_db(), channels, workspace.to_owned(), report) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            hub.notice(
-                NoticeLevel::Error,
-                None,
-                format!("notifications disabled: {e}"),
-            );
-            None
-        }
-    }
-}
-
-/// Failures reach the status line once per notification (the first failed try, and giving
-/// up); the retries in between are in `uc alerts history`.
-fn report_delivery(hub: &Hub, event: DeliveryEvent) {
-    let (level, text) = match event {
-        DeliveryEvent::Retrying {
-            channel,
-            attempts: 1,
-            error,
-            next_attempt_at,
-            ..
-        } => {
-            let wait = next_attempt_at.saturating_sub(now_ms()).div_ceil(1000);
-            let text = format!("{channel}: notification failed ({error}); retrying in {wait}s");
-            (NoticeLevel::Warn, text)
-        }
-        DeliveryEvent::Delivered {
-            channel, attempts, ..
-        } if attempts > 1 => (
-            NoticeLevel::Info,
-            format!("{channel}: notification delivered after {attempts} tries"),
-        ),
-        DeliveryEvent::Failed {
-            channel,
-            attempts,
-            error,
-            ..
-        } => (
-            NoticeLevel::Error,
-            format!("{channel}: notification given up after {attempts} tries ({error})"),
-        ),
-        DeliveryEvent::Outbox { error } => (NoticeLevel::Error, format!("outbox: {error}")),
-        _ => return,
-    };
-    hub.notice(level, None, text);
-}
-
-/// Notification attempts since `since_ms` as history lines, from the outbox file.
-pub fn notification_history(outbox: &std::path::Path, since_ms: u64) -> Result<Vec<Entry>, String> {
-    if !outbox.exists() {
-        return Ok(Vec::new());
-    }
-    let attempts = super::outbox::Outbox::open(outbox)
-        .and_then(|o| o.history(since_ms))
-        .map_err(|e| e.to_string())?;
-    Ok(attempts
-        .into_iter()
-        .map(|a| {
-            let code = a.code.map(|c| format!(" ({c})")).unwrap_or_default();
-            let detail = a
-                .detail
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(120);
-            Entry {
-                at: a.at,
-                kind: "notify".into(),
-                alert: None,
-                rule: None,
-                text: format!(
-                    "{}: {}{code} in {} ms {}",
-                    a.channel,
-                    format!("{:?}", a.outcome).to_lowercase(),
-                    a.duration_ms,
-                    detail.collect::<String>()
-                )
-                .trim_end()
-                .to_owned(),
-            }
-        })
-        .collect())
 }
 
 /// Unique-prefix lookup shared by ack and expire.

@@ -100,8 +100,8 @@ fn alerts(ws: &Workspace) -> CliResult {
         .map_or_else(|| "built-in rules".to_string(), |f| f.display().to_string());
     outln!(
         "{rules_file}: ok — {} rule{}",
-        rules.rules.len(),
-        plural(rules.rules.len())
+        rules.own(),
+        plural(rules.own())
     )?;
     let names: Vec<&str> = ws.services.iter().map(|s| s.name.as_str()).collect();
     for (rule, service) in rules.unknown_services(&names) {

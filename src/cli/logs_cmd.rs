@@ -111,13 +111,16 @@ async fn search(source: Source, args: SearchArgs) -> CliResult {
     let query = query(&args)?;
     let client = running(&source, paths).await?;
     if args.count {
-        let lines = client.log_lines(&query).await?;
-        outln!("{}", lines.len())?;
+        let count = client.log_count(&query).await?;
+        let shown = query.limit.map_or(count, |n| count.min(n as u64));
+        outln!("{shown}")?;
         return Ok(ExitCode::SUCCESS);
     }
     if !args.follow {
-        for line in client.log_lines(&query).await? {
-            print_line(&line, args.json)?;
+        // Printed as they arrive: `--since 30d` over a large store holds one line at a time.
+        let mut lines = client.log_lines(&query).await?;
+        while let Some(line) = lines.next().await {
+            print_line(&line?, args.json)?;
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -116,5 +116,8 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
         snapshot.services.len()
     );
     out.push_str(&columns(&header, &rows));
+    for problem in snapshot.storage.problems() {
+        out.push_str(&format!("! {problem}\n"));
+    }
     out
 }

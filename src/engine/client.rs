@@ -31,6 +31,9 @@ pub enum ClientError {
     Refused(super::CommandError),
     #[error("unexpected answer from the engine: {0}")]
     Decode(#[from] serde_json::Error),
+    /// The engine failed after it began to answer (reading the log store, say).
+    #[error("the engine failed: {0}")]
+    Failed(String),
 }
 
 impl ClientError {
@@ -68,6 +71,17 @@ impl Client {
         path: &str,
         body: Vec<u8>,
     ) -> Result<hyper::Response<Incoming>, ClientError> {
+        self.send_accepting(method, path, body, "application/json")
+            .await
+    }
+
+    async fn send_accepting(
+        &self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        accept: &str,
+    ) -> Result<hyper::Response<Incoming>, ClientError> {
         let stream =
             UnixStream::connect(&self.socket)
                 .await
@@ -83,6 +97,7 @@ impl Client {
             .uri(path)
             .header(hyper::header::HOST, "uc-engine")
             .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header(hyper::header::ACCEPT, accept)
             .body(Full::new(Bytes::from(body)))?;
         Ok(sender.send_request(request).await?)
     }
@@ -235,13 +250,42 @@ impl Client {
         Ok(SseStream::new(response.into_body()))
     }
 
-    /// Stored lines matching `query` (its `follow` is ignored).
-    pub async fn log_lines(&self, query: &LogQuery) -> Result<Vec<LogLine>, ClientError> {
+    /// Stored lines matching `query` (its `follow` is ignored), as the engine reads them:
+    /// nothing is gathered on either side.
+    pub async fn log_lines(&self, query: &LogQuery) -> Result<LineStream, ClientError> {
         let query = LogQuery {
             follow: false,
             ..query.clone()
         };
-        self.get_json(&logs_path(&query)).await
+        let path = logs_path(&query);
+        let response = self
+            .send_accepting(Method::GET, &path, Vec::new(), super::logs_api::NDJSON)
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = Self::read_body(response).await?;
+            return Err(ClientError::answer(status, &body));
+        }
+        Ok(LineStream {
+            body: response.into_body(),
+            buffer: Vec::new(),
+            start: 0,
+        })
+    }
+
+    /// How many stored lines match `query` (its `limit` and `follow` are ignored).
+    pub async fn log_count(&self, query: &LogQuery) -> Result<u64, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Count {
+            count: u64,
+        }
+        let query = LogQuery {
+            follow: false,
+            limit: None,
+            ..query.clone()
+        };
+        let path = format!("{}&count=true", logs_path(&query));
+        Ok(self.get_json::<Count>(&path).await?.count)
     }
 
     /// The newest stored lines matching `query`, then live ones as they arrive.
@@ -303,6 +347,53 @@ fn logs_path(query: &LogQuery) -> String {
         "follow=false"
     });
     path
+}
+
+/// Stored log lines, one JSON object per line of the body.
+pub struct LineStream {
+    body: Incoming,
+    buffer: Vec<u8>,
+    /// Where the unread part of `buffer` starts.
+    start: usize,
+}
+
+impl LineStream {
+    /// The next line; `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<LogLine, ClientError>> {
+        loop {
+            if let Some(end) = memchr::memchr(b'\n', &self.buffer[self.start..]) {
+                let line = &self.buffer[self.start..self.start + end];
+                self.start += end + 1;
+                return Some(parse_line(line));
+            }
+            self.buffer.drain(..self.start);
+            self.start = 0;
+            match self.body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buffer.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(e)) => return Some(Err(e.into())),
+                None if self.buffer.is_empty() => return None,
+                None => {
+                    let line = std::mem::take(&mut self.buffer);
+                    return Some(parse_line(&line));
+                }
+            }
+        }
+    }
+}
+
+fn parse_line(line: &[u8]) -> Result<LogLine, ClientError> {
+    #[derive(serde::Deserialize)]
+    struct Failure {
+        error: String,
+    }
+    serde_json::from_slice(line).map_err(|e| match serde_json::from_slice::<Failure>(line) {
+        Ok(failure) => ClientError::Failed(failure.error),
+        Err(_) => e.into(),
+    })
 }
 
 /// The engine's event stream.

@@ -35,6 +35,9 @@ pub enum Event {
     Alerting(crate::alerts::AlertingInfo),
     /// Healing acted (restart, backoff, give-up), a probe changed state, a playbook ran.
     Heal(crate::heal::HealEvent),
+    /// The disk filled up or has room again, or a state file was replaced; replaces
+    /// `Snapshot.storage`.
+    Storage(super::StorageInfo),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -82,6 +85,7 @@ impl Snapshot {
             Event::Alerts { alerts } => self.alerts.clone_from(alerts),
             Event::Silences { silences } => self.silences.clone_from(silences),
             Event::Alerting(info) => self.alerting = info.clone(),
+            Event::Storage(info) => self.storage = info.clone(),
             Event::Notice(_) | Event::Heal(_) | Event::Shutdown => {}
         }
     }
@@ -148,6 +152,7 @@ mod tests {
                     ..Default::default()
                 },
             },
+            Event::Storage(super::super::StorageInfo::default()),
             Event::Heal(crate::heal::HealEvent::new(
                 Some("api"),
                 crate::heal::HealKind::GaveUp,

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
-use super::{Event, Notice, NoticeLevel, Snapshot, now_ms};
+use super::{Event, Notice, NoticeLevel, ReplacedFile, Snapshot, StorageInfo, now_ms};
 
 /// Events a slow client may fall behind by before it is sent a fresh snapshot instead.
 const BACKLOG: usize = 1024;
@@ -54,6 +54,32 @@ impl Hub {
             service: service.map(str::to_string),
             at: now_ms(),
         }));
+    }
+
+    /// `what` (a writer, in the user's words) waits for space in the state directory, or no
+    /// longer does; published only when that changes what the user sees.
+    pub fn disk_full(&self, what: &str, full: bool) {
+        self.update_storage(|s| s.set_waiting(what, full, now_ms()));
+    }
+
+    /// A broken state file was moved aside and started afresh.
+    pub fn file_replaced(&self, replaced: ReplacedFile) {
+        self.update_storage(|s| {
+            s.replaced.push(replaced);
+            true
+        });
+    }
+
+    /// Changes the storage state under the lock that publishes it, so two writers never
+    /// undo each other's change.
+    fn update_storage(&self, change: impl FnOnce(&mut StorageInfo) -> bool) {
+        let mut snapshot = self.lock();
+        let mut storage = snapshot.storage.clone();
+        if change(&mut storage) {
+            let event = Event::Storage(storage);
+            snapshot.apply(&event);
+            let _ = self.inner.tx.send(event);
+        }
     }
 
     /// Sequence number of the last published event.

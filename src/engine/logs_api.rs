@@ -1,14 +1,20 @@
 //! Logs over HTTP: `GET /v1/logs` (stored lines, and with `follow=true` a Server-Sent
 //! Events stream of [`LogStreamEvent`]s: the newest stored lines, then live ones),
 //! `GET /v1/logs/patterns`, `GET /v1/logs/stats?since=SECONDS`.
+//!
+//! Stored lines are streamed as the store is read, never gathered: a JSON array, or one
+//! JSON object per line with `Accept: application/x-ndjson` (an error after the first line
+//! ends an NDJSON body with `{"error": "..."}`). `count=true` answers `{"count": N}`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
@@ -30,6 +36,12 @@ use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
 
 /// Stored lines sent before following when the query names no `limit`.
 const DEFAULT_BACKFILL: usize = 1000;
+/// Bytes of serialised lines per body chunk, and chunks waiting for a slow client: the
+/// store is read no faster than the client takes the answer.
+const BODY_CHUNK: usize = 64 << 10;
+const BODY_CHUNKS: usize = 8;
+/// The media type that asks for one JSON object per line.
+pub const NDJSON: &str = "application/x-ndjson";
 /// Lines per stream event while backfilling.
 const CHUNK: usize = 2000;
 
@@ -46,6 +58,9 @@ pub struct LogParams {
     limit: Option<usize>,
     #[serde(default)]
     follow: bool,
+    /// Answer how many lines match instead of the lines.
+    #[serde(default)]
+    count: bool,
 }
 
 impl LogParams {
@@ -84,11 +99,12 @@ impl LogParams {
 
 type Params = Result<Query<LogParams>, axum::extract::rejection::QueryRejection>;
 
-pub async fn lines(State(api): State<Api>, params: Params) -> Response {
+pub async fn lines(State(api): State<Api>, headers: HeaderMap, params: Params) -> Response {
     let Query(params) = match params {
         Ok(q) => q,
         Err(e) => return super::server::bad_query(&e),
     };
+    let count = params.count;
     let mut query = match params.query() {
         Ok(q) => q,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
@@ -99,11 +115,18 @@ pub async fn lines(State(api): State<Api>, params: Params) -> Response {
             CommandError::new("the engine keeps no logs"),
         );
     };
-    if !query.follow {
-        return match stored(&api, query).await {
-            Ok(lines) => Json(lines).into_response(),
+    if count {
+        return match counted(logs.store_dir.clone(), query).await {
+            Ok(count) => Json(serde_json::json!({ "count": count })).into_response(),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e)),
         };
+    }
+    if !query.follow {
+        let ndjson = headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(NDJSON));
+        return streamed(logs.store_dir.clone(), query, ndjson);
     }
     // Subscribing before reading the store: a line flushed meanwhile arrives twice at
     // worst, and `seq` tells which.
@@ -122,6 +145,71 @@ pub async fn lines(State(api): State<Api>, params: Params) -> Response {
     Sse::new(follow(backfill, live, filter))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+async fn counted(dir: std::path::PathBuf, query: LogQuery) -> Result<u64, String> {
+    let read = tokio::task::spawn_blocking(move || {
+        StoreReader::open(dir)
+            .count(&query)
+            .map_err(|e| e.to_string())
+    });
+    read.await.map_err(|e| e.to_string())?
+}
+
+/// The stored lines as a body written while the store is read (on a blocking thread that
+/// waits for the client: at most [`BODY_CHUNKS`] chunks are ahead of it).
+fn streamed(dir: std::path::PathBuf, query: LogQuery, ndjson: bool) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel(BODY_CHUNKS);
+    tokio::task::spawn_blocking(move || write_lines(&dir, &query, ndjson, &tx));
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    let content_type = if ndjson { NDJSON } else { "application/json" };
+    ([(CONTENT_TYPE, content_type)], body).into_response()
+}
+
+type Chunks = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+fn write_lines(dir: &std::path::Path, query: &LogQuery, ndjson: bool, tx: &Chunks) {
+    let mut out = Vec::with_capacity(BODY_CHUNK + 4096);
+    if !ndjson {
+        out.push(b'[');
+    }
+    let mut first = true;
+    let mut gone = false;
+    let read = StoreReader::open(dir).stream(query, &mut |line| {
+        if !ndjson && !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        if serde_json::to_writer(&mut out, &line).is_err() {
+            return true;
+        }
+        if ndjson {
+            out.push(b'\n');
+        }
+        if out.len() >= BODY_CHUNK {
+            gone = tx
+                .blocking_send(Ok(Bytes::from(std::mem::take(&mut out))))
+                .is_err();
+        }
+        !gone
+    });
+    if gone {
+        return;
+    }
+    match read {
+        Ok(()) if !ndjson => out.push(b']'),
+        Ok(()) => {}
+        Err(e) if ndjson => {
+            let _ = serde_json::to_writer(&mut out, &serde_json::json!({ "error": e.to_string() }));
+            out.push(b'\n');
+        }
+        Err(e) => {
+            // A JSON array cut short is invalid: the client sees the failure.
+            let _ = tx.blocking_send(Ok(Bytes::from(out)));
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            return;
+        }
+    }
+    let _ = tx.blocking_send(Ok(Bytes::from(out)));
 }
 
 async fn stored(api: &Api, query: LogQuery) -> Result<Vec<LogLine>, String> {

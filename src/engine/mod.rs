@@ -22,9 +22,11 @@ mod playbooks;
 mod run;
 pub mod server;
 mod snapshot;
+mod state_files;
+mod storage;
 
 pub use alerts_api::AlertHistory;
-pub use client::{Client, ClientError, EventStream, SseStream};
+pub use client::{Client, ClientError, EventStream, LineStream, SseStream};
 pub use command::{Command, CommandError, Reply, silence_duration};
 pub use config_status::{
     ChangeKind, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Revision, RevisionText,
@@ -41,6 +43,7 @@ pub use run::{Source, demo_dir, run};
 pub use snapshot::{
     EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };
+pub use storage::{DiskFull, ReplacedFile, StorageInfo, is_full};
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> u64 {

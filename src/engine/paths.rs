@@ -117,6 +117,11 @@ impl Paths {
         self.dir.join("logs").join("store")
     }
 
+    /// Where the logs worker read each followed file to.
+    pub fn log_positions(&self) -> PathBuf {
+        self.dir.join("logs").join("positions.json")
+    }
+
     /// What healing did: restarts, give-ups, probe changes, playbook runs.
     pub fn heal_db(&self) -> PathBuf {
         self.dir.join("heal.db")

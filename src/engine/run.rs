@@ -162,8 +162,11 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
+        storage: super::StorageInfo::new(&paths.dir),
         seq: 0,
     });
+    super::state_files::check_all(&paths, &hub);
+    super::storage::watch_space(hub.clone(), paths.dir.clone());
     let settings = ws.metrics.clone();
     let ws_alerts = ws.alerts.enabled;
     let ws_for_alerts = ws.clone();

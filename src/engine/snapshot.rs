@@ -28,6 +28,9 @@ pub struct Snapshot {
     /// Environments, the applied config revision, a pending edit or its problems.
     #[serde(default)]
     pub config: super::ConfigStatus,
+    /// A full disk writes wait on, state files replaced at start.
+    #[serde(default)]
+    pub storage: super::StorageInfo,
     /// Sequence number of the last event folded into this snapshot.
     pub seq: u64,
 }

@@ -113,6 +113,9 @@ impl FileId {
 struct Source {
     name: Arc<str>,
     pattern: Pattern,
+    /// Its writer ends every line (a capture file): an unfinished last line is waited for,
+    /// however long, instead of being handed out after the grace time.
+    whole_lines: bool,
 }
 
 pub struct Follower {
@@ -185,6 +188,23 @@ impl Follower {
     /// Files it names now start at `start`, or where [`Follower::restore`] left them; files
     /// created later, or while a restored follower was away, start at 0.
     pub fn add(&mut self, source: &str, path: &Path, start: Start) -> Result<(), FollowError> {
+        self.add_source(source, path, start, false)
+    }
+
+    /// Follows a file whose writer only ever leaves a line unfinished for a moment (what
+    /// `uc log-capture` writes), from its start: a last line without its newline is held
+    /// until the newline comes, so a write cut short by a full disk is not split in two.
+    pub fn add_whole_lines(&mut self, source: &str, path: &Path) -> Result<(), FollowError> {
+        self.add_source(source, path, Start::Beginning, true)
+    }
+
+    fn add_source(
+        &mut self,
+        source: &str,
+        path: &Path,
+        start: Start,
+        whole_lines: bool,
+    ) -> Result<(), FollowError> {
         let pattern = Pattern::parse(path)?;
         self.watch.add(&pattern.dir);
         let start = if self.restored_sources.contains(source) {
@@ -195,6 +215,7 @@ impl Follower {
         self.sources.push(Source {
             name: Arc::from(source),
             pattern,
+            whole_lines,
         });
         let added = self.sources.len() - 1;
         self.discover_source(added, start);
@@ -360,7 +381,7 @@ impl Follower {
 
     /// Follows the files of a source not followed yet.
     fn discover_source(&mut self, source: usize, start: Start) {
-        let Source { name, pattern } = &self.sources[source];
+        let Source { name, pattern, .. } = &self.sources[source];
         let name = Arc::clone(name);
         if let Some(path) = pattern.literal() {
             if !self.by_path.contains_key(&path) {
@@ -406,7 +427,13 @@ impl Follower {
             (None, Start::Beginning) => 0,
             (None, Start::End) => meta.len(),
         };
-        let tail = Tail::open(source, path.clone(), file, id, offset).ok()?;
+        let whole_lines = self
+            .sources
+            .iter()
+            .any(|s| s.name == source && s.whole_lines);
+        let tail = Tail::open(source, path.clone(), file, id, offset)
+            .ok()?
+            .whole_lines(whole_lines);
         self.files.insert(id, tail);
         self.by_path.insert(path, id);
         Some(id)
@@ -415,7 +442,7 @@ impl Follower {
     /// Files a restored position names that were rotated away while no follower ran: found
     /// by inode in the source's directory and read from the saved offset to their end.
     fn recover_rotated(&mut self, source: usize) {
-        let Source { name, pattern } = &self.sources[source];
+        let Source { name, pattern, .. } = &self.sources[source];
         let lost: HashSet<FileId> = self
             .saved
             .iter()

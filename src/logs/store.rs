@@ -24,12 +24,14 @@
 //! end are dropped, lines past the index's end are indexed again (level and time parsed,
 //! else the segment's modification time; no pattern), a torn last line is ended with a
 //! newline. What `flush` returned from survives a crash of the process (not of the machine:
-//! nothing is fsynced).
+//! nothing is fsynced). A flush that fails (a full disk) cuts off what it half wrote and keeps
+//! the lines pending for the next one: nothing `append` accepted is dropped.
 
 mod block;
 mod file_index;
 mod reader;
 mod recover;
+mod scan;
 mod segment;
 mod select;
 mod writer;

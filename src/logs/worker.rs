@@ -3,6 +3,7 @@
 //! followers and the pattern list about it.
 
 mod commands;
+mod keep;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,10 +15,14 @@ use super::follow::{Follower, Position, Start, Waker};
 use super::live::{Flagged, Live, LogsHub};
 use super::mine::Miner;
 use super::patterns::PatternBook;
-use super::store::{LogStore, StoreLimits};
-use super::{LevelCounts, LogLine, line};
+use super::store::{StoreError, StoreLimits};
+use super::{LevelCounts, LineClassifier, LogLine, line};
 use crate::config::{LogInput, LogSettings, Workspace};
 use crate::engine::{Hub, NoticeLevel, Paths, now_ms};
+use keep::{Change, Keep};
+
+/// What waits for space while the store cannot write, as `uc status` names it.
+const WAITING: &str = "log store";
 
 /// How often stored lines are flushed and live batches sent.
 const CYCLE: Duration = Duration::from_millis(100);
@@ -39,7 +44,7 @@ impl LogsWorker {
         let waker = follower.waker();
         let stop = Arc::new(AtomicBool::new(false));
         let sources = Sources::of(ws, paths);
-        let positions = paths.dir.join("logs").join("positions.json");
+        let positions = paths.log_positions();
         sources.follow(&mut follower, &positions, &engine);
         let commands = commands::spawn(&sources.commands, waker.clone());
         let limits = limits(&ws.logs);
@@ -48,19 +53,9 @@ impl LogsWorker {
             std::thread::Builder::new()
                 .name("logs".into())
                 .spawn(move || {
-                    let classify = super::LineClassifier { now_ms: now_ms() };
-                    let store = match LogStore::open(&store_dir, limits, &classify) {
-                        Ok(store) => Some(store),
-                        Err(e) => {
-                            engine.notice(
-                                NoticeLevel::Error,
-                                None,
-                                format!("logs are not stored: {e}"),
-                            );
-                            None
-                        }
-                    };
-                    let mut ingest = Ingest::new(hub, engine, store);
+                    let mut ingest = Ingest::new(hub, engine, Keep::new(store_dir, limits));
+                    let opened = ingest.keep.open(&ingest.classify);
+                    ingest.report(opened);
                     run(&mut follower, &commands, &mut ingest, &stop, &positions);
                 })?
         };
@@ -95,6 +90,8 @@ fn limits(settings: &LogSettings) -> StoreLimits {
 /// Every source of the workspace: each service's captured output, its declared files, the
 /// workspace's files and commands.
 struct Sources {
+    /// Each service's captured output: (service, capture file), read from its start.
+    captures: Vec<(String, PathBuf)>,
     /// (source, path or glob, where a file present at the first start is read from)
     files: Vec<(String, PathBuf, Start)>,
     commands: Vec<commands::CommandSource>,
@@ -104,11 +101,12 @@ impl Sources {
     fn of(ws: &Workspace, paths: &Paths) -> Self {
         // Captured output was written for this workspace: all of it is worth storing. A
         // declared file may be years of history: only what is written from now on.
-        let mut files: Vec<(String, PathBuf, Start)> = ws
+        let captures = ws
             .services
             .iter()
-            .map(|s| (s.name.clone(), paths.service_log(&s.name), Start::Beginning))
+            .map(|s| (s.name.clone(), paths.service_log(&s.name)))
             .collect();
+        let mut files = Vec::new();
         let mut commands = Vec::new();
         for source in &ws.logs.sources {
             match &source.input {
@@ -125,7 +123,11 @@ impl Sources {
                 }),
             }
         }
-        Self { files, commands }
+        Self {
+            captures,
+            files,
+            commands,
+        }
     }
 
     fn follow(&self, follower: &mut Follower, positions: &Path, engine: &Hub) {
@@ -135,8 +137,15 @@ impl Sources {
         {
             follower.restore(saved);
         }
+        let mut added = Vec::new();
+        for (source, path) in &self.captures {
+            added.push((source, follower.add_whole_lines(source, path)));
+        }
         for (source, path, start) in &self.files {
-            if let Err(e) = follower.add(source, path, *start) {
+            added.push((source, follower.add(source, path, *start)));
+        }
+        for (source, added) in added {
+            if let Err(e) = added {
                 engine.notice(
                     NoticeLevel::Warn,
                     None,
@@ -154,32 +163,51 @@ fn run(
     stop: &AtomicBool,
     positions: &Path,
 ) {
+    // Positions are saved only once every line read up to them is stored.
+    let mut unsaved = false;
     while !stop.load(Ordering::SeqCst) {
-        follower.wait(CYCLE);
+        if ingest.keep.blocked() {
+            std::thread::sleep(ingest.keep.wait().min(CYCLE));
+        } else {
+            follower.wait(CYCLE);
+        }
         ingest.followed = ingest.hub.followed();
-        let before = ingest.lines;
-        follower.read(&mut |source, bytes| ingest.line(source, bytes));
-        commands.drain(&mut |source, bytes| ingest.line(source, bytes));
+        ingest.retry();
+        if !ingest.keep.blocked() {
+            let before = ingest.lines;
+            follower.read(&mut |source, bytes| ingest.line(source, bytes));
+            commands.drain(&mut |source, bytes| ingest.line(source, bytes));
+            unsaved |= ingest.lines != before;
+        }
         ingest.cycle();
         // Right after the store's flush: a crash between the two repeats at most one
         // cycle's lines.
-        if ingest.lines != before {
-            save_positions(follower, positions);
+        if unsaved && !ingest.keep.blocked() {
+            unsaved = !save_positions(follower, positions);
         }
     }
-    follower.read(&mut |source, bytes| ingest.line(source, bytes));
+    if !ingest.keep.blocked() {
+        follower.read(&mut |source, bytes| ingest.line(source, bytes));
+    }
     ingest.cycle();
-    save_positions(follower, positions);
+    if !ingest.keep.blocked() {
+        save_positions(follower, positions);
+    }
 }
 
 /// Written whole to a temp file and renamed, so a crash leaves the old or the new file.
-fn save_positions(follower: &Follower, path: &Path) {
+/// Whether it was written.
+fn save_positions(follower: &Follower, path: &Path) -> bool {
     let Ok(json) = serde_json::to_vec(&follower.positions()) else {
-        return;
+        return false;
     };
     let tmp = path.with_extension("json.tmp");
-    if std::fs::write(&tmp, json).is_ok() {
-        let _ = std::fs::rename(&tmp, path);
+    match std::fs::write(&tmp, json) {
+        Ok(()) => std::fs::rename(&tmp, path).is_ok(),
+        Err(_) => {
+            let _ = std::fs::remove_file(&tmp);
+            false
+        }
     }
 }
 
@@ -187,11 +215,10 @@ fn save_positions(follower: &Follower, path: &Path) {
 struct Ingest {
     hub: LogsHub,
     engine: Hub,
-    store: Option<LogStore>,
+    keep: Keep,
+    classify: LineClassifier,
     miner: Miner,
     book: PatternBook,
-    /// Positions for lines when the store is unavailable (else the store's sequence).
-    next_seq: u64,
     /// Lines ingested since the engine started.
     lines: u64,
     /// Whether anyone follows, asked once a cycle (the broadcast answers under a lock).
@@ -204,14 +231,14 @@ struct Ingest {
 }
 
 impl Ingest {
-    fn new(hub: LogsHub, engine: Hub, store: Option<LogStore>) -> Self {
+    fn new(hub: LogsHub, engine: Hub, keep: Keep) -> Self {
         Self {
             hub,
             engine,
-            store,
+            keep,
+            classify: LineClassifier { now_ms: now_ms() },
             miner: Miner::new(),
             book: PatternBook::default(),
-            next_seq: 0,
             lines: 0,
             followed: false,
             batch: Vec::new(),
@@ -230,30 +257,71 @@ impl Ingest {
         let text = String::from_utf8_lossy(bytes);
         let pattern = self.miner.add(&text);
         self.book.record(pattern, source, at, level, &text);
-        let stored = self
-            .store
-            .as_mut()
-            .map(|store| store.append(source, at, level, Some(pattern), bytes));
-        let seq = match stored {
-            Some(Ok(seq)) => seq,
-            Some(Err(e)) => {
-                self.store_failed(&e);
-                self.next_seq
-            }
-            None => self.next_seq,
-        };
-        self.next_seq = seq + 1;
         self.lines += 1;
         self.count(source, level, now);
+        let line = keep::LineRef {
+            source,
+            at,
+            level,
+            pattern,
+            text: bytes,
+        };
+        match self.keep.append(line) {
+            Ok(seq) => self.send(line, seq),
+            Err(change) => self.report(change),
+        }
+    }
+
+    /// A stored line goes to the followers, with the sequence number the store gave it.
+    fn send(&mut self, line: keep::LineRef<'_>, seq: u64) {
         if self.followed {
             self.batch.push(LogLine {
                 seq,
-                at,
-                source: source.to_owned(),
-                level,
-                pattern: Some(pattern),
-                text: text.into_owned(),
+                at: line.at,
+                source: line.source.to_owned(),
+                level: line.level,
+                pattern: Some(line.pattern),
+                text: String::from_utf8_lossy(line.text).into_owned(),
             });
+        }
+    }
+
+    /// Writes the lines that waited, when it is time to try again.
+    fn retry(&mut self) {
+        let mut stored = Vec::new();
+        let change = self
+            .keep
+            .retry(&self.classify, &mut |line, seq| stored.push((seq, line)));
+        for (seq, line) in stored {
+            self.send(line.as_ref(), seq);
+        }
+        self.report(change);
+    }
+
+    /// Tells the user once when storing stops, and once when it works again.
+    fn report(&mut self, change: Option<Change>) {
+        match change {
+            None => {}
+            Some(Change::Failed(error)) => {
+                tracing::error!("log store failed: {error}");
+                self.engine.notice(
+                    NoticeLevel::Error,
+                    None,
+                    format!(
+                        "logs are not stored for now ({error}); nothing more is read until \
+                         they are, and nothing is lost"
+                    ),
+                );
+                if is_full(&error) {
+                    self.engine.disk_full(WAITING, true);
+                }
+            }
+            Some(Change::Recovered { lines }) => {
+                tracing::info!("log store writes again; {lines} lines had waited");
+                self.engine
+                    .notice(NoticeLevel::Info, None, "logs are stored again");
+                self.engine.disk_full(WAITING, false);
+            }
         }
     }
 
@@ -281,21 +349,9 @@ impl Ingest {
         });
     }
 
-    /// Said once, not once per line: the store stays unavailable until the engine restarts.
-    fn store_failed(&mut self, error: &super::store::StoreError) {
-        tracing::error!("log store failed: {error}");
-        self.engine.notice(
-            NoticeLevel::Error,
-            None,
-            format!("logs are no longer stored: {error}"),
-        );
-        self.store = None;
-    }
-
     fn cycle(&mut self) {
-        if let Some(Err(e)) = self.store.as_mut().map(LogStore::flush) {
-            self.store_failed(&e);
-        }
+        let change = self.keep.flush();
+        self.report(change);
         if !self.batch.is_empty() {
             self.hub.send(Live::Lines(std::mem::take(&mut self.batch)));
         }
@@ -331,6 +387,10 @@ impl Ingest {
         self.hub.set_patterns(infos);
         self.hub.set_flagged(flagged);
     }
+}
+
+fn is_full(error: &StoreError) -> bool {
+    matches!(error, StoreError::Io { source, .. } if crate::engine::is_full(source))
 }
 
 /// A pane's output as text: without the terminal's `\r` before the newline and without

@@ -32,6 +32,17 @@ pub enum Fault {
 }
 
 impl StoreError {
+    /// Whether it failed for lack of space (the disk or the user's quota is full).
+    pub fn is_disk_full(&self) -> bool {
+        match &self.fault {
+            Fault::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            Fault::Dir(e) => crate::engine::is_full(e),
+            _ => false,
+        }
+    }
+
     pub(crate) fn at(path: &std::path::Path) -> impl Fn(Fault) -> Self + '_ {
         move |fault| Self {
             path: path.to_path_buf(),

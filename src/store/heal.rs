@@ -10,6 +10,9 @@ use super::migrate::migrate;
 use super::{Fault, StoreError};
 use crate::heal::HealEvent;
 
+/// The tables the newest schema has (what a file is checked for at start).
+pub const TABLES: &[&str] = &["events"];
+
 const MIGRATIONS: &[&str] = &["
     CREATE TABLE events (
         at INTEGER NOT NULL,

@@ -13,6 +13,9 @@ use super::migrate::migrate;
 use super::{Fault, StoreError};
 use crate::alerts::{Alert, Silence};
 
+/// The tables the newest schema has (what a file is checked for at start).
+pub const TABLES: &[&str] = &["alerts", "silences", "history"];
+
 const MIGRATIONS: &[&str] = &["
     CREATE TABLE alerts (id TEXT PRIMARY KEY, json TEXT NOT NULL);
     CREATE TABLE silences (id TEXT PRIMARY KEY, ends_at INTEGER NOT NULL, json TEXT NOT NULL);

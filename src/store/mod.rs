@@ -1,5 +1,6 @@
 //! Embedded SQLite storage. One module per table family.
 
+pub mod check;
 mod error;
 pub mod heal;
 pub mod history;

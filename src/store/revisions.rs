@@ -12,6 +12,9 @@ use super::migrate::migrate;
 use super::{Fault, StoreError};
 use crate::engine::{Revision, RevisionText};
 
+/// The tables the newest schema has (what a file is checked for at start).
+pub const TABLES: &[&str] = &["revisions", "salt"];
+
 const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE revisions (

@@ -35,6 +35,7 @@ use crate::engine::{Command, CommandError, Event, Hub, Paths, Reply, ServiceStat
 use crate::heal::probe::ProbeReport;
 use crate::heal::triggers::Fired;
 use process::ProcId;
+pub use record::Records;
 use stop::StopOutcome;
 pub use tmux::Tmux;
 

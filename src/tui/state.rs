@@ -197,7 +197,8 @@ impl State {
                 Event::Service(_)
                 | Event::Alerting(_)
                 | Event::ServiceRemoved { .. }
-                | Event::Config { .. },
+                | Event::Config { .. }
+                | Event::Storage(_),
                 Some(snapshot),
             ) => snapshot.apply(event),
             (
@@ -206,7 +207,8 @@ impl State {
                 | Event::Config { .. }
                 | Event::Alerts { .. }
                 | Event::Silences { .. }
-                | Event::Alerting(_),
+                | Event::Alerting(_)
+                | Event::Storage(_),
                 None,
             ) => {}
             (Event::Heal(event), _) => self.heal.push(event.clone()),
@@ -463,12 +465,25 @@ impl State {
         self.snapshot.as_ref()?.environment.as_deref()
     }
 
-    /// Rows of the banner under the header: one while an edit waits or fails to load.
+    /// What the engine's own files need from the user (a full disk, a replaced file).
+    pub fn storage_problems(&self) -> Vec<String> {
+        self.snapshot
+            .as_ref()
+            .map(|s| s.storage.problems())
+            .unwrap_or_default()
+    }
+
+    /// Rows of the banner under the header: one while the engine's files need the user,
+    /// or an edit waits or fails to load.
     pub fn banner_rows(&self) -> u16 {
-        let shown = self
+        let config = self
             .config_status()
             .is_some_and(|c| c.pending.is_some() || !c.errors.is_empty());
-        u16::from(shown)
+        let storage = self
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.storage.disk_full.is_some() || !s.storage.replaced.is_empty());
+        u16::from(config || storage)
     }
 
     pub fn top_popup(&self) -> Option<&Popup> {
@@ -520,6 +535,7 @@ mod tests {
             silences: Vec::new(),
             alerting: Default::default(),
             config: Default::default(),
+            storage: Default::default(),
             seq: 1,
         })));
         state

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod disk;
 pub mod receivers;
 
 use std::path::{Path, PathBuf};
@@ -259,6 +260,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
+        storage: Default::default(),
         seq: 0,
     }
 }

@@ -215,6 +215,7 @@ pub fn fixture() -> Snapshot {
         silences: silences(),
         alerting: alerting(),
         config: Default::default(),
+        storage: Default::default(),
         seq: 7,
     }
 }

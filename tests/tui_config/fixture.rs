@@ -69,6 +69,7 @@ pub fn snapshot(environment: &str, config: ConfigStatus) -> Snapshot {
         silences: vec![],
         alerting: Default::default(),
         config,
+        storage: Default::default(),
         seq: 7,
     }
 }

@@ -123,6 +123,7 @@ pub fn fixture() -> Snapshot {
         silences: vec![],
         alerting: Default::default(),
         config: Default::default(),
+        storage: Default::default(),
         seq: 7,
     }
 }

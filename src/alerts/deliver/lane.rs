@@ -1,29 +1,45 @@
 //! One channel's lane: sends its due notifications one at a time, oldest first, and stops
-//! at the first sign the receiver is unavailable.
+//! at the first sign the receiver is unavailable. Notifications held in memory (a
+//! `DiskFull` one while the outbox cannot be written) go first; their tries are kept with
+//! them instead of in the outbox.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{DeliveryEvent, STORE_RETRY, Shared, lock, millis};
 use crate::alerts::channels::{ChannelKind, Target};
-use crate::alerts::outbox::{Next, Queued, Tried};
+use crate::alerts::outbox::{Next, Queued, Tried, TriedOwned};
 use crate::alerts::send::{Context, Failure, SendError};
 use crate::engine::now_ms;
 
 /// Slack accepts about one message a second per webhook.
 const SLACK_PACE: Duration = Duration::from_secs(1);
 
+/// Where a notification being sent lives, and so where its tries go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Outbox,
+    Memory,
+}
+
 pub(super) async fn run(shared: Arc<Shared>, channel: String) {
     while !shared.stopping() {
         let now = now_ms();
-        let row = lock(&shared.outbox).next_due(&channel, now);
-        let row = match row {
-            Ok(Some(row)) => row,
-            Ok(None) => return,
-            Err(e) => {
-                shared.report_store(&e);
-                block(&shared, &channel, now + millis(STORE_RETRY));
-                return;
+        let held = lock(&shared.held).take_due(&channel, now);
+        let (row, slot) = match held {
+            Some(row) => (row, Slot::Memory),
+            None => {
+                let except: Vec<i64> = lock(&shared.unrecorded).keys().copied().collect();
+                let row = lock(&shared.outbox).next_due_except(&channel, now, &except);
+                match row {
+                    Ok(Some(row)) => (row, Slot::Outbox),
+                    Ok(None) => return,
+                    Err(e) => {
+                        shared.store_failed(&e);
+                        block(&shared, &channel, now + millis(STORE_RETRY));
+                        return;
+                    }
+                }
             }
         };
         let config = shared.channels();
@@ -31,10 +47,10 @@ pub(super) async fn run(shared: Arc<Shared>, channel: String) {
         let go_on = match found {
             None => {
                 let reason = format!("no channel named `{channel}` in the channels file");
-                skip(&shared, &row, reason)
+                skip(&shared, &row, slot, reason)
             }
-            Some((_, Err(reason))) => skip(&shared, &row, reason),
-            Some((kind, Ok(target))) => deliver(&shared, &row, kind, &target).await,
+            Some((_, Err(reason))) => skip(&shared, &row, slot, reason),
+            Some((kind, Ok(target))) => deliver(&shared, &row, slot, kind, &target).await,
         };
         if !go_on {
             return;
@@ -50,7 +66,7 @@ fn block(shared: &Shared, channel: &str, until: u64) {
 }
 
 /// Records a notification the channel cannot take; true to go on with the next.
-fn skip(shared: &Shared, row: &Queued, reason: String) -> bool {
+fn skip(shared: &Shared, row: &Queued, slot: Slot, reason: String) -> bool {
     let tried = Tried {
         at: now_ms(),
         duration_ms: 0,
@@ -58,7 +74,7 @@ fn skip(shared: &Shared, row: &Queued, reason: String) -> bool {
         detail: &reason,
         next: Next::Skipped,
     };
-    if !record(shared, row, &tried) {
+    if !record(shared, row, slot, &tried) {
         return false;
     }
     let n = &row.notification;
@@ -71,25 +87,41 @@ fn skip(shared: &Shared, row: &Queued, reason: String) -> bool {
     true
 }
 
-/// Stores the try; false (and the channel held a while) when the outbox failed.
-fn record(shared: &Shared, row: &Queued, tried: &Tried<'_>) -> bool {
+/// Stores the try. When the outbox cannot take it, a final outcome is kept in memory
+/// until it can (the row is passed over meanwhile, so it is not sent twice); a retry holds
+/// the channel a while instead (false).
+fn record(shared: &Shared, row: &Queued, slot: Slot, tried: &Tried<'_>) -> bool {
+    if slot == Slot::Memory {
+        lock(&shared.held).tried(&row.notification.dedup_key, tried);
+        return true;
+    }
     let result = lock(&shared.outbox).record(row.id, tried);
     match result {
-        Ok(()) => true,
+        Ok(()) => {
+            shared.store_works();
+            true
+        }
         Err(e) => {
-            shared.report_store(&e);
-            block(
-                shared,
-                &row.notification.channel,
-                now_ms() + millis(STORE_RETRY),
-            );
-            false
+            shared.store_failed(&e);
+            if matches!(tried.next, Next::RetryAt(_)) {
+                let until = now_ms() + millis(STORE_RETRY);
+                block(shared, &row.notification.channel, until);
+                return false;
+            }
+            lock(&shared.unrecorded).insert(row.id, TriedOwned::from(tried));
+            true
         }
     }
 }
 
 /// Sends one notification and records the outcome; true to go on with the next.
-async fn deliver(shared: &Shared, row: &Queued, kind: ChannelKind, target: &Target) -> bool {
+async fn deliver(
+    shared: &Shared,
+    row: &Queued,
+    slot: Slot,
+    kind: ChannelKind,
+    target: &Target,
+) -> bool {
     let channel = &row.notification.channel;
     if expired_while_down(shared, row) {
         let error = lock(&shared.lanes)
@@ -102,7 +134,7 @@ async fn deliver(shared: &Shared, row: &Queued, kind: ChannelKind, target: &Targ
             detail: format!("not tried: the channel is still down ({error})"),
             retry_after: None,
         };
-        return failed(shared, row, now_ms(), 0, &error);
+        return failed(shared, row, slot, now_ms(), 0, &error);
     }
     if kind == ChannelKind::Slack {
         pace(shared, channel).await;
@@ -125,9 +157,9 @@ async fn deliver(shared: &Shared, row: &Queued, kind: ChannelKind, target: &Targ
                 detail: &reply.detail,
                 next: Next::Delivered,
             };
-            delivered(shared, row, &tried)
+            delivered(shared, row, slot, &tried)
         }
-        Err(error) => failed(shared, row, at, duration_ms, &error),
+        Err(error) => failed(shared, row, slot, at, duration_ms, &error),
     }
 }
 
@@ -157,8 +189,8 @@ async fn pace(shared: &Shared, channel: &str) {
     tokio::time::sleep(wait).await;
 }
 
-fn delivered(shared: &Shared, row: &Queued, tried: &Tried<'_>) -> bool {
-    if !record(shared, row, tried) {
+fn delivered(shared: &Shared, row: &Queued, slot: Slot, tried: &Tried<'_>) -> bool {
+    if !record(shared, row, slot, tried) {
         return false;
     }
     let n = &row.notification;
@@ -180,7 +212,14 @@ fn delivered(shared: &Shared, row: &Queued, tried: &Tried<'_>) -> bool {
 
 /// Reschedules (or gives up on) a failed notification. Goes on with the next only when the
 /// receiver is up and refused this one.
-fn failed(shared: &Shared, row: &Queued, at: u64, duration_ms: u64, error: &SendError) -> bool {
+fn failed(
+    shared: &Shared,
+    row: &Queued,
+    slot: Slot,
+    at: u64,
+    duration_ms: u64,
+    error: &SendError,
+) -> bool {
     let backoff = shared.options.backoff;
     let attempts = row.attempts + 1;
     let now = now_ms();
@@ -200,7 +239,7 @@ fn failed(shared: &Shared, row: &Queued, at: u64, duration_ms: u64, error: &Send
             Next::RetryAt(retry_at)
         },
     };
-    if !record(shared, row, &tried) {
+    if !record(shared, row, slot, &tried) {
         return false;
     }
     let n = &row.notification;

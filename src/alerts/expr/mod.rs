@@ -40,6 +40,7 @@
 //! | `http_ok("http://127.0.0.1:8080/health")`, `http_ok("...", 5s)` | `instance` | 1 when a GET answers 2xx within the timeout (default 2s), else 0 |
 //! | `log_rate(api, level=ERROR, 1m)` | `service` | the service's log lines at that level within the window (default 1m) |
 //! | `log_match(api, "timeout\|refused", 5m)` | `service` | the service's log lines the regex matches within the window (default 1m) |
+//! | `disk_full` | `path` | 1 while writes to uc's state directory (the label) wait for space: the log capture, the log store or the outbox hit ENOSPC, or its file system has (next to) no space left; else 0 |
 //! | `log_pattern_flagged` | `pattern` | lines of each log pattern the engine flagged (mostly ERROR/FATAL, or new and growing); the label reads `api [errors] Connection to <*> refused` |
 //!
 //! `service_cpu`, `service_rss`, `service_threads`, `service_procs` and `service_fds` exist
@@ -236,6 +237,8 @@ enum Metric {
     Escalated,
     /// Whether the ports a running service declares answer.
     DeclaredPorts,
+    /// Writes to the state directory wait for space.
+    DiskFull,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,7 +287,7 @@ enum StateMetric {
     Restarts,
 }
 
-const METRICS: [(&str, Metric); 28] = [
+const METRICS: [(&str, Metric); 29] = [
     ("cpu", Metric::Host(HostMetric::Cpu)),
     ("load1", Metric::Host(HostMetric::Load1)),
     ("load5", Metric::Host(HostMetric::Load5)),
@@ -313,6 +316,7 @@ const METRICS: [(&str, Metric); 28] = [
     ("log_pattern_flagged", Metric::LogPattern),
     ("service_escalated", Metric::Escalated),
     ("service_port_open", Metric::DeclaredPorts),
+    ("disk_full", Metric::DiskFull),
 ];
 
 /// Function names, with an example for messages.
@@ -339,6 +343,7 @@ impl Metric {
                 Some("service")
             }
             Self::LogPattern => Some("pattern"),
+            Self::DiskFull => Some("path"),
         }
     }
 }

@@ -57,6 +57,15 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
         }
         return;
     }
+    if metric == Metric::DiskFull {
+        if let Some(storage) = readings.storage() {
+            emit(
+                &storage.dir,
+                f64::from(u8::from(storage.disk_full.is_some())),
+            );
+        }
+        return;
+    }
     if let Metric::State(state) = metric {
         for service in readings.services() {
             if let Some(value) = state_value(state, service) {
@@ -70,7 +79,7 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
     };
     let host = &sample.host;
     match metric {
-        Metric::LogPattern | Metric::Escalated | Metric::DeclaredPorts => {}
+        Metric::LogPattern | Metric::Escalated | Metric::DeclaredPorts | Metric::DiskFull => {}
         Metric::Host(m) => emit("", host_value(m, host)),
         Metric::Core => {
             for (i, core) in host.cores.iter().enumerate() {

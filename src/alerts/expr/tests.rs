@@ -354,3 +354,25 @@ fn lengths_and_regexes_are_bounded() {
     );
     assert!(parse_error(&deep).1.contains("nest"), "{deep}");
 }
+
+#[test]
+fn disk_full_is_one_element_for_the_state_directory() {
+    let mut storage = crate::engine::StorageInfo::new(std::path::Path::new("/state/ws"));
+    let mut r = FixedReadings::default();
+    assert!(
+        elements("disk_full", &r).is_empty(),
+        "no reading, no element"
+    );
+    r.storage = Some(storage.clone());
+    assert_eq!(
+        elements("disk_full", &r),
+        [("/state/ws".to_owned(), 0.0, false)]
+    );
+    storage.set_waiting("log store", true, 1);
+    r.storage = Some(storage);
+    assert_eq!(parse("disk_full").series_label(), Some("path"));
+    assert_eq!(
+        elements("disk_full", &r),
+        [("/state/ws".to_owned(), 1.0, true)]
+    );
+}

@@ -34,10 +34,27 @@ pub const DEFAULT_RULES: &str = include_str!("../../../configs/rules.yaml");
 /// The rules of the built-in demo workspace (`configs/demo/rules.yaml`).
 pub const DEMO_RULES: &str = include_str!("../../../configs/demo/rules.yaml");
 
+/// Rules every rule set has unless it defines one of the same name: uc's own files need
+/// room whatever the user watches. `DiskFull` fires at once (a full disk is an emergency)
+/// and is sent even while the outbox cannot be written (see `alerts::deliver`).
+pub const BUILT_IN_RULES: &str = r#"rules:
+  - name: DiskFull
+    expr: disk_full
+    severity: critical
+    annotations:
+      summary: "No space left for uc's state in {{ $labels.path }}"
+      description: "Logs and notifications wait in memory until space is freed; nothing is lost meanwhile."
+"#;
+
+/// The rule name the delivery worker sends from memory when the outbox cannot be written.
+pub const DISK_FULL_RULE: &str = "DiskFull";
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleSet {
-    /// In the order written.
+    /// In the order written, then the built-in ones added.
     pub rules: Vec<Rule>,
+    /// How many of `rules` are built in (the last ones).
+    pub built_in: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +114,25 @@ impl Rule {
 }
 
 impl RuleSet {
+    /// This set with the [`BUILT_IN_RULES`] it does not define itself, after its own.
+    pub fn with_built_in(mut self) -> Self {
+        let built_in = parse_rules(BUILT_IN_RULES, Path::new("built-in rules"))
+            .map(|set| set.rules)
+            .unwrap_or_default();
+        for rule in built_in {
+            if self.rule(&rule.name).is_none() {
+                self.rules.push(rule);
+                self.built_in += 1;
+            }
+        }
+        self
+    }
+
+    /// The rules the user's file (or the shipped defaults) defines.
+    pub fn own(&self) -> usize {
+        self.rules.len() - self.built_in
+    }
+
     pub fn rule(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.name == name)
     }
@@ -148,7 +184,9 @@ pub fn parse_rules(text: &str, file: &Path) -> Result<RuleSet, ConfigError> {
     let options = serde_saphyr::options! { with_snippet: false };
     let problems = match serde_saphyr::from_str_with_options::<raw::RulesFile>(text, options) {
         Ok(parsed) => match check::check(&parsed, text, file) {
-            Ok(rules) => return Ok(RuleSet { rules }),
+            Ok(rules) => {
+                return Ok(RuleSet { rules, built_in: 0 });
+            }
             Err(problems) => problems,
         },
         Err(err) => vec![yaml_problem(&err, file)],

@@ -24,6 +24,8 @@ pub(super) struct Tail {
     /// Since when (or the last growth after which) its path names another file or none:
     /// it was rotated away or deleted, and is read until it has been quiet for a while.
     pub orphaned: Option<Instant>,
+    /// An unfinished last line waits for its newline however long it takes.
+    whole_lines: bool,
 }
 
 /// What one [`Tail::drain`] read.
@@ -58,7 +60,15 @@ impl Tail {
             partial: Vec::new(),
             partial_since: None,
             orphaned: None,
+            whole_lines: false,
         })
+    }
+
+    pub fn whole_lines(self, whole_lines: bool) -> Self {
+        Self {
+            whole_lines,
+            ..self
+        }
     }
 
     /// Reads what was appended, up to `budget` bytes, handing `sink` each complete line. A
@@ -133,9 +143,10 @@ impl Tail {
         grace: std::time::Duration,
         sink: &mut dyn FnMut(&str, &[u8]),
     ) {
-        if self
-            .partial_since
-            .is_some_and(|since| now.duration_since(since) >= grace)
+        if !self.whole_lines
+            && self
+                .partial_since
+                .is_some_and(|since| now.duration_since(since) >= grace)
         {
             self.finish_partial(sink);
         }

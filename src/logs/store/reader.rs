@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::block::{self, Block, Entry};
+use super::scan::Scan;
 use super::segment::{self, SegmentPaths};
 use super::select::{self, Filter};
 use super::{StoreError, at};
@@ -55,31 +56,47 @@ impl StoreReader {
     /// The stored lines `q` asks for (`follow` is not the store's business), oldest first;
     /// with `limit`, the newest that many.
     pub fn query(&self, q: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
+        let mut lines = Vec::new();
+        self.stream(q, &mut |line| {
+            lines.push(line);
+            true
+        })?;
+        Ok(lines)
+    }
+
+    /// Hands `f` the lines [`StoreReader::query`] would return, one at a time, until it
+    /// returns false. Without a `limit` they are read as they are handed out (memory does
+    /// not grow with the store, see `scan`); with one, the newest `limit` are gathered first.
+    pub fn stream(
+        &self,
+        q: &LogQuery,
+        f: &mut dyn FnMut(LogLine) -> bool,
+    ) -> Result<(), StoreError> {
         let filter = Filter::new(q)?;
+        let Some(n) = q.limit else {
+            let mut scan = Scan::new(self.selected(&q.sources)?, filter)?;
+            while let Some(line) = scan.next_line()? {
+                if !f(line) {
+                    break;
+                }
+            }
+            return Ok(());
+        };
         let mut lines = Vec::new();
         for (name, dir) in self.selected(&q.sources)? {
             let segments = segment::list(&dir).map_err(at(&dir))?;
             let mut source_lines = Vec::new();
-            match q.limit {
-                None => {
-                    for paths in &segments {
-                        with_segment(paths, |data, blocks| {
-                            select::visit(data, blocks, &filter, &mut |e, line| {
-                                source_lines.push(log_line(&name, e, line));
-                                true
-                            })
-                        })?;
-                    }
-                }
-                Some(n) => newest(&segments, &filter, n, &name, &mut source_lines)?,
-            }
+            newest(&segments, &filter, n, &name, &mut source_lines)?;
             lines.append(&mut source_lines);
         }
         lines.sort_unstable_by_key(|l| l.seq);
-        if let Some(n) = q.limit {
-            lines.drain(..lines.len().saturating_sub(n));
+        let older = lines.len().saturating_sub(n);
+        for line in lines.into_iter().skip(older) {
+            if !f(line) {
+                break;
+            }
         }
-        Ok(lines)
+        Ok(())
     }
 
     /// How many stored lines `q` matches (`limit` ignored); from the indexes alone unless

@@ -40,7 +40,7 @@ impl Filter {
         self.level.is_some() || self.pattern.is_some() || self.since.is_some()
     }
 
-    fn keeps_block(&self, h: &Header) -> bool {
+    pub fn keeps_block(&self, h: &Header) -> bool {
         self.since.is_none_or(|s| h.max_time >= s)
             && self.level.is_none_or(|l| h.has_level_at_least(l))
     }

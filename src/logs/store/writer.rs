@@ -132,6 +132,16 @@ impl LogStore {
     }
 }
 
+/// Cuts `file` back to `len` after a failed write, once: appends go to the end, so bytes
+/// left past `len` would shift every later line.
+fn cut_back(file: &mut std::fs::File, len: u64, torn: &mut bool) -> std::io::Result<()> {
+    if *torn {
+        file.set_len(len)?;
+        *torn = false;
+    }
+    Ok(())
+}
+
 /// One source: closed segments (oldest first), the segment being written, pending lines.
 struct SourceLog {
     dir: PathBuf,
@@ -148,6 +158,9 @@ struct Active {
     idx: std::fs::File,
     log_len: u64,
     idx_len: u64,
+    /// A failed write left bytes past `log_len` / `idx_len` that could not be cut off yet.
+    log_torn: bool,
+    idx_torn: bool,
 }
 
 impl From<Reopened> for Active {
@@ -158,6 +171,8 @@ impl From<Reopened> for Active {
             idx: r.idx,
             log_len: r.log_len,
             idx_len: r.idx_len,
+            log_torn: false,
+            idx_torn: false,
         }
     }
 }
@@ -200,6 +215,8 @@ impl SourceLog {
             idx,
             log_len: 0,
             idx_len: 0,
+            log_torn: false,
+            idx_torn: false,
         });
         Ok(())
     }
@@ -237,12 +254,16 @@ impl SourceLog {
         }
         self.text.push(b'\n');
         if self.text.len() >= PENDING_BYTES {
-            self.flush()?;
+            // The line is taken either way; a failure stays pending and is reported by the
+            // engine's next `flush`.
+            let _ = self.flush();
         }
         Ok(())
     }
 
     /// Lines first, then their index: a reader never finds an index entry without its line.
+    /// What could not be written stays pending for the next flush (a full disk loses
+    /// nothing); a half-written part is cut off again first.
     fn flush(&mut self) -> Result<(), StoreError> {
         self.block.seal_into(&mut self.sealed);
         let Some(active) = &mut self.active else {
@@ -252,26 +273,30 @@ impl SourceLog {
             return Ok(());
         }
         let paths = &active.meta.paths;
-        let written = active.log.write_all(&self.text).map_err(at(&paths.log));
-        if let Err(e) = written {
-            // Lines half written would shift every later offset: cut them off again.
-            let _ = active.log.set_len(active.log_len);
+        if !self.text.is_empty() {
+            cut_back(&mut active.log, active.log_len, &mut active.log_torn)
+                .map_err(at(&paths.log))?;
+            if let Err(e) = active.log.write_all(&self.text) {
+                active.log_torn = true;
+                let _ = cut_back(&mut active.log, active.log_len, &mut active.log_torn);
+                return Err(at(&paths.log)(e));
+            }
+            active.log_len += self.text.len() as u64;
             self.text.clear();
-            self.sealed.clear();
-            return Err(e);
+            active.meta.bytes = active.log_len + active.idx_len;
         }
-        active.log_len += self.text.len() as u64;
-        self.text.clear();
-        let indexed = active.idx.write_all(&self.sealed).map_err(at(&paths.idx));
-        if indexed.is_err() {
-            // These lines stay unindexed; blocks carry their own start, so later ones are fine.
-            let _ = active.idx.set_len(active.idx_len);
-        } else {
-            active.idx_len += self.sealed.len() as u64;
+        cut_back(&mut active.idx, active.idx_len, &mut active.idx_torn).map_err(at(&paths.idx))?;
+        if let Err(e) = active.idx.write_all(&self.sealed) {
+            // The lines are written; their index follows with the next flush (blocks carry
+            // their own start, so later ones are fine).
+            active.idx_torn = true;
+            let _ = cut_back(&mut active.idx, active.idx_len, &mut active.idx_torn);
+            return Err(at(&paths.idx)(e));
         }
+        active.idx_len += self.sealed.len() as u64;
         self.sealed.clear();
         active.meta.bytes = active.log_len + active.idx_len;
-        indexed
+        Ok(())
     }
 
     /// Deletes closed segments while the source is over `max_bytes` or their newest line is

@@ -19,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 pub use maintain::Retention;
+pub use schema::TABLES;
 pub use usage::{DiskUsage, TableUsage};
 
 use super::{Fault, StoreError, migrate};

@@ -18,6 +18,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::agg::Agg;
 use super::packed;
 
+/// The tables the newest schema has (what a file is checked for at start).
+pub const TABLES: &[&str] = &["series", "raw", "m1", "h1", "meta"];
+
 /// The schema, one entry per version; never edit a released entry, append a new one.
 pub(super) const MIGRATIONS: &[&str] = &[V1];
 

@@ -1,5 +1,6 @@
-//! The line under the header while the config files were edited: the edit waiting to be
-//! applied and what it would restart, or why it cannot be applied — with the keys that act.
+//! The line under the header while the engine's own files need the user (a full disk, a
+//! state file replaced), or the config files were edited: the edit waiting to be applied
+//! and what it would restart, or why it cannot be applied — with the keys that act.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,10 +14,25 @@ use crate::tui::config::{contrast, plan_summary};
 use crate::tui::keymap::Layer;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
+    let theme = view.theme;
+    if let [first, rest @ ..] = view.state.storage_problems().as_slice() {
+        let more = match rest.len() {
+            0 => String::new(),
+            n => format!(" (+{n} more: uc status)"),
+        };
+        return draw_line(
+            frame,
+            area,
+            view,
+            theme.danger,
+            format!(" {first}"),
+            more,
+            &[],
+        );
+    }
     let Some(status) = view.state.config_status() else {
         return;
     };
-    let theme = view.theme;
     let (colour, text, more, keys) = match (status.errors.as_slice(), &status.pending) {
         ([first, rest @ ..], _) => {
             let more = match rest.len() {
@@ -42,6 +58,18 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
         }
         ([], None) => return,
     };
+    draw_line(frame, area, view, colour, text, more, &keys);
+}
+
+fn draw_line(
+    frame: &mut Frame,
+    area: Rect,
+    view: View,
+    colour: ratatui::style::Color,
+    text: String,
+    more: String,
+    keys: &[(Action, &str)],
+) {
     let style = Style::new()
         .fg(contrast(colour))
         .bg(colour)

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use univers_container::alerts::{Evaluator, FixedReadings, RuleSet, parse_rules};
-use univers_container::engine::{Health, ServiceState, ServiceStatus};
 use univers_container::metrics::{DiskSample, HostSample, NetSample, Sample, ServiceSample};
+use univers_container::protocol::{Health, ServiceState, ServiceStatus};
 
 const SERVICES: usize = 10;
 const WARMUP: u64 = 1_000;

@@ -26,7 +26,7 @@ use univers_container::alerts::outbox::Outcome;
 use univers_container::alerts::route::Router;
 use univers_container::alerts::send::IDEMPOTENCY_HEADER;
 use univers_container::alerts::{Alert, AlertState, Severity};
-use univers_container::engine::now_ms;
+use univers_container::clock::now_ms;
 
 fn main() -> anyhow::Result<()> {
     // `cargo test --all-targets` runs benches without `--bench`: measure only when asked.

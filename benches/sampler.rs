@@ -9,7 +9,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use univers_container::metrics::Sampler;
-use univers_container::supervisor::tree::TreeReader;
+use univers_container::procfs::tree::TreeReader;
 
 const CYCLES: u32 = 100;
 const ROUNDS: u32 = 5;

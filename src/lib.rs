@@ -4,12 +4,19 @@
 //! See `docs/ARCHITECTURE.md` for the data flow between the modules below.
 
 pub mod alerts;
+pub mod api;
 pub mod cli;
+pub mod client;
+pub mod clock;
 pub mod config;
+pub mod config_center;
 pub mod engine;
 pub mod heal;
 pub mod logs;
 pub mod metrics;
+pub mod paths;
+pub mod procfs;
+pub mod protocol;
 pub mod store;
 pub mod supervisor;
 pub mod tui;

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
 /// `uc log-capture FILE`: what tmux pipes a service's pane into. Its files are private; the
 /// runner, whose child is the service, keeps the user's umask.
 fn capture_main(mut args: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
-    univers_container::engine::paths::private_umask();
+    univers_container::paths::private_umask();
     let (Some(file), None) = (args.next(), args.next()) else {
         eprintln!("usage: uc {} FILE", capture::SUBCOMMAND);
         return ExitCode::from(2);

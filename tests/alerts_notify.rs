@@ -18,7 +18,7 @@ use univers_container::alerts::outbox::{Outbox, Outcome, RowState};
 use univers_container::alerts::route::{Notification, Router};
 use univers_container::alerts::send::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use univers_container::alerts::{Alert, AlertState, Labels, Severity};
-use univers_container::engine::now_ms;
+use univers_container::clock::now_ms;
 
 const WAIT: Duration = Duration::from_secs(15);
 

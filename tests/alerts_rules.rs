@@ -7,7 +7,7 @@ use std::time::Duration;
 use univers_container::alerts::rules::{DEFAULT_RULES, DEMO_RULES, load_rules, parse_rules};
 use univers_container::alerts::{Evaluator, FixedReadings, LogFilter, LogQuery, Probe, Severity};
 use univers_container::config::{ConfigError, DEMO_YAML};
-use univers_container::engine::{Health, ServiceState, ServiceStatus};
+use univers_container::protocol::{Health, ServiceState, ServiceStatus};
 
 const FILE: &str = "rules.yaml";
 

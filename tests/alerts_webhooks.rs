@@ -18,7 +18,7 @@ use univers_container::alerts::outbox::Outcome;
 use univers_container::alerts::route::Router;
 use univers_container::alerts::send::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use univers_container::alerts::{Alert, AlertState, Labels, Severity};
-use univers_container::engine::now_ms;
+use univers_container::clock::now_ms;
 
 const WAIT: Duration = Duration::from_secs(15);
 const SECRET: &str = "s3cret";

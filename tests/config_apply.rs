@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Harness, eventually, pid_alive, service};
 use univers_container::config::{Condition, Dependency, Workspace};
-use univers_container::engine::{ServiceState, ServiceStatus};
+use univers_container::protocol::{ServiceState, ServiceStatus};
 
 const T: Duration = Duration::from_secs(15);
 

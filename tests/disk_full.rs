@@ -25,7 +25,7 @@ use univers_container::logs::{LineClassifier, LogQuery};
 const T: Duration = Duration::from_secs(30);
 
 fn now_ms() -> u64 {
-    univers_container::engine::now_ms()
+    univers_container::clock::now_ms()
 }
 
 fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {

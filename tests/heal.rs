@@ -13,8 +13,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use univers_container::config::{
     Check, Condition, Dependency, HttpProbe, MemoryLimit, Probe, RestartPolicy, Watch,
 };
-use univers_container::engine::{Event, Health, ProbeKind, ServiceState};
 use univers_container::heal::{HealEvent, HealKind};
+use univers_container::protocol::{Event, Health, ProbeKind, ServiceState};
 
 const T: Duration = Duration::from_secs(15);
 

@@ -9,8 +9,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use tempfile::TempDir;
+use univers_container::config::PLAYBOOKS_DIR;
 use univers_container::heal::playbook::{
-    self, ActionKind, Outcome, PLAYBOOKS_DIR, Playbook, PlaybookReport, Services,
+    self, ActionKind, Outcome, Playbook, PlaybookReport, Services,
 };
 
 const DAY: u64 = 86_400;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::cli::Env;
 use common::receivers::free_port;
-use univers_container::engine::Paths;
+use univers_container::paths::Paths;
 
 /// The engine's caps (`engine::listen`), and the time a request may take to arrive.
 const SOCKET_CAP: usize = 256;

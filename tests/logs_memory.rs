@@ -7,9 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use common::cli::Env;
-use univers_container::engine::{Paths, now_ms};
+use univers_container::clock::now_ms;
 use univers_container::logs::LineClassifier;
 use univers_container::logs::store::{LogStore, StoreLimits};
+use univers_container::paths::Paths;
 
 const LINES: usize = 300_000;
 /// More than the engine may grow by: the lines are 60 MB, their JSON more.

@@ -8,10 +8,10 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use common::cli::Env;
-use univers_container::engine::{EngineInfo, Health, ServiceState, ServiceStatus, Snapshot};
 use univers_container::metrics::{
     DiskSample, HostSample, NetSample, Sample, ServiceSample, prometheus,
 };
+use univers_container::protocol::{EngineInfo, Health, ServiceState, ServiceStatus, Snapshot};
 
 fn snapshot() -> Snapshot {
     let mut api = ServiceStatus::new("api");

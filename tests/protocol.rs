@@ -5,14 +5,15 @@ mod common;
 use std::time::Duration;
 
 use common::{Harness, service};
-use univers_container::engine::{
-    Client, Command, Event, EventStream, ServiceState, listen, server,
-};
+use univers_container::api;
+use univers_container::api::listen;
+use univers_container::client::{Client, EventStream};
+use univers_container::protocol::{Command, Event, ServiceState};
 
 async fn serve(h: &Harness) -> Client {
     let socket = h.paths.dir.join("engine.sock");
     let listener = tokio::net::UnixListener::bind(&socket).expect("bind socket");
-    let router = server::router(server::Api {
+    let router = api::router(api::Api {
         hub: h.hub.clone(),
         commands: h.commands.clone(),
         alerting: None,
@@ -23,7 +24,7 @@ async fn serve(h: &Harness) -> Client {
         history: None,
         logs: None,
         heal_db: h.paths.heal_db(),
-        playbooks: univers_container::engine::Playbooks::new(
+        playbooks: univers_container::heal::Playbooks::new(
             &h.dir,
             h.hub.clone(),
             h.commands.clone(),

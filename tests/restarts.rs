@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::{Harness, service};
 use univers_container::config::{GiveUp, Restart, RestartPolicy};
-use univers_container::engine::{Event, ServiceState};
 use univers_container::heal::HealKind;
+use univers_container::protocol::{Event, ServiceState};
 
 const T: Duration = Duration::from_secs(20);
 

@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::DirBuilderExt;
 
 use common::cli::Env;
-use univers_container::engine::Paths;
+use univers_container::paths::Paths;
 
 const GARBAGE: &[u8] = b"this is not what uc wrote here\n";
 

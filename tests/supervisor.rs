@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use common::{Harness, eventually, exec_check, pid_alive, read_pid, service};
 use univers_container::config::{Condition, Dependency, Stop};
-use univers_container::engine::{Command, Health, ServiceState};
+use univers_container::protocol::{Command, Health, ServiceState};
 
 const T: Duration = Duration::from_secs(15);
 
-fn running(s: &univers_container::engine::ServiceStatus) -> bool {
+fn running(s: &univers_container::protocol::ServiceStatus) -> bool {
     s.state == ServiceState::Running
 }
 

@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::style::Color;
 use tokio::sync::mpsc::UnboundedReceiver;
-use univers_container::engine::{
+use univers_container::protocol::{
     Command, CommandError, EngineInfo, Event, Health, Notice, NoticeLevel, Reply, ServiceState,
     ServiceStatus, Snapshot,
 };

@@ -11,7 +11,7 @@ mod fixture;
 
 use fixture::*;
 use ratatui::style::Color;
-use univers_container::engine::{
+use univers_container::protocol::{
     Command, ConfigStatus, DiskFull, Event, ReplacedFile, StorageInfo,
 };
 use univers_container::tui::state::{Pane, Popup};
@@ -21,7 +21,7 @@ fn plan_request(environment: &str) -> Request {
     Request::Config(ConfigRequest::Plan(environment.into()))
 }
 
-fn plan_answer(environment: &str, plan: univers_container::engine::ConfigPlan) -> Update {
+fn plan_answer(environment: &str, plan: univers_container::protocol::ConfigPlan) -> Update {
     Update::ConfigPlan {
         environment: environment.into(),
         result: Ok(plan),
@@ -29,7 +29,7 @@ fn plan_answer(environment: &str, plan: univers_container::engine::ConfigPlan) -
 }
 
 /// The environments pane with `environment` selected and its plan answered.
-fn selecting(environment: &str, plan: univers_container::engine::ConfigPlan) -> Harness {
+fn selecting(environment: &str, plan: univers_container::protocol::ConfigPlan) -> Harness {
     let mut h = Harness::with((120, 30));
     h.keys(&["e"]);
     h.update(plan_answer("staging", Default::default()));
@@ -164,11 +164,13 @@ fn enter_y_switches_after_a_plain_confirmation() {
     );
     assert_eq!(h.status(), "switching to dev…");
     // The engine's reply reaches the status line.
-    h.update(Update::CommandDone(Ok(univers_container::engine::Reply {
-        message: "switched to dev: api restarted".into(),
-        services: vec!["api".into()],
-        seq: 9,
-    })));
+    h.update(Update::CommandDone(Ok(
+        univers_container::protocol::Reply {
+            message: "switched to dev: api restarted".into(),
+            services: vec!["api".into()],
+            seq: 9,
+        },
+    )));
     assert_eq!(h.status(), "switched to dev: api restarted");
 }
 

@@ -11,8 +11,8 @@
 mod fixture;
 
 use fixture::*;
-use univers_container::engine::{Event, ServiceState, ServiceStatus};
 use univers_container::heal::{HealEvent, HealKind};
+use univers_container::protocol::{Event, ServiceState, ServiceStatus};
 use univers_container::tui::heal::KEPT;
 use univers_container::tui::playbook::PlaybookMode;
 use univers_container::tui::state::Popup;
@@ -285,7 +285,7 @@ fn snapshot_playbook_report_scrolled() {
     );
     assert_eq!(
         h.app.state().status.as_ref().unwrap().level,
-        univers_container::engine::NoticeLevel::Error
+        univers_container::protocol::NoticeLevel::Error
     );
     h.keys(&["j", "j", "j", "pgdown"]);
     let screen = h.screen();

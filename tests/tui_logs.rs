@@ -439,8 +439,8 @@ fn json_pretty_print_is_on_demand() {
 fn service_filter_needs_a_selection() {
     let mut h = Harness::new();
     h.app
-        .on_update(Update::Event(univers_container::engine::Event::Snapshot(
-            Box::new(univers_container::engine::Snapshot {
+        .on_update(Update::Event(univers_container::protocol::Event::Snapshot(
+            Box::new(univers_container::protocol::Snapshot {
                 services: vec![],
                 ..fixture()
             }),

@@ -8,12 +8,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyEvent;
 use tokio::sync::mpsc::UnboundedReceiver;
-use univers_container::engine::{
-    EngineInfo, Event, Health, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
-};
 use univers_container::metrics::{
     DiskSample, HistoryQuery, HistoryResponse, HostSample, Metric, NetSample, Point, Sample,
     SeriesHistory, SeriesKey, ServiceSample,
+};
+use univers_container::protocol::{
+    EngineInfo, Event, Health, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
 };
 use univers_container::tui::graphs::TimeWindow;
 use univers_container::tui::keys::KeySeq;

@@ -2,7 +2,8 @@
 
 use super::worker::{Alerting, by_prefix};
 use super::{Ack, Matcher, Silence};
-use crate::engine::{Command, CommandError, Event, Reply, now_ms, silence_duration};
+use crate::clock::now_ms;
+use crate::protocol::{Command, CommandError, Event, Reply, silence_duration};
 use crate::store::journal::Entry;
 
 impl Alerting {

@@ -27,7 +27,7 @@ use super::channels::{ChannelKind, ChannelsConfig};
 use super::outbox::{Admission, Attempt, Outbox, Queued, TriedOwned};
 use super::route::Notification;
 use super::send::Sender;
-use crate::engine::now_ms;
+use crate::clock::now_ms;
 use crate::store::StoreError;
 
 /// What the engine hears from the worker (it turns failures into notices).

@@ -1,7 +1,7 @@
 //! Readings for the alerting unit tests: a small host and three services.
 
-use crate::engine::{Health, ServiceState, ServiceStatus};
 use crate::metrics::{DiskSample, HostSample, NetSample, Sample, ServiceSample};
+use crate::protocol::{Health, ServiceState, ServiceStatus};
 
 use super::readings::FixedReadings;
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::logs::LogCounter;
 use super::{LogQuery, Probe, Readings};
-use crate::engine::ServiceStatus;
 use crate::metrics::Sample;
+use crate::protocol::ServiceStatus;
 
 /// Restart times are kept this long: the longest `restarts_in` window worth asking for.
 const RESTART_MEMORY: Duration = Duration::from_secs(24 * 3600);
@@ -56,7 +56,7 @@ pub struct EngineReadings<'a> {
     pub patterns: Option<&'a crate::logs::live::LogsHub>,
     /// Services that gave up restarting with `then: alert`, with their last log lines.
     pub escalations: &'a HashMap<String, Vec<String>>,
-    pub storage: &'a crate::engine::StorageInfo,
+    pub storage: &'a crate::protocol::StorageInfo,
 }
 
 impl Readings for EngineReadings<'_> {
@@ -93,7 +93,7 @@ impl Readings for EngineReadings<'_> {
         self.escalations.keys().cloned().collect()
     }
 
-    fn storage(&self) -> Option<&crate::engine::StorageInfo> {
+    fn storage(&self) -> Option<&crate::protocol::StorageInfo> {
         Some(self.storage)
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::Probe;
-use crate::engine::ServiceStatus;
+use crate::protocol::ServiceStatus;
 
 const EVERY: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);

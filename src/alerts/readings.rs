@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::engine::{ServiceStatus, StorageInfo};
 use crate::metrics::Sample;
+use crate::protocol::{ServiceStatus, StorageInfo};
 
 /// Everything rule expressions can read. Functions the engine cannot answer yet return
 /// `None`, and a rule never fires on a reading it does not have.

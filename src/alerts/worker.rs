@@ -16,13 +16,15 @@ use super::{
     Alert, AlertingInfo, Change, ChannelInfo, Delivery, Evaluator, Router, RuleSet, Silence,
     Transition,
 };
+use crate::clock::now_ms;
 use crate::config::{AlertSettings, Workspace};
-use crate::engine::{Event, Hub, NoticeLevel, Paths, ServiceState, ServiceStatus, now_ms};
 use crate::logs::live::LogsHub;
 use crate::metrics::Sample;
+use crate::paths::Paths;
+use crate::protocol::CommandRequest;
+use crate::protocol::{Event, Hub, NoticeLevel, ServiceState, ServiceStatus};
 use crate::store::Journal;
 use crate::store::journal::Entry;
-use crate::supervisor::CommandRequest;
 
 /// Where an alert about a service that gave up restarting carries its last log lines.
 const LOGS_ANNOTATION: &str = "logs";
@@ -55,7 +57,7 @@ impl AlertsWorker {
         paths: &Paths,
         hub: Hub,
         logs: Option<LogsHub>,
-        playbooks: Option<crate::engine::Playbooks>,
+        playbooks: Option<crate::heal::Playbooks>,
     ) -> Self {
         let (tx, rx) = mpsc::channel(16);
         let (stop, stop_rx) = tokio::sync::oneshot::channel();
@@ -99,11 +101,11 @@ pub(super) struct Alerting {
     patterns: Option<LogsHub>,
     /// Services that gave up restarting with `then: alert`, and their last log lines.
     escalations: std::collections::HashMap<String, Vec<String>>,
-    playbooks: Option<crate::engine::Playbooks>,
+    playbooks: Option<crate::heal::Playbooks>,
     restarts: RestartLog,
     sample: Option<Sample>,
     services: Vec<ServiceStatus>,
-    storage: crate::engine::StorageInfo,
+    storage: crate::protocol::StorageInfo,
     pub(super) silences: Vec<Silence>,
     published: Vec<Alert>,
     info: AlertingInfo,
@@ -235,7 +237,7 @@ impl Alerting {
                 Some((command, reply)) = commands.recv() => {
                     let result = self.on_command(command);
                     let seq = self.hub.seq();
-                    let _ = reply.send(result.map(|r| crate::engine::Reply { seq, ..r }));
+                    let _ = reply.send(result.map(|r| crate::protocol::Reply { seq, ..r }));
                 }
                 _ = housekeeping.tick() => self.housekeeping(),
                 _ = &mut stop => break,

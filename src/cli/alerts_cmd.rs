@@ -10,7 +10,11 @@ use super::output::{out, outln};
 use super::status::columns;
 use super::{CliResult, Failure, launcher, paths, running};
 use crate::alerts::{Alert, AlertState, Silence};
-use crate::engine::{AlertHistory, Client, Command, Snapshot, Source, now_ms};
+use crate::api::AlertHistory;
+use crate::client::Client;
+use crate::clock::now_ms;
+use crate::config::Source;
+use crate::protocol::{Command, Snapshot};
 use crate::tui::panes::format::duration;
 
 #[derive(Debug, Subcommand)]

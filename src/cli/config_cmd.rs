@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use super::output::{out, outln};
 use super::{CliResult, Failure};
 use crate::alerts::{channels_for, rules_for};
+use crate::config::Source;
 use crate::config::{self, ConfigError, Loaded, Problem, Workspace};
-use crate::engine::Source;
 
 /// `uc config render`: the effective YAML, secrets as references.
 pub fn render(source: &Source, env: Option<&str>) -> CliResult {
@@ -33,7 +33,7 @@ fn load(source: &Source, env: Option<&str>) -> (Result<Loaded, ConfigError>, Vec
     match source {
         Source::File(path) => config::check_env(path, env),
         Source::Demo => {
-            let loaded = crate::engine::demo_dir().and_then(|www| config::demo_loaded(&www, env));
+            let loaded = crate::config::demo_dir().and_then(|www| config::demo_loaded(&www, env));
             let warnings = loaded
                 .as_ref()
                 .map(|l| l.warnings.clone())

@@ -9,7 +9,9 @@ use anyhow::anyhow;
 
 use super::output::outln;
 use super::{CliResult, Failure, launcher, paths};
-use crate::engine::{Client, Command, Event, ServiceState, ServiceStatus, Snapshot, Source};
+use crate::client::Client;
+use crate::config::Source;
+use crate::protocol::{Command, Event, ServiceState, ServiceStatus, Snapshot};
 
 pub async fn up(
     source: Source,
@@ -104,7 +106,7 @@ pub async fn restart(source: Source, names: &[String]) -> CliResult {
 }
 
 /// Send a command; a refusal is bad input (exit 2).
-async fn send(client: &Client, command: &Command) -> Result<crate::engine::Reply, Failure> {
+async fn send(client: &Client, command: &Command) -> Result<crate::protocol::Reply, Failure> {
     client
         .command(command)
         .await

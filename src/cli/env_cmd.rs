@@ -11,7 +11,9 @@ use clap::Subcommand;
 use super::control::follow;
 use super::output::{out, outln};
 use super::{CliResult, Failure, launcher, paths, running, user};
-use crate::engine::{ChangeKind, Client, Command, ConfigPlan, ServiceState, Source};
+use crate::client::Client;
+use crate::config::Source;
+use crate::protocol::{ChangeKind, Command, ConfigPlan, ServiceState};
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum EnvCmd {

@@ -10,7 +10,8 @@ use super::alerts_cmd::clock;
 use super::output::{out, outln};
 use super::status::columns;
 use super::{CliResult, launcher, paths, running};
-use crate::engine::{Client, Source};
+use crate::client::Client;
+use crate::config::Source;
 use crate::heal::HealEvent;
 
 #[derive(Debug, Subcommand)]

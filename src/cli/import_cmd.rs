@@ -34,7 +34,7 @@ fn default_name(output: &Path) -> String {
             p.parent()?
                 .file_name()?
                 .to_str()
-                .map(crate::engine::paths::sanitize)
+                .map(crate::paths::sanitize)
         })
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "workspace".into())

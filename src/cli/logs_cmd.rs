@@ -11,8 +11,9 @@ use anyhow::anyhow;
 
 use super::output::{out, outln};
 use super::{CliResult, Failure, load, paths, running};
+use crate::clock::now_ms;
+use crate::config::Source;
 use crate::config::Workspace;
-use crate::engine::{Source, now_ms};
 use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
 use crate::tui::panes::format::clock_ms;
 

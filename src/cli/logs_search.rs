@@ -10,11 +10,11 @@ use anyhow::anyhow;
 use super::logs_cmd::SearchArgs;
 use super::output::{Out, outln};
 use super::{CliResult, Failure};
-use crate::engine::now_ms;
-use crate::engine::paths::{private_dir, state_base};
+use crate::clock::now_ms;
 use crate::logs::mine::Miner;
 use crate::logs::store::{self, FileLine};
 use crate::logs::{LineClassifier, LogLine, LogQuery};
+use crate::paths::{private_dir, state_base};
 
 /// `uc logs --path FILE...`: prints (or counts) the lines of plain files that match.
 pub fn files(args: &SearchArgs) -> CliResult {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::output::{out, outln};
 use super::{CliResult, Failure, load, running};
-use crate::engine::Source;
+use crate::config::Source;
 use crate::metrics::{
     HistoryQuery, HistoryResponse, HostSample, Metric, Sample, SeriesHistory, SeriesKey,
     ServiceSample, human_bytes,

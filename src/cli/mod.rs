@@ -19,6 +19,7 @@ mod output;
 mod setup;
 mod status;
 mod ui;
+mod ui_config;
 mod ui_heal;
 mod ui_logs;
 
@@ -28,7 +29,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::engine::{Launcher, Paths, Source};
+use crate::client::Launcher;
+use crate::config::Source;
+use crate::paths::Paths;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -257,8 +260,8 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(error: E) -> Self {
         let error = error.into();
         let refused = matches!(
-            error.downcast_ref::<crate::engine::ClientError>(),
-            Some(crate::engine::ClientError::Refused(_))
+            error.downcast_ref::<crate::client::ClientError>(),
+            Some(crate::client::ClientError::Refused(_))
         );
         if refused {
             Self::input(error)
@@ -271,7 +274,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 pub type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
-    crate::engine::paths::private_umask();
+    crate::paths::private_umask();
     let cli = Cli::parse();
     // The engine serves several clients while supervising; every other command (the TUI
     // included) does little at a time, and one thread costs less memory and fewer wake-ups.
@@ -362,8 +365,8 @@ pub fn paths(source: &Source) -> Result<Paths, Failure> {
 /// A client of the workspace's engine, for commands that only read. A workspace that is
 /// down stays down: they say so and start nothing (no engine, no tmux server). One whose
 /// services outlived their engine (killed, crashed) is up: its next engine adopts them.
-pub async fn running(source: &Source, paths: Paths) -> Result<crate::engine::Client, Failure> {
-    let client = crate::engine::Client::new(paths.socket());
+pub async fn running(source: &Source, paths: Paths) -> Result<crate::client::Client, Failure> {
+    let client = crate::client::Client::new(paths.socket());
     if client.snapshot().await.is_ok() {
         return Ok(client);
     }
@@ -468,7 +471,7 @@ pub fn init_tracing(
     role: &str,
 ) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     paths.prepare().ok()?;
-    let file = crate::engine::paths::private_file()
+    let file = crate::paths::private_file()
         .create(true)
         .append(true)
         .open(paths.uc_log())

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use super::output::{out, outln};
 use super::{CliResult, paths, running};
-use crate::engine::{Snapshot, Source, now_ms};
+use crate::clock::now_ms;
+use crate::config::Source;
+use crate::protocol::Snapshot;
 
 pub async fn run(source: Source, json: bool) -> CliResult {
     let client = running(&source, paths(&source)?).await?;
@@ -43,8 +45,8 @@ pub fn columns<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
 }
 
 /// `healthy 3.1ms`, `unhealthy, live ok`: each probe's verdict, the readiness latency.
-fn health(s: &crate::engine::ServiceStatus) -> String {
-    use crate::engine::{Health, ProbeKind};
+fn health(s: &crate::protocol::ServiceStatus) -> String {
+    use crate::protocol::{Health, ProbeKind};
     let word = |h: Health| match h {
         Health::Healthy => "ok",
         Health::Unhealthy => "failing",
@@ -72,7 +74,7 @@ fn health(s: &crate::engine::ServiceStatus) -> String {
 }
 
 /// `2 +3`: restarts after exits nobody asked for, then those someone asked for.
-fn restarts(s: &crate::engine::ServiceStatus) -> String {
+fn restarts(s: &crate::protocol::ServiceStatus) -> String {
     match s.user_restarts {
         0 => s.restarts.to_string(),
         asked => format!("{} +{asked}", s.restarts),
@@ -111,7 +113,7 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
         snapshot
             .services
             .iter()
-            .filter(|s| s.state == crate::engine::ServiceState::Running)
+            .filter(|s| s.state == crate::protocol::ServiceState::Running)
             .count(),
         snapshot.services.len()
     );

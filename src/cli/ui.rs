@@ -15,9 +15,11 @@ use tokio::sync::mpsc;
 
 use super::output::outln;
 use super::{Cli, CliResult, Failure, launcher, load};
+use crate::client::{Client, Launcher, passed_env};
+use crate::config::Source;
 use crate::config::Workspace;
-use crate::engine::{Client, Command, CommandError, Event, Launcher, Source, passed_env};
 use crate::metrics::HistoryQuery;
+use crate::protocol::{Command, CommandError, Event};
 use crate::supervisor::tmux::{Spawn, Tmux, shell_quote};
 use crate::tui::graphs::TimeWindow;
 use crate::tui::{self, EngineLink, Request, UiOptions, Update};
@@ -282,7 +284,7 @@ async fn serve_requests(
             Request::RunPlaybook { name, mode } => {
                 super::ui_heal::run(&client, name, mode, updates);
             }
-            Request::Config(request) => tui::link::serve_config(&client, request, updates),
+            Request::Config(request) => super::ui_config::serve_config(&client, request, updates),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::engine::Client;
+use crate::client::Client;
 use crate::tui::Update;
 use crate::tui::playbook::PlaybookMode;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::engine::Client;
+use crate::client::Client;
 use crate::logs::{LogQuery, LogStreamEvent};
 use crate::tui::Update;
 

@@ -1,4 +1,6 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::paths::Paths;
 
 use super::effective::{Input, Loaded, Overlays, run};
 use super::{ConfigError, Workspace};
@@ -48,3 +50,34 @@ pub fn demo_loaded(dir: &Path, env: Option<&str>) -> Result<Loaded, ConfigError>
     workspace.alerts.builtin = super::BuiltinRules::Demo;
     Ok(loaded)
 }
+
+/// The demo's web server's directory, ready to serve (in the demo's private state dir).
+pub fn demo_dir() -> Result<PathBuf, ConfigError> {
+    let paths = Paths::for_workspace("demo").map_err(|e| ConfigError::Io {
+        path: PathBuf::from("the demo's state dir"),
+        source: std::io::Error::other(e),
+    })?;
+    let www = paths.dir.join("www");
+    prepare_demo_dir(&www);
+    Ok(www)
+}
+
+/// The demo's web server serves this directory; give it a page, and the shipped clean-up
+/// playbook (`uc heal run cleanup --dry-run`).
+fn prepare_demo_dir(dir: &std::path::Path) {
+    let playbooks = dir.join(super::PLAYBOOKS_DIR);
+    let _ = std::fs::create_dir_all(&playbooks);
+    let cleanup = playbooks.join("cleanup.yaml");
+    if !cleanup.exists() {
+        let _ = std::fs::write(cleanup, DEMO_PLAYBOOK);
+    }
+    let index = dir.join("index.html");
+    if !index.exists() {
+        let _ = std::fs::write(
+            index,
+            "<!doctype html><title>uc demo</title><h1>Served by the uc demo workspace</h1>\n",
+        );
+    }
+}
+
+const DEMO_PLAYBOOK: &str = include_str!("../../configs/playbooks/cleanup.yaml");

@@ -19,6 +19,7 @@ pub(crate) mod load;
 pub mod schema;
 mod secrets;
 mod shell;
+mod source;
 pub(crate) mod suggest;
 mod tree;
 mod validate;
@@ -32,7 +33,11 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-pub use demo::{DEMO_YAML, demo_loaded, demo_workspace};
+pub use demo::{DEMO_YAML, demo_dir, demo_loaded, demo_workspace};
+pub use source::{Effective, Source};
+
+/// Where a workspace keeps its playbooks, relative to its directory.
+pub const PLAYBOOKS_DIR: &str = "configs/playbooks";
 pub use effective::{Loaded, check_env, load_effective, load_env};
 pub use environments::OVERLAY_DIR;
 pub use error::{ConfigError, Problem, Severity};

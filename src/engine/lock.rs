@@ -29,7 +29,7 @@ impl EngineLock {
             path: path.display().to_string(),
             source,
         };
-        let file = super::paths::private_file()
+        let file = crate::paths::private_file()
             .read(true)
             .write(true)
             .create(true)

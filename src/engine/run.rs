@@ -1,140 +1,19 @@
 //! The engine process (`uc engine`): lock, adopt, serve, supervise, and leave services
 //! running when it goes.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::config_plan::Effective;
-use super::lock::EngineLock;
-use super::{EngineInfo, Event, Hub, NoticeLevel, Paths, Snapshot, now_ms, server};
 use crate::alerts::AlertsWorker;
-use crate::config::{self, ConfigError, Workspace};
+use crate::clock::now_ms;
+use crate::config::{Effective, Source};
+use crate::engine::lock::EngineLock;
 use crate::logs::LogsWorker;
 use crate::metrics::MetricsWorker;
+use crate::paths::Paths;
+use crate::protocol::{EngineInfo, Event, Hub, NoticeLevel, Snapshot};
 use crate::supervisor::{Exit, Supervisor, Tmux};
-
-/// Where a workspace's configuration comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    File(PathBuf),
-    /// The built-in demo workspace.
-    Demo,
-}
-
-impl Source {
-    /// `-f FILE` when given, else `./univers.yaml`, else the demo.
-    pub fn resolve(file: Option<PathBuf>) -> Self {
-        match file {
-            Some(f) => Self::File(absolute(f)),
-            None => std::env::current_dir()
-                .ok()
-                .and_then(|d| config::find_workspace_file(&d))
-                .map_or(Self::Demo, Self::File),
-        }
-    }
-
-    pub fn load(&self) -> Result<Workspace, ConfigError> {
-        match self {
-            Self::File(path) => config::load_file(path),
-            Self::Demo => config::demo_workspace(&demo_dir()?),
-        }
-    }
-
-    /// The effective config of `environment` (the default one when `None`).
-    pub fn load_effective(&self, environment: Option<&str>) -> Result<Effective, ConfigError> {
-        let loaded = match self {
-            Self::File(path) => config::load_env(path, environment)?,
-            Self::Demo => config::demo_loaded(&demo_dir()?, environment)?,
-        };
-        Ok(Effective::from(loaded))
-    }
-
-    /// A stored revision's effective text, loaded as it was applied (secrets resolved
-    /// again from the secrets file).
-    pub fn load_revision(
-        &self,
-        text: &str,
-        environment: Option<&str>,
-    ) -> Result<Effective, ConfigError> {
-        let loaded = match self {
-            Self::File(path) => {
-                let dir = path.parent().unwrap_or(std::path::Path::new("."));
-                config::load_effective(text, path, dir, environment)?
-            }
-            Self::Demo => {
-                let file = std::path::Path::new("configs/demo/univers.yaml");
-                let mut loaded = config::load_effective(text, file, &demo_dir()?, environment)?;
-                loaded.workspace.file = None;
-                loaded.workspace.alerts.builtin = config::BuiltinRules::Demo;
-                loaded
-            }
-        };
-        Ok(Effective::from(loaded))
-    }
-
-    /// The workspace's name, read even from a file that does not validate.
-    pub fn workspace_name(&self) -> Option<String> {
-        #[derive(serde::Deserialize)]
-        struct Name {
-            workspace: String,
-        }
-        match self {
-            Self::File(path) => {
-                let text = std::fs::read_to_string(path).ok()?;
-                serde_saphyr::from_str::<Name>(&text)
-                    .ok()
-                    .map(|n| n.workspace)
-            }
-            Self::Demo => Some("demo".to_owned()),
-        }
-    }
-
-    /// Arguments that make another `uc` process load the same workspace.
-    pub fn args(&self) -> Vec<String> {
-        match self {
-            Self::File(path) => vec!["-f".into(), path.to_string_lossy().into_owned()],
-            Self::Demo => vec!["--demo".into()],
-        }
-    }
-}
-
-fn absolute(path: PathBuf) -> PathBuf {
-    std::path::absolute(&path).unwrap_or(path)
-}
-
-/// The demo's web server's directory, ready to serve (in the demo's private state dir).
-pub fn demo_dir() -> Result<PathBuf, ConfigError> {
-    let paths = Paths::for_workspace("demo").map_err(|e| ConfigError::Io {
-        path: PathBuf::from("the demo's state dir"),
-        source: std::io::Error::other(e),
-    })?;
-    let www = paths.dir.join("www");
-    prepare_demo_dir(&www);
-    Ok(www)
-}
-
-/// The demo's web server serves this directory; give it a page, and the shipped clean-up
-/// playbook (`uc heal run cleanup --dry-run`).
-fn prepare_demo_dir(dir: &std::path::Path) {
-    let playbooks = dir.join(crate::heal::playbook::PLAYBOOKS_DIR);
-    let _ = std::fs::create_dir_all(&playbooks);
-    let cleanup = playbooks.join("cleanup.yaml");
-    if !cleanup.exists() {
-        let _ = std::fs::write(cleanup, DEMO_PLAYBOOK);
-    }
-    let index = dir.join("index.html");
-    if !index.exists() {
-        let _ = std::fs::write(
-            index,
-            "<!doctype html><title>uc demo</title><h1>Served by the uc demo workspace</h1>\n",
-        );
-    }
-}
-
-const DEMO_PLAYBOOK: &str = include_str!("../../configs/playbooks/cleanup.yaml");
 
 /// Run the engine until `down`, `shutdown`, SIGTERM or SIGINT.
 pub async fn run(source: Source) -> anyhow::Result<()> {
@@ -162,11 +41,11 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         silences: Vec::new(),
         alerting: Default::default(),
         config: Default::default(),
-        storage: super::StorageInfo::new(&paths.dir),
+        storage: crate::protocol::StorageInfo::new(&paths.dir),
         seq: 0,
     });
-    super::state_files::check_all(&paths, &hub);
-    super::storage::watch_space(hub.clone(), paths.dir.clone());
+    crate::engine::state_files::check_all(&paths, &hub);
+    super::space::watch_space(hub.clone(), paths.dir.clone());
     let settings = ws.metrics.clone();
     let ws_alerts = ws.alerts.enabled;
     let ws_for_alerts = ws.clone();
@@ -185,10 +64,10 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&socket);
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    let recorder = super::heal_api::spawn_recorder(&hub, paths.heal_db())?;
+    let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
-        match super::serve_prometheus(hub.clone(), addr).await {
+        match crate::api::serve_prometheus(hub.clone(), addr).await {
             Ok(()) => tracing::info!(%addr, "serving Prometheus /metrics"),
             Err(e) => hub.notice(
                 NoticeLevel::Error,
@@ -209,19 +88,20 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         }
     };
     let log_patterns = logs.as_ref().map(|l| l.hub.clone());
-    let playbooks = super::Playbooks::new(&ws_for_alerts.dir, hub.clone(), command_tx.clone());
+    let playbooks =
+        crate::heal::Playbooks::new(&ws_for_alerts.dir, hub.clone(), command_tx.clone());
     let alerts = ws_alerts.then(|| {
         let remedies = Some(playbooks.clone());
         AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
     });
-    let config = super::config_center::ConfigCenter::spawn(
+    let config = crate::config_center::ConfigCenter::spawn(
         source,
         initial,
         paths.clone(),
         hub.clone(),
         supervisor.applier(),
     );
-    let router = server::router(server::Api {
+    let router = crate::api::router(crate::api::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),
         alerting: alerts.as_ref().map(|a| a.commands.clone()),
@@ -230,17 +110,17 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         outbox_db: paths.outbox_db(),
         recent: metrics.recent.clone(),
         history,
-        logs: logs.as_ref().map(|l| super::LogsAccess {
+        logs: logs.as_ref().map(|l| crate::api::LogsAccess {
             hub: l.hub.clone(),
             store_dir: l.store_dir.clone(),
         }),
         heal_db: paths.heal_db(),
         playbooks,
     });
-    tokio::spawn(super::listen::serve(
+    tokio::spawn(crate::api::listen::serve(
         listener,
         router,
-        super::listen::SOCKET,
+        crate::api::listen::SOCKET,
     ));
     tracing::info!(socket = %socket.display(), "engine ready");
 
@@ -320,7 +200,7 @@ async fn install_hooks(tmux: &Tmux) {
 /// SIGUSR1 (from the tmux hook) wakes the supervisor; SIGTERM and SIGINT shut the engine
 /// down gracefully, leaving services running.
 fn forward_signals(
-    commands: mpsc::Sender<crate::supervisor::CommandRequest>,
+    commands: mpsc::Sender<crate::protocol::CommandRequest>,
 ) -> anyhow::Result<mpsc::Receiver<()>> {
     let mut usr1 = signal(SignalKind::user_defined1())?;
     let mut term = signal(SignalKind::terminate())?;
@@ -337,7 +217,9 @@ fn forward_signals(
             _ = int.recv() => {}
         }
         let (tx, _rx) = tokio::sync::oneshot::channel();
-        let _ = commands.send((super::Command::Shutdown, tx)).await;
+        let _ = commands
+            .send((crate::protocol::Command::Shutdown, tx))
+            .await;
     });
     Ok(wake_rx)
 }

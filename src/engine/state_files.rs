@@ -12,7 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Hub, NoticeLevel, Paths, ReplacedFile, now_ms};
+use crate::clock::now_ms;
+use crate::paths::Paths;
+use crate::protocol::{Hub, NoticeLevel, ReplacedFile};
 use crate::store::check::{Broken, check};
 
 /// Checks every state file of the workspace, replacing the broken ones (see the module
@@ -104,11 +106,11 @@ mod tests {
         std::fs::write(suffixed(&paths.heal_db(), "-wal"), b"old wal").unwrap();
         std::fs::write(paths.records(), b"{\"services\": 7}").unwrap();
         std::fs::write(paths.config_db(), b"").unwrap();
-        let hub = Hub::new(crate::engine::Snapshot {
+        let hub = Hub::new(crate::protocol::Snapshot {
             workspace: "ws".into(),
             environment: None,
             config_file: None,
-            engine: crate::engine::EngineInfo {
+            engine: crate::protocol::EngineInfo {
                 pid: 1,
                 started_at: 0,
                 version: "t".into(),

@@ -55,7 +55,7 @@ impl HealKind {
 impl HealEvent {
     pub fn new(service: Option<&str>, kind: HealKind, reason: impl Into<String>) -> Self {
         Self {
-            at: crate::engine::now_ms(),
+            at: crate::clock::now_ms(),
             service: service.map(str::to_owned),
             kind,
             reason: reason.into(),

@@ -4,8 +4,12 @@
 pub mod event;
 pub mod output;
 pub mod playbook;
+mod playbooks;
 pub mod probe;
+mod recorder;
 pub mod restart;
 pub mod triggers;
 
 pub use event::{HealEvent, HealKind};
+pub use playbooks::{PlaybookInfo, PlaybookList, Playbooks};
+pub use recorder::spawn_recorder;

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::clock::now_ms;
 use crate::config::{Check, Secrets};
-use crate::engine::{Health, ProbeKind, ProbeStatus, now_ms};
+use crate::protocol::{Health, ProbeKind, ProbeStatus};
 
 mod run;
 

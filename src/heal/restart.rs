@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::config::{GiveUp, Restart, RestartPolicy};
-use crate::supervisor::runner::protocol::Arm;
+use crate::procfs::wait_status;
 
 /// Backoff when the policy names none (`backoff: 1s..5m`).
 pub const DEFAULT_BACKOFF: (Duration, Duration) =
@@ -130,6 +130,24 @@ impl RestartState {
     /// A start by the user begins a fresh history.
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+}
+
+/// The exits the runner may restart by itself: what the restart policy would restart
+/// immediately (backoff and `max` decisions stay with the engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arm {
+    /// `on-failure`: an exit with code 0 is not restarted.
+    pub failures_only: bool,
+    /// A run shorter than this is left to the engine (it backs off).
+    pub min_uptime_ms: u64,
+}
+
+impl Arm {
+    /// Whether an exit with the raw wait `status` after `uptime_ms` is restarted.
+    pub fn covers(&self, status: i32, uptime_ms: u64) -> bool {
+        let success = wait_status(status) == (Some(0), None);
+        uptime_ms >= self.min_uptime_ms && !(self.failures_only && success)
     }
 }
 

@@ -17,8 +17,10 @@ use super::mine::Miner;
 use super::patterns::PatternBook;
 use super::store::{StoreError, StoreLimits};
 use super::{LevelCounts, LineClassifier, LogLine, line};
+use crate::clock::now_ms;
 use crate::config::{LogInput, LogSettings, Workspace};
-use crate::engine::{Hub, NoticeLevel, Paths, now_ms};
+use crate::paths::Paths;
+use crate::protocol::{Hub, NoticeLevel};
 use keep::{Change, Keep};
 
 /// What waits for space while the store cannot write, as `uc status` names it.
@@ -390,7 +392,7 @@ impl Ingest {
 }
 
 fn is_full(error: &StoreError) -> bool {
-    matches!(error, StoreError::Io { source, .. } if crate::engine::is_full(source))
+    matches!(error, StoreError::Io { source, .. } if crate::protocol::is_full(source))
 }
 
 /// A pane's output as text: without the terminal's `\r` before the newline and without

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{Health, ServiceState, Snapshot};
+use crate::protocol::{Health, ServiceState, Snapshot};
 
 /// `Content-Type` of the exposition.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -12,8 +12,8 @@ use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, System};
 
 use super::netdev::NetDev;
 use super::{DiskSample, HostSample, Sample, ServiceSample};
-use crate::supervisor::process::{ProcId, open_fds, page_size, started_at_ms};
-use crate::supervisor::tree::TreeReader;
+use crate::procfs::process::{ProcId, open_fds, page_size, started_at_ms};
+use crate::procfs::tree::TreeReader;
 
 /// The mount list is re-read this often (in samples); usage every sample.
 const RELIST_EVERY: u32 = 30;
@@ -65,7 +65,7 @@ impl Sampler {
         self.samples += 1;
         let host = self.host(elapsed, relist);
         let services = self.services(services, elapsed);
-        self.last_at_ms = Some(crate::engine::now_ms());
+        self.last_at_ms = Some(crate::clock::now_ms());
         Sample {
             at: at_ms,
             host,

@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::{Recent, Sample, Sampler};
-use crate::engine::{Event, Hub, NoticeLevel, now_ms};
+use crate::clock::now_ms;
+use crate::protocol::{Event, Hub, NoticeLevel};
 use crate::store::History;
 
 /// The last minutes of every series, shared between the worker and the API.

@@ -38,7 +38,7 @@ impl StoreError {
             Fault::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
                 e.code == rusqlite::ErrorCode::DiskFull
             }
-            Fault::Dir(e) => crate::engine::is_full(e),
+            Fault::Dir(e) => crate::protocol::is_full(e),
             _ => false,
         }
     }

@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::migrate::migrate;
 use super::{Fault, StoreError};
-use crate::heal::HealEvent;
+use crate::heal::event::HealEvent;
 
 /// The tables the newest schema has (what a file is checked for at start).
 pub const TABLES: &[&str] = &["events"];
@@ -125,7 +125,7 @@ impl HealLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heal::HealKind;
+    use crate::heal::event::HealKind;
 
     fn event(at: u64, service: &str, kind: HealKind) -> HealEvent {
         HealEvent {

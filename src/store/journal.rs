@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::migrate::migrate;
 use super::{Fault, StoreError};
-use crate::alerts::{Alert, Silence};
+use crate::alerts::model::{Alert, Silence};
 
 /// The tables the newest schema has (what a file is checked for at start).
 pub const TABLES: &[&str] = &["alerts", "silences", "history"];
@@ -215,7 +215,7 @@ fn to_json<T: Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alerts::{AlertState, Matcher, Severity};
+    use crate::alerts::model::{AlertState, Matcher, Severity};
 
     fn alert(id: &str) -> Alert {
         Alert {

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migrate::migrate;
 use super::{Fault, StoreError};
-use crate::engine::{Revision, RevisionText};
+use crate::protocol::{Revision, RevisionText};
 
 /// The tables the newest schema has (what a file is checked for at start).
 pub const TABLES: &[&str] = &["revisions", "salt"];

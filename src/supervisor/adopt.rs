@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use super::launch::{PaneRef, new_instance};
-use super::process::{self, INSTANCE_ENV, ProcId};
 use super::record::{Records, ServiceRecord};
-use super::runner::protocol::wait_status;
 use super::runner::{self, Connected};
 use super::tmux::Pane;
 use super::{Msg, Runtime, Supervisor, stop};
-use crate::engine::{NoticeLevel, ServiceState};
+use crate::procfs::process::{self, INSTANCE_ENV, ProcId};
+use crate::procfs::wait_status;
+use crate::protocol::{NoticeLevel, ServiceState};
 
 /// Looks at a pane, 1 ms apart, for the exit status tmux has not recorded yet, before the
 /// 200 ms repoll takes over.

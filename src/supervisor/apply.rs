@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 
 use super::{Runtime, Supervisor, deps};
 use crate::config::{Service, Workspace};
-use crate::engine::{Event, ServiceState};
+use crate::protocol::{Event, ServiceState};
 
 /// A new definition plus where the supervisor says what it did.
 pub struct ApplyRequest {

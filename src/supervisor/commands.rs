@@ -3,7 +3,7 @@
 use tokio::sync::oneshot;
 
 use super::{Exit, Intent, Supervisor, deps};
-use crate::engine::{Command, CommandError, Reply, ServiceState};
+use crate::protocol::{Command, CommandError, Reply, ServiceState};
 
 type Answer = oneshot::Sender<Result<Reply, CommandError>>;
 

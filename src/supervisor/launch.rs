@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::process::{self, INSTANCE_ENV, ProcId};
 use super::runner::{self, Connected};
 use super::secret_env::SecretEnv;
 use super::tmux::{SERVICE_OPTION, Spawn, Tmux};
 use crate::config::Service;
-use crate::engine::Paths;
+use crate::paths::Paths;
+use crate::procfs::process::{self, INSTANCE_ENV, ProcId};
 
 /// Where a service runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl LaunchJob {
             pid: main,
             start_ticks: stat.map_or(0, |s| s.start_ticks),
         };
-        let started_at = stat.map_or_else(crate::engine::now_ms, |s| {
+        let started_at = stat.map_or_else(crate::clock::now_ms, |s| {
             process::started_at_ms(s.start_ticks)
         });
         Ok(Launched {

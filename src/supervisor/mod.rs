@@ -13,7 +13,6 @@ pub mod deps;
 mod exit_watch;
 mod launch;
 mod probes;
-pub mod process;
 mod record;
 mod restarts;
 pub mod runner;
@@ -21,7 +20,6 @@ mod schedule;
 mod secret_env;
 pub mod stop;
 pub mod tmux;
-pub mod tree;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,10 +29,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::config::{Service, Workspace};
-use crate::engine::{Command, CommandError, Event, Hub, Paths, Reply, ServiceState, ServiceStatus};
 use crate::heal::probe::ProbeReport;
 use crate::heal::triggers::Fired;
-use process::ProcId;
+use crate::paths::Paths;
+use crate::procfs::ProcId;
+use crate::protocol::{
+    CommandError, CommandRequest, Event, Hub, Reply, ServiceState, ServiceStatus,
+};
 pub use record::Records;
 use stop::StopOutcome;
 pub use tmux::Tmux;
@@ -42,9 +43,6 @@ pub use tmux::Tmux;
 /// How often tmux and /proc are polled as a fallback. Exits are seen at once through a pidfd
 /// per service, closed windows through tmux's `window-unlinked` hook (SIGUSR1).
 pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
-
-/// A command plus where its answer goes.
-pub type CommandRequest = (Command, oneshot::Sender<Result<Reply, CommandError>>);
 
 /// Why [`Supervisor::run`] returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

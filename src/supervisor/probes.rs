@@ -5,10 +5,11 @@
 use std::time::{Duration, Instant};
 
 use super::Supervisor;
-use crate::engine::{Health, NoticeLevel, ProbeKind, ProbeStatus, ServiceState, now_ms};
+use crate::clock::now_ms;
 use crate::heal::probe::{self, ProbeContext, ProbeReport};
 use crate::heal::restart::Decision;
 use crate::heal::{HealEvent, HealKind};
+use crate::protocol::{Health, NoticeLevel, ProbeKind, ProbeStatus, ServiceState};
 
 /// Probe results without a state change are published at most this often (latency).
 const REFRESH: Duration = Duration::from_secs(5);
@@ -100,7 +101,7 @@ impl Supervisor {
         let reason = format!("{kind} probe {word} ({})", status.target);
         let mut event = HealEvent::new(Some(name), HealKind::Probe, reason);
         event.detail = status.output.clone();
-        self.hub.publish(crate::engine::Event::Heal(event));
+        self.hub.publish(crate::protocol::Event::Heal(event));
         if status.state != Health::Unhealthy {
             return;
         }
@@ -139,7 +140,7 @@ impl Supervisor {
                 rt.unplanned = true;
                 rt.restart_delay = Some(delay);
                 let event = HealEvent::new(Some(name), HealKind::Restart, why);
-                self.hub.publish(crate::engine::Event::Heal(event));
+                self.hub.publish(crate::protocol::Event::Heal(event));
                 self.request_stop(&[name.to_string()]);
             }
             Decision::GiveUp { then, reason } => {

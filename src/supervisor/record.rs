@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::process::ProcId;
+use crate::procfs::process::ProcId;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Records {
@@ -46,7 +46,7 @@ impl Records {
     /// Write atomically (temp file + rename) so a crash mid-write never leaves half a file.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        crate::engine::paths::write_private(path, &bytes)
+        crate::paths::write_private(path, &bytes)
     }
 }
 

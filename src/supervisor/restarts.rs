@@ -5,16 +5,17 @@ use std::time::{Duration, Instant};
 
 use super::adopt::signal_name;
 use super::launch::Launched;
-use super::process::{self, ProcId};
-use super::runner::protocol::wait_status;
 use super::{Intent, Msg, Supervisor};
+use crate::clock::now_ms;
 use crate::config::GiveUp;
-use crate::engine::{Event, NoticeLevel, ServiceState, now_ms};
 use crate::heal::restart::Decision;
 use crate::heal::triggers::{self, Fired, TriggerKind};
 use crate::heal::{HealEvent, HealKind};
 use crate::logs::LogQuery;
 use crate::logs::store::StoreReader;
+use crate::procfs::process::{self, ProcId};
+use crate::procfs::wait_status;
+use crate::protocol::{Event, NoticeLevel, ServiceState};
 
 /// Log lines attached to a give-up.
 const ESCALATION_LINES: usize = 20;

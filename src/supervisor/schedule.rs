@@ -5,7 +5,7 @@ use super::launch::{LaunchJob, Launched, new_instance};
 use super::stop::{StopOutcome, stop_tree};
 use super::{Intent, Msg, Supervisor, deps};
 use crate::config::Condition;
-use crate::engine::{Health, NoticeLevel, ServiceState};
+use crate::protocol::{Health, NoticeLevel, ServiceState};
 
 /// Whether a dependency lets its dependent start.
 enum Gate {

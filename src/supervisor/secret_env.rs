@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::engine::Paths;
-use crate::engine::paths::{private_dir, write_private};
+use crate::paths::Paths;
+use crate::paths::{private_dir, write_private};
 
 /// Sources the file named by `$0`, exporting what it sets, then runs the rest.
 const LOADER: &str = "set -a && . \"$0\" && exec \"$@\"";
@@ -38,7 +38,7 @@ impl SecretEnv {
         }
         let dir = paths.dir.join("env");
         private_dir(&dir).map_err(|e| e.to_string())?;
-        let file = dir.join(crate::engine::paths::sanitize(service));
+        let file = dir.join(crate::paths::sanitize(service));
         write_private(&file, text.as_bytes()).map_err(|e| format!("{}: {e}", file.display()))?;
         Ok(Some(Self { file }))
     }

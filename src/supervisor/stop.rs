@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
-use super::process::{ProcId, ProcStat, ProcessTable, descendants, is_alive};
+use crate::procfs::process::{ProcId, ProcStat, ProcessTable, descendants, is_alive};
 
 /// What identifies a service's processes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use super::panes::{self, View, help};
 use super::progress::Progress;
 use super::state::{Confirm, Pane, Popup, State};
 use super::theme::Theme;
-use crate::engine::{Command, Event, NoticeLevel};
+use crate::protocol::{Command, Event, NoticeLevel};
 
 /// Who acknowledges and silences when the user's name is unknown.
 pub const DEFAULT_USER: &str = "uc";

@@ -4,7 +4,7 @@
 use super::graphs::TimeWindow;
 use super::silence_form::parse_matchers;
 use super::suggest::did_you_mean;
-use crate::engine::silence_duration;
+use crate::protocol::silence_duration;
 
 /// A parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]

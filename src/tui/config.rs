@@ -9,7 +9,7 @@ mod frame;
 pub use dialog::{TextDialog, TextKind, TypedName, change_items, plan_summary};
 pub use frame::{contrast, environment_colour, is_production};
 
-use crate::engine::{ConfigPlan, ConfigStatus, Revision};
+use crate::protocol::{ConfigPlan, ConfigStatus, Revision};
 
 /// Something asked of the engine: waiting, answered, or refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +202,7 @@ impl ConfigView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::EnvironmentInfo;
+    use crate::protocol::EnvironmentInfo;
 
     fn status(revision: u64) -> ConfigStatus {
         let env = |name: &str| EnvironmentInfo {

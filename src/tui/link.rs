@@ -2,17 +2,15 @@
 //! `cli` bridges these channels to the engine's HTTP protocol and to tmux, so the TUI itself
 //! never does IO and tests can drive it with plain channels.
 
-mod config;
-
 use tokio::sync::mpsc;
 
-pub use self::config::serve_config;
 use super::playbook::PlaybookMode;
-use crate::engine::{Command, CommandError, ConfigPlan, Event, PlaybookList, Reply, Revision};
 use crate::heal::HealEvent;
+use crate::heal::PlaybookList;
 use crate::heal::playbook::PlaybookReport;
 use crate::logs::{LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
+use crate::protocol::{Command, CommandError, ConfigPlan, Event, Reply, Revision};
 
 /// Something that happened outside the TUI.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +83,7 @@ pub enum Request {
         name: String,
         mode: PlaybookMode,
     },
-    /// Read-only questions to the configuration center; answered by [`serve_config`].
+    /// Read-only questions to the configuration center; answered by the glue in `cli::ui_config`.
     Config(ConfigRequest),
 }
 

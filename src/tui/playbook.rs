@@ -2,8 +2,8 @@
 //! the real run's report shows the same way. The dialog keeps the text as lines, split once,
 //! so drawing and scrolling stay cheap.
 
-use crate::engine::NoticeLevel;
 use crate::heal::playbook::PlaybookReport;
+use crate::protocol::NoticeLevel;
 
 /// What a playbook request is for, echoed back with its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

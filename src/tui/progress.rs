@@ -3,7 +3,7 @@
 //! api"). The engine's reply names every service the command moves; the command is done
 //! when the snapshot shows each of them there, whichever came first, reply or events.
 
-use crate::engine::{Command, Reply, ServiceState, ServiceStatus};
+use crate::protocol::{Command, Reply, ServiceState, ServiceStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Goal {

@@ -8,7 +8,7 @@ use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 
 use super::keys::KeyPress;
 use crate::alerts::{Alert, Matcher};
-use crate::engine::silence_duration;
+use crate::protocol::silence_duration;
 
 /// How long a silence lasts unless the user says otherwise.
 pub const DEFAULT_DURATION: &str = "2h";

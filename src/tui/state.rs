@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 
 use crate::alerts::{Alert, AlertingInfo, Silence};
-use crate::engine::{
+use crate::metrics::{HistoryResponse, SeriesKey};
+use crate::protocol::{
     Command, ConfigStatus, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
 };
-use crate::metrics::{HistoryResponse, SeriesKey};
 
 use super::alerts::AlertsView;
 use super::config::{ConfigView, TextDialog, TypedName};
@@ -498,7 +498,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::EngineInfo;
+    use crate::protocol::EngineInfo;
 
     fn service(name: &str, state: ServiceState, deps: &[&str], tags: &[&str]) -> ServiceStatus {
         ServiceStatus {

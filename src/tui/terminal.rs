@@ -24,7 +24,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 use super::app::App;
 use super::link::{EngineLink, Update};
 use super::options::UiOptions;
-use crate::engine::now_ms;
+use crate::clock::now_ms;
 
 /// The shortest time between two frames (30 fps).
 const FRAME: Duration = Duration::from_millis(33);

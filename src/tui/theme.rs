@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::suggest::{did_you_mean, with_suggestion};
 use crate::alerts::Severity;
-use crate::engine::{Health, NoticeLevel, ServiceState};
+use crate::protocol::{Health, NoticeLevel, ServiceState};
 
 /// The built-in themes, by name.
 pub const BUILTIN: &[(&str, &str)] = &[

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 use univers_container::config::{Check, Probe, Service, Stop, Workspace};
-use univers_container::engine::{
-    Command, CommandError, EngineInfo, Hub, Paths, Reply, ServiceStatus, Snapshot,
+use univers_container::paths::Paths;
+use univers_container::protocol::CommandRequest;
+use univers_container::protocol::{
+    Command, CommandError, EngineInfo, Hub, Reply, ServiceStatus, Snapshot,
 };
-use univers_container::supervisor::{CommandRequest, Exit, Supervisor, Tmux};
+use univers_container::supervisor::{Exit, Supervisor, Tmux};
 
 /// A runtime for receivers that answer while the test body blocks on the `uc` binary.
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -153,7 +155,7 @@ impl Harness {
         let hub = Hub::new(empty_snapshot(&ws.name));
         let mut supervisor = Supervisor::new(ws.clone(), paths.clone(), tmux.clone(), hub.clone());
         for status in supervisor.statuses() {
-            hub.publish(univers_container::engine::Event::Service(status));
+            hub.publish(univers_container::protocol::Event::Service(status));
         }
         supervisor.adopt().await;
         let applier = supervisor.applier();

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use univers_container::alerts::{
     Ack, Alert, AlertState, AlertingInfo, ChannelInfo, Matcher, Severity, Silence,
 };
-use univers_container::engine::{
+use univers_container::protocol::{
     Command, EngineInfo, Event, ServiceState, ServiceStatus, Snapshot,
 };
 use univers_container::tui::keys::KeySeq;

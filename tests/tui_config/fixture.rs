@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use tokio::sync::mpsc::UnboundedReceiver;
-use univers_container::engine::{
+use univers_container::protocol::{
     ChangeKind, ConfigPlan, ConfigStatus, EngineInfo, EnvironmentInfo, Event, Revision,
     ServiceChange, ServiceState, ServiceStatus, Snapshot,
 };

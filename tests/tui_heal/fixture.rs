@@ -7,12 +7,12 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use tokio::sync::mpsc::UnboundedReceiver;
-use univers_container::engine::{
-    EngineInfo, Event, Health, PlaybookInfo, PlaybookList, ProbeKind, ProbeStatus, ServiceState,
-    ServiceStatus, Snapshot,
-};
 use univers_container::heal::playbook::{Action, ActionKind, Outcome, PlaybookReport, StepReport};
 use univers_container::heal::{HealEvent, HealKind};
+use univers_container::heal::{PlaybookInfo, PlaybookList};
+use univers_container::protocol::{
+    EngineInfo, Event, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+};
 use univers_container::tui::keys::KeySeq;
 use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
 

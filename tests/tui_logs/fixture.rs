@@ -6,10 +6,10 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use tokio::sync::mpsc::UnboundedReceiver;
-use univers_container::engine::{EngineInfo, Event, ServiceState, ServiceStatus, Snapshot};
 use univers_container::logs::{
     Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo,
 };
+use univers_container::protocol::{EngineInfo, Event, ServiceState, ServiceStatus, Snapshot};
 use univers_container::tui::keys::KeySeq;
 use univers_container::tui::logs::WINDOW_LINES;
 use univers_container::tui::state::Pane;

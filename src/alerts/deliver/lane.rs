@@ -10,7 +10,7 @@ use super::{DeliveryEvent, STORE_RETRY, Shared, lock, millis};
 use crate::alerts::channels::{ChannelKind, Target};
 use crate::alerts::outbox::{Next, Queued, Tried, TriedOwned};
 use crate::alerts::send::{Context, Failure, SendError};
-use crate::engine::now_ms;
+use crate::clock::now_ms;
 
 /// Slack accepts about one message a second per webhook.
 const SLACK_PACE: Duration = Duration::from_secs(1);

@@ -2,8 +2,8 @@
 
 use super::{DiskMetric, Expr, HostMetric, Metric, NetMetric, ProcessMetric, Source, StateMetric};
 use crate::alerts::readings::{Probe, Readings};
-use crate::engine::{Health, ServiceState, ServiceStatus};
 use crate::metrics::{DiskSample, HostSample, NetSample, ServiceSample};
+use crate::protocol::{Health, ServiceState, ServiceStatus};
 
 impl Expr {
     /// Calls `each(label value, value)` for every element the selector yields now that its

@@ -357,7 +357,7 @@ fn lengths_and_regexes_are_bounded() {
 
 #[test]
 fn disk_full_is_one_element_for_the_state_directory() {
-    let mut storage = crate::engine::StorageInfo::new(std::path::Path::new("/state/ws"));
+    let mut storage = crate::protocol::StorageInfo::new(std::path::Path::new("/state/ws"));
     let mut r = FixedReadings::default();
     assert!(
         elements("disk_full", &r).is_empty(),

@@ -2,7 +2,9 @@
 //! reports into notices and the storage state; the outbox's attempts as history lines.
 
 use crate::alerts::{ChannelsConfig, Delivery, DeliveryEvent};
-use crate::engine::{Hub, NoticeLevel, Paths, now_ms};
+use crate::clock::now_ms;
+use crate::paths::Paths;
+use crate::protocol::{Hub, NoticeLevel};
 use crate::store::journal::Entry;
 
 /// What waits for space while the outbox cannot be written, as `uc status` names it.

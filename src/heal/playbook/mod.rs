@@ -39,9 +39,6 @@ pub use report::{Action, ActionKind, Outcome, PlaybookReport, StepReport};
 use crate::config::Problem;
 use crate::config::load::{with_source_lines, yaml_problem};
 
-/// Where playbooks live, relative to the workspace directory.
-pub const PLAYBOOKS_DIR: &str = "configs/playbooks";
-
 #[derive(Debug, Clone)]
 pub struct Playbook {
     /// The file's stem: `cleanup` for `configs/playbooks/cleanup.yaml`.
@@ -167,7 +164,7 @@ fn unreadable(path: &Path, e: &io::Error) -> Problem {
 /// Run `playbook`, or with `dry_run` only list what it would touch. Each step is planned
 /// right before it runs, so it sees what the steps before it did.
 pub async fn run(playbook: &Playbook, dry_run: bool, services: &impl Services) -> PlaybookReport {
-    let started_at = crate::engine::now_ms();
+    let started_at = crate::clock::now_ms();
     let mut steps: Vec<StepReport> = Vec::with_capacity(playbook.steps.len());
     for step in &playbook.steps {
         let stopped = playbook.stop_on_error && steps.iter().any(StepReport::failed);

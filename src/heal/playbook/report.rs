@@ -136,7 +136,7 @@ impl PlaybookReport {
             playbook: playbook.to_owned(),
             dry_run,
             started_at,
-            finished_at: crate::engine::now_ms(),
+            finished_at: crate::clock::now_ms(),
             steps,
             freed_bytes,
         }

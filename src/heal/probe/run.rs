@@ -156,7 +156,7 @@ async fn http_get(probe: &HttpProbe) -> Result<(), String> {
 
 fn process_alive(pid: Option<u32>) -> Result<(), String> {
     let pid = pid.ok_or("no process")?;
-    match crate::supervisor::process::read_stat(pid) {
+    match crate::procfs::process::read_stat(pid) {
         None => Err(format!("process {pid} is gone")),
         Some(stat) if stat.is_zombie() => Err(format!("process {pid} has exited")),
         Some(stat) if stat.state == 'T' => Err(format!("process {pid} is stopped (SIGSTOP)")),
@@ -211,7 +211,7 @@ mod tests {
             .expect("a pid");
         // Killed, then reaped by init: gone or a zombie within a moment.
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
-        while crate::supervisor::process::read_stat(pid).is_some_and(|s| !s.is_zombie()) {
+        while crate::procfs::process::read_stat(pid).is_some_and(|s| !s.is_zombie()) {
             assert!(std::time::Instant::now() < deadline, "sleep {pid} survived");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

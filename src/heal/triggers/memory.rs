@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use super::{Fired, TriggerKind};
 use crate::config::MemoryLimit;
-use crate::supervisor::process;
+use crate::procfs::process;
 
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 

@@ -84,7 +84,7 @@ fn delete_before(tx: &Transaction<'_>, tier: Tier, t: i64) -> rusqlite::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Metric, SeriesKey};
+    use crate::metrics::series::{Metric, SeriesKey};
 
     /// On an hour boundary.
     const T0: i64 = 1_699_999_200;

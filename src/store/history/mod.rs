@@ -23,7 +23,7 @@ pub use schema::TABLES;
 pub use usage::{DiskUsage, TableUsage};
 
 use super::{Fault, StoreError, migrate};
-use crate::metrics::{Metric, SeriesKey};
+use crate::metrics::series::{Metric, SeriesKey};
 
 /// Page cache of the writing connection (SQLite reads a negative size as KiB).
 const WRITER_CACHE_KIB: i64 = -256;

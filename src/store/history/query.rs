@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::agg::{Agg, floor};
 use super::schema::{self, TIERS, Tier};
 use super::{Fault, History, StoreError};
-use crate::metrics::{HistoryResponse, Point, SeriesHistory, SeriesKey};
+use crate::metrics::series::{HistoryResponse, Point, SeriesHistory, SeriesKey};
 
 /// Buckets per series a query aims to stay under.
 const MAX_POINTS: u64 = 2000;

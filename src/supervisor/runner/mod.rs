@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 
-use super::process::{self, ProcId};
 use super::{Msg, Supervisor};
+use crate::procfs::process::{self, ProcId};
 use protocol::{Order, Report};
 
 /// What a runner calls itself (`/proc/PID/comm`), whichever binary it was started from.

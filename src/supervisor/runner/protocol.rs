@@ -1,6 +1,10 @@
 //! What a service's runner and the engine say to each other: one line per message over the
 //! runner's socket. Shared by both sides so they cannot drift apart.
 
+use crate::heal::restart::Arm;
+#[cfg(test)]
+use crate::procfs::wait_status;
+
 /// From the engine: whether the runner may restart the service on its own when it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -8,24 +12,6 @@ pub enum Order {
     Arm(Arm),
     /// Leave the next exit to the engine.
     Disarm,
-}
-
-/// The exits the runner may restart by itself: what the restart policy would restart
-/// immediately (backoff and `max` decisions stay with the engine).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Arm {
-    /// `on-failure`: an exit with code 0 is not restarted.
-    pub failures_only: bool,
-    /// A run shorter than this is left to the engine (it backs off).
-    pub min_uptime_ms: u64,
-}
-
-impl Arm {
-    /// Whether an exit with the raw wait `status` after `uptime_ms` is restarted.
-    pub fn covers(&self, status: i32, uptime_ms: u64) -> bool {
-        let success = wait_status(status) == (Some(0), None);
-        uptime_ms >= self.min_uptime_ms && !(self.failures_only && success)
-    }
 }
 
 /// From the runner.
@@ -113,16 +99,6 @@ impl Report {
             }),
             _ => None,
         }
-    }
-}
-
-/// A raw wait status as `(exit code, signal)`.
-pub fn wait_status(status: i32) -> (Option<i32>, Option<i32>) {
-    let signal = status & 0x7f;
-    if signal == 0 {
-        (Some((status >> 8) & 0xff), None)
-    } else {
-        (None, Some(signal))
     }
 }
 

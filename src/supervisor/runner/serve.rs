@@ -21,7 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::PROGRAM;
-use super::protocol::{Arm, Order, Report};
+use super::protocol::{Order, Report};
+use crate::heal::restart::Arm;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, getuid, pidfd_open};
 

@@ -115,7 +115,7 @@ impl Tmux {
     async fn run_starting_server(&self, cmd: TmuxCommand<'_>) -> Result<String, TmuxError> {
         let tmux = self.command(&cmd);
         let std = tmux.as_std();
-        let umask = crate::engine::paths::user_umask().bits();
+        let umask = crate::paths::user_umask().bits();
         let mut sh = tokio::process::Command::new("/bin/sh");
         sh.arg("-c")
             .arg(format!("umask {umask:04o} && exec \"$0\" \"$@\""))

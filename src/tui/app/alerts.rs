@@ -4,7 +4,7 @@
 
 use super::App;
 use crate::alerts::AlertState;
-use crate::engine::{Command, NoticeLevel};
+use crate::protocol::{Command, NoticeLevel};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Layer, Lookup};
 use crate::tui::keys::KeyPress;

@@ -2,7 +2,7 @@
 //! (with the candidates shown when it cannot choose).
 
 use super::App;
-use crate::engine::{Command, NoticeLevel};
+use crate::protocol::{Command, NoticeLevel};
 use crate::tui::cmdline::{self, CmdLine, Words};
 use crate::tui::silence_form::SilenceRequest;
 use crate::tui::state::{Pane, Popup};

@@ -6,7 +6,7 @@
 use ratatui::crossterm::event::KeyCode;
 
 use super::App;
-use crate::engine::{Command, ConfigPlan, NoticeLevel};
+use crate::protocol::{Command, ConfigPlan, NoticeLevel};
 use crate::tui::action::Action;
 use crate::tui::config::{Fetch, TextDialog, TypedName, change_items, plan_summary};
 use crate::tui::keys::KeyPress;

@@ -2,7 +2,7 @@
 //! engine's stream with the new query), the patterns view, and the `/` and grep inputs.
 
 use super::App;
-use crate::engine::NoticeLevel;
+use crate::protocol::NoticeLevel;
 use crate::tui::action::Action;
 use crate::tui::input::{Input, InputEvent};
 use crate::tui::keys::KeyPress;

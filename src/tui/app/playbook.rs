@@ -3,8 +3,9 @@
 //! name and the file, so its refusals reach the user in its own words.
 
 use super::App;
-use crate::engine::{NoticeLevel, PlaybookList};
+use crate::heal::PlaybookList;
 use crate::heal::playbook::PlaybookReport;
+use crate::protocol::NoticeLevel;
 use crate::tui::link::Request;
 use crate::tui::panes;
 use crate::tui::playbook::{PlaybookDialog, PlaybookMode};

@@ -1,7 +1,7 @@
 //! The words of a plan (what changes, what restarts), the dialog that shows a diff or the
 //! problems of an edit, and the name a switch to a protected environment waits for.
 
-use crate::engine::{ChangeKind, ConfigPlan, ServiceChange};
+use crate::protocol::{ChangeKind, ConfigPlan, ServiceChange};
 use crate::tui::input::Input;
 
 /// How a text dialog colours its lines.

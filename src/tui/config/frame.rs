@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use ratatui::style::Color;
 
-use crate::engine::ConfigStatus;
+use crate::protocol::ConfigStatus;
 use crate::tui::theme::Theme;
 
 /// The active environment's colour; `None` leaves the theme's own header.
@@ -64,7 +64,7 @@ pub fn contrast(background: Color) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::EnvironmentInfo;
+    use crate::protocol::EnvironmentInfo;
 
     fn status(theme: Option<&str>) -> ConfigStatus {
         let env = |name: &str, theme: Option<&str>| EnvironmentInfo {

@@ -8,7 +8,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use super::{View, format};
-use crate::engine::Revision;
+use crate::protocol::Revision;
 use crate::tui::config::Fetch;
 
 /// Hash characters shown: enough to tell revisions apart.

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{View, text_dialog};
-use crate::engine::{ChangeKind, ConfigStatus, EnvironmentInfo, ServiceChange};
+use crate::protocol::{ChangeKind, ConfigStatus, EnvironmentInfo, ServiceChange};
 use crate::tui::action::Action;
 use crate::tui::config::{Fetch, PlanText, Preview, environment_colour, plan_summary};
 use crate::tui::keymap::Layer;

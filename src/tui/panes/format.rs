@@ -1,6 +1,6 @@
 //! Human formats shared by panes.
 
-use crate::engine::Health;
+use crate::protocol::Health;
 
 /// A duration in the two most significant units: `45s`, `3m12s`, `2h05m`, `3d04h`.
 pub fn duration(secs: u64) -> String {

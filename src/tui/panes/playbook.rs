@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::confirm::answers;
 use super::{View, centered};
-use crate::engine::NoticeLevel;
+use crate::protocol::NoticeLevel;
 use crate::tui::action::Action;
 use crate::tui::playbook::PlaybookDialog;
 use crate::tui::theme::Theme;

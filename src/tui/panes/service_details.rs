@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{View, draw_empty, format, services};
-use crate::engine::{Health, NoticeLevel, ProbeStatus, ServiceStatus};
 use crate::heal::{HealEvent, HealKind};
+use crate::protocol::{Health, NoticeLevel, ProbeStatus, ServiceStatus};
 use crate::tui::theme::Theme;
 
 /// Lines of a probe's failure output shown; the rest is in the service's logs.

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{View, format, graphs, service_details};
-use crate::engine::{Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus};
+use crate::protocol::{Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{View, format};
-use crate::engine::NoticeLevel;
+use crate::protocol::NoticeLevel;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let Some(status) = &view.state.status else {

@@ -1,8 +1,9 @@
 //! What frontends ask of the engine (`POST /v1/commands`).
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 
-use crate::alerts::Matcher;
+use crate::alerts::model::Matcher;
 
 /// One request to the engine. The JSON shape is part of the stable API:
 /// `{"command":"start","services":["api"]}`.
@@ -359,6 +360,9 @@ impl Wire {
         .find_map(|(field, set)| set.then_some(field))
     }
 }
+
+/// A command plus where its answer goes.
+pub type CommandRequest = (Command, oneshot::Sender<Result<Reply, CommandError>>);
 
 #[cfg(test)]
 mod tests {

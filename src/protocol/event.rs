@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::snapshot::{ServiceStatus, Snapshot};
+use crate::protocol::snapshot::{ServiceStatus, Snapshot};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -17,27 +17,29 @@ pub enum Event {
     /// also carries the active environment.
     Config {
         environment: Option<String>,
-        config: super::ConfigStatus,
+        config: crate::protocol::ConfigStatus,
     },
     /// Something the user should read (a service exited, a command failed in a worker).
     Notice(Notice),
     /// One sampling cycle of host and service metrics (every `metrics.interval`).
-    Metrics(Box<crate::metrics::Sample>),
+    Metrics(Box<crate::metrics::sample::Sample>),
     /// Alerts changed (a transition, a new value, an ack); replaces the whole list.
     /// (Lists travel in a named field: an internally tagged variant cannot hold a bare
     /// sequence in JSON.)
-    Alerts { alerts: Vec<crate::alerts::Alert> },
+    Alerts {
+        alerts: Vec<crate::alerts::model::Alert>,
+    },
     /// Silences were added or expired; replaces the whole list.
     Silences {
-        silences: Vec<crate::alerts::Silence>,
+        silences: Vec<crate::alerts::model::Silence>,
     },
     /// Rules or channels were (re)loaded, failed to load, or a channel's health changed.
-    Alerting(crate::alerts::AlertingInfo),
+    Alerting(crate::alerts::model::AlertingInfo),
     /// Healing acted (restart, backoff, give-up), a probe changed state, a playbook ran.
-    Heal(crate::heal::HealEvent),
+    Heal(crate::heal::event::HealEvent),
     /// The disk filled up or has room again, or a state file was replaced; replaces
     /// `Snapshot.storage`.
-    Storage(super::StorageInfo),
+    Storage(crate::protocol::StorageInfo),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -94,7 +96,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alerts::{Alert, AlertState, AlertingInfo, Matcher, Severity, Silence};
+    use crate::alerts::model::{Alert, AlertState, AlertingInfo, Matcher, Severity, Silence};
 
     /// Every event must survive the wire: serde cannot put some shapes (a bare list) in an
     /// internally tagged enum, and the stream would carry an error instead.
@@ -142,8 +144,8 @@ mod tests {
             },
             Event::Config {
                 environment: Some("prod".into()),
-                config: super::super::ConfigStatus {
-                    environments: vec![super::super::EnvironmentInfo {
+                config: crate::protocol::ConfigStatus {
+                    environments: vec![crate::protocol::EnvironmentInfo {
                         name: "prod".into(),
                         theme: Some("red".into()),
                         confirm: true,
@@ -152,10 +154,10 @@ mod tests {
                     ..Default::default()
                 },
             },
-            Event::Storage(super::super::StorageInfo::default()),
-            Event::Heal(crate::heal::HealEvent::new(
+            Event::Storage(crate::protocol::StorageInfo::default()),
+            Event::Heal(crate::heal::event::HealEvent::new(
                 Some("api"),
-                crate::heal::HealKind::GaveUp,
+                crate::heal::event::HealKind::GaveUp,
                 "gave up: 3 restarts within 1m",
             )),
             Event::Shutdown,

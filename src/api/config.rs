@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use super::CommandError;
-use super::config_center::{ConfigRequest, PlanTarget};
-use super::server::{Api, bad_query, error, refused};
+use crate::api::{Api, bad_query, error, refused};
+use crate::config_center::{ConfigRequest, PlanTarget};
+use crate::protocol::CommandError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

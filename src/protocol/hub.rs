@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
-use super::{Event, Notice, NoticeLevel, ReplacedFile, Snapshot, StorageInfo, now_ms};
+use crate::clock::now_ms;
+use crate::protocol::{Event, Notice, NoticeLevel, ReplacedFile, Snapshot, StorageInfo};
 
 /// Events a slow client may fall behind by before it is sent a fresh snapshot instead.
 const BACKLOG: usize = 1024;
@@ -92,7 +93,7 @@ impl Hub {
         self.lock()
             .services
             .iter()
-            .filter(|s| s.state == super::ServiceState::Running)
+            .filter(|s| s.state == crate::protocol::ServiceState::Running)
             .filter_map(|s| Some((s.name.clone(), s.pid?)))
             .collect()
     }

@@ -4,11 +4,11 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{ConfigRequest, Update};
-use crate::engine::Client;
+use crate::client::Client;
+use crate::tui::link::{ConfigRequest, Update};
 
 /// How many revisions the history pane lists.
-pub const HISTORY_LIMIT: usize = 200;
+const HISTORY_LIMIT: usize = 200;
 
 /// Answer `request` with the matching [`Update`] once the engine replied.
 pub fn serve_config(client: &Client, request: ConfigRequest, updates: UnboundedSender<Update>) {

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Command, CommandError, Event, Hub};
 use crate::config::ConfigError;
-use crate::heal::playbook::{self, PLAYBOOKS_DIR, PlaybookReport, Services};
+use crate::config::PLAYBOOKS_DIR;
+use crate::heal::playbook::{self, PlaybookReport, Services};
 use crate::heal::{HealEvent, HealKind};
-use crate::supervisor::CommandRequest;
+use crate::protocol::CommandRequest;
+use crate::protocol::{Command, CommandError, Event, Hub};
 
 /// What `GET /v1/heal/playbooks` lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

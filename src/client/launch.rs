@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use nix::fcntl::{Flock, FlockArg};
 
-use super::{Client, Paths, Source};
+use crate::client::Client;
+use crate::config::Source;
+use crate::paths::Paths;
 use crate::supervisor::tmux::{Pane, Spawn, Tmux, TmuxError};
 
 /// Window option marking the engine's window.
@@ -26,7 +28,7 @@ pub enum LaunchError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    StateDir(#[from] super::paths::StateDirError),
+    StateDir(#[from] crate::paths::StateDirError),
     #[error("the engine exited while starting:\n{output}")]
     Died { output: String },
     #[error("the engine did not answer within {}s (see {log})", READY_TIMEOUT.as_secs())]
@@ -91,7 +93,7 @@ impl Launcher {
             source,
         };
         self.paths.prepare()?;
-        let file = super::paths::private_file()
+        let file = crate::paths::private_file()
             .create(true)
             .truncate(false)
             .write(true)
@@ -186,6 +188,6 @@ impl Launcher {
             "set -g status-left '[uc #S] '\n",
             "set -g status-left-length 30\n",
         ));
-        super::paths::write_private(&self.paths.tmux_conf(), conf.as_bytes()).map_err(io)
+        crate::paths::write_private(&self.paths.tmux_conf(), conf.as_bytes()).map_err(io)
     }
 }

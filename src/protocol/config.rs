@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Part of the snapshot; replaced whole by [`super::Event::Config`].
+/// Part of the snapshot; replaced whole by [`crate::protocol::Event::Config`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ConfigStatus {
     /// In the order the workspace declares them; empty when it declares none.

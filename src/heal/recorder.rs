@@ -1,70 +1,12 @@
-//! Healing's part of the protocol: `GET /v1/heal/history?since=SECONDS&service=NAME&limit=N`
-//! (oldest first), the playbooks (`GET /v1/heal/playbooks`, `POST
-//! /v1/heal/playbooks/{name}/run?dry_run=true`), and the recorder that keeps every heal
-//! event in `heal.db`.
+//! Every heal event, kept in `heal.db` (`uc heal history`) by a thread of the engine.
 
 use std::path::PathBuf;
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::server::{Api, bad_query, error};
-use super::{CommandError, Event, Hub, now_ms};
-use crate::store::{HealLog, HealQuery};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryParams {
-    /// Seconds before now (everything kept when absent).
-    #[serde(default)]
-    since: Option<u64>,
-    #[serde(default)]
-    service: Option<String>,
-    #[serde(default)]
-    limit: Option<usize>,
-}
-
-pub async fn history(
-    State(api): State<Api>,
-    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return bad_query(&e),
-    };
-    if let Some(service) = &params.service
-        && api.hub.snapshot().service(service).is_none()
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            CommandError::field("service", format!("unknown service `{service}`")),
-        );
-    }
-    let q = HealQuery {
-        since: params
-            .since
-            .map_or(0, |s| now_ms().saturating_sub(s.saturating_mul(1000))),
-        service: params.service,
-        limit: params.limit,
-    };
-    let path = api.heal_db.clone();
-    let read = tokio::task::spawn_blocking(move || HealLog::open(&path)?.query(&q)).await;
-    match read {
-        Ok(Ok(events)) => Json(events).into_response(),
-        Ok(Err(e)) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-    }
-}
+use crate::clock::now_ms;
+use crate::protocol::{Event, Hub};
+use crate::store::HealLog;
 
 /// Events kept in memory while `heal.db` cannot be written; past it the oldest go.
 const MAX_WAITING: usize = 10_000;
@@ -178,44 +120,5 @@ impl Recorder {
             self.waiting.pop_front();
         }
         Ok(())
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunParams {
-    #[serde(default)]
-    dry_run: bool,
-}
-
-/// `GET /v1/heal/playbooks`.
-pub async fn playbooks(State(api): State<Api>) -> Response {
-    let playbooks = api.playbooks.clone();
-    match tokio::task::spawn_blocking(move || playbooks.list()).await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-    }
-}
-
-/// `POST /v1/heal/playbooks/{name}/run?dry_run=true`: the report once every step ran.
-pub async fn run_playbook(
-    State(api): State<Api>,
-    Path(name): Path<String>,
-    query: Result<Query<RunParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return bad_query(&e),
-    };
-    match api
-        .playbooks
-        .run(&name, params.dry_run, "uc heal run")
-        .await
-    {
-        Ok(report) => Json(report).into_response(),
-        Err(refused) => error(StatusCode::BAD_REQUEST, refused),
     }
 }

@@ -79,7 +79,7 @@ pub fn zombie_exit(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
         return None;
     }
     let status: i32 = fields.get(49)?.parse().ok()?;
-    Some(super::runner::protocol::wait_status(status))
+    Some(wait_status(status))
 }
 
 pub fn read_stat(pid: u32) -> Option<ProcStat> {
@@ -261,13 +261,23 @@ fn boot_time_ms() -> u64 {
             .ok()
             .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
             .map_or(0, |secs| (secs * 1000.0) as u64);
-        crate::engine::now_ms().saturating_sub(uptime_ms)
+        crate::clock::now_ms().saturating_sub(uptime_ms)
     })
 }
 
 /// When a process started, in Unix milliseconds.
 pub fn started_at_ms(start_ticks: u64) -> u64 {
     boot_time_ms() + start_ticks * 1000 / ticks_per_second()
+}
+
+/// A raw wait status as `(exit code, signal)`.
+pub fn wait_status(status: i32) -> (Option<i32>, Option<i32>) {
+    let signal = status & 0x7f;
+    if signal == 0 {
+        (Some((status >> 8) & 0xff), None)
+    } else {
+        (None, Some(signal))
+    }
 }
 
 #[cfg(test)]
@@ -300,7 +310,7 @@ mod tests {
             "a different start time is a different process"
         );
         let started = started_at_ms(stat.start_ticks);
-        let now = crate::engine::now_ms();
+        let now = crate::clock::now_ms();
         assert!(
             started <= now && now - started < 3_600_000,
             "{started} vs {now}"

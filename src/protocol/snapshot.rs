@@ -16,21 +16,21 @@ pub struct Snapshot {
     pub services: Vec<ServiceStatus>,
     /// The latest metrics sample; `None` until the first one.
     #[serde(default)]
-    pub metrics: Option<crate::metrics::Sample>,
+    pub metrics: Option<crate::metrics::sample::Sample>,
     /// Pending, firing and recently resolved alerts, in display order.
     #[serde(default)]
-    pub alerts: Vec<crate::alerts::Alert>,
+    pub alerts: Vec<crate::alerts::model::Alert>,
     /// Silences that are active or start later.
     #[serde(default)]
-    pub silences: Vec<crate::alerts::Silence>,
+    pub silences: Vec<crate::alerts::model::Silence>,
     #[serde(default)]
-    pub alerting: crate::alerts::AlertingInfo,
+    pub alerting: crate::alerts::model::AlertingInfo,
     /// Environments, the applied config revision, a pending edit or its problems.
     #[serde(default)]
-    pub config: super::ConfigStatus,
+    pub config: crate::protocol::ConfigStatus,
     /// A full disk writes wait on, state files replaced at start.
     #[serde(default)]
-    pub storage: super::StorageInfo,
+    pub storage: crate::protocol::StorageInfo,
     /// Sequence number of the last event folded into this snapshot.
     pub seq: u64,
 }

@@ -4,19 +4,25 @@
 //! supervisor (which touches only the services that changed), record a revision, publish.
 //! A config that does not load never replaces the running one.
 
+pub mod plan;
+mod watch;
+
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::config_plan::{self, Effective};
-use super::config_watch::Watch;
-use super::{
-    Command, CommandError, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Event, Hub,
-    NoticeLevel, Paths, Reply, Revision, RevisionText, Source, now_ms,
-};
+use crate::clock::now_ms;
 use crate::config::ConfigError;
+use crate::config::Effective;
+use crate::config::Source;
+use crate::paths::Paths;
+use crate::protocol::{
+    Command, CommandError, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Event, Hub,
+    NoticeLevel, Reply, Revision, RevisionText,
+};
 use crate::store::{NewRevision, Revisions};
 use crate::supervisor::apply::{Applied, ApplyRequest};
+use watch::Watch;
 
 type Answer<T> = oneshot::Sender<Result<T, CommandError>>;
 
@@ -209,11 +215,7 @@ impl ConfigCenter {
                 .clone()
                 .ok_or_else(|| CommandError::new("no edit is pending"))?,
         };
-        Ok(config_plan::plan(
-            &self.current,
-            &next,
-            &self.hub.snapshot(),
-        ))
+        Ok(plan::plan(&self.current, &next, &self.hub.snapshot()))
     }
 
     /// Hands `next` to the supervisor and makes it the running config.
@@ -322,7 +324,7 @@ impl ConfigCenter {
     fn remember_environment(&self) {
         let file = self.paths.environment_file();
         let result = match self.current.environment() {
-            Some(env) => super::paths::write_private(&file, env.as_bytes()),
+            Some(env) => crate::paths::write_private(&file, env.as_bytes()),
             None => std::fs::remove_file(&file).or(Ok(())),
         };
         if let Err(e) = result {
@@ -349,7 +351,7 @@ impl ConfigCenter {
                 pending: self
                     .pending
                     .as_ref()
-                    .map(|p| config_plan::plan(&self.current, p, &self.hub.snapshot())),
+                    .map(|p| plan::plan(&self.current, p, &self.hub.snapshot())),
                 errors: self.errors.clone(),
             },
         });
@@ -384,7 +386,7 @@ impl ConfigCenter {
                 "running".to_owned(),
             ),
         };
-        let diff = config_plan::unified(
+        let diff = plan::unified(
             &old.text,
             &new_text,
             &revision_label(&old.revision),

@@ -2,6 +2,17 @@
 //! `POST /v1/commands`, `GET /v1/metrics/history`. One router, served on the engine's Unix
 //! socket (and later on TCP).
 
+mod alerts;
+mod config;
+mod heal;
+pub mod listen;
+mod logs;
+mod metrics;
+
+pub use alerts::AlertHistory;
+pub use logs::{LogsAccess, NDJSON};
+pub use metrics::serve_prometheus;
+
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,9 +28,9 @@ use axum::routing::{get, post};
 use futures::Stream;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Command, CommandError, Event, Hub, Reply};
 use crate::metrics::SharedRecent;
-use crate::supervisor::CommandRequest;
+use crate::protocol::CommandRequest;
+use crate::protocol::{Command, CommandError, Event, Hub, Reply};
 
 /// What the handlers reach: the bus, the supervisor's command queue, and metrics.
 #[derive(Clone)]
@@ -29,7 +40,7 @@ pub struct Api {
     /// The alerting worker's queue for ack / silence / expire; `None` when alerting is off.
     pub alerting: Option<mpsc::Sender<CommandRequest>>,
     /// The configuration center: environments, revisions, pending edits.
-    pub config: mpsc::Sender<super::config_center::ConfigRequest>,
+    pub config: mpsc::Sender<crate::config_center::ConfigRequest>,
     /// Alert journal and outbox, for `GET /v1/alerts/history`.
     pub alerts_db: PathBuf,
     pub outbox_db: PathBuf,
@@ -37,10 +48,10 @@ pub struct Api {
     /// The history database, when history is kept.
     pub history: Option<PathBuf>,
     /// The logs worker's live data and store; `None` when it could not start.
-    pub logs: Option<super::LogsAccess>,
+    pub logs: Option<LogsAccess>,
     /// Heal events, for `GET /v1/heal/history`.
     pub heal_db: PathBuf,
-    pub playbooks: super::Playbooks,
+    pub playbooks: crate::heal::Playbooks,
 }
 
 pub fn router(api: Api) -> Router {
@@ -48,24 +59,18 @@ pub fn router(api: Api) -> Router {
         .route("/v1/snapshot", get(snapshot))
         .route("/v1/events", get(events))
         .route("/v1/commands", post(command))
-        .route("/v1/metrics/history", get(super::metrics_api::history))
-        .route("/v1/alerts/history", get(super::alerts_api::history))
-        .route("/v1/logs", get(super::logs_api::lines))
-        .route("/v1/logs/patterns", get(super::logs_api::patterns))
-        .route("/v1/logs/stats", get(super::logs_api::stats))
-        .route("/v1/heal/history", get(super::heal_api::history))
-        .route("/v1/config/plan", get(super::config_api::plan))
-        .route("/v1/config/history", get(super::config_api::history))
-        .route(
-            "/v1/config/revisions/{id}",
-            get(super::config_api::revision),
-        )
-        .route("/v1/config/diff", get(super::config_api::diff))
-        .route("/v1/heal/playbooks", get(super::heal_api::playbooks))
-        .route(
-            "/v1/heal/playbooks/{name}/run",
-            post(super::heal_api::run_playbook),
-        )
+        .route("/v1/metrics/history", get(metrics::history))
+        .route("/v1/alerts/history", get(alerts::history))
+        .route("/v1/logs", get(logs::lines))
+        .route("/v1/logs/patterns", get(logs::patterns))
+        .route("/v1/logs/stats", get(logs::stats))
+        .route("/v1/heal/history", get(heal::history))
+        .route("/v1/config/plan", get(config::plan))
+        .route("/v1/config/history", get(config::history))
+        .route("/v1/config/revisions/{id}", get(config::revision))
+        .route("/v1/config/diff", get(config::diff))
+        .route("/v1/heal/playbooks", get(heal::playbooks))
+        .route("/v1/heal/playbooks/{name}/run", post(heal::run_playbook))
         .with_state(api)
 }
 
@@ -100,7 +105,7 @@ async fn command(State(state): State<Api>, body: Bytes) -> Response {
         )
     };
     if command.is_config() {
-        let request = super::config_center::ConfigRequest::Command(command, tx);
+        let request = crate::config_center::ConfigRequest::Command(command, tx);
         if state.config.send(request).await.is_err() {
             return unavailable();
         }

@@ -6,37 +6,9 @@ use std::collections::BTreeSet;
 
 use similar::TextDiff;
 
-use super::{ChangeKind, ConfigPlan, ServiceChange, Snapshot};
-use crate::config::{Service, Workspace};
+use crate::config::{Effective, Service, Workspace};
+use crate::protocol::{ChangeKind, ConfigPlan, ServiceChange, Snapshot};
 use crate::supervisor::apply::needs_restart;
-
-/// A loaded config as the configuration center keeps it.
-#[derive(Debug, Clone)]
-pub struct Effective {
-    pub workspace: Workspace,
-    /// Effective YAML, secrets as `${secret:name}` references.
-    pub text: String,
-    pub hash: String,
-    /// Files it was read from (watched for edits).
-    pub inputs: Vec<std::path::PathBuf>,
-}
-
-impl From<crate::config::Loaded> for Effective {
-    fn from(loaded: crate::config::Loaded) -> Self {
-        Self {
-            workspace: loaded.workspace,
-            text: loaded.effective,
-            hash: loaded.hash,
-            inputs: loaded.inputs,
-        }
-    }
-}
-
-impl Effective {
-    pub fn environment(&self) -> Option<&str> {
-        self.workspace.environment.as_deref()
-    }
-}
 
 /// The plan of going from `current` to `next`, with `now` telling what runs.
 pub fn plan(current: &Effective, next: &Effective, now: &Snapshot) -> ConfigPlan {

@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::server::{Api, error};
-use super::{CommandError, now_ms};
+use crate::api::{Api, error};
+use crate::clock::now_ms;
+use crate::protocol::CommandError;
 use crate::store::Journal;
 use crate::store::journal::Entry;
 
@@ -30,7 +31,7 @@ pub async fn history(
 ) -> Response {
     let Query(params) = match query {
         Ok(q) => q,
-        Err(e) => return super::server::bad_query(&e),
+        Err(e) => return crate::api::bad_query(&e),
     };
     let since = now_ms().saturating_sub(params.since.saturating_mul(1000));
     let read = tokio::task::spawn_blocking(move || read(&api, since)).await;

@@ -1,4 +1,9 @@
-//! Client side of the engine protocol over the Unix socket, used by the CLI and the TUI glue.
+//! Client side of the engine protocol over the Unix socket, used by the CLI and the TUI glue,
+//! and the launcher that starts an engine when none answers.
+
+mod launch;
+
+pub use launch::{LaunchError, Launcher, passed_env};
 
 use std::path::{Path, PathBuf};
 
@@ -8,10 +13,10 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 
-use super::{Command, CommandError, Event, Reply, Snapshot};
 use crate::logs::stats::StatsReport;
 use crate::logs::{LogLine, LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
+use crate::protocol::{Command, CommandError, Event, Reply, Snapshot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -28,7 +33,7 @@ pub enum ClientError {
     Status { status: StatusCode, body: String },
     /// The engine understood the request and refused it, naming the field.
     #[error("{0}")]
-    Refused(super::CommandError),
+    Refused(crate::protocol::CommandError),
     #[error("unexpected answer from the engine: {0}")]
     Decode(#[from] serde_json::Error),
     /// The engine failed after it began to answer (reading the log store, say).
@@ -39,7 +44,7 @@ pub enum ClientError {
 impl ClientError {
     /// A refusal that names its field when the body says which, else the raw answer.
     fn answer(status: StatusCode, body: &[u8]) -> Self {
-        match serde_json::from_slice::<super::CommandError>(body) {
+        match serde_json::from_slice::<crate::protocol::CommandError>(body) {
             Ok(refused) if status.is_client_error() => Self::Refused(refused),
             _ => Self::Status {
                 status,
@@ -124,7 +129,10 @@ impl Client {
     }
 
     /// Alert history of the last `since_secs` seconds.
-    pub async fn alert_history(&self, since_secs: u64) -> Result<super::AlertHistory, ClientError> {
+    pub async fn alert_history(
+        &self,
+        since_secs: u64,
+    ) -> Result<crate::api::AlertHistory, ClientError> {
         self.get_json(&format!("/v1/alerts/history?since={since_secs}"))
             .await
     }
@@ -146,7 +154,7 @@ impl Client {
         self.get_json(&path).await
     }
 
-    pub async fn playbooks(&self) -> Result<super::PlaybookList, ClientError> {
+    pub async fn playbooks(&self) -> Result<crate::heal::PlaybookList, ClientError> {
         self.get_json("/v1/heal/playbooks").await
     }
 
@@ -173,7 +181,7 @@ impl Client {
     pub async fn config_plan(
         &self,
         environment: Option<&str>,
-    ) -> Result<super::ConfigPlan, ClientError> {
+    ) -> Result<crate::protocol::ConfigPlan, ClientError> {
         let path = match environment {
             Some(env) => format!("/v1/config/plan?environment={}", percent_encode(env)),
             None => "/v1/config/plan".to_owned(),
@@ -182,18 +190,27 @@ impl Client {
     }
 
     /// What re-applying revision `revision` would do.
-    pub async fn revert_plan(&self, revision: u64) -> Result<super::ConfigPlan, ClientError> {
+    pub async fn revert_plan(
+        &self,
+        revision: u64,
+    ) -> Result<crate::protocol::ConfigPlan, ClientError> {
         self.get_json(&format!("/v1/config/plan?revision={revision}"))
             .await
     }
 
     /// Applied config revisions, newest first.
-    pub async fn config_history(&self, limit: usize) -> Result<Vec<super::Revision>, ClientError> {
+    pub async fn config_history(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::protocol::Revision>, ClientError> {
         self.get_json(&format!("/v1/config/history?limit={limit}"))
             .await
     }
 
-    pub async fn config_revision(&self, id: u64) -> Result<super::RevisionText, ClientError> {
+    pub async fn config_revision(
+        &self,
+        id: u64,
+    ) -> Result<crate::protocol::RevisionText, ClientError> {
         self.get_json(&format!("/v1/config/revisions/{id}")).await
     }
 
@@ -203,7 +220,7 @@ impl Client {
         if let Some(to) = to {
             path.push_str(&format!("&to={to}"));
         }
-        let diff: super::ConfigDiff = self.get_json(&path).await?;
+        let diff: crate::protocol::ConfigDiff = self.get_json(&path).await?;
         Ok(diff.diff)
     }
 
@@ -259,7 +276,7 @@ impl Client {
         };
         let path = logs_path(&query);
         let response = self
-            .send_accepting(Method::GET, &path, Vec::new(), super::logs_api::NDJSON)
+            .send_accepting(Method::GET, &path, Vec::new(), crate::api::NDJSON)
             .await?;
         let status = response.status();
         if !status.is_success() {

@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::server::{Api, error};
-use super::{CommandError, Hub, now_ms};
+use crate::api::{Api, error};
+use crate::clock::now_ms;
 use crate::metrics::{HistoryResponse, RECENT_POINTS, SeriesKey, prometheus};
+use crate::protocol::{CommandError, Hub};
 
 /// Windows up to this long are answered from memory.
 const MEMORY_WINDOW: u64 = RECENT_POINTS as u64;
@@ -34,7 +35,7 @@ pub async fn history(
 ) -> Response {
     let Query(params) = match query {
         Ok(q) => q,
-        Err(e) => return super::server::bad_query(&e),
+        Err(e) => return crate::api::bad_query(&e),
     };
     let keys = match parse_series(params.series.as_deref()) {
         Ok(keys) => keys,
@@ -112,10 +113,10 @@ pub async fn serve_prometheus(hub: Hub, addr: SocketAddr) -> std::io::Result<()>
     let router = Router::new()
         .route("/metrics", get(exposition))
         .with_state(hub);
-    tokio::spawn(super::listen::serve(
+    tokio::spawn(crate::api::listen::serve(
         listener,
         router,
-        super::listen::METRICS,
+        crate::api::listen::METRICS,
     ));
     Ok(())
 }

@@ -21,8 +21,9 @@ use futures::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::server::{Api, error};
-use super::{CommandError, now_ms};
+use crate::api::{Api, error};
+use crate::clock::now_ms;
+use crate::protocol::CommandError;
 
 /// What the handlers reach of the logs worker.
 #[derive(Clone)]
@@ -102,7 +103,7 @@ type Params = Result<Query<LogParams>, axum::extract::rejection::QueryRejection>
 pub async fn lines(State(api): State<Api>, headers: HeaderMap, params: Params) -> Response {
     let Query(params) = match params {
         Ok(q) => q,
-        Err(e) => return super::server::bad_query(&e),
+        Err(e) => return crate::api::bad_query(&e),
     };
     let count = params.count;
     let mut query = match params.query() {
@@ -340,7 +341,7 @@ pub async fn stats(
 ) -> Response {
     let Query(params) = match query {
         Ok(q) => q,
-        Err(e) => return super::server::bad_query(&e),
+        Err(e) => return crate::api::bad_query(&e),
     };
     let now = now_ms();
     let since = now.saturating_sub(params.since.saturating_mul(1000));

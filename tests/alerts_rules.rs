@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use univers_container::alerts::rules::{DEFAULT_RULES, DEMO_RULES, load_rules, parse_rules};
-use univers_container::alerts::{Evaluator, FixedReadings, LogFilter, LogQuery, Probe, Severity};
+use univers_container::alerts::{
+    Evaluator, FixedReadings, LogCountQuery, LogFilter, ProbeTarget, Severity,
+};
 use univers_container::config::{ConfigError, DEMO_YAML};
 use univers_container::protocol::{Health, ServiceState, ServiceStatus};
 
@@ -55,7 +57,7 @@ fn shipped_rules_parse() {
     );
     assert_eq!(
         demo.log_queries(),
-        [LogQuery {
+        [LogCountQuery {
             service: "ticker".to_owned(),
             filter: LogFilter::Level("ERROR".to_owned()),
             window: Duration::from_secs(60),
@@ -76,7 +78,7 @@ fn shipped_rules_parse() {
 #[test]
 fn the_built_in_rules_watch_only_what_the_workspace_declares() {
     let rules = parse_rules(DEFAULT_RULES, Path::new("configs/rules.yaml")).expect("default rules");
-    let port = |port| Probe::Port {
+    let port = |port| ProbeTarget::Port {
         host: "127.0.0.1".to_owned(),
         port,
     };

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use univers_container::config::{
-    ConfigError, Loaded, Severity, demo_loaded, load_effective, load_env,
+    ConfigError, Loaded, ProblemSeverity, demo_loaded, load_effective, load_env,
 };
 
 fn fixture(path: &str) -> PathBuf {
@@ -391,7 +391,7 @@ fn a_program_not_on_path_is_a_warning() {
     let loaded = load_in(&dir, None).expect("warnings do not stop loading");
     assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
     let warning = &loaded.warnings[0];
-    assert_eq!(warning.severity, Severity::Warning);
+    assert_eq!(warning.severity, ProblemSeverity::Warning);
     assert_eq!((warning.line, warning.column), (4, 14));
     assert_eq!(warning.message, "`no-such-program-uc` is not on PATH");
     assert_eq!(warning.path, "services.a.command");

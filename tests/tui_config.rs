@@ -15,10 +15,10 @@ use univers_container::protocol::{
     Command, ConfigStatus, DiskFull, Event, ReplacedFile, StorageInfo,
 };
 use univers_container::tui::state::{Pane, Popup};
-use univers_container::tui::{ConfigRequest, Request, Update};
+use univers_container::tui::{ConfigQuery, Request, Update};
 
 fn plan_request(environment: &str) -> Request {
-    Request::Config(ConfigRequest::Plan(environment.into()))
+    Request::Config(ConfigQuery::Plan(environment.into()))
 }
 
 fn plan_answer(environment: &str, plan: univers_container::protocol::ConfigPlan) -> Update {
@@ -242,7 +242,7 @@ fn snapshot_history() {
     let mut h = Harness::with((120, 20));
     h.keys(&["e", "h"]);
     assert_eq!(h.app.state().pane, Pane::ConfigHistory);
-    assert!(h.sent().contains(&Request::Config(ConfigRequest::History)));
+    assert!(h.sent().contains(&Request::Config(ConfigQuery::History)));
     assert!(h.screen().contains("loading…"));
     h.update(Update::ConfigHistory(Ok(revisions())));
     let screen = h.screen();
@@ -257,7 +257,7 @@ fn snapshot_revision_diff() {
     let mut h = history();
     h.sent();
     h.keys(&["j", "enter"]);
-    assert_eq!(h.sent(), [Request::Config(ConfigRequest::Diff(3))]);
+    assert_eq!(h.sent(), [Request::Config(ConfigQuery::Diff(3))]);
     assert!(h.screen().contains("loading…"));
     let diff = "--- revision 3\n+++ applied\n@@ -1,2 +1,2 @@\n-environment: prod\n+environment: staging\n workspace: hvac";
     h.update(Update::RevisionDiff {
@@ -291,7 +291,7 @@ fn r_plans_the_revert_then_asks_with_the_typed_name() {
     h.keys(&["r"]);
     assert_eq!(h.status(), "revision 4 is the applied one");
     h.keys(&["j", "r"]);
-    assert_eq!(h.sent(), [Request::Config(ConfigRequest::RevertPlan(3))]);
+    assert_eq!(h.sent(), [Request::Config(ConfigQuery::RevertPlan(3))]);
     assert_eq!(h.status(), "planning the revert to revision 3…");
     h.update(Update::RevertPlan {
         revision: 3,
@@ -524,7 +524,7 @@ fn the_history_is_asked_again_after_a_new_revision() {
         h.sent(),
         [
             plan_request("staging"),
-            Request::Config(ConfigRequest::History)
+            Request::Config(ConfigQuery::History)
         ]
     );
     h.update(Update::Event(Event::Config {
@@ -534,7 +534,7 @@ fn the_history_is_asked_again_after_a_new_revision() {
             ..status()
         },
     }));
-    assert_eq!(h.sent(), [Request::Config(ConfigRequest::History)]);
+    assert_eq!(h.sent(), [Request::Config(ConfigQuery::History)]);
     // The list stays on screen while the new one is on its way.
     assert!(h.screen().contains("reload"));
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use super::logs::LogCounter;
-use super::{LogQuery, Probe, Readings};
+use super::{LogCountQuery, ProbeTarget, Readings};
 use crate::metrics::Sample;
 use crate::protocol::ServiceStatus;
 
@@ -50,7 +50,7 @@ pub struct EngineReadings<'a> {
     pub sample: Option<&'a Sample>,
     pub services: &'a [ServiceStatus],
     pub restarts: &'a RestartLog,
-    pub probes: &'a HashMap<Probe, bool>,
+    pub probes: &'a HashMap<ProbeTarget, bool>,
     pub logs: &'a LogCounter,
     /// The logs worker's flagged patterns; `None` when it does not run.
     pub patterns: Option<&'a crate::logs::live::LogsHub>,
@@ -72,11 +72,11 @@ impl Readings for EngineReadings<'_> {
         self.restarts.count(service, window, self.now_ms)
     }
 
-    fn probe(&self, probe: &Probe) -> Option<bool> {
+    fn probe(&self, probe: &ProbeTarget) -> Option<bool> {
         self.probes.get(probe).copied()
     }
 
-    fn log_count(&self, query: &LogQuery) -> Option<f64> {
+    fn log_count(&self, query: &LogCountQuery) -> Option<f64> {
         self.logs.count(query)
     }
 

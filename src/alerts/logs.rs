@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{LogFilter, LogQuery};
+use super::{LogCountQuery, LogFilter};
 
 /// Bytes read per file per poll: a service that floods its log cannot stall evaluation;
 /// lines past this are skipped (counted as absent).
@@ -49,7 +49,7 @@ pub fn canonical_level(level: &str) -> Option<&'static str> {
 }
 
 struct Counted {
-    query: LogQuery,
+    query: LogCountQuery,
     filter: Filter,
     /// Unix ms of each matching line within the window, oldest first.
     times: VecDeque<u64>,
@@ -164,7 +164,7 @@ pub struct LogCounter {
 impl LogCounter {
     /// Count exactly `queries`; `log_path` gives a service's captured log. Counts of
     /// queries that stay are kept.
-    pub fn set(&mut self, queries: &[LogQuery], log_path: impl Fn(&str) -> PathBuf) {
+    pub fn set(&mut self, queries: &[LogCountQuery], log_path: impl Fn(&str) -> PathBuf) {
         let mut old: Vec<Counted> = std::mem::take(&mut self.counted);
         for query in queries {
             let kept = old
@@ -208,7 +208,7 @@ impl LogCounter {
     }
 
     /// Matching lines within the query's window; `None` for a query not being counted.
-    pub fn count(&self, query: &LogQuery) -> Option<f64> {
+    pub fn count(&self, query: &LogCountQuery) -> Option<f64> {
         self.counted
             .iter()
             .find(|c| &c.query == query)
@@ -243,12 +243,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("api.log");
         std::fs::write(&path, "old ERROR before the engine started\n").unwrap();
-        let errors = LogQuery {
+        let errors = LogCountQuery {
             service: "api".into(),
             filter: LogFilter::Level("ERROR".into()),
             window: Duration::from_secs(60),
         };
-        let timeouts = LogQuery {
+        let timeouts = LogCountQuery {
             service: "api".into(),
             filter: LogFilter::Regex("time(d )?out".into()),
             window: Duration::from_secs(10),

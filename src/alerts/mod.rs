@@ -28,7 +28,7 @@ pub use expr::{Cmp, Comparison, Expr, ExprError};
 pub use model::{
     Ack, Alert, AlertState, AlertingInfo, ChannelInfo, Labels, MatchOp, Matcher, Severity, Silence,
 };
-pub use readings::{FixedReadings, LogFilter, LogQuery, Probe, Readings};
+pub use readings::{FixedReadings, LogCountQuery, LogFilter, ProbeTarget, Readings};
 pub use route::{Notification, Router};
 pub use rules::{
     BUILT_IN_RULES, DEFAULT_RULES, DEMO_RULES, DISK_FULL_RULE, Rule, RuleSet, load_rules,

@@ -8,27 +8,27 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use super::Probe;
+use super::ProbeTarget;
 use crate::protocol::ServiceStatus;
 
 const EVERY: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-type Results = Arc<Mutex<HashMap<Probe, bool>>>;
+type Results = Arc<Mutex<HashMap<ProbeTarget, bool>>>;
 
 /// What the rules probe: their own `port_open` / `http_ok`, and, when one reads
 /// `service_port_open`, the ports every service declares (a stopped one's too, so its
 /// alert has a reading the moment it runs).
 #[derive(Debug, Default)]
 pub struct Wanted {
-    pub rules: Vec<Probe>,
+    pub rules: Vec<ProbeTarget>,
     pub declared_ports: bool,
 }
 
 /// The running probes and their latest results.
 pub struct Probes {
     results: Results,
-    tasks: HashMap<Probe, JoinHandle<()>>,
+    tasks: HashMap<ProbeTarget, JoinHandle<()>>,
     client: reqwest::Client,
 }
 
@@ -46,7 +46,7 @@ impl Probes {
     }
 
     /// Run exactly `probes`: stop the ones no rule needs any more, start the new ones.
-    pub fn set(&mut self, probes: &[Probe]) {
+    pub fn set(&mut self, probes: &[ProbeTarget]) {
         self.tasks.retain(|probe, task| {
             let keep = probes.contains(probe);
             if !keep {
@@ -71,7 +71,7 @@ impl Probes {
     pub fn set_for(&mut self, wanted: &Wanted, services: &[ServiceStatus]) {
         let mut probes = wanted.rules.clone();
         if wanted.declared_ports {
-            for probe in services.iter().flat_map(Probe::declared_ports) {
+            for probe in services.iter().flat_map(ProbeTarget::declared_ports) {
                 if !probes.contains(&probe) {
                     probes.push(probe);
                 }
@@ -81,7 +81,7 @@ impl Probes {
     }
 
     /// The latest results; `None` for a probe that has not answered yet.
-    pub fn results(&self) -> HashMap<Probe, bool> {
+    pub fn results(&self) -> HashMap<ProbeTarget, bool> {
         lock(&self.results).clone()
     }
 }
@@ -100,11 +100,11 @@ impl Drop for Probes {
     }
 }
 
-fn lock(results: &Results) -> MutexGuard<'_, HashMap<Probe, bool>> {
+fn lock(results: &Results) -> MutexGuard<'_, HashMap<ProbeTarget, bool>> {
     results.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn run(probe: Probe, results: Results, client: reqwest::Client) {
+async fn run(probe: ProbeTarget, results: Results, client: reqwest::Client) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -116,16 +116,16 @@ async fn run(probe: Probe, results: Results, client: reqwest::Client) {
 
 /// One check: a TCP connect, or an HTTP GET that must answer 2xx in time (a redirect is
 /// not followed, so it is not 2xx).
-pub async fn check(probe: &Probe, client: &reqwest::Client) -> bool {
+pub async fn check(probe: &ProbeTarget, client: &reqwest::Client) -> bool {
     match probe {
-        Probe::Port { host, port } => {
+        ProbeTarget::Port { host, port } => {
             let connect = tokio::net::TcpStream::connect((host.as_str(), *port));
             matches!(
                 tokio::time::timeout(CONNECT_TIMEOUT, connect).await,
                 Ok(Ok(_))
             )
         }
-        Probe::Http { url, timeout } => client
+        ProbeTarget::Http { url, timeout } => client
             .get(url)
             .timeout(*timeout)
             .send()
@@ -143,7 +143,7 @@ mod tests {
         let client = crate::alerts::send::http_client().build().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let open = Probe::Port {
+        let open = ProbeTarget::Port {
             host: "127.0.0.1".into(),
             port,
         };
@@ -159,7 +159,7 @@ mod tests {
                 axum::routing::get(|| async { axum::response::Redirect::temporary("/ok") }),
             );
         tokio::spawn(async move { axum::serve(listener, app).await });
-        let http = |path: &str| Probe::Http {
+        let http = |path: &str| ProbeTarget::Http {
             url: format!("http://127.0.0.1:{port}{path}"),
             timeout: Duration::from_secs(2),
         };
@@ -170,7 +170,7 @@ mod tests {
         let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let closed_port = closed.local_addr().unwrap().port();
         drop(closed);
-        let closed = Probe::Port {
+        let closed = ProbeTarget::Port {
             host: "127.0.0.1".into(),
             port: closed_port,
         };
@@ -180,7 +180,7 @@ mod tests {
     #[tokio::test]
     async fn set_runs_exactly_the_asked_probes() {
         let mut probes = Probes::new();
-        let a = Probe::Port {
+        let a = ProbeTarget::Port {
             host: "127.0.0.1".into(),
             port: 1,
         };

@@ -18,9 +18,9 @@ pub trait Readings {
     /// How many times `service` was restarted within the last `window`.
     fn restarts_in(&self, service: &str, window: Duration) -> f64;
     /// The latest result of a probe the rules asked for (see `RuleSet::probes`).
-    fn probe(&self, probe: &Probe) -> Option<bool>;
+    fn probe(&self, probe: &ProbeTarget) -> Option<bool>;
     /// Lines matching the query within its window (see `RuleSet::log_queries`).
-    fn log_count(&self, query: &LogQuery) -> Option<f64>;
+    fn log_count(&self, query: &LogCountQuery) -> Option<f64>;
     /// Flagged log patterns: (`pattern` label, lines so far).
     fn log_patterns(&self) -> Vec<(String, f64)>;
     /// Services whose restart policy gave up with `then: alert` and that are still down.
@@ -31,14 +31,14 @@ pub trait Readings {
 
 /// A check the engine runs on its own schedule for `port_open` and `http_ok`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Probe {
+pub enum ProbeTarget {
     /// A TCP connection to `host:port` is accepted.
     Port { host: String, port: u16 },
     /// A GET of `url` answers with a 2xx status within `timeout`.
     Http { url: String, timeout: Duration },
 }
 
-impl Probe {
+impl ProbeTarget {
     /// The probes that tell whether the ports a service declares answer (on loopback).
     pub fn declared_ports(service: &ServiceStatus) -> impl Iterator<Item = Self> + '_ {
         service.ports.iter().map(|&port| Self::Port {
@@ -48,7 +48,7 @@ impl Probe {
     }
 }
 
-impl fmt::Display for Probe {
+impl fmt::Display for ProbeTarget {
     /// The `instance` label of the probe's series: `host:port` or the URL.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -61,7 +61,7 @@ impl fmt::Display for Probe {
 
 /// Log lines of one service to count over a sliding window, for `log_rate` and `log_match`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct LogQuery {
+pub struct LogCountQuery {
     pub service: String,
     pub filter: LogFilter,
     pub window: Duration,
@@ -81,8 +81,8 @@ pub struct FixedReadings {
     pub sample: Option<Sample>,
     pub services: Vec<ServiceStatus>,
     pub restarts: HashMap<String, f64>,
-    pub probes: HashMap<Probe, bool>,
-    pub logs: HashMap<LogQuery, f64>,
+    pub probes: HashMap<ProbeTarget, bool>,
+    pub logs: HashMap<LogCountQuery, f64>,
     pub log_patterns: Vec<(String, f64)>,
     pub escalations: Vec<String>,
     pub storage: Option<StorageInfo>,
@@ -101,11 +101,11 @@ impl Readings for FixedReadings {
         self.restarts.get(service).copied().unwrap_or(0.0)
     }
 
-    fn probe(&self, probe: &Probe) -> Option<bool> {
+    fn probe(&self, probe: &ProbeTarget) -> Option<bool> {
         self.probes.get(probe).copied()
     }
 
-    fn log_count(&self, query: &LogQuery) -> Option<f64> {
+    fn log_count(&self, query: &LogCountQuery) -> Option<f64> {
         self.logs.get(query).copied()
     }
 

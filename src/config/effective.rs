@@ -13,7 +13,7 @@ use super::secrets::{Binding, Bindings, Secrets};
 use super::shell;
 use super::tree::{self, Found, Kind, Node, Origin, Step, key_path};
 use super::vars::{SECRETS_FILE, Vars};
-use super::{ConfigError, Problem, Severity, Workspace, lint, load};
+use super::{ConfigError, Problem, ProblemSeverity, Workspace, lint, load};
 
 /// A loaded environment: the validated workspace and what it was made from.
 #[derive(Debug, Clone)]
@@ -123,7 +123,7 @@ impl Sources {
         );
         problem.path = found.path;
         if found.warning {
-            problem.severity = Severity::Warning;
+            problem.severity = ProblemSeverity::Warning;
         }
         load::with_source_lines(vec![problem], text).remove(0)
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Errors stop a config from loading; warnings are shown and the config is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Severity {
+pub enum ProblemSeverity {
     #[default]
     Error,
     Warning,
@@ -26,7 +26,7 @@ pub struct Problem {
     pub source_line: Option<String>,
     /// Where in the document: `services.api.readiness.interval`; empty when unknown.
     pub path: String,
-    pub severity: Severity,
+    pub severity: ProblemSeverity,
 }
 
 impl Problem {
@@ -45,12 +45,12 @@ impl Problem {
             hint,
             source_line: None,
             path: String::new(),
-            severity: Severity::Error,
+            severity: ProblemSeverity::Error,
         }
     }
 
     pub fn is_warning(&self) -> bool {
-        self.severity == Severity::Warning
+        self.severity == ProblemSeverity::Warning
     }
 
     /// Two lines quoting the source with a caret under the column, compiler style.

@@ -40,7 +40,7 @@ pub use source::{Effective, Source};
 pub const PLAYBOOKS_DIR: &str = "configs/playbooks";
 pub use effective::{Loaded, check_env, load_effective, load_env};
 pub use environments::OVERLAY_DIR;
-pub use error::{ConfigError, Problem, Severity};
+pub use error::{ConfigError, Problem, ProblemSeverity};
 pub use json_schema::{overlay_schema, workspace_schema};
 pub use load::{find_workspace_file, load_file, load_str};
 pub use vars::SECRETS_FILE;

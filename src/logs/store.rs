@@ -84,7 +84,7 @@ impl Default for StoreLimits {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum LogStoreError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error(transparent)]
@@ -94,8 +94,8 @@ pub enum StoreError {
 }
 
 /// Maps an IO error to one naming `path`.
-fn at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
+fn at(path: &Path) -> impl FnOnce(io::Error) -> LogStoreError + '_ {
+    move |source| LogStoreError::Io {
         path: path.to_path_buf(),
         source,
     }

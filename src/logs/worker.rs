@@ -15,7 +15,7 @@ use super::follow::{Follower, Position, Start, Waker};
 use super::live::{Flagged, Live, LogsHub};
 use super::mine::Miner;
 use super::patterns::PatternBook;
-use super::store::{StoreError, StoreLimits};
+use super::store::{LogStoreError, StoreLimits};
 use super::{LevelCounts, LineClassifier, LogLine, line};
 use crate::clock::now_ms;
 use crate::config::{LogInput, LogSettings, Workspace};
@@ -391,8 +391,8 @@ impl Ingest {
     }
 }
 
-fn is_full(error: &StoreError) -> bool {
-    matches!(error, StoreError::Io { source, .. } if crate::protocol::is_full(source))
+fn is_full(error: &LogStoreError) -> bool {
+    matches!(error, LogStoreError::Io { source, .. } if crate::protocol::is_full(source))
 }
 
 /// A pane's output as text: without the terminal's `\r` before the newline and without

@@ -11,12 +11,12 @@ use crate::heal::HealEvent;
 pub const KEPT: usize = 50;
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct HealLog {
+pub struct HealView {
     /// Oldest first.
     events: VecDeque<HealEvent>,
 }
 
-impl HealLog {
+impl HealView {
     pub fn push(&mut self, event: HealEvent) {
         if self.events.len() == KEPT {
             self.events.pop_front();
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn keeps_the_newest_and_lists_one_service_newest_first() {
-        let mut log = HealLog::default();
+        let mut log = HealView::default();
         for i in 0..KEPT + 5 {
             let service = if i % 2 == 0 { "api" } else { "db" };
             log.push(HealEvent::new(
@@ -89,13 +89,13 @@ mod tests {
         }
     }
 
-    fn reasons(log: &HealLog, service: &str) -> Vec<String> {
+    fn reasons(log: &HealView, service: &str) -> Vec<String> {
         log.around(service).map(|e| e.reason.clone()).collect()
     }
 
     #[test]
     fn the_history_fills_in_before_the_stream_without_repeats() {
-        let mut log = HealLog::default();
+        let mut log = HealView::default();
         log.push(at(30, Some("api"), "c"));
         log.push(at(40, Some("api"), "d"));
         let history = vec![
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn same_time_and_reason_elsewhere_is_another_event() {
-        let mut log = HealLog::default();
+        let mut log = HealView::default();
         log.push(at(10, Some("api"), "restarted"));
         let mut probe = at(10, Some("api"), "restarted");
         probe.kind = HealKind::Probe;
@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn seeding_keeps_the_newest() {
-        let mut log = HealLog::default();
+        let mut log = HealView::default();
         log.push(at(1_000, Some("api"), "live"));
         log.seed(
             (0..KEPT as u64)
@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn workspace_wide_events_show_around_every_service() {
-        let mut log = HealLog::default();
+        let mut log = HealView::default();
         log.push(at(10, Some("api"), "restarted"));
         log.push(at(20, None, "tidy: 1 action done"));
         log.push(at(30, Some("db"), "restarted"));

@@ -43,19 +43,19 @@ pub enum Update {
         mode: PlaybookMode,
         result: Result<PlaybookReport, String>,
     },
-    /// The answer to [`ConfigRequest::Plan`]: what switching to `environment` changes.
+    /// The answer to [`ConfigQuery::Plan`]: what switching to `environment` changes.
     ConfigPlan {
         environment: String,
         result: Result<ConfigPlan, String>,
     },
-    /// The answer to [`ConfigRequest::RevertPlan`]: what reverting to `revision` changes.
+    /// The answer to [`ConfigQuery::RevertPlan`]: what reverting to `revision` changes.
     RevertPlan {
         revision: u64,
         result: Result<ConfigPlan, String>,
     },
-    /// The answer to [`ConfigRequest::History`]: applied revisions, newest first.
+    /// The answer to [`ConfigQuery::History`]: applied revisions, newest first.
     ConfigHistory(Result<Vec<Revision>, String>),
-    /// The answer to [`ConfigRequest::Diff`]: unified diff from `revision` to the applied one.
+    /// The answer to [`ConfigQuery::Diff`]: unified diff from `revision` to the applied one.
     RevisionDiff {
         revision: u64,
         result: Result<String, String>,
@@ -84,13 +84,13 @@ pub enum Request {
         mode: PlaybookMode,
     },
     /// Read-only questions to the configuration center; answered by the glue in `cli::ui_config`.
-    Config(ConfigRequest),
+    Config(ConfigQuery),
 }
 
 /// What the environments and history panes ask the engine. Switching, applying and
 /// reverting are [`Command`]s sent with [`Request::Engine`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigRequest {
+pub enum ConfigQuery {
     /// What switching to this environment changes; answered with [`Update::ConfigPlan`].
     Plan(String),
     /// What reverting to this revision changes; answered with [`Update::RevertPlan`].

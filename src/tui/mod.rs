@@ -30,7 +30,7 @@ pub mod theme;
 pub use action::Action;
 pub use app::App;
 pub use keymap::{Keymap, KeymapError, Layer};
-pub use link::{ConfigRequest, EngineLink, Request, Update};
+pub use link::{ConfigQuery, EngineLink, Request, Update};
 pub use options::{OptionsError, UiOptions};
 pub use terminal::{restore, run};
 pub use theme::{Theme, ThemeError};

@@ -72,13 +72,13 @@ impl PlaybookDialog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heal::playbook::{Action, ActionKind, Outcome, StepReport};
+    use crate::heal::playbook::{ActionKind, Outcome, StepAction, StepReport};
 
     fn report(dry_run: bool, outcome: Outcome) -> PlaybookReport {
         let mut step = StepReport::new("delete ./tmp/**/*.log older than 1d");
-        step.actions.push(Action {
+        step.actions.push(StepAction {
             outcome,
-            ..Action::new(ActionKind::Delete, "tmp/old.log")
+            ..StepAction::new(ActionKind::Delete, "tmp/old.log")
         });
         PlaybookReport::new("tidy", dry_run, 0, vec![step])
     }

@@ -12,7 +12,7 @@ use crate::protocol::{
 use super::alerts::AlertsView;
 use super::config::{ConfigView, TextDialog, TypedName};
 use super::graphs::{Graphs, TimeWindow};
-use super::heal::HealLog;
+use super::heal::HealView;
 use super::input::Input;
 use super::keymap::Layer;
 use super::keys::KeyPress;
@@ -133,7 +133,7 @@ pub struct State {
     pub logs: LogsView,
     pub patterns: PatternsView,
     /// The newest heal events (restarts, backoffs, give-ups, probe changes).
-    pub heal: HealLog,
+    pub heal: HealView,
     /// The workspace's playbook names, for completion.
     pub playbooks: Vec<String>,
     /// The environments pane's selection and preview, the revision history.

@@ -7,7 +7,9 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use tokio::sync::mpsc::UnboundedReceiver;
-use univers_container::heal::playbook::{Action, ActionKind, Outcome, PlaybookReport, StepReport};
+use univers_container::heal::playbook::{
+    ActionKind, Outcome, PlaybookReport, StepAction, StepReport,
+};
 use univers_container::heal::{HealEvent, HealKind};
 use univers_container::heal::{PlaybookInfo, PlaybookList};
 use univers_container::protocol::{
@@ -214,12 +216,12 @@ pub fn playbook_list() -> PlaybookList {
     }
 }
 
-fn delete(target: &str, bytes: u64, days: u64, outcome: Outcome) -> Action {
-    Action {
+fn delete(target: &str, bytes: u64, days: u64, outcome: Outcome) -> StepAction {
+    StepAction {
         bytes: Some(bytes),
         detail: Some(format!("{days} days old")),
         outcome,
-        ..Action::new(ActionKind::Delete, target)
+        ..StepAction::new(ActionKind::Delete, target)
     }
 }
 

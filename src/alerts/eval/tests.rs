@@ -3,7 +3,7 @@ use std::path::Path;
 use super::*;
 use crate::alerts::fixtures::{process, readings};
 use crate::alerts::model::Labels;
-use crate::alerts::readings::{FixedReadings, Probe};
+use crate::alerts::readings::{FixedReadings, ProbeTarget};
 use crate::alerts::rules::parse_rules;
 
 fn rules(body: &str) -> RuleSet {
@@ -229,7 +229,7 @@ fn missing_data_never_fires() {
 #[test]
 fn a_series_that_disappears_stops_holding() {
     let mut ev = Evaluator::new(rules("  - name: Port\n    expr: port_open(8080) == 0\n"));
-    let probe = Probe::Port {
+    let probe = ProbeTarget::Port {
         host: "127.0.0.1".to_owned(),
         port: 8080,
     };

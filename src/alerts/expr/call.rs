@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::parse::{Tok, Token, error};
 use super::{ExprError, Source};
-use crate::alerts::readings::{LogFilter, LogQuery, Probe};
+use crate::alerts::readings::{LogCountQuery, LogFilter, ProbeTarget};
 use crate::config::{suggest, values};
 
 const DEFAULT_LOG_WINDOW: Duration = Duration::from_secs(60);
@@ -93,7 +93,7 @@ impl Call {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        Ok(probe(Probe::Port { host, port }))
+        Ok(probe(ProbeTarget::Port { host, port }))
     }
 
     pub(super) fn http_ok(&self) -> Result<Source, ExprError> {
@@ -109,7 +109,7 @@ impl Call {
             }
         };
         let timeout = args.get(1).map_or(Ok(DEFAULT_HTTP_TIMEOUT), window)?;
-        Ok(probe(Probe::Http { url, timeout }))
+        Ok(probe(ProbeTarget::Http { url, timeout }))
     }
 
     pub(super) fn log_rate(&self) -> Result<Source, ExprError> {
@@ -143,7 +143,7 @@ impl Call {
     ) -> Result<Source, ExprError> {
         let service = service(&args[0])?;
         let window = window_arg.map_or(Ok(DEFAULT_LOG_WINDOW), window)?;
-        Ok(Source::Log(LogQuery {
+        Ok(Source::Log(LogCountQuery {
             service,
             filter,
             window,
@@ -151,7 +151,7 @@ impl Call {
     }
 }
 
-fn probe(probe: Probe) -> Source {
+fn probe(probe: ProbeTarget) -> Source {
     Source::Probe {
         instance: probe.to_string(),
         probe,

@@ -60,7 +60,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::model::Matcher;
-use super::readings::{LogQuery, Probe};
+use super::readings::{LogCountQuery, ProbeTarget};
 
 /// A parsed expression. Two expressions are equal when their text is.
 #[derive(Debug, Clone)]
@@ -115,7 +115,7 @@ impl Expr {
     }
 
     /// The probe the engine must run for this expression, if any.
-    pub fn probe(&self) -> Option<&Probe> {
+    pub fn probe(&self) -> Option<&ProbeTarget> {
         match &self.source {
             Source::Probe { probe, .. } => Some(probe),
             _ => None,
@@ -123,7 +123,7 @@ impl Expr {
     }
 
     /// The log lines the engine must count for this expression, if any.
-    pub fn log_query(&self) -> Option<&LogQuery> {
+    pub fn log_query(&self) -> Option<&LogCountQuery> {
         match &self.source {
             Source::Log(query) => Some(query),
             _ => None,
@@ -216,10 +216,10 @@ enum Source {
     RestartsIn(Duration),
     /// `instance` is the probe's label value, formatted once.
     Probe {
-        probe: Probe,
+        probe: ProbeTarget,
         instance: String,
     },
-    Log(LogQuery),
+    Log(LogCountQuery),
 }
 
 /// The metrics a selector may name, grouped by where their elements come from.

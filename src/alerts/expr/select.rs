@@ -1,7 +1,7 @@
 //! Evaluating a selector against the readings: one call per element, nothing allocated.
 
 use super::{DiskMetric, Expr, HostMetric, Metric, NetMetric, ProcessMetric, Source, StateMetric};
-use crate::alerts::readings::{Probe, Readings};
+use crate::alerts::readings::{ProbeTarget, Readings};
 use crate::metrics::{DiskSample, HostSample, NetSample, ServiceSample};
 use crate::protocol::{Health, ServiceState, ServiceStatus};
 
@@ -115,7 +115,7 @@ fn declared_ports_open(service: &ServiceStatus, readings: &dyn Readings) -> Opti
         return None;
     }
     let mut open = true;
-    for probe in Probe::declared_ports(service) {
+    for probe in ProbeTarget::declared_ports(service) {
         open &= readings.probe(&probe)?;
     }
     Some(open)

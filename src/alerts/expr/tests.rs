@@ -125,7 +125,7 @@ fn functions_read_their_probe_or_log_count() {
     let probe = port.probe().cloned().expect("a probe");
     assert_eq!(
         probe,
-        Probe::Port {
+        ProbeTarget::Port {
             host: "127.0.0.1".to_owned(),
             port: 8080
         }
@@ -156,7 +156,7 @@ fn function_arguments() {
     let probe = |text: &str| parse(text).probe().cloned().expect("probe");
     assert_eq!(
         probe("port_open(\"db.internal:5432\")"),
-        Probe::Port {
+        ProbeTarget::Port {
             host: "db.internal".to_owned(),
             port: 5432
         }
@@ -164,14 +164,14 @@ fn function_arguments() {
     assert_eq!(probe("port_open('[::1]:80')").to_string(), "[::1]:80");
     assert_eq!(
         probe("http_ok(\"http://127.0.0.1:8080/health\")"),
-        Probe::Http {
+        ProbeTarget::Http {
             url: "http://127.0.0.1:8080/health".to_owned(),
             timeout: Duration::from_secs(2)
         }
     );
     assert!(matches!(
         probe("http_ok('https://example.com', 500ms)"),
-        Probe::Http { timeout, .. } if timeout == Duration::from_millis(500)
+        ProbeTarget::Http { timeout, .. } if timeout == Duration::from_millis(500)
     ));
     let query = |text: &str| parse(text).log_query().cloned().expect("query");
     let q = query("log_match(my-api, \"time(d)? out|\\d+ refused\", 5m)");

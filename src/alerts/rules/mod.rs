@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::expr::Expr;
 use super::model::{Labels, Severity};
-use super::readings::{LogQuery, Probe};
+use super::readings::{LogCountQuery, ProbeTarget};
 use super::template::Template;
 use crate::config::ConfigError;
 use crate::config::load::{with_source_lines, yaml_problem};
@@ -138,7 +138,7 @@ impl RuleSet {
     }
 
     /// Every probe the rules read, once each, in rule order.
-    pub fn probes(&self) -> Vec<Probe> {
+    pub fn probes(&self) -> Vec<ProbeTarget> {
         unique(self.rules.iter().filter_map(|r| r.expr.probe()))
     }
 
@@ -148,7 +148,7 @@ impl RuleSet {
     }
 
     /// Every log query the rules read, once each, in rule order.
-    pub fn log_queries(&self) -> Vec<LogQuery> {
+    pub fn log_queries(&self) -> Vec<LogCountQuery> {
         unique(self.rules.iter().filter_map(|r| r.expr.log_query()))
     }
 

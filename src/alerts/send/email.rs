@@ -10,7 +10,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::text::{label_list, title, value, when};
-use super::{Context, Failure, Reply, SendError};
+use super::{Context, Failure, Receipt, SendError};
 use crate::alerts::channels::{EmailTarget, SmtpTls};
 use crate::alerts::route::Notification;
 use crate::alerts::{Alert, AlertState};
@@ -21,11 +21,11 @@ pub async fn send(
     target: &EmailTarget,
     n: &Notification,
     cx: &Context<'_>,
-) -> Result<Reply, SendError> {
+) -> Result<Receipt, SendError> {
     let message = message(target, n, cx)?;
     let transport = transport(target).map_err(|e| smtp_error(&e))?;
     match transport.send(message).await {
-        Ok(response) => Ok(Reply {
+        Ok(response) => Ok(Receipt {
             code: Some(u16::from(response.code())),
             detail: format!(
                 "{} {}",

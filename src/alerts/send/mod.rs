@@ -32,7 +32,7 @@ pub struct Context<'a> {
 
 /// The receiver took it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub struct Receipt {
     /// HTTP status or SMTP reply code.
     pub code: Option<u16>,
     pub detail: String,
@@ -111,7 +111,7 @@ impl Sender {
         target: &Target,
         n: &Notification,
         cx: &Context<'_>,
-    ) -> Result<Reply, SendError> {
+    ) -> Result<Receipt, SendError> {
         // Lets a receiver drop a notification it already has (delivery is at least once).
         let mut headers = vec![(IDEMPOTENCY_HEADER.to_owned(), n.dedup_key.clone())];
         match target {
@@ -134,7 +134,7 @@ impl Sender {
         url: &str,
         body: Vec<u8>,
         headers: &[(String, String)],
-    ) -> Result<Reply, SendError> {
+    ) -> Result<Receipt, SendError> {
         let mut request = self
             .http
             .post(url)
@@ -183,11 +183,11 @@ fn classify(
     status: StatusCode,
     retry_after: Option<Duration>,
     text: &str,
-) -> Result<Reply, SendError> {
+) -> Result<Receipt, SendError> {
     let detail = describe(status, text);
     let code = Some(status.as_u16());
     if status.is_success() {
-        return Ok(Reply { code, detail });
+        return Ok(Receipt { code, detail });
     }
     let busy = matches!(
         status,

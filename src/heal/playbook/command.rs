@@ -5,14 +5,14 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use super::report::{Action, ActionKind, Outcome};
+use super::report::{ActionKind, Outcome, StepAction};
 use crate::heal::output;
 
 /// How much of the command's output the report keeps.
 const OUTPUT_TAIL: usize = 300;
 
-pub(super) async fn run(command: &str, timeout: Duration, dir: &Path, dry_run: bool) -> Action {
-    let mut action = Action::new(ActionKind::Run, command);
+pub(super) async fn run(command: &str, timeout: Duration, dir: &Path, dry_run: bool) -> StepAction {
+    let mut action = StepAction::new(ActionKind::Run, command);
     let limit = humantime::format_duration(timeout);
     if dry_run {
         action.detail = Some(format!("in {}, timeout {limit}", dir.display()));

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use globset::GlobMatcher;
 
 use super::paths;
-use super::report::{Action, ActionKind, Outcome, StepReport};
+use super::report::{ActionKind, Outcome, StepAction, StepReport};
 use crate::metrics::human_bytes;
 use held::{Entry, HeldDir, Kind};
 use rotate::plan_rotate;
@@ -83,7 +83,7 @@ impl Plan {
 }
 
 struct Op {
-    action: Action,
+    action: StepAction,
     change: Change,
 }
 
@@ -111,16 +111,16 @@ impl Op {
             Change::Create { dir, name, .. } => (dir, name),
             Change::Rename { dir, from, .. } => (dir, from),
         };
-        let action = Action {
+        let action = StepAction {
             bytes,
             detail: Some(detail),
-            ..Action::new(kind, dir.join(name).display().to_string())
+            ..StepAction::new(kind, dir.join(name).display().to_string())
         };
         Self { action, change }
     }
 }
 
-fn apply(ops: Vec<Op>, dry_run: bool, chained: bool) -> Vec<Action> {
+fn apply(ops: Vec<Op>, dry_run: bool, chained: bool) -> Vec<StepAction> {
     let mut broken = false;
     let mut actions = Vec::with_capacity(ops.len());
     for Op { mut action, change } in ops {

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use files::FileStep;
-pub use report::{Action, ActionKind, Outcome, PlaybookReport, StepReport};
+pub use report::{ActionKind, Outcome, PlaybookReport, StepAction, StepReport};
 
 use crate::config::Problem;
 use crate::config::load::{with_source_lines, yaml_problem};
@@ -214,8 +214,8 @@ async fn run_step(
     report
 }
 
-async fn restart(service: &str, dry_run: bool, services: &impl Services) -> Action {
-    let mut action = Action::new(ActionKind::Restart, service);
+async fn restart(service: &str, dry_run: bool, services: &impl Services) -> StepAction {
+    let mut action = StepAction::new(ActionKind::Restart, service);
     if dry_run {
         return action;
     }

@@ -23,7 +23,7 @@ pub struct StepReport {
     /// The step as written: `delete ./logs/**/*.log.* older than 7d`.
     pub step: String,
     /// In the order they were (or would be) done.
-    pub actions: Vec<Action>,
+    pub actions: Vec<StepAction>,
     /// Why nothing is to be done, when nothing is: `api.log is 3.0K, not over 100MiB`.
     #[serde(default)]
     pub note: Option<String>,
@@ -33,7 +33,7 @@ pub struct StepReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Action {
+pub struct StepAction {
     pub kind: ActionKind,
     /// A file path, a command or a service.
     pub target: String,
@@ -84,7 +84,7 @@ impl ActionKind {
     }
 }
 
-impl Action {
+impl StepAction {
     pub fn new(kind: ActionKind, target: impl Into<String>) -> Self {
         Self {
             kind,
@@ -121,7 +121,7 @@ impl StepReport {
     }
 
     pub fn failed(&self) -> bool {
-        self.error.is_some() || self.actions.iter().any(Action::failed)
+        self.error.is_some() || self.actions.iter().any(StepAction::failed)
     }
 }
 
@@ -130,7 +130,7 @@ impl PlaybookReport {
         let freed_bytes = steps
             .iter()
             .flat_map(|s| &s.actions)
-            .map(Action::freed)
+            .map(StepAction::freed)
             .sum();
         Self {
             playbook: playbook.to_owned(),
@@ -205,7 +205,7 @@ struct Widths {
 impl Widths {
     fn of(report: &PlaybookReport) -> Self {
         let actions = || report.steps.iter().flat_map(|s| &s.actions);
-        let widest = |f: &dyn Fn(&Action) -> usize| actions().map(f).max().unwrap_or(0);
+        let widest = |f: &dyn Fn(&StepAction) -> usize| actions().map(f).max().unwrap_or(0);
         Self {
             kind: widest(&|a| a.kind.as_str().len()),
             size: widest(&|a| size(a).chars().count()),
@@ -214,7 +214,7 @@ impl Widths {
         }
     }
 
-    fn line(&self, action: &Action) -> String {
+    fn line(&self, action: &StepAction) -> String {
         let outcome = match &action.outcome {
             Outcome::Planned => String::new(),
             Outcome::Done => "done".to_owned(),
@@ -235,7 +235,7 @@ impl Widths {
     }
 }
 
-fn size(action: &Action) -> String {
+fn size(action: &StepAction) -> String {
     action
         .bytes
         .map(|b| human_bytes(b as f64))
@@ -246,11 +246,11 @@ fn size(action: &Action) -> String {
 mod tests {
     use super::*;
 
-    fn action(kind: ActionKind, target: &str, bytes: Option<u64>, outcome: Outcome) -> Action {
-        Action {
+    fn action(kind: ActionKind, target: &str, bytes: Option<u64>, outcome: Outcome) -> StepAction {
+        StepAction {
             bytes,
             outcome,
-            ..Action::new(kind, target)
+            ..StepAction::new(kind, target)
         }
     }
 

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::block;
 use super::select::{self, Filter};
-use super::{Classify, StoreError, at};
+use super::{Classify, LogStoreError, at};
 use crate::logs::search::{self, trim_newline};
 use crate::logs::{Level, LogQuery};
 
@@ -74,7 +74,7 @@ impl SidecarHeader {
 }
 
 /// Where the sidecar index of `file` lives under `state_base`.
-pub fn sidecar_path(state_base: &Path, file: &Path) -> Result<PathBuf, StoreError> {
+pub fn sidecar_path(state_base: &Path, file: &Path) -> Result<PathBuf, LogStoreError> {
     let canonical = std::fs::canonicalize(file).map_err(at(file))?;
     let inode = std::fs::metadata(&canonical).map_err(at(file))?.ino();
     let hash = canonical
@@ -90,7 +90,7 @@ pub fn sidecar_path(state_base: &Path, file: &Path) -> Result<PathBuf, StoreErro
 }
 
 /// The blocks of `sidecar` if it describes `meta`'s file as it is now.
-fn load_fresh(sidecar: &Path, meta: &Metadata) -> Result<Option<Vec<u8>>, StoreError> {
+fn load_fresh(sidecar: &Path, meta: &Metadata) -> Result<Option<Vec<u8>>, LogStoreError> {
     let file = match File::open(sidecar) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -120,7 +120,7 @@ pub fn search_file(
     sidecar: &Path,
     classify: &dyn Classify,
     f: &mut dyn FnMut(&FileLine<'_>) -> bool,
-) -> Result<(), StoreError> {
+) -> Result<(), LogStoreError> {
     let filter = Filter::new(q)?;
     let (file, meta) = open(path)?;
     if filter.uses_index()
@@ -143,7 +143,7 @@ pub fn search_file(
         return Ok(());
     }
     if filter.pattern.is_some() {
-        return Err(StoreError::NoIndex(path.to_path_buf()));
+        return Err(LogStoreError::NoIndex(path.to_path_buf()));
     }
     let fallback = mtime_ms(&meta);
     match q.limit {
@@ -181,7 +181,7 @@ pub fn count_file(
     q: &LogQuery,
     sidecar: &Path,
     classify: &dyn Classify,
-) -> Result<u64, StoreError> {
+) -> Result<u64, LogStoreError> {
     let filter = Filter::new(q)?;
     let (file, meta) = open(path)?;
     if !filter.uses_index()
@@ -207,7 +207,7 @@ pub fn count_file(
     Ok(n)
 }
 
-fn open(path: &Path) -> Result<(File, Metadata), StoreError> {
+fn open(path: &Path) -> Result<(File, Metadata), LogStoreError> {
     let file = File::open(path).map_err(at(path))?;
     let meta = file.metadata().map_err(at(path))?;
     Ok((file, meta))
@@ -222,7 +222,7 @@ fn scan(
     classify: &dyn Classify,
     fallback_ms: u64,
     f: &mut dyn FnMut(&FileLine<'_>) -> bool,
-) -> Result<(), StoreError> {
+) -> Result<(), LogStoreError> {
     let every_line = filter.since.is_some();
     let mut last_time = fallback_ms;
     let mut visit = |offset: u64, line: &[u8]| {

@@ -11,7 +11,7 @@ use super::block::{self, Block, Entry};
 use super::scan::Scan;
 use super::segment::{self, SegmentPaths};
 use super::select::{self, Filter};
-use super::{StoreError, at};
+use super::{LogStoreError, at};
 use crate::logs::search::trim_newline;
 use crate::logs::{LevelCounts, LogLine, LogQuery};
 
@@ -45,7 +45,7 @@ impl StoreReader {
     }
 
     /// The sources with stored lines, by name.
-    pub fn sources(&self) -> Result<Vec<String>, StoreError> {
+    pub fn sources(&self) -> Result<Vec<String>, LogStoreError> {
         Ok(self
             .selected(&[])?
             .into_iter()
@@ -55,7 +55,7 @@ impl StoreReader {
 
     /// The stored lines `q` asks for (`follow` is not the store's business), oldest first;
     /// with `limit`, the newest that many.
-    pub fn query(&self, q: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
+    pub fn query(&self, q: &LogQuery) -> Result<Vec<LogLine>, LogStoreError> {
         let mut lines = Vec::new();
         self.stream(q, &mut |line| {
             lines.push(line);
@@ -71,7 +71,7 @@ impl StoreReader {
         &self,
         q: &LogQuery,
         f: &mut dyn FnMut(LogLine) -> bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), LogStoreError> {
         let filter = Filter::new(q)?;
         let Some(n) = q.limit else {
             let mut scan = Scan::new(self.selected(&q.sources)?, filter)?;
@@ -101,7 +101,7 @@ impl StoreReader {
 
     /// How many stored lines `q` matches (`limit` ignored); from the indexes alone unless
     /// it has a regex.
-    pub fn count(&self, q: &LogQuery) -> Result<u64, StoreError> {
+    pub fn count(&self, q: &LogQuery) -> Result<u64, LogStoreError> {
         let filter = Filter::new(q)?;
         let mut total = 0;
         for (_, dir) in self.selected(&q.sources)? {
@@ -119,7 +119,7 @@ impl StoreReader {
         &self,
         sources: &[String],
         since_ms: u64,
-    ) -> Result<Vec<SourceMinutes>, StoreError> {
+    ) -> Result<Vec<SourceMinutes>, LogStoreError> {
         let mut out = Vec::new();
         for (source, dir) in self.selected(sources)? {
             let mut minutes: BTreeMap<u64, MinuteCounts> = BTreeMap::new();
@@ -148,7 +148,7 @@ impl StoreReader {
         Ok(out)
     }
 
-    fn selected(&self, names: &[String]) -> Result<Vec<(String, PathBuf)>, StoreError> {
+    fn selected(&self, names: &[String]) -> Result<Vec<(String, PathBuf)>, LogStoreError> {
         let mut all = segment::sources(&self.dir).map_err(at(&self.dir))?;
         if !names.is_empty() {
             all.retain(|(name, _)| names.contains(name));
@@ -164,7 +164,7 @@ fn newest(
     n: usize,
     source: &str,
     out: &mut Vec<LogLine>,
-) -> Result<(), StoreError> {
+) -> Result<(), LogStoreError> {
     for paths in segments.iter().rev() {
         if out.len() >= n {
             break;
@@ -197,7 +197,7 @@ fn log_line(source: &str, e: &Entry, line: &[u8]) -> LogLine {
 fn with_segment<T>(
     paths: &SegmentPaths,
     f: impl FnOnce(&File, &[Block<'_>]) -> Result<T, crate::logs::search::SearchError>,
-) -> Result<Option<T>, StoreError> {
+) -> Result<Option<T>, LogStoreError> {
     let Some(idx) = read_if_present(&paths.idx)? else {
         return Ok(None);
     };
@@ -210,7 +210,7 @@ fn with_segment<T>(
     Ok(Some(f(&data, &blocks)?))
 }
 
-fn read_if_present(path: &std::path::Path) -> Result<Option<Vec<u8>>, StoreError> {
+fn read_if_present(path: &std::path::Path) -> Result<Option<Vec<u8>>, LogStoreError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),

@@ -9,7 +9,7 @@ use std::time::UNIX_EPOCH;
 
 use super::block::{self, BLOCK_LINES, BlockBuilder, Entry};
 use super::segment::{self, SegmentPaths};
-use super::{Classify, StoreError, at};
+use super::{Classify, LogStoreError, at};
 use crate::logs::search::trim_newline;
 
 /// What retention needs to know of a segment.
@@ -30,7 +30,7 @@ pub struct Found {
     pub next_seq: u64,
 }
 
-pub fn scan(dir: &Path) -> Result<Found, StoreError> {
+pub fn scan(dir: &Path) -> Result<Found, LogStoreError> {
     let mut all = segment::list(dir).map_err(at(dir))?;
     let newest = all.pop();
     let mut next_seq = newest.as_ref().map_or(0, |s| s.first_seq);
@@ -74,7 +74,7 @@ pub fn reopen(
     paths: SegmentPaths,
     classify: &dyn Classify,
     next_seq: &mut u64,
-) -> Result<Reopened, StoreError> {
+) -> Result<Reopened, LogStoreError> {
     let mut log = append(&paths.log)?;
     let mut log_len = log.metadata().map_err(at(&paths.log))?.len();
     let idx_bytes = read_or_empty(&paths.idx)?;
@@ -148,7 +148,7 @@ fn index_lines(
     (sealed, newest)
 }
 
-pub fn append(path: &Path) -> Result<File, StoreError> {
+pub fn append(path: &Path) -> Result<File, LogStoreError> {
     OpenOptions::new()
         .create(true)
         .append(true)
@@ -156,14 +156,14 @@ pub fn append(path: &Path) -> Result<File, StoreError> {
         .map_err(at(path))
 }
 
-fn read_or_empty(path: &Path) -> Result<Vec<u8>, StoreError> {
+fn read_or_empty(path: &Path) -> Result<Vec<u8>, LogStoreError> {
     match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         other => other.map_err(at(path)),
     }
 }
 
-fn len_or_zero(path: &Path) -> Result<u64, StoreError> {
+fn len_or_zero(path: &Path) -> Result<u64, LogStoreError> {
     match std::fs::metadata(path) {
         Ok(m) => Ok(m.len()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
@@ -171,7 +171,7 @@ fn len_or_zero(path: &Path) -> Result<u64, StoreError> {
     }
 }
 
-fn read_range(path: &Path, from: u64, to: u64) -> Result<Vec<u8>, StoreError> {
+fn read_range(path: &Path, from: u64, to: u64) -> Result<Vec<u8>, LogStoreError> {
     let file = File::open(path).map_err(at(path))?;
     let mut buf = vec![0; (to - from) as usize];
     file.read_exact_at(&mut buf, from).map_err(at(path))?;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use super::block::{self, Entry};
 use super::segment::{self, SegmentPaths};
 use super::select::{self, Filter};
-use super::{StoreError, at};
+use super::{LogStoreError, at};
 use crate::logs::LogLine;
 use crate::logs::search::trim_newline;
 
@@ -28,7 +28,7 @@ pub struct Scan {
 
 impl Scan {
     /// `sources`: (name, directory) of each source to read.
-    pub fn new(sources: Vec<(String, PathBuf)>, filter: Filter) -> Result<Self, StoreError> {
+    pub fn new(sources: Vec<(String, PathBuf)>, filter: Filter) -> Result<Self, LogStoreError> {
         let mut cursors = Vec::with_capacity(sources.len());
         for (source, dir) in sources {
             cursors.push(Cursor {
@@ -43,7 +43,7 @@ impl Scan {
     }
 
     /// The next line, by sequence number; `None` at the end.
-    pub fn next_line(&mut self) -> Result<Option<LogLine>, StoreError> {
+    pub fn next_line(&mut self) -> Result<Option<LogLine>, LogStoreError> {
         let mut first: Option<(u64, usize)> = None;
         for (i, cursor) in self.cursors.iter_mut().enumerate() {
             if let Some(seq) = cursor.head(&self.filter)?
@@ -82,7 +82,7 @@ struct Segment {
 
 impl Segment {
     /// `None` when retention deleted it meanwhile.
-    fn open(paths: SegmentPaths, filter: &Filter) -> Result<Option<Self>, StoreError> {
+    fn open(paths: SegmentPaths, filter: &Filter) -> Result<Option<Self>, LogStoreError> {
         let idx = match std::fs::read(&paths.idx) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -113,7 +113,7 @@ impl Segment {
 
 impl Cursor {
     /// The sequence number of the next line kept, loading entries as needed.
-    fn head(&mut self, filter: &Filter) -> Result<Option<u64>, StoreError> {
+    fn head(&mut self, filter: &Filter) -> Result<Option<u64>, LogStoreError> {
         if let Some(line) = self.lines.front() {
             return Ok(Some(line.seq));
         }
@@ -122,7 +122,7 @@ impl Cursor {
     }
 
     /// The next line; [`Cursor::head`] said there is one.
-    fn take(&mut self) -> Result<Option<LogLine>, StoreError> {
+    fn take(&mut self) -> Result<Option<LogLine>, LogStoreError> {
         if self.lines.is_empty() {
             self.read_lines()?;
         }
@@ -130,7 +130,7 @@ impl Cursor {
     }
 
     /// Fills `entries` from the next block that keeps any, unless the source is done.
-    fn load_entries(&mut self, filter: &Filter) -> Result<(), StoreError> {
+    fn load_entries(&mut self, filter: &Filter) -> Result<(), LogStoreError> {
         while self.entries.is_empty() {
             let Some(segment) = self.segment.as_mut() else {
                 let Some(paths) = self.segments.pop_front() else {
@@ -161,7 +161,7 @@ impl Cursor {
 
     /// Reads the lines of the next entries, nearby ones with one read, up to
     /// [`READ_AHEAD`] bytes.
-    fn read_lines(&mut self) -> Result<(), StoreError> {
+    fn read_lines(&mut self) -> Result<(), LogStoreError> {
         let Some(segment) = &self.segment else {
             return Ok(());
         };

@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use super::block::{BLOCK_LINES, BlockBuilder, Entry};
 use super::recover::{self, Reopened, SegmentMeta};
 use super::segment::{self, SegmentPaths};
-use super::{Classify, StoreError, StoreLimits, at};
+use super::{Classify, LogStoreError, StoreLimits, at};
 use crate::logs::Level;
 
 /// A source's pending lines are written once they pass this, flush or not.
@@ -35,7 +35,7 @@ impl LogStore {
         dir: impl Into<PathBuf>,
         limits: StoreLimits,
         classify: &dyn Classify,
-    ) -> Result<Self, StoreError> {
+    ) -> Result<Self, LogStoreError> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(at(&dir))?;
         let mut found = Vec::new();
@@ -75,7 +75,7 @@ impl LogStore {
         level: Option<Level>,
         pattern: Option<u32>,
         text: &[u8],
-    ) -> Result<u64, StoreError> {
+    ) -> Result<u64, LogStoreError> {
         if !self.sources.contains_key(source) {
             let dir = self.dir.join(segment::dir_name(source));
             std::fs::create_dir_all(&dir).map_err(at(&dir))?;
@@ -95,7 +95,7 @@ impl LogStore {
     }
 
     /// Writes every pending line; once a minute also deletes segments past `max_age`.
-    pub fn flush(&mut self) -> Result<(), StoreError> {
+    pub fn flush(&mut self) -> Result<(), LogStoreError> {
         let mut first_error = None;
         for log in self.sources.values_mut() {
             if let Err(e) = log.flush() {
@@ -118,7 +118,7 @@ impl LogStore {
     }
 
     /// Deletes closed segments past the limits, oldest first, as of `now_ms`.
-    pub fn retain(&mut self, now_ms: u64) -> Result<(), StoreError> {
+    pub fn retain(&mut self, now_ms: u64) -> Result<(), LogStoreError> {
         let oldest_kept = now_ms.saturating_sub(self.limits.max_age.as_millis() as u64);
         for log in self.sources.values_mut() {
             log.retain(self.limits.max_bytes_per_source, oldest_kept)?;
@@ -190,7 +190,7 @@ impl SourceLog {
     }
 
     /// Closes the segment when `len` more bytes would pass the limit, and opens one when none is.
-    fn make_room(&mut self, len: u64, seq: u64, limits: &StoreLimits) -> Result<(), StoreError> {
+    fn make_room(&mut self, len: u64, seq: u64, limits: &StoreLimits) -> Result<(), LogStoreError> {
         if let Some(active) = &self.active {
             let used = active.log_len + self.text.len() as u64;
             if used == 0 || used + len <= limits.segment_bytes {
@@ -228,7 +228,7 @@ impl SourceLog {
         level: Option<Level>,
         pattern: Option<u32>,
         text: &[u8],
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), LogStoreError> {
         let Some(active) = &mut self.active else {
             return Ok(());
         };
@@ -264,7 +264,7 @@ impl SourceLog {
     /// Lines first, then their index: a reader never finds an index entry without its line.
     /// What could not be written stays pending for the next flush (a full disk loses
     /// nothing); a half-written part is cut off again first.
-    fn flush(&mut self) -> Result<(), StoreError> {
+    fn flush(&mut self) -> Result<(), LogStoreError> {
         self.block.seal_into(&mut self.sealed);
         let Some(active) = &mut self.active else {
             return Ok(());
@@ -301,7 +301,7 @@ impl SourceLog {
 
     /// Deletes closed segments while the source is over `max_bytes` or their newest line is
     /// older than `oldest_kept` (Unix ms).
-    fn retain(&mut self, max_bytes: u64, oldest_kept: u64) -> Result<(), StoreError> {
+    fn retain(&mut self, max_bytes: u64, oldest_kept: u64) -> Result<(), LogStoreError> {
         let mut total: u64 = self.closed.iter().map(|m| m.bytes).sum::<u64>()
             + self.active.as_ref().map_or(0, |a| a.meta.bytes);
         while let Some(oldest) = self.closed.front() {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::logs::Level;
-use crate::logs::store::{Classify, LogStore, StoreError, StoreLimits};
+use crate::logs::store::{Classify, LogStore, LogStoreError, StoreLimits};
 
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
@@ -62,7 +62,7 @@ impl Line {
 #[derive(Debug)]
 pub enum Change {
     /// Writes began to fail.
-    Failed(StoreError),
+    Failed(LogStoreError),
     /// Writes work again; `lines` lines had waited in memory.
     Recovered { lines: usize },
 }
@@ -148,7 +148,7 @@ impl Keep {
         &mut self,
         classify: &dyn Classify,
         stored: &mut dyn FnMut(Line, u64),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), LogStoreError> {
         self.try_open(classify)?;
         self.flush_store()?;
         while let Some(line) = self.waiting.pop_front() {
@@ -174,20 +174,20 @@ impl Keep {
         }
     }
 
-    fn try_open(&mut self, classify: &dyn Classify) -> Result<(), StoreError> {
+    fn try_open(&mut self, classify: &dyn Classify) -> Result<(), LogStoreError> {
         if self.store.is_none() {
             self.store = Some(LogStore::open(&self.dir, self.limits, classify)?);
         }
         Ok(())
     }
 
-    fn flush_store(&mut self) -> Result<(), StoreError> {
+    fn flush_store(&mut self) -> Result<(), LogStoreError> {
         self.store.as_mut().map_or(Ok(()), LogStore::flush)
     }
 
-    fn store_line(&mut self, line: LineRef<'_>) -> Result<u64, StoreError> {
+    fn store_line(&mut self, line: LineRef<'_>) -> Result<u64, LogStoreError> {
         let Some(store) = self.store.as_mut() else {
-            return Err(StoreError::Io {
+            return Err(LogStoreError::Io {
                 path: self.dir.clone(),
                 source: std::io::Error::other("the store is not open"),
             });
@@ -197,7 +197,7 @@ impl Keep {
     }
 
     /// Schedules the next try; the first failure of a run is reported.
-    fn failed(&mut self, error: StoreError) -> Option<Change> {
+    fn failed(&mut self, error: LogStoreError) -> Option<Change> {
         let first = self.retry.is_none();
         let delay = self
             .retry

@@ -10,7 +10,7 @@ use crate::protocol::{Command, ConfigPlan, NoticeLevel};
 use crate::tui::action::Action;
 use crate::tui::config::{Fetch, TextDialog, TypedName, change_items, plan_summary};
 use crate::tui::keys::KeyPress;
-use crate::tui::link::{ConfigRequest, Request};
+use crate::tui::link::{ConfigQuery, Request};
 use crate::tui::panes;
 use crate::tui::state::{Confirm, Pane, Popup};
 
@@ -59,16 +59,12 @@ impl App {
             return;
         };
         let request = match self.state.pane {
-            Pane::Environments => self
-                .state
-                .config
-                .plan_to_ask(status)
-                .map(ConfigRequest::Plan),
+            Pane::Environments => self.state.config.plan_to_ask(status).map(ConfigQuery::Plan),
             Pane::ConfigHistory => self
                 .state
                 .config
                 .history_to_ask(status.revision)
-                .then_some(ConfigRequest::History),
+                .then_some(ConfigQuery::History),
             _ => None,
         };
         if let Some(request) = request {
@@ -197,7 +193,7 @@ impl App {
             self.state.set_status(NoticeLevel::Info, text);
             return;
         }
-        if self.send(Request::Config(ConfigRequest::RevertPlan(id))) {
+        if self.send(Request::Config(ConfigQuery::RevertPlan(id))) {
             self.state.config.reverting = Some(id);
             let text = format!("planning the revert to revision {id}…");
             self.state.set_status(NoticeLevel::Info, text);
@@ -263,7 +259,7 @@ impl App {
                 .set_status(NoticeLevel::Warn, "no revision is selected");
             return;
         };
-        if self.send(Request::Config(ConfigRequest::Diff(id))) {
+        if self.send(Request::Config(ConfigQuery::Diff(id))) {
             let dialog = TextDialog::loading(format!("Revision {id} → applied"), id);
             self.state.popups.push(Popup::Text(dialog));
         }

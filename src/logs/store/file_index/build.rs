@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use super::super::block::{BLOCK_LINES, BlockBuilder, Entry};
-use super::super::{Classify, Patterns, StoreError, at};
+use super::super::{Classify, LogStoreError, Patterns, at};
 use super::{FileIndexSummary, SidecarHeader, mtime_ms};
 use crate::logs::Level;
 use crate::logs::search::{SearchError, line_start_at_or_after, trim_newline};
@@ -49,7 +49,7 @@ pub fn index_file(
     sidecar: &Path,
     classify: &dyn Classify,
     patterns: Option<&mut dyn Patterns>,
-) -> Result<FileIndexSummary, StoreError> {
+) -> Result<FileIndexSummary, LogStoreError> {
     let data = File::open(file).map_err(at(file))?;
     let meta = data.metadata().map_err(at(file))?;
     let header = SidecarHeader::of(std::fs::canonicalize(file).map_err(at(file))?, &meta);
@@ -73,7 +73,7 @@ pub fn index_file(
         Ok((lines, written))
     })
     .map_err(|e| match e {
-        Failed::Read(e) => StoreError::from(e),
+        Failed::Read(e) => LogStoreError::from(e),
         Failed::Write(e) => at(&tmp)(e),
     });
     let (lines, written) = match lines {

@@ -58,21 +58,26 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
     }
     let client = launcher.connect().await?;
     if names.is_empty() {
+        let engine = client
+            .snapshot()
+            .await
+            .ok()
+            .and_then(|s| crate::supervisor::process::read_stat(s.engine.pid))
+            .map(|stat| stat.identity());
         let mut events = client.events().await?;
         let reply = send(&client, &Command::Down).await?;
         outln!("{}", reply.message)?;
-        // Return only once the engine and the tmux server are gone, so a script can
-        // `uc down && uc up` without racing the old server.
+        // Return only once the engine process and the tmux server are gone, so a script
+        // can `uc down && uc up` without racing either.
         while let Some(Ok(event)) = events.next().await {
             if event == Event::Shutdown {
                 break;
             }
         }
         let tmux = launcher.tmux();
-        let lock = launcher.paths.lock();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while (tmux.has_session(&launcher.paths.tmux_session).await
-            || crate::engine::lock::is_held(&lock))
+            || engine.is_some_and(crate::supervisor::process::is_alive))
             && tokio::time::Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -62,7 +62,7 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
             .snapshot()
             .await
             .ok()
-            .and_then(|s| crate::supervisor::process::read_stat(s.engine.pid))
+            .and_then(|s| crate::procfs::process::read_stat(s.engine.pid))
             .map(|stat| stat.identity());
         let mut events = client.events().await?;
         let reply = send(&client, &Command::Down).await?;
@@ -77,7 +77,7 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
         let tmux = launcher.tmux();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while (tmux.has_session(&launcher.paths.tmux_session).await
-            || engine.is_some_and(crate::supervisor::process::is_alive))
+            || engine.is_some_and(crate::procfs::process::is_alive))
             && tokio::time::Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(20)).await;

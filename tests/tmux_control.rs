@@ -108,3 +108,29 @@ async fn without_a_session_each_command_runs_as_a_process() {
     let answers = tmux.run_all(&[hello]).await;
     assert_eq!(answers[0].as_deref().ok(), Some("hello\n"));
 }
+
+/// The control client only ever attaches: had it started a server of its own (as a plain
+/// `attach-session` does), that server would hold no session and exit a moment later, under
+/// the feet of the `new-session` that launches the first service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_server_the_control_client_starts_none() {
+    let server = TmuxServer::new("ctl-noserver");
+    let tmux = Tmux::new(server.socket.clone()).with_control(SESSION);
+    let query = DisplayMessage::new().print().message("#{pid}").build();
+    let answers = tmux.run_all(&[query]).await;
+    assert!(
+        matches!(&answers[0], Err(e) if e.is_missing()),
+        "{answers:?}"
+    );
+    // A server, even one gone again, leaves its socket behind.
+    let dir =
+        std::env::var_os("TMUX_TMPDIR").map_or_else(|| "/tmp".into(), std::path::PathBuf::from);
+    let socket = dir
+        .join(format!("tmux-{}", nix::unistd::getuid()))
+        .join(&server.socket);
+    assert!(
+        !socket.exists(),
+        "a server was started at {}",
+        socket.display()
+    );
+}

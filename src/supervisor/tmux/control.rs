@@ -168,8 +168,10 @@ impl Control {
     }
 
     async fn connect(&self) -> Result<Connection, String> {
+        // `-N`: an attach may not start a server. One started here would hold no session
+        // and exit a moment later, under the feet of the `new-session` of the first launch.
         let mut child = tokio::process::Command::new("tmux")
-            .args(["-L", &self.socket, "-C", "attach-session", "-t"])
+            .args(["-L", &self.socket, "-N", "-C", "attach-session", "-t"])
             .arg(format!("={}", self.session))
             .args(["-f", "no-output,ignore-size"])
             .stdin(Stdio::piped())

@@ -161,13 +161,7 @@ impl Client {
             "/v1/heal/playbooks/{}/run?dry_run={dry_run}",
             percent_encode(name)
         );
-        let response = self.send(Method::POST, &path, Vec::new()).await?;
-        let status = response.status();
-        let body = Self::read_body(response).await?;
-        if !status.is_success() {
-            return Err(ClientError::answer(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        self.answer_json(Method::POST, &path).await
     }
 
     /// What switching to `environment` (or, with `None`, applying the pending edit) would do.
@@ -228,7 +222,16 @@ impl Client {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
-        let response = self.send(Method::GET, path, Vec::new()).await?;
+        self.answer_json(Method::GET, path).await
+    }
+
+    /// The answer to a request without a body, read as `T`; a refusal is an error.
+    async fn answer_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<T, ClientError> {
+        let response = self.send(method, path, Vec::new()).await?;
         let status = response.status();
         let body = Self::read_body(response).await?;
         if !status.is_success() {

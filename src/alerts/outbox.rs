@@ -7,21 +7,24 @@
 //! its state and retry schedule, and `attempts`, one row per try, for the UI's history.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 pub use self::model::{
     Admission, Attempt, ChannelSummary, Next, Outcome, Queued, RowState, Tried, TriedOwned,
 };
 use super::route::Notification;
-use crate::store::{Fault, StoreError, migrate};
+use crate::store::{Db, Durability, Schema, StoreError};
 
-/// The schema, one entry per version; never edit a released entry, append a new one.
-/// The tables the newest schema has (what a file is checked for at start).
-pub const TABLES: &[&str] = &["notifications", "attempts"];
-
-const MIGRATIONS: &[&str] = &[V1];
+pub const SCHEMA: Schema = Schema {
+    migrations: &[V1],
+    tables: &["notifications", "attempts"],
+    // A notification acknowledged as queued survives a power loss. Writes are rare (a few
+    // per alert), so the fsync per commit costs nothing that matters.
+    durability: Durability::Full,
+    writer_pragmas: &[],
+};
 
 const V1: &str = "
 CREATE TABLE notifications (
@@ -54,34 +57,17 @@ CREATE INDEX attempts_at ON attempts (at);
 ";
 
 pub struct Outbox {
-    conn: Connection,
-    path: PathBuf,
+    db: Db,
 }
 
 impl Outbox {
     /// Opens (creating it and its directory if needed) and upgrades the file.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref();
-        Self::open_file(path).map_err(StoreError::at(path))
-    }
-
-    fn open_file(path: &Path) -> Result<Self, Fault> {
-        // FULL: a notification acknowledged as queued survives a power loss. Writes are
-        // rare (a few per alert), so the fsync per commit costs nothing that matters.
-        let mut conn = crate::store::open_wal(path, "FULL")?;
-        migrate::migrate(&mut conn, MIGRATIONS)?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Db::open(path, &SCHEMA).map(|db| Self { db })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |e| StoreError::at(&self.path)(Fault::Sqlite(e))
+        self.db.path()
     }
 
     /// Writes a notification unless one with its dedup key is already there; returns
@@ -105,31 +91,16 @@ impl Outbox {
         admission: Admission<'_>,
         tries: &[Tried<'_>],
     ) -> Result<bool, StoreError> {
-        self.write(|tx| {
-            let Some(id) = insert(tx, notification, enqueued_at, admission)? else {
+        let body = body_json(notification).map_err(|e| self.db.error(e))?;
+        self.db.transaction(|tx| {
+            let Some(id) = insert(tx, notification, &body, enqueued_at, admission)? else {
                 return Ok(false);
             };
             for tried in tries {
                 write_try(tx, id, tried)?;
             }
-            Ok(true)
+            Ok::<_, rusqlite::Error>(true)
         })
-    }
-
-    /// Runs `f` in an immediate transaction and commits it.
-    fn write<T>(
-        &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, rusqlite::Error>,
-    ) -> Result<T, StoreError> {
-        let written = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .and_then(|tx| {
-                let value = f(&tx)?;
-                tx.commit()?;
-                Ok(value)
-            });
-        written.map_err(|e| StoreError::at(&self.path)(Fault::Sqlite(e)))
     }
 
     /// The oldest notification of `channel` due at `now_ms`. Rows that cannot be read back
@@ -194,26 +165,24 @@ impl Outbox {
         params: impl rusqlite::Params,
         map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<C, StoreError> {
-        self.conn
-            .prepare_cached(sql)
-            .and_then(|mut stmt| stmt.query_map(params, map)?.collect())
-            .map_err(self.fail())
+        self.db
+            .run(|c| c.prepare_cached(sql)?.query_map(params, map)?.collect())
     }
 
     /// Stores a try and moves the notification on (delivered, rescheduled, failed, skipped).
     pub fn record(&mut self, id: i64, tried: &Tried<'_>) -> Result<(), StoreError> {
-        self.write(|tx| write_try(tx, id, tried))
+        self.db.transaction(|tx| write_try(tx, id, tried))
     }
 
     /// Makes the channel's waiting notifications due now (its settings changed).
     pub fn retry_now(&mut self, channel: &str, now_ms: u64) -> Result<usize, StoreError> {
-        self.conn
-            .execute(
+        self.db.run(|c| {
+            c.execute(
                 "UPDATE notifications SET next_attempt_at = ?2
                  WHERE state = 'pending' AND channel = ?1 AND next_attempt_at > ?2",
                 params![channel, sql_ms(now_ms)],
             )
-            .map_err(self.fail())
+        })
     }
 
     /// Every waiting notification, oldest first.
@@ -236,15 +205,15 @@ impl Outbox {
 
     /// The state of the notification with this dedup key, if it was ever queued.
     pub fn state_of(&self, dedup_key: &str) -> Result<Option<RowState>, StoreError> {
-        self.conn
-            .query_row(
+        let state = self.db.run(|c| {
+            c.query_row(
                 "SELECT state FROM notifications WHERE dedup_key = ?1",
                 [dedup_key],
                 |r| r.get::<_, String>(0),
             )
             .optional()
-            .map(|s| s.as_deref().map(RowState::parse))
-            .map_err(self.fail())
+        })?;
+        Ok(state.as_deref().map(RowState::parse))
     }
 
     /// Every try since `since_ms`, oldest first.
@@ -297,28 +266,24 @@ impl Outbox {
     /// forwards (one a minute per Alertmanager channel, each with every active alert)
     /// older than `forwards_before_ms`.
     pub fn prune(&mut self, before_ms: u64, forwards_before_ms: u64) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        self.delete_old(sql_ms(before_ms), sql_ms(forwards_before_ms))
-            .map_err(|e| StoreError::at(&path)(Fault::Sqlite(e)))
-    }
-
-    fn delete_old(&mut self, before: i64, forwards_before: i64) -> Result<(), rusqlite::Error> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM attempts WHERE notification IN (SELECT id FROM notifications
-                WHERE replaceable AND state != 'pending' AND done_at < ?1)",
-            [forwards_before],
-        )?;
-        tx.execute(
-            "DELETE FROM notifications WHERE replaceable AND state != 'pending' AND done_at < ?1",
-            [forwards_before],
-        )?;
-        tx.execute("DELETE FROM attempts WHERE at < ?1", [before])?;
-        tx.execute(
-            "DELETE FROM notifications WHERE state != 'pending' AND done_at < ?1",
-            [before],
-        )?;
-        tx.commit()
+        let (before, forwards_before) = (sql_ms(before_ms), sql_ms(forwards_before_ms));
+        self.db.transaction(|tx| {
+            tx.execute(
+                "DELETE FROM attempts WHERE notification IN (SELECT id FROM notifications
+                    WHERE replaceable AND state != 'pending' AND done_at < ?1)",
+                [forwards_before],
+            )?;
+            tx.execute(
+                "DELETE FROM notifications WHERE replaceable AND state != 'pending' AND done_at < ?1",
+                [forwards_before],
+            )?;
+            tx.execute("DELETE FROM attempts WHERE at < ?1", [before])?;
+            tx.execute(
+                "DELETE FROM notifications WHERE state != 'pending' AND done_at < ?1",
+                [before],
+            )
+        })?;
+        Ok(())
     }
 }
 
@@ -326,10 +291,10 @@ impl Outbox {
 fn insert(
     tx: &rusqlite::Transaction<'_>,
     n: &Notification,
+    body: &str,
     now: u64,
     admission: Admission<'_>,
 ) -> Result<Option<i64>, rusqlite::Error> {
-    let body = body_json(n);
     let (state, done_at, error) = match admission {
         Admission::Skip(reason) => (RowState::Skipped, Some(now), Some(reason)),
         Admission::Send | Admission::Replace => (RowState::Pending, None, None),
@@ -445,7 +410,7 @@ impl RawQueued {
 
 /// The notification as stored. JSON has no NaN or infinity (serde_json writes `null`, which
 /// does not read back as a number), so such values are stored as the nearest it has.
-fn body_json(n: &Notification) -> String {
+fn body_json(n: &Notification) -> Result<String, serde_json::Error> {
     let mut n = n.clone();
     for alert in &mut n.alerts {
         if !alert.value.is_finite() {
@@ -456,7 +421,7 @@ fn body_json(n: &Notification) -> String {
             };
         }
     }
-    serde_json::to_string(&n).unwrap_or_default()
+    serde_json::to_string(&n)
 }
 
 fn insert_attempt(

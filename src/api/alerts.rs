@@ -1,23 +1,22 @@
 //! `GET /v1/alerts/history?since=SECONDS`: alert state changes, acks, silences, rules reloads
 //! and notification attempts, oldest first.
 
-use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Api, error};
+use crate::api::{Api, Params, read_blocking};
 use crate::clock::now_ms;
-use crate::protocol::CommandError;
 use crate::store::Journal;
 use crate::store::journal::Entry;
 
-#[derive(Deserialize)]
+/// The query string of `GET /v1/alerts/history`, as the client writes it and the engine
+/// reads it.
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HistoryParams {
+pub struct AlertHistoryParams {
     /// Seconds before now.
-    since: u64,
+    pub since: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,22 +26,10 @@ pub struct AlertHistory {
 
 pub async fn history(
     State(api): State<Api>,
-    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+    Params(params): Params<AlertHistoryParams>,
 ) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return crate::api::bad_query(&e),
-    };
     let since = now_ms().saturating_sub(params.since.saturating_mul(1000));
-    let read = tokio::task::spawn_blocking(move || read(&api, since)).await;
-    match read {
-        Ok(Ok(entries)) => Json(AlertHistory { entries }).into_response(),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e)),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-    }
+    read_blocking(move || read(&api, since).map(|entries| AlertHistory { entries })).await
 }
 
 fn read(api: &Api, since: u64) -> Result<Vec<Entry>, String> {

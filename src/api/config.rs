@@ -4,13 +4,13 @@
 //! Switching, applying and reverting are commands (`POST /v1/commands`).
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use crate::api::{Api, bad_query, error, refused};
+use crate::api::{Api, Params, error, refused};
 use crate::config_center::{ConfigRequest, PlanTarget};
 use crate::protocol::CommandError;
 
@@ -23,14 +23,7 @@ pub struct PlanParams {
     revision: Option<u64>,
 }
 
-pub async fn plan(
-    State(api): State<Api>,
-    query: Result<Query<PlanParams>, QueryRejection>,
-) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return bad_query(&e),
-    };
+pub async fn plan(State(api): State<Api>, Params(params): Params<PlanParams>) -> Response {
     let target = match (params.environment, params.revision) {
         (Some(_), Some(_)) => {
             return refused(CommandError::field(
@@ -45,11 +38,13 @@ pub async fn plan(
     ask(&api, |tx| ConfigRequest::Plan(target, tx)).await
 }
 
-#[derive(Deserialize)]
+/// The query string of `GET /v1/config/history`, as the client writes it and the engine
+/// reads it.
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HistoryParams {
+pub struct ConfigHistoryParams {
     #[serde(default = "default_limit")]
-    limit: usize,
+    pub limit: usize,
 }
 
 fn default_limit() -> usize {
@@ -58,12 +53,8 @@ fn default_limit() -> usize {
 
 pub async fn history(
     State(api): State<Api>,
-    query: Result<Query<HistoryParams>, QueryRejection>,
+    Params(params): Params<ConfigHistoryParams>,
 ) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return bad_query(&e),
-    };
     ask(&api, |tx| ConfigRequest::History(params.limit, tx)).await
 }
 
@@ -85,14 +76,7 @@ pub struct DiffParams {
     to: Option<u64>,
 }
 
-pub async fn diff(
-    State(api): State<Api>,
-    query: Result<Query<DiffParams>, QueryRejection>,
-) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return bad_query(&e),
-    };
+pub async fn diff(State(api): State<Api>, Params(params): Params<DiffParams>) -> Response {
     ask(&api, |tx| ConfigRequest::Diff(params.from, params.to, tx)).await
 }
 

@@ -3,36 +3,34 @@
 //! /v1/heal/playbooks/{name}/run?dry_run=true`).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::api::{Api, bad_query, error};
+use crate::api::{Api, Params, error, read_blocking};
 use crate::clock::now_ms;
 use crate::protocol::CommandError;
 use crate::store::{HealLog, HealQuery};
 
-#[derive(Deserialize)]
+/// The query string of `GET /v1/heal/history`, as the client writes it and the engine reads
+/// it.
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HistoryParams {
+pub struct HealHistoryParams {
     /// Seconds before now (everything kept when absent).
     #[serde(default)]
-    since: Option<u64>,
+    pub since: Option<u64>,
     #[serde(default)]
-    service: Option<String>,
+    pub service: Option<String>,
     #[serde(default)]
-    limit: Option<usize>,
+    pub limit: Option<usize>,
 }
 
 pub async fn history(
     State(api): State<Api>,
-    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+    Params(params): Params<HealHistoryParams>,
 ) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return bad_query(&e),
-    };
     if let Some(service) = &params.service
         && api.hub.snapshot().service(service).is_none()
     {
@@ -49,18 +47,7 @@ pub async fn history(
         limit: params.limit,
     };
     let path = api.heal_db.clone();
-    let read = tokio::task::spawn_blocking(move || HealLog::open(&path)?.query(&q)).await;
-    match read {
-        Ok(Ok(events)) => Json(events).into_response(),
-        Ok(Err(e)) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-    }
+    read_blocking(move || HealLog::open(&path)?.query(&q)).await
 }
 
 #[derive(Deserialize)]
@@ -86,12 +73,8 @@ pub async fn playbooks(State(api): State<Api>) -> Response {
 pub async fn run_playbook(
     State(api): State<Api>,
     Path(name): Path<String>,
-    query: Result<Query<RunParams>, axum::extract::rejection::QueryRejection>,
+    Params(params): Params<RunParams>,
 ) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return bad_query(&e),
-    };
     match api
         .playbooks
         .run(&name, params.dry_run, "uc heal run")

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{self, KeepAlive, Sse};
@@ -21,7 +21,7 @@ use futures::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::api::{Api, error};
+use crate::api::{Api, Params, error};
 use crate::clock::now_ms;
 use crate::protocol::CommandError;
 
@@ -98,13 +98,11 @@ impl LogParams {
     }
 }
 
-type Params = Result<Query<LogParams>, axum::extract::rejection::QueryRejection>;
-
-pub async fn lines(State(api): State<Api>, headers: HeaderMap, params: Params) -> Response {
-    let Query(params) = match params {
-        Ok(q) => q,
-        Err(e) => return crate::api::bad_query(&e),
-    };
+pub async fn lines(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Params(params): Params<LogParams>,
+) -> Response {
     let count = params.count;
     let mut query = match params.query() {
         Ok(q) => q,
@@ -335,14 +333,7 @@ pub struct StatsParams {
     since: u64,
 }
 
-pub async fn stats(
-    State(api): State<Api>,
-    query: Result<Query<StatsParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return crate::api::bad_query(&e),
-    };
+pub async fn stats(State(api): State<Api>, Params(params): Params<StatsParams>) -> Response {
     let now = now_ms();
     let since = now.saturating_sub(params.since.saturating_mul(1000));
     let patterns = api

@@ -5,23 +5,25 @@ use std::net::SocketAddr;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::api::{Api, error};
+use crate::api::{Api, Params, error, read_blocking};
 use crate::clock::now_ms;
-use crate::metrics::{HistoryResponse, RECENT_POINTS, SeriesKey, prometheus};
+use crate::metrics::{HistoryQuery, HistoryResponse, RECENT_POINTS, SeriesKey, prometheus};
 use crate::protocol::{CommandError, Hub};
 
 /// Windows up to this long are answered from memory.
 const MEMORY_WINDOW: u64 = RECENT_POINTS as u64;
 
-#[derive(Deserialize)]
+/// The query string of `GET /v1/metrics/history`, as the client writes it and the engine
+/// reads it.
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HistoryParams {
+pub struct MetricsHistoryParams {
     /// Seconds before now.
     since: u64,
     step: Option<u64>,
@@ -29,28 +31,47 @@ pub struct HistoryParams {
     series: Option<String>,
 }
 
+impl From<&HistoryQuery> for MetricsHistoryParams {
+    fn from(query: &HistoryQuery) -> Self {
+        let names: Vec<String> = query.series.iter().map(ToString::to_string).collect();
+        Self {
+            since: query.since,
+            step: query.step,
+            series: (!names.is_empty()).then(|| names.join(",")),
+        }
+    }
+}
+
+impl MetricsHistoryParams {
+    /// The query, or the field that is wrong.
+    fn query(self) -> Result<HistoryQuery, CommandError> {
+        let series = parse_series(self.series.as_deref())?;
+        if self.step == Some(0) {
+            return Err(CommandError::field("step", "must be at least 1"));
+        }
+        Ok(HistoryQuery {
+            series,
+            since: self.since,
+            step: self.step,
+        })
+    }
+}
+
 pub async fn history(
     State(api): State<Api>,
-    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+    Params(params): Params<MetricsHistoryParams>,
 ) -> Response {
-    let Query(params) = match query {
-        Ok(q) => q,
-        Err(e) => return crate::api::bad_query(&e),
-    };
-    let keys = match parse_series(params.series.as_deref()) {
-        Ok(keys) => keys,
+    let query = match params.query() {
+        Ok(query) => query,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    if params.step == Some(0) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            CommandError::field("step", "must be at least 1"),
-        );
-    }
     let now = now_ms() as f64 / 1000.0;
-    if params.since <= MEMORY_WINDOW {
-        let step = params.step.unwrap_or(1);
-        let series = api.recent.lock().history(&keys, now, params.since, step);
+    if query.since <= MEMORY_WINDOW {
+        let step = query.step.unwrap_or(1);
+        let series = api
+            .recent
+            .lock()
+            .history(&query.series, now, query.since, step);
         return Json(HistoryResponse {
             tier: "memory".into(),
             step,
@@ -58,10 +79,6 @@ pub async fn history(
         })
         .into_response();
     }
-    stored(api, keys, now, params).await
-}
-
-async fn stored(api: Api, keys: Vec<SeriesKey>, now: f64, params: HistoryParams) -> Response {
     let Some(path) = api.history else {
         let err = CommandError::field(
             "since",
@@ -72,23 +89,12 @@ async fn stored(api: Api, keys: Vec<SeriesKey>, now: f64, params: HistoryParams)
         return error(StatusCode::NOT_FOUND, err);
     };
     let to = now as i64;
-    let from = to - params.since as i64;
-    let answer = tokio::task::spawn_blocking(move || {
+    let from = to - query.since as i64;
+    read_blocking(move || {
         let store = crate::store::History::open_read_only(&path)?;
-        store.query(&keys, from, to, params.step)
+        store.query(&query.series, from, to, query.step)
     })
-    .await;
-    match answer {
-        Ok(Ok(response)) => Json(response).into_response(),
-        Ok(Err(e)) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
-    }
+    .await
 }
 
 fn parse_series(text: Option<&str>) -> Result<Vec<SeriesKey>, CommandError> {
@@ -124,4 +130,54 @@ pub async fn serve_prometheus(hub: Hub, addr: SocketAddr) -> std::io::Result<()>
 async fn exposition(State(hub): State<Hub>) -> impl IntoResponse {
     let body = prometheus::render(&hub.snapshot());
     ([(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)], body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Metric;
+
+    fn read_back(query: &HistoryQuery) -> Result<HistoryQuery, CommandError> {
+        let text = serde_urlencoded::to_string(MetricsHistoryParams::from(query)).unwrap();
+        serde_urlencoded::from_str::<MetricsHistoryParams>(&text)
+            .unwrap()
+            .query()
+    }
+
+    #[test]
+    fn the_query_string_reads_back_as_written() {
+        let query = HistoryQuery {
+            series: vec![
+                SeriesKey::new(Metric::ServiceCpu, "api"),
+                SeriesKey::host(Metric::HostCpu),
+            ],
+            since: 3600,
+            step: Some(60),
+        };
+        assert_eq!(read_back(&query), Ok(query));
+        let all = HistoryQuery {
+            series: Vec::new(),
+            since: 60,
+            step: None,
+        };
+        let text = serde_urlencoded::to_string(MetricsHistoryParams::from(&all)).unwrap();
+        assert_eq!(text, "since=60", "absent parameters are left out");
+        assert_eq!(read_back(&all), Ok(all));
+    }
+
+    #[test]
+    fn a_bad_parameter_is_named() {
+        let read = |text: &str| {
+            serde_urlencoded::from_str::<MetricsHistoryParams>(text)
+                .unwrap()
+                .query()
+                .unwrap_err()
+                .field
+        };
+        assert_eq!(
+            read("since=60&series=nope&step=0").as_deref(),
+            Some("series")
+        );
+        assert_eq!(read("since=60&step=0").as_deref(), Some("step"));
+    }
 }

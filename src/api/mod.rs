@@ -9,9 +9,11 @@ pub mod listen;
 mod logs;
 mod metrics;
 
-pub use alerts::AlertHistory;
+pub use alerts::{AlertHistory, AlertHistoryParams};
+pub use config::ConfigHistoryParams;
+pub use heal::HealHistoryParams;
 pub use logs::{LogsAccess, NDJSON};
-pub use metrics::serve_prometheus;
+pub use metrics::{MetricsHistoryParams, serve_prometheus};
 
 use std::convert::Infallible;
 use std::path::PathBuf;
@@ -20,12 +22,15 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::Stream;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::SharedRecent;
@@ -82,12 +87,38 @@ pub(super) fn error(status: StatusCode, err: CommandError) -> Response {
     (status, Json(err)).into_response()
 }
 
-/// A query string that does not parse, answered like a refused command.
-pub(super) fn bad_query(rejection: &axum::extract::rejection::QueryRejection) -> Response {
-    error(
-        StatusCode::BAD_REQUEST,
-        CommandError::field("query", rejection.body_text()),
-    )
+/// A handler's query string. One that does not parse is answered like a refused command.
+pub(super) struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        match Query::try_from_uri(&parts.uri) {
+            Ok(Query(params)) => Ok(Self(params)),
+            Err(rejection) => Err(error(
+                StatusCode::BAD_REQUEST,
+                CommandError::field("query", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// Runs `read` (SQLite, files) on a blocking thread and answers its value as JSON, or its
+/// error as a 500.
+pub(super) async fn read_blocking<T, E>(
+    read: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Response
+where
+    T: Serialize + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let failed = |text: String| error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(text));
+    match tokio::task::spawn_blocking(read).await {
+        Ok(Ok(value)) => Json(value).into_response(),
+        Ok(Err(e)) => failed(e.to_string()),
+        Err(e) => failed(e.to_string()),
+    }
 }
 
 /// The body is parsed here rather than by axum's `Json` so a bad request names the field

@@ -13,6 +13,9 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 
+use crate::api::{
+    AlertHistory, AlertHistoryParams, ConfigHistoryParams, HealHistoryParams, MetricsHistoryParams,
+};
 use crate::logs::stats::StatsReport;
 use crate::logs::{LogLine, LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
@@ -36,6 +39,8 @@ pub enum ClientError {
     Refused(crate::protocol::CommandError),
     #[error("unexpected answer from the engine: {0}")]
     Decode(#[from] serde_json::Error),
+    #[error("cannot write the query: {0}")]
+    Query(#[from] serde_urlencoded::ser::Error),
     /// The engine failed after it began to answer (reading the log store, say).
     #[error("the engine failed: {0}")]
     Failed(String),
@@ -117,24 +122,14 @@ impl Client {
 
     /// Metric history over a window (the last 10 minutes come from memory).
     pub async fn history(&self, query: &HistoryQuery) -> Result<HistoryResponse, ClientError> {
-        let mut path = format!("/v1/metrics/history?since={}", query.since);
-        if let Some(step) = query.step {
-            path.push_str(&format!("&step={step}"));
-        }
-        if !query.series.is_empty() {
-            let names: Vec<String> = query.series.iter().map(ToString::to_string).collect();
-            path.push_str(&format!("&series={}", percent_encode(&names.join(","))));
-        }
-        self.get_json(&path).await
+        let params = MetricsHistoryParams::from(query);
+        self.get_query("/v1/metrics/history", &params).await
     }
 
     /// Alert history of the last `since_secs` seconds.
-    pub async fn alert_history(
-        &self,
-        since_secs: u64,
-    ) -> Result<crate::api::AlertHistory, ClientError> {
-        self.get_json(&format!("/v1/alerts/history?since={since_secs}"))
-            .await
+    pub async fn alert_history(&self, since_secs: u64) -> Result<AlertHistory, ClientError> {
+        let params = AlertHistoryParams { since: since_secs };
+        self.get_query("/v1/alerts/history", &params).await
     }
 
     /// Heal events of the last `since_secs` seconds, oldest first.
@@ -144,14 +139,12 @@ impl Client {
         service: Option<&str>,
         limit: Option<usize>,
     ) -> Result<Vec<crate::heal::HealEvent>, ClientError> {
-        let mut path = format!("/v1/heal/history?since={since_secs}");
-        if let Some(service) = service {
-            path.push_str(&format!("&service={}", percent_encode(service)));
-        }
-        if let Some(limit) = limit {
-            path.push_str(&format!("&limit={limit}"));
-        }
-        self.get_json(&path).await
+        let params = HealHistoryParams {
+            since: Some(since_secs),
+            service: service.map(str::to_owned),
+            limit,
+        };
+        self.get_query("/v1/heal/history", &params).await
     }
 
     pub async fn playbooks(&self) -> Result<crate::heal::PlaybookList, ClientError> {
@@ -168,13 +161,7 @@ impl Client {
             "/v1/heal/playbooks/{}/run?dry_run={dry_run}",
             percent_encode(name)
         );
-        let response = self.send(Method::POST, &path, Vec::new()).await?;
-        let status = response.status();
-        let body = Self::read_body(response).await?;
-        if !status.is_success() {
-            return Err(ClientError::answer(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        self.answer_json(Method::POST, &path).await
     }
 
     /// What switching to `environment` (or, with `None`, applying the pending edit) would do.
@@ -203,8 +190,8 @@ impl Client {
         &self,
         limit: usize,
     ) -> Result<Vec<crate::protocol::Revision>, ClientError> {
-        self.get_json(&format!("/v1/config/history?limit={limit}"))
-            .await
+        let params = ConfigHistoryParams { limit };
+        self.get_query("/v1/config/history", &params).await
     }
 
     pub async fn config_revision(
@@ -224,8 +211,27 @@ impl Client {
         Ok(diff.diff)
     }
 
+    /// `GET path?params`, written by the struct the engine reads the query into.
+    async fn get_query<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &impl serde::Serialize,
+    ) -> Result<T, ClientError> {
+        let query = serde_urlencoded::to_string(params)?;
+        self.get_json(&format!("{path}?{query}")).await
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
-        let response = self.send(Method::GET, path, Vec::new()).await?;
+        self.answer_json(Method::GET, path).await
+    }
+
+    /// The answer to a request without a body, read as `T`; a refusal is an error.
+    async fn answer_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<T, ClientError> {
+        let response = self.send(method, path, Vec::new()).await?;
         let status = response.status();
         let body = Self::read_body(response).await?;
         if !status.is_success() {

@@ -15,20 +15,20 @@ use std::path::{Path, PathBuf};
 use crate::clock::now_ms;
 use crate::paths::Paths;
 use crate::protocol::{Hub, NoticeLevel, ReplacedFile};
-use crate::store::check::{Broken, check};
+use crate::store::{Broken, Schema};
 
 /// Checks every state file of the workspace, replacing the broken ones (see the module
 /// docs).
 pub fn check_all(paths: &Paths, hub: &Hub) {
-    let databases: [(PathBuf, &[&str]); 5] = [
-        (paths.history(), crate::store::history::TABLES),
-        (paths.alerts_db(), crate::store::journal::TABLES),
-        (paths.outbox_db(), crate::alerts::outbox::TABLES),
-        (paths.heal_db(), crate::store::heal::TABLES),
-        (paths.config_db(), crate::store::revisions::TABLES),
+    let databases: [(PathBuf, &Schema); 5] = [
+        (paths.history(), &crate::store::history::SCHEMA),
+        (paths.alerts_db(), &crate::store::journal::SCHEMA),
+        (paths.outbox_db(), &crate::alerts::outbox::SCHEMA),
+        (paths.heal_db(), &crate::store::heal::SCHEMA),
+        (paths.config_db(), &crate::store::revisions::SCHEMA),
     ];
-    for (path, tables) in databases {
-        if let Err(broken) = check(&path, tables) {
+    for (path, schema) in databases {
+        if let Err(broken) = schema.check(&path) {
             replace(hub, &path, &broken, &["-wal", "-shm"]);
         }
     }

@@ -22,7 +22,7 @@ const QUICK_CHECK_UP_TO: u64 = 32 << 20;
 /// (`user_version` > 0), `tables` exist and can be read. Errors that say nothing about the
 /// file itself (permissions, IO, a lock) are not `Broken`: the file is left for its owner to
 /// report.
-pub fn check(path: &Path, tables: &[&str]) -> Result<(), Broken> {
+pub(super) fn check(path: &Path, tables: &[&str]) -> Result<(), Broken> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(());
     };

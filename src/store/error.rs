@@ -29,6 +29,8 @@ pub enum Fault {
         u16::MAX
     )]
     TooManySeries,
+    #[error("cannot encode a row: {0}")]
+    Encode(#[from] serde_json::Error),
 }
 
 impl StoreError {
@@ -43,7 +45,7 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn at(path: &std::path::Path) -> impl Fn(Fault) -> Self + '_ {
+    pub(super) fn at(path: &std::path::Path) -> impl Fn(Fault) -> Self + '_ {
         move |fault| Self {
             path: path.to_path_buf(),
             fault,

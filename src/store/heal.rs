@@ -1,19 +1,16 @@
 //! The healing log (`<state>/<workspace>/heal.db`): every restart, backoff, give-up, probe
 //! state change and playbook run (`uc heal history`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
-use super::migrate::migrate;
-use super::{Fault, StoreError};
+use super::{Db, Durability, Schema, StoreError};
 use crate::heal::event::HealEvent;
 
-/// The tables the newest schema has (what a file is checked for at start).
-pub const TABLES: &[&str] = &["events"];
-
-const MIGRATIONS: &[&str] = &["
+pub const SCHEMA: Schema = Schema {
+    migrations: &["
     CREATE TABLE events (
         at INTEGER NOT NULL,
         service TEXT,
@@ -22,14 +19,17 @@ const MIGRATIONS: &[&str] = &["
     );
     CREATE INDEX events_at ON events (at);
     CREATE INDEX events_service ON events (service, at);
-"];
+"],
+    tables: &["events"],
+    durability: Durability::Normal,
+    writer_pragmas: &[],
+};
 
 /// Events older than this are deleted by [`HealLog::prune`].
 pub const RETENTION: Duration = Duration::from_secs(90 * 86_400);
 
 pub struct HealLog {
-    conn: Connection,
-    path: PathBuf,
+    db: Db,
 }
 
 /// Which events `uc heal history` asks for.
@@ -48,30 +48,13 @@ pub struct HealQuery {
 
 impl HealLog {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref();
-        Self::open_inner(path).map_err(StoreError::at(path))
-    }
-
-    fn open_inner(path: &Path) -> Result<Self, Fault> {
-        let mut conn = super::open_wal(path, "NORMAL")?;
-        migrate(&mut conn, MIGRATIONS)?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-        })
-    }
-
-    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |e| StoreError {
-            path: self.path.clone(),
-            fault: Fault::Sqlite(e),
-        }
+        Db::open(path, &SCHEMA).map(|db| Self { db })
     }
 
     pub fn record(&self, event: &HealEvent) -> Result<(), StoreError> {
-        let json = serde_json::to_string(event).unwrap_or_default();
-        self.conn
-            .execute(
+        let json = serde_json::to_string(event).map_err(|e| self.db.error(e))?;
+        self.db.run(|c| {
+            c.execute(
                 "INSERT INTO events (at, service, kind, json) VALUES (?1, ?2, ?3, ?4)",
                 params![
                     i64::try_from(event.at).unwrap_or(i64::MAX),
@@ -80,45 +63,39 @@ impl HealLog {
                     json
                 ],
             )
-            .map(drop)
-            .map_err(self.fail())
+        })?;
+        Ok(())
     }
 
     /// Matching events, oldest first.
     pub fn query(&self, q: &HealQuery) -> Result<Vec<HealEvent>, StoreError> {
         let limit = q.limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         let since = i64::try_from(q.since).unwrap_or(i64::MAX);
-        let mut stmt = self
-            .conn
-            .prepare(
+        let rows: Vec<String> = self.db.run(|c| {
+            c.prepare(
                 "SELECT json FROM (SELECT rowid, at, json FROM events
                  WHERE at >= ?1 AND (?2 IS NULL OR service = ?2)
                  ORDER BY at DESC, rowid DESC LIMIT ?3) ORDER BY at, rowid",
-            )
-            .map_err(self.fail())?;
-        let rows = stmt
-            .query_map(params![since, q.service, limit], |r| r.get::<_, String>(0))
-            .map_err(self.fail())?;
-        let mut events = Vec::new();
-        for json in rows {
-            let json = json.map_err(self.fail())?;
-            // A row written by a newer engine with fields this one cannot read is skipped.
-            if let Ok(event) = serde_json::from_str(&json) {
-                events.push(event);
-            }
-        }
-        Ok(events)
+            )?
+            .query_map(params![since, q.service, limit], |r| r.get(0))?
+            .collect()
+        })?;
+        // A row written by a newer engine with fields this one cannot read is skipped.
+        Ok(rows
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect())
     }
 
     pub fn prune(&self, now_ms: u64) -> Result<(), StoreError> {
         let cutoff = now_ms.saturating_sub(RETENTION.as_millis() as u64);
-        self.conn
-            .execute(
+        self.db.run(|c| {
+            c.execute(
                 "DELETE FROM events WHERE at < ?1",
                 params![i64::try_from(cutoff).unwrap_or(0)],
             )
-            .map(drop)
-            .map_err(self.fail())
+        })?;
+        Ok(())
     }
 }
 

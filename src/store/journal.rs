@@ -3,20 +3,17 @@
 //! silences, and the history of every state change, acknowledgement, silence and rules
 //! reload (`uc alerts history`). Notification attempts live in the outbox's own file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::migrate::migrate;
-use super::{Fault, StoreError};
+use super::{Db, Durability, Schema, StoreError};
 use crate::alerts::model::{Alert, Silence};
 
-/// The tables the newest schema has (what a file is checked for at start).
-pub const TABLES: &[&str] = &["alerts", "silences", "history"];
-
-const MIGRATIONS: &[&str] = &["
+pub const SCHEMA: Schema = Schema {
+    migrations: &["
     CREATE TABLE alerts (id TEXT PRIMARY KEY, json TEXT NOT NULL);
     CREATE TABLE silences (id TEXT PRIMARY KEY, ends_at INTEGER NOT NULL, json TEXT NOT NULL);
     CREATE TABLE history (
@@ -27,7 +24,13 @@ const MIGRATIONS: &[&str] = &["
         text TEXT NOT NULL
     );
     CREATE INDEX history_at ON history (at);
-"];
+"],
+    tables: &["alerts", "silences", "history"],
+    // A lost last transaction after a power cut is acceptable; the outbox, which carries the
+    // at-least-once promise, keeps full durability in its own file.
+    durability: Durability::Normal,
+    writer_pragmas: &[],
+};
 
 /// History older than this is deleted by [`Journal::prune`].
 pub const HISTORY_RETENTION: Duration = Duration::from_secs(90 * 86_400);
@@ -47,54 +50,29 @@ pub struct Entry {
 }
 
 pub struct Journal {
-    conn: Connection,
-    path: PathBuf,
+    db: Db,
 }
 
 impl Journal {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref();
-        Self::open_inner(path).map_err(StoreError::at(path))
-    }
-
-    fn open_inner(path: &Path) -> Result<Self, Fault> {
-        // A lost last transaction after a power cut is acceptable; the outbox, which
-        // carries the at-least-once promise, keeps full durability in its own file.
-        let mut conn = super::open_wal(path, "NORMAL")?;
-        migrate(&mut conn, MIGRATIONS)?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-        })
-    }
-
-    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |e| StoreError {
-            path: self.path.clone(),
-            fault: Fault::Sqlite(e),
-        }
+        Db::open(path, &SCHEMA).map(|db| Self { db })
     }
 
     /// Replace the saved alerts with `alerts` (called when they change, not every tick).
     pub fn save_alerts(&mut self, alerts: &[Alert]) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let fail = move |e| StoreError {
-            path: path.clone(),
-            fault: Fault::Sqlite(e),
-        };
-        let tx = self.conn.transaction().map_err(&fail)?;
-        tx.execute("DELETE FROM alerts", []).map_err(&fail)?;
-        {
-            let mut insert = tx
-                .prepare_cached("INSERT INTO alerts (id, json) VALUES (?1, ?2)")
-                .map_err(&fail)?;
-            for alert in alerts {
-                insert
-                    .execute(params![alert.id, to_json(alert)])
-                    .map_err(&fail)?;
+        let rows = alerts
+            .iter()
+            .map(|alert| Ok((alert.id.as_str(), serde_json::to_string(alert)?)))
+            .collect::<Result<Vec<_>, serde_json::Error>>()
+            .map_err(|e| self.db.error(e))?;
+        self.db.transaction(|tx| {
+            tx.execute("DELETE FROM alerts", [])?;
+            let mut insert = tx.prepare_cached("INSERT INTO alerts (id, json) VALUES (?1, ?2)")?;
+            for (id, json) in rows {
+                insert.execute(params![id, json])?;
             }
-        }
-        tx.commit().map_err(&fail)
+            Ok::<_, rusqlite::Error>(())
+        })
     }
 
     /// The alerts saved by the previous engine. Rows this version cannot read are skipped.
@@ -103,13 +81,14 @@ impl Journal {
     }
 
     pub fn save_silence(&self, silence: &Silence) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        let json = serde_json::to_string(silence).map_err(|e| self.db.error(e))?;
+        self.db.run(|c| {
+            c.execute(
                 "INSERT OR REPLACE INTO silences (id, ends_at, json) VALUES (?1, ?2, ?3)",
-                params![silence.id, silence.ends_at as i64, to_json(silence)],
+                params![silence.id, silence.ends_at as i64, json],
             )
-            .map(drop)
-            .map_err(self.fail())
+        })?;
+        Ok(())
     }
 
     /// Silences that have not ended at `now_ms`, oldest first.
@@ -123,32 +102,27 @@ impl Journal {
     }
 
     pub fn record(&self, entry: &Entry) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
+        self.db.run(|c| {
+            c.prepare_cached(
                 "INSERT INTO history (at, kind, alert, rule, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    entry.at as i64,
-                    entry.kind,
-                    entry.alert,
-                    entry.rule,
-                    entry.text
-                ])
-            })
-            .map(drop)
-            .map_err(self.fail())
+            )?
+            .execute(params![
+                entry.at as i64,
+                entry.kind,
+                entry.alert,
+                entry.rule,
+                entry.text
+            ])
+        })?;
+        Ok(())
     }
 
     /// History since `since_ms`, oldest first.
     pub fn history(&self, since_ms: u64) -> Result<Vec<Entry>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.db.run(|c| {
+            c.prepare(
                 "SELECT at, kind, alert, rule, text FROM history WHERE at >= ?1 ORDER BY at, rowid",
-            )
-            .map_err(self.fail())?;
-        let rows = stmt
+            )?
             .query_map([since_ms as i64], |r| {
                 Ok(Entry {
                     at: r.get::<_, i64>(0)?.max(0) as u64,
@@ -157,33 +131,30 @@ impl Journal {
                     rule: r.get(3)?,
                     text: r.get(4)?,
                 })
-            })
-            .map_err(self.fail())?;
-        rows.collect::<Result<_, _>>().map_err(self.fail())
+            })?
+            .collect()
+        })
     }
 
     /// Delete ended silences and history past retention.
     pub fn prune(&self, now_ms: u64) -> Result<(), StoreError> {
         let horizon = now_ms.saturating_sub(HISTORY_RETENTION.as_millis() as u64);
-        self.conn
-            .execute("DELETE FROM history WHERE at < ?1", [horizon as i64])
-            .and_then(|_| {
-                self.conn
-                    .execute("DELETE FROM silences WHERE ends_at <= ?1", [now_ms as i64])
-            })
-            .map(drop)
-            .map_err(self.fail())
+        self.db.run(|c| {
+            c.execute("DELETE FROM history WHERE at < ?1", [horizon as i64])?;
+            c.execute("DELETE FROM silences WHERE ends_at <= ?1", [now_ms as i64])
+        })?;
+        Ok(())
     }
 
     /// When the newest history entry was written, if any (tests and diagnostics).
     pub fn last_entry_at(&self) -> Result<Option<u64>, StoreError> {
-        self.conn
-            .query_row("SELECT max(at) FROM history", [], |r| {
+        let at = self.db.run(|c| {
+            c.query_row("SELECT max(at) FROM history", [], |r| {
                 r.get::<_, Option<i64>>(0)
             })
             .optional()
-            .map(|v| v.flatten().map(|at| at.max(0) as u64))
-            .map_err(self.fail())
+        })?;
+        Ok(at.flatten().map(|at| at.max(0) as u64))
     }
 
     fn load_json<T: serde::de::DeserializeOwned>(
@@ -191,25 +162,21 @@ impl Journal {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<T>, StoreError> {
-        let mut stmt = self.conn.prepare(sql).map_err(self.fail())?;
-        let rows = stmt
-            .query_map(params, |r| r.get::<_, String>(0))
-            .map_err(self.fail())?;
+        let rows: Vec<String> = self
+            .db
+            .run(|c| c.prepare(sql)?.query_map(params, |r| r.get(0))?.collect())?;
         let mut out = Vec::new();
-        for row in rows {
-            let json = row.map_err(self.fail())?;
+        for json in rows {
             match serde_json::from_str(&json) {
                 Ok(value) => out.push(value),
-                Err(e) => tracing::warn!("skipping unreadable row in {}: {e}", self.path.display()),
+                Err(e) => tracing::warn!(
+                    "skipping unreadable row in {}: {e}",
+                    self.db.path().display()
+                ),
             }
         }
         Ok(out)
     }
-}
-
-fn to_json<T: Serialize>(value: &T) -> String {
-    // Plain data with string keys: serialisation cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::Fault;
 
 /// Runs the migrations a file has not had yet. Refuses a file written by a newer `uc`: its
 /// schema may not mean what this one expects.
-pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), Fault> {
+pub(super) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), Fault> {
     let known = migrations.len() as i64;
     loop {
         // IMMEDIATE, and the version read inside: two processes opening a new file at once
@@ -27,7 +27,7 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), 
     }
 }
 
-pub(crate) fn version(conn: &Connection) -> Result<i64, Fault> {
+pub(super) fn version(conn: &Connection) -> Result<i64, Fault> {
     Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
 }
 

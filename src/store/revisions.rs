@@ -4,19 +4,16 @@
 //! references (`${secret:name}`, `${NAME}`), so no secret is ever stored; the hash is salted
 //! with a random value kept here, so a short secret cannot be guessed from it either.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
-use super::migrate::migrate;
-use super::{Fault, StoreError};
+use super::{Db, Durability, Schema, StoreError};
 use crate::protocol::{Revision, RevisionText};
 
-/// The tables the newest schema has (what a file is checked for at start).
-pub const TABLES: &[&str] = &["revisions", "salt"];
-
-const MIGRATIONS: &[&str] = &[
-    "
+pub const SCHEMA: Schema = Schema {
+    migrations: &[
+        "
     CREATE TABLE revisions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at INTEGER NOT NULL,
@@ -27,16 +24,20 @@ const MIGRATIONS: &[&str] = &[
         text TEXT NOT NULL
     );
 ",
-    // SQLite's generator is seeded from the kernel's (/dev/urandom).
-    "
+        // SQLite's generator is seeded from the kernel's (/dev/urandom).
+        "
     CREATE TABLE salt (value BLOB NOT NULL);
     INSERT INTO salt VALUES (randomblob(32));
 ",
-];
+    ],
+    tables: &["revisions", "salt"],
+    // A revision is written once per apply and must survive a crash right after.
+    durability: Durability::Full,
+    writer_pragmas: &[],
+};
 
 pub struct Revisions {
-    conn: Connection,
-    path: PathBuf,
+    db: Db,
 }
 
 /// A revision about to be stored.
@@ -52,38 +53,19 @@ pub struct NewRevision<'a> {
 
 impl Revisions {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref();
-        Self::open_inner(path).map_err(StoreError::at(path))
-    }
-
-    fn open_inner(path: &Path) -> Result<Self, Fault> {
-        // FULL: a revision is written once per apply and must survive a crash right after.
-        let mut conn = super::open_wal(path, "FULL")?;
-        migrate(&mut conn, MIGRATIONS)?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-        })
-    }
-
-    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |e| StoreError {
-            path: self.path.clone(),
-            fault: Fault::Sqlite(e),
-        }
+        Db::open(path, &SCHEMA).map(|db| Self { db })
     }
 
     /// The random value config hashes are salted with, the same for the file's lifetime.
     pub fn salt(&self) -> Result<Vec<u8>, StoreError> {
-        self.conn
-            .query_row("SELECT value FROM salt", [], |row| row.get(0))
-            .map_err(self.fail())
+        self.db
+            .run(|c| c.query_row("SELECT value FROM salt", [], |row| row.get(0)))
     }
 
     /// Stores it and answers its id.
     pub fn record(&self, new: &NewRevision<'_>) -> Result<u64, StoreError> {
-        self.conn
-            .execute(
+        let id = self.db.run(|c| {
+            c.execute(
                 "INSERT INTO revisions (at, environment, author, reason, hash, text)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -95,30 +77,28 @@ impl Revisions {
                     new.text
                 ],
             )
-            .map_err(self.fail())?;
-        Ok(u64::try_from(self.conn.last_insert_rowid()).unwrap_or(0))
+            .map(|_| c.last_insert_rowid())
+        })?;
+        Ok(u64::try_from(id).unwrap_or(0))
     }
 
     /// The newest `limit` revisions, newest first.
     pub fn list(&self, limit: usize) -> Result<Vec<Revision>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.db.run(|c| {
+            c.prepare(
                 "SELECT id, at, environment, author, reason, hash FROM revisions
                  ORDER BY id DESC LIMIT ?1",
-            )
-            .map_err(self.fail())?;
-        let rows = stmt
-            .query_map(params![limit], revision)
-            .map_err(self.fail())?;
-        rows.collect::<Result<_, _>>().map_err(self.fail())
+            )?
+            .query_map(params![limit], revision)?
+            .collect()
+        })
     }
 
     pub fn get(&self, id: u64) -> Result<Option<RevisionText>, StoreError> {
         let id = i64::try_from(id).unwrap_or(i64::MAX);
-        self.conn
-            .query_row(
+        self.db.run(|c| {
+            c.query_row(
                 "SELECT id, at, environment, author, reason, hash, text FROM revisions
                  WHERE id = ?1",
                 params![id],
@@ -130,15 +110,14 @@ impl Revisions {
                 },
             )
             .optional()
-            .map_err(self.fail())
+        })
     }
 
     /// The newest revision, i.e. the one applied last.
     pub fn latest(&self) -> Result<Option<RevisionText>, StoreError> {
         let id: Option<i64> = self
-            .conn
-            .query_row("SELECT MAX(id) FROM revisions", [], |r| r.get(0))
-            .map_err(self.fail())?;
+            .db
+            .run(|c| c.query_row("SELECT MAX(id) FROM revisions", [], |r| r.get(0)))?;
         match id.and_then(|id| u64::try_from(id).ok()) {
             Some(id) => self.get(id),
             None => Ok(None),

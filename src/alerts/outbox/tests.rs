@@ -124,7 +124,8 @@ fn pending_notifications_survive_reopening() {
             .unwrap()
     );
     let mode: String = outbox
-        .conn
+        .db
+        .conn()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
@@ -270,7 +271,8 @@ fn an_unreadable_row_is_failed_and_skipped_over() {
         .enqueue(&notification("hook", "good"), 100, Admission::Send)
         .unwrap();
     outbox
-        .conn
+        .db
+        .conn()
         .execute(
             "UPDATE notifications SET body = '{' WHERE dedup_key = 'bad'",
             [],

@@ -1,10 +1,10 @@
 //! Downsampling (raw → minutes → hours) and retention, run together in one transaction.
 
-use rusqlite::{Transaction, TransactionBehavior};
+use rusqlite::Transaction;
 
 use super::agg::{Folder, floor};
 use super::schema::{self, H1, M1, RAW, Tier};
-use super::{Fault, History, StoreError};
+use super::{History, StoreError};
 
 const DAY: i64 = 24 * 3600;
 
@@ -40,22 +40,15 @@ impl History {
     /// crash) neither skips nor counts a bucket twice. Ticks written later for a minute
     /// already folded stay in the raw tier only.
     pub fn maintain(&mut self, now: i64) -> Result<(), StoreError> {
-        self.maintain_at(now).map_err(StoreError::at(&self.path))
-    }
-
-    fn maintain_at(&mut self, now: i64) -> Result<(), Fault> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let m1_done = fold(&tx, RAW, M1, floor(now, M1.step))?;
-        let h1_done = fold(&tx, M1, H1, floor(m1_done, H1.step))?;
         let keep = self.retention;
-        // Rows not yet folded into the next tier stay, however old (short test retentions).
-        delete_before(&tx, RAW, now.saturating_sub(keep.raw).min(m1_done))?;
-        delete_before(&tx, M1, now.saturating_sub(keep.m1).min(h1_done))?;
-        delete_before(&tx, H1, now.saturating_sub(keep.h1))?;
-        tx.commit()?;
-        Ok(())
+        self.db.transaction(|tx| {
+            let m1_done = fold(tx, RAW, M1, floor(now, M1.step))?;
+            let h1_done = fold(tx, M1, H1, floor(m1_done, H1.step))?;
+            // Rows not yet folded into the next tier stay, however old (short test retentions).
+            delete_before(tx, RAW, now.saturating_sub(keep.raw).min(m1_done))?;
+            delete_before(tx, M1, now.saturating_sub(keep.m1).min(h1_done))?;
+            delete_before(tx, H1, now.saturating_sub(keep.h1))
+        })
     }
 }
 
@@ -105,7 +98,7 @@ mod tests {
 
     fn rows(history: &History, table: &str) -> Vec<Row> {
         let sql = format!("SELECT t, series, min, avg, max, n FROM {table} ORDER BY t, series");
-        let mut stmt = history.conn.prepare(&sql).unwrap();
+        let mut stmt = history.db.conn().prepare(&sql).unwrap();
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get(0)?,
@@ -121,7 +114,8 @@ mod tests {
 
     fn raw_times(history: &History) -> Vec<i64> {
         let mut stmt = history
-            .conn
+            .db
+            .conn()
             .prepare("SELECT t FROM raw ORDER BY t")
             .unwrap();
         let rows = stmt.query_map([], |r| r.get(0)).unwrap();

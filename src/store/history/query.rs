@@ -30,7 +30,7 @@ impl History {
         step: Option<u64>,
     ) -> Result<HistoryResponse, StoreError> {
         self.run_query(series, from, to, step)
-            .map_err(StoreError::at(&self.path))
+            .map_err(|f| self.db.error(f))
     }
 
     fn run_query(
@@ -82,8 +82,8 @@ impl History {
         let end = to.saturating_add(1);
         let mut start = from;
         for finer in TIERS[..=tier].iter().rev() {
-            let done = end.min(schema::done(&self.conn, *finer)?);
-            schema::scan(&self.conn, *finer, start, done, &mut add)?;
+            let done = end.min(schema::done(self.db.conn(), *finer)?);
+            schema::scan(self.db.conn(), *finer, start, done, &mut add)?;
             start = start.max(done);
         }
         Ok(())
@@ -92,7 +92,8 @@ impl History {
     /// The newest tick, the store's idea of "now" for deciding which tiers still hold a time.
     fn latest(&self) -> Result<Option<i64>, Fault> {
         Ok(self
-            .conn
+            .db
+            .conn()
             .prepare_cached("SELECT max(t) FROM raw")?
             .query_row([], |r| r.get(0))?)
     }
@@ -100,7 +101,7 @@ impl History {
     /// The ids to collect and, by slot, their keys: the requested series in request order,
     /// or every series sorted.
     fn slots(&self, wanted: &[SeriesKey]) -> Result<(HashMap<u16, usize>, Vec<SeriesKey>), Fault> {
-        let known = self.load_series()?;
+        let known = super::load_series(self.db.conn())?;
         let mut pairs: Vec<(u16, SeriesKey)> = if wanted.is_empty() {
             let mut all: Vec<_> = known.into_iter().collect();
             all.sort_by(|a, b| a.1.cmp(&b.1));

@@ -17,12 +17,27 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::agg::Agg;
 use super::packed;
+use crate::store::{Durability, Schema};
 
-/// The tables the newest schema has (what a file is checked for at start).
-pub const TABLES: &[&str] = &["series", "raw", "m1", "h1", "meta"];
+pub const SCHEMA: Schema = Schema {
+    migrations: &[V1],
+    tables: &["series", "raw", "m1", "h1", "meta"],
+    // NORMAL syncs only at checkpoints: a tick costs no fsync. Losing a few seconds of
+    // metrics on power loss is acceptable.
+    durability: Durability::Normal,
+    writer_pragmas: &[
+        ("journal_size_limit", WAL_SIZE_LIMIT),
+        ("cache_size", WRITER_CACHE_KIB),
+    ],
+};
 
-/// The schema, one entry per version; never edit a released entry, append a new one.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+/// Caps the WAL file left behind after a large transaction (a long-overdue `maintain`).
+const WAL_SIZE_LIMIT: i64 = 8 << 20;
+
+/// Page cache of the writing connection (SQLite reads a negative size as KiB). The writer
+/// appends at the end of `raw` and folds recent minutes: it needs a few hot pages, not
+/// SQLite's default 2 MB cache, which would sit in the engine's memory.
+const WRITER_CACHE_KIB: i64 = -256;
 
 const V1: &str = "
 CREATE TABLE series (

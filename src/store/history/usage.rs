@@ -31,16 +31,19 @@ pub struct TableUsage {
 impl History {
     /// Counts every row, so it is a diagnostic, not something to call per tick.
     pub fn disk_usage(&self) -> Result<DiskUsage, StoreError> {
-        self.measure().map_err(StoreError::at(&self.path))
+        self.measure().map_err(|f| self.db.error(f))
     }
 
     fn measure(&self) -> Result<DiskUsage, Fault> {
         let pragma = |name: &str| -> Result<u64, Fault> {
-            Ok(self.conn.pragma_query_value(None, name, |r| count(r, 0))?)
+            Ok(self
+                .db
+                .conn()
+                .pragma_query_value(None, name, |r| count(r, 0))?)
         };
         let mut tables = Vec::new();
         {
-            let mut stmt = self.conn.prepare(
+            let mut stmt = self.db.conn().prepare(
                 "SELECT s.tbl_name, count(*), sum(d.pgsize), sum(d.payload)
                  FROM dbstat AS d JOIN sqlite_schema AS s ON s.name = d.name
                  GROUP BY s.tbl_name ORDER BY s.tbl_name",
@@ -51,7 +54,7 @@ impl History {
                 let quoted = name.replace('"', "\"\"");
                 let rows_sql = format!("SELECT count(*) FROM \"{quoted}\"");
                 tables.push(TableUsage {
-                    rows: self.conn.query_row(&rows_sql, [], |r| count(r, 0))?,
+                    rows: self.db.conn().query_row(&rows_sql, [], |r| count(r, 0))?,
                     pages: count(row, 1)?,
                     bytes: count(row, 2)?,
                     payload: count(row, 3)?,
@@ -60,7 +63,7 @@ impl History {
             }
         }
         let size = |suffix: &str| {
-            let mut path = self.path.clone().into_os_string();
+            let mut path = self.db.path().as_os_str().to_owned();
             path.push(suffix);
             std::fs::metadata(path).map_or(0, |m| m.len())
         };

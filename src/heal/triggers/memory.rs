@@ -97,39 +97,39 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fires_once_readings_stay_above_for_the_period() {
-        let mut above = Above::new(limit(1500));
+    /// What each reading `(MiB, ms after the first)` returns, in order.
+    fn readings(sustain_ms: u64, readings: &[(u64, u64)]) -> Vec<Option<String>> {
+        let mut above = Above::new(limit(sustain_ms));
         let t0 = Instant::now();
         let at = |ms| t0 + Duration::from_millis(ms);
-        assert_eq!(above.reading(200 << 20, at(0)), None);
-        assert_eq!(above.reading(200 << 20, at(1000)), None);
-        let reason = above.reading(300 << 20, at(2000)).expect("fired");
-        assert_eq!(
-            reason,
-            "memory 300 MiB above max_memory 100 MiB for 1s 500ms"
-        );
+        readings
+            .iter()
+            .map(|&(mib, ms)| above.reading(mib << 20, at(ms)))
+            .collect()
+    }
+
+    #[test]
+    fn fires_once_readings_stay_above_for_the_period() {
+        let got = readings(1500, &[(200, 0), (200, 1000), (300, 2000)]);
+        let reason = "memory 300 MiB above max_memory 100 MiB for 1s 500ms";
+        assert_eq!(got, [None, None, Some(reason.to_owned())]);
     }
 
     #[test]
     fn a_reading_at_or_below_the_limit_starts_the_period_again() {
-        let mut above = Above::new(limit(1500));
-        let t0 = Instant::now();
-        let at = |ms| t0 + Duration::from_millis(ms);
-        assert_eq!(above.reading(200 << 20, at(0)), None);
-        assert_eq!(above.reading(100 << 20, at(1000)), None);
-        assert_eq!(above.reading(200 << 20, at(2000)), None);
-        assert_eq!(above.reading(200 << 20, at(3000)), None);
-        assert!(above.reading(200 << 20, at(3500)).is_some());
+        let got = readings(
+            1500,
+            &[(200, 0), (100, 1000), (200, 2000), (200, 3000), (200, 3500)],
+        );
+        assert_eq!(got[..4], [None, None, None, None]);
+        assert!(got[4].is_some());
     }
 
     #[test]
     fn a_period_shorter_than_the_interval_takes_two_readings() {
-        let mut above = Above::new(limit(1000));
-        let t0 = Instant::now();
-        assert_eq!(above.reading(200 << 20, t0), None);
-        let ten = t0 + Duration::from_secs(10);
-        assert!(above.reading(200 << 20, ten).is_some());
+        let got = readings(1000, &[(200, 0), (200, 10_000)]);
+        assert_eq!(got[0], None);
+        assert!(got[1].is_some());
     }
 
     fn metrics(rss: &[(&str, u64)]) -> Event {

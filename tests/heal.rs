@@ -14,6 +14,7 @@ use univers_container::config::{
     Check, Condition, Dependency, HttpProbe, MemoryLimit, Probe, RestartPolicy, Watch,
 };
 use univers_container::heal::{HealEvent, HealKind};
+use univers_container::metrics::MetricsWorker;
 use univers_container::protocol::{Event, Health, ProbeKind, ServiceState};
 
 const T: Duration = Duration::from_secs(15);
@@ -233,6 +234,9 @@ async fn max_memory_restarts_a_service_that_stays_above_it() {
         vec![api]
     })
     .await;
+    // The trigger reads the engine's metrics samples, as often as the engine's default.
+    let _metrics =
+        MetricsWorker::spawn(h.hub.clone(), Duration::from_secs(1), None).expect("metrics worker");
     let (_, mut events) = h.hub.subscribe();
     h.start_services(&["api"]).await;
     let first = h.wait("api", T, |s| s.state == ServiceState::Running).await;

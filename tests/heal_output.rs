@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use univers_container::config::Probe;
-use univers_container::heal::playbook::{self, Outcome, Services};
+use univers_container::heal::playbook::{self, Outcome, RestartError, Services};
 use univers_container::heal::probe::{ProbeContext, check};
 
 /// 256 MiB of `x`, then the words a report should end with, then a failure.
@@ -53,8 +53,8 @@ impl Services for NoServices {
         false
     }
 
-    async fn restart(&self, _: &str) -> Result<String, String> {
-        Err("no services".into())
+    async fn restart(&self, _: &str) -> Result<String, RestartError> {
+        Err(RestartError::SupervisorGone)
     }
 }
 

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 use univers_container::config::PLAYBOOKS_DIR;
 use univers_container::heal::playbook::{
-    self, ActionKind, Outcome, Playbook, PlaybookReport, Services,
+    self, ActionKind, Outcome, Playbook, PlaybookReport, RestartError, Services,
 };
+use univers_container::protocol::CommandError;
 
 const DAY: u64 = 86_400;
 
@@ -97,13 +98,13 @@ impl Services for Recorder {
         ["api", "web"].contains(&service)
     }
 
-    async fn restart(&self, service: &str) -> Result<String, String> {
+    async fn restart(&self, service: &str) -> Result<String, RestartError> {
         self.restarted
             .lock()
             .expect("lock")
             .push(service.to_owned());
         if service == "web" {
-            Err("web did not stop in time".to_owned())
+            Err(CommandError::new("web did not stop in time").into())
         } else {
             Ok("restarted, pid 4242".to_owned())
         }

@@ -248,11 +248,6 @@ impl Default for Timing {
 /// Environment lookup used for `${VAR}`; the engine passes `std::env::var(..).ok()`.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The process environment, as `load_channels` expects it.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
 /// Read, parse and validate a channels file.
 pub fn load_channels(path: &Path, env: Env<'_>) -> Result<ChannelsConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {

@@ -142,10 +142,6 @@ impl Template {
         })
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
     /// The labels the template reads, with the byte offset of each placeholder, so rules
     /// can reject names their alerts never carry.
     pub fn labels(&self) -> impl Iterator<Item = (&str, usize)> {

@@ -194,13 +194,6 @@ impl Client {
         self.get_query("/v1/config/history", &params).await
     }
 
-    pub async fn config_revision(
-        &self,
-        id: u64,
-    ) -> Result<crate::protocol::RevisionText, ClientError> {
-        self.get_json(&format!("/v1/config/revisions/{id}")).await
-    }
-
     /// Unified diff from revision `from` to `to` (the applied one when `None`).
     pub async fn config_diff(&self, from: u64, to: Option<u64>) -> Result<String, ClientError> {
         let mut path = format!("/v1/config/diff?from={from}");

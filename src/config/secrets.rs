@@ -79,10 +79,6 @@ impl Secrets {
         Self { known }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.known.is_empty()
-    }
-
     /// `text` with every secret in it replaced by its reference.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);

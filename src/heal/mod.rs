@@ -1,6 +1,7 @@
 //! Self-healing: probes, restart policies and triggers, clean-up playbooks, and the events
 //! that record what was done.
 
+mod child;
 pub mod event;
 pub mod output;
 pub mod playbook;

@@ -70,12 +70,37 @@ pub async fn capture(reader: Option<impl AsyncRead + Unpin>) -> Captured {
     captured
 }
 
+/// Characters of output a probe failure or a playbook report shows.
+const SHOWN: usize = 300;
+
+/// The last few hundred characters of `output`, on one line; `None` when it is blank.
+pub fn last_words(output: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(output);
+    let text = text.trim();
+    let start = text.char_indices().rev().nth(SHOWN).map_or(0, |(i, _)| i);
+    let tail = text[start..]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!tail.is_empty()).then_some(tail)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn numbered(n: usize) -> Vec<u8> {
         (0..n).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[test]
+    fn last_words_are_one_line_of_the_end() {
+        assert_eq!(last_words(b" \n\t "), None);
+        assert_eq!(last_words(b"a\n  b\tc\n").as_deref(), Some("a b c"));
+        let long = format!("start {}", "é".repeat(400));
+        let shown = last_words(long.as_bytes()).expect("words");
+        assert_eq!(shown.chars().count(), SHOWN + 1);
+        assert!(shown.chars().all(|c| c == 'é'));
     }
 
     #[test]

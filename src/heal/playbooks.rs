@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::config::ConfigError;
 use crate::config::PLAYBOOKS_DIR;
-use crate::heal::playbook::{self, PlaybookReport, Services};
+use crate::heal::playbook::{self, PlaybookReport, RestartError, Services};
 use crate::heal::{HealEvent, HealKind};
 use crate::protocol::CommandRequest;
 use crate::protocol::{Command, CommandError, Event, Hub};
@@ -159,7 +159,7 @@ impl Services for SupervisorServices {
         self.hub.snapshot().service(service).is_some()
     }
 
-    async fn restart(&self, service: &str) -> Result<String, String> {
+    async fn restart(&self, service: &str) -> Result<String, RestartError> {
         let (tx, rx) = oneshot::channel();
         let command = Command::Restart {
             services: vec![service.to_owned()],
@@ -167,11 +167,11 @@ impl Services for SupervisorServices {
         self.supervisor
             .send((command, tx))
             .await
-            .map_err(|_| "the supervisor is gone".to_owned())?;
+            .map_err(|_| RestartError::SupervisorGone)?;
         match rx.await {
             Ok(Ok(reply)) => Ok(reply.message),
-            Ok(Err(refused)) => Err(refused.to_string()),
-            Err(_) => Err("the supervisor did not answer".to_owned()),
+            Ok(Err(refused)) => Err(refused.into()),
+            Err(_) => Err(RestartError::NoAnswer),
         }
     }
 }

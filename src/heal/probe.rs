@@ -36,6 +36,20 @@ pub struct ProbeReport {
     pub changed: bool,
 }
 
+/// The status of a probe that has not run yet, its target shown without secrets.
+pub fn unknown_status(kind: ProbeKind, check: &Check, ctx: &ProbeContext) -> ProbeStatus {
+    ProbeStatus {
+        kind,
+        target: ctx.secrets.redact(&check.probe.target()).into_owned(),
+        state: Health::Unknown,
+        last_ok: None,
+        latency_us: None,
+        checked_at: None,
+        output: None,
+        failures: 0,
+    }
+}
+
 /// Probe `check` until the receiver is dropped, reporting every run. Until the first pass,
 /// probes run on a fast ramp (50 ms doubling up to `interval`), so dependents start as
 /// soon as the service is ready, not an interval later.
@@ -48,16 +62,7 @@ pub async fn watch(
 ) {
     let started = tokio::time::Instant::now();
     let mut verdict = Verdict::new(&check);
-    let mut status = ProbeStatus {
-        kind,
-        target: ctx.secrets.redact(&check.probe.target()).into_owned(),
-        state: Health::Unknown,
-        last_ok: None,
-        latency_us: None,
-        checked_at: None,
-        output: None,
-        failures: 0,
-    };
+    let mut status = unknown_status(kind, &check, &ctx);
     tokio::time::sleep(check.initial_delay).await;
     let mut delay = Duration::ZERO;
     loop {

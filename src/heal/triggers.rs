@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::config::Triggers;
+use crate::protocol::Hub;
 
 mod cron;
 mod memory;
@@ -51,14 +52,21 @@ pub fn spawn_lasting(
     tasks
 }
 
-/// The triggers of one run of the service (its process tree from `root`).
+/// The triggers of one run of the service: `max_memory` reads the metrics sampler's
+/// readings of its process tree from `hub`.
 pub fn spawn_for_run(
     service: &str,
-    root: u32,
     triggers: &Triggers,
+    hub: &Hub,
     fired: &mpsc::UnboundedSender<Fired>,
 ) -> Option<AbortHandle> {
     let limit = triggers.max_memory?;
-    let task = tokio::spawn(memory::run(service.to_owned(), root, limit, fired.clone()));
+    let (_, events) = hub.subscribe();
+    let task = tokio::spawn(memory::run(
+        service.to_owned(),
+        limit,
+        events,
+        fired.clone(),
+    ));
     Some(task.abort_handle())
 }

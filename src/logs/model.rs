@@ -53,10 +53,6 @@ impl Level {
     pub fn slot(self) -> usize {
         self as usize + 1
     }
-
-    pub fn is_error(self) -> bool {
-        self >= Self::Error
-    }
 }
 
 /// Lines per level; slot 0 counts lines without a level.

@@ -57,10 +57,6 @@ impl Ring {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! Starting one service in its tmux window.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::runner::{self, Connected};
-use super::secret_env::SecretEnv;
-use super::tmux::{SERVICE_OPTION, Spawn, Tmux};
+use super::runner::{self, Connected, NoRunner};
+use super::secret_env::{SecretEnv, SecretEnvError};
+use super::tmux::{SERVICE_OPTION, Spawn, Tmux, TmuxError};
 use crate::config::Service;
 use crate::paths::Paths;
 use crate::procfs::process::{self, INSTANCE_ENV, ProcId};
@@ -30,6 +32,26 @@ pub struct Launched {
     pub runner: Option<Connected>,
 }
 
+/// Why a service did not start; its status and a notice show it.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("working directory {} does not exist", .0.display())]
+    NoWorkingDir(PathBuf),
+    #[error(transparent)]
+    NoRunner(Arc<NoRunner>),
+    #[error(transparent)]
+    Secrets(#[from] SecretEnvError),
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
+    /// Neither a new session nor a window in one: `first` says why there is no server.
+    #[error("{first}; then {then}")]
+    NoSession { first: TmuxError, then: TmuxError },
+    #[error("{}: {source}", dir.display())]
+    LogDir { dir: PathBuf, source: io::Error },
+    #[error("{}: {}", runner::PROGRAM, .0)]
+    Unreachable(io::Error),
+}
+
 /// Everything a launch task needs, owned so it can move into the task.
 pub struct LaunchJob {
     pub tmux: Tmux,
@@ -38,7 +60,7 @@ pub struct LaunchJob {
     pub spec: Service,
     pub instance: String,
     /// The `uc` binary, which runs in the pane as the service's runner.
-    pub runner: Result<PathBuf, String>,
+    pub runner: Result<PathBuf, Arc<NoRunner>>,
     /// The service's existing window, reused (its scrollback keeps the previous run).
     pub pane: Option<PaneRef>,
 }
@@ -62,15 +84,12 @@ pub fn service_env(
 }
 
 impl LaunchJob {
-    pub async fn run(self) -> Result<Launched, String> {
+    pub async fn run(self) -> Result<Launched, LaunchError> {
         if !self.spec.cwd.is_dir() {
-            return Err(format!(
-                "working directory {} does not exist",
-                self.spec.cwd.display()
-            ));
+            return Err(LaunchError::NoWorkingDir(self.spec.cwd.clone()));
         }
         let socket = runner::socket_name(&self.instance);
-        let mut argv = runner::argv(self.runner.as_ref()?, &socket);
+        let mut argv = runner::argv(self.runner()?, &socket);
         argv.extend(service_argv(&self.spec.command));
         let mut env = service_env(&self.spec, &self.workspace, &self.paths, &self.instance);
         let secrets = SecretEnv::take(
@@ -106,31 +125,37 @@ impl LaunchJob {
         })
     }
 
+    fn runner(&self) -> Result<&Path, LaunchError> {
+        match &self.runner {
+            Ok(program) => Ok(program),
+            Err(none) => Err(LaunchError::NoRunner(none.clone())),
+        }
+    }
+
     /// Respawning the known pane at once spares a round trip; when its window was closed (or
     /// the server is gone), a new one takes its place. Returns the pane's process.
-    async fn spawn_in_pane(&self, spawn: &Spawn<'_>) -> Result<(PaneRef, u32), String> {
+    async fn spawn_in_pane(&self, spawn: &Spawn<'_>) -> Result<(PaneRef, u32), LaunchError> {
         if let Some(pane) = &self.pane {
             match self.tmux.respawn_pane(&pane.pane_id, spawn, true).await {
                 Ok(pid) => return Ok((pane.clone(), pid)),
                 Err(e) if e.is_missing() => {}
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
         let pane = self.new_window().await?;
-        let pid = self
-            .tmux
-            .respawn_pane(&pane.pane_id, spawn, true)
-            .await
-            .map_err(|e| e.to_string())?;
+        let pid = self.tmux.respawn_pane(&pane.pane_id, spawn, true).await?;
         Ok((pane, pid))
     }
 
     /// A window holding a placeholder until its output is piped to the service's log file:
     /// the service itself is started by respawning the pane, so no early line is lost.
-    async fn new_window(&self) -> Result<PaneRef, String> {
+    async fn new_window(&self) -> Result<PaneRef, LaunchError> {
         let log = self.paths.service_log(&self.spec.name);
-        if let Some(dir) = log.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        if let Some(dir) = log.parent()
+            && let Err(source) = std::fs::create_dir_all(dir)
+        {
+            let dir = dir.to_owned();
+            return Err(LaunchError::LogDir { dir, source });
         }
         let placeholder = Spawn {
             argv: vec!["sleep".into(), "2147483647".into()],
@@ -144,31 +169,25 @@ impl LaunchJob {
         let pane = if self.tmux.has_session(session).await {
             self.tmux
                 .new_window(session, name, &placeholder, false)
-                .await
-                .map_err(|e| e.to_string())
+                .await?
         } else {
             match self.tmux.new_session(session, name, &placeholder).await {
-                Ok(pane) => Ok(pane),
+                Ok(pane) => pane,
                 Err(first) => self
                     .tmux
                     .new_window(session, name, &placeholder, false)
                     .await
-                    // When both fail, the first says why there is no server.
-                    .map_err(|then| format!("{first}; then {then}")),
+                    .map_err(|then| LaunchError::NoSession { first, then })?,
             }
-        }?;
+        };
         let window = pane.window_id.clone();
         // The pane must outlive the service's process so its exit status can be read.
         for (option, value) in [(SERVICE_OPTION, name.as_str()), ("remain-on-exit", "on")] {
-            self.tmux
-                .set_window_option(&window, option, value)
-                .await
-                .map_err(|e| e.to_string())?;
+            self.tmux.set_window_option(&window, option, value).await?;
         }
         self.tmux
-            .pipe_to_file(&pane.pane_id, &log, self.runner.as_ref()?)
-            .await
-            .map_err(|e| e.to_string())?;
+            .pipe_to_file(&pane.pane_id, &log, self.runner()?)
+            .await?;
         Ok(PaneRef {
             pane_id: pane.pane_id,
             window_id: window,
@@ -178,7 +197,7 @@ impl LaunchJob {
 
 /// The runner just started in a pane (`pid`); one that does not answer is killed with the
 /// service it may have started (they share its process group): nothing runs unsupervised.
-async fn reach(socket: &str, pid: u32) -> Result<Connected, String> {
+async fn reach(socket: &str, pid: u32) -> Result<Connected, LaunchError> {
     runner::connect(socket, pid, RUNNER_PATIENCE)
         .await
         .map_err(|e| {
@@ -186,7 +205,7 @@ async fn reach(socket: &str, pid: u32) -> Result<Connected, String> {
                 nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or(0)),
                 nix::sys::signal::Signal::SIGKILL,
             );
-            format!("{}: {e}", runner::PROGRAM)
+            LaunchError::Unreachable(e)
         })
 }
 

@@ -184,7 +184,7 @@ impl Runtime {
 enum Msg {
     Launched {
         name: String,
-        result: Result<launch::Launched, String>,
+        result: Result<launch::Launched, launch::LaunchError>,
     },
     Stopped {
         name: String,
@@ -218,7 +218,7 @@ pub struct Supervisor {
     tmux: Tmux,
     hub: Hub,
     /// The `uc` binary every service is started through (as `uc runner`).
-    runner: Result<PathBuf, String>,
+    runner: Result<PathBuf, std::sync::Arc<runner::NoRunner>>,
     services: IndexMap<String, Runtime>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
@@ -248,7 +248,7 @@ impl Supervisor {
         let (trigger_tx, trigger_rx) = mpsc::unbounded_channel();
         let (apply_tx, apply_rx) = mpsc::unbounded_channel();
         let tmux = tmux.with_control(&paths.tmux_session);
-        let runner = runner::program();
+        let runner = runner::program().map_err(std::sync::Arc::new);
         Self {
             ws,
             paths,

@@ -184,9 +184,9 @@ impl Supervisor {
         if let Some(task) = rt.run_trigger.take() {
             task.abort();
         }
-        if let Some(root) = rt.root {
+        if rt.root.is_some() {
             rt.run_trigger =
-                triggers::spawn_for_run(name, root.pid, &rt.spec.triggers, &self.trigger_tx);
+                triggers::spawn_for_run(name, &rt.spec.triggers, &self.hub, &self.trigger_tx);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Acting on intents in dependency order: a service starts once its dependencies' conditions
 //! hold, and stops once nothing that depends on it is still running.
 
-use super::launch::{LaunchJob, Launched, new_instance};
+use super::launch::{LaunchError, LaunchJob, Launched, new_instance};
 use super::stop::{StopOutcome, stop_tree};
 use super::{Intent, Msg, Supervisor, deps};
 use crate::config::Condition;
@@ -122,7 +122,7 @@ impl Supervisor {
         });
     }
 
-    pub(super) fn on_launched(&mut self, name: &str, result: Result<Launched, String>) {
+    pub(super) fn on_launched(&mut self, name: &str, result: Result<Launched, LaunchError>) {
         let Some(rt) = self.services.get_mut(name) else {
             return;
         };
@@ -130,6 +130,7 @@ impl Supervisor {
         let launched = match result {
             Ok(launched) => launched,
             Err(error) => {
+                let error = error.to_string();
                 rt.intent = Intent::Idle;
                 self.hub.notice(
                     NoticeLevel::Error,

@@ -5,13 +5,22 @@
 //! it once the runner answers, when the program runs with them.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::path::PathBuf;
 
-use crate::paths::Paths;
-use crate::paths::{private_dir, write_private};
+use crate::paths::{Paths, StateDirError, private_dir, write_private};
 
 /// Sources the file named by `$0`, exporting what it sets, then runs the rest.
 const LOADER: &str = "set -a && . \"$0\" && exec \"$@\"";
+
+/// Why a launch's secrets could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretEnvError {
+    #[error(transparent)]
+    Dir(#[from] StateDirError),
+    #[error("{}: {source}", file.display())]
+    Write { file: PathBuf, source: io::Error },
+}
 
 /// The file holding a launch's secrets, when it has any; removed when dropped.
 #[derive(Debug)]
@@ -26,7 +35,7 @@ impl SecretEnv {
         service: &str,
         env: &mut BTreeMap<String, String>,
         secret: &std::collections::BTreeSet<String>,
-    ) -> Result<Option<Self>, String> {
+    ) -> Result<Option<Self>, SecretEnvError> {
         let mut text = String::new();
         for name in secret {
             if let Some(value) = env.remove(name) {
@@ -37,9 +46,11 @@ impl SecretEnv {
             return Ok(None);
         }
         let dir = paths.dir.join("env");
-        private_dir(&dir).map_err(|e| e.to_string())?;
+        private_dir(&dir)?;
         let file = dir.join(crate::paths::sanitize(service));
-        write_private(&file, text.as_bytes()).map_err(|e| format!("{}: {e}", file.display()))?;
+        if let Err(source) = write_private(&file, text.as_bytes()) {
+            return Err(SecretEnvError::Write { file, source });
+        }
         Ok(Some(Self { file }))
     }
 

@@ -58,10 +58,6 @@ impl App {
         &self.state
     }
 
-    pub fn keymap(&self) -> &Keymap {
-        &self.keymap
-    }
-
     pub fn theme(&self) -> &Theme {
         &self.theme
     }

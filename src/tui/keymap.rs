@@ -168,11 +168,6 @@ impl Keymap {
         }
     }
 
-    /// Every binding, layer by layer in file order (unbound actions included, with no keys).
-    pub fn bindings(&self) -> &[Binding] {
-        &self.bindings
-    }
-
     /// Bindings of one layer that have at least one key.
     pub fn layer(&self, layer: Layer) -> impl Iterator<Item = &Binding> {
         self.bindings

@@ -53,11 +53,6 @@ impl UiOptions {
         })
     }
 
-    pub fn with_tick(mut self, tick: Duration) -> Self {
-        self.tick = tick;
-        self
-    }
-
     pub fn with_user(mut self, user: impl Into<String>) -> Self {
         self.user = user.into();
         self

@@ -59,9 +59,6 @@ macro_rules! slots {
         }
 
         impl Theme {
-            /// Every slot a theme file may set.
-            pub const SLOTS: &[&str] = &[$(stringify!($slot)),*];
-
             /// All slots `Reset`: the start of every resolution.
             fn blank(name: &str) -> Self {
                 Self { name: name.to_string(), $($slot: Color::Reset,)* }

@@ -42,6 +42,39 @@ pub enum FileStep {
     },
 }
 
+/// Why a file step was not planned; its report shows it instead of actions.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot resolve {}: {source}", path.display())]
+    Resolve { path: PathBuf, source: io::Error },
+    #[error(
+        "refused: {} resolves to {}, outside the playbook's roots",
+        path.display(),
+        real.display()
+    )]
+    Outside { path: PathBuf, real: PathBuf },
+    #[error("refused: {} was replaced by a symlink after it was checked", .0.display())]
+    Swapped(PathBuf),
+    #[error("{} is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("{} is not a regular file", .0.display())]
+    NotAFile(PathBuf),
+    #[error("cannot open {}: {source}", path.display())]
+    Open { path: PathBuf, source: io::Error },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{}: {source}", path.display())]
+    Stat { path: PathBuf, source: io::Error },
+}
+
+impl FileError {
+    /// A directory listing that failed.
+    fn read(dir: &HeldDir) -> impl FnOnce(io::Error) -> Self {
+        let path = dir.path().to_owned();
+        move |source| Self::Read { path, source }
+    }
+}
+
 /// Plan `step` and, unless `dry_run`, do it, reporting under `label`.
 pub(super) fn run(step: &FileStep, label: &str, roots: &[PathBuf], dry_run: bool) -> StepReport {
     let mut report = StepReport::new(label);
@@ -62,7 +95,7 @@ pub(super) fn run(step: &FileStep, label: &str, roots: &[PathBuf], dry_run: bool
             let chained = matches!(step, FileStep::Rotate { .. });
             report.actions = apply(plan.ops, dry_run, chained);
         }
-        Err(why) => report.error = Some(why),
+        Err(why) => report.error = Some(why.to_string()),
     }
     report
 }
@@ -154,25 +187,19 @@ impl Change {
 }
 
 /// `path` (resolved and checked) opened as a directory, or why not.
-fn open_checked(path: &Path, shown: &Path) -> Result<HeldDir, String> {
-    HeldDir::open(path).map_err(|e| refused(shown, &e))
+fn open_checked(path: &Path, shown: &Path) -> Result<HeldDir, FileError> {
+    HeldDir::open(path).map_err(|e| refused(shown, e))
 }
 
-fn refused(shown: &Path, e: &io::Error) -> String {
-    if held::is_symlink_refusal(e) {
-        swapped(shown)
-    } else if e.kind() == io::ErrorKind::NotADirectory {
-        format!("{} is not a directory", shown.display())
+fn refused(shown: &Path, source: io::Error) -> FileError {
+    let path = shown.to_owned();
+    if held::is_symlink_refusal(&source) {
+        FileError::Swapped(path)
+    } else if source.kind() == io::ErrorKind::NotADirectory {
+        FileError::NotADirectory(path)
     } else {
-        format!("cannot open {}: {e}", shown.display())
+        FileError::Open { path, source }
     }
-}
-
-fn swapped(path: &Path) -> String {
-    format!(
-        "refused: {} was replaced by a symlink after it was checked",
-        path.display()
-    )
 }
 
 fn plan_delete(
@@ -180,7 +207,7 @@ fn plan_delete(
     pattern: &GlobMatcher,
     older_than: Option<Duration>,
     roots: &[PathBuf],
-) -> Result<Plan, String> {
+) -> Result<Plan, FileError> {
     let Some(real) = paths::resolve(under, roots)? else {
         return Ok(Plan::note(format!("{} does not exist", under.display())));
     };
@@ -207,16 +234,15 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn dir(&self, dir: &HeldDir, ops: &mut Vec<Op>) -> Result<(), String> {
-        let cannot = |e: io::Error| format!("cannot read {}: {e}", dir.path().display());
-        for entry in dir.entries().map_err(cannot)? {
+    fn dir(&self, dir: &HeldDir, ops: &mut Vec<Op>) -> Result<(), FileError> {
+        for entry in dir.entries().map_err(FileError::read(dir))? {
             match entry.meta.kind {
                 // Opened without following: a symlink to a directory is a link here, and
                 // one swapped in since the listing is refused.
                 Kind::Dir => {
                     let child = dir
                         .child(&entry.name)
-                        .map_err(|e| refused(&dir.join(&entry.name), &e))?;
+                        .map_err(|e| refused(&dir.join(&entry.name), e))?;
                     self.dir(&child, ops)?;
                 }
                 Kind::File | Kind::Symlink => self.file(dir, entry, ops),
@@ -268,21 +294,22 @@ enum Sized {
     Under(String),
 }
 
-fn sized_file(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Sized, String> {
+fn sized_file(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Sized, FileError> {
     let Some(real) = paths::resolve(file, roots)? else {
         return Ok(Sized::Under(format!("{} does not exist", file.display())));
     };
-    let not_a_file = || format!("{} is not a regular file", real.display());
+    let not_a_file = || FileError::NotAFile(real.clone());
     let (Some(parent), Some(name)) = (real.parent(), real.file_name()) else {
         return Err(not_a_file());
     };
     let dir = open_checked(parent, parent)?;
-    let meta = dir
-        .stat(name)
-        .map_err(|e| format!("{}: {e}", real.display()))?;
+    let meta = dir.stat(name).map_err(|source| FileError::Stat {
+        path: real.clone(),
+        source,
+    })?;
     match meta.kind {
         Kind::File => {}
-        Kind::Symlink => return Err(swapped(&real)),
+        Kind::Symlink => return Err(FileError::Swapped(real)),
         Kind::Dir | Kind::Other => return Err(not_a_file()),
     }
     let size = meta.len;
@@ -300,7 +327,7 @@ fn sized_file(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Sized
     }))
 }
 
-fn plan_truncate(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Plan, String> {
+fn plan_truncate(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Plan, FileError> {
     let (dir, name, size) = match sized_file(file, over, roots)? {
         Sized::Over(dir, name, size) => (dir, name, size),
         Sized::Under(note) => return Ok(Plan::note(note)),

@@ -38,6 +38,7 @@ pub use report::{ActionKind, Outcome, PlaybookReport, StepAction, StepReport};
 
 use crate::config::Problem;
 use crate::config::load::{with_source_lines, yaml_problem};
+use crate::protocol::CommandError;
 
 #[derive(Debug, Clone)]
 pub struct Playbook {
@@ -78,7 +79,18 @@ pub enum StepKind {
 pub trait Services: Sync {
     fn exists(&self, service: &str) -> bool;
     /// `Ok` with what happened (`restarted, pid 4242`), `Err` with why not.
-    fn restart(&self, service: &str) -> impl Future<Output = Result<String, String>> + Send;
+    fn restart(&self, service: &str) -> impl Future<Output = Result<String, RestartError>> + Send;
+}
+
+/// Why a `restart` step did not restart its service.
+#[derive(Debug, thiserror::Error)]
+pub enum RestartError {
+    #[error("the supervisor is gone")]
+    SupervisorGone,
+    #[error("the supervisor did not answer")]
+    NoAnswer,
+    #[error(transparent)]
+    Refused(#[from] CommandError),
 }
 
 /// Every playbook in `dir` (`*.yaml`, `*.yml`), by name. A missing directory has none.
@@ -224,7 +236,7 @@ async fn restart(service: &str, dry_run: bool, services: &impl Services) -> Step
             action.outcome = Outcome::Done;
             action.detail = (!what.is_empty()).then_some(what);
         }
-        Err(why) => action.outcome = Outcome::Failed(why),
+        Err(why) => action.outcome = Outcome::Failed(why.to_string()),
     }
     action
 }

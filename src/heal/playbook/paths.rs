@@ -5,6 +5,8 @@
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use super::files::FileError;
+
 /// `path` made absolute against `dir`, with `.` and `..` resolved by the text alone.
 pub(super) fn lexical(path: &str, dir: &Path) -> PathBuf {
     let mut resolved = PathBuf::new();
@@ -48,20 +50,20 @@ pub(super) fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
 
 /// `path` with symlinks resolved, if it exists, refused when that leads out of `roots`
 /// (already canonical).
-pub(super) fn resolve(path: &Path, roots: &[PathBuf]) -> Result<Option<PathBuf>, String> {
+pub(super) fn resolve(path: &Path, roots: &[PathBuf]) -> Result<Option<PathBuf>, FileError> {
     let real = match path.canonicalize() {
         Ok(real) => real,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot resolve {}: {e}", path.display())),
+        Err(source) => {
+            let path = path.to_owned();
+            return Err(FileError::Resolve { path, source });
+        }
     };
     if within(&real, roots) {
         Ok(Some(real))
     } else {
-        Err(format!(
-            "refused: {} resolves to {}, outside the playbook's roots",
-            path.display(),
-            real.display()
-        ))
+        let path = path.to_owned();
+        Err(FileError::Outside { path, real })
     }
 }
 

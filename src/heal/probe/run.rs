@@ -1,7 +1,6 @@
 //! One run of one probe. `Err` carries what the user should read: the exit code and the
 //! command's last output, a refused connection, an unexpected HTTP status.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty, Limited};
@@ -11,12 +10,11 @@ use tokio::net::TcpStream;
 
 use super::ProbeContext;
 use crate::config::{HttpProbe, Probe};
+use crate::heal::child::{self, ChildError, Ran};
 use crate::heal::output;
 
 /// How much of a response body an HTTP probe reads to look for `body`.
 const BODY_LIMIT: usize = 64 * 1024;
-/// How much of an exec probe's output a failure reports.
-const OUTPUT_TAIL: usize = 300;
 
 /// Run `probe` once, within `timeout`. A probe that hangs is abandoned (an exec probe's
 /// whole process group is killed), so it never holds up the next run or other probes.
@@ -38,73 +36,22 @@ pub async fn check(probe: &Probe, timeout: Duration, ctx: &ProbeContext) -> Resu
 }
 
 async fn exec(command: &str, timeout: Duration, ctx: &ProbeContext) -> Result<(), String> {
-    let mut child = tokio::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(&ctx.cwd)
-        .envs(&ctx.env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own group, so a timeout kills what the shell started too.
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot run the probe command: {e}"))?;
-    let pgid = child.id();
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let run = async {
-        let (status, out, err) = tokio::join!(
-            child.wait(),
-            output::capture(stdout.as_mut()),
-            output::capture(stderr.as_mut())
-        );
-        let mut out = out.into_bytes();
-        out.append(&mut err.into_bytes());
-        (status, out)
-    };
-    match tokio::time::timeout(timeout, run).await {
-        Ok((Ok(status), _)) if status.success() => Ok(()),
-        Ok((Ok(status), output)) => Err(with_output(format!("failed ({status})"), &output)),
-        Ok((Err(e), _)) => Err(format!("cannot wait for the probe command: {e}")),
-        Err(_) => {
-            kill_group(pgid);
-            Err(format!(
-                "timed out after {}",
-                humantime::format_duration(timeout)
-            ))
+    match child::run(command, &ctx.cwd, &ctx.env, timeout).await {
+        Ok(Ran::Finished(status, _)) if status.success() => Ok(()),
+        Ok(Ran::Finished(status, output)) => {
+            let head = format!("failed ({status})");
+            Err(match output::last_words(&output) {
+                Some(words) => format!("{head}: {words}"),
+                None => head,
+            })
         }
+        Ok(Ran::TimedOut) => Err(format!(
+            "timed out after {}",
+            humantime::format_duration(timeout)
+        )),
+        Err(ChildError::Start(e)) => Err(format!("cannot run the probe command: {e}")),
+        Err(ChildError::Wait(e)) => Err(format!("cannot wait for the probe command: {e}")),
     }
-}
-
-fn kill_group(pgid: Option<u32>) {
-    let Some(pgid) = pgid.and_then(|p| i32::try_from(p).ok()) else {
-        return;
-    };
-    let _ = nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(pgid),
-        nix::sys::signal::Signal::SIGKILL,
-    );
-}
-
-/// `failed (exit status: 3): connection refused` with the last line or so of output.
-fn with_output(head: String, output: &[u8]) -> String {
-    let text = String::from_utf8_lossy(output);
-    let text = text.trim();
-    if text.is_empty() {
-        return head;
-    }
-    let start = text
-        .char_indices()
-        .rev()
-        .nth(OUTPUT_TAIL)
-        .map_or(0, |(i, _)| i);
-    let tail: String = text[start..]
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    format!("{head}: {tail}")
 }
 
 async fn http_get(probe: &HttpProbe) -> Result<(), String> {

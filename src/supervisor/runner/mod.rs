@@ -25,10 +25,19 @@ pub const PROGRAM: &str = "uc-runner";
 /// `uc`'s subcommand that runs a service (dispatched in `main.rs`, ahead of everything).
 pub const SUBCOMMAND: &str = "runner";
 
+/// Why there is no `uc` binary to run services through.
+#[derive(Debug, thiserror::Error)]
+pub enum NoRunner {
+    #[error("cannot find the uc binary: {0}")]
+    CurrentExe(io::Error),
+    #[error("no uc binary next to {} to run services", .0.display())]
+    NotBeside(PathBuf),
+}
+
 /// The `uc` binary, which is also the runner: the running executable when it is `uc`;
 /// from a test binary (in `target/*/deps`), the `uc` cargo built next to it or a level up.
-pub fn program() -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the uc binary: {e}"))?;
+pub fn program() -> Result<PathBuf, NoRunner> {
+    let exe = std::env::current_exe().map_err(NoRunner::CurrentExe)?;
     if exe.file_name().is_some_and(|n| n == "uc") {
         return Ok(exe);
     }
@@ -38,7 +47,7 @@ pub fn program() -> Result<PathBuf, String> {
         .flatten()
         .map(|d| d.join("uc"))
         .find(|p| p.is_file())
-        .ok_or_else(|| format!("no uc binary next to {} to run services", exe.display()))
+        .ok_or_else(|| NoRunner::NotBeside(exe.clone()))
 }
 
 /// The start of a service's pane command: `uc runner SOCKET`, then the service's argv.

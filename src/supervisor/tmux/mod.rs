@@ -303,15 +303,6 @@ impl Tmux {
         self.run(cmd).await.map(drop)
     }
 
-    pub async fn set_global_option(&self, option: &str, value: &str) -> Result<(), TmuxError> {
-        let cmd = SetOption::new()
-            .global()
-            .option(option)
-            .value(value)
-            .build();
-        self.run(cmd).await.map(drop)
-    }
-
     /// Append everything the pane prints to `file` (kept across respawns of the pane)
     /// through `uc log-capture`, which rotates the file; `uc` is that binary.
     pub async fn pipe_to_file(

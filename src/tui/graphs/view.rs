@@ -19,12 +19,6 @@ pub struct Series<'a> {
     pub failed: bool,
 }
 
-impl Series<'_> {
-    pub fn is_empty(&self) -> bool {
-        self.history.is_empty() && self.live.is_empty()
-    }
-}
-
 /// A chart's value axis: `[0, max]`, labelled `0` and `label`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YAxis {

@@ -5,7 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use super::held::{HeldDir, Kind, Meta};
-use super::{Change, Op, Plan, Sized, sized_file};
+use super::{Change, FileError, Op, Plan, Sized, sized_file};
 use crate::heal::playbook::report::ActionKind;
 
 pub(super) fn plan_rotate(
@@ -13,7 +13,7 @@ pub(super) fn plan_rotate(
     over: Option<u64>,
     keep: u32,
     roots: &[PathBuf],
-) -> Result<Plan, String> {
+) -> Result<Plan, FileError> {
     let (dir, name, size) = match sized_file(file, over, roots)? {
         Sized::Over(dir, name, size) => (dir, name, size),
         Sized::Under(note) => return Ok(Plan::note(note)),
@@ -65,11 +65,10 @@ pub(super) fn plan_rotate(
 
 /// `f.N` next to `f` (files or symlinks), highest number first, so each can be renamed to
 /// `N + 1` after the one above has moved.
-fn rotated_copies(dir: &HeldDir, name: &OsStr) -> Result<Vec<(u32, OsString, Meta)>, String> {
+fn rotated_copies(dir: &HeldDir, name: &OsStr) -> Result<Vec<(u32, OsString, Meta)>, FileError> {
     let prefix = format!("{}.", name.to_string_lossy());
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", dir.path().display());
     let mut copies = Vec::new();
-    for entry in dir.entries().map_err(cannot)? {
+    for entry in dir.entries().map_err(FileError::read(dir))? {
         let number = entry
             .name
             .to_str()

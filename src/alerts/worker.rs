@@ -150,7 +150,7 @@ impl Alerting {
             router: Router::new(&channels),
             delivery,
             journal,
-            probes: Probes::new(),
+            probes: Probes::default(),
             wanted: Wanted::default(),
             logs: LogCounter::default(),
             patterns: None,

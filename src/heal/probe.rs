@@ -12,8 +12,10 @@ use crate::clock::now_ms;
 use crate::config::{Check, Secrets};
 use crate::protocol::{Health, ProbeKind, ProbeStatus};
 
+mod net;
 mod run;
 
+pub use net::{http, tcp};
 pub use run::check;
 
 /// Where a probe runs: exec probes see the service's cwd and env; process probes its PID.

@@ -38,6 +38,21 @@ pub struct ProbeReport {
     pub changed: bool,
 }
 
+/// A probe that has not run yet: what the supervisor shows until [`watch`] reports, and
+/// where `watch` starts.
+pub fn unknown(kind: ProbeKind, check: &Check, ctx: &ProbeContext) -> ProbeStatus {
+    ProbeStatus {
+        kind,
+        target: ctx.secrets.redact(&check.probe.target()).into_owned(),
+        state: Health::Unknown,
+        last_ok: None,
+        latency_us: None,
+        checked_at: None,
+        output: None,
+        failures: 0,
+    }
+}
+
 /// Probe `check` until the receiver is dropped, reporting every run. Until the first pass,
 /// probes run on a fast ramp (50 ms doubling up to `interval`), so dependents start as
 /// soon as the service is ready, not an interval later.
@@ -50,16 +65,7 @@ pub async fn watch(
 ) {
     let started = tokio::time::Instant::now();
     let mut verdict = Verdict::new(&check);
-    let mut status = ProbeStatus {
-        kind,
-        target: ctx.secrets.redact(&check.probe.target()).into_owned(),
-        state: Health::Unknown,
-        last_ok: None,
-        latency_us: None,
-        checked_at: None,
-        output: None,
-        failures: 0,
-    };
+    let mut status = unknown(kind, &check, &ctx);
     tokio::time::sleep(check.initial_delay).await;
     let mut delay = Duration::ZERO;
     loop {

@@ -38,16 +38,7 @@ impl Supervisor {
             if kind == ProbeKind::Readiness {
                 rt.status.health = Some(Health::Unknown);
             }
-            rt.status.probes.push(ProbeStatus {
-                kind,
-                target: ctx.secrets.redact(&check.probe.target()).into_owned(),
-                state: Health::Unknown,
-                last_ok: None,
-                latency_us: None,
-                checked_at: None,
-                output: None,
-                failures: 0,
-            });
+            rt.status.probes.push(probe::unknown(kind, &check, &ctx));
             let task = tokio::spawn(probe::watch(
                 name.to_string(),
                 kind,

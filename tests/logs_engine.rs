@@ -166,7 +166,10 @@ fn a_service_added_while_the_engine_runs_is_followed() {
     let late = "services:\n  late:\n    command: |\n      for i in $(seq 1 5); do echo \"WARN late $i\"; done\n      exec sleep 600\n";
     std::fs::write(&env.file, text.replacen("services:\n", late, 1)).expect("write");
     let offered = env.wait_status(T, |s| !s["config"]["pending"]["hash"].is_null());
-    assert_eq!(offered["config"]["pending"]["changes"][0]["service"], "late");
+    assert_eq!(
+        offered["config"]["pending"]["changes"][0]["service"],
+        "late"
+    );
     env.ok(&["config", "apply", "--yes"]);
     wait_count(&env, &["late", "--level", "warn"], 5);
     env.ok(&["down"]);

@@ -293,6 +293,40 @@ fn log_port_and_http_rules_read_real_logs_and_sockets() {
     env.ok(&["down"]);
 }
 
+/// A JSON line whose message says `error` but whose level field says `info`: read by its
+/// first level word it would be an ERROR line, the logs pane calls it INFO, and so must the
+/// rules.
+#[test]
+fn log_rate_counts_a_line_at_the_level_the_logs_pane_shows() {
+    let rt = common::runtime();
+    let hook = rt.block_on(HttpReceiver::start());
+    let rules = "rules:\n  - name: ErrorsSeen\n    expr: log_rate(jsonlog, level=ERROR, 1m) > 0\n\
+                 \x20 - name: InfosSeen\n    expr: log_rate(jsonlog, level=INFO, 1m) > 3\n";
+    let service = "  jsonlog:\n    command: |\n      \
+                   while :; do echo '{\"msg\":\"retrying after error\",\"level\":\"info\"}'; sleep 0.2; done\n";
+    let env = Env::with_alerting(service, rules, &hook.url("/hook"), "4h");
+    env.ok(&["up"]);
+    let infos = wait_alert(&env, "InfosSeen", "firing", Duration::from_secs(15));
+    assert_eq!(infos["labels"]["service"], "jsonlog");
+    // Evaluated on the same counts as InfosSeen: its lines were not taken for ERROR ones.
+    let errors: Vec<Value> = alerts(&env)
+        .into_iter()
+        .filter(|a| a["rule"] == "ErrorsSeen")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let out = env.ok(&["logs", "jsonlog", "-n", "1", "--json"]);
+    let line: Value = serde_json::from_str(out.trim()).expect("one json line");
+    assert_eq!(
+        line["text"],
+        r#"{"msg":"retrying after error","level":"info"}"#
+    );
+    assert_eq!(line["level"], "INFO");
+    let stored_errors = env.ok(&["logs", "jsonlog", "--level", "error", "-c"]);
+    assert_eq!(stored_errors.trim(), "0");
+    env.ok(&["down"]);
+}
+
 #[test]
 fn alert_commands_name_the_bad_field() {
     let env = Env::new("  idle:\n    command: sleep 1000\n");

@@ -155,3 +155,22 @@ fn declared_files_are_followed_across_rotation_and_an_engine_kill() {
     );
     env.ok(&["down"]);
 }
+
+/// A service added by a config applied while the engine runs is followed like the ones it
+/// started with (the alert rules' `log_rate` and `log_match` count these lines too).
+#[test]
+fn a_service_added_while_the_engine_runs_is_followed() {
+    let env = Env::new("  idle:\n    command: exec sleep 600\n");
+    env.ok(&["up"]);
+    let text = std::fs::read_to_string(&env.file).expect("read");
+    let late = "services:\n  late:\n    command: |\n      for i in $(seq 1 5); do echo \"WARN late $i\"; done\n      exec sleep 600\n";
+    std::fs::write(&env.file, text.replacen("services:\n", late, 1)).expect("write");
+    let offered = env.wait_status(T, |s| !s["config"]["pending"]["hash"].is_null());
+    assert_eq!(
+        offered["config"]["pending"]["changes"][0]["service"],
+        "late"
+    );
+    env.ok(&["config", "apply", "--yes"]);
+    wait_count(&env, &["late", "--level", "warn"], 5);
+    env.ok(&["down"]);
+}

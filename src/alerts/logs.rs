@@ -1,62 +1,36 @@
-//! Counting log lines for `log_rate` and `log_match`: the service logs the supervisor
-//! captures are tailed once per evaluation, and each query keeps the times of the lines it
-//! matched within its window.
+//! Counting log lines for `log_rate` and `log_match` from the logs worker's live stream
+//! (`logs::live::LogsHub`): every stored line arrives once, with the source and the level
+//! `logs::line::level` gave it, so a rule and the logs pane never disagree on a line.
+//!
+//! A line counts when it arrives, like the logs pane's lines-per-second strip: the time
+//! a line carries may be hours off (a local time without its zone) or old (a file read
+//! from its start). So a new engine starts with empty windows; the store is not read back,
+//! since its times are the lines' own. Lines it reads late (written while it was down)
+//! count as they arrive. A batch missed because the worker fell behind the broadcast
+//! (~25 s of batches) is not counted: the rates undercount for a window, and the engine's
+//! log says so.
 
-use std::collections::{HashMap, VecDeque};
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::collections::VecDeque;
+use std::sync::Arc;
 
 use regex::Regex;
+use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::{LogCountQuery, LogFilter};
-
-/// Bytes read per file per poll: a service that floods its log cannot stall evaluation;
-/// lines past this are skipped (counted as absent).
-const MAX_READ: u64 = 4 << 20;
-
-/// The first level word on a line is its level (`INFO: 0 errors` is an INFO line).
-static LEVEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(trace|debug|info|notice|warning|warn|error|err|fatal|critical|crit|panic)\b",
-    )
-    .ok()
-});
-
-/// The canonical level of a line, upper-case: TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
-pub fn line_level(line: &str) -> Option<&'static str> {
-    let found = LEVEL.as_ref()?.find(line)?;
-    Some(match found.as_str().to_ascii_lowercase().as_str() {
-        "trace" => "TRACE",
-        "debug" => "DEBUG",
-        "info" | "notice" => "INFO",
-        "warn" | "warning" => "WARN",
-        "error" | "err" => "ERROR",
-        _ => "FATAL",
-    })
-}
-
-/// Canonical name of a level as written in a rule (`warning` → `WARN`); `None` unless the
-/// whole text is a level word.
-pub fn canonical_level(level: &str) -> Option<&'static str> {
-    let level = level.trim();
-    let found = LEVEL.as_ref()?.find(level)?;
-    (found.len() == level.len())
-        .then(|| line_level(level))
-        .flatten()
-}
+use crate::logs::live::{Live, LogsHub};
+use crate::logs::{Level, LogLine};
 
 struct Counted {
     query: LogCountQuery,
     filter: Filter,
-    /// Unix ms of each matching line within the window, oldest first.
-    times: VecDeque<u64>,
+    /// (Unix ms a batch arrived, its matching lines) within the window, oldest first.
+    hits: VecDeque<(u64, u64)>,
+    /// The sum of `hits`.
+    total: u64,
 }
 
 enum Filter {
-    Level(&'static str),
+    Level(Level),
     Regex(Regex),
     /// A level or pattern that cannot match (rules validation should prevent it).
     Never,
@@ -65,106 +39,44 @@ enum Filter {
 impl Filter {
     fn new(filter: &LogFilter) -> Self {
         match filter {
-            LogFilter::Level(level) => canonical_level(level).map_or(Self::Never, Self::Level),
+            LogFilter::Level(level) => Level::from_name(level).map_or(Self::Never, Self::Level),
             LogFilter::Regex(pattern) => {
                 crate::config::values::compile(pattern).map_or(Self::Never, Self::Regex)
             }
         }
     }
 
-    fn matches(&self, line: &str) -> bool {
+    fn matches(&self, line: &LogLine) -> bool {
         match self {
-            Self::Level(level) => line_level(line) == Some(*level),
-            Self::Regex(regex) => regex.is_match(line),
+            Self::Level(level) => line.level == Some(*level),
+            Self::Regex(regex) => regex.is_match(&line.text),
             Self::Never => false,
         }
     }
 }
 
-/// Where one service's log is read from, and how far.
-struct Tail {
-    path: PathBuf,
-    file: Option<File>,
-    inode: u64,
-    offset: u64,
-    /// An incomplete last line, finished by the next read.
-    partial: String,
-}
-
-impl Tail {
-    fn new(path: PathBuf) -> Self {
-        let mut tail = Self {
-            path,
-            file: None,
-            inode: 0,
-            offset: 0,
-            partial: String::new(),
-        };
-        // Lines written before the engine started have no time: count only new ones.
-        tail.open(true);
-        tail
-    }
-
-    fn open(&mut self, at_end: bool) {
-        self.file = File::open(&self.path).ok();
-        let meta = self.file.as_ref().and_then(|f| f.metadata().ok());
-        self.inode = meta.as_ref().map_or(0, MetadataExt::ino);
-        self.offset = if at_end {
-            meta.map_or(0, |m| m.len())
-        } else {
-            0
-        };
-        self.partial.clear();
-    }
-
-    /// New complete lines since the last read. A replaced or truncated file is read from
-    /// its start.
-    fn read_lines(&mut self) -> Vec<String> {
-        let current = std::fs::metadata(&self.path).ok();
-        let replaced = current.as_ref().map(MetadataExt::ino) != Some(self.inode);
-        let truncated = current.as_ref().is_some_and(|m| m.len() < self.offset);
-        if self.file.is_none() || replaced || truncated {
-            self.open(false);
-        }
-        let (Some(file), Some(meta)) = (self.file.as_mut(), current) else {
-            return Vec::new();
-        };
-        let len = meta.len();
-        if len <= self.offset {
-            return Vec::new();
-        }
-        if len - self.offset > MAX_READ {
-            self.offset = len - MAX_READ;
-            self.partial.clear();
-        }
-        let mut bytes = Vec::new();
-        let read = file
-            .seek(SeekFrom::Start(self.offset))
-            .and_then(|_| file.take(len - self.offset).read_to_end(&mut bytes));
-        if read.is_err() {
-            return Vec::new();
-        }
-        self.offset += bytes.len() as u64;
-        self.partial.push_str(&String::from_utf8_lossy(&bytes));
-        let Some(end) = self.partial.rfind('\n') else {
-            return Vec::new();
-        };
-        let complete: String = self.partial.drain(..=end).collect();
-        complete.lines().map(str::to_owned).collect()
-    }
-}
-
 /// The log queries of the current rules and their counts.
-#[derive(Default)]
 pub struct LogCounter {
-    tails: HashMap<String, Tail>,
+    /// The logs worker's stream; `None` when the engine runs no logs worker (the queries
+    /// then have no reading).
+    hub: Option<LogsHub>,
+    /// Followed only while a rule counts lines: a follower makes the worker build a line
+    /// for the stream out of every line it reads.
+    live: Option<Receiver<Arc<Live>>>,
     counted: Vec<Counted>,
 }
 
 impl LogCounter {
-    /// Count exactly `queries`; `log_path` gives a service's captured log. Counts of
-    /// queries that stay are kept.
-    pub fn set(&mut self, queries: &[LogCountQuery], log_path: impl Fn(&str) -> PathBuf) {
+    pub fn new(hub: Option<LogsHub>) -> Self {
+        Self {
+            hub,
+            live: None,
+            counted: Vec::new(),
+        }
+    }
+
+    /// Count exactly `queries`. Counts of queries that stay are kept.
+    pub fn set(&mut self, queries: &[LogCountQuery]) {
         let mut old: Vec<Counted> = std::mem::take(&mut self.counted);
         for query in queries {
             let kept = old
@@ -174,111 +86,172 @@ impl LogCounter {
             self.counted.push(kept.unwrap_or_else(|| Counted {
                 query: query.clone(),
                 filter: Filter::new(&query.filter),
-                times: VecDeque::new(),
+                hits: VecDeque::new(),
+                total: 0,
             }));
         }
-        self.tails
-            .retain(|service, _| queries.iter().any(|q| &q.service == service));
-        for query in queries {
-            self.tails
-                .entry(query.service.clone())
-                .or_insert_with(|| Tail::new(log_path(&query.service)));
+        if queries.is_empty() {
+            self.live = None;
+        } else if self.live.is_none() {
+            self.live = self.hub.as_ref().map(LogsHub::subscribe);
         }
     }
 
-    /// Read what the services logged since the last poll and age out old matches.
-    pub fn poll(&mut self, now_ms: u64) {
-        for (service, tail) in &mut self.tails {
-            let lines = tail.read_lines();
-            for counted in self
-                .counted
-                .iter_mut()
-                .filter(|c| &c.query.service == service)
-            {
-                let hits = lines.iter().filter(|l| counted.filter.matches(l)).count();
-                counted.times.extend(std::iter::repeat_n(now_ms, hits));
+    /// The next message of the stream; never ready while nothing is followed.
+    pub async fn recv(&mut self) -> Result<Arc<Live>, RecvError> {
+        match &mut self.live {
+            Some(live) => live.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Count what [`LogCounter::recv`] answered, as arrived at `now_ms`.
+    pub fn take(&mut self, received: Result<Arc<Live>, RecvError>, now_ms: u64) {
+        match received {
+            Ok(live) => {
+                if let Live::Lines(lines) = &*live {
+                    self.count_lines(lines, now_ms);
+                }
+            }
+            Err(RecvError::Lagged(batches)) => {
+                tracing::warn!(
+                    "alerts fell behind the logs stream: {batches} messages not counted, \
+                     log_rate and log_match undercount for their window"
+                );
+            }
+            // The logs worker stopped (the engine is exiting).
+            Err(RecvError::Closed) => self.live = None,
+        }
+    }
+
+    fn count_lines(&mut self, lines: &[LogLine], now_ms: u64) {
+        for counted in &mut self.counted {
+            let hits = lines
+                .iter()
+                .filter(|l| l.source == counted.query.service && counted.filter.matches(l))
+                .count() as u64;
+            if hits > 0 {
+                counted.hits.push_back((now_ms, hits));
+                counted.total += hits;
             }
         }
+    }
+
+    /// Forget matches that left their window.
+    pub fn expire(&mut self, now_ms: u64) {
         for counted in &mut self.counted {
             let horizon = now_ms.saturating_sub(counted.query.window.as_millis() as u64);
-            while counted.times.front().is_some_and(|&t| t <= horizon) {
-                counted.times.pop_front();
+            while let Some(&(at, hits)) = counted.hits.front() {
+                if at > horizon {
+                    break;
+                }
+                counted.hits.pop_front();
+                counted.total -= hits;
             }
         }
     }
 
-    /// Matching lines within the query's window; `None` for a query not being counted.
+    /// Matching lines within the query's window; `None` for a query not being counted or
+    /// without a stream to count from.
     pub fn count(&self, query: &LogCountQuery) -> Option<f64> {
+        self.hub.as_ref()?;
         self.counted
             .iter()
             .find(|c| &c.query == query)
-            .map(|c| c.times.len() as f64)
+            .map(|c| c.total as f64)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
     use std::time::Duration;
 
     use super::*;
 
-    #[test]
-    fn the_first_level_word_is_the_level() {
-        assert_eq!(
-            line_level("12:00:01 ERROR checksum mismatch"),
-            Some("ERROR")
-        );
-        assert_eq!(line_level("[warning] disk at 91%"), Some("WARN"));
-        assert_eq!(line_level("INFO: 0 errors"), Some("INFO"));
-        assert_eq!(line_level("level=err msg=boom"), Some("ERROR"));
-        assert_eq!(line_level("panic: runtime error"), Some("FATAL"));
-        assert_eq!(line_level("interior information"), None);
-        assert_eq!(canonical_level("warning"), Some("WARN"));
-        assert_eq!(canonical_level("loud"), None);
+    fn line(seq: u64, source: &str, level: Option<Level>, text: &str) -> LogLine {
+        LogLine {
+            seq,
+            at: 0,
+            source: source.into(),
+            level,
+            pattern: None,
+            text: text.into(),
+        }
+    }
+
+    fn query(filter: LogFilter, window: u64) -> LogCountQuery {
+        LogCountQuery {
+            service: "api".into(),
+            filter,
+            window: Duration::from_secs(window),
+        }
+    }
+
+    #[tokio::test]
+    async fn counts_streamed_lines_once_within_the_window() {
+        let hub = LogsHub::default();
+        let errors = query(LogFilter::Level("ERROR".into()), 60);
+        let timeouts = query(LogFilter::Regex("time(d )?out".into()), 10);
+        let mut counter = LogCounter::new(Some(hub.clone()));
+        counter.set(&[errors.clone(), timeouts.clone()]);
+        assert_eq!(counter.count(&errors), Some(0.0));
+
+        hub.send(Live::Lines(vec![
+            line(1, "api", Some(Level::Error), "a"),
+            line(2, "api", Some(Level::Info), "b"),
+            line(3, "api", Some(Level::Error), "timed out"),
+            line(4, "web", Some(Level::Error), "timed out"),
+        ]));
+        hub.send(Live::Second {
+            at: 1_000,
+            sources: Vec::new(),
+        });
+        hub.send(Live::Lines(vec![line(5, "api", Some(Level::Error), "c")]));
+        for now in [2_000, 2_000, 3_000] {
+            let received = counter.recv().await;
+            counter.take(received, now);
+        }
+        assert_eq!(counter.count(&errors), Some(3.0));
+        assert_eq!(counter.count(&timeouts), Some(1.0));
+
+        // Rules reloaded: a query that stays keeps its count.
+        counter.set(std::slice::from_ref(&errors));
+        assert_eq!(counter.count(&errors), Some(3.0));
+        assert_eq!(counter.count(&timeouts), None);
+        counter.set(&[errors.clone(), timeouts.clone()]);
+
+        counter.expire(62_500);
+        assert_eq!(counter.count(&errors), Some(1.0));
+        counter.expire(63_000);
+        assert_eq!(counter.count(&errors), Some(0.0));
     }
 
     #[test]
-    fn counts_new_lines_within_the_window() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("api.log");
-        std::fs::write(&path, "old ERROR before the engine started\n").unwrap();
-        let errors = LogCountQuery {
-            service: "api".into(),
-            filter: LogFilter::Level("ERROR".into()),
-            window: Duration::from_secs(60),
-        };
-        let timeouts = LogCountQuery {
-            service: "api".into(),
-            filter: LogFilter::Regex("time(d )?out".into()),
-            window: Duration::from_secs(10),
-        };
-        let mut counter = LogCounter::default();
-        counter.set(&[errors.clone(), timeouts.clone()], |_| path.clone());
-        counter.poll(1_000);
-        assert_eq!(counter.count(&errors), Some(0.0));
+    fn the_stream_is_followed_only_while_a_rule_counts() {
+        let hub = LogsHub::default();
+        let mut counter = LogCounter::new(Some(hub.clone()));
+        counter.set(&[]);
+        assert!(!hub.followed());
+        counter.set(&[query(LogFilter::Level("warning".into()), 60)]);
+        assert!(hub.followed());
+        counter.set(&[]);
+        assert!(!hub.followed());
 
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        write!(file, "ERROR a\nINFO b\nERROR timed out\nERROR hal").unwrap();
-        counter.poll(2_000);
-        assert_eq!(counter.count(&errors), Some(2.0));
-        assert_eq!(counter.count(&timeouts), Some(1.0));
-        writeln!(file, "f line").unwrap();
-        counter.poll(3_000);
-        assert_eq!(counter.count(&errors), Some(3.0));
+        let mut without = LogCounter::new(None);
+        let errors = query(LogFilter::Level("ERROR".into()), 60);
+        without.set(std::slice::from_ref(&errors));
+        assert_eq!(without.count(&errors), None);
+    }
 
-        counter.poll(12_500);
-        assert_eq!(counter.count(&timeouts), Some(0.0));
-        assert_eq!(counter.count(&errors), Some(3.0));
-        counter.poll(63_000);
-        assert_eq!(counter.count(&errors), Some(0.0));
-
-        // Truncated (a restarted service whose log was reset): read from the start.
-        std::fs::write(&path, "ERROR again\n").unwrap();
-        counter.poll(64_000);
-        assert_eq!(counter.count(&errors), Some(1.0));
+    #[test]
+    fn a_level_is_the_logs_panes_level() {
+        let warn = Filter::new(&LogFilter::Level("WARNING".into()));
+        assert!(warn.matches(&line(1, "api", Some(Level::Warn), "x")));
+        let fatal = Filter::new(&LogFilter::Level("CRITICAL".into()));
+        assert!(fatal.matches(&line(1, "api", Some(Level::Fatal), "x")));
+        // Exactly that level, as before: an ERROR rule does not count FATAL lines.
+        let error = Filter::new(&LogFilter::Level("ERROR".into()));
+        assert!(!error.matches(&line(1, "api", Some(Level::Fatal), "x")));
+        assert!(!error.matches(&line(1, "api", None, "error")));
     }
 }

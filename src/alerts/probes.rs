@@ -1,6 +1,7 @@
 //! The probes rules ask for (`port_open(5432)`, `http_ok(url)`): one task per distinct probe,
-//! each checking once a second, so evaluation only reads the latest result and never waits
-//! on the network.
+//! each checking once a second with the health checks' own TCP and HTTP checks
+//! (`heal::probe`), so evaluation only reads the latest result and never waits on the
+//! network.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,6 +10,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::ProbeTarget;
+use crate::config::HttpProbe;
+use crate::heal::probe;
 use crate::protocol::ServiceStatus;
 
 const EVERY: Duration = Duration::from_secs(1);
@@ -26,25 +29,13 @@ pub struct Wanted {
 }
 
 /// The running probes and their latest results.
+#[derive(Default)]
 pub struct Probes {
     results: Results,
     tasks: HashMap<ProbeTarget, JoinHandle<()>>,
-    client: reqwest::Client,
 }
 
 impl Probes {
-    pub fn new() -> Self {
-        let client = super::send::http_client()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .unwrap_or_default();
-        Self {
-            results: Arc::default(),
-            tasks: HashMap::new(),
-            client,
-        }
-    }
-
     /// Run exactly `probes`: stop the ones no rule needs any more, start the new ones.
     pub fn set(&mut self, probes: &[ProbeTarget]) {
         self.tasks.retain(|probe, task| {
@@ -57,11 +48,7 @@ impl Probes {
         lock(&self.results).retain(|probe, _| probes.contains(probe));
         for probe in probes {
             if !self.tasks.contains_key(probe) {
-                let task = tokio::spawn(run(
-                    probe.clone(),
-                    self.results.clone(),
-                    self.client.clone(),
-                ));
+                let task = tokio::spawn(run(probe.clone(), self.results.clone()));
                 self.tasks.insert(probe.clone(), task);
             }
         }
@@ -86,12 +73,6 @@ impl Probes {
     }
 }
 
-impl Default for Probes {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Drop for Probes {
     fn drop(&mut self) {
         for task in self.tasks.values() {
@@ -104,33 +85,31 @@ fn lock(results: &Results) -> MutexGuard<'_, HashMap<ProbeTarget, bool>> {
     results.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn run(probe: ProbeTarget, results: Results, client: reqwest::Client) {
+async fn run(probe: ProbeTarget, results: Results) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let ok = check(&probe, &client).await;
+        let ok = check(&probe).await;
         lock(&results).insert(probe.clone(), ok);
     }
 }
 
-/// One check: a TCP connect, or an HTTP GET that must answer 2xx in time (a redirect is
-/// not followed, so it is not 2xx).
-pub async fn check(probe: &ProbeTarget, client: &reqwest::Client) -> bool {
-    match probe {
-        ProbeTarget::Port { host, port } => {
-            let connect = tokio::net::TcpStream::connect((host.as_str(), *port));
-            matches!(
-                tokio::time::timeout(CONNECT_TIMEOUT, connect).await,
-                Ok(Ok(_))
-            )
-        }
-        ProbeTarget::Http { url, timeout } => client
-            .get(url)
-            .timeout(*timeout)
-            .send()
+/// One check: a TCP connect within a second, or a GET that answers 2xx within the rule's
+/// timeout (a redirect is not followed, so it is not 2xx).
+pub async fn check(target: &ProbeTarget) -> bool {
+    match target {
+        ProbeTarget::Port { .. } => probe::tcp(&target.to_string(), CONNECT_TIMEOUT)
             .await
-            .is_ok_and(|r| r.status().is_success()),
+            .is_ok(),
+        ProbeTarget::Http { url, timeout } => {
+            let get = HttpProbe {
+                url: url.clone(),
+                status: (200, 299),
+                body: None,
+            };
+            probe::http(&get, *timeout).await.is_ok()
+        }
     }
 }
 
@@ -140,14 +119,13 @@ mod tests {
 
     #[tokio::test]
     async fn ports_and_http_answer_only_when_served() {
-        let client = crate::alerts::send::http_client().build().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let open = ProbeTarget::Port {
             host: "127.0.0.1".into(),
             port,
         };
-        assert!(check(&open, &client).await);
+        assert!(check(&open).await);
         let app = axum::Router::new()
             .route("/ok", axum::routing::get(|| async { "ok" }))
             .route(
@@ -163,9 +141,9 @@ mod tests {
             url: format!("http://127.0.0.1:{port}{path}"),
             timeout: Duration::from_secs(2),
         };
-        assert!(check(&http("/ok"), &client).await);
-        assert!(!check(&http("/fail"), &client).await);
-        assert!(!check(&http("/moved"), &client).await);
+        assert!(check(&http("/ok")).await);
+        assert!(!check(&http("/fail")).await);
+        assert!(!check(&http("/moved")).await);
 
         let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let closed_port = closed.local_addr().unwrap().port();
@@ -174,12 +152,12 @@ mod tests {
             host: "127.0.0.1".into(),
             port: closed_port,
         };
-        assert!(!check(&closed, &client).await);
+        assert!(!check(&closed).await);
     }
 
     #[tokio::test]
     async fn set_runs_exactly_the_asked_probes() {
-        let mut probes = Probes::new();
+        let mut probes = Probes::default();
         let a = ProbeTarget::Port {
             host: "127.0.0.1".into(),
             port: 1,

@@ -50,7 +50,8 @@ impl Drop for AlertsWorker {
 }
 
 impl AlertsWorker {
-    /// `logs` feeds `log_pattern_flagged`; `None` when the engine runs no logs worker.
+    /// `logs` feeds `log_rate`, `log_match` and `log_pattern_flagged`; `None` when the
+    /// engine runs no logs worker.
     /// `playbooks` runs the playbooks rules name when they fire.
     pub fn spawn(
         ws: &Workspace,
@@ -61,8 +62,7 @@ impl AlertsWorker {
     ) -> Self {
         let (tx, rx) = mpsc::channel(16);
         let (stop, stop_rx) = tokio::sync::oneshot::channel();
-        let mut alerting = Alerting::new(ws, paths, hub.clone());
-        alerting.patterns = logs;
+        let mut alerting = Alerting::new(ws, paths, hub.clone(), logs);
         alerting.playbooks = playbooks;
         let (_, events) = hub.subscribe();
         let task = tokio::spawn(async move {
@@ -113,11 +113,10 @@ pub(super) struct Alerting {
     known_services: Vec<String>,
     rules_file: Option<Watched>,
     channels_file: Option<Watched>,
-    paths: Paths,
 }
 
 impl Alerting {
-    fn new(ws: &Workspace, paths: &Paths, hub: Hub) -> Self {
+    fn new(ws: &Workspace, paths: &Paths, hub: Hub, logs: Option<LogsHub>) -> Self {
         let settings = ws.alerts.clone();
         let journal = match Journal::open(paths.alerts_db()) {
             Ok(j) => Some(j),
@@ -150,10 +149,10 @@ impl Alerting {
             router: Router::new(&channels),
             delivery,
             journal,
-            probes: Probes::new(),
+            probes: Probes::default(),
             wanted: Wanted::default(),
-            logs: LogCounter::default(),
-            patterns: None,
+            logs: LogCounter::new(logs.clone()),
+            patterns: logs,
             escalations: Default::default(),
             playbooks: None,
             restarts: RestartLog::default(),
@@ -167,7 +166,6 @@ impl Alerting {
             rules_file: settings.rules.clone().map(Watched::new),
             channels_file: settings.channels.clone().map(Watched::new),
             settings,
-            paths: paths.clone(),
             hub,
         };
         alerting.use_rules(rules);
@@ -234,6 +232,7 @@ impl Alerting {
                         }
                     }
                 },
+                received = self.logs.recv() => self.logs.take(received, now_ms()),
                 Some((command, reply)) = commands.recv() => {
                     let result = self.on_command(command);
                     let seq = self.hub.seq();
@@ -261,10 +260,10 @@ impl Alerting {
         }
     }
 
-    /// One evaluation: read logs and probes, step every alert, notify, record, publish.
+    /// One evaluation: read log counts and probes, step every alert, notify, record, publish.
     pub(super) fn evaluate(&mut self) {
         let now = now_ms();
-        self.logs.poll(now);
+        self.logs.expire(now);
         let probes = self.probes.results();
         let readings = EngineReadings {
             now_ms: now,
@@ -397,9 +396,7 @@ impl Alerting {
             declared_ports: rules.reads_declared_ports(),
         };
         self.probes.set_for(&self.wanted, &self.services);
-        let paths = self.paths.clone();
-        self.logs
-            .set(&rules.log_queries(), |service| paths.service_log(service));
+        self.logs.set(&rules.log_queries());
         self.info.rules = rules.own();
         let changes = self.evaluator.set_rules(rules);
         self.record_changes(&changes);

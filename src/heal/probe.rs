@@ -12,8 +12,10 @@ use crate::clock::now_ms;
 use crate::config::{Check, Secrets};
 use crate::protocol::{Health, ProbeKind, ProbeStatus};
 
+mod net;
 mod run;
 
+pub use net::{http, tcp};
 pub use run::check;
 
 /// Where a probe runs: exec probes see the service's cwd and env; process probes its PID.
@@ -36,8 +38,9 @@ pub struct ProbeReport {
     pub changed: bool,
 }
 
-/// The status of a probe that has not run yet, its target shown without secrets.
-pub fn unknown_status(kind: ProbeKind, check: &Check, ctx: &ProbeContext) -> ProbeStatus {
+/// A probe that has not run yet: what the supervisor shows until [`watch`] reports, and
+/// where `watch` starts.
+pub fn unknown(kind: ProbeKind, check: &Check, ctx: &ProbeContext) -> ProbeStatus {
     ProbeStatus {
         kind,
         target: ctx.secrets.redact(&check.probe.target()).into_owned(),
@@ -62,7 +65,7 @@ pub async fn watch(
 ) {
     let started = tokio::time::Instant::now();
     let mut verdict = Verdict::new(&check);
-    let mut status = unknown_status(kind, &check, &ctx);
+    let mut status = unknown(kind, &check, &ctx);
     tokio::time::sleep(check.initial_delay).await;
     let mut delay = Duration::ZERO;
     loop {

@@ -5,6 +5,7 @@
 mod commands;
 mod keep;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +50,7 @@ impl LogsWorker {
         let positions = paths.log_positions();
         sources.follow(&mut follower, &positions, &engine);
         let commands = commands::spawn(&sources.commands, waker.clone());
+        let captures = Captures::new(paths, &sources.captures);
         let limits = limits(&ws.logs);
         let thread = {
             let (hub, stop, store_dir) = (hub.clone(), stop.clone(), store_dir.clone());
@@ -58,7 +60,15 @@ impl LogsWorker {
                     let mut ingest = Ingest::new(hub, engine, Keep::new(store_dir, limits));
                     let opened = ingest.keep.open(&ingest.classify);
                     ingest.report(opened);
-                    run(&mut follower, &commands, &mut ingest, &stop, &positions);
+                    let mut captures = captures;
+                    run(
+                        &mut follower,
+                        &commands,
+                        &mut captures,
+                        &mut ingest,
+                        &stop,
+                        &positions,
+                    );
                 })?
         };
         Ok(Self {
@@ -158,9 +168,51 @@ impl Sources {
     }
 }
 
+/// The services whose captured output is followed. A service that starts later (added by
+/// a config applied while the engine runs) is followed from its first line within a second,
+/// like the ones the engine started with: the logs pane shows it, and the alert rules'
+/// `log_rate` and `log_match`, which count this worker's lines, see it.
+struct Captures {
+    paths: Paths,
+    services: HashSet<String>,
+    checked: Instant,
+}
+
+impl Captures {
+    fn new(paths: &Paths, captures: &[(String, PathBuf)]) -> Self {
+        Self {
+            paths: paths.clone(),
+            services: captures.iter().map(|(s, _)| s.clone()).collect(),
+            checked: Instant::now(),
+        }
+    }
+
+    fn follow_started(&mut self, follower: &mut Follower, engine: &Hub) {
+        if self.checked.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        self.checked = Instant::now();
+        for (service, _) in engine.running_services() {
+            if self.services.contains(&service) {
+                continue;
+            }
+            let path = self.paths.service_log(&service);
+            if let Err(e) = follower.add_whole_lines(&service, &path) {
+                engine.notice(
+                    NoticeLevel::Warn,
+                    None,
+                    format!("log source `{service}`: {e}"),
+                );
+            }
+            self.services.insert(service);
+        }
+    }
+}
+
 fn run(
     follower: &mut Follower,
     commands: &commands::Lines,
+    captures: &mut Captures,
     ingest: &mut Ingest,
     stop: &AtomicBool,
     positions: &Path,
@@ -174,6 +226,7 @@ fn run(
             follower.wait(CYCLE);
         }
         ingest.followed = ingest.hub.followed();
+        captures.follow_started(follower, &ingest.engine);
         ingest.retry();
         if !ingest.keep.blocked() {
             let before = ingest.lines;

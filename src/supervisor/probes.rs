@@ -38,9 +38,7 @@ impl Supervisor {
             if kind == ProbeKind::Readiness {
                 rt.status.health = Some(Health::Unknown);
             }
-            rt.status
-                .probes
-                .push(probe::unknown_status(kind, &check, &ctx));
+            rt.status.probes.push(probe::unknown(kind, &check, &ctx));
             let task = tokio::spawn(probe::watch(
                 name.to_string(),
                 kind,

@@ -3,34 +3,18 @@
 
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
-
-use super::ProbeContext;
-use crate::config::{HttpProbe, Probe};
+use super::{ProbeContext, net};
+use crate::config::Probe;
 use crate::heal::child::{self, ChildError, Ran};
 use crate::heal::output;
-
-/// How much of a response body an HTTP probe reads to look for `body`.
-const BODY_LIMIT: usize = 64 * 1024;
 
 /// Run `probe` once, within `timeout`. A probe that hangs is abandoned (an exec probe's
 /// whole process group is killed), so it never holds up the next run or other probes.
 pub async fn check(probe: &Probe, timeout: Duration, ctx: &ProbeContext) -> Result<(), String> {
-    let timed_out = || format!("timed out after {}", humantime::format_duration(timeout));
     match probe {
         Probe::Exec(command) => exec(command, timeout, ctx).await,
-        Probe::Tcp(addr) => match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("{addr}: {e}")),
-            Err(_) => Err(timed_out()),
-        },
-        Probe::Http(http) => match tokio::time::timeout(timeout, http_get(http)).await {
-            Ok(result) => result,
-            Err(_) => Err(timed_out()),
-        },
+        Probe::Tcp(addr) => net::tcp(addr, timeout).await,
+        Probe::Http(http) => net::http(http, timeout).await,
         Probe::Process => process_alive(ctx.pid),
     }
 }
@@ -54,53 +38,6 @@ async fn exec(command: &str, timeout: Duration, ctx: &ProbeContext) -> Result<()
     }
 }
 
-async fn http_get(probe: &HttpProbe) -> Result<(), String> {
-    let url = &probe.url;
-    let uri: hyper::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
-    let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
-    let port = uri.port_u16().unwrap_or(80);
-    let stream = TcpStream::connect((host, port))
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    tokio::spawn(conn);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, format!("{host}:{port}"))
-        .header(hyper::header::USER_AGENT, "uc-probe")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| format!("{url}: {e}"))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let status = response.status().as_u16();
-    let (low, high) = probe.status;
-    if !(low..=high).contains(&status) {
-        let want = if low == high {
-            low.to_string()
-        } else {
-            format!("{low}..{high}")
-        };
-        return Err(format!("{url}: HTTP {status} (expected {want})"));
-    }
-    let Some(needle) = &probe.body else {
-        return Ok(());
-    };
-    let body = Limited::new(response.into_body(), BODY_LIMIT)
-        .collect()
-        .await
-        .map_err(|e| format!("{url}: reading the body: {e}"))?
-        .to_bytes();
-    if memchr::memmem::find(&body, needle.as_bytes()).is_some() {
-        Ok(())
-    } else {
-        Err(format!("{url}: body does not contain {needle:?}"))
-    }
-}
-
 fn process_alive(pid: Option<u32>) -> Result<(), String> {
     let pid = pid.ok_or("no process")?;
     match crate::procfs::process::read_stat(pid) {
@@ -114,6 +51,7 @@ fn process_alive(pid: Option<u32>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::HttpProbe;
     use std::collections::BTreeMap;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

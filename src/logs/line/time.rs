@@ -69,18 +69,7 @@ fn iso(text: &[u8]) -> Option<Civil> {
     let minute = c.num(2)?;
     c.expect(sep)?;
     let second = c.num(2)?;
-    let ms = c.fraction_ms();
-    let offset_ms = c.zone();
-    Some(Civil {
-        year: i64::from(year),
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        ms,
-        offset_ms,
-    })
+    Some(zoned(&mut c, year, month, day, (hour, minute, second)))
 }
 
 /// `20171223-22:15:29:606` (HealthApp) and `20240501T100000Z`.
@@ -94,18 +83,7 @@ fn compact(text: &[u8]) -> Option<Civil> {
     } else {
         c.clock()?
     };
-    let ms = c.fraction_ms();
-    let offset_ms = c.zone();
-    Some(Civil {
-        year: i64::from(year),
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        ms,
-        offset_ms,
-    })
+    Some(zoned(&mut c, year, month, day, (hour, minute, second)))
 }
 
 /// `10/Oct/2000:13:55:36 -0700` and `04 Dec 2005 04:47:44 GMT`.
@@ -118,18 +96,17 @@ fn day_month_year(text: &[u8]) -> Option<Civil> {
     let year = c.num(4)?;
     c.byte(if sep == b'/' { b":" } else { b" " })?;
     let (hour, minute, second) = c.clock()?;
+    Some(zoned(&mut c, year, month, day, (hour, minute, second)))
+}
+
+/// A stamp with its year, read up to its seconds: the fraction and the zone that may follow.
+fn zoned(c: &mut Cursor, year: u32, month: u32, day: u32, clock: (u32, u32, u32)) -> Civil {
+    let (hour, minute, second) = clock;
     let ms = c.fraction_ms();
-    let offset_ms = c.zone();
-    Some(Civil {
-        year: i64::from(year),
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        ms,
-        offset_ms,
-    })
+    Civil {
+        offset_ms: c.zone(),
+        ..Civil::at_year(i64::from(year), month, day, (hour, minute, second, ms))
+    }
 }
 
 /// Proxifier's `[10.30 16:49:06]`: month and day, no year.

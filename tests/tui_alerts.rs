@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use univers_container::alerts::AlertState;
 use univers_container::protocol::{Command, Event, Reply, Snapshot};
-use univers_container::tui::silence_form::Field;
+use univers_container::tui::silences::form::Field;
 use univers_container::tui::state::{Pane, Popup};
 use univers_container::tui::{Keymap, Request, Theme, Update};
 

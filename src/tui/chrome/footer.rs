@@ -73,7 +73,7 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
     let errors = config.is_some_and(|c| !c.errors.is_empty());
     let text = matches!(view.state.top_popup(), Some(Popup::Text(_)));
     match (layer, action) {
-        _ if !action.in_footer() => None,
+        _ if !action.info().in_footer => None,
         (Layer::Confirm, Action::Confirm) if text => None,
         (Layer::Confirm, Action::Close) if text => Some("close"),
         (Layer::Global, Action::PendingDiff | Action::ApplyConfig) if !pending => None,
@@ -83,7 +83,7 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
         (Layer::Confirm, Action::Confirm) => match playbook_runs(view) {
             Some(true) => Some("run"),
             Some(false) => None,
-            None => Some(action.label()),
+            None => Some(action.info().label),
         },
         (Layer::Confirm, Action::Close) if playbook_runs(view) == Some(false) => Some("close"),
         (Layer::Confirm, Action::Close) => Some("cancel"),
@@ -97,7 +97,7 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
         (Layer::SilenceForm, Action::Close) => Some("cancel"),
         (Layer::Global, Action::Close) if view.state.filter.is_empty() => None,
         (Layer::Global, Action::Close) => Some("clear filter"),
-        _ => Some(action.label()),
+        _ => Some(action.info().label),
     }
 }
 
@@ -130,7 +130,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     // The help key is kept whatever the width, at the end.
     let help = hints
         .iter()
-        .position(|(_, label)| *label == Action::Help.label());
+        .position(|(_, label)| *label == Action::Help.info().label);
     let help = help.map(|i| hints.remove(i));
     let width = |(key, label): &(String, &str)| Span::raw(key.as_str()).width() + 1 + label.len();
     let room = usize::from(area.width)

@@ -85,7 +85,7 @@ fn description(layer: Layer, action: Action) -> &'static str {
         (Layer::SilenceForm, Action::Close) => "Cancel",
         (Layer::Help, Action::Up) => "Scroll up",
         (Layer::Help, Action::Down) => "Scroll down",
-        _ => action.description(),
+        _ => action.info().description,
     }
 }
 

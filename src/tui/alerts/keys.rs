@@ -14,6 +14,28 @@ use crate::tui::state::{Confirm, Pane, Popup};
 /// Ids as the tables show them: enough to tell alerts apart, short enough to read.
 const SHORT_ID: usize = 8;
 
+/// Why an id typed on the command line names no single alert or silence.
+#[derive(Debug, thiserror::Error)]
+enum IdError {
+    #[error("no {what} `{id}`")]
+    Unknown { what: &'static str, id: String },
+    #[error("`{id}` starts {count} {what} ids: type more of it")]
+    Ambiguous {
+        what: &'static str,
+        id: String,
+        count: usize,
+    },
+}
+
+/// Why an alert is not acknowledged: nothing the engine would do, so it is never asked.
+#[derive(Debug, thiserror::Error)]
+enum AckRefusal {
+    #[error("{name} is resolved: nothing to ack")]
+    Resolved { name: String },
+    #[error("{name} is already acknowledged by {by}")]
+    AlreadyAcknowledged { name: String, by: String },
+}
+
 impl App {
     pub(in crate::tui) fn ack_selected(&mut self) {
         match self.state.selected_alert().map(|a| a.id.clone()) {
@@ -29,8 +51,11 @@ impl App {
         let found = find(self.state.alerts(), |a| &a.id, id, "alert").map(|alert| {
             let name = format!("{} {}", alert.rule, short(&alert.id));
             match (&alert.state, &alert.ack) {
-                (AlertState::Resolved, _) => Err(format!("{name} is resolved: nothing to ack")),
-                (_, Some(ack)) => Err(format!("{name} is already acknowledged by {}", ack.by)),
+                (AlertState::Resolved, _) => Err(AckRefusal::Resolved { name }),
+                (_, Some(ack)) => Err(AckRefusal::AlreadyAcknowledged {
+                    name,
+                    by: ack.by.clone(),
+                }),
                 _ => Ok(alert.id.clone()),
             }
         });
@@ -40,8 +65,10 @@ impl App {
                 by: self.state.user.clone(),
                 comment: None,
             }),
-            Ok(Err(refusal)) => self.state.set_status(NoticeLevel::Warn, refusal),
-            Err(error) => self.state.set_status(NoticeLevel::Error, error),
+            Ok(Err(refusal)) => self
+                .state
+                .set_status(NoticeLevel::Warn, refusal.to_string()),
+            Err(error) => self.state.set_status(NoticeLevel::Error, error.to_string()),
         }
     }
 
@@ -121,7 +148,7 @@ impl App {
             });
         match confirm {
             Ok(confirm) => self.state.popups.push(Popup::Confirm(confirm)),
-            Err(error) => self.state.set_status(NoticeLevel::Error, error),
+            Err(error) => self.state.set_status(NoticeLevel::Error, error.to_string()),
         }
     }
 
@@ -151,19 +178,23 @@ fn find<'a, T>(
     items: &'a [T],
     id_of: impl Fn(&T) -> &str,
     id: &str,
-    what: &str,
-) -> Result<&'a T, String> {
+    what: &'static str,
+) -> Result<&'a T, IdError> {
     if let Some(exact) = items.iter().find(|i| id_of(i) == id) {
         return Ok(exact);
     }
     let matching: Vec<&T> = items.iter().filter(|i| id_of(i).starts_with(id)).collect();
     match matching.as_slice() {
         [one] => Ok(one),
-        [] => Err(format!("no {what} `{id}`")),
-        many => Err(format!(
-            "`{id}` starts {} {what} ids: type more of it",
-            many.len()
-        )),
+        [] => Err(IdError::Unknown {
+            what,
+            id: id.to_string(),
+        }),
+        many => Err(IdError::Ambiguous {
+            what,
+            id: id.to_string(),
+            count: many.len(),
+        }),
     }
 }
 

@@ -23,7 +23,7 @@ impl App {
         };
         match parsed {
             Ok(command) => self.run(command),
-            Err(error) => self.state.set_status(NoticeLevel::Error, error),
+            Err(error) => self.state.set_status(NoticeLevel::Error, error.to_string()),
         }
     }
 

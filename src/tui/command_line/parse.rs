@@ -6,6 +6,35 @@ use crate::tui::graphs::TimeWindow;
 use crate::tui::silences::form::parse_matchers;
 use crate::tui::suggest::did_you_mean;
 
+/// Why a command line does not parse; shown in the status line as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandLineError {
+    #[error("empty command")]
+    Empty,
+    /// The command exists but its arguments are not what it takes.
+    #[error("usage: {0}")]
+    Usage(&'static str),
+    #[error("unknown command `{word}` ({hint})")]
+    UnknownCommand { word: String, hint: String },
+    #[error("`{command}` takes no arguments (got `{arg}`)")]
+    NoArguments { command: &'static str, arg: String },
+    #[error("usage: {command} NAME… (no service is selected)")]
+    NoServiceSelected { command: &'static str },
+    #[error("no service `{name}` ({hint})")]
+    UnknownService { name: String, hint: String },
+    #[error("no service `{0}`: the workspace has none")]
+    NoServices(String),
+    #[error("unknown time window `{0}` (use 1m, 5m, 1h or 24h)")]
+    UnknownWindow(String),
+    #[error("usage: {SILENCE_USAGE}: the duration comes last")]
+    DurationNotLast,
+    /// A silence's duration or matchers, as the alerts' parsers explain them.
+    #[error("{0}")]
+    Silence(String),
+}
+
+const SILENCE_USAGE: &str = "silence MATCHER… DURATION (e.g. silence service=api 2h)";
+
 /// A parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CmdLine {
@@ -159,10 +188,11 @@ pub fn parse(
     line: &str,
     services: Option<&[&str]>,
     selected: Option<&str>,
-) -> Result<CmdLine, String> {
+) -> Result<CmdLine, CommandLineError> {
+    use CommandLineError::Usage;
     let mut words = line.split_whitespace();
     let Some(word) = words.next() else {
-        return Err("empty command".to_string());
+        return Err(CommandLineError::Empty);
     };
     let args: Vec<&str> = words.collect();
     let spec = COMMANDS
@@ -175,7 +205,7 @@ pub fn parse(
         "start" => names().map(CmdLine::Start),
         "stop" => names().map(CmdLine::Stop),
         "restart" => names().map(CmdLine::Restart),
-        "show" if args.len() > 1 => Err("usage: show NAME".to_string()),
+        "show" if args.len() > 1 => Err(Usage("show NAME")),
         "show" => names().map(|mut n| CmdLine::Show(n.remove(0))),
         "filter" => Ok(CmdLine::Filter(args.join(" "))),
         "window" => match args.as_slice() {
@@ -185,18 +215,16 @@ pub fn parse(
                 None if !arg.starts_with(|c: char| c.is_ascii_digit()) => {
                     names().map(|mut n| CmdLine::Show(n.remove(0)))
                 }
-                None => Err(format!(
-                    "unknown time window `{arg}` (use 1m, 5m, 1h or 24h)"
-                )),
+                None => Err(CommandLineError::UnknownWindow(arg.to_string())),
             },
-            _ => Err("usage: window 1m|5m|1h|24h".to_string()),
+            _ => Err(Usage("window 1m|5m|1h|24h")),
         },
         "host" => none().map(|()| CmdLine::Host),
         "services" => none().map(|()| CmdLine::Services),
         "logs" => match args.as_slice() {
             [] => Ok(CmdLine::Logs(None)),
             [_] => names().map(|mut n| CmdLine::Logs(Some(n.remove(0)))),
-            _ => Err("usage: logs [NAME]".to_string()),
+            _ => Err(Usage("logs [NAME]")),
         },
         "patterns" => none().map(|()| CmdLine::Patterns),
         // The regex is the rest of the line as typed: its spaces matter.
@@ -206,12 +234,12 @@ pub fn parse(
         "ack" => match args.as_slice() {
             [] => Ok(CmdLine::Ack(None)),
             [id] => Ok(CmdLine::Ack(Some(id.to_string()))),
-            _ => Err("usage: ack ID".to_string()),
+            _ => Err(Usage("ack ID")),
         },
         "silence" => silence(&args),
         "expire" => match args.as_slice() {
             [id] => Ok(CmdLine::Expire(id.to_string())),
-            _ => Err("usage: expire ID (the silences list shows the ids)".to_string()),
+            _ => Err(Usage("expire ID (the silences list shows the ids)")),
         },
         "playbook" => playbook(&args),
         "up" => none().map(|()| CmdLine::StartAll),
@@ -229,24 +257,23 @@ fn rest_of<'a>(line: &'a str, word: &str) -> &'a str {
 }
 
 /// `silence MATCHER… DURATION`: the duration comes last.
-fn silence(args: &[&str]) -> Result<CmdLine, String> {
-    const USAGE: &str = "usage: silence MATCHER… DURATION (e.g. silence service=api 2h)";
+fn silence(args: &[&str]) -> Result<CmdLine, CommandLineError> {
     let [matchers @ .., duration] = args else {
-        return Err(USAGE.to_string());
+        return Err(CommandLineError::Usage(SILENCE_USAGE));
     };
     if let Err(error) = silence_duration(duration) {
         return Err(if duration.contains('=') {
-            format!("{USAGE}: the duration comes last")
+            CommandLineError::DurationNotLast
         } else {
-            error
+            CommandLineError::Silence(error)
         });
     }
     if matchers.is_empty() {
-        return Err(USAGE.to_string());
+        return Err(CommandLineError::Usage(SILENCE_USAGE));
     }
     // Quoted values with spaces arrive split: the matchers are joined and split again.
     let matchers = crate::tui::silences::form::split_matchers(&matchers.join(" "));
-    parse_matchers(&matchers)?;
+    parse_matchers(&matchers).map_err(CommandLineError::Silence)?;
     Ok(CmdLine::Silence {
         matchers,
         duration: duration.to_string(),
@@ -254,7 +281,7 @@ fn silence(args: &[&str]) -> Result<CmdLine, String> {
 }
 
 /// `playbook NAME [--dry-run]`, the flag on either side.
-fn playbook(args: &[&str]) -> Result<CmdLine, String> {
+fn playbook(args: &[&str]) -> Result<CmdLine, CommandLineError> {
     const DRY_RUN: &str = "--dry-run";
     let dry_run = args.contains(&DRY_RUN);
     match args
@@ -271,42 +298,49 @@ fn playbook(args: &[&str]) -> Result<CmdLine, String> {
             name: Some(name.to_string()),
             dry_run,
         }),
-        _ => Err(format!("usage: playbook NAME [{DRY_RUN}]")),
+        _ => Err(CommandLineError::Usage("playbook NAME [--dry-run]")),
     }
 }
 
-fn unknown_command(word: &str) -> String {
-    match did_you_mean(word, command_names()) {
-        Some(name) => format!("unknown command `{word}` (did you mean `{name}`?)"),
+fn unknown_command(word: &str) -> CommandLineError {
+    let hint = match did_you_mean(word, command_names()) {
+        Some(name) => format!("did you mean `{name}`?"),
         None => format!(
-            "unknown command `{word}` (commands: {})",
+            "commands: {}",
             COMMANDS
                 .iter()
                 .map(|c| c.name)
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    };
+    CommandLineError::UnknownCommand {
+        word: word.to_string(),
+        hint,
     }
 }
 
-fn no_arguments(command: &str, args: &[&str]) -> Result<(), String> {
+fn no_arguments(command: &'static str, args: &[&str]) -> Result<(), CommandLineError> {
     match args.first() {
         None => Ok(()),
-        Some(arg) => Err(format!("`{command}` takes no arguments (got `{arg}`)")),
+        Some(arg) => Err(CommandLineError::NoArguments {
+            command,
+            arg: arg.to_string(),
+        }),
     }
 }
 
 /// The service names of a command: its arguments, checked, or the selected service.
 fn names(
-    command: &str,
+    command: &'static str,
     args: &[&str],
     services: Option<&[&str]>,
     selected: Option<&str>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, CommandLineError> {
     if args.is_empty() {
         return selected
             .map(|s| vec![s.to_string()])
-            .ok_or_else(|| format!("usage: {command} NAME… (no service is selected)"));
+            .ok_or(CommandLineError::NoServiceSelected { command });
     }
     if let Some(known) = services
         && let Some(arg) = args.iter().find(|a| !known.contains(a))
@@ -316,11 +350,15 @@ fn names(
     Ok(args.iter().map(|a| a.to_string()).collect())
 }
 
-fn unknown_service(name: &str, known: &[&str]) -> String {
-    match did_you_mean(name, known.iter().copied()) {
-        Some(s) => format!("no service `{name}` (did you mean `{s}`?)"),
-        None if known.is_empty() => format!("no service `{name}`: the workspace has none"),
-        None => format!("no service `{name}` (services: {})", known.join(", ")),
+fn unknown_service(name: &str, known: &[&str]) -> CommandLineError {
+    let hint = match did_you_mean(name, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if known.is_empty() => return CommandLineError::NoServices(name.to_string()),
+        None => format!("services: {}", known.join(", ")),
+    };
+    CommandLineError::UnknownService {
+        name: name.to_string(),
+        hint,
     }
 }
 
@@ -413,7 +451,7 @@ mod tests {
     }
 
     fn err(line: &str) -> String {
-        parse(line, Some(SERVICES), None).unwrap_err()
+        parse(line, Some(SERVICES), None).unwrap_err().to_string()
     }
 
     #[test]

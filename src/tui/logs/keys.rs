@@ -30,7 +30,7 @@ impl App {
             Action::Wrap => logs.toggle_wrap(),
             Action::PrettyJson => {
                 if let Err(reason) = logs.toggle_pretty() {
-                    self.state.set_status(NoticeLevel::Warn, reason);
+                    self.state.set_status(NoticeLevel::Warn, reason.to_string());
                 }
             }
             Action::Search => {

@@ -45,6 +45,15 @@ pub struct LogsView {
     pub grep_error: Option<String>,
 }
 
+/// Why `pretty_json` has nothing to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PrettyError {
+    #[error("no line is selected")]
+    NoLine,
+    #[error("the selected line holds no JSON")]
+    NoJson,
+}
+
 /// One line's JSON, pretty-printed on demand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pretty {
@@ -102,14 +111,14 @@ impl LogsView {
     }
 
     /// Pretty-print the selected line's JSON, or fold it back. Errs when it holds none.
-    pub fn toggle_pretty(&mut self) -> Result<(), String> {
+    pub fn toggle_pretty(&mut self) -> Result<(), PrettyError> {
         let index = self.window.cursor();
         if self.pretty.as_ref().is_some_and(|p| p.index == index) {
             self.pretty = None;
             return Ok(());
         }
-        let line = self.window.get(index).ok_or("no line is selected")?;
-        let (lead, json) = split_json(&line.text).ok_or("the selected line holds no JSON")?;
+        let line = self.window.get(index).ok_or(PrettyError::NoLine)?;
+        let (lead, json) = split_json(&line.text).ok_or(PrettyError::NoJson)?;
         self.pretty = Some(Pretty {
             index,
             lead: lead.trim_end().to_string(),
@@ -263,9 +272,6 @@ mod tests {
         view.toggle_pretty().unwrap();
         assert_eq!(view.pretty, None);
         view.window.move_cursor(-1, 10);
-        assert_eq!(
-            view.toggle_pretty().unwrap_err(),
-            "the selected line holds no JSON"
-        );
+        assert_eq!(view.toggle_pretty().unwrap_err(), PrettyError::NoJson);
     }
 }

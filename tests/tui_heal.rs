@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
+mod common;
 #[path = "tui_heal/fixture.rs"]
 mod fixture;
 

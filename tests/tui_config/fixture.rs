@@ -3,17 +3,12 @@
 //! a pending edit and a broken one, at a fixed clock; and a harness that drives the app by
 //! keys and reads the requests it sends.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::KeyEvent;
-use tokio::sync::mpsc::UnboundedReceiver;
+pub use crate::common::tui::{Tui, find};
 use univers_container::protocol::{
-    ChangeKind, ConfigPlan, ConfigStatus, EngineInfo, EnvironmentInfo, Event, Revision,
-    ServiceChange, ServiceState, ServiceStatus, Snapshot,
+    ChangeKind, ConfigPlan, ConfigStatus, EngineInfo, EnvironmentInfo, Revision, ServiceChange,
+    ServiceState, ServiceStatus, Snapshot,
 };
-use univers_container::tui::keys::KeySeq;
-use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
+use univers_container::tui::{Keymap, Theme};
 
 /// 2024-01-01T00:00:00Z: the clock every test runs at.
 pub const NOW: u64 = 1_704_067_200_000;
@@ -174,10 +169,20 @@ pub fn revisions() -> Vec<Revision> {
     ]
 }
 
-pub struct Harness {
-    pub app: App,
-    pub size: (u16, u16),
-    pub requests: UnboundedReceiver<Request>,
+/// The shared harness, signed in as ana, with the configuration center's fixture.
+pub struct Harness(Tui);
+
+impl std::ops::Deref for Harness {
+    type Target = Tui;
+    fn deref(&self) -> &Tui {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Harness {
+    fn deref_mut(&mut self) -> &mut Tui {
+        &mut self.0
+    }
 }
 
 impl Harness {
@@ -187,75 +192,8 @@ impl Harness {
     }
 
     pub fn on(size: (u16, u16), snapshot: Snapshot) -> Self {
-        let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default()).with_user("ana");
-        app.on_resize(size.0, size.1);
-        app.on_tick(NOW);
-        app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
-        Self {
-            app,
-            size,
-            requests,
-        }
+        let mut tui = Tui::with(Keymap::builtin(), Theme::default(), Some("ana"), size, NOW);
+        tui.snapshot(snapshot);
+        Self(tui)
     }
-
-    pub fn update(&mut self, update: Update) -> &mut Self {
-        self.app.on_update(update);
-        self
-    }
-
-    /// What the app asked for since the last call.
-    pub fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
-    }
-
-    pub fn type_text(&mut self, text: &str) -> &mut Self {
-        for c in text.chars() {
-            self.keys(&[&c.to_string()]);
-        }
-        self
-    }
-
-    pub fn status(&self) -> String {
-        let status = self.app.state().status.as_ref();
-        status.map(|s| s.text.clone()).unwrap_or_default()
-    }
-
-    pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
-        for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
-                self.app
-                    .handle_key(KeyEvent::new(press.code, press.modifiers));
-            }
-        }
-        self
-    }
-
-    pub fn buffer(&self) -> Buffer {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().buffer().clone()
-    }
-
-    pub fn screen(&self) -> String {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().to_string()
-    }
-}
-
-/// Where the first cell of `text` is on the screen.
-pub fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
-    let width = buffer.area.width;
-    for y in 0..buffer.area.height {
-        let cells: Vec<&str> = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
-        let line = cells.concat();
-        if let Some(byte) = line.find(text) {
-            let x = line[..byte].chars().count();
-            return (x as u16, y);
-        }
-    }
-    panic!("{text:?} is not on the screen");
 }

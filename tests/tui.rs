@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::tui::{Tui, find_below_header as find};
+use common::tui::{Tui, find_below_header as find, harness};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -99,20 +99,9 @@ fn fixture() -> Snapshot {
     }
 }
 
-/// The shared harness on a 100x20 screen.
-struct Harness(Tui);
-
-impl std::ops::Deref for Harness {
-    type Target = Tui;
-    fn deref(&self) -> &Tui {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Harness {
-    fn deref_mut(&mut self) -> &mut Tui {
-        &mut self.0
-    }
+harness! {
+    /// The shared harness on a 100x20 screen.
+    struct Harness;
 }
 
 impl Harness {

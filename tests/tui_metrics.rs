@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::tui::Tui;
+use common::tui::{Tui, harness};
 use univers_container::metrics::{
     DiskSample, HistoryQuery, HistoryResponse, HostSample, Metric, NetSample, Point, Sample,
     SeriesHistory, SeriesKey, ServiceSample,
@@ -187,20 +187,9 @@ fn history(tier: &str, keys: &[SeriesKey], secs: u64, step: u64) -> HistoryRespo
     }
 }
 
-/// The shared harness with the metrics fixture.
-struct Harness(Tui);
-
-impl std::ops::Deref for Harness {
-    type Target = Tui;
-    fn deref(&self) -> &Tui {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Harness {
-    fn deref_mut(&mut self) -> &mut Tui {
-        &mut self.0
-    }
+harness! {
+    /// The shared harness with the metrics fixture.
+    struct Harness;
 }
 
 impl Harness {

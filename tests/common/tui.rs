@@ -131,6 +131,29 @@ impl Tui {
     }
 }
 
+/// A test binary's own harness: a `Tui` it builds with its fixture, plus the helpers only
+/// it needs, reaching every shared one through `Deref`.
+macro_rules! harness {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$attr])*
+        $vis struct $name($crate::common::tui::Tui);
+
+        impl std::ops::Deref for $name {
+            type Target = $crate::common::tui::Tui;
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl std::ops::DerefMut for $name {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+    };
+}
+pub(crate) use harness;
+
 /// Where the first cell of `text` is on the screen.
 pub fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
     find_nth(buffer, text, 0)

@@ -1,7 +1,7 @@
 //! The alerts tests' fixture: a snapshot with alerts in every state and severity, silences
 //! and channel health at a fixed clock, and a harness that drives the app by keys.
 
-use crate::common::tui::Tui;
+use crate::common::tui::{Tui, harness};
 use std::collections::BTreeMap;
 
 use univers_container::alerts::{
@@ -213,20 +213,9 @@ pub fn fixture() -> Snapshot {
     }
 }
 
-/// The shared harness, signed in as [`USER`], with the alerts' fixture.
-pub struct Harness(Tui);
-
-impl std::ops::Deref for Harness {
-    type Target = Tui;
-    fn deref(&self) -> &Tui {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Harness {
-    fn deref_mut(&mut self) -> &mut Tui {
-        &mut self.0
-    }
+harness! {
+    /// The shared harness, signed in as [`USER`], with the alerts' fixture.
+    pub struct Harness;
 }
 
 impl Harness {

@@ -3,7 +3,8 @@
 //! a pending edit and a broken one, at a fixed clock; and a harness that drives the app by
 //! keys and reads the requests it sends.
 
-pub use crate::common::tui::{Tui, find};
+pub use crate::common::tui::find;
+use crate::common::tui::{Tui, harness};
 use univers_container::protocol::{
     ChangeKind, ConfigPlan, ConfigStatus, EngineInfo, EnvironmentInfo, Revision, ServiceChange,
     ServiceState, ServiceStatus, Snapshot,
@@ -169,20 +170,9 @@ pub fn revisions() -> Vec<Revision> {
     ]
 }
 
-/// The shared harness, signed in as ana, with the configuration center's fixture.
-pub struct Harness(Tui);
-
-impl std::ops::Deref for Harness {
-    type Target = Tui;
-    fn deref(&self) -> &Tui {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Harness {
-    fn deref_mut(&mut self) -> &mut Tui {
-        &mut self.0
-    }
+harness! {
+    /// The shared harness, signed in as ana, with the configuration center's fixture.
+    pub struct Harness;
 }
 
 impl Harness {

@@ -2,7 +2,8 @@
 //! crash-looping with its restart due in 4 s, one that gave up, and their heal events, at a
 //! fixed clock; playbook plans and reports; and a harness that drives the app by keys.
 
-pub use crate::common::tui::{Tui, find};
+pub use crate::common::tui::find;
+use crate::common::tui::{Tui, harness};
 use univers_container::heal::playbook::{
     ActionKind, Outcome, PlaybookReport, StepAction, StepReport,
 };
@@ -261,20 +262,9 @@ pub fn long_report() -> PlaybookReport {
     }
 }
 
-/// The shared harness with the heal fixture's services and heal events.
-pub struct Harness(Tui);
-
-impl std::ops::Deref for Harness {
-    type Target = Tui;
-    fn deref(&self) -> &Tui {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Harness {
-    fn deref_mut(&mut self) -> &mut Tui {
-        &mut self.0
-    }
+harness! {
+    /// The shared harness with the heal fixture's services and heal events.
+    pub struct Harness;
 }
 
 impl Harness {

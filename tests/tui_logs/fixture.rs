@@ -1,7 +1,8 @@
 //! The logs tests' fixture: three services, log lines of every level from them, per-second
 //! counts and mined patterns at a fixed clock, and a harness that drives the app by keys.
 
-pub use crate::common::tui::{Tui, find_nth as find};
+pub use crate::common::tui::find_nth as find;
+use crate::common::tui::{Tui, harness};
 use univers_container::logs::{
     Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo,
 };
@@ -184,20 +185,9 @@ pub fn default_query() -> LogQuery {
     }
 }
 
-/// The shared harness with the logs' fixture.
-pub struct Harness(Tui);
-
-impl std::ops::Deref for Harness {
-    type Target = Tui;
-    fn deref(&self) -> &Tui {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Harness {
-    fn deref_mut(&mut self) -> &mut Tui {
-        &mut self.0
-    }
+harness! {
+    /// The shared harness with the logs' fixture.
+    pub struct Harness;
 }
 
 impl Harness {

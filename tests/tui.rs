@@ -7,26 +7,16 @@ mod common;
 
 use std::path::Path;
 
-use common::tui::{Tui, find_below_header as find, harness};
+use common::tui::{NOW, Tui, find_below_header as find, harness, service, workspace};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use univers_container::protocol::{
-    Command, CommandError, EngineInfo, Event, Health, Notice, NoticeLevel, Reply, ServiceState,
-    ServiceStatus, Snapshot,
+    Command, CommandError, Event, Health, Notice, NoticeLevel, Reply, ServiceState, ServiceStatus,
+    Snapshot,
 };
 use univers_container::tui::state::Popup;
 use univers_container::tui::{Action, Keymap, Request, Theme, Update};
-
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-const NOW: u64 = 1_704_067_200_000;
-
-fn service(name: &str, state: ServiceState) -> ServiceStatus {
-    ServiceStatus {
-        state,
-        ..ServiceStatus::new(name)
-    }
-}
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -71,16 +61,6 @@ fn fixture() -> Snapshot {
         ..service("mailer", ServiceState::Failed)
     };
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![
             db,
             api,
@@ -89,13 +69,7 @@ fn fixture() -> Snapshot {
             service("cache", ServiceState::Stopped),
             mailer,
         ],
-        metrics: None,
-        alerts: Vec::new(),
-        silences: Vec::new(),
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 

@@ -6,43 +6,25 @@
 
 mod common;
 
-use common::tui::{Tui, harness};
+use common::tui::{NOW, Tui, harness, service, workspace};
 use univers_container::metrics::{
     DiskSample, HistoryQuery, HistoryResponse, HostSample, Metric, NetSample, Point, Sample,
     SeriesHistory, SeriesKey, ServiceSample,
 };
 use univers_container::protocol::{
-    EngineInfo, Event, Health, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
+    Event, Health, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
 };
 use univers_container::tui::graphs::TimeWindow;
 use univers_container::tui::state::Pane;
 use univers_container::tui::{Request, Update};
 
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-const NOW: u64 = 1_704_067_200_000;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const MIB: f64 = 1024.0 * 1024.0;
-
-fn service(name: &str, state: ServiceState) -> ServiceStatus {
-    ServiceStatus {
-        state,
-        ..ServiceStatus::new(name)
-    }
-}
 
 /// Four services: two running, one exited (its last sample must not show), one stopped.
 fn fixture() -> Snapshot {
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
         config_file: None,
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![
             ServiceStatus {
                 pid: Some(4242),
@@ -64,13 +46,8 @@ fn fixture() -> Snapshot {
             },
             service("cache", ServiceState::Stopped),
         ],
-        metrics: None,
-        alerts: Vec::new(),
-        silences: Vec::new(),
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
         seq: 1,
+        ..workspace()
     }
 }
 

@@ -6,10 +6,54 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use tokio::sync::mpsc::UnboundedReceiver;
-use univers_container::protocol::{Event, Snapshot};
+use univers_container::protocol::{EngineInfo, Event, ServiceState, ServiceStatus, Snapshot};
 use univers_container::tui::keys::KeySeq;
 use univers_container::tui::state::Pane;
 use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
+
+/// 2024-01-01T00:00:00Z: the clock every TUI test runs at.
+pub const NOW: u64 = 1_704_067_200_000;
+
+/// The workspace every TUI test shows: hvac in staging, its engine up for an hour, nothing
+/// in it yet; each fixture fills in what its tests are about.
+pub fn workspace() -> Snapshot {
+    Snapshot {
+        workspace: "hvac".into(),
+        environment: Some("staging".into()),
+        config_file: Some("univers.yaml".into()),
+        engine: EngineInfo {
+            pid: 100,
+            started_at: NOW - 3_600_000,
+            version: "0.1.0".into(),
+            tmux_socket: "uc-hvac".into(),
+            tmux_session: "hvac".into(),
+        },
+        services: vec![],
+        metrics: None,
+        alerts: vec![],
+        silences: vec![],
+        alerting: Default::default(),
+        config: Default::default(),
+        storage: Default::default(),
+        seq: 7,
+    }
+}
+
+pub fn service(name: &str, state: ServiceState) -> ServiceStatus {
+    ServiceStatus {
+        state,
+        ..ServiceStatus::new(name)
+    }
+}
+
+/// A service running for the last hour.
+pub fn running(name: &str) -> ServiceStatus {
+    ServiceStatus {
+        pid: Some(4242),
+        started_at: Some(NOW - 3_600_000),
+        ..service(name, ServiceState::Running)
+    }
+}
 
 pub struct Tui {
     pub app: App,

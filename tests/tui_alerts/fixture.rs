@@ -1,17 +1,16 @@
 //! The alerts tests' fixture: a snapshot with alerts in every state and severity, silences
 //! and channel health at a fixed clock, and a harness that drives the app by keys.
 
-use crate::common::tui::{Tui, harness};
+pub use crate::common::tui::NOW;
+use crate::common::tui::{Tui, harness, running, workspace};
 use std::collections::BTreeMap;
 
 use univers_container::alerts::{
     Ack, Alert, AlertState, AlertingInfo, ChannelInfo, Matcher, Severity, Silence,
 };
-use univers_container::protocol::{Command, EngineInfo, ServiceState, ServiceStatus, Snapshot};
+use univers_container::protocol::{Command, ServiceStatus, Snapshot};
 use univers_container::tui::{Keymap, Request, Theme};
 
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
 pub const MIN: u64 = 60_000;
 /// The user the app acknowledges and silences as.
 pub const USER: &str = "tester";
@@ -185,31 +184,12 @@ pub fn alerting() -> AlertingInfo {
 }
 
 pub fn fixture() -> Snapshot {
-    let running = |name: &str| ServiceStatus {
-        state: ServiceState::Running,
-        pid: Some(4242),
-        started_at: Some(NOW - 3_600_000),
-        ..ServiceStatus::new(name)
-    };
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![running("db"), running("api"), ServiceStatus::new("web")],
-        metrics: None,
         alerts: alerts(),
         silences: silences(),
         alerting: alerting(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 

@@ -3,16 +3,14 @@
 //! a pending edit and a broken one, at a fixed clock; and a harness that drives the app by
 //! keys and reads the requests it sends.
 
+pub use crate::common::tui::NOW;
 pub use crate::common::tui::find;
-use crate::common::tui::{Tui, harness};
+use crate::common::tui::{Tui, harness, workspace};
 use univers_container::protocol::{
-    ChangeKind, ConfigPlan, ConfigStatus, EngineInfo, EnvironmentInfo, Revision, ServiceChange,
-    ServiceState, ServiceStatus, Snapshot,
+    ChangeKind, ConfigPlan, ConfigStatus, EnvironmentInfo, Revision, ServiceChange, ServiceState,
+    ServiceStatus, Snapshot,
 };
 use univers_container::tui::{Keymap, Theme};
-
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
 
 pub const PENDING_HASH: &str = "9f2c41d07ab3e5c8";
 
@@ -49,24 +47,10 @@ fn running(name: &str) -> ServiceStatus {
 
 pub fn snapshot(environment: &str, config: ConfigStatus) -> Snapshot {
     Snapshot {
-        workspace: "hvac".into(),
         environment: Some(environment.into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: ["db", "api", "web", "mailer"].map(running).to_vec(),
-        metrics: None,
-        alerts: vec![],
-        silences: vec![],
-        alerting: Default::default(),
         config,
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 

@@ -2,19 +2,17 @@
 //! crash-looping with its restart due in 4 s, one that gave up, and their heal events, at a
 //! fixed clock; playbook plans and reports; and a harness that drives the app by keys.
 
+pub use crate::common::tui::NOW;
 pub use crate::common::tui::find;
-use crate::common::tui::{Tui, harness};
+use crate::common::tui::{Tui, harness, workspace};
 use univers_container::heal::playbook::{
     ActionKind, Outcome, PlaybookReport, StepAction, StepReport,
 };
 use univers_container::heal::{HealEvent, HealKind};
 use univers_container::heal::{PlaybookInfo, PlaybookList};
 use univers_container::protocol::{
-    EngineInfo, Event, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+    Event, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };
-
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
 
 pub fn probe(kind: ProbeKind, target: &str, state: Health) -> ProbeStatus {
     let ok = state == Health::Healthy;
@@ -100,29 +98,6 @@ pub fn services() -> Vec<ServiceStatus> {
         ..ServiceStatus::new("mailer")
     };
     vec![api, db, cache, web, worker, mailer]
-}
-
-pub fn fixture() -> Snapshot {
-    Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
-        services: vec![],
-        metrics: None,
-        alerts: vec![],
-        silences: vec![],
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
-    }
 }
 
 pub fn heal(ago_ms: u64, service: &str, kind: HealKind, reason: &str) -> HealEvent {
@@ -273,7 +248,7 @@ impl Harness {
         let mut tui = Tui::new(size, NOW);
         tui.snapshot(Snapshot {
             services: services(),
-            ..fixture()
+            ..workspace()
         });
         for event in heal_events() {
             tui.event(Event::Heal(event));

@@ -1,45 +1,22 @@
 //! The logs tests' fixture: three services, log lines of every level from them, per-second
 //! counts and mined patterns at a fixed clock, and a harness that drives the app by keys.
 
+pub use crate::common::tui::NOW;
 pub use crate::common::tui::find_nth as find;
-use crate::common::tui::{Tui, harness};
+use crate::common::tui::{Tui, harness, running, workspace};
 use univers_container::logs::{
     Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo,
 };
-use univers_container::protocol::{EngineInfo, ServiceState, ServiceStatus, Snapshot};
+use univers_container::protocol::Snapshot;
 use univers_container::tui::logs::WINDOW_LINES;
 use univers_container::tui::{Request, Update};
 
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
 pub const MIN: u64 = 60_000;
 
 pub fn fixture() -> Snapshot {
-    let running = |name: &str| ServiceStatus {
-        state: ServiceState::Running,
-        pid: Some(4242),
-        started_at: Some(NOW - 3_600_000),
-        ..ServiceStatus::new(name)
-    };
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![running("api"), running("db"), running("worker")],
-        metrics: None,
-        alerts: vec![],
-        silences: vec![],
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 

@@ -177,6 +177,7 @@ impl Tui {
 
 /// A test binary's own harness: a `Tui` it builds with its fixture, plus the helpers only
 /// it needs, reaching every shared one through `Deref`.
+#[allow(unused_macros)] // only the TUI test binaries declare one
 macro_rules! harness {
     ($(#[$attr:meta])* $vis:vis struct $name:ident;) => {
         $(#[$attr])*
@@ -196,6 +197,7 @@ macro_rules! harness {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use harness;
 
 /// Where the first cell of `text` is on the screen.

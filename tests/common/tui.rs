@@ -112,7 +112,7 @@ impl Tui {
     /// Press keys given as keymap specs, one item per binding (`"g g"` presses g twice).
     pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
         for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
+            for press in KeySeq::parse(spec).expect("a key spec").presses() {
                 self.app
                     .handle_key(KeyEvent::new(press.code, press.modifiers));
             }
@@ -164,13 +164,13 @@ impl Tui {
     }
 
     pub fn header(&self) -> String {
-        self.screen().lines().next().unwrap().to_string()
+        self.screen().lines().next().expect("a header").to_string()
     }
 
     fn terminal(&self) -> Terminal<TestBackend> {
         let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal.draw(|frame| self.app.draw(frame)).expect("draw");
         terminal
     }
 }

@@ -3,6 +3,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::Span;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::alerts::pane as alerts;
@@ -119,6 +121,16 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         width,
         height,
     }
+}
+
+/// A main pane's frame: its border lit while no popup covers the pane, its title in bold.
+pub fn pane_block(view: View, title: &str) -> Block<'static> {
+    Block::bordered()
+        .border_style(view.theme.border(view.state.popups.is_empty()))
+        .title(Span::styled(
+            format!(" {title} "),
+            view.theme.accent().add_modifier(Modifier::BOLD),
+        ))
 }
 
 /// A bordered pane with nothing to list: its block, and a dimmed message in the middle.

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 use super::details as alert_details;
 use crate::alerts::{Alert, AlertState, AlertingInfo, ChannelInfo};
 use crate::format;
-use crate::tui::screen::View;
+use crate::tui::screen::{View, pane_block};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -161,12 +161,7 @@ pub fn page_rows(state: &State) -> usize {
 fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
     let state = view.state;
-    let block = Block::bordered()
-        .border_style(theme.border(state.popups.is_empty()))
-        .title(Span::styled(
-            " Alerts ",
-            theme.accent().add_modifier(Modifier::BOLD),
-        ))
+    let block = pane_block(view, "Alerts")
         .title_top(Line::styled(rules_summary(state.alerting()), theme.dim()).right_aligned());
     if state.alerts.alerts.is_empty() {
         crate::tui::screen::draw_empty(frame, area, block, empty_message(state), theme);

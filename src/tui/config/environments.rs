@@ -14,7 +14,7 @@ use crate::tui::action::Action;
 use crate::tui::chrome::text_dialog;
 use crate::tui::config::{Fetch, PlanText, Preview, environment_colour, plan_summary};
 use crate::tui::keymap::Layer;
-use crate::tui::screen::View;
+use crate::tui::screen::{View, pane_block};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -26,13 +26,7 @@ const LIST_WIDTH: u16 = 40;
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
     let state = view.state;
-    let block = Block::bordered()
-        .border_style(theme.border(state.popups.is_empty()))
-        .title(Span::styled(
-            " Environments ",
-            theme.accent().add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(history_hint(view));
+    let block = pane_block(view, "Environments").title_bottom(history_hint(view));
     let status = match state.config_status() {
         Some(status) if !status.environments.is_empty() => status,
         Some(_) => {

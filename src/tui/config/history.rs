@@ -5,12 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::format;
 use crate::protocol::Revision;
 use crate::tui::config::Fetch;
-use crate::tui::screen::View;
+use crate::tui::screen::{View, pane_block};
 
 /// Hash characters shown: enough to tell revisions apart.
 const SHORT_HASH: usize = 8;
@@ -18,12 +18,7 @@ const SHORT_HASH: usize = 8;
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
     let state = view.state;
-    let block = Block::bordered()
-        .border_style(theme.border(state.popups.is_empty()))
-        .title(Span::styled(
-            " Config history ",
-            theme.accent().add_modifier(Modifier::BOLD),
-        ));
+    let block = pane_block(view, "Config history");
     let revisions = match &state.config.history {
         None | Some(Fetch::Loading) => {
             crate::tui::screen::draw_empty(frame, area, block, "loading…".into(), theme);

@@ -13,7 +13,7 @@ use super::details as service_details;
 use crate::format;
 use crate::protocol::{Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus};
 use crate::tui::graphs::chart as graphs;
-use crate::tui::screen::View;
+use crate::tui::screen::{View, pane_block};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -261,13 +261,7 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
 
 fn block(view: View<'_>) -> Block<'static> {
     let state = view.state;
-    let focused = state.popups.is_empty();
-    let mut block = Block::bordered()
-        .border_style(view.theme.border(focused))
-        .title(Span::styled(
-            " Services ",
-            view.theme.accent().add_modifier(Modifier::BOLD),
-        ));
+    let mut block = pane_block(view, "Services");
     if !state.filter.is_empty() {
         let filter = format!(
             " filter /{} · {} of {} ",

@@ -5,23 +5,18 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::alerts::Silence;
 use crate::format;
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
-use crate::tui::screen::View;
+use crate::tui::screen::{View, pane_block};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
     let state = view.state;
-    let block = Block::bordered()
-        .border_style(theme.border(state.popups.is_empty()))
-        .title(Span::styled(
-            " Silences ",
-            theme.accent().add_modifier(Modifier::BOLD),
-        ));
+    let block = pane_block(view, "Silences");
     if state.alerts.silences.is_empty() {
         crate::tui::screen::draw_empty(frame, area, block, empty_message(view), theme);
         return;

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -16,11 +16,69 @@ use crate::tui::theme::Theme;
 /// Rows around the text: the borders, a blank line and the answers.
 const CHROME: usize = 4;
 
+/// The part of a dialog's text the screen shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    /// The first line shown.
+    pub scroll: usize,
+    /// How many lines are shown.
+    pub rows: usize,
+    /// How many lines there are.
+    pub total: usize,
+}
+
+impl Shown {
+    /// `total` lines scrolled to `scroll` (kept in range) on a screen `height` rows tall.
+    pub fn new(scroll: usize, total: usize, height: u16) -> Self {
+        let rows = text_rows(total, height);
+        Self {
+            scroll: scroll.min(total.saturating_sub(rows)),
+            rows,
+            total,
+        }
+    }
+
+    pub fn overflows(self) -> bool {
+        self.rows < self.total
+    }
+}
+
+/// A dialog's frame in `colour` at `popup`, holding `lines`, with where the text is scrolled
+/// to under it when it does not fit.
+pub fn draw_frame(
+    frame: &mut Frame,
+    popup: Rect,
+    theme: &Theme,
+    title: &str,
+    colour: Color,
+    shown: Shown,
+    lines: Vec<Line>,
+) {
+    let mut block = Block::bordered()
+        .border_style(Style::new().fg(colour))
+        .title(Span::styled(
+            format!(" {title} "),
+            Style::new().fg(colour).add_modifier(Modifier::BOLD),
+        ))
+        .style(theme.base());
+    if shown.overflows() {
+        let Shown {
+            scroll,
+            rows,
+            total,
+        } = shown;
+        let last = (scroll + rows).min(total);
+        let position = format!(" {}–{last} of {total} ", scroll + 1);
+        block = block.title_bottom(Line::styled(position, theme.dim()).right_aligned());
+    }
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &TextDialog) {
     let theme = view.theme;
-    let rows = text_rows(dialog.lines.len(), area.height);
-    let overflows = rows < dialog.lines.len();
-    let scroll = dialog.scroll.min(dialog.lines.len().saturating_sub(rows));
+    let shown = Shown::new(dialog.scroll, dialog.lines.len(), area.height);
+    let (scroll, rows, overflows) = (shown.scroll, shown.rows, shown.overflows());
     let mut lines: Vec<Line> = dialog
         .lines
         .iter()
@@ -48,20 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &TextDialog) {
         TextKind::Diff => theme.accent,
         TextKind::Errors => theme.danger,
     };
-    let mut block = Block::bordered()
-        .border_style(Style::new().fg(colour))
-        .title(Span::styled(
-            format!(" {} ", dialog.title),
-            Style::new().fg(colour).add_modifier(Modifier::BOLD),
-        ))
-        .style(theme.base());
-    if overflows {
-        let last = (scroll + rows).min(dialog.lines.len());
-        let position = format!(" {}–{last} of {} ", scroll + 1, dialog.lines.len());
-        block = block.title_bottom(Line::styled(position, theme.dim()).right_aligned());
-    }
-    frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    draw_frame(frame, popup, theme, &dialog.title, colour, shown, lines);
 }
 
 /// A unified diff's line in its colour: additions `ok`, removals `danger`, hunks dim, the
@@ -94,7 +139,7 @@ pub fn page_rows(lines: usize, screen: (u16, u16)) -> usize {
 
 /// Rows of text the dialog shows on a screen `height` rows tall (`centered` keeps a row
 /// free above and below).
-pub fn text_rows(lines: usize, height: u16) -> usize {
+fn text_rows(lines: usize, height: u16) -> usize {
     let room = usize::from(height.saturating_sub(2));
     (lines + CHROME).min(room).saturating_sub(CHROME)
 }

@@ -4,13 +4,12 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::text::Line;
 
 use crate::protocol::NoticeLevel;
 use crate::tui::action::Action;
 use crate::tui::chrome::confirm::answers;
-use crate::tui::chrome::text_dialog;
+use crate::tui::chrome::text_dialog::{self, Shown};
 use crate::tui::heal::playbook::PlaybookDialog;
 use crate::tui::screen::{View, centered};
 use crate::tui::theme::Theme;
@@ -20,9 +19,8 @@ const CHROME: usize = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &PlaybookDialog) {
     let theme = view.theme;
-    let rows = text_dialog::text_rows(dialog.lines.len(), area.height);
-    let overflows = rows < dialog.lines.len();
-    let scroll = dialog.scroll.min(dialog.lines.len().saturating_sub(rows));
+    let shown = Shown::new(dialog.scroll, dialog.lines.len(), area.height);
+    let (scroll, rows, overflows) = (shown.scroll, shown.rows, shown.overflows());
     let mut lines: Vec<Line> = dialog
         .lines
         .iter()
@@ -46,20 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &PlaybookDialog) 
         (true, _) | (_, NoticeLevel::Error) => theme.danger,
         _ => theme.ok,
     };
-    let mut block = Block::bordered()
-        .border_style(Style::new().fg(colour))
-        .title(Span::styled(
-            format!(" {} ", dialog.title),
-            Style::new().fg(colour).add_modifier(Modifier::BOLD),
-        ))
-        .style(theme.base());
-    if overflows {
-        let last = (scroll + rows).min(dialog.lines.len());
-        let position = format!(" {}–{last} of {} ", scroll + 1, dialog.lines.len());
-        block = block.title_bottom(Line::styled(position, theme.dim()).right_aligned());
-    }
-    frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    text_dialog::draw_frame(frame, popup, theme, &dialog.title, colour, shown, lines);
 }
 
 /// The summary stands out, and so do the numbered steps and their errors.

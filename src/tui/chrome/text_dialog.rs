@@ -14,17 +14,17 @@ use crate::tui::screen::{View, centered};
 use crate::tui::theme::Theme;
 
 /// Rows around the text: the borders, a blank line and the answers.
-const CHROME: usize = 4;
+pub const CHROME: usize = 4;
 
 /// The part of a dialog's text the screen shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Shown {
     /// The first line shown.
-    pub scroll: usize,
+    scroll: usize,
     /// How many lines are shown.
-    pub rows: usize,
+    rows: usize,
     /// How many lines there are.
-    pub total: usize,
+    total: usize,
 }
 
 impl Shown {
@@ -40,6 +40,15 @@ impl Shown {
 
     pub fn overflows(self) -> bool {
         self.rows < self.total
+    }
+
+    /// The lines of `all` shown, each with its index.
+    pub fn of(self, all: &[String]) -> impl Iterator<Item = (usize, &str)> {
+        all.iter()
+            .map(String::as_str)
+            .enumerate()
+            .skip(self.scroll)
+            .take(self.rows)
     }
 }
 
@@ -78,20 +87,16 @@ pub fn draw_frame(
 pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &TextDialog) {
     let theme = view.theme;
     let shown = Shown::new(dialog.scroll, dialog.lines.len(), area.height);
-    let (scroll, rows, overflows) = (shown.scroll, shown.rows, shown.overflows());
-    let mut lines: Vec<Line> = dialog
-        .lines
-        .iter()
-        .skip(scroll)
-        .take(rows)
-        .map(|line| match dialog.kind {
+    let mut lines: Vec<Line> = shown
+        .of(&dialog.lines)
+        .map(|(_, line)| match dialog.kind {
             TextKind::Diff => diff_line(line, theme),
-            TextKind::Errors => Line::styled(line.as_str(), Style::new().fg(theme.danger)),
+            TextKind::Errors => Line::styled(line, Style::new().fg(theme.danger)),
         })
         .collect();
     lines.push(Line::default());
     let mut keys = vec![(Action::Close, "close")];
-    if overflows {
+    if shown.overflows() {
         keys.extend([(Action::Down, "scroll"), (Action::PageDown, "page")]);
     }
     lines.push(answers(view, &keys));

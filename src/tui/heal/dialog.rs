@@ -9,28 +9,20 @@ use ratatui::text::Line;
 use crate::protocol::NoticeLevel;
 use crate::tui::action::Action;
 use crate::tui::chrome::confirm::answers;
-use crate::tui::chrome::text_dialog::{self, Shown};
+use crate::tui::chrome::text_dialog::{self, CHROME, Shown};
 use crate::tui::heal::playbook::PlaybookDialog;
 use crate::tui::screen::{View, centered};
 use crate::tui::theme::Theme;
 
-/// Rows around the text: the borders, a blank line and the answers.
-const CHROME: usize = 4;
-
 pub fn draw(frame: &mut Frame, area: Rect, view: View, dialog: &PlaybookDialog) {
     let theme = view.theme;
     let shown = Shown::new(dialog.scroll, dialog.lines.len(), area.height);
-    let (scroll, rows, overflows) = (shown.scroll, shown.rows, shown.overflows());
-    let mut lines: Vec<Line> = dialog
-        .lines
-        .iter()
-        .enumerate()
-        .skip(scroll)
-        .take(rows)
+    let mut lines: Vec<Line> = shown
+        .of(&dialog.lines)
         .map(|(i, line)| styled(i, line, theme))
         .collect();
     lines.push(Line::default());
-    lines.push(answer_line(view, dialog, overflows));
+    lines.push(answer_line(view, dialog, shown.overflows()));
     let widest = dialog.lines.iter().map(|l| Line::raw(l.as_str()).width());
     let width = widest
         .chain([lines.iter().map(Line::width).max().unwrap_or(0)])

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 
 use super::alerts::pane as alerts;
 use super::chrome::input_line as command_line;
@@ -131,6 +131,27 @@ pub fn pane_block(view: View, title: &str) -> Block<'static> {
             format!(" {title} "),
             view.theme.accent().add_modifier(Modifier::BOLD),
         ))
+}
+
+/// A pane's table (rows, widths and block already set) with the panes' look: the header
+/// dim and bold, the selected row highlighted behind `› `.
+pub fn render_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    table: Table<'a>,
+    header: Option<Row<'a>>,
+    selected: Option<usize>,
+) {
+    let table = match header {
+        Some(header) => table.header(header.style(theme.dim().add_modifier(Modifier::BOLD))),
+        None => table,
+    };
+    let table = table
+        .row_highlight_style(theme.selection())
+        .highlight_symbol("› ");
+    let mut table_state = TableState::new().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut table_state);
 }
 
 /// A bordered pane with nothing to list: its block, and a dimmed message in the middle.

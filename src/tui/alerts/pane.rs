@@ -6,12 +6,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
 use super::details as alert_details;
 use crate::alerts::{Alert, AlertState, AlertingInfo, ChannelInfo};
 use crate::format;
-use crate::tui::screen::{View, pane_block};
+use crate::tui::screen::{View, pane_block, render_table};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -188,13 +188,15 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let widths = columns.iter().map(|c| c.width(rule, ack).0);
     let rows = state.alert_rows().map(|a| row(a, &columns, view));
     let header = Row::new(columns.iter().map(|c| c.title()));
-    let table = Table::new(rows, widths)
-        .header(header.style(theme.dim().add_modifier(Modifier::BOLD)))
-        .block(block)
-        .row_highlight_style(theme.selection())
-        .highlight_symbol("› ");
-    let mut table_state = TableState::new().with_selected(state.alerts.alerts.row());
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let table = Table::new(rows, widths).block(block);
+    render_table(
+        frame,
+        area,
+        theme,
+        table,
+        Some(header),
+        state.alerts.alerts.row(),
+    );
 }
 
 /// ` 12 rules · configs/rules.yaml `, for the table's title.

@@ -7,14 +7,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
 use crate::protocol::{ChangeKind, ConfigStatus, EnvironmentInfo, ServiceChange};
 use crate::tui::action::Action;
 use crate::tui::chrome::text_dialog;
 use crate::tui::config::{Fetch, PlanText, Preview, environment_colour, plan_summary};
 use crate::tui::keymap::Layer;
-use crate::tui::screen::{View, pane_block};
+use crate::tui::screen::{View, pane_block, render_table};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -49,13 +49,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
         Constraint::Length(11),
         Constraint::Length(7),
     ];
-    let table = Table::new(rows, widths)
-        .block(block)
-        .row_highlight_style(theme.selection())
-        .highlight_symbol("› ");
     let selected = state.config.env_row(status.environments.len());
-    let mut table_state = TableState::new().with_selected(selected);
-    frame.render_stateful_widget(table, list, &mut table_state);
+    let table = Table::new(rows, widths).block(block);
+    render_table(frame, list, theme, table, None, selected);
     draw_preview(frame, preview, view);
 }
 

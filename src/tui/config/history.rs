@@ -3,14 +3,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table};
 
 use crate::format;
 use crate::protocol::Revision;
 use crate::tui::config::Fetch;
-use crate::tui::screen::{View, pane_block};
+use crate::tui::screen::{View, pane_block, render_table};
 
 /// Hash characters shown: enough to tell revisions apart.
 const SHORT_HASH: usize = 8;
@@ -49,13 +49,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let rows = revisions
         .iter()
         .map(|r| row(r, view, applied == Some(r.id)));
-    let table = Table::new(rows, widths)
-        .header(header.style(theme.dim().add_modifier(Modifier::BOLD)))
-        .block(block)
-        .row_highlight_style(theme.selection())
-        .highlight_symbol("› ");
-    let mut table_state = TableState::new().with_selected(Some(state.config.history_row));
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let table = Table::new(rows, widths).block(block);
+    render_table(
+        frame,
+        area,
+        theme,
+        table,
+        Some(header),
+        Some(state.config.history_row),
+    );
 }
 
 fn row<'a>(revision: &'a Revision, view: View<'a>, applied: bool) -> Row<'a> {

@@ -7,13 +7,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
 use super::details as service_details;
 use crate::format;
 use crate::protocol::{Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus};
 use crate::tui::graphs::chart as graphs;
-use crate::tui::screen::{View, pane_block};
+use crate::tui::screen::{View, pane_block, render_table};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -250,13 +250,15 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let widths = columns.iter().map(|c| c.width(&w).0);
     let rows = state.visible().map(|s| row(s, &columns, view, w.trend));
     let header = Row::new(columns.iter().map(|c| c.title()));
-    let table = Table::new(rows, widths)
-        .header(header.style(theme.dim().add_modifier(Modifier::BOLD)))
-        .block(block)
-        .row_highlight_style(theme.selection())
-        .highlight_symbol("› ");
-    let mut table_state = TableState::new().with_selected(state.selected_row());
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let table = Table::new(rows, widths).block(block);
+    render_table(
+        frame,
+        area,
+        theme,
+        table,
+        Some(header),
+        state.selected_row(),
+    );
 }
 
 fn block(view: View<'_>) -> Block<'static> {

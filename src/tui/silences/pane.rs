@@ -3,15 +3,15 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table};
 
 use crate::alerts::Silence;
 use crate::format;
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
-use crate::tui::screen::{View, pane_block};
+use crate::tui::screen::{View, pane_block, render_table};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let theme = view.theme;
@@ -30,13 +30,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     ];
     let header = Row::new(["ID", "MATCHERS", "REMAINING", "CREATED BY", "COMMENT"]);
     let rows = state.silence_rows().map(|s| row(s, view));
-    let table = Table::new(rows, widths)
-        .header(header.style(theme.dim().add_modifier(Modifier::BOLD)))
-        .block(block)
-        .row_highlight_style(theme.selection())
-        .highlight_symbol("› ");
-    let mut table_state = TableState::new().with_selected(state.alerts.silences.row());
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let table = Table::new(rows, widths).block(block);
+    render_table(
+        frame,
+        area,
+        theme,
+        table,
+        Some(header),
+        state.alerts.silences.row(),
+    );
 }
 
 fn row<'a>(silence: &'a Silence, view: View<'a>) -> Row<'a> {

@@ -6,14 +6,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use crate::format;
 use crate::logs::{Level, LevelCounts, PatternFlag, PatternInfo};
 use crate::tui::logs::pane::level_style;
 use crate::tui::logs::strip::thousands;
 use crate::tui::logs::{NEW_WITHIN_MS, PatternSort};
-use crate::tui::screen::View;
+use crate::tui::screen::{View, render_table};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -158,13 +158,8 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
         Column::Count => Line::from(c.title()).right_aligned(),
         _ => Line::from(c.title()),
     }));
-    let table = Table::new(rows, widths)
-        .header(header.style(theme.dim().add_modifier(Modifier::BOLD)))
-        .block(block)
-        .row_highlight_style(theme.selection())
-        .highlight_symbol("› ");
-    let mut table_state = TableState::new().with_selected(patterns.row());
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let table = Table::new(rows, widths).block(block);
+    render_table(frame, area, theme, table, Some(header), patterns.row());
 }
 
 /// ` 3 flagged · 42 patterns `, the flagged count in the danger colour.

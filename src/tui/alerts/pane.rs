@@ -189,14 +189,8 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let rows = state.alert_rows().map(|a| row(a, &columns, view));
     let header = Row::new(columns.iter().map(|c| c.title()));
     let table = Table::new(rows, widths).block(block);
-    render_table(
-        frame,
-        area,
-        theme,
-        table,
-        Some(header),
-        state.alerts.alerts.row(),
-    );
+    let selected = state.alerts.alerts.row();
+    render_table(frame, area, theme, table, Some(header), selected);
 }
 
 /// ` 12 rules · configs/rules.yaml `, for the table's title.

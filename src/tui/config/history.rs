@@ -50,14 +50,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
         .iter()
         .map(|r| row(r, view, applied == Some(r.id)));
     let table = Table::new(rows, widths).block(block);
-    render_table(
-        frame,
-        area,
-        theme,
-        table,
-        Some(header),
-        Some(state.config.history_row),
-    );
+    let selected = Some(state.config.history_row);
+    render_table(frame, area, theme, table, Some(header), selected);
 }
 
 fn row<'a>(revision: &'a Revision, view: View<'a>, applied: bool) -> Row<'a> {

@@ -280,16 +280,20 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn only_the_lines_on_screen_are_laid_out() {
-        let line = LogLine {
+    fn line() -> LogLine {
+        LogLine {
             seq: 0,
             at: 0,
             source: "api".into(),
             level: None,
             pattern: None,
             text: "x".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn only_the_lines_on_screen_are_laid_out() {
+        let line = line();
         let pulled = Cell::new(0);
         let built = Cell::new(0);
         let lines = (0..100_000u64)
@@ -309,14 +313,7 @@ mod tests {
 
     #[test]
     fn a_cursor_line_that_does_not_fit_turns_the_view_around() {
-        let line = LogLine {
-            seq: 0,
-            at: 0,
-            source: "api".into(),
-            level: None,
-            pattern: None,
-            text: "x".into(),
-        };
+        let line = line();
         let lines = || (0..10u64).rev().map(|i| (i, &line));
         let build = |_: u64, _: &LogLine| vec![Line::raw("a"), Line::raw("b")];
         assert!(rows_up(lines(), 5, 10, build).is_some());

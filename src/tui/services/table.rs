@@ -251,14 +251,8 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
     let rows = state.visible().map(|s| row(s, &columns, view, w.trend));
     let header = Row::new(columns.iter().map(|c| c.title()));
     let table = Table::new(rows, widths).block(block);
-    render_table(
-        frame,
-        area,
-        theme,
-        table,
-        Some(header),
-        state.selected_row(),
-    );
+    let selected = state.selected_row();
+    render_table(frame, area, theme, table, Some(header), selected);
 }
 
 fn block(view: View<'_>) -> Block<'static> {

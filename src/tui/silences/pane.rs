@@ -31,14 +31,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let header = Row::new(["ID", "MATCHERS", "REMAINING", "CREATED BY", "COMMENT"]);
     let rows = state.silence_rows().map(|s| row(s, view));
     let table = Table::new(rows, widths).block(block);
-    render_table(
-        frame,
-        area,
-        theme,
-        table,
-        Some(header),
-        state.alerts.silences.row(),
-    );
+    let selected = state.alerts.silences.row();
+    render_table(frame, area, theme, table, Some(header), selected);
 }
 
 fn row<'a>(silence: &'a Silence, view: View<'a>) -> Row<'a> {

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod config_center;
 pub mod engine;
+pub mod format;
 pub mod heal;
 pub mod logs;
 pub mod metrics;

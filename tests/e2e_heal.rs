@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use common::cli::{Env, Screen};
+use common::cli::{Env, Screen, aged};
 
 const T: Duration = Duration::from_secs(30);
 
@@ -70,34 +69,14 @@ fn a_crash_looping_service_counts_down_and_stop_keeps_it_down() {
     env.ok(&["down"]);
 }
 
-const TIDY: &str = "description: Drop old scratch files
-roots: [./tmp]
-steps:
-  - delete: { under: ./tmp, match: \"**/*.log\", older_than: 1d }
-";
-
-/// A file last modified `days` ago.
-fn aged(path: &Path, days: u64) {
-    std::fs::write(path, "x".repeat(1000)).expect("write");
-    let file = std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("open");
-    let then = SystemTime::now() - Duration::from_secs(days * 86_400);
-    file.set_modified(then).expect("age");
-}
-
 #[test]
 fn a_playbook_run_from_the_tui_shows_its_plan_then_runs_on_y() {
     let env = Env::new("  idle:\n    command: \"sleep 600\"\n");
+    env.tidy_playbook();
     let tmp = env.dir.join("tmp");
-    std::fs::create_dir_all(&tmp).expect("tmp");
     let (old, young) = (tmp.join("old.log"), tmp.join("young.log"));
     aged(&old, 3);
     aged(&young, 0);
-    let playbooks = env.dir.join("configs/playbooks");
-    std::fs::create_dir_all(&playbooks).expect("playbooks");
-    std::fs::write(playbooks.join("tidy.yaml"), TIDY).expect("playbook");
 
     let screen = Screen::shell(&env);
     screen.type_line(&format!(

@@ -3,39 +3,20 @@
 
 mod common;
 
-use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use common::cli::Env;
+use common::cli::{Env, aged};
 use common::receivers::HttpReceiver;
-
-const PLAYBOOK: &str = "description: Drop old scratch files
-roots: [./tmp]
-steps:
-  - delete: { under: ./tmp, match: \"**/*.log\", older_than: 1d }
-";
-
-fn aged(path: &Path, days: u64) {
-    std::fs::write(path, "x".repeat(1000)).expect("write");
-    let file = std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("open");
-    let then = SystemTime::now() - Duration::from_secs(days * 86_400);
-    file.set_modified(then).expect("age");
-}
 
 /// `tmp/` with two old logs, a young log and an old non-log.
 fn scratch(env: &Env) {
+    env.tidy_playbook();
     let tmp = env.dir.join("tmp");
     std::fs::create_dir_all(tmp.join("sub")).expect("tmp");
     aged(&tmp.join("old.log"), 3);
     aged(&tmp.join("sub/older.log"), 9);
     aged(&tmp.join("young.log"), 0);
     aged(&tmp.join("old.txt"), 3);
-    let playbooks = env.dir.join("configs/playbooks");
-    std::fs::create_dir_all(&playbooks).expect("playbooks");
-    std::fs::write(playbooks.join("tidy.yaml"), PLAYBOOK).expect("playbook");
 }
 
 #[test]

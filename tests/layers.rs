@@ -1,7 +1,7 @@
 //! Layers point down (STYLE.md rule 14): every `crate::…` path a file of `src/` names is
 //! checked against the layer of the file it names. From the ground up: `config`, the
-//! `clock`, the state dir's `paths`, `procfs` and each domain module's plain data (its
-//! `model` files) →
+//! `clock`, the state dir's `paths`, the human `format`s, `procfs` and each domain module's
+//! plain data (its `model` files) →
 //! `protocol` → the workers and `store` → `engine` and `api` → `client` → the frontends.
 //! A file may name its own layer and those below, never one above; and two modules never
 //! name each other.
@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 0),
     ("clock", 0),
     ("paths", 0),
+    ("format", 0),
     ("procfs", 0),
     ("protocol", 1),
     ("supervisor", 2),

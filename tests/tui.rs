@@ -3,31 +3,20 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
+mod common;
+
 use std::path::Path;
 
+use common::tui::{NOW, Tui, find_below_header as find, harness, service, workspace};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::KeyEvent;
 use ratatui::style::Color;
-use tokio::sync::mpsc::UnboundedReceiver;
 use univers_container::protocol::{
-    Command, CommandError, EngineInfo, Event, Health, Notice, NoticeLevel, Reply, ServiceState,
-    ServiceStatus, Snapshot,
+    Command, CommandError, Event, Health, Notice, NoticeLevel, Reply, ServiceState, ServiceStatus,
+    Snapshot,
 };
-use univers_container::tui::keys::KeySeq;
 use univers_container::tui::state::Popup;
-use univers_container::tui::{Action, App, EngineLink, Keymap, Request, Theme, Update};
-
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-const NOW: u64 = 1_704_067_200_000;
-
-fn service(name: &str, state: ServiceState) -> ServiceStatus {
-    ServiceStatus {
-        state,
-        ..ServiceStatus::new(name)
-    }
-}
+use univers_container::tui::{Action, Keymap, Request, Theme, Update};
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -72,16 +61,6 @@ fn fixture() -> Snapshot {
         ..service("mailer", ServiceState::Failed)
     };
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![
             db,
             api,
@@ -90,67 +69,26 @@ fn fixture() -> Snapshot {
             service("cache", ServiceState::Stopped),
             mailer,
         ],
-        metrics: None,
-        alerts: Vec::new(),
-        silences: Vec::new(),
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 
-struct Harness {
-    app: App,
-    requests: UnboundedReceiver<Request>,
+harness! {
+    /// The shared harness on a 100x20 screen.
+    struct Harness;
 }
 
 impl Harness {
     fn with(keymap: Keymap, theme: Theme, snapshot: Option<Snapshot>) -> Self {
-        let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, keymap, theme);
-        app.on_resize(100, 20);
-        app.on_tick(NOW);
+        let mut tui = Tui::with(keymap, theme, None, (100, 20), NOW);
         if let Some(snapshot) = snapshot {
-            app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
+            tui.snapshot(snapshot);
         }
-        Self { app, requests }
+        Self(tui)
     }
 
     fn new() -> Self {
         Self::with(Keymap::builtin(), Theme::default(), Some(fixture()))
-    }
-
-    /// Press keys given as keymap specs, one press per item (`"g g"` presses g twice).
-    fn keys(&mut self, specs: &[&str]) -> &mut Self {
-        for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
-                self.app
-                    .handle_key(KeyEvent::new(press.code, press.modifiers));
-            }
-        }
-        self
-    }
-
-    /// Type text into whatever has the focus.
-    fn type_text(&mut self, text: &str) -> &mut Self {
-        for c in text.chars() {
-            let spec = if c == ' ' {
-                "space".to_string()
-            } else {
-                c.to_string()
-            };
-            self.keys(&[&spec]);
-        }
-        self
-    }
-
-    /// What the app asked for, without the playbook list the command line refreshes each
-    /// time it opens.
-    fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok())
-            .filter(|r| *r != Request::Playbooks)
-            .collect()
     }
 
     fn selected(&self) -> Option<&str> {
@@ -163,27 +101,6 @@ impl Harness {
             .visible()
             .map(|s| s.name.as_str())
             .collect()
-    }
-
-    fn status(&self) -> String {
-        self.app
-            .state()
-            .status
-            .as_ref()
-            .map(|s| s.text.clone())
-            .unwrap_or_default()
-    }
-
-    fn buffer(&self) -> Buffer {
-        let mut terminal = Terminal::new(TestBackend::new(100, 20)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().buffer().clone()
-    }
-
-    fn screen(&self) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(100, 20)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().to_string()
     }
 }
 
@@ -198,19 +115,6 @@ fn stop(services: &[&str]) -> Request {
     Request::Engine(Command::Stop {
         services: strings(services),
     })
-}
-
-/// Where `text` first appears on screen, below the header.
-fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
-    let width = buffer.area.width;
-    for y in 1..buffer.area.height {
-        let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
-        if let Some(i) = line.find(text) {
-            let x = line[..i].chars().count() as u16;
-            return (x, y);
-        }
-    }
-    panic!("`{text}` is not on screen")
 }
 
 // ---- render snapshots -------------------------------------------------------------------

@@ -5,15 +5,17 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
+mod common;
 #[path = "tui_alerts/fixture.rs"]
 mod fixture;
 
+use common::tui::find_nth as find;
 use fixture::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use univers_container::alerts::AlertState;
 use univers_container::protocol::{Command, Event, Reply, Snapshot};
-use univers_container::tui::silence_form::Field;
+use univers_container::tui::silences::form::Field;
 use univers_container::tui::state::{Pane, Popup};
 use univers_container::tui::{Keymap, Request, Theme, Update};
 
@@ -378,18 +380,6 @@ fn colours_follow_severity_and_state() {
 }
 
 /// Where the `nth` line holding `text` has it.
-fn find(buffer: &ratatui::buffer::Buffer, text: &str, nth: usize) -> (u16, u16) {
-    let width = buffer.area.width;
-    let hits = (0..buffer.area.height).filter_map(|y| {
-        let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
-        let i = line.find(text)?;
-        Some((line[..i].chars().count() as u16, y))
-    });
-    hits.into_iter()
-        .nth(nth)
-        .unwrap_or_else(|| panic!("`{text}` #{nth} is not on screen"))
-}
-
 #[test]
 fn alert_views_draw_at_every_size() {
     let mut problem = fixture();

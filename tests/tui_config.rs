@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
+mod common;
 #[path = "tui_config/fixture.rs"]
 mod fixture;
 

@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
+mod common;
 #[path = "tui_heal/fixture.rs"]
 mod fixture;
 
@@ -14,7 +15,7 @@ use fixture::*;
 use univers_container::heal::{HealEvent, HealKind};
 use univers_container::protocol::{Event, ServiceState, ServiceStatus};
 use univers_container::tui::heal::KEPT;
-use univers_container::tui::playbook::PlaybookMode;
+use univers_container::tui::heal::playbook::PlaybookMode;
 use univers_container::tui::state::Popup;
 use univers_container::tui::{Request, Theme, Update};
 

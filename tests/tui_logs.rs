@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
+mod common;
 #[path = "tui_logs/fixture.rs"]
 mod fixture;
 

@@ -4,47 +4,27 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::KeyEvent;
-use tokio::sync::mpsc::UnboundedReceiver;
+mod common;
+
+use common::tui::{NOW, Tui, harness, service, workspace};
 use univers_container::metrics::{
     DiskSample, HistoryQuery, HistoryResponse, HostSample, Metric, NetSample, Point, Sample,
     SeriesHistory, SeriesKey, ServiceSample,
 };
 use univers_container::protocol::{
-    EngineInfo, Event, Health, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
+    Event, Health, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
 };
 use univers_container::tui::graphs::TimeWindow;
-use univers_container::tui::keys::KeySeq;
 use univers_container::tui::state::Pane;
-use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
+use univers_container::tui::{Request, Update};
 
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-const NOW: u64 = 1_704_067_200_000;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const MIB: f64 = 1024.0 * 1024.0;
-
-fn service(name: &str, state: ServiceState) -> ServiceStatus {
-    ServiceStatus {
-        state,
-        ..ServiceStatus::new(name)
-    }
-}
 
 /// Four services: two running, one exited (its last sample must not show), one stopped.
 fn fixture() -> Snapshot {
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
         config_file: None,
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![
             ServiceStatus {
                 pid: Some(4242),
@@ -66,13 +46,8 @@ fn fixture() -> Snapshot {
             },
             service("cache", ServiceState::Stopped),
         ],
-        metrics: None,
-        alerts: Vec::new(),
-        silences: Vec::new(),
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
         seq: 1,
+        ..workspace()
     }
 }
 
@@ -189,71 +164,20 @@ fn history(tier: &str, keys: &[SeriesKey], secs: u64, step: u64) -> HistoryRespo
     }
 }
 
-struct Harness {
-    app: App,
-    requests: UnboundedReceiver<Request>,
+harness! {
+    /// The shared harness with the metrics fixture.
+    struct Harness;
 }
 
 impl Harness {
     /// The fixture, `samples` seconds of metrics, the clock at `NOW`.
     fn new(samples: usize) -> Self {
-        let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default());
-        app.on_resize(120, 30);
-        app.on_tick(NOW);
-        app.on_update(Update::Event(Event::Snapshot(Box::new(fixture()))));
+        let mut tui = Tui::new((120, 30), NOW);
+        tui.snapshot(fixture());
         for i in 0..samples {
-            let sample = sample(i, samples);
-            app.on_update(Update::Event(Event::Metrics(Box::new(sample))));
+            tui.event(Event::Metrics(Box::new(sample(i, samples))));
         }
-        Self { app, requests }
-    }
-
-    fn keys(&mut self, specs: &[&str]) -> &mut Self {
-        for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
-                self.app
-                    .handle_key(KeyEvent::new(press.code, press.modifiers));
-            }
-        }
-        self
-    }
-
-    fn command(&mut self, line: &str) -> &mut Self {
-        self.keys(&[":"]);
-        for c in line.chars() {
-            let spec = if c == ' ' {
-                "space".to_string()
-            } else {
-                c.to_string()
-            };
-            self.keys(&[&spec]);
-        }
-        self.keys(&["enter"])
-    }
-
-    /// What the app asked for, without the playbook list the command line refreshes each
-    /// time it opens.
-    fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok())
-            .filter(|r| *r != Request::Playbooks)
-            .collect()
-    }
-
-    fn status(&self) -> String {
-        self.app
-            .state()
-            .status
-            .as_ref()
-            .map(|s| s.text.clone())
-            .unwrap_or_default()
-    }
-
-    fn screen(&mut self, width: u16, height: u16) -> String {
-        self.app.on_resize(width, height);
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().to_string()
+        Self(tui)
     }
 }
 
@@ -283,45 +207,45 @@ fn host_keys() -> [SeriesKey; 3] {
 fn snapshot_services_with_metrics() {
     let mut h = Harness::new(400);
     h.keys(&["j"]);
-    insta::assert_snapshot!("metrics_services_120x30", h.screen(120, 30));
-    insta::assert_snapshot!("metrics_services_80x24", h.screen(80, 24));
+    insta::assert_snapshot!("metrics_services_120x30", h.resize(120, 30).screen());
+    insta::assert_snapshot!("metrics_services_80x24", h.resize(80, 24).screen());
 }
 
 #[test]
 fn snapshot_service_graphs_by_window() {
     let mut h = Harness::new(400);
     h.keys(&["j", "1"]);
-    insta::assert_snapshot!("metrics_graphs_1m", h.screen(120, 30));
+    insta::assert_snapshot!("metrics_graphs_1m", h.resize(120, 30).screen());
     h.keys(&["2"]);
-    insta::assert_snapshot!("metrics_graphs_5m", h.screen(120, 40));
+    insta::assert_snapshot!("metrics_graphs_5m", h.resize(120, 40).screen());
 }
 
 #[test]
 fn snapshot_host_view() {
     let mut h = Harness::new(400);
     h.keys(&["m"]);
-    insta::assert_snapshot!("metrics_host_120x40", h.screen(120, 40));
-    insta::assert_snapshot!("metrics_host_80x24", h.screen(80, 24));
-    insta::assert_snapshot!("metrics_host_200x50", h.screen(200, 50));
+    insta::assert_snapshot!("metrics_host_120x40", h.resize(120, 40).screen());
+    insta::assert_snapshot!("metrics_host_80x24", h.resize(80, 24).screen());
+    insta::assert_snapshot!("metrics_host_200x50", h.resize(200, 50).screen());
 }
 
 #[test]
 fn snapshot_host_view_before_the_first_sample() {
     let mut h = Harness::new(0);
     h.keys(&["m"]);
-    insta::assert_snapshot!("metrics_host_waiting", h.screen(80, 24));
+    insta::assert_snapshot!("metrics_host_waiting", h.resize(80, 24).screen());
 }
 
 #[test]
 fn snapshot_one_hour_from_history() {
     let mut h = Harness::new(400);
     h.keys(&["j", "3"]);
-    insta::assert_snapshot!("metrics_graphs_1h_loading", h.screen(120, 30));
+    insta::assert_snapshot!("metrics_graphs_1h_loading", h.resize(120, 30).screen());
     let keys = service_keys("api");
     assert_eq!(h.sent(), [query(&keys, 3600)]);
     h.app
         .on_update(Update::History(Ok(history("1m", &keys, 3600, 60))));
-    insta::assert_snapshot!("metrics_graphs_1h", h.screen(120, 30));
+    insta::assert_snapshot!("metrics_graphs_1h", h.resize(120, 30).screen());
 }
 
 // ---- headless app tests -----------------------------------------------------------------
@@ -405,7 +329,7 @@ fn history_errors_show_in_the_status_line() {
         h.app.state().status.as_ref().unwrap().level,
         NoticeLevel::Error
     );
-    let screen = h.screen(120, 30);
+    let screen = h.resize(120, 30).screen();
     assert!(screen.contains("no history"), "{screen}");
     assert!(!screen.contains("loading"), "{screen}");
     // Not asked again at once.
@@ -417,7 +341,8 @@ fn history_errors_show_in_the_status_line() {
 fn metrics_events_update_the_columns() {
     let mut h = Harness::new(0);
     let row = |h: &mut Harness, name: &str| {
-        h.screen(120, 24)
+        h.resize(120, 24)
+            .screen()
             .lines()
             .find(|l| l.contains(&format!(" {name} ")))
             .unwrap()
@@ -460,7 +385,7 @@ fn the_prefill_fills_memory() {
     assert!(h.sent().is_empty());
     assert_eq!(h.status(), "");
     // The graphs draw it before the first sample arrives.
-    let screen = h.screen(120, 30);
+    let screen = h.resize(120, 30).screen();
     assert!(!screen.contains("no data yet"), "{screen}");
 }
 
@@ -469,7 +394,7 @@ fn view_keys_and_commands() {
     let mut h = Harness::new(10);
     h.keys(&["m"]);
     assert_eq!(h.app.state().pane, Pane::Host);
-    let screen = h.screen(120, 30);
+    let screen = h.resize(120, 30).screen();
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains("esc services"), "{footer}");
     h.keys(&["esc"]);
@@ -504,7 +429,7 @@ fn view_keys_and_commands() {
     assert_eq!(h.app.state().pane, Pane::Services);
     h.keys(&["4"]);
     assert_eq!(h.app.state().graphs.window(), TimeWindow::H24);
-    let screen = h.screen(160, 30);
+    let screen = h.resize(160, 30).screen();
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains("m host"), "{footer}");
     assert!(footer.contains("w time window"), "{footer}");
@@ -514,7 +439,7 @@ fn view_keys_and_commands() {
 fn help_lists_the_graph_keys() {
     let mut h = Harness::new(0);
     h.keys(&["?"]);
-    let screen = h.screen(120, 170);
+    let screen = h.resize(120, 170).screen();
     for text in [
         "Host view",
         "Back to the services",
@@ -536,7 +461,7 @@ fn every_view_draws_at_every_size() {
             h.keys(keys);
             for width in [1, 2, 8, 16, 30, 47, 60, 80, 133, 200] {
                 for height in [1, 2, 5, 12, 24, 29, 30, 31, 50] {
-                    h.screen(width, height);
+                    h.resize(width, height).screen();
                 }
             }
         }

@@ -19,7 +19,7 @@ use std::fmt::{self, Write};
 
 use super::model::Labels;
 use crate::config::suggest;
-use crate::metrics::human_bytes;
+use crate::format;
 
 /// A parsed annotation template. Two templates are equal when their text is.
 #[derive(Debug, Clone)]
@@ -409,7 +409,7 @@ fn render_value(out: &mut String, value: f64, style: &Style) {
     match style {
         Style::Plain => out.push_str(&compact(value)),
         Style::Humanize => out.push_str(&humanize(value)),
-        Style::Bytes => out.push_str(&human_bytes(value)),
+        Style::Bytes => out.push_str(&format::bytes(value)),
         Style::Printf(p) => {
             out.push_str(&p.before);
             // Writing to a String cannot fail.

@@ -14,8 +14,8 @@ use crate::api::AlertHistory;
 use crate::client::Client;
 use crate::clock::now_ms;
 use crate::config::Source;
+use crate::format::duration;
 use crate::protocol::{Command, Snapshot};
-use crate::tui::panes::format::duration;
 
 #[derive(Debug, Subcommand)]
 pub enum AlertsCmd {
@@ -140,7 +140,7 @@ pub fn alerts_table(snapshot: &Snapshot, now: u64) -> String {
     let mut out = format!(
         "{firing} firing, {} in all; {} from {source}\n",
         snapshot.alerts.len(),
-        crate::tui::panes::format::count(info.rules as u64, "rule")
+        crate::format::count(info.rules as u64, "rule")
     );
     if let Some(problem) = &info.problem {
         out.push_str(&format!(

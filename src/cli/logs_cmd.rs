@@ -14,8 +14,8 @@ use super::{CliResult, Failure, load, paths, running};
 use crate::clock::now_ms;
 use crate::config::Source;
 use crate::config::Workspace;
+use crate::format::clock_ms;
 use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
-use crate::tui::panes::format::clock_ms;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]

@@ -10,9 +10,10 @@ use serde::Serialize;
 use super::output::{out, outln};
 use super::{CliResult, Failure, load, running};
 use crate::config::Source;
+use crate::format;
 use crate::metrics::{
     HistoryQuery, HistoryResponse, HostSample, Metric, Sample, SeriesHistory, SeriesKey,
-    ServiceSample, human_bytes,
+    ServiceSample,
 };
 
 /// History is shown as one sparkline of this many buckets per series.
@@ -137,30 +138,30 @@ fn host_lines(out: &mut String, h: &HostSample) {
         h.load[0],
         h.load[1],
         h.load[2],
-        human_bytes(h.mem_used as f64),
-        human_bytes(h.mem_total as f64),
+        format::bytes(h.mem_used as f64),
+        format::bytes(h.mem_total as f64),
         h.mem_pct(),
-        human_bytes(h.swap_used as f64),
-        human_bytes(h.swap_total as f64)
+        format::bytes(h.swap_used as f64),
+        format::bytes(h.swap_total as f64)
     );
     for d in &h.disks {
         let _ = writeln!(
             out,
-            "  disk {:<12} {:>3.0}% of {:<7} read {}/s  write {}/s",
+            "  disk {:<12} {:>3.0}% of {:<7} read {}  write {}",
             d.mount,
             d.used_pct(),
-            human_bytes(d.total as f64),
-            human_bytes(d.read_bps),
-            human_bytes(d.write_bps)
+            format::bytes(d.total as f64),
+            format::rate(d.read_bps),
+            format::rate(d.write_bps)
         );
     }
     for n in &h.nets {
         let _ = writeln!(
             out,
-            "  net  {:<12} rx {}/s  tx {}/s",
+            "  net  {:<12} rx {}  tx {}",
             n.iface,
-            human_bytes(n.rx_bps),
-            human_bytes(n.tx_bps)
+            format::rate(n.rx_bps),
+            format::rate(n.tx_bps)
         );
     }
 }
@@ -184,7 +185,7 @@ fn service_table(out: &mut String, services: &[&ServiceSample]) {
             "{:width$}  {:>7.1}  {:>8}  {:>7}  {:>5}  {:>5}",
             s.name,
             s.cpu_pct,
-            human_bytes(s.rss as f64),
+            format::bytes(s.rss as f64),
             s.threads,
             fds,
             s.procs
@@ -216,7 +217,7 @@ fn summary(h: &SeriesHistory) -> String {
         })
         .collect();
     let value = |v: f64| match h.key.metric {
-        Metric::MemUsed | Metric::ServiceRss => human_bytes(v),
+        Metric::MemUsed | Metric::ServiceRss => format::bytes(v),
         _ => format!("{v:.1}"),
     };
     format!(

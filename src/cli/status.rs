@@ -99,7 +99,7 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
                     .to_string(),
                 s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
                 s.uptime_secs(now_ms)
-                    .map(crate::tui::panes::format::duration)
+                    .map(crate::format::duration)
                     .unwrap_or_else(|| "-".into()),
                 restarts(s),
                 health(s),

@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 
 use crate::client::Client;
 use crate::tui::Update;
-use crate::tui::playbook::PlaybookMode;
+use crate::tui::heal::playbook::PlaybookMode;
 
 /// How far back the details' heal events go when the TUI connects.
 const HISTORY_SECS: u64 = 86_400;

@@ -1,381 +1,148 @@
 //! Everything a key can do, by name. Keymap files bind keys to these names (`start`,
 //! `show_window`, ...); the footer and the help pane show their labels and descriptions.
+//!
+//! One table says it all: each row is an action, the name keymap files use, the label the
+//! footer shows (`help_only` when the footer leaves it to the help pane) and the sentence the
+//! help pane shows, so adding an action is one line.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
 
-/// A named thing the user can do. Keys map to actions; actions change state or become requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Quit,
-    Up,
-    Down,
-    Top,
-    Bottom,
-    PageUp,
-    PageDown,
-    Start,
-    Stop,
-    Restart,
-    StartAll,
-    StopAll,
-    ShowWindow,
-    /// Show the selected service's probes, restarts and heal events below the table, or
-    /// its graphs again.
-    Details,
-    Help,
-    CommandLine,
-    Filter,
-    /// Close the top popup, or clear the filter when no popup is open.
-    Close,
-    /// Accept the open confirm dialog.
-    Confirm,
-    /// Show the host view, or go back to the services.
-    HostView,
-    /// Cycle the panes: services, host, logs, alerts.
-    NextView,
-    /// Cycle the graphs' time window: 1m, 5m, 1h, 24h.
-    GraphWindow,
-    #[serde(rename = "window_1m")]
-    Window1m,
-    #[serde(rename = "window_5m")]
-    Window5m,
-    #[serde(rename = "window_1h")]
-    Window1h,
-    #[serde(rename = "window_24h")]
-    Window24h,
-    /// Show the alerts pane, or go back to the services.
-    AlertsView,
-    /// Show the silences list, or go back to the alerts.
-    SilencesView,
-    /// Acknowledge the selected alert.
-    Ack,
-    /// Open the popup that creates a silence (prefilled from the selected alert).
-    NewSilence,
-    /// End the selected silence now (asks first).
-    Expire,
-    /// Move to the next input of a form.
-    NextField,
-    PreviousField,
-    /// Show the logs pane, or go back to the services.
-    LogsView,
-    /// Show the mined log patterns, or go back to the logs.
-    PatternsView,
-    /// Pin the logs to the newest line again.
-    Follow,
-    ScrollLeft,
-    ScrollRight,
-    /// Wrap long log lines, or cut them at the edge.
-    Wrap,
-    /// Pretty-print the selected line's JSON, or fold it back.
-    PrettyJson,
-    /// Search the logs (highlight, then `next_match` / `previous_match`).
-    Search,
-    NextMatch,
-    PreviousMatch,
-    /// Cycle the lowest level shown: all, debug, info, warn, error.
-    LevelFilter,
-    /// Show the selected service's lines, or every service's.
-    ServiceFilter,
-    /// Show only lines matching a regex.
-    Grep,
-    /// Clear the search and the log filters; with none set, go back to the services.
-    ClearFilters,
-    /// Sort patterns by count, or the new ones first.
-    SortPatterns,
-    /// Show the lines of the selected pattern.
-    PatternLines,
-    /// Show the environments pane, or go back to the services.
-    EnvironmentsView,
-    /// Show the config revisions, or go back to the environments.
-    ConfigHistory,
-    /// Switch to the selected environment (asks first).
-    UseEnvironment,
-    /// The full diff of the selected environment's switch, or of the selected revision.
-    ShowDiff,
-    /// Revert the config to the selected revision (asks first).
-    Revert,
-    /// Apply the edit of the config files waiting to be applied (asks first).
-    ApplyConfig,
-    /// Show the diff of the edit waiting to be applied.
-    PendingDiff,
-    /// List the problems of an edit of the config files that does not load.
-    ConfigErrors,
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+/// What the keymap, the footer and the help pane say about one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionInfo {
+    /// The name used in keymap files.
+    pub name: &'static str,
+    /// One or two words for the footer.
+    pub label: &'static str,
+    /// A sentence for the help pane.
+    pub description: &'static str,
+    /// Whether the footer advertises this action (movement keys and shortcuts that repeat
+    /// another key are left to the help pane).
+    pub in_footer: bool,
+}
+
+macro_rules! actions {
+    (@footer) => { true };
+    (@footer help_only) => { false };
+    ($($variant:ident($name:literal, $label:literal $(, $hidden:ident)?) => $description:literal,)*) => {
+        /// A named thing the user can do. Keys map to actions; actions change state or become
+        /// requests.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $(#[doc = $description] $variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
+            const NAMES: &'static [&'static str] = &[$($name,)*];
+
+            pub fn info(self) -> ActionInfo {
+                match self {
+                    $(Self::$variant => ActionInfo {
+                        name: $name,
+                        label: $label,
+                        description: $description,
+                        in_footer: actions!(@footer $($hidden)?),
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit("quit", "quit") => "Quit the TUI (services keep running)",
+    Up("up", "up", help_only) => "Move up",
+    Down("down", "down", help_only) => "Move down",
+    Top("top", "top", help_only) => "Go to the first row",
+    Bottom("bottom", "bottom", help_only) => "Go to the last row",
+    PageUp("page_up", "page up", help_only) => "Move one page up",
+    PageDown("page_down", "page down", help_only) => "Move one page down",
+    Start("start", "start") => "Start the selected service and what it depends on",
+    Stop("stop", "stop") => "Stop the selected service and what depends on it",
+    Restart("restart", "restart") => "Restart the selected service",
+    StartAll("start_all", "start all") => "Start every service",
+    StopAll("stop_all", "stop all") => "Stop every service (asks first)",
+    ShowWindow("show_window", "window") => "Show the selected service's live tmux window",
+    Details("details", "details") =>
+        "Show the selected service's probes, restarts and heal events, or its graphs",
+    Help("help", "help") => "Show or hide this help",
+    CommandLine("command_line", "command") => "Open the command line (:start api, :quit, ...)",
+    Filter("filter", "filter") => "Filter services by name or tag",
+    Close("close", "close") => "Close the popup, or clear the filter",
+    Confirm("confirm", "confirm") => "Confirm",
+    HostView("host_view", "host") => "Show the host view (CPU, memory, disks, network)",
+    NextView("next_view", "next view", help_only) => "Next view (services, host, logs, alerts)",
+    GraphWindow("graph_window", "time window") =>
+        "Cycle the graphs' time window: 1m, 5m, 1h, 24h",
+    Window1m("window_1m", "1m", help_only) => "Graphs over the last minute",
+    Window5m("window_5m", "5m", help_only) => "Graphs over the last 5 minutes",
+    Window1h("window_1h", "1h", help_only) => "Graphs over the last hour (from history)",
+    Window24h("window_24h", "24h", help_only) => "Graphs over the last 24 hours (from history)",
+    AlertsView("alerts_view", "alerts") => "Show the alerts (firing, pending, resolved)",
+    SilencesView("silences_view", "silences") => "Show the silences",
+    Ack("ack", "ack") => "Acknowledge the selected alert (ends its repeat notices)",
+    NewSilence("new_silence", "silence") => "Silence alerts like the selected one, for a while",
+    Expire("expire", "expire") => "Expire the selected silence now (asks first)",
+    NextField("next_field", "next field") => "Next input",
+    PreviousField("previous_field", "previous field", help_only) => "Previous input",
+    LogsView("logs_view", "logs") => "Show the logs: every service's lines, merged, live",
+    PatternsView("patterns_view", "patterns") =>
+        "Show the log patterns (templates mined from the lines)",
+    Follow("follow", "follow") => "Follow: pin to the newest line (scrolling up pauses)",
+    ScrollLeft("scroll_left", "left", help_only) => "Scroll the lines left (without wrap)",
+    ScrollRight("scroll_right", "right", help_only) => "Scroll the lines right (without wrap)",
+    Wrap("wrap", "wrap") => "Wrap long lines, or cut them at the edge",
+    PrettyJson("pretty_json", "json") => "Pretty-print the selected line's JSON, or fold it back",
+    Search("search", "search") => "Search the lines: highlight matches (smart case)",
+    NextMatch("next_match", "next match") => "Next matching line (newer)",
+    PreviousMatch("previous_match", "previous match", help_only) =>
+        "Previous matching line (older)",
+    LevelFilter("level_filter", "level") => "Lowest level shown: all, debug, info, warn, error",
+    ServiceFilter("service_filter", "service/all") =>
+        "Only the selected service's lines, or every service's",
+    Grep("grep", "grep") => "Only lines matching a regex (empty clears)",
+    ClearFilters("clear_filters", "clear filters") =>
+        "Clear the search and filters, or go back to the services",
+    SortPatterns("sort_patterns", "sort") => "Sort by count, or the new ones first",
+    PatternLines("pattern_lines", "lines") => "Show the selected pattern's lines",
+    EnvironmentsView("environments_view", "environments") =>
+        "Show the environments (switch, preview, history)",
+    ConfigHistory("config_history", "history") =>
+        "Show the applied config revisions, or the environments",
+    UseEnvironment("use_environment", "switch") =>
+        "Switch to the selected environment (asks first)",
+    ShowDiff("show_diff", "diff") => "Show the whole diff of the selection",
+    Revert("revert", "revert") => "Revert to the selected revision (asks first)",
+    ApplyConfig("apply_config", "apply edit") => "Apply the config edited on disk (asks first)",
+    PendingDiff("pending_diff", "edit diff") => "Show the diff of the config edited on disk",
+    ConfigErrors("config_errors", "edit errors") => "Show why the edited config is not applied",
 }
 
 impl Action {
-    pub const ALL: [Self; 57] = [
-        Self::Quit,
-        Self::Up,
-        Self::Down,
-        Self::Top,
-        Self::Bottom,
-        Self::PageUp,
-        Self::PageDown,
-        Self::Start,
-        Self::Stop,
-        Self::Restart,
-        Self::StartAll,
-        Self::StopAll,
-        Self::ShowWindow,
-        Self::Details,
-        Self::Help,
-        Self::CommandLine,
-        Self::Filter,
-        Self::Close,
-        Self::Confirm,
-        Self::HostView,
-        Self::NextView,
-        Self::GraphWindow,
-        Self::Window1m,
-        Self::Window5m,
-        Self::Window1h,
-        Self::Window24h,
-        Self::AlertsView,
-        Self::SilencesView,
-        Self::Ack,
-        Self::NewSilence,
-        Self::Expire,
-        Self::NextField,
-        Self::PreviousField,
-        Self::LogsView,
-        Self::PatternsView,
-        Self::Follow,
-        Self::ScrollLeft,
-        Self::ScrollRight,
-        Self::Wrap,
-        Self::PrettyJson,
-        Self::Search,
-        Self::NextMatch,
-        Self::PreviousMatch,
-        Self::LevelFilter,
-        Self::ServiceFilter,
-        Self::Grep,
-        Self::ClearFilters,
-        Self::SortPatterns,
-        Self::PatternLines,
-        Self::EnvironmentsView,
-        Self::ConfigHistory,
-        Self::UseEnvironment,
-        Self::ShowDiff,
-        Self::Revert,
-        Self::ApplyConfig,
-        Self::PendingDiff,
-        Self::ConfigErrors,
-    ];
-
-    /// The name used in keymap files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Quit => "quit",
-            Self::Up => "up",
-            Self::Down => "down",
-            Self::Top => "top",
-            Self::Bottom => "bottom",
-            Self::PageUp => "page_up",
-            Self::PageDown => "page_down",
-            Self::Start => "start",
-            Self::Stop => "stop",
-            Self::Restart => "restart",
-            Self::StartAll => "start_all",
-            Self::StopAll => "stop_all",
-            Self::ShowWindow => "show_window",
-            Self::Details => "details",
-            Self::Help => "help",
-            Self::CommandLine => "command_line",
-            Self::Filter => "filter",
-            Self::Close => "close",
-            Self::Confirm => "confirm",
-            Self::HostView => "host_view",
-            Self::NextView => "next_view",
-            Self::GraphWindow => "graph_window",
-            Self::Window1m => "window_1m",
-            Self::Window5m => "window_5m",
-            Self::Window1h => "window_1h",
-            Self::Window24h => "window_24h",
-            Self::AlertsView => "alerts_view",
-            Self::SilencesView => "silences_view",
-            Self::Ack => "ack",
-            Self::NewSilence => "new_silence",
-            Self::Expire => "expire",
-            Self::NextField => "next_field",
-            Self::PreviousField => "previous_field",
-            Self::LogsView => "logs_view",
-            Self::PatternsView => "patterns_view",
-            Self::Follow => "follow",
-            Self::ScrollLeft => "scroll_left",
-            Self::ScrollRight => "scroll_right",
-            Self::Wrap => "wrap",
-            Self::PrettyJson => "pretty_json",
-            Self::Search => "search",
-            Self::NextMatch => "next_match",
-            Self::PreviousMatch => "previous_match",
-            Self::LevelFilter => "level_filter",
-            Self::ServiceFilter => "service_filter",
-            Self::Grep => "grep",
-            Self::ClearFilters => "clear_filters",
-            Self::SortPatterns => "sort_patterns",
-            Self::PatternLines => "pattern_lines",
-            Self::EnvironmentsView => "environments_view",
-            Self::ConfigHistory => "config_history",
-            Self::UseEnvironment => "use_environment",
-            Self::ShowDiff => "show_diff",
-            Self::Revert => "revert",
-            Self::ApplyConfig => "apply_config",
-            Self::PendingDiff => "pending_diff",
-            Self::ConfigErrors => "config_errors",
-        }
+    /// The action a keymap file names, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.info().name == name)
     }
+}
 
-    /// One or two words for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Quit => "quit",
-            Self::Up => "up",
-            Self::Down => "down",
-            Self::Top => "top",
-            Self::Bottom => "bottom",
-            Self::PageUp => "page up",
-            Self::PageDown => "page down",
-            Self::Start => "start",
-            Self::Stop => "stop",
-            Self::Restart => "restart",
-            Self::StartAll => "start all",
-            Self::StopAll => "stop all",
-            Self::ShowWindow => "window",
-            Self::Details => "details",
-            Self::Help => "help",
-            Self::CommandLine => "command",
-            Self::Filter => "filter",
-            Self::Close => "close",
-            Self::Confirm => "confirm",
-            Self::HostView => "host",
-            Self::NextView => "next view",
-            Self::GraphWindow => "time window",
-            Self::Window1m => "1m",
-            Self::Window5m => "5m",
-            Self::Window1h => "1h",
-            Self::Window24h => "24h",
-            Self::AlertsView => "alerts",
-            Self::SilencesView => "silences",
-            Self::Ack => "ack",
-            Self::NewSilence => "silence",
-            Self::Expire => "expire",
-            Self::NextField => "next field",
-            Self::PreviousField => "previous field",
-            Self::LogsView => "logs",
-            Self::PatternsView => "patterns",
-            Self::Follow => "follow",
-            Self::ScrollLeft => "left",
-            Self::ScrollRight => "right",
-            Self::Wrap => "wrap",
-            Self::PrettyJson => "json",
-            Self::Search => "search",
-            Self::NextMatch => "next match",
-            Self::PreviousMatch => "previous match",
-            Self::LevelFilter => "level",
-            Self::ServiceFilter => "service/all",
-            Self::Grep => "grep",
-            Self::ClearFilters => "clear filters",
-            Self::SortPatterns => "sort",
-            Self::PatternLines => "lines",
-            Self::EnvironmentsView => "environments",
-            Self::ConfigHistory => "history",
-            Self::UseEnvironment => "switch",
-            Self::ShowDiff => "diff",
-            Self::Revert => "revert",
-            Self::ApplyConfig => "apply edit",
-            Self::PendingDiff => "edit diff",
-            Self::ConfigErrors => "edit errors",
-        }
-    }
-
-    /// A sentence for the help pane.
-    pub fn description(self) -> &'static str {
-        match self {
-            Self::Quit => "Quit the TUI (services keep running)",
-            Self::Up => "Move up",
-            Self::Down => "Move down",
-            Self::Top => "Go to the first row",
-            Self::Bottom => "Go to the last row",
-            Self::PageUp => "Move one page up",
-            Self::PageDown => "Move one page down",
-            Self::Start => "Start the selected service and what it depends on",
-            Self::Stop => "Stop the selected service and what depends on it",
-            Self::Restart => "Restart the selected service",
-            Self::StartAll => "Start every service",
-            Self::StopAll => "Stop every service (asks first)",
-            Self::ShowWindow => "Show the selected service's live tmux window",
-            Self::Details => {
-                "Show the selected service's probes, restarts and heal events, or its graphs"
+/// Keymap files name actions by [`ActionInfo::name`]; an unknown name is reported the way
+/// serde reports an unknown variant, so the keymap can suggest the nearest name.
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = Action;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an action name")
             }
-            Self::Help => "Show or hide this help",
-            Self::CommandLine => "Open the command line (:start api, :quit, ...)",
-            Self::Filter => "Filter services by name or tag",
-            Self::Close => "Close the popup, or clear the filter",
-            Self::Confirm => "Confirm",
-            Self::HostView => "Show the host view (CPU, memory, disks, network)",
-            Self::NextView => "Next view (services, host, logs, alerts)",
-            Self::GraphWindow => "Cycle the graphs' time window: 1m, 5m, 1h, 24h",
-            Self::Window1m => "Graphs over the last minute",
-            Self::Window5m => "Graphs over the last 5 minutes",
-            Self::Window1h => "Graphs over the last hour (from history)",
-            Self::Window24h => "Graphs over the last 24 hours (from history)",
-            Self::AlertsView => "Show the alerts (firing, pending, resolved)",
-            Self::SilencesView => "Show the silences",
-            Self::Ack => "Acknowledge the selected alert (ends its repeat notices)",
-            Self::NewSilence => "Silence alerts like the selected one, for a while",
-            Self::Expire => "Expire the selected silence now (asks first)",
-            Self::NextField => "Next input",
-            Self::PreviousField => "Previous input",
-            Self::LogsView => "Show the logs: every service's lines, merged, live",
-            Self::PatternsView => "Show the log patterns (templates mined from the lines)",
-            Self::Follow => "Follow: pin to the newest line (scrolling up pauses)",
-            Self::ScrollLeft => "Scroll the lines left (without wrap)",
-            Self::ScrollRight => "Scroll the lines right (without wrap)",
-            Self::Wrap => "Wrap long lines, or cut them at the edge",
-            Self::PrettyJson => "Pretty-print the selected line's JSON, or fold it back",
-            Self::Search => "Search the lines: highlight matches (smart case)",
-            Self::NextMatch => "Next matching line (newer)",
-            Self::PreviousMatch => "Previous matching line (older)",
-            Self::LevelFilter => "Lowest level shown: all, debug, info, warn, error",
-            Self::ServiceFilter => "Only the selected service's lines, or every service's",
-            Self::Grep => "Only lines matching a regex (empty clears)",
-            Self::ClearFilters => "Clear the search and filters, or go back to the services",
-            Self::SortPatterns => "Sort by count, or the new ones first",
-            Self::PatternLines => "Show the selected pattern's lines",
-            Self::EnvironmentsView => "Show the environments (switch, preview, history)",
-            Self::ConfigHistory => "Show the applied config revisions, or the environments",
-            Self::UseEnvironment => "Switch to the selected environment (asks first)",
-            Self::ShowDiff => "Show the whole diff of the selection",
-            Self::Revert => "Revert to the selected revision (asks first)",
-            Self::ApplyConfig => "Apply the config edited on disk (asks first)",
-            Self::PendingDiff => "Show the diff of the config edited on disk",
-            Self::ConfigErrors => "Show why the edited config is not applied",
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Action, E> {
+                Action::from_name(name).ok_or_else(|| E::unknown_variant(name, Action::NAMES))
+            }
         }
-    }
-
-    /// Whether the footer advertises this action (movement keys and shortcuts that repeat
-    /// another key are left to the help pane).
-    pub fn in_footer(self) -> bool {
-        !matches!(
-            self,
-            Self::Up
-                | Self::Down
-                | Self::Top
-                | Self::Bottom
-                | Self::PageUp
-                | Self::PageDown
-                | Self::NextView
-                | Self::Window1m
-                | Self::Window5m
-                | Self::Window1h
-                | Self::Window24h
-                | Self::PreviousField
-                | Self::ScrollLeft
-                | Self::ScrollRight
-                | Self::PreviousMatch
-        )
+        deserializer.deserialize_str(Name)
     }
 }
 
@@ -384,11 +151,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_match_serde() {
-        for action in Action::ALL {
-            let yaml: Action = serde_saphyr::from_str(action.name()).unwrap();
+    fn every_name_reads_back_as_its_action() {
+        for &action in Action::ALL {
+            let yaml: Action = serde_saphyr::from_str(action.info().name).unwrap();
             assert_eq!(yaml, action);
-            assert!(!action.label().is_empty() && !action.description().is_empty());
         }
+        let err = serde_saphyr::from_str::<Action>("strat")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown variant `strat`"), "{err}");
+        assert!(err.contains(" start,"), "{err}");
     }
 }

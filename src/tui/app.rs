@@ -1,24 +1,19 @@
 //! The app: routes keys to actions (popup > pane > global), turns actions into state changes
 //! or requests, folds updates into the state, and draws. No IO: requests go out on a channel.
 
-mod alerts;
-mod command_line;
-mod config;
-mod logs;
-mod playbook;
-
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
 use super::graphs::TimeWindow;
+use super::help;
 use super::input::{Input, InputEvent};
 use super::keymap::{Keymap, Layer, Lookup};
 use super::keys::KeyPress;
 use super::link::{Request, Update};
-use super::panes::{self, View, help};
-use super::progress::Progress;
+use super::screen::{self, View};
+use super::services::progress::Progress;
 use super::state::{Confirm, Pane, Popup, State};
 use super::theme::Theme;
 use crate::protocol::{Command, Event, NoticeLevel};
@@ -27,12 +22,12 @@ use crate::protocol::{Command, Event, NoticeLevel};
 pub const DEFAULT_USER: &str = "uc";
 
 pub struct App {
-    state: State,
-    keymap: Keymap,
-    theme: Theme,
+    pub(super) state: State,
+    pub(super) keymap: Keymap,
+    pub(super) theme: Theme,
     requests: UnboundedSender<Request>,
     /// The pane the last key left on screen, to notice when one opens.
-    shown: Pane,
+    pub(super) shown: Pane,
 }
 
 impl App {
@@ -69,7 +64,7 @@ impl App {
     /// Draw the whole screen. A pure read of the state.
     pub fn draw(&self, frame: &mut Frame) {
         let framed = self.environment_frame();
-        panes::draw(
+        screen::draw(
             frame,
             View {
                 state: &self.state,
@@ -283,9 +278,9 @@ impl App {
     fn act(&mut self, action: Action) {
         let page = match self.state.top_popup() {
             Some(Popup::Help { .. }) => {
-                help::page_rows(&self.keymap, &self.theme, self.state.screen)
+                help::pane::page_rows(&self.keymap, &self.theme, self.state.screen)
             }
-            _ => panes::page_rows(&self.state),
+            _ => screen::page_rows(&self.state),
         } as isize;
         let previews = self.state.pane == Pane::Environments && self.state.popups.is_empty();
         match action {
@@ -370,7 +365,7 @@ impl App {
     }
 
     /// Ask for the history the charts on screen miss, when their window reads history.
-    fn request_history(&mut self) {
+    pub(super) fn request_history(&mut self) {
         if !self.state.graphs.window().uses_history() {
             return;
         }
@@ -380,21 +375,21 @@ impl App {
         }
     }
 
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         match self.state.top_popup() {
             Some(Popup::Help { .. }) => self.scroll_help(delta),
             Some(Popup::Playbook(_)) => self.scroll_playbook(delta),
             Some(Popup::Text(_)) => self.scroll_text(delta),
             Some(Popup::Confirm(_)) => {}
             _ => {
-                let page = panes::page_rows(&self.state);
+                let page = screen::page_rows(&self.state);
                 self.state.move_in_pane(delta, page);
             }
         }
     }
 
-    fn scroll_help(&mut self, delta: isize) {
-        let max = help::max_scroll(&self.keymap, &self.theme, self.state.screen);
+    pub(super) fn scroll_help(&mut self, delta: isize) {
+        let max = help::pane::max_scroll(&self.keymap, &self.theme, self.state.screen);
         for popup in &mut self.state.popups {
             if let Popup::Help { scroll } = popup {
                 *scroll = scroll.saturating_add_signed(delta).min(max);
@@ -402,7 +397,7 @@ impl App {
         }
     }
 
-    fn on_selected(&mut self, act: impl FnOnce(&mut Self, String)) {
+    pub(super) fn on_selected(&mut self, act: impl FnOnce(&mut Self, String)) {
         match self.state.selected().map(|s| s.name.clone()) {
             Some(name) => act(self, name),
             None => self
@@ -411,7 +406,7 @@ impl App {
         }
     }
 
-    fn toggle_help(&mut self) {
+    pub(super) fn toggle_help(&mut self) {
         if matches!(self.state.top_popup(), Some(Popup::Help { .. })) {
             self.close_top();
         } else {
@@ -419,12 +414,12 @@ impl App {
         }
     }
 
-    fn close_top(&mut self) {
+    pub(super) fn close_top(&mut self) {
         self.state.popups.pop();
     }
 
     /// Close the top popup; with none open, clear the filter.
-    fn close(&mut self) {
+    pub(super) fn close(&mut self) {
         match self.state.popups.pop() {
             Some(Popup::Filter(_)) => self.state.set_filter(""),
             Some(_) => {}
@@ -433,7 +428,7 @@ impl App {
         }
     }
 
-    fn confirm(&mut self) {
+    pub(super) fn confirm(&mut self) {
         match self.state.top_popup() {
             Some(Popup::Confirm(Confirm {
                 typed: Some(typed), ..
@@ -459,7 +454,7 @@ impl App {
         }
     }
 
-    fn start(&mut self, services: Vec<String>) {
+    pub(super) fn start(&mut self, services: Vec<String>) {
         self.send_command(Command::Start {
             services,
             tags: vec![],
@@ -467,7 +462,7 @@ impl App {
     }
 
     /// Stop services, asking first when active services depend on them.
-    fn stop(&mut self, services: Vec<String>) {
+    pub(super) fn stop(&mut self, services: Vec<String>) {
         let dependents = self.state.dependents(&services);
         let command = Command::Stop {
             services: services.clone(),
@@ -485,7 +480,7 @@ impl App {
         }
     }
 
-    fn confirm_stop_all(&mut self) {
+    pub(super) fn confirm_stop_all(&mut self) {
         let active = self.state.active_services();
         let message = if active.is_empty() {
             "No service is running."
@@ -501,7 +496,7 @@ impl App {
         }));
     }
 
-    fn confirm_down(&mut self) {
+    pub(super) fn confirm_down(&mut self) {
         self.state.popups.push(Popup::Confirm(Confirm {
             title: "Shut the workspace down?".to_string(),
             message: "Stops every service, then the engine and the workspace's tmux server."
@@ -512,11 +507,11 @@ impl App {
         }));
     }
 
-    fn show(&mut self, name: String) {
+    pub(super) fn show(&mut self, name: String) {
         self.send(Request::ShowService(name));
     }
 
-    fn send_command(&mut self, command: Command) {
+    pub(super) fn send_command(&mut self, command: Command) {
         let text = describe(&command);
         let progress = Progress::new(&command, self.state.services());
         if self.send(Request::Engine(command)) {
@@ -526,7 +521,7 @@ impl App {
     }
 
     /// The start, stop or restart on its way got there: say so.
-    fn progress_done(&mut self) {
+    pub(super) fn progress_done(&mut self) {
         let done = self
             .state
             .progress
@@ -538,7 +533,7 @@ impl App {
         }
     }
 
-    fn send(&mut self, request: Request) -> bool {
+    pub(super) fn send(&mut self, request: Request) -> bool {
         let sent = self.requests.send(request).is_ok();
         if !sent {
             let text = "cannot reach the engine: the link is closed";

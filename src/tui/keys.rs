@@ -5,6 +5,19 @@ use std::fmt;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// Why a keymap file's key does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("unknown key `{token}` (did you mean `{name}`?)")]
+    Typo { token: String, name: &'static str },
+    #[error("unknown key `{0}`: use a character, a name like `enter` or `pgup`, or `ctrl-x`")]
+    Unknown(String),
+    #[error("empty key")]
+    Empty,
+    #[error("key sequence `{0}` is longer than {max} presses", max = KeySeq::MAX_LEN)]
+    TooLong(String),
+}
+
 /// One key press, normalised so that a spec and a terminal event compare equal: `G` is
 /// `Char('G')` without SHIFT, whatever the terminal reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,7 +84,7 @@ impl KeyPress {
     }
 
     /// Parse one press: `q`, `ctrl-c`, `enter`, `f5`.
-    pub fn parse(token: &str) -> Result<Self, String> {
+    pub fn parse(token: &str) -> Result<Self, KeyError> {
         let mut rest = token;
         let mut modifiers = KeyModifiers::NONE;
         'strip: loop {
@@ -138,7 +151,7 @@ fn parse_code(name: &str) -> Option<KeyCode> {
     (1..=24).contains(&number).then_some(KeyCode::F(number))
 }
 
-fn unknown_key(token: &str) -> String {
+fn unknown_key(token: &str) -> KeyError {
     let lower = token.to_ascii_lowercase();
     let best = NAMED
         .iter()
@@ -146,10 +159,11 @@ fn unknown_key(token: &str) -> String {
         .min_by_key(|(_, d)| *d)
         .filter(|(_, d)| *d <= 2);
     match best {
-        Some((name, _)) => format!("unknown key `{token}` (did you mean `{name}`?)"),
-        None => format!(
-            "unknown key `{token}`: use a character, a name like `enter` or `pgup`, or `ctrl-x`"
-        ),
+        Some((name, _)) => KeyError::Typo {
+            token: token.to_string(),
+            name,
+        },
+        None => KeyError::Unknown(token.to_string()),
     }
 }
 
@@ -185,17 +199,14 @@ impl KeySeq {
     /// The longest sequence a keymap may bind.
     pub const MAX_LEN: usize = 4;
 
-    pub fn parse(spec: &str) -> Result<Self, String> {
+    pub fn parse(spec: &str) -> Result<Self, KeyError> {
         let presses = spec
             .split_whitespace()
             .map(KeyPress::parse)
             .collect::<Result<Vec<_>, _>>()?;
         match presses.len() {
-            0 => Err("empty key".to_string()),
-            n if n > Self::MAX_LEN => Err(format!(
-                "key sequence `{spec}` is longer than {} presses",
-                Self::MAX_LEN
-            )),
+            0 => Err(KeyError::Empty),
+            n if n > Self::MAX_LEN => Err(KeyError::TooLong(spec.to_string())),
             _ => Ok(Self(presses)),
         }
     }
@@ -277,10 +288,13 @@ mod tests {
     #[test]
     fn bad_keys_are_explained() {
         assert_eq!(
-            KeyPress::parse("entr").unwrap_err(),
+            KeyPress::parse("entr").unwrap_err().to_string(),
             "unknown key `entr` (did you mean `enter`?)"
         );
-        assert!(KeySeq::parse("  ").unwrap_err().contains("empty"));
-        assert!(KeySeq::parse("a b c d e").unwrap_err().contains("longer"));
+        assert_eq!(KeySeq::parse("  ").unwrap_err(), KeyError::Empty);
+        assert_eq!(
+            KeySeq::parse("a b c d e").unwrap_err().to_string(),
+            "key sequence `a b c d e` is longer than 4 presses"
+        );
     }
 }

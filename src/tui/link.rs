@@ -4,7 +4,7 @@
 
 use tokio::sync::mpsc;
 
-use super::playbook::PlaybookMode;
+use super::heal::playbook::PlaybookMode;
 use crate::heal::HealEvent;
 use crate::heal::PlaybookList;
 use crate::heal::playbook::PlaybookReport;

@@ -4,28 +4,35 @@
 //! [`Action`]s (popup > pane > global) and turns them into [`Request`]s. Keys come from
 //! `configs/keymap.yaml` merged with the user's file ([`Keymap::load`]), colours from
 //! `themes/*.toml` ([`Theme::load`]).
+//!
+//! A feature lives in one folder: its state, its keys (the `impl App` that turns its actions
+//! into state changes and requests) and its panes. What every screen shares (the header,
+//! footer, banner, status line, confirm and text dialogs) is in [`chrome`].
 
 pub mod action;
-pub mod alerts;
 mod app;
-mod cmdline;
-pub mod config;
-pub mod graphs;
-pub mod heal;
-mod input;
+pub mod chrome;
 pub mod keymap;
 pub mod keys;
 pub mod link;
-pub mod logs;
-mod options;
-pub mod panes;
-pub mod playbook;
-pub mod progress;
-pub mod silence_form;
+pub mod screen;
 pub mod state;
+pub mod theme;
+
+mod input;
+mod options;
 mod suggest;
 mod terminal;
-pub mod theme;
+
+pub mod alerts;
+pub mod command_line;
+pub mod config;
+pub mod graphs;
+pub mod heal;
+pub mod help;
+pub mod logs;
+pub mod services;
+pub mod silences;
 
 pub use action::Action;
 pub use app::App;

@@ -13,12 +13,12 @@ use super::alerts::AlertsView;
 use super::config::{ConfigView, TextDialog, TypedName};
 use super::graphs::{Graphs, TimeWindow};
 use super::heal::HealView;
+use super::heal::playbook::PlaybookDialog;
 use super::input::Input;
 use super::keymap::Layer;
 use super::keys::KeyPress;
 use super::logs::{LogsView, PatternsView};
-use super::playbook::PlaybookDialog;
-use super::silence_form::SilenceForm;
+use super::silences::form::SilenceForm;
 
 /// What fills the screen between the header and the status line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -153,7 +153,7 @@ pub struct State {
     /// What Tab on the command line could not choose between, until the line changes.
     pub completions: Vec<String>,
     /// The newest start, stop or restart on its way, for the status line's last word.
-    pub progress: Option<super::progress::Progress>,
+    pub progress: Option<super::services::progress::Progress>,
     pub quit: bool,
     /// Selection by name, so it survives reordering and filtering.
     selected: Option<String>,

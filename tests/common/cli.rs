@@ -7,6 +7,17 @@ use std::time::{Duration, Instant};
 
 use super::{TmuxServer, unique};
 
+/// A file of 1000 bytes last modified `days` ago.
+pub fn aged(path: &Path, days: u64) {
+    std::fs::write(path, "x".repeat(1000)).expect("write");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    let then = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);
+    file.set_modified(then).expect("age");
+}
+
 /// A workspace in a temp dir with its own state dir and private tmux socket. Dropping it
 /// kills the workspace's tmux server (and so its engine and services) even when the test
 /// failed.
@@ -20,6 +31,20 @@ pub struct Env {
 }
 
 impl Env {
+    /// The `tidy` playbook in the workspace: delete the logs under `./tmp` older than a
+    /// day; `tmp/` is created, empty.
+    pub fn tidy_playbook(&self) {
+        std::fs::create_dir_all(self.dir.join("tmp")).expect("tmp");
+        let playbooks = self.dir.join("configs/playbooks");
+        std::fs::create_dir_all(&playbooks).expect("playbooks");
+        let tidy = "description: Drop old scratch files
+roots: [./tmp]
+steps:
+  - delete: { under: ./tmp, match: \"**/*.log\", older_than: 1d }
+";
+        std::fs::write(playbooks.join("tidy.yaml"), tidy).expect("playbook");
+    }
+
     /// `services` is the YAML under `services:`, indented by two spaces.
     pub fn new(services: &str) -> Self {
         Self::with_settings(services, "")

@@ -1,24 +1,16 @@
 //! The alerts tests' fixture: a snapshot with alerts in every state and severity, silences
 //! and channel health at a fixed clock, and a harness that drives the app by keys.
 
+pub use crate::common::tui::NOW;
+use crate::common::tui::{Tui, harness, running, workspace};
 use std::collections::BTreeMap;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::KeyEvent;
-use tokio::sync::mpsc::UnboundedReceiver;
 use univers_container::alerts::{
     Ack, Alert, AlertState, AlertingInfo, ChannelInfo, Matcher, Severity, Silence,
 };
-use univers_container::protocol::{
-    Command, EngineInfo, Event, ServiceState, ServiceStatus, Snapshot,
-};
-use univers_container::tui::keys::KeySeq;
-use univers_container::tui::state::Pane;
-use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
+use univers_container::protocol::{Command, ServiceStatus, Snapshot};
+use univers_container::tui::{Keymap, Request, Theme};
 
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
 pub const MIN: u64 = 60_000;
 /// The user the app acknowledges and silences as.
 pub const USER: &str = "tester";
@@ -192,38 +184,18 @@ pub fn alerting() -> AlertingInfo {
 }
 
 pub fn fixture() -> Snapshot {
-    let running = |name: &str| ServiceStatus {
-        state: ServiceState::Running,
-        pid: Some(4242),
-        started_at: Some(NOW - 3_600_000),
-        ..ServiceStatus::new(name)
-    };
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![running("db"), running("api"), ServiceStatus::new("web")],
-        metrics: None,
         alerts: alerts(),
         silences: silences(),
         alerting: alerting(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 
-pub struct Harness {
-    pub app: App,
-    pub requests: UnboundedReceiver<Request>,
-    pub size: (u16, u16),
+harness! {
+    /// The shared harness, signed in as [`USER`], with the alerts' fixture.
+    pub struct Harness;
 }
 
 impl Harness {
@@ -232,74 +204,17 @@ impl Harness {
     }
 
     pub fn with_keymap(keymap: Keymap, snapshot: Snapshot, size: (u16, u16)) -> Self {
-        let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, keymap, Theme::default()).with_user(USER);
-        app.on_resize(size.0, size.1);
-        app.on_tick(NOW);
-        app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
-        Self {
-            app,
-            requests,
-            size,
-        }
+        let mut tui = Tui::with(keymap, Theme::default(), Some(USER), size, NOW);
+        tui.snapshot(snapshot);
+        Self(tui)
     }
 
     pub fn new() -> Self {
         Self::with(fixture(), (110, 30))
     }
 
-    pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
-        for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
-                self.app
-                    .handle_key(KeyEvent::new(press.code, press.modifiers));
-            }
-        }
-        self
-    }
-
-    pub fn type_text(&mut self, text: &str) -> &mut Self {
-        for c in text.chars() {
-            let spec = if c == ' ' {
-                "space".to_string()
-            } else {
-                c.to_string()
-            };
-            self.keys(&[&spec]);
-        }
-        self
-    }
-
-    /// What the app asked for, without the playbook list the command line refreshes each
-    /// time it opens.
-    pub fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok())
-            .filter(|r| *r != Request::Playbooks)
-            .collect()
-    }
-
-    pub fn status(&self) -> String {
-        let status = self.app.state().status.as_ref();
-        status.map(|s| s.text.clone()).unwrap_or_default()
-    }
-
-    pub fn pane(&self) -> Pane {
-        self.app.state().pane
-    }
-
     pub fn selected_alert(&self) -> &str {
         self.app.state().selected_alert().unwrap().rule.as_str()
-    }
-
-    pub fn screen(&self) -> String {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().to_string()
-    }
-
-    pub fn header(&self) -> String {
-        self.screen().lines().next().unwrap().to_string()
     }
 }
 

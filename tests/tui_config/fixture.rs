@@ -3,20 +3,14 @@
 //! a pending edit and a broken one, at a fixed clock; and a harness that drives the app by
 //! keys and reads the requests it sends.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::KeyEvent;
-use tokio::sync::mpsc::UnboundedReceiver;
+pub use crate::common::tui::NOW;
+pub use crate::common::tui::find;
+use crate::common::tui::{Tui, harness, workspace};
 use univers_container::protocol::{
-    ChangeKind, ConfigPlan, ConfigStatus, EngineInfo, EnvironmentInfo, Event, Revision,
-    ServiceChange, ServiceState, ServiceStatus, Snapshot,
+    ChangeKind, ConfigPlan, ConfigStatus, EnvironmentInfo, Revision, ServiceChange, ServiceState,
+    ServiceStatus, Snapshot,
 };
-use univers_container::tui::keys::KeySeq;
-use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
-
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
+use univers_container::tui::{Keymap, Theme};
 
 pub const PENDING_HASH: &str = "9f2c41d07ab3e5c8";
 
@@ -53,24 +47,10 @@ fn running(name: &str) -> ServiceStatus {
 
 pub fn snapshot(environment: &str, config: ConfigStatus) -> Snapshot {
     Snapshot {
-        workspace: "hvac".into(),
         environment: Some(environment.into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: ["db", "api", "web", "mailer"].map(running).to_vec(),
-        metrics: None,
-        alerts: vec![],
-        silences: vec![],
-        alerting: Default::default(),
         config,
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 
@@ -174,10 +154,9 @@ pub fn revisions() -> Vec<Revision> {
     ]
 }
 
-pub struct Harness {
-    pub app: App,
-    pub size: (u16, u16),
-    pub requests: UnboundedReceiver<Request>,
+harness! {
+    /// The shared harness, signed in as ana, with the configuration center's fixture.
+    pub struct Harness;
 }
 
 impl Harness {
@@ -187,75 +166,8 @@ impl Harness {
     }
 
     pub fn on(size: (u16, u16), snapshot: Snapshot) -> Self {
-        let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default()).with_user("ana");
-        app.on_resize(size.0, size.1);
-        app.on_tick(NOW);
-        app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
-        Self {
-            app,
-            size,
-            requests,
-        }
+        let mut tui = Tui::with(Keymap::builtin(), Theme::default(), Some("ana"), size, NOW);
+        tui.snapshot(snapshot);
+        Self(tui)
     }
-
-    pub fn update(&mut self, update: Update) -> &mut Self {
-        self.app.on_update(update);
-        self
-    }
-
-    /// What the app asked for since the last call.
-    pub fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
-    }
-
-    pub fn type_text(&mut self, text: &str) -> &mut Self {
-        for c in text.chars() {
-            self.keys(&[&c.to_string()]);
-        }
-        self
-    }
-
-    pub fn status(&self) -> String {
-        let status = self.app.state().status.as_ref();
-        status.map(|s| s.text.clone()).unwrap_or_default()
-    }
-
-    pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
-        for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
-                self.app
-                    .handle_key(KeyEvent::new(press.code, press.modifiers));
-            }
-        }
-        self
-    }
-
-    pub fn buffer(&self) -> Buffer {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().buffer().clone()
-    }
-
-    pub fn screen(&self) -> String {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().to_string()
-    }
-}
-
-/// Where the first cell of `text` is on the screen.
-pub fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
-    let width = buffer.area.width;
-    for y in 0..buffer.area.height {
-        let cells: Vec<&str> = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
-        let line = cells.concat();
-        if let Some(byte) = line.find(text) {
-            let x = line[..byte].chars().count();
-            return (x as u16, y);
-        }
-    }
-    panic!("{text:?} is not on the screen");
 }

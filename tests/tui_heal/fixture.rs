@@ -2,24 +2,17 @@
 //! crash-looping with its restart due in 4 s, one that gave up, and their heal events, at a
 //! fixed clock; playbook plans and reports; and a harness that drives the app by keys.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::KeyEvent;
-use tokio::sync::mpsc::UnboundedReceiver;
+pub use crate::common::tui::NOW;
+pub use crate::common::tui::find;
+use crate::common::tui::{Tui, harness, workspace};
 use univers_container::heal::playbook::{
     ActionKind, Outcome, PlaybookReport, StepAction, StepReport,
 };
 use univers_container::heal::{HealEvent, HealKind};
 use univers_container::heal::{PlaybookInfo, PlaybookList};
 use univers_container::protocol::{
-    EngineInfo, Event, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+    Event, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };
-use univers_container::tui::keys::KeySeq;
-use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
-
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
 
 pub fn probe(kind: ProbeKind, target: &str, state: Health) -> ProbeStatus {
     let ok = state == Health::Healthy;
@@ -105,29 +98,6 @@ pub fn services() -> Vec<ServiceStatus> {
         ..ServiceStatus::new("mailer")
     };
     vec![api, db, cache, web, worker, mailer]
-}
-
-pub fn fixture() -> Snapshot {
-    Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
-        services: vec![],
-        metrics: None,
-        alerts: vec![],
-        silences: vec![],
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
-    }
 }
 
 pub fn heal(ago_ms: u64, service: &str, kind: HealKind, reason: &str) -> HealEvent {
@@ -267,57 +237,23 @@ pub fn long_report() -> PlaybookReport {
     }
 }
 
-pub struct Harness {
-    pub app: App,
-    pub size: (u16, u16),
-    pub requests: UnboundedReceiver<Request>,
+harness! {
+    /// The shared harness with the heal fixture's services and heal events.
+    pub struct Harness;
 }
 
 impl Harness {
     /// The fixture's services and heal events on a screen of `size`.
     pub fn with(size: (u16, u16)) -> Self {
-        let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default());
-        app.on_resize(size.0, size.1);
-        app.on_tick(NOW);
-        let snapshot = Snapshot {
+        let mut tui = Tui::new(size, NOW);
+        tui.snapshot(Snapshot {
             services: services(),
-            ..fixture()
-        };
-        app.on_update(Update::Event(Event::Snapshot(Box::new(snapshot))));
+            ..workspace()
+        });
         for event in heal_events() {
-            app.on_update(Update::Event(Event::Heal(event)));
+            tui.event(Event::Heal(event));
         }
-        Self {
-            app,
-            size,
-            requests,
-        }
-    }
-
-    /// What the app asked for, without the playbook list the command line refreshes each
-    /// time it opens.
-    pub fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok())
-            .filter(|r| *r != Request::Playbooks)
-            .collect()
-    }
-
-    pub fn type_text(&mut self, text: &str) -> &mut Self {
-        for c in text.chars() {
-            let spec = if c == ' ' {
-                "space".to_string()
-            } else {
-                c.to_string()
-            };
-            self.keys(&[&spec]);
-        }
-        self
-    }
-
-    pub fn status(&self) -> String {
-        let status = self.app.state().status.as_ref();
-        status.map(|s| s.text.clone()).unwrap_or_default()
+        Self(tui)
     }
 
     /// The details of the service on `row` (0-based), on a 100x30 screen.
@@ -330,30 +266,6 @@ impl Harness {
         h
     }
 
-    pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
-        for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
-                self.app
-                    .handle_key(KeyEvent::new(press.code, press.modifiers));
-            }
-        }
-        self
-    }
-
-    pub fn buffer(&self) -> Buffer {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().buffer().clone()
-    }
-
-    pub fn screen(&self) -> String {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().to_string()
-    }
-
     /// The screen's row holding `service`'s table row.
     pub fn row(&self, service: &str) -> String {
         let screen = self.screen();
@@ -363,18 +275,4 @@ impl Harness {
             .unwrap_or_else(|| panic!("no row for {service}:\n{screen}"))
             .to_string()
     }
-}
-
-/// Where the first cell of `text` is on the screen.
-pub fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
-    let width = buffer.area.width;
-    for y in 0..buffer.area.height {
-        let cells: Vec<&str> = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
-        let line = cells.concat();
-        if let Some(byte) = line.find(text) {
-            let x = line[..byte].chars().count();
-            return (x as u16, y);
-        }
-    }
-    panic!("{text:?} is not on the screen");
 }

@@ -1,50 +1,22 @@
 //! The logs tests' fixture: three services, log lines of every level from them, per-second
 //! counts and mined patterns at a fixed clock, and a harness that drives the app by keys.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::KeyEvent;
-use tokio::sync::mpsc::UnboundedReceiver;
+pub use crate::common::tui::NOW;
+pub use crate::common::tui::find_nth as find;
+use crate::common::tui::{Tui, harness, running, workspace};
 use univers_container::logs::{
     Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo,
 };
-use univers_container::protocol::{EngineInfo, Event, ServiceState, ServiceStatus, Snapshot};
-use univers_container::tui::keys::KeySeq;
+use univers_container::protocol::Snapshot;
 use univers_container::tui::logs::WINDOW_LINES;
-use univers_container::tui::state::Pane;
-use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
+use univers_container::tui::{Request, Update};
 
-/// 2024-01-01T00:00:00Z: the clock every test runs at.
-pub const NOW: u64 = 1_704_067_200_000;
 pub const MIN: u64 = 60_000;
 
 pub fn fixture() -> Snapshot {
-    let running = |name: &str| ServiceStatus {
-        state: ServiceState::Running,
-        pid: Some(4242),
-        started_at: Some(NOW - 3_600_000),
-        ..ServiceStatus::new(name)
-    };
     Snapshot {
-        workspace: "hvac".into(),
-        environment: Some("staging".into()),
-        config_file: Some("univers.yaml".into()),
-        engine: EngineInfo {
-            pid: 100,
-            started_at: NOW - 3_600_000,
-            version: "0.1.0".into(),
-            tmux_socket: "uc-hvac".into(),
-            tmux_session: "hvac".into(),
-        },
         services: vec![running("api"), running("db"), running("worker")],
-        metrics: None,
-        alerts: vec![],
-        silences: vec![],
-        alerting: Default::default(),
-        config: Default::default(),
-        storage: Default::default(),
-        seq: 7,
+        ..workspace()
     }
 }
 
@@ -190,24 +162,16 @@ pub fn default_query() -> LogQuery {
     }
 }
 
-pub struct Harness {
-    pub app: App,
-    pub requests: UnboundedReceiver<Request>,
-    pub size: (u16, u16),
+harness! {
+    /// The shared harness with the logs' fixture.
+    pub struct Harness;
 }
 
 impl Harness {
     pub fn with(size: (u16, u16)) -> Self {
-        let (link, _updates, requests) = EngineLink::pair();
-        let mut app = App::new(link.requests, Keymap::builtin(), Theme::default());
-        app.on_resize(size.0, size.1);
-        app.on_tick(NOW);
-        app.on_update(Update::Event(Event::Snapshot(Box::new(fixture()))));
-        Self {
-            app,
-            requests,
-            size,
-        }
+        let mut tui = Tui::new(size, NOW);
+        tui.snapshot(fixture());
+        Self(tui)
     }
 
     pub fn new() -> Self {
@@ -231,28 +195,6 @@ impl Harness {
         h
     }
 
-    pub fn keys(&mut self, specs: &[&str]) -> &mut Self {
-        for spec in specs {
-            for press in KeySeq::parse(spec).unwrap().presses() {
-                self.app
-                    .handle_key(KeyEvent::new(press.code, press.modifiers));
-            }
-        }
-        self
-    }
-
-    pub fn type_text(&mut self, text: &str) -> &mut Self {
-        for c in text.chars() {
-            let spec = if c == ' ' {
-                "space".to_string()
-            } else {
-                c.to_string()
-            };
-            self.keys(&[&spec]);
-        }
-        self
-    }
-
     pub fn log(&mut self, event: LogStreamEvent) {
         self.app.on_update(Update::Log(event));
     }
@@ -261,53 +203,9 @@ impl Harness {
         self.log(LogStreamEvent::Lines { lines });
     }
 
-    /// What the app asked for, without the playbook list the command line refreshes each
-    /// time it opens.
-    pub fn sent(&mut self) -> Vec<Request> {
-        std::iter::from_fn(|| self.requests.try_recv().ok())
-            .filter(|r| *r != Request::Playbooks)
-            .collect()
-    }
-
-    pub fn status(&self) -> String {
-        let status = self.app.state().status.as_ref();
-        status.map(|s| s.text.clone()).unwrap_or_default()
-    }
-
-    pub fn pane(&self) -> Pane {
-        self.app.state().pane
-    }
-
     /// The text of the line under the cursor.
     pub fn cursor_text(&self) -> String {
         let window = &self.app.state().logs.window;
         window.get(window.cursor()).unwrap().text.clone()
     }
-
-    pub fn buffer(&self) -> Buffer {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().buffer().clone()
-    }
-
-    pub fn screen(&self) -> String {
-        let (width, height) = self.size;
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| self.app.draw(frame)).unwrap();
-        terminal.backend().to_string()
-    }
-}
-
-/// Where the `nth` line holding `text` has it.
-pub fn find(buffer: &Buffer, text: &str, nth: usize) -> (u16, u16) {
-    let width = buffer.area.width;
-    let hits = (0..buffer.area.height).filter_map(|y| {
-        let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
-        let i = line.find(text)?;
-        Some((line[..i].chars().count() as u16, y))
-    });
-    hits.into_iter()
-        .nth(nth)
-        .unwrap_or_else(|| panic!("`{text}` #{nth} is not on screen"))
 }

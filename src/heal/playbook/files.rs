@@ -14,7 +14,7 @@ use globset::GlobMatcher;
 
 use super::paths;
 use super::report::{ActionKind, Outcome, StepAction, StepReport};
-use crate::metrics::human_bytes;
+use crate::format;
 use held::{Entry, HeldDir, Kind};
 use rotate::plan_rotate;
 
@@ -320,8 +320,8 @@ fn sized_file(file: &Path, over: Option<u64>, roots: &[PathBuf]) -> Result<Sized
     Ok(Sized::Under(match over {
         Some(limit) => format!(
             "{name} is {}, not over {}",
-            human_bytes(size as f64),
-            human_bytes(limit as f64)
+            format::bytes(size as f64),
+            format::bytes(limit as f64)
         ),
         None => format!("{name} is empty"),
     }))

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::human_bytes;
+use crate::format;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaybookReport {
@@ -151,7 +151,7 @@ impl PlaybookReport {
     pub fn summary(&self) -> String {
         let actions: usize = self.steps.iter().map(|s| s.actions.len()).sum();
         let failed = self.steps.iter().filter(|s| s.failed()).count();
-        let freed = human_bytes(self.freed_bytes as f64);
+        let freed = format::bytes(self.freed_bytes as f64);
         let (verb, freed_word) = if self.dry_run {
             ("planned", "would free")
         } else {
@@ -238,7 +238,7 @@ impl Widths {
 fn size(action: &StepAction) -> String {
     action
         .bytes
-        .map(|b| human_bytes(b as f64))
+        .map(|b| format::bytes(b as f64))
         .unwrap_or_default()
 }
 

@@ -4,6 +4,8 @@
 //! needs that can be worked out once per update: table cells, titles, axis ranges and labels,
 //! sparklines. Drawing borrows from here; it never builds point vectors.
 
+pub mod chart;
+pub mod host;
 #[cfg(test)]
 mod tests;
 mod view;
@@ -15,7 +17,7 @@ use crate::metrics::{
     HistoryQuery, HistoryResponse, Metric, RECENT_POINTS, Recent, Ring, Sample, SeriesKey,
 };
 
-use super::panes::format;
+use crate::format;
 
 /// Points behind every small sparkline (services table, cores, network): the last minute.
 pub const SPARK_POINTS: usize = 60;

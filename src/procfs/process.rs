@@ -95,6 +95,12 @@ pub fn read_proc_file<'a>(path: &str, buf: &'a mut [u8]) -> Option<&'a str> {
     use std::io::Read;
     let mut file = fs::File::open(path).ok()?;
     let n = file.read(buf).ok()?;
+    whole_fields(buf, n)
+}
+
+/// The `n` bytes read into `buf` as text; when they filled it, cut at the last whole
+/// space-separated field.
+pub(super) fn whole_fields(buf: &[u8], n: usize) -> Option<&str> {
     let bytes = &buf[..n];
     let bytes = if n == buf.len() {
         &bytes[..bytes.iter().rposition(|b| *b == b' ').unwrap_or(0)]

@@ -166,13 +166,7 @@ fn first_number(text: &str) -> Option<u64> {
 /// One `pread` at offset 0; text longer than `buf` is cut at its last whole field.
 fn pread<'a>(file: &File, buf: &'a mut [u8]) -> Option<&'a str> {
     let n = file.read_at(buf, 0).ok()?;
-    let bytes = &buf[..n];
-    let bytes = if n == buf.len() {
-        &bytes[..bytes.iter().rposition(|b| *b == b' ').unwrap_or(0)]
-    } else {
-        bytes
-    };
-    std::str::from_utf8(bytes).ok()
+    super::process::whole_fields(buf, n)
 }
 
 #[cfg(test)]

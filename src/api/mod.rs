@@ -2,6 +2,7 @@
 //! `POST /v1/commands`, `GET /v1/metrics/history`. One router, served on the engine's Unix
 //! socket (and later on TCP).
 
+mod access;
 mod alerts;
 mod config;
 mod heal;
@@ -9,6 +10,7 @@ pub mod listen;
 mod logs;
 mod metrics;
 
+pub use access::permission;
 pub use alerts::{AlertHistory, AlertHistoryParams};
 pub use config::ConfigHistoryParams;
 pub use heal::HealHistoryParams;

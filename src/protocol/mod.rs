@@ -4,6 +4,7 @@
 //! engine's files report. It carries the domain modules' plain data (their `model` files)
 //! and names no worker, engine, API or frontend.
 
+pub mod access;
 pub mod command;
 pub mod config;
 pub mod event;
@@ -11,6 +12,7 @@ pub mod hub;
 pub mod snapshot;
 pub mod storage;
 
+pub use access::{Permission, Role};
 pub use command::{Command, CommandError, CommandRequest, Reply, silence_duration};
 pub use config::{
     ChangeKind, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Revision, RevisionText,

@@ -25,12 +25,12 @@ fn edit(env: &Env, from: &str, to: &str) {
     std::fs::write(&env.file, text.replace(from, to)).expect("write");
 }
 
-/// `GET /v1/snapshot` over the engine's socket, with a plain HTTP/1.0 request.
+/// `GET /api/v1/snapshot` over the engine's socket, with a plain HTTP/1.0 request.
 fn engine_snapshot(socket: &std::path::Path) -> serde_json::Value {
     use std::io::{Read, Write};
     let mut stream = std::os::unix::net::UnixStream::connect(socket).expect("engine socket");
     stream
-        .write_all(b"GET /v1/snapshot HTTP/1.0\r\nHost: uc\r\n\r\n")
+        .write_all(b"GET /api/v1/snapshot HTTP/1.0\r\nHost: uc\r\n\r\n")
         .expect("request");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("response");

@@ -20,7 +20,7 @@ const METRICS_CAP: usize = 32;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A request's first line and a header, never finished.
-const PARTIAL: &[u8] = b"GET /v1/snapshot HTTP/1.1\r\nHost: stalled\r\n";
+const PARTIAL: &[u8] = b"GET /api/v1/snapshot HTTP/1.1\r\nHost: stalled\r\n";
 
 /// Lets this process hold the stalled sockets.
 fn raise_fd_limit(needed: u64) {
@@ -120,7 +120,7 @@ fn stalled_connections_to_the_socket_neither_starve_status_nor_stay_open() {
     // A frontend's event stream, open before the flood.
     let mut events = UnixStream::connect(&socket).expect("connect");
     events
-        .write_all(b"GET /v1/events HTTP/1.1\r\nHost: uc\r\n\r\n")
+        .write_all(b"GET /api/v1/events HTTP/1.1\r\nHost: uc\r\n\r\n")
         .expect("subscribe");
     let mut seen = String::new();
     read_until(&mut events, &mut seen, "data:");

@@ -146,7 +146,7 @@ const RAW_POST: &str = r#"
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 body = sys.argv[2].encode()
-s.sendall(b"POST /v1/commands HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+s.sendall(b"POST /api/v1/commands HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 data = b""
 while True:
     chunk = s.recv(65536)

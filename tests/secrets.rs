@@ -177,7 +177,7 @@ fn a_secret_reaches_the_service_and_is_shown_nowhere() {
     found.extend(leaks("uc heal history", &heal));
     found.extend(leaks("uc status --json", &env.ok(&["status", "--json"])));
     found.extend(leaks("uc status", &env.ok(&["status"])));
-    found.extend(leaks("snapshot", &engine_get(&env, "/v1/snapshot")));
+    found.extend(leaks("snapshot", &engine_get(&env, "/api/v1/snapshot")));
     found.extend(leaks("uc config render", &env.ok(&["config", "render"])));
     found.extend(leaks(
         "uc config history",

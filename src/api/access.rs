@@ -1,20 +1,119 @@
-//! The permission each engine route needs (`protocol::access`). Paths are the engine's own,
-//! without a `/api/v1/workspaces/{ws}` prefix.
+//! The permission each API route needs (`protocol::access`): one table, which the router is
+//! checked against (a route cannot be served without an entry) and which `uc serve` asks
+//! before forwarding. Paths are the engine's own, without a `/api/v1/workspaces/{ws}` prefix.
 
 use crate::protocol::{Permission, Role};
 
-/// The permission `method path` needs. Unknown routes need admin, so a route added without
-/// an entry here is closed rather than open.
+/// Every route of the API: the engine's and those `uc serve` answers itself.
+pub const ROUTES: &[(&str, &str, Permission)] = &[
+    ("GET", "/api/v1/health", Permission::Public),
+    ("GET", "/api/v1/workspaces", VIEWER),
+    ("GET", "/api/v1/openapi.json", VIEWER),
+    ("GET", "/api/v1/snapshot", VIEWER),
+    ("GET", "/api/v1/events", VIEWER),
+    // The generic command entry of the CLI and TUI: any command, so the highest role.
+    ("POST", "/api/v1/commands", ADMIN),
+    ("GET", "/api/v1/services", VIEWER),
+    ("POST", "/api/v1/services/start", OPERATOR),
+    ("POST", "/api/v1/services/stop", OPERATOR),
+    ("GET", "/api/v1/services/{name}", VIEWER),
+    ("POST", "/api/v1/services/{name}/start", OPERATOR),
+    ("POST", "/api/v1/services/{name}/stop", OPERATOR),
+    ("POST", "/api/v1/services/{name}/restart", OPERATOR),
+    ("GET", "/api/v1/metrics", VIEWER),
+    ("GET", "/api/v1/metrics/history", VIEWER),
+    ("GET", "/api/v1/logs", VIEWER),
+    ("GET", "/api/v1/logs/follow", VIEWER),
+    ("GET", "/api/v1/logs/patterns", VIEWER),
+    ("GET", "/api/v1/logs/stats", VIEWER),
+    ("GET", "/api/v1/alerts", VIEWER),
+    ("POST", "/api/v1/alerts/{id}/ack", OPERATOR),
+    ("GET", "/api/v1/alerts/history", VIEWER),
+    ("GET", "/api/v1/silences", VIEWER),
+    ("POST", "/api/v1/silences", OPERATOR),
+    ("DELETE", "/api/v1/silences/{id}", OPERATOR),
+    ("GET", "/api/v1/environments", VIEWER),
+    ("GET", "/api/v1/environments/{name}/plan", VIEWER),
+    ("POST", "/api/v1/environments/{name}/switch", DEPLOYER),
+    ("POST", "/api/v1/config", ADMIN),
+    ("POST", "/api/v1/config/validate", VIEWER),
+    ("GET", "/api/v1/config/plan", VIEWER),
+    ("POST", "/api/v1/config/apply", ADMIN),
+    ("GET", "/api/v1/config/history", VIEWER),
+    ("GET", "/api/v1/config/revisions/{id}", VIEWER),
+    ("POST", "/api/v1/config/revisions/{id}/revert", ADMIN),
+    ("GET", "/api/v1/config/diff", VIEWER),
+    ("GET", "/api/v1/heal/events", VIEWER),
+    ("GET", "/api/v1/heal/playbooks", VIEWER),
+    // A dry run (`?dry_run=true`) only plans: operator (see `permission`).
+    ("POST", "/api/v1/heal/playbooks/{name}/run", ADMIN),
+];
+
+const VIEWER: Permission = Permission::Role(Role::Viewer);
+const OPERATOR: Permission = Permission::Role(Role::Operator);
+const DEPLOYER: Permission = Permission::Role(Role::Deployer);
+const ADMIN: Permission = Permission::Role(Role::Admin);
+
+/// The permission `method path` needs (`path` may carry its query string). Unknown routes
+/// need admin, so a route missing from [`ROUTES`] is closed rather than open.
 pub fn permission(method: &str, path: &str) -> Permission {
-    let path = path.split('?').next().unwrap_or(path);
-    if path == "/api/v1/health" {
-        return Permission::Public;
-    }
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     if path.starts_with("/api/v1/hooks/") && method == "POST" {
         return Permission::Signed;
     }
-    match method {
-        "GET" | "HEAD" => Permission::Role(Role::Viewer),
-        _ => Permission::Role(Role::Admin),
+    let method = if method == "HEAD" { "GET" } else { method };
+    let Some(&(_, pattern, needed)) = ROUTES
+        .iter()
+        .find(|(m, pattern, _)| *m == method && matches(pattern, path))
+    else {
+        return ADMIN;
+    };
+    let dry_run = query.split('&').any(|p| p == "dry_run=true");
+    if pattern.ends_with("/run") && dry_run {
+        return OPERATOR;
+    }
+    needed
+}
+
+/// Whether `path` fits `pattern`, a `{param}` matching one non-empty segment.
+pub(super) fn matches(pattern: &str, path: &str) -> bool {
+    let mut pattern = pattern.split('/');
+    let mut path = path.split('/');
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with('{') => {
+                if s.is_empty() {
+                    return false;
+                }
+            }
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_need_the_role_the_issue_names() {
+        let needs = |m, p| permission(m, p);
+        assert_eq!(needs("GET", "/api/v1/health"), Permission::Public);
+        assert_eq!(needs("GET", "/api/v1/services/api"), VIEWER);
+        assert_eq!(needs("HEAD", "/api/v1/services"), VIEWER);
+        assert_eq!(needs("POST", "/api/v1/services/api/restart"), OPERATOR);
+        assert_eq!(needs("POST", "/api/v1/alerts/3fa2/ack"), OPERATOR);
+        assert_eq!(needs("POST", "/api/v1/environments/prod/switch"), DEPLOYER);
+        assert_eq!(needs("POST", "/api/v1/config"), ADMIN);
+        assert_eq!(needs("POST", "/api/v1/heal/playbooks/x/run"), ADMIN);
+        assert_eq!(
+            needs("POST", "/api/v1/heal/playbooks/x/run?dry_run=true"),
+            OPERATOR
+        );
+        assert_eq!(needs("POST", "/api/v1/hooks/git"), Permission::Signed);
+        assert_eq!(needs("DELETE", "/api/v1/services"), ADMIN, "unknown");
+        assert_eq!(needs("GET", "/api/v1/services//start"), ADMIN, "empty name");
     }
 }

@@ -1,16 +1,21 @@
-//! `GET /v1/alerts/history?since=SECONDS`: alert state changes, acks, silences, rules reloads
-//! and notification attempts, oldest first.
+//! Alerts over HTTP: the list, ack, silences (list, create, expire) and
+//! `GET /api/v1/alerts/history?since=SECONDS` (alert state changes, acks, silences, rules
+//! reloads and notification attempts, oldest first).
 
+use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Api, Params, read_blocking};
+use crate::api::{Api, Name, Params, actor, dispatch, error, read_blocking};
 use crate::clock::now_ms;
+use crate::protocol::{Command, CommandError};
 use crate::store::Journal;
 use crate::store::journal::Entry;
 
-/// The query string of `GET /v1/alerts/history`, as the client writes it and the engine
+/// The query string of `GET /api/v1/alerts/history`, as the client writes it and the engine
 /// reads it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +29,9 @@ pub struct AlertHistory {
     pub entries: Vec<Entry>,
 }
 
+#[utoipa::path(get, path = "/alerts/history", tag = "alerts",
+    params(("since" = u64, Query, description = "Seconds before now")),
+    responses((status = 200, description = "History entries, oldest first", body = Object)))]
 pub async fn history(
     State(api): State<Api>,
     Params(params): Params<AlertHistoryParams>,
@@ -39,4 +47,83 @@ fn read(api: &Api, since: u64) -> Result<Vec<Entry>, String> {
     entries.extend(crate::alerts::notification_history(&api.outbox_db, since)?);
     entries.sort_by_key(|e| e.at);
     Ok(entries)
+}
+
+/// `GET /api/v1/alerts`: pending, firing and recently resolved alerts, in display order.
+#[utoipa::path(get, path = "/alerts", tag = "alerts",
+    responses((status = 200, description = "The alerts", body = Object)))]
+pub async fn list(State(api): State<Api>) -> Response {
+    Json(api.hub.snapshot().alerts).into_response()
+}
+
+/// `GET /api/v1/silences`: silences active or starting later.
+#[utoipa::path(get, path = "/silences", tag = "alerts",
+    responses((status = 200, description = "The silences", body = Object)))]
+pub async fn silences(State(api): State<Api>) -> Response {
+    Json(api.hub.snapshot().silences).into_response()
+}
+
+/// `POST /api/v1/alerts/{id}/ack`, body `{"comment": "..."}` (optional).
+#[utoipa::path(post, path = "/alerts/{id}/ack", tag = "alerts",
+    params(("id" = String, Path, description = "Alert id or unique prefix")),
+    request_body(content = Object, description = "`{\"comment\": \"...\"}`, optional",
+        example = json!({"comment": "looking"})),
+    responses((status = 200, description = "Acknowledged", body = crate::protocol::Reply),
+        (status = 404, description = "No such alert", body = CommandError)))]
+pub async fn ack(State(api): State<Api>, headers: HeaderMap, id: Name, body: Bytes) -> Response {
+    let extra = [("command", "ack".into()), ("alert", id.0.into())];
+    command(&api, &headers, &body, extra).await
+}
+
+/// `POST /api/v1/silences`, body `{"matchers": ["service=api"], "for": "2h", "comment": ".."}`.
+#[utoipa::path(post, path = "/silences", tag = "alerts",
+    request_body(content = Object, example = json!({"matchers": ["service=api"], "for": "2h", "comment": "deploying"})),
+    responses((status = 200, description = "The silence was created", body = crate::protocol::Reply),
+        (status = 400, description = "A field is wrong", body = CommandError)))]
+pub async fn silence(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
+    command(&api, &headers, &body, [("command", "silence".into())]).await
+}
+
+/// `DELETE /api/v1/silences/{id}`: the silence ends now.
+#[utoipa::path(delete, path = "/silences/{id}", tag = "alerts",
+    params(("id" = String, Path, description = "Silence id or unique prefix")),
+    responses((status = 200, description = "Expired", body = crate::protocol::Reply),
+        (status = 404, description = "No such silence", body = CommandError)))]
+pub async fn expire(State(api): State<Api>, id: Name) -> Response {
+    let command = Command::Expire { silence: id.0 };
+    dispatch(&api, command).await
+}
+
+/// The alerting command the body and `extra` spell, checked by the one command parser so
+/// an error names the same fields `POST /api/v1/commands` would.
+async fn command<const N: usize>(
+    api: &Api,
+    headers: &HeaderMap,
+    body: &[u8],
+    extra: [(&str, serde_json::Value); N],
+) -> Response {
+    let mut fields = match object(body) {
+        Ok(fields) => fields,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    for (key, value) in extra {
+        if fields.insert(key.to_owned(), value).is_some() {
+            let e = CommandError::field(key, "given by the path");
+            return error(StatusCode::BAD_REQUEST, e);
+        }
+    }
+    fields.insert("by".into(), actor(headers).into());
+    let json = serde_json::Value::Object(fields).to_string();
+    match Command::from_json(json.as_bytes()) {
+        Ok(command) => dispatch(api, command).await,
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+/// A JSON object body; an empty body is an empty object.
+fn object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, CommandError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Map::new());
+    }
+    serde_json::from_slice(body).map_err(|e| CommandError::field("body", e.to_string()))
 }

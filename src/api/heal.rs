@@ -1,19 +1,19 @@
-//! Healing's part of the protocol: `GET /v1/heal/history?since=SECONDS&service=NAME&limit=N`
-//! (oldest first), the playbooks (`GET /v1/heal/playbooks`, `POST
-//! /v1/heal/playbooks/{name}/run?dry_run=true`).
+//! Healing's part of the API: `GET /api/v1/heal/events?since=SECONDS&service=NAME&limit=N`
+//! (oldest first), the playbooks (`GET /api/v1/heal/playbooks`, `POST
+//! /api/v1/heal/playbooks/{name}/run?dry_run=true`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Api, Params, error, read_blocking};
+use crate::api::{Api, Name, Params, error, read_blocking};
 use crate::clock::now_ms;
 use crate::protocol::CommandError;
 use crate::store::{HealLog, HealQuery};
 
-/// The query string of `GET /v1/heal/history`, as the client writes it and the engine reads
+/// The query string of `GET /api/v1/heal/events`, as the client writes it and the engine reads
 /// it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +27,12 @@ pub struct HealHistoryParams {
     pub limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/heal/events", tag = "heal",
+    params(("since" = Option<u64>, Query, description = "Seconds before now"),
+        ("service" = Option<String>, Query, description = "One service's"),
+        ("limit" = Option<usize>, Query, description = "At most this many")),
+    responses((status = 200, description = "Heal events, oldest first", body = Object),
+        (status = 400, description = "An unknown service", body = CommandError)))]
 pub async fn history(
     State(api): State<Api>,
     Params(params): Params<HealHistoryParams>,
@@ -57,7 +63,9 @@ pub struct RunParams {
     dry_run: bool,
 }
 
-/// `GET /v1/heal/playbooks`.
+/// `GET /api/v1/heal/playbooks`.
+#[utoipa::path(get, path = "/heal/playbooks", tag = "heal",
+    responses((status = 200, description = "The playbooks and their problems", body = Object)))]
 pub async fn playbooks(State(api): State<Api>) -> Response {
     let playbooks = api.playbooks.clone();
     match tokio::task::spawn_blocking(move || playbooks.list()).await {
@@ -69,10 +77,16 @@ pub async fn playbooks(State(api): State<Api>) -> Response {
     }
 }
 
-/// `POST /v1/heal/playbooks/{name}/run?dry_run=true`: the report once every step ran.
+/// `POST /api/v1/heal/playbooks/{name}/run?dry_run=true`: the report once every step ran
+/// (or, dry, the plan).
+#[utoipa::path(post, path = "/heal/playbooks/{name}/run", tag = "heal",
+    params(("name" = String, Path, description = "Playbook"),
+        ("dry_run" = Option<bool>, Query, description = "Plan only (operator); a run needs admin")),
+    responses((status = 200, description = "The report", body = Object),
+        (status = 400, description = "Refused", body = CommandError)))]
 pub async fn run_playbook(
     State(api): State<Api>,
-    Path(name): Path<String>,
+    Name(name): Name,
     Params(params): Params<RunParams>,
 ) -> Response {
     match api

@@ -1,6 +1,11 @@
-//! Logs over HTTP: `GET /v1/logs` (stored lines, and with `follow=true` a Server-Sent
-//! Events stream of [`LogStreamEvent`]s: the newest stored lines, then live ones),
-//! `GET /v1/logs/patterns`, `GET /v1/logs/stats?since=SECONDS`.
+//! Logs over HTTP: `GET /api/v1/logs` (stored lines, and with `follow=true` a Server-Sent
+//! Events stream of [`LogStreamEvent`]s: the newest stored lines, then live ones; the same
+//! as `GET /api/v1/logs/follow`), `GET /api/v1/logs/patterns`,
+//! `GET /api/v1/logs/stats?since=SECONDS`.
+//!
+//! A followed stream's `lines` events carry `id: <seq of the last line>` (line numbers are
+//! the store's, kept across engines): a client reconnecting with `Last-Event-ID` gets the
+//! lines after it, and a `skipped` event when more arrived than the backfill holds.
 //!
 //! Stored lines are streamed as the store is read, never gathered: a JSON array, or one
 //! JSON object per line with `Accept: application/x-ndjson` (an error after the first line
@@ -51,6 +56,8 @@ const CHUNK: usize = 2000;
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
     sources: Option<String>,
+    /// One more source (a service name), for `GET /api/v1/logs/follow?service=api`.
+    service: Option<String>,
     level: Option<String>,
     grep: Option<String>,
     pattern: Option<u32>,
@@ -67,6 +74,14 @@ pub struct LogParams {
 impl LogParams {
     /// The query, or the field that is wrong.
     pub fn query(self) -> Result<LogQuery, CommandError> {
+        if let Some(service) = &self.service
+            && !crate::config::values::is_name(service)
+        {
+            return Err(CommandError::field(
+                "service",
+                format!("`{}` is not a name", service.escape_debug()),
+            ));
+        }
         let level = match self.level.as_deref() {
             None | Some("") => None,
             Some(name) => Some(Level::from_name(name).ok_or_else(|| {
@@ -85,6 +100,7 @@ impl LogParams {
                 .sources
                 .iter()
                 .flat_map(|s| s.split(','))
+                .chain(self.service.as_deref())
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
@@ -98,11 +114,54 @@ impl LogParams {
     }
 }
 
+#[utoipa::path(get, path = "/logs", tag = "logs",
+    params(("sources" = Option<String>, Query, description = "Comma-separated services"),
+        ("level" = Option<String>, Query, description = "At least this level"),
+        ("grep" = Option<String>, Query, description = "Regex"),
+        ("pattern" = Option<u32>, Query, description = "Pattern id"),
+        ("since" = Option<u64>, Query, description = "Unix ms"),
+        ("limit" = Option<usize>, Query, description = "The newest N"),
+        ("follow" = Option<bool>, Query, description = "Then stream live lines (SSE)"),
+        ("count" = Option<bool>, Query, description = "Answer `{\"count\": N}`")),
+    responses((status = 200, description = "Lines (JSON array, or NDJSON with `Accept: application/x-ndjson`)", body = Object),
+        (status = 400, description = "A bad parameter, named", body = CommandError),
+        (status = 503, description = "The engine keeps no logs", body = CommandError)))]
 pub async fn lines(
     State(api): State<Api>,
     headers: HeaderMap,
     Params(params): Params<LogParams>,
 ) -> Response {
+    answer(api, &headers, params).await
+}
+
+/// `GET /api/v1/logs/follow?service=api`: `GET /api/v1/logs?follow=true`.
+#[utoipa::path(get, path = "/logs/follow", tag = "logs",
+    params(("service" = Option<String>, Query, description = "One service"),
+        ("sources" = Option<String>, Query, description = "Comma-separated services"),
+        ("level" = Option<String>, Query, description = "At least this level"),
+        ("grep" = Option<String>, Query, description = "Regex"),
+        ("limit" = Option<usize>, Query, description = "Stored lines first (1000)"),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this line")),
+    responses((status = 200, description = "`text/event-stream` of `lines`, `caught_up`, `second`, `skipped`",
+        content_type = "text/event-stream", body = String),
+        (status = 400, description = "A bad parameter, named", body = CommandError)))]
+pub async fn follow_lines(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Params(params): Params<LogParams>,
+) -> Response {
+    answer(
+        api,
+        &headers,
+        LogParams {
+            follow: true,
+            ..params
+        },
+    )
+    .await
+}
+
+async fn answer(api: Api, headers: &HeaderMap, params: LogParams) -> Response {
     let count = params.count;
     let mut query = match params.query() {
         Ok(q) => q,
@@ -131,7 +190,16 @@ pub async fn lines(
     // worst, and `seq` tells which.
     let live = logs.hub.subscribe();
     query.limit = Some(query.limit.unwrap_or(DEFAULT_BACKFILL));
-    let backfill = stored(&api, query.clone()).await.unwrap_or_default();
+    let mut backfill = stored(&api, query.clone()).await.unwrap_or_default();
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let missed = after.and_then(|after| {
+        backfill.retain(|l| l.seq > after);
+        let first = backfill.first()?.seq;
+        (first > after + 1).then(|| first - after - 1)
+    });
     let filter = match LiveFilter::new(query) {
         Ok(f) => f,
         Err(e) => {
@@ -141,7 +209,7 @@ pub async fn lines(
             );
         }
     };
-    Sse::new(follow(backfill, live, filter))
+    Sse::new(follow(backfill, missed, live, filter))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
@@ -237,8 +305,10 @@ struct Follow {
     queued: Option<LogStreamEvent>,
 }
 
+/// `missed`: lines after the client's `Last-Event-ID` that the backfill no longer holds.
 fn follow(
     backfill: Vec<LogLine>,
+    missed: Option<u64>,
     live: tokio::sync::broadcast::Receiver<Arc<Live>>,
     filter: LiveFilter,
 ) -> impl Stream<Item = Result<sse::Event, Infallible>> {
@@ -250,7 +320,7 @@ fn follow(
         filter,
         backfilled,
         received: None,
-        queued: None,
+        queued: missed.map(|count| LogStreamEvent::Skipped { count }),
     };
     futures::stream::unfold(state, |mut state| async move {
         let event = next(&mut state).await?;
@@ -259,6 +329,9 @@ fn follow(
 }
 
 async fn next(state: &mut Follow) -> Option<LogStreamEvent> {
+    if state.queued.is_some() && !state.caught_up {
+        return state.queued.take();
+    }
     let chunk: Vec<LogLine> = state.backfill.by_ref().take(CHUNK).collect();
     if !chunk.is_empty() {
         return Some(LogStreamEvent::Lines { lines: chunk });
@@ -316,9 +389,20 @@ fn live_event(state: &mut Follow, live: &Live) -> Option<LogStreamEvent> {
 }
 
 fn to_sse(event: &LogStreamEvent) -> sse::Event {
-    sse::Event::default().data(serde_json::to_string(event).unwrap_or_default())
+    let sse = sse::Event::default().data(serde_json::to_string(event).unwrap_or_default());
+    match event {
+        LogStreamEvent::Lines { lines } => match lines.last() {
+            Some(last) => sse.id(last.seq.to_string()).event("lines"),
+            None => sse.event("lines"),
+        },
+        LogStreamEvent::CaughtUp => sse.event("caught_up"),
+        LogStreamEvent::Second { .. } => sse.event("second"),
+        LogStreamEvent::Skipped { .. } => sse.event("skipped"),
+    }
 }
 
+#[utoipa::path(get, path = "/logs/patterns", tag = "logs",
+    responses((status = 200, description = "Mined patterns", body = Object)))]
 pub async fn patterns(State(api): State<Api>) -> Response {
     match &api.logs {
         Some(logs) => Json(logs.hub.patterns()).into_response(),
@@ -333,6 +417,9 @@ pub struct StatsParams {
     since: u64,
 }
 
+#[utoipa::path(get, path = "/logs/stats", tag = "logs",
+    params(("since" = u64, Query, description = "Seconds before now")),
+    responses((status = 200, description = "Per-level and per-source counts", body = Object)))]
 pub async fn stats(State(api): State<Api>, Params(params): Params<StatsParams>) -> Response {
     let now = now_ms();
     let since = now.saturating_sub(params.since.saturating_mul(1000));

@@ -1,5 +1,6 @@
-//! Metrics over HTTP: `GET /v1/metrics/history` on the engine's socket, and Prometheus'
-//! `GET /metrics` on the TCP address from `metrics.listen`.
+//! Metrics over HTTP: `GET /api/v1/metrics` (the latest sample) and
+//! `GET /api/v1/metrics/history` on the engine's socket, and Prometheus' `GET /metrics` on
+//! the TCP address from `metrics.listen`.
 
 use std::net::SocketAddr;
 
@@ -19,7 +20,7 @@ use crate::protocol::{CommandError, Hub};
 /// Windows up to this long are answered from memory.
 const MEMORY_WINDOW: u64 = RECENT_POINTS as u64;
 
-/// The query string of `GET /v1/metrics/history`, as the client writes it and the engine
+/// The query string of `GET /api/v1/metrics/history`, as the client writes it and the engine
 /// reads it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +58,27 @@ impl MetricsHistoryParams {
     }
 }
 
+/// `GET /api/v1/metrics`: the latest sample, host and per service.
+#[utoipa::path(get, path = "/metrics", tag = "metrics",
+    responses((status = 200, description = "The latest sample", body = Object),
+        (status = 503, description = "No sample yet (the first comes within `metrics.interval`)", body = CommandError)))]
+pub async fn current(State(api): State<Api>) -> Response {
+    match api.hub.snapshot().metrics {
+        Some(sample) => Json(sample).into_response(),
+        None => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            CommandError::new("no metrics sample yet")
+                .with_hint("the first is taken within `metrics.interval` of the engine's start"),
+        ),
+    }
+}
+
+#[utoipa::path(get, path = "/metrics/history", tag = "metrics",
+    params(("since" = u64, Query, description = "Seconds before now"),
+        ("step" = Option<u64>, Query, description = "Seconds per point"),
+        ("series" = Option<String>, Query, description = "Comma-separated: `host_cpu,service_rss:api`")),
+    responses((status = 200, description = "The series", body = Object),
+        (status = 400, description = "A bad parameter, named", body = CommandError)))]
 pub async fn history(
     State(api): State<Api>,
     Params(params): Params<MetricsHistoryParams>,

@@ -1,43 +1,45 @@
-//! The protocol every frontend speaks: `GET /v1/snapshot`, `GET /v1/events` (SSE),
-//! `POST /v1/commands`, `GET /v1/metrics/history`. One router, served on the engine's Unix
-//! socket (and later on TCP).
+//! The engine's HTTP API, served on its Unix socket under `/api/v1` (and by `uc serve` on
+//! TCP, which adds `/api/v1/workspaces/{ws}`, tokens and roles): one set of handlers for the
+//! TUI, the CLI and REST users. `GET /api/v1/snapshot`, `GET /api/v1/events` (SSE) and
+//! `POST /api/v1/commands` are the frontends' protocol; the other routes are the same powers
+//! by resource. Every route has an entry in `access::ROUTES` and in [`openapi`].
 
 mod access;
 mod alerts;
 mod config;
+mod events;
 mod heal;
 pub mod listen;
 mod logs;
 mod metrics;
+mod openapi;
+mod services;
 
-pub use access::permission;
+pub use access::{ROUTES, permission};
 pub use alerts::{AlertHistory, AlertHistoryParams};
 pub use config::ConfigHistoryParams;
 pub use heal::HealHistoryParams;
 pub use logs::{LogsAccess, NDJSON};
 pub use metrics::{MetricsHistoryParams, serve_prometheus};
+pub use openapi::{Health, SERVE_ROUTES, WorkspaceEntry, openapi};
 
-use std::convert::Infallible;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::response::sse::{self, KeepAlive, Sse};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use futures::Stream;
+use axum::routing::{MethodRouter, delete, get, post};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::SharedRecent;
 use crate::protocol::CommandRequest;
-use crate::protocol::{Command, CommandError, Event, Hub, Reply};
+use crate::protocol::{Command, CommandError, Hub, Reply};
 
 /// What the handlers reach: the bus, the supervisor's command queue, and metrics.
 #[derive(Clone)]
@@ -48,7 +50,7 @@ pub struct Api {
     pub alerting: Option<mpsc::Sender<CommandRequest>>,
     /// The configuration center: environments, revisions, pending edits.
     pub config: mpsc::Sender<crate::config_center::ConfigRequest>,
-    /// Alert journal and outbox, for `GET /v1/alerts/history`.
+    /// Alert journal and outbox, for `GET /api/v1/alerts/history`.
     pub alerts_db: PathBuf,
     pub outbox_db: PathBuf,
     pub recent: SharedRecent,
@@ -56,31 +58,157 @@ pub struct Api {
     pub history: Option<PathBuf>,
     /// The logs worker's live data and store; `None` when it could not start.
     pub logs: Option<LogsAccess>,
-    /// Heal events, for `GET /v1/heal/history`.
+    /// Heal events, for `GET /api/api/v1/heal/events`.
     pub heal_db: PathBuf,
     pub playbooks: crate::heal::Playbooks,
 }
 
+/// Every route the engine serves, each with the permission `access::ROUTES` gives it (a
+/// test holds the two together).
+fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
+    vec![
+        ("GET", "/api/v1/snapshot", get(snapshot)),
+        ("GET", "/api/v1/events", get(events::events)),
+        ("POST", "/api/v1/commands", post(command)),
+        ("GET", "/api/v1/services", get(services::list)),
+        ("POST", "/api/v1/services/start", post(services::start)),
+        ("POST", "/api/v1/services/stop", post(services::stop)),
+        ("GET", "/api/v1/services/{name}", get(services::one)),
+        (
+            "POST",
+            "/api/v1/services/{name}/start",
+            post(services::start_one),
+        ),
+        (
+            "POST",
+            "/api/v1/services/{name}/stop",
+            post(services::stop_one),
+        ),
+        (
+            "POST",
+            "/api/v1/services/{name}/restart",
+            post(services::restart_one),
+        ),
+        ("GET", "/api/v1/metrics", get(metrics::current)),
+        ("GET", "/api/v1/metrics/history", get(metrics::history)),
+        ("GET", "/api/v1/logs", get(logs::lines)),
+        ("GET", "/api/v1/logs/follow", get(logs::follow_lines)),
+        ("GET", "/api/v1/logs/patterns", get(logs::patterns)),
+        ("GET", "/api/v1/logs/stats", get(logs::stats)),
+        ("GET", "/api/v1/alerts", get(alerts::list)),
+        ("POST", "/api/v1/alerts/{id}/ack", post(alerts::ack)),
+        ("GET", "/api/v1/alerts/history", get(alerts::history)),
+        ("GET", "/api/v1/silences", get(alerts::silences)),
+        ("POST", "/api/v1/silences", post(alerts::silence)),
+        ("DELETE", "/api/v1/silences/{id}", delete(alerts::expire)),
+        ("GET", "/api/v1/environments", get(config::environments)),
+        (
+            "GET",
+            "/api/v1/environments/{name}/plan",
+            get(config::environment_plan),
+        ),
+        (
+            "POST",
+            "/api/v1/environments/{name}/switch",
+            post(config::switch),
+        ),
+        ("POST", "/api/v1/config", post(config::replace)),
+        ("POST", "/api/v1/config/validate", post(config::validate)),
+        ("GET", "/api/v1/config/plan", get(config::plan)),
+        ("POST", "/api/v1/config/apply", post(config::apply)),
+        ("GET", "/api/v1/config/history", get(config::history)),
+        (
+            "GET",
+            "/api/v1/config/revisions/{id}",
+            get(config::revision),
+        ),
+        (
+            "POST",
+            "/api/v1/config/revisions/{id}/revert",
+            post(config::revert),
+        ),
+        ("GET", "/api/v1/config/diff", get(config::diff)),
+        ("GET", "/api/v1/heal/events", get(heal::history)),
+        ("GET", "/api/v1/heal/playbooks", get(heal::playbooks)),
+        (
+            "POST",
+            "/api/v1/heal/playbooks/{name}/run",
+            post(heal::run_playbook),
+        ),
+    ]
+}
+
 pub fn router(api: Api) -> Router {
-    Router::new()
-        .route("/v1/snapshot", get(snapshot))
-        .route("/v1/events", get(events))
-        .route("/v1/commands", post(command))
-        .route("/v1/metrics/history", get(metrics::history))
-        .route("/v1/alerts/history", get(alerts::history))
-        .route("/v1/logs", get(logs::lines))
-        .route("/v1/logs/patterns", get(logs::patterns))
-        .route("/v1/logs/stats", get(logs::stats))
-        .route("/v1/heal/history", get(heal::history))
-        .route("/v1/config/plan", get(config::plan))
-        .route("/v1/config/history", get(config::history))
-        .route("/v1/config/revisions/{id}", get(config::revision))
-        .route("/v1/config/diff", get(config::diff))
-        .route("/v1/heal/playbooks", get(heal::playbooks))
-        .route("/v1/heal/playbooks/{name}/run", post(heal::run_playbook))
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, handler)| {
+            router.route(path, handler)
+        })
+        .fallback(not_found)
         .with_state(api)
 }
 
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        CommandError::new("no such route").with_hint("GET /api/v1/openapi.json lists them"),
+    )
+}
+
+/// Who asked: the token's name `uc serve` forwards, else the local user of the socket.
+pub(super) fn actor(headers: &HeaderMap) -> String {
+    headers
+        .get("x-uc-actor")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| "api".to_owned(), str::to_owned)
+}
+
+/// A name taken from the path (a service, playbook, environment, alert or silence id): one
+/// that could climb out of a directory, or is not in the names' grammar, is refused naming
+/// the field.
+pub(super) struct Name(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Name {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let bad = |text: String| error(StatusCode::BAD_REQUEST, CommandError::field("path", text));
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| bad(e.body_text()))?;
+        let Some((field, value)) = params.into_iter().next() else {
+            return Err(bad("no name in the path".into()));
+        };
+        check_name(&value, &field).map_err(IntoResponse::into_response)?;
+        Ok(Self(value))
+    }
+}
+
+/// `name` is in the grammar of service names (letters, digits, `-`, `_`).
+pub(super) fn check_name(name: &str, field: &str) -> Result<(), Refusal> {
+    if crate::config::values::is_name(name) {
+        return Ok(());
+    }
+    Err(Refusal(
+        StatusCode::BAD_REQUEST,
+        CommandError::field(field, format!("`{}` is not a name", name.escape_debug()))
+            .with_hint("names are letters, digits, `-` and `_`"),
+    ))
+}
+
+/// A refused request: the status and what the client is told.
+pub(super) struct Refusal(pub StatusCode, pub CommandError);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
+/// The engine's whole state, as the first event of `GET /api/v1/events` carries it.
+#[utoipa::path(get, path = "/snapshot", tag = "events",
+    responses((status = 200, description = "The snapshot", body = Object)))]
 async fn snapshot(State(state): State<Api>) -> impl IntoResponse {
     Json(state.hub.snapshot())
 }
@@ -125,11 +253,23 @@ where
 
 /// The body is parsed here rather than by axum's `Json` so a bad request names the field
 /// that is wrong (`services[1]: invalid type ...`).
+#[utoipa::path(post, path = "/commands", tag = "events",
+    request_body(content = Object, description = "A `Command`: `{\"command\": \"start\", \"services\": [\"api\"]}`",
+        example = json!({"command": "restart", "services": ["api"]})),
+    responses((status = 200, description = "Accepted", body = Reply),
+        (status = 400, description = "Refused; `field` says where", body = CommandError),
+        (status = 404, description = "An unknown name", body = CommandError),
+        (status = 409, description = "Alerting is disabled", body = CommandError),
+        (status = 503, description = "The engine is shutting down", body = CommandError)))]
 async fn command(State(state): State<Api>, body: Bytes) -> Response {
-    let command = match Command::from_json(&body) {
-        Ok(c) => c,
-        Err(err) => return error(StatusCode::BAD_REQUEST, err),
-    };
+    match Command::from_json(&body) {
+        Ok(command) => dispatch(&state, command).await,
+        Err(err) => error(StatusCode::BAD_REQUEST, err),
+    }
+}
+
+/// Sends `command` to the worker that answers it and answers with its reply.
+pub(super) async fn dispatch(state: &Api, command: Command) -> Response {
     let (tx, rx) = oneshot::channel();
     let unavailable = || {
         error(
@@ -185,45 +325,64 @@ pub(super) fn refused(err: CommandError) -> Response {
     error(status, err)
 }
 
-/// The stream starts with a full snapshot; a client that falls behind gets a fresh snapshot
-/// instead of the events it missed.
-async fn events(
-    State(state): State<Api>,
-) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
-    let (snapshot, rx) = state.hub.subscribe();
-    let hub = state.hub.clone();
-    let stream = futures::stream::unfold(
-        (Some(Event::Snapshot(Box::new(snapshot))), rx, false),
-        move |(first, mut rx, done)| {
-            let hub = hub.clone();
-            async move {
-                if done {
-                    return None;
-                }
-                let event = match first {
-                    Some(event) => event,
-                    None => match rx.recv().await {
-                        Ok(event) => event,
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            let (snapshot, fresh) = hub.subscribe();
-                            rx = fresh;
-                            Event::Snapshot(Box::new(snapshot))
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => Event::Shutdown,
-                    },
-                };
-                let done = event == Event::Shutdown;
-                Some((Ok(to_sse(&event)), (None, rx, done)))
-            }
-        },
-    );
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn to_sse(event: &Event) -> sse::Event {
-    let data = serde_json::to_string(event).unwrap_or_else(|e| {
-        serde_json::json!({"event": "notice", "level": "error", "text": e.to_string(), "at": 0})
-            .to_string()
-    });
-    sse::Event::default().data(data)
+    /// A route cannot be served without a permission: every one is in `access::ROUTES`, and
+    /// every engine entry there is served.
+    #[test]
+    fn every_route_has_its_permission() {
+        let served: Vec<(&str, &str)> = routes().iter().map(|(m, p, _)| (*m, *p)).collect();
+        for (method, path) in &served {
+            assert!(
+                ROUTES.iter().any(|(m, p, _)| m == method && p == path),
+                "{method} {path} has no entry in access::ROUTES"
+            );
+        }
+        for (method, path, _) in ROUTES {
+            assert!(
+                served.contains(&(*method, *path)) || openapi::SERVE_ROUTES.contains(path),
+                "{method} {path} is in access::ROUTES but nobody serves it"
+            );
+        }
+    }
+
+    /// The document is OpenAPI 3.1 as an independent parser reads it, and lists every
+    /// route the engine serves, with and without a workspace prefix, plus `uc serve`'s own.
+    #[test]
+    fn the_openapi_document_lists_every_route() {
+        let doc = openapi();
+        let json = doc.to_json().unwrap();
+        let spec = oas3::from_json(&json).unwrap();
+        assert!(spec.openapi.starts_with("3.1"), "{}", spec.openapi);
+        let paths = spec.paths.unwrap_or_default();
+        for (method, path, _) in routes() {
+            let relative = path.trim_start_matches("/api/v1");
+            for listed in [
+                path.to_owned(),
+                format!("/api/v1/workspaces/{{ws}}{relative}"),
+            ] {
+                let item = paths
+                    .get(&listed)
+                    .unwrap_or_else(|| panic!("{listed} missing"));
+                let op = match method {
+                    "GET" => &item.get,
+                    "POST" => &item.post,
+                    "DELETE" => &item.delete,
+                    other => panic!("{other}"),
+                };
+                assert!(op.is_some(), "{method} {listed} missing");
+            }
+        }
+        for path in SERVE_ROUTES {
+            assert!(paths.contains_key(*path), "{path} missing");
+        }
+        let schemes = spec.components.unwrap().security_schemes;
+        assert!(schemes.contains_key("bearerAuth"));
+        assert!(
+            json.contains(r#""example":{"error":"unknown service `apu`""#),
+            "examples"
+        );
+    }
 }

@@ -117,19 +117,19 @@ impl Client {
     }
 
     pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {
-        self.get_json("/v1/snapshot").await
+        self.get_json("/api/v1/snapshot").await
     }
 
     /// Metric history over a window (the last 10 minutes come from memory).
     pub async fn history(&self, query: &HistoryQuery) -> Result<HistoryResponse, ClientError> {
         let params = MetricsHistoryParams::from(query);
-        self.get_query("/v1/metrics/history", &params).await
+        self.get_query("/api/v1/metrics/history", &params).await
     }
 
     /// Alert history of the last `since_secs` seconds.
     pub async fn alert_history(&self, since_secs: u64) -> Result<AlertHistory, ClientError> {
         let params = AlertHistoryParams { since: since_secs };
-        self.get_query("/v1/alerts/history", &params).await
+        self.get_query("/api/v1/alerts/history", &params).await
     }
 
     /// Heal events of the last `since_secs` seconds, oldest first.
@@ -144,11 +144,11 @@ impl Client {
             service: service.map(str::to_owned),
             limit,
         };
-        self.get_query("/v1/heal/history", &params).await
+        self.get_query("/api/v1/heal/events", &params).await
     }
 
     pub async fn playbooks(&self) -> Result<crate::heal::PlaybookList, ClientError> {
-        self.get_json("/v1/heal/playbooks").await
+        self.get_json("/api/v1/heal/playbooks").await
     }
 
     /// Runs playbook `name` (or plans it, with `dry_run`) and answers with its report.
@@ -158,7 +158,7 @@ impl Client {
         dry_run: bool,
     ) -> Result<crate::heal::playbook::PlaybookReport, ClientError> {
         let path = format!(
-            "/v1/heal/playbooks/{}/run?dry_run={dry_run}",
+            "/api/v1/heal/playbooks/{}/run?dry_run={dry_run}",
             percent_encode(name)
         );
         self.answer_json(Method::POST, &path).await
@@ -170,8 +170,8 @@ impl Client {
         environment: Option<&str>,
     ) -> Result<crate::protocol::ConfigPlan, ClientError> {
         let path = match environment {
-            Some(env) => format!("/v1/config/plan?environment={}", percent_encode(env)),
-            None => "/v1/config/plan".to_owned(),
+            Some(env) => format!("/api/v1/config/plan?environment={}", percent_encode(env)),
+            None => "/api/v1/config/plan".to_owned(),
         };
         self.get_json(&path).await
     }
@@ -181,7 +181,7 @@ impl Client {
         &self,
         revision: u64,
     ) -> Result<crate::protocol::ConfigPlan, ClientError> {
-        self.get_json(&format!("/v1/config/plan?revision={revision}"))
+        self.get_json(&format!("/api/v1/config/plan?revision={revision}"))
             .await
     }
 
@@ -191,12 +191,12 @@ impl Client {
         limit: usize,
     ) -> Result<Vec<crate::protocol::Revision>, ClientError> {
         let params = ConfigHistoryParams { limit };
-        self.get_query("/v1/config/history", &params).await
+        self.get_query("/api/v1/config/history", &params).await
     }
 
     /// Unified diff from revision `from` to `to` (the applied one when `None`).
     pub async fn config_diff(&self, from: u64, to: Option<u64>) -> Result<String, ClientError> {
-        let mut path = format!("/v1/config/diff?from={from}");
+        let mut path = format!("/api/v1/config/diff?from={from}");
         if let Some(to) = to {
             path.push_str(&format!("&to={to}"));
         }
@@ -239,7 +239,7 @@ impl Client {
         command: &Command,
     ) -> Result<Result<Reply, CommandError>, ClientError> {
         let body = serde_json::to_vec(command)?;
-        let response = self.send(Method::POST, "/v1/commands", body).await?;
+        let response = self.send(Method::POST, "/api/v1/commands", body).await?;
         let status = response.status();
         let body = Self::read_body(response).await?;
         if status.is_success() {
@@ -257,7 +257,7 @@ impl Client {
 
     /// The event stream; its first event is a snapshot.
     pub async fn events(&self) -> Result<EventStream, ClientError> {
-        let response = self.send(Method::GET, "/v1/events", Vec::new()).await?;
+        let response = self.send(Method::GET, "/api/v1/events", Vec::new()).await?;
         let status = response.status();
         if !status.is_success() {
             let body = Self::read_body(response).await?;
@@ -325,17 +325,17 @@ impl Client {
     }
 
     pub async fn log_patterns(&self) -> Result<Vec<PatternInfo>, ClientError> {
-        self.get_json("/v1/logs/patterns").await
+        self.get_json("/api/v1/logs/patterns").await
     }
 
     pub async fn log_stats(&self, since_secs: u64) -> Result<StatsReport, ClientError> {
-        self.get_json(&format!("/v1/logs/stats?since={since_secs}"))
+        self.get_json(&format!("/api/v1/logs/stats?since={since_secs}"))
             .await
     }
 }
 
 fn logs_path(query: &LogQuery) -> String {
-    let mut path = String::from("/v1/logs?");
+    let mut path = String::from("/api/v1/logs?");
     if !query.sources.is_empty() {
         path.push_str(&format!(
             "sources={}&",
@@ -471,8 +471,12 @@ fn take_block(buffer: &mut Vec<u8>) -> Option<String> {
     Some(String::from_utf8_lossy(&block).replace('\r', ""))
 }
 
-/// The `data:` lines of a block joined by newlines; `None` for comments (keep-alives).
+/// The `data:` lines of a block joined by newlines; `None` for comments (keep-alives) and
+/// for a `resync` marker, which carries no state: the snapshot after it does.
 fn sse_data(block: &str) -> Option<String> {
+    if block.lines().any(|l| l.trim_end() == "event: resync") {
+        return None;
+    }
     let lines: Vec<&str> = block
         .lines()
         .filter_map(|l| l.strip_prefix("data:"))
@@ -497,5 +501,7 @@ mod tests {
             "partial block stays buffered"
         );
         assert_eq!(buf, b"data: par");
+        let mut buf = b"event: resync\ndata: {}\n\n".to_vec();
+        assert_eq!(sse_data(&take_block(&mut buf).unwrap()), None);
     }
 }

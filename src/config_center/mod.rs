@@ -33,6 +33,13 @@ pub enum ConfigRequest {
     History(usize, Answer<Vec<Revision>>),
     Revision(u64, Answer<RevisionText>),
     Diff(u64, Option<u64>, Answer<ConfigDiff>),
+    /// New text for the workspace file: checked, written and applied, or refused with
+    /// every problem while the running config stays as it is.
+    Replace {
+        text: String,
+        by: String,
+        reply: Answer<Reply>,
+    },
 }
 
 /// What a plan is computed for.
@@ -144,6 +151,9 @@ impl ConfigCenter {
             ConfigRequest::Diff(from, to, reply) => {
                 let _ = reply.send(self.diff(from, to));
             }
+            ConfigRequest::Replace { text, by, reply } => {
+                let _ = reply.send(self.replace(&text, &by).await);
+            }
         }
     }
 
@@ -174,6 +184,35 @@ impl ConfigCenter {
             }
         };
         let applied = self.apply(next, &by, &reason).await?;
+        Ok(reply(self.current.environment(), &applied, self.hub.seq()))
+    }
+
+    async fn replace(&mut self, text: &str, by: &str) -> Result<Reply, CommandError> {
+        let Source::File(path) = &self.source else {
+            return Err(
+                CommandError::field("body", "the demo workspace has no file to replace")
+                    .with_hint("start the engine on a workspace file (`uc -f univers.yaml`)"),
+            );
+        };
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        if let Err(e) = crate::config::load_str(text, path, dir) {
+            return Err(CommandError::field("body", "the new config does not load")
+                .with_hint(problems(&e).join("\n")));
+        }
+        crate::paths::write_private(path, text.as_bytes())
+            .map_err(|e| CommandError::new(format!("cannot write {}: {e}", path.display())))?;
+        self.reload();
+        let Some(next) = self.pending.take() else {
+            return match self.errors.first() {
+                Some(first) => Err(CommandError::field("body", first.clone())),
+                None => Ok(Reply {
+                    message: "the config is unchanged".into(),
+                    services: Vec::new(),
+                    seq: self.hub.seq(),
+                }),
+            };
+        };
+        let applied = self.apply(next, by, "edit").await?;
         Ok(reply(self.current.environment(), &applied, self.hub.seq()))
     }
 

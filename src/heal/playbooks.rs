@@ -14,7 +14,7 @@ use crate::heal::{HealEvent, HealKind};
 use crate::protocol::CommandRequest;
 use crate::protocol::{Command, CommandError, Event, Hub};
 
-/// What `GET /v1/heal/playbooks` lists.
+/// What `GET /api/v1/heal/playbooks` lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaybookList {
     pub playbooks: Vec<PlaybookInfo>,

@@ -1,5 +1,5 @@
 //! What the logs worker tells frontends: lines, patterns, per-second counts. These travel
-//! over the engine's protocol (`GET /v1/logs`, `GET /v1/logs/patterns`) as JSON.
+//! over the engine's protocol (`GET /api/v1/logs`, `GET /api/v1/logs/patterns`) as JSON.
 
 use serde::{Deserialize, Serialize};
 
@@ -156,7 +156,7 @@ pub struct LogQuery {
     pub follow: bool,
 }
 
-/// What a log stream (`GET /v1/logs?follow=true`) carries.
+/// What a log stream (`GET /api/v1/logs?follow=true`) carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LogStreamEvent {

@@ -170,7 +170,7 @@ mod tests {
     }
 }
 
-/// A history request (`GET /v1/metrics/history`): which series, over which window.
+/// A history request (`GET /api/v1/metrics/history`): which series, over which window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryQuery {
     /// Empty: every series.

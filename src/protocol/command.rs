@@ -1,4 +1,4 @@
-//! What frontends ask of the engine (`POST /v1/commands`).
+//! What frontends ask of the engine (`POST /api/v1/commands`).
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
@@ -71,7 +71,8 @@ impl Command {
 }
 
 /// A command that was accepted: what it acts on, in the order it will act.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"message": "starting db, api", "services": ["db", "api"], "seq": 42}))]
 pub struct Reply {
     pub message: String,
     #[serde(default)]
@@ -82,27 +83,44 @@ pub struct Reply {
     pub seq: u64,
 }
 
-/// A command that was refused. `field` names the part of the request that was wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{}{message}", field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
+/// A request that was refused, and the shape of every error the API answers:
+/// `{"error": "...", "field": "...", "hint": "..."}`. `field` names the part of the request
+/// that was wrong; `hint` says what would be accepted instead.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema,
+)]
+#[schema(example = json!({"error": "unknown service `apu`", "field": "names[0]", "hint": "services: api, db"}))]
+#[error("{}{message}{}", field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default(),
+    hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
 pub struct CommandError {
+    #[serde(rename = "error")]
+    pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl CommandError {
     pub fn new(message: impl Into<String>) -> Self {
         Self {
-            field: None,
             message: message.into(),
+            field: None,
+            hint: None,
         }
     }
 
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: Some(field.into()),
-            message: message.into(),
+            ..Self::new(message)
+        }
+    }
+
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        Self {
+            hint: Some(hint.into()),
+            ..self
         }
     }
 }

@@ -10,7 +10,7 @@ pub struct ConfigStatus {
     /// In the order the workspace declares them; empty when it declares none.
     #[serde(default)]
     pub environments: Vec<EnvironmentInfo>,
-    /// The applied revision (see `GET /v1/config/history`).
+    /// The applied revision (see `GET /api/v1/config/history`).
     #[serde(default)]
     pub revision: Option<u64>,
     /// Content hash of the applied effective config.
@@ -43,7 +43,7 @@ pub struct EnvironmentInfo {
 }
 
 /// What applying a config would do, computed against the running one. Answer of
-/// `GET /v1/config/plan`, and the body of a pending edit.
+/// `GET /api/v1/config/plan`, and the body of a pending edit.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ConfigPlan {
     /// Environment of the config to apply.
@@ -102,7 +102,7 @@ impl ChangeKind {
     }
 }
 
-/// One applied effective config (`GET /v1/config/history`).
+/// One applied effective config (`GET /api/v1/config/history`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {
     pub id: u64,
@@ -117,7 +117,7 @@ pub struct Revision {
     pub hash: String,
 }
 
-/// A revision with its effective YAML (`GET /v1/config/revisions/{id}`).
+/// A revision with its effective YAML (`GET /api/v1/config/revisions/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevisionText {
     #[serde(flatten)]
@@ -125,7 +125,7 @@ pub struct RevisionText {
     pub text: String,
 }
 
-/// `GET /v1/config/diff`.
+/// `GET /api/v1/config/diff`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigDiff {
     pub from: u64,

@@ -1,4 +1,4 @@
-//! What the engine tells frontends (`GET /v1/events`, Server-Sent Events).
+//! What the engine tells frontends (`GET /api/v1/events`, Server-Sent Events).
 
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,26 @@ pub enum NoticeLevel {
     Info,
     Warn,
     Error,
+}
+
+impl Event {
+    /// The `event` tag of the JSON: the SSE event name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Snapshot(_) => "snapshot",
+            Event::Service(_) => "service",
+            Event::ServiceRemoved { .. } => "service_removed",
+            Event::Config { .. } => "config",
+            Event::Notice(_) => "notice",
+            Event::Metrics(_) => "metrics",
+            Event::Alerts { .. } => "alerts",
+            Event::Silences { .. } => "silences",
+            Event::Alerting(_) => "alerting",
+            Event::Heal(_) => "heal",
+            Event::Storage(_) => "storage",
+            Event::Shutdown => "shutdown",
+        }
+    }
 }
 
 impl Snapshot {
@@ -164,6 +184,8 @@ mod tests {
         ];
         for event in events {
             let json = serde_json::to_string(&event).unwrap();
+            let tag = format!(r#""event":"{}""#, event.kind());
+            assert!(json.contains(&tag), "{json} has {tag}");
             assert_eq!(
                 serde_json::from_str::<Event>(&json).unwrap(),
                 event,

@@ -1,7 +1,13 @@
 //! The event bus and the snapshot it keeps current. Publishing folds the event into the
 //! snapshot and broadcasts it under one lock, so a subscriber that takes the snapshot and
 //! subscribes together never misses or double-applies an event.
+//!
+//! The hub also keeps the last [`REPLAY`] events with their sequence numbers, so a client
+//! that lost its stream resumes after the last event it saw ([`Hub::resume`]); event ids are
+//! `<epoch>-<seq>`, the epoch being this hub's start, so an id from an earlier engine is
+//! recognised as foreign.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
@@ -11,6 +17,8 @@ use crate::protocol::{Event, Notice, NoticeLevel, ReplacedFile, Snapshot, Storag
 
 /// Events a slow client may fall behind by before it is sent a fresh snapshot instead.
 const BACKLOG: usize = 1024;
+/// Events kept for clients resuming a stream; past them a client gets a fresh snapshot.
+pub const REPLAY: usize = 4096;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -18,8 +26,48 @@ pub struct Hub {
 }
 
 struct Inner {
-    snapshot: Mutex<Snapshot>,
+    state: Mutex<State>,
     tx: broadcast::Sender<Event>,
+    epoch: u64,
+}
+
+/// The folded snapshot and the events that led to it, under one lock.
+struct State {
+    snapshot: Snapshot,
+    /// `(seq, event)`, oldest first, at most [`REPLAY`].
+    recent: VecDeque<(u64, Arc<Event>)>,
+}
+
+impl State {
+    fn publish(&mut self, tx: &broadcast::Sender<Event>, event: Event) {
+        self.snapshot.apply(&event);
+        if self.recent.len() == REPLAY {
+            self.recent.pop_front();
+        }
+        let _ = tx.send(event.clone());
+        self.recent.push_back((self.snapshot.seq, Arc::new(event)));
+    }
+}
+
+/// Where a stream (re)starts, given the id of the last event its client saw.
+pub enum Resume {
+    /// No id: the current snapshot, then every event after it.
+    Fresh(Box<Snapshot>),
+    /// The events after the client's, from the replay window; live ones follow.
+    Replay(Vec<(u64, Arc<Event>)>),
+    /// The id is foreign or older than the window: the client starts over from this snapshot.
+    Resync {
+        reason: &'static str,
+        snapshot: Box<Snapshot>,
+    },
+}
+
+/// What the stream's receiver yields next: the event after `seq`.
+pub struct Resumed {
+    pub start: Resume,
+    /// The sequence number of the last event before the receiver's first.
+    pub seq: u64,
+    pub rx: broadcast::Receiver<Event>,
 }
 
 impl Hub {
@@ -27,25 +75,27 @@ impl Hub {
         let (tx, _) = broadcast::channel(BACKLOG);
         Self {
             inner: Arc::new(Inner {
-                snapshot: Mutex::new(snapshot),
+                state: Mutex::new(State {
+                    snapshot,
+                    recent: VecDeque::new(),
+                }),
                 tx,
+                epoch: now_ms(),
             }),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Snapshot> {
+    fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-applied event: apply is the
         // only mutation, so the state is still usable.
         self.inner
-            .snapshot
+            .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn publish(&self, event: Event) {
-        let mut snapshot = self.lock();
-        snapshot.apply(&event);
-        let _ = self.inner.tx.send(event);
+        self.state().publish(&self.inner.tx, event);
     }
 
     pub fn notice(&self, level: NoticeLevel, service: Option<&str>, text: impl Into<String>) {
@@ -74,23 +124,22 @@ impl Hub {
     /// Changes the storage state under the lock that publishes it, so two writers never
     /// undo each other's change.
     fn update_storage(&self, change: impl FnOnce(&mut StorageInfo) -> bool) {
-        let mut snapshot = self.lock();
-        let mut storage = snapshot.storage.clone();
+        let mut state = self.state();
+        let mut storage = state.snapshot.storage.clone();
         if change(&mut storage) {
-            let event = Event::Storage(storage);
-            snapshot.apply(&event);
-            let _ = self.inner.tx.send(event);
+            state.publish(&self.inner.tx, Event::Storage(storage));
         }
     }
 
     /// Sequence number of the last published event.
     pub fn seq(&self) -> u64 {
-        self.lock().seq
+        self.state().snapshot.seq
     }
 
     /// Running services and their main PIDs, for the metrics sampler.
     pub fn running_services(&self) -> Vec<(String, u32)> {
-        self.lock()
+        self.state()
+            .snapshot
             .services
             .iter()
             .filter(|s| s.state == crate::protocol::ServiceState::Running)
@@ -99,12 +148,133 @@ impl Hub {
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        self.lock().clone()
+        self.state().snapshot.clone()
     }
 
     /// The current snapshot and a receiver for every event after it.
     pub fn subscribe(&self) -> (Snapshot, broadcast::Receiver<Event>) {
-        let snapshot = self.lock();
-        (snapshot.clone(), self.inner.tx.subscribe())
+        let state = self.state();
+        (state.snapshot.clone(), self.inner.tx.subscribe())
+    }
+
+    /// The id of the event with sequence number `seq`.
+    pub fn event_id(&self, seq: u64) -> String {
+        format!("{}-{seq}", self.inner.epoch)
+    }
+
+    /// Where a stream starts for a client whose last event had id `last` (its
+    /// `Last-Event-ID`), and a receiver for the live events after that start.
+    pub fn resume(&self, last: Option<&str>) -> Resumed {
+        let state = self.state();
+        let seq = state.snapshot.seq;
+        let rx = self.inner.tx.subscribe();
+        let start = match last {
+            None => Resume::Fresh(Box::new(state.snapshot.clone())),
+            Some(id) => self.replay(&state, id),
+        };
+        Resumed { start, seq, rx }
+    }
+
+    fn replay(&self, state: &State, id: &str) -> Resume {
+        let resync = |reason| Resume::Resync {
+            reason,
+            snapshot: Box::new(state.snapshot.clone()),
+        };
+        let Some(after) = self.own_seq(id) else {
+            return resync("the event id is not from this engine");
+        };
+        if after > state.snapshot.seq {
+            return resync("the event id is not from this engine");
+        }
+        let oldest = state.recent.front().map_or(state.snapshot.seq + 1, |e| e.0);
+        if after + 1 < oldest {
+            return resync("the events after this id are no longer kept");
+        }
+        Resume::Replay(
+            state
+                .recent
+                .iter()
+                .filter(|(seq, _)| *seq > after)
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The sequence number in `id` when it is this hub's.
+    fn own_seq(&self, id: &str) -> Option<u64> {
+        let (epoch, seq) = id.trim().split_once('-')?;
+        (epoch.parse::<u64>().ok()? == self.inner.epoch).then_some(())?;
+        seq.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub() -> Hub {
+        Hub::new(Snapshot {
+            workspace: "w".into(),
+            environment: None,
+            config_file: None,
+            engine: crate::protocol::EngineInfo {
+                pid: 1,
+                started_at: 0,
+                version: String::new(),
+                tmux_socket: String::new(),
+                tmux_session: String::new(),
+            },
+            services: Vec::new(),
+            metrics: None,
+            alerts: Vec::new(),
+            silences: Vec::new(),
+            alerting: Default::default(),
+            config: Default::default(),
+            storage: Default::default(),
+            seq: 0,
+        })
+    }
+
+    fn seqs(start: Resume) -> Vec<u64> {
+        match start {
+            Resume::Replay(events) => events.iter().map(|e| e.0).collect(),
+            Resume::Fresh(_) => panic!("fresh"),
+            Resume::Resync { reason, .. } => panic!("resync: {reason}"),
+        }
+    }
+
+    #[test]
+    fn a_client_resumes_after_its_last_event_within_the_window() {
+        let hub = hub();
+        for _ in 0..10 {
+            hub.notice(NoticeLevel::Info, None, "n");
+        }
+        assert_eq!(seqs(hub.resume(Some(&hub.event_id(7))).start), [8, 9, 10]);
+        assert_eq!(
+            seqs(hub.resume(Some(&hub.event_id(10))).start),
+            [] as [u64; 0]
+        );
+        assert_eq!(seqs(hub.resume(Some(&hub.event_id(0))).start).len(), 10);
+        assert_eq!(hub.resume(None).seq, 10);
+    }
+
+    #[test]
+    fn past_the_window_or_from_another_engine_a_client_resyncs() {
+        let hub = hub();
+        for _ in 0..REPLAY + 5 {
+            hub.notice(NoticeLevel::Info, None, "n");
+        }
+        let resyncs = |id: &str| matches!(hub.resume(Some(id)).start, Resume::Resync { .. });
+        assert!(resyncs(&hub.event_id(3)), "older than the window");
+        assert!(
+            !resyncs(&hub.event_id(5)),
+            "the oldest kept event's predecessor"
+        );
+        assert!(resyncs("1-3"), "another epoch");
+        assert!(
+            resyncs(&hub.event_id(REPLAY as u64 + 6)),
+            "ahead of this engine"
+        );
+        assert!(resyncs("garbage"));
     }
 }

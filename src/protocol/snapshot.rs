@@ -1,4 +1,4 @@
-//! The engine's whole state as frontends see it (`GET /v1/snapshot`). Stable JSON: fields are
+//! The engine's whole state as frontends see it (`GET /api/v1/snapshot`). Stable JSON: fields are
 //! only ever added.
 
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ pub struct EngineInfo {
     pub tmux_session: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
     /// Not running, and not asked to run.
@@ -100,7 +100,7 @@ impl ServiceState {
 }
 
 /// The latest word of one probe of a service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProbeStatus {
     pub kind: ProbeKind,
     /// What it checks, for people: `http://127.0.0.1:8080/health`, `tcp 127.0.0.1:5432`.
@@ -123,7 +123,7 @@ pub struct ProbeStatus {
     pub failures: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeKind {
     /// Decides `health` and `depends_on: healthy`.
@@ -141,7 +141,7 @@ impl ProbeKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// Has a health check that has not passed yet.
@@ -150,7 +150,7 @@ pub enum Health {
     Unhealthy,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceStatus {
     pub name: String,
     pub state: ServiceState,

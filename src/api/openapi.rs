@@ -1,0 +1,167 @@
+//! The OpenAPI 3.1 document of the API, generated from the handlers' `#[utoipa::path]`
+//! annotations and the protocol types' schemas. Every engine route is listed twice: as
+//! `/api/v1/X` (the default workspace) and as `/api/v1/workspaces/{ws}/X`; the routes
+//! `uc serve` answers itself are added here so the document is whole.
+
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, PathItem, Paths};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Object, Required, Type};
+
+use crate::api::{alerts, config, events, heal, logs, metrics, services};
+
+/// The routes `uc serve` answers without an engine.
+pub const SERVE_ROUTES: &[&str] = &[
+    "/api/v1/health",
+    "/api/v1/workspaces",
+    "/api/v1/openapi.json",
+];
+
+/// `GET /api/v1/health`, answered by `uc serve` without a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// One entry of `GET /api/v1/workspaces`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "shop", "running": true, "default": true}))]
+pub struct WorkspaceEntry {
+    pub name: String,
+    /// Whether its engine answers.
+    pub running: bool,
+    /// The workspace unprefixed `/api/v1/...` routes act on.
+    pub default: bool,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Univers-Container API",
+        description = "The engine's powers over HTTP: \
+        every route as `/api/v1/X` (the default workspace) and `/api/v1/workspaces/{ws}/X`. \
+        Send `Authorization: Bearer <token>` (`uc token create`); errors are \
+        `{\"error\", \"field\"?, \"hint\"?}`."
+    ),
+    paths(
+        super::snapshot,
+        super::command,
+        events::events,
+        services::list,
+        services::one,
+        services::start,
+        services::stop,
+        services::start_one,
+        services::stop_one,
+        services::restart_one,
+        metrics::current,
+        metrics::history,
+        logs::lines,
+        logs::follow_lines,
+        logs::patterns,
+        logs::stats,
+        alerts::list,
+        alerts::ack,
+        alerts::history,
+        alerts::silences,
+        alerts::silence,
+        alerts::expire,
+        config::environments,
+        config::environment_plan,
+        config::switch,
+        config::replace,
+        config::validate,
+        config::plan,
+        config::apply,
+        config::history,
+        config::revision,
+        config::revert,
+        config::diff,
+        heal::history,
+        heal::playbooks,
+        heal::run_playbook,
+    ),
+    components(schemas(Health, WorkspaceEntry))
+)]
+struct Engine;
+
+/// The whole document, as `uc serve` serves it at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = Engine::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let engine = std::mem::take(&mut doc.paths.paths);
+    let mut paths = Paths::new();
+    for (path, item) in engine {
+        paths.paths.insert(format!("/api/v1{path}"), item.clone());
+        paths.paths.insert(
+            format!("/api/v1/workspaces/{{ws}}{path}"),
+            in_workspace(item),
+        );
+    }
+    for (path, item) in serve_paths() {
+        paths.paths.insert(path, item);
+    }
+    doc.paths = paths;
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearerAuth",
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
+    doc.security = Some(vec![SecurityRequirement::new(
+        "bearerAuth",
+        Vec::<String>::new(),
+    )]);
+    doc
+}
+
+/// `item` under `/api/v1/workspaces/{ws}`: the same operations, with the workspace named.
+fn in_workspace(mut item: PathItem) -> PathItem {
+    let ws: Parameter = ParameterBuilder::new()
+        .name("ws")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some("Workspace name"))
+        .schema(Some(Object::with_type(Type::String)))
+        .build();
+    item.parameters.get_or_insert_with(Vec::new).push(ws);
+    item
+}
+
+/// The paths `uc serve` answers itself.
+fn serve_paths() -> Vec<(String, PathItem)> {
+    let error = serde_json::json!({"$ref": "#/components/schemas/CommandError"});
+    let items = [
+        (
+            "/api/v1/health",
+            serde_json::json!({"get": {
+                "tags": ["serve"], "operationId": "health", "security": [],
+                "summary": "Whether `uc serve` is up; the only route without a token",
+                "responses": {"200": {"description": "Up", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Health"}}}}}}}),
+        ),
+        (
+            "/api/v1/workspaces",
+            serde_json::json!({"get": {
+                "tags": ["serve"], "operationId": "workspaces",
+                "summary": "The user's workspaces, running or not",
+                "responses": {"200": {"description": "Workspaces", "content": {"application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/WorkspaceEntry"}}}}},
+                    "401": {"description": "No valid token", "content": {"application/json": {"schema": error}}}}}}),
+        ),
+        (
+            "/api/v1/openapi.json",
+            serde_json::json!({"get": {
+                "tags": ["serve"], "operationId": "openapi",
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
+                    "schema": {"type": "object"}}}}}}}),
+        ),
+    ];
+    items
+        .into_iter()
+        .filter_map(|(path, item)| Some((path.to_owned(), serde_json::from_value(item).ok()?)))
+        .collect()
+}

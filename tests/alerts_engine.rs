@@ -333,7 +333,7 @@ fn alert_commands_name_the_bad_field() {
     env.ok(&["up"]);
     let out = env.run(&["alerts", "ack", "ffffffff"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("alert: no pending or firing alert"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("alert: unknown alert"));
     let out = env.run(&["alerts", "silence", "-m", "service", "--for", "1h"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("matchers[0]"));

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod disk;
+pub mod http;
 pub mod receivers;
 pub mod tui;
 

@@ -48,7 +48,7 @@ pub struct Change {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AckError {
-    #[error("no pending or firing alert has an id starting with `{0}`")]
+    #[error("unknown alert `{0}`: no pending or firing alert has an id starting with it")]
     Unknown(String),
     #[error("`{prefix}` matches several alerts: {}; type more of the id", ids.join(", "))]
     Ambiguous { prefix: String, ids: Vec<String> },

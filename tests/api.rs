@@ -152,6 +152,13 @@ fn bad_requests_name_the_field_and_unknown_names_are_404() {
     assert_eq!((one.status, one.field()), (404, Some("name")));
     let traversal = api.get("/api/v1/services/..");
     assert_eq!((traversal.status, traversal.field()), (400, Some("name")));
+    let huge = api.post("/api/v1/config/validate", &"#".repeat(3 << 20));
+    assert_eq!(
+        (huge.status, huge.field()),
+        (413, Some("body")),
+        "{:?}",
+        huge.body
+    );
     let route = api.get("/api/v1/nothing");
     assert_eq!(route.status, 404);
     assert_eq!(route.body["error"], "no such route");
@@ -284,6 +291,14 @@ fn environments_and_config_routes() {
         200
     );
     assert_eq!(api.get("/api/v1/config/plan?environment=dev").status, 200);
+    let rendered = api.get("/api/v1/config/render?environment=dev").body;
+    assert_eq!(rendered["environment"], "dev", "{rendered}");
+    assert!(
+        rendered["text"].as_str().unwrap().contains("extra:"),
+        "{rendered}"
+    );
+    let unknown = api.get("/api/v1/config/render?environment=nope");
+    assert_eq!(unknown.status, 404, "{:?}", unknown.body);
     let reverted = api.post(&format!("/api/v1/config/revisions/{first}/revert"), "");
     assert_eq!(reverted.status, 200, "{:?}", reverted.body);
     let missing = api.post("/api/v1/config/revisions/999/revert", "");

@@ -15,7 +15,7 @@ use common::receivers::free_port;
 use univers_container::paths::Paths;
 
 /// The engine's caps (`engine::listen`), and the time a request may take to arrive.
-const SOCKET_CAP: usize = 256;
+const SOCKET_CAP: usize = 2048;
 const METRICS_CAP: usize = 32;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -37,6 +37,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/api/v1/environments/{name}/switch", DEPLOYER),
     ("POST", "/api/v1/config", ADMIN),
     ("POST", "/api/v1/config/validate", VIEWER),
+    ("GET", "/api/v1/config/render", VIEWER),
     ("GET", "/api/v1/config/plan", VIEWER),
     ("POST", "/api/v1/config/apply", ADMIN),
     ("GET", "/api/v1/config/history", VIEWER),

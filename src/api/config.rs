@@ -120,6 +120,23 @@ async fn ask<T: Serialize>(
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderParams {
+    #[serde(default)]
+    environment: Option<String>,
+}
+
+/// `GET /api/v1/config/render?environment=NAME`: the effective config (the running one
+/// without a name), secrets as `${secret:name}` references.
+#[utoipa::path(get, path = "/config/render", tag = "config",
+    params(("environment" = Option<String>, Query, description = "Environment (the running config when absent)")),
+    responses((status = 200, description = "`{\"environment\", \"text\"}`", body = Object),
+        (status = 404, description = "No such environment", body = CommandError)))]
+pub async fn render(State(api): State<Api>, Params(params): Params<RenderParams>) -> Response {
+    ask(&api, |tx| ConfigRequest::Render(params.environment, tx)).await
+}
+
 /// `GET /api/v1/environments`.
 #[utoipa::path(get, path = "/environments", tag = "environments",
     responses((status = 200, description = "The active environment and every declared one",

@@ -16,7 +16,7 @@ use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::api::Api;
-use crate::protocol::hub::Resume;
+use crate::protocol::hub::{Recorded, Resume};
 use crate::protocol::{Event, Hub};
 
 /// The name of the SSE event that tells a client to drop its state: a snapshot follows.
@@ -72,8 +72,8 @@ impl Events {
         match start {
             Resume::Fresh(snapshot) => self.queue(seq, &Event::Snapshot(snapshot)),
             Resume::Replay(events) => {
-                for (seq, event) in events {
-                    self.queue(seq, &event);
+                for recorded in events {
+                    self.queued.push_back(recorded_sse(&self.hub, &recorded));
                 }
             }
             Resume::Resync { reason, snapshot } => {
@@ -101,8 +101,12 @@ impl Events {
             match self.rx.recv().await {
                 Ok(event) => {
                     self.seq += 1;
-                    self.done = event == Event::Shutdown;
-                    return Some(to_sse(&self.hub, self.seq, &event));
+                    self.done = matches!(event, Event::Shutdown);
+                    // Written once by the hub for every stream, unless already dropped.
+                    return Some(match self.hub.recorded(self.seq) {
+                        Some(recorded) => recorded_sse(&self.hub, &recorded),
+                        None => to_sse(&self.hub, self.seq, &event),
+                    });
                 }
                 Err(RecvError::Lagged(_)) => {
                     let resumed = self.hub.resume(Some(&self.hub.event_id(self.seq)));
@@ -122,12 +126,15 @@ impl Events {
 }
 
 fn to_sse(hub: &Hub, seq: u64, event: &Event) -> sse::Event {
-    let data = serde_json::to_string(event).unwrap_or_else(|e| {
-        serde_json::json!({"event": "notice", "level": "error", "text": e.to_string(), "at": 0})
-            .to_string()
-    });
     sse::Event::default()
         .id(hub.event_id(seq))
         .event(event.kind())
-        .data(data)
+        .data(crate::protocol::hub::to_json(event))
+}
+
+fn recorded_sse(hub: &Hub, recorded: &Recorded) -> sse::Event {
+    sse::Event::default()
+        .id(hub.event_id(recorded.seq))
+        .event(recorded.kind)
+        .data(&*recorded.json)
 }

@@ -34,9 +34,11 @@ pub struct Limits {
     pub max_body: usize,
 }
 
-/// The engine's socket: every frontend's requests and event streams (a TUI holds a few).
+/// The engine's socket: every frontend's requests and event streams (a TUI holds a few,
+/// and `uc serve` forwards each SSE subscriber of the REST API as a connection of its own:
+/// a thousand web pages following one workspace must fit).
 pub const SOCKET: Limits = Limits {
-    max_connections: 256,
+    max_connections: 2048,
     request_timeout: Duration::from_secs(5),
     max_body: 2 << 20,
 };
@@ -103,9 +105,20 @@ async fn answer(
     let read = Limited::new(body, limits.max_body).collect();
     let body = match tokio::time::timeout(limits.request_timeout, read).await {
         Ok(Ok(body)) => body.to_bytes(),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => return status(StatusCode::PAYLOAD_TOO_LARGE),
-        Ok(Err(_)) => return status(StatusCode::BAD_REQUEST),
-        Err(_) => return status(StatusCode::REQUEST_TIMEOUT),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => {
+            let limit = crate::format::bytes(limits.max_body as f64);
+            return refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {limit}"),
+            );
+        }
+        Ok(Err(e)) => return refused(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(_) => {
+            return refused(
+                StatusCode::REQUEST_TIMEOUT,
+                "the body did not arrive in time".into(),
+            );
+        }
     };
     let busy = open.busy(id);
     let Ok(response) = router
@@ -120,10 +133,8 @@ async fn answer(
     })
 }
 
-fn status(code: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = code;
-    response
+fn refused(code: StatusCode, text: String) -> Response<Body> {
+    crate::api::error(code, crate::protocol::CommandError::field("body", text))
 }
 
 /// The open connections, oldest first.

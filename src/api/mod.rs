@@ -114,6 +114,7 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
         ),
         ("POST", "/api/v1/config", post(config::replace)),
         ("POST", "/api/v1/config/validate", post(config::validate)),
+        ("GET", "/api/v1/config/render", get(config::render)),
         ("GET", "/api/v1/config/plan", get(config::plan)),
         ("POST", "/api/v1/config/apply", post(config::apply)),
         ("GET", "/api/v1/config/history", get(config::history)),

@@ -17,8 +17,8 @@ use crate::config::Effective;
 use crate::config::Source;
 use crate::paths::Paths;
 use crate::protocol::{
-    Command, CommandError, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Event, Hub,
-    NoticeLevel, Reply, Revision, RevisionText,
+    Command, CommandError, ConfigDiff, ConfigPlan, ConfigRender, ConfigStatus, EnvironmentInfo,
+    Event, Hub, NoticeLevel, Reply, Revision, RevisionText,
 };
 use crate::store::{NewRevision, Revisions};
 use crate::supervisor::apply::{Applied, ApplyRequest};
@@ -33,6 +33,8 @@ pub enum ConfigRequest {
     History(usize, Answer<Vec<Revision>>),
     Revision(u64, Answer<RevisionText>),
     Diff(u64, Option<u64>, Answer<ConfigDiff>),
+    /// The effective config of an environment (the running one when `None`).
+    Render(Option<String>, Answer<ConfigRender>),
     /// New text for the workspace file: checked, written and applied, or refused with
     /// every problem while the running config stays as it is.
     Replace {
@@ -151,6 +153,9 @@ impl ConfigCenter {
             ConfigRequest::Diff(from, to, reply) => {
                 let _ = reply.send(self.diff(from, to));
             }
+            ConfigRequest::Render(environment, reply) => {
+                let _ = reply.send(self.render(environment.as_deref()));
+            }
             ConfigRequest::Replace { text, by, reply } => {
                 let _ = reply.send(self.replace(&text, &by).await);
             }
@@ -185,6 +190,21 @@ impl ConfigCenter {
         };
         let applied = self.apply(next, &by, &reason).await?;
         Ok(reply(self.current.environment(), &applied, self.hub.seq()))
+    }
+
+    fn render(&self, environment: Option<&str>) -> Result<ConfigRender, CommandError> {
+        let loaded;
+        let effective = match environment {
+            None => &self.current,
+            Some(name) => {
+                loaded = self.load_environment(name)?;
+                &loaded
+            }
+        };
+        Ok(ConfigRender {
+            environment: effective.environment().map(str::to_owned),
+            text: effective.text.clone(),
+        })
     }
 
     async fn replace(&mut self, text: &str, by: &str) -> Result<Reply, CommandError> {

@@ -125,6 +125,15 @@ pub struct RevisionText {
     pub text: String,
 }
 
+/// `GET /api/v1/config/render`: an environment's effective config, secrets as
+/// `${secret:name}` references.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRender {
+    #[serde(default)]
+    pub environment: Option<String>,
+    pub text: String,
+}
+
 /// `GET /api/v1/config/diff`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigDiff {

@@ -2,10 +2,11 @@
 //! snapshot and broadcasts it under one lock, so a subscriber that takes the snapshot and
 //! subscribes together never misses or double-applies an event.
 //!
-//! The hub also keeps the last [`REPLAY`] events with their sequence numbers, so a client
-//! that lost its stream resumes after the last event it saw ([`Hub::resume`]); event ids are
-//! `<epoch>-<seq>`, the epoch being this hub's start, so an id from an earlier engine is
-//! recognised as foreign.
+//! The hub also keeps the last events (at most [`REPLAY`], at most [`REPLAY_BYTES`] of JSON)
+//! with their sequence numbers, so a client that lost its stream resumes after the last
+//! event it saw ([`Hub::resume`]); event ids are `<epoch>-<seq>`, the epoch being this hub's
+//! start, so an id from an earlier engine is recognised as foreign. Each event is kept as
+//! its JSON, serialised once for every stream that sends it.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,6 +20,9 @@ use crate::protocol::{Event, Notice, NoticeLevel, ReplacedFile, Snapshot, Storag
 const BACKLOG: usize = 1024;
 /// Events kept for clients resuming a stream; past them a client gets a fresh snapshot.
 pub const REPLAY: usize = 4096;
+/// The JSON the kept events may take: a metrics sample of a large workspace is tens of KiB,
+/// and the engine's whole memory is about 16 MiB.
+pub const REPLAY_BYTES: usize = 2 << 20;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -34,19 +38,48 @@ struct Inner {
 /// The folded snapshot and the events that led to it, under one lock.
 struct State {
     snapshot: Snapshot,
-    /// `(seq, event)`, oldest first, at most [`REPLAY`].
-    recent: VecDeque<(u64, Arc<Event>)>,
+    /// Oldest first, consecutive `seq`s.
+    recent: VecDeque<Recorded>,
+    /// Bytes of JSON in `recent`.
+    recent_bytes: usize,
+}
+
+/// An event as the replay window keeps it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub seq: u64,
+    /// The JSON's `event` tag.
+    pub kind: &'static str,
+    pub json: Arc<str>,
 }
 
 impl State {
     fn publish(&mut self, tx: &broadcast::Sender<Event>, event: Event) {
         self.snapshot.apply(&event);
-        if self.recent.len() == REPLAY {
-            self.recent.pop_front();
+        let json: Arc<str> = to_json(&event).into();
+        while self.recent.len() == REPLAY
+            || !self.recent.is_empty() && self.recent_bytes + json.len() > REPLAY_BYTES
+        {
+            if let Some(old) = self.recent.pop_front() {
+                self.recent_bytes -= old.json.len();
+            }
         }
-        let _ = tx.send(event.clone());
-        self.recent.push_back((self.snapshot.seq, Arc::new(event)));
+        self.recent_bytes += json.len();
+        self.recent.push_back(Recorded {
+            seq: self.snapshot.seq,
+            kind: event.kind(),
+            json,
+        });
+        let _ = tx.send(event);
     }
+}
+
+/// An event's JSON; one that cannot be written becomes a notice saying so.
+pub fn to_json(event: &Event) -> String {
+    serde_json::to_string(event).unwrap_or_else(|e| {
+        serde_json::json!({"event": "notice", "level": "error", "text": e.to_string(), "at": 0})
+            .to_string()
+    })
 }
 
 /// Where a stream (re)starts, given the id of the last event its client saw.
@@ -54,7 +87,7 @@ pub enum Resume {
     /// No id: the current snapshot, then every event after it.
     Fresh(Box<Snapshot>),
     /// The events after the client's, from the replay window; live ones follow.
-    Replay(Vec<(u64, Arc<Event>)>),
+    Replay(Vec<Recorded>),
     /// The id is foreign or older than the window: the client starts over from this snapshot.
     Resync {
         reason: &'static str,
@@ -78,6 +111,7 @@ impl Hub {
                 state: Mutex::new(State {
                     snapshot,
                     recent: VecDeque::new(),
+                    recent_bytes: 0,
                 }),
                 tx,
                 epoch: now_ms(),
@@ -186,18 +220,23 @@ impl Hub {
         if after > state.snapshot.seq {
             return resync("the event id is not from this engine");
         }
-        let oldest = state.recent.front().map_or(state.snapshot.seq + 1, |e| e.0);
+        let oldest = state
+            .recent
+            .front()
+            .map_or(state.snapshot.seq + 1, |e| e.seq);
         if after + 1 < oldest {
             return resync("the events after this id are no longer kept");
         }
-        Resume::Replay(
-            state
-                .recent
-                .iter()
-                .filter(|(seq, _)| *seq > after)
-                .cloned()
-                .collect(),
-        )
+        let skip = usize::try_from(after + 1 - oldest).unwrap_or(usize::MAX);
+        Resume::Replay(state.recent.iter().skip(skip).cloned().collect())
+    }
+
+    /// Event `seq` as the replay window keeps it, while it does.
+    pub fn recorded(&self, seq: u64) -> Option<Recorded> {
+        let state = self.state();
+        let oldest = state.recent.front()?.seq;
+        let index = usize::try_from(seq.checked_sub(oldest)?).ok()?;
+        state.recent.get(index).cloned()
     }
 
     /// The sequence number in `id` when it is this hub's.
@@ -237,7 +276,7 @@ mod tests {
 
     fn seqs(start: Resume) -> Vec<u64> {
         match start {
-            Resume::Replay(events) => events.iter().map(|e| e.0).collect(),
+            Resume::Replay(events) => events.iter().map(|e| e.seq).collect(),
             Resume::Fresh(_) => panic!("fresh"),
             Resume::Resync { reason, .. } => panic!("resync: {reason}"),
         }
@@ -276,5 +315,27 @@ mod tests {
             "ahead of this engine"
         );
         assert!(resyncs("garbage"));
+        let kept = hub.recorded(REPLAY as u64 + 5).expect("the newest");
+        assert_eq!((kept.seq, kept.kind), (REPLAY as u64 + 5, "notice"));
+        assert!(hub.recorded(5).is_none());
+    }
+
+    #[test]
+    fn the_window_keeps_at_most_its_bytes() {
+        let hub = hub();
+        let text = "x".repeat(REPLAY_BYTES / 10);
+        for _ in 0..30 {
+            hub.notice(NoticeLevel::Info, None, text.clone());
+        }
+        let kept = hub.state().recent.len();
+        assert!((5..10).contains(&kept), "{kept} events kept");
+        assert!(hub.state().recent_bytes <= REPLAY_BYTES);
+        let resumes = |seq: u64| {
+            matches!(
+                hub.resume(Some(&hub.event_id(seq))).start,
+                Resume::Replay(_)
+            )
+        };
+        assert!(resumes(29) && !resumes(10));
     }
 }

@@ -15,8 +15,8 @@ pub mod storage;
 pub use access::{Permission, Role};
 pub use command::{Command, CommandError, CommandRequest, Reply, silence_duration};
 pub use config::{
-    ChangeKind, ConfigDiff, ConfigPlan, ConfigStatus, EnvironmentInfo, Revision, RevisionText,
-    ServiceChange,
+    ChangeKind, ConfigDiff, ConfigPlan, ConfigRender, ConfigStatus, EnvironmentInfo, Revision,
+    RevisionText, ServiceChange,
 };
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;

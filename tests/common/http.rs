@@ -36,10 +36,12 @@ impl Socket {
         write!(
             stream,
             "{method} {path} HTTP/1.0\r\nHost: uc\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n{body}",
+             Content-Length: {}\r\n\r\n",
             body.len()
         )
         .expect("send");
+        // An engine refusing a body too large answers and closes before reading it all.
+        let _ = stream.write_all(body.as_bytes());
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("answer");
         let text = String::from_utf8_lossy(&raw);

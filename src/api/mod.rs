@@ -4,6 +4,7 @@
 
 mod access;
 mod alerts;
+mod audit;
 mod config;
 mod heal;
 pub mod listen;
@@ -12,6 +13,7 @@ mod metrics;
 
 pub use access::permission;
 pub use alerts::{AlertHistory, AlertHistoryParams};
+pub use audit::{ACTOR, ROLE};
 pub use config::ConfigHistoryParams;
 pub use heal::HealHistoryParams;
 pub use logs::{LogsAccess, NDJSON};
@@ -59,10 +61,16 @@ pub struct Api {
     /// Heal events, for `GET /v1/heal/history`.
     pub heal_db: PathBuf,
     pub playbooks: crate::heal::Playbooks,
+    /// Where mutating calls from the local user (CLI, TUI) are recorded.
+    pub audit_db: PathBuf,
 }
 
 pub fn router(api: Api) -> Router {
-    Router::new()
+    let audit = audit::EngineAudit {
+        auditor: crate::store::Auditor::spawn(api.audit_db.clone()),
+        hub: api.hub.clone(),
+    };
+    let routes = Router::new()
         .route("/v1/snapshot", get(snapshot))
         .route("/v1/events", get(events))
         .route("/v1/commands", post(command))
@@ -78,7 +86,12 @@ pub fn router(api: Api) -> Router {
         .route("/v1/config/diff", get(config::diff))
         .route("/v1/heal/playbooks", get(heal::playbooks))
         .route("/v1/heal/playbooks/{name}/run", post(heal::run_playbook))
-        .with_state(api)
+        .with_state(api);
+    // Until the REST routes land, `uc serve` reaches these under `/api`.
+    routes
+        .clone()
+        .nest("/api", routes)
+        .layer(axum::middleware::from_fn_with_state(audit, audit::audit))
 }
 
 async fn snapshot(State(state): State<Api>) -> impl IntoResponse {

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod disk;
 pub mod receivers;
+pub mod serve;
 pub mod tui;
 
 use std::path::{Path, PathBuf};

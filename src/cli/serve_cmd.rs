@@ -9,7 +9,7 @@ use super::output::{out, outln};
 use super::{CliResult, Failure, duration_arg};
 use crate::config::Source;
 use crate::protocol::Role;
-use crate::store::{AuditEntry, AuditLog, Auditor, TokenInfo, Tokens};
+use crate::store::{AuditEntry, AuditLog, TokenInfo, Tokens};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -154,7 +154,9 @@ pub fn token(command: TokenCmd) -> CliResult {
             ("token revoke", name)
         }
     };
-    Auditor::spawn(crate::serve::audit_db(&dir)).record(AuditEntry {
+    // Written before the command ends: a token change is on record, or reported.
+    let log = AuditLog::open(crate::serve::audit_db(&dir)).map_err(Failure::runtime)?;
+    log.append(&AuditEntry {
         at: now,
         actor: crate::store::audit::local_user(),
         token: None,
@@ -165,7 +167,8 @@ pub fn token(command: TokenCmd) -> CliResult {
         target: Some(name),
         status: 200,
         outcome: "ok".into(),
-    });
+    })
+    .map_err(Failure::runtime)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -71,7 +71,7 @@ pub fn token(env: &Env, name: &str, role: &str, extra: &[&str]) -> String {
     token
 }
 
-/// Every row of `uc serve`'s audit log.
+/// Every row of `uc serve`'s audit log: the API's and the CLI's token changes.
 pub fn serve_audit(env: &Env) -> Vec<univers_container::store::AuditEntry> {
     let file = env.state.join(".serve/audit.db");
     match univers_container::store::AuditLog::open_read_only(&file) {
@@ -80,14 +80,15 @@ pub fn serve_audit(env: &Env) -> Vec<univers_container::store::AuditEntry> {
     }
 }
 
-/// Waits until `pred` holds for the audit log; answers the rows.
+/// Waits until `pred` holds for the API's rows of the audit log; answers them.
 pub fn wait_audit(
     env: &Env,
     pred: impl Fn(&[univers_container::store::AuditEntry]) -> bool,
 ) -> Vec<univers_container::store::AuditEntry> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let rows = serve_audit(env);
+        let mut rows = serve_audit(env);
+        rows.retain(|r| r.source != "cli");
         if pred(&rows) {
             return rows;
         }

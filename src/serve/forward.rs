@@ -21,10 +21,11 @@ pub struct Engines {
     clients: Mutex<HashMap<PathBuf, Client<Connector, Body>>>,
 }
 
-/// Who the engine is told is calling.
+/// Who the engine is told is calling: a token's name and role, or a signed request's
+/// sender (no role: the engine checks the signature).
 pub struct Caller<'a> {
     pub name: &'a str,
-    pub role: Role,
+    pub role: Option<Role>,
 }
 
 /// Headers that belong to one hop, and those only `uc serve` may set.
@@ -46,16 +47,16 @@ impl Engines {
         socket: PathBuf,
         path: &str,
         request: Request<Body>,
-        caller: Option<Caller<'_>>,
+        caller: Caller<'_>,
     ) -> Option<Response<Body>> {
         let client = self.client(socket);
         let (mut parts, body) = request.into_parts();
         parts.uri = format!("http://uc-engine{path}").parse().ok()?;
         clean(&mut parts.headers);
-        if let Some(caller) = caller {
-            let name = HeaderValue::from_str(caller.name).ok()?;
-            parts.headers.insert(crate::api::ACTOR, name);
-            let role = HeaderValue::from_static(caller.role.name());
+        let name = HeaderValue::from_str(caller.name).ok()?;
+        parts.headers.insert(crate::api::ACTOR, name);
+        if let Some(role) = caller.role {
+            let role = HeaderValue::from_static(role.name());
             parts.headers.insert(crate::api::ROLE, role);
         }
         let response = client.request(Request::from_parts(parts, body)).await;

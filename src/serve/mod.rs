@@ -306,10 +306,17 @@ impl Server {
             call.target = AuditEntry::target_of(&body);
         }
         let request = Request::from_parts(parts, Body::from(body));
-        let caller = token.as_ref().map(|t| Caller {
-            name: &t.name,
-            role: t.role,
-        });
+        // Audited here: the engine must not record it again as its local user's.
+        let caller = match &token {
+            Some(t) => Caller {
+                name: &t.name,
+                role: Some(t.role),
+            },
+            None => Caller {
+                name: "webhook",
+                role: None,
+            },
+        };
         let response = match self.engines.forward(socket, path, request, caller).await {
             Some(response) => response,
             None => refuse(

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod paths;
 pub mod procfs;
 pub mod protocol;
+pub mod serve;
 pub mod store;
 pub mod supervisor;
 pub mod tui;

@@ -151,6 +151,11 @@ impl Paths {
         self.dir.join("outbox.db")
     }
 
+    /// Mutating calls the local user made through the socket (`store::audit`).
+    pub fn audit_db(&self) -> PathBuf {
+        self.dir.join("audit.db")
+    }
+
     /// `uc`'s own tracing log.
     pub fn uc_log(&self) -> PathBuf {
         self.dir.join("uc.log")

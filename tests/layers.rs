@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("engine", 3),
     ("api", 3),
     ("client", 4),
+    ("serve", 4),
     ("tui", 5),
     ("cli", 6),
 ];

@@ -29,6 +29,7 @@ async fn serve(h: &Harness) -> Client {
             h.hub.clone(),
             h.commands.clone(),
         ),
+        audit_db: h.paths.audit_db(),
     });
     tokio::spawn(listen::serve(listener, router, listen::SOCKET));
     Client::new(socket)

@@ -17,9 +17,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, StatusCode};
+use axum::response::IntoResponse;
 use axum::serve::Listener;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::oneshot;
@@ -51,10 +54,15 @@ pub const METRICS: Limits = Limits {
 };
 
 /// Serves `router` on `listener` until the task is dropped.
-pub async fn serve<L: Listener>(mut listener: L, router: Router, limits: Limits) {
+/// Each request carries its peer's address as [`ConnectInfo`].
+pub async fn serve<L>(mut listener: L, router: Router, limits: Limits)
+where
+    L: Listener,
+    L::Addr: Clone + Sync + 'static,
+{
     let open = Connections::new(limits.max_connections);
     loop {
-        let (io, _) = listener.accept().await;
+        let (io, peer) = listener.accept().await;
         // Refused: dropping closes it.
         let Some((connection, closed)) = open.admit() else {
             tracing::warn!(
@@ -64,22 +72,36 @@ pub async fn serve<L: Listener>(mut listener: L, router: Router, limits: Limits)
             continue;
         };
         let router = router.clone();
-        tokio::spawn(serve_connection(io, router, connection, closed, limits));
+        let accepted = Accepted {
+            connection,
+            closed,
+            peer,
+        };
+        tokio::spawn(serve_connection(io, router, accepted, limits));
     }
 }
 
-async fn serve_connection<I>(
-    io: I,
-    router: Router,
+/// A connection let in, and who is on the other end.
+struct Accepted<A> {
     connection: Connection,
     closed: oneshot::Receiver<()>,
-    limits: Limits,
-) where
+    peer: A,
+}
+
+async fn serve_connection<I, A>(io: I, router: Router, accepted: Accepted<A>, limits: Limits)
+where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    A: Clone + Send + Sync + 'static,
 {
+    let Accepted {
+        connection,
+        closed,
+        peer,
+    } = accepted;
     let (open, id) = (connection.open.clone(), connection.id);
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         let (router, open) = (router.clone(), open.clone());
+        request.extensions_mut().insert(ConnectInfo(peer.clone()));
         async move { Ok::<_, Infallible>(answer(request, router, &open, id, limits).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -102,22 +124,28 @@ async fn answer(
     limits: Limits,
 ) -> Response<Body> {
     let (parts, body) = request.into_parts();
+    let too_large = || {
+        let limit = crate::format::bytes(limits.max_body as f64);
+        let text = format!("the request body is over {limit}");
+        refuse(StatusCode::PAYLOAD_TOO_LARGE, text)
+    };
+    // Refused before reading, when the client says how much it will send.
+    if body.size_hint().lower() > limits.max_body as u64 {
+        return too_large();
+    }
     let read = Limited::new(body, limits.max_body).collect();
     let body = match tokio::time::timeout(limits.request_timeout, read).await {
         Ok(Ok(body)) => body.to_bytes(),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => {
-            let limit = crate::format::bytes(limits.max_body as f64);
-            return refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is over {limit}"),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => return too_large(),
+        Ok(Err(e)) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {e}"),
             );
         }
-        Ok(Err(e)) => return refused(StatusCode::BAD_REQUEST, e.to_string()),
         Err(_) => {
-            return refused(
-                StatusCode::REQUEST_TIMEOUT,
-                "the body did not arrive in time".into(),
-            );
+            let text = "the request body did not arrive in time";
+            return refuse(StatusCode::REQUEST_TIMEOUT, text.into());
         }
     };
     let busy = open.busy(id);
@@ -133,7 +161,7 @@ async fn answer(
     })
 }
 
-fn refused(code: StatusCode, text: String) -> Response<Body> {
+fn refuse(code: StatusCode, text: String) -> Response<Body> {
     crate::api::error(code, crate::protocol::CommandError::field("body", text))
 }
 

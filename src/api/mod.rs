@@ -6,6 +6,7 @@
 
 mod access;
 mod alerts;
+mod audit;
 mod config;
 mod events;
 mod heal;
@@ -17,6 +18,7 @@ mod services;
 
 pub use access::{ROUTES, permission};
 pub use alerts::{AlertHistory, AlertHistoryParams};
+pub use audit::{ACTOR, ROLE};
 pub use config::ConfigHistoryParams;
 pub use heal::HealHistoryParams;
 pub use logs::{LogsAccess, NDJSON};
@@ -58,9 +60,11 @@ pub struct Api {
     pub history: Option<PathBuf>,
     /// The logs worker's live data and store; `None` when it could not start.
     pub logs: Option<LogsAccess>,
-    /// Heal events, for `GET /api/api/v1/heal/events`.
+    /// Heal events, for `GET /api/v1/heal/events`.
     pub heal_db: PathBuf,
     pub playbooks: crate::heal::Playbooks,
+    /// Where mutating calls from the local user (CLI, TUI) are recorded.
+    pub audit_db: PathBuf,
 }
 
 /// Every route the engine serves, each with the permission `access::ROUTES` gives it (a
@@ -140,6 +144,10 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
 }
 
 pub fn router(api: Api) -> Router {
+    let audit = audit::EngineAudit {
+        auditor: crate::store::Auditor::spawn(api.audit_db.clone()),
+        hub: api.hub.clone(),
+    };
     routes()
         .into_iter()
         .fold(Router::new(), |router, (_, path, handler)| {
@@ -147,6 +155,7 @@ pub fn router(api: Api) -> Router {
         })
         .fallback(not_found)
         .with_state(api)
+        .layer(axum::middleware::from_fn_with_state(audit, audit::audit))
 }
 
 async fn not_found() -> Response {

@@ -16,6 +16,7 @@ mod logs_patterns;
 mod logs_search;
 mod metrics_cmd;
 mod output;
+mod serve_cmd;
 mod setup;
 mod status;
 mod ui;
@@ -142,6 +143,15 @@ pub enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Serve every workspace's API over HTTP(S), with bearer tokens
+    Serve(serve_cmd::ServeArgs),
+    /// API tokens for `uc serve`: create (printed once), list, revoke
+    Token {
+        #[command(subcommand)]
+        command: serve_cmd::TokenCmd,
+    },
+    /// What was done through the API and the CLI's engine calls, merged by time
+    Audit(serve_cmd::AuditArgs),
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
     /// Run the TUI in this terminal (what `uc` runs in window 0 of the workspace's tmux)
@@ -276,9 +286,9 @@ pub type CliResult = Result<ExitCode, Failure>;
 pub fn main() -> ExitCode {
     crate::paths::private_umask();
     let cli = Cli::parse();
-    // The engine serves several clients while supervising; every other command (the TUI
+    // The engine and `uc serve` serve several clients at once; every other command (the TUI
     // included) does little at a time, and one thread costs less memory and fewer wake-ups.
-    let mut builder = if matches!(cli.command, Some(Cmd::Engine)) {
+    let mut builder = if matches!(cli.command, Some(Cmd::Engine | Cmd::Serve(_))) {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(2);
         b
@@ -445,6 +455,9 @@ async fn dispatch(cli: Cli) -> CliResult {
             ref name,
             force,
         }) => import_cmd::run(from, output, name.as_deref(), force),
+        Some(Cmd::Serve(args)) => serve_cmd::serve(&source, args).await,
+        Some(Cmd::Token { command }) => serve_cmd::token(command),
+        Some(Cmd::Audit(args)) => serve_cmd::audit(args),
         Some(Cmd::Completions { shell }) => {
             // Written whole: clap_complete panics when its writer fails.
             let mut script = Vec::new();

@@ -116,6 +116,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         }),
         heal_db: paths.heal_db(),
         playbooks,
+        audit_db: paths.audit_db(),
     });
     tokio::spawn(crate::api::listen::serve(
         listener,

@@ -1,5 +1,6 @@
 //! Embedded SQLite storage. One module per file; every file is opened through [`Db`].
 
+pub mod audit;
 mod check;
 mod db;
 mod error;
@@ -8,7 +9,9 @@ pub mod history;
 pub mod journal;
 mod migrate;
 pub mod revisions;
+pub mod tokens;
 
+pub use audit::{AuditEntry, AuditLog, Auditor};
 pub use check::Broken;
 pub use db::{Db, Durability, Schema};
 pub use error::{Fault, StoreError};
@@ -16,3 +19,4 @@ pub use heal::{HealLog, HealQuery};
 pub use history::{DiskUsage, History, Retention, TableUsage};
 pub use journal::Journal;
 pub use revisions::{NewRevision, Revisions};
+pub use tokens::{TokenInfo, Tokens};

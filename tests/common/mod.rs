@@ -6,6 +6,7 @@ pub mod cli;
 pub mod disk;
 pub mod http;
 pub mod receivers;
+pub mod serve;
 pub mod tui;
 
 use std::path::{Path, PathBuf};

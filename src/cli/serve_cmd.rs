@@ -1,0 +1,295 @@
+//! `uc serve`, `uc token create|list|revoke` and `uc audit`: the HTTP server for every
+//! workspace, the tokens it accepts, and the record of what was done through the API.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::output::{out, outln};
+use super::{CliResult, Failure, duration_arg};
+use crate::config::Source;
+use crate::protocol::Role;
+use crate::store::{AuditEntry, AuditLog, TokenInfo, Tokens};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on; one that is not loopback needs TLS or --insecure-http
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    listen: SocketAddr,
+    /// PEM certificate chain for HTTPS
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address (tokens cross the network in clear)
+    #[arg(long)]
+    insecure_http: bool,
+    /// Workspace of unprefixed /api/v1/... (default: ./univers.yaml's, else the only one running)
+    #[arg(long = "default")]
+    default: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TokenCmd {
+    /// Make a token and print it, once
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The one workspace it may reach (default: all)
+        #[arg(long)]
+        workspace: Option<String>,
+        /// How long it works (e.g. 30d, 12h; default: until revoked)
+        #[arg(long, value_parser = duration_arg)]
+        expires: Option<std::time::Duration>,
+    },
+    /// Every token: name, role, workspace, created, expires, last used (never the token)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a token from working (within a second, also in a running `uc serve`)
+    Revoke { name: String },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Only this workspace
+    #[arg(long)]
+    workspace: Option<String>,
+    /// How far back
+    #[arg(long, default_value = "24h", value_parser = duration_arg)]
+    since: std::time::Duration,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn serve(source: &Source, args: ServeArgs) -> CliResult {
+    let default = match args.default {
+        Some(name) => Some(
+            crate::serve::route::workspace_name(&name)
+                .map_err(|e| Failure::input(anyhow::anyhow!("--default: {e}")))?,
+        ),
+        None => match source {
+            Source::File(path) if path.exists() => {
+                source.workspace_name().map(|n| crate::paths::sanitize(&n))
+            }
+            _ => None,
+        },
+    };
+    if !args.listen.ip().is_loopback() && args.tls_cert.is_none() && args.insecure_http {
+        eprintln!(
+            "warning: serving plain HTTP on {}: bearer tokens cross the network in clear",
+            args.listen
+        );
+    }
+    let options = crate::serve::Options {
+        listen: args.listen,
+        tls: args.tls_cert.zip(args.tls_key),
+        insecure_http: args.insecure_http,
+        default,
+    };
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    crate::serve::run(options, |addr| {
+        eprintln!("uc serve: listening on {scheme}://{addr}");
+    })
+    .await
+    .map_err(|e| match e {
+        crate::serve::ServeError::Insecure(_) => Failure::input(e),
+        e => Failure::runtime(e),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve_dir() -> Result<PathBuf, Failure> {
+    let dir = crate::serve::dir().map_err(Failure::runtime)?;
+    crate::paths::private_dir(&dir).map_err(Failure::runtime)?;
+    Ok(dir)
+}
+
+pub fn token(command: TokenCmd) -> CliResult {
+    let dir = serve_dir()?;
+    let mut tokens = Tokens::open(crate::serve::tokens_db(&dir)).map_err(Failure::runtime)?;
+    let now = crate::clock::now_ms();
+    let (action, name) = match command {
+        TokenCmd::List { json } => return list(&tokens, json, now),
+        TokenCmd::Create {
+            name,
+            role,
+            workspace,
+            expires,
+        } => {
+            let info = TokenInfo {
+                name: token_name(&name)?,
+                role,
+                workspace: workspace
+                    .map(|w| crate::serve::route::workspace_name(&w))
+                    .transpose()
+                    .map_err(|e| Failure::input(anyhow::anyhow!("--workspace: {e}")))?,
+                created: now,
+                expires: expires.map(|d| now.saturating_add(d.as_millis() as u64)),
+                last_used: None,
+                revoked: None,
+            };
+            let token = new_token()?;
+            tokens
+                .create(&info, &crate::store::tokens::hash(&token))
+                .map_err(Failure::input)?;
+            outln!("{token}")?;
+            eprintln!(
+                "token {name} ({}) made: this is the only time it is shown",
+                role.name()
+            );
+            ("token create", name)
+        }
+        TokenCmd::Revoke { name } => {
+            tokens.revoke(&name, now).map_err(Failure::input)?;
+            eprintln!("token {name} revoked");
+            ("token revoke", name)
+        }
+    };
+    // Written before the command ends: a token change is on record, or reported.
+    let log = AuditLog::open(crate::serve::audit_db(&dir)).map_err(Failure::runtime)?;
+    log.append(&AuditEntry {
+        at: now,
+        actor: crate::store::audit::local_user(),
+        token: None,
+        source: "cli".into(),
+        workspace: None,
+        method: "CLI".into(),
+        route: action.into(),
+        target: Some(name),
+        status: 200,
+        outcome: "ok".into(),
+    })
+    .map_err(Failure::runtime)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Token names appear in headers and the audit log: keep them plain.
+fn token_name(name: &str) -> Result<String, Failure> {
+    let plain = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if plain {
+        Ok(name.to_owned())
+    } else {
+        Err(Failure::input(anyhow::anyhow!(
+            "--name: `{}` is not a token name (1 to 64 letters, digits, `-`, `_` and `.`)",
+            name.escape_default()
+        )))
+    }
+}
+
+/// 256 bits from the kernel, prefixed so a leaked token is recognisable (secret scanners).
+fn new_token() -> Result<String, Failure> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Failure::runtime(anyhow::anyhow!("no randomness for a token: {e}")))?;
+    Ok(format!("uc_{}", hex::encode(bytes)))
+}
+
+fn list(tokens: &Tokens, json: bool, now: u64) -> CliResult {
+    let all: Vec<TokenInfo> = tokens
+        .all()
+        .map_err(Failure::runtime)?
+        .into_iter()
+        .map(|(_, info)| info)
+        .collect();
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&all).map_err(Failure::runtime)?
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "{:<20} {:<9} {:<20} {:<10} {:<12} LAST USED",
+        "NAME",
+        "ROLE",
+        "WORKSPACE",
+        "CREATED",
+        "EXPIRES"
+    )?;
+    for t in &all {
+        let expires = match (t.revoked, t.expires) {
+            (Some(_), _) => "revoked".to_owned(),
+            (None, Some(at)) if at <= now => "expired".to_owned(),
+            (None, Some(at)) => format!("in {}", crate::format::remaining(at, now)),
+            (None, None) => "never".to_owned(),
+        };
+        let used = t
+            .last_used
+            .map_or_else(|| "never".to_owned(), |at| crate::format::age(at, now));
+        outln!(
+            "{:<20} {:<9} {:<20} {:<10} {:<12} {used}",
+            t.name,
+            t.role.name(),
+            t.workspace.as_deref().unwrap_or("all"),
+            crate::format::age(t.created, now),
+            expires,
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Both records, merged by time: `uc serve`'s and each workspace engine's.
+pub fn audit(args: AuditArgs) -> CliResult {
+    let base = crate::paths::state_base().map_err(Failure::runtime)?;
+    let since = crate::clock::now_ms().saturating_sub(args.since.as_millis() as u64);
+    let mut files = vec![crate::serve::audit_db(&base.join(".serve"))];
+    let workspaces = std::fs::read_dir(&base).into_iter().flatten().flatten();
+    for entry in workspaces {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if crate::paths::sanitize(&name) == name
+            && args.workspace.as_ref().is_none_or(|w| *w == name)
+        {
+            files.push(entry.path().join("audit.db"));
+        }
+    }
+    let mut entries = Vec::new();
+    for file in files.iter().filter(|f| f.exists()) {
+        let log = AuditLog::open_read_only(file).map_err(Failure::runtime)?;
+        entries.extend(log.since(since).map_err(Failure::runtime)?);
+    }
+    if let Some(w) = &args.workspace {
+        entries.retain(|e| e.workspace.as_ref() == Some(w));
+    }
+    entries.sort_by_key(|e| e.at);
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&entries).map_err(Failure::runtime)?
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in &entries {
+        out!(
+            "{} {:<12} {:<15} {:<12} {} {} {}",
+            crate::format::clock_ms(e.at),
+            e.actor,
+            e.source,
+            e.workspace.as_deref().unwrap_or("-"),
+            e.method,
+            e.route,
+            e.status,
+        )?;
+        outln!(
+            " {}{}",
+            e.outcome,
+            e.target
+                .as_ref()
+                .map(|t| format!(" [{t}]"))
+                .unwrap_or_default()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

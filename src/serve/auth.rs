@@ -1,0 +1,194 @@
+//! Who is calling: bearer tokens looked up by their hash in a copy of `tokens.db` kept in
+//! memory, refreshed when `uc token create|revoke` changes the file; and the addresses whose
+//! failed attempts are counted, to slow down guessing.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use crate::store::tokens::{self, Tokens};
+use crate::store::{StoreError, TokenInfo};
+
+/// How often the file is checked for other processes' changes (a revoked token stops
+/// working within this), and last uses are written.
+const REFRESH: Duration = Duration::from_millis(500);
+
+/// Why a bearer was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejected {
+    Missing,
+    Unknown,
+    Expired(String),
+    Revoked(String),
+}
+
+impl Rejected {
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Missing => {
+                "send `Authorization: Bearer <token>`; `uc token create` makes one".into()
+            }
+            Self::Unknown => "no such token; `uc token list` shows the tokens there are".into(),
+            Self::Expired(name) => format!("token {name} has expired; create a new one"),
+            Self::Revoked(name) => format!("token {name} was revoked"),
+        }
+    }
+}
+
+/// The tokens `uc serve` accepts.
+pub struct Keys {
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// By hex SHA-256 of the token.
+    by_hash: RwLock<HashMap<String, TokenInfo>>,
+    /// Last uses not yet written, by token name.
+    used: Mutex<HashMap<String, u64>>,
+}
+
+impl Keys {
+    /// Reads `path` (creating it) and keeps following it on a thread of its own, which ends
+    /// with the last `Keys`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut file = Tokens::open(path)?;
+        let shared = Arc::new(Shared::default());
+        shared.load(&file)?;
+        let weak = Arc::downgrade(&shared);
+        std::thread::Builder::new()
+            .name("uc-tokens".into())
+            .spawn(move || follow(&mut file, &weak))
+            .map_err(|e| tracing::error!("cannot follow the tokens file: {e}"))
+            .ok();
+        Ok(Self { shared })
+    }
+
+    /// The token `bearer` is, if it may be used at `now` (ms).
+    pub fn check(&self, bearer: Option<&str>, now: u64) -> Result<TokenInfo, Rejected> {
+        let bearer = bearer.ok_or(Rejected::Missing)?;
+        let hash = tokens::hash(bearer);
+        let info = {
+            let by_hash = self
+                .shared
+                .by_hash
+                .read()
+                .unwrap_or_else(|p| p.into_inner());
+            by_hash.get(&hash).cloned().ok_or(Rejected::Unknown)?
+        };
+        if info.revoked.is_some() {
+            return Err(Rejected::Revoked(info.name));
+        }
+        if info.expires.is_some_and(|at| at <= now) {
+            return Err(Rejected::Expired(info.name));
+        }
+        let mut used = self.shared.used.lock().unwrap_or_else(|p| p.into_inner());
+        used.insert(info.name.clone(), now);
+        Ok(info)
+    }
+}
+
+impl Shared {
+    fn load(&self, file: &Tokens) -> Result<(), StoreError> {
+        let all = file.all()?.into_iter().collect();
+        *self.by_hash.write().unwrap_or_else(|p| p.into_inner()) = all;
+        Ok(())
+    }
+
+    fn take_used(&self) -> Vec<(String, u64)> {
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        used.drain().collect()
+    }
+}
+
+fn follow(file: &mut Tokens, shared: &Weak<Shared>) {
+    let mut seen = file.version().ok();
+    loop {
+        std::thread::sleep(REFRESH);
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let used = shared.take_used();
+        if !used.is_empty()
+            && let Err(e) = file.touch(&used)
+        {
+            tracing::warn!("cannot record the tokens' last use: {e}");
+        }
+        let version = file.version().ok();
+        if version != seen {
+            seen = version;
+            if let Err(e) = shared.load(file) {
+                tracing::error!("cannot read the tokens: {e}");
+            }
+        }
+    }
+}
+
+/// Failed attempts per address: past [`Failures::MAX`] in a minute, an address is turned
+/// away (429) until the minute is over, whatever it sends.
+#[derive(Default)]
+pub struct Failures {
+    by_address: Mutex<HashMap<IpAddr, Window>>,
+}
+
+#[derive(Clone, Copy)]
+struct Window {
+    start: u64,
+    count: u32,
+}
+
+const WINDOW_MS: u64 = 60_000;
+
+impl Failures {
+    pub const MAX: u32 = 10;
+
+    /// Seconds until `address` may try again, when it may not now.
+    pub fn blocked(&self, address: IpAddr, now: u64) -> Option<u64> {
+        let by_address = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let window = by_address.get(&address)?;
+        let end = window.start + WINDOW_MS;
+        (window.count >= Self::MAX && now < end).then(|| (end - now).div_ceil(1000))
+    }
+
+    pub fn failed(&self, address: IpAddr, now: u64) {
+        let mut by_address = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget finished windows once many addresses were seen, so the map stays small.
+        if by_address.len() >= 10_000 {
+            by_address.retain(|_, w| now < w.start + WINDOW_MS);
+        }
+        let window = by_address.entry(address).or_insert(Window {
+            start: now,
+            count: 0,
+        });
+        if now >= window.start + WINDOW_MS {
+            *window = Window {
+                start: now,
+                count: 0,
+            };
+        }
+        window.count += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_turned_away_after_ten_failures_for_the_rest_of_the_minute() {
+        let failures = Failures::default();
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "::1".parse().unwrap());
+        for i in 0..Failures::MAX {
+            assert_eq!(failures.blocked(a, 1000 + u64::from(i)), None);
+            failures.failed(a, 1000 + u64::from(i));
+        }
+        assert_eq!(failures.blocked(a, 1_500), Some(60));
+        assert_eq!(failures.blocked(a, 60_001), Some(1));
+        assert_eq!(failures.blocked(b, 1_500), None);
+        assert_eq!(failures.blocked(a, 61_000), None);
+        failures.failed(a, 61_000);
+        assert_eq!(failures.blocked(a, 61_001), None, "a new window");
+    }
+}

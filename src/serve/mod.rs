@@ -1,0 +1,429 @@
+//! `uc serve`: the host's one HTTP server for every workspace's engine. It owns bearer
+//! tokens, roles and their scope, the counting of failed attempts, TLS, limits and the audit
+//! of what comes in over TCP; everything else is the engine's, reached over its Unix socket
+//! (`/api/v1/workspaces/{ws}/X` → that engine's `/api/v1/X`; unprefixed → the default
+//! workspace).
+
+mod auth;
+mod forward;
+pub mod route;
+mod tls;
+mod workspaces;
+
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::api::listen::{self, Limits};
+use crate::protocol::Permission;
+use crate::store::{AuditEntry, Auditor, StoreError, TokenInfo};
+use auth::{Failures, Keys, Rejected};
+use forward::{Caller, Engines};
+use crate::api::WorkspaceEntry;
+use route::Route;
+use workspaces::Workspaces;
+
+/// What `uc serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub listen: SocketAddr,
+    /// PEM certificate chain and key.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub insecure_http: bool,
+    /// Where unprefixed requests go (`--default`, else `./univers.yaml`'s workspace).
+    pub default: Option<String>,
+}
+
+/// Many clients at once, each with a small body: bigger is refused before it is read.
+pub const LIMITS: Limits = Limits {
+    max_connections: 4096,
+    request_timeout: Duration::from_secs(5),
+    max_body: 1 << 20,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "refusing to serve plain HTTP on {0}, which is not a loopback address: tokens would \
+         cross the network in clear; give --tls-cert and --tls-key, or --insecure-http"
+    )]
+    Insecure(SocketAddr),
+    #[error(transparent)]
+    StateDir(#[from] crate::paths::StateDirError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// `<state>/.serve/`: tokens and audit log. A workspace is never named so: names are
+/// sanitized to letters, digits, `-` and `_`.
+pub fn dir() -> Result<PathBuf, crate::paths::StateDirError> {
+    Ok(crate::paths::state_base()?.join(".serve"))
+}
+
+pub fn tokens_db(dir: &std::path::Path) -> PathBuf {
+    dir.join("tokens.db")
+}
+
+pub fn audit_db(dir: &std::path::Path) -> PathBuf {
+    dir.join("audit.db")
+}
+
+/// Serves until the process ends. `ready` is told the address once it listens.
+pub async fn run(options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    if !options.listen.ip().is_loopback() && options.tls.is_none() && !options.insecure_http {
+        return Err(ServeError::Insecure(options.listen));
+    }
+    raise_open_files();
+    let base = crate::paths::state_base()?;
+    let dir = base.join(".serve");
+    crate::paths::private_dir(&dir)?;
+    let server = Arc::new(Server {
+        keys: Keys::open(&tokens_db(&dir))?,
+        failures: Failures::default(),
+        auditor: Auditor::spawn(audit_db(&dir)),
+        engines: Engines::default(),
+        workspaces: Workspaces::new(base, options.default.clone()),
+    });
+    let router = Router::new().fallback(handle).with_state(server);
+    let listen_error = |source| ServeError::Listen {
+        addr: options.listen,
+        source,
+    };
+    let tcp = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(listen_error)?;
+    let local = tcp.local_addr().map_err(listen_error)?;
+    match &options.tls {
+        Some((cert, key)) => {
+            let listener =
+                tls::TlsListener::new(tcp, tls::config(cert, key)?).map_err(listen_error)?;
+            ready(local);
+            listen::serve(listener, router, LIMITS).await;
+        }
+        None => {
+            ready(local);
+            listen::serve(tcp, router, LIMITS).await;
+        }
+    }
+    Ok(())
+}
+
+/// Each connection is a descriptor: allow as many as the hard limit does.
+fn raise_open_files() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+        && let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard)
+    {
+        tracing::warn!("cannot raise the open files limit to {hard}: {e}");
+    }
+}
+
+struct Server {
+    keys: Keys,
+    failures: Failures,
+    auditor: Auditor,
+    engines: Engines,
+    workspaces: Workspaces,
+}
+
+/// serve's own refusals, in the API's error shape.
+#[derive(Debug, Serialize)]
+struct Refusal {
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+fn refuse(status: StatusCode, error: impl Into<String>, hint: Option<String>) -> Response {
+    let body = Refusal {
+        error: error.into(),
+        field: None,
+        hint,
+    };
+    (status, Json(body)).into_response()
+}
+
+/// A request turned away before it reached an engine.
+struct Denial {
+    status: StatusCode,
+    error: &'static str,
+    hint: String,
+    retry_after: Option<u64>,
+}
+
+impl Denial {
+    fn forbidden(hint: String) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            error: "forbidden",
+            hint,
+            retry_after: None,
+        }
+    }
+}
+
+impl IntoResponse for Denial {
+    fn into_response(self) -> Response {
+        let mut response = refuse(self.status, self.error, Some(self.hint));
+        if let Some(secs) = self.retry_after {
+            let value = HeaderValue::from(secs);
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// One request as it arrived: for checks and the audit.
+struct Call {
+    method: Method,
+    source: IpAddr,
+    route: String,
+    workspace: Option<String>,
+    target: Option<String>,
+}
+
+async fn handle(
+    State(server): State<Arc<Server>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let route = match route::route(&path) {
+        Ok(route) => route,
+        Err(problem) => {
+            let body = Refusal {
+                error: problem,
+                field: Some("workspace"),
+                hint: None,
+            };
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+    };
+    let mut call = Call {
+        method: request.method().clone(),
+        source: peer.ip(),
+        route: request.uri().path().to_owned(),
+        workspace: None,
+        target: None,
+    };
+    match route {
+        Route::Health => health(),
+        Route::NotFound => refuse(StatusCode::NOT_FOUND, format!("no route {path}"), None),
+        Route::Workspaces | Route::OpenApi => {
+            let permission = crate::api::permission(call.method.as_str(), &call.route);
+            match server.authorize(&request, &call, permission) {
+                Ok(token) if route == Route::Workspaces => {
+                    Json(server.visible_workspaces(&token)).into_response()
+                }
+                Ok(_) => Json(crate::api::openapi()).into_response(),
+                Err(denied) => denied.into_response(),
+            }
+        }
+        Route::Engine { workspace, path } => {
+            call.route = path.split('?').next().unwrap_or(&path).to_owned();
+            call.workspace = workspace;
+            server.engine_call(request, call, &path).await
+        }
+    }
+}
+
+fn health() -> Response {
+    Json(crate::api::Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+    .into_response()
+}
+
+impl Server {
+    async fn engine_call(&self, request: Request, mut call: Call, path: &str) -> Response {
+        let permission = crate::api::permission(call.method.as_str(), &call.route);
+        let token = match permission {
+            Permission::Public | Permission::Signed => None,
+            Permission::Role(_) => match self.authorize(&request, &call, permission) {
+                Ok(token) => Some(token),
+                Err(denied) => return denied.into_response(),
+            },
+        };
+        let Some(workspace) = call.workspace.clone().or_else(|| self.workspaces.default()) else {
+            let hint = "name one: /api/v1/workspaces/{ws}/...; `uc serve --default WS` sets it";
+            let error = "no default workspace (none or several are running)";
+            return refuse(StatusCode::NOT_FOUND, error, Some(hint.into()));
+        };
+        call.workspace = Some(workspace.clone());
+        if let Some(token) = &token
+            && let Err(denied) = self.in_scope(token, &call)
+        {
+            return denied.into_response();
+        }
+        let Some(socket) = self.workspaces.socket(&workspace) else {
+            let hint = "`GET /api/v1/workspaces` lists them".to_owned();
+            return refuse(
+                StatusCode::NOT_FOUND,
+                format!("no workspace `{workspace}`"),
+                Some(hint),
+            );
+        };
+        let mutating = !matches!(call.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let (parts, body) = request.into_parts();
+        // `listen::serve` read the body whole already: this only takes it back.
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        if mutating {
+            call.target = AuditEntry::target_of(&body);
+        }
+        let request = Request::from_parts(parts, Body::from(body));
+        // Audited here: the engine must not record it again as its local user's.
+        let caller = match &token {
+            Some(t) => Caller {
+                name: &t.name,
+                role: Some(t.role),
+            },
+            None => Caller {
+                name: "webhook",
+                role: None,
+            },
+        };
+        let response = match self.engines.forward(socket, path, request, caller).await {
+            Some(response) => response,
+            None => refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("workspace `{workspace}` is not running"),
+                Some(format!(
+                    "start it: `uc up` in the directory of its univers.yaml ({workspace})"
+                )),
+            ),
+        };
+        if mutating {
+            self.audit(&call, token.as_ref(), response.status(), None);
+        }
+        response
+    }
+
+    /// The token of the request, if it may do what `permission` allows; otherwise the
+    /// refusal, counted and audited.
+    fn authorize(
+        &self,
+        request: &Request,
+        call: &Call,
+        permission: Permission,
+    ) -> Result<TokenInfo, Denial> {
+        let now = crate::clock::now_ms();
+        if let Some(retry) = self.failures.blocked(call.source, now) {
+            let denial = Denial {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                error: "too many failed attempts from this address",
+                hint: format!("try again in {retry} s"),
+                retry_after: Some(retry),
+            };
+            return Err(self.deny(call, None, denial));
+        }
+        let token = self.keys.check(bearer(request), now).map_err(|rejected| {
+            self.failures.failed(call.source, now);
+            let error = match rejected {
+                Rejected::Missing => "unauthorized: no bearer token",
+                _ => "unauthorized: the token is not valid",
+            };
+            let denial = Denial {
+                status: StatusCode::UNAUTHORIZED,
+                error,
+                hint: rejected.hint(),
+                retry_after: None,
+            };
+            self.deny(call, None, denial)
+        })?;
+        if let Permission::Role(needed) = permission
+            && !permission.allows(Some(token.role))
+        {
+            let hint = format!(
+                "needs role {}; token {} is {}",
+                needed.name(),
+                token.name,
+                token.role.name()
+            );
+            return Err(self.deny(call, Some(&token), Denial::forbidden(hint)));
+        }
+        Ok(token)
+    }
+
+    /// A token made for one workspace reaches no other.
+    fn in_scope(&self, token: &TokenInfo, call: &Call) -> Result<(), Denial> {
+        match (&token.workspace, &call.workspace) {
+            (Some(scope), Some(target)) if scope != target => {
+                let hint = format!("token {} is for workspace {scope} only", token.name);
+                Err(self.deny(call, Some(token), Denial::forbidden(hint)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Every denial is audited, with why.
+    fn deny(&self, call: &Call, token: Option<&TokenInfo>, denial: Denial) -> Denial {
+        let why = format!("{} ({})", denial.error, denial.hint);
+        self.audit(call, token, denial.status, Some(&why));
+        denial
+    }
+
+    fn visible_workspaces(&self, token: &TokenInfo) -> Vec<WorkspaceEntry> {
+        let mut all = self.workspaces.list();
+        if let Some(scope) = &token.workspace {
+            all.retain(|w| &w.name == scope);
+        }
+        all
+    }
+
+    fn audit(&self, call: &Call, token: Option<&TokenInfo>, status: StatusCode, why: Option<&str>) {
+        let status = status.as_u16();
+        let outcome = match why {
+            Some(why) => format!("{}: {why}", AuditEntry::outcome_of(status)),
+            None => AuditEntry::outcome_of(status).to_owned(),
+        };
+        self.auditor.record(AuditEntry {
+            at: crate::clock::now_ms(),
+            actor: token.map_or_else(|| "-".to_owned(), |t| t.name.clone()),
+            token: token.map(|t| t.name.clone()),
+            source: call.source.to_string(),
+            workspace: call.workspace.clone(),
+            method: call.method.to_string(),
+            route: call.route.clone(),
+            target: call.target.clone(),
+            status,
+            outcome,
+        });
+    }
+}
+
+fn bearer(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}

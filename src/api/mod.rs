@@ -6,6 +6,7 @@ mod access;
 mod alerts;
 mod config;
 mod heal;
+mod hooks;
 pub mod listen;
 mod logs;
 mod metrics;
@@ -14,6 +15,7 @@ pub use access::permission;
 pub use alerts::{AlertHistory, AlertHistoryParams};
 pub use config::ConfigHistoryParams;
 pub use heal::HealHistoryParams;
+pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
 pub use logs::{LogsAccess, NDJSON};
 pub use metrics::{MetricsHistoryParams, serve_prometheus};
 
@@ -59,6 +61,8 @@ pub struct Api {
     /// Heal events, for `GET /v1/heal/history`.
     pub heal_db: PathBuf,
     pub playbooks: crate::heal::Playbooks,
+    /// Incoming webhooks and the outgoing deliveries' outbox.
+    pub hooks: HooksAccess,
 }
 
 pub fn router(api: Api) -> Router {
@@ -78,6 +82,8 @@ pub fn router(api: Api) -> Router {
         .route("/v1/config/diff", get(config::diff))
         .route("/v1/heal/playbooks", get(heal::playbooks))
         .route("/v1/heal/playbooks/{name}/run", post(heal::run_playbook))
+        .route("/api/v1/hooks/deliveries", get(hooks::deliveries))
+        .route("/api/v1/hooks/{name}", post(hooks::receive))
         .with_state(api)
 }
 

@@ -94,6 +94,13 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         let remedies = Some(playbooks.clone());
         AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
     });
+    let subscriptions = &ws_for_alerts.webhooks.outgoing;
+    let outbox = paths.webhooks_outbox();
+    if let Err(e) = crate::hooks::outgoing::spawn(subscriptions, &outbox, &ws_for_alerts.name, &hub)
+    {
+        let text = format!("cannot start the outgoing webhooks: {e}");
+        hub.notice(NoticeLevel::Error, None, text);
+    }
     let config = crate::config_center::ConfigCenter::spawn(
         source,
         initial,
@@ -116,6 +123,14 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         }),
         heal_db: paths.heal_db(),
         playbooks,
+        hooks: crate::api::HooksAccess {
+            incoming: crate::hooks::Incoming::new(
+                ws_for_alerts.webhooks.clone(),
+                paths.hooks_db(),
+                hub.clone(),
+            ),
+            outbox: paths.webhooks_outbox(),
+        },
     });
     tokio::spawn(crate::api::listen::serve(
         listener,

@@ -94,13 +94,6 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         let remedies = Some(playbooks.clone());
         AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
     });
-    let subscriptions = &ws_for_alerts.webhooks.outgoing;
-    let outbox = paths.webhooks_outbox();
-    if let Err(e) = crate::hooks::outgoing::spawn(subscriptions, &outbox, &ws_for_alerts.name, &hub)
-    {
-        let text = format!("cannot start the outgoing webhooks: {e}");
-        hub.notice(NoticeLevel::Error, None, text);
-    }
     let config = crate::config_center::ConfigCenter::spawn(
         source,
         initial,
@@ -108,6 +101,15 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         hub.clone(),
         supervisor.applier(),
     );
+    // After the configuration center published the revision the engine starts with: it is
+    // the state the outgoing webhooks start from, not news.
+    let subscriptions = &ws_for_alerts.webhooks.outgoing;
+    let outbox = paths.webhooks_outbox();
+    if let Err(e) = crate::hooks::outgoing::spawn(subscriptions, &outbox, &ws_for_alerts.name, &hub)
+    {
+        let text = format!("cannot start the outgoing webhooks: {e}");
+        hub.notice(NoticeLevel::Error, None, text);
+    }
     let router = crate::api::router(crate::api::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),

@@ -250,6 +250,14 @@ fn signed_pushes_are_published_once_and_bad_ones_refused() {
         &body,
     );
     assert_eq!(status, 404);
+    let mut ping = github(GITHUB_SECRET, "d-ping", b"{}");
+    ping[0].1 = "ping".to_owned();
+    let (status, answer) = request(&socket, "/api/v1/hooks/git", &ping, b"{}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &"ignored".into()),
+        "{answer}"
+    );
     let big = vec![b' '; 3 << 20];
     assert_eq!(
         request(
@@ -466,6 +474,7 @@ fn a_secret_written_in_the_file_and_an_unknown_event_are_refused_where_they_are(
         r#"webhooks:
   incoming:
     git: { secret: plain-text-secret }
+    deliveries: { secret: "${secret:github_hook}" }
   outgoing:
     ci:
       url: ftp://ci.example/hook
@@ -479,9 +488,10 @@ fn a_secret_written_in_the_file_and_an_unknown_event_are_refused_where_they_are(
     assert_eq!(out.status.code(), Some(2), "{text}");
     for expected in [
         "univers.yaml:11:20: a webhook secret must not be written in the file",
-        "univers.yaml:14:12: invalid webhook URL `ftp://ci.example/hook`",
-        "univers.yaml:15:16: unknown event `service.stat` (did you mean `service.state`?)",
-        "univers.yaml:16:15: the secret is not a Standard Webhooks secret",
+        "univers.yaml:12:5: the hook name `deliveries` is taken",
+        "univers.yaml:15:12: invalid webhook URL `ftp://ci.example/hook`",
+        "univers.yaml:16:16: unknown event `service.stat` (did you mean `service.state`?)",
+        "univers.yaml:17:15: the secret is not a Standard Webhooks secret",
     ] {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }

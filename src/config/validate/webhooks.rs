@@ -32,6 +32,14 @@ impl Checker<'_> {
 
     fn incoming(&mut self, name: &Spanned<String>, spec: &IncomingSpec) -> IncomingHook {
         self.hook_name(name);
+        if name.value == "deliveries" {
+            let message = "the hook name `deliveries` is taken by `GET /api/v1/hooks/deliveries`";
+            self.report(
+                &name.referenced,
+                message,
+                Some("choose another name".to_owned()),
+            );
+        }
         let format = match &spec.format {
             None => HookFormat::GitHub,
             Some(format) => match HookFormat::ALL.iter().find(|(n, _)| *n == format.value) {

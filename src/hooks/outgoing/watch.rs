@@ -37,6 +37,11 @@ impl Watch {
         match event {
             Event::Snapshot(snapshot) => self.snapshot(snapshot),
             Event::Service(status) => self.service(status),
+            Event::ServiceRemoved { service } => {
+                // Added again later, it is a new service: its first state is news.
+                self.services.remove(service);
+                Vec::new()
+            }
             Event::Alerts { alerts } => self.alerts(alerts),
             Event::Config {
                 environment,
@@ -174,6 +179,11 @@ mod tests {
         let healthy = watch.observe(&status("api", ServiceState::Running, Some(Health::Healthy)));
         assert_eq!(kinds(&healthy), ["service.health"]);
         assert_eq!(healthy[0].data["previous"], "unknown");
+        watch.observe(&Event::ServiceRemoved {
+            service: "api".into(),
+        });
+        let back = watch.observe(&status("api", ServiceState::Running, Some(Health::Healthy)));
+        assert_eq!(kinds(&back), ["service.state", "service.health"]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Webhooks through a real engine in tmux: signed deliveries sent to its socket
 //! (`POST /api/v1/hooks/<name>`) are verified, recorded once and published; outgoing
 //! subscriptions reach a real receiver on 127.0.0.1 that checks the Standard Webhooks
-//! signature itself, and a receiver that is down for a minute still gets every event once.
+//! signature itself, and a receiver that is down for a minute (while the engine is killed
+//! and started again) still gets every event once.
 
 mod common;
 
@@ -400,6 +401,14 @@ fn a_receiver_down_for_a_minute_gets_every_event_once_signed() {
         "{table}"
     );
     env.ok(&["restart", "web"]);
+    // A new engine sends what the old one queued: killed with -9, it flushed nothing.
+    let engine = env.status()["engine"]["pid"].as_u64().expect("engine pid") as i32;
+    let pid = nix::unistd::Pid::from_raw(engine);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill engine");
+    let gone = common::eventually(T, || !common::pid_alive(engine as u32));
+    assert!(gone, "the engine outlived kill -9");
+    env.ok(&["up"]);
+    assert_ne!(env.status()["engine"]["pid"].as_u64(), Some(engine as u64));
 
     let rt = common::runtime();
     while down_since.elapsed() < Duration::from_secs(60) {

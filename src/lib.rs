@@ -13,6 +13,7 @@ pub mod config_center;
 pub mod engine;
 pub mod format;
 pub mod heal;
+pub mod hooks;
 pub mod logs;
 pub mod metrics;
 pub mod paths;

@@ -156,6 +156,17 @@ impl Paths {
         self.dir.join("audit.db")
     }
 
+    /// Incoming webhook deliveries: each verified one, by hook and delivery id (SQLite).
+    pub fn hooks_db(&self) -> PathBuf {
+        self.dir.join("hooks.db")
+    }
+
+    /// Outgoing webhook deliveries: an outbox of their own, so alert history stays the
+    /// alerts' (SQLite, `alerts::outbox`).
+    pub fn webhooks_outbox(&self) -> PathBuf {
+        self.dir.join("webhooks.db")
+    }
+
     /// `uc`'s own tracing log.
     pub fn uc_log(&self) -> PathBuf {
         self.dir.join("uc.log")

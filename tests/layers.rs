@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("logs", 2),
     ("alerts", 2),
     ("heal", 2),
+    ("hooks", 2),
     ("store", 2),
     ("config_center", 2),
     ("engine", 3),
@@ -44,6 +45,7 @@ const MODELS: &[&str] = &[
     "logs/model.rs",
     "heal/event.rs",
     "metrics/series.rs",
+    "hooks/push.rs",
 ];
 
 fn layer_of_module(module: &str) -> Option<u8> {

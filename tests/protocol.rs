@@ -30,6 +30,14 @@ async fn serve(h: &Harness) -> Client {
             h.commands.clone(),
         ),
         audit_db: h.paths.audit_db(),
+        hooks: api::HooksAccess {
+            incoming: univers_container::hooks::Incoming::new(
+                Default::default(),
+                h.paths.hooks_db(),
+                h.hub.clone(),
+            ),
+            outbox: h.paths.webhooks_outbox(),
+        },
     });
     tokio::spawn(listen::serve(listener, router, listen::SOCKET));
     Client::new(socket)

@@ -93,6 +93,12 @@ pub enum Target {
     Alertmanager {
         url: String,
     },
+    /// An outgoing webhook subscription (`webhooks.outgoing`): the notification's
+    /// `payload`, signed per Standard Webhooks with a `whsec_` secret.
+    Signed {
+        url: String,
+        secret: Secret,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

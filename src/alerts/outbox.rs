@@ -12,7 +12,7 @@ use std::path::Path;
 use rusqlite::{OptionalExtension, Row, params};
 
 pub use self::model::{
-    Admission, Attempt, ChannelSummary, Next, Outcome, Queued, RowState, Tried, TriedOwned,
+    Admission, Attempt, ChannelSummary, Listed, Next, Outcome, Queued, RowState, Tried, TriedOwned,
 };
 use super::route::Notification;
 use crate::store::{Db, Durability, Schema, StoreError};
@@ -214,6 +214,31 @@ impl Outbox {
             .optional()
         })?;
         Ok(state.as_deref().map(RowState::parse))
+    }
+
+    /// The newest `limit` notifications with where they stand, newest first.
+    pub fn recent(&self, limit: u32) -> Result<Vec<Listed>, StoreError> {
+        self.query(
+            "SELECT channel, json_extract(body, '$.group_key'), dedup_key, state, attempts,
+                last_error, next_attempt_at, enqueued_at, done_at
+             FROM notifications ORDER BY id DESC LIMIT ?1",
+            [limit],
+            |r| {
+                let state = RowState::parse(&r.get::<_, String>(3)?);
+                let next = unsigned(r.get(6)?);
+                Ok(Listed {
+                    channel: r.get(0)?,
+                    group_key: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    dedup_key: r.get(2)?,
+                    state,
+                    attempts: r.get(4)?,
+                    last_error: r.get(5)?,
+                    next_attempt_at: (state == RowState::Pending).then_some(next),
+                    enqueued_at: unsigned(r.get(7)?),
+                    done_at: r.get::<_, Option<i64>>(8)?.map(unsigned),
+                })
+            },
+        )
     }
 
     /// Every try since `since_ms`, oldest first.

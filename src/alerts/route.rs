@@ -36,6 +36,10 @@ pub struct Notification {
     /// The same for the same notification computed again (after an engine restart the
     /// alerts have the same ids and start times), so the outbox sends it once.
     pub dedup_key: String,
+    /// The body as it is sent, for a delivery of an outgoing webhook subscription (a
+    /// `Target::Signed` channel, which has no alerts); `None` for alert notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
 }
 
 impl Notification {

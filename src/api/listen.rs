@@ -19,7 +19,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, StatusCode};
-use axum::response::IntoResponse;
 use axum::serve::Listener;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body as _;

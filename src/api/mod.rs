@@ -10,6 +10,7 @@ mod audit;
 mod config;
 mod events;
 mod heal;
+mod hooks;
 pub mod listen;
 mod logs;
 mod metrics;
@@ -21,6 +22,7 @@ pub use alerts::{AlertHistory, AlertHistoryParams};
 pub use audit::{ACTOR, ROLE};
 pub use config::ConfigHistoryParams;
 pub use heal::HealHistoryParams;
+pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
 pub use logs::{LogsAccess, NDJSON};
 pub use metrics::{MetricsHistoryParams, serve_prometheus};
 pub use openapi::{Health, SERVE_ROUTES, WorkspaceEntry, openapi};
@@ -65,6 +67,8 @@ pub struct Api {
     pub playbooks: crate::heal::Playbooks,
     /// Where mutating calls from the local user (CLI, TUI) are recorded.
     pub audit_db: PathBuf,
+    /// Incoming webhooks and the outgoing deliveries' outbox.
+    pub hooks: HooksAccess,
 }
 
 /// Every route the engine serves, each with the permission `access::ROUTES` gives it (a
@@ -140,6 +144,8 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
             "/api/v1/heal/playbooks/{name}/run",
             post(heal::run_playbook),
         ),
+        ("GET", "/api/v1/hooks/deliveries", get(hooks::deliveries)),
+        ("POST", "/api/v1/hooks/{name}", post(hooks::receive)),
     ]
 }
 

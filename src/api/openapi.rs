@@ -9,7 +9,7 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, PathItem, 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Object, Required, Type};
 
-use crate::api::{alerts, config, events, heal, logs, metrics, services};
+use crate::api::{alerts, config, events, heal, hooks, logs, metrics, services};
 
 /// The routes `uc serve` answers without an engine.
 pub const SERVE_ROUTES: &[&str] = &[
@@ -74,6 +74,7 @@ pub struct WorkspaceEntry {
         config::switch,
         config::replace,
         config::validate,
+        config::render,
         config::plan,
         config::apply,
         config::history,
@@ -83,6 +84,8 @@ pub struct WorkspaceEntry {
         heal::history,
         heal::playbooks,
         heal::run_playbook,
+        hooks::deliveries,
+        hooks::receive,
     ),
     components(schemas(Health, WorkspaceEntry))
 )]

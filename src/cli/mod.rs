@@ -10,6 +10,7 @@ mod config_cmd;
 mod control;
 mod env_cmd;
 mod heal_cmd;
+mod hooks_cmd;
 mod import_cmd;
 mod logs_cmd;
 mod logs_patterns;
@@ -114,6 +115,11 @@ pub enum Cmd {
     Heal {
         #[command(subcommand)]
         command: heal_cmd::HealCmd,
+    },
+    /// Webhooks: the outgoing deliveries (`uc hooks deliveries`)
+    Hooks {
+        #[command(subcommand)]
+        command: hooks_cmd::HooksCmd,
     },
     /// Environments: list them (`uc env`), switch (`uc env use staging`)
     Env {
@@ -420,6 +426,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Alerts { command, json }) => alerts_cmd::run(source, command, json).await,
         Some(Cmd::Logs(args)) => logs_cmd::run(source, args).await,
         Some(Cmd::Heal { command }) => heal_cmd::run(source, command).await,
+        Some(Cmd::Hooks { command }) => hooks_cmd::run(source, command).await,
         Some(Cmd::Config {
             command: ConfigCmd::History { limit, json },
         }) => env_cmd::history(source, limit, json).await,

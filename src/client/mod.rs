@@ -147,6 +147,15 @@ impl Client {
         self.get_query("/api/v1/heal/events", &params).await
     }
 
+    /// The newest `limit` outgoing webhook deliveries, newest first.
+    pub async fn hook_deliveries(
+        &self,
+        limit: Option<u32>,
+    ) -> Result<crate::api::HookDeliveries, ClientError> {
+        let params = crate::api::DeliveriesParams { limit };
+        self.get_query("/api/v1/hooks/deliveries", &params).await
+    }
+
     pub async fn playbooks(&self) -> Result<crate::heal::PlaybookList, ClientError> {
         self.get_json("/api/v1/heal/playbooks").await
     }

@@ -79,6 +79,7 @@ fn render(path: &Path, workspace: &str, mut imported: Imported) -> Result<String
         metrics: None,
         alerts: None,
         logs: None,
+        webhooks: None,
     };
     let body = serde_saphyr::to_string(&file).map_err(|err| ConfigError::Invalid {
         problems: vec![Problem::new(

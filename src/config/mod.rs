@@ -26,6 +26,7 @@ mod validate;
 pub(crate) mod values;
 
 mod vars;
+pub mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -71,6 +72,7 @@ pub struct Workspace {
     pub metrics: MetricsSettings,
     pub alerts: AlertSettings,
     pub logs: LogSettings,
+    pub webhooks: webhooks::Webhooks,
     /// Every secret the config uses, to keep out of what is shown, stored and logged.
     pub secrets: Secrets,
 }

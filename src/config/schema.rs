@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
 mod heal;
+mod webhooks;
 
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
+pub use webhooks::{IncomingSpec, OutgoingSpec, WebhooksSpec};
 
 /// Wraps a value built in code (not read from a file), e.g. by the importers.
 pub fn unspanned<T>(value: T) -> Spanned<T> {
@@ -63,6 +65,8 @@ pub struct WorkspaceFile {
     pub alerts: Option<AlertsSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logs: Option<LogsSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<WebhooksSpec>,
 }
 
 /// `environments: [dev, prod]` or `environments: { dev: {}, prod: { theme: red } }`.

@@ -8,6 +8,7 @@ use serde_saphyr::{Location, Spanned};
 
 mod heal;
 mod logs;
+mod webhooks;
 
 use super::cycles::{self, Edge};
 use super::schema::{
@@ -56,6 +57,7 @@ pub(crate) fn validate(
     let metrics = checker.metrics(spec.metrics.as_ref());
     let alerts = checker.alerts(spec.alerts.as_ref(), dir);
     let logs = checker.logs(spec, dir);
+    let webhooks = checker.webhooks(spec.webhooks.as_ref());
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -72,6 +74,7 @@ pub(crate) fn validate(
         metrics,
         alerts,
         logs,
+        webhooks,
         secrets: Default::default(),
     })
 }

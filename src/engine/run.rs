@@ -101,6 +101,15 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         hub.clone(),
         supervisor.applier(),
     );
+    // After the configuration center published the revision the engine starts with: it is
+    // the state the outgoing webhooks start from, not news.
+    let subscriptions = &ws_for_alerts.webhooks.outgoing;
+    let outbox = paths.webhooks_outbox();
+    if let Err(e) = crate::hooks::outgoing::spawn(subscriptions, &outbox, &ws_for_alerts.name, &hub)
+    {
+        let text = format!("cannot start the outgoing webhooks: {e}");
+        hub.notice(NoticeLevel::Error, None, text);
+    }
     let router = crate::api::router(crate::api::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),
@@ -117,6 +126,14 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         heal_db: paths.heal_db(),
         playbooks,
         audit_db: paths.audit_db(),
+        hooks: crate::api::HooksAccess {
+            incoming: crate::hooks::Incoming::new(
+                ws_for_alerts.webhooks.clone(),
+                paths.hooks_db(),
+                hub.clone(),
+            ),
+            outbox: paths.webhooks_outbox(),
+        },
     });
     tokio::spawn(crate::api::listen::serve(
         listener,

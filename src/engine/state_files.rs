@@ -20,12 +20,14 @@ use crate::store::{Broken, Schema};
 /// Checks every state file of the workspace, replacing the broken ones (see the module
 /// docs).
 pub fn check_all(paths: &Paths, hub: &Hub) {
-    let databases: [(PathBuf, &Schema); 5] = [
+    let databases: [(PathBuf, &Schema); 7] = [
         (paths.history(), &crate::store::history::SCHEMA),
         (paths.alerts_db(), &crate::store::journal::SCHEMA),
         (paths.outbox_db(), &crate::alerts::outbox::SCHEMA),
         (paths.heal_db(), &crate::store::heal::SCHEMA),
         (paths.config_db(), &crate::store::revisions::SCHEMA),
+        (paths.hooks_db(), &crate::hooks::received::SCHEMA),
+        (paths.webhooks_outbox(), &crate::alerts::outbox::SCHEMA),
     ];
     for (path, schema) in databases {
         if let Err(broken) = schema.check(&path) {

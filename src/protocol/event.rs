@@ -40,6 +40,8 @@ pub enum Event {
     /// The disk filled up or has room again, or a state file was replaced; replaces
     /// `Snapshot.storage`.
     Storage(crate::protocol::StorageInfo),
+    /// A verified push arrived on an incoming webhook (`POST /api/v1/hooks/<name>`).
+    GitPush(crate::hooks::push::GitPush),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -77,6 +79,7 @@ impl Event {
             Event::Alerting(_) => "alerting",
             Event::Heal(_) => "heal",
             Event::Storage(_) => "storage",
+            Event::GitPush(_) => "git_push",
             Event::Shutdown => "shutdown",
         }
     }
@@ -108,7 +111,7 @@ impl Snapshot {
             Event::Silences { silences } => self.silences.clone_from(silences),
             Event::Alerting(info) => self.alerting = info.clone(),
             Event::Storage(info) => self.storage = info.clone(),
-            Event::Notice(_) | Event::Heal(_) | Event::Shutdown => {}
+            Event::Notice(_) | Event::Heal(_) | Event::GitPush(_) | Event::Shutdown => {}
         }
     }
 }
@@ -180,6 +183,16 @@ mod tests {
                 crate::heal::event::HealKind::GaveUp,
                 "gave up: 3 restarts within 1m",
             )),
+            Event::GitPush(crate::hooks::push::GitPush {
+                hook: "git".into(),
+                delivery: "d1".into(),
+                repository: "acme/api".into(),
+                git_ref: "refs/heads/main".into(),
+                before: "a1".into(),
+                after: "b2".into(),
+                pusher: "ana".into(),
+                at: 3,
+            }),
             Event::Shutdown,
         ];
         for event in events {

@@ -10,7 +10,6 @@ pub mod route;
 mod tls;
 mod workspaces;
 
-
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,12 +23,12 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::api::WorkspaceEntry;
 use crate::api::listen::{self, Limits};
 use crate::protocol::Permission;
 use crate::store::{AuditEntry, Auditor, StoreError, TokenInfo};
 use auth::{Failures, Keys, Rejected};
 use forward::{Caller, Engines};
-use crate::api::WorkspaceEntry;
 use route::Route;
 use workspaces::Workspaces;
 

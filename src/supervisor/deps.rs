@@ -71,6 +71,7 @@ mod tests {
             environment: None,
             environments: Vec::new(),
             logs: Default::default(),
+            webhooks: Default::default(),
             secrets: Default::default(),
             services: edges
                 .iter()

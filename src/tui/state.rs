@@ -198,7 +198,8 @@ impl State {
                 | Event::Alerting(_)
                 | Event::ServiceRemoved { .. }
                 | Event::Config { .. }
-                | Event::Storage(_),
+                | Event::Storage(_)
+                | Event::GitPush(_),
                 Some(snapshot),
             ) => snapshot.apply(event),
             (
@@ -208,7 +209,8 @@ impl State {
                 | Event::Alerts { .. }
                 | Event::Silences { .. }
                 | Event::Alerting(_)
-                | Event::Storage(_),
+                | Event::Storage(_)
+                | Event::GitPush(_),
                 None,
             ) => {}
             (Event::Heal(event), _) => self.heal.push(event.clone()),

@@ -123,6 +123,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         metrics: Default::default(),
         alerts: Default::default(),
         logs: Default::default(),
+        webhooks: Default::default(),
         secrets: Default::default(),
     }
 }

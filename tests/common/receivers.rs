@@ -65,7 +65,12 @@ pub struct HttpReceiver {
 
 impl HttpReceiver {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_on(0).await
+    }
+
+    /// Listening on `port` of 127.0.0.1 (0: any free port).
+    pub async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = Arc::new(HttpState::default());
         let handler_state = Arc::clone(&state);

@@ -28,7 +28,7 @@ pub enum RowState {
 }
 
 impl RowState {
-    pub(super) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Delivered => "delivered",
@@ -107,6 +107,22 @@ pub struct Attempt {
     pub code: Option<u16>,
     /// Response text or error.
     pub detail: String,
+}
+
+/// A notification and where it stands, as listed (`uc hooks deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub channel: String,
+    pub group_key: String,
+    pub dedup_key: String,
+    pub state: RowState,
+    /// Tries so far.
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// Unix ms; only while pending.
+    pub next_attempt_at: Option<u64>,
+    pub enqueued_at: u64,
+    pub done_at: Option<u64>,
 }
 
 /// A try to record, and what follows from it.

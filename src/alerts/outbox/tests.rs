@@ -24,6 +24,7 @@ fn notification(channel: &str, key: &str) -> Notification {
         status: AlertState::Firing,
         created_at: 10,
         dedup_key: key.into(),
+        payload: None,
     }
 }
 

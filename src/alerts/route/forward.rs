@@ -54,6 +54,7 @@ impl Forward {
         Some(Notification {
             channel: channel.to_owned(),
             dedup_key: dedup_key(channel, &alerts, &format!("forward {now}")),
+            payload: None,
             group_key: format!("{channel}/forward"),
             group_labels: Default::default(),
             alerts,

@@ -174,6 +174,7 @@ impl Group {
             status,
             created_at: now,
             dedup_key,
+            payload: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 mod alertmanager;
 mod email;
 mod slack;
+pub mod standard;
 mod text;
 mod webhook;
 
@@ -126,6 +127,14 @@ impl Sender {
                 self.post(&url, alertmanager::body(n, cx), &headers).await
             }
             Target::Email(email) => email::send(email, n, cx).await,
+            Target::Signed { url, secret } => {
+                let Some(key) = standard::key(secret.expose()) else {
+                    return Err(SendError::rejected("the secret is not a `whsec_` secret"));
+                };
+                let body = n.payload.clone().unwrap_or_default().into_bytes();
+                headers.extend(standard::headers(&key, &n.dedup_key, cx.now_ms, &body));
+                self.post(url, body, &headers).await
+            }
         }
     }
 

@@ -128,6 +128,7 @@ pub mod fixtures {
             status: AlertState::Firing,
             created_at: T0 + 130_000,
             dedup_key: "0123456789abcdef0123456789abcdef".into(),
+            payload: None,
         }
     }
 }

@@ -8,7 +8,6 @@
 #
 # Everything runs on a private tmux server and a temp state dir. Needs oha
 # (`cargo install oha --locked`, done here when missing) and ../shared/bench/measure.py.
-# Until the engine serves `/api/v1/services`, the same snapshot is read at `/api/v1/snapshot`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur=${1:-20}
@@ -44,8 +43,6 @@ until curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null; do sleep 0.05;
 sock=$state/apibench/engine.sock
 
 route=/api/v1/services
-code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" "http://uc$route")
-[ "$code" = 200 ] || route=/api/v1/snapshot
 bytes=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port$route" | wc -c)
 echo "GET $route: $bytes bytes, 50 services, ${dur}s per run"
 

@@ -270,13 +270,18 @@ fn current_umask() -> Mode {
     Mode::from_bits_truncate(bits)
 }
 
+/// The base of every workspace's state, as services get it (see [`state_base`]).
+pub const STATE_BASE_ENV: &str = "UC_STATE_BASE";
+
 /// Where every workspace's state lives: `UC_STATE_DIR`, else `$XDG_STATE_HOME/uc`, else
 /// `~/.local/state/uc`, else `$XDG_RUNTIME_DIR/uc` (private to the user by definition);
 /// never a shared directory such as `/tmp`. Files that belong to no workspace (file
-/// indexes) live here too.
+/// indexes) live here too. `UC_STATE_BASE` comes first: a service's `UC_STATE_DIR` is its
+/// own workspace's directory, so the supervisor hands it the base too, and a `uc` the
+/// service runs (`uc serve` as a service, a script calling `uc status`) sees every workspace.
 pub fn state_base() -> Result<PathBuf, StateDirError> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(dir) = var("UC_STATE_DIR") {
+    if let Some(dir) = var(STATE_BASE_ENV).or_else(|| var("UC_STATE_DIR")) {
         return Ok(PathBuf::from(dir));
     }
     if let Some(xdg) = var("XDG_STATE_HOME") {

@@ -509,3 +509,54 @@ fn a_secret_written_in_the_file_and_an_unknown_event_are_refused_where_they_are(
         "the referenced secret was shown:\n{text}"
     );
 }
+
+/// GitHub calls `uc serve`, not the socket: a signed push needs no token there (its
+/// signature is the credential), reaches the default workspace's engine with its headers
+/// and body intact, and is audited by serve under the hook's name; a wrong one is 401.
+#[test]
+fn a_signed_push_through_uc_serve_needs_no_token() {
+    let env = workspace(INCOMING);
+    env.ok(&["up"]);
+    let mut events = Events::open(&socket(&env));
+    let serve = common::serve::Serve::start(&env, &["--default", &env.workspace]);
+    let body = push_body("2222222222222222222222222222222222222222");
+    let post = |headers: &[(&'static str, String)]| {
+        let rt = common::runtime();
+        rt.block_on(async {
+            let mut request = reqwest::Client::new()
+                .post(serve.url("/api/v1/hooks/git"))
+                .body(body.clone());
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            let response = request.send().await.expect("answer");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<serde_json::Value>().await.expect("json"),
+            )
+        })
+    };
+
+    let (status, answer) = post(&github(GITHUB_SECRET, "via-serve-1", &body));
+    assert_eq!(
+        (status, &answer["status"]),
+        (202, &"accepted".into()),
+        "{answer}"
+    );
+    let push = events.next("git_push", T);
+    assert_eq!(push["delivery"], "via-serve-1");
+    assert_eq!(push["after"], "2222222222222222222222222222222222222222");
+
+    let (status, answer) = post(&github("not-the-secret", "via-serve-2", &body));
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(answer["field"], "X-Hub-Signature-256", "{answer}");
+
+    let rows = common::serve::wait_audit(&env, |rows| rows.len() >= 2);
+    let routes: Vec<(&str, u16)> = rows.iter().map(|r| (r.route.as_str(), r.status)).collect();
+    assert_eq!(
+        routes,
+        [("/api/v1/hooks/git", 202), ("/api/v1/hooks/git", 401)],
+        "{rows:#?}"
+    );
+}

@@ -122,12 +122,24 @@ async fn events_stream_through_and_a_dead_engine_is_503_until_it_is_back() {
         .await
         .expect("events");
     assert_eq!(events.status(), 200);
-    let first = tokio::time::timeout(Duration::from_secs(5), events.chunk())
-        .await
-        .expect("the first event in time")
-        .expect("read")
-        .expect("a chunk");
-    assert!(String::from_utf8_lossy(&first).starts_with("data: {\"event\":\"snapshot\""));
+    let mut first = String::new();
+    while !first.contains("\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), events.chunk())
+            .await
+            .expect("the first event in time")
+            .expect("read")
+            .expect("a chunk");
+        first.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let fields: Vec<&str> = first
+        .lines()
+        .map(|l| l.split(':').next().unwrap_or(""))
+        .collect();
+    assert_eq!(fields[..3], ["id", "event", "data"], "{first}");
+    assert!(
+        first.contains("\nevent: snapshot\ndata: {\"event\":\"snapshot\""),
+        "{first}"
+    );
     drop(events);
 
     env.ok(&["down"]);

@@ -229,7 +229,7 @@ async fn snapshot(State(state): State<Api>) -> impl IntoResponse {
     Json(state.hub.snapshot())
 }
 
-pub(super) fn error(status: StatusCode, err: CommandError) -> Response {
+pub fn error(status: StatusCode, err: CommandError) -> Response {
     (status, Json(err)).into_response()
 }
 

@@ -42,41 +42,51 @@ pub struct Keys {
     shared: Arc<Shared>,
 }
 
-#[derive(Default)]
 struct Shared {
     /// By hex SHA-256 of the token.
     by_hash: RwLock<HashMap<String, TokenInfo>>,
     /// Last uses not yet written, by token name.
     used: Mutex<HashMap<String, u64>>,
+    file: Mutex<Followed>,
+}
+
+/// The file and the version of it `by_hash` holds.
+struct Followed {
+    tokens: Tokens,
+    seen: Option<i64>,
 }
 
 impl Keys {
     /// Reads `path` (creating it) and keeps following it on a thread of its own, which ends
     /// with the last `Keys`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut file = Tokens::open(path)?;
-        let shared = Arc::new(Shared::default());
-        shared.load(&file)?;
+        let tokens = Tokens::open(path)?;
+        let seen = tokens.version().ok();
+        let all = tokens.all()?.into_iter().collect();
+        let shared = Arc::new(Shared {
+            by_hash: RwLock::new(all),
+            used: Mutex::default(),
+            file: Mutex::new(Followed { tokens, seen }),
+        });
         let weak = Arc::downgrade(&shared);
         std::thread::Builder::new()
             .name("uc-tokens".into())
-            .spawn(move || follow(&mut file, &weak))
+            .spawn(move || follow(&weak))
             .map_err(|e| tracing::error!("cannot follow the tokens file: {e}"))
             .ok();
         Ok(Self { shared })
     }
 
-    /// The token `bearer` is, if it may be used at `now` (ms).
+    /// The token `bearer` is, if it may be used at `now` (ms). A token made a moment ago
+    /// works at once: an unknown one has the file read again first when it changed (one
+    /// `data_version` query; guessers are stopped by [`Failures`] before they get here).
     pub fn check(&self, bearer: Option<&str>, now: u64) -> Result<TokenInfo, Rejected> {
         let bearer = bearer.ok_or(Rejected::Missing)?;
         let hash = tokens::hash(bearer);
-        let info = {
-            let by_hash = self
-                .shared
-                .by_hash
-                .read()
-                .unwrap_or_else(|p| p.into_inner());
-            by_hash.get(&hash).cloned().ok_or(Rejected::Unknown)?
+        let info = match self.shared.lookup(&hash) {
+            Some(info) => info,
+            None if self.shared.refresh() => self.shared.lookup(&hash).ok_or(Rejected::Unknown)?,
+            None => return Err(Rejected::Unknown),
         };
         if info.revoked.is_some() {
             return Err(Rejected::Revoked(info.name));
@@ -91,38 +101,56 @@ impl Keys {
 }
 
 impl Shared {
-    fn load(&self, file: &Tokens) -> Result<(), StoreError> {
-        let all = file.all()?.into_iter().collect();
-        *self.by_hash.write().unwrap_or_else(|p| p.into_inner()) = all;
-        Ok(())
+    fn lookup(&self, hash: &str) -> Option<TokenInfo> {
+        let by_hash = self.by_hash.read().unwrap_or_else(|p| p.into_inner());
+        by_hash.get(hash).cloned()
     }
 
-    fn take_used(&self) -> Vec<(String, u64)> {
-        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        used.drain().collect()
+    /// Reads the file again if another process changed it; whether it did.
+    fn refresh(&self) -> bool {
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let version = file.tokens.version().ok();
+        if version == file.seen {
+            return false;
+        }
+        file.seen = version;
+        match file.tokens.all() {
+            Ok(all) => {
+                *self.by_hash.write().unwrap_or_else(|p| p.into_inner()) =
+                    all.into_iter().collect();
+                true
+            }
+            Err(e) => {
+                tracing::error!("cannot read the tokens: {e}");
+                false
+            }
+        }
+    }
+
+    fn write_used(&self) {
+        let used: Vec<(String, u64)> = {
+            let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+            used.drain().collect()
+        };
+        if used.is_empty() {
+            return;
+        }
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = file.tokens.touch(&used) {
+            tracing::warn!("cannot record the tokens' last use: {e}");
+        }
     }
 }
 
-fn follow(file: &mut Tokens, shared: &Weak<Shared>) {
-    let mut seen = file.version().ok();
+/// Revocations reach a running `uc serve` within [`REFRESH`], and last uses are written.
+fn follow(shared: &Weak<Shared>) {
     loop {
         std::thread::sleep(REFRESH);
         let Some(shared) = shared.upgrade() else {
             return;
         };
-        let used = shared.take_used();
-        if !used.is_empty()
-            && let Err(e) = file.touch(&used)
-        {
-            tracing::warn!("cannot record the tokens' last use: {e}");
-        }
-        let version = file.version().ok();
-        if version != seen {
-            seen = version;
-            if let Err(e) = shared.load(file) {
-                tracing::error!("cannot read the tokens: {e}");
-            }
-        }
+        shared.write_used();
+        shared.refresh();
     }
 }
 

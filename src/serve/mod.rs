@@ -21,11 +21,10 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::api::WorkspaceEntry;
 use crate::api::listen::{self, Limits};
-use crate::protocol::Permission;
+use crate::protocol::{CommandError, Permission};
 use crate::store::{AuditEntry, Auditor, StoreError, TokenInfo};
 use auth::{Failures, Keys, Rejected};
 use forward::{Caller, Engines};
@@ -143,23 +142,10 @@ struct Server {
     workspaces: Workspaces,
 }
 
-/// serve's own refusals, in the API's error shape.
-#[derive(Debug, Serialize)]
-struct Refusal {
-    error: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<String>,
-}
-
 fn refuse(status: StatusCode, error: impl Into<String>, hint: Option<String>) -> Response {
-    let body = Refusal {
-        error: error.into(),
-        field: None,
-        hint,
-    };
-    (status, Json(body)).into_response()
+    let mut body = CommandError::new(error);
+    body.hint = hint;
+    crate::api::error(status, body)
 }
 
 /// A request turned away before it reached an engine.
@@ -214,12 +200,8 @@ async fn handle(
     let route = match route::route(&path) {
         Ok(route) => route,
         Err(problem) => {
-            let body = Refusal {
-                error: problem,
-                field: Some("workspace"),
-                hint: None,
-            };
-            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+            let body = CommandError::field("workspace", problem);
+            return crate::api::error(StatusCode::BAD_REQUEST, body);
         }
     };
     let mut call = Call {

@@ -79,6 +79,12 @@ pub fn service_env(
         "UC_STATE_DIR".into(),
         paths.dir.to_string_lossy().into_owned(),
     );
+    if let Some(base) = paths.dir.parent() {
+        env.insert(
+            crate::paths::STATE_BASE_ENV.into(),
+            base.to_string_lossy().into_owned(),
+        );
+    }
     env.insert(INSTANCE_ENV.into(), instance.into());
     env
 }

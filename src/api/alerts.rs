@@ -51,14 +51,14 @@ fn read(api: &Api, since: u64) -> Result<Vec<Entry>, String> {
 
 /// `GET /api/v1/alerts`: pending, firing and recently resolved alerts, in display order.
 #[utoipa::path(get, path = "/alerts", tag = "alerts",
-    responses((status = 200, description = "The alerts", body = Object)))]
+    responses((status = 200, description = "The alerts", body = [Object])))]
 pub async fn list(State(api): State<Api>) -> Response {
     Json(api.hub.snapshot().alerts).into_response()
 }
 
 /// `GET /api/v1/silences`: silences active or starting later.
 #[utoipa::path(get, path = "/silences", tag = "alerts",
-    responses((status = 200, description = "The silences", body = Object)))]
+    responses((status = 200, description = "The silences", body = [Object])))]
 pub async fn silences(State(api): State<Api>) -> Response {
     Json(api.hub.snapshot().silences).into_response()
 }

@@ -61,7 +61,7 @@ fn default_limit() -> usize {
 
 #[utoipa::path(get, path = "/config/history", tag = "config",
     params(("limit" = Option<usize>, Query, description = "At most this many (50)")),
-    responses((status = 200, description = "Applied revisions, newest first", body = Object)))]
+    responses((status = 200, description = "Applied revisions, newest first", body = [Object])))]
 pub async fn history(
     State(api): State<Api>,
     Params(params): Params<ConfigHistoryParams>,

@@ -22,13 +22,25 @@ use crate::protocol::{Event, Hub};
 /// The name of the SSE event that tells a client to drop its state: a snapshot follows.
 pub const RESYNC: &str = "resync";
 
+/// One Server-Sent Event as a client reads it off a stream (for the OpenAPI document: the
+/// routes answer `text/event-stream`).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct SseEvent {
+    /// Resume after it with `Last-Event-ID`.
+    pub id: Option<String>,
+    /// The kind: `snapshot`, `service`, `resync`, `lines`, ...
+    pub event: String,
+    /// The event's JSON.
+    pub data: String,
+}
+
 /// Server-Sent Events; the first is a snapshot unless `Last-Event-ID` resumes a stream.
 #[utoipa::path(get, path = "/events", tag = "events",
     params(("Last-Event-ID" = Option<String>, Header,
         description = "The id of the last event received: resume after it")),
     responses((status = 200, description = "An endless `text/event-stream`: `id: <epoch>-<seq>`, \
         `event: snapshot|service|metrics|alerts|...|resync`, `data: <Event JSON>`",
-        content_type = "text/event-stream", body = String)))]
+        content_type = "text/event-stream", body = SseEvent)))]
 pub async fn events(
     State(api): State<Api>,
     headers: HeaderMap,

@@ -31,7 +31,7 @@ pub struct HealHistoryParams {
     params(("since" = Option<u64>, Query, description = "Seconds before now"),
         ("service" = Option<String>, Query, description = "One service's"),
         ("limit" = Option<usize>, Query, description = "At most this many")),
-    responses((status = 200, description = "Heal events, oldest first", body = Object),
+    responses((status = 200, description = "Heal events, oldest first", body = [Object]),
         (status = 400, description = "An unknown service", body = CommandError)))]
 pub async fn history(
     State(api): State<Api>,

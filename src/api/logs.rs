@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::api::{Api, Params, error};
@@ -69,6 +69,17 @@ pub struct LogParams {
     /// Answer how many lines match instead of the lines.
     #[serde(default)]
     count: bool,
+}
+
+/// What `GET /logs` answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LogsAnswer {
+    /// The lines, oldest first (written as they are read, not built whole).
+    #[schema(value_type = Vec<Object>)]
+    Lines(Vec<serde_json::Value>),
+    /// With `count=true`: how many lines match.
+    Count { count: u64 },
 }
 
 impl LogParams {
@@ -123,7 +134,9 @@ impl LogParams {
         ("limit" = Option<usize>, Query, description = "The newest N"),
         ("follow" = Option<bool>, Query, description = "Then stream live lines (SSE)"),
         ("count" = Option<bool>, Query, description = "Answer `{\"count\": N}`")),
-    responses((status = 200, description = "Lines (JSON array, or NDJSON with `Accept: application/x-ndjson`)", body = Object),
+    responses((status = 200, description = "Lines (JSON array, or NDJSON with `Accept: application/x-ndjson`); with `count=true`, how many; with `follow=true`, a stream as `/logs/follow` sends",
+            content((LogsAnswer = "application/json"), (String = "application/x-ndjson"),
+                (super::events::SseEvent = "text/event-stream"))),
         (status = 400, description = "A bad parameter, named", body = CommandError),
         (status = 503, description = "The engine keeps no logs", body = CommandError)))]
 pub async fn lines(
@@ -143,7 +156,7 @@ pub async fn lines(
         ("limit" = Option<usize>, Query, description = "Stored lines first (1000)"),
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this line")),
     responses((status = 200, description = "`text/event-stream` of `lines`, `caught_up`, `second`, `skipped`",
-        content_type = "text/event-stream", body = String),
+        content_type = "text/event-stream", body = super::events::SseEvent),
         (status = 400, description = "A bad parameter, named", body = CommandError)))]
 pub async fn follow_lines(
     State(api): State<Api>,
@@ -175,7 +188,7 @@ async fn answer(api: Api, headers: &HeaderMap, params: LogParams) -> Response {
     };
     if count {
         return match counted(logs.store_dir.clone(), query).await {
-            Ok(count) => Json(serde_json::json!({ "count": count })).into_response(),
+            Ok(count) => Json(LogsAnswer::Count { count }).into_response(),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e)),
         };
     }
@@ -402,7 +415,7 @@ fn to_sse(event: &LogStreamEvent) -> sse::Event {
 }
 
 #[utoipa::path(get, path = "/logs/patterns", tag = "logs",
-    responses((status = 200, description = "Mined patterns", body = Object)))]
+    responses((status = 200, description = "Mined patterns", body = [Object])))]
 pub async fn patterns(State(api): State<Api>) -> Response {
     match &api.logs {
         Some(logs) => Json(logs.hub.patterns()).into_response(),

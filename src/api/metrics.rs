@@ -111,7 +111,10 @@ pub async fn history(
         return error(StatusCode::NOT_FOUND, err);
     };
     let to = now as i64;
-    let from = to - query.since as i64;
+    // Any `since` past the epoch means "everything kept".
+    let from = to
+        .saturating_sub(i64::try_from(query.since).unwrap_or(i64::MAX))
+        .max(0);
     read_blocking(move || {
         let store = crate::store::History::open_read_only(&path)?;
         store.query(&query.series, from, to, query.step)

@@ -21,9 +21,10 @@ pub use access::{ROUTES, permission};
 pub use alerts::{AlertHistory, AlertHistoryParams};
 pub use audit::{ACTOR, ROLE};
 pub use config::ConfigHistoryParams;
+pub use events::SseEvent;
 pub use heal::HealHistoryParams;
 pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
-pub use logs::{LogsAccess, NDJSON};
+pub use logs::{LogsAccess, LogsAnswer, NDJSON};
 pub use metrics::{MetricsHistoryParams, serve_prometheus};
 pub use openapi::{Health, SERVE_ROUTES, WorkspaceEntry, openapi};
 

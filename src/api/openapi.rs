@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, PathItem, Paths};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Object, Required, Type};
+use utoipa::openapi::{ContentBuilder, Object, Ref, Required, Response, ResponseBuilder, Type};
 
 use crate::api::{alerts, config, events, heal, hooks, logs, metrics, services};
 
@@ -20,7 +20,7 @@ pub const SERVE_ROUTES: &[&str] = &[
 
 /// `GET /api/v1/health`, answered by `uc serve` without a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
+#[schema(as = ServeHealth, example = json!({"status": "ok", "version": "0.1.0"}))]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -97,14 +97,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let engine = std::mem::take(&mut doc.paths.paths);
     let mut paths = Paths::new();
-    for (path, item) in engine {
+    for (path, mut item) in engine {
+        answers_on_the_way(&mut item, true);
         paths.paths.insert(format!("/api/v1{path}"), item.clone());
         paths.paths.insert(
             format!("/api/v1/workspaces/{{ws}}{path}"),
             in_workspace(item),
         );
     }
-    for (path, item) in serve_paths() {
+    for (path, mut item) in serve_paths() {
+        answers_on_the_way(&mut item, false);
         paths.paths.insert(path, item);
     }
     doc.paths = paths;
@@ -118,6 +120,77 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         Vec::<String>::new(),
     )]);
     doc
+}
+
+/// Adds to each operation of `item` what `uc serve` and the listener may answer before its
+/// handler runs, unless the operation documents that status itself: 401 / 403 / 429 for a
+/// token's operations, 404 (no such workspace) and 503 (its engine is not running) on the way
+/// to an engine, 400 (a query or body that cannot be read) and 413 (a body over the limit).
+fn answers_on_the_way(item: &mut PathItem, to_engine: bool) {
+    let operations = [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ];
+    for operation in operations.into_iter().flatten() {
+        // `security(())`: a webhook, whose signature the handler checks.
+        let with_token = operation.security.is_none();
+        let mut statuses = vec![(
+            "400",
+            "A query or body that cannot be read; `field` says which",
+        )];
+        if with_token {
+            statuses.extend([
+                (
+                    "401",
+                    "No token, or one that is unknown, expired or revoked; `hint` says which",
+                ),
+                (
+                    "403",
+                    "The token's role or workspace does not allow it; `hint` names what is needed",
+                ),
+                (
+                    "429",
+                    "Too many wrong tokens from this address; see `Retry-After`",
+                ),
+            ]);
+        }
+        if to_engine {
+            statuses.extend([
+                (
+                    "404",
+                    "No such workspace (or no default one), or no such resource",
+                ),
+                (
+                    "503",
+                    "The workspace's engine is not running; `hint` says how to start it",
+                ),
+            ]);
+        }
+        if operation.request_body.is_some() {
+            statuses.push(("413", "The body is over the limit (1 MiB)"));
+        }
+        for (status, description) in statuses {
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry(status.to_owned())
+                .or_insert_with(|| error_response(description).into());
+        }
+    }
+}
+
+fn error_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("CommandError")))
+                .build(),
+        )
+        .build()
 }
 
 /// `item` under `/api/v1/workspaces/{ws}`: the same operations, with the workspace named.
@@ -143,7 +216,7 @@ fn serve_paths() -> Vec<(String, PathItem)> {
                 "tags": ["serve"], "operationId": "health", "security": [],
                 "summary": "Whether `uc serve` is up; the only route without a token",
                 "responses": {"200": {"description": "Up", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Health"}}}}}}}),
+                    "schema": {"$ref": "#/components/schemas/ServeHealth"}}}}}}}),
         ),
         (
             "/api/v1/workspaces",

@@ -325,7 +325,10 @@ impl Server {
             return Err(self.deny(call, None, denial));
         }
         let token = self.keys.check(bearer(request), now).map_err(|rejected| {
-            self.failures.failed(call.source, now);
+            // A request with no token guesses nothing: only wrong tokens count.
+            if rejected != Rejected::Missing {
+                self.failures.failed(call.source, now);
+            }
             let error = match rejected {
                 Rejected::Missing => "unauthorized: no bearer token",
                 _ => "unauthorized: the token is not valid",
@@ -406,5 +409,6 @@ fn bearer(request: &Request) -> Option<&str> {
         .to_str()
         .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

@@ -9,6 +9,13 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/api/v1/health", Permission::Public),
     ("GET", "/api/v1/workspaces", VIEWER),
     ("GET", "/api/v1/openapi.json", VIEWER),
+    // The web page: it holds no data, and reads everything through the routes below.
+    ("GET", "/", Permission::Public),
+    ("GET", "/assets/{name}", Permission::Public),
+    // Signing in checks the token the body carries; the session then stands for it.
+    ("POST", "/api/v1/session", Permission::Public),
+    ("GET", "/api/v1/session", VIEWER),
+    ("DELETE", "/api/v1/session", VIEWER),
     ("GET", "/api/v1/snapshot", VIEWER),
     ("GET", "/api/v1/events", VIEWER),
     // The generic command entry of the CLI and TUI: any command, so the highest role.
@@ -102,6 +109,11 @@ mod tests {
     fn routes_need_the_role_the_issue_names() {
         let needs = |m, p| permission(m, p);
         assert_eq!(needs("GET", "/api/v1/health"), Permission::Public);
+        assert_eq!(needs("GET", "/"), Permission::Public);
+        assert_eq!(needs("GET", "/assets/app-X1.js"), Permission::Public);
+        assert_eq!(needs("POST", "/"), ADMIN, "the page is read only");
+        assert_eq!(needs("POST", "/api/v1/session"), Permission::Public);
+        assert_eq!(needs("DELETE", "/api/v1/session"), VIEWER);
         assert_eq!(needs("GET", "/api/v1/services/api"), VIEWER);
         assert_eq!(needs("HEAD", "/api/v1/services"), VIEWER);
         assert_eq!(needs("POST", "/api/v1/services/api/restart"), OPERATOR);

@@ -11,11 +11,14 @@ use utoipa::openapi::{ContentBuilder, Object, Ref, Required, Response, ResponseB
 
 use crate::api::{alerts, config, events, heal, hooks, logs, metrics, services};
 
-/// The routes `uc serve` answers without an engine.
+/// The routes `uc serve` answers without an engine (the web page among them).
 pub const SERVE_ROUTES: &[&str] = &[
     "/api/v1/health",
     "/api/v1/workspaces",
     "/api/v1/openapi.json",
+    "/api/v1/session",
+    "/",
+    "/assets/{name}",
 ];
 
 /// `GET /api/v1/health`, answered by `uc serve` without a token.
@@ -35,6 +38,21 @@ pub struct WorkspaceEntry {
     pub running: bool,
     /// The workspace unprefixed `/api/v1/...` routes act on.
     pub default: bool,
+}
+
+/// Who a session (or a bearer token) is: `POST` and `GET /api/v1/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "ana", "role": "operator", "workspace": null, "csrf": "9f2c…"}))]
+pub struct SessionInfo {
+    /// The token's name.
+    pub name: String,
+    #[schema(value_type = String, example = "operator")]
+    pub role: crate::protocol::Role,
+    /// The one workspace the token reaches; every one when null.
+    pub workspace: Option<String>,
+    /// What requests through the session that change something send as `X-CSRF-Token`;
+    /// null for a bearer token.
+    pub csrf: Option<String>,
 }
 
 #[derive(OpenApi)]
@@ -87,7 +105,7 @@ pub struct WorkspaceEntry {
         hooks::deliveries,
         hooks::receive,
     ),
-    components(schemas(Health, WorkspaceEntry))
+    components(schemas(Health, WorkspaceEntry, SessionInfo))
 )]
 struct Engine;
 
@@ -235,9 +253,67 @@ fn serve_paths() -> Vec<(String, PathItem)> {
                 "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
                     "schema": {"type": "object"}}}}}}}),
         ),
+        ("/api/v1/session", session_item()),
+        (
+            "/",
+            serde_json::json!({"get": {
+                "tags": ["page"], "operationId": "page", "security": [],
+                "summary": "The web page (sign in with a token, then the dashboard)",
+                "responses": {"200": {"description": "index.html", "content": {"text/html": {
+                    "schema": {"type": "string"}}}}}}}),
+        ),
+        (
+            "/assets/{name}",
+            serde_json::json!({"get": {
+                "tags": ["page"], "operationId": "pageAsset", "security": [],
+                "summary": "One of the page's bundles, named by its content's hash (cached for good)",
+                "parameters": [{"name": "name", "in": "path", "required": true,
+                    "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "The bundle", "content": {
+                        "text/javascript": {"schema": {"type": "string"}},
+                        "text/css": {"schema": {"type": "string"}}}},
+                    "404": {"description": "No such bundle", "content": {"application/json": {
+                        "schema": error}}}}}}),
+        ),
     ];
     items
         .into_iter()
         .filter_map(|(path, item)| Some((path.to_owned(), serde_json::from_value(item).ok()?)))
         .collect()
+}
+
+/// `/api/v1/session`: the web page's sign-in with a token, who is signed in, sign-out.
+fn session_item() -> serde_json::Value {
+    let info = serde_json::json!({"application/json": {
+        "schema": {"$ref": "#/components/schemas/SessionInfo"}}});
+    let error = serde_json::json!({"application/json": {
+        "schema": {"$ref": "#/components/schemas/CommandError"}}});
+    let cookie = serde_json::json!({"Set-Cookie": {
+        "description": "`uc_session=<id>; HttpOnly; SameSite=Strict; Path=/` (`; Secure` over TLS)",
+        "schema": {"type": "string"}}});
+    serde_json::json!({
+        "post": {
+            "tags": ["session"], "operationId": "signIn", "security": [],
+            "summary": "Trade a token for a session cookie and its CSRF token",
+            "description": "Requests with the cookie are the token's; those that change something \
+                must send `X-CSRF-Token` (403 otherwise). The session ends at sign-out, after \
+                12 h, when the token is revoked or expires, or when `uc serve` restarts.",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["token"],
+                "properties": {"token": {"type": "string"}}}}}},
+            "responses": {
+                "200": {"description": "Signed in", "headers": cookie, "content": info},
+                "401": {"description": "The token is unknown, expired or revoked", "content": error},
+                "429": {"description": "Too many wrong tokens from this address; see `Retry-After`",
+                    "content": error}}},
+        "get": {
+            "tags": ["session"], "operationId": "session",
+            "summary": "Who the session cookie (or bearer token) is",
+            "responses": {"200": {"description": "Signed in", "content": info}}},
+        "delete": {
+            "tags": ["session"], "operationId": "signOut",
+            "summary": "End the session (needs `X-CSRF-Token`); clears the cookie",
+            "responses": {"204": {"description": "Signed out"}}},
+    })
 }

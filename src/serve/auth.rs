@@ -82,10 +82,15 @@ impl Keys {
     /// `data_version` query; guessers are stopped by [`Failures`] before they get here).
     pub fn check(&self, bearer: Option<&str>, now: u64) -> Result<TokenInfo, Rejected> {
         let bearer = bearer.ok_or(Rejected::Missing)?;
-        let hash = tokens::hash(bearer);
-        let info = match self.shared.lookup(&hash) {
+        self.check_hash(&tokens::hash(bearer), now)
+    }
+
+    /// Like [`Keys::check`], for the token whose hash a session holds: a token revoked or
+    /// expired since the sign-in ends its sessions.
+    pub fn check_hash(&self, hash: &str, now: u64) -> Result<TokenInfo, Rejected> {
+        let info = match self.shared.lookup(hash) {
             Some(info) => info,
-            None if self.shared.refresh() => self.shared.lookup(&hash).ok_or(Rejected::Unknown)?,
+            None if self.shared.refresh() => self.shared.lookup(hash).ok_or(Rejected::Unknown)?,
             None => return Err(Rejected::Unknown),
         };
         if info.revoked.is_some() {

@@ -28,8 +28,8 @@ pub struct Caller<'a> {
     pub role: Option<Role>,
 }
 
-/// Headers that belong to one hop, and those only `uc serve` may set.
-const DROPPED: [HeaderName; 7] = [
+/// Headers that belong to one hop, and the caller's credentials, which stay with `uc serve`.
+const DROPPED: [HeaderName; 8] = [
     header::CONNECTION,
     header::TE,
     header::TRANSFER_ENCODING,
@@ -37,6 +37,7 @@ const DROPPED: [HeaderName; 7] = [
     header::HOST,
     header::AUTHORIZATION,
     header::PROXY_AUTHORIZATION,
+    header::COOKIE,
 ];
 
 impl Engines {
@@ -93,12 +94,13 @@ impl Engines {
     }
 }
 
-/// Hop-by-hop headers, the caller's token, and any `X-UC-*` it sent (only serve names the
-/// caller).
+/// Hop-by-hop headers, the caller's token, session and CSRF token, and any `X-UC-*` it sent
+/// (only serve names the caller).
 fn clean(headers: &mut HeaderMap) {
     for name in &DROPPED {
         headers.remove(name);
     }
     headers.remove(crate::api::ACTOR);
     headers.remove(crate::api::ROLE);
+    headers.remove(super::session::CSRF_HEADER);
 }

@@ -2,11 +2,13 @@
 //! tokens, roles and their scope, the counting of failed attempts, TLS, limits and the audit
 //! of what comes in over TCP; everything else is the engine's, reached over its Unix socket
 //! (`/api/v1/workspaces/{ws}/X` → that engine's `/api/v1/X`; unprefixed → the default
-//! workspace).
+//! workspace). It also serves the web page (`page`) and its sign-in (`session`).
 
 mod auth;
 mod forward;
+mod page;
 pub mod route;
+mod session;
 mod tls;
 mod workspaces;
 
@@ -29,6 +31,7 @@ use crate::store::{AuditEntry, Auditor, StoreError, TokenInfo};
 use auth::{Failures, Keys, Rejected};
 use forward::{Caller, Engines};
 use route::Route;
+use session::Sessions;
 use workspaces::Workspaces;
 
 /// What `uc serve` was asked for.
@@ -98,6 +101,8 @@ pub async fn run(options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(),
         auditor: Auditor::spawn(audit_db(&dir)),
         engines: Engines::default(),
         workspaces: Workspaces::new(base, options.default.clone()),
+        sessions: Sessions::default(),
+        tls: options.tls.is_some(),
     });
     let router = Router::new().fallback(handle).with_state(server);
     let listen_error = |source| ServeError::Listen {
@@ -140,6 +145,9 @@ struct Server {
     auditor: Auditor,
     engines: Engines,
     workspaces: Workspaces,
+    sessions: Sessions,
+    /// Whether clients reach it over TLS: its cookies are then `Secure`.
+    tls: bool,
 }
 
 fn refuse(status: StatusCode, error: impl Into<String>, hint: Option<String>) -> Response {
@@ -157,6 +165,15 @@ struct Denial {
 }
 
 impl Denial {
+    fn unauthorized(error: &'static str, hint: String) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            error,
+            hint,
+            retry_after: None,
+        }
+    }
+
     fn forbidden(hint: String) -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
@@ -214,6 +231,21 @@ async fn handle(
     match route {
         Route::Health => health(),
         Route::NotFound => refuse(StatusCode::NOT_FOUND, format!("no route {path}"), None),
+        Route::Page | Route::Asset(_) => {
+            // The route table says which methods the page has: anything else is not one.
+            if crate::api::permission(call.method.as_str(), &call.route) != Permission::Public {
+                let mut response =
+                    refuse(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
+                let allow = HeaderValue::from_static("GET, HEAD");
+                response.headers_mut().insert(header::ALLOW, allow);
+                return response;
+            }
+            match route {
+                Route::Asset(name) => page::asset(&name, request.headers()),
+                _ => page::index(request.headers()),
+            }
+        }
+        Route::Session => server.session(request, call).await,
         Route::Workspaces | Route::OpenApi => {
             let permission = crate::api::permission(call.method.as_str(), &call.route);
             match server.authorize(&request, &call, permission) {
@@ -306,41 +338,15 @@ impl Server {
         response
     }
 
-    /// The token of the request, if it may do what `permission` allows; otherwise the
-    /// refusal, counted and audited.
+    /// The token of the request (its bearer, or its session's), if it may do what
+    /// `permission` allows; otherwise the refusal, counted and audited.
     fn authorize(
         &self,
         request: &Request,
         call: &Call,
         permission: Permission,
     ) -> Result<TokenInfo, Denial> {
-        let now = crate::clock::now_ms();
-        if let Some(retry) = self.failures.blocked(call.source, now) {
-            let denial = Denial {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                error: "too many failed attempts from this address",
-                hint: format!("try again in {retry} s"),
-                retry_after: Some(retry),
-            };
-            return Err(self.deny(call, None, denial));
-        }
-        let token = self.keys.check(bearer(request), now).map_err(|rejected| {
-            // A request with no token guesses nothing: only wrong tokens count.
-            if rejected != Rejected::Missing {
-                self.failures.failed(call.source, now);
-            }
-            let error = match rejected {
-                Rejected::Missing => "unauthorized: no bearer token",
-                _ => "unauthorized: the token is not valid",
-            };
-            let denial = Denial {
-                status: StatusCode::UNAUTHORIZED,
-                error,
-                hint: rejected.hint(),
-                retry_after: None,
-            };
-            self.deny(call, None, denial)
-        })?;
+        let token = self.authenticate(request, call)?.token;
         if let Permission::Role(needed) = permission
             && !permission.allows(Some(token.role))
         {
@@ -353,6 +359,39 @@ impl Server {
             return Err(self.deny(call, Some(&token), Denial::forbidden(hint)));
         }
         Ok(token)
+    }
+
+    /// A refusal when the address tried too many wrong tokens lately.
+    fn not_blocked(&self, call: &Call, now: u64) -> Result<(), Denial> {
+        match self.failures.blocked(call.source, now) {
+            None => Ok(()),
+            Some(retry) => {
+                let denial = Denial {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    error: "too many failed attempts from this address",
+                    hint: format!("try again in {retry} s"),
+                    retry_after: Some(retry),
+                };
+                Err(self.deny(call, None, denial))
+            }
+        }
+    }
+
+    /// The token `bearer` is, if it is valid; a wrong one is counted against the address.
+    fn check_token(&self, call: &Call, bearer: Option<&str>) -> Result<TokenInfo, Denial> {
+        let now = crate::clock::now_ms();
+        self.not_blocked(call, now)?;
+        self.keys.check(bearer, now).map_err(|rejected| {
+            // A request with no token guesses nothing: only wrong tokens count.
+            if rejected != Rejected::Missing {
+                self.failures.failed(call.source, now);
+            }
+            let error = match rejected {
+                Rejected::Missing => "unauthorized: no bearer token",
+                _ => "unauthorized: the token is not valid",
+            };
+            self.deny(call, None, Denial::unauthorized(error, rejected.hint()))
+        })
     }
 
     /// A token made for one workspace reaches no other.

@@ -11,6 +11,12 @@ pub enum Route {
     Workspaces,
     /// `/api/v1/openapi.json`
     OpenApi,
+    /// `/api/v1/session`: the web page's sign-in, who is signed in, sign-out.
+    Session,
+    /// `/`: the web page.
+    Page,
+    /// `/assets/<name>`: one of the page's bundles.
+    Asset(String),
     /// An engine's route: in `workspace`, or the default one when `None`. `path` keeps the
     /// query string.
     Engine {
@@ -29,6 +35,15 @@ pub fn route(path_and_query: &str) -> Result<Route, String> {
         Some((path, query)) => (path, Some(query)),
         None => (path_and_query, None),
     };
+    if path == "/" {
+        return Ok(Route::Page);
+    }
+    if let Some(name) = path.strip_prefix("/assets/") {
+        if name.is_empty() || name.contains('/') {
+            return Ok(Route::NotFound);
+        }
+        return Ok(Route::Asset(name.to_owned()));
+    }
     let Some(rest) = path.strip_prefix(PREFIX).filter(|r| r.starts_with('/')) else {
         return Ok(Route::NotFound);
     };
@@ -36,6 +51,7 @@ pub fn route(path_and_query: &str) -> Result<Route, String> {
         "/health" => return Ok(Route::Health),
         "/workspaces" => return Ok(Route::Workspaces),
         "/openapi.json" => return Ok(Route::OpenApi),
+        "/session" => return Ok(Route::Session),
         _ => {}
     }
     let with_query = |path: String| match query {
@@ -94,6 +110,12 @@ mod tests {
             ("/api/v1/health", Route::Health),
             ("/api/v1/workspaces", Route::Workspaces),
             ("/api/v1/openapi.json", Route::OpenApi),
+            ("/api/v1/session", Route::Session),
+            ("/?x", Route::Page),
+            ("/assets/app-1.js", Route::Asset("app-1.js".into())),
+            ("/index.html", Route::NotFound),
+            ("/assets/", Route::NotFound),
+            ("/assets/a/b.js", Route::NotFound),
             ("/api/v1/services?x=1", engine(None, "/api/v1/services?x=1")),
             (
                 "/api/v1/workspaces/shop/services/api/stop",

@@ -1,0 +1,56 @@
+// Builds src/ into ../assets/web/dist: content-hashed bundles, an index.html naming them
+// (no inline script or style: the CSP forbids both) and a .gz beside each file, which
+// `uc serve` embeds and sends to clients that accept gzip. The output depends only on the
+// sources and the pinned tools, so .ci/run can rebuild it and compare with what is committed.
+import { build } from 'esbuild';
+import { mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gzipSync, constants } from 'node:zlib';
+
+const here = new URL('.', import.meta.url).pathname;
+const dist = join(here, '..', 'assets', 'web', 'dist');
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const result = await build({
+  entryPoints: { app: join(here, 'src', 'main.tsx') },
+  outdir: dist,
+  entryNames: '[name]-[hash]',
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2022'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
+const script = outputs.find((f) => f.endsWith('.js'));
+const style = outputs.find((f) => f.endsWith('.css'));
+if (!script || !style) throw new Error(`expected a .js and a .css bundle, got ${outputs}`);
+
+const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>uc</title>
+<link rel="stylesheet" href="/assets/${style}">
+<script type="module" src="/assets/${script}"></script>
+</head>
+<body>
+<div id="app"></div>
+</body>
+</html>
+`;
+writeFileSync(join(dist, 'index.html'), html);
+
+for (const name of readdirSync(dist).sort()) {
+  const gz = gzipSync(readFileSync(join(dist, name)), { level: constants.Z_BEST_COMPRESSION });
+  writeFileSync(join(dist, `${name}.gz`), gz);
+}

@@ -121,3 +121,153 @@ fn the_dashboard_shows_services_live_and_acts_as_the_role_allows() {
         assert!(!secrets.iter().any(|s| text.contains(s)), "{text}");
     }
 }
+
+/// A client's view of `uc serve` with the cookie it was given (reqwest keeps no jar here:
+/// the test sends exactly what it means to).
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_is_served_cached_and_compressed_and_sessions_follow_their_token() {
+    let env = Env::new(SERVICES);
+    env.ok(&["up"]);
+    let operator = token(&env, "ops", "operator", &[]);
+    let serve = Serve::start(&env, &["--default", &env.workspace]);
+    let http = client();
+
+    let index = http.get(serve.url("/")).send().await.expect("index");
+    assert_eq!(index.status(), 200);
+    assert_eq!(header(&index, "cache-control"), "no-cache");
+    assert!(header(&index, "content-security-policy").contains("script-src 'self';"));
+    assert_eq!(header(&index, "referrer-policy"), "no-referrer");
+    let html = index.text().await.expect("html");
+    let script = html
+        .split('"')
+        .find(|s| s.starts_with("/assets/app-") && s.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no script in {html}"))
+        .to_owned();
+    let plain = http.get(serve.url(&script)).send().await.expect("script");
+    assert_eq!(
+        header(&plain, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        header(&plain, "content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(header(&plain, "x-content-type-options"), "nosniff");
+    let plain_len = plain.bytes().await.expect("body").len();
+    let gzipped = http
+        .get(serve.url(&script))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(header(&gzipped, "content-encoding"), "gzip");
+    let gzipped_len = gzipped.bytes().await.expect("body").len();
+    assert!(gzipped_len * 2 < plain_len, "{gzipped_len} vs {plain_len}");
+    let missing = http.get(serve.url("/assets/app-0.js")).send().await;
+    assert_eq!(missing.expect("answer").status(), 404);
+    let posted = http.post(serve.url("/")).send().await.expect("answer");
+    assert_eq!(posted.status(), 405, "the page is read only");
+
+    let sign_in = |token: String| {
+        http.post(serve.url("/api/v1/session"))
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+    };
+    let wrong = sign_in(format!("uc_{}", "0".repeat(64)))
+        .await
+        .expect("answer");
+    assert_eq!(wrong.status(), 401);
+    let signed = sign_in(operator.clone()).await.expect("answer");
+    assert_eq!(signed.status(), 200);
+    let cookie = header(&signed, "set-cookie").to_owned();
+    assert!(
+        cookie.ends_with("; HttpOnly; SameSite=Strict; Path=/"),
+        "no Secure without TLS: {cookie}"
+    );
+    let session = cookie.split(';').next().unwrap_or_default().to_owned();
+    let who: Value = signed.json().await.expect("json");
+    assert_eq!(who["name"], "ops");
+    assert_eq!(who["role"], "operator");
+    let csrf = who["csrf"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(csrf.len(), 64, "{who}");
+
+    let with_cookie = |method: reqwest::Method, path: &str| {
+        http.request(method, serve.url(path))
+            .header("cookie", &session)
+    };
+    let services = with_cookie(reqwest::Method::GET, "/api/v1/services")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(services.status(), 200, "the cookie stands for the token");
+    let forged = with_cookie(reqwest::Method::POST, "/api/v1/services/web/restart")
+        .header("x-csrf-token", "0".repeat(64))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(forged.status(), 403, "a wrong CSRF token");
+
+    // Revoking the token ends its session within the token cache's refresh.
+    env.ok(&["token", "revoke", "ops"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = with_cookie(reqwest::Method::GET, "/api/v1/session")
+            .send()
+            .await
+            .expect("answer")
+            .status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session outlived its token"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_the_session_cookie_is_secure() {
+    let env = Env::new(SERVICES);
+    let operator = token(&env, "ops", "operator", &[]);
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("cert");
+    let (cert_file, key_file) = (env.dir.join("cert.pem"), env.dir.join("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).expect("cert file");
+    std::fs::write(&key_file, cert.signing_key.serialize_pem()).expect("key file");
+    let (cert_arg, key_arg) = (
+        cert_file.display().to_string(),
+        key_file.display().to_string(),
+    );
+    let serve = Serve::start(&env, &["--tls-cert", &cert_arg, "--tls-key", &key_arg]);
+    let trusted = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).expect("pem");
+    let https = reqwest::Client::builder()
+        .add_root_certificate(trusted)
+        .build()
+        .expect("client");
+    let signed = https
+        .post(serve.url("/api/v1/session"))
+        .json(&serde_json::json!({ "token": operator }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(signed.status(), 200);
+    let cookie = header(&signed, "set-cookie");
+    assert!(cookie.ends_with("; Path=/; Secure"), "{cookie}");
+}

@@ -3,38 +3,54 @@ import { act, allows, ApiError, eventsUrl, Role, Verb, WorkspaceEntry } from './
 import { fold, ServiceStatus, StreamEvent, uptime } from './services';
 
 const KINDS = ['snapshot', 'service', 'service_removed', 'resync'] as const;
+const RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
 
-/** One workspace's services, kept live by its event stream (the browser resumes a dropped
- * stream itself with `Last-Event-ID`). */
+/** One workspace's services, kept live by its event stream. The browser resumes a dropped
+ * stream itself (with `Last-Event-ID`); a refused one (an engine not running, a session that
+ * ended) is opened again later, after asking who we are. */
 export function Workspace({
   workspace,
   role,
   now,
-  onStreamClosed,
+  onSessionInDoubt,
 }: {
   workspace: WorkspaceEntry;
   role: Role;
   now: number;
-  onStreamClosed: () => void;
+  onSessionInDoubt: () => void;
 }) {
   const [services, setServices] = useState<ServiceStatus[]>([]);
   const [live, setLive] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
-    const source = new EventSource(eventsUrl(workspace.name));
+    let source: EventSource | null = null;
+    let timer: number | undefined;
+    let delay = RETRY_MS;
     const apply = (e: MessageEvent) => {
-      const event = (e.type === 'resync' ? { event: 'resync' } : JSON.parse(e.data)) as StreamEvent;
-      setServices((current) => fold(current, event));
+      setServices((current) => fold(current, JSON.parse(e.data) as StreamEvent));
       setLive(true);
     };
-    for (const kind of KINDS) source.addEventListener(kind, apply);
-    source.onerror = () => {
-      setLive(false);
-      // Closed rather than retrying: the server refused the stream (a session that ended).
-      if (source.readyState === EventSource.CLOSED) onStreamClosed();
+    const open = () => {
+      source = new EventSource(eventsUrl(workspace.name));
+      for (const kind of KINDS) source.addEventListener(kind, apply);
+      source.onopen = () => {
+        delay = RETRY_MS;
+      };
+      source.onerror = () => {
+        setLive(false);
+        if (source?.readyState !== EventSource.CLOSED) return;
+        onSessionInDoubt();
+        timer = window.setTimeout(open, delay);
+        delay = Math.min(delay * 2, MAX_RETRY_MS);
+      };
     };
-    return () => source.close();
+    open();
+    return () => {
+      clearTimeout(timer);
+      source?.close();
+    };
   }, [workspace.name]);
 
   const mayAct = allows(role, 'operator');
@@ -43,6 +59,7 @@ export function Workspace({
     try {
       await act(workspace.name, service, verb);
     } catch (err) {
+      if (err instanceof ApiError && err.status === 401) onSessionInDoubt();
       setProblem(err instanceof ApiError ? `${verb} ${service}: ${err.message}` : String(err));
     }
   }
@@ -87,6 +104,7 @@ export function Workspace({
                   <button
                     type="button"
                     data-action={verb}
+                    aria-label={`${verb} ${s.name}`}
                     disabled={!mayAct}
                     title={mayAct ? undefined : `needs role operator; you are ${role}`}
                     onClick={() => run(s.name, verb)}

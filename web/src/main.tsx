@@ -10,28 +10,32 @@ function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [problem, setProblem] = useState<string | null>(null);
 
-  const recheck = () =>
+  useEffect(() => {
     currentSession()
       .then(setSession)
       .catch((e) => setProblem(String(e)));
-  useEffect(() => {
-    recheck();
   }, []);
+  // A server out of reach leaves the page as it is: its streams keep trying and ask again.
+  const recheck = () => {
+    currentSession()
+      .then(setSession)
+      .catch(() => undefined);
+  };
 
   if (problem) return <p class="problem" role="alert">{problem}</p>;
   if (session === undefined) return null;
   if (session === null) return <SignIn onSignedIn={setSession} />;
-  return <Dashboard session={session} onSignedOut={() => setSession(null)} onStreamClosed={recheck} />;
+  return <Dashboard session={session} onSignedOut={() => setSession(null)} onSessionInDoubt={recheck} />;
 }
 
 function Dashboard({
   session,
   onSignedOut,
-  onStreamClosed,
+  onSessionInDoubt,
 }: {
   session: Session;
   onSignedOut: () => void;
-  onStreamClosed: () => void;
+  onSessionInDoubt: () => void;
 }) {
   const [list, setList] = useState<WorkspaceEntry[] | null>(null);
   const now = useNow();
@@ -39,7 +43,7 @@ function Dashboard({
   useEffect(() => {
     workspaces()
       .then(setList)
-      .catch(() => onStreamClosed());
+      .catch(() => onSessionInDoubt());
   }, []);
 
   return (
@@ -57,7 +61,7 @@ function Dashboard({
       <main>
         {list?.length === 0 && <p>No workspace yet: run <code>uc up</code> in a directory with a univers.yaml.</p>}
         {list?.map((w) => (
-          <Workspace key={w.name} workspace={w} role={session.role} now={now} onStreamClosed={onStreamClosed} />
+          <Workspace key={w.name} workspace={w} role={session.role} now={now} onSessionInDoubt={onSessionInDoubt} />
         ))}
       </main>
     </>

@@ -1,11 +1,12 @@
 // Builds src/ into ../assets/web/dist: content-hashed bundles, an index.html naming them
 // (no inline script or style: the CSP forbids both) and a .gz beside each file, which
 // `uc serve` embeds and sends to clients that accept gzip. The output depends only on the
-// sources and the pinned tools, so .ci/run can rebuild it and compare with what is committed.
+// sources and the pinned tools (gzip by fflate, not Node's zlib, whose output varies with the
+// zlib a Node was built with), so .ci/run can rebuild it and compare with what is committed.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { gzipSync, constants } from 'node:zlib';
+import { gzipSync } from 'fflate';
 
 const here = new URL('.', import.meta.url).pathname;
 const dist = join(here, '..', 'assets', 'web', 'dist');
@@ -51,6 +52,7 @@ const html = `<!doctype html>
 writeFileSync(join(dist, 'index.html'), html);
 
 for (const name of readdirSync(dist).sort()) {
-  const gz = gzipSync(readFileSync(join(dist, name)), { level: constants.Z_BEST_COMPRESSION });
+  // mtime 0: a build time in the header would make every build differ.
+  const gz = gzipSync(readFileSync(join(dist, name)), { level: 9, mtime: 0 });
   writeFileSync(join(dist, `${name}.gz`), gz);
 }

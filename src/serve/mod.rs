@@ -156,6 +156,13 @@ fn refuse(status: StatusCode, error: impl Into<String>, hint: Option<String>) ->
     crate::api::error(status, body)
 }
 
+fn method_not_allowed(allow: &'static str) -> Response {
+    let mut response = refuse(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
+    let allow = HeaderValue::from_static(allow);
+    response.headers_mut().insert(header::ALLOW, allow);
+    response
+}
+
 /// A request turned away before it reached an engine.
 struct Denial {
     status: StatusCode,
@@ -234,11 +241,7 @@ async fn handle(
         Route::Page | Route::Asset(_) => {
             // The route table says which methods the page has: anything else is not one.
             if crate::api::permission(call.method.as_str(), &call.route) != Permission::Public {
-                let mut response =
-                    refuse(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
-                let allow = HeaderValue::from_static("GET, HEAD");
-                response.headers_mut().insert(header::ALLOW, allow);
-                return response;
+                return method_not_allowed("GET, HEAD");
             }
             match route {
                 Route::Asset(name) => page::asset(&name, request.headers()),

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::{Call, Denial, Server, bearer, refuse};
+use super::{Call, Denial, Server, bearer, method_not_allowed};
 use crate::api::SessionInfo;
 use crate::protocol::CommandError;
 use crate::store::TokenInfo;
@@ -180,13 +180,7 @@ impl Server {
                 Err(denied) => denied.into_response(),
             },
             Method::DELETE => self.sign_out(&request, &call),
-            _ => {
-                let mut response =
-                    refuse(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
-                let allow = HeaderValue::from_static("GET, POST, DELETE");
-                response.headers_mut().insert(header::ALLOW, allow);
-                response
-            }
+            _ => method_not_allowed("GET, POST, DELETE"),
         }
     }
 

@@ -305,6 +305,7 @@ fn session_item() -> serde_json::Value {
             "responses": {
                 "200": {"description": "Signed in", "headers": cookie, "content": info},
                 "401": {"description": "The token is unknown, expired or revoked", "content": error},
+                "415": {"description": "The body is not `application/json`", "content": error},
                 "429": {"description": "Too many wrong tokens from this address; see `Retry-After`",
                     "content": error}}},
         "get": {

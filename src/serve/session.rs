@@ -189,6 +189,19 @@ impl Server {
         struct SignIn {
             token: String,
         }
+        // A form on another site can post text/plain, not JSON (that needs CORS, which this
+        // server never grants): so no page but ours signs a browser in as someone else.
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            let error = CommandError::field("Content-Type", "signing in takes application/json")
+                .with_hint("send Content-Type: application/json");
+            return crate::api::error(StatusCode::UNSUPPORTED_MEDIA_TYPE, error);
+        }
         // `listen::serve` read the body whole already: this only takes it back.
         let body = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await

@@ -2,7 +2,8 @@
 //! Debian's chromium driven by `web/tests/dashboard.mjs` (playwright-core from `web/`'s
 //! lock file). Sign in as an operator, see the services live, stop and start one and see
 //! each change in the DOM within a second of the click; a cookie without the CSRF token
-//! changes nothing; a viewer's buttons are disabled and the API refuses them; sign out.
+//! changes nothing; a viewer's buttons are disabled and the API refuses them; sign out; the
+//! workspace goes down and up again and the page follows it back to live by itself.
 
 mod common;
 
@@ -70,9 +71,16 @@ fn the_dashboard_shows_services_live_and_acts_as_the_role_allows() {
     let viewer = token(&env, "watch", "viewer", &[]);
     let serve = Serve::start(&env, &["--default", &env.workspace]);
 
-    let out = Command::new("node")
+    let mut node = Command::new("node");
+    node.env_remove("TMUX").env_remove("TMUX_PANE");
+    for (key, value) in env.envs() {
+        node.env(key, value);
+    }
+    let out = node
         .arg(web.join("tests/dashboard.mjs"))
         .current_dir(&web)
+        .env("UC_BIN", env!("CARGO_BIN_EXE_uc"))
+        .env("UC_FILE", &env.file)
         .env("UC_URL", serve.url(""))
         .env("UC_WORKSPACE", &env.workspace)
         .env("UC_SERVICE", "web")

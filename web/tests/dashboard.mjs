@@ -3,12 +3,21 @@
 // last line this prints (JSON). Tokens come in the environment, never on a command line.
 //
 //   UC_URL=http://127.0.0.1:PORT UC_WORKSPACE=ws UC_OPERATOR_TOKEN=... UC_VIEWER_TOKEN=... \
-//     UC_SERVICE=web node web/tests/dashboard.mjs
+//     UC_SERVICE=web UC_BIN=target/debug/uc UC_FILE=.../univers.yaml node web/tests/dashboard.mjs
+//
+// UC_BIN and UC_FILE take the workspace down and up again (with the caller's UC_STATE_DIR and
+// UC_TMUX_SOCKET), to see the page follow its engine away and back.
+import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const { UC_URL, UC_WORKSPACE, UC_OPERATOR_TOKEN, UC_VIEWER_TOKEN, UC_SERVICE } = process.env;
-for (const [name, value] of Object.entries({ UC_URL, UC_WORKSPACE, UC_OPERATOR_TOKEN, UC_VIEWER_TOKEN, UC_SERVICE })) {
+const { UC_URL, UC_WORKSPACE, UC_OPERATOR_TOKEN, UC_VIEWER_TOKEN, UC_SERVICE, UC_BIN, UC_FILE } = process.env;
+for (const [name, value] of Object.entries({ UC_URL, UC_WORKSPACE, UC_OPERATOR_TOKEN, UC_VIEWER_TOKEN, UC_SERVICE, UC_BIN, UC_FILE })) {
   if (!value) throw new Error(`${name} is not set`);
+}
+
+function uc(...args) {
+  execFileSync(UC_BIN, ['-f', UC_FILE, ...args], { cwd: dirname(UC_FILE), stdio: 'ignore' });
 }
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
   "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -136,6 +145,14 @@ try {
   await operator.locator('#token').waitFor();
   const after = await operator.evaluate(async () => (await fetch('/api/v1/session')).status);
   check(after === 401, `GET /api/v1/session after signing out: ${after}`);
+  await waitState(viewer, 'running');
+
+  // The engine goes away and comes back: the page says so, then is live again on its own.
+  const link = viewer.locator(`section[data-workspace="${UC_WORKSPACE}"] .link`);
+  uc('down');
+  await link.filter({ hasNotText: /^live$/ }).waitFor({ timeout: 10_000 });
+  uc('up');
+  await link.filter({ hasText: /^live$/ }).waitFor({ timeout: 30_000 });
   await waitState(viewer, 'running');
 
   check(problems.length === 0, problems.join('\n'));

@@ -230,8 +230,26 @@ async fn the_page_is_served_cached_and_compressed_and_sessions_follow_their_toke
         .expect("answer");
     assert_eq!(forged.status(), 403, "a wrong CSRF token");
 
-    // Revoking the token ends its session within the token cache's refresh.
+    let mut stream = with_cookie(reqwest::Method::GET, "/api/v1/events")
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.expect("read").expect("a snapshot");
+    assert!(String::from_utf8_lossy(&first).contains("event: snapshot"));
+
+    // Revoking the token ends its session within the token cache's refresh, and the stream
+    // opened through it.
     env.ok(&["token", "revoke", "ops"]);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while stream.chunk().await.ok().flatten().is_some() {}
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the event stream outlived its session's token"
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         let status = with_cookie(reqwest::Method::GET, "/api/v1/session")

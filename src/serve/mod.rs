@@ -31,7 +31,7 @@ use crate::store::{AuditEntry, Auditor, StoreError, TokenInfo};
 use auth::{Failures, Keys, Rejected};
 use forward::{Caller, Engines};
 use route::Route;
-use session::Sessions;
+use session::{Identity, Sessions};
 use workspaces::Workspaces;
 
 /// What `uc serve` was asked for.
@@ -252,8 +252,8 @@ async fn handle(
         Route::Workspaces | Route::OpenApi => {
             let permission = crate::api::permission(call.method.as_str(), &call.route);
             match server.authorize(&request, &call, permission) {
-                Ok(token) if route == Route::Workspaces => {
-                    Json(server.visible_workspaces(&token)).into_response()
+                Ok(identity) if route == Route::Workspaces => {
+                    Json(server.visible_workspaces(&identity.token)).into_response()
                 }
                 Ok(_) => Json(crate::api::openapi()).into_response(),
                 Err(denied) => denied.into_response(),
@@ -276,22 +276,28 @@ fn health() -> Response {
 }
 
 impl Server {
-    async fn engine_call(&self, request: Request, mut call: Call, path: &str) -> Response {
+    async fn engine_call(
+        self: &Arc<Self>,
+        request: Request,
+        mut call: Call,
+        path: &str,
+    ) -> Response {
         let permission = crate::api::permission(call.method.as_str(), &call.route);
-        let token = match permission {
+        let identity = match permission {
             Permission::Public | Permission::Signed => None,
             Permission::Role(_) => match self.authorize(&request, &call, permission) {
-                Ok(token) => Some(token),
+                Ok(identity) => Some(identity),
                 Err(denied) => return denied.into_response(),
             },
         };
+        let token = identity.as_ref().map(|i| &i.token);
         let Some(workspace) = call.workspace.clone().or_else(|| self.workspaces.default()) else {
             let hint = "name one: /api/v1/workspaces/{ws}/...; `uc serve --default WS` sets it";
             let error = "no default workspace (none or several are running)";
             return refuse(StatusCode::NOT_FOUND, error, Some(hint.into()));
         };
         call.workspace = Some(workspace.clone());
-        if let Some(token) = &token
+        if let Some(token) = token
             && let Err(denied) = self.in_scope(token, &call)
         {
             return denied.into_response();
@@ -315,7 +321,7 @@ impl Server {
         }
         let request = Request::from_parts(parts, Body::from(body));
         // Audited here: the engine must not record it again as its local user's.
-        let caller = match &token {
+        let caller = match token {
             Some(t) => Caller {
                 name: &t.name,
                 role: Some(t.role),
@@ -336,9 +342,14 @@ impl Server {
             ),
         };
         if mutating {
-            self.audit(&call, token.as_ref(), response.status(), None);
+            self.audit(&call, token, response.status(), None);
         }
-        response
+        match identity.as_ref().and_then(|i| i.session_id()) {
+            Some(id) if session::is_stream(&response) => {
+                session::while_session_lasts(Arc::clone(self), id.to_owned(), response)
+            }
+            _ => response,
+        }
     }
 
     /// The token of the request (its bearer, or its session's), if it may do what
@@ -348,8 +359,9 @@ impl Server {
         request: &Request,
         call: &Call,
         permission: Permission,
-    ) -> Result<TokenInfo, Denial> {
-        let token = self.authenticate(request, call)?.token;
+    ) -> Result<Identity, Denial> {
+        let identity = self.authenticate(request, call)?;
+        let token = &identity.token;
         if let Permission::Role(needed) = permission
             && !permission.allows(Some(token.role))
         {
@@ -359,9 +371,9 @@ impl Server {
                 token.name,
                 token.role.name()
             );
-            return Err(self.deny(call, Some(&token), Denial::forbidden(hint)));
+            return Err(self.deny(call, Some(token), Denial::forbidden(hint)));
         }
-        Ok(token)
+        Ok(identity)
     }
 
     /// A refusal when the address tried too many wrong tokens lately.

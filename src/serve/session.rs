@@ -3,15 +3,19 @@
 //! SameSite=Strict) with a CSRF token; the page's later requests carry the cookie, and those
 //! that change something also `X-CSRF-Token`. Sessions live in this process only (a restart
 //! signs everyone out) and hold the token's hash, which is looked up again on every request:
-//! revoking or expiring the token ends them. Bearer requests are unchanged.
+//! revoking or expiring the token ends them, and the event streams opened through them.
+//! Bearer requests are unchanged.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::{Call, Denial, Server, bearer, method_not_allowed};
@@ -27,6 +31,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const LIFETIME_MS: u64 = 12 * 3600 * 1000;
 /// Past this many sessions, a sign-in ends the one closest to its end.
 const MAX_SESSIONS: usize = 10_000;
+/// How soon an event stream opened through a session ends after the session does.
+const STREAM_CHECK: Duration = Duration::from_secs(1);
 
 /// Every open session, by the SHA-256 of its id (a lookup's timing says nothing about ids).
 #[derive(Default)]
@@ -112,6 +118,42 @@ fn same(a: &str, b: &str) -> bool {
 pub struct Identity {
     pub token: TokenInfo,
     session: Option<(String, Session)>,
+}
+
+impl Identity {
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_ref().map(|(id, _)| id.as_str())
+    }
+}
+
+/// Whether `response` is an event stream, which lasts until someone ends it.
+pub fn is_stream(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
+}
+
+/// `response`'s body, ended within [`STREAM_CHECK`] of the session `id` ending (signed out,
+/// its token revoked or expired, its 12 h over): a stream does not outlive its session.
+pub fn while_session_lasts(server: Arc<Server>, id: String, response: Response) -> Response {
+    let ended = async move {
+        loop {
+            tokio::time::sleep(STREAM_CHECK).await;
+            let now = crate::clock::now_ms();
+            let valid = server
+                .sessions
+                .find(&id, now)
+                .is_some_and(|s| server.keys.check_hash(&s.token_hash, now).is_ok());
+            if !valid {
+                server.sessions.end(&id);
+                return;
+            }
+        }
+    };
+    let (parts, body) = response.into_parts();
+    let body = Body::from_stream(body.into_data_stream().take_until(ended));
+    Response::from_parts(parts, body)
 }
 
 impl Server {

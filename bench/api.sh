@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur=${1:-20}
-measure=${MEASURE:-../shared/bench/measure.py}
+measure=$(realpath -m "${MEASURE:-../shared/bench/measure.py}")
 [ -f "$measure" ] || { echo "missing $measure" >&2; exit 2; }
 command -v oha >/dev/null || cargo install oha --locked -q
 cargo build --release -q

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur=${1:-20}
-measure=${MEASURE:-../shared/bench/measure.py}
+measure=$(realpath -m "${MEASURE:-../shared/bench/measure.py}")
 [ -f "$measure" ] || { echo "missing $measure" >&2; exit 2; }
 command -v oha >/dev/null || cargo install oha --locked -q
 cargo build --release -q
@@ -54,9 +54,10 @@ run() { # label, connections, oha args...
 import json, sys
 r = json.load(sys.stdin)
 s, p = r["summary"], r["latencyPercentiles"]
+rate, p50, p99 = s["requestsPerSec"], p["p50"] * 1e3, p["p99"] * 1e3
 codes = r.get("statusCodeDistribution", {})
-print(f"{sys.argv[1]:<28} c={sys.argv[2]:<3} {s[\"requestsPerSec\"]:>9.0f} req/s  "
-      f"p50 {p[\"p50\"]*1e3:.2f} ms  p99 {p[\"p99\"]*1e3:.2f} ms  status {codes}")
+print(f"{sys.argv[1]:<28} c={sys.argv[2]:<3} {rate:>9.0f} req/s  "
+      f"p50 {p50:.2f} ms  p99 {p99:.2f} ms  status {codes}")
 ' "$label" "$conns"
 }
 

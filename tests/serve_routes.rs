@@ -42,6 +42,13 @@ async fn call(
     (status, response.text().await.expect("body"))
 }
 
+/// `POST /api/v1/services/{action}` with `body`, which must be accepted.
+async fn act(serve: &Serve, token: &str, action: &str, body: Value) {
+    let path = format!("/api/v1/services/{action}");
+    let (status, answer) = call(serve, "POST", &path, token, Some(body)).await;
+    assert_eq!(status, 200, "{path}: {answer}");
+}
+
 fn json_of(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
@@ -77,50 +84,17 @@ async fn the_seed_endpoints_act_on_the_default_workspace() {
         .collect();
     assert_eq!(names, ["api", "web"]);
 
-    let stop = json!({"names": ["web"]});
-    let (status, body) = call(
-        &serve,
-        "POST",
-        "/api/v1/services/stop",
-        &operator,
-        Some(stop),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    act(&serve, &operator, "stop", json!({"names": ["web"]})).await;
     wait_state(&env, "web", "stopped");
     assert_eq!(state(&env, "api"), "running", "only web was named");
 
     let backend = json!({"tags": ["backend"]});
-    let (status, body) = call(
-        &serve,
-        "POST",
-        "/api/v1/services/stop",
-        &operator,
-        Some(backend.clone()),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    act(&serve, &operator, "stop", backend.clone()).await;
     wait_state(&env, "api", "stopped");
-    let (status, body) = call(
-        &serve,
-        "POST",
-        "/api/v1/services/start",
-        &operator,
-        Some(backend),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    act(&serve, &operator, "start", backend).await;
     wait_state(&env, "api", "running");
     assert_eq!(state(&env, "web"), "stopped", "web has no backend tag");
-    let (status, body) = call(
-        &serve,
-        "POST",
-        "/api/v1/services/start",
-        &operator,
-        Some(json!({"names": ["web"]})),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    act(&serve, &operator, "start", json!({"names": ["web"]})).await;
     wait_state(&env, "web", "running");
 
     // The first sample comes within the sampling interval; until then the answer is 503.
@@ -278,39 +252,15 @@ async fn a_stream_resumed_through_serve_loses_and_repeats_no_event() {
     assert_eq!(reference.next().await.event, "snapshot");
     assert_eq!(dropped.next().await.event, "snapshot");
 
-    let stop = json!({"names": ["web"]});
-    call(
-        &serve,
-        "POST",
-        "/api/v1/services/stop",
-        &operator,
-        Some(stop),
-    )
-    .await;
+    act(&serve, &operator, "stop", json!({"names": ["web"]})).await;
     let before = dropped.until(|e| is_state(e, "web", "stopped")).await;
     let last_id = before.last().expect("an event").id.clone();
     drop(dropped);
 
     // What happens while the client is away: web starts again, then api stops.
-    let start = json!({"names": ["web"]});
-    call(
-        &serve,
-        "POST",
-        "/api/v1/services/start",
-        &operator,
-        Some(start),
-    )
-    .await;
+    act(&serve, &operator, "start", json!({"names": ["web"]})).await;
     wait_state(&env, "web", "running");
-    let stop = json!({"names": ["api"]});
-    call(
-        &serve,
-        "POST",
-        "/api/v1/services/stop",
-        &operator,
-        Some(stop),
-    )
-    .await;
+    act(&serve, &operator, "stop", json!({"names": ["api"]})).await;
     wait_state(&env, "api", "stopped");
 
     let mut resumed = Stream::open(&serve, &viewer, Some(&last_id)).await;

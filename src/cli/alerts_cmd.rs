@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::output::{out, outln};
 use super::status::columns;
-use super::{CliResult, Failure, launcher, paths, running};
+use super::{CliResult, Failure, launcher, paths, running, user};
 use crate::alerts::{Alert, AlertState, Silence};
 use crate::api::AlertHistory;
 use crate::client::Client;
@@ -93,19 +93,6 @@ pub async fn run(source: Source, command: Option<AlertsCmd>, json: bool) -> CliR
         Some(AlertsCmd::Expire { id }) => send(&client, &Command::Expire { silence: id }).await,
         Some(AlertsCmd::History { since, json }) => history(&client, since, json).await,
     }
-}
-
-/// Who acks and silences: the login name, as Alertmanager's amtool records it. `USER` is
-/// often unset (a container's root shell, cron, `sudo -i` in some setups): then the name
-/// the account database has for our uid.
-pub fn user() -> String {
-    let uid = nix::unistd::getuid();
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .ok()
-        .filter(|u| !u.is_empty())
-        .or_else(|| Some(nix::unistd::User::from_uid(uid).ok()??.name))
-        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 async fn send(client: &Client, command: &Command) -> CliResult {

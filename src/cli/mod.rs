@@ -5,7 +5,8 @@
 //! commands that act, `uc`, `uc up`, `uc restart`..., start one).
 
 mod alerts_cmd;
-pub use alerts_cmd::user;
+/// Who acks, silences and switches: the name the audit log records for the local user.
+pub use crate::store::audit::local_user as user;
 mod config_cmd;
 mod control;
 mod env_cmd;

@@ -113,7 +113,7 @@ fn ui_options(cli: &Cli, ws: &Workspace) -> Result<UiOptions, Failure> {
         .unwrap_or_else(|| "default".into());
     let options =
         UiOptions::load(&theme, themes.as_deref(), keymap.as_deref()).map_err(Failure::input)?;
-    Ok(options.with_user(super::alerts_cmd::user()))
+    Ok(options.with_user(super::user()))
 }
 
 /// Outside tmux: make sure window 0 of the workspace's session runs the TUI, then attach.

@@ -206,7 +206,10 @@ fn write_all(path: &Path, rx: &mpsc::Receiver<AuditEntry>) {
     }
 }
 
-/// The name of the user running `uc`: who acts through the socket.
+/// The name of the user running `uc`: who acts through the socket, acks and silences (the
+/// login name, as Alertmanager's amtool records it). `USER` is often unset (a container's
+/// root shell, cron, `sudo -i` in some setups): then the name the account database has for
+/// our uid.
 pub fn local_user() -> String {
     let uid = nix::unistd::getuid();
     std::env::var("USER")

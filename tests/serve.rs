@@ -248,20 +248,7 @@ async fn tls_serves_https_and_plain_http_off_loopback_is_refused() {
         "{stderr}"
     );
 
-    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("cert");
-    let (cert_file, key_file) = (env.dir.join("cert.pem"), env.dir.join("key.pem"));
-    std::fs::write(&cert_file, cert.cert.pem()).expect("cert file");
-    std::fs::write(&key_file, cert.signing_key.serialize_pem()).expect("key file");
-    let (cert_arg, key_arg) = (
-        cert_file.display().to_string(),
-        key_file.display().to_string(),
-    );
-    let serve = Serve::start(&env, &["--tls-cert", &cert_arg, "--tls-key", &key_arg]);
-    let trusted = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).expect("pem");
-    let https = reqwest::Client::builder()
-        .add_root_certificate(trusted)
-        .build()
-        .expect("client");
+    let (serve, https) = Serve::start_tls(&env);
     let health = https
         .get(serve.url("/api/v1/health"))
         .send()

@@ -36,6 +36,26 @@ impl Serve {
         serve
     }
 
+    /// `uc serve` over HTTPS with a fresh self-signed certificate for 127.0.0.1, and a client
+    /// that trusts it.
+    pub fn start_tls(env: &Env) -> (Self, reqwest::Client) {
+        let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("cert");
+        let (cert_file, key_file) = (env.dir.join("cert.pem"), env.dir.join("key.pem"));
+        std::fs::write(&cert_file, cert.cert.pem()).expect("cert file");
+        std::fs::write(&key_file, cert.signing_key.serialize_pem()).expect("key file");
+        let (cert_arg, key_arg) = (
+            cert_file.display().to_string(),
+            key_file.display().to_string(),
+        );
+        let serve = Self::start(env, &["--tls-cert", &cert_arg, "--tls-key", &key_arg]);
+        let trusted = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).expect("pem");
+        let https = reqwest::Client::builder()
+            .add_root_certificate(trusted)
+            .build()
+            .expect("client");
+        (serve, https)
+    }
+
     pub fn command(env: &Env, listen: &str, args: &[&str]) -> Command {
         let mut cmd = env.uc(&["serve", "--listen", listen]);
         cmd.args(args);

@@ -47,7 +47,7 @@ pub async fn audit(State(audit): State<EngineAudit>, request: Request, next: Nex
         actor: user,
         token: None,
         source: "socket".into(),
-        workspace: Some(audit.hub.snapshot().workspace),
+        workspace: Some(audit.hub.workspace()),
         method,
         route,
         target,

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -17,7 +18,17 @@ use crate::protocol::{Command, CommandError, ServiceStatus, Snapshot};
 #[utoipa::path(get, path = "/services", tag = "services",
     responses((status = 200, description = "Every service, in config order", body = [ServiceStatus])))]
 pub async fn list(State(api): State<Api>) -> Response {
-    Json(api.hub.snapshot().services).into_response()
+    match api.hub.services_json() {
+        Ok(json) => (
+            [(CONTENT_TYPE, "application/json")],
+            Bytes::from_owner(json),
+        )
+            .into_response(),
+        Err(e) => crate::api::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(format!("the services could not be written as JSON: {e}")),
+        ),
+    }
 }
 
 /// `GET /api/v1/services/{name}`.

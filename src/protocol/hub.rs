@@ -42,6 +42,9 @@ struct State {
     recent: VecDeque<Recorded>,
     /// Bytes of JSON in `recent`.
     recent_bytes: usize,
+    /// `GET /api/v1/services`'s body and the `seq` it was written at: scripts and the web
+    /// page poll it far more often than it changes (once a second, with the metrics).
+    services_json: Option<(u64, Arc<[u8]>)>,
 }
 
 /// An event as the replay window keeps it.
@@ -112,6 +115,7 @@ impl Hub {
                     snapshot,
                     recent: VecDeque::new(),
                     recent_bytes: 0,
+                    services_json: None,
                 }),
                 tx,
                 epoch: now_ms(),
@@ -183,6 +187,25 @@ impl Hub {
 
     pub fn snapshot(&self) -> Snapshot {
         self.state().snapshot.clone()
+    }
+
+    /// Every service's status as JSON, written once per change of the snapshot.
+    pub fn services_json(&self) -> Result<Arc<[u8]>, serde_json::Error> {
+        let mut state = self.state();
+        let seq = state.snapshot.seq;
+        if let Some((at, json)) = &state.services_json
+            && *at == seq
+        {
+            return Ok(json.clone());
+        }
+        let json: Arc<[u8]> = serde_json::to_vec(&state.snapshot.services)?.into();
+        state.services_json = Some((seq, json.clone()));
+        Ok(json)
+    }
+
+    /// The workspace's name, without copying the rest of the snapshot.
+    pub fn workspace(&self) -> String {
+        self.state().snapshot.workspace.clone()
     }
 
     /// The current snapshot and a receiver for every event after it.

@@ -295,3 +295,33 @@ fn binary_reports_a_missing_file() {
         .expect("run uc");
     assert_eq!(run.status.code(), Some(2));
 }
+
+#[test]
+fn binary_prints_the_learned_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("app.log");
+    let lines: Vec<String> = (0..10)
+        .map(|i| format!("Dec 10 06:55:{i:02} web-1 sshd[24{i}]: Accepted key for user{i}"))
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").expect("write input");
+    let run = Command::new(env!("CARGO_BIN_EXE_uc"))
+        .args(["logs", "format"])
+        .arg(&input)
+        .output()
+        .expect("run uc");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out = String::from_utf8_lossy(&run.stdout);
+    let expected = [
+        "header: time time time host component",
+        "     time: Dec 10 06:55:00",
+        "     host: web-1",
+        "  process: sshd",
+        "      pid: 240",
+        "  message: Accepted key for user0",
+    ];
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+}

@@ -53,14 +53,16 @@ pub fn json_fields(line: &str) -> Vec<(Field, Cow<'static, str>)> {
     fields(json_pairs(line).unwrap_or_default())
 }
 
-/// Most tokens are `key=value` and one of them is the message.
+/// The line opens with a `key=value` pair and one pair is the message.
 pub fn is_logfmt(line: &str) -> bool {
     let pairs = logfmt_pairs(line);
-    let words = line.split_whitespace().count().max(1);
-    pairs
-        .iter()
-        .any(|(k, _)| MESSAGE_KEYS.contains(&k.as_str()))
-        && pairs.len() * 2 >= words
+    let opens = pairs
+        .first()
+        .is_some_and(|(k, _)| !k.is_empty() && line.starts_with(&format!("{k}=")));
+    opens
+        && pairs
+            .iter()
+            .any(|(k, _)| MESSAGE_KEYS.contains(&k.as_str()))
 }
 
 /// `key=value` and `key="quoted value"` pairs, in order.

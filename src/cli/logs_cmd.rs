@@ -71,6 +71,9 @@ pub enum LogsCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The header learned from a file's first lines: what each leading field is, and the
+    /// first line's fields and message
+    Format { file: PathBuf },
     /// Lines, bytes, levels and patterns per service over a window
     Stats {
         #[arg(long, default_value = "1h", value_parser = super::duration_arg, allow_hyphen_values = true)]
@@ -89,6 +92,7 @@ pub async fn run(source: Source, args: LogsArgs) -> CliResult {
     match args.command {
         None if !args.search.files.is_empty() => super::logs_search::files(&args.search),
         None => search(source, args.search).await,
+        Some(LogsCmd::Format { file }) => super::logs_patterns::format(&file),
         Some(LogsCmd::Index { file }) => super::logs_search::index(&file),
         Some(LogsCmd::Stats {
             since,

@@ -1,5 +1,6 @@
 //! `uc logs patterns FILE [--assignments OUT.csv] [--json]`: mines a file's lines offline
-//! (no engine) and prints its patterns, most frequent first.
+//! (no engine) and prints its patterns, most frequent first. The header is learned as the
+//! engine learns it (`logs::header`) and only the message is mined.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -9,7 +10,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
+use super::output::outln;
 use super::{CliResult, Failure};
+use crate::logs::header::{Detector, LEARN};
 use crate::logs::mine::Miner;
 
 /// Offline there is no engine to protect: a file may hold more patterns than the engine
@@ -47,21 +50,64 @@ pub fn run(file: &Path, assignments: Option<&Path>, json: bool) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Each line's pattern id, in order. Lines are taken as written (a `\r\n` ending is a line
-/// break; invalid UTF-8 is replaced).
-fn mine(miner: &mut Miner, mut input: impl BufRead) -> std::io::Result<Vec<u32>> {
-    let mut ids = Vec::new();
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            return Ok(ids);
-        }
-        let mut line = buf.as_slice();
-        line = line.strip_suffix(b"\n").unwrap_or(line);
-        line = line.strip_suffix(b"\r").unwrap_or(line);
-        ids.push(miner.add(&String::from_utf8_lossy(line)));
+/// `uc logs format FILE`: the header learned from the file's first lines, then the fields
+/// and message of the first line that fits it.
+pub fn format(file: &Path) -> CliResult {
+    let input = File::open(file)
+        .with_context(|| format!("cannot open {}", file.display()))
+        .map_err(Failure::input)?;
+    let mut input = BufReader::new(input);
+    let mut first = Vec::new();
+    while first.len() < LEARN
+        && let Some(line) =
+            read_line(&mut input).with_context(|| format!("reading {}", file.display()))?
+    {
+        first.push(line);
     }
+    let detector = Detector::primed(&first);
+    let format = detector.format();
+    outln!("header: {}", format.describe())?;
+    if let Some(line) = first.iter().find(|l| !format.fields(l).is_empty()) {
+        for (field, value) in format.fields(line) {
+            outln!("{:>9}: {value}", field.as_str())?;
+        }
+        outln!("  message: {}", format.message(line))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each line's pattern id, in order, of its message: the header is learned from the file's
+/// first lines before any is mined (the engine, following, learns as lines come). Lines are
+/// taken as written (a `\r\n` ending is a line break; invalid UTF-8 is replaced).
+fn mine(miner: &mut Miner, mut input: impl BufRead) -> std::io::Result<Vec<u32>> {
+    let mut first = Vec::new();
+    while first.len() < LEARN {
+        match read_line(&mut input)? {
+            Some(line) => first.push(line),
+            None => break,
+        }
+    }
+    let mut detector = Detector::primed(&first);
+    let mut ids: Vec<u32> = first
+        .iter()
+        .map(|line| miner.add(&detector.format().message(line)))
+        .collect();
+    while let Some(line) = read_line(&mut input)? {
+        detector.observe(&line);
+        ids.push(miner.add(&detector.format().message(&line)));
+    }
+    Ok(ids)
+}
+
+fn read_line(input: &mut impl BufRead) -> std::io::Result<Option<String>> {
+    let mut buf = Vec::new();
+    if input.read_until(b'\n', &mut buf)? == 0 {
+        return Ok(None);
+    }
+    let mut line = buf.as_slice();
+    line = line.strip_suffix(b"\n").unwrap_or(line);
+    line = line.strip_suffix(b"\r").unwrap_or(line);
+    Ok(Some(String::from_utf8_lossy(line).into_owned()))
 }
 
 /// `LineId,EventTemplate`: each line's final template (what `ga.py` scores).

@@ -5,6 +5,7 @@
 pub mod capture;
 mod classify;
 pub mod follow;
+pub mod header;
 pub mod line;
 pub mod live;
 pub mod mine;

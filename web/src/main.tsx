@@ -1,9 +1,22 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, Session, signOut, workspaces, WorkspaceEntry } from './api';
+import { useNow } from './hooks';
+import { Page, PageProps, href, useRoute } from './router';
 import { SignIn } from './SignIn';
 import { Workspace } from './Workspace';
 import './style.css';
+
+interface PageEntry {
+  /** The page's name in the navigation bar; pages without one are reached from others. */
+  nav?: string;
+  view: (props: PageProps) => preact.JSX.Element;
+}
+
+// One entry per page: a page added here is routed (router.ts) and, with `nav`, linked.
+const PAGES: Partial<Record<Page, PageEntry>> = {
+  dashboard: { nav: 'Dashboard', view: Dashboard },
+};
 
 function App() {
   // `undefined` while the cookie is being asked about, `null` when signed out.
@@ -25,10 +38,10 @@ function App() {
   if (problem) return <p class="problem" role="alert">{problem}</p>;
   if (session === undefined) return null;
   if (session === null) return <SignIn onSignedIn={setSession} />;
-  return <Dashboard session={session} onSignedOut={() => setSession(null)} onSessionInDoubt={recheck} />;
+  return <Shell session={session} onSignedOut={() => setSession(null)} onSessionInDoubt={recheck} />;
 }
 
-function Dashboard({
+function Shell({
   session,
   onSignedOut,
   onSessionInDoubt,
@@ -38,7 +51,7 @@ function Dashboard({
   onSessionInDoubt: () => void;
 }) {
   const [list, setList] = useState<WorkspaceEntry[] | null>(null);
-  const now = useNow();
+  const route = useRoute();
 
   useEffect(() => {
     workspaces()
@@ -46,10 +59,25 @@ function Dashboard({
       .catch(() => onSessionInDoubt());
   }, []);
 
+  const ws = route.ws ?? list?.find((w) => w.default)?.name ?? list?.[0]?.name ?? '';
+  const entry = PAGES[route.page] ?? PAGES.dashboard!;
   return (
     <>
       <header>
         <h1>uc</h1>
+        <nav aria-label="pages">
+          {Object.entries(PAGES).map(([page, p]) =>
+            p?.nav ? (
+              <a
+                key={page}
+                href={href({ page: page as Page, ws })}
+                aria-current={route.page === page ? 'page' : undefined}
+              >
+                {p.nav}
+              </a>
+            ) : null,
+          )}
+        </nav>
         <p class="who">
           <span class="name">{session.name}</span> <span class={`role ${session.role}`}>{session.role}</span>
           {session.workspace && <span class="scope"> (workspace {session.workspace} only)</span>}
@@ -59,23 +87,24 @@ function Dashboard({
         </button>
       </header>
       <main>
-        {list?.length === 0 && <p>No workspace yet: run <code>uc up</code> in a directory with a univers.yaml.</p>}
-        {list?.map((w) => (
-          <Workspace key={w.name} workspace={w} role={session.role} now={now} onSessionInDoubt={onSessionInDoubt} />
-        ))}
+        {list && (
+          <entry.view session={session} route={route} ws={ws} workspaces={list} onSessionInDoubt={onSessionInDoubt} />
+        )}
       </main>
     </>
   );
 }
 
-/** The clock the uptimes are read against, once a second. */
-function useNow(): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
-  return now;
+function Dashboard({ session, workspaces: list, onSessionInDoubt }: PageProps) {
+  const now = useNow();
+  return (
+    <>
+      {list.length === 0 && <p>No workspace yet: run <code>uc up</code> in a directory with a univers.yaml.</p>}
+      {list.map((w) => (
+        <Workspace key={w.name} workspace={w} role={session.role} now={now} onSessionInDoubt={onSessionInDoubt} />
+      ))}
+    </>
+  );
 }
 
 const root = document.getElementById('app');

@@ -140,6 +140,15 @@ try {
   check(refused.status === 403, `a viewer's stop: ${JSON.stringify(refused)}`);
   check(/needs role operator/.test(refused.body.hint), `hint: ${JSON.stringify(refused.body)}`);
 
+  // The hash names the page: the dashboard is current, and a hash naming no page is the dashboard.
+  const current = () => viewer.getAttribute('nav[aria-label="pages"] a[aria-current="page"]', 'href');
+  check((await current()) === '#/', `current page: ${await current()}`);
+  await viewer.evaluate(() => {
+    location.hash = '#/ws/nowhere/no-such-page';
+  });
+  await waitState(viewer, 'running');
+  check((await current()) === '#/', `current page after an unknown hash: ${await current()}`);
+
   // Signing out ends the session: the form is back and the cookie is worth nothing.
   await operator.click('button.sign-out');
   await operator.locator('#token').waitFor();

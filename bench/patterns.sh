@@ -10,13 +10,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-loghub=""
-dir=$root
-while [ "$dir" != / ]; do
-    if [ -d "$dir/shared/data/loghub" ]; then loghub=$dir/shared/data/loghub; break; fi
-    dir=$(dirname "$dir")
-done
-[ -n "$loghub" ] || { echo "no shared/data/loghub above $root" >&2; exit 1; }
+. "$here/loghub.sh"
 
 venv=${DRAIN3_VENV:-/tmp/uc-drain3-venv}
 if ! "$venv/bin/python" -c 'import drain3' 2>/dev/null; then

@@ -229,11 +229,7 @@ fn binary_writes_assignments() {
         .current_dir(dir.path())
         .output()
         .expect("run uc");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    succeeded(&run);
 
     let mut reader = csv::Reader::from_path(&out).expect("read assignments");
     assert_eq!(
@@ -274,11 +270,7 @@ fn binary_prints_json() {
         .current_dir(dir.path())
         .output()
         .expect("run uc");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    succeeded(&run);
     let patterns: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json");
     let patterns = patterns.as_array().expect("an array");
     assert_eq!(patterns.len(), 2);
@@ -309,11 +301,7 @@ fn binary_prints_the_learned_format() {
         .arg(&input)
         .output()
         .expect("run uc");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    succeeded(&run);
     let out = String::from_utf8_lossy(&run.stdout);
     let expected = [
         "header: time time time host component",
@@ -324,4 +312,13 @@ fn binary_prints_the_learned_format() {
         "  message: Accepted key for user0",
     ];
     assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+}
+
+/// `uc` exited 0; else the test fails with what it printed on stderr.
+fn succeeded(run: &std::process::Output) {
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }

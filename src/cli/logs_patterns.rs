@@ -56,14 +56,8 @@ pub fn format(file: &Path) -> CliResult {
     let input = File::open(file)
         .with_context(|| format!("cannot open {}", file.display()))
         .map_err(Failure::input)?;
-    let mut input = BufReader::new(input);
-    let mut first = Vec::new();
-    while first.len() < LEARN
-        && let Some(line) =
-            read_line(&mut input).with_context(|| format!("reading {}", file.display()))?
-    {
-        first.push(line);
-    }
+    let first = first_lines(&mut BufReader::new(input))
+        .with_context(|| format!("reading {}", file.display()))?;
     let detector = Detector::primed(&first);
     let format = detector.format();
     outln!("header: {}", format.describe())?;
@@ -80,13 +74,7 @@ pub fn format(file: &Path) -> CliResult {
 /// first lines before any is mined (the engine, following, learns as lines come). Lines are
 /// taken as written (a `\r\n` ending is a line break; invalid UTF-8 is replaced).
 fn mine(miner: &mut Miner, mut input: impl BufRead) -> std::io::Result<Vec<u32>> {
-    let mut first = Vec::new();
-    while first.len() < LEARN {
-        match read_line(&mut input)? {
-            Some(line) => first.push(line),
-            None => break,
-        }
-    }
+    let first = first_lines(&mut input)?;
     let mut detector = Detector::primed(&first);
     let mut ids: Vec<u32> = first
         .iter()
@@ -97,6 +85,17 @@ fn mine(miner: &mut Miner, mut input: impl BufRead) -> std::io::Result<Vec<u32>>
         ids.push(miner.add(&detector.format().message(&line)));
     }
     Ok(ids)
+}
+
+/// The lines a header is learned from.
+fn first_lines(input: &mut impl BufRead) -> std::io::Result<Vec<String>> {
+    let mut first = Vec::new();
+    while first.len() < LEARN
+        && let Some(line) = read_line(input)?
+    {
+        first.push(line);
+    }
+    Ok(first)
 }
 
 fn read_line(input: &mut impl BufRead) -> std::io::Result<Option<String>> {

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { currentSession, Session, signOut, workspaces, WorkspaceEntry } from './api';
 import { SignIn } from './SignIn';
 import { Workspace } from './Workspace';
+import { Page, PageLinks, useRoute } from './pages';
 import './style.css';
 
 function App() {
@@ -39,6 +40,7 @@ function Dashboard({
 }) {
   const [list, setList] = useState<WorkspaceEntry[] | null>(null);
   const now = useNow();
+  const route = useRoute();
 
   useEffect(() => {
     workspaces()
@@ -59,10 +61,15 @@ function Dashboard({
         </button>
       </header>
       <main>
-        {list?.length === 0 && <p>No workspace yet: run <code>uc up</code> in a directory with a univers.yaml.</p>}
-        {list?.map((w) => (
-          <Workspace key={w.name} workspace={w} role={session.role} now={now} onSessionInDoubt={onSessionInDoubt} />
-        ))}
+        {route && <Page route={route} role={session.role} now={now} />}
+        {!route && list?.length === 0 && <p>No workspace yet: run <code>uc up</code> in a directory with a univers.yaml.</p>}
+        {!route &&
+          list?.map((w) => (
+            <div key={w.name}>
+              <Workspace workspace={w} role={session.role} now={now} onSessionInDoubt={onSessionInDoubt} />
+              <PageLinks workspace={w.name} />
+            </div>
+          ))}
       </main>
     </>
   );

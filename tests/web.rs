@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::browser::web_dir;
 use common::cli::Env;
 use common::serve::{Serve, token, wait_audit};
 use serde_json::Value;
@@ -24,37 +24,6 @@ const SERVICES: &str = r#"
 
 /// From the click to the state cell showing the change.
 const BUDGET_MS: f64 = 1000.0;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// The browser test needs chromium and `web/node_modules`, which `.ci/run` installs: without
-/// them it fails, saying so, rather than passing without having run.
-fn web_dir() -> PathBuf {
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
-    let missing: Vec<&str> = [
-        (
-            Path::new(CHROMIUM).exists(),
-            "chromium (apt-get install chromium)",
-        ),
-        (
-            web.join("node_modules/playwright-core").exists(),
-            "web/node_modules (npm ci in web/)",
-        ),
-        (
-            Command::new("node").arg("--version").output().is_ok(),
-            "node",
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(present, what)| (!present).then_some(what))
-    .collect();
-    assert!(
-        missing.is_empty(),
-        "the browser test needs {}: run `bash .ci/run`, which installs them",
-        missing.join(", ")
-    );
-    web
-}
 
 #[test]
 fn the_dashboard_shows_services_live_and_acts_as_the_role_allows() {

@@ -2,6 +2,7 @@
 //! supervisor harness, and polling helpers.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod cli;
 pub mod disk;
 pub mod http;

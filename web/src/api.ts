@@ -37,14 +37,15 @@ export class ApiError extends Error {
 
 let csrf: string | null = null;
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown, type = 'application/json'): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = type;
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    // A body in another type (a YAML file's text) goes as it is.
+    body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : String(body),
     credentials: 'same-origin',
   });
   const text = await response.text();

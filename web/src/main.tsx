@@ -3,6 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { currentSession, Session, signOut, workspaces, WorkspaceEntry } from './api';
 import { useNow } from './hooks';
 import { Page, PageProps, href, useRoute } from './router';
+import { Alerts } from './Alerts';
+import { Config } from './Config';
 import { SignIn } from './SignIn';
 import { Workspace } from './Workspace';
 import './style.css';
@@ -16,6 +18,8 @@ interface PageEntry {
 // One entry per page: a page added here is routed (router.ts) and, with `nav`, linked.
 const PAGES: Partial<Record<Page, PageEntry>> = {
   dashboard: { nav: 'Dashboard', view: Dashboard },
+  alerts: { nav: 'Alerts', view: AlertsPage },
+  config: { nav: 'Configuration', view: ConfigPage },
 };
 
 function App() {
@@ -105,6 +109,14 @@ function Dashboard({ session, workspaces: list, onSessionInDoubt }: PageProps) {
       ))}
     </>
   );
+}
+
+function AlertsPage({ session, ws }: PageProps) {
+  return <Alerts workspace={ws} role={session.role} now={useNow()} />;
+}
+
+function ConfigPage({ session, ws }: PageProps) {
+  return <Config workspace={ws} role={session.role} now={useNow()} />;
 }
 
 const root = document.getElementById('app');

@@ -2,7 +2,7 @@
 # Throughput and latency of `GET /api/v1/services` on a 50-service workspace through
 # `uc serve` (TCP, bearer token of a viewer) next to the engine's own Unix socket, measured
 # the same way in the same run with oha, at 64 and 8 connections; then the idle cost of
-# `uc serve` with no clients.
+# `uc serve` with no clients, before the runs and after them.
 #
 #   bash bench/api.sh [DURATION_S]        (default 20)
 #
@@ -42,6 +42,9 @@ serve_pid=$!
 until curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null; do sleep 0.05; done
 sock=$state/apibench/engine.sock
 
+echo "idle uc serve, no client yet:"
+python3 "$measure" uc-serve "$serve_pid" 5 30
+
 route=/api/v1/services
 bytes=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port$route" | wc -c)
 echo "GET $route: $bytes bytes, 50 services, ${dur}s per run"
@@ -66,5 +69,5 @@ for conns in 64 8; do
   run "uc serve (TCP, auth)" "$conns" -H "Authorization: Bearer $token" "http://127.0.0.1:$port$route"
 done
 
-echo "idle uc serve (no clients):"
+echo "idle uc serve, no client since the runs (connections closed; the allocator keeps some of their memory):"
 python3 "$measure" uc-serve "$serve_pid" 5 30

@@ -293,9 +293,9 @@ pub type CliResult = Result<ExitCode, Failure>;
 pub fn main() -> ExitCode {
     crate::paths::private_umask();
     let cli = Cli::parse();
-    // The engine and `uc serve` serve several clients at once; every other command (the TUI
-    // included) does little at a time, and one thread costs less memory and fewer wake-ups.
-    let mut builder = if matches!(cli.command, Some(Cmd::Engine | Cmd::Serve(_))) {
+    // The engine serves several clients at once; every other command (the TUI included) does
+    // little at a time, and one thread costs less memory and fewer wake-ups.
+    let mut builder = if matches!(cli.command, Some(Cmd::Engine)) {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(2);
         b

@@ -4,16 +4,24 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, Uri, header};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use crate::protocol::Role;
 
 type Connector =
     tower::util::BoxCloneSyncService<Uri, TokioIo<tokio::net::UnixStream>, std::io::Error>;
+
+/// Connections to one engine kept open between requests. A burst of callers opens more; the
+/// ones past this close when the burst ends, with their buffers, so an idle `uc serve`
+/// stays small.
+const POOL_IDLE: usize = 8;
+/// How long an unused connection to an engine is kept.
+const POOL_IDLE_FOR: Duration = Duration::from_secs(30);
 
 /// The engines' clients, by workspace.
 #[derive(Default)]
@@ -88,7 +96,11 @@ impl Engines {
                             .map(TokioIo::new)
                     }
                 });
-                Client::builder(TokioExecutor::new()).build(Connector::new(connect))
+                Client::builder(TokioExecutor::new())
+                    .pool_max_idle_per_host(POOL_IDLE)
+                    .pool_idle_timeout(POOL_IDLE_FOR)
+                    .pool_timer(TokioTimer::new())
+                    .build(Connector::new(connect))
             })
             .clone()
     }

@@ -1,0 +1,99 @@
+// One workspace as its event stream describes it, for the dashboard and the service page:
+// services (`services.ts` folds them), firing alerts, the active environment, the latest
+// metrics sample and the heal events since the page opened. One EventSource a workspace.
+import { useEffect, useState } from 'preact/hooks';
+import { eventsUrl } from './api';
+import type { Alert } from './alertsApi';
+import type { EnvironmentInfo } from './configApi';
+import type { Sample } from './metrics';
+import { fold as foldServices, ServiceStatus, StreamEvent } from './services';
+
+export interface HealEvent {
+  at: number;
+  service?: string | null;
+  kind: string;
+  reason: string;
+  detail?: string | null;
+}
+
+export interface WorkspaceState {
+  services: ServiceStatus[];
+  alerts: Alert[];
+  environment: string | null;
+  environments: EnvironmentInfo[];
+  sample: Sample | null;
+  heal: HealEvent[];
+}
+
+const EMPTY: WorkspaceState = { services: [], alerts: [], environment: null, environments: [], sample: null, heal: [] };
+const KINDS = ['snapshot', 'service', 'service_removed', 'resync', 'alerts', 'config', 'metrics', 'heal'] as const;
+const RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+/** Heal events kept from the stream; older ones are the history query's. */
+const HEAL_KEPT = 100;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function fold(state: WorkspaceState, e: any): WorkspaceState {
+  switch (e.event) {
+    case 'snapshot':
+      return {
+        services: foldServices(state.services, e as StreamEvent),
+        alerts: e.alerts ?? [],
+        environment: e.environment ?? null,
+        environments: e.config?.environments ?? [],
+        sample: e.metrics ?? null,
+        heal: state.heal,
+      };
+    case 'service':
+    case 'service_removed':
+    case 'resync':
+      return { ...state, services: foldServices(state.services, e as StreamEvent) };
+    case 'alerts':
+      return { ...state, alerts: e.alerts };
+    case 'config':
+      return { ...state, environment: e.environment ?? null, environments: e.config?.environments ?? [] };
+    case 'metrics':
+      return { ...state, sample: e };
+    case 'heal':
+      return { ...state, heal: [...state.heal.slice(-(HEAL_KEPT - 1)), e] };
+    default:
+      return state;
+  }
+}
+
+/** The workspace's live state and whether its stream is up. The browser resumes a dropped
+ * stream itself (with `Last-Event-ID`); a refused one (an engine not running, a session that
+ * ended) is opened again later, after asking who we are. */
+export function useWorkspace(workspace: string, onSessionInDoubt: () => void): { state: WorkspaceState; live: boolean } {
+  const [state, setState] = useState<WorkspaceState>(EMPTY);
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    let source: EventSource | null = null;
+    let timer: number | undefined;
+    let delay = RETRY_MS;
+    const apply = (e: MessageEvent) => {
+      setState((current) => fold(current, JSON.parse(e.data)));
+      setLive(true);
+    };
+    const open = () => {
+      source = new EventSource(eventsUrl(workspace));
+      for (const kind of KINDS) source.addEventListener(kind, apply);
+      source.onopen = () => {
+        delay = RETRY_MS;
+      };
+      source.onerror = () => {
+        setLive(false);
+        if (source?.readyState !== EventSource.CLOSED) return;
+        onSessionInDoubt();
+        timer = window.setTimeout(open, delay);
+        delay = Math.min(delay * 2, MAX_RETRY_MS);
+      };
+    };
+    open();
+    return () => {
+      clearTimeout(timer);
+      source?.close();
+    };
+  }, [workspace]);
+  return { state, live };
+}

@@ -1,0 +1,251 @@
+// Drives the dashboard's charts, the service page, the keys and the themes in Debian's
+// chromium against a real `uc serve` (run by tests/web_service.rs, which starts serve and
+// the engine with services db, api (depends on db) and web). Tokens come in the
+// environment, never on a command line. Prints one JSON line last.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const URL = env('UC_URL');
+const WS = env('UC_WORKSPACE');
+const OPERATOR = env('UC_OPERATOR_TOKEN');
+const VIEWER = env('UC_VIEWER_TOKEN');
+const SHOTS = env('UC_SCREENSHOTS');
+// Evaluated through the devtools protocol: a <script> tag is inline script, which the CSP refuses.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const guard = setTimeout(() => {
+  console.error('the browser test took over 150 s');
+  process.exit(1);
+}, 150_000);
+
+function check(condition, what) {
+  if (!condition) throw new Error(what);
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const problems = [];
+const results = { axe: {} };
+
+async function signedIn(token, name) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.text().includes('Content Security Policy')) problems.push(`CSP: ${m.text()}`);
+  });
+  await page.goto(`${URL}/`);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.locator('.who .name', { hasText: name }).waitFor();
+  return page;
+}
+
+// A flat line has no area, which playwright calls hidden: polylines are waited for attached.
+const row = (page, name) => page.locator(`section[data-workspace="${WS}"] tr[data-service="${name}"]`);
+
+async function axe(page, name) {
+  await page.evaluate(AXE);
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad)}`);
+  results.axe[name] = found.length;
+}
+
+/** Screenshots at both sizes; at the phone's width the page must not scroll sideways. */
+async function shoot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    // What sticks out past the viewport's right edge, outside a box that scrolls: none may.
+    const out = await page.evaluate((width) => {
+      const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+      const inBox = (el) => {
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return true;
+        return false;
+      };
+      return [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > width + 1 && !inBox(el))
+        .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`);
+    }, width);
+    check(out.length === 0, `${name} at ${width} px overflows: ${out.slice(0, 5).join(', ')}`);
+    await page.screenshot({ path: join(SHOTS, `${name}-${width}x${height}.png`), fullPage: false });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** Runs `act` in the page and answers the ms until `selector`'s text is one of `states`. */
+function timeChange(page, selector, states, act) {
+  return page.evaluate(
+    ({ selector, states, act }) =>
+      new Promise((resolve, reject) => {
+        const text = () => document.querySelector(selector)?.textContent?.trim();
+        const start = performance.now();
+        const observer = new MutationObserver(() => {
+          if (states.some((s) => text()?.startsWith(s))) {
+            observer.disconnect();
+            resolve(performance.now() - start);
+          }
+        });
+        observer.observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
+        setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`${selector} still ${text()} 10 s after ${act}`));
+        }, 10_000);
+        if (act.startsWith('key ')) {
+          document.body.dispatchEvent(new KeyboardEvent('keydown', { key: act.slice(4), bubbles: true }));
+        } else {
+          document.querySelector(act).click();
+        }
+      }),
+    { selector, states, act },
+  );
+}
+
+async function charts(page) {
+  await row(page, 'web').locator('td.state', { hasText: /^running$/ }).waitFor({ timeout: 15_000 });
+  await row(page, 'web').locator('td.cpu svg.spark polyline').waitFor({ state: 'attached', timeout: 10_000 });
+  await row(page, 'db').locator('td.rss svg.spark polyline').waitFor({ state: 'attached' });
+  const rss = await row(page, 'db').locator('td.rss .now').textContent();
+  check(/\d.*(B|KiB|MiB)$/.test(rss), `db's rss: ${rss}`);
+  const cpu = page.locator(`section[data-workspace="${WS}"] figure[data-chart="cpu"]`);
+  await cpu.locator('polyline').waitFor({ state: 'attached', timeout: 10_000 });
+  for (const window of ['1h', '1m', '5m', '1m']) {
+    await page.click(`section[data-workspace="${WS}"] button[data-window="${window}"]`);
+    await cpu.locator(`svg[aria-label^="cpu over ${window}:"]`).waitFor();
+    check(await page.locator(`button[data-window="${window}"][aria-pressed="true"]`).count() === 1, `${window} not pressed`);
+  }
+  await cpu.locator('polyline').waitFor({ state: 'attached', timeout: 10_000 });
+  check((await page.locator('.host .problem').count()) === 0, await page.locator('.host').textContent());
+}
+
+async function keys(page) {
+  await page.keyboard.press('j');
+  await page.locator('tr.selected[data-service="db"]').waitFor();
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  await page.locator('tr.selected[data-service="db"]').waitFor();
+  await page.keyboard.press('x');
+  const warning = page.locator('.stop-warning');
+  await warning.waitFor();
+  check((await warning.locator('.dependants').textContent()).includes('api'), 'the warning does not name api');
+  await page.keyboard.press('Escape');
+  await warning.waitFor({ state: 'detached' });
+  check((await row(page, 'db').locator('td.state').textContent()) === 'running', 'db stopped without confirmation');
+
+  await page.keyboard.press('/');
+  check(await page.evaluate(() => document.activeElement?.getAttribute('type') === 'search'), '/ does not focus the filter');
+  await page.keyboard.type('we');
+  await row(page, 'db').waitFor({ state: 'detached' });
+  check((await page.locator('tr.selected').count()) === 0, 'j typed into the filter moved the selection');
+  await page.fill('main input[type=search]', '');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+
+  await page.keyboard.press('?');
+  await page.locator('.help kbd', { hasText: 'j' }).first().waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('.help').waitFor({ state: 'detached' });
+
+  await page.keyboard.press(':');
+  await page.locator('.palette').waitFor();
+  await page.keyboard.type('alerts');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((ws) => location.hash === `#/ws/${ws}/alerts`, WS);
+  await page.evaluate(() => (location.hash = '#/'));
+  await row(page, 'web').waitFor();
+  for (const key of ['j', 'j', 'j']) await page.keyboard.press(key);
+  await page.locator('tr.selected[data-service="web"]').waitFor();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((ws) => location.hash === `#/ws/${ws}/service/web`, WS);
+}
+
+async function servicePage(page) {
+  const state = '.service-page .summary dd.state';
+  await page.locator(state, { hasText: /^running/ }).waitFor({ timeout: 10_000 });
+  await page.locator('.log-tail .line', { hasText: 'web says hello' }).first().waitFor({ timeout: 10_000 });
+  await page.locator('.service-page figure[data-chart="rss"] polyline').waitFor({ state: 'attached', timeout: 10_000 });
+  results.stop_ms = await timeChange(page, state, ['stopping', 'stopped'], '.service-page .actions button[data-action="stop"]');
+  await page.locator(state, { hasText: /^stopped/ }).waitFor({ timeout: 10_000 });
+  results.start_ms = await timeChange(page, state, ['starting', 'running'], 'key s');
+  await page.locator(state, { hasText: /^running/ }).waitFor({ timeout: 10_000 });
+  await page.locator('.heal-history, .service-page [aria-label="restart and heal history"]').first().waitFor();
+
+  await page.evaluate((ws) => (location.hash = `#/ws/${ws}/service/db`), WS);
+  await page.locator('.service-page[data-service="db"] tr[data-probe="readiness"] td', { hasText: 'passed' }).waitFor({ timeout: 10_000 });
+  check((await page.locator('.service-page .needed-by').textContent()).includes('api'), 'db is not needed by api');
+}
+
+async function themes(page) {
+  const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+  /** Clicks the toggle and answers the theme it turned to, once <html> shows it. */
+  const toggle = async () => {
+    const before = await theme();
+    await page.click('button[data-action="theme"]');
+    await page.waitForFunction((t) => document.documentElement.dataset.theme !== t, before);
+    return theme();
+  };
+  const first = await theme();
+  check(first === 'light' || first === 'dark', `theme ${first}`);
+  for (const [name, hash] of [['dashboard', '#/'], ['service', `#/ws/${WS}/service/db`]]) {
+    await page.evaluate((h) => (location.hash = h), hash);
+    await page.locator('.link.live').first().waitFor({ timeout: 10_000 });
+    await page.locator(name === 'dashboard' ? 'figure[data-chart="cpu"] polyline' : 'tr[data-probe]').first().waitFor({ state: 'attached' });
+    for (const _ of [0, 1]) {
+      await axe(page, `${name}-${await theme()}`);
+      if ((await theme()) === 'light') await shoot(page, name);
+      await toggle();
+    }
+  }
+  check((await theme()) === first, 'four toggles did not come back');
+  const toggled = await toggle();
+  await page.reload();
+  await page.locator('.who .name').waitFor();
+  check((await theme()) === toggled, 'the theme was not remembered');
+  await toggle();
+}
+
+async function viewer(page) {
+  await row(page, 'web').locator('td.state', { hasText: /^running$/ }).waitFor({ timeout: 15_000 });
+  await page.keyboard.press('j');
+  await page.locator('tr.selected[data-service="db"]').waitFor();
+  await page.keyboard.press('x');
+  check((await page.locator('.stop-warning').count()) === 0, "a viewer's x warns");
+  check(await row(page, 'web').locator('button[data-action="stop"]').isDisabled(), 'a viewer may click stop');
+  await page.evaluate((ws) => (location.hash = `#/ws/${ws}/service/web`), WS);
+  await page.locator('.service-page .summary dd.state', { hasText: /^running/ }).waitFor({ timeout: 10_000 });
+  check(await page.locator('.service-page button[data-action="restart"]').isDisabled(), 'a viewer may restart');
+  await page.keyboard.press('r');
+  const status = await page.evaluate(async (ws) => {
+    const session = await (await fetch('/api/v1/session')).json();
+    const r = await fetch(`/api/v1/workspaces/${ws}/services/web/restart`, { method: 'POST', headers: { 'X-CSRF-Token': session.csrf } });
+    return r.status;
+  }, WS);
+  check(status === 403, `a viewer's restart answered ${status}`);
+  check((await page.locator('.service-page .summary .restarts').textContent()) === '0', 'web restarted for a viewer');
+}
+
+try {
+  const operator = await signedIn(OPERATOR, 'ops');
+  await charts(operator);
+  await keys(operator);
+  await servicePage(operator);
+  await themes(operator);
+  await viewer(await signedIn(VIEWER, 'watch'));
+  check(problems.length === 0, problems.join('\n'));
+  console.log(JSON.stringify(results));
+} catch (e) {
+  console.error(`${e.stack ?? e}${problems.length ? `\n${problems.join('\n')}` : ''}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  clearTimeout(guard);
+}

@@ -1,12 +1,13 @@
 //! The dashboard's charts, the service page, the keys and the themes in a real browser
 //! against the built `uc serve` and a real engine in tmux (`web/tests/service.mjs`): the
 //! sparklines and host charts draw real samples and follow the window switch; `j`/`k`/Enter
-//! reach the service page, where stop and start (button and key) show within a second; `x`
-//! on a service others depend on warns first; a viewer's keys and buttons do nothing while
-//! the API refuses; the dark theme toggles and stays; axe-core finds no serious or critical
-//! violation in either theme; nothing scrolls sideways at 390 px. Screenshots go to the
-//! test's scratch dir, or to `UC_SCREENSHOTS` (`UC_SCREENSHOTS=$PWD/assets/screenshots/web
-//! cargo test --test web_service` refreshes the README's).
+//! reach the service page, where stop and start (button and key) show within a second and a
+//! restart by the policy shows in the heal history as it happens; `x` on a service others
+//! depend on warns first; a viewer's keys and buttons do nothing while the API refuses; the
+//! dark theme toggles and stays; axe-core finds no serious or critical violation in either
+//! theme; nothing scrolls sideways at 390 px. Screenshots go to the test's scratch dir, or to
+//! `UC_SCREENSHOTS` (`UC_SCREENSHOTS=$PWD/assets/screenshots/web cargo test --test
+//! web_service` refreshes the README's).
 
 mod common;
 
@@ -27,6 +28,7 @@ const SERVICES: &str = r#"
     depends_on: [db]
   web:
     command: "while true; do echo web says hello; sleep 0.3; done"
+    restart: always
 "#;
 
 /// From the click (or key) to the page showing the change.

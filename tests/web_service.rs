@@ -11,10 +11,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::browser::drive;
+use common::browser::{drive, screenshots_dir};
 use common::cli::Env;
 use common::serve::{Serve, token, wait_audit};
 use serde_json::Value;
@@ -47,9 +46,7 @@ fn the_service_page_charts_and_keys_act_as_the_role_allows() {
     let operator = token(&env, "ops", "operator", &[]);
     let viewer = token(&env, "watch", "viewer", &[]);
     let serve = Serve::start(&env, &["--default", &env.workspace]);
-    let shots = std::env::var_os("UC_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+    let shots = screenshots_dir();
     let url = serve.url("");
     let results = drive(
         &env,
@@ -59,7 +56,7 @@ fn the_service_page_charts_and_keys_act_as_the_role_allows() {
             ("UC_WORKSPACE", &env.workspace),
             ("UC_OPERATOR_TOKEN", &operator),
             ("UC_VIEWER_TOKEN", &viewer),
-            ("UC_SCREENSHOTS", &shots.display().to_string()),
+            ("UC_SCREENSHOTS", &shots),
         ],
     );
     for key in ["stop_ms", "start_ms"] {

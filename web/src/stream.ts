@@ -61,39 +61,52 @@ export function fold(state: WorkspaceState, e: any): WorkspaceState {
   }
 }
 
-/** The workspace's live state and whether its stream is up. The browser resumes a dropped
- * stream itself (with `Last-Event-ID`); a refused one (an engine not running, a session that
- * ended) is opened again later, after asking who we are. */
+/** Follows `url`'s event stream, handing each event of `kinds` to `apply` and saying whether
+ * the stream is up. The browser resumes a dropped stream itself (with `Last-Event-ID`); a
+ * refused one (an engine not running, a session that ended) is opened again later, after
+ * `onRefused`, waiting twice as long each time up to 30 s. Answers what closes it. */
+export function follow(
+  url: string,
+  kinds: readonly string[],
+  apply: (data: unknown) => void,
+  setLive: (live: boolean) => void,
+  onRefused: () => void = () => undefined,
+): () => void {
+  let source: EventSource | null = null;
+  let timer: number | undefined;
+  let delay = RETRY_MS;
+  const onEvent = (e: MessageEvent) => {
+    apply(JSON.parse(e.data));
+    setLive(true);
+  };
+  const open = () => {
+    source = new EventSource(url);
+    for (const kind of kinds) source.addEventListener(kind, onEvent);
+    source.onopen = () => {
+      delay = RETRY_MS;
+    };
+    source.onerror = () => {
+      setLive(false);
+      if (source?.readyState !== EventSource.CLOSED) return;
+      onRefused();
+      timer = window.setTimeout(open, delay);
+      delay = Math.min(delay * 2, MAX_RETRY_MS);
+    };
+  };
+  open();
+  return () => {
+    clearTimeout(timer);
+    source?.close();
+  };
+}
+
+/** The workspace's live state and whether its stream is up. */
 export function useWorkspace(workspace: string, onSessionInDoubt: () => void): { state: WorkspaceState; live: boolean } {
   const [state, setState] = useState<WorkspaceState>(EMPTY);
   const [live, setLive] = useState(false);
-  useEffect(() => {
-    let source: EventSource | null = null;
-    let timer: number | undefined;
-    let delay = RETRY_MS;
-    const apply = (e: MessageEvent) => {
-      setState((current) => fold(current, JSON.parse(e.data)));
-      setLive(true);
-    };
-    const open = () => {
-      source = new EventSource(eventsUrl(workspace));
-      for (const kind of KINDS) source.addEventListener(kind, apply);
-      source.onopen = () => {
-        delay = RETRY_MS;
-      };
-      source.onerror = () => {
-        setLive(false);
-        if (source?.readyState !== EventSource.CLOSED) return;
-        onSessionInDoubt();
-        timer = window.setTimeout(open, delay);
-        delay = Math.min(delay * 2, MAX_RETRY_MS);
-      };
-    };
-    open();
-    return () => {
-      clearTimeout(timer);
-      source?.close();
-    };
-  }, [workspace]);
+  useEffect(
+    () => follow(eventsUrl(workspace), KINDS, (e) => setState((current) => fold(current, e)), setLive, onSessionInDoubt),
+    [workspace],
+  );
   return { state, live };
 }

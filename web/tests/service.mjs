@@ -2,86 +2,33 @@
 // chromium against a real `uc serve` (run by tests/web_service.rs, which starts serve and
 // the engine with services db, api (depends on db) and web). Tokens come in the
 // environment, never on a command line. Prints one JSON line last.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, env, open } from './browser.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const URL = env('UC_URL');
 const WS = env('UC_WORKSPACE');
 const OPERATOR = env('UC_OPERATOR_TOKEN');
 const VIEWER = env('UC_VIEWER_TOKEN');
 const SHOTS = env('UC_SCREENSHOTS');
-// Evaluated through the devtools protocol: a <script> tag is inline script, which the CSP refuses.
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const { signedIn, axe, shoot: screenshots, run, results } = await open(URL);
 
-const guard = setTimeout(() => {
-  console.error('the browser test took over 150 s');
-  process.exit(1);
-}, 150_000);
-
-function check(condition, what) {
-  if (!condition) throw new Error(what);
-}
-
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
-const problems = [];
-const results = { axe: {} };
-
-async function signedIn(token, name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.text().includes('Content Security Policy')) problems.push(`CSP: ${m.text()}`);
-  });
-  await page.goto(`${URL}/`);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.locator('.who .name', { hasText: name }).waitFor();
-  return page;
-}
-
-// A flat line has no area, which playwright calls hidden: polylines are waited for attached.
 const row = (page, name) => page.locator(`section[data-workspace="${WS}"] tr[data-service="${name}"]`);
 
-async function axe(page, name) {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  check(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad)}`);
-  results.axe[name] = found.length;
+/** At the phone's width nothing but a box that scrolls (a table's) may stick out. */
+async function fits(page, width) {
+  const out = await page.evaluate((width) => {
+    const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    const inBox = (el) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return true;
+      return false;
+    };
+    return [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > width + 1 && !inBox(el))
+      .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`);
+  }, width);
+  check(out.length === 0, `at ${width} px these stick out: ${out.slice(0, 5).join(', ')}`);
 }
 
-/** Screenshots at both sizes; at the phone's width the page must not scroll sideways. */
-async function shoot(page, name) {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const [width, height] of [[1280, 800], [390, 844]]) {
-    await page.setViewportSize({ width, height });
-    // What sticks out past the viewport's right edge, outside a box that scrolls: none may.
-    const out = await page.evaluate((width) => {
-      const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
-      const inBox = (el) => {
-        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return true;
-        return false;
-      };
-      return [...document.querySelectorAll('body *')]
-        .filter((el) => el.getBoundingClientRect().right > width + 1 && !inBox(el))
-        .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`);
-    }, width);
-    check(out.length === 0, `${name} at ${width} px overflows: ${out.slice(0, 5).join(', ')}`);
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}x${height}.png`), fullPage: false });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const shoot = (page, name) => screenshots(page, SHOTS, name, fits);
 
 /** Runs `act` in the page and answers the ms until `selector`'s text is one of `states`. */
 function timeChange(page, selector, states, act) {
@@ -111,6 +58,7 @@ function timeChange(page, selector, states, act) {
   );
 }
 
+// A flat line has no area, which playwright calls hidden: polylines are waited for attached.
 async function charts(page) {
   await row(page, 'web').locator('td.state', { hasText: /^running$/ }).waitFor({ timeout: 15_000 });
   await row(page, 'web').locator('td.cpu svg.spark polyline').waitFor({ state: 'attached', timeout: 10_000 });
@@ -243,19 +191,11 @@ async function viewer(page) {
   check((await page.locator('.service-page .summary dd.state').textContent()) === 'running', 'web stopped for a viewer');
 }
 
-try {
+await run(150, async () => {
   const operator = await signedIn(OPERATOR, 'ops');
   await charts(operator);
   await keys(operator);
   await servicePage(operator);
   await themes(operator);
   await viewer(await signedIn(VIEWER, 'watch'));
-  check(problems.length === 0, problems.join('\n'));
-  console.log(JSON.stringify(results));
-} catch (e) {
-  console.error(`${e.stack ?? e}${problems.length ? `\n${problems.join('\n')}` : ''}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-  clearTimeout(guard);
-}
+});

@@ -138,7 +138,7 @@ const Row = memo(function Row({
   const cpuNow = active ? last(cpu) : undefined;
   const rssNow = active ? last(rss) : undefined;
   return (
-    <tr data-service={s.name} class={selected ? 'selected' : undefined}>
+    <tr data-service={s.name} class={selected ? 'selected' : undefined} aria-current={selected ? 'true' : undefined}>
       <th scope="row">
         <a href={href({ page: 'service', ws, name: s.name })}>{s.name}</a>
       </th>

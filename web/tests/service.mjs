@@ -86,6 +86,7 @@ async function keys(page) {
   const warning = page.locator('.stop-warning');
   await warning.waitFor();
   check((await warning.locator('.dependants').textContent()).includes('api'), 'the warning does not name api');
+  await axe(page, 'stop-warning');
   await page.keyboard.press('Escape');
   await warning.waitFor({ state: 'detached' });
   check((await row(page, 'db').locator('td.state').textContent()) === 'running', 'db stopped without confirmation');
@@ -100,11 +101,13 @@ async function keys(page) {
 
   await page.keyboard.press('?');
   await page.locator('.help kbd', { hasText: 'j' }).first().waitFor();
+  await axe(page, 'help');
   await page.keyboard.press('Escape');
   await page.locator('.help').waitFor({ state: 'detached' });
 
   await page.keyboard.press(':');
   await page.locator('.palette').waitFor();
+  await axe(page, 'palette');
   await page.keyboard.type('alerts');
   await page.keyboard.press('Enter');
   await page.waitForFunction((ws) => location.hash === `#/ws/${ws}/alerts`, WS);

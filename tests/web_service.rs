@@ -1,6 +1,7 @@
 //! The dashboard's charts, the service page, the keys and the themes in a real browser
 //! against the built `uc serve` and a real engine in tmux (`web/tests/service.mjs`): the
-//! sparklines and host charts draw real samples and follow the window switch; `j`/`k`/Enter
+//! sparklines and host charts draw real samples and follow the window switch, beside the
+//! firing alert and the active environment (prod, in its own colour); `j`/`k`/Enter
 //! reach the service page, where stop and start (button and key) show within a second and a
 //! restart by the policy shows in the heal history as it happens; `x` on a service others
 //! depend on warns first; a viewer's keys and buttons do nothing while the API refuses; the
@@ -35,7 +36,15 @@ const BUDGET_MS: f64 = 1000.0;
 
 #[test]
 fn the_service_page_charts_and_keys_act_as_the_role_allows() {
-    let env = Env::with_settings(SERVICES, "metrics: { interval: 500ms }\n");
+    // prod first: the active environment, shown in its own colour; a rule that holds while
+    // api runs, so the dashboard has a firing alert to show.
+    let env = Env::with_settings(
+        SERVICES,
+        "environments: [prod, dev]\nmetrics: { interval: 500ms }\nalerts: { rules: rules.yaml }\n",
+    );
+    let rules = "rules:\n  - name: ApiUp\n    expr: service_up{service=\"api\"}\n    severity: warning\n    \
+                 annotations:\n      summary: \"api is up\"\n";
+    std::fs::write(env.dir.join("rules.yaml"), rules).expect("rules");
     env.ok(&["up"]);
     let running = |s: &Value| {
         ["db", "api", "web"]

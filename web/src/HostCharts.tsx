@@ -15,7 +15,7 @@ function picks(sample: Sample | null): { mount?: string; iface?: string } {
 }
 
 export function HostCharts({ workspace, sample }: { workspace: string; sample: Sample | null }) {
-  const [window, setWindow] = useState<Window>(WINDOWS[1]);
+  const [window, setWindow] = useState<Window>(WINDOWS[0]);
   const { mount, iface } = picks(sample);
   const keys = ['host_cpu', 'mem_used'];
   if (mount) keys.push(`disk_used_pct:${mount}`);
@@ -55,7 +55,7 @@ export function HostCharts({ workspace, sample }: { workspace: string; sample: S
 }
 
 export function ServiceCharts({ workspace, service, sample }: { workspace: string; service: string; sample: Sample | null }) {
-  const [window, setWindow] = useState<Window>(WINDOWS[1]);
+  const [window, setWindow] = useState<Window>(WINDOWS[0]);
   const cpu = `service_cpu:${service}`;
   const rss = `service_rss:${service}`;
   const { series, problem } = useSeries(workspace, [cpu, rss], window, sample);

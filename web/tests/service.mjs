@@ -67,13 +67,17 @@ async function charts(page) {
   check(/\d.*(B|KiB|MiB)$/.test(rss), `db's rss: ${rss}`);
   const cpu = page.locator(`section[data-workspace="${WS}"] figure[data-chart="cpu"]`);
   await cpu.locator('polyline').waitFor({ state: 'attached', timeout: 10_000 });
-  for (const window of ['1h', '1m', '5m', '1m']) {
+  for (const window of ['1h', '5m', '24h', '1m']) {
     await page.click(`section[data-workspace="${WS}"] button[data-window="${window}"]`);
     await cpu.locator(`svg[aria-label^="cpu over ${window}:"]`).waitFor();
     check(await page.locator(`button[data-window="${window}"][aria-pressed="true"]`).count() === 1, `${window} not pressed`);
   }
   await cpu.locator('polyline').waitFor({ state: 'attached', timeout: 10_000 });
   check((await page.locator('.host .problem').count()) === 0, await page.locator('.host').textContent());
+
+  const section = page.locator(`section[data-workspace="${WS}"]`);
+  await section.locator('h2 .environment.guarded', { hasText: 'prod' }).waitFor();
+  await section.locator('ul.firing li[data-alert="ApiUp"]', { hasText: 'api is up' }).waitFor({ timeout: 30_000 });
 }
 
 async function keys(page) {

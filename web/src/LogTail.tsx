@@ -2,6 +2,7 @@
 // with a filter; the logs page is the full viewer.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { href } from './router';
+import { follow } from './stream';
 
 interface Line {
   seq: number;
@@ -17,15 +18,16 @@ export function LogTail({ ws, service }: { ws: string; service: string }) {
   const [lines, setLines] = useState<Line[]>([]);
   const [filter, setFilter] = useState('');
   const box = useRef<HTMLDivElement>(null);
+  const [live, setLive] = useState(false);
   useEffect(() => {
     setLines([]);
     const q = new URLSearchParams({ service, limit: String(BACKFILL) });
-    const source = new EventSource(`/api/v1/workspaces/${encodeURIComponent(ws)}/logs/follow?${q}`);
-    source.addEventListener('lines', (e: MessageEvent) => {
-      const got: Line[] = JSON.parse(e.data).lines;
+    // A stream opened again after a refusal sends its backfill again: `seq` drops the repeats.
+    const add = (data: unknown) => {
+      const got = (data as { lines: Line[] }).lines;
       setLines((old) => [...old, ...got.filter((l) => !old.length || l.seq > old[old.length - 1].seq)].slice(-KEPT));
-    });
-    return () => source.close();
+    };
+    return follow(`/api/v1/workspaces/${encodeURIComponent(ws)}/logs/follow?${q}`, ['lines'], add, setLive);
   }, [ws, service]);
   // Follow the tail while the reader is at the bottom; scrolled up, leave them there.
   useEffect(() => {
@@ -37,6 +39,7 @@ export function LogTail({ ws, service }: { ws: string; service: string }) {
     <section class="log-tail" aria-label="logs">
       <h3>
         logs <a href={href({ page: 'logs', ws })}>all logs</a>
+        <span class={live ? 'link live' : 'link'}>{live ? 'following' : 'connecting…'}</span>
       </h3>
       <label>
         <span class="visually-hidden">filter the lines</span>

@@ -82,8 +82,10 @@ export function follow(
   const open = () => {
     source = new EventSource(url);
     for (const kind of kinds) source.addEventListener(kind, onEvent);
+    // Open is live, even before the first event: a quiet log stream is followed all the same.
     source.onopen = () => {
       delay = RETRY_MS;
+      setLive(true);
     };
     source.onerror = () => {
       setLive(false);

@@ -9,10 +9,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::browser::drive;
+use common::browser::{drive, screenshots_dir};
 use common::cli::Env;
 use common::serve::{Serve, token, wait_audit};
 use serde_json::Value;
@@ -55,9 +54,7 @@ fn alerts_and_configuration_pages_act_as_the_role_allows() {
     let deployer = token(&env, "deploy", "deployer", &[]);
     let viewer = token(&env, "watch", "viewer", &[]);
     let serve = Serve::start(&env, &["--default", &env.workspace]);
-    let shots = std::env::var_os("UC_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+    let shots = screenshots_dir();
     let url = serve.url("");
     let results = drive(
         &env,
@@ -68,7 +65,7 @@ fn alerts_and_configuration_pages_act_as_the_role_allows() {
             ("UC_RULE", RULE),
             ("UC_DEPLOYER_TOKEN", &deployer),
             ("UC_VIEWER_TOKEN", &viewer),
-            ("UC_SCREENSHOTS", &shots.display().to_string()),
+            ("UC_SCREENSHOTS", &shots),
         ],
     );
     println!("axe findings below serious, by page: {}", results["axe"]);

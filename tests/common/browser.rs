@@ -40,6 +40,16 @@ pub fn web_dir() -> PathBuf {
     web
 }
 
+/// Where a browser test's screenshots go: `UC_SCREENSHOTS` when set (the README's folder,
+/// `assets/screenshots/web`, to refresh them), else the test's scratch dir.
+pub fn screenshots_dir() -> String {
+    std::env::var_os("UC_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"))
+        .display()
+        .to_string()
+}
+
 /// Runs `web/tests/{script}` to its end and answers the JSON of its last line; fails with
 /// everything it printed when it does not succeed.
 pub fn drive(env: &Env, script: &str, vars: &[(&str, &str)]) -> Value {

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { eventsUrl } from './api';
 import type { Alert, AlertingInfo, Silence } from './alertsApi';
 import type { ConfigStatus } from './configApi';
+import { follow } from './stream';
 
 export interface LiveState {
   alerts: Alert[];
@@ -23,7 +24,6 @@ const EMPTY: LiveState = {
 };
 
 const KINDS = ['snapshot', 'alerts', 'silences', 'alerting', 'config', 'resync'] as const;
-const RETRY_MS = 1000;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function fold(state: LiveState, e: any): LiveState {
@@ -53,26 +53,6 @@ function fold(state: LiveState, e: any): LiveState {
 export function useLive(workspace: string): { state: LiveState | null; live: boolean } {
   const [state, setState] = useState<LiveState | null>(null);
   const [live, setLive] = useState(false);
-  useEffect(() => {
-    let source: EventSource | null = null;
-    let timer: number | undefined;
-    const apply = (e: MessageEvent) => {
-      setState((current) => fold(current ?? EMPTY, JSON.parse(e.data)));
-      setLive(true);
-    };
-    const open = () => {
-      source = new EventSource(eventsUrl(workspace));
-      for (const kind of KINDS) source.addEventListener(kind, apply);
-      source.onerror = () => {
-        setLive(false);
-        if (source?.readyState === EventSource.CLOSED) timer = window.setTimeout(open, RETRY_MS);
-      };
-    };
-    open();
-    return () => {
-      clearTimeout(timer);
-      source?.close();
-    };
-  }, [workspace]);
+  useEffect(() => follow(eventsUrl(workspace), KINDS, (e) => setState((current) => fold(current ?? EMPTY, e)), setLive), [workspace]);
   return { state, live };
 }

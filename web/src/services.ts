@@ -18,6 +18,20 @@ export interface ServiceStatus {
   restarts: number;
   health: 'unknown' | 'healthy' | 'unhealthy' | null;
   reason: string | null;
+  probes: ProbeStatus[];
+  depends_on: string[];
+  exit_code: number | null;
+}
+
+export interface ProbeStatus {
+  kind: 'readiness' | 'liveness';
+  target: string;
+  state: 'unknown' | 'healthy' | 'unhealthy';
+  last_ok: boolean | null;
+  latency_us: number | null;
+  checked_at: number | null;
+  output: string | null;
+  failures: number;
 }
 
 export type StreamEvent =
@@ -54,6 +68,9 @@ function pick(s: ServiceStatus): ServiceStatus {
     restarts: s.restarts,
     health: s.health ?? null,
     reason: s.reason ?? null,
+    probes: s.probes ?? [],
+    depends_on: s.depends_on ?? [],
+    exit_code: s.exit_code ?? null,
   };
 }
 
@@ -69,4 +86,25 @@ export function uptime(s: ServiceStatus, now: number): string {
   if (h > 0) return `${h}h${two(m)}m`;
   if (m > 0) return `${m}m${two(secs % 60)}s`;
   return `${secs}s`;
+}
+
+const ACTIVE: State[] = ['starting', 'running', 'stopping'];
+
+/** Active services that stopping `name` stops too: those depending on it, transitively, in
+ * the engine's order (`tui::state::dependents`, which the TUI's stop warning lists). */
+export function dependants(services: ServiceStatus[], name: string): string[] {
+  const stopping = new Set([name]);
+  for (;;) {
+    const more = services.filter((s) => !stopping.has(s.name) && s.depends_on.some((d) => stopping.has(d)));
+    if (more.length === 0) break;
+    for (const s of more) stopping.add(s.name);
+  }
+  return services.filter((s) => s.name !== name && stopping.has(s.name) && ACTIVE.includes(s.state)).map((s) => s.name);
+}
+
+/** The readiness probe's last latency (`3 ms`), what the health column shows beside it. */
+export function latency(s: ServiceStatus): string {
+  const us = s.probes.find((p) => p.kind === 'readiness')?.latency_us;
+  if (us === null || us === undefined) return '';
+  return us < 1000 ? `${us} µs` : `${(us / 1000).toFixed(us < 10_000 ? 1 : 0)} ms`;
 }

@@ -5,6 +5,7 @@ import { useNow } from './hooks';
 import { Page, PageProps, href, useRoute } from './router';
 import { Alerts } from './Alerts';
 import { Config } from './Config';
+import { Logs } from './Logs';
 import { SignIn } from './SignIn';
 import { Workspace } from './Workspace';
 import './style.css';
@@ -18,6 +19,7 @@ interface PageEntry {
 // One entry per page: a page added here is routed (router.ts) and, with `nav`, linked.
 const PAGES: Partial<Record<Page, PageEntry>> = {
   dashboard: { nav: 'Dashboard', view: Dashboard },
+  logs: { nav: 'Logs', view: ({ ws }) => <Logs key={ws} workspace={ws} /> },
   alerts: { nav: 'Alerts', view: AlertsPage },
   config: { nav: 'Configuration', view: ConfigPage },
 };

@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
-import { CAP, filterKey, useFollow } from './logFollow';
+import { CAP, filterKey, LogBuffer, useFollow } from './logFollow';
 import { checkFilter, LogFilter, LogLine, NO_FILTER, PatternInfo, patternLines, serviceNames } from './logsApi';
 import { LogPatterns } from './LogPatterns';
 import { Jump, VirtualList } from './VirtualList';
@@ -104,7 +104,7 @@ function Tail({ workspace, filter, onFilter }: { workspace: string; filter: LogF
         <button type="submit" disabled={!search}>
           Next match
         </button>
-        <SearchCount lines={buffer.lines} search={search} version={version} />
+        <SearchCount buffer={buffer} search={search} />
       </form>
       <p class="log-status" aria-live="polite">
         <span class={live ? 'link live' : 'link'}>{live ? 'live' : 'connecting…'}</span>
@@ -181,10 +181,33 @@ function FilterForm({ workspace, filter, onFilter }: { workspace: string; filter
   );
 }
 
-function SearchCount({ lines, search, version }: { lines: LogLine[]; search: string; version: number }) {
-  // Counted again only when the buffer or the search changed.
-  const count = useMemo(() => (search ? lines.filter((l) => has(l.text, search)).length : 0), [version, search]);
+function SearchCount({ buffer, search }: { buffer: LogBuffer; search: string }) {
+  const count = useMatchCount(buffer, search);
   return search ? <span class="match-count">{count.toLocaleString('en')} matching lines</span> : null;
+}
+
+/** How many held lines contain `search`, kept up to date with the lines each frame adds
+ * and drops (a full count of 50,000 lines a frame would be the page's main cost); read
+ * on each render, which each frame's batch causes. */
+function useMatchCount(buffer: LogBuffer, search: string): number {
+  const state = useRef({ buffer, search, added: 0, seqs: [] as number[], head: 0 });
+  let s = state.current;
+  if (s.buffer !== buffer || s.search !== search) {
+    s = state.current = { buffer, search, added: buffer.added - buffer.lines.length, seqs: [], head: 0 };
+  }
+  if (!search) return 0;
+  const fresh = buffer.added - s.added;
+  for (const line of buffer.lines.slice(Math.max(0, buffer.lines.length - fresh))) {
+    if (has(line.text, search)) s.seqs.push(line.seq);
+  }
+  s.added = buffer.added;
+  const oldest = buffer.lines[0]?.seq ?? Infinity;
+  while (s.head < s.seqs.length && s.seqs[s.head] < oldest) s.head++;
+  if (s.head > 4096) {
+    s.seqs = s.seqs.slice(s.head);
+    s.head = 0;
+  }
+  return s.seqs.length - s.head;
 }
 
 function PatternLines({ info, lines, onBack }: { info: PatternInfo; lines: LogLine[]; onBack: () => void }) {

@@ -3,7 +3,8 @@
 //! pauses and counts the new lines, resume catches up; filters by service, level and regex
 //! (a bad regex is named, the list stays); search highlights; the patterns view lists a
 //! mined pattern and jumps to its lines; a service writing ~1,000 lines/s leaves the DOM's
-//! row count bounded; axe-core finds no serious or critical violation. Screenshots go to the
+//! row count bounded; the engine goes down and up and the tail comes back by itself without
+//! a line twice; axe-core finds no serious or critical violation. Screenshots go to the
 //! test's scratch dir, or to `UC_SCREENSHOTS` (as in tests/web_pages.rs).
 
 mod common;

@@ -2,7 +2,8 @@
 // tests/web_logs.rs, which starts serve and the engine): follow a line the `feed` service
 // writes (the test appends to the file it tails), pause by scrolling up and resume, filter
 // by service, level and regex, search with highlight, open a mined pattern's lines, and
-// start `flood` (~1,000 lines/s) to see the DOM stay bounded. axe-core and screenshots on
+// start `flood` (~1,000 lines/s) to see the DOM stay bounded, then take the engine down
+// and up and see the tail come back without a line twice. axe-core and screenshots on
 // the way. Tokens come in the environment, never on a command line. Prints one JSON line last.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -192,6 +193,26 @@ async function flood(page) {
   uc('down', 'flood');
 }
 
+/** The engine goes down and up: the tail says so, comes back by itself, and a line it
+ * held is not shown twice (the stream resumes after the last line held). */
+async function reconnect(page) {
+  await filterBy(page, { service: 'db' });
+  const seqs = () => page.$$eval('.vlist .log-row', (els) => els.map((e) => Number(e.dataset.seq)));
+  const before = Math.max(...(await seqs()));
+  uc('down');
+  await page.locator('.log-status .link:not(.live)').waitFor({ timeout: 10_000 });
+  uc('up');
+  await page.locator('.log-status .link.live').waitFor({ timeout: 30_000 });
+  await page.waitForFunction(
+    (before) => [...document.querySelectorAll('.vlist .log-row')].some((e) => Number(e.dataset.seq) > before && e.textContent.includes('10.0.0.12:5432')),
+    before,
+    { timeout: 30_000 },
+  );
+  const after = await seqs();
+  check(new Set(after).size === after.length, `a line shown twice after reconnecting: ${after}`);
+  uc('down', 'flood');
+}
+
 try {
   const page = await signedIn(VIEWER, 'watch');
   await page.evaluate((hash) => (location.hash = hash), `#/ws/${WS}/logs`);
@@ -201,6 +222,7 @@ try {
   await search(page);
   await patterns(page);
   await flood(page);
+  await reconnect(page);
   check(problems.length === 0, problems.join('\n'));
   console.log(JSON.stringify(results));
 } catch (e) {

@@ -7,6 +7,7 @@ import { Alerts } from './Alerts';
 import { Config } from './Config';
 import { Help, Palette, usePageKeys, useShellKeys } from './keys';
 import { ServicePage } from './Service';
+import { Logs } from './Logs';
 import { SignIn } from './SignIn';
 import { startTheme, useTheme } from './theme';
 import { Workspace } from './Workspace';
@@ -22,6 +23,7 @@ interface PageEntry {
 const PAGES: Partial<Record<Page, PageEntry>> = {
   dashboard: { nav: 'Dashboard', view: Dashboard },
   service: { view: ServicePage },
+  logs: { nav: 'Logs', view: ({ ws }) => <Logs key={ws} workspace={ws} /> },
   alerts: { nav: 'Alerts', view: AlertsPage },
   config: { nav: 'Configuration', view: ConfigPage },
 };

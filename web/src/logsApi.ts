@@ -1,0 +1,82 @@
+// Logs as the API serves them (`logs::model`): stored lines, the follow stream's URL, the
+// mined patterns. The filter is the server's (`sources`, `level`, `grep`, `pattern`), so a
+// line the page shows is one the engine matched, and a bad regex is refused by name.
+import { call } from './api';
+
+export type Level = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+
+export interface LogLine {
+  seq: number;
+  at: number;
+  source: string;
+  level?: Level;
+  pattern?: number;
+  text: string;
+}
+
+export interface PatternInfo {
+  id: number;
+  template: string;
+  count: number;
+  first_seen: number;
+  last_seen: number;
+  examples: string[];
+  /** Lines per level; slot 0 counts lines without one, then TRACE … FATAL. */
+  levels: number[];
+  sources: string[];
+  flag?: 'errors' | 'new_and_growing' | null;
+}
+
+export interface LogFilter {
+  service: string;
+  /** Lowest level, lower case as the API names it; '' for every line. */
+  level: string;
+  grep: string;
+}
+
+export const NO_FILTER: LogFilter = { service: '', level: '', grep: '' };
+
+/** What the follow stream sends (`LogStreamEvent`), by SSE event name. */
+export type StreamEvent =
+  | { kind: 'lines'; lines: LogLine[] }
+  | { kind: 'caught_up' }
+  | { kind: 'skipped'; count: number }
+  | { kind: 'second' };
+
+function base(workspace: string): string {
+  return `/api/v1/workspaces/${encodeURIComponent(workspace)}`;
+}
+
+function params(filter: LogFilter, extra: Record<string, string>): string {
+  const query = new URLSearchParams();
+  if (filter.service) query.set('sources', filter.service);
+  if (filter.level) query.set('level', filter.level);
+  if (filter.grep) query.set('grep', filter.grep);
+  for (const [key, value] of Object.entries(extra)) query.set(key, value);
+  return query.toString();
+}
+
+/** The follow stream; `since` (unix ms) starts its backfill there after a reconnect. */
+export function followUrl(workspace: string, filter: LogFilter, since?: number): string {
+  const extra: Record<string, string> = since === undefined ? {} : { since: String(since) };
+  return `${base(workspace)}/logs/follow?${params(filter, extra)}`;
+}
+
+/** Asks the server whether it takes the filter: its refusal names the field (`grep`). */
+export function checkFilter(workspace: string, filter: LogFilter): Promise<unknown> {
+  return call('GET', `${base(workspace)}/logs?${params(filter, { count: 'true', since: String(Date.now()) })}`);
+}
+
+/** The newest `limit` stored lines of one pattern. */
+export function patternLines(workspace: string, pattern: number, limit: number): Promise<LogLine[]> {
+  const query = new URLSearchParams({ pattern: String(pattern), limit: String(limit) });
+  return call<LogLine[]>('GET', `${base(workspace)}/logs?${query}`);
+}
+
+export function patterns(workspace: string): Promise<PatternInfo[]> {
+  return call<PatternInfo[]>('GET', `${base(workspace)}/logs/patterns`);
+}
+
+export function serviceNames(workspace: string): Promise<string[]> {
+  return call<{ name: string }[]>('GET', `${base(workspace)}/services`).then((list) => list.map((s) => s.name));
+}

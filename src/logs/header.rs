@@ -15,17 +15,23 @@
 //! continues a record (indented, or no time where every record starts with one: stack
 //! traces, wrapped output) is part of the record before it.
 
+mod annotate;
 mod fields;
 mod structured;
 pub mod token;
 
 use std::borrow::Cow;
 
+use crate::logs::LineHeader;
+pub use annotate::Annotator;
 pub use fields::Field;
 use token::{Class, MAX_TOKENS, classify, tokens};
 
 /// Lines a source's format is learned from.
 pub const LEARN: usize = 64;
+/// Lines seen before a whole header is learned: from fewer, any word two lines share would
+/// pass for header, so only a leading time and level are taken.
+pub const MIN_LEARN: usize = 8;
 /// Lines in a row that do not fit the learned header before it is learned again.
 pub const RELEARN: usize = 16;
 /// Share of learning lines that must agree on a position's class for it to be header.
@@ -144,6 +150,16 @@ impl Format {
         }
     }
 
+    /// `line`'s header as byte ranges (the message's start and each field), when it fits a
+    /// learned header of leading fields.
+    pub fn header(&self, line: &str) -> Option<LineHeader> {
+        let Self::Fields(classes) = self else {
+            return None;
+        };
+        let message = self.message_start(line)?;
+        Some(fields::header(classes, line, message))
+    }
+
     /// The header fields of `line` and what each is, for display.
     pub fn fields<'a>(&self, line: &'a str) -> Vec<(Field, Cow<'a, str>)> {
         match self {
@@ -154,6 +170,23 @@ impl Format {
             },
             Self::Json => structured::json_fields(line),
             Self::Logfmt => structured::logfmt_fields(line),
+        }
+    }
+
+    /// The header's leading time and level alone (what a few lines tell for sure).
+    fn stamp_only(&self) -> Self {
+        let Self::Fields(classes) = self else {
+            return self.clone();
+        };
+        let stamp: Vec<Class> = classes
+            .iter()
+            .copied()
+            .take_while(|c| matches!(c, Class::Time | Class::Level))
+            .collect();
+        if stamp.is_empty() {
+            Self::Plain
+        } else {
+            Self::Fields(stamp)
         }
     }
 
@@ -244,6 +277,9 @@ impl Detector {
         if !self.learned {
             self.learning.push(line.to_owned());
             self.format = Format::learn(&self.learning);
+            if self.learning.len() < MIN_LEARN {
+                self.format = self.format.stamp_only();
+            }
             if self.learning.len() >= LEARN {
                 self.learned = true;
                 self.learning = Vec::new();
@@ -261,6 +297,32 @@ impl Detector {
                 self.format = format;
             }
             self.misfits.clear();
+        }
+    }
+}
+
+/// What a [`Detector`] makes of one line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// The line's header, when it starts a record that fits the learned header.
+    pub header: Option<LineHeader>,
+    /// The line continues the record before it.
+    pub continues: bool,
+}
+
+impl Detector {
+    /// Takes `line` into account, then reads it with what is learned so far.
+    pub fn parse(&mut self, line: &str) -> Parsed {
+        self.observe(line);
+        if self.format.continues(line) {
+            return Parsed {
+                header: None,
+                continues: true,
+            };
+        }
+        Parsed {
+            header: self.format.header(line),
+            continues: false,
         }
     }
 }

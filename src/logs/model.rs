@@ -101,6 +101,53 @@ pub struct LogLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<u32>,
     pub text: String,
+    /// Where the source's own header fields and the message sit in `text`, once the
+    /// source's header is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<LineHeader>,
+    /// The line continues the record before it (a stack trace's frame): it shares that
+    /// record's time, level and pattern.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub continues: bool,
+}
+
+/// A byte range of a line's text, `[start, end)`.
+pub type Span = [u32; 2];
+
+/// A line's header as its source's learned format reads it: byte ranges of `text`, not
+/// copies, so a line carries it for a few bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineHeader {
+    /// Byte offset in `text` where the message starts.
+    pub message: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<Span>,
+}
+
+impl LogLine {
+    /// The message alone when the header is known (else the whole text).
+    pub fn message(&self) -> &str {
+        let start = self.header.map_or(0, |h| h.message as usize);
+        self.text.get(start..).unwrap_or(&self.text)
+    }
+
+    /// The text of one header field.
+    pub fn field(&self, span: Option<Span>) -> Option<&str> {
+        let [start, end] = span?;
+        self.text.get(start as usize..end as usize)
+    }
 }
 
 /// Why a pattern deserves attention.

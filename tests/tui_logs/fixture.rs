@@ -28,6 +28,8 @@ pub fn line(seq: u64, source: &str, level: Option<Level>, text: &str) -> LogLine
         level,
         pattern: Some(seq as u32 % 3),
         text: text.into(),
+        header: None,
+        continues: false,
     }
 }
 

@@ -227,6 +227,8 @@ mod tests {
             level,
             pattern: None,
             text: text.into(),
+            header: None,
+            continues: false,
         }
     }
 

@@ -288,6 +288,8 @@ mod tests {
             level: None,
             pattern: None,
             text: "x".into(),
+            header: None,
+            continues: false,
         }
     }
 

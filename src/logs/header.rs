@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use crate::logs::LineHeader;
 pub use annotate::Annotator;
 pub use fields::Field;
-use token::{Class, MAX_TOKENS, classify, tokens};
+use token::{Class, MAX_TOKENS, Token, classify, tokens};
 
 /// Lines a source's format is learned from.
 pub const LEARN: usize = 64;
@@ -34,6 +34,8 @@ pub const LEARN: usize = 64;
 pub const MIN_LEARN: usize = 8;
 /// Lines in a row that do not fit the learned header before it is learned again.
 pub const RELEARN: usize = 16;
+/// A source without a header is checked for one every this many lines.
+const PLAIN_RECHECK: u64 = 1024;
 /// Share of learning lines that must agree on a position's class for it to be header.
 const AGREE: f64 = 0.8;
 
@@ -80,33 +82,7 @@ impl Format {
         let Self::Fields(classes) = self else {
             return None;
         };
-        let closing = classes[classes.len() - 1];
-        let mut mismatches = 0;
-        let mut last = None;
-        // A field may run over a token or two (`svchost.exe *64 -` where most lines have
-        // `chrome.exe -`): the header then ends at the first token closing it as learned.
-        for (i, tok) in tokens(line).take(classes.len() + 2).enumerate() {
-            let class = classify(&line[tok.start..tok.end]);
-            let expected = classes.get(i).copied();
-            if i + 1 >= classes.len() && (class == closing || (tok.piped && expected.is_some())) {
-                last = Some((tok, class));
-                break;
-            }
-            if i + 1 < classes.len() {
-                mismatches += usize::from(expected.is_none_or(|e| !class.like(e)));
-            }
-        }
-        let (tok, class) = last?;
-        // One field in four may differ (BGL's alert label where most lines have `-`).
-        if mismatches > classes.len() / 4 || !(class.closes() || tok.piped) {
-            return None;
-        }
-        let rest = &line.as_bytes()[tok.end..];
-        let skip = rest
-            .iter()
-            .position(|&b| !(b.is_ascii_whitespace() || b == b'|'))
-            .unwrap_or(rest.len());
-        Some(tok.end + skip)
+        scan(classes, line).message
     }
 
     /// The message of `line`: after the header when it fits one, the `msg` (and the other
@@ -156,8 +132,14 @@ impl Format {
         let Self::Fields(classes) = self else {
             return None;
         };
-        let message = self.message_start(line)?;
-        Some(fields::header(classes, line, message))
+        let scan = scan(classes, line);
+        let message = scan.message?;
+        Some(fields::header(
+            classes,
+            &scan.tokens[..scan.len],
+            line,
+            message,
+        ))
     }
 
     /// The header fields of `line` and what each is, for display.
@@ -203,6 +185,54 @@ impl Format {
                 .join(" "),
         }
     }
+}
+
+/// A line's leading tokens, classified once, as read against a learned header.
+struct Scan {
+    tokens: [(Token, Class); MAX_TOKENS + 2],
+    len: usize,
+    /// Where the message starts, when the line fits.
+    message: Option<usize>,
+}
+
+fn scan(classes: &[Class], line: &str) -> Scan {
+    let mut scan = Scan {
+        tokens: [(Token::default(), Class::Word); MAX_TOKENS + 2],
+        len: 0,
+        message: None,
+    };
+    let closing = classes[classes.len() - 1];
+    let mut mismatches = 0;
+    let mut last = None;
+    // A field may run over a token or two (`svchost.exe *64 -` where most lines have
+    // `chrome.exe -`): the header then ends at the first token closing it as learned.
+    for (i, tok) in tokens(line).take(classes.len() + 2).enumerate() {
+        let class = classify(&line[tok.start..tok.end]);
+        scan.tokens[i] = (tok, class);
+        scan.len = i + 1;
+        let expected = classes.get(i).copied();
+        if i + 1 >= classes.len() && (class == closing || (tok.piped && expected.is_some())) {
+            last = Some((tok, class));
+            break;
+        }
+        if i + 1 < classes.len() {
+            mismatches += usize::from(expected.is_none_or(|e| !class.like(e)));
+        }
+    }
+    let Some((tok, class)) = last else {
+        return scan;
+    };
+    // One field in four may differ (BGL's alert label where most lines have `-`).
+    if mismatches > classes.len() / 4 || !(class.closes() || tok.piped) {
+        return scan;
+    }
+    let rest = &line.as_bytes()[tok.end..];
+    let skip = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_whitespace() || b == b'|'))
+        .unwrap_or(rest.len());
+    scan.message = Some(tok.end + skip);
+    scan
 }
 
 fn learn_fields(heads: &[&str]) -> Format {
@@ -255,6 +285,8 @@ pub struct Detector {
     learning: Vec<String>,
     learned: bool,
     misfits: Vec<String>,
+    /// Lines read while no header is known, after learning.
+    plain: u64,
 }
 
 impl Detector {
@@ -286,18 +318,36 @@ impl Detector {
             }
             return;
         }
-        if self.format.fits(line) || self.format.continues(line) {
+        let fits = self.format.fits(line) || self.format.continues(line);
+        self.settle(line, fits);
+    }
+
+    /// Counts a line that fits (or continues a record) or not; re-learns after [`RELEARN`]
+    /// misfits in a row. Whether the format changed.
+    fn settle(&mut self, line: &str, fits: bool) -> bool {
+        if fits {
             self.misfits.clear();
-            return;
+            return false;
+        }
+        if self.format == Format::Plain {
+            // Every line of a source without a header is a misfit: look for one now and
+            // then, not after every few lines (learning costs as much as reading).
+            self.plain += 1;
+            if self.plain % PLAIN_RECHECK >= RELEARN as u64 {
+                return false;
+            }
         }
         self.misfits.push(line.to_owned());
-        if self.misfits.len() >= RELEARN {
-            let format = Format::learn(&self.misfits);
-            if format != Format::Plain || self.format != Format::Plain {
-                self.format = format;
-            }
-            self.misfits.clear();
+        if self.misfits.len() < RELEARN {
+            return false;
         }
+        let format = Format::learn(&self.misfits);
+        self.misfits.clear();
+        if format == self.format || (format == Format::Plain && self.format == Format::Plain) {
+            return false;
+        }
+        self.format = format;
+        true
     }
 }
 
@@ -311,9 +361,26 @@ pub struct Parsed {
 }
 
 impl Detector {
-    /// Takes `line` into account, then reads it with what is learned so far.
+    /// Takes `line` into account and reads it with what is learned so far, reading its
+    /// leading tokens once.
     pub fn parse(&mut self, line: &str) -> Parsed {
-        self.observe(line);
+        if !self.learned {
+            self.observe(line);
+            return self.read(line);
+        }
+        let parsed = self.read(line);
+        let fits = parsed.continues
+            || match &self.format {
+                Format::Fields(_) => parsed.header.is_some(),
+                other => other.fits(line),
+            };
+        if self.settle(line, fits) {
+            return self.read(line);
+        }
+        parsed
+    }
+
+    fn read(&self, line: &str) -> Parsed {
         if self.format.continues(line) {
             return Parsed {
                 header: None,

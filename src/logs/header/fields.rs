@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::token::{Class, classify, tokens};
+use super::token::{Class, Token, classify, tokens};
 use crate::logs::LineHeader;
 
 /// A header field's role.
@@ -71,60 +71,73 @@ pub fn names(classes: &[Class]) -> Vec<Field> {
 /// `line`'s header fields (the line fits `classes`): adjacent stamp parts joined into one
 /// time, `name[pid]:` split into process and pid, separators left out.
 pub fn plain<'a>(classes: &[Class], line: &'a str) -> Vec<(Field, Cow<'a, str>)> {
-    spans(classes, line)
-        .into_iter()
-        .map(|(field, range)| (field, Cow::Borrowed(&line[range])))
-        .collect()
+    let mut out = Vec::new();
+    let classified = tokens(line).map(|t| (t, classify(&line[t.start..t.end])));
+    spans(classes, classified, line, &mut |field, range| {
+        out.push((field, Cow::Borrowed(&line[range])));
+    });
+    out
 }
 
-/// [`plain`] as byte ranges of `line`.
-pub fn spans(classes: &[Class], line: &str) -> Vec<(Field, Range<usize>)> {
+/// [`plain`] as byte ranges of `line`, from its tokens already classified.
+fn spans(
+    classes: &[Class],
+    tokens: impl Iterator<Item = (Token, Class)>,
+    line: &str,
+    out: &mut impl FnMut(Field, Range<usize>),
+) {
     let names = names(classes);
-    let mut out = Vec::new();
     let mut time: Option<Range<usize>> = None;
-    for (tok, &field) in tokens(line).zip(&names) {
+    for ((tok, class), &field) in tokens.zip(&names) {
         if field == Field::Time {
             time = Some(time.map_or(tok.start, |t| t.start)..tok.end);
             continue;
         }
         if let Some(range) = time.take() {
-            out.push((Field::Time, range));
+            out(Field::Time, range);
         }
         let range = tok.start..tok.end;
         match field {
             Field::Separator => {}
-            Field::Component if classify(&line[range.clone()]) == Class::Tagged => {
-                tagged(line, range, &mut out);
-            }
-            _ => out.push((field, range)),
+            Field::Component if class == Class::Tagged => tagged(line, range, out),
+            _ => out(field, range),
         }
     }
     if let Some(range) = time {
-        out.push((Field::Time, range));
+        out(Field::Time, range);
     }
-    out
 }
 
 /// The spans of `line`'s header fields (the first of each kind) and where its message
-/// starts.
-pub fn header(classes: &[Class], line: &str, message: usize) -> LineHeader {
+/// starts, from the line's leading tokens as [`super::Format`] classified them.
+pub fn header(
+    classes: &[Class],
+    tokens: &[(Token, Class)],
+    line: &str,
+    message: usize,
+) -> LineHeader {
     let mut header = LineHeader {
         message: offset(message),
         ..LineHeader::default()
     };
-    for (field, range) in spans(classes, line) {
-        let slot = match field {
-            Field::Time => &mut header.time,
-            Field::Level => &mut header.level,
-            Field::Host => &mut header.host,
-            Field::Process => &mut header.process,
-            Field::Pid => &mut header.pid,
-            Field::Thread => &mut header.thread,
-            Field::Component => &mut header.component,
-            Field::Separator => continue,
-        };
-        slot.get_or_insert([offset(range.start), offset(range.end)]);
-    }
+    spans(
+        classes,
+        tokens.iter().copied(),
+        line,
+        &mut |field, range| {
+            let slot = match field {
+                Field::Time => &mut header.time,
+                Field::Level => &mut header.level,
+                Field::Host => &mut header.host,
+                Field::Process => &mut header.process,
+                Field::Pid => &mut header.pid,
+                Field::Thread => &mut header.thread,
+                Field::Component => &mut header.component,
+                Field::Separator => return,
+            };
+            slot.get_or_insert([offset(range.start), offset(range.end)]);
+        },
+    );
     header
 }
 
@@ -134,7 +147,7 @@ fn offset(at: usize) -> u32 {
 }
 
 /// `sshd[24200]:` as process `sshd` and pid `24200`; `org.apache.Foo:` as a component.
-fn tagged(line: &str, range: Range<usize>, out: &mut Vec<(Field, Range<usize>)>) {
+fn tagged(line: &str, range: Range<usize>, out: &mut impl FnMut(Field, Range<usize>)) {
     let name = line[range.clone()].trim_end_matches(':');
     let start = range.start;
     if let Some(open) = name.rfind('[')
@@ -142,9 +155,9 @@ fn tagged(line: &str, range: Range<usize>, out: &mut Vec<(Field, Range<usize>)>)
         && !pid.is_empty()
         && pid.bytes().all(|b| b.is_ascii_digit())
     {
-        out.push((Field::Process, start..start + open));
-        out.push((Field::Pid, start + open + 1..start + open + 1 + pid.len()));
+        out(Field::Process, start..start + open);
+        out(Field::Pid, start + open + 1..start + open + 1 + pid.len());
         return;
     }
-    out.push((Field::Component, start..start + name.len()));
+    out(Field::Component, start..start + name.len());
 }

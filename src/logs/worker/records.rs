@@ -32,26 +32,11 @@ struct Source {
     record: Option<Record>,
 }
 
-#[derive(Default)]
-pub struct Records {
-    sources: HashMap<String, Source>,
-}
-
-impl Records {
-    pub fn read<'a>(&mut self, source: &str, text: &'a str) -> Read<'a> {
-        if !self.sources.contains_key(source) {
-            self.sources.insert(source.to_owned(), Source::default());
-        }
-        let Some(state) = self.sources.get_mut(source) else {
-            return Read {
-                header: None,
-                continues: None,
-                message: Cow::Borrowed(text),
-            };
-        };
-        let Parsed { header, continues } = state.detector.parse(text);
-        let continues = if continues { state.record } else { None };
-        let message = match (header, state.detector.format()) {
+impl Source {
+    fn read<'a>(&mut self, text: &'a str) -> Read<'a> {
+        let Parsed { header, continues } = self.detector.parse(text);
+        let continues = if continues { self.record } else { None };
+        let message = match (header, self.detector.format()) {
             (Some(h), _) => Cow::Borrowed(text[h.message as usize..].trim_end()),
             (None, format @ (Format::Json | Format::Logfmt)) => format.message(text),
             (None, _) => Cow::Borrowed(text.trim_end()),
@@ -61,6 +46,23 @@ impl Records {
             continues,
             message,
         }
+    }
+}
+
+#[derive(Default)]
+pub struct Records {
+    sources: HashMap<String, Source>,
+}
+
+impl Records {
+    pub fn read<'a>(&mut self, source: &str, text: &'a str) -> Read<'a> {
+        if let Some(state) = self.sources.get_mut(source) {
+            return state.read(text);
+        }
+        let mut state = Source::default();
+        let read = state.read(text);
+        self.sources.insert(source.to_owned(), state);
+        read
     }
 
     /// `source`'s line just read starts `record`.

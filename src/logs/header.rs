@@ -29,9 +29,10 @@ use token::{Class, MAX_TOKENS, Token, classify, tokens};
 
 /// Lines a source's format is learned from.
 pub const LEARN: usize = 64;
-/// Lines seen before a whole header is learned: from fewer, any word two lines share would
-/// pass for header, so only a leading time and level are taken.
-pub const MIN_LEARN: usize = 8;
+/// Lines seen before a whole header is learned: from fewer, a message repeated at a
+/// source's start would pass for header (`ERROR connection to 10.0.0.7:5432 refused`, its
+/// address taken for a clock), so only a leading time and level are taken.
+pub const MIN_LEARN: usize = 32;
 /// Lines in a row that do not fit the learned header before it is learned again.
 pub const RELEARN: usize = 16;
 /// A source without a header is checked for one every this many lines.
@@ -160,11 +161,15 @@ impl Format {
         let Self::Fields(classes) = self else {
             return self.clone();
         };
-        let stamp: Vec<Class> = classes
+        let mut stamp: Vec<Class> = classes
             .iter()
             .copied()
-            .take_while(|c| matches!(c, Class::Time | Class::Level))
+            .take_while(|c| matches!(c, Class::Time | Class::Level | Class::Number))
             .collect();
+        // `Dec 10 06:55:00`: a number inside the stamp, never at its end.
+        while stamp.last() == Some(&Class::Number) {
+            stamp.pop();
+        }
         if stamp.is_empty() {
             Self::Plain
         } else {
@@ -292,12 +297,11 @@ pub struct Detector {
 impl Detector {
     /// A detector whose format is learned from `lines` at once (a file read from its start).
     pub fn primed<S: AsRef<str>>(lines: &[S]) -> Self {
-        let mut detector = Self::default();
-        for line in lines.iter().take(LEARN) {
-            detector.observe(line.as_ref());
+        Self {
+            format: Format::learn(&lines[..lines.len().min(LEARN)]),
+            learned: true,
+            ..Self::default()
         }
-        detector.learned = true;
-        detector
     }
 
     pub fn format(&self) -> &Format {
@@ -381,15 +385,17 @@ impl Detector {
     }
 
     fn read(&self, line: &str) -> Parsed {
-        if self.format.continues(line) {
+        // A line that fits the header starts a record: most lines are settled by one scan.
+        let indented = line.starts_with([' ', '\t']);
+        if let Some(header) = (!indented).then(|| self.format.header(line)).flatten() {
             return Parsed {
-                header: None,
-                continues: true,
+                header: Some(header),
+                continues: false,
             };
         }
         Parsed {
-            header: self.format.header(line),
-            continues: false,
+            header: None,
+            continues: self.format.continues(line),
         }
     }
 }

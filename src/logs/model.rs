@@ -38,15 +38,28 @@ impl Level {
 
     /// The level a user or a rule names (`warning`, `err`, `crit`, any case).
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.trim().to_ascii_lowercase().as_str() {
-            "trace" => Self::Trace,
-            "debug" => Self::Debug,
-            "info" | "notice" => Self::Info,
-            "warn" | "warning" => Self::Warn,
-            "error" | "err" => Self::Error,
-            "fatal" | "critical" | "crit" | "panic" | "emerg" | "alert" => Self::Fatal,
-            _ => return None,
-        })
+        // Compared in place: header detection asks this of a token on every line.
+        const NAMES: [(&str, Level); 14] = [
+            ("trace", Level::Trace),
+            ("debug", Level::Debug),
+            ("info", Level::Info),
+            ("notice", Level::Info),
+            ("warn", Level::Warn),
+            ("warning", Level::Warn),
+            ("error", Level::Error),
+            ("err", Level::Error),
+            ("fatal", Level::Fatal),
+            ("critical", Level::Fatal),
+            ("crit", Level::Fatal),
+            ("panic", Level::Fatal),
+            ("emerg", Level::Fatal),
+            ("alert", Level::Fatal),
+        ];
+        let name = name.trim();
+        NAMES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|&(_, level)| level)
     }
 
     /// Position in [`LevelCounts`] (0 is reserved for lines without a level).
@@ -141,6 +154,15 @@ impl LogLine {
     pub fn message(&self) -> &str {
         let start = self.header.map_or(0, |h| h.message as usize);
         self.text.get(start..).unwrap_or(&self.text)
+    }
+
+    /// The source's own fields shown as columns (host, process, pid, thread, component),
+    /// empty where the line has none.
+    pub fn own_fields(&self) -> [&str; 5] {
+        let Some(h) = self.header else {
+            return [""; 5];
+        };
+        [h.host, h.process, h.pid, h.thread, h.component].map(|span| self.field(span).unwrap_or(""))
     }
 
     /// The text of one header field.

@@ -89,8 +89,11 @@ mod tests {
     #[test]
     fn frames_join_their_record_and_only_the_message_is_mined() {
         let mut records = Records::default();
-        for i in 0..10 {
-            let line = format!("2024-05-01 10:00:{i:02},001 INFO [main] app.Server: job {i} done");
+        for i in 0..crate::logs::header::MIN_LEARN as u64 {
+            let line = format!(
+                "2024-05-01 10:00:{:02},001 INFO [main] app.Server: job {i} done",
+                i % 60
+            );
             let read = records.read("api", &line);
             assert!(read.continues.is_none());
             records.started(

@@ -42,6 +42,7 @@ impl Flagged {
         let flag = match self.flag {
             PatternFlag::Errors => "errors",
             PatternFlag::NewAndGrowing => "new",
+            PatternFlag::Surging => "surging",
         };
         let mut label = format!("{} [{flag}] {}", self.sources.join(","), self.template);
         if label.len() > 120 {

@@ -180,6 +180,8 @@ pub enum PatternFlag {
     Errors,
     /// First seen after its service started, and its rate is growing.
     NewAndGrowing,
+    /// Its lines of the current minute are ten times its usual rate or more.
+    Surging,
 }
 
 /// A mined pattern: a template with `<*>` where lines differ.

@@ -201,6 +201,7 @@ fn flag_name(flag: PatternFlag) -> &'static str {
     match flag {
         PatternFlag::Errors => "errors",
         PatternFlag::NewAndGrowing => "new",
+        PatternFlag::Surging => "surging",
     }
 }
 

@@ -269,6 +269,10 @@ fn flag(flag: Option<PatternFlag>, theme: &Theme) -> Span<'static> {
             "▲ new, growing",
             Style::new().fg(theme.warn).add_modifier(bold),
         ),
+        Some(PatternFlag::Surging) => Span::styled(
+            "⇈ 10× usual",
+            Style::new().fg(theme.warn).add_modifier(bold),
+        ),
         None => Span::raw(""),
     }
 }

@@ -32,6 +32,19 @@ impl FieldColumns {
     }
 }
 
+/// Counts as bars scaled to the largest (a zero is blank): a rate's recent history.
+pub fn sparkline(counts: &[u32]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = u64::from(counts.iter().copied().max().unwrap_or(0)).max(1);
+    counts
+        .iter()
+        .map(|&n| match u64::from(n) {
+            0 => ' ',
+            n => BARS[((n * 8).div_ceil(max) as usize).clamp(1, 8) - 1],
+        })
+        .collect()
+}
+
 /// A duration in the two most significant units: `45s`, `3m12s`, `2h05m`, `3d04h`.
 pub fn duration(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);

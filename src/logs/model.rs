@@ -199,6 +199,9 @@ pub struct PatternInfo {
     pub sources: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<PatternFlag>,
+    /// Lines per minute over the last minutes, oldest first, ending with the current one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate: Vec<u32>,
 }
 
 /// Which lines a frontend wants: the same filter for a search, a backfill and a live follow.

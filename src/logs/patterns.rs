@@ -26,6 +26,8 @@ const GROWING_LINES: u64 = 5;
 const SURGE_FACTOR: f64 = 10.0;
 const BASELINE_MINUTES: u32 = 5;
 const SURGE_LINES: u64 = 20;
+/// Minutes of each pattern's rate kept for its sparkline.
+pub const RATE_MINUTES: usize = 12;
 /// Weight of the newest minute in the usual rate (an exponential moving average).
 const BASELINE_WEIGHT: f64 = 0.2;
 
@@ -46,6 +48,8 @@ struct Pattern {
     /// Usual lines per minute over the minutes before `minute`, and how many minutes that is.
     baseline: f64,
     history: u32,
+    /// Lines per minute, the slot of minute `m` at `m % RATE_MINUTES`, up to `minute`.
+    rate: [u32; RATE_MINUTES],
 }
 
 /// Every pattern's bookkeeping, keyed by the miner's id.
@@ -73,12 +77,15 @@ impl PatternBook {
             new: at >= since + LEARNING_MS,
             baseline: 0.0,
             history: 0,
+            rate: [0; RATE_MINUTES],
         });
         pattern.count += 1;
         pattern.last_seen = pattern.last_seen.max(at);
         pattern.levels.add(level, 1);
         roll_minute(pattern, at / 60_000);
         pattern.this_minute += 1;
+        let slot = (pattern.minute % RATE_MINUTES as u64) as usize;
+        pattern.rate[slot] = pattern.rate[slot].saturating_add(1);
         if pattern.examples.len() < EXAMPLES {
             pattern
                 .examples
@@ -136,6 +143,7 @@ impl PatternBook {
                 levels: p.levels,
                 sources: p.sources.clone(),
                 flag: flag(p, now / 60_000),
+                rate: rate(p, now / 60_000),
             })
             .collect();
         infos.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
@@ -174,11 +182,31 @@ fn merge(into: &mut Pattern, gone: Pattern) {
     if gone.minute == into.minute {
         into.this_minute += gone.this_minute;
         into.last_minute += gone.last_minute;
+        for (a, b) in into.rate.iter_mut().zip(gone.rate) {
+            *a = a.saturating_add(b);
+        }
     }
+}
+
+/// Lines per minute of the [`RATE_MINUTES`] minutes up to `now`, oldest first.
+fn rate(p: &Pattern, now: u64) -> Vec<u32> {
+    ((now + 1).saturating_sub(RATE_MINUTES as u64)..=now)
+        .map(|m| {
+            let kept = m <= p.minute && m + (RATE_MINUTES as u64) > p.minute;
+            if kept {
+                p.rate[(m % RATE_MINUTES as u64) as usize]
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 fn roll_minute(pattern: &mut Pattern, minute: u64) {
     if minute > pattern.minute {
+        for passed in pattern.minute + 1..=minute.min(pattern.minute + RATE_MINUTES as u64) {
+            pattern.rate[(passed % RATE_MINUTES as u64) as usize] = 0;
+        }
         // The minute that ended, then the empty ones since.
         let gap = minute - pattern.minute;
         pattern.baseline += BASELINE_WEIGHT * (pattern.this_minute as f64 - pattern.baseline);
@@ -315,6 +343,9 @@ mod tests {
         assert_eq!(book.flagged(minute(6) + 100), [(1, PatternFlag::Surging)]);
         // The minute after, its count is history: the flag goes.
         assert_eq!(book.flagged(minute(7) + 100), []);
+        let rate = info(&book, 1, minute(7)).rate;
+        assert_eq!(rate.len(), RATE_MINUTES);
+        assert_eq!(rate[RATE_MINUTES - 8..], [2, 2, 2, 2, 2, 2, 20, 0]);
         // A pattern with too little history is not surging, however many lines it has.
         for i in 0..50 {
             book.record(2, "web", minute(6) + i, Some(Level::Info), "young");

@@ -122,6 +122,8 @@ pub fn pattern(id: u32, template: &str, count: u64, first_seen: u64) -> PatternI
         levels: counts(0, 0, count, 0),
         sources: vec!["api".into()],
         flag: None,
+        // Twelve minutes of a rate that differs by pattern.
+        rate: (0..12).map(|m| (id + m) % 5 * id).collect(),
     }
 }
 

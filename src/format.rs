@@ -2,6 +2,49 @@
 //! percentages, counts and clock times. Plain functions of plain values, below every other
 //! module, so a frontend never borrows them from another's internals.
 
+/// The widest a log line's own field column grows; a longer value is cut.
+const FIELD_MAX: usize = 24;
+
+/// Widths of a log's own field columns (host, process, pid, thread, component), grown as
+/// lines are seen, so the values line up as in lnav.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldColumns([usize; 5]);
+
+impl FieldColumns {
+    pub fn fit(&mut self, fields: &[&str; 5]) {
+        for (width, field) in self.0.iter_mut().zip(fields) {
+            *width = (*width).max(field.chars().count().min(FIELD_MAX));
+        }
+    }
+
+    /// `fields` padded to the columns, each followed by a space; a column no line had
+    /// takes no room.
+    pub fn render(&self, fields: &[&str; 5]) -> String {
+        let mut out = String::new();
+        for (&width, field) in self.0.iter().zip(fields) {
+            if width == 0 {
+                continue;
+            }
+            let cut: String = field.chars().take(width).collect();
+            out.push_str(&format!("{cut:<width$} "));
+        }
+        out
+    }
+}
+
+/// Counts as bars scaled to the largest (a zero is blank): a rate's recent history.
+pub fn sparkline(counts: &[u32]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = u64::from(counts.iter().copied().max().unwrap_or(0)).max(1);
+    counts
+        .iter()
+        .map(|&n| match u64::from(n) {
+            0 => ' ',
+            n => BARS[((n * 8).div_ceil(max) as usize).clamp(1, 8) - 1],
+        })
+        .collect()
+}
+
 /// A duration in the two most significant units: `45s`, `3m12s`, `2h05m`, `3d04h`.
 pub fn duration(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);

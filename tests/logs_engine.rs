@@ -127,12 +127,12 @@ fn declared_files_are_followed_across_rotation_and_an_engine_kill() {
     reader
         .read_line(&mut followed)
         .expect("the newest stored line");
-    assert!(followed.contains("WARN cache 99 evicted"), "{followed}");
+    assert!(followed.contains("WARN  cache 99 evicted"), "{followed}");
     std::fs::rename(&log, app.join("app.log.1")).expect("rotate");
     write(100, 150);
     followed.clear();
     reader.read_line(&mut followed).expect("a followed line");
-    assert!(followed.contains("WARN cache 100 evicted"), "{followed}");
+    assert!(followed.contains("WARN  cache 100 evicted"), "{followed}");
     let _ = follow.kill();
     let _ = follow.wait();
     wait_count(&env, &["app"], 150);
@@ -172,5 +172,104 @@ fn a_service_added_while_the_engine_runs_is_followed() {
     );
     env.ok(&["config", "apply", "--yes"]);
     wait_count(&env, &["late", "--level", "warn"], 5);
+    env.ok(&["down"]);
+}
+
+/// Each source's header is learned as its lines come: the miner sees the message alone,
+/// every line carries where its fields and message are, and a stack trace is one record
+/// (its frames share the record's level and pattern, and count once).
+#[test]
+fn headers_are_learned_and_a_stack_trace_is_one_record() {
+    let env = env();
+    let app = env.dir.join("app");
+    std::fs::create_dir_all(&app).expect("app dir");
+    env.ok(&["up", "chatty"]);
+    let served = |i: usize| {
+        format!("2024-05-01 10:00:{i:02},001 INFO [main] app.Server: request {i} done in {i} ms\n")
+    };
+    let mut text: String = (0..40).map(served).collect();
+    text.push_str("2024-05-01 10:00:40,001 ERROR [worker-2] app.Db: query failed\n");
+    text.push_str("\tat app.Db.run(Db.java:10)\n\tat app.Main.main(Main.java:3)\n");
+    text.extend((41..50).map(served));
+    std::fs::write(app.join("java.log"), text).expect("java.log");
+    wait_count(&env, &["app"], 52);
+
+    let out = env.ok(&["logs", "app", "--json", "-n", "60"]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let failed = lines
+        .iter()
+        .position(|l| {
+            l["text"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("query failed"))
+        })
+        .expect("the error line");
+    let span = |line: &serde_json::Value, field: &str| -> String {
+        let text = line["text"].as_str().expect("text");
+        let at = |i: usize| line["header"][field][i].as_u64().expect("span") as usize;
+        text[at(0)..at(1)].to_owned()
+    };
+    let error = &lines[failed];
+    let message = error["header"]["message"].as_u64().expect("message") as usize;
+    assert_eq!(
+        &error["text"].as_str().expect("text")[message..],
+        "query failed"
+    );
+    assert_eq!(span(error, "thread"), "[worker-2]");
+    assert_eq!(span(error, "component"), "app.Db");
+    assert_eq!(span(error, "time"), "2024-05-01 10:00:40,001");
+    for frame in &lines[failed + 1..failed + 3] {
+        assert_eq!(frame["continues"], true, "{frame}");
+        assert_eq!(frame["level"], "ERROR");
+        assert_eq!(frame["pattern"], error["pattern"]);
+    }
+    assert_eq!(count(&env, &["app", "--level", "error"]), 3);
+
+    // `uc logs` prints the source's own fields in columns, then the message; `--raw` the
+    // line as written.
+    let printed = env.ok(&["logs", "app", "-n", "60"]);
+    let error = printed
+        .lines()
+        .find(|l| l.contains("query failed"))
+        .expect("the error line");
+    assert!(
+        error.ends_with(" app          ERROR [worker-2] app.Db     query failed"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(" app                \tat app.Db.run(Db.java:10)\n"),
+        "{printed}"
+    );
+    let raw = env.ok(&["logs", "app", "-n", "60", "--raw"]);
+    assert!(
+        raw.contains(
+            " app          2024-05-01 10:00:40,001 ERROR [worker-2] app.Db: query failed\n"
+        ),
+        "{raw}"
+    );
+
+    // The lines carry their own (old) times.
+    let stats = || -> serde_json::Value {
+        let out = env.ok(&["logs", "stats", "--json", "--since", "9999d"]);
+        serde_json::from_str(&out).expect("stats json")
+    };
+    let template = |stats: &serde_json::Value, t: &str| {
+        stats["top_patterns"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["template"] == t).cloned())
+    };
+    // The pattern list is refreshed once a second.
+    assert!(eventually(T, || template(&stats(), "query failed").is_some()));
+    let stats = stats();
+    // The lines read before a whole header is learned are mined with their stamp cut off.
+    let learning = univers_container::logs::header::MIN_LEARN as u64 - 1;
+    let served = template(&stats, "request <*> done in <*>")
+        .unwrap_or_else(|| panic!("mined on the message: {stats:#}"));
+    assert_eq!(served["count"], 49 - learning, "{stats:#}");
+    let failed = template(&stats, "query failed").expect("the error record");
+    assert_eq!(failed["count"], 1, "the stack trace is one record");
     env.ok(&["down"]);
 }

@@ -2,7 +2,9 @@
 //! sets do not have (JSON lines, logfmt, glog, pipes, bracketed stamps, Java stack traces),
 //! each line's event known, scored by Grouping Accuracy. Nothing here was tuned on.
 
-use std::collections::HashMap;
+#[path = "common/ga.rs"]
+mod ga;
+use ga::grouping_accuracy;
 
 use univers_container::logs::header::{Detector, records};
 use univers_container::logs::mine::Miner;
@@ -103,24 +105,6 @@ fn record(rng: &mut Rng, format: usize, event: u64, t: u64) -> String {
             }
         }
     }
-}
-
-fn grouping_accuracy(truth: &[u64], predicted: &[String]) -> f64 {
-    let mut by_pred: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_truth: HashMap<u64, usize> = HashMap::new();
-    for (i, (t, p)) in truth.iter().zip(predicted).enumerate() {
-        by_pred.entry(p).or_default().push(i);
-        *by_truth.entry(*t).or_default() += 1;
-    }
-    let correct: usize = by_pred
-        .values()
-        .filter(|lines| {
-            let event = truth[lines[0]];
-            lines.iter().all(|&l| truth[l] == event) && by_truth[&event] == lines.len()
-        })
-        .map(Vec::len)
-        .sum();
-    correct as f64 / truth.len() as f64
 }
 
 /// GA of one format: its lines written out (stack traces as several lines), grouped back

@@ -2,7 +2,10 @@
 //! fed line by line, as the Loghub benchmark and Drain3's figures do), and `uc logs
 //! patterns` run as a binary.
 
-use std::collections::HashMap;
+#[path = "common/ga.rs"]
+mod ga;
+use ga::grouping_accuracy;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -39,26 +42,6 @@ fn labelled(root: &Path, system: &str) -> Labelled {
         out.events.push(record[event].to_string());
     }
     out
-}
-
-/// Grouping Accuracy: a line is correct iff the set of lines sharing its predicted group is
-/// exactly the set sharing its true event.
-fn grouping_accuracy(truth: &[String], predicted: &[String]) -> f64 {
-    let mut by_pred: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_truth: HashMap<&str, usize> = HashMap::new();
-    for (i, (t, p)) in truth.iter().zip(predicted).enumerate() {
-        by_pred.entry(p).or_default().push(i);
-        *by_truth.entry(t).or_default() += 1;
-    }
-    let correct: usize = by_pred
-        .values()
-        .filter(|lines| {
-            let event = &truth[lines[0]];
-            lines.iter().all(|&l| &truth[l] == event) && by_truth[event.as_str()] == lines.len()
-        })
-        .map(Vec::len)
-        .sum();
-    correct as f64 / truth.len() as f64
 }
 
 /// Each line's final template, as `uc logs patterns --assignments` writes it.

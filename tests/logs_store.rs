@@ -115,6 +115,8 @@ fn expected(sent: &[Sent], q: &LogQuery) -> Vec<LogLine> {
             level: s.level,
             pattern: s.pattern,
             text: s.text.clone(),
+            header: None,
+            continues: false,
         })
         .collect();
     if let Some(n) = q.limit {

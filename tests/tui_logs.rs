@@ -497,3 +497,46 @@ fn help_and_footer_show_the_log_keys() {
     let footer = h.screen().lines().last().unwrap().to_string();
     assert!(footer.contains("⏎ go to match"), "{footer}");
 }
+
+/// Once a source's header is known, its lines show the source's own fields (here thread and
+/// component) in aligned columns, then the message alone; `r` shows them as written. A
+/// stack trace's frame follows its record without a level of its own.
+#[test]
+fn snapshot_fields_in_columns_and_raw() {
+    use univers_container::logs::header::Format;
+    let texts = [
+        (
+            Level::Info,
+            "2024-05-01 10:00:01,001 INFO [main] app.Server: listening on 8080",
+        ),
+        (
+            Level::Warn,
+            "2024-05-01 10:00:02,001 WARN [pool-1] app.Db: slow query 1.8s",
+        ),
+        (
+            Level::Error,
+            "2024-05-01 10:00:03,001 ERROR [worker-12] app.Jobs: job 7781 failed",
+        ),
+        (Level::Error, "\tat app.Jobs.run(Jobs.java:42)"),
+        (
+            Level::Info,
+            "2024-05-01 10:00:04,001 INFO [main] app.Server: GET /health 200",
+        ),
+    ];
+    let format = Format::learn(&texts.map(|(_, t)| t));
+    let lines = texts
+        .iter()
+        .enumerate()
+        .map(|(i, &(level, text))| {
+            let mut line = line(20 + i as u64, "java", Some(level), text);
+            line.header = format.header(text);
+            line.continues = format.continues(text);
+            line
+        })
+        .collect();
+    let mut h = Harness::logs();
+    h.feed(lines);
+    insta::assert_snapshot!("logs_fields", h.screen());
+    h.keys(&["r"]);
+    insta::assert_snapshot!("logs_fields_raw", h.screen());
+}

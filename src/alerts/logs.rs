@@ -48,7 +48,8 @@ impl Filter {
 
     fn matches(&self, line: &LogLine) -> bool {
         match self {
-            Self::Level(level) => line.level == Some(*level),
+            // A stack trace counts once: its frames share the record's level.
+            Self::Level(level) => !line.continues && line.level == Some(*level),
             Self::Regex(regex) => regex.is_match(&line.text),
             Self::Never => false,
         }
@@ -176,6 +177,8 @@ mod tests {
             level,
             pattern: None,
             text: text.into(),
+            header: None,
+            continues: false,
         }
     }
 

@@ -36,6 +36,7 @@ pub struct LogsAccess {
     pub hub: crate::logs::live::LogsHub,
     pub store_dir: std::path::PathBuf,
 }
+use crate::logs::header::Annotator;
 use crate::logs::live::{Live, LiveFilter};
 use crate::logs::store::StoreReader;
 use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
@@ -197,7 +198,7 @@ async fn answer(api: Api, headers: &HeaderMap, params: LogParams) -> Response {
             .get(ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains(NDJSON));
-        return streamed(logs.store_dir.clone(), query, ndjson);
+        return streamed(&logs, query, ndjson);
     }
     // Subscribing before reading the store: a line flushed meanwhile arrives twice at
     // worst, and `seq` tells which.
@@ -238,9 +239,11 @@ async fn counted(dir: std::path::PathBuf, query: LogQuery) -> Result<u64, String
 
 /// The stored lines as a body written while the store is read (on a blocking thread that
 /// waits for the client: at most [`BODY_CHUNKS`] chunks are ahead of it).
-fn streamed(dir: std::path::PathBuf, query: LogQuery, ndjson: bool) -> Response {
+fn streamed(logs: &LogsAccess, query: LogQuery, ndjson: bool) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel(BODY_CHUNKS);
-    tokio::task::spawn_blocking(move || write_lines(&dir, &query, ndjson, &tx));
+    let dir = logs.store_dir.clone();
+    let annotator = Annotator::new(logs.hub.formats());
+    tokio::task::spawn_blocking(move || write_lines(&dir, &query, ndjson, annotator, &tx));
     let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     let content_type = if ndjson { NDJSON } else { "application/json" };
     ([(CONTENT_TYPE, content_type)], body).into_response()
@@ -248,14 +251,21 @@ fn streamed(dir: std::path::PathBuf, query: LogQuery, ndjson: bool) -> Response 
 
 type Chunks = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
-fn write_lines(dir: &std::path::Path, query: &LogQuery, ndjson: bool, tx: &Chunks) {
+fn write_lines(
+    dir: &std::path::Path,
+    query: &LogQuery,
+    ndjson: bool,
+    mut annotator: Annotator,
+    tx: &Chunks,
+) {
     let mut out = Vec::with_capacity(BODY_CHUNK + 4096);
     if !ndjson {
         out.push(b'[');
     }
     let mut first = true;
     let mut gone = false;
-    let read = StoreReader::open(dir).stream(query, &mut |line| {
+    let read = StoreReader::open(dir).stream(query, &mut |mut line| {
+        annotator.annotate(&mut line);
         if !ndjson && !std::mem::take(&mut first) {
             out.push(b',');
         }
@@ -293,14 +303,19 @@ fn write_lines(dir: &std::path::Path, query: &LogQuery, ndjson: bool, tx: &Chunk
 }
 
 async fn stored(api: &Api, query: LogQuery) -> Result<Vec<LogLine>, String> {
-    let dir = api.logs.as_ref().map(|l| l.store_dir.clone());
+    let Some(logs) = &api.logs else {
+        return Ok(Vec::new());
+    };
+    let dir = logs.store_dir.clone();
+    let mut annotator = Annotator::new(logs.hub.formats());
     let read = tokio::task::spawn_blocking(move || {
-        let Some(dir) = dir else {
-            return Ok(Vec::new());
-        };
-        StoreReader::open(dir)
+        let mut lines = StoreReader::open(dir)
             .query(&query)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        for line in &mut lines {
+            annotator.annotate(line);
+        }
+        Ok(lines)
     });
     read.await.map_err(|e| e.to_string())?
 }

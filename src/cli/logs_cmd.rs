@@ -1,4 +1,4 @@
-//! `uc logs [SERVICE...] [-f] [--grep RE] [--level warn] [--since 10m] [--json]`,
+//! `uc logs [SERVICE...] [-f] [--grep RE] [--level warn] [--since 10m] [--json] [--raw]`,
 //! `uc logs patterns FILE`, `uc logs stats`, `uc logs index FILE`.
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use super::{CliResult, Failure, load, paths, running};
 use crate::clock::now_ms;
 use crate::config::Source;
 use crate::config::Workspace;
-use crate::format::clock_ms;
+use crate::format::{FieldColumns, clock_ms};
 use crate::logs::{Level, LogLine, LogQuery, LogStreamEvent, stats};
 
 #[derive(Debug, Args)]
@@ -58,6 +58,10 @@ pub struct SearchArgs {
     /// One JSON object per line
     #[arg(long)]
     pub json: bool,
+    /// Each line as written, its own time and level included (by default a line whose
+    /// source's header is known shows its fields in columns, then its message)
+    #[arg(long, conflicts_with = "json")]
+    pub raw: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,11 +125,16 @@ async fn search(source: Source, args: SearchArgs) -> CliResult {
         outln!("{shown}")?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut print = Printer {
+        json: args.json,
+        raw: args.raw,
+        columns: FieldColumns::default(),
+    };
     if !args.follow {
         // Printed as they arrive: `--since 30d` over a large store holds one line at a time.
         let mut lines = client.log_lines(&query).await?;
         while let Some(line) = lines.next().await {
-            print_line(&line?, args.json)?;
+            print.line(&line?)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -141,7 +150,7 @@ async fn search(source: Source, args: SearchArgs) -> CliResult {
         match event? {
             LogStreamEvent::Lines { lines } => {
                 for line in &lines {
-                    print_line(line, args.json)?;
+                    print.line(line)?;
                 }
             }
             LogStreamEvent::Skipped { count } => {
@@ -213,12 +222,38 @@ fn query(args: &SearchArgs) -> Result<LogQuery, Failure> {
     })
 }
 
-fn print_line(line: &LogLine, json: bool) -> Result<(), Failure> {
-    if json {
-        let text = serde_json::to_string(line).map_err(Failure::runtime)?;
-        return outln!("{text}");
+/// How `uc logs` prints lines: time, source and level in columns, then the source's own
+/// fields (host, process, pid, thread, component) aligned and the message; the line as
+/// written when its header is not known, with `--raw`, and for a record's continuation.
+struct Printer {
+    json: bool,
+    raw: bool,
+    columns: FieldColumns,
+}
+
+impl Printer {
+    fn line(&mut self, line: &LogLine) -> Result<(), Failure> {
+        if self.json {
+            let text = serde_json::to_string(line).map_err(Failure::runtime)?;
+            return outln!("{text}");
+        }
+        let clock = clock_ms(line.at);
+        let source = &line.source;
+        if self.raw {
+            return outln!("{clock} {source:<12} {}", line.text);
+        }
+        let level = match line.level {
+            Some(level) if !line.continues => level.as_str(),
+            _ => "",
+        };
+        if line.header.is_none() || line.continues {
+            return outln!("{clock} {source:<12} {level:<5} {}", line.text);
+        }
+        let fields = line.own_fields();
+        self.columns.fit(&fields);
+        let fields = self.columns.render(&fields);
+        outln!("{clock} {source:<12} {level:<5} {fields}{}", line.message())
     }
-    outln!("{} {:<12} {}", clock_ms(line.at), line.source, line.text)
 }
 
 async fn stats(source: Source, since: Duration, json: bool, markdown: bool) -> CliResult {

@@ -104,6 +104,8 @@ fn print_line(
             level: line.level,
             pattern: line.pattern,
             text: String::from_utf8_lossy(line.text).into_owned(),
+            header: None,
+            continues: false,
         };
         serde_json::to_writer(&mut *out, &line)?;
         return out.write_all(b"\n");

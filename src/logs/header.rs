@@ -15,19 +15,28 @@
 //! continues a record (indented, or no time where every record starts with one: stack
 //! traces, wrapped output) is part of the record before it.
 
+mod annotate;
 mod fields;
 mod structured;
 pub mod token;
 
 use std::borrow::Cow;
 
+use crate::logs::LineHeader;
+pub use annotate::Annotator;
 pub use fields::Field;
-use token::{Class, MAX_TOKENS, classify, tokens};
+use token::{Class, MAX_TOKENS, Token, classify, tokens};
 
 /// Lines a source's format is learned from.
 pub const LEARN: usize = 64;
+/// Lines seen before a whole header is learned: from fewer, a message repeated at a
+/// source's start would pass for header (`ERROR connection to 10.0.0.7:5432 refused`, its
+/// address taken for a clock), so only a leading time and level are taken.
+pub const MIN_LEARN: usize = 32;
 /// Lines in a row that do not fit the learned header before it is learned again.
 pub const RELEARN: usize = 16;
+/// A source without a header is checked for one every this many lines.
+const PLAIN_RECHECK: u64 = 1024;
 /// Share of learning lines that must agree on a position's class for it to be header.
 const AGREE: f64 = 0.8;
 
@@ -74,33 +83,7 @@ impl Format {
         let Self::Fields(classes) = self else {
             return None;
         };
-        let closing = classes[classes.len() - 1];
-        let mut mismatches = 0;
-        let mut last = None;
-        // A field may run over a token or two (`svchost.exe *64 -` where most lines have
-        // `chrome.exe -`): the header then ends at the first token closing it as learned.
-        for (i, tok) in tokens(line).take(classes.len() + 2).enumerate() {
-            let class = classify(&line[tok.start..tok.end]);
-            let expected = classes.get(i).copied();
-            if i + 1 >= classes.len() && (class == closing || (tok.piped && expected.is_some())) {
-                last = Some((tok, class));
-                break;
-            }
-            if i + 1 < classes.len() {
-                mismatches += usize::from(expected.is_none_or(|e| !class.like(e)));
-            }
-        }
-        let (tok, class) = last?;
-        // One field in four may differ (BGL's alert label where most lines have `-`).
-        if mismatches > classes.len() / 4 || !(class.closes() || tok.piped) {
-            return None;
-        }
-        let rest = &line.as_bytes()[tok.end..];
-        let skip = rest
-            .iter()
-            .position(|&b| !(b.is_ascii_whitespace() || b == b'|'))
-            .unwrap_or(rest.len());
-        Some(tok.end + skip)
+        scan(classes, line).message
     }
 
     /// The message of `line`: after the header when it fits one, the `msg` (and the other
@@ -144,6 +127,22 @@ impl Format {
         }
     }
 
+    /// `line`'s header as byte ranges (the message's start and each field), when it fits a
+    /// learned header of leading fields.
+    pub fn header(&self, line: &str) -> Option<LineHeader> {
+        let Self::Fields(classes) = self else {
+            return None;
+        };
+        let scan = scan(classes, line);
+        let message = scan.message?;
+        Some(fields::header(
+            classes,
+            &scan.tokens[..scan.len],
+            line,
+            message,
+        ))
+    }
+
     /// The header fields of `line` and what each is, for display.
     pub fn fields<'a>(&self, line: &'a str) -> Vec<(Field, Cow<'a, str>)> {
         match self {
@@ -154,6 +153,27 @@ impl Format {
             },
             Self::Json => structured::json_fields(line),
             Self::Logfmt => structured::logfmt_fields(line),
+        }
+    }
+
+    /// The header's leading time and level alone (what a few lines tell for sure).
+    fn stamp_only(&self) -> Self {
+        let Self::Fields(classes) = self else {
+            return self.clone();
+        };
+        let mut stamp: Vec<Class> = classes
+            .iter()
+            .copied()
+            .take_while(|c| matches!(c, Class::Time | Class::Level | Class::Number))
+            .collect();
+        // `Dec 10 06:55:00`: a number inside the stamp, never at its end.
+        while stamp.last() == Some(&Class::Number) {
+            stamp.pop();
+        }
+        if stamp.is_empty() {
+            Self::Plain
+        } else {
+            Self::Fields(stamp)
         }
     }
 
@@ -170,6 +190,54 @@ impl Format {
                 .join(" "),
         }
     }
+}
+
+/// A line's leading tokens, classified once, as read against a learned header.
+struct Scan {
+    tokens: [(Token, Class); MAX_TOKENS + 2],
+    len: usize,
+    /// Where the message starts, when the line fits.
+    message: Option<usize>,
+}
+
+fn scan(classes: &[Class], line: &str) -> Scan {
+    let mut scan = Scan {
+        tokens: [(Token::default(), Class::Word); MAX_TOKENS + 2],
+        len: 0,
+        message: None,
+    };
+    let closing = classes[classes.len() - 1];
+    let mut mismatches = 0;
+    let mut last = None;
+    // A field may run over a token or two (`svchost.exe *64 -` where most lines have
+    // `chrome.exe -`): the header then ends at the first token closing it as learned.
+    for (i, tok) in tokens(line).take(classes.len() + 2).enumerate() {
+        let class = classify(&line[tok.start..tok.end]);
+        scan.tokens[i] = (tok, class);
+        scan.len = i + 1;
+        let expected = classes.get(i).copied();
+        if i + 1 >= classes.len() && (class == closing || (tok.piped && expected.is_some())) {
+            last = Some((tok, class));
+            break;
+        }
+        if i + 1 < classes.len() {
+            mismatches += usize::from(expected.is_none_or(|e| !class.like(e)));
+        }
+    }
+    let Some((tok, class)) = last else {
+        return scan;
+    };
+    // One field in four may differ (BGL's alert label where most lines have `-`).
+    if mismatches > classes.len() / 4 || !(class.closes() || tok.piped) {
+        return scan;
+    }
+    let rest = &line.as_bytes()[tok.end..];
+    let skip = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_whitespace() || b == b'|'))
+        .unwrap_or(rest.len());
+    scan.message = Some(tok.end + skip);
+    scan
 }
 
 fn learn_fields(heads: &[&str]) -> Format {
@@ -222,17 +290,18 @@ pub struct Detector {
     learning: Vec<String>,
     learned: bool,
     misfits: Vec<String>,
+    /// Lines read while no header is known, after learning.
+    plain: u64,
 }
 
 impl Detector {
     /// A detector whose format is learned from `lines` at once (a file read from its start).
     pub fn primed<S: AsRef<str>>(lines: &[S]) -> Self {
-        let mut detector = Self::default();
-        for line in lines.iter().take(LEARN) {
-            detector.observe(line.as_ref());
+        Self {
+            format: Format::learn(&lines[..lines.len().min(LEARN)]),
+            learned: true,
+            ..Self::default()
         }
-        detector.learned = true;
-        detector
     }
 
     pub fn format(&self) -> &Format {
@@ -244,23 +313,89 @@ impl Detector {
         if !self.learned {
             self.learning.push(line.to_owned());
             self.format = Format::learn(&self.learning);
+            if self.learning.len() < MIN_LEARN {
+                self.format = self.format.stamp_only();
+            }
             if self.learning.len() >= LEARN {
                 self.learned = true;
                 self.learning = Vec::new();
             }
             return;
         }
-        if self.format.fits(line) || self.format.continues(line) {
+        let fits = self.format.fits(line) || self.format.continues(line);
+        self.settle(line, fits);
+    }
+
+    /// Counts a line that fits (or continues a record) or not; re-learns after [`RELEARN`]
+    /// misfits in a row. Whether the format changed.
+    fn settle(&mut self, line: &str, fits: bool) -> bool {
+        if fits {
             self.misfits.clear();
-            return;
+            return false;
+        }
+        if self.format == Format::Plain {
+            // Every line of a source without a header is a misfit: look for one now and
+            // then, not after every few lines (learning costs as much as reading).
+            self.plain += 1;
+            if self.plain % PLAIN_RECHECK >= RELEARN as u64 {
+                return false;
+            }
         }
         self.misfits.push(line.to_owned());
-        if self.misfits.len() >= RELEARN {
-            let format = Format::learn(&self.misfits);
-            if format != Format::Plain || self.format != Format::Plain {
-                self.format = format;
-            }
-            self.misfits.clear();
+        if self.misfits.len() < RELEARN {
+            return false;
+        }
+        let format = Format::learn(&self.misfits);
+        self.misfits.clear();
+        if format == self.format || (format == Format::Plain && self.format == Format::Plain) {
+            return false;
+        }
+        self.format = format;
+        true
+    }
+}
+
+/// What a [`Detector`] makes of one line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// The line's header, when it starts a record that fits the learned header.
+    pub header: Option<LineHeader>,
+    /// The line continues the record before it.
+    pub continues: bool,
+}
+
+impl Detector {
+    /// Takes `line` into account and reads it with what is learned so far, reading its
+    /// leading tokens once.
+    pub fn parse(&mut self, line: &str) -> Parsed {
+        if !self.learned {
+            self.observe(line);
+            return self.read(line);
+        }
+        let parsed = self.read(line);
+        let fits = parsed.continues
+            || match &self.format {
+                Format::Fields(_) => parsed.header.is_some(),
+                other => other.fits(line),
+            };
+        if self.settle(line, fits) {
+            return self.read(line);
+        }
+        parsed
+    }
+
+    fn read(&self, line: &str) -> Parsed {
+        // A line that fits the header starts a record: most lines are settled by one scan.
+        let indented = line.starts_with([' ', '\t']);
+        if let Some(header) = (!indented).then(|| self.format.header(line)).flatten() {
+            return Parsed {
+                header: Some(header),
+                continues: false,
+            };
+        }
+        Parsed {
+            header: None,
+            continues: self.format.continues(line),
         }
     }
 }

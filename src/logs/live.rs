@@ -1,11 +1,13 @@
 //! What the logs worker shares with the engine's HTTP handlers and the alerting worker:
 //! live batches of lines and per-second counts (a broadcast), the pattern list and the
-//! flagged patterns (refreshed once a second).
+//! flagged patterns and each source's learned header format (refreshed once a second).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
+use super::header::Format;
 use super::{LevelCounts, LogLine, LogQuery, PatternFlag, PatternInfo};
 
 /// Batches a slow follower may fall behind by before it is told what it skipped.
@@ -40,6 +42,7 @@ impl Flagged {
         let flag = match self.flag {
             PatternFlag::Errors => "errors",
             PatternFlag::NewAndGrowing => "new",
+            PatternFlag::Surging => "surging",
         };
         let mut label = format!("{} [{flag}] {}", self.sources.join(","), self.template);
         if label.len() > 120 {
@@ -63,6 +66,7 @@ struct Inner {
     live: broadcast::Sender<Arc<Live>>,
     patterns: Mutex<Vec<PatternInfo>>,
     flagged: Mutex<Vec<Flagged>>,
+    formats: Mutex<HashMap<String, Format>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -80,6 +84,7 @@ impl Default for LogsHub {
                 live,
                 patterns: Mutex::default(),
                 flagged: Mutex::default(),
+                formats: Mutex::default(),
             }),
         }
     }
@@ -113,6 +118,15 @@ impl LogsHub {
 
     pub fn set_flagged(&self, flagged: Vec<Flagged>) {
         *lock(&self.inner.flagged) = flagged;
+    }
+
+    /// The header format learned for each source (those still learning are left out).
+    pub fn formats(&self) -> HashMap<String, Format> {
+        lock(&self.inner.formats).clone()
+    }
+
+    pub fn set_formats(&self, formats: HashMap<String, Format>) {
+        *lock(&self.inner.formats) = formats;
     }
 }
 
@@ -173,6 +187,8 @@ mod tests {
             level,
             pattern: Some(3),
             text: text.into(),
+            header: None,
+            continues: false,
         }
     }
 

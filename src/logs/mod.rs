@@ -17,5 +17,8 @@ pub mod store;
 mod worker;
 
 pub use classify::LineClassifier;
-pub use model::{Level, LevelCounts, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo};
+pub use model::{
+    Level, LevelCounts, LineHeader, LogLine, LogQuery, LogStreamEvent, PatternFlag, PatternInfo,
+    Span,
+};
 pub use worker::LogsWorker;

@@ -38,15 +38,28 @@ impl Level {
 
     /// The level a user or a rule names (`warning`, `err`, `crit`, any case).
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.trim().to_ascii_lowercase().as_str() {
-            "trace" => Self::Trace,
-            "debug" => Self::Debug,
-            "info" | "notice" => Self::Info,
-            "warn" | "warning" => Self::Warn,
-            "error" | "err" => Self::Error,
-            "fatal" | "critical" | "crit" | "panic" | "emerg" | "alert" => Self::Fatal,
-            _ => return None,
-        })
+        // Compared in place: header detection asks this of a token on every line.
+        const NAMES: [(&str, Level); 14] = [
+            ("trace", Level::Trace),
+            ("debug", Level::Debug),
+            ("info", Level::Info),
+            ("notice", Level::Info),
+            ("warn", Level::Warn),
+            ("warning", Level::Warn),
+            ("error", Level::Error),
+            ("err", Level::Error),
+            ("fatal", Level::Fatal),
+            ("critical", Level::Fatal),
+            ("crit", Level::Fatal),
+            ("panic", Level::Fatal),
+            ("emerg", Level::Fatal),
+            ("alert", Level::Fatal),
+        ];
+        let name = name.trim();
+        NAMES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|&(_, level)| level)
     }
 
     /// Position in [`LevelCounts`] (0 is reserved for lines without a level).
@@ -101,6 +114,62 @@ pub struct LogLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<u32>,
     pub text: String,
+    /// Where the source's own header fields and the message sit in `text`, once the
+    /// source's header is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<LineHeader>,
+    /// The line continues the record before it (a stack trace's frame): it shares that
+    /// record's time, level and pattern.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub continues: bool,
+}
+
+/// A byte range of a line's text, `[start, end)`.
+pub type Span = [u32; 2];
+
+/// A line's header as its source's learned format reads it: byte ranges of `text`, not
+/// copies, so a line carries it for a few bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineHeader {
+    /// Byte offset in `text` where the message starts.
+    pub message: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<Span>,
+}
+
+impl LogLine {
+    /// The message alone when the header is known (else the whole text).
+    pub fn message(&self) -> &str {
+        let start = self.header.map_or(0, |h| h.message as usize);
+        self.text.get(start..).unwrap_or(&self.text)
+    }
+
+    /// The source's own fields shown as columns (host, process, pid, thread, component),
+    /// empty where the line has none.
+    pub fn own_fields(&self) -> [&str; 5] {
+        let Some(h) = self.header else {
+            return [""; 5];
+        };
+        [h.host, h.process, h.pid, h.thread, h.component].map(|span| self.field(span).unwrap_or(""))
+    }
+
+    /// The text of one header field.
+    pub fn field(&self, span: Option<Span>) -> Option<&str> {
+        let [start, end] = span?;
+        self.text.get(start as usize..end as usize)
+    }
 }
 
 /// Why a pattern deserves attention.
@@ -111,6 +180,8 @@ pub enum PatternFlag {
     Errors,
     /// First seen after its service started, and its rate is growing.
     NewAndGrowing,
+    /// Its lines of the current minute are ten times its usual rate or more.
+    Surging,
 }
 
 /// A mined pattern: a template with `<*>` where lines differ.
@@ -128,6 +199,9 @@ pub struct PatternInfo {
     pub sources: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<PatternFlag>,
+    /// Lines per minute over the last minutes, oldest first, ending with the current one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate: Vec<u32>,
 }
 
 /// Which lines a frontend wants: the same filter for a search, a backfill and a live follow.

@@ -1,6 +1,6 @@
 //! What the engine knows about each mined pattern beyond its template: counts, when it was
 //! first and last seen, example lines, the level mix, its sources, and whether it deserves a
-//! flag (mostly errors, or new and growing).
+//! flag (mostly errors, new and growing, or suddenly ten times its usual rate).
 
 use std::collections::HashMap;
 
@@ -20,6 +20,16 @@ const MIN_LINES: u64 = 3;
 /// `new_and_growing` needs at least this many lines in the last minute, more than the
 /// minute before.
 const GROWING_LINES: u64 = 5;
+/// `surging`: a pattern whose lines in a minute reach this many times its usual rate (the
+/// per-minute count averaged over the minutes before, recent ones weighing more), once it
+/// has [`BASELINE_MINUTES`] minutes of history and at least [`SURGE_LINES`] lines.
+const SURGE_FACTOR: f64 = 10.0;
+const BASELINE_MINUTES: u32 = 5;
+const SURGE_LINES: u64 = 20;
+/// Minutes of each pattern's rate kept for its sparkline.
+pub const RATE_MINUTES: usize = 12;
+/// Weight of the newest minute in the usual rate (an exponential moving average).
+const BASELINE_WEIGHT: f64 = 0.2;
 
 #[derive(Debug, Clone)]
 struct Pattern {
@@ -35,6 +45,11 @@ struct Pattern {
     last_minute: u64,
     /// Seen after its source's learning period.
     new: bool,
+    /// Usual lines per minute over the minutes before `minute`, and how many minutes that is.
+    baseline: f64,
+    history: u32,
+    /// Lines per minute, the slot of minute `m` at `m % RATE_MINUTES`, up to `minute`.
+    rate: [u32; RATE_MINUTES],
 }
 
 /// Every pattern's bookkeeping, keyed by the miner's id.
@@ -60,12 +75,17 @@ impl PatternBook {
             this_minute: 0,
             last_minute: 0,
             new: at >= since + LEARNING_MS,
+            baseline: 0.0,
+            history: 0,
+            rate: [0; RATE_MINUTES],
         });
         pattern.count += 1;
         pattern.last_seen = pattern.last_seen.max(at);
         pattern.levels.add(level, 1);
         roll_minute(pattern, at / 60_000);
         pattern.this_minute += 1;
+        let slot = (pattern.minute % RATE_MINUTES as u64) as usize;
+        pattern.rate[slot] = pattern.rate[slot].saturating_add(1);
         if pattern.examples.len() < EXAMPLES {
             pattern
                 .examples
@@ -123,6 +143,7 @@ impl PatternBook {
                 levels: p.levels,
                 sources: p.sources.clone(),
                 flag: flag(p, now / 60_000),
+                rate: rate(p, now / 60_000),
             })
             .collect();
         infos.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
@@ -161,11 +182,39 @@ fn merge(into: &mut Pattern, gone: Pattern) {
     if gone.minute == into.minute {
         into.this_minute += gone.this_minute;
         into.last_minute += gone.last_minute;
+        for (a, b) in into.rate.iter_mut().zip(gone.rate) {
+            *a = a.saturating_add(b);
+        }
     }
+}
+
+/// Lines per minute of the [`RATE_MINUTES`] minutes up to `now`, oldest first.
+fn rate(p: &Pattern, now: u64) -> Vec<u32> {
+    ((now + 1).saturating_sub(RATE_MINUTES as u64)..=now)
+        .map(|m| {
+            let kept = m <= p.minute && m + (RATE_MINUTES as u64) > p.minute;
+            if kept {
+                p.rate[(m % RATE_MINUTES as u64) as usize]
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 fn roll_minute(pattern: &mut Pattern, minute: u64) {
     if minute > pattern.minute {
+        for passed in pattern.minute + 1..=minute.min(pattern.minute + RATE_MINUTES as u64) {
+            pattern.rate[(passed % RATE_MINUTES as u64) as usize] = 0;
+        }
+        // The minute that ended, then the empty ones since.
+        let gap = minute - pattern.minute;
+        pattern.baseline += BASELINE_WEIGHT * (pattern.this_minute as f64 - pattern.baseline);
+        let empty = (gap - 1).min(u64::from(u16::MAX)) as i32;
+        pattern.baseline *= (1.0 - BASELINE_WEIGHT).powi(empty);
+        pattern.history = pattern
+            .history
+            .saturating_add(u32::try_from(gap).unwrap_or(u32::MAX));
         pattern.last_minute = if minute == pattern.minute + 1 {
             pattern.this_minute
         } else {
@@ -188,7 +237,16 @@ fn flag(p: &Pattern, minute: u64) -> Option<PatternFlag> {
         _ => (0, 0),
     };
     let growing = recent >= GROWING_LINES && recent > before;
-    (p.new && growing).then_some(PatternFlag::NewAndGrowing)
+    if p.new && growing {
+        return Some(PatternFlag::NewAndGrowing);
+    }
+    // A minute that passed without lines folds into the baseline only at the next line:
+    // the current minute's count is compared with the minutes before it.
+    let surging = minute == p.minute
+        && p.history >= BASELINE_MINUTES
+        && p.this_minute >= SURGE_LINES
+        && p.this_minute as f64 >= SURGE_FACTOR * p.baseline.max(1.0);
+    surging.then_some(PatternFlag::Surging)
 }
 
 /// At most `max` bytes, cut at a character boundary.
@@ -266,6 +324,33 @@ mod tests {
         assert_eq!(book.flagged(late + 10), [(2, PatternFlag::NewAndGrowing)]);
         // The next minute, fewer lines than the minute before: no longer growing.
         assert_eq!(book.flagged(late + 60_000), []);
+    }
+
+    #[test]
+    fn ten_times_the_usual_rate_is_surging() {
+        let mut book = PatternBook::default();
+        let minute = |m: u64| T0 + m * 60_000;
+        for m in 0..6 {
+            for i in 0..2 {
+                book.record(1, "api", minute(m) + i, Some(Level::Info), "tick");
+            }
+        }
+        for i in 0..19 {
+            book.record(1, "api", minute(6) + i, Some(Level::Info), "tick");
+        }
+        assert_eq!(book.flagged(minute(6) + 100), [], "19 lines: too few");
+        book.record(1, "api", minute(6) + 50, Some(Level::Info), "tick");
+        assert_eq!(book.flagged(minute(6) + 100), [(1, PatternFlag::Surging)]);
+        // The minute after, its count is history: the flag goes.
+        assert_eq!(book.flagged(minute(7) + 100), []);
+        let rate = info(&book, 1, minute(7)).rate;
+        assert_eq!(rate.len(), RATE_MINUTES);
+        assert_eq!(rate[RATE_MINUTES - 8..], [2, 2, 2, 2, 2, 2, 20, 0]);
+        // A pattern with too little history is not surging, however many lines it has.
+        for i in 0..50 {
+            book.record(2, "web", minute(6) + i, Some(Level::Info), "young");
+        }
+        assert_eq!(book.flagged(minute(6) + 100), [(1, PatternFlag::Surging)]);
     }
 
     #[test]

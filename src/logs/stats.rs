@@ -55,6 +55,9 @@ pub struct PatternSummary {
     pub first_seen: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<PatternFlag>,
+    /// Lines per minute of the last minutes, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate: Vec<u32>,
 }
 
 fn ratio(errors: u64, lines: u64) -> f64 {
@@ -118,6 +121,7 @@ pub fn report(
         errors: p.levels.errors(),
         first_seen: p.first_seen,
         flag: p.flag,
+        rate: p.rate.clone(),
     };
     let mut top: Vec<&PatternInfo> = patterns.iter().filter(|p| p.last_seen >= since).collect();
     top.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
@@ -201,6 +205,7 @@ fn flag_name(flag: PatternFlag) -> &'static str {
     match flag {
         PatternFlag::Errors => "errors",
         PatternFlag::NewAndGrowing => "new",
+        PatternFlag::Surging => "surging",
     }
 }
 
@@ -236,11 +241,16 @@ pub fn markdown(report: &StatsReport) -> String {
             out.push_str("(none)\n");
             continue;
         }
-        out.push_str("| lines | id | flag | template |\n|---:|---:|---|---|\n");
+        out.push_str("| lines | id | per minute | flag | template |\n|---:|---:|---|---|---|\n");
         for p in list {
             let template = p.template.replace('|', "\\|");
             let flag = p.flag.map_or("", flag_name);
-            let _ = writeln!(out, "| {} | {} | {flag} | `{template}` |", p.count, p.id);
+            let rate = crate::format::sparkline(&p.rate);
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{rate}` | {flag} | `{template}` |",
+                p.count, p.id
+            );
         }
     }
     out
@@ -276,6 +286,7 @@ mod tests {
             levels,
             sources: vec!["api".into()],
             flag: (errors * 2 > count).then_some(PatternFlag::Errors),
+            rate: vec![0, 0, 1, 2],
         }
     }
 
@@ -332,7 +343,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| 20 | 2 | errors | `pattern \\| 2 <*>` |"),
+            md.contains("| 20 | 2 | `  ▄█` | errors | `pattern \\| 2 <*>` |"),
             "{md}"
         );
     }

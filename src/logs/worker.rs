@@ -4,6 +4,7 @@
 
 mod commands;
 mod keep;
+mod records;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -17,12 +18,13 @@ use super::live::{Flagged, Live, LogsHub};
 use super::mine::Miner;
 use super::patterns::PatternBook;
 use super::store::{LogStoreError, StoreLimits};
-use super::{LevelCounts, LineClassifier, LogLine, line};
+use super::{LevelCounts, LineClassifier, LineHeader, LogLine, line};
 use crate::clock::now_ms;
 use crate::config::{LogInput, LogSettings, Workspace};
 use crate::paths::Paths;
 use crate::protocol::{Hub, NoticeLevel};
 use keep::{Change, Keep};
+use records::{Record, Records};
 
 /// What waits for space while the store cannot write, as `uc status` names it.
 const WAITING: &str = "log store";
@@ -266,6 +268,13 @@ fn save_positions(follower: &Follower, path: &Path) -> bool {
     }
 }
 
+/// What a follower is told of a line beyond what the store keeps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shown {
+    header: Option<LineHeader>,
+    continues: bool,
+}
+
 /// Everything done to one line, and what is sent once per cycle and once per second.
 struct Ingest {
     hub: LogsHub,
@@ -274,6 +283,7 @@ struct Ingest {
     classify: LineClassifier,
     miner: Miner,
     book: PatternBook,
+    records: Records,
     /// Lines ingested since the engine started.
     lines: u64,
     /// Whether anyone follows, asked once a cycle (the broadcast answers under a lock).
@@ -294,6 +304,7 @@ impl Ingest {
             classify: LineClassifier { now_ms: now_ms() },
             miner: Miner::new(),
             book: PatternBook::default(),
+            records: Records::default(),
             lines: 0,
             followed: false,
             batch: Vec::new(),
@@ -307,19 +318,32 @@ impl Ingest {
         let cleaned = terminal_text(bytes);
         let bytes: &[u8] = &cleaned;
         let now = now_ms();
-        let at = line::timestamp(bytes, now).unwrap_or(now);
-        let level = line::level(bytes);
         let text = String::from_utf8_lossy(bytes);
-        let pattern = self.miner.add(&text);
-        self.book.record(pattern, source, at, level, &text);
+        let read = self.records.read(source, &text);
+        let record = match read.continues {
+            Some(record) => record,
+            None => {
+                let at = line::timestamp(bytes, now).unwrap_or(now);
+                let level = line::level(bytes);
+                let pattern = self.miner.add(&read.message);
+                self.book.record(pattern, source, at, level, &text);
+                self.count(source, level, now);
+                let record = Record { at, level, pattern };
+                self.records.started(source, record);
+                record
+            }
+        };
         self.lines += 1;
-        self.count(source, level, now);
         let line = keep::LineRef {
             source,
-            at,
-            level,
-            pattern,
+            at: record.at,
+            level: record.level,
+            pattern: record.pattern,
             text: bytes,
+            shown: Shown {
+                header: read.header,
+                continues: read.continues.is_some(),
+            },
         };
         match self.keep.append(line) {
             Ok(seq) => self.send(line, seq),
@@ -337,6 +361,8 @@ impl Ingest {
                 level: line.level,
                 pattern: Some(line.pattern),
                 text: String::from_utf8_lossy(line.text).into_owned(),
+                header: line.shown.header,
+                continues: line.shown.continues,
             });
         }
     }
@@ -441,6 +467,7 @@ impl Ingest {
             .collect();
         self.hub.set_patterns(infos);
         self.hub.set_flagged(flagged);
+        self.hub.set_formats(self.records.formats());
     }
 }
 

@@ -95,6 +95,8 @@ actions! {
     ScrollLeft("scroll_left", "left", help_only) => "Scroll the lines left (without wrap)",
     ScrollRight("scroll_right", "right", help_only) => "Scroll the lines right (without wrap)",
     Wrap("wrap", "wrap") => "Wrap long lines, or cut them at the edge",
+    Raw("raw", "raw") =>
+        "Lines as written (their own time and level), or their fields in columns and message",
     PrettyJson("pretty_json", "json") => "Pretty-print the selected line's JSON, or fold it back",
     Search("search", "search") => "Search the lines: highlight matches (smart case)",
     NextMatch("next_match", "next match") => "Next matching line (newer)",

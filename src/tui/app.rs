@@ -343,6 +343,7 @@ impl App {
             | Action::ScrollLeft
             | Action::ScrollRight
             | Action::Wrap
+            | Action::Raw
             | Action::PrettyJson
             | Action::Search
             | Action::NextMatch

@@ -28,6 +28,8 @@ pub fn line(seq: u64, source: &str, level: Option<Level>, text: &str) -> LogLine
         level,
         pattern: Some(seq as u32 % 3),
         text: text.into(),
+        header: None,
+        continues: false,
     }
 }
 
@@ -120,6 +122,8 @@ pub fn pattern(id: u32, template: &str, count: u64, first_seen: u64) -> PatternI
         levels: counts(0, 0, count, 0),
         sources: vec!["api".into()],
         flag: None,
+        // Twelve minutes of a rate that differs by pattern.
+        rate: (0..12).map(|m| (id + m) % 5 * id).collect(),
     }
 }
 

@@ -1,8 +1,10 @@
 //! What each learned header position is, named for display and for `uc logs format`.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
-use super::token::{Class, classify, tokens};
+use super::token::{Class, Token, classify, tokens};
+use crate::logs::LineHeader;
 
 /// A header field's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,41 +71,93 @@ pub fn names(classes: &[Class]) -> Vec<Field> {
 /// `line`'s header fields (the line fits `classes`): adjacent stamp parts joined into one
 /// time, `name[pid]:` split into process and pid, separators left out.
 pub fn plain<'a>(classes: &[Class], line: &'a str) -> Vec<(Field, Cow<'a, str>)> {
-    let names = names(classes);
-    let mut out: Vec<(Field, Cow<'a, str>)> = Vec::new();
-    let mut time: Option<(usize, usize)> = None;
-    for (tok, &field) in tokens(line).zip(&names) {
-        if field == Field::Time {
-            time = Some((time.map_or(tok.start, |t| t.0), tok.end));
-            continue;
-        }
-        if let Some((start, end)) = time.take() {
-            out.push((Field::Time, Cow::Borrowed(&line[start..end])));
-        }
-        let text = &line[tok.start..tok.end];
-        match field {
-            Field::Separator => {}
-            Field::Component if classify(text) == Class::Tagged => tagged(text, &mut out),
-            _ => out.push((field, Cow::Borrowed(text))),
-        }
-    }
-    if let Some((start, end)) = time {
-        out.push((Field::Time, Cow::Borrowed(&line[start..end])));
-    }
+    let mut out = Vec::new();
+    let classified = tokens(line).map(|t| (t, classify(&line[t.start..t.end])));
+    spans(classes, classified, line, &mut |field, range| {
+        out.push((field, Cow::Borrowed(&line[range])));
+    });
     out
 }
 
+/// [`plain`] as byte ranges of `line`, from its tokens already classified.
+fn spans(
+    classes: &[Class],
+    tokens: impl Iterator<Item = (Token, Class)>,
+    line: &str,
+    out: &mut impl FnMut(Field, Range<usize>),
+) {
+    let names = names(classes);
+    let mut time: Option<Range<usize>> = None;
+    for ((tok, class), &field) in tokens.zip(&names) {
+        if field == Field::Time {
+            time = Some(time.map_or(tok.start, |t| t.start)..tok.end);
+            continue;
+        }
+        if let Some(range) = time.take() {
+            out(Field::Time, range);
+        }
+        let range = tok.start..tok.end;
+        match field {
+            Field::Separator => {}
+            Field::Component if class == Class::Tagged => tagged(line, range, out),
+            _ => out(field, range),
+        }
+    }
+    if let Some(range) = time {
+        out(Field::Time, range);
+    }
+}
+
+/// The spans of `line`'s header fields (the first of each kind) and where its message
+/// starts, from the line's leading tokens as [`super::Format`] classified them.
+pub fn header(
+    classes: &[Class],
+    tokens: &[(Token, Class)],
+    line: &str,
+    message: usize,
+) -> LineHeader {
+    let mut header = LineHeader {
+        message: offset(message),
+        ..LineHeader::default()
+    };
+    spans(
+        classes,
+        tokens.iter().copied(),
+        line,
+        &mut |field, range| {
+            let slot = match field {
+                Field::Time => &mut header.time,
+                Field::Level => &mut header.level,
+                Field::Host => &mut header.host,
+                Field::Process => &mut header.process,
+                Field::Pid => &mut header.pid,
+                Field::Thread => &mut header.thread,
+                Field::Component => &mut header.component,
+                Field::Separator => return,
+            };
+            slot.get_or_insert([offset(range.start), offset(range.end)]);
+        },
+    );
+    header
+}
+
+/// Lines are at most [`crate::logs::line::MAX_LINE`] bytes: an offset fits 32 bits.
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
 /// `sshd[24200]:` as process `sshd` and pid `24200`; `org.apache.Foo:` as a component.
-fn tagged<'a>(text: &'a str, out: &mut Vec<(Field, Cow<'a, str>)>) {
-    let name = text.trim_end_matches(':');
+fn tagged(line: &str, range: Range<usize>, out: &mut impl FnMut(Field, Range<usize>)) {
+    let name = line[range.clone()].trim_end_matches(':');
+    let start = range.start;
     if let Some(open) = name.rfind('[')
         && let Some(pid) = name[open + 1..].strip_suffix(']')
         && !pid.is_empty()
         && pid.bytes().all(|b| b.is_ascii_digit())
     {
-        out.push((Field::Process, Cow::Borrowed(&name[..open])));
-        out.push((Field::Pid, Cow::Borrowed(pid)));
+        out(Field::Process, start..start + open);
+        out(Field::Pid, start + open + 1..start + open + 1 + pid.len());
         return;
     }
-    out.push((Field::Component, Cow::Borrowed(name)));
+    out(Field::Component, start..start + name.len());
 }

@@ -195,3 +195,21 @@ fn a_field_may_run_over() {
         "proxy.example.org:5070 close, 3 bytes sent"
     );
 }
+
+#[test]
+fn a_plain_source_is_checked_for_a_header_now_and_then() {
+    let mut detector = Detector::default();
+    for i in 0..LEARN {
+        detector.parse(&format!("step {i} of the build"));
+    }
+    assert_eq!(*detector.format(), Format::Plain);
+    let stamped = |i: usize| format!("2024-05-01 10:00:{:02} INFO [main] job {i} done", i % 60);
+    let found = (0..2 * PLAIN_RECHECK as usize)
+        .position(|i| detector.parse(&stamped(i)).header.is_some())
+        .expect("the header is found");
+    assert!(found < PLAIN_RECHECK as usize + RELEARN, "{found}");
+    let line = stamped(7);
+    let parsed = detector.parse(&line);
+    let header = parsed.header.expect("header");
+    assert_eq!(&line[header.message as usize..], "job 7 done");
+}

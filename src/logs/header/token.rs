@@ -44,7 +44,7 @@ impl Class {
 
 /// One token: its byte span and whether a `|` follows it (a field separator that closes a
 /// header as surely as a `:`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Token {
     pub start: usize,
     pub end: usize,

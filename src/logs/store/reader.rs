@@ -190,6 +190,8 @@ fn log_line(source: &str, e: &Entry, line: &[u8]) -> LogLine {
         level: e.level,
         pattern: e.pattern,
         text: String::from_utf8_lossy(trim_newline(line)).into_owned(),
+        header: None,
+        continues: false,
     }
 }
 

@@ -193,6 +193,8 @@ impl Cursor {
                 level: e.level,
                 pattern: e.pattern,
                 text: String::from_utf8_lossy(trim_newline(line)).into_owned(),
+                header: None,
+                continues: false,
             });
         }
         Ok(())

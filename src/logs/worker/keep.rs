@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::Shown;
 use crate::logs::Level;
 use crate::logs::store::{Classify, LogStore, LogStoreError, StoreLimits};
 
@@ -22,6 +23,7 @@ pub struct Line {
     pub level: Option<Level>,
     pub pattern: u32,
     pub text: Vec<u8>,
+    pub shown: Shown,
 }
 
 /// A line as the worker has it at hand.
@@ -32,6 +34,7 @@ pub struct LineRef<'a> {
     pub level: Option<Level>,
     pub pattern: u32,
     pub text: &'a [u8],
+    pub shown: Shown,
 }
 
 impl LineRef<'_> {
@@ -42,6 +45,7 @@ impl LineRef<'_> {
             level: self.level,
             pattern: self.pattern,
             text: self.text.to_vec(),
+            shown: self.shown,
         }
     }
 }
@@ -54,6 +58,7 @@ impl Line {
             level: self.level,
             pattern: self.pattern,
             text: &self.text,
+            shown: self.shown,
         }
     }
 }

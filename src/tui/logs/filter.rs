@@ -127,6 +127,8 @@ mod tests {
             level,
             pattern: Some(pattern),
             text: text.into(),
+            header: None,
+            continues: false,
         }
     }
 

@@ -28,6 +28,7 @@ impl App {
             Action::ScrollLeft => logs.scroll_sideways(false),
             Action::ScrollRight => logs.scroll_sideways(true),
             Action::Wrap => logs.toggle_wrap(),
+            Action::Raw => logs.toggle_raw(),
             Action::PrettyJson => {
                 if let Err(reason) = logs.toggle_pretty() {
                     self.state.set_status(NoticeLevel::Warn, reason.to_string());

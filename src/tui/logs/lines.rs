@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::pane::{hit_style, level_style, printable, source_colour, text_style};
-use crate::format::clock_ms;
+use crate::format::{FieldColumns, clock_ms};
 use crate::logs::LogLine;
 use crate::tui::logs::{Pretty, Search};
 use crate::tui::theme::Theme;
@@ -64,6 +64,9 @@ pub struct Layout<'a> {
     pub columns: Columns,
     pub width: usize,
     pub wrap: bool,
+    /// Lines as written rather than fields in columns and message.
+    pub raw: bool,
+    pub fields: &'a FieldColumns,
     pub hscroll: usize,
     /// The selected line, marked while paused.
     pub cursor: Option<u64>,
@@ -80,7 +83,8 @@ impl Layout<'_> {
         if let Some(pretty) = pretty.filter(|p| p.index == index) {
             return self.pretty_rows(prefix, pretty, base, text_width);
         }
-        let text = printable(&line.text);
+        let shown = self.shown(line);
+        let text = printable(&shown);
         let hits: Vec<Range<usize>> = self
             .search
             .map(|s| s.matches(&text).collect())
@@ -100,6 +104,17 @@ impl Layout<'_> {
                 Line::from(spans)
             })
             .collect()
+    }
+
+    /// The line as written, or its own fields in columns and its message once its
+    /// source's header is known.
+    fn shown<'l>(&self, line: &'l LogLine) -> std::borrow::Cow<'l, str> {
+        if self.raw || line.continues || line.header.is_none() {
+            return std::borrow::Cow::Borrowed(&line.text);
+        }
+        let mut shown = self.fields.render(&line.own_fields());
+        shown.push_str(line.message());
+        std::borrow::Cow::Owned(shown)
     }
 
     fn indent(&self) -> Vec<Span<'static>> {
@@ -133,7 +148,10 @@ impl Layout<'_> {
             ));
         }
         if self.columns.level {
-            let word = line.level.map_or("", |l| l.as_str());
+            let word = match line.level {
+                Some(level) if !line.continues => level.as_str(),
+                _ => "",
+            };
             spans.push(Span::styled(
                 format!("{word:<LEVEL_WIDTH$}"),
                 level_style(line.level, theme),

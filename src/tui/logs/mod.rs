@@ -1,6 +1,7 @@
 //! What the TUI keeps for the logs pane: the bounded window of lines, follow mode, the
 //! filter the engine's stream was opened with, the search, the per-second counts of the
-//! histogram strip, wrap and the one JSON line shown pretty-printed. Folded from
+//! histogram strip, wrap, raw lines or fields in columns, and the one JSON line shown
+//! pretty-printed. Folded from
 //! [`LogStreamEvent`]s; panes only read it.
 
 mod filter;
@@ -19,6 +20,7 @@ pub use patterns::{NEW_WITHIN_MS, PatternSort, PatternsView};
 pub use search::Search;
 pub use window::{LogWindow, WINDOW_LINES};
 
+use crate::format::FieldColumns;
 use crate::logs::{LogLine, LogQuery, LogStreamEvent};
 
 /// Columns `h` / `l` scroll the text by when lines are not wrapped.
@@ -37,6 +39,11 @@ pub struct LogsView {
     /// A stream was asked for (the pane opened once).
     pub opened: bool,
     pub wrap: bool,
+    /// Lines as written, their own time and level included, instead of their fields in
+    /// columns and their message.
+    pub raw: bool,
+    /// Widths of the sources' own field columns, grown as lines come.
+    pub fields: FieldColumns,
     /// Columns of text scrolled off to the left (without wrap).
     pub hscroll: usize,
     pub pretty: Option<Pretty>,
@@ -70,6 +77,9 @@ impl LogsView {
             LogStreamEvent::Lines { lines } => {
                 for line in lines {
                     if self.filter.matches(&line) {
+                        if !line.continues {
+                            self.fields.fit(&line.own_fields());
+                        }
                         self.window.push(line);
                     }
                 }
@@ -103,6 +113,10 @@ impl LogsView {
         } else {
             self.hscroll.saturating_sub(SCROLL_COLUMNS)
         };
+    }
+
+    pub fn toggle_raw(&mut self) {
+        self.raw = !self.raw;
     }
 
     pub fn toggle_wrap(&mut self) {
@@ -227,6 +241,8 @@ mod tests {
             level,
             pattern: None,
             text: text.into(),
+            header: None,
+            continues: false,
         }
     }
 

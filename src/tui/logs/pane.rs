@@ -200,6 +200,8 @@ fn row_layout<'a>(view: View<'a>, width: u16) -> RowLayout<'a> {
         columns: Columns::fit(usize::from(width), logs.window.source_width()),
         width: usize::from(width),
         wrap: logs.wrap,
+        raw: logs.raw,
+        fields: &logs.fields,
         hscroll: logs.hscroll,
         cursor: (!logs.window.is_following()).then_some(logs.window.cursor()),
         search: logs.search.as_ref(),
@@ -288,6 +290,8 @@ mod tests {
             level: None,
             pattern: None,
             text: "x".into(),
+            header: None,
+            continues: false,
         }
     }
 

@@ -213,6 +213,8 @@ mod tests {
             level: None,
             pattern: None,
             text: format!("line {seq}"),
+            header: None,
+            continues: false,
         }
     }
 

@@ -142,6 +142,7 @@ mod tests {
             levels: LevelCounts::default(),
             sources: vec![],
             flag: None,
+            rate: Vec::new(),
         }
     }
 

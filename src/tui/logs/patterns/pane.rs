@@ -1,5 +1,6 @@
 //! The patterns view: the templates mined from the log lines with their counts, level mix,
-//! first and last seen, and flags (mostly errors; new and growing) standing out; the
+//! first and last seen, lines per minute as a sparkline, and flags (mostly errors; new and
+//! growing; ten times the usual rate) standing out; the
 //! selected pattern's example lines below. Enter shows its lines.
 
 use ratatui::Frame;
@@ -17,6 +18,8 @@ use crate::tui::screen::{View, render_table};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
+/// Minutes of the rate sparkline.
+const RATE_CELLS: u16 = 10;
 /// Cells of the level mix bar.
 const MIX_CELLS: usize = 8;
 /// From this height the examples show under the table.
@@ -27,6 +30,7 @@ const EXAMPLES_HEIGHT: u16 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
     Count,
+    Rate,
     Mix,
     Errors,
     First,
@@ -36,8 +40,9 @@ enum Column {
 }
 
 impl Column {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Count,
+        Self::Rate,
         Self::Mix,
         Self::Errors,
         Self::First,
@@ -46,10 +51,11 @@ impl Column {
         Self::Template,
     ];
     /// The order columns are given up in when the table is narrow: last goes first.
-    const BY_PRIORITY: [Self; 7] = [
+    const BY_PRIORITY: [Self; 8] = [
         Self::Template,
         Self::Count,
         Self::Flag,
+        Self::Rate,
         Self::Errors,
         Self::Last,
         Self::Mix,
@@ -59,6 +65,7 @@ impl Column {
     fn title(self) -> &'static str {
         match self {
             Self::Count => "COUNT",
+            Self::Rate => "PER MINUTE",
             Self::Mix => "LEVELS",
             Self::Errors => "ERR%",
             Self::First => "FIRST SEEN",
@@ -72,6 +79,7 @@ impl Column {
     fn width(self) -> (Constraint, u16) {
         match self {
             Self::Count => (Constraint::Length(9), 9),
+            Self::Rate => (Constraint::Length(RATE_CELLS), RATE_CELLS),
             Self::Mix => (Constraint::Length(MIX_CELLS as u16), MIX_CELLS as u16),
             Self::Errors => (Constraint::Length(5), 5),
             Self::First | Self::Last => (Constraint::Length(10), 10),
@@ -200,6 +208,7 @@ fn empty_message(state: &State) -> String {
 fn cell(column: Column, pattern: &PatternInfo, now: u64, theme: &Theme) -> Cell<'static> {
     match column {
         Column::Count => Cell::from(Line::from(thousands(pattern.count)).right_aligned()),
+        Column::Rate => Cell::from(Span::styled(sparkline(&pattern.rate), theme.accent())),
         Column::Mix => Cell::from(level_mix(&pattern.levels, theme)),
         Column::Errors => Cell::from(error_share(&pattern.levels, theme)),
         Column::First => Cell::from(format::age(pattern.first_seen, now)),
@@ -207,6 +216,12 @@ fn cell(column: Column, pattern: &PatternInfo, now: u64, theme: &Theme) -> Cell<
         Column::Flag => Cell::from(flag(pattern.flag, theme)),
         Column::Template => Cell::from(template(pattern, theme)),
     }
+}
+
+/// A pattern's lines per minute of the last [`RATE_CELLS`] minutes, the newest at the
+/// right.
+fn sparkline(rate: &[u32]) -> String {
+    format::sparkline(&rate[rate.len().saturating_sub(usize::from(RATE_CELLS))..])
 }
 
 /// `23%`, in the danger colour when errors are most of the lines.
@@ -267,6 +282,10 @@ fn flag(flag: Option<PatternFlag>, theme: &Theme) -> Span<'static> {
         }
         Some(PatternFlag::NewAndGrowing) => Span::styled(
             "▲ new, growing",
+            Style::new().fg(theme.warn).add_modifier(bold),
+        ),
+        Some(PatternFlag::Surging) => Span::styled(
+            "⇈ 10× usual",
             Style::new().fg(theme.warn).add_modifier(bold),
         ),
         None => Span::raw(""),
@@ -338,6 +357,18 @@ mod tests {
         assert_eq!(line.spans[0].style.fg, Some(theme.danger));
         levels.add(None, 1_000);
         assert_eq!(level_mix(&levels, &theme).width(), MIX_CELLS);
+    }
+
+    #[test]
+    fn sparkline_scales_to_the_busiest_minute() {
+        assert_eq!(sparkline(&[0, 1, 4, 8]), " ▁▄█");
+        assert_eq!(sparkline(&[0; 12]), " ".repeat(10));
+        assert_eq!(
+            sparkline(&[9, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3])
+                .chars()
+                .count(),
+            10
+        );
     }
 
     #[test]

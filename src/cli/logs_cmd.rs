@@ -242,7 +242,7 @@ impl Printer {
         if self.raw {
             return outln!("{clock} {source:<12} {}", line.text);
         }
-        let level = match line.level {
+        let level = match line.shown_level() {
             Some(level) if !line.continues => level.as_str(),
             _ => "",
         };

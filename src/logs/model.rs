@@ -165,6 +165,13 @@ impl LogLine {
         [h.host, h.process, h.pid, h.thread, h.component].map(|span| self.field(span).unwrap_or(""))
     }
 
+    /// The line's level: the one stored with it, else the one its header names (a stored
+    /// line read before the engine learned its level keeps it in the text).
+    pub fn shown_level(&self) -> Option<Level> {
+        self.level
+            .or_else(|| Level::from_name(self.field(self.header?.level)?))
+    }
+
     /// The text of one header field.
     pub fn field(&self, span: Option<Span>) -> Option<&str> {
         let [start, end] = span?;

@@ -148,13 +148,14 @@ impl Layout<'_> {
             ));
         }
         if self.columns.level {
-            let word = match line.level {
+            let level = line.shown_level();
+            let word = match level {
                 Some(level) if !line.continues => level.as_str(),
                 _ => "",
             };
             spans.push(Span::styled(
                 format!("{word:<LEVEL_WIDTH$}"),
-                level_style(line.level, theme),
+                level_style(level, theme),
             ));
             spans.push(Span::raw(" "));
         }

@@ -16,6 +16,10 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/api/v1/session", Permission::Public),
     ("GET", "/api/v1/session", VIEWER),
     ("DELETE", "/api/v1/session", VIEWER),
+    // The tokens themselves: host-wide, so also only with a token for every workspace.
+    ("GET", "/api/v1/tokens", ADMIN),
+    ("POST", "/api/v1/tokens", ADMIN),
+    ("DELETE", "/api/v1/tokens/{name}", ADMIN),
     ("GET", "/api/v1/snapshot", VIEWER),
     ("GET", "/api/v1/events", VIEWER),
     // The generic command entry of the CLI and TUI: any command, so the highest role.

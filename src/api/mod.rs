@@ -26,7 +26,7 @@ pub use heal::HealHistoryParams;
 pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
 pub use logs::{LogsAccess, LogsAnswer, NDJSON};
 pub use metrics::{MetricsHistoryParams, serve_prometheus};
-pub use openapi::{Health, SERVE_ROUTES, SessionInfo, WorkspaceEntry, openapi};
+pub use openapi::{CreatedToken, Health, SERVE_ROUTES, SessionInfo, WorkspaceEntry, openapi};
 
 use std::path::PathBuf;
 

@@ -10,6 +10,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, Secur
 use utoipa::openapi::{ContentBuilder, Object, Ref, Required, Response, ResponseBuilder, Type};
 
 use crate::api::{alerts, config, events, heal, hooks, logs, metrics, services};
+use crate::store::TokenInfo;
 
 /// The routes `uc serve` answers without an engine (the web page among them).
 pub const SERVE_ROUTES: &[&str] = &[
@@ -17,6 +18,8 @@ pub const SERVE_ROUTES: &[&str] = &[
     "/api/v1/workspaces",
     "/api/v1/openapi.json",
     "/api/v1/session",
+    "/api/v1/tokens",
+    "/api/v1/tokens/{name}",
     "/",
     "/assets/{name}",
 ];
@@ -53,6 +56,17 @@ pub struct SessionInfo {
     /// What requests through the session that change something send as `X-CSRF-Token`;
     /// null for a bearer token.
     pub csrf: Option<String>,
+}
+
+/// The answer to `POST /api/v1/tokens`: the only time the token is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"token": "uc_3f9a…", "info": {"name": "ci", "role": "operator",
+    "workspace": null, "created": 1764979200000u64, "expires": 1767571200000u64,
+    "last_used": null, "revoked": null}}))]
+pub struct CreatedToken {
+    /// Send it as `Authorization: Bearer <token>`; only its hash is kept.
+    pub token: String,
+    pub info: TokenInfo,
 }
 
 #[derive(OpenApi)]
@@ -105,7 +119,7 @@ pub struct SessionInfo {
         hooks::deliveries,
         hooks::receive,
     ),
-    components(schemas(Health, WorkspaceEntry, SessionInfo))
+    components(schemas(Health, WorkspaceEntry, SessionInfo, CreatedToken, TokenInfo))
 )]
 struct Engine;
 
@@ -254,6 +268,8 @@ fn serve_paths() -> Vec<(String, PathItem)> {
                     "schema": {"type": "object"}}}}}}}),
         ),
         ("/api/v1/session", session_item()),
+        ("/api/v1/tokens", tokens_item()),
+        ("/api/v1/tokens/{name}", token_item()),
         (
             "/",
             serde_json::json!({"get": {
@@ -316,5 +332,58 @@ fn session_item() -> serde_json::Value {
             "tags": ["session"], "operationId": "signOut",
             "summary": "End the session (needs `X-CSRF-Token`); clears the cookie",
             "responses": {"204": {"description": "Signed out"}}},
+    })
+}
+
+/// `/api/v1/tokens`: list and create, as `uc token list|create` do.
+fn tokens_item() -> serde_json::Value {
+    let error = serde_json::json!({"application/json": {
+        "schema": {"$ref": "#/components/schemas/CommandError"}}});
+    let role = serde_json::json!({"type": "string",
+        "enum": ["viewer", "operator", "deployer", "admin"]});
+    serde_json::json!({
+        "get": {
+            "tags": ["tokens"], "operationId": "tokens",
+            "summary": "Every token: name, role, scope, times (never the token itself)",
+            "description": "Needs an admin token for every workspace.",
+            "responses": {"200": {"description": "The tokens, by name", "content": {
+                "application/json": {"schema": {"type": "array",
+                    "items": {"$ref": "#/components/schemas/TokenInfo"}}}}}}},
+        "post": {
+            "tags": ["tokens"], "operationId": "createToken",
+            "summary": "Make a token; the answer is the only time it is shown",
+            "description": "Needs an admin token for every workspace. Audited.",
+            "requestBody": {"required": true, "content": {"application/json": {
+                "schema": {"type": "object", "required": ["name", "role"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+                        "role": role,
+                        "workspace": {"type": ["string", "null"],
+                            "description": "The one workspace it reaches (default: all)"},
+                        "expires": {"type": ["string", "null"],
+                            "description": "How long it works, e.g. `30d` (default: until revoked)"}}},
+                "example": {"name": "ci", "role": "operator", "expires": "30d"}}}},
+            "responses": {
+                "201": {"description": "Made", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/CreatedToken"}}}},
+                "409": {"description": "A token of that name exists", "content": error}}},
+    })
+}
+
+/// `/api/v1/tokens/{name}`: revoke, as `uc token revoke` does.
+fn token_item() -> serde_json::Value {
+    let error = serde_json::json!({"application/json": {
+        "schema": {"$ref": "#/components/schemas/CommandError"}}});
+    serde_json::json!({
+        "delete": {
+            "tags": ["tokens"], "operationId": "revokeToken",
+            "summary": "Revoke a token: it, its sessions and its open streams stop within a second",
+            "description": "Needs an admin token for every workspace. Audited.",
+            "parameters": [{"name": "name", "in": "path", "required": true,
+                "schema": {"type": "string"}}],
+            "responses": {
+                "204": {"description": "Revoked"},
+                "404": {"description": "No such token, or revoked already", "content": error}}},
     })
 }

@@ -9,7 +9,7 @@ use super::output::{out, outln};
 use super::{CliResult, Failure, duration_arg};
 use crate::config::Source;
 use crate::protocol::Role;
-use crate::store::{AuditEntry, AuditLog, TokenInfo, Tokens};
+use crate::store::{AuditEntry, AuditLog, NewToken, TokenError, TokenInfo, Tokens};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -125,27 +125,28 @@ pub fn token(command: TokenCmd) -> CliResult {
             workspace,
             expires,
         } => {
-            let info = TokenInfo {
-                name: token_name(&name)?,
+            let new = NewToken {
+                name,
                 role,
                 workspace: workspace
                     .map(|w| crate::serve::route::workspace_name(&w))
                     .transpose()
                     .map_err(|e| Failure::input(anyhow::anyhow!("--workspace: {e}")))?,
-                created: now,
-                expires: expires.map(|d| now.saturating_add(d.as_millis() as u64)),
-                last_used: None,
-                revoked: None,
+                lasts: expires,
             };
-            let token = new_token()?;
-            tokens
-                .create(&info, &crate::store::tokens::hash(&token))
-                .map_err(Failure::input)?;
+            let (info, token) = tokens.issue(new, now).map_err(|e| match e {
+                TokenError::BadName(_) | TokenError::Exists(_) => {
+                    Failure::input(anyhow::anyhow!("--name: {e}"))
+                }
+                e => Failure::runtime(e),
+            })?;
             outln!("{token}")?;
             eprintln!(
-                "token {name} ({}) made: this is the only time it is shown",
+                "token {} ({}) made: this is the only time it is shown",
+                info.name,
                 role.name()
             );
+            let name = info.name;
             ("token create", name)
         }
         TokenCmd::Revoke { name } => {
@@ -170,31 +171,6 @@ pub fn token(command: TokenCmd) -> CliResult {
     })
     .map_err(Failure::runtime)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Token names appear in headers and the audit log: keep them plain.
-fn token_name(name: &str) -> Result<String, Failure> {
-    let plain = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if plain {
-        Ok(name.to_owned())
-    } else {
-        Err(Failure::input(anyhow::anyhow!(
-            "--name: `{}` is not a token name (1 to 64 letters, digits, `-`, `_` and `.`)",
-            name.escape_default()
-        )))
-    }
-}
-
-/// 256 bits from the kernel, prefixed so a leaked token is recognisable (secret scanners).
-fn new_token() -> Result<String, Failure> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Failure::runtime(anyhow::anyhow!("no randomness for a token: {e}")))?;
-    Ok(format!("uc_{}", hex::encode(bytes)))
 }
 
 fn list(tokens: &Tokens, json: bool, now: u64) -> CliResult {

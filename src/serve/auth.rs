@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 use crate::store::tokens::{self, Tokens};
-use crate::store::{StoreError, TokenInfo};
+use crate::store::{NewToken, StoreError, TokenError, TokenInfo};
 
 /// How often the file is checked for other processes' changes (a revoked token stops
 /// working within this), and last uses are written.
@@ -105,7 +105,35 @@ impl Keys {
     }
 }
 
+/// `POST /api/v1/tokens`, `DELETE /api/v1/tokens/{name}` and `GET /api/v1/tokens`: the
+/// same file `uc token` changes, and this copy of it changed at once (SQLite's
+/// `data_version` does not move for the connection's own writes).
+impl Keys {
+    pub fn issue(&self, new: NewToken, now: u64) -> Result<(TokenInfo, String), TokenError> {
+        let made = self.shared.file().tokens.issue(new, now);
+        self.shared.reload();
+        made
+    }
+
+    pub fn revoke(&self, name: &str, now: u64) -> Result<(), TokenError> {
+        let revoked = self.shared.file().tokens.revoke(name, now);
+        self.shared.reload();
+        revoked
+    }
+
+    /// Every token (never the token itself), last uses included.
+    pub fn list(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        self.shared.write_used();
+        let all = self.shared.file().tokens.all()?;
+        Ok(all.into_iter().map(|(_, info)| info).collect())
+    }
+}
+
 impl Shared {
+    fn file(&self) -> std::sync::MutexGuard<'_, Followed> {
+        self.file.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn lookup(&self, hash: &str) -> Option<TokenInfo> {
         let by_hash = self.by_hash.read().unwrap_or_else(|p| p.into_inner());
         by_hash.get(hash).cloned()
@@ -113,12 +141,23 @@ impl Shared {
 
     /// Reads the file again if another process changed it; whether it did.
     fn refresh(&self) -> bool {
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let mut file = self.file();
         let version = file.tokens.version().ok();
         if version == file.seen {
             return false;
         }
         file.seen = version;
+        self.read(&file)
+    }
+
+    /// Reads the file again, whoever changed it.
+    fn reload(&self) {
+        let mut file = self.file();
+        file.seen = file.tokens.version().ok();
+        self.read(&file);
+    }
+
+    fn read(&self, file: &Followed) -> bool {
         match file.tokens.all() {
             Ok(all) => {
                 *self.by_hash.write().unwrap_or_else(|p| p.into_inner()) =
@@ -140,8 +179,7 @@ impl Shared {
         if used.is_empty() {
             return;
         }
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = file.tokens.touch(&used) {
+        if let Err(e) = self.file().tokens.touch(&used) {
             tracing::warn!("cannot record the tokens' last use: {e}");
         }
     }

@@ -10,6 +10,7 @@ mod page;
 pub mod route;
 mod session;
 mod tls;
+mod tokens;
 mod workspaces;
 
 use std::net::{IpAddr, SocketAddr};
@@ -249,6 +250,8 @@ async fn handle(
             }
         }
         Route::Session => server.session(request, call).await,
+        Route::Tokens => server.tokens(request, call, None).await,
+        Route::Token(name) => server.tokens(request, call, Some(name)).await,
         Route::Workspaces | Route::OpenApi => {
             let permission = crate::api::permission(call.method.as_str(), &call.route);
             match server.authorize(&request, &call, permission) {
@@ -344,11 +347,9 @@ impl Server {
         if mutating {
             self.audit(&call, token, response.status(), None);
         }
-        match identity.as_ref().and_then(|i| i.session_id()) {
-            Some(id) if session::is_stream(&response) => {
-                session::while_session_lasts(Arc::clone(self), id.to_owned(), response)
-            }
-            _ => response,
+        match &identity {
+            Some(identity) => session::while_valid(Arc::clone(self), identity, response),
+            None => response,
         }
     }
 

@@ -13,6 +13,10 @@ pub enum Route {
     OpenApi,
     /// `/api/v1/session`: the web page's sign-in, who is signed in, sign-out.
     Session,
+    /// `/api/v1/tokens`: the tokens `uc serve` accepts (list, create).
+    Tokens,
+    /// `/api/v1/tokens/<name>`: one of them (revoke), its name decoded.
+    Token(String),
     /// `/`: the web page.
     Page,
     /// `/assets/<name>`: one of the page's bundles.
@@ -52,7 +56,15 @@ pub fn route(path_and_query: &str) -> Result<Route, String> {
         "/workspaces" => return Ok(Route::Workspaces),
         "/openapi.json" => return Ok(Route::OpenApi),
         "/session" => return Ok(Route::Session),
+        "/tokens" => return Ok(Route::Tokens),
         _ => {}
+    }
+    if let Some(name) = rest.strip_prefix("/tokens/") {
+        let name = percent_decode_str(name).decode_utf8_lossy();
+        if name.is_empty() || name.contains('/') {
+            return Ok(Route::NotFound);
+        }
+        return Ok(Route::Token(name.into_owned()));
     }
     let with_query = |path: String| match query {
         Some(q) => format!("{path}?{q}"),
@@ -111,6 +123,9 @@ mod tests {
             ("/api/v1/workspaces", Route::Workspaces),
             ("/api/v1/openapi.json", Route::OpenApi),
             ("/api/v1/session", Route::Session),
+            ("/api/v1/tokens", Route::Tokens),
+            ("/api/v1/tokens/ci%2E1", Route::Token("ci.1".into())),
+            ("/api/v1/tokens/", Route::NotFound),
             ("/?x", Route::Page),
             ("/assets/app-1.js", Route::Asset("app-1.js".into())),
             ("/index.html", Route::NotFound),

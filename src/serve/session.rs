@@ -3,8 +3,8 @@
 //! SameSite=Strict) with a CSRF token; the page's later requests carry the cookie, and those
 //! that change something also `X-CSRF-Token`. Sessions live in this process only (a restart
 //! signs everyone out) and hold the token's hash, which is looked up again on every request:
-//! revoking or expiring the token ends them, and the event streams opened through them.
-//! Bearer requests are unchanged.
+//! revoking or expiring the token ends them, and the event streams opened through them (as
+//! it ends the streams opened with the token as a bearer).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -117,36 +117,52 @@ fn same(a: &str, b: &str) -> bool {
 /// Who a request is: a token, and the session it came through if it came with the cookie.
 pub struct Identity {
     pub token: TokenInfo,
+    /// The SHA-256 of the bearer token, when it came as one.
+    bearer_hash: Option<String>,
     session: Option<(String, Session)>,
 }
 
-impl Identity {
-    pub fn session_id(&self) -> Option<&str> {
-        self.session.as_ref().map(|(id, _)| id.as_str())
-    }
+/// What a stream is opened through, and must end with.
+enum Opener {
+    Session(String),
+    Bearer(String),
 }
 
 /// Whether `response` is an event stream, which lasts until someone ends it.
-pub fn is_stream(response: &Response) -> bool {
+fn is_stream(response: &Response) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
 }
 
-/// `response`'s body, ended within [`STREAM_CHECK`] of the session `id` ending (signed out,
-/// its token revoked or expired, its 12 h over): a stream does not outlive its session.
-pub fn while_session_lasts(server: Arc<Server>, id: String, response: Response) -> Response {
+/// `response`'s body, when it is an event stream, ended within [`STREAM_CHECK`] of what
+/// opened it ending: the session (signed out, its 12 h over) or the token (revoked,
+/// expired). A stream does not outlive the right to read it.
+pub fn while_valid(server: Arc<Server>, identity: &Identity, response: Response) -> Response {
+    let opener = match (&identity.session, &identity.bearer_hash) {
+        (Some((id, _)), _) => Opener::Session(id.clone()),
+        (None, Some(hash)) => Opener::Bearer(hash.clone()),
+        (None, None) => return response,
+    };
+    if !is_stream(&response) {
+        return response;
+    }
     let ended = async move {
         loop {
             tokio::time::sleep(STREAM_CHECK).await;
             let now = crate::clock::now_ms();
-            let valid = server
-                .sessions
-                .find(&id, now)
-                .is_some_and(|s| server.keys.check_hash(&s.token_hash, now).is_ok());
+            let valid = match &opener {
+                Opener::Session(id) => server
+                    .sessions
+                    .find(id, now)
+                    .is_some_and(|s| server.keys.check_hash(&s.token_hash, now).is_ok()),
+                Opener::Bearer(hash) => server.keys.check_hash(hash, now).is_ok(),
+            };
             if !valid {
-                server.sessions.end(&id);
+                if let Opener::Session(id) = &opener {
+                    server.sessions.end(id);
+                }
                 return;
             }
         }
@@ -170,6 +186,7 @@ impl Server {
             let token = self.check_token(call, bearer)?;
             return Ok(Identity {
                 token,
+                bearer_hash: bearer.map(tokens::hash),
                 session: None,
             });
         };
@@ -209,6 +226,7 @@ impl Server {
         }
         Ok(Identity {
             token,
+            bearer_hash: None,
             session: Some((id.to_owned(), session)),
         })
     }

@@ -19,4 +19,4 @@ pub use heal::{HealLog, HealQuery};
 pub use history::{DiskUsage, History, Retention, TableUsage};
 pub use journal::Journal;
 pub use revisions::{NewRevision, Revisions};
-pub use tokens::{TokenInfo, Tokens};
+pub use tokens::{NewToken, TokenError, TokenInfo, Tokens};

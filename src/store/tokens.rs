@@ -30,9 +30,12 @@ pub const SCHEMA: Schema = Schema {
 };
 
 /// What a token may do, without the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "ci", "role": "operator", "workspace": null,
+    "created": 1764979200000u64, "expires": null, "last_used": 1764982800000u64, "revoked": null}))]
 pub struct TokenInfo {
     pub name: String,
+    #[schema(value_type = String, example = "operator")]
     pub role: Role,
     /// The one workspace it may reach; every workspace when `None`.
     pub workspace: Option<String>,
@@ -50,6 +53,13 @@ pub enum TokenError {
     Exists(String),
     #[error("no token named `{0}`")]
     Unknown(String),
+    #[error(
+        "`{0}` is not a token name (1 to 64 letters, digits, `-`, `_` and `.`): names appear \
+         in headers and the audit log"
+    )]
+    BadName(String),
+    #[error("no randomness for a token: {0}")]
+    NoRandomness(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -63,14 +73,62 @@ pub struct Tokens {
     db: Db,
 }
 
+/// A token to make: what `uc token create` and `POST /api/v1/tokens` ask for.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub name: String,
+    pub role: Role,
+    pub workspace: Option<String>,
+    pub lasts: Option<std::time::Duration>,
+}
+
+/// Token names appear in headers and the audit log: kept plain.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// 256 bits from the kernel, prefixed so a leaked token is recognisable (secret scanners).
+fn secret() -> Result<String, TokenError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| TokenError::NoRandomness(e.to_string()))?;
+    Ok(format!("uc_{}", hex::encode(bytes)))
+}
+
 impl Tokens {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         Db::open(path, &SCHEMA).map(|db| Self { db })
     }
 
+    /// Makes the token `new` asks for at `now`: what it may do, and the token itself, which
+    /// only its hash is kept of.
+    pub fn issue(&mut self, new: NewToken, now: u64) -> Result<(TokenInfo, String), TokenError> {
+        if !plain_name(&new.name) {
+            return Err(TokenError::BadName(new.name.escape_default().to_string()));
+        }
+        let lasts = new
+            .lasts
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let info = TokenInfo {
+            name: new.name,
+            role: new.role,
+            workspace: new.workspace,
+            created: now,
+            expires: lasts.map(|ms| now.saturating_add(ms)),
+            last_used: None,
+            revoked: None,
+        };
+        let token = secret()?;
+        self.create(&info, &hash(&token))?;
+        Ok((info, token))
+    }
+
     /// Stores a new token under `info.name` by its hash. A revoked token's name may be
     /// used again.
-    pub fn create(&mut self, info: &TokenInfo, token_hash: &str) -> Result<(), TokenError> {
+    fn create(&mut self, info: &TokenInfo, token_hash: &str) -> Result<(), TokenError> {
         let inserted = self.db.transaction(|tx| {
             tx.execute(
                 "DELETE FROM tokens WHERE name = ?1 AND revoked IS NOT NULL",
@@ -185,6 +243,32 @@ mod tests {
             last_used: None,
             revoked: None,
         }
+    }
+
+    #[test]
+    fn an_issued_token_is_found_by_its_hash_and_a_plain_name_is_required() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tokens = Tokens::open(dir.path().join("tokens.db")).unwrap();
+        let new = |name: &str| NewToken {
+            name: name.into(),
+            role: Role::Viewer,
+            workspace: None,
+            lasts: Some(std::time::Duration::from_secs(60)),
+        };
+        let (info, token) = tokens.issue(new("ci-1.a"), 1_000).unwrap();
+        assert!(token.starts_with("uc_") && token.len() == 67, "{token}");
+        assert_eq!(info.expires, Some(61_000));
+        let all = tokens.all().unwrap();
+        assert_eq!(all, vec![(hash(&token), info)]);
+        let refused = tokens.issue(new("a b"), 1_000).unwrap_err();
+        assert!(
+            refused.to_string().starts_with("`a b` is not a token name"),
+            "{refused}"
+        );
+        assert!(matches!(
+            tokens.issue(new(&"x".repeat(65)), 1_000),
+            Err(TokenError::BadName(_))
+        ));
     }
 
     #[test]

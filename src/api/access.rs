@@ -57,6 +57,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/api/v1/config/diff", VIEWER),
     ("GET", "/api/v1/heal/events", VIEWER),
     ("GET", "/api/v1/heal/playbooks", VIEWER),
+    ("GET", "/api/v1/heal/playbooks/{name}", VIEWER),
+    ("PUT", "/api/v1/heal/playbooks/{name}", ADMIN),
+    ("DELETE", "/api/v1/heal/playbooks/{name}", ADMIN),
     // A dry run (`?dry_run=true`) only plans: operator (see `permission`).
     ("POST", "/api/v1/heal/playbooks/{name}/run", ADMIN),
     ("GET", "/api/v1/hooks/deliveries", VIEWER),
@@ -125,6 +128,9 @@ mod tests {
         assert_eq!(needs("POST", "/api/v1/environments/prod/switch"), DEPLOYER);
         assert_eq!(needs("POST", "/api/v1/config"), ADMIN);
         assert_eq!(needs("POST", "/api/v1/heal/playbooks/x/run"), ADMIN);
+        assert_eq!(needs("GET", "/api/v1/heal/playbooks/x"), VIEWER);
+        assert_eq!(needs("PUT", "/api/v1/heal/playbooks/x"), ADMIN);
+        assert_eq!(needs("DELETE", "/api/v1/heal/playbooks/x"), ADMIN);
         assert_eq!(
             needs("POST", "/api/v1/heal/playbooks/x/run?dry_run=true"),
             OPERATOR

@@ -1,8 +1,10 @@
 //! Healing's part of the API: `GET /api/v1/heal/events?since=SECONDS&service=NAME&limit=N`
 //! (oldest first), the playbooks (`GET /api/v1/heal/playbooks`, `POST
-//! /api/v1/heal/playbooks/{name}/run?dry_run=true`).
+//! /api/v1/heal/playbooks/{name}/run?dry_run=true`), and editing one (`GET|PUT|DELETE
+//! /api/v1/heal/playbooks/{name}`, its YAML text).
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Api, Name, Params, error, read_blocking};
 use crate::clock::now_ms;
+use crate::heal::{EditRefused, PlaybookInfo, PlaybookSource};
 use crate::protocol::CommandError;
 use crate::store::{HealLog, HealQuery};
 
@@ -96,5 +99,77 @@ pub async fn run_playbook(
     {
         Ok(report) => Json(report).into_response(),
         Err(refused) => error(StatusCode::BAD_REQUEST, refused),
+    }
+}
+
+fn edit_refused(refused: EditRefused) -> Response {
+    match refused {
+        EditRefused::Missing(e) => error(StatusCode::NOT_FOUND, e),
+        EditRefused::Invalid(e) => error(StatusCode::BAD_REQUEST, e),
+        EditRefused::Failed(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+/// `GET /api/v1/heal/playbooks/{name}`: its YAML text, to edit.
+#[utoipa::path(get, path = "/heal/playbooks/{name}", tag = "heal",
+    params(("name" = String, Path, description = "Playbook")),
+    responses((status = 200, description = "The playbook's text, and why it does not load if it does not",
+            body = PlaybookSource),
+        (status = 404, description = "No such playbook", body = CommandError)))]
+pub async fn playbook_source(State(api): State<Api>, Name(name): Name) -> Response {
+    let playbooks = api.playbooks.clone();
+    match tokio::task::spawn_blocking(move || playbooks.source(&name)).await {
+        Ok(Ok(source)) => Json(source).into_response(),
+        Ok(Err(refused)) => edit_refused(refused),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
+    }
+}
+
+/// `PUT /api/v1/heal/playbooks/{name}`: the body is the playbook's new YAML text. It is
+/// checked first; one that does not load is refused (400, each `file:line:col` problem) and
+/// nothing is written. The next run uses it (files are read at each run).
+#[utoipa::path(put, path = "/heal/playbooks/{name}", tag = "heal",
+    params(("name" = String, Path, description = "Playbook (the file's name)")),
+    request_body(content = String, content_type = "application/yaml",
+        example = "description: Clear scratch files\nroots: [./tmp]\nsteps:\n  - delete: { under: ./tmp, match: \"**/*\", older_than: 7d }\n"),
+    responses((status = 200, description = "Replaced", body = PlaybookInfo),
+        (status = 201, description = "Made", body = PlaybookInfo),
+        (status = 400, description = "Does not load; `error` lists the problems at file:line:col", body = CommandError)))]
+pub async fn save_playbook(State(api): State<Api>, Name(name): Name, body: Bytes) -> Response {
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            CommandError::field("body", "the playbook is not UTF-8 text"),
+        );
+    };
+    let playbooks = api.playbooks.clone();
+    match tokio::task::spawn_blocking(move || playbooks.save(&name, &text)).await {
+        Ok(Ok((info, true))) => (StatusCode::CREATED, Json(info)).into_response(),
+        Ok(Ok((info, false))) => Json(info).into_response(),
+        Ok(Err(refused)) => edit_refused(refused),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
+    }
+}
+
+/// `DELETE /api/v1/heal/playbooks/{name}`: deletes its file.
+#[utoipa::path(delete, path = "/heal/playbooks/{name}", tag = "heal",
+    params(("name" = String, Path, description = "Playbook")),
+    responses((status = 204, description = "Deleted"),
+        (status = 404, description = "No such playbook", body = CommandError)))]
+pub async fn delete_playbook(State(api): State<Api>, Name(name): Name) -> Response {
+    let playbooks = api.playbooks.clone();
+    match tokio::task::spawn_blocking(move || playbooks.remove(&name)).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(refused)) => edit_refused(refused),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CommandError::new(e.to_string()),
+        ),
     }
 }

@@ -37,7 +37,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
@@ -140,6 +140,21 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
         ("GET", "/api/v1/config/diff", get(config::diff)),
         ("GET", "/api/v1/heal/events", get(heal::history)),
         ("GET", "/api/v1/heal/playbooks", get(heal::playbooks)),
+        (
+            "GET",
+            "/api/v1/heal/playbooks/{name}",
+            get(heal::playbook_source),
+        ),
+        (
+            "PUT",
+            "/api/v1/heal/playbooks/{name}",
+            put(heal::save_playbook),
+        ),
+        (
+            "DELETE",
+            "/api/v1/heal/playbooks/{name}",
+            delete(heal::delete_playbook),
+        ),
         (
             "POST",
             "/api/v1/heal/playbooks/{name}/run",
@@ -386,6 +401,7 @@ mod tests {
                 let op = match method {
                     "GET" => &item.get,
                     "POST" => &item.post,
+                    "PUT" => &item.put,
                     "DELETE" => &item.delete,
                     other => panic!("{other}"),
                 };

@@ -12,5 +12,5 @@ pub mod restart;
 pub mod triggers;
 
 pub use event::{HealEvent, HealKind};
-pub use playbooks::{PlaybookInfo, PlaybookList, Playbooks};
+pub use playbooks::{EditRefused, PlaybookInfo, PlaybookList, PlaybookSource, Playbooks};
 pub use recorder::spawn_recorder;

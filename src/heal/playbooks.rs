@@ -23,7 +23,10 @@ pub struct PlaybookList {
     pub problems: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "cleanup", "description": "Clear scratch files",
+    "file": "/home/ana/shop/configs/playbooks/cleanup.yaml",
+    "steps": ["delete ./tmp/**/* older than 7d"]}))]
 pub struct PlaybookInfo {
     pub name: String,
     #[serde(default)]
@@ -31,6 +34,27 @@ pub struct PlaybookInfo {
     pub file: String,
     /// Each step in the user's words.
     pub steps: Vec<String>,
+}
+
+/// One playbook's text, as `GET /api/v1/heal/playbooks/{name}` answers it for editing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlaybookSource {
+    pub name: String,
+    pub file: String,
+    pub source: String,
+    /// Why it does not load as it is, with file, line and column.
+    #[serde(default)]
+    pub problems: Option<String>,
+}
+
+/// Why a playbook could not be read, saved or removed.
+#[derive(Debug)]
+pub enum EditRefused {
+    /// No playbook by that name (or not a name).
+    Missing(CommandError),
+    /// The new text does not load: nothing was written.
+    Invalid(CommandError),
+    Failed(CommandError),
 }
 
 /// The engine's playbook runner: the workspace's playbooks directory plus the supervisor
@@ -85,6 +109,81 @@ impl Playbooks {
         list
     }
 
+    /// Playbook `name`'s text. Blocking (reads a file).
+    pub fn source(&self, name: &str) -> Result<PlaybookSource, EditRefused> {
+        let file = self.existing(name)?;
+        let source = std::fs::read_to_string(&file)
+            .map_err(|e| EditRefused::Failed(CommandError::new(format!("cannot read: {e}"))))?;
+        let problems = playbook::parse(&source, &file, &self.workspace_dir)
+            .err()
+            .map(|problems| ConfigError::Invalid { problems }.to_string());
+        Ok(PlaybookSource {
+            name: name.to_owned(),
+            file: file.display().to_string(),
+            source,
+            problems,
+        })
+    }
+
+    /// Writes `text` as playbook `name` (replacing its file, or making
+    /// `configs/playbooks/NAME.yaml`) once it loads; a text that does not is refused whole.
+    /// Whether the playbook is new. Blocking.
+    pub fn save(&self, name: &str, text: &str) -> Result<(PlaybookInfo, bool), EditRefused> {
+        if !crate::config::values::is_name(name) {
+            return Err(EditRefused::Invalid(not_a_name(name)));
+        }
+        let existing = self.existing(name).ok();
+        let created = existing.is_none();
+        let file = existing.unwrap_or_else(|| self.dir().join(format!("{name}.yaml")));
+        let loaded = playbook::parse(text, &file, &self.workspace_dir).map_err(|problems| {
+            let error = CommandError::field("body", ConfigError::Invalid { problems }.to_string());
+            EditRefused::Invalid(
+                error.with_hint("nothing was written; the playbook stays as it was"),
+            )
+        })?;
+        let failed = |e: std::io::Error| {
+            EditRefused::Failed(CommandError::new(format!(
+                "cannot write {}: {e}",
+                file.display()
+            )))
+        };
+        std::fs::create_dir_all(self.dir()).map_err(failed)?;
+        crate::paths::write_private(&file, text.as_bytes()).map_err(failed)?;
+        let info = PlaybookInfo {
+            name: loaded.name,
+            description: loaded.description,
+            file: file.display().to_string(),
+            steps: loaded.steps.into_iter().map(|s| s.label).collect(),
+        };
+        Ok((info, created))
+    }
+
+    /// Deletes playbook `name`'s file. Blocking.
+    pub fn remove(&self, name: &str) -> Result<(), EditRefused> {
+        let file = self.existing(name)?;
+        std::fs::remove_file(&file).map_err(|e| {
+            EditRefused::Failed(CommandError::new(format!(
+                "cannot delete {}: {e}",
+                file.display()
+            )))
+        })
+    }
+
+    /// The file of playbook `name`, if there is one.
+    fn existing(&self, name: &str) -> Result<PathBuf, EditRefused> {
+        if !crate::config::values::is_name(name) {
+            return Err(EditRefused::Missing(not_a_name(name)));
+        }
+        ["yaml", "yml"]
+            .iter()
+            .map(|ext| self.dir().join(format!("{name}.{ext}")))
+            .find(|f| f.is_file())
+            .ok_or_else(|| {
+                let error = CommandError::field("name", format!("no playbook `{name}`"));
+                EditRefused::Missing(error.with_hint("`GET /api/v1/heal/playbooks` lists them"))
+            })
+    }
+
     /// Run (or with `dry_run` plan) playbook `name`; `trigger` says who asked (`uc heal run`,
     /// `rule DiskAlmostFull`).
     pub async fn run(
@@ -114,6 +213,14 @@ impl Playbooks {
         self.hub.publish(Event::Heal(event));
         Ok(report)
     }
+}
+
+fn not_a_name(name: &str) -> CommandError {
+    CommandError::field(
+        "name",
+        format!("`{}` is not a playbook name", name.escape_debug()),
+    )
+    .with_hint("letters, digits, `-` and `_`")
 }
 
 /// The playbook `name` in `dir`, or a refusal naming the field with the playbooks there.

@@ -24,6 +24,29 @@ pub struct AlertHistoryParams {
     pub since: u64,
 }
 
+/// The body of `POST /api/v1/alerts/{id}/ack`; it may be left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"comment": "looking"}))]
+pub struct AckBody {
+    /// Shown next to the ack in the TUI, the page and the alert's history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// The body of `POST /api/v1/silences`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"matchers": ["service=api"], "for": "2h", "comment": "deploying"}))]
+pub struct SilenceBody {
+    /// `label=value`, `label!=value`, `label=~regex`: an alert is silenced when it matches
+    /// every one.
+    pub matchers: Vec<String>,
+    /// How long: `2h`, `30m`.
+    #[serde(rename = "for")]
+    pub duration: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertHistory {
     pub entries: Vec<Entry>,
@@ -66,8 +89,7 @@ pub async fn silences(State(api): State<Api>) -> Response {
 /// `POST /api/v1/alerts/{id}/ack`, body `{"comment": "..."}` (optional).
 #[utoipa::path(post, path = "/alerts/{id}/ack", tag = "alerts",
     params(("id" = String, Path, description = "Alert id or unique prefix")),
-    request_body(content = Object, description = "`{\"comment\": \"...\"}`, optional",
-        example = json!({"comment": "looking"})),
+    request_body(content = Option<AckBody>, description = "Optional"),
     responses((status = 200, description = "Acknowledged", body = crate::protocol::Reply),
         (status = 404, description = "No such alert", body = CommandError)))]
 pub async fn ack(State(api): State<Api>, headers: HeaderMap, id: Name, body: Bytes) -> Response {
@@ -77,7 +99,7 @@ pub async fn ack(State(api): State<Api>, headers: HeaderMap, id: Name, body: Byt
 
 /// `POST /api/v1/silences`, body `{"matchers": ["service=api"], "for": "2h", "comment": ".."}`.
 #[utoipa::path(post, path = "/silences", tag = "alerts",
-    request_body(content = Object, example = json!({"matchers": ["service=api"], "for": "2h", "comment": "deploying"})),
+    request_body = SilenceBody,
     responses((status = 200, description = "The silence was created", body = crate::protocol::Reply),
         (status = 400, description = "A field is wrong", body = CommandError)))]
 pub async fn silence(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
@@ -102,22 +124,26 @@ async fn command<const N: usize>(
     body: &[u8],
     extra: [(&str, serde_json::Value); N],
 ) -> Response {
-    let mut fields = match object(body) {
-        Ok(fields) => fields,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
-    };
-    for (key, value) in extra {
-        if fields.insert(key.to_owned(), value).is_some() {
-            let e = CommandError::field(key, "given by the path");
-            return error(StatusCode::BAD_REQUEST, e);
-        }
-    }
-    fields.insert("by".into(), actor(headers).into());
-    let json = serde_json::Value::Object(fields).to_string();
-    match Command::from_json(json.as_bytes()) {
+    match command_of(body, extra, actor(headers)) {
         Ok(command) => dispatch(api, command).await,
         Err(e) => error(StatusCode::BAD_REQUEST, e),
     }
+}
+
+fn command_of<const N: usize>(
+    body: &[u8],
+    extra: [(&str, serde_json::Value); N],
+    by: String,
+) -> Result<Command, CommandError> {
+    let mut fields = object(body)?;
+    for (key, value) in extra {
+        if fields.insert(key.to_owned(), value).is_some() {
+            return Err(CommandError::field(key, "given by the path"));
+        }
+    }
+    fields.insert("by".into(), by.into());
+    let json = serde_json::Value::Object(fields).to_string();
+    Command::from_json(json.as_bytes())
 }
 
 /// A JSON object body; an empty body is an empty object.
@@ -126,4 +152,44 @@ fn object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, Com
         return Ok(serde_json::Map::new());
     }
     serde_json::from_slice(body).map_err(|e| CommandError::field("body", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bodies the OpenAPI document shows are the ones the handlers read.
+    #[test]
+    fn the_documented_bodies_are_the_commands_read() {
+        let ack = AckBody {
+            comment: Some("looking".into()),
+        };
+        let body = serde_json::to_vec(&ack).unwrap();
+        let extra = [("command", "ack".into()), ("alert", "3fa2".into())];
+        assert_eq!(
+            command_of(&body, extra.clone(), "ana".into()),
+            Ok(Command::Ack {
+                alert: "3fa2".into(),
+                by: "ana".into(),
+                comment: Some("looking".into()),
+            })
+        );
+        let empty = command_of(b"", extra, "ana".into()).unwrap();
+        assert!(matches!(empty, Command::Ack { comment: None, .. }));
+        let silence = SilenceBody {
+            matchers: vec!["service=api".into()],
+            duration: "2h".into(),
+            comment: None,
+        };
+        let body = serde_json::to_vec(&silence).unwrap();
+        assert_eq!(
+            command_of(&body, [("command", "silence".into())], "ana".into()),
+            Ok(Command::Silence {
+                matchers: vec!["service=api".into()],
+                duration: "2h".into(),
+                by: "ana".into(),
+                comment: None,
+            })
+        );
+    }
 }

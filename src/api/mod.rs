@@ -18,7 +18,7 @@ mod openapi;
 mod services;
 
 pub use access::{ROUTES, permission};
-pub use alerts::{AlertHistory, AlertHistoryParams};
+pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
 pub use audit::{ACTOR, ROLE};
 pub use config::ConfigHistoryParams;
 pub use events::SseEvent;

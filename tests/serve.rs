@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::cli::Env;
-use common::serve::{Serve, token, wait_audit};
+use common::serve::{Body, Serve, token, wait_audit};
 use serde_json::{Value, json};
 
 const IDLE: &str = "  idle:\n    command: sleep 1000\n";
@@ -22,14 +22,7 @@ fn client() -> reqwest::Client {
 }
 
 async fn get(serve: &Serve, token: &str, path: &str) -> (u16, Value) {
-    let response = client()
-        .get(serve.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("answer");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    serve.call_json("GET", path, token, Body::None).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

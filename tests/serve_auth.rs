@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::cli::Env;
-use common::serve::{Serve, serve_audit, token, wait_audit};
+use common::serve::{Body, Serve, serve_audit, token, wait_audit};
 use serde_json::{Value, json};
 use univers_container::protocol::Role;
 
@@ -41,18 +41,8 @@ const MUTATING: &[(&str, &str, &str)] = &[
 const ROLES: [Role; 4] = [Role::Viewer, Role::Operator, Role::Deployer, Role::Admin];
 
 async fn call(serve: &Serve, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let response = reqwest::Client::new()
-        .request(method, serve.url(path))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .expect("answer");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let body = Body::Text("application/json", body);
+    serve.call_json(method, path, token, body).await
 }
 
 /// Polls `path` with `token` until it answers `status`; how long that took.

@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::cli::Env;
-use common::serve::{Serve, token, wait_audit};
+use common::serve::{Body, Serve, token, wait_audit};
 use serde_json::{Value, json};
 
 const IDLE: &str = "  idle:\n    command: sleep 1000\n";
@@ -20,18 +18,8 @@ const SECOND: &str = "description: Clear scratch files\nroots: [./tmp]\nsteps:\n
 const BROKEN: &str = "roots: [./tmp]\nsteps:\n  - delete: { under: ./tmp, older_than: soon }\n";
 
 async fn call(serve: &Serve, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let response = reqwest::Client::new()
-        .request(method, serve.url(path))
-        .bearer_auth(token)
-        .header("content-type", "application/yaml")
-        .body(body.to_owned())
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .expect("answer");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let body = Body::Text("application/yaml", body);
+    serve.call_json(method, path, token, body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

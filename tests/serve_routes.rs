@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::cli::Env;
 use common::receivers::free_port;
-use common::serve::{Serve, token};
+use common::serve::{Body, Serve, token};
 use serde_json::{Value, json};
 
 const T: Duration = Duration::from_secs(20);
@@ -29,17 +29,11 @@ async fn call(
     token: &str,
     body: Option<Value>,
 ) -> (u16, String) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = reqwest::Client::new()
-        .request(method, serve.url(path))
-        .bearer_auth(token)
-        .timeout(Duration::from_secs(10));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("answer");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
+    let body = match &body {
+        Some(value) => Body::Json(value),
+        None => Body::None,
+    };
+    serve.call(method, path, token, body).await
 }
 
 /// `POST /api/v1/services/{action}` with `body`, which must be accepted.

@@ -7,23 +7,17 @@ mod common;
 use std::time::Duration;
 
 use common::cli::Env;
-use common::serve::{Serve, token, wait_audit};
+use common::serve::{Body, Serve, token, wait_audit};
 use serde_json::{Value, json};
 
 const IDLE: &str = "  idle:\n    command: sleep 1000\n";
 
 async fn call(serve: &Serve, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = reqwest::Client::new()
-        .request(method, serve.url(path))
-        .bearer_auth(token)
-        .timeout(Duration::from_secs(10));
-    if !body.is_null() {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("answer");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let body = match &body {
+        Value::Null => Body::None,
+        value => Body::Json(value),
+    };
+    serve.call_json(method, path, token, body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

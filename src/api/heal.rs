@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Api, Name, Params, error, read_blocking};
 use crate::clock::now_ms;
-use crate::heal::{EditRefused, PlaybookInfo, PlaybookSource};
+use crate::heal::{EditRefused, PlaybookInfo, PlaybookSource, Playbooks};
 use crate::protocol::CommandError;
 use crate::store::{HealLog, HealQuery};
 
@@ -102,11 +102,20 @@ pub async fn run_playbook(
     }
 }
 
-fn edit_refused(refused: EditRefused) -> Response {
-    match refused {
-        EditRefused::Missing(e) => error(StatusCode::NOT_FOUND, e),
-        EditRefused::Invalid(e) => error(StatusCode::BAD_REQUEST, e),
-        EditRefused::Failed(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+/// Runs `edit` on the playbooks off the async threads (it reads and writes files); a
+/// refusal as its status.
+async fn edit<T: Send + 'static>(
+    api: &Api,
+    edit: impl FnOnce(&Playbooks) -> Result<T, EditRefused> + Send + 'static,
+) -> Result<T, Response> {
+    let playbooks = api.playbooks.clone();
+    let internal = |e: String| error(StatusCode::INTERNAL_SERVER_ERROR, CommandError::new(e));
+    match tokio::task::spawn_blocking(move || edit(&playbooks)).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(EditRefused::Missing(e))) => Err(error(StatusCode::NOT_FOUND, e)),
+        Ok(Err(EditRefused::Invalid(e))) => Err(error(StatusCode::BAD_REQUEST, e)),
+        Ok(Err(EditRefused::Failed(e))) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e)),
+        Err(e) => Err(internal(e.to_string())),
     }
 }
 
@@ -117,14 +126,9 @@ fn edit_refused(refused: EditRefused) -> Response {
             body = PlaybookSource),
         (status = 404, description = "No such playbook", body = CommandError)))]
 pub async fn playbook_source(State(api): State<Api>, Name(name): Name) -> Response {
-    let playbooks = api.playbooks.clone();
-    match tokio::task::spawn_blocking(move || playbooks.source(&name)).await {
-        Ok(Ok(source)) => Json(source).into_response(),
-        Ok(Err(refused)) => edit_refused(refused),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
+    match edit(&api, move |playbooks| playbooks.source(&name)).await {
+        Ok(source) => Json(source).into_response(),
+        Err(refused) => refused,
     }
 }
 
@@ -145,15 +149,10 @@ pub async fn save_playbook(State(api): State<Api>, Name(name): Name, body: Bytes
             CommandError::field("body", "the playbook is not UTF-8 text"),
         );
     };
-    let playbooks = api.playbooks.clone();
-    match tokio::task::spawn_blocking(move || playbooks.save(&name, &text)).await {
-        Ok(Ok((info, true))) => (StatusCode::CREATED, Json(info)).into_response(),
-        Ok(Ok((info, false))) => Json(info).into_response(),
-        Ok(Err(refused)) => edit_refused(refused),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
+    match edit(&api, move |playbooks| playbooks.save(&name, &text)).await {
+        Ok((info, true)) => (StatusCode::CREATED, Json(info)).into_response(),
+        Ok((info, false)) => Json(info).into_response(),
+        Err(refused) => refused,
     }
 }
 
@@ -163,13 +162,8 @@ pub async fn save_playbook(State(api): State<Api>, Name(name): Name, body: Bytes
     responses((status = 204, description = "Deleted"),
         (status = 404, description = "No such playbook", body = CommandError)))]
 pub async fn delete_playbook(State(api): State<Api>, Name(name): Name) -> Response {
-    let playbooks = api.playbooks.clone();
-    match tokio::task::spawn_blocking(move || playbooks.remove(&name)).await {
-        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-        Ok(Err(refused)) => edit_refused(refused),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CommandError::new(e.to_string()),
-        ),
+    match edit(&api, move |playbooks| playbooks.remove(&name)).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(refused) => refused,
     }
 }

@@ -4,8 +4,18 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use super::cli::Env;
 use super::receivers::free_port;
+
+/// What a request sends besides its bearer token.
+pub enum Body<'a> {
+    None,
+    Json(&'a Value),
+    /// A content type and the text.
+    Text(&'a str, &'a str),
+}
 
 pub struct Serve {
     child: Child,
@@ -60,6 +70,41 @@ impl Serve {
         let mut cmd = env.uc(&["serve", "--listen", listen]);
         cmd.args(args);
         cmd
+    }
+
+    /// `METHOD path` with `token` as its bearer: the status and the answer's text.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Body<'_>,
+    ) -> (u16, String) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(10));
+        request = match body {
+            Body::None => request,
+            Body::Json(value) => request.json(value),
+            Body::Text(kind, text) => request.header("content-type", kind).body(text.to_owned()),
+        };
+        let response = request.send().await.expect("answer");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Like [`Serve::call`], the answer read as JSON (null when it is not).
+    pub async fn call_json(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Body<'_>,
+    ) -> (u16, Value) {
+        let (status, text) = self.call(method, path, token, body).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     pub fn url(&self, path: &str) -> String {

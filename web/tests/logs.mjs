@@ -6,16 +6,10 @@
 // and up and see the tail come back without a line twice. axe-core and screenshots on
 // the way. Tokens come in the environment, never on a command line. Prints one JSON line last.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { appendFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { check, env, open } from './browser.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const URL = env('UC_URL');
 const WS = env('UC_WORKSPACE');
 const VIEWER = env('UC_VIEWER_TOKEN');
@@ -23,17 +17,8 @@ const FEED = env('UC_FEED');
 const BIN = env('UC_BIN');
 const FILE = env('UC_FILE');
 const SHOTS = env('UC_SCREENSHOTS');
-// Evaluated through the devtools protocol: a <script> tag is inline script, which the CSP refuses.
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-const guard = setTimeout(() => {
-  console.error('the browser test took over 150 s');
-  process.exit(1);
-}, 150_000);
-
-function check(condition, what) {
-  if (!condition) throw new Error(what);
-}
+const { signedIn, axe, shoot: shootInto, run, results } = await open(URL);
+const shoot = (page, name) => shootInto(page, SHOTS, name);
 
 function uc(...args) {
   execFileSync(BIN, ['-f', FILE, ...args], { cwd: dirname(FILE), stdio: 'ignore' });
@@ -42,44 +27,6 @@ function uc(...args) {
 /** What the `feed` service writes next. */
 function feed(...lines) {
   appendFileSync(FEED, lines.map((l) => `${l}\n`).join(''));
-}
-
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
-const problems = [];
-const results = { axe: {} };
-
-async function signedIn(token, name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.text().includes('Content Security Policy')) problems.push(`CSP: ${m.text()}`);
-  });
-  await page.goto(`${URL}/`);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.locator('.who .name', { hasText: name }).waitFor();
-  return page;
-}
-
-async function axe(page, name) {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  check(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad)}`);
-  results.axe[name] = found.length;
-}
-
-async function shoot(page, name) {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const [width, height] of [[1280, 800], [390, 844]]) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}x${height}.png`), fullPage: false });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 const row = (page, text) => page.locator('.log-row', { hasText: text });
@@ -213,7 +160,7 @@ async function reconnect(page) {
   uc('down', 'flood');
 }
 
-try {
+await run(150, async () => {
   const page = await signedIn(VIEWER, 'watch');
   await page.evaluate((hash) => (location.hash = hash), `#/ws/${WS}/logs`);
   await page.locator('.logs .link.live').waitFor({ timeout: 15_000 });
@@ -223,12 +170,4 @@ try {
   await patterns(page);
   await flood(page);
   await reconnect(page);
-  check(problems.length === 0, problems.join('\n'));
-  console.log(JSON.stringify(results));
-} catch (e) {
-  console.error(`${e.stack ?? e}${problems.length ? `\n${problems.join('\n')}` : ''}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-  clearTimeout(guard);
-}
+});

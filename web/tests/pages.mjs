@@ -1,79 +1,22 @@
-// Drives the alerts, configuration and terminal pages in Debian's chromium against a real
+// Drives the alerts and configuration pages in Debian's chromium against a real
 // `uc serve` (run by tests/web.rs, which starts serve and the engine): ack a firing alert,
 // silence it from the prefilled form and expire the silence, switch to prod with its name
 // typed, check a broken file, and run axe-core and take screenshots of each page. Tokens
 // come in the environment, never on a command line. Prints one JSON line last.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, env, open } from './browser.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const URL = env('UC_URL');
 const WS = env('UC_WORKSPACE');
 const DEPLOYER = env('UC_DEPLOYER_TOKEN');
 const VIEWER = env('UC_VIEWER_TOKEN');
 const RULE = env('UC_RULE');
 const SHOTS = env('UC_SCREENSHOTS');
-// Evaluated through the devtools protocol: a <script> tag (addScriptTag) is inline script,
-// which the page's CSP rightly refuses.
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-const guard = setTimeout(() => {
-  console.error('the browser test took over 150 s');
-  process.exit(1);
-}, 150_000);
-
-function check(condition, what) {
-  if (!condition) throw new Error(what);
-}
-
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
-const problems = [];
-const results = { axe: {} };
-
-async function signedIn(token, name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.text().includes('Content Security Policy')) problems.push(`CSP: ${m.text()}`);
-  });
-  await page.goto(`${URL}/`);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.locator('.who .name', { hasText: name }).waitFor();
-  return page;
-}
+const { signedIn, axe, shoot: shootInto, run, results } = await open(URL);
+const shoot = (page, name) => shootInto(page, SHOTS, name);
 
 async function visit(page, path) {
   await page.evaluate((hash) => (location.hash = hash), `#/ws/${WS}/${path}`);
   await page.locator('.page .link.live').waitFor({ timeout: 15_000 });
-}
-
-/** axe-core on what the page shows now: no serious or critical violation. */
-async function axe(page, name) {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  check(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad)}`);
-  results.axe[name] = found.length;
-}
-
-async function shoot(page, name) {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const [width, height] of [[1280, 800], [390, 844]]) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}x${height}.png`), fullPage: false });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 async function alerts(page) {
@@ -145,17 +88,9 @@ async function viewerIsRefused(page) {
   check(status === 403, `a viewer's switch answered ${status}`);
 }
 
-try {
+await run(150, async () => {
   const deployer = await signedIn(DEPLOYER, 'deploy');
   await alerts(deployer);
   await config(deployer);
   await viewerIsRefused(await signedIn(VIEWER, 'watch'));
-  check(problems.length === 0, problems.join('\n'));
-  console.log(JSON.stringify(results));
-} catch (e) {
-  console.error(`${e.stack ?? e}${problems.length ? `\n${problems.join('\n')}` : ''}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-  clearTimeout(guard);
-}
+});

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { CAP, filterKey, LogBuffer, useFollow } from './logFollow';
-import { checkFilter, LogFilter, LogLine, NO_FILTER, PatternInfo, patternLines, serviceNames } from './logsApi';
+import { checkFilter, LogFilter, LogLine, message, NO_FILTER, PatternInfo, patternLines, serviceNames, shownLevel } from './logsApi';
 import { LogPatterns } from './LogPatterns';
 import { Jump, VirtualList } from './VirtualList';
 
@@ -17,6 +17,7 @@ export function Logs({ workspace }: { workspace: string }) {
   const [view, setView] = useState<'tail' | 'patterns'>('tail');
   const [pattern, setPattern] = useState<{ info: PatternInfo; lines: LogLine[] } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [raw, setRaw] = useState(false);
 
   async function apply(next: LogFilter) {
     try {
@@ -50,6 +51,15 @@ export function Logs({ workspace }: { workspace: string }) {
         <button type="button" aria-pressed={view === 'patterns'} onClick={() => setView('patterns')}>
           Patterns
         </button>
+        <button
+          type="button"
+          class="raw"
+          aria-pressed={raw}
+          title="whole lines, with the time and level their source writes"
+          onClick={() => setRaw(!raw)}
+        >
+          Raw lines
+        </button>
       </div>
       {problem && (
         <p class="problem filter-problem" role="alert">
@@ -58,14 +68,24 @@ export function Logs({ workspace }: { workspace: string }) {
       )}
       {view === 'patterns' && <LogPatterns workspace={workspace} onOpen={open} />}
       {view === 'tail' && pattern && (
-        <PatternLines info={pattern.info} lines={pattern.lines} onBack={() => setPattern(null)} />
+        <PatternLines info={pattern.info} lines={pattern.lines} raw={raw} onBack={() => setPattern(null)} />
       )}
-      {view === 'tail' && !pattern && <Tail workspace={workspace} filter={filter} onFilter={apply} />}
+      {view === 'tail' && !pattern && <Tail workspace={workspace} filter={filter} raw={raw} onFilter={apply} />}
     </section>
   );
 }
 
-function Tail({ workspace, filter, onFilter }: { workspace: string; filter: LogFilter; onFilter: (f: LogFilter) => void }) {
+function Tail({
+  workspace,
+  filter,
+  raw,
+  onFilter,
+}: {
+  workspace: string;
+  filter: LogFilter;
+  raw: boolean;
+  onFilter: (f: LogFilter) => void;
+}) {
   const { buffer, version, live, caughtUp } = useFollow(workspace, filter);
   const [follow, setFollow] = useState(true);
   const [pausedAt, setPausedAt] = useState(0);
@@ -129,7 +149,7 @@ function Tail({ workspace, filter, onFilter }: { workspace: string; filter: LogF
         items={buffer.lines}
         version={version}
         rowHeight={ROW_HEIGHT}
-        row={(line) => <Row key={line.seq} line={line} search={search} />}
+        row={(line) => <Row key={line.seq} line={line} search={search} raw={raw} />}
         follow={follow}
         onFollow={onFollow}
         dropped={buffer.dropped}
@@ -210,7 +230,7 @@ function useMatchCount(buffer: LogBuffer, search: string): number {
   return s.seqs.length - s.head;
 }
 
-function PatternLines({ info, lines, onBack }: { info: PatternInfo; lines: LogLine[]; onBack: () => void }) {
+function PatternLines({ info, lines, raw, onBack }: { info: PatternInfo; lines: LogLine[]; raw: boolean; onBack: () => void }) {
   const [follow, setFollow] = useState(false);
   return (
     <>
@@ -224,7 +244,7 @@ function PatternLines({ info, lines, onBack }: { info: PatternInfo; lines: LogLi
         items={lines}
         version={0}
         rowHeight={ROW_HEIGHT}
-        row={(line) => <Row key={line.seq} line={line} search="" />}
+        row={(line) => <Row key={line.seq} line={line} search="" raw={raw} />}
         follow={follow}
         onFollow={setFollow}
         dropped={0}
@@ -235,14 +255,15 @@ function PatternLines({ info, lines, onBack }: { info: PatternInfo; lines: LogLi
   );
 }
 
-function Row({ line, search }: { line: LogLine; search: string }) {
-  const level = line.level ?? '';
+function Row({ line, search, raw }: { line: LogLine; search: string; raw: boolean }) {
+  const level = shownLevel(line);
+  const text = raw ? line.text : message(line);
   return (
     <div class="log-row" data-seq={line.seq} data-source={line.source} data-level={level}>
       <span class="at">{clock(line.at)}</span>
       <span class="source">{line.source}</span>
       <span class={`level ${level.toLowerCase()}`}>{level}</span>
-      <span class="text">{search ? marked(line.text, search) : line.text}</span>
+      <span class="text">{search ? marked(text, search) : text}</span>
     </div>
   );
 }

@@ -12,6 +12,30 @@ export interface LogLine {
   level?: Level;
   pattern?: number;
   text: string;
+  /** Where the source's own header fields sit in `text` (UTF-8 byte offsets), once its
+   * format was learned: `message` is where the message starts. */
+  header?: { message: number; level?: [number, number] };
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** `text` from UTF-8 byte `start` to `end`: the API's spans count bytes, JS strings UTF-16
+ * units, which are the same for ASCII. */
+function bytes(text: string, start: number, end?: number): string {
+  if (ASCII.test(text)) return text.slice(start, end);
+  return new TextDecoder().decode(new TextEncoder().encode(text).slice(start, end));
+}
+
+/** The line without the header its source's format names (time, level, host, ...). */
+export function message(line: LogLine): string {
+  return line.header ? bytes(line.text, line.header.message) : line.text;
+}
+
+/** The line's level, or the one its header names when the source's levels are not learned yet. */
+export function shownLevel(line: LogLine): string {
+  if (line.level) return line.level;
+  const span = line.header?.level;
+  return span ? bytes(line.text, span[0], span[1]).toUpperCase() : '';
 }
 
 export interface PatternInfo {

@@ -53,8 +53,8 @@ export async function open(url) {
     results.axe[name] = found.length;
   }
 
-  /** Screenshots at 1280×800 and 390×844 into `dir`; `fits` checks each size first. */
-  async function shoot(page, dir, name, fits = async () => {}) {
+  /** Screenshots at 1280×800 and 390×844 into `dir`, once the page fits each width. */
+  async function shoot(page, dir, name) {
     mkdirSync(dir, { recursive: true });
     for (const [width, height] of [[1280, 800], [390, 844]]) {
       await page.setViewportSize({ width, height });
@@ -62,6 +62,21 @@ export async function open(url) {
       await page.screenshot({ path: join(dir, `${name}-${width}x${height}.png`), fullPage: false });
     }
     await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  /** At each width nothing but a box that scrolls (a table's) may stick out. */
+  async function fits(page, width) {
+    const out = await page.evaluate((width) => {
+      const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+      const inBox = (el) => {
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return true;
+        return false;
+      };
+      return [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > width + 1 && !inBox(el))
+        .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`);
+    }, width);
+    check(out.length === 0, `at ${width} px these stick out: ${out.slice(0, 5).join(', ')}`);
   }
 
   /** Runs `steps`, then prints `results`; a hung browser fails after `seconds`. */

@@ -13,22 +13,7 @@ const { signedIn, axe, shoot: screenshots, run, results } = await open(URL);
 
 const row = (page, name) => page.locator(`section[data-workspace="${WS}"] tr[data-service="${name}"]`);
 
-/** At the phone's width nothing but a box that scrolls (a table's) may stick out. */
-async function fits(page, width) {
-  const out = await page.evaluate((width) => {
-    const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
-    const inBox = (el) => {
-      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return true;
-      return false;
-    };
-    return [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > width + 1 && !inBox(el))
-      .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`);
-  }, width);
-  check(out.length === 0, `at ${width} px these stick out: ${out.slice(0, 5).join(', ')}`);
-}
-
-const shoot = (page, name) => screenshots(page, SHOTS, name, fits);
+const shoot = (page, name) => screenshots(page, SHOTS, name);
 
 /** Runs `act` in the page and answers the ms until `selector`'s text is one of `states`. */
 function timeChange(page, selector, states, act) {

@@ -105,15 +105,19 @@ export function Palette({
 }) {
   const [all] = useState(() => targets(route, ws, pages, list));
   const [text, setText] = useState('');
+  const [chosen, setChosen] = useState(0);
   const field = useRef<HTMLInputElement>(null);
   useLayoutEffect(() => field.current?.focus(), []);
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   const shown = all.filter((t) => words.every((w) => t.label.toLowerCase().includes(w)));
+  const at = Math.min(chosen, Math.max(shown.length - 1, 0));
   const pick = (t: Target | undefined) => {
     if (!t) return;
     onClose();
     go(t.route);
   };
+  // The arrows move the choice through what is shown, wrapping; Enter takes it.
+  const move = (by: number) => shown.length && setChosen((at + by + shown.length) % shown.length);
   return (
     <div class="overlay" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <div class="dialog palette" role="dialog" aria-modal="true" aria-label="go to">
@@ -123,16 +127,23 @@ export function Palette({
           aria-label="go to"
           placeholder="page, workspace or service"
           value={text}
-          onInput={(e) => setText(e.currentTarget.value)}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            setChosen(0);
+          }}
           onKeyDown={(e) => {
-            if (e.key === 'Enter') pick(shown[0]);
+            if (e.key === 'Enter') pick(shown[at]);
             if (e.key === 'Escape') onClose();
+            if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault();
+              move(e.key === 'ArrowDown' ? 1 : -1);
+            }
           }}
         />
         <ul>
-          {shown.map((t) => (
+          {shown.map((t, i) => (
             <li key={t.label}>
-              <button type="button" onClick={() => pick(t)}>
+              <button type="button" class={i === at ? 'chosen' : undefined} aria-current={i === at ? 'true' : undefined} onClick={() => pick(t)}>
                 {t.label}
               </button>
             </li>

@@ -107,6 +107,19 @@ async function keys(page) {
   await page.waitForFunction((ws) => location.hash === `#/ws/${ws}/alerts`, WS);
   await page.evaluate(() => (location.hash = '#/'));
   await row(page, 'web').waitFor();
+  // The arrows choose among what the palette shows, wrapping: up from the first is the last.
+  await page.keyboard.press(':');
+  await page.keyboard.type('service');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  const chosen = (await page.locator('.palette button.chosen').textContent()).replace('service ', '');
+  const last = (await page.locator('.palette li button').last().textContent()).replace('service ', '');
+  check(chosen === last, `up from the first chose ${chosen}, not ${last}`);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(([ws, name]) => location.hash === `#/ws/${ws}/service/${name}`, [WS, chosen]);
+  await page.evaluate(() => (location.hash = '#/'));
+  await row(page, 'web').waitFor();
   for (const key of ['j', 'j', 'j']) await page.keyboard.press(key);
   await page.locator('tr.selected[data-service="web"]').waitFor();
   await page.keyboard.press('Enter');

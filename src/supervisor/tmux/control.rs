@@ -351,7 +351,7 @@ impl Reader {
     }
 }
 
-/// The bytes of an `%output` line: tmux writes `\\` and bytes below a space as `\ooo`.
+/// The bytes of an `%output` line: tmux writes `\` and bytes below a space as `\ooo`.
 pub fn unescape(escaped: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(escaped.len());
     let mut i = 0;
@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn unescapes_output() {
-        assert_eq!(unescape(br"a\015\012b\\c"), b"a\r\nb\\c");
+        assert_eq!(unescape(br"a\015\012b\134c"), b"a\r\nb\\c");
         assert_eq!(unescape("é\\033[1m".as_bytes()), "é\x1b[1m".as_bytes());
         assert_eq!(
             unescape(br"end\01"),

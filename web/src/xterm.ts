@@ -4,7 +4,8 @@
 // The page's CSP allows no inline style (`style-src 'self'`), and xterm.js styles its rows
 // through <style> elements and `setAttribute('style', …)`, both refused by it. Rather than
 // loosening the policy, the same styles go in through the CSS object model, which a CSP does
-// not govern: each <style> xterm.js adds is mirrored into a constructed sheet adopted by the
+// not govern: the <style> elements xterm.js makes are inert `<uc-style>` ones (it only sets
+// their text and removes them), whose text goes into a constructed sheet adopted by the
 // document, and a `style` attribute is set as `style.cssText`.
 import { Terminal } from '@xterm/xterm';
 
@@ -62,8 +63,8 @@ export function mount(box: HTMLElement, readOnly: boolean, onData: (data: string
 /** Styles xterm.js writes under `box`, applied through the CSS object model; answers what
  * stops it and takes them away. */
 function mirrorStyles(box: HTMLElement): () => void {
-  patchStyleAttribute();
-  const sheets = new Map<HTMLStyleElement, CSSStyleSheet>();
+  patchStyles();
+  const sheets = new Map<Element, CSSStyleSheet>();
   const sync = () => {
     for (const [el, sheet] of sheets) {
       if (!box.contains(el)) {
@@ -71,7 +72,7 @@ function mirrorStyles(box: HTMLElement): () => void {
         document.adoptedStyleSheets = document.adoptedStyleSheets.filter((s) => s !== sheet);
       }
     }
-    for (const el of box.querySelectorAll('style')) {
+    for (const el of box.querySelectorAll(INERT_STYLE)) {
       let sheet = sheets.get(el);
       if (!sheet) {
         sheet = new CSSStyleSheet();
@@ -90,13 +91,20 @@ function mirrorStyles(box: HTMLElement): () => void {
   };
 }
 
+/** What `createElement('style')` makes instead (style.css hides it). */
+const INERT_STYLE = 'uc-style';
 let patched = false;
 
-/** `setAttribute('style', …)` sets `style.cssText` instead: the same style, which the page
- * (Preact sets styles through `style` too) never set otherwise. */
-function patchStyleAttribute(): void {
+/** `createElement('style')` makes an inert element, and `setAttribute('style', …)` sets
+ * `style.cssText`: the page itself makes no <style> and sets styles through `style` only
+ * (Preact too), so nothing else changes. */
+function patchStyles(): void {
   if (patched) return;
   patched = true;
+  const createElement = Document.prototype.createElement;
+  Document.prototype.createElement = function (this: Document, tag: string, options?: ElementCreationOptions) {
+    return createElement.call(this, tag.toLowerCase() === 'style' ? INERT_STYLE : tag, options);
+  } as typeof Document.prototype.createElement;
   const setAttribute = Element.prototype.setAttribute;
   Element.prototype.setAttribute = function (this: Element, name: string, value: string) {
     // xterm.js builds its rows before attaching them: the element may be in no document yet.

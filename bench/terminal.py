@@ -80,5 +80,5 @@ feed = events(stream())
 next(feed)  # the screen
 uc = [uc_round(feed, n) for n in range(rounds)]
 peer = [tmux_round(n) for n in range(rounds)]
-print(f"uc terminal (POST keys via uc serve, answer off the SSE stream), {rounds} rounds: {summary(uc)}")
-print(f"tmux send-keys + capture-pane loop (peer), {rounds} rounds: {summary(peer)}")
+print(f"(a) uc terminal (POST keys via uc serve, answer off the SSE stream), {rounds} rounds: {summary(uc)}")
+print(f"(a) tmux send-keys + capture-pane loop (peer), {rounds} rounds: {summary(peer)}")

@@ -1,7 +1,7 @@
 //! A service's live terminal through the real `uc serve` against a real engine in tmux: a
 //! viewer watches the screen and then the output as it comes, an operator types into the
 //! window (audited; a viewer is refused and the refusal audited), closing the stream leaves
-//! the service alone, and 200 terminals opened and dropped quickly next to a service
+//! the service alone, the window closing ends the stream, and 200 terminals opened and dropped quickly next to a service
 //! printing thousands of lines a second leave tmux and the service as they were.
 
 mod common;
@@ -224,6 +224,17 @@ fn a_viewer_watches_and_an_operator_types_into_the_window() {
         "closing a terminal left it alone"
     );
     assert_eq!(Env::service(&status, "echo")["state"], "running");
+
+    // The window closing ends the stream, saying so.
+    let window = Env::service(&status, "echo")["window"]
+        .as_str()
+        .expect("window")
+        .to_owned();
+    env.private.tmux(&["kill-window", "-t", &window]);
+    while again.next().0 != "closed" {}
+    let mut rest = String::new();
+    let _ = again.reader.read_to_string(&mut rest);
+    assert!(rest.trim().is_empty(), "after closed: {rest:?}");
 }
 
 #[test]

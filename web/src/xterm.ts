@@ -41,18 +41,25 @@ export function mount(box: HTMLElement, readOnly: boolean, onData: (data: string
   });
   term.open(box);
   const typed = readOnly ? null : term.onData(onData);
+  // The font follows the box's width (a turned phone, a resized window).
+  const fit = () => {
+    const width = box.clientWidth || term.cols * FONT.max * CHAR_WIDTH;
+    const size = Math.max(FONT.min, Math.min(FONT.max, Math.floor(width / (term.cols * CHAR_WIDTH))));
+    if (term.options.fontSize !== size) term.options.fontSize = size;
+  };
+  const resized = new ResizeObserver(fit);
+  resized.observe(box);
   return {
     screen({ cols, rows, text }) {
-      const width = box.clientWidth || cols * FONT.max * CHAR_WIDTH;
-      const fit = Math.floor(width / (cols * CHAR_WIDTH));
-      term.options.fontSize = Math.max(FONT.min, Math.min(FONT.max, fit));
       term.reset();
       term.resize(cols, rows);
+      fit();
       term.write(text);
     },
     write: (bytes) => term.write(bytes),
     focus: () => term.focus(),
     dispose() {
+      resized.disconnect();
       typed?.dispose();
       term.dispose();
       unmirror();

@@ -64,6 +64,12 @@ for asset in $(curl -sf "$url/" | grep -o '/assets/[^"]*'); do
 done
 index=$(curl -sf -H 'Accept-Encoding: gzip, deflate, br' -o /dev/null -w '%{size_download}' "$url/")
 echo "(a) first load, JS + CSS compressed: $total bytes = $((total / 1024)) KiB ($plain uncompressed; index.html $index more) (target ≤ 150 KB)"
+# Not in the first load: the terminal page's xterm.js, fetched when a terminal opens.
+app=$(curl -sf "$url/" | grep -o '/assets/app-[^"]*\.js')
+chunk=/assets/$(curl -sf "$url$app" | grep -o 'xterm-[A-Z0-9]*\.js' | head -1)
+sent=$(curl -sf -H 'Accept-Encoding: gzip, deflate, br' -o /dev/null -w '%{size_download}' "$url$chunk")
+raw=$(curl -sf -o /dev/null -w '%{size_download}' "$url$chunk")
+echo "    the terminal's chunk $chunk, loaded when a terminal opens: $sent bytes sent ($raw uncompressed)"
 
 UC_URL=$url UC_WORKSPACE=webbench UC_TOKEN=$token UC_SERVICE=web UC_BIN=$uc UC_FILE=$work/univers.yaml \
   MEASURE=$measure nice -n 10 node "$bench/web.mjs"

@@ -38,6 +38,10 @@ async fn serve(h: &Harness) -> Client {
             ),
             outbox: h.paths.webhooks_outbox(),
         },
+        terminals: univers_container::supervisor::Terminals::new(
+            h.tmux.clone(),
+            &h.paths.tmux_session,
+        ),
     });
     tokio::spawn(listen::serve(listener, router, listen::SOCKET));
     Client::new(socket)

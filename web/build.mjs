@@ -18,6 +18,9 @@ const result = await build({
   entryPoints: { app: join(here, 'src', 'main.tsx') },
   outdir: dist,
   entryNames: '[name]-[hash]',
+  // A dynamic import (the terminal's xterm.js) becomes a chunk of its own, loaded when used.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   bundle: true,
   minify: true,
   format: 'esm',
@@ -29,10 +32,10 @@ const result = await build({
   logLevel: 'warning',
 });
 
-const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
-const script = outputs.find((f) => f.endsWith('.js'));
-const style = outputs.find((f) => f.endsWith('.css'));
-if (!script || !style) throw new Error(`expected a .js and a .css bundle, got ${outputs}`);
+const entry = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint);
+const script = entry && basename(entry[0]);
+const style = entry?.[1].cssBundle && basename(entry[1].cssBundle);
+if (!script || !style) throw new Error(`expected the app's .js and .css, got ${Object.keys(result.metafile.outputs)}`);
 
 const html = `<!doctype html>
 <html lang="en">

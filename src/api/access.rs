@@ -31,6 +31,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/api/v1/services/{name}/start", OPERATOR),
     ("POST", "/api/v1/services/{name}/stop", OPERATOR),
     ("POST", "/api/v1/services/{name}/restart", OPERATOR),
+    // Watching a service's window is reading; typing into it is acting on the service.
+    ("GET", "/api/v1/services/{name}/terminal", VIEWER),
+    ("POST", "/api/v1/services/{name}/terminal/keys", OPERATOR),
     ("GET", "/api/v1/metrics", VIEWER),
     ("GET", "/api/v1/metrics/history", VIEWER),
     ("GET", "/api/v1/logs", VIEWER),
@@ -125,6 +128,11 @@ mod tests {
         assert_eq!(needs("HEAD", "/api/v1/services"), VIEWER);
         assert_eq!(needs("POST", "/api/v1/services/api/restart"), OPERATOR);
         assert_eq!(needs("POST", "/api/v1/alerts/3fa2/ack"), OPERATOR);
+        assert_eq!(needs("GET", "/api/v1/services/api/terminal"), VIEWER);
+        assert_eq!(
+            needs("POST", "/api/v1/services/api/terminal/keys"),
+            OPERATOR
+        );
         assert_eq!(needs("POST", "/api/v1/environments/prod/switch"), DEPLOYER);
         assert_eq!(needs("POST", "/api/v1/config"), ADMIN);
         assert_eq!(needs("POST", "/api/v1/heal/playbooks/x/run"), ADMIN);

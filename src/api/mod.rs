@@ -16,6 +16,7 @@ mod logs;
 mod metrics;
 mod openapi;
 mod services;
+mod terminal;
 
 pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
@@ -70,6 +71,8 @@ pub struct Api {
     pub audit_db: PathBuf,
     /// Incoming webhooks and the outgoing deliveries' outbox.
     pub hooks: HooksAccess,
+    /// The services' live terminals.
+    pub terminals: crate::supervisor::Terminals,
 }
 
 /// Every route the engine serves, each with the permission `access::ROUTES` gives it (a
@@ -97,6 +100,16 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
             "POST",
             "/api/v1/services/{name}/restart",
             post(services::restart_one),
+        ),
+        (
+            "GET",
+            "/api/v1/services/{name}/terminal",
+            get(terminal::stream),
+        ),
+        (
+            "POST",
+            "/api/v1/services/{name}/terminal/keys",
+            post(terminal::keys),
         ),
         ("GET", "/api/v1/metrics", get(metrics::current)),
         ("GET", "/api/v1/metrics/history", get(metrics::history)),

@@ -9,7 +9,7 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, PathItem, 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Object, Ref, Required, Response, ResponseBuilder, Type};
 
-use crate::api::{alerts, config, events, heal, hooks, logs, metrics, services};
+use crate::api::{alerts, config, events, heal, hooks, logs, metrics, services, terminal};
 use crate::store::TokenInfo;
 
 /// The routes `uc serve` answers without an engine (the web page among them).
@@ -89,6 +89,8 @@ pub struct CreatedToken {
         services::start_one,
         services::stop_one,
         services::restart_one,
+        terminal::stream,
+        terminal::keys,
         metrics::current,
         metrics::history,
         logs::lines,

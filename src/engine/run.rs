@@ -55,6 +55,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         hub.publish(Event::Service(status));
     }
     supervisor.adopt().await;
+    let terminals = supervisor.terminals();
     install_hooks(&tmux).await;
 
     let (command_tx, command_rx) = mpsc::channel(64);
@@ -134,6 +135,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             ),
             outbox: paths.webhooks_outbox(),
         },
+        terminals,
     });
     tokio::spawn(crate::api::listen::serve(
         listener,

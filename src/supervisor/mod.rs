@@ -38,7 +38,7 @@ use crate::protocol::{
 };
 pub use record::Records;
 use stop::StopOutcome;
-pub use tmux::Tmux;
+pub use tmux::{Terminals, Tmux};
 
 /// How often tmux and /proc are polled as a fallback. Exits are seen at once through a pidfd
 /// per service, closed windows through tmux's `window-unlinked` hook (SIGUSR1).
@@ -268,6 +268,12 @@ impl Supervisor {
             repoll: false,
             unsaved: false,
         }
+    }
+
+    /// The live terminals on the services' windows, sending keys through this supervisor's
+    /// tmux client.
+    pub fn terminals(&self) -> Terminals {
+        Terminals::new(self.tmux.clone(), &self.paths.tmux_session)
     }
 
     /// Where new workspace definitions are sent (environment switch, reload, revert).

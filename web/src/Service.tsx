@@ -9,6 +9,7 @@ import { ServiceCharts } from './HostCharts';
 import { useNow } from './hooks';
 import { usePageKeys } from './keys';
 import { LogTail } from './LogTail';
+import { go, href } from './router';
 import type { PageProps } from './router';
 import { dependants, latency, ProbeStatus, ServiceStatus, uptime } from './services';
 import { HealEvent, useWorkspace } from './stream';
@@ -23,6 +24,10 @@ export function ServicePage({ session, route, ws, onSessionInDoubt }: PageProps)
   const { run, mayAct, problem, dialog } = useActions(ws, state.services, session.role, onSessionInDoubt);
   const s = state.services.find((x) => x.name === name);
   usePageKeys((key) => {
+    if (key === 't' && s) {
+      go({ page: 'terminal', ws, name });
+      return true;
+    }
     const verb = ({ s: 'start', x: 'stop', r: 'restart' } as const)[key];
     if (!verb || !s) return false;
     run(name, verb);
@@ -46,6 +51,9 @@ export function ServicePage({ session, route, ws, onSessionInDoubt }: PageProps)
           <Summary s={s} services={state.services} now={now} />
           <div class="actions">
             <ActionButtons service={name} mayAct={mayAct} role={session.role} run={run} />
+            <a class="button" data-action="terminal" href={href({ page: 'terminal', ws, name })} aria-keyshortcuts="t">
+              Terminal
+            </a>
           </div>
           <Probes probes={s.probes} now={now} />
           <History ws={ws} name={name} live={state.heal} now={now} />

@@ -12,6 +12,7 @@ export const KEYS: [string, string][] = [
   ['s', 'start the selected service'],
   ['x', 'stop the selected service (warns when others depend on it)'],
   ['r', 'restart the selected service'],
+  ['t', "open the service's live terminal (service page)"],
   ['/', 'filter or search the page'],
   [':', 'go to a page, workspace or service'],
   ['?', 'show these keys'],

@@ -9,8 +9,10 @@ import { Help, Palette, usePageKeys, useShellKeys } from './keys';
 import { ServicePage } from './Service';
 import { Logs } from './Logs';
 import { SignIn } from './SignIn';
+import { TerminalPage } from './Terminal';
 import { startTheme, useTheme } from './theme';
 import { Workspace } from './Workspace';
+import '@xterm/xterm/css/xterm.css';
 import './style.css';
 
 interface PageEntry {
@@ -23,6 +25,7 @@ interface PageEntry {
 const PAGES: Partial<Record<Page, PageEntry>> = {
   dashboard: { nav: 'Dashboard', view: Dashboard },
   service: { view: ServicePage },
+  terminal: { view: TerminalPage },
   logs: { nav: 'Logs', view: ({ ws }) => <Logs key={ws} workspace={ws} /> },
   alerts: { nav: 'Alerts', view: AlertsPage },
   config: { nav: 'Configuration', view: ConfigPage },

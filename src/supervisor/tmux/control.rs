@@ -7,8 +7,10 @@
 //!
 //! The client only ever talks to the server: the services are the server's children, so
 //! losing this client (or the engine) never touches them. It is attached with
-//! `ignore-size` (the windows keep the size the user's terminal gives them) and
-//! `no-output` (no pane output is sent to it).
+//! `ignore-size` (the windows keep the size the user's terminal gives them) and, for
+//! commands, `no-output` (no pane output is sent to it). The live terminals' client
+//! ([`Control::with_output`]) takes the panes' output and hands each `%output` line, and
+//! each closed window, to a broadcast.
 
 use std::collections::VecDeque;
 use std::process::Stdio;
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout};
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 
 /// After a failed connection (no session yet, no server, tmux without control mode), the
 /// per-process path is used for this long before trying again.
@@ -29,6 +31,24 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// One command's answer: its output lines, or the error tmux printed.
 pub type Answer = Result<String, String>;
 
+/// What an output client reports, in the order tmux wrote it.
+#[derive(Debug, Clone)]
+pub enum Feed {
+    /// Bytes a pane printed. `seq` counts the client's `%output` lines, so a reader can
+    /// tell output a command's answer already covers from output after it.
+    Output {
+        seq: u64,
+        pane: Arc<str>,
+        bytes: Arc<[u8]>,
+    },
+    /// A window of the session (or one unlinked from it) closed.
+    WindowClosed(Arc<str>),
+    /// A window's panes changed size.
+    Layout(Arc<str>),
+    /// The client exited: no more output comes from it.
+    Exited,
+}
+
 /// The client is not connected and cannot be now: run the commands another way. Nothing
 /// was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,13 +57,14 @@ pub struct Unavailable;
 /// Commands sent but not yet answered, oldest first, shared with the reader task.
 #[derive(Default)]
 struct Pending {
-    waiting: Mutex<VecDeque<oneshot::Sender<Answer>>>,
+    /// Each with the number of `%output` lines read before its answer.
+    waiting: Mutex<VecDeque<oneshot::Sender<(Answer, u64)>>>,
     /// Set (under `waiting`'s lock) when the client has exited; nothing is queued after.
     closed: AtomicBool,
 }
 
 impl Pending {
-    fn push(&self, answer: oneshot::Sender<Answer>) -> Result<(), Unavailable> {
+    fn push(&self, answer: oneshot::Sender<(Answer, u64)>) -> Result<(), Unavailable> {
         let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         if self.closed.load(Ordering::Acquire) {
             return Err(Unavailable);
@@ -52,14 +73,14 @@ impl Pending {
         Ok(())
     }
 
-    fn answer(&self, answer: Answer) {
+    fn answer(&self, answer: Answer, seq: u64) {
         let next = self
             .waiting
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop_front();
         if let Some(next) = next {
-            let _ = next.send(answer);
+            let _ = next.send((answer, seq));
         }
     }
 
@@ -89,6 +110,8 @@ struct State {
 pub struct Control {
     socket: String,
     session: String,
+    /// Where pane output goes; `None`: the client is attached with `no-output`.
+    output: Option<broadcast::Sender<Feed>>,
     state: tokio::sync::Mutex<State>,
 }
 
@@ -106,7 +129,16 @@ impl Control {
         Self {
             socket: socket.to_string(),
             session: session.to_string(),
+            output: None,
             state: tokio::sync::Mutex::new(State::default()),
+        }
+    }
+
+    /// A client that also receives the session's pane output, sent to `feed`.
+    pub fn with_output(socket: &str, session: &str, feed: broadcast::Sender<Feed>) -> Self {
+        Self {
+            output: Some(feed),
+            ..Self::new(socket, session)
         }
     }
 
@@ -114,6 +146,16 @@ impl Control {
     /// A command whose answer was lost (the client exited meanwhile) gets an error, not a
     /// second run: it may have taken effect.
     pub async fn run(&self, commands: &[Vec<String>]) -> Result<Vec<Answer>, Unavailable> {
+        let answers = self.run_counted(commands).await?;
+        Ok(answers.into_iter().map(|(answer, _)| answer).collect())
+    }
+
+    /// [`Control::run`], each answer with the `seq` of the last `%output` line read before
+    /// it: output up to there happened before the command ran.
+    pub async fn run_counted(
+        &self,
+        commands: &[Vec<String>],
+    ) -> Result<Vec<(Answer, u64)>, Unavailable> {
         let mut text = String::new();
         for argv in commands {
             text.push_str(&command_line(argv));
@@ -136,7 +178,8 @@ impl Control {
         let mut out = Vec::with_capacity(answers.len());
         for answer in answers {
             out.push(answer.await.unwrap_or_else(|_| {
-                Err("the tmux control client exited before answering".to_string())
+                let lost = "the tmux control client exited before answering";
+                (Err(lost.to_string()), 0)
             }));
         }
         Ok(out)
@@ -170,10 +213,14 @@ impl Control {
     async fn connect(&self) -> Result<Connection, String> {
         // `-N`: an attach may not start a server. One started here would hold no session
         // and exit a moment later, under the feet of the `new-session` of the first launch.
+        let flags = match self.output {
+            Some(_) => "ignore-size",
+            None => "no-output,ignore-size",
+        };
         let mut child = tokio::process::Command::new("tmux")
             .args(["-L", &self.socket, "-N", "-C", "attach-session", "-t"])
             .arg(format!("={}", self.session))
-            .args(["-f", "no-output,ignore-size"])
+            .args(["-f", flags])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -185,7 +232,12 @@ impl Control {
         };
         let pending = Arc::new(Pending::default());
         let (attached, answer) = oneshot::channel();
-        tokio::spawn(read_answers(stdout, pending.clone(), attached));
+        let reader = Reader {
+            pending: pending.clone(),
+            output: self.output.clone(),
+            seq: 0,
+        };
+        tokio::spawn(reader.read(stdout, attached));
         // Lines written before the client is attached would run without its session.
         match tokio::time::timeout(CONNECT_TIMEOUT, answer).await {
             Ok(Ok(Ok(()))) => Ok(Connection {
@@ -200,54 +252,126 @@ impl Control {
     }
 }
 
-/// Match answer blocks to the waiting commands until the client exits. `attached` gets the
-/// outcome of the client's own `attach-session`, the first block not of our commands.
-async fn read_answers(
-    stdout: ChildStdout,
+/// What reads a client's stdout: answers for the waiting commands, output for the feed.
+struct Reader {
     pending: Arc<Pending>,
-    attached: oneshot::Sender<Result<(), String>>,
-) {
-    let mut attached = Some(attached);
-    let mut lines = BufReader::new(stdout);
-    let mut buf = Vec::new();
-    // The `%begin` arguments (time, number, flags) of the block being read, and its lines.
-    let mut block: Option<(String, Vec<String>)> = None;
-    loop {
-        buf.clear();
-        match lines.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let line = String::from_utf8_lossy(&buf);
-        let line = line.strip_suffix('\n').unwrap_or(&line);
-        match &mut block {
-            Some((id, out)) => {
-                let end = line.strip_prefix("%end ").map(|rest| (rest, true));
-                let end = end.or_else(|| line.strip_prefix("%error ").map(|rest| (rest, false)));
-                match end {
-                    Some((rest, ok)) if rest == id.as_str() => {
-                        // Flags 1: a command of this client; others (attach, hooks) are not.
-                        if id.ends_with(" 1") {
-                            let text = out.iter().map(|l| format!("{l}\n")).collect::<String>();
-                            pending.answer(if ok { Ok(text) } else { Err(out.join("\n")) });
-                        } else if let Some(attached) = attached.take() {
-                            let _ = attached.send(if ok { Ok(()) } else { Err(out.join("\n")) });
+    output: Option<broadcast::Sender<Feed>>,
+    /// `%output` lines read so far.
+    seq: u64,
+}
+
+impl Reader {
+    /// Match answer blocks to the waiting commands until the client exits. `attached` gets
+    /// the outcome of the client's own `attach-session`, the first block not of our commands.
+    async fn read(mut self, stdout: ChildStdout, attached: oneshot::Sender<Result<(), String>>) {
+        let mut attached = Some(attached);
+        let mut lines = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        // The `%begin` arguments (time, number, flags) of the block being read, and its lines.
+        let mut block: Option<(String, Vec<String>)> = None;
+        loop {
+            buf.clear();
+            match lines.read_until(b'\n', &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            if block.is_none() && self.notification(raw) {
+                continue;
+            }
+            let line = String::from_utf8_lossy(raw);
+            match &mut block {
+                Some((id, out)) => {
+                    let end = line.strip_prefix("%end ").map(|rest| (rest, true));
+                    let end =
+                        end.or_else(|| line.strip_prefix("%error ").map(|rest| (rest, false)));
+                    match end {
+                        Some((rest, ok)) if rest == id.as_str() => {
+                            // Flags 1: a command of this client; others (attach, hooks) are not.
+                            if id.ends_with(" 1") {
+                                let text = out.iter().map(|l| format!("{l}\n")).collect();
+                                let answer = if ok { Ok(text) } else { Err(out.join("\n")) };
+                                self.pending.answer(answer, self.seq);
+                            } else if let Some(attached) = attached.take() {
+                                let _ =
+                                    attached.send(if ok { Ok(()) } else { Err(out.join("\n")) });
+                            }
+                            block = None;
                         }
-                        block = None;
+                        _ => out.push(line.into_owned()),
                     }
-                    _ => out.push(line.to_string()),
+                }
+                None => {
+                    if let Some(id) = line.strip_prefix("%begin ") {
+                        block = Some((id.to_string(), Vec::new()));
+                    } else if line == "%exit" || line.starts_with("%exit ") {
+                        break;
+                    }
                 }
             }
+        }
+        self.pending.close();
+        if let Some(feed) = &self.output {
+            let _ = feed.send(Feed::Exited);
+        }
+    }
+
+    /// Hands a notification line outside blocks to the feed; whether it was one it takes.
+    fn notification(&mut self, line: &[u8]) -> bool {
+        let Some(feed) = &self.output else {
+            return false;
+        };
+        if let Some(rest) = line.strip_prefix(b"%output ") {
+            let Some(space) = rest.iter().position(|&b| b == b' ') else {
+                return true;
+            };
+            self.seq += 1;
+            let pane = String::from_utf8_lossy(&rest[..space]);
+            let _ = feed.send(Feed::Output {
+                seq: self.seq,
+                pane: pane.into(),
+                bytes: unescape(&rest[space + 1..]).into(),
+            });
+            return true;
+        }
+        let window = |prefix: &[u8]| {
+            let rest = line.strip_prefix(prefix)?;
+            let id = rest.split(|&b| b == b' ').next()?;
+            Some(Arc::<str>::from(String::from_utf8_lossy(id)))
+        };
+        if let Some(id) = window(b"%window-close ").or_else(|| window(b"%unlinked-window-close ")) {
+            let _ = feed.send(Feed::WindowClosed(id));
+            return true;
+        }
+        if let Some(id) = window(b"%layout-change ") {
+            let _ = feed.send(Feed::Layout(id));
+            return true;
+        }
+        false
+    }
+}
+
+/// The bytes of an `%output` line: tmux writes `\` and bytes below a space as `\ooo`.
+pub fn unescape(escaped: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(escaped.len());
+    let mut i = 0;
+    while i < escaped.len() {
+        let octal = escaped
+            .get(i + 1..i + 4)
+            .filter(|d| escaped[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        match octal {
+            Some(d) => {
+                let value = d.iter().fold(0u32, |v, b| v * 8 + u32::from(b - b'0'));
+                out.push(u8::try_from(value).unwrap_or(u8::MAX));
+                i += 4;
+            }
             None => {
-                if let Some(id) = line.strip_prefix("%begin ") {
-                    block = Some((id.to_string(), Vec::new()));
-                } else if line == "%exit" || line.starts_with("%exit ") {
-                    break;
-                }
+                out.push(escaped[i]);
+                i += 1;
             }
         }
     }
-    pending.close();
+    out
 }
 
 /// One command line for tmux's parser: each argument single-quoted (`'\''` for a quote),
@@ -276,6 +400,17 @@ pub fn command_line(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unescapes_output() {
+        assert_eq!(unescape(br"a\015\012b\134c"), b"a\r\nb\\c");
+        assert_eq!(unescape("é\\033[1m".as_bytes()), "é\x1b[1m".as_bytes());
+        assert_eq!(
+            unescape(br"end\01"),
+            br"end\01",
+            "a cut escape stays as it is"
+        );
+    }
 
     #[test]
     fn quotes_every_argument() {

@@ -3,10 +3,13 @@
 //! for go through a control-mode client of the workspace's session when one is up.
 
 mod control;
+mod terminal;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+
+pub use terminal::{Chunk, MAX_TERMINALS, Screen, Terminal, TerminalError, Terminals};
 
 use tmux_interface::{
     CapturePane, HasSession, KillServer, KillWindow, ListPanes, NewSession, NewWindow, PipePane,

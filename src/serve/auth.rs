@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
-use crate::store::tokens::{self, Tokens};
+use crate::store::tokens::Tokens;
 use crate::store::{NewToken, StoreError, TokenError, TokenInfo};
 
 /// How often the file is checked for other processes' changes (a revoked token stops
@@ -77,16 +77,11 @@ impl Keys {
         Ok(Self { shared })
     }
 
-    /// The token `bearer` is, if it may be used at `now` (ms). A token made a moment ago
-    /// works at once: an unknown one has the file read again first when it changed (one
-    /// `data_version` query; guessers are stopped by [`Failures`] before they get here).
-    pub fn check(&self, bearer: Option<&str>, now: u64) -> Result<TokenInfo, Rejected> {
-        let bearer = bearer.ok_or(Rejected::Missing)?;
-        self.check_hash(&tokens::hash(bearer), now)
-    }
-
-    /// Like [`Keys::check`], for the token whose hash a session holds: a token revoked or
-    /// expired since the sign-in ends its sessions.
+    /// The token whose hash `hash` is (a bearer's, or the one a session holds), if it may be
+    /// used at `now` (ms): a token revoked or expired since a sign-in ends its sessions. A
+    /// token made a moment ago works at once: an unknown one has the file read again first
+    /// when it changed (one `data_version` query; guessers are stopped by [`Failures`]
+    /// before they get here).
     pub fn check_hash(&self, hash: &str, now: u64) -> Result<TokenInfo, Rejected> {
         let info = match self.shared.lookup(hash) {
             Some(info) => info,

@@ -394,11 +394,16 @@ impl Server {
         }
     }
 
-    /// The token `bearer` is, if it is valid; a wrong one is counted against the address.
-    fn check_token(&self, call: &Call, bearer: Option<&str>) -> Result<TokenInfo, Denial> {
+    /// The token whose hash `bearer_hash` is, if it is valid; a wrong one is counted against
+    /// the address.
+    fn check_token(&self, call: &Call, bearer_hash: Option<&str>) -> Result<TokenInfo, Denial> {
         let now = crate::clock::now_ms();
         self.not_blocked(call, now)?;
-        self.keys.check(bearer, now).map_err(|rejected| {
+        let checked = match bearer_hash {
+            Some(hash) => self.keys.check_hash(hash, now),
+            None => Err(Rejected::Missing),
+        };
+        checked.map_err(|rejected| {
             // A request with no token guesses nothing: only wrong tokens count.
             if rejected != Rejected::Missing {
                 self.failures.failed(call.source, now);

@@ -183,10 +183,11 @@ impl Server {
             None => cookie(request.headers()),
         };
         let Some(id) = id else {
-            let token = self.check_token(call, bearer)?;
+            let bearer_hash = bearer.map(tokens::hash);
+            let token = self.check_token(call, bearer_hash.as_deref())?;
             return Ok(Identity {
                 token,
-                bearer_hash: bearer.map(tokens::hash),
+                bearer_hash,
                 session: None,
             });
         };
@@ -272,12 +273,13 @@ impl Server {
                 .with_hint("`uc token create` makes a token");
             return crate::api::error(StatusCode::BAD_REQUEST, error);
         };
-        let token_info = match self.check_token(&call, Some(&token)) {
+        let token_hash = tokens::hash(&token);
+        let token_info = match self.check_token(&call, Some(&token_hash)) {
             Ok(info) => info,
             Err(denied) => return denied.into_response(),
         };
         let now = crate::clock::now_ms();
-        let Some((id, session)) = self.sessions.open(tokens::hash(&token), now) else {
+        let Some((id, session)) = self.sessions.open(token_hash, now) else {
             let error = CommandError::new("no randomness for a session id");
             return crate::api::error(StatusCode::INTERNAL_SERVER_ERROR, error);
         };

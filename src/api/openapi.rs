@@ -105,7 +105,7 @@ pub struct SessionInfo {
         hooks::deliveries,
         hooks::receive,
     ),
-    components(schemas(Health, WorkspaceEntry, SessionInfo))
+    components(schemas(Health, WorkspaceEntry, SessionInfo, crate::logs::PatternInfo))
 )]
 struct Engine;
 

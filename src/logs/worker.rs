@@ -237,6 +237,7 @@ fn run(
             last_read = Instant::now();
         }
         ingest.followed = ingest.hub.followed();
+        ingest.now = now_ms();
         captures.follow_started(follower, &ingest.engine);
         ingest.retry();
         if !ingest.keep.blocked() {
@@ -253,6 +254,7 @@ fn run(
         }
     }
     if !ingest.keep.blocked() {
+        ingest.now = now_ms();
         follower.read(&mut |source, bytes| ingest.line(source, bytes));
     }
     ingest.cycle();
@@ -297,6 +299,9 @@ struct Ingest {
     lines: u64,
     /// Whether anyone follows, asked once a cycle (the broadcast answers under a lock).
     followed: bool,
+    /// Unix ms when the current read began: a line's arrival time (a read takes a few ms;
+    /// the clock is not asked for every line).
+    now: u64,
     batch: Vec<LogLine>,
     /// The current second (Unix s) and its counts per source.
     second: u64,
@@ -316,6 +321,7 @@ impl Ingest {
             records: Records::default(),
             lines: 0,
             followed: false,
+            now: now_ms(),
             batch: Vec::new(),
             second: now_ms() / 1000,
             counts: Vec::new(),
@@ -326,7 +332,7 @@ impl Ingest {
     fn line(&mut self, source: &str, bytes: &[u8]) {
         let cleaned = terminal_text(bytes);
         let bytes: &[u8] = &cleaned;
-        let now = now_ms();
+        let now = self.now;
         let text = String::from_utf8_lossy(bytes);
         let (miner, book) = (&mut self.miner, &mut self.book);
         let read = self.records.read(source, &text, |message| {

@@ -14,8 +14,11 @@ nfiles=${3:-100}
 shared=${SHARED:-../shared/bench}
 [ -f "$shared/measure.py" ] || { echo "missing $shared/measure.py" >&2; exit 2; }
 
-cargo build --release -q --bin uc
-uc=$PWD/target/release/uc
+# UC=path runs that binary instead (a before/after pair in one session).
+if [ -z "${UC:-}" ]; then
+  cargo build --release -q --bin uc
+fi
+uc=${UC:-$PWD/target/release/uc}
 work=$(mktemp -d)
 export UC_STATE_DIR=$work/state UC_TMUX_SOCKET=uc-bench-follow-$$
 mkdir -p "$work/ws/logs"

@@ -273,3 +273,64 @@ fn headers_are_learned_and_a_stack_trace_is_one_record() {
     assert_eq!(failed["count"], 1, "the stack trace is one record");
     env.ok(&["down"]);
 }
+
+/// A pattern first seen after the latest config change is marked `new` in `uc logs
+/// patterns` (the engine's list, as the API serves it) and `uc logs stats --markdown`;
+/// one seen before is not.
+#[test]
+fn a_pattern_first_seen_after_a_config_change_is_new() {
+    let env = env();
+    let app = env.dir.join("app");
+    std::fs::create_dir_all(&app).expect("app dir");
+    env.ok(&["up", "chatty"]);
+    let log = app.join("new.log");
+    let append = |text: &str| {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("open new.log");
+        file.write_all(text.as_bytes()).expect("append");
+    };
+    append("INFO cache warmed in 12 ms\n");
+    wait_count(&env, &["app"], 1);
+
+    let text = std::fs::read_to_string(&env.file).expect("read");
+    let idle = "services:\n  idle:\n    command: exec sleep 600\n";
+    std::fs::write(&env.file, text.replacen("services:\n", idle, 1)).expect("write");
+    env.wait_status(T, |s| !s["config"]["pending"]["hash"].is_null());
+    env.ok(&["config", "apply", "--yes"]);
+    append("INFO cache warmed in 15 ms\nWARN disk quota for tenant 7 at 91%\n");
+    wait_count(&env, &["app"], 3);
+
+    let patterns = || -> Vec<serde_json::Value> {
+        serde_json::from_str(&env.ok(&["logs", "patterns", "--json"])).expect("patterns json")
+    };
+    let find = |list: &[serde_json::Value], words: &str| {
+        list.iter()
+            .find(|p| p["template"].as_str().is_some_and(|t| t.contains(words)))
+            .cloned()
+    };
+    // The pattern list is refreshed once a second.
+    assert!(eventually(T, || find(&patterns(), "disk quota").is_some()));
+    let list = patterns();
+    let quota = find(&list, "disk quota").expect("the new pattern");
+    assert_eq!(quota["new"], true, "{quota}");
+    let warmed = find(&list, "cache warmed").expect("the known pattern");
+    assert_eq!(warmed["new"], false, "seen before the change: {warmed}");
+
+    let printed = env.ok(&["logs", "patterns"]);
+    let row = printed
+        .lines()
+        .find(|l| l.contains("disk quota"))
+        .expect("listed");
+    assert!(row.contains("  new  "), "{printed}");
+    let markdown = env.ok(&["logs", "stats", "--markdown"]);
+    assert!(
+        markdown
+            .lines()
+            .any(|l| l.contains("disk quota") && l.contains("| new |")),
+        "{markdown}"
+    );
+    env.ok(&["down"]);
+}

@@ -430,7 +430,7 @@ fn to_sse(event: &LogStreamEvent) -> sse::Event {
 }
 
 #[utoipa::path(get, path = "/logs/patterns", tag = "logs",
-    responses((status = 200, description = "Mined patterns", body = [Object])))]
+    responses((status = 200, description = "Mined patterns, most lines first", body = [crate::logs::PatternInfo])))]
 pub async fn patterns(State(api): State<Api>) -> Response {
     match &api.logs {
         Some(logs) => Json(logs.hub.patterns()).into_response(),

@@ -424,6 +424,9 @@ mod tests {
         for path in SERVE_ROUTES {
             assert!(paths.contains_key(*path), "{path} missing");
         }
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let pattern = &value["components"]["schemas"]["PatternInfo"]["properties"];
+        assert_eq!(pattern["new"]["type"], "boolean", "{pattern}");
         let schemes = spec.components.unwrap().security_schemes;
         assert!(schemes.contains_key("bearerAuth"));
         assert!(

@@ -124,7 +124,14 @@ pub struct CreatedToken {
         hooks::deliveries,
         hooks::receive,
     ),
-    components(schemas(Health, WorkspaceEntry, SessionInfo, CreatedToken, TokenInfo))
+    components(schemas(
+        Health,
+        WorkspaceEntry,
+        SessionInfo,
+        CreatedToken,
+        TokenInfo,
+        crate::logs::PatternInfo
+    ))
 )]
 struct Engine;
 

@@ -66,11 +66,13 @@ pub struct SearchArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum LogsCmd {
-    /// Mine the patterns of a log file (offline; no engine needed)
+    /// Mine the patterns of a log file (offline; no engine needed); without FILE, the
+    /// patterns the engine mined from the workspace's logs, `new` marking those first seen
+    /// after the latest config change
     Patterns {
-        file: PathBuf,
+        file: Option<PathBuf>,
         /// Write `LineId,EventTemplate` for every input line to this CSV file
-        #[arg(long, value_name = "OUT.csv")]
+        #[arg(long, value_name = "OUT.csv", requires = "file")]
         assignments: Option<PathBuf>,
         #[arg(long)]
         json: bool,
@@ -89,7 +91,12 @@ pub enum LogsCmd {
     },
     /// Build the line index of a log file and report its size (what `--since` and pattern
     /// filters read instead of the file)
-    Index { file: PathBuf },
+    Index {
+        file: PathBuf,
+        /// Threads that parse and mine the file's parts (the index is the same for any)
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
 }
 
 pub async fn run(source: Source, args: LogsArgs) -> CliResult {
@@ -97,17 +104,20 @@ pub async fn run(source: Source, args: LogsArgs) -> CliResult {
         None if !args.search.files.is_empty() => super::logs_search::files(&args.search),
         None => search(source, args.search).await,
         Some(LogsCmd::Format { file }) => super::logs_patterns::format(&file),
-        Some(LogsCmd::Index { file }) => super::logs_search::index(&file),
+        Some(LogsCmd::Index { file, threads }) => super::logs_search::index(&file, threads),
         Some(LogsCmd::Stats {
             since,
             json,
             markdown,
         }) => stats(source, since, json, markdown).await,
         Some(LogsCmd::Patterns {
-            file,
+            file: Some(file),
             assignments,
             json,
         }) => super::logs_patterns::run(&file, assignments.as_deref(), json),
+        Some(LogsCmd::Patterns {
+            file: None, json, ..
+        }) => patterns(source, json).await,
     }
 }
 
@@ -254,6 +264,23 @@ impl Printer {
         let fields = self.columns.render(&fields);
         outln!("{clock} {source:<12} {level:<5} {fields}{}", line.message())
     }
+}
+
+/// The engine's patterns, most lines first.
+async fn patterns(source: Source, json: bool) -> CliResult {
+    let client = running(&source, paths(&source)?).await?;
+    let patterns = client.log_patterns().await?;
+    if json {
+        let text = serde_json::to_string_pretty(&patterns).map_err(Failure::runtime)?;
+        outln!("{text}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!("{:>10}  {:>7}  {:<12}  TEMPLATE", "COUNT", "ID", "FLAG")?;
+    for p in &patterns {
+        let marks = stats::marks(p.flag, p.new);
+        outln!("{:>10}  {:>7}  {marks:<12}  {}", p.count, p.id, p.template)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn stats(source: Source, since: Duration, json: bool, markdown: bool) -> CliResult {

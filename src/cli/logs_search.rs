@@ -49,10 +49,11 @@ pub fn files(args: &SearchArgs) -> CliResult {
 }
 
 /// `uc logs index FILE`: builds the sidecar index and says what it cost.
-pub fn index(file: &Path) -> CliResult {
+pub fn index(file: &Path, threads: usize) -> CliResult {
     let sidecar = store::sidecar_path(&index_base()?, file).map_err(Failure::input)?;
     let started = Instant::now();
-    let summary = store::index_file(file, &sidecar, &classifier(), Some(&mut Miner::new()))?;
+    let miner = || Box::new(Miner::new()) as Box<dyn store::Patterns>;
+    let summary = store::index_file(file, &sidecar, &classifier(), Some(&miner), threads)?;
     let seconds = started.elapsed().as_secs_f64();
     let per_line = summary.index_bytes as f64 / summary.lines.max(1) as f64;
     outln!("lines        {}", summary.lines)?;

@@ -296,6 +296,7 @@ impl ConfigCenter {
         self.pending = None;
         self.errors.clear();
         self.record(by, reason);
+        self.hub.mark_change(now_ms());
         self.remember_environment();
         // A revert leaves the files as they are: what they say now is offered again.
         self.reload();
@@ -357,6 +358,10 @@ impl ConfigCenter {
                 self.revision = Some(last.revision.id);
             }
             _ => self.record("engine", "start"),
+        }
+        // The first revision ever changed nothing: there was no config before it.
+        if let Ok([latest, _, ..]) = self.with_store(|s| s.list(2)).as_deref() {
+            self.hub.mark_change(latest.at);
         }
     }
 

@@ -24,4 +24,8 @@ impl Patterns for Miner {
     fn pattern(&mut self, line: &str) -> Option<u32> {
         Some(self.add(line))
     }
+
+    fn template(&self, id: u32) -> Option<String> {
+        Miner::template(self, id).map(str::to_owned)
+    }
 }

@@ -180,7 +180,7 @@ impl LogLine {
 }
 
 /// Why a pattern deserves attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PatternFlag {
     /// Most of its lines are ERROR or FATAL.
@@ -192,7 +192,7 @@ pub enum PatternFlag {
 }
 
 /// A mined pattern: a template with `<*>` where lines differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PatternInfo {
     pub id: u32,
     pub template: String,
@@ -202,6 +202,8 @@ pub struct PatternInfo {
     pub last_seen: u64,
     /// Up to three lines as they were written.
     pub examples: Vec<String>,
+    /// Lines per level: without one, then TRACE, DEBUG, INFO, WARN, ERROR, FATAL.
+    #[schema(value_type = [u64])]
     pub levels: LevelCounts,
     pub sources: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,6 +211,10 @@ pub struct PatternInfo {
     /// Lines per minute over the last minutes, oldest first, ending with the current one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rate: Vec<u32>,
+    /// First seen after the latest change to what runs (a config applied, switched or
+    /// reverted), with lines of before that change to compare with.
+    #[serde(default)]
+    pub new: bool,
 }
 
 /// Which lines a frontend wants: the same filter for a search, a backfill and a live follow.

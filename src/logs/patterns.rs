@@ -58,12 +58,18 @@ pub struct PatternBook {
     patterns: HashMap<u32, Pattern>,
     /// Unix ms of each source's first line.
     sources_since: HashMap<String, u64>,
+    /// Unix ms of the latest change to what runs.
+    last_change: Option<u64>,
 }
 
 impl PatternBook {
     /// Records one line of pattern `id`.
     pub fn record(&mut self, id: u32, source: &str, at: u64, level: Option<Level>, line: &str) {
-        let since = *self.sources_since.entry(source.to_owned()).or_insert(at);
+        // Looked up before inserting: `entry` would copy the name for every line.
+        let since = match self.sources_since.get(source) {
+            Some(&since) => since,
+            None => *self.sources_since.entry(source.to_owned()).or_insert(at),
+        };
         let pattern = self.patterns.entry(id).or_insert_with(|| Pattern {
             count: 0,
             first_seen: at,
@@ -120,6 +126,18 @@ impl PatternBook {
         }
     }
 
+    /// What runs changed at `at` (Unix ms): patterns first seen since are new.
+    pub fn mark_change(&mut self, at: u64) {
+        self.last_change = self.last_change.max(Some(at));
+    }
+
+    /// Since when a pattern first seen is new: the latest change, when lines were seen
+    /// before it (else every pattern would be new).
+    fn new_since(&self) -> Option<u64> {
+        let earliest = self.sources_since.values().min()?;
+        self.last_change.filter(|change| earliest < change)
+    }
+
     pub fn len(&self) -> usize {
         self.patterns.len()
     }
@@ -130,6 +148,7 @@ impl PatternBook {
 
     /// Every pattern as frontends see it, most frequent first; `template` names each id.
     pub fn infos(&self, now: u64, template: impl Fn(u32) -> String) -> Vec<PatternInfo> {
+        let new_since = self.new_since();
         let mut infos: Vec<PatternInfo> = self
             .patterns
             .iter()
@@ -144,6 +163,7 @@ impl PatternBook {
                 sources: p.sources.clone(),
                 flag: flag(p, now / 60_000),
                 rate: rate(p, now / 60_000),
+                new: new_since.is_some_and(|change| p.first_seen >= change),
             })
             .collect();
         infos.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
@@ -351,6 +371,46 @@ mod tests {
             book.record(2, "web", minute(6) + i, Some(Level::Info), "young");
         }
         assert_eq!(book.flagged(minute(6) + 100), [(1, PatternFlag::Surging)]);
+    }
+
+    #[test]
+    fn first_seen_after_the_latest_change_is_new() {
+        let mut book = PatternBook::default();
+        book.record(1, "api", T0, Some(Level::Info), "known");
+        book.mark_change(T0 + 1_000);
+        book.record(1, "api", T0 + 2_000, Some(Level::Info), "known");
+        book.record(2, "api", T0 + 2_000, Some(Level::Info), "fresh");
+        book.record(
+            3,
+            "web",
+            T0 + 3_000,
+            Some(Level::Info),
+            "a new service's line",
+        );
+        let new = |book: &PatternBook, id| info(book, id, T0 + 5_000).new;
+        assert!(!new(&book, 1), "seen before the change");
+        assert!(new(&book, 2) && new(&book, 3));
+        // An older change marked late (a deploy reporting in) moves nothing back.
+        book.mark_change(T0 + 500);
+        assert!(new(&book, 2));
+        book.mark_change(T0 + 2_500);
+        assert!(!new(&book, 2), "seen before the latest change");
+        assert!(new(&book, 3));
+        // Merged into a pattern known before the change: not new.
+        book.follow_merges(|id| Some(if id == 3 { 1 } else { id }));
+        assert!(!new(&book, 1));
+    }
+
+    #[test]
+    fn nothing_is_new_without_lines_from_before_the_change() {
+        let mut book = PatternBook::default();
+        book.record(1, "api", T0 + 1_000, None, "first line after a restart");
+        assert!(!info(&book, 1, T0 + 2_000).new, "no change yet");
+        book.mark_change(T0);
+        assert!(
+            !info(&book, 1, T0 + 2_000).new,
+            "no line from before the change"
+        );
     }
 
     #[test]

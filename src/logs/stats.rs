@@ -58,6 +58,9 @@ pub struct PatternSummary {
     /// Lines per minute of the last minutes, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rate: Vec<u32>,
+    /// First seen after the latest change to what runs (see [`PatternInfo::new`]).
+    #[serde(default)]
+    pub new: bool,
 }
 
 fn ratio(errors: u64, lines: u64) -> f64 {
@@ -122,6 +125,7 @@ pub fn report(
         first_seen: p.first_seen,
         flag: p.flag,
         rate: p.rate.clone(),
+        new: p.new,
     };
     let mut top: Vec<&PatternInfo> = patterns.iter().filter(|p| p.last_seen >= since).collect();
     top.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
@@ -190,10 +194,10 @@ pub fn text(report: &StatsReport) -> String {
             let _ = writeln!(out, "  (none)");
         }
         for p in list {
-            let flag = p.flag.map_or("", flag_name);
+            let marks = marks(p.flag, p.new);
             let _ = writeln!(
                 out,
-                "{:>10}  #{:<5} {flag:<8} {}",
+                "{:>10}  #{:<5} {marks:<12} {}",
                 p.count, p.id, p.template
             );
         }
@@ -204,9 +208,21 @@ pub fn text(report: &StatsReport) -> String {
 fn flag_name(flag: PatternFlag) -> &'static str {
     match flag {
         PatternFlag::Errors => "errors",
-        PatternFlag::NewAndGrowing => "new",
+        PatternFlag::NewAndGrowing => "new, growing",
         PatternFlag::Surging => "surging",
     }
+}
+
+/// A pattern's flag and whether it is new since the latest change, as one cell: `new`
+/// marks a pattern first seen after the change.
+pub fn marks(flag: Option<PatternFlag>, new: bool) -> String {
+    let flag = flag.map(flag_name);
+    let new = new.then_some("new");
+    [new, flag]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A Markdown report (for a chat message or an incident note).
@@ -244,7 +260,7 @@ pub fn markdown(report: &StatsReport) -> String {
         out.push_str("| lines | id | per minute | flag | template |\n|---:|---:|---|---|---|\n");
         for p in list {
             let template = p.template.replace('|', "\\|");
-            let flag = p.flag.map_or("", flag_name);
+            let flag = marks(p.flag, p.new);
             let rate = crate::format::sparkline(&p.rate);
             let _ = writeln!(
                 out,
@@ -287,6 +303,7 @@ mod tests {
             sources: vec!["api".into()],
             flag: (errors * 2 > count).then_some(PatternFlag::Errors),
             rate: vec![0, 0, 1, 2],
+            new: false,
         }
     }
 
@@ -326,7 +343,8 @@ mod tests {
 
     #[test]
     fn renders_text_and_markdown() {
-        let r = sample();
+        let mut r = sample();
+        r.new_patterns[0].new = true;
         let text = text(&r);
         assert!(
             text.starts_with("160 lines, 16000 bytes, 6.2% errors"),
@@ -336,7 +354,14 @@ mod tests {
             text.contains("api                         110        11000"),
             "{text}"
         );
-        assert!(text.contains("#2     errors   pattern | 2 <*>"), "{text}");
+        assert!(
+            text.contains("#2     errors       pattern | 2 <*>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("#2     new, errors  pattern | 2 <*>"),
+            "{text}"
+        );
         let md = markdown(&r);
         assert!(
             md.contains("| api | 110 | 11000 | 0 | 100 | 0 | 10 | 9.1% |"),
@@ -345,6 +370,10 @@ mod tests {
         assert!(
             md.contains("| 20 | 2 | `  ▄█` | errors | `pattern \\| 2 <*>` |"),
             "{md}"
+        );
+        assert!(
+            md.contains("| 20 | 2 | `  ▄█` | new, errors | `pattern \\| 2 <*>` |"),
+            "new since the latest change: {md}"
         );
     }
 }

@@ -60,7 +60,14 @@ pub trait Classify: Sync {
 /// What the file index asks of the pattern miner (`logs::mine`): one line at a time, in order.
 pub trait Patterns: Send {
     fn pattern(&mut self, line: &str) -> Option<u32>;
+    /// The template pattern `id` has now (widened, or the pattern it was merged into);
+    /// `None` once it is gone. Mining it again gives the pattern (see [`NewPatterns`]).
+    fn template(&self, id: u32) -> Option<String>;
 }
+
+/// Makes an empty miner: the file index mines each part of a file with its own, then
+/// merges their patterns by mining each part's templates, in file order, with one more.
+pub type NewPatterns<'a> = &'a (dyn Fn() -> Box<dyn Patterns> + Sync);
 
 /// How much a store keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -32,6 +32,12 @@ const WAITING: &str = "log store";
 /// How often stored lines are flushed and live batches sent.
 const CYCLE: Duration = Duration::from_millis(100);
 
+/// Least time between two reads of the sources. Busy files change many times a second
+/// each (every writer's flush is an event): reading at most this often takes each file's
+/// writes in one read, and stores and saves positions once for all of them. A line
+/// written after a quiet spell is still read at once.
+const PACE: Duration = Duration::from_millis(50);
+
 /// Handle held by the engine; dropping it stops the thread after a last flush.
 pub struct LogsWorker {
     pub hub: LogsHub,
@@ -221,13 +227,17 @@ fn run(
 ) {
     // Positions are saved only once every line read up to them is stored.
     let mut unsaved = false;
+    let mut last_read = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         if ingest.keep.blocked() {
             std::thread::sleep(ingest.keep.wait().min(CYCLE));
         } else {
             follower.wait(CYCLE);
+            std::thread::sleep(PACE.saturating_sub(last_read.elapsed()));
+            last_read = Instant::now();
         }
         ingest.followed = ingest.hub.followed();
+        ingest.now = now_ms();
         captures.follow_started(follower, &ingest.engine);
         ingest.retry();
         if !ingest.keep.blocked() {
@@ -244,6 +254,7 @@ fn run(
         }
     }
     if !ingest.keep.blocked() {
+        ingest.now = now_ms();
         follower.read(&mut |source, bytes| ingest.line(source, bytes));
     }
     ingest.cycle();
@@ -288,6 +299,9 @@ struct Ingest {
     lines: u64,
     /// Whether anyone follows, asked once a cycle (the broadcast answers under a lock).
     followed: bool,
+    /// Unix ms when the current read began: a line's arrival time (a read takes a few ms;
+    /// the clock is not asked for every line).
+    now: u64,
     batch: Vec<LogLine>,
     /// The current second (Unix s) and its counts per source.
     second: u64,
@@ -307,6 +321,7 @@ impl Ingest {
             records: Records::default(),
             lines: 0,
             followed: false,
+            now: now_ms(),
             batch: Vec::new(),
             second: now_ms() / 1000,
             counts: Vec::new(),
@@ -317,22 +332,20 @@ impl Ingest {
     fn line(&mut self, source: &str, bytes: &[u8]) {
         let cleaned = terminal_text(bytes);
         let bytes: &[u8] = &cleaned;
-        let now = now_ms();
+        let now = self.now;
         let text = String::from_utf8_lossy(bytes);
-        let read = self.records.read(source, &text);
-        let record = match read.continues {
-            Some(record) => record,
-            None => {
-                let at = line::timestamp(bytes, now).unwrap_or(now);
-                let level = line::level(bytes);
-                let pattern = self.miner.add(&read.message);
-                self.book.record(pattern, source, at, level, &text);
-                self.count(source, level, now);
-                let record = Record { at, level, pattern };
-                self.records.started(source, record);
-                record
-            }
-        };
+        let (miner, book) = (&mut self.miner, &mut self.book);
+        let read = self.records.read(source, &text, |message| {
+            let at = line::timestamp(bytes, now).unwrap_or(now);
+            let level = line::level(bytes);
+            let pattern = miner.add(message);
+            book.record(pattern, source, at, level, &text);
+            Record { at, level, pattern }
+        });
+        let record = read.record;
+        if !read.continues {
+            self.count(source, record.level, now);
+        }
         self.lines += 1;
         let line = keep::LineRef {
             source,
@@ -342,7 +355,7 @@ impl Ingest {
             text: bytes,
             shown: Shown {
                 header: read.header,
-                continues: read.continues.is_some(),
+                continues: read.continues,
             },
         };
         match self.keep.append(line) {
@@ -450,6 +463,9 @@ impl Ingest {
     fn publish_patterns(&mut self, now: u64) {
         let miner = &self.miner;
         self.book.follow_merges(|id| miner.resolve(id));
+        if let Some(at) = self.engine.last_change() {
+            self.book.mark_change(at);
+        }
         let infos = self
             .book
             .infos(now, |id| miner.template(id).unwrap_or_default().to_owned());

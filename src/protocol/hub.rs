@@ -9,6 +9,7 @@
 //! its JSON, serialised once for every stream that sends it.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
@@ -33,6 +34,8 @@ struct Inner {
     state: Mutex<State>,
     tx: broadcast::Sender<Event>,
     epoch: u64,
+    /// Unix ms of the latest change to what runs; 0 before any.
+    last_change: AtomicU64,
 }
 
 /// The folded snapshot and the events that led to it, under one lock.
@@ -119,6 +122,7 @@ impl Hub {
                 }),
                 tx,
                 epoch: now_ms(),
+                last_change: AtomicU64::new(0),
             }),
         }
     }
@@ -134,6 +138,18 @@ impl Hub {
 
     pub fn publish(&self, event: Event) {
         self.state().publish(&self.inner.tx, event);
+    }
+
+    /// What runs changed at `at_ms`: a config applied, switched or reverted (and whatever
+    /// else changes it, such as a deploy, marks its own). Patterns first seen after the
+    /// latest change are shown as new.
+    pub fn mark_change(&self, at_ms: u64) {
+        self.inner.last_change.fetch_max(at_ms, Ordering::Relaxed);
+    }
+
+    /// Unix ms of the latest change marked, if any.
+    pub fn last_change(&self) -> Option<u64> {
+        Some(self.inner.last_change.load(Ordering::Relaxed)).filter(|&at| at > 0)
     }
 
     pub fn notice(&self, level: NoticeLevel, service: Option<&str>, text: impl Into<String>) {

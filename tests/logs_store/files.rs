@@ -5,6 +5,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
 
+use univers_container::logs::LineClassifier;
+use univers_container::logs::mine::Miner;
 use univers_container::logs::store::{self, Patterns};
 use univers_container::logs::{Level, LogLine, LogQuery};
 
@@ -143,6 +145,14 @@ impl Patterns for ByService {
         let at = line.find("[svc-api-")? + "[svc-api-".len();
         line[at..at + 1].parse().ok()
     }
+
+    fn template(&self, id: u32) -> Option<String> {
+        Some(format!("[svc-api-{id}]"))
+    }
+}
+
+fn by_service() -> Box<dyn Patterns> {
+    Box::new(ByService)
 }
 
 #[test]
@@ -152,7 +162,7 @@ fn a_file_index_answers_pattern_filters_until_the_file_changes() {
     write_log(&log, 12_000);
     let sidecar = store::sidecar_path(&dir.path().join("state"), &log).expect("sidecar");
     let summary =
-        store::index_file(&log, &sidecar, &TestParser, Some(&mut ByService)).expect("index");
+        store::index_file(&log, &sidecar, &TestParser, Some(&by_service), 2).expect("index");
     assert_eq!(summary.lines, 12_000);
     let q = LogQuery {
         pattern: Some(2),
@@ -210,7 +220,7 @@ fn a_file_index_survives_lines_longer_than_a_parsing_unit() {
     lines[20_000] = format!("long {} t={}", "y".repeat(5 << 20), t0() + 20_000);
     fs::write(&log, lines.join("\n")).expect("write");
     let sidecar = store::sidecar_path(&dir.path().join("state"), &log).expect("sidecar");
-    let summary = store::index_file(&log, &sidecar, &TestParser, None).expect("index");
+    let summary = store::index_file(&log, &sidecar, &TestParser, None, 2).expect("index");
     assert_eq!(summary.lines, 40_000);
     let q = LogQuery {
         since: Some(t0() + 19_999),
@@ -227,5 +237,74 @@ fn a_file_index_survives_lines_longer_than_a_parsing_unit() {
         let n = 19_999 + i;
         assert_eq!((*at, text), (t0() + n as u64, &lines[n]));
         assert_eq!(*level, (n != 20_000).then_some(Level::Error));
+    }
+}
+
+/// Parts of a file are mined by miners of their own, whatever the number of threads: the
+/// index built by two threads is the one built by one, and the same line shapes get the
+/// same pattern in every part.
+#[test]
+fn an_index_built_by_two_threads_equals_the_one_built_by_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("app.log");
+    // About 22 MiB: three parts.
+    write_log(&log, 160_000);
+    let miner = || Box::new(Miner::new()) as Box<dyn Patterns>;
+    let parser = LineClassifier { now_ms: t0() };
+    let index = |threads: usize| {
+        let sidecar = dir.path().join(format!("{threads}.idx"));
+        let summary =
+            store::index_file(&log, &sidecar, &parser, Some(&miner), threads).expect("index");
+        assert_eq!(summary.lines, 160_000);
+        (fs::read(&sidecar).expect("sidecar"), sidecar)
+    };
+    let (one, _) = index(1);
+    let (two, sidecar) = index(2);
+    assert!(one == two, "the indexes differ");
+
+    let patterns = |grep: &str| {
+        // A level filter reads the index (and keeps every line: all have a level).
+        let q = LogQuery {
+            grep: Some(grep.into()),
+            level: Some(Level::Trace),
+            ..LogQuery::default()
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        store::search_file(&log, &q, &sidecar, &parser, &mut |l| {
+            seen.insert(l.pattern);
+            true
+        })
+        .expect("search");
+        seen
+    };
+    let first = patterns("req=0000000000(0[0-9a-f]|1[0-9a-f]) ");
+    let last = patterns("req=0000000270(0[0-9a-f]|1[0-9a-f]) ");
+    assert!(first.iter().all(Option::is_some), "{first:?}");
+    assert_eq!(first, last, "one line shape, one pattern across parts");
+}
+
+/// `uc logs --path F -c --grep RE` counts what `rg -c RE F` counts.
+#[test]
+fn counts_equal_ripgreps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("app.log");
+    write_log(&log, 50_000);
+    let state = dir.path().join("state");
+    let f = log.to_str().expect("path");
+    for grep in [
+        "ERROR",
+        "status=5[0-9]{2}",
+        "svc-api-[23]\\]",
+        "items/1\\d+ ",
+        "^2024-05-01T10:0[0-4]",
+    ] {
+        let rg = Command::new("rg")
+            .args(["-c", grep, f])
+            .output()
+            .expect("rg (apt-get install ripgrep)");
+        assert!(rg.status.success(), "rg -c {grep}");
+        let (ok, out, err) = uc(&state, &["logs", "--path", f, "-c", "--grep", grep]);
+        assert!(ok, "{err}");
+        assert_eq!(out, String::from_utf8_lossy(&rg.stdout), "--grep {grep}");
     }
 }

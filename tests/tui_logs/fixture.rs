@@ -124,10 +124,12 @@ pub fn pattern(id: u32, template: &str, count: u64, first_seen: u64) -> PatternI
         flag: None,
         // Twelve minutes of a rate that differs by pattern.
         rate: (0..12).map(|m| (id + m) % 5 * id).collect(),
+        new: false,
     }
 }
 
-/// Five patterns: old and busy, new and growing, mostly errors, a quiet new one.
+/// Five patterns: old and busy, new and growing, mostly errors, a quiet new one; the two
+/// new ones were first seen after the latest config change.
 pub fn patterns() -> Vec<PatternInfo> {
     let mut health = pattern(1, "GET /health <*> <*>ms", 48_210, NOW - 120 * MIN);
     health.examples = vec![
@@ -152,8 +154,10 @@ pub fn patterns() -> Vec<PatternInfo> {
     retry.levels = counts(0, 312, 0, 0);
     retry.flag = Some(PatternFlag::NewAndGrowing);
     retry.sources = vec!["worker".into()];
+    retry.new = true;
     let pool = pattern(4, "pool: <*> idle, <*> busy", 9_001, NOW - 90 * MIN);
-    let quiet = pattern(5, "cache warmed in <*>", 2, NOW - 2 * MIN);
+    let mut quiet = pattern(5, "cache warmed in <*>", 2, NOW - 2 * MIN);
+    quiet.new = true;
     vec![pool, quiet, health, retry, timeout]
 }
 

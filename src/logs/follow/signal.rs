@@ -37,9 +37,15 @@ impl Signal {
 
     pub fn changed(&self, paths: Vec<PathBuf>, rescan: bool) {
         let mut pending = self.lock();
+        // A waiter sees a non-empty state before it sleeps: only the first change since
+        // the follower last looked needs to wake it (a busy directory reports thousands
+        // of writes a second, and each notify is a system call).
+        let was_empty = pending.is_empty();
         pending.paths.extend(paths);
         pending.rescan |= rescan;
-        self.ready.notify_one();
+        if was_empty && !pending.is_empty() {
+            self.ready.notify_one();
+        }
     }
 
     pub fn wake(&self) {

@@ -107,6 +107,11 @@ impl Tail {
             self.offset += n as u64;
             bytes += n as u64;
             self.split(&buf[..n], sink);
+            // A short read of a regular file stopped at its end: asking again would only
+            // hear so (what is written later comes with its own change event or poll).
+            if n < buf.len() {
+                return Ok(Drained { bytes, more: false });
+            }
         }
         Ok(Drained { bytes, more: true })
     }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::token::{Class, Token, classify, tokens};
+use super::token::{Class, MAX_TOKENS, Token, classify, tokens};
 use crate::logs::LineHeader;
 
 /// A header field's role.
@@ -39,13 +39,17 @@ impl Field {
 /// 203615`), a later one a pid; the first word after the stamp a host; the first bracket a
 /// thread; `name[pid]:` a process.
 pub fn names(classes: &[Class]) -> Vec<Field> {
-    let mut out = Vec::with_capacity(classes.len());
-    let (mut host, mut thread) = (false, false);
-    for (i, &class) in classes.iter().enumerate() {
-        let stamp_so_far = out
-            .iter()
-            .all(|f| matches!(f, Field::Time | Field::Separator));
-        let after_time = out.last() == Some(&Field::Time);
+    let (roles, n) = roles(classes);
+    roles[..n].to_vec()
+}
+
+/// [`names`] in an array, the first `n` used: read for every line, so not allocated.
+fn roles(classes: &[Class]) -> ([Field; MAX_TOKENS], usize) {
+    let mut out = [Field::Separator; MAX_TOKENS];
+    let n = classes.len().min(MAX_TOKENS);
+    let (mut host, mut thread, mut stamp_so_far) = (false, false, true);
+    for (i, &class) in classes[..n].iter().enumerate() {
+        let after_time = i > 0 && out[i - 1] == Field::Time;
         let field = match class {
             Class::Time => Field::Time,
             Class::Number if i <= 1 && stamp_so_far => Field::Time,
@@ -63,9 +67,10 @@ pub fn names(classes: &[Class]) -> Vec<Field> {
             }
             Class::Word | Class::Value => Field::Component,
         };
-        out.push(field);
+        out[i] = field;
+        stamp_so_far &= matches!(field, Field::Time | Field::Separator);
     }
-    out
+    (out, n)
 }
 
 /// `line`'s header fields (the line fits `classes`): adjacent stamp parts joined into one
@@ -86,9 +91,9 @@ fn spans(
     line: &str,
     out: &mut impl FnMut(Field, Range<usize>),
 ) {
-    let names = names(classes);
+    let (names, n) = roles(classes);
     let mut time: Option<Range<usize>> = None;
-    for ((tok, class), &field) in tokens.zip(&names) {
+    for ((tok, class), &field) in tokens.zip(&names[..n]) {
         if field == Field::Time {
             time = Some(time.map_or(tok.start, |t| t.start)..tok.end);
             continue;

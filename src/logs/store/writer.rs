@@ -76,20 +76,20 @@ impl LogStore {
         pattern: Option<u32>,
         text: &[u8],
     ) -> Result<u64, LogStoreError> {
-        if !self.sources.contains_key(source) {
-            let dir = self.dir.join(segment::dir_name(source));
-            std::fs::create_dir_all(&dir).map_err(at(&dir))?;
-            self.sources.insert(
-                source.to_owned(),
-                SourceLog::new(dir, VecDeque::new(), None),
-            );
-        }
+        let log = match self.sources.get_mut(source) {
+            Some(log) => log,
+            None => {
+                let dir = self.dir.join(segment::dir_name(source));
+                std::fs::create_dir_all(&dir).map_err(at(&dir))?;
+                self.sources
+                    .entry(source.to_owned())
+                    .or_insert(SourceLog::new(dir, VecDeque::new(), None))
+            }
+        };
         let seq = self.next_seq;
         let text = &text[..text.len().min(MAX_LINE)];
-        if let Some(log) = self.sources.get_mut(source) {
-            log.make_room(text.len() as u64 + 1, seq, &self.limits)?;
-            log.push(seq, at_ms, level, pattern, text)?;
-        }
+        log.make_room(text.len() as u64 + 1, seq, &self.limits)?;
+        log.push(seq, at_ms, level, pattern, text)?;
         self.next_seq += 1;
         Ok(seq)
     }

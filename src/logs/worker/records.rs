@@ -18,12 +18,12 @@ pub struct Record {
 }
 
 /// One line as its source's format reads it.
-pub struct Read<'a> {
+pub struct Read {
     pub header: Option<LineHeader>,
-    /// The record this line continues; `None` when it starts one.
-    pub continues: Option<Record>,
-    /// What the miner is given.
-    pub message: Cow<'a, str>,
+    /// The line's record: the one it continues, or the one it starts.
+    pub record: Record,
+    /// It continues the record before it.
+    pub continues: bool,
 }
 
 #[derive(Default)]
@@ -33,18 +33,26 @@ struct Source {
 }
 
 impl Source {
-    fn read<'a>(&mut self, text: &'a str) -> Read<'a> {
+    fn read(&mut self, text: &str, start: impl FnOnce(&str) -> Record) -> Read {
         let Parsed { header, continues } = self.detector.parse(text);
-        let continues = if continues { self.record } else { None };
+        if continues && let Some(record) = self.record {
+            return Read {
+                header,
+                record,
+                continues: true,
+            };
+        }
         let message = match (header, self.detector.format()) {
             (Some(h), _) => Cow::Borrowed(text[h.message as usize..].trim_end()),
             (None, format @ (Format::Json | Format::Logfmt)) => format.message(text),
             (None, _) => Cow::Borrowed(text.trim_end()),
         };
+        let record = start(&message);
+        self.record = Some(record);
         Read {
             header,
-            continues,
-            message,
+            record,
+            continues: false,
         }
     }
 }
@@ -55,21 +63,16 @@ pub struct Records {
 }
 
 impl Records {
-    pub fn read<'a>(&mut self, source: &str, text: &'a str) -> Read<'a> {
+    /// Reads `source`'s next line; `start` makes the record of a line that starts one from
+    /// its message (what the miner is given).
+    pub fn read(&mut self, source: &str, text: &str, start: impl FnOnce(&str) -> Record) -> Read {
         if let Some(state) = self.sources.get_mut(source) {
-            return state.read(text);
+            return state.read(text, start);
         }
         let mut state = Source::default();
-        let read = state.read(text);
+        let read = state.read(text, start);
         self.sources.insert(source.to_owned(), state);
         read
-    }
-
-    /// `source`'s line just read starts `record`.
-    pub fn started(&mut self, source: &str, record: Record) {
-        if let Some(state) = self.sources.get_mut(source) {
-            state.record = Some(record);
-        }
     }
 
     /// What is learned of each source so far (sources still learning are left out).
@@ -94,20 +97,25 @@ mod tests {
                 "2024-05-01 10:00:{:02},001 INFO [main] app.Server: job {i} done",
                 i % 60
             );
-            let read = records.read("api", &line);
-            assert!(read.continues.is_none());
-            records.started(
-                "api",
-                Record {
-                    at: i,
-                    level: Some(Level::Info),
-                    pattern: 1,
-                },
-            );
+            let read = records.read("api", &line, |_| Record {
+                at: i,
+                level: Some(Level::Info),
+                pattern: 1,
+            });
+            assert!(!read.continues);
         }
         let line = "2024-05-01 10:00:11,001 ERROR [main] app.Server: request failed";
-        let read = records.read("api", line);
-        assert_eq!(read.message, "request failed");
+        let failed = Record {
+            at: 11,
+            level: Some(Level::Error),
+            pattern: 2,
+        };
+        let mut mined = String::new();
+        let read = records.read("api", line, |message| {
+            mined = message.to_owned();
+            failed
+        });
+        assert_eq!(mined, "request failed");
         let header = read.header.expect("header learned");
         assert_eq!(
             &line[header
@@ -116,14 +124,11 @@ mod tests {
                 .expect("thread")],
             "[main]"
         );
-        let failed = Record {
-            at: 11,
-            level: Some(Level::Error),
-            pattern: 2,
-        };
-        records.started("api", failed);
-        let frame = records.read("api", "\tat app.Server.handle(Server.java:10)");
-        assert_eq!(frame.continues, Some(failed));
+        let frame = records.read("api", "\tat app.Server.handle(Server.java:10)", |_| {
+            unreachable!("a frame starts no record")
+        });
+        assert!(frame.continues);
+        assert_eq!(frame.record, failed);
         assert!(frame.header.is_none());
         assert_eq!(records.formats().len(), 1);
     }

@@ -1,54 +1,63 @@
-//! Building a file's sidecar: the file is cut into units of whole lines that worker threads
-//! (one per core) read, split and classify (level, time) in parallel; the calling thread takes
-//! them back in order, runs the pattern miner (which must see lines one at a time, in order),
-//! and encodes the blocks.
+//! Building a file's sidecar on several threads. The file is cut into chunks of whole
+//! lines; a worker thread reads, splits and classifies (level, time) a chunk's lines and
+//! mines them with a miner of its own, started empty. The calling thread takes the chunks
+//! back in file order, maps each chunk's patterns to the file's by mining the chunk's
+//! templates with one more miner, and encodes the blocks. Chunks are the same whatever the
+//! number of threads, so one thread builds the same index as two.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::super::block::{BLOCK_LINES, BlockBuilder, Entry};
-use super::super::{Classify, LogStoreError, Patterns, at};
+use super::super::{Classify, LogStoreError, NewPatterns, Patterns, at};
 use super::{FileIndexSummary, SidecarHeader, mtime_ms};
 use crate::logs::Level;
 use crate::logs::search::{SearchError, line_start_at_or_after, trim_newline};
 
 /// Encoded blocks are written in pieces of about this size.
 const WRITE_BYTES: usize = 1 << 20;
-/// Bytes of the file per parsing task: small enough to stay in cache while a worker splits
-/// and classifies it, large enough that handing it over costs nothing per line.
+/// Bytes of the file read at a time: small enough to stay in cache while a worker splits
+/// and classifies them.
 const UNIT: u64 = 1 << 20;
+/// Bytes of the file one miner takes: enough lines for its patterns to settle (their
+/// templates widen as lines come), few enough that two threads share a file evenly.
+const CHUNK_UNITS: u64 = 8;
 
-/// The lines of one unit, split and classified by a worker.
-#[derive(Default)]
-struct Batch {
-    unit: u64,
-    buf: Vec<u8>,
-    /// Offset of `buf` in the file.
-    base: u64,
-    lines: Vec<Parsed>,
-}
-
+/// One line of a chunk, classified and mined.
 #[derive(Clone, Copy)]
 struct Parsed {
-    /// Where the line ends in `Batch::buf`.
-    end: usize,
+    /// With its newline.
+    len: u32,
     /// The line's own time: one without takes the previous line's, once in order.
     time: Option<u64>,
     level: Option<Level>,
+    /// The chunk miner's id.
+    pattern: Option<u32>,
 }
 
-/// Indexes `file` into `sidecar` (replaced atomically), with `patterns` when given.
+/// A chunk's lines, and the templates its miner ended with.
+struct Chunk {
+    index: u64,
+    /// Offset of its first line in the file.
+    base: u64,
+    lines: Vec<Parsed>,
+    /// Each chunk pattern id its lines use, in order of first use, with its template.
+    templates: Vec<(u32, Option<String>)>,
+}
+
+/// Indexes `file` into `sidecar` (replaced atomically) on `threads` threads, mining its
+/// lines' patterns with miners `patterns` makes, when given.
 pub fn index_file(
     file: &Path,
     sidecar: &Path,
     classify: &dyn Classify,
-    patterns: Option<&mut dyn Patterns>,
+    patterns: Option<NewPatterns<'_>>,
+    threads: usize,
 ) -> Result<FileIndexSummary, LogStoreError> {
     let data = File::open(file).map_err(at(file))?;
     let meta = data.metadata().map_err(at(file))?;
@@ -60,22 +69,21 @@ pub fn index_file(
     let mut out = BufWriter::new(File::create(&tmp).map_err(at(&tmp))?);
     serde_json::to_writer(&mut out, &header).map_err(|e| at(&tmp)(e.into()))?;
     out.write_all(b"\n").map_err(at(&tmp))?;
-    let lines = index_lines(
-        &data,
-        meta.len(),
+    let work = Work {
+        data: &data,
+        len: meta.len(),
         classify,
         patterns,
-        mtime_ms(&meta),
-        &mut out,
-    )
-    .and_then(|lines| {
-        let written = out.into_inner().map_err(|e| e.into_error())?;
-        Ok((lines, written))
-    })
-    .map_err(|e| match e {
-        Failed::Read(e) => LogStoreError::from(e),
-        Failed::Write(e) => at(&tmp)(e),
-    });
+    };
+    let lines = index_lines(&work, threads, mtime_ms(&meta), &mut out)
+        .and_then(|lines| {
+            let written = out.into_inner().map_err(|e| e.into_error())?;
+            Ok((lines, written))
+        })
+        .map_err(|e| match e {
+            Failed::Read(e) => LogStoreError::from(e),
+            Failed::Write(e) => at(&tmp)(e),
+        });
     let (lines, written) = match lines {
         Ok(done) => done,
         Err(e) => {
@@ -104,97 +112,132 @@ impl From<io::Error> for Failed {
     }
 }
 
+/// What every worker reads and mines with.
+struct Work<'a> {
+    data: &'a File,
+    len: u64,
+    classify: &'a dyn Classify,
+    patterns: Option<NewPatterns<'a>>,
+}
+
+impl Work<'_> {
+    fn chunks(&self) -> u64 {
+        self.len.div_ceil(UNIT * CHUNK_UNITS)
+    }
+}
+
 /// Returns the number of lines.
 fn index_lines(
-    data: &File,
-    len: u64,
-    classify: &dyn Classify,
-    patterns: Option<&mut dyn Patterns>,
+    work: &Work<'_>,
+    threads: usize,
     fallback_ms: u64,
     out: &mut dyn Write,
 ) -> Result<u64, Failed> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(len.div_ceil(UNIT).max(1) as usize);
+    let workers = threads.clamp(1, work.chunks().max(1) as usize);
     let next = AtomicU64::new(0);
-    let (parsed_tx, parsed_rx) = sync_channel(2 * workers);
-    let (free_tx, free_rx) = channel();
-    let free_rx = Mutex::new(free_rx);
+    // Chunks wait for the encoder at most two per worker: memory stays bounded.
+    let (tx, rx) = sync_channel(workers);
     std::thread::scope(|s| {
         for _ in 0..workers {
-            let parsed = parsed_tx.clone();
-            let (next, free) = (&next, &free_rx);
-            s.spawn(move || parse_units(data, len, classify, next, free, parsed));
+            let (tx, next) = (tx.clone(), &next);
+            s.spawn(move || mine_chunks(work, next, tx));
         }
-        drop(parsed_tx);
+        drop(tx);
         // Returning drops the receiver, which stops the workers on an error.
-        encode_in_order(parsed_rx, free_tx, patterns, fallback_ms, out)
+        encode_in_order(rx, work.patterns, fallback_ms, out)
     })
 }
 
-/// A worker: takes the next unit until none is left or the encoder is gone.
-fn parse_units(
-    data: &File,
-    len: u64,
-    classify: &dyn Classify,
-    next: &AtomicU64,
-    free: &Mutex<Receiver<Batch>>,
-    parsed: SyncSender<Result<Batch, SearchError>>,
-) {
+/// A worker: takes the next chunk until none is left or the encoder is gone.
+fn mine_chunks(work: &Work<'_>, next: &AtomicU64, tx: SyncSender<Result<Chunk, SearchError>>) {
+    let mut buf = Vec::new();
     loop {
-        let unit = next.fetch_add(1, Ordering::Relaxed);
-        if unit * UNIT >= len {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= work.chunks() {
             return;
         }
-        let recycled = free.lock().ok().and_then(|rx| rx.try_recv().ok());
-        let batch = parse_unit(data, len, unit, classify, recycled.unwrap_or_default());
-        if parsed.send(batch).is_err() {
+        if tx.send(mine_chunk(work, index, &mut buf)).is_err() {
             return;
         }
     }
 }
 
-/// The lines starting in `unit`: a unit inside one long line has none, and still counts.
-fn parse_unit(
-    data: &File,
-    len: u64,
-    unit: u64,
-    classify: &dyn Classify,
-    mut batch: Batch,
-) -> Result<Batch, SearchError> {
+fn mine_chunk(work: &Work<'_>, index: u64, buf: &mut Vec<u8>) -> Result<Chunk, SearchError> {
+    let mut miner = work.patterns.map(|make| make());
+    let first = index * CHUNK_UNITS;
+    let units = first..(first + CHUNK_UNITS).min(work.len.div_ceil(UNIT));
+    let mut chunk = Chunk {
+        index,
+        base: line_start_at_or_after(work.data, first * UNIT, &(0..work.len))?,
+        lines: Vec::new(),
+        templates: Vec::new(),
+    };
+    for unit in units {
+        let n = read_unit(work.data, work.len, unit, buf)?;
+        split_unit(
+            &buf[..n],
+            work.classify,
+            miner.as_deref_mut(),
+            &mut chunk.lines,
+        );
+    }
+    if let Some(miner) = &miner {
+        let mut used = std::collections::HashSet::new();
+        for id in chunk.lines.iter().filter_map(|l| l.pattern) {
+            if used.insert(id) {
+                chunk.templates.push((id, miner.template(id)));
+            }
+        }
+    }
+    Ok(chunk)
+}
+
+/// Reads the lines starting in `unit` into `buf`; how many bytes (none when the unit lies
+/// inside one long line).
+fn read_unit(data: &File, len: u64, unit: u64, buf: &mut Vec<u8>) -> Result<usize, SearchError> {
     let all = 0..len;
     let start = line_start_at_or_after(data, unit * UNIT, &all)?;
     let end = line_start_at_or_after(data, (unit + 1) * UNIT, &all)?.max(start);
     let n = (end - start) as usize;
-    if batch.buf.len() < n {
-        batch.buf.resize(n, 0);
+    if buf.len() < n {
+        buf.resize(n, 0);
     }
-    data.read_exact_at(&mut batch.buf[..n], start)?;
-    batch.unit = unit;
-    batch.base = start;
-    batch.lines.clear();
-    let buf = &batch.buf[..n];
+    data.read_exact_at(&mut buf[..n], start)?;
+    Ok(n)
+}
+
+fn split_unit(
+    buf: &[u8],
+    classify: &dyn Classify,
+    mut miner: Option<&mut (dyn Patterns + 'static)>,
+    lines: &mut Vec<Parsed>,
+) {
     let mut from = 0;
-    for to in memchr::memchr_iter(b'\n', buf).map(|i| i + 1).chain([n]) {
+    for to in memchr::memchr_iter(b'\n', buf)
+        .map(|i| i + 1)
+        .chain([buf.len()])
+    {
         if to > from {
             let text = trim_newline(&buf[from..to]);
-            let (time, level) = (classify.time(text), classify.level(text));
-            batch.lines.push(Parsed {
-                end: to,
-                time,
-                level,
+            let pattern = miner
+                .as_deref_mut()
+                .and_then(|m| m.pattern(&String::from_utf8_lossy(text)));
+            lines.push(Parsed {
+                len: (to - from) as u32,
+                time: classify.time(text),
+                level: classify.level(text),
+                pattern,
             });
             from = to;
         }
     }
-    Ok(batch)
 }
 
-/// Takes the units back in file order, mines and encodes them; returns the number of lines.
+/// Takes the chunks back in file order, maps their patterns and encodes them; returns the
+/// number of lines.
 fn encode_in_order(
-    parsed: Receiver<Result<Batch, SearchError>>,
-    free: Sender<Batch>,
-    mut patterns: Option<&mut dyn Patterns>,
+    chunks: Receiver<Result<Chunk, SearchError>>,
+    patterns: Option<NewPatterns<'_>>,
     fallback_ms: u64,
     out: &mut dyn Write,
 ) -> Result<u64, Failed> {
@@ -203,17 +246,16 @@ fn encode_in_order(
         sealed: Vec::with_capacity(WRITE_BYTES + (64 << 10)),
         seq: 1,
         last_time: fallback_ms,
+        merged: patterns.map(|make| make()),
     };
     let mut early = BTreeMap::new();
     let mut wanted = 0;
-    for batch in parsed {
-        let batch = batch.map_err(Failed::Read)?;
-        early.insert(batch.unit, batch);
-        while let Some(batch) = early.remove(&wanted) {
-            encoder.add(&batch, patterns.as_deref_mut(), out)?;
+    for chunk in chunks {
+        let chunk = chunk.map_err(Failed::Read)?;
+        early.insert(chunk.index, chunk);
+        while let Some(chunk) = early.remove(&wanted) {
+            encoder.add(&chunk, out)?;
             wanted += 1;
-            // The workers may be done already; the buffer is then simply dropped.
-            let _ = free.send(batch);
         }
     }
     encoder.builder.seal_into(&mut encoder.sealed);
@@ -227,29 +269,30 @@ struct Encoder {
     /// Line number of the next line.
     seq: u64,
     last_time: u64,
+    /// Mines the chunks' templates into the file's patterns.
+    merged: Option<Box<dyn Patterns>>,
 }
 
 impl Encoder {
-    fn add<'p>(
-        &mut self,
-        batch: &Batch,
-        mut patterns: Option<&mut (dyn Patterns + 'p)>,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
-        let mut start = 0;
-        for p in &batch.lines {
-            let line = &batch.buf[start..p.end];
-            let pattern = patterns
-                .as_deref_mut()
-                .and_then(|m| m.pattern(&String::from_utf8_lossy(trim_newline(line))));
-            self.last_time = p.time.unwrap_or(self.last_time);
+    fn add(&mut self, chunk: &Chunk, out: &mut dyn Write) -> io::Result<()> {
+        let ids: std::collections::HashMap<u32, u32> = match &mut self.merged {
+            Some(merged) => chunk
+                .templates
+                .iter()
+                .filter_map(|(id, t)| Some((*id, merged.pattern(t.as_deref()?)?)))
+                .collect(),
+            None => Default::default(),
+        };
+        let mut offset = chunk.base;
+        for line in &chunk.lines {
+            self.last_time = line.time.unwrap_or(self.last_time);
             self.builder.push(&Entry {
                 seq: self.seq,
-                offset: batch.base + start as u64,
-                len: line.len() as u32,
+                offset,
+                len: line.len,
                 at: self.last_time,
-                level: p.level,
-                pattern,
+                level: line.level,
+                pattern: line.pattern.and_then(|id| ids.get(&id).copied()),
             });
             if self.builder.len() == BLOCK_LINES {
                 self.builder.seal_into(&mut self.sealed);
@@ -259,7 +302,7 @@ impl Encoder {
                 }
             }
             self.seq += 1;
-            start = p.end;
+            offset += u64::from(line.len);
         }
         Ok(())
     }

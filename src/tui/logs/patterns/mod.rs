@@ -143,6 +143,7 @@ mod tests {
             sources: vec![],
             flag: None,
             rate: Vec::new(),
+            new: false,
         }
     }
 

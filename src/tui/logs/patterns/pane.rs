@@ -299,6 +299,12 @@ fn template(pattern: &PatternInfo, theme: &Theme) -> Line<'static> {
         None => Style::new(),
     };
     let mut spans = Vec::new();
+    if pattern.new {
+        spans.push(Span::styled(
+            "new ",
+            theme.accent().add_modifier(Modifier::BOLD),
+        ));
+    }
     for (i, part) in pattern.template.split("<*>").enumerate() {
         if i > 0 {
             spans.push(Span::styled("<*>", theme.dim()));

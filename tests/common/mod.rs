@@ -95,6 +95,7 @@ pub fn service(name: &str, command: &str, cwd: &Path) -> Service {
         readiness: None,
         liveness: None,
         triggers: Default::default(),
+        deploy: None,
         ports: Vec::new(),
     }
 }

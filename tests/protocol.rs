@@ -38,6 +38,8 @@ async fn serve(h: &Harness) -> Client {
             ),
             outbox: h.paths.webhooks_outbox(),
         },
+        deploys: None,
+        deploys_db: h.paths.deploys_db(),
     });
     tokio::spawn(listen::serve(listener, router, listen::SOCKET));
     Client::new(socket)

@@ -31,6 +31,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/api/v1/services/{name}/start", OPERATOR),
     ("POST", "/api/v1/services/{name}/stop", OPERATOR),
     ("POST", "/api/v1/services/{name}/restart", OPERATOR),
+    ("POST", "/api/v1/services/{name}/deploy", DEPLOYER),
+    ("POST", "/api/v1/services/{name}/rollback", DEPLOYER),
+    ("GET", "/api/v1/deploys", VIEWER),
     ("GET", "/api/v1/metrics", VIEWER),
     ("GET", "/api/v1/metrics/history", VIEWER),
     ("GET", "/api/v1/logs", VIEWER),
@@ -127,6 +130,9 @@ mod tests {
         assert_eq!(needs("POST", "/api/v1/alerts/3fa2/ack"), OPERATOR);
         assert_eq!(needs("POST", "/api/v1/environments/prod/switch"), DEPLOYER);
         assert_eq!(needs("POST", "/api/v1/config"), ADMIN);
+        assert_eq!(needs("POST", "/api/v1/services/api/deploy"), DEPLOYER);
+        assert_eq!(needs("POST", "/api/v1/services/api/rollback"), DEPLOYER);
+        assert_eq!(needs("GET", "/api/v1/deploys"), VIEWER);
         assert_eq!(needs("POST", "/api/v1/heal/playbooks/x/run"), ADMIN);
         assert_eq!(needs("GET", "/api/v1/heal/playbooks/x"), VIEWER);
         assert_eq!(needs("PUT", "/api/v1/heal/playbooks/x"), ADMIN);

@@ -42,6 +42,9 @@ pub enum Event {
     Storage(crate::protocol::StorageInfo),
     /// A verified push arrived on an incoming webhook (`POST /api/v1/hooks/<name>`).
     GitPush(crate::hooks::push::GitPush),
+    /// A deploy began, went on to its next stage, or ended; replaces that service's entry
+    /// in `Snapshot.deploys`.
+    Deploy(Box<crate::deploy::model::Deployment>),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -80,6 +83,7 @@ impl Event {
             Event::Heal(_) => "heal",
             Event::Storage(_) => "storage",
             Event::GitPush(_) => "git_push",
+            Event::Deploy(_) => "deploy",
             Event::Shutdown => "shutdown",
         }
     }
@@ -111,6 +115,16 @@ impl Snapshot {
             Event::Silences { silences } => self.silences.clone_from(silences),
             Event::Alerting(info) => self.alerting = info.clone(),
             Event::Storage(info) => self.storage = info.clone(),
+            Event::Deploy(deploy) => {
+                let slot = self
+                    .deploys
+                    .iter_mut()
+                    .find(|d| d.service == deploy.service);
+                match slot {
+                    Some(slot) => *slot = (**deploy).clone(),
+                    None => self.deploys.push((**deploy).clone()),
+                }
+            }
             Event::Notice(_) | Event::Heal(_) | Event::GitPush(_) | Event::Shutdown => {}
         }
     }

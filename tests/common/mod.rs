@@ -269,6 +269,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         alerting: Default::default(),
         config: Default::default(),
         storage: Default::default(),
+        deploys: Vec::new(),
         seq: 0,
     }
 }

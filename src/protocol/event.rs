@@ -207,6 +207,28 @@ mod tests {
                 pusher: "ana".into(),
                 at: 3,
             }),
+            Event::Deploy(Box::new(crate::deploy::model::Deployment {
+                id: 1,
+                service: "api".into(),
+                trigger: "manual".into(),
+                by: "ana".into(),
+                git_ref: "main".into(),
+                commit: Some("c0ffee".into()),
+                release: Some("20261206T021500-c0ffee0".into()),
+                previous: None,
+                state: crate::deploy::model::DeployState::RolledBack,
+                stages: vec![crate::deploy::model::StageRun {
+                    stage: crate::deploy::model::Stage::Gate,
+                    status: crate::deploy::model::StageStatus::Failed,
+                    started_at: 1,
+                    ended_at: Some(2),
+                    log: "500".into(),
+                }],
+                cause: Some("the gate failed".into()),
+                started_at: 1,
+                ended_at: Some(3),
+                switched: false,
+            })),
             Event::Shutdown,
         ];
         for event in events {

@@ -1,0 +1,255 @@
+//! Deploys end to end: the real `uc` binary, its engine in tmux on a private socket, a
+//! fixture app (python3's http.server) in a real git repository, real HTTP. v1 deploys and
+//! serves; v2 answers 500, fails its gate and is rolled back; v3 passes its gate and exits
+//! in the soak, and is rolled back; an engine killed mid-deploy is undone by the next one.
+
+mod common;
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::cli::Env;
+
+const T: Duration = Duration::from_secs(30);
+const APP: &str = include_str!("fixtures/deploy/app.py");
+
+/// A git repository at `<tmp>/acme/app` holding the fixture app.
+struct Repo {
+    dir: PathBuf,
+}
+
+impl Repo {
+    fn new(base: &Path) -> Self {
+        let dir = base.join("acme/app");
+        std::fs::create_dir_all(&dir).expect("repo dir");
+        let repo = Self { dir };
+        repo.git(&["init", "--quiet", "--initial-branch=main"]);
+        std::fs::write(repo.dir.join("app.py"), APP).expect("app");
+        repo
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Commits `version` with `mode` (and `gate`, the gate's exec check); answers the sha.
+    fn commit(&self, version: &str, mode: &str, gate: &str) -> String {
+        std::fs::write(self.dir.join("version"), version).expect("version");
+        std::fs::write(self.dir.join("mode"), mode).expect("mode");
+        std::fs::write(self.dir.join("gate.sh"), gate).expect("gate");
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "--quiet", "-m", version]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// `GET /up`: the status code and the body.
+fn get(port: u16) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    std::io::Write::write_all(&mut stream, b"GET /up HTTP/1.0\r\n\r\n").ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let code = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split("\r\n\r\n").nth(1)?.to_owned();
+    Some((code, body))
+}
+
+fn workspace(repo: &Repo, port: u16, deploy: &str) -> Env {
+    let services = format!(
+        "  app:
+    command: exec python3 app.py
+    env: {{ PORT: {port} }}
+    readiness: {{ http: http://127.0.0.1:{port}/up }}
+    deploy:
+      repo: {}
+{deploy}",
+        repo.dir.display()
+    );
+    Env::new(&services)
+}
+
+fn deploys_dir(env: &Env) -> PathBuf {
+    env.state.join(&env.workspace).join("deploys/app")
+}
+
+/// The release `current` points at.
+fn current(env: &Env) -> String {
+    let link = std::fs::read_link(deploys_dir(env).join("current")).expect("current");
+    link.file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn history(env: &Env) -> Vec<serde_json::Value> {
+    let text = env.ok(&["deploy", "history", "--json"]);
+    serde_json::from_str(&text).expect("history json")
+}
+
+fn stage_log(deploy: &serde_json::Value, stage: &str) -> String {
+    let stages = deploy["stages"].as_array().expect("stages");
+    let found = stages.iter().rfind(|s| s["stage"] == stage);
+    found
+        .map(|s| s["log"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default()
+}
+
+/// The milliseconds the rollback stage says the old release took to serve again.
+fn serving_again_ms(deploy: &serde_json::Value) -> u64 {
+    let log = stage_log(deploy, "rollback");
+    let line = log
+        .lines()
+        .find(|l| l.contains("serves again"))
+        .expect("serves again line");
+    let ms = line
+        .split(" serves again ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next());
+    ms.and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"))
+}
+
+#[test]
+fn a_bad_gate_and_a_crash_in_the_soak_roll_back_to_the_release_that_served() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    // The gate ends within 2 s of the start; v3 exits 2.5 s after it: always in the soak.
+    let gate = "      gate: { passes: 2, interval: 200ms, timeout: 2s }\n      soak: 5s\n";
+    let env = workspace(&repo, port, gate);
+
+    let v1 = repo.commit("v1", "ok", "");
+    let out = env.ok(&["deploy", "app"]);
+    assert!(out.contains("deployed"), "{out}");
+    assert_eq!(get(port), Some((200, "v1".into())));
+    let release_v1 = current(&env);
+    assert!(release_v1.ends_with(&v1[..7]), "{release_v1}");
+    assert!(deploys_dir(&env).join("repo.git/HEAD").is_file());
+    assert!(
+        deploys_dir(&env)
+            .join("releases")
+            .join(&release_v1)
+            .join("shared")
+            .is_symlink()
+    );
+
+    repo.commit("v2", "500", "");
+    let out = env.run(&["deploy", "app"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("rolled back"), "{text}");
+    assert_eq!(current(&env), release_v1, "current is v1 again");
+    assert_eq!(get(port), Some((200, "v1".into())), "v1 serves");
+    let last = &history(&env)[0];
+    assert_eq!(last["state"], "rolled_back");
+    let cause = last["cause"].as_str().expect("cause");
+    assert!(cause.contains("gate") && cause.contains("500"), "{cause}");
+    let gate_ms = serving_again_ms(last);
+
+    repo.commit("v3", "exit-after:2.5", "");
+    let out = env.run(&["deploy", "app"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert_eq!(current(&env), release_v1);
+    assert_eq!(get(port), Some((200, "v1".into())));
+    let all = history(&env);
+    let last = &all[0];
+    assert_eq!(last["state"], "rolled_back");
+    let cause = last["cause"].as_str().expect("cause");
+    assert!(cause.contains("exited"), "{cause}");
+    let stages: Vec<&str> = (last["stages"].as_array().expect("stages").iter())
+        .map(|s| s["stage"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        stages,
+        ["fetch", "build", "switch", "gate", "soak", "rollback"]
+    );
+    let soak_ms = serving_again_ms(last);
+    let states: Vec<&str> = all
+        .iter()
+        .map(|d| d["state"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(states, ["rolled_back", "rolled_back", "succeeded"]);
+    eprintln!(
+        "FIGURE rollback after a failed gate: {gate_ms} ms; after a crash in the soak: {soak_ms} ms"
+    );
+
+    let status = env.ok(&["deploy", "status"]);
+    assert!(status.contains("rolled_back"), "{status}");
+    env.ok(&["down"]);
+}
+
+#[test]
+fn an_engine_killed_mid_deploy_is_undone_by_the_next() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    // The gate is the release's own gate.sh: v1's asks the app; v2's says it started, then
+    // fails until the engine is killed.
+    let gate = "      gate: { exec: sh gate.sh, passes: 1, interval: 200ms, timeout: 60s }\n";
+    let env = workspace(&repo, port, gate);
+    let serving = format!(
+        "exec python3 -c 'import urllib.request; urllib.request.urlopen(\"http://127.0.0.1:{port}/up\")'\n"
+    );
+    repo.commit("v1", "ok", &serving);
+    env.ok(&["deploy", "app"]);
+    let release_v1 = current(&env);
+
+    let marker = tmp.path().join("gate-started");
+    repo.commit(
+        "v2",
+        "ok",
+        &format!("touch '{}'; exit 1\n", marker.display()),
+    );
+    let mut deploying = env
+        .uc(&["deploy", "app"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("deploy");
+    assert!(common::eventually(T, || marker.exists()), "v2's gate ran");
+    assert_ne!(current(&env), release_v1, "switched to v2");
+    let engine = env.status()["engine"]["pid"].as_u64().expect("engine pid") as i32;
+    let pid = nix::unistd::Pid::from_raw(engine);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill -9");
+    assert!(common::eventually(T, || !common::pid_alive(engine as u32)));
+    assert!(
+        !deploying.wait().expect("wait").success(),
+        "the deploy was cut off"
+    );
+
+    // The next engine (started by `uc up`) finds the deploy and goes back to v1.
+    env.ok(&["up"]);
+    let rolled_back = common::eventually(T, || {
+        history(&env)
+            .first()
+            .is_some_and(|d| d["state"] == "rolled_back")
+    });
+    assert!(rolled_back, "{:#?}", history(&env));
+    let last = &history(&env)[0];
+    assert_eq!(last["cause"], "the engine stopped during gate");
+    assert_eq!(current(&env), release_v1);
+    assert_eq!(get(port), Some((200, "v1".into())), "{last:#}");
+    let status = env.status();
+    assert_eq!(Env::service(&status, "app")["state"], "running");
+    env.ok(&["down"]);
+}

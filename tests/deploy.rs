@@ -253,3 +253,140 @@ fn an_engine_killed_mid_deploy_is_undone_by_the_next() {
     assert_eq!(Env::service(&status, "app")["state"], "running");
     env.ok(&["down"]);
 }
+
+const GITHUB_SECRET: &str = "gh-hook-s3cret";
+
+/// A POST over the engine's socket: the status and the JSON answer.
+fn post(
+    env: &Env,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> (u16, serde_json::Value) {
+    use std::io::Write;
+    let socket = env.state.join(&env.workspace).join("engine.sock");
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).expect("engine socket");
+    let mut head = format!(
+        "POST {path} HTTP/1.0\r\nHost: uc\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("head");
+    let _ = stream.write_all(body);
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{response}"));
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// GitHub's push of `after` to acme/app's main, signed with `secret`.
+fn signed_push(env: &Env, secret: &str, delivery: &str, after: &str) -> u16 {
+    use hmac::{Hmac, Mac};
+    let body = serde_json::json!({
+        "ref": "refs/heads/main",
+        "before": "0000000000000000000000000000000000000000",
+        "after": after,
+        "repository": { "full_name": "acme/app" },
+        "pusher": { "name": "ana" },
+    })
+    .to_string();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(body.as_bytes());
+    let headers = [
+        ("X-GitHub-Event", "push".to_owned()),
+        ("X-GitHub-Delivery", delivery.to_owned()),
+        (
+            "X-Hub-Signature-256",
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+        ),
+        ("Content-Type", "application/json".to_owned()),
+    ];
+    post(env, "/api/v1/hooks/git", &headers, body.as_bytes()).0
+}
+
+#[test]
+fn a_signed_push_deploys_a_wrong_one_does_not_and_rollback_by_hand_goes_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let services = format!(
+        "  app:
+    command: exec python3 app.py
+    env: {{ PORT: {port} }}
+    readiness: {{ http: http://127.0.0.1:{port}/up }}
+    deploy:
+      repo: {}
+      gate: {{ passes: 1, interval: 100ms, timeout: 5s }}
+",
+        repo.dir.display()
+    );
+    let hooks = "webhooks:\n  incoming:\n    git: { secret: \"${secret:github_hook}\" }\n";
+    let env = Env::with_settings(&services, hooks);
+    let secrets = env.dir.join("configs/secrets.yaml");
+    std::fs::create_dir_all(secrets.parent().expect("dir")).expect("configs");
+    std::fs::write(&secrets, format!("github_hook: {GITHUB_SECRET}\n")).expect("secrets");
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    repo.commit("v1", "ok", "");
+    env.ok(&["deploy", "app"]);
+    let release_v1 = current(&env);
+
+    let v2 = repo.commit("v2", "ok", "");
+    assert_eq!(signed_push(&env, GITHUB_SECRET, "d-1", &v2), 202);
+    let pushed = common::eventually(T, || {
+        history(&env)
+            .first()
+            .is_some_and(|d| d["commit"] == v2.as_str() && d["state"] == "succeeded")
+    });
+    assert!(pushed, "{:#?}", history(&env));
+    let last = &history(&env)[0];
+    assert_eq!(
+        (&last["trigger"], &last["by"]),
+        (&"push".into(), &"ana".into())
+    );
+    assert_eq!(get(port), Some((200, "v2".into())));
+
+    let v3 = repo.commit("v3", "ok", "");
+    assert_eq!(signed_push(&env, "not-the-secret", "d-2", &v3), 401);
+    // The refusal is answered before anything is published: no deploy can follow it.
+    assert_eq!(history(&env).len(), 2);
+
+    let out = env.ok(&["deploy", "rollback", "app"]);
+    assert!(out.contains("deployed"), "{out}");
+    assert_eq!(current(&env), release_v1);
+    assert_eq!(get(port), Some((200, "v1".into())));
+    assert_eq!(history(&env)[0]["trigger"], "rollback");
+
+    let (status, answer) = post(
+        &env,
+        "/api/v1/services/app/deploy",
+        &[],
+        br#"{"ref": "--upload-pack=x"}"#,
+    );
+    assert_eq!((status, &answer["field"]), (400, &"ref".into()), "{answer}");
+    let (status, _) = post(&env, "/api/v1/services/nope/deploy", &[], b"");
+    assert_eq!(status, 404);
+    let (status, answer) = post(
+        &env,
+        "/api/v1/services/app/rollback",
+        &[],
+        br#"{"release": "x"}"#,
+    );
+    assert_eq!(
+        (status, &answer["field"]),
+        (400, &"release".into()),
+        "{answer}"
+    );
+    env.ok(&["down"]);
+}

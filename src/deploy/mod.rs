@@ -199,7 +199,9 @@ impl Worker {
                 (trigger, git_ref, None)
             }
             Ask::Rollback { release } => {
-                let release = rollback_target(&releases.list(), releases.current(), release)?;
+                let current = releases.current();
+                let before = release.or_else(|| self.before(&request.service, current.as_deref()));
+                let release = rollback_target(&releases.list(), current, before)?;
                 ("rollback", release.clone(), Some(release))
             }
         };
@@ -222,6 +224,16 @@ impl Worker {
         self.pipeline.save(&mut deploy);
         self.run(target, deploy.clone(), release);
         Ok(deploy)
+    }
+
+    /// What the deploy that made `current` the current release replaced.
+    fn before(&self, service: &str, current: Option<&str>) -> Option<String> {
+        let store = self.pipeline.store.lock().ok()?;
+        let recent = store.recent(Some(service), 100).ok()?;
+        let made = recent
+            .into_iter()
+            .find(|d| d.state == DeployState::Succeeded && d.release.as_deref() == current)?;
+        made.previous
     }
 
     fn run(&mut self, target: Target, deploy: Deployment, release: Option<String>) {
@@ -275,7 +287,7 @@ impl Worker {
     }
 }
 
-/// `release`, or the release before the current one.
+/// `release`, or the release before the current one in name (time) order.
 fn rollback_target(
     releases: &[String],
     current: Option<String>,

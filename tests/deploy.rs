@@ -134,8 +134,8 @@ fn a_bad_gate_and_a_crash_in_the_soak_roll_back_to_the_release_that_served() {
     let tmp = tempfile::tempdir().expect("tmp");
     let repo = Repo::new(tmp.path());
     let port = free_port();
-    // The gate ends within 2 s of the start; v3 exits 2.5 s after it: always in the soak.
-    let gate = "      gate: { passes: 2, interval: 200ms, timeout: 2s }\n      soak: 5s\n";
+    // The gate ends within 5 s of the start; v3 exits 6 s after it: always in the soak.
+    let gate = "      gate: { passes: 2, interval: 200ms, timeout: 5s }\n      soak: 8s\n";
     let env = workspace(&repo, port, gate);
 
     let v1 = repo.commit("v1", "ok", "");
@@ -166,7 +166,7 @@ fn a_bad_gate_and_a_crash_in_the_soak_roll_back_to_the_release_that_served() {
     assert!(cause.contains("gate") && cause.contains("500"), "{cause}");
     let gate_ms = serving_again_ms(last);
 
-    repo.commit("v3", "exit-after:2.5", "");
+    repo.commit("v3", "exit-after:6", "");
     let out = env.run(&["deploy", "app"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{text}");
@@ -237,8 +237,8 @@ fn an_engine_killed_mid_deploy_is_undone_by_the_next() {
         "the deploy was cut off"
     );
 
-    // The next engine (started by `uc up`) finds the deploy and goes back to v1.
-    env.ok(&["up"]);
+    // The next engine (started by `uc up`; app runs, adopted) finds the deploy and goes back to v1.
+    env.ok(&["up", "--no-wait"]);
     let rolled_back = common::eventually(T, || {
         history(&env)
             .first()

@@ -17,6 +17,9 @@ use crate::config::{Deploy, Secrets, Service};
 use crate::protocol::{Command, CommandRequest, Event, Hub, NoticeLevel, ServiceState};
 use crate::store::deploys::DeployLog;
 
+/// How long a restarted service may take to run again, beyond its stop timeout.
+const START_LIMIT: Duration = Duration::from_secs(30);
+
 /// How often the rollback looks for the previous release answering again.
 const ROLLBACK_PROBE_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -152,16 +155,15 @@ impl Pipeline {
     ) -> Deployment {
         let releases = target.releases();
         let gate = &target.deploy.gate;
+        // Recorded before the switch: an engine killed right after it must find it.
+        deploy.switched = true;
         self.begin(&mut deploy, Stage::Switch);
         if let Err(e) = releases.switch(release) {
+            deploy.switched = false;
             return self.failed(deploy, "", e);
         }
-        deploy.switched = true;
         let mut log = format!("current → {release}\n");
-        if let Err(e) = self
-            .restart(&target.service.name, gate.timeout, &mut log)
-            .await
-        {
+        if let Err(e) = self.restart(&target.service, &mut log).await {
             self.end(&mut deploy, false, &format!("{log}{e}\n"));
             return self.rollback(target, deploy, e).await;
         }
@@ -245,8 +247,7 @@ impl Pipeline {
     /// Restart in the release `current` points at, until its check passes once.
     async fn serving_again(&self, target: &Target, log: &mut String) -> Result<(), String> {
         let gate = &target.deploy.gate;
-        self.restart(&target.service.name, gate.timeout, log)
-            .await?;
+        self.restart(&target.service, log).await?;
         let watched = target.watched(self);
         watched.passes(gate, 1, ROLLBACK_PROBE_INTERVAL, log).await
     }
@@ -264,8 +265,10 @@ impl Pipeline {
         }
     }
 
-    /// Restarts the service and waits (up to `limit`) for a new process to run.
-    async fn restart(&self, name: &str, limit: Duration, log: &mut String) -> Result<(), String> {
+    /// Restarts the service and waits for a new process to run.
+    async fn restart(&self, service: &Service, log: &mut String) -> Result<(), String> {
+        let name = service.name.as_str();
+        let limit = service.stop.timeout + START_LIMIT;
         let (snapshot, mut events) = self.hub.subscribe();
         let before = snapshot.service(name).map(|s| (s.pid, s.started_at));
         self.send(Command::Restart {

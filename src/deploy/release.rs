@@ -273,3 +273,66 @@ async fn git(git_dir: Option<&str>, args: &[&str], log: &mut String) -> Result<S
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    #[tokio::test]
+    async fn releases_are_exported_switched_by_rename_and_pruned_around_current() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir(&repo).expect("repo");
+        git(&repo, &["init", "--quiet", "--initial-branch=main"]);
+        let releases = Releases::new(&tmp.path().join("deploys/app"));
+        let mut names = Vec::new();
+        for n in 0..4 {
+            std::fs::write(repo.join("version"), n.to_string()).expect("write");
+            git(&repo, &["add", "-A"]);
+            git(&repo, &["commit", "--quiet", "-m", "v"]);
+            let mut log = String::new();
+            let repo_arg = repo.display().to_string();
+            let sha = releases
+                .fetch(&repo_arg, "main", &mut log)
+                .await
+                .expect("fetch");
+            assert_eq!(sha, git(&repo, &["rev-parse", "HEAD"]));
+            let name = releases.export(&sha, &mut log).await.expect("export");
+            let exported = std::fs::read_to_string(releases.path(&name).join("version"));
+            assert_eq!(exported.expect("version"), n.to_string());
+            assert!(releases.path(&name).join("shared").is_symlink());
+            releases.switch(&name).expect("switch");
+            assert_eq!(releases.current().as_deref(), Some(name.as_str()));
+            names.push(name);
+        }
+        let mut log = String::new();
+        let bad = releases
+            .fetch(&repo.display().to_string(), "--upload-pack=x", &mut log)
+            .await;
+        assert!(bad.is_err());
+        // Beyond `keep`, the oldest go, never a protected one (the current, the previous).
+        releases.prune(2, &[&names[3], &names[0]]);
+        let mut kept = releases.list();
+        kept.sort();
+        let mut want = vec![names[0].clone(), names[3].clone()];
+        want.sort();
+        assert_eq!(kept, want);
+        assert!(releases.switch("nope").is_err());
+        assert_eq!(releases.current().as_deref(), Some(names[3].as_str()));
+    }
+}

@@ -390,3 +390,37 @@ fn a_signed_push_deploys_a_wrong_one_does_not_and_rollback_by_hand_goes_back() {
     );
     env.ok(&["down"]);
 }
+
+#[test]
+fn on_a_terminal_the_running_stage_is_shown_live() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    // The gate passes once the test lets it: the running stage stays on the screen till then.
+    let go = tmp.path().join("go");
+    let gate = "      gate: { exec: sh gate.sh, passes: 1, interval: 100ms, timeout: 60s }\n";
+    let env = workspace(&repo, port, gate);
+    let ask = format!("urllib.request.urlopen(\"http://127.0.0.1:{port}/up\")");
+    let gate_sh = format!(
+        "test -e '{}' && exec python3 -c 'import urllib.request; {ask}'\n",
+        go.display()
+    );
+    repo.commit("v1", "ok", &gate_sh);
+    let screen = common::cli::Screen::shell(&env);
+    let uc = env!("CARGO_BIN_EXE_uc");
+    screen.type_line(&format!("{uc} -f '{}' deploy app", env.file.display()));
+    let text = screen.wait("the gate running", T, |t| t.contains("gate     …"));
+    for stage in ["fetch", "build", "switch"] {
+        let line = text.lines().find(|l| l.trim_start().starts_with(stage));
+        assert!(line.is_some_and(|l| l.contains(" ok ")), "{stage}:\n{text}");
+    }
+    std::fs::write(&go, "").expect("go");
+    let text = screen.wait("deployed", T, |t| t.contains("deployed"));
+    let gate_line = text.lines().find(|l| l.trim_start().starts_with("gate"));
+    assert!(
+        gate_line.is_some_and(|l| l.contains(" ok ") && !l.contains('…')),
+        "{text}"
+    );
+    assert_eq!(get(port), Some((200, "v1".into())));
+    env.ok(&["down"]);
+}

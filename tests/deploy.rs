@@ -1,7 +1,8 @@
 //! Deploys end to end: the real `uc` binary, its engine in tmux on a private socket, a
 //! fixture app (python3's http.server) in a real git repository, real HTTP. v1 deploys and
 //! serves; v2 answers 500, fails its gate and is rolled back; v3 passes its gate and exits
-//! in the soak, and is rolled back; an engine killed mid-deploy is undone by the next one.
+//! in the soak, and is rolled back; an engine killed mid-deploy is undone by the next one
+//! (after the switch: rolled back; during the build: the running release left alone).
 
 mod common;
 
@@ -420,6 +421,60 @@ fn on_a_terminal_the_running_stage_is_shown_live() {
     assert!(
         gate_line.is_some_and(|l| l.contains(" ok ") && !l.contains('…')),
         "{text}"
+    );
+    assert_eq!(get(port), Some((200, "v1".into())));
+    env.ok(&["down"]);
+}
+
+#[test]
+fn an_engine_killed_mid_build_leaves_the_running_release_alone() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let deploy =
+        "      build: sh gate.sh\n      gate: { passes: 1, interval: 100ms, timeout: 10s }\n";
+    let env = workspace(&repo, port, deploy);
+    repo.commit("v1", "ok", "exit 0\n");
+    env.ok(&["deploy", "app"]);
+    let release_v1 = current(&env);
+    let app = Env::pid_of(&env.status(), "app");
+
+    // v2's build says it started, then waits for `go` (given once the engine is dead, so
+    // the orphaned build ends).
+    let (started, go) = (tmp.path().join("building"), tmp.path().join("go"));
+    let build = format!(
+        "touch '{}'; while [ ! -e '{}' ]; do sleep 0.05; done\n",
+        started.display(),
+        go.display()
+    );
+    repo.commit("v2", "ok", &build);
+    let mut deploying = (env.uc(&["deploy", "app"]))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("deploy");
+    assert!(common::eventually(T, || started.exists()), "v2's build ran");
+    let engine = env.status()["engine"]["pid"].as_u64().expect("engine pid") as i32;
+    let pid = nix::unistd::Pid::from_raw(engine);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill -9");
+    assert!(common::eventually(T, || !common::pid_alive(engine as u32)));
+    std::fs::write(&go, "").expect("go");
+    assert!(!deploying.wait().expect("wait").success());
+
+    env.ok(&["up", "--no-wait"]);
+    let failed = common::eventually(T, || {
+        history(&env)
+            .first()
+            .is_some_and(|d| d["state"] == "failed")
+    });
+    assert!(failed, "{:#?}", history(&env));
+    let cause = history(&env)[0]["cause"].clone();
+    let want = "the engine stopped during build; the running release was not touched";
+    assert_eq!(cause, want);
+    assert_eq!(current(&env), release_v1);
+    assert_eq!(
+        Env::pid_of(&env.status(), "app"),
+        app,
+        "v1 kept running, untouched"
     );
     assert_eq!(get(port), Some((200, "v1".into())));
     env.ok(&["down"]);

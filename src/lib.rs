@@ -10,6 +10,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod config_center;
+pub mod deploy;
 pub mod engine;
 pub mod format;
 pub mod heal;

@@ -95,6 +95,16 @@ impl Paths {
         self.dir.join("engine.sock")
     }
 
+    /// A deployed service's repository mirror, releases and `current`.
+    pub fn deploys(&self, service: &str) -> PathBuf {
+        self.dir.join("deploys").join(sanitize(service))
+    }
+
+    /// The deploy history.
+    pub fn deploys_db(&self) -> PathBuf {
+        self.dir.join("deploys.db")
+    }
+
     pub fn lock(&self) -> PathBuf {
         self.dir.join("engine.lock")
     }

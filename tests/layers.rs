@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("alerts", 2),
     ("heal", 2),
     ("hooks", 2),
+    ("deploy", 2),
     ("store", 2),
     ("config_center", 2),
     ("engine", 3),
@@ -46,6 +47,7 @@ const MODELS: &[&str] = &[
     "heal/event.rs",
     "metrics/series.rs",
     "hooks/push.rs",
+    "deploy/model.rs",
 ];
 
 fn layer_of_module(module: &str) -> Option<u8> {

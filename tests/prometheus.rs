@@ -72,6 +72,7 @@ fn snapshot() -> Snapshot {
         alerting: Default::default(),
         config: Default::default(),
         storage: Default::default(),
+        deploys: Vec::new(),
         seq: 0,
     }
 }

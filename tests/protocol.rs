@@ -42,6 +42,8 @@ async fn serve(h: &Harness) -> Client {
             h.tmux.clone(),
             &h.paths.tmux_session,
         ),
+        deploys: None,
+        deploys_db: h.paths.deploys_db(),
     });
     tokio::spawn(listen::serve(listener, router, listen::SOCKET));
     Client::new(socket)

@@ -34,6 +34,9 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // Watching a service's window is reading; typing into it is acting on the service.
     ("GET", "/api/v1/services/{name}/terminal", VIEWER),
     ("POST", "/api/v1/services/{name}/terminal/keys", OPERATOR),
+    ("POST", "/api/v1/services/{name}/deploy", DEPLOYER),
+    ("POST", "/api/v1/services/{name}/rollback", DEPLOYER),
+    ("GET", "/api/v1/deploys", VIEWER),
     ("GET", "/api/v1/metrics", VIEWER),
     ("GET", "/api/v1/metrics/history", VIEWER),
     ("GET", "/api/v1/logs", VIEWER),
@@ -135,6 +138,9 @@ mod tests {
         );
         assert_eq!(needs("POST", "/api/v1/environments/prod/switch"), DEPLOYER);
         assert_eq!(needs("POST", "/api/v1/config"), ADMIN);
+        assert_eq!(needs("POST", "/api/v1/services/api/deploy"), DEPLOYER);
+        assert_eq!(needs("POST", "/api/v1/services/api/rollback"), DEPLOYER);
+        assert_eq!(needs("GET", "/api/v1/deploys"), VIEWER);
         assert_eq!(needs("POST", "/api/v1/heal/playbooks/x/run"), ADMIN);
         assert_eq!(needs("GET", "/api/v1/heal/playbooks/x"), VIEWER);
         assert_eq!(needs("PUT", "/api/v1/heal/playbooks/x"), ADMIN);

@@ -8,6 +8,7 @@ mod access;
 mod alerts;
 mod audit;
 mod config;
+mod deploys;
 mod events;
 mod heal;
 mod hooks;
@@ -22,6 +23,7 @@ pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
 pub use audit::{ACTOR, ROLE};
 pub use config::ConfigHistoryParams;
+pub use deploys::{DeployBody, DeploysParams, RollbackBody};
 pub use events::SseEvent;
 pub use heal::HealHistoryParams;
 pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
@@ -73,6 +75,10 @@ pub struct Api {
     pub hooks: HooksAccess,
     /// The services' live terminals.
     pub terminals: crate::supervisor::Terminals,
+    /// The deploy worker; `None` when it could not start.
+    pub deploys: Option<crate::deploy::Deploys>,
+    /// The deploy history, for `GET /api/v1/deploys`.
+    pub deploys_db: PathBuf,
 }
 
 /// Every route the engine serves, each with the permission `access::ROUTES` gives it (a
@@ -111,6 +117,17 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
             "/api/v1/services/{name}/terminal/keys",
             post(terminal::keys),
         ),
+        (
+            "POST",
+            "/api/v1/services/{name}/deploy",
+            post(deploys::deploy),
+        ),
+        (
+            "POST",
+            "/api/v1/services/{name}/rollback",
+            post(deploys::rollback),
+        ),
+        ("GET", "/api/v1/deploys", get(deploys::list)),
         ("GET", "/api/v1/metrics", get(metrics::current)),
         ("GET", "/api/v1/metrics/history", get(metrics::history)),
         ("GET", "/api/v1/logs", get(logs::lines)),

@@ -9,6 +9,7 @@ mod alerts_cmd;
 pub use crate::store::audit::local_user as user;
 mod config_cmd;
 mod control;
+mod deploy_cmd;
 mod env_cmd;
 mod heal_cmd;
 mod hooks_cmd;
@@ -117,6 +118,8 @@ pub enum Cmd {
         #[command(subcommand)]
         command: heal_cmd::HealCmd,
     },
+    /// Deployments: deploy a service (`uc deploy api`), status, history, rollback
+    Deploy(deploy_cmd::DeployArgs),
     /// Webhooks: the outgoing deliveries (`uc hooks deliveries`)
     Hooks {
         #[command(subcommand)]
@@ -428,6 +431,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Logs(args)) => logs_cmd::run(source, args).await,
         Some(Cmd::Heal { command }) => heal_cmd::run(source, command).await,
         Some(Cmd::Hooks { command }) => hooks_cmd::run(source, command).await,
+        Some(Cmd::Deploy(args)) => deploy_cmd::run(source, args).await,
         Some(Cmd::Config {
             command: ConfigCmd::History { limit, json },
         }) => env_cmd::history(source, limit, json).await,

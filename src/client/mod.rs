@@ -173,6 +173,60 @@ impl Client {
         self.answer_json(Method::POST, &path).await
     }
 
+    /// Starts deploying `service` (at `git_ref`, else its deploy's branch).
+    pub async fn deploy(
+        &self,
+        service: &str,
+        git_ref: Option<&str>,
+    ) -> Result<crate::deploy::model::Deployment, ClientError> {
+        let body = crate::api::DeployBody {
+            git_ref: git_ref.map(str::to_owned),
+        };
+        let path = format!("/api/v1/services/{}/deploy", percent_encode(service));
+        self.post_json(&path, &body).await
+    }
+
+    /// Starts going back to `release` (else the one before the current).
+    pub async fn rollback(
+        &self,
+        service: &str,
+        release: Option<&str>,
+    ) -> Result<crate::deploy::model::Deployment, ClientError> {
+        let body = crate::api::RollbackBody {
+            release: release.map(str::to_owned),
+        };
+        let path = format!("/api/v1/services/{}/rollback", percent_encode(service));
+        self.post_json(&path, &body).await
+    }
+
+    /// The newest `limit` deploys (of `service`), newest first.
+    pub async fn deploys(
+        &self,
+        service: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Vec<crate::deploy::model::Deployment>, ClientError> {
+        let params = crate::api::DeploysParams {
+            service: service.map(str::to_owned),
+            limit,
+        };
+        self.get_query("/api/v1/deploys", &params).await
+    }
+
+    async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, ClientError> {
+        let body = serde_json::to_vec(body)?;
+        let response = self.send(Method::POST, path, body).await?;
+        let status = response.status();
+        let body = Self::read_body(response).await?;
+        if !status.is_success() {
+            return Err(ClientError::answer(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
     /// What switching to `environment` (or, with `None`, applying the pending edit) would do.
     pub async fn config_plan(
         &self,

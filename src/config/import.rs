@@ -140,6 +140,7 @@ fn bare_service(command: String) -> ServiceSpec {
         watch: None,
         cron_restart: None,
         logs: Vec::new(),
+        deploy: None,
     }
 }
 

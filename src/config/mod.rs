@@ -230,6 +230,42 @@ pub struct Service {
     /// Failing it restarts the service.
     pub liveness: Option<Check>,
     pub triggers: Triggers,
+    /// Where its releases come from; its `cwd` is then inside the `current` release.
+    pub deploy: Option<Deploy>,
+}
+
+/// A service's `deploy:`: releases exported from `repo` into `dir`, switched by the
+/// `current` symlink the service runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deploy {
+    /// A URL, or an absolute path.
+    pub repo: String,
+    pub branch: String,
+    /// For `/bin/sh -c` in the new release, quoted like a service's command.
+    pub build: Option<String>,
+    /// Releases kept, at least 2.
+    pub keep: u32,
+    pub gate: Gate,
+    pub soak: Duration,
+    pub strategy: Strategy,
+    /// `<state>/<workspace>/deploys/<service>`.
+    pub dir: PathBuf,
+}
+
+/// `passes` consecutive passes of `probe`, `interval` apart, within `timeout`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    pub probe: Probe,
+    pub passes: u32,
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+/// How a new release replaces the running one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Stop the old release, start the new one in its place.
+    Restart,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

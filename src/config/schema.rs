@@ -16,9 +16,11 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
+mod deploy;
 mod heal;
 mod webhooks;
 
+pub use deploy::{DeploySpec, GateSpec};
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
 pub use webhooks::{IncomingSpec, OutgoingSpec, WebhooksSpec};
 
@@ -251,6 +253,10 @@ pub struct ServiceSpec {
     )]
     #[schemars(with = "Vec<String>")]
     pub logs: Vec<Spanned<String>>,
+    /// Deploy the service from a git repository, in releases (`uc deploy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DeploySpec>")]
+    pub deploy: Option<Spanned<DeploySpec>>,
 }
 
 /// Env values may be written as numbers or booleans (`PORT: 8080`), as in docker compose.

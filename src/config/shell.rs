@@ -15,6 +15,10 @@ pub(crate) fn is_command(path: &[Step]) -> bool {
         (Some("services"), 3) => key(2) == Some("command"),
         (Some("services"), 4) => {
             matches!(key(2), Some("health" | "readiness" | "liveness")) && key(3) == Some("exec")
+                || key(2) == Some("deploy") && key(3) == Some("build")
+        }
+        (Some("services"), 5) => {
+            key(2) == Some("deploy") && key(3) == Some("gate") && key(4) == Some("exec")
         }
         (Some("logs"), 3) => key(1) == Some("commands") && key(2).is_some(),
         _ => false,

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_saphyr::{Location, Spanned};
 
+mod deploy;
 mod heal;
 mod logs;
 mod webhooks;
@@ -40,6 +41,7 @@ pub(crate) fn validate(
     let mut checker = Checker {
         problems: Vec::new(),
         bindings,
+        workspace: &spec.workspace.value,
     };
     let name = &spec.workspace;
     if !values::is_name(&name.value) {
@@ -84,6 +86,8 @@ pub(super) const NAME_RULE: &str = "use only letters, digits, `_` and `-`";
 pub(super) struct Checker<'a> {
     problems: Vec<Invalid>,
     bindings: &'a Bindings,
+    /// Names the state directory releases are kept in.
+    workspace: &'a str,
 }
 
 impl Checker<'_> {
@@ -140,10 +144,17 @@ impl Checker<'_> {
             }
         }
         let (env, secret_env) = self.env(name, spec);
+        let readiness = self.readiness(spec);
+        let deploy = (spec.deploy.as_ref())
+            .and_then(|d| self.deploy(&name.value, d, readiness.as_ref(), dir));
+        // A deployed service runs in its current release; its `cwd` is taken from there.
+        let base = deploy
+            .as_ref()
+            .map_or(dir.to_path_buf(), |d| d.dir.join("current"));
         Service {
             name: name.value.clone(),
             command: spec.command.value.clone(),
-            cwd: resolve_cwd(dir, spec.cwd.as_deref()),
+            cwd: resolve_cwd(&base, spec.cwd.as_deref()),
             env,
             secret_env,
             depends_on: self.conditions(&spec.depends_on),
@@ -151,9 +162,10 @@ impl Checker<'_> {
             ports: ports(spec),
             stop: self.stop(spec.stop.as_ref()),
             restart: self.restart(spec.restart.as_ref()),
-            readiness: self.readiness(spec),
+            readiness,
             liveness: spec.liveness.as_ref().and_then(|l| self.check(l)),
             triggers: self.triggers(spec, dir),
+            deploy,
         }
     }
 
@@ -174,7 +186,14 @@ impl Checker<'_> {
                 secret.insert(key.clone());
             }
         }
-        let commands = ["command", "health.exec", "readiness.exec", "liveness.exec"];
+        let commands = [
+            "command",
+            "health.exec",
+            "readiness.exec",
+            "liveness.exec",
+            "deploy.build",
+            "deploy.gate.exec",
+        ];
         for command in commands {
             let Some(binding) = self.bindings.get(&format!("{service}.{command}")) else {
                 continue;

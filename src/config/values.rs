@@ -277,6 +277,27 @@ pub fn http_url(text: &str) -> Parsed<()> {
     ))
 }
 
+/// A branch, tag or commit as git's `check-ref-format` accepts one; never an option (`-…`).
+pub fn git_ref(text: &str) -> Parsed<()> {
+    let bad = text.is_empty()
+        || text.starts_with(['-', '/', '.'])
+        || text.ends_with(['/', '.'])
+        || text.ends_with(".lock")
+        || text.contains("..")
+        || text.contains("@{")
+        || text.contains("//")
+        || text
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c));
+    if bad {
+        return Err(Rejected::new(
+            format!("invalid git ref `{text}`"),
+            Some("name a branch, a tag or a commit, e.g. `main`, `v1.2`, `3f2a9c1`".to_owned()),
+        ));
+    }
+    Ok(())
+}
+
 /// Service and workspace names become tmux window names and file names.
 pub fn is_name(text: &str) -> bool {
     !text.is_empty()
@@ -347,6 +368,26 @@ mod tests {
         assert!(log_glob("/var/log/syslog").is_ok());
         assert!(log_glob("./*/app.log").is_err());
         assert!(log_glob(" ").is_err());
+    }
+
+    #[test]
+    fn git_refs() {
+        for ok in ["main", "feature/x", "v1.2", "3f2a9c1", "refs/tags/v1"] {
+            assert_eq!(git_ref(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "-x",
+            "--upload-pack=x",
+            "a..b",
+            "a b",
+            "x.lock",
+            "a:b",
+            "a/",
+            "@{-1}",
+        ] {
+            assert!(git_ref(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

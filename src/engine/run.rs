@@ -42,6 +42,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         alerting: Default::default(),
         config: Default::default(),
         storage: crate::protocol::StorageInfo::new(&paths.dir),
+        deploys: Vec::new(),
         seq: 0,
     });
     crate::engine::state_files::check_all(&paths, &hub);
@@ -111,6 +112,12 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         let text = format!("cannot start the outgoing webhooks: {e}");
         hub.notice(NoticeLevel::Error, None, text);
     }
+    let deploys = crate::deploy::spawn(&ws_for_alerts, &paths, hub.clone(), command_tx.clone())
+        .map_err(|e| {
+            let text = format!("cannot start the deploy worker: {e}");
+            hub.notice(NoticeLevel::Error, None, text);
+        })
+        .ok();
     let router = crate::api::router(crate::api::Api {
         hub: hub.clone(),
         commands: command_tx.clone(),
@@ -136,6 +143,8 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             outbox: paths.webhooks_outbox(),
         },
         terminals,
+        deploys,
+        deploys_db: paths.deploys_db(),
     });
     tokio::spawn(crate::api::listen::serve(
         listener,

@@ -126,6 +126,7 @@ mod tests {
             alerting: Default::default(),
             config: Default::default(),
             storage: Default::default(),
+            deploys: Vec::new(),
             seq: 0,
         });
         check_all(&paths, &hub);

@@ -42,6 +42,9 @@ pub enum Event {
     Storage(crate::protocol::StorageInfo),
     /// A verified push arrived on an incoming webhook (`POST /api/v1/hooks/<name>`).
     GitPush(crate::hooks::push::GitPush),
+    /// A deploy began, went on to its next stage, or ended; replaces that service's entry
+    /// in `Snapshot.deploys`.
+    Deploy(Box<crate::deploy::model::Deployment>),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -80,6 +83,7 @@ impl Event {
             Event::Heal(_) => "heal",
             Event::Storage(_) => "storage",
             Event::GitPush(_) => "git_push",
+            Event::Deploy(_) => "deploy",
             Event::Shutdown => "shutdown",
         }
     }
@@ -111,6 +115,16 @@ impl Snapshot {
             Event::Silences { silences } => self.silences.clone_from(silences),
             Event::Alerting(info) => self.alerting = info.clone(),
             Event::Storage(info) => self.storage = info.clone(),
+            Event::Deploy(deploy) => {
+                let slot = self
+                    .deploys
+                    .iter_mut()
+                    .find(|d| d.service == deploy.service);
+                match slot {
+                    Some(slot) => *slot = (**deploy).clone(),
+                    None => self.deploys.push((**deploy).clone()),
+                }
+            }
             Event::Notice(_) | Event::Heal(_) | Event::GitPush(_) | Event::Shutdown => {}
         }
     }
@@ -193,6 +207,28 @@ mod tests {
                 pusher: "ana".into(),
                 at: 3,
             }),
+            Event::Deploy(Box::new(crate::deploy::model::Deployment {
+                id: 1,
+                service: "api".into(),
+                trigger: "manual".into(),
+                by: "ana".into(),
+                git_ref: "main".into(),
+                commit: Some("c0ffee".into()),
+                release: Some("20261206T021500-c0ffee0".into()),
+                previous: None,
+                state: crate::deploy::model::DeployState::RolledBack,
+                stages: vec![crate::deploy::model::StageRun {
+                    stage: crate::deploy::model::Stage::Gate,
+                    status: crate::deploy::model::StageStatus::Failed,
+                    started_at: 1,
+                    ended_at: Some(2),
+                    log: "500".into(),
+                }],
+                cause: Some("the gate failed".into()),
+                started_at: 1,
+                ended_at: Some(3),
+                switched: false,
+            })),
             Event::Shutdown,
         ];
         for event in events {

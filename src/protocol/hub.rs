@@ -309,6 +309,7 @@ mod tests {
             alerting: Default::default(),
             config: Default::default(),
             storage: Default::default(),
+            deploys: Vec::new(),
             seq: 0,
         })
     }

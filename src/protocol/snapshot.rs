@@ -31,6 +31,9 @@ pub struct Snapshot {
     /// A full disk writes wait on, state files replaced at start.
     #[serde(default)]
     pub storage: crate::protocol::StorageInfo,
+    /// Each deployed service's latest deploy (running or ended).
+    #[serde(default)]
+    pub deploys: Vec<crate::deploy::model::Deployment>,
     /// Sequence number of the last event folded into this snapshot.
     pub seq: u64,
 }

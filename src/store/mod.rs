@@ -3,6 +3,7 @@
 pub mod audit;
 mod check;
 mod db;
+pub mod deploys;
 mod error;
 pub mod heal;
 pub mod history;

@@ -95,6 +95,7 @@ mod tests {
                     readiness: None,
                     liveness: None,
                     triggers: Default::default(),
+                    deploy: None,
                 })
                 .collect(),
             metrics: Default::default(),

@@ -199,7 +199,8 @@ impl State {
                 | Event::ServiceRemoved { .. }
                 | Event::Config { .. }
                 | Event::Storage(_)
-                | Event::GitPush(_),
+                | Event::GitPush(_)
+                | Event::Deploy(_),
                 Some(snapshot),
             ) => snapshot.apply(event),
             (
@@ -210,7 +211,8 @@ impl State {
                 | Event::Silences { .. }
                 | Event::Alerting(_)
                 | Event::Storage(_)
-                | Event::GitPush(_),
+                | Event::GitPush(_)
+                | Event::Deploy(_),
                 None,
             ) => {}
             (Event::Heal(event), _) => self.heal.push(event.clone()),
@@ -538,6 +540,7 @@ mod tests {
             alerting: Default::default(),
             config: Default::default(),
             storage: Default::default(),
+            deploys: Vec::new(),
             seq: 1,
         })));
         state

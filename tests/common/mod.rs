@@ -95,6 +95,7 @@ pub fn service(name: &str, command: &str, cwd: &Path) -> Service {
         readiness: None,
         liveness: None,
         triggers: Default::default(),
+        deploy: None,
         ports: Vec::new(),
     }
 }
@@ -268,6 +269,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         alerting: Default::default(),
         config: Default::default(),
         storage: Default::default(),
+        deploys: Vec::new(),
         seq: 0,
     }
 }

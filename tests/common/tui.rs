@@ -35,6 +35,7 @@ pub fn workspace() -> Snapshot {
         alerting: Default::default(),
         config: Default::default(),
         storage: Default::default(),
+        deploys: Vec::new(),
         seq: 7,
     }
 }

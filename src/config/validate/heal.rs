@@ -101,7 +101,7 @@ impl Checker<'_> {
     }
 
     /// Exactly one of `exec`, `tcp`, `http`, `process`.
-    fn probe(&mut self, spec: &Spanned<ProbeSpec>) -> Option<Probe> {
+    pub(super) fn probe(&mut self, spec: &Spanned<ProbeSpec>) -> Option<Probe> {
         let given = &spec.value;
         let keys = [
             ("exec", given.exec.as_ref().map(|v| v.referenced)),

@@ -23,6 +23,8 @@ pub struct Watch {
     services: HashMap<String, (ServiceState, Option<Health>)>,
     alerts: HashMap<String, AlertState>,
     revision: Option<u64>,
+    /// A deploy's id → the last kind told about it.
+    deploys: HashMap<u64, &'static str>,
 }
 
 impl Watch {
@@ -52,6 +54,7 @@ impl Watch {
                 subject: push.delivery.clone(),
                 data: json!(push),
             }],
+            Event::Deploy(deploy) => self.deploy(deploy).into_iter().collect(),
             _ => Vec::new(),
         }
     }
@@ -65,7 +68,26 @@ impl Watch {
             .collect();
         found.extend(self.alerts(&snapshot.alerts));
         found.extend(self.config(snapshot.environment.as_deref(), &snapshot.config));
+        found.extend(snapshot.deploys.iter().filter_map(|d| self.deploy(d)));
         found
+    }
+
+    /// A deploy began (`deploy.started`) or ended (`deploy.succeeded`, `deploy.failed`:
+    /// failed or rolled back); its stages in between are not news.
+    fn deploy(&mut self, deploy: &crate::deploy::model::Deployment) -> Option<Occurrence> {
+        let kind = match deploy.state.as_str() {
+            "running" => "deploy.started",
+            "succeeded" => "deploy.succeeded",
+            _ => "deploy.failed",
+        };
+        if self.deploys.insert(deploy.id, kind) == Some(kind) {
+            return None;
+        }
+        Some(Occurrence {
+            kind,
+            subject: format!("{}#{}", deploy.service, deploy.id),
+            data: json!(deploy),
+        })
     }
 
     fn service(&mut self, status: &ServiceStatus) -> Vec<Occurrence> {
@@ -184,6 +206,38 @@ mod tests {
         });
         let back = watch.observe(&status("api", ServiceState::Running, Some(Health::Healthy)));
         assert_eq!(kinds(&back), ["service.state", "service.health"]);
+    }
+
+    #[test]
+    fn a_deploy_starts_and_ends_once_its_stages_are_no_news() {
+        use crate::deploy::model::{DeployState, Deployment};
+        let mut deploy = Deployment {
+            id: 7,
+            service: "api".into(),
+            trigger: "push".into(),
+            by: "ana".into(),
+            git_ref: "main".into(),
+            commit: None,
+            release: None,
+            previous: None,
+            state: DeployState::Running,
+            stages: Vec::new(),
+            cause: None,
+            started_at: 1,
+            ended_at: None,
+            switched: false,
+        };
+        let mut watch = Watch::default();
+        let event = |d: &Deployment| Event::Deploy(Box::new(d.clone()));
+        assert_eq!(kinds(&watch.observe(&event(&deploy))), ["deploy.started"]);
+        deploy.commit = Some("c0ffee".into());
+        assert!(watch.observe(&event(&deploy)).is_empty());
+        deploy.state = DeployState::RolledBack;
+        let ended = watch.observe(&event(&deploy));
+        assert_eq!(kinds(&ended), ["deploy.failed"]);
+        assert_eq!(ended[0].subject, "api#7");
+        assert_eq!(ended[0].data["state"], "rolled_back");
+        assert!(watch.observe(&event(&deploy)).is_empty());
     }
 
     #[test]

@@ -1,0 +1,149 @@
+//! A service's `deploy:`: the repository and branch, the build command, how many releases
+//! are kept, the gate (the readiness probe or a check of its own), the soak and the
+//! strategy.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_saphyr::Spanned;
+
+use super::super::schema::{DeploySpec, GateSpec, ProbeSpec};
+use super::super::values;
+use super::super::{Check, Deploy, Gate, Probe, Strategy};
+use super::Checker;
+
+const DEFAULT_BRANCH: &str = "main";
+const DEFAULT_KEEP: u32 = 5;
+const DEFAULT_PASSES: u32 = 3;
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const STRATEGIES: &str = "write `strategy: restart` (blue-green is not built yet)";
+
+impl Checker<'_> {
+    /// `readiness` is the service's own probe, the gate's check unless it names one.
+    pub(super) fn deploy(
+        &mut self,
+        service: &str,
+        spec: &Spanned<DeploySpec>,
+        readiness: Option<&Check>,
+        dir: &Path,
+    ) -> Option<Deploy> {
+        let given = &spec.value;
+        let repo = self.repo(&given.repo, dir);
+        let branch = given
+            .branch
+            .as_ref()
+            .map_or(DEFAULT_BRANCH.to_owned(), |b| {
+                if let Err(rejected) = values::git_ref(&b.value) {
+                    self.reject(&b.referenced, rejected);
+                }
+                b.value.clone()
+            });
+        if let Some(build) = given.build.as_ref().filter(|b| b.value.trim().is_empty()) {
+            self.report(&build.referenced, "`build` is empty", None);
+        }
+        let keep = given.keep.as_ref().map_or(DEFAULT_KEEP, |k| {
+            if k.value < 2 {
+                let hint = Some("the current release and the previous one are kept".to_owned());
+                self.report(&k.referenced, "`keep` must be at least 2", hint);
+            }
+            k.value.max(2)
+        });
+        let strategy = self.strategy(given.strategy.as_ref());
+        let gate = self.gate(given.gate.as_ref(), readiness);
+        let soak = self.parse(given.soak.as_ref(), values::duration, Duration::ZERO);
+        let dir = self.deploys_dir(service, spec)?;
+        Some(Deploy {
+            repo: repo?,
+            branch,
+            build: given.build.as_ref().map(|b| b.value.clone()),
+            keep,
+            gate: gate?,
+            soak,
+            strategy: strategy?,
+            dir,
+        })
+    }
+
+    /// A URL (`scheme://`, `user@host:path`) as written; a path relative to `dir`.
+    fn repo(&mut self, repo: &Spanned<String>, dir: &Path) -> Option<String> {
+        let text = repo.value.trim();
+        if text.is_empty() || text.starts_with('-') {
+            let hint = Some("a path to a git repository, or its URL".to_owned());
+            self.report(&repo.referenced, format!("invalid repo `{text}`"), hint);
+            return None;
+        }
+        let url =
+            text.contains("://") || text.split_once(':').is_some_and(|(h, _)| h.contains('@'));
+        if url {
+            return Some(text.to_owned());
+        }
+        Some(
+            super::resolve_cwd(dir, Some(Path::new(text)))
+                .display()
+                .to_string(),
+        )
+    }
+
+    fn strategy(&mut self, strategy: Option<&Spanned<String>>) -> Option<Strategy> {
+        match strategy {
+            None => Some(Strategy::Restart),
+            Some(s) if s.value == "restart" => Some(Strategy::Restart),
+            Some(s) => {
+                let message = format!("unknown deploy strategy `{}`", s.value);
+                self.report(&s.referenced, message, Some(STRATEGIES.to_owned()));
+                None
+            }
+        }
+    }
+
+    fn gate(
+        &mut self,
+        spec: Option<&Spanned<GateSpec>>,
+        readiness: Option<&Check>,
+    ) -> Option<Gate> {
+        let given = spec.map(|s| &s.value).cloned().unwrap_or_default();
+        let passes = given.passes.as_ref().map_or(DEFAULT_PASSES, |p| {
+            if p.value == 0 {
+                self.report(&p.referenced, "`passes` must be at least 1", None);
+            }
+            p.value.max(1)
+        });
+        let interval = self.positive(given.interval.as_ref(), DEFAULT_INTERVAL);
+        let timeout = self.positive(given.timeout.as_ref(), DEFAULT_TIMEOUT);
+        let own = given.exec.is_some() || given.tcp.is_some() || given.http.is_some();
+        let probe = match spec {
+            Some(spec) if own => {
+                let probe = ProbeSpec {
+                    exec: given.exec.clone(),
+                    tcp: given.tcp.clone(),
+                    http: given.http.clone(),
+                    ..ProbeSpec::default()
+                };
+                self.probe(&Spanned::new(probe, spec.referenced, spec.defined))?
+            }
+            // Without a check of its own or a readiness probe, the gate asks that the
+            // process stays up.
+            _ => readiness.map_or(Probe::Process, |r| r.probe.clone()),
+        };
+        Some(Gate {
+            probe,
+            passes,
+            interval,
+            timeout,
+        })
+    }
+
+    fn deploys_dir(&mut self, service: &str, spec: &Spanned<DeploySpec>) -> Option<PathBuf> {
+        match crate::paths::state_base() {
+            Ok(base) => Some(
+                crate::paths::Paths::new(&base, self.workspace, String::new()).deploys(service),
+            ),
+            Err(e) => {
+                let message = format!("no state directory for the releases: {e}");
+                self.report(&spec.referenced, message, None);
+                None
+            }
+        }
+    }
+}

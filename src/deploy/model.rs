@@ -1,0 +1,141 @@
+//! A deploy as users see it: its stages with status, times and log tail, its outcome and,
+//! when it was rolled back, why. Carried by the protocol and stored in `deploys.db`.
+
+use serde::{Deserialize, Serialize};
+
+/// One deploy of one service, from the fetch to done or rolled back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Deployment {
+    /// Its row in `deploys.db`.
+    pub id: u64,
+    pub service: String,
+    /// `manual` (`uc deploy`, the API), `push` (a verified push), `rollback` (by hand).
+    pub trigger: String,
+    /// Who asked: the API token's name, the local user's `api`, or the pusher.
+    pub by: String,
+    /// The ref asked for (a branch, tag or commit).
+    pub git_ref: String,
+    /// The commit it resolved to, once fetched.
+    #[serde(default)]
+    pub commit: Option<String>,
+    /// The new release's directory name (`20261206T021500-3f2a9c1`).
+    #[serde(default)]
+    pub release: Option<String>,
+    /// The release that was current before; what a rollback returns to.
+    #[serde(default)]
+    pub previous: Option<String>,
+    pub state: DeployState,
+    pub stages: Vec<StageRun>,
+    /// Why it failed or was rolled back.
+    #[serde(default)]
+    pub cause: Option<String>,
+    /// Unix ms.
+    pub started_at: u64,
+    #[serde(default)]
+    pub ended_at: Option<u64>,
+    /// `current` points at the new release (what a new engine must undo if it was cut off).
+    #[serde(default)]
+    pub switched: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployState {
+    Running,
+    /// The new release passed its gate and soak and serves.
+    Succeeded,
+    /// A fetch or build failed: the release that served still does.
+    Failed,
+    /// The new release failed its gate or soak (or the engine stopped mid-deploy) and the
+    /// previous release serves again.
+    RolledBack,
+}
+
+impl DeployState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::RolledBack => "rolled_back",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Fetch,
+    Build,
+    /// `current` switched to the new release and the service restarted in it.
+    Switch,
+    Gate,
+    Soak,
+    /// Back to the previous release.
+    Rollback,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fetch => "fetch",
+            Self::Build => "build",
+            Self::Switch => "switch",
+            Self::Gate => "gate",
+            Self::Soak => "soak",
+            Self::Rollback => "rollback",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StageStatus {
+    Running,
+    Passed,
+    Failed,
+}
+
+/// One stage of a deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StageRun {
+    pub stage: Stage,
+    pub status: StageStatus,
+    /// Unix ms.
+    pub started_at: u64,
+    #[serde(default)]
+    pub ended_at: Option<u64>,
+    /// Its last lines of output (git, the build, the gate's checks).
+    #[serde(default)]
+    pub log: String,
+}
+
+/// A stage's log keeps its last this many bytes.
+pub const LOG_TAIL: usize = 4096;
+
+impl Deployment {
+    /// The stage running now, if any.
+    pub fn running_stage(&self) -> Option<Stage> {
+        (self.stages.iter())
+            .rfind(|s| s.status == StageStatus::Running)
+            .map(|s| s.stage)
+    }
+
+    /// Milliseconds from start to end (or to `now`).
+    pub fn took_ms(&self, now: u64) -> u64 {
+        self.ended_at.unwrap_or(now).saturating_sub(self.started_at)
+    }
+}
+
+/// The last [`LOG_TAIL`] bytes of `text`, cut at a line start when one is near.
+pub fn tail(text: &str) -> String {
+    if text.len() <= LOG_TAIL {
+        return text.to_owned();
+    }
+    let mut cut = text.len() - LOG_TAIL;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    let rest = &text[cut..];
+    rest.find('\n').map_or(rest, |i| &rest[i + 1..]).to_owned()
+}

@@ -133,7 +133,8 @@ pub struct CreatedToken {
         SessionInfo,
         CreatedToken,
         TokenInfo,
-        crate::logs::PatternInfo
+        crate::logs::PatternInfo,
+        terminal::ScreenEvent
     ))
 )]
 struct Engine;

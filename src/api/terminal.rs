@@ -41,9 +41,10 @@ pub struct ScreenEvent {
 #[utoipa::path(get, path = "/services/{name}/terminal", tag = "services",
     params(("name" = String, Path, description = "Service name")),
     responses(
-        (status = 200, description = "A `text/event-stream`: `screen` (JSON: cols, rows, \
-            text), then `output` (base64 bytes) as the pane prints, `closed` at the end",
-            content_type = "text/event-stream", body = ScreenEvent),
+        (status = 200, description = "A `text/event-stream`: `screen` (its `data` a \
+            `ScreenEvent`: cols, rows, text), then `output` (base64 bytes) as the pane prints, \
+            `closed` at the end",
+            content_type = "text/event-stream", body = super::events::SseEvent),
         (status = 404, description = "No such service", body = CommandError),
         (status = 409, description = "The service has no window (not running)", body = CommandError),
         (status = 429, description = "Too many terminals open in this workspace", body = CommandError)))]

@@ -12,6 +12,8 @@ use crate::protocol::{Hub, ServiceState};
 
 /// A check that has not answered within this long counts as failed.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the supervisor may take to report a process that is gone from `/proc`.
+const EXIT_SEEN_WITHIN: Duration = Duration::from_secs(2);
 
 /// Where the checks run and whose state they watch.
 pub struct Watched<'a> {
@@ -38,6 +40,25 @@ impl Watched<'_> {
                 Err(format!("the service is {}{how}", state.as_str()))
             }
         }
+    }
+
+    /// Why a check of process `pid` failed: when the process has just ended, its end (as the
+    /// supervisor reports it once it has seen it), not the refused connection it left behind.
+    async fn exit_or(&self, pid: Option<u32>, failed: String) -> String {
+        let Some(pid) = pid else {
+            return failed;
+        };
+        if crate::procfs::process::read_stat(pid).is_some_and(|stat| !stat.is_zombie()) {
+            return failed;
+        }
+        let seen_by = Instant::now() + EXIT_SEEN_WITHIN;
+        while Instant::now() < seen_by {
+            if let Err(why) = self.running() {
+                return why;
+            }
+            sleep(Duration::from_millis(20)).await;
+        }
+        format!("the service's process {pid} exited ({failed})")
     }
 
     async fn check(
@@ -117,10 +138,8 @@ impl Watched<'_> {
             }
             if Instant::now() >= next_check {
                 if let Err(e) = self.check(&gate.probe, CHECK_TIMEOUT, pid).await {
-                    return Err(format!(
-                        "{} failed during the soak: {e}",
-                        gate.probe.target()
-                    ));
+                    let failed = format!("{} failed during the soak: {e}", gate.probe.target());
+                    return Err(self.exit_or(pid, failed).await);
                 }
                 next_check = Instant::now() + gate.interval;
             }

@@ -183,6 +183,9 @@ impl State {
                     self.graphs.push(sample);
                 }
                 self.snapshot = Some((**snapshot).clone());
+                for deploy in &snapshot.deploys {
+                    self.deploys.fold(deploy);
+                }
                 self.connected = true;
                 self.refresh_alerts();
                 if reconnected {

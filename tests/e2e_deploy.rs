@@ -1,8 +1,8 @@
 //! End to end: the real `uc` binary's TUI in tmux over a fixture app in a real git repo.
 //! v1 is deployed from the CLI; in the TUI, `d` opens the deploys pane, `D` asks naming the
 //! service and branch, `y` deploys v2: the pane shows its stages live, the gate running
-//! (held by the test), then the outcome, the gate's log tail and v1 among the earlier
-//! deploys. `R` rolls back to v1 after its own question.
+//! (held by the test) with its checks in the log tail, then the outcome and v1 among the
+//! earlier deploys. `R` rolls back to v1 after its own question.
 
 mod common;
 
@@ -54,8 +54,9 @@ fn the_deploys_pane_shows_a_deploy_from_the_tui_stage_by_stage_and_rolls_back() 
         "{text}"
     );
     screen.keys(&["y"]);
-    let text = screen.wait("the gate running", T, |t| {
-        t.contains("▶ gate") && t.contains("log · gate") && app_row(t).contains("running")
+    // The gate's checks reach the log tail while it runs.
+    let text = screen.wait("the gate running, its failed checks in the log", T, |t| {
+        t.contains("▶ gate") && t.contains("exec sh gate.sh: ") && app_row(t).contains("running")
     });
     for stage in ["✓ fetch", "✓ build", "✓ switch"] {
         assert!(text.contains(stage), "{stage}:\n{text}");

@@ -24,6 +24,7 @@ mod setup;
 mod status;
 mod ui;
 mod ui_config;
+mod ui_deploy;
 mod ui_heal;
 mod ui_logs;
 

@@ -285,6 +285,10 @@ async fn serve_requests(
                 super::ui_heal::run(&client, name, mode, updates);
             }
             Request::Config(request) => super::ui_config::serve_config(&client, request, updates),
+            Request::Deploy { service, ask } => {
+                super::ui_deploy::ask(&client, service, ask, updates);
+            }
+            Request::DeployHistory => super::ui_deploy::history(&client, updates),
         }
     }
 }

@@ -78,13 +78,14 @@ impl Watched<'_> {
     }
 
     /// `needed` consecutive passes, `interval` apart, within `timeout`; each run is a line
-    /// of `log`. The process ending fails at once.
+    /// of `log`, handed to `progress` as it grows. The process ending fails at once.
     pub async fn passes(
         &self,
         gate: &Gate,
         needed: u32,
         interval: Duration,
         log: &mut String,
+        progress: &mut (dyn FnMut(&str) + Send),
     ) -> Result<(), String> {
         let began = Instant::now();
         let deadline = began + gate.timeout;
@@ -114,6 +115,7 @@ impl Watched<'_> {
                     last = e;
                 }
             }
+            progress(log);
             if Instant::now() + interval > deadline {
                 let within = humantime::format_duration(gate.timeout);
                 return Err(format!(

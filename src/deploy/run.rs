@@ -93,6 +93,15 @@ impl Pipeline {
         self.save(deploy);
     }
 
+    /// The running stage's log so far, for the frontends only: the store gets it when the
+    /// stage ends, so a check every 100 ms does not write the database each time.
+    fn progress(&self, deploy: &mut Deployment, log: &str) {
+        if let Some(stage) = deploy.stages.last_mut() {
+            stage.log = tail(&self.secrets.redact(log));
+        }
+        self.hub.publish(Event::Deploy(Box::new(deploy.clone())));
+    }
+
     fn finish(
         &self,
         mut deploy: Deployment,
@@ -172,10 +181,10 @@ impl Pipeline {
         let mut log = String::new();
         self.begin(&mut deploy, Stage::Gate);
         let watched = target.watched(self);
-        if let Err(e) = watched
-            .passes(gate, gate.passes, gate.interval, &mut log)
-            .await
-        {
+        let mut progress = |log: &str| self.progress(&mut deploy, log);
+        let passed =
+            (watched.passes(gate, gate.passes, gate.interval, &mut log, &mut progress)).await;
+        if let Err(e) = passed {
             self.end(&mut deploy, false, &log);
             return self.rollback(target, deploy, e).await;
         }
@@ -249,7 +258,8 @@ impl Pipeline {
         let gate = &target.deploy.gate;
         self.restart(&target.service, log).await?;
         let watched = target.watched(self);
-        watched.passes(gate, 1, ROLLBACK_PROBE_INTERVAL, log).await
+        let mut quiet = |_: &str| {};
+        (watched.passes(gate, 1, ROLLBACK_PROBE_INTERVAL, log, &mut quiet)).await
     }
 
     async fn send(&self, command: Command) -> Result<(), String> {

@@ -121,6 +121,11 @@ actions! {
     ApplyConfig("apply_config", "apply edit") => "Apply the config edited on disk (asks first)",
     PendingDiff("pending_diff", "edit diff") => "Show the diff of the config edited on disk",
     ConfigErrors("config_errors", "edit errors") => "Show why the edited config is not applied",
+    DeploysView("deploys_view", "deploys") =>
+        "Show the deploys: each service's stages, the running one live, its log tail",
+    Deploy("deploy", "deploy") => "Deploy the selected service from its branch (asks first)",
+    Rollback("rollback", "rollback") =>
+        "Roll the selected service back to its previous release (asks first)",
 }
 
 impl Action {

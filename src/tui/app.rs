@@ -159,6 +159,8 @@ impl App {
             Update::RevertPlan { revision, result } => self.on_revert_plan(revision, result),
             Update::ConfigHistory(result) => self.state.config.on_history(result),
             Update::RevisionDiff { revision, result } => self.on_revision_diff(revision, result),
+            Update::DeployStarted { service, result } => self.on_deploy_started(&service, result),
+            Update::DeployHistory(result) => self.on_deploy_history(result),
         }
     }
 
@@ -362,6 +364,7 @@ impl App {
             | Action::ApplyConfig
             | Action::PendingDiff
             | Action::ConfigErrors => self.act_on_config(action),
+            Action::DeploysView | Action::Deploy | Action::Rollback => self.act_on_deploys(action),
         }
     }
 
@@ -445,7 +448,7 @@ impl App {
             }
             Some(Popup::Confirm(_)) => {
                 if let Some(Popup::Confirm(confirm)) = self.state.popups.pop() {
-                    self.send_command(confirm.command);
+                    self.send_confirmed(confirm.then);
                 }
             }
             Some(Popup::Text(_)) => self.close_top(),
@@ -475,7 +478,7 @@ impl App {
                 title: format!("Stop {}?", services.join(", ")),
                 message: "These services depend on it and will be stopped too:".to_string(),
                 items: dependents,
-                command,
+                then: Request::Engine(command),
                 typed: None,
             }));
         }
@@ -492,7 +495,7 @@ impl App {
             title: "Stop all services?".to_string(),
             message: message.to_string(),
             items: active,
-            command: Command::Stop { services: vec![] },
+            then: Request::Engine(Command::Stop { services: vec![] }),
             typed: None,
         }));
     }
@@ -503,13 +506,23 @@ impl App {
             message: "Stops every service, then the engine and the workspace's tmux server."
                 .to_string(),
             items: self.state.active_services(),
-            command: Command::Down,
+            then: Request::Engine(Command::Down),
             typed: None,
         }));
     }
 
     pub(super) fn show(&mut self, name: String) {
         self.send(Request::ShowService(name));
+    }
+
+    /// A confirmed request: an engine command says what it does on the status line.
+    fn send_confirmed(&mut self, request: Request) {
+        match request {
+            Request::Engine(command) => self.send_command(command),
+            request => {
+                self.send(request);
+            }
+        }
     }
 
     pub(super) fn send_command(&mut self, command: Command) {

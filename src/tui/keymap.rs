@@ -33,10 +33,11 @@ pub enum Layer {
     Patterns,
     Environments,
     ConfigHistory,
+    Deploys,
 }
 
 impl Layer {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Global,
         Self::Services,
         Self::Host,
@@ -46,6 +47,7 @@ impl Layer {
         Self::Silences,
         Self::Environments,
         Self::ConfigHistory,
+        Self::Deploys,
         Self::Help,
         Self::Confirm,
         Self::SilenceForm,
@@ -65,6 +67,7 @@ impl Layer {
             Self::Patterns => "Log patterns",
             Self::Environments => "Environments",
             Self::ConfigHistory => "Config history",
+            Self::Deploys => "Deploys",
         }
     }
 }

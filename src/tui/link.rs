@@ -5,6 +5,8 @@
 use tokio::sync::mpsc;
 
 use super::heal::playbook::PlaybookMode;
+use crate::deploy::Ask;
+use crate::deploy::model::Deployment;
 use crate::heal::HealEvent;
 use crate::heal::PlaybookList;
 use crate::heal::playbook::PlaybookReport;
@@ -60,6 +62,14 @@ pub enum Update {
         revision: u64,
         result: Result<String, String>,
     },
+    /// The answer to [`Request::Deploy`]: the deploy as it begins (its stages follow as
+    /// `Event::Deploy`), or the engine's refusal.
+    DeployStarted {
+        service: String,
+        result: Result<Deployment, String>,
+    },
+    /// The answer to [`Request::DeployHistory`]: the newest recorded deploys, newest first.
+    DeployHistory(Result<Vec<Deployment>, String>),
 }
 
 /// Something the TUI asks the glue to do.
@@ -85,6 +95,13 @@ pub enum Request {
     },
     /// Read-only questions to the configuration center; answered by the glue in `cli::ui_config`.
     Config(ConfigQuery),
+    /// Deploy or roll back a service; answered with [`Update::DeployStarted`].
+    Deploy {
+        service: String,
+        ask: Ask,
+    },
+    /// The recorded deploys; answered with [`Update::DeployHistory`].
+    DeployHistory,
 }
 
 /// What the environments and history panes ask the engine. Switching, applying and

@@ -27,6 +27,7 @@ mod terminal;
 pub mod alerts;
 pub mod command_line;
 pub mod config;
+pub mod deploys;
 pub mod graphs;
 pub mod heal;
 pub mod help;

@@ -11,6 +11,7 @@ use super::alerts::pane as alerts;
 use super::chrome::input_line as command_line;
 use super::chrome::{banner, confirm, footer, header, status, text_dialog};
 use super::config::{environments, history as config_history};
+use super::deploys::pane as deploys;
 use super::graphs::host;
 use super::heal::dialog as playbook;
 use super::help::pane as help;
@@ -54,6 +55,7 @@ pub fn draw(frame: &mut Frame, view: View) {
         Pane::Silences => silences::draw(frame, body, view),
         Pane::Environments => environments::draw(frame, body, view),
         Pane::ConfigHistory => config_history::draw(frame, body, view),
+        Pane::Deploys => deploys::draw(frame, body, view),
     }
     match view.state.top_popup() {
         Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ":", input),
@@ -97,6 +99,7 @@ pub fn page_rows(state: &State) -> usize {
         Pane::Environments => environments::preview_rows(state),
         // The body less the table's borders and header.
         Pane::ConfigHistory => usize::from(body_rows(state).saturating_sub(3)).max(1),
+        Pane::Deploys => 1,
     }
 }
 

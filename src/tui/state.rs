@@ -5,9 +5,7 @@ use std::collections::HashSet;
 
 use crate::alerts::{Alert, AlertingInfo, Silence};
 use crate::metrics::{HistoryResponse, SeriesKey};
-use crate::protocol::{
-    Command, ConfigStatus, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot,
-};
+use crate::protocol::{ConfigStatus, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot};
 
 use super::alerts::AlertsView;
 use super::config::{ConfigView, TextDialog, TypedName};
@@ -40,6 +38,8 @@ pub enum Pane {
     Environments,
     /// Applied config revisions; belongs to the environments.
     ConfigHistory,
+    /// Each service's latest deploy as a timeline, and its older ones.
+    Deploys,
 }
 
 impl Pane {
@@ -50,9 +50,11 @@ impl Pane {
             Self::Services => Self::Host,
             Self::Host => Self::Logs,
             Self::Logs | Self::Patterns => Self::Alerts,
-            Self::Alerts | Self::Silences | Self::Environments | Self::ConfigHistory => {
-                Self::Services
-            }
+            Self::Alerts
+            | Self::Silences
+            | Self::Environments
+            | Self::ConfigHistory
+            | Self::Deploys => Self::Services,
         }
     }
 
@@ -67,6 +69,7 @@ impl Pane {
             Self::Silences => &[Layer::Silences, Layer::Global],
             Self::Environments => &[Layer::Environments, Layer::Global],
             Self::ConfigHistory => &[Layer::ConfigHistory, Layer::Global],
+            Self::Deploys => &[Layer::Deploys, Layer::Global],
         }
     }
 }
@@ -101,7 +104,8 @@ pub struct Confirm {
     /// What the command touches beyond the obvious (dependents, running services, the
     /// matchers of a silence to expire).
     pub items: Vec<String>,
-    pub command: Command,
+    /// What a yes sends: an engine command, or a deploy or rollback.
+    pub then: super::link::Request,
     /// The name to type first, for an environment that asks for more than a yes.
     pub typed: Option<TypedName>,
 }
@@ -138,6 +142,8 @@ pub struct State {
     pub playbooks: Vec<String>,
     /// The environments pane's selection and preview, the revision history.
     pub config: ConfigView,
+    /// The deploys pane's selection and the recorded deploys.
+    pub deploys: super::deploys::DeploysView,
     /// Below the services table: the selected service's probes, restarts and heal events
     /// instead of its graphs.
     pub details: bool,
@@ -177,6 +183,9 @@ impl State {
                     self.graphs.push(sample);
                 }
                 self.snapshot = Some((**snapshot).clone());
+                for deploy in &snapshot.deploys {
+                    self.deploys.fold(deploy);
+                }
                 self.connected = true;
                 self.refresh_alerts();
                 if reconnected {
@@ -199,10 +208,15 @@ impl State {
                 | Event::ServiceRemoved { .. }
                 | Event::Config { .. }
                 | Event::Storage(_)
-                | Event::GitPush(_)
-                | Event::Deploy(_),
+                | Event::GitPush(_),
                 Some(snapshot),
             ) => snapshot.apply(event),
+            (Event::Deploy(deploy), snapshot) => {
+                self.deploys.fold(deploy);
+                if let Some(snapshot) = snapshot {
+                    snapshot.apply(event);
+                }
+            }
             (
                 Event::Service(_)
                 | Event::ServiceRemoved { .. }
@@ -211,8 +225,7 @@ impl State {
                 | Event::Silences { .. }
                 | Event::Alerting(_)
                 | Event::Storage(_)
-                | Event::GitPush(_)
-                | Event::Deploy(_),
+                | Event::GitPush(_),
                 None,
             ) => {}
             (Event::Heal(event), _) => self.heal.push(event.clone()),
@@ -442,6 +455,7 @@ impl State {
                 self.config.move_env(delta, count);
             }
             Pane::ConfigHistory => self.config.move_revision(delta),
+            Pane::Deploys => self.deploys.move_by(delta, self.services().len()),
         }
     }
 

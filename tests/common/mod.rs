@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod cli;
+pub mod deploy;
 pub mod disk;
 pub mod http;
 pub mod receivers;

@@ -8,6 +8,7 @@ use crate::tui::App;
 use crate::tui::action::Action;
 use crate::tui::keymap::{Layer, Lookup};
 use crate::tui::keys::KeyPress;
+use crate::tui::link::Request;
 use crate::tui::silences::form::{SilenceForm, SilenceRequest};
 use crate::tui::state::{Confirm, Pane, Popup};
 
@@ -141,9 +142,9 @@ impl App {
                 title: format!("Expire silence {}?", silence.id),
                 message: "Alerts it mutes will notify again. It matches:".to_string(),
                 items: silence.matchers.iter().map(ToString::to_string).collect(),
-                command: Command::Expire {
+                then: Request::Engine(Command::Expire {
                     silence: silence.id.clone(),
-                },
+                }),
                 typed: None,
             });
         match confirm {

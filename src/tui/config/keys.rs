@@ -334,7 +334,7 @@ fn plan_confirm(
         title,
         message,
         items,
-        command,
+        then: Request::Engine(command),
         typed: typed.then(|| TypedName::new(environment)),
     }
 }

@@ -1,0 +1,86 @@
+//! End to end: the real `uc` binary's TUI in tmux over a fixture app in a real git repo.
+//! v1 is deployed from the CLI; in the TUI, `d` opens the deploys pane, `D` asks naming the
+//! service and branch, `y` deploys v2: the pane shows its stages live, the gate running
+//! (held by the test) with its checks in the log tail, then the outcome and v1 among the
+//! earlier deploys. `R` rolls back to v1 after its own question.
+
+mod common;
+
+use std::time::Duration;
+
+use common::cli::Screen;
+use common::deploy::{Repo, free_port, get, workspace};
+
+const T: Duration = Duration::from_secs(30);
+
+fn app_row(text: &str) -> String {
+    Screen::row(text, "app").unwrap_or_default()
+}
+
+#[test]
+fn the_deploys_pane_shows_a_deploy_from_the_tui_stage_by_stage_and_rolls_back() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    // The gate passes once `go` exists: the test holds the gate to see it running.
+    let go = tmp.path().join("go");
+    let gate = "      gate: { exec: sh gate.sh, passes: 1, interval: 100ms, timeout: 60s }\n";
+    let env = workspace(&repo, port, gate);
+    let ask = format!("urllib.request.urlopen(\"http://127.0.0.1:{port}/up\")");
+    let gate_sh = format!(
+        "test -e '{}' && exec python3 -c 'import urllib.request; {ask}'\n",
+        go.display()
+    );
+    repo.commit("v1", "ok", &gate_sh);
+    std::fs::write(&go, "").expect("go");
+    env.ok(&["deploy", "app"]);
+    std::fs::remove_file(&go).expect("hold the gate");
+    repo.commit("v2", "ok", &gate_sh);
+
+    let screen = Screen::shell(&env);
+    let uc = env!("CARGO_BIN_EXE_uc");
+    screen.type_line(&format!("{uc} -f '{}'", env.file.display()));
+    screen.wait_for("Services", T);
+    screen.keys(&["d"]);
+    screen.wait("v1's deploy in the pane", T, |t| {
+        t.contains("Deploys") && app_row(t).contains("succeeded")
+    });
+
+    screen.keys(&["D"]);
+    let text = screen.wait_for("Deploy app?", T);
+    assert!(text.contains("service: app"), "{text}");
+    assert!(
+        text.contains("branch: its deploy's branch (last deployed: main)"),
+        "{text}"
+    );
+    screen.keys(&["y"]);
+    // The gate's checks reach the log tail while it runs.
+    let text = screen.wait("the gate running, its failed checks in the log", T, |t| {
+        t.contains("▶ gate") && t.contains("exec sh gate.sh: ") && app_row(t).contains("running")
+    });
+    for stage in ["✓ fetch", "✓ build", "✓ switch"] {
+        assert!(text.contains(stage), "{stage}:\n{text}");
+    }
+
+    std::fs::write(&go, "").expect("go");
+    let text = screen.wait("v2 deployed", T, |t| {
+        app_row(t).contains("succeeded") && t.contains("✓ gate") && t.contains("earlier")
+    });
+    assert!(
+        text.contains("#1   succeeded"),
+        "v1 among the earlier deploys:\n{text}"
+    );
+    assert_eq!(get(port), Some((200, "v2".into())));
+
+    screen.keys(&["R"]);
+    let text = screen.wait_for("Roll app back?", T);
+    assert!(text.contains("service: app"), "{text}");
+    screen.keys(&["y"]);
+    screen.wait("the rollback done", T, |t| {
+        let row = app_row(t);
+        row.contains("rollback by") && row.contains("succeeded")
+    });
+    assert_eq!(get(port), Some((200, "v1".into())));
+    screen.keys(&["q"]);
+    env.ok(&["down"]);
+}

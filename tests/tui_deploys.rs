@@ -1,0 +1,229 @@
+//! The deploys pane: render snapshots of a deploy running its gate (the stage lit, its log
+//! tail, the stages still to come) and of a rolled-back one with its cause and the earlier
+//! deploys from the history, at a fixed clock; headless tests of the keys that open it and
+//! of deploy and rollback, each asked first and sent as a request through the link.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on purpose
+
+mod common;
+
+use common::tui::{NOW, Tui, find, running, workspace};
+use univers_container::deploy::Ask;
+use univers_container::deploy::model::{DeployState, Deployment, Stage, StageRun, StageStatus};
+use univers_container::protocol::Event;
+use univers_container::tui::state::{Pane, Popup};
+use univers_container::tui::{Request, Theme, Update};
+
+fn stage(stage: Stage, status: StageStatus, from_s: u64, to_s: Option<u64>, log: &str) -> StageRun {
+    StageRun {
+        stage,
+        status,
+        started_at: NOW - 60_000 + from_s * 1000,
+        ended_at: to_s.map(|s| NOW - 60_000 + s * 1000),
+        log: log.into(),
+    }
+}
+
+fn deploy(id: u64, state: DeployState, stages: Vec<StageRun>) -> Deployment {
+    Deployment {
+        id,
+        service: "api".into(),
+        trigger: "manual".into(),
+        by: "alice".into(),
+        git_ref: "main".into(),
+        commit: Some(format!("{id}f2a9c1e0d")),
+        release: Some(format!("20231231T235900-{id}f2a9c1")),
+        previous: Some("20231231T120000-0a1b2c3".into()),
+        state,
+        stages,
+        cause: None,
+        started_at: NOW - 60_000,
+        ended_at: None,
+        switched: false,
+    }
+}
+
+/// api deploying, gate running 3 s; db never deployed.
+fn gating() -> Deployment {
+    deploy(
+        7,
+        DeployState::Running,
+        vec![
+            stage(
+                Stage::Fetch,
+                StageStatus::Passed,
+                0,
+                Some(1),
+                "fetched main",
+            ),
+            stage(Stage::Build, StageStatus::Passed, 1, Some(9), "built"),
+            stage(
+                Stage::Switch,
+                StageStatus::Passed,
+                9,
+                Some(10),
+                "current → 7f2a9c1",
+            ),
+            stage(
+                Stage::Gate,
+                StageStatus::Running,
+                10,
+                None,
+                "check 1: 200 OK\ncheck 2: 200 OK\nwaiting for check 3",
+            ),
+        ],
+    )
+}
+
+fn rolled_back() -> Deployment {
+    let mut d = deploy(
+        8,
+        DeployState::RolledBack,
+        vec![
+            stage(Stage::Fetch, StageStatus::Passed, 0, Some(1), ""),
+            stage(Stage::Build, StageStatus::Passed, 1, Some(2), ""),
+            stage(Stage::Switch, StageStatus::Passed, 2, Some(3), ""),
+            stage(
+                Stage::Gate,
+                StageStatus::Failed,
+                3,
+                Some(8),
+                "check 5: 500 Internal Server Error",
+            ),
+            stage(
+                Stage::Rollback,
+                StageStatus::Passed,
+                8,
+                Some(9),
+                "0a1b2c3 serves again",
+            ),
+        ],
+    );
+    d.cause = Some("the gate failed: 500 Internal Server Error".into());
+    d.ended_at = Some(NOW - 51_000);
+    d
+}
+
+fn harness(latest: Deployment) -> Tui {
+    let mut tui = Tui::new((110, 24), NOW);
+    let mut snapshot = workspace();
+    snapshot.services = vec![running("api"), running("db")];
+    snapshot.deploys = vec![latest];
+    tui.snapshot(snapshot);
+    tui
+}
+
+#[test]
+fn snapshot_a_deploy_in_its_gate() {
+    let mut h = harness(gating());
+    h.keys(&["d"]);
+    assert_eq!(h.pane(), Pane::Deploys);
+    assert_eq!(h.sent(), [Request::DeployHistory]);
+    insta::assert_snapshot!("deploys_gating", h.screen());
+    // The running stage is lit; the ones still to come are dim.
+    let buffer = h.buffer();
+    let theme = Theme::default();
+    let (x, y) = find(&buffer, "▶ gate");
+    assert_eq!(buffer[(x, y)].bg, theme.selection_bg);
+    let (x, y) = find(&buffer, "· soak");
+    assert_eq!(buffer[(x, y)].fg, theme.dim);
+    assert!(h.screen().contains("waiting for check 3"));
+}
+
+#[test]
+fn snapshot_a_rolled_back_deploy_with_its_history() {
+    let mut h = harness(rolled_back());
+    h.keys(&["d"]);
+    let older = deploy(6, DeployState::Succeeded, vec![]);
+    h.update(Update::DeployHistory(Ok(vec![rolled_back(), older])));
+    insta::assert_snapshot!("deploys_rolled_back", h.screen());
+    let screen = h.screen();
+    assert!(screen.contains("cause: the gate failed"));
+    assert!(
+        screen.contains("log · gate"),
+        "the failed stage's log:\n{screen}"
+    );
+    assert!(screen.contains("#6   succeeded"));
+}
+
+#[test]
+fn stages_arrive_live_and_the_timeline_follows() {
+    let mut h = harness(gating());
+    h.keys(&["d"]);
+    let mut done = gating();
+    done.stages[3].status = StageStatus::Passed;
+    done.stages[3].ended_at = Some(NOW - 40_000);
+    done.stages.push(stage(
+        Stage::Soak,
+        StageStatus::Running,
+        20,
+        None,
+        "soaking 8s",
+    ));
+    h.event(Event::Deploy(Box::new(done)));
+    let screen = h.screen();
+    assert!(screen.contains("▶ soak"), "{screen}");
+    assert!(screen.contains("✓ gate"), "{screen}");
+    assert!(screen.contains("log · soak"), "{screen}");
+}
+
+#[test]
+fn deploy_asks_naming_the_service_and_branch_then_sends_it() {
+    let mut h = harness(gating());
+    h.keys(&["d"]);
+    h.sent();
+    h.keys(&["D"]);
+    let Some(Popup::Confirm(confirm)) = h.app.state().popups.last().cloned() else {
+        panic!("no confirmation");
+    };
+    assert_eq!(confirm.title, "Deploy api?");
+    assert!(confirm.items.contains(&"service: api".to_string()));
+    assert!(h.screen().contains("branch: its deploy's branch"));
+    h.keys(&["n"]);
+    assert!(h.sent().is_empty(), "no asks nothing");
+    h.keys(&["D", "y"]);
+    let ask = Ask::Deploy { git_ref: None };
+    assert_eq!(
+        h.sent(),
+        [Request::Deploy {
+            service: "api".into(),
+            ask
+        }]
+    );
+    h.update(Update::DeployStarted {
+        service: "api".into(),
+        result: Ok(gating()),
+    });
+    assert_eq!(h.status(), "deploy 7 of api started");
+}
+
+#[test]
+fn rollback_goes_to_the_selected_service_and_refusals_reach_the_status_line() {
+    let mut h = harness(rolled_back());
+    h.keys(&["d", "j", "R"]);
+    assert!(h.screen().contains("Roll db back?"));
+    h.keys(&["y"]);
+    let ask = Ask::Rollback { release: None };
+    assert_eq!(
+        h.sent(),
+        [
+            Request::DeployHistory,
+            Request::Deploy {
+                service: "db".into(),
+                ask
+            }
+        ]
+    );
+    let refusal = Err("db has no `deploy:` in univers.yaml".to_string());
+    h.update(Update::DeployStarted {
+        service: "db".into(),
+        result: refusal,
+    });
+    assert_eq!(
+        h.status(),
+        "cannot deploy db: db has no `deploy:` in univers.yaml"
+    );
+    // `d` again, or esc, goes back to the services.
+    h.keys(&["esc"]);
+    assert_eq!(h.pane(), Pane::Services);
+}

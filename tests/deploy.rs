@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::cli::Env;
-use common::deploy::{Repo, free_port, get, workspace};
+use common::deploy::{HELD_GATE, Repo, free_port, get, held_gate, workspace};
 
 const T: Duration = Duration::from_secs(30);
 
@@ -325,13 +325,8 @@ fn on_a_terminal_the_running_stage_is_shown_live() {
     let port = free_port();
     // The gate passes once the test lets it: the running stage stays on the screen till then.
     let go = tmp.path().join("go");
-    let gate = "      gate: { exec: sh gate.sh, passes: 1, interval: 100ms, timeout: 60s }\n";
-    let env = workspace(&repo, port, gate);
-    let ask = format!("urllib.request.urlopen(\"http://127.0.0.1:{port}/up\")");
-    let gate_sh = format!(
-        "test -e '{}' && exec python3 -c 'import urllib.request; {ask}'\n",
-        go.display()
-    );
+    let env = workspace(&repo, port, HELD_GATE);
+    let gate_sh = held_gate(port, &go);
     repo.commit("v1", "ok", &gate_sh);
     let screen = common::cli::Screen::shell(&env);
     let uc = env!("CARGO_BIN_EXE_uc");

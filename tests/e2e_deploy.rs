@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::cli::Screen;
-use common::deploy::{Repo, free_port, get, workspace};
+use common::deploy::{HELD_GATE, Repo, free_port, get, held_gate, workspace};
 
 const T: Duration = Duration::from_secs(30);
 
@@ -24,13 +24,8 @@ fn the_deploys_pane_shows_a_deploy_from_the_tui_stage_by_stage_and_rolls_back() 
     let port = free_port();
     // The gate passes once `go` exists: the test holds the gate to see it running.
     let go = tmp.path().join("go");
-    let gate = "      gate: { exec: sh gate.sh, passes: 1, interval: 100ms, timeout: 60s }\n";
-    let env = workspace(&repo, port, gate);
-    let ask = format!("urllib.request.urlopen(\"http://127.0.0.1:{port}/up\")");
-    let gate_sh = format!(
-        "test -e '{}' && exec python3 -c 'import urllib.request; {ask}'\n",
-        go.display()
-    );
+    let env = workspace(&repo, port, HELD_GATE);
+    let gate_sh = held_gate(port, &go);
     repo.commit("v1", "ok", &gate_sh);
     std::fs::write(&go, "").expect("go");
     env.ok(&["deploy", "app"]);

@@ -53,6 +53,20 @@ impl Repo {
     }
 }
 
+/// A gate that runs the release's own `gate.sh`, once, with a minute to pass.
+pub const HELD_GATE: &str =
+    "      gate: { exec: sh gate.sh, passes: 1, interval: 100ms, timeout: 60s }\n";
+
+/// The `gate.sh` of [`HELD_GATE`]: it passes once `go` exists and the app on `port`
+/// answers, so a test holds the gate to see it running.
+pub fn held_gate(port: u16, go: &Path) -> String {
+    let ask = format!("urllib.request.urlopen(\"http://127.0.0.1:{port}/up\")");
+    format!(
+        "test -e '{}' && exec python3 -c 'import urllib.request; {ask}'\n",
+        go.display()
+    )
+}
+
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()

@@ -25,7 +25,7 @@ const SERVICES: &str = r#"
   api:
     command: "test ${secret:api_key} = \"$$API_KEY\" && test \"${DB_PASSWORD}\" = \"$$DB_PASS\" && touch delivered && exec sleep 300"
     env: { API_KEY: "${secret:api_key}", DB_PASS: "${DB_PASSWORD}" }
-    readiness: { exec: "test \"$$API_KEY\" = ${secret:api_key} && test ${DB_PASSWORD} = \"$$DB_PASS\"", interval: 100ms }
+    readiness: { exec: "test \"$$API_KEY\" = ${secret:api_key} && test ${DB_PASSWORD} = \"$$DB_PASS\" && test -e delivered", interval: 100ms }
     liveness:
       exec: "echo \"denied for ${DB_PASSWORD} and ${secret:api_key}\"; exit 1"
       interval: 100ms
@@ -141,7 +141,8 @@ fn a_secret_reaches_the_service_and_is_shown_nowhere() {
         .expect("uc up");
     assert!(out.status.success(), "{}", stdout_and_stderr(&out));
     found.extend(leaks("uc up", &stdout_and_stderr(&out)));
-    // Delivered: the command and the readiness probe compared what they read.
+    // Delivered: the command and the readiness probe compared what they read (the probe
+    // passes only once the command has said so, else it could pass first).
     let status = env.wait_status(T, |s| Env::service(s, "api")["health"] == "healthy");
     assert!(env.dir.join("delivered").exists());
     let api_output = |s: &serde_json::Value| {

@@ -36,6 +36,7 @@ fn shipped_rules_parse() {
             "ServiceUnhealthy",
             "DiskAlmostFull",
             "RestartsExhausted",
+            "DeployFailed",
             "LogPatternFlagged"
         ]
     );
@@ -141,7 +142,7 @@ fn the_built_in_rules_watch_only_what_the_workspace_declares() {
 #[test]
 fn files_are_read_from_disk() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/rules.yaml");
-    assert_eq!(load_rules(&path).expect("loads").rules.len(), 7);
+    assert_eq!(load_rules(&path).expect("loads").rules.len(), 8);
     let missing = load_rules(Path::new("/nonexistent/rules.yaml")).expect_err("missing");
     assert!(matches!(missing, ConfigError::Io { .. }));
 }

@@ -56,6 +56,20 @@ fn serving_again_ms(deploy: &serde_json::Value) -> u64 {
         .unwrap_or_else(|| panic!("{line}"))
 }
 
+/// The firing `DeployFailed` alert of `app`, once the engine has evaluated the deploy.
+fn deploy_alert(env: &Env) -> Option<serde_json::Value> {
+    let mut found = None;
+    common::eventually(T, || {
+        let out = env.ok(&["alerts", "--json"]);
+        let alerts: Vec<serde_json::Value> = serde_json::from_str(&out).expect("alerts json");
+        found = alerts.into_iter().find(|a| {
+            a["rule"] == "DeployFailed" && a["labels"]["service"] == "app" && a["state"] == "firing"
+        });
+        found.is_some()
+    });
+    found
+}
+
 #[test]
 fn a_bad_gate_and_a_crash_in_the_soak_roll_back_to_the_release_that_served() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -92,6 +106,12 @@ fn a_bad_gate_and_a_crash_in_the_soak_roll_back_to_the_release_that_served() {
     let cause = last["cause"].as_str().expect("cause");
     assert!(cause.contains("gate") && cause.contains("500"), "{cause}");
     let gate_ms = serving_again_ms(last);
+    let alert = deploy_alert(&env).expect("a DeployFailed alert fires");
+    let what = alert["annotations"]["deploy"].as_str().unwrap_or_default();
+    assert!(
+        what.contains("rolled back") && what.contains("500"),
+        "{what}"
+    );
 
     repo.commit("v3", "exit-after:6", "");
     let out = env.run(&["deploy", "app"]);
@@ -123,6 +143,17 @@ fn a_bad_gate_and_a_crash_in_the_soak_roll_back_to_the_release_that_served() {
 
     let status = env.ok(&["deploy", "status"]);
     assert!(status.contains("rolled_back"), "{status}");
+
+    repo.commit("v4", "ok", "");
+    env.ok(&["deploy", "app"]);
+    let resolved = common::eventually(T, || {
+        let out = env.ok(&["alerts", "--json"]);
+        let alerts: Vec<serde_json::Value> = serde_json::from_str(&out).expect("alerts json");
+        alerts
+            .iter()
+            .any(|a| a["rule"] == "DeployFailed" && a["state"] == "resolved")
+    });
+    assert!(resolved, "a deploy that succeeds resolves DeployFailed");
     env.ok(&["down"]);
 }
 

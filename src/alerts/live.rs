@@ -56,6 +56,8 @@ pub struct EngineReadings<'a> {
     pub patterns: Option<&'a crate::logs::live::LogsHub>,
     /// Services that gave up restarting with `then: alert`, with their last log lines.
     pub escalations: &'a HashMap<String, Vec<String>>,
+    /// Services whose latest deploy failed or was rolled back, with what happened.
+    pub failed_deploys: &'a HashMap<String, String>,
     pub storage: &'a crate::protocol::StorageInfo,
 }
 
@@ -91,6 +93,10 @@ impl Readings for EngineReadings<'_> {
 
     fn escalations(&self) -> Vec<String> {
         self.escalations.keys().cloned().collect()
+    }
+
+    fn failed_deploys(&self) -> Vec<String> {
+        self.failed_deploys.keys().cloned().collect()
     }
 
     fn storage(&self) -> Option<&crate::protocol::StorageInfo> {

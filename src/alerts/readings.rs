@@ -25,6 +25,8 @@ pub trait Readings {
     fn log_patterns(&self) -> Vec<(String, f64)>;
     /// Services whose restart policy gave up with `then: alert` and that are still down.
     fn escalations(&self) -> Vec<String>;
+    /// Services whose latest deploy failed or was rolled back.
+    fn failed_deploys(&self) -> Vec<String>;
     /// The engine's own files: is the disk full (`disk_full`)?
     fn storage(&self) -> Option<&StorageInfo>;
 }
@@ -85,6 +87,7 @@ pub struct FixedReadings {
     pub logs: HashMap<LogCountQuery, f64>,
     pub log_patterns: Vec<(String, f64)>,
     pub escalations: Vec<String>,
+    pub failed_deploys: Vec<String>,
     pub storage: Option<StorageInfo>,
 }
 
@@ -115,6 +118,10 @@ impl Readings for FixedReadings {
 
     fn escalations(&self) -> Vec<String> {
         self.escalations.clone()
+    }
+
+    fn failed_deploys(&self) -> Vec<String> {
+        self.failed_deploys.clone()
     }
 
     fn storage(&self) -> Option<&StorageInfo> {

@@ -28,6 +28,8 @@ use crate::store::journal::Entry;
 
 /// Where an alert about a service that gave up restarting carries its last log lines.
 const LOGS_ANNOTATION: &str = "logs";
+/// On the alerts of a service whose latest deploy failed: which deploy and why.
+const DEPLOY_ANNOTATION: &str = "deploy";
 
 /// How often files are checked for changes and channel health refreshed.
 const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(1);
@@ -101,6 +103,8 @@ pub(super) struct Alerting {
     patterns: Option<LogsHub>,
     /// Services that gave up restarting with `then: alert`, and their last log lines.
     escalations: std::collections::HashMap<String, Vec<String>>,
+    /// Services whose latest deploy failed or was rolled back: what happened (`deploy`).
+    failed_deploys: std::collections::HashMap<String, String>,
     playbooks: Option<crate::heal::Playbooks>,
     restarts: RestartLog,
     sample: Option<Sample>,
@@ -154,6 +158,7 @@ impl Alerting {
             logs: LogCounter::new(logs.clone()),
             patterns: logs,
             escalations: Default::default(),
+            failed_deploys: Default::default(),
             playbooks: None,
             restarts: RestartLog::default(),
             sample: None,
@@ -197,6 +202,9 @@ impl Alerting {
         let snapshot = self.hub.snapshot();
         self.services = snapshot.services;
         self.storage = snapshot.storage;
+        for deploy in &snapshot.deploys {
+            self.on_deploy(deploy);
+        }
         self.probes.set_for(&self.wanted, &self.services);
         self.publish_all();
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
@@ -218,6 +226,11 @@ impl Alerting {
                     Ok(Event::Heal(heal)) if heal.escalate => {
                         if let Some(service) = heal.service {
                             self.escalations.insert(service, heal.logs);
+                            self.evaluate();
+                        }
+                    }
+                    Ok(Event::Deploy(deploy)) => {
+                        if self.on_deploy(&deploy) {
                             self.evaluate();
                         }
                     }
@@ -260,6 +273,37 @@ impl Alerting {
         }
     }
 
+    /// Follows each service's latest deploy; true when whether it failed changed.
+    fn on_deploy(&mut self, deploy: &crate::deploy::model::Deployment) -> bool {
+        use crate::deploy::model::DeployState;
+        match deploy.state {
+            DeployState::Running => false,
+            DeployState::Succeeded => {
+                let was = self.failed_deploys.remove(&deploy.service).is_some();
+                if was {
+                    self.evaluator
+                        .attach(&deploy.service, DEPLOY_ANNOTATION, None);
+                }
+                was
+            }
+            DeployState::Failed | DeployState::RolledBack => {
+                let what = format!(
+                    "deploy {} of {} {}: {}",
+                    deploy.id,
+                    deploy
+                        .commit
+                        .as_deref()
+                        .map_or(deploy.git_ref.as_str(), |c| &c[..c.len().min(7)]),
+                    deploy.state.as_str().replace('_', " "),
+                    deploy.cause.as_deref().unwrap_or("no cause recorded"),
+                );
+                self.failed_deploys
+                    .insert(deploy.service.clone(), what)
+                    .is_none()
+            }
+        }
+    }
+
     /// One evaluation: read log counts and probes, step every alert, notify, record, publish.
     pub(super) fn evaluate(&mut self) {
         let now = now_ms();
@@ -274,6 +318,7 @@ impl Alerting {
             logs: &self.logs,
             patterns: self.patterns.as_ref(),
             escalations: &self.escalations,
+            failed_deploys: &self.failed_deploys,
             storage: &self.storage,
         };
         let changes = self.evaluator.evaluate(now, &readings);
@@ -282,6 +327,10 @@ impl Alerting {
             let text = (!lines.is_empty()).then(|| lines.join("\n"));
             self.evaluator
                 .attach(service, LOGS_ANNOTATION, text.as_deref());
+        }
+        for (service, what) in &self.failed_deploys {
+            self.evaluator
+                .attach(service, DEPLOY_ANNOTATION, Some(what));
         }
         self.record_changes(&changes);
         self.notify_and_publish(now, !changes.is_empty());

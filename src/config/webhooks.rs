@@ -13,6 +13,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "config.applied",
     "git.push",
     "deploy.started",
+    "deploy.stage",
     "deploy.succeeded",
     "deploy.failed",
 ];

@@ -33,6 +33,7 @@
 //! | `service_down` | `service` | 1 when exited, failed, crash-looping or gave up restarting (not when stopped by a user), else 0 |
 //! | `service_port_open` | `service` | 1 when every port a running service declares (`ports:`, a literal `env.PORT`) accepts a TCP connection on 127.0.0.1, else 0; running services that declare ports |
 //! | `service_escalated` | `service` | 1 while a service whose restart policy gave up with `then: alert` stays down; its alerts carry a `logs` annotation with the service's last 20 log lines |
+//! | `deploy_failed` | `service` | 1 while a service's latest deploy failed or was rolled back (until one succeeds); its alerts carry a `deploy` annotation saying which deploy and why |
 //! | `service_healthy` | `service` | 1 healthy, 0 unhealthy or not yet known; services whose health check runs |
 //! | `service_restarts` | `service` | restarts after the service ended or failed on its own (not those a user asked for) |
 //! | `restarts_in(10m)` | `service` | such restarts within the window; every configured service |
@@ -239,6 +240,8 @@ enum Metric {
     DeclaredPorts,
     /// Writes to the state directory wait for space.
     DiskFull,
+    /// Services whose latest deploy failed or was rolled back.
+    DeployFailed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,7 +290,7 @@ enum StateMetric {
     Restarts,
 }
 
-const METRICS: [(&str, Metric); 29] = [
+const METRICS: [(&str, Metric); 30] = [
     ("cpu", Metric::Host(HostMetric::Cpu)),
     ("load1", Metric::Host(HostMetric::Load1)),
     ("load5", Metric::Host(HostMetric::Load5)),
@@ -317,6 +320,7 @@ const METRICS: [(&str, Metric); 29] = [
     ("service_escalated", Metric::Escalated),
     ("service_port_open", Metric::DeclaredPorts),
     ("disk_full", Metric::DiskFull),
+    ("deploy_failed", Metric::DeployFailed),
 ];
 
 /// Function names, with an example for messages.
@@ -339,9 +343,11 @@ impl Metric {
             Self::Core => Some("core"),
             Self::Disk(_) => Some("mount"),
             Self::Net(_) => Some("iface"),
-            Self::Process(_) | Self::State(_) | Self::Escalated | Self::DeclaredPorts => {
-                Some("service")
-            }
+            Self::Process(_)
+            | Self::State(_)
+            | Self::Escalated
+            | Self::DeclaredPorts
+            | Self::DeployFailed => Some("service"),
             Self::LogPattern => Some("pattern"),
             Self::DiskFull => Some("path"),
         }

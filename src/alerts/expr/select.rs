@@ -49,6 +49,12 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
         }
         return;
     }
+    if metric == Metric::DeployFailed {
+        for service in readings.failed_deploys() {
+            emit(&service, 1.0);
+        }
+        return;
+    }
     if metric == Metric::DeclaredPorts {
         for service in readings.services() {
             if let Some(open) = declared_ports_open(service, readings) {
@@ -79,7 +85,11 @@ fn metric_elements(metric: Metric, readings: &dyn Readings, emit: &mut dyn FnMut
     };
     let host = &sample.host;
     match metric {
-        Metric::LogPattern | Metric::Escalated | Metric::DeclaredPorts | Metric::DiskFull => {}
+        Metric::LogPattern
+        | Metric::Escalated
+        | Metric::DeclaredPorts
+        | Metric::DiskFull
+        | Metric::DeployFailed => {}
         Metric::Host(m) => emit("", host_value(m, host)),
         Metric::Core => {
             for (i, core) in host.cores.iter().enumerate() {

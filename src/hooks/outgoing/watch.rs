@@ -25,6 +25,8 @@ pub struct Watch {
     revision: Option<u64>,
     /// A deploy's id → the last kind told about it.
     deploys: HashMap<u64, &'static str>,
+    /// A deploy's id → how many of its stages were told as ended.
+    stages_told: HashMap<u64, usize>,
 }
 
 impl Watch {
@@ -54,7 +56,11 @@ impl Watch {
                 subject: push.delivery.clone(),
                 data: json!(push),
             }],
-            Event::Deploy(deploy) => self.deploy(deploy).into_iter().collect(),
+            Event::Deploy(deploy) => {
+                let mut found = self.stages(deploy);
+                found.extend(self.deploy(deploy));
+                found
+            }
             _ => Vec::new(),
         }
     }
@@ -68,7 +74,10 @@ impl Watch {
             .collect();
         found.extend(self.alerts(&snapshot.alerts));
         found.extend(self.config(snapshot.environment.as_deref(), &snapshot.config));
-        found.extend(snapshot.deploys.iter().filter_map(|d| self.deploy(d)));
+        for deploy in &snapshot.deploys {
+            found.extend(self.stages(deploy));
+            found.extend(self.deploy(deploy));
+        }
         found
     }
 
@@ -88,6 +97,31 @@ impl Watch {
             subject: format!("{}#{}", deploy.service, deploy.id),
             data: json!(deploy),
         })
+    }
+
+    /// Each stage of a deploy once it ended (`deploy.stage`), in order; `data` is the
+    /// stage with the deploy's id, service and commit.
+    fn stages(&mut self, deploy: &crate::deploy::model::Deployment) -> Vec<Occurrence> {
+        use crate::deploy::model::StageStatus;
+        let told = self.stages_told.entry(deploy.id).or_default();
+        let ended = (deploy.stages.iter())
+            .take_while(|s| s.status != StageStatus::Running)
+            .count();
+        let found = (deploy.stages[(*told).min(ended)..ended].iter())
+            .map(|stage| Occurrence {
+                kind: "deploy.stage",
+                subject: format!("{}#{}:{}", deploy.service, deploy.id, stage.stage.as_str()),
+                data: json!({
+                    "deploy": deploy.id,
+                    "service": deploy.service,
+                    "commit": deploy.commit,
+                    "release": deploy.release,
+                    "stage": stage,
+                }),
+            })
+            .collect();
+        *told = ended.max(*told);
+        found
     }
 
     fn service(&mut self, status: &ServiceStatus) -> Vec<Occurrence> {
@@ -209,8 +243,15 @@ mod tests {
     }
 
     #[test]
-    fn a_deploy_starts_and_ends_once_its_stages_are_no_news() {
-        use crate::deploy::model::{DeployState, Deployment};
+    fn a_deploy_starts_each_stage_ends_and_the_deploy_ends_once() {
+        use crate::deploy::model::{DeployState, Deployment, Stage, StageRun, StageStatus};
+        let stage = |stage, status| StageRun {
+            stage,
+            status,
+            started_at: 1,
+            ended_at: None,
+            log: String::new(),
+        };
         let mut deploy = Deployment {
             id: 7,
             service: "api".into(),
@@ -231,10 +272,30 @@ mod tests {
         let event = |d: &Deployment| Event::Deploy(Box::new(d.clone()));
         assert_eq!(kinds(&watch.observe(&event(&deploy))), ["deploy.started"]);
         deploy.commit = Some("c0ffee".into());
+        deploy
+            .stages
+            .push(stage(Stage::Fetch, StageStatus::Running));
         assert!(watch.observe(&event(&deploy)).is_empty());
+        deploy.stages[0].status = StageStatus::Passed;
+        deploy
+            .stages
+            .push(stage(Stage::Build, StageStatus::Running));
+        let fetched = watch.observe(&event(&deploy));
+        assert_eq!(kinds(&fetched), ["deploy.stage"]);
+        assert_eq!(fetched[0].subject, "api#7:fetch");
+        assert_eq!(fetched[0].data["stage"]["status"], "passed");
+        assert!(watch.observe(&event(&deploy)).is_empty());
+        deploy.stages[1].status = StageStatus::Failed;
+        deploy
+            .stages
+            .push(stage(Stage::Rollback, StageStatus::Passed));
         deploy.state = DeployState::RolledBack;
         let ended = watch.observe(&event(&deploy));
-        assert_eq!(kinds(&ended), ["deploy.failed"]);
+        assert_eq!(
+            kinds(&ended),
+            ["deploy.stage", "deploy.stage", "deploy.failed"]
+        );
+        let ended = &ended[2..];
         assert_eq!(ended[0].subject, "api#7");
         assert_eq!(ended[0].data["state"], "rolled_back");
         assert!(watch.observe(&event(&deploy)).is_empty());

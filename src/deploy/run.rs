@@ -171,6 +171,7 @@ impl Pipeline {
             deploy.switched = false;
             return self.failed(deploy, "", e);
         }
+        self.hub.mark_change(now_ms());
         let mut log = format!("current → {release}\n");
         if let Err(e) = self.restart(&target.service, &mut log).await {
             self.end(&mut deploy, false, &format!("{log}{e}\n"));
@@ -235,6 +236,7 @@ impl Pipeline {
             Ok(()) => {
                 deploy.switched = false;
                 self.save(&mut deploy);
+                self.hub.mark_change(now_ms());
                 log.push_str(&format!("current → {previous}\n"));
                 self.serving_again(target, &mut log).await
             }

@@ -333,7 +333,7 @@ impl Ingest {
         let cleaned = terminal_text(bytes);
         let bytes: &[u8] = &cleaned;
         let now = self.now;
-        let text = String::from_utf8_lossy(bytes);
+        let text = line::text(bytes);
         let (miner, book) = (&mut self.miner, &mut self.book);
         let read = self.records.read(source, &text, |message| {
             let at = line::timestamp(bytes, now).unwrap_or(now);
@@ -373,7 +373,7 @@ impl Ingest {
                 source: line.source.to_owned(),
                 level: line.level,
                 pattern: Some(line.pattern),
-                text: String::from_utf8_lossy(line.text).into_owned(),
+                text: line::text(line.text).into_owned(),
                 header: line.shown.header,
                 continues: line.shown.continues,
             });

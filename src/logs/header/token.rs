@@ -136,6 +136,10 @@ pub fn level_word(text: &str) -> Option<Level> {
         .trim_end_matches(':')
         .trim_start_matches(['[', '<', '('])
         .trim_end_matches([']', '>', ')']);
+    // The level names are 3 to 8 letters long.
+    if !(3..=8).contains(&word.len()) {
+        return None;
+    }
     // Only as written by loggers: `Info` in a sentence is no header field.
     let shouted = word.bytes().all(|b| b.is_ascii_uppercase());
     let quiet = word.bytes().all(|b| b.is_ascii_lowercase());
@@ -156,22 +160,28 @@ const MONTHS: [&str; 12] = [
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// A date or clock (`2015-10-18`, `18:01:47,978`, `[10.30`, `16:49:06]`), or a month or
-/// weekday name.
+/// weekday name. One pass over the bytes: header detection asks this of several tokens of
+/// every line.
 fn time_like(bytes: &[u8]) -> bool {
     let inner = trim_brackets(bytes);
     let name = inner.strip_suffix(b",").unwrap_or(inner);
     if name.len() == 3 && (MONTHS.iter().chain(&DAYS)).any(|m| m.as_bytes() == name) {
         return true;
     }
-    let digits = inner.iter().filter(|b| b.is_ascii_digit()).count();
-    let marks = inner
-        .iter()
-        .filter(|b| matches!(b, b'-' | b'/' | b':' | b'.' | b','))
-        .count();
-    let allowed = inner
-        .iter()
-        .all(|b| b.is_ascii_digit() || b"-/:.,+TZ".contains(b));
-    allowed && digits >= 4 && marks >= 1 && (marks >= 2 || inner.contains(&b':'))
+    let (mut digits, mut marks, mut colon) = (0, 0, false);
+    for &b in inner {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'-' | b'/' | b'.' | b',' => marks += 1,
+            b':' => {
+                marks += 1;
+                colon = true;
+            }
+            b'+' | b'T' | b'Z' => {}
+            _ => return false,
+        }
+    }
+    digits >= 4 && marks >= 1 && (marks >= 2 || colon)
 }
 
 fn trim_brackets(bytes: &[u8]) -> &[u8] {

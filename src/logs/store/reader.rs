@@ -189,7 +189,7 @@ fn log_line(source: &str, e: &Entry, line: &[u8]) -> LogLine {
         source: source.to_owned(),
         level: e.level,
         pattern: e.pattern,
-        text: String::from_utf8_lossy(trim_newline(line)).into_owned(),
+        text: crate::logs::line::text(trim_newline(line)).into_owned(),
         header: None,
         continues: false,
     }

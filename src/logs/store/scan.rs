@@ -192,7 +192,7 @@ impl Cursor {
                 source: self.source.clone(),
                 level: e.level,
                 pattern: e.pattern,
-                text: String::from_utf8_lossy(trim_newline(line)).into_owned(),
+                text: crate::logs::line::text(trim_newline(line)).into_owned(),
                 header: None,
                 continues: false,
             });

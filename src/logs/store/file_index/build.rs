@@ -206,12 +206,6 @@ fn read_unit(data: &File, len: u64, unit: u64, buf: &mut Vec<u8>) -> Result<usiz
     Ok(n)
 }
 
-/// The line as text. `from_utf8` first: its validation is several times faster than the
-/// lossy decoder's on the valid lines that are nearly all of a log.
-fn utf8(text: &[u8]) -> std::borrow::Cow<'_, str> {
-    std::str::from_utf8(text).map_or_else(|_| String::from_utf8_lossy(text), Into::into)
-}
-
 fn split_unit(
     buf: &[u8],
     classify: &dyn Classify,
@@ -227,7 +221,7 @@ fn split_unit(
             let text = trim_newline(&buf[from..to]);
             let pattern = miner
                 .as_deref_mut()
-                .and_then(|m| m.pattern(&utf8(text)));
+                .and_then(|m| m.pattern(&crate::logs::line::text(text)));
             lines.push(Parsed {
                 len: (to - from) as u32,
                 time: classify.time(text),

@@ -54,6 +54,11 @@ export function ServicePage({ session, route, ws, onSessionInDoubt }: PageProps)
             <a class="button" data-action="terminal" href={href({ page: 'terminal', ws, name })} aria-keyshortcuts="t">
               Terminal
             </a>
+            {state.deploys.some((d) => d.service === name) && (
+              <a class="button" data-action="deploys" href={href({ page: 'deploys', ws, name })}>
+                Deploys
+              </a>
+            )}
           </div>
           <Probes probes={s.probes} now={now} />
           <History ws={ws} name={name} live={state.heal} now={now} />

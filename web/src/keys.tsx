@@ -13,6 +13,8 @@ export const KEYS: [string, string][] = [
   ['x', 'stop the selected service (warns when others depend on it)'],
   ['r', 'restart the selected service'],
   ['t', "open the service's live terminal (service page)"],
+  ['D', 'deploy the selected service, after asking (deploys page)'],
+  ['R', 'roll the selected service back, after asking (deploys page)'],
   ['/', 'filter or search the page'],
   [':', 'go to a page, workspace or service'],
   ['?', 'show these keys'],
@@ -75,7 +77,7 @@ interface Target {
   route: Route;
 }
 
-const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config'];
+const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config', 'deploys'];
 
 /** Where `:` may go: each page of the current workspace, each workspace (the same page
  * there when it is per workspace), each service the page lists. */

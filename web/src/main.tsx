@@ -5,6 +5,7 @@ import { useNow } from './hooks';
 import { Page, PageProps, go, href, useRoute } from './router';
 import { Alerts } from './Alerts';
 import { Config } from './Config';
+import { DeploysPage } from './Deploys';
 import { Help, Palette, usePageKeys, useShellKeys } from './keys';
 import { ServicePage } from './Service';
 import { Logs } from './Logs';
@@ -29,6 +30,7 @@ const PAGES: Partial<Record<Page, PageEntry>> = {
   logs: { nav: 'Logs', view: ({ ws }) => <Logs key={ws} workspace={ws} /> },
   alerts: { nav: 'Alerts', view: AlertsPage },
   config: { nav: 'Configuration', view: ConfigPage },
+  deploys: { nav: 'Deploys', view: (props) => <DeploysPage key={props.ws} {...props} /> },
 };
 
 function App() {

@@ -3,18 +3,18 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Session, WorkspaceEntry } from './api';
 
-export type Page = 'dashboard' | 'service' | 'logs' | 'alerts' | 'config' | 'terminal';
+export type Page = 'dashboard' | 'service' | 'logs' | 'alerts' | 'config' | 'terminal' | 'deploys';
 
 export interface Route {
   page: Page;
   /** The workspace the page is about (all pages but the dashboard). */
   ws?: string;
-  /** The service (service and terminal pages). */
+  /** The service (service and terminal pages; the one selected on the deploys page). */
   name?: string;
 }
 
-const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config'];
-const PER_SERVICE: Page[] = ['service', 'terminal'];
+const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config', 'deploys'];
+const PER_SERVICE: Page[] = ['service', 'terminal', 'deploys'];
 
 /** The route a hash names; anything unknown is the dashboard. */
 export function parse(hash: string): Route {

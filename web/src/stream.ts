@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { eventsUrl } from './api';
 import type { Alert } from './alertsApi';
 import type { EnvironmentInfo } from './configApi';
+import type { Deployment } from './deploysApi';
 import type { Sample } from './metrics';
 import { fold as foldServices, ServiceStatus, StreamEvent } from './services';
 
@@ -23,10 +24,12 @@ export interface WorkspaceState {
   environments: EnvironmentInfo[];
   sample: Sample | null;
   heal: HealEvent[];
+  /** Each deployed service's latest deploy. */
+  deploys: Deployment[];
 }
 
-const EMPTY: WorkspaceState = { services: [], alerts: [], environment: null, environments: [], sample: null, heal: [] };
-const KINDS = ['snapshot', 'service', 'service_removed', 'resync', 'alerts', 'config', 'metrics', 'heal'] as const;
+const EMPTY: WorkspaceState = { services: [], alerts: [], environment: null, environments: [], sample: null, heal: [], deploys: [] };
+const KINDS = ['snapshot', 'service', 'service_removed', 'resync', 'alerts', 'config', 'metrics', 'heal', 'deploy'] as const;
 const RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
 /** Heal events kept from the stream; older ones are the history query's. */
@@ -43,6 +46,7 @@ export function fold(state: WorkspaceState, e: any): WorkspaceState {
         environments: e.config?.environments ?? [],
         sample: e.metrics ?? null,
         heal: state.heal,
+        deploys: e.deploys ?? [],
       };
     case 'service':
     case 'service_removed':
@@ -56,6 +60,8 @@ export function fold(state: WorkspaceState, e: any): WorkspaceState {
       return { ...state, sample: e };
     case 'heal':
       return { ...state, heal: [...state.heal.slice(-(HEAL_KEPT - 1)), e] };
+    case 'deploy':
+      return { ...state, deploys: [...state.deploys.filter((d) => d.service !== e.service), e] };
     default:
       return state;
   }

@@ -52,8 +52,9 @@ fn the_deploys_page_deploys_live_shows_the_rollback_cause_and_needs_deployer() {
         ],
     );
     println!(
-        "FIGURE deploy confirm to its first stage in the DOM: {} ms; stages seen: {}; cause: {}; \
-         refusal: {}; axe findings below serious: {}",
+        "FIGURE page opened to its row: {} ms; deploy confirmed to its first stage in the DOM: \
+         {} ms; stages seen: {}; cause: {}; refusal: {}; axe findings below serious: {}",
+        results["open_to_row_ms"],
         results["deploy_click_to_stage_ms"],
         results["stages_seen"],
         results["cause"],

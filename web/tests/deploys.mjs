@@ -69,8 +69,10 @@ async function deployer(page) {
   page.on('request', (r) => {
     if (/\/deploys\?/.test(r.url())) historyAsked += 1;
   });
+  const opened = Date.now();
   await visit(page);
   await row(page).locator('.deploy-state.succeeded').waitFor(T);
+  results.open_to_row_ms = Date.now() - opened;
   check((await row(page).textContent()).includes('manual by'), `the row: ${await row(page).textContent()}`);
   await axe(page, 'deploys');
 

@@ -300,18 +300,7 @@ function Ask({ asking, deploys, onConfirm, onCancel }: { asking: Asking; deploys
       : value.trim() || (back ? `${back} (the release before the current)` : 'the release before the current');
   return (
     <div class="overlay">
-      <form
-        class="dialog deploy-ask"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby="ask-title"
-        aria-describedby="ask-what"
-        data-kind={kind}
-        onSubmit={(e) => {
-          e.preventDefault();
-          onConfirm(value.trim());
-        }}
-      >
+      <div class="dialog deploy-ask" role="alertdialog" aria-modal="true" aria-labelledby="ask-title" aria-describedby="ask-what" data-kind={kind}>
         <h2 id="ask-title">{kind === 'deploy' ? `Deploy ${service}?` : `Roll ${service} back?`}</h2>
         <p id="ask-what">
           {kind === 'deploy' ? 'Deploys ' : 'Rolls '}
@@ -320,32 +309,39 @@ function Ask({ asking, deploys, onConfirm, onCancel }: { asking: Asking; deploys
           <strong class="ask-target">{what}</strong>
           {kind === 'deploy' ? ': fetch, build, switch, gate and soak; a failure rolls back.' : ', which serves again.'}
         </p>
-        <label for="ask-value">{kind === 'deploy' ? 'Branch, tag or commit (optional)' : 'Release (optional)'}</label>
-        <input
-          id="ask-value"
-          ref={field}
-          autocomplete="off"
-          list={kind === 'rollback' ? 'ask-releases' : undefined}
-          placeholder={kind === 'deploy' ? (last ?? 'main') : (back ?? '')}
-          value={value}
-          onInput={(e) => setValue(e.currentTarget.value)}
-        />
-        {kind === 'rollback' && (
-          <datalist id="ask-releases">
-            {releases.map((r) => (
-              <option key={r} value={r} />
-            ))}
-          </datalist>
-        )}
-        <div class="buttons">
-          <button type="submit" class="danger" data-action={`confirm-${kind}`}>
-            {kind === 'deploy' ? `Deploy ${service}` : `Roll ${service} back`}
-          </button>
-          <button type="button" data-action="cancel" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            onConfirm(value.trim());
+          }}
+        >
+          <label for="ask-value">{kind === 'deploy' ? 'Branch, tag or commit (optional)' : 'Release (optional)'}</label>
+          <input
+            id="ask-value"
+            ref={field}
+            autocomplete="off"
+            list={kind === 'rollback' ? 'ask-releases' : undefined}
+            placeholder={kind === 'deploy' ? (last ?? 'main') : (back ?? '')}
+            value={value}
+            onInput={(e) => setValue(e.currentTarget.value)}
+          />
+          {kind === 'rollback' && (
+            <datalist id="ask-releases">
+              {releases.map((r) => (
+                <option key={r} value={r} />
+              ))}
+            </datalist>
+          )}
+          <div class="buttons">
+            <button type="submit" class="danger" data-action={`confirm-${kind}`}>
+              {kind === 'deploy' ? `Deploy ${service}` : `Roll ${service} back`}
+            </button>
+            <button type="button" data-action="cancel" onClick={onCancel}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </div>
     </div>
   );
 }

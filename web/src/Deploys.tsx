@@ -45,6 +45,10 @@ export function DeploysPage({ session, route, ws, onSessionInDoubt }: PageProps)
     return false;
   });
 
+  useEffect(() => {
+    document.querySelector('table.deploy-list tr.selected')?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
+
   const confirm = async (ask: Asking, value: string) => {
     setAsking(null);
     setProblem(null);

@@ -4,8 +4,8 @@
 // shows each stage as it runs, the gate held (the test's `go` file missing) with its checks
 // in the log, until done, without the page asking the API again. v3 is rolled back and the
 // page shows the engine's cause; Rollback… names the release it goes back to; a bad ref is
-// refused in the API's words. A viewer sees the page with its buttons disabled naming
-// `deployer`. axe-core on each state, screenshots at two widths. Prints one JSON line last.
+// refused in the API's words; a state and a stage the page does not know are shown as named.
+// A viewer sees the page with its buttons disabled naming `deployer`. axe-core on each state, screenshots at two widths. Prints one JSON line last.
 import { writeFileSync } from 'node:fs';
 import { check, env, open } from './browser.mjs';
 
@@ -169,9 +169,38 @@ async function keys(page) {
   await page.locator('.deploy-ask').waitFor({ state: 'detached' });
 }
 
+/** A deploy in a state and a stage this page does not know (an approval, added by another
+ * change) is shown as named: the real history's answer with one such deploy added. */
+async function unknownShapes(page) {
+  await page.route('**/deploys?limit=*', async (route) => {
+    const real = await (await route.fetch()).json();
+    const at = Date.now() - 5000;
+    const waiting = {
+      ...real[0],
+      id: real[0].id + 1000,
+      state: 'waiting',
+      cause: null,
+      ended_at: null,
+      stages: [
+        { stage: 'fetch', status: 'passed', started_at: at, ended_at: at + 100, log: '' },
+        { stage: 'approval', status: 'waiting', started_at: at + 100, ended_at: null, log: 'waiting for a deployer' },
+      ],
+    };
+    await route.fulfill({ json: [waiting, ...real] });
+  });
+  await page.reload();
+  await row(page).locator('.deploy-state', { hasText: 'waiting' }).waitFor(T);
+  const stage = latest(page, 'waiting').locator('li.stage[data-stage="approval"][data-status="waiting"]');
+  await stage.waitFor(T);
+  check((await stage.textContent()).includes('approval'), `the unknown stage reads ${await stage.textContent()}`);
+  await latest(page).locator('.stage-log pre', { hasText: 'waiting for a deployer' }).waitFor();
+  await page.unroute('**/deploys?limit=*');
+}
+
 await run(240, async () => {
   const page = await signedIn(DEPLOYER, 'deploy');
   await deployer(page);
   await keys(page);
+  await unknownShapes(page);
   await viewer(await signedIn(VIEWER, 'watch'));
 });

@@ -76,6 +76,11 @@ struct Workspace {
 
 impl Workspace {
     fn new() -> Self {
+        Self::with(WORKSPACE, &[("prod", PROD), ("staging", STAGING)])
+    }
+
+    /// `text` as univers.yaml and each `(environment, overlay)`.
+    fn with(text: &str, overlays: &[(&str, &str)]) -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("shop");
         let envs = dir.join("configs/environments");
@@ -83,9 +88,10 @@ impl Workspace {
         for sub in ["api", "worker"] {
             std::fs::create_dir_all(dir.join(sub)).expect("service dir");
         }
-        std::fs::write(dir.join("univers.yaml"), WORKSPACE).expect("workspace");
-        std::fs::write(envs.join("prod.yaml"), PROD).expect("prod");
-        std::fs::write(envs.join("staging.yaml"), STAGING).expect("staging");
+        std::fs::write(dir.join("univers.yaml"), text).expect("workspace");
+        for (env, overlay) in overlays {
+            std::fs::write(envs.join(format!("{env}.yaml")), overlay).expect("overlay");
+        }
         let secrets = format!(
             "db_password: \"{}\"\nqueue_token: \"{}\"\n",
             SECRETS[0], SECRETS[1]
@@ -389,6 +395,65 @@ fn the_image_names_each_service() {
     let doc: Value = serde_saphyr::from_slice(&printed.stdout).expect("yaml");
     assert_eq!(doc["services"]["api"]["image"], "ghcr.io/acme/api:v1.2");
     assert_eq!(doc["services"]["db"]["image"], "ghcr.io/acme/db:v1.2");
+}
+
+#[test]
+fn a_secret_uc_would_write_as_it_is_stops_the_export() {
+    let text = "workspace: leak
+services:
+  api:
+    command: ./api
+    readiness: { http: \"http://127.0.0.1:8080/health?key=${secret:db_password}\" }
+";
+    let ws = Workspace::with(text, &[]);
+    for target in ["compose", "k8s"] {
+        let output = ws.uc(&["export", target]);
+        assert_eq!(output.status.code(), Some(2), "{target}");
+        assert!(output.stdout.is_empty(), "{target} printed");
+        let message = stderr(&output);
+        assert!(message.contains("key=${secret:db_password}"), "{message}");
+        assert!(!message.contains(SECRETS[0]), "{message}");
+    }
+}
+
+#[test]
+fn without_environments_the_base_holds_the_config_maps_and_one_job_deploys() {
+    let text = "workspace: solo
+services:
+  app:
+    command: ./app
+    env: { MODE: fast }
+    deploy: { repo: /srv/git/app.git }
+";
+    let ws = Workspace::with(text, &[]);
+    let out = ws.export(&["k8s"]);
+    let names: Vec<String> = files(&out)
+        .iter()
+        .map(|f| {
+            f.strip_prefix(&out)
+                .expect("under out")
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "base/configmap-app.yaml",
+            "base/deployment-app.yaml",
+            "base/kustomization.yaml"
+        ]
+    );
+    let config = read_yaml(&out.join("base/configmap-app.yaml"));
+    assert_eq!(config["data"]["MODE"], "fast");
+    let workflow = ws.uc(&["export", "github-actions"]);
+    let doc: Value = serde_saphyr::from_slice(&workflow.stdout).expect("yaml");
+    assert_eq!(
+        doc["jobs"]["deploy"]["runs-on"],
+        serde_json::json!(["self-hosted", "uc-solo"])
+    );
+    assert!(doc["jobs"]["deploy"].get("environment").is_none());
+    assert_eq!(doc["on"]["push"], serde_json::json!({"branches": ["main"]}));
 }
 
 #[path = "export/kustomize.rs"]

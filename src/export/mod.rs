@@ -11,7 +11,9 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{ConfigError, Environment, HttpProbe, Probe, Service, Source, Workspace};
+use crate::config::{
+    ConfigError, Environment, HttpProbe, Probe, Secrets, Service, Source, Workspace,
+};
 
 pub use yaml::Yaml;
 
@@ -49,6 +51,8 @@ pub enum ExportError {
     Config(#[from] ConfigError),
     #[error("`--image {0}` is not an image reference (no spaces or control characters)")]
     Image(String),
+    #[error("{} would hold a secret's value, refused: {line}", file.display())]
+    Secret { file: PathBuf, line: String },
     #[error("cannot write YAML: {0}")]
     Yaml(String),
 }
@@ -64,14 +68,43 @@ pub fn export(
     {
         return Err(ExportError::Image(image.clone()));
     }
-    match target {
+    let (files, workspaces) = match target {
         Target::Compose => {
             let ws = source.load_effective(options.env.as_deref())?.workspace;
-            Ok(vec![compose::render(&ws, options)?])
+            (vec![compose::render(&ws, options)?], vec![ws])
         }
-        Target::K8s => k8s::render(&Loaded::new(source, options)?, options),
-        Target::GithubActions => Ok(vec![github::render(&Loaded::new(source, options)?)?]),
+        Target::K8s => {
+            let loaded = Loaded::new(source, options)?;
+            (k8s::render(&loaded, options)?, loaded.workspaces())
+        }
+        Target::GithubActions => {
+            let loaded = Loaded::new(source, options)?;
+            (vec![github::render(&loaded)?], loaded.workspaces())
+        }
+    };
+    for ws in &workspaces {
+        refuse_secrets(&files, &ws.secrets)?;
     }
+    Ok(files)
+}
+
+/// The last guard: a secret's value where uc writes a value as it is (a probe's URL, say)
+/// stops the export, the line shown with the secret as its reference.
+fn refuse_secrets(files: &[File], secrets: &Secrets) -> Result<(), ExportError> {
+    for file in files {
+        if let Some(line) = file
+            .text
+            .lines()
+            .map(|line| secrets.redact(line))
+            .find(|line| matches!(line, std::borrow::Cow::Owned(_)))
+        {
+            return Err(ExportError::Secret {
+                file: file.path.clone(),
+                line: line.trim().to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The default environment's workspace and each environment's, for the targets that
@@ -100,6 +133,11 @@ impl Loaded {
             source.load_effective(Some(only))?;
         }
         Ok(Self { base, environments })
+    }
+
+    fn workspaces(self) -> Vec<Workspace> {
+        let envs = self.environments.into_iter().map(|(_, ws)| ws);
+        std::iter::once(self.base).chain(envs).collect()
     }
 }
 

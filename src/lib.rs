@@ -12,6 +12,7 @@ pub mod config;
 pub mod config_center;
 pub mod deploy;
 pub mod engine;
+pub mod export;
 pub mod format;
 pub mod heal;
 pub mod hooks;

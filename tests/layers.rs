@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("deploy", 2),
     ("store", 2),
     ("config_center", 2),
+    ("export", 2),
     ("engine", 3),
     ("api", 3),
     ("client", 4),

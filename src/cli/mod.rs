@@ -11,6 +11,7 @@ mod config_cmd;
 mod control;
 mod deploy_cmd;
 mod env_cmd;
+mod export_cmd;
 mod heal_cmd;
 mod hooks_cmd;
 mod import_cmd;
@@ -140,6 +141,9 @@ pub enum Cmd {
         #[command(subcommand)]
         command: ConfigCmd,
     },
+    /// Write the workspace for other tools: docker-compose.yml, Kubernetes manifests
+    /// (kustomize), a GitHub Actions workflow that runs `uc deploy`
+    Export(export_cmd::ExportArgs),
     /// Write a univers.yaml equivalent to a Procfile or process-compose.yaml
     Import {
         /// Procfile or process-compose.yaml
@@ -462,6 +466,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Config {
             command: ConfigCmd::Schema { overlay },
         }) => config_cmd::schema(overlay),
+        Some(Cmd::Export(args)) => export_cmd::run(&source, args),
         Some(Cmd::Import {
             ref from,
             ref output,

@@ -1,0 +1,360 @@
+//! `uc export k8s`: a kustomize `base/` made from the default environment (a Deployment
+//! per service, a Service for each that listens on a port) and an `overlays/<env>/` per
+//! environment holding that environment's ConfigMaps, and a patch for each resource the
+//! environment changes. Secrets are `secretKeyRef`s to a Secret `<service>-secrets` the
+//! cluster's operator creates: their values are never written.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::{ExportError, File, Loaded, Options, Yaml, image, ports, seconds, working_dir};
+use crate::config::{Check, Probe, Service, Workspace};
+
+const KUSTOMIZE: &str = "kustomize.config.k8s.io/v1beta1";
+
+pub(super) fn render(loaded: &Loaded, options: &Options) -> Result<Vec<File>, ExportError> {
+    let base = Resources::of(&loaded.base, options);
+    let mut files = Vec::new();
+    let mut listed = Vec::new();
+    for (name, doc) in base.manifests() {
+        listed.push(name.clone());
+        files.push(file("base", &name, &doc)?);
+    }
+    // Without environments the one ConfigMap set belongs to the base.
+    if loaded.environments.is_empty() {
+        for (name, doc) in &base.config_maps {
+            listed.push(name.clone());
+            files.push(file("base", name, doc)?);
+        }
+    }
+    listed.sort();
+    files.push(file(
+        "base",
+        "kustomization.yaml",
+        &kustomization(listed, Vec::new()),
+    )?);
+    for (env, ws) in &loaded.environments {
+        let dir = format!("overlays/{}", env.name);
+        let overlay = Resources::of(ws, options);
+        files.extend(overlay_files(&dir, &base, &overlay)?);
+    }
+    Ok(files)
+}
+
+fn file(dir: &str, name: &str, doc: &Yaml) -> Result<File, ExportError> {
+    Ok(File {
+        path: PathBuf::from(dir).join(name),
+        text: doc.emit()?,
+    })
+}
+
+/// What one environment's workspace becomes, by file name.
+struct Resources {
+    deployments: BTreeMap<String, Yaml>,
+    services: BTreeMap<String, Yaml>,
+    config_maps: BTreeMap<String, Yaml>,
+}
+
+impl Resources {
+    fn of(ws: &Workspace, options: &Options) -> Self {
+        let mut r = Self {
+            deployments: BTreeMap::new(),
+            services: BTreeMap::new(),
+            config_maps: BTreeMap::new(),
+        };
+        for s in &ws.services {
+            let name = name(&s.name);
+            r.deployments.insert(
+                format!("deployment-{name}.yaml"),
+                deployment(ws, s, options),
+            );
+            if let Some(service) = service(ws, s) {
+                r.services.insert(format!("service-{name}.yaml"), service);
+            }
+            r.config_maps
+                .insert(format!("configmap-{name}.yaml"), config_map(ws, s));
+        }
+        r
+    }
+
+    fn manifests(&self) -> impl Iterator<Item = (String, Yaml)> + '_ {
+        let deployments = self.deployments.iter().map(|(n, d)| (n.clone(), d.clone()));
+        deployments.chain(self.services.iter().map(|(n, d)| (n.clone(), d.clone())))
+    }
+}
+
+/// The overlay: its ConfigMaps, the resources only it has, and a patch for each resource it
+/// changes or drops.
+fn overlay_files(dir: &str, base: &Resources, env: &Resources) -> Result<Vec<File>, ExportError> {
+    let mut files = Vec::new();
+    let mut resources = vec!["../../base".to_owned()];
+    let mut patches = Vec::new();
+    for (name, doc) in &env.config_maps {
+        resources.push(name.clone());
+        files.push(file(dir, name, doc)?);
+    }
+    for (ours, theirs) in [
+        (&env.deployments, &base.deployments),
+        (&env.services, &base.services),
+    ] {
+        for (name, doc) in ours {
+            match theirs.get(name) {
+                None => {
+                    resources.push(name.clone());
+                    files.push(file(dir, name, doc)?);
+                }
+                Some(b) if b != doc => {
+                    let patch = format!("patch-{name}");
+                    patches.push(patch_entry(&patch, doc));
+                    files.push(file(dir, &patch, &replace_spec(doc))?);
+                }
+                Some(_) => {}
+            }
+        }
+        for (name, doc) in theirs {
+            if !ours.contains_key(name) {
+                let patch = format!("delete-{name}");
+                patches.push(Yaml::map().with("path", patch.clone()));
+                files.push(file(dir, &patch, &delete(doc))?);
+            }
+        }
+    }
+    resources[1..].sort();
+    files.push(file(
+        dir,
+        "kustomization.yaml",
+        &kustomization(resources, patches),
+    )?);
+    Ok(files)
+}
+
+fn kustomization(resources: Vec<String>, patches: Vec<Yaml>) -> Yaml {
+    Yaml::map()
+        .with("apiVersion", KUSTOMIZE)
+        .with("kind", "Kustomization")
+        .with("resources", resources)
+        .unless_empty("patches", Yaml::Seq(patches))
+}
+
+/// A JSON 6902 patch's entry: the file and the resource it applies to.
+fn patch_entry(path: &str, doc: &Yaml) -> Yaml {
+    let target = Yaml::map().maybe("kind", doc.get("kind").cloned()).maybe(
+        "name",
+        doc.get("metadata").and_then(|m| m.get("name")).cloned(),
+    );
+    Yaml::map().with("path", path).with("target", target)
+}
+
+/// The environment's whole `spec` in place of the base's: a merge would keep probes or
+/// ports the environment does not have.
+fn replace_spec(doc: &Yaml) -> Yaml {
+    let op = Yaml::map()
+        .with("op", "replace")
+        .with("path", "/spec")
+        .maybe("value", doc.get("spec").cloned());
+    Yaml::Seq(vec![op])
+}
+
+/// A strategic-merge patch removing a base resource this environment does not have.
+fn delete(doc: &Yaml) -> Yaml {
+    Yaml::map()
+        .maybe("apiVersion", doc.get("apiVersion").cloned())
+        .maybe("kind", doc.get("kind").cloned())
+        .maybe(
+            "metadata",
+            doc.get("metadata")
+                .and_then(|m| m.get("name"))
+                .map(|n| Yaml::map().with("name", n.clone())),
+        )
+        .with("$patch", "delete")
+}
+
+/// A DNS-1123 name: lower case, `-` for `_`.
+fn name(service: &str) -> String {
+    service.to_ascii_lowercase().replace('_', "-")
+}
+
+fn labels(ws: &Workspace, s: &Service) -> Yaml {
+    Yaml::map()
+        .with("app.kubernetes.io/name", name(&s.name))
+        .with("app.kubernetes.io/part-of", name(&ws.name))
+}
+
+fn metadata(ws: &Workspace, s: &Service, name: String) -> Yaml {
+    Yaml::map().with("name", name).with("labels", labels(ws, s))
+}
+
+fn deployment(ws: &Workspace, s: &Service, options: &Options) -> Yaml {
+    let pod = Yaml::map()
+        .with("terminationGracePeriodSeconds", s.stop.timeout.as_secs())
+        .with("containers", vec![container(ws, s, options)]);
+    let template = Yaml::map()
+        .with("metadata", Yaml::map().with("labels", labels(ws, s)))
+        .with("spec", pod);
+    let spec = Yaml::map()
+        .with("replicas", 1u32)
+        .with("selector", Yaml::map().with("matchLabels", labels(ws, s)))
+        .with("template", template);
+    Yaml::map()
+        .with("apiVersion", "apps/v1")
+        .with("kind", "Deployment")
+        .with("metadata", metadata(ws, s, name(&s.name)))
+        .with("spec", spec)
+}
+
+fn container(ws: &Workspace, s: &Service, options: &Options) -> Yaml {
+    let config_ref = Yaml::map().with("name", format!("{}-env", name(&s.name)));
+    let secrets: Vec<Yaml> = s
+        .secret_env
+        .iter()
+        .map(|key| {
+            let selector = Yaml::map()
+                .with("name", format!("{}-secrets", name(&s.name)))
+                .with("key", key);
+            Yaml::map()
+                .with("name", key)
+                .with("valueFrom", Yaml::map().with("secretKeyRef", selector))
+        })
+        .collect();
+    let ports: Vec<Yaml> = ports(s)
+        .into_iter()
+        .map(|p| Yaml::map().with("containerPort", p))
+        .collect();
+    let resources = s.triggers.max_memory.map(|m| {
+        let limits = Yaml::map().with("memory", quantity(m.bytes));
+        Yaml::map().with("limits", limits)
+    });
+    Yaml::map()
+        .with("name", name(&s.name))
+        .with("image", image(ws, s, options))
+        .with("command", vec!["/bin/sh", "-c", s.command.as_str()])
+        .with("workingDir", working_dir(ws, s))
+        .with(
+            "envFrom",
+            vec![Yaml::map().with("configMapRef", config_ref)],
+        )
+        .unless_empty("env", Yaml::Seq(secrets))
+        .unless_empty("ports", Yaml::Seq(ports))
+        .maybe(
+            "readinessProbe",
+            s.readiness.as_ref().and_then(|c| probe(c, true)),
+        )
+        .maybe(
+            "livenessProbe",
+            s.liveness.as_ref().and_then(|c| probe(c, false)),
+        )
+        .maybe("resources", resources)
+}
+
+/// A probe as the kubelet runs it. The kubelet connects to the pod's address, so a
+/// loopback host in uc's probe is left out; `process` is what Kubernetes does anyway.
+fn probe(check: &Check, readiness: bool) -> Option<Yaml> {
+    let (kind, action) = match &check.probe {
+        Probe::Http(http) => {
+            let url = super::parse_http(http);
+            let action = Yaml::map()
+                .with("path", url.path)
+                .with("port", url.port)
+                .maybe("host", remote(url.host));
+            ("httpGet", action)
+        }
+        Probe::Tcp(addr) => {
+            let (host, port) = super::split_host_port(addr)?;
+            let action = Yaml::map().with("port", port).maybe("host", remote(host));
+            ("tcpSocket", action)
+        }
+        Probe::Exec(command) => {
+            let command = vec!["/bin/sh", "-c", command.as_str()];
+            ("exec", Yaml::map().with("command", command))
+        }
+        Probe::Process => return None,
+    };
+    // Kubernetes requires 1 for liveness.
+    let success = if readiness {
+        check.success_threshold
+    } else {
+        1
+    };
+    let delay = check.initial_delay.max(check.start_period).as_secs();
+    Some(
+        Yaml::map()
+            .with(kind, action)
+            .maybe("initialDelaySeconds", (delay > 0).then_some(delay))
+            .with("periodSeconds", seconds(check.interval))
+            .with("timeoutSeconds", seconds(check.timeout))
+            .with("successThreshold", success.max(1))
+            .with("failureThreshold", check.failure_threshold.max(1)),
+    )
+}
+
+fn remote(host: &str) -> Option<&str> {
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
+    (!loopback).then_some(host)
+}
+
+fn service(ws: &Workspace, s: &Service) -> Option<Yaml> {
+    let ports: Vec<Yaml> = ports(s)
+        .into_iter()
+        .map(|p| {
+            Yaml::map()
+                .with("name", format!("tcp-{p}"))
+                .with("port", p)
+                .with("targetPort", p)
+        })
+        .collect();
+    if ports.is_empty() {
+        return None;
+    }
+    let spec = Yaml::map()
+        .with("selector", labels(ws, s))
+        .with("ports", ports);
+    Some(
+        Yaml::map()
+            .with("apiVersion", "v1")
+            .with("kind", "Service")
+            .with("metadata", metadata(ws, s, name(&s.name)))
+            .with("spec", spec),
+    )
+}
+
+/// The service's environment without its secrets.
+fn config_map(ws: &Workspace, s: &Service) -> Yaml {
+    let mut data: BTreeMap<String, String> = super::supervisor_env(ws, s).into_iter().collect();
+    for (key, value) in &s.env {
+        if !s.secret_env.contains(key) {
+            data.insert(key.clone(), value.clone());
+        }
+    }
+    Yaml::map()
+        .with("apiVersion", "v1")
+        .with("kind", "ConfigMap")
+        .with(
+            "metadata",
+            metadata(ws, s, format!("{}-env", name(&s.name))),
+        )
+        .with("data", data.into_iter().collect::<Yaml>())
+}
+
+/// Bytes as a Kubernetes quantity, in the largest whole binary unit.
+fn quantity(bytes: u64) -> String {
+    super::whole_units(bytes, [(1 << 30, "Gi"), (1 << 20, "Mi"), (1 << 10, "Ki")])
+        .unwrap_or_else(|| bytes.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_quantities_are_what_kubernetes_accepts() {
+        assert_eq!(name("Api_Gateway"), "api-gateway");
+        assert_eq!(quantity(512 << 20), "512Mi");
+        assert_eq!(quantity(1500), "1500");
+        assert_eq!(remote("127.0.0.1"), None);
+        assert_eq!(remote("::1"), None);
+        assert_eq!(remote("db.internal"), Some("db.internal"));
+    }
+}

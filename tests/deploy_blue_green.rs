@@ -39,6 +39,7 @@ fn workspace(repo: &Repo, ports: &Ports, drain: &str, gate: &str) -> Env {
       strategy: blue-green
       proxy: {{ listen: {}, ports: [{}, {}] }}
       drain: {drain}
+      build: test ! -e build.sh || sh build.sh
       gate: {{ exec: sh gate.sh, passes: 2, interval: 100ms, timeout: {gate} }}
 ",
         ports.listen,
@@ -282,6 +283,38 @@ fn an_engine_killed_in_the_gate_or_the_drain_leaves_exactly_one_colour_serving()
     repo.commit("v1", "ok", SERVES);
     env.ok(&["deploy", "app"]);
     only_runs(&env, "app-green", "app");
+
+    // Killed in the build: no colour was touched; the next engine records it failed.
+    let built = tmp.path().join("build-started");
+    let go = tmp.path().join("build-go");
+    let build = format!(
+        "touch '{}'; while [ ! -e '{}' ]; do sleep 0.1; done\n",
+        built.display(),
+        go.display()
+    );
+    std::fs::write(repo.dir.join("build.sh"), build).expect("build.sh");
+    repo.commit("v1b", "ok", SERVES);
+    let mut deploying = (env.uc(&["deploy", "app"]))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("deploy");
+    assert!(common::eventually(T, || built.exists()), "the build ran");
+    kill_engine(&env);
+    assert!(!deploying.wait().expect("wait").success());
+    std::fs::write(&go, "").expect("go");
+    env.ok(&["up", "--no-wait"]);
+    assert!(common::eventually(T, || history(&env)[0]["state"] == "failed"));
+    let cause = history(&env)[0]["cause"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        cause.contains("during build") && cause.contains("not touched"),
+        "{cause}"
+    );
+    only_runs(&env, "app-green", "app");
+    assert!(serves_only(ports.listen, "v1", 20));
+    repo.git(&["rm", "--quiet", "build.sh"]);
 
     // Killed in the gate: the proxy had not moved; the next engine rolls back.
     let marker = tmp.path().join("gate-started");

@@ -241,6 +241,11 @@ impl Pipeline {
             };
             run.ended_at = Some(now_ms());
         }
+        if deploy.colours.is_none() {
+            // Cut off in the fetch or the build: no colour was touched.
+            let cause = format!("{cause}; the running release was not touched");
+            return self.finish(deploy, DeployState::Failed, Some(cause));
+        }
         let Some(colours) = deploy.colours.filter(|_| moved) else {
             return self.roll_back_colour(target, pair, deploy, cause).await;
         };

@@ -87,7 +87,7 @@ fn every_mistake_is_placed() {
         (9, 23, "`passes` must be at least 1"),
         (9, 32, "invalid health URL `ftp://x`"),
         (10, 13, "invalid duration `soon`"),
-        (11, 17, "unknown deploy strategy `blue-green`"),
+        (11, 17, "unknown deploy strategy `canary`"),
     ];
     let want: Vec<(u64, u64, String)> = want
         .iter()
@@ -101,6 +101,6 @@ fn every_mistake_is_placed() {
     let hint = strategy.and_then(|p| p.hint.as_deref());
     assert_eq!(
         hint,
-        Some("write `strategy: restart` (blue-green is not built yet)")
+        Some("write `strategy: restart` or `strategy: blue-green`")
     );
 }

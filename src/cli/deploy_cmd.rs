@@ -219,13 +219,15 @@ async fn status(client: &Client, service: Option<&str>, json: bool) -> CliResult
     }
     for deploy in deploys {
         let stage = deploy.running_stage().map(|s| format!(" ({})", s.as_str()));
+        let serving = (deploy.colours).map(|c| format!("  [{} serves]", c.serving.as_str()));
         outln!(
-            "{:<16} {} {}{}  {}",
+            "{:<16} {} {}{}  {}{}",
             deploy.service,
             deploy.id,
             deploy.state.as_str(),
             stage.unwrap_or_default(),
-            outcome(deploy)
+            outcome(deploy),
+            serving.unwrap_or_default()
         )?;
     }
     Ok(ExitCode::SUCCESS)

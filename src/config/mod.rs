@@ -250,6 +250,41 @@ pub struct Deploy {
     pub strategy: Strategy,
     /// `<state>/<workspace>/deploys/<service>`.
     pub dir: PathBuf,
+    /// With `strategy: blue-green`: the proxy and this service's colour.
+    pub blue_green: Option<BlueGreen>,
+}
+
+/// `strategy: blue-green`: the proxy on `listen` sends requests to the colour that serves;
+/// each colour runs with its port (`ports[colour]`) as `$PORT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlueGreen {
+    pub listen: std::net::SocketAddr,
+    pub ports: [u16; 2],
+    /// How long the old colour may finish what it has in flight before it is stopped.
+    pub drain: Duration,
+    /// Which of the two this service is (the sibling `<name>-green` is green).
+    pub colour: crate::deploy::model::Colour,
+}
+
+/// The file in a blue-green service's deploy dir that names the colour serving.
+pub const SERVING_FILE: &str = "serving";
+
+impl Deploy {
+    /// The colour the proxy sends requests to: the one `<dir>/serving` names (blue before
+    /// any deploy).
+    pub fn serving(&self) -> crate::deploy::model::Colour {
+        std::fs::read_to_string(self.dir.join(SERVING_FILE))
+            .ok()
+            .and_then(|s| crate::deploy::model::Colour::parse(&s))
+            .unwrap_or_default()
+    }
+
+    /// A colour of a blue-green service that does not serve: it runs only during a deploy.
+    pub fn standby(&self) -> bool {
+        self.blue_green
+            .as_ref()
+            .is_some_and(|bg| bg.colour != self.serving())
+    }
 }
 
 /// `passes` consecutive passes of `probe`, `interval` apart, within `timeout`.
@@ -266,6 +301,8 @@ pub struct Gate {
 pub enum Strategy {
     /// Stop the old release, start the new one in its place.
     Restart,
+    /// Start the new release next to the old one; the proxy moves to it once it passes.
+    BlueGreen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_saphyr::{Location, Spanned};
 
+mod blue_green;
 mod deploy;
 mod heal;
 mod logs;
@@ -56,6 +57,7 @@ pub(crate) fn validate(
         .iter()
         .map(|(name, service)| checker.service(name, service, dir))
         .collect();
+    let services = checker.colours(spec, services);
     let metrics = checker.metrics(spec.metrics.as_ref());
     let alerts = checker.alerts(spec.alerts.as_ref(), dir);
     let logs = checker.logs(spec, dir);

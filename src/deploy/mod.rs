@@ -4,8 +4,10 @@
 //! requests (`uc deploy`, the API), deploys the branch a verified push names, and at start
 //! finishes what an engine that stopped mid-deploy left: back to the previous release.
 
+mod blue_green;
 mod gate;
 pub mod model;
+pub mod proxy;
 mod release;
 mod run;
 
@@ -15,7 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use self::model::{DeployState, Deployment, StageStatus};
+use self::blue_green::Pair;
+use self::model::{Colour, DeployState, Deployment, StageStatus};
 use self::run::{Pipeline, Target};
 use crate::clock::now_ms;
 use crate::config::Workspace;
@@ -78,13 +81,18 @@ pub fn spawn(
     let targets: HashMap<String, Target> = (ws.services.iter())
         .filter_map(|s| {
             let deploy = s.deploy.clone()?;
-            Some((
-                s.name.clone(),
-                Target {
-                    service: s.clone(),
-                    deploy,
-                },
-            ))
+            // A green colour is deployed as its blue service's.
+            let colour = deploy.blue_green.as_ref().map(|bg| bg.colour);
+            if colour == Some(Colour::Green) {
+                return None;
+            }
+            let pair = colour.and_then(|_| pair(ws, s, &deploy, &unfinished, &hub));
+            let target = Target {
+                service: s.clone(),
+                deploy,
+                pair,
+            };
+            Some((s.name.clone(), target))
         })
         .collect();
     let pipeline = Pipeline {
@@ -186,6 +194,11 @@ impl Worker {
             let message = format!("`{}` has no `deploy:`", request.service);
             return Err(CommandError::field("service", message).with_hint(hint));
         };
+        if target.deploy.blue_green.is_some() && target.pair.is_none() {
+            let message = format!("the proxy of {} did not start", request.service);
+            let hint = "see the engine's notices; `uc restart` the engine once the port is free";
+            return Err(CommandError::field("service", message).with_hint(hint));
+        }
         if let Some(id) = self.busy.get(&request.service) {
             let message = format!("deploy {id} of {} is still running", request.service);
             return Err(CommandError::field("service", message));
@@ -220,6 +233,7 @@ impl Worker {
             started_at: now_ms(),
             ended_at: None,
             switched: false,
+            colours: None,
         };
         self.pipeline.save(&mut deploy);
         self.run(target, deploy.clone(), release);
@@ -250,6 +264,20 @@ impl Worker {
         });
     }
 
+    /// A blue-green deploy an engine left running: finished or rolled back by its record.
+    fn recover(&mut self, target: Target, deploy: Deployment, cause: String) {
+        let service = deploy.service.clone();
+        self.busy.insert(service.clone(), deploy.id);
+        let pipeline = self.pipeline.clone();
+        let done = self.done.0.clone();
+        tokio::spawn(async move {
+            if let Some(pair) = &target.pair {
+                pipeline.recover_colour(&target, pair, deploy, cause).await;
+            }
+            let _ = done.send(service);
+        });
+    }
+
     /// Deploys an engine left running: switched ones go back to the previous release;
     /// the others failed before touching what runs.
     fn resume(&mut self, unfinished: Vec<Deployment>) {
@@ -265,6 +293,10 @@ impl Worker {
                 run.ended_at = Some(now_ms());
             }
             let target = self.targets.get(&deploy.service).cloned();
+            if let Some(target) = target.clone().filter(|t| t.pair.is_some()) {
+                self.recover(target, deploy, cause);
+                continue;
+            }
             match target.filter(|_| deploy.switched) {
                 Some(target) => {
                     let service = deploy.service.clone();
@@ -283,6 +315,38 @@ impl Worker {
                     self.pipeline.save(&mut deploy);
                 }
             }
+        }
+    }
+}
+
+/// A blue-green service's colours, and its proxy started on the colour that serves: the
+/// one a deploy cut off recorded, else the one the `serving` file names.
+fn pair(
+    ws: &Workspace,
+    blue: &crate::config::Service,
+    deploy: &crate::config::Deploy,
+    unfinished: &[Deployment],
+    hub: &Hub,
+) -> Option<Pair> {
+    let config = deploy.blue_green.clone()?;
+    let green = ws.service(&format!("{}-green", blue.name))?;
+    let recorded = (unfinished.iter())
+        .rfind(|d| d.service == blue.name)
+        .and_then(|d| d.colours);
+    let serving = recorded.map_or_else(|| deploy.serving(), |c| c.serving);
+    match proxy::Proxy::start(config.listen, config.ports, serving) {
+        Ok(proxy) => Some(Pair {
+            config,
+            services: [blue.clone(), green.clone()],
+            proxy,
+        }),
+        Err(e) => {
+            let text = format!(
+                "cannot start the proxy of {} on {}: {e}",
+                blue.name, config.listen
+            );
+            hub.notice(crate::protocol::NoticeLevel::Error, Some(&blue.name), text);
+            None
         }
     }
 }

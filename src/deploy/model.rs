@@ -36,6 +36,63 @@ pub struct Deployment {
     /// `current` points at the new release (what a new engine must undo if it was cut off).
     #[serde(default)]
     pub switched: bool,
+    /// With `strategy: blue-green`: which colour the new release runs in, which serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colours: Option<Colours>,
+}
+
+/// A blue-green deploy's colours as of its record: a new engine that finds the deploy cut
+/// off points its proxy at `serving` and finishes (the proxy had moved) or rolls back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Colours {
+    /// The colour the new release runs in.
+    pub release: Colour,
+    /// The colour the proxy sends requests to.
+    pub serving: Colour,
+}
+
+/// One of the two slots of a blue-green service: `blue` is the service itself, `green` its
+/// sibling `<name>-green`; each runs its own release on its own port.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    #[default]
+    Blue,
+    Green,
+}
+
+impl Colour {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blue => "blue",
+            Self::Green => "green",
+        }
+    }
+
+    pub fn other(self) -> Self {
+        match self {
+            Self::Blue => Self::Green,
+            Self::Green => Self::Blue,
+        }
+    }
+
+    /// Its place in `proxy.ports`.
+    pub fn index(self) -> usize {
+        match self {
+            Self::Blue => 0,
+            Self::Green => 1,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "blue" => Some(Self::Blue),
+            "green" => Some(Self::Green),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -71,6 +128,9 @@ pub enum Stage {
     Switch,
     Gate,
     Soak,
+    /// Blue-green: the proxy sends new requests to the new colour; the old one finishes
+    /// what it has in flight (up to `drain`) and is stopped.
+    Drain,
     /// Back to the previous release.
     Rollback,
 }
@@ -83,6 +143,7 @@ impl Stage {
             Self::Switch => "switch",
             Self::Gate => "gate",
             Self::Soak => "soak",
+            Self::Drain => "drain",
             Self::Rollback => "rollback",
         }
     }

@@ -11,6 +11,9 @@ use std::process::Stdio;
 
 use tokio::process::Command;
 
+use super::model::Colour;
+use crate::config::SERVING_FILE;
+
 const MIRROR: &str = "repo.git";
 const RELEASES: &str = "releases";
 const SHARED: &str = "shared";
@@ -189,15 +192,43 @@ impl Releases {
 
     /// Points `current` at `release` in one step: a new link renamed over the old one.
     pub fn switch(&self, release: &str) -> Result<(), String> {
+        self.point(CURRENT, release)
+    }
+
+    /// Points the link `name` (`current`, or a blue-green colour) at `release`.
+    pub fn point(&self, name: &str, release: &str) -> Result<(), String> {
         if !self.path(release).is_dir() {
             return Err(format!("no release `{release}`"));
         }
-        let link = self.root.join(format!(".{CURRENT}.{}", std::process::id()));
+        let link = self.root.join(format!(".{name}.{}", std::process::id()));
         let _ = std::fs::remove_file(&link);
         let target = Path::new(RELEASES).join(release);
         std::os::unix::fs::symlink(&target, &link)
-            .and_then(|()| std::fs::rename(&link, self.root.join(CURRENT)))
-            .map_err(|e| format!("cannot switch current to {release}: {e}"))
+            .and_then(|()| std::fs::rename(&link, self.root.join(name)))
+            .map_err(|e| format!("cannot switch {name} to {release}: {e}"))
+    }
+
+    /// Records that `colour` serves (`config::SERVING_FILE`, replaced in one rename): what
+    /// `uc up` and the next engine's proxy go by.
+    pub fn serve(&self, colour: Colour) -> Result<(), String> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = self.root.join(SERVING_FILE);
+        let partial = self
+            .root
+            .join(format!(".{SERVING_FILE}.{}", std::process::id()));
+        let written = std::fs::create_dir_all(&self.root).and_then(|()| {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&partial)?;
+            out.write_all(colour.as_str().as_bytes())?;
+            out.sync_all()?;
+            std::fs::rename(&partial, &file)
+        });
+        written.map_err(|e| format!("cannot record that {} serves: {e}", colour.as_str()))
     }
 
     /// `current` is removed (a first deploy that did not pass: nothing to go back to).

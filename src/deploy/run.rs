@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::{Instant, timeout};
 
+use super::blue_green::Pair;
 use super::gate::Watched;
 use super::model::{DeployState, Deployment, Stage, StageRun, StageStatus, tail};
 use super::release::Releases;
@@ -37,6 +38,8 @@ pub struct Pipeline {
 pub struct Target {
     pub service: Service,
     pub deploy: Deploy,
+    /// With `strategy: blue-green`: its colours and proxy.
+    pub pair: Option<Pair>,
 }
 
 impl Target {
@@ -44,7 +47,7 @@ impl Target {
         Releases::new(&self.deploy.dir)
     }
 
-    fn watched<'a>(&'a self, pipeline: &'a Pipeline) -> Watched<'a> {
+    pub(super) fn watched<'a>(&'a self, pipeline: &'a Pipeline) -> Watched<'a> {
         Watched {
             hub: &pipeline.hub,
             service: &self.service,
@@ -69,7 +72,7 @@ impl Pipeline {
         self.hub.publish(Event::Deploy(Box::new(deploy.clone())));
     }
 
-    fn begin(&self, deploy: &mut Deployment, stage: Stage) {
+    pub(super) fn begin(&self, deploy: &mut Deployment, stage: Stage) {
         deploy.stages.push(StageRun {
             stage,
             status: StageStatus::Running,
@@ -80,7 +83,7 @@ impl Pipeline {
         self.save(deploy);
     }
 
-    fn end(&self, deploy: &mut Deployment, passed: bool, log: &str) {
+    pub(super) fn end(&self, deploy: &mut Deployment, passed: bool, log: &str) {
         if let Some(stage) = deploy.stages.last_mut() {
             stage.status = if passed {
                 StageStatus::Passed
@@ -95,14 +98,14 @@ impl Pipeline {
 
     /// The running stage's log so far, for the frontends only: the store gets it when the
     /// stage ends, so a check every 100 ms does not write the database each time.
-    fn progress(&self, deploy: &mut Deployment, log: &str) {
+    pub(super) fn progress(&self, deploy: &mut Deployment, log: &str) {
         if let Some(stage) = deploy.stages.last_mut() {
             stage.log = tail(&self.secrets.redact(log));
         }
         self.hub.publish(Event::Deploy(Box::new(deploy.clone())));
     }
 
-    fn finish(
+    pub(super) fn finish(
         &self,
         mut deploy: Deployment,
         state: DeployState,
@@ -162,6 +165,9 @@ impl Pipeline {
         mut deploy: Deployment,
         release: &str,
     ) -> Deployment {
+        if let Some(pair) = &target.pair {
+            return self.go_live_blue_green(target, pair, deploy, release).await;
+        }
         let releases = target.releases();
         let gate = &target.deploy.gate;
         // Recorded before the switch: an engine killed right after it must find it.
@@ -214,6 +220,9 @@ impl Pipeline {
         mut deploy: Deployment,
         cause: String,
     ) -> Deployment {
+        if let Some(pair) = &target.pair {
+            return self.roll_back_colour(target, pair, deploy, cause).await;
+        }
         let began = Instant::now();
         deploy.cause = Some(cause);
         self.begin(&mut deploy, Stage::Rollback);
@@ -264,7 +273,7 @@ impl Pipeline {
         (watched.passes(gate, 1, ROLLBACK_PROBE_INTERVAL, log, &mut quiet)).await
     }
 
-    async fn send(&self, command: Command) -> Result<(), String> {
+    pub(super) async fn send(&self, command: Command) -> Result<(), String> {
         let (tx, rx) = oneshot::channel();
         self.commands
             .send((command, tx))
@@ -278,7 +287,7 @@ impl Pipeline {
     }
 
     /// Restarts the service and waits for a new process to run.
-    async fn restart(&self, service: &Service, log: &mut String) -> Result<(), String> {
+    pub(super) async fn restart(&self, service: &Service, log: &mut String) -> Result<(), String> {
         let name = service.name.as_str();
         let limit = service.stop.timeout + START_LIMIT;
         let (snapshot, mut events) = self.hub.subscribe();

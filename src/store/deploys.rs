@@ -128,6 +128,7 @@ mod tests {
             started_at: 1,
             ended_at: None,
             switched: false,
+            colours: None,
         };
         let mut second = first.clone();
         {

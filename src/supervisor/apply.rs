@@ -66,7 +66,8 @@ impl Supervisor {
                     self.services
                         .insert(service.name.clone(), Runtime::new(service.clone()));
                     self.publish(&service.name);
-                    if up {
+                    let standby = service.deploy.as_ref().is_some_and(|d| d.standby());
+                    if up && !standby {
                         applied.started.push(service.name.clone());
                     }
                 }

@@ -82,7 +82,11 @@ impl Supervisor {
             names.extend(tagged);
         }
         if services.is_empty() && tags.is_empty() {
-            names = self.services.keys().cloned().collect();
+            // A blue-green service's colour that does not serve runs only in a deploy.
+            names = (self.services.iter())
+                .filter(|(_, rt)| !rt.spec.deploy.as_ref().is_some_and(|d| d.standby()))
+                .map(|(name, _)| name.clone())
+                .collect();
         }
         let order = deps::with_dependencies(&self.ws, &names);
         for name in &order {

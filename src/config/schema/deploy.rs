@@ -35,10 +35,31 @@ pub struct DeploySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub soak: Option<Spanned<String>>,
-    /// `restart` (the only one for now).
+    /// `restart` (the default: the old release stops, the new one starts in its place) or
+    /// `blue-green` (the new release starts next to the old one behind `proxy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub strategy: Option<Spanned<String>>,
+    /// With `strategy: blue-green`: the built-in reverse proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ProxySpec>")]
+    pub proxy: Option<Spanned<ProxySpec>>,
+    /// With `strategy: blue-green`: how long the old colour may finish the requests it has
+    /// in flight once the proxy moved (default 30s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub drain: Option<Spanned<String>>,
+}
+
+/// `proxy: { listen: 8080, ports: [8081, 8082] }`: the proxy listens on 127.0.0.1:`listen`
+/// (the service's public port); blue runs on the first of `ports`, green on the second.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProxySpec {
+    #[schemars(with = "u16")]
+    pub listen: Spanned<u16>,
+    #[schemars(with = "Vec<u16>")]
+    pub ports: Spanned<Vec<u16>>,
 }
 
 /// What a new release must pass: `passes` consecutive checks, `interval` apart, within

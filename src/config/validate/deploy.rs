@@ -17,7 +17,7 @@ const DEFAULT_KEEP: u32 = 5;
 const DEFAULT_PASSES: u32 = 3;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const STRATEGIES: &str = "write `strategy: restart` (blue-green is not built yet)";
+const STRATEGIES: &str = "write `strategy: restart` or `strategy: blue-green`";
 
 impl Checker<'_> {
     /// `readiness` is the service's own probe, the gate's check unless it names one.
@@ -50,6 +50,7 @@ impl Checker<'_> {
             k.value.max(2)
         });
         let strategy = self.strategy(given.strategy.as_ref());
+        let blue_green = self.blue_green(strategy, spec);
         let gate = self.gate(given.gate.as_ref(), readiness);
         let soak = self.parse(given.soak.as_ref(), values::duration, Duration::ZERO);
         let dir = self.deploys_dir(service, spec)?;
@@ -62,6 +63,7 @@ impl Checker<'_> {
             soak,
             strategy: strategy?,
             dir,
+            blue_green: blue_green?,
         })
     }
 
@@ -89,6 +91,7 @@ impl Checker<'_> {
         match strategy {
             None => Some(Strategy::Restart),
             Some(s) if s.value == "restart" => Some(Strategy::Restart),
+            Some(s) if s.value == "blue-green" => Some(Strategy::BlueGreen),
             Some(s) => {
                 let message = format!("unknown deploy strategy `{}`", s.value);
                 self.report(&s.referenced, message, Some(STRATEGIES.to_owned()));

@@ -267,6 +267,7 @@ mod tests {
             started_at: 1,
             ended_at: None,
             switched: false,
+            colours: None,
         };
         let mut watch = Watch::default();
         let event = |d: &Deployment| Event::Deploy(Box::new(d.clone()));

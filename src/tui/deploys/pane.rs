@@ -116,11 +116,21 @@ fn draw_timeline(
         ),
         theme.dim(),
     ));
+    if let Some(colours) = deploy.colours {
+        let text = format!(
+            "release in {} · {} serves",
+            colours.release.as_str(),
+            colours.serving.as_str()
+        );
+        lines.push(Line::styled(text, theme.dim()));
+    }
     lines.push(Line::default());
     lines.extend(deploy.stages.iter().map(|s| stage_line(theme, s, now)));
     if deploy.state == DeployState::Running {
         let reached = |stage| deploy.stages.iter().any(|s| s.stage == stage);
-        let pending = STAGES.iter().filter(|&&stage| !reached(stage));
+        // A blue-green deploy ends by draining the old colour.
+        let drain = deploy.colours.map(|_| crate::deploy::model::Stage::Drain);
+        let pending = (STAGES.iter().copied().chain(drain)).filter(|&stage| !reached(stage));
         lines.extend(pending.map(|s| Line::styled(format!("  · {:<9}", s.as_str()), theme.dim())));
     }
     if let Some(cause) = &deploy.cause {

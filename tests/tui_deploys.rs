@@ -228,3 +228,35 @@ fn rollback_goes_to_the_selected_service_and_refusals_reach_the_status_line() {
     h.keys(&["esc"]);
     assert_eq!(h.pane(), Pane::Services);
 }
+
+/// A blue-green deploy in its drain: which colour the release runs in and which serves,
+/// and the drain in the timeline.
+#[test]
+fn snapshot_a_blue_green_deploy_draining() {
+    use univers_container::deploy::model::{Colour, Colours};
+    let mut draining = gating();
+    draining.stages[2].log = "blue → 20231231T235900-7f2a9c1 on port 8081".into();
+    draining.stages[3].status = StageStatus::Passed;
+    draining.stages[3].ended_at = Some(NOW - 45_000);
+    draining.stages.push(stage(
+        Stage::Drain,
+        StageStatus::Running,
+        15,
+        None,
+        "the proxy sends new requests to blue (port 8081)",
+    ));
+    draining.colours = Some(Colours {
+        release: Colour::Blue,
+        serving: Colour::Blue,
+    });
+    let mut h = harness(draining);
+    h.keys(&["d"]);
+    insta::assert_snapshot!("deploys_blue_green_draining", h.screen());
+    let screen = h.screen();
+    assert!(screen.contains("release in blue · blue serves"), "{screen}");
+    assert!(screen.contains("▶ drain"), "{screen}");
+    assert!(
+        !screen.contains("soak"),
+        "no soak after the drain:\n{screen}"
+    );
+}

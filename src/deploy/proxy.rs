@@ -214,3 +214,80 @@ fn answer(status: StatusCode, text: &str) -> Response<Body> {
     *response.status_mut() = status;
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::Router;
+    use axum::routing::get;
+    use tokio::sync::Notify;
+
+    use super::*;
+
+    /// A backend answering `name` on `/`, and on `/slow` once `release` is notified.
+    async fn backend(name: &'static str, release: Arc<Notify>) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let app = Router::new()
+            .route("/", get(move || async move { name }))
+            .route(
+                "/slow",
+                get(move || async move {
+                    release.notified().await;
+                    "slow"
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        port
+    }
+
+    /// A port nothing listens on (now).
+    fn free_addr() -> SocketAddr {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr")
+    }
+
+    async fn body(port: u16, path: &str) -> (u16, String) {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let response = reqwest::get(url).await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    #[tokio::test]
+    async fn new_requests_follow_the_swap_and_the_drain_waits_for_the_old_colour() {
+        let release = Arc::new(Notify::new());
+        let blue = backend("blue", release.clone()).await;
+        let green = backend("green", release.clone()).await;
+        let addr = free_addr();
+        let proxy = Proxy::start(addr, [blue, green], Colour::Blue).expect("proxy");
+        assert_eq!(body(addr.port(), "/").await, (200, "blue".into()));
+
+        let slow = tokio::spawn(body(addr.port(), "/slow"));
+        while proxy.in_flight(Colour::Blue) == 0 {
+            tokio::task::yield_now().await;
+        }
+        proxy.serve(Colour::Green);
+        assert_eq!(body(addr.port(), "/").await, (200, "green".into()));
+        assert_eq!(
+            proxy.drained(Colour::Blue, Duration::from_millis(50)).await,
+            1
+        );
+        release.notify_one();
+        let drained = proxy.drained(Colour::Blue, Duration::from_secs(10)).await;
+        assert_eq!(drained, 0);
+        assert_eq!(slow.await.expect("slow"), (200, "slow".into()));
+
+        // A colour that does not answer is the proxy's 502, naming it.
+        let dead = free_addr().port();
+        let addr = free_addr();
+        let _proxy = Proxy::start(addr, [dead, green], Colour::Blue).expect("proxy");
+        let (status, text) = body(addr.port(), "/").await;
+        assert_eq!(status, 502);
+        assert!(
+            text.contains("blue") && text.contains(&dead.to_string()),
+            "{text}"
+        );
+    }
+}

@@ -127,10 +127,13 @@ fn draw_timeline(
     lines.push(Line::default());
     lines.extend(deploy.stages.iter().map(|s| stage_line(theme, s, now)));
     if deploy.state == DeployState::Running {
-        let reached = |stage| deploy.stages.iter().any(|s| s.stage == stage);
-        // A blue-green deploy ends by draining the old colour.
+        // A blue-green deploy ends by draining the old colour; the stages to come are the
+        // ones after the last reached (a soak not set is skipped by the drain).
         let drain = deploy.colours.map(|_| crate::deploy::model::Stage::Drain);
-        let pending = (STAGES.iter().copied().chain(drain)).filter(|&stage| !reached(stage));
+        let order: Vec<_> = STAGES.iter().copied().chain(drain).collect();
+        let at = |stage| order.iter().position(|&o| o == stage);
+        let last = deploy.stages.iter().filter_map(|s| at(s.stage)).max();
+        let pending = order.iter().skip(last.map_or(0, |i| i + 1));
         lines.extend(pending.map(|s| Line::styled(format!("  · {:<9}", s.as_str()), theme.dim())));
     }
     if let Some(cause) = &deploy.cause {

@@ -264,6 +264,7 @@ fn compose_maps_services_probes_and_policies_and_passes_the_compose_spec() {
         "./api --port \"$$PORT\" --log \"$${UC_VAR_LOG_LEVEL}\""
     );
     assert_eq!(api["environment"]["UC_VAR_LOG_LEVEL"], "warn");
+    assert_eq!(api["environment"]["UC_STATE_DIR"], "/tmp");
     let db = &services["db"];
     assert_eq!(
         db["healthcheck"]["test"],
@@ -454,6 +455,21 @@ services:
     );
     assert!(doc["jobs"]["deploy"].get("environment").is_none());
     assert_eq!(doc["on"]["push"], serde_json::json!({"branches": ["main"]}));
+}
+
+#[test]
+fn a_workflow_that_would_deploy_nothing_is_refused() {
+    let ws = Workspace::with(
+        "workspace: idle\nservices:\n  app: { command: ./app }\n",
+        &[],
+    );
+    let output = ws.uc(&["export", "github-actions"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no service has `deploy:`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[path = "export/kustomize.rs"]

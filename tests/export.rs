@@ -371,6 +371,14 @@ fn stdout_by_default_and_nothing_is_overwritten_without_force() {
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert_eq!(std::fs::read(&single).expect("single file"), written);
 
+    let many = ws.uc(&["export", "k8s", "--out", single_arg]);
+    assert_eq!(many.status.code(), Some(2));
+    assert!(
+        stderr(&many).contains("name a directory"),
+        "{}",
+        stderr(&many)
+    );
+
     let unknown = ws.uc(&["export", "k8s", "--env", "prdo"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("prod"), "{}", stderr(&unknown));

@@ -62,6 +62,13 @@ fn print(files: &[File]) -> CliResult {
 
 /// Writes every file, or none when one exists and `--force` is not given.
 fn write(files: &[File], out: &Path, force: bool) -> CliResult {
+    if files.len() > 1 && is_yaml(out) && !out.is_dir() {
+        return Err(Failure::input(anyhow!(
+            "--out {}: this export is {} files; name a directory",
+            out.display(),
+            files.len()
+        )));
+    }
     let targets: Vec<(PathBuf, &File)> = files
         .iter()
         .map(|f| (destination(files, f, out), f))
@@ -93,4 +100,8 @@ fn destination(files: &[File], file: &File, out: &Path) -> PathBuf {
     } else {
         out.join(&file.path)
     }
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yml" || e == "yaml")
 }

@@ -169,9 +169,13 @@ fn delete(doc: &Yaml) -> Yaml {
         .with("$patch", "delete")
 }
 
-/// A DNS-1123 name: lower case, `-` for `_`.
+/// A DNS-1123 label: lower case, `-` for `_`, starting and ending with a letter or digit,
+/// at most 63 characters (uc's names are letters, digits, `_` and `-` already).
 fn name(service: &str) -> String {
-    service.to_ascii_lowercase().replace('_', "-")
+    let dashed = service.to_ascii_lowercase().replace('_', "-");
+    let mut label: String = dashed.trim_matches('-').chars().take(63).collect();
+    label.truncate(label.trim_end_matches('-').len());
+    label
 }
 
 fn labels(ws: &Workspace, s: &Service) -> Yaml {
@@ -351,6 +355,8 @@ mod tests {
     #[test]
     fn names_and_quantities_are_what_kubernetes_accepts() {
         assert_eq!(name("Api_Gateway"), "api-gateway");
+        assert_eq!(name("_worker_"), "worker");
+        assert_eq!(name(&format!("{}-x", "a".repeat(62))), "a".repeat(62));
         assert_eq!(quantity(512 << 20), "512Mi");
         assert_eq!(quantity(1500), "1500");
         assert_eq!(remote("127.0.0.1"), None);

@@ -23,7 +23,7 @@ services:
   db:
     command: postgres -D ./data -p 5432
     ports: [5432]
-    readiness: { tcp: "127.0.0.1:5432", interval: 2s, timeout: 1s, failure_threshold: 5 }
+    readiness: { tcp: "127.0.0.1:5432", interval: 2s, timeout: 1s, failure_threshold: 5, start_period: 9s }
     stop: { signal: SIGINT, timeout: 30s }
     restart: always
   api:
@@ -275,6 +275,7 @@ fn compose_maps_services_probes_and_policies_and_passes_the_compose_spec() {
         (&"SIGINT".into(), &"30s".into())
     );
     assert_eq!(db["restart"], "always");
+    assert_eq!(db["healthcheck"]["start_period"], "9s");
     assert_eq!(services["worker"]["working_dir"], "/app/worker");
     assert_eq!(services["worker"]["restart"], "unless-stopped");
     let token = &services["worker"]["environment"]["UC_SECRET_queue_token"];

@@ -247,13 +247,59 @@ fn container(ws: &Workspace, s: &Service, options: &Options) -> Yaml {
             "livenessProbe",
             s.liveness.as_ref().and_then(|c| probe(c, false)),
         )
+        .maybe("startupProbe", startup(s))
         .maybe("resources", resources)
 }
 
 /// A probe as the kubelet runs it. The kubelet connects to the pod's address, so a
-/// loopback host in uc's probe is left out; `process` is what Kubernetes does anyway.
+/// loopback host in uc's probe is left out.
 fn probe(check: &Check, readiness: bool) -> Option<Yaml> {
-    let (kind, action) = match &check.probe {
+    let (kind, action) = action(check)?;
+    // Kubernetes requires 1 for liveness.
+    let success = if readiness {
+        check.success_threshold
+    } else {
+        1
+    };
+    let delay = check.initial_delay.as_secs();
+    Some(
+        Yaml::map()
+            .with(kind, action)
+            .maybe("initialDelaySeconds", (delay > 0).then_some(delay))
+            .with("periodSeconds", seconds(check.interval))
+            .with("timeoutSeconds", seconds(check.timeout))
+            .with("successThreshold", success.max(1))
+            .with("failureThreshold", check.failure_threshold.max(1)),
+    )
+}
+
+/// uc's `start_period` (failures before the first pass do not count) is Kubernetes'
+/// startup probe: the liveness probe's check (else the readiness probe's), given that long
+/// to pass once before the others start.
+fn startup(s: &Service) -> Option<Yaml> {
+    let check = [&s.liveness, &s.readiness]
+        .into_iter()
+        .flatten()
+        .find(|c| !c.start_period.is_zero() && action(c).is_some())?;
+    let (kind, action) = action(check)?;
+    let period = seconds(check.interval);
+    let tries = check.start_period.as_secs().div_ceil(period).max(1);
+    Some(
+        Yaml::map()
+            .with(kind, action)
+            .maybe(
+                "initialDelaySeconds",
+                Some(check.initial_delay.as_secs()).filter(|d| *d > 0),
+            )
+            .with("periodSeconds", period)
+            .with("timeoutSeconds", seconds(check.timeout))
+            .with("failureThreshold", tries),
+    )
+}
+
+/// What the kubelet does to probe; `process` is what Kubernetes does anyway.
+fn action(check: &Check) -> Option<(&'static str, Yaml)> {
+    Some(match &check.probe {
         Probe::Http(http) => {
             let url = super::parse_http(http);
             let action = Yaml::map()
@@ -272,23 +318,7 @@ fn probe(check: &Check, readiness: bool) -> Option<Yaml> {
             ("exec", Yaml::map().with("command", command))
         }
         Probe::Process => return None,
-    };
-    // Kubernetes requires 1 for liveness.
-    let success = if readiness {
-        check.success_threshold
-    } else {
-        1
-    };
-    let delay = check.initial_delay.max(check.start_period).as_secs();
-    Some(
-        Yaml::map()
-            .with(kind, action)
-            .maybe("initialDelaySeconds", (delay > 0).then_some(delay))
-            .with("periodSeconds", seconds(check.interval))
-            .with("timeoutSeconds", seconds(check.timeout))
-            .with("successThreshold", success.max(1))
-            .with("failureThreshold", check.failure_threshold.max(1)),
-    )
+    })
 }
 
 fn remote(host: &str) -> Option<&str> {

@@ -198,6 +198,17 @@ fn k8s_overlays_resolve_and_every_resource_passes_the_kubernetes_schemas() {
         db["containers"][0]["readinessProbe"]["tcpSocket"],
         serde_json::json!({"port": 5432})
     );
+    // start_period 9s at a 2s interval: 5 tries for the startup probe; no delay elsewhere.
+    assert_eq!(
+        db["containers"][0]["startupProbe"],
+        serde_json::json!({"tcpSocket": {"port": 5432}, "periodSeconds": 2, "timeoutSeconds": 1,
+            "failureThreshold": 5})
+    );
+    assert!(
+        db["containers"][0]["readinessProbe"]
+            .get("initialDelaySeconds")
+            .is_none()
+    );
     assert!(find(&base, "Service", "db").is_some() && find(&base, "Service", "worker").is_none());
 
     let prod = build(&out.join("overlays/prod"));

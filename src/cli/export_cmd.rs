@@ -14,15 +14,15 @@ use crate::export::{self, ExportError, File, Options, Target};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// What to write: compose (docker-compose.yml), k8s (kustomize base/ and overlays/),
-    /// github-actions (.github/workflows/deploy.yml)
+    /// What to write
     target: Target,
-    /// One environment (default: compose the first declared, the others every one)
+    /// One environment (default: the first declared for compose, every one for k8s and
+    /// github-actions)
     #[arg(long)]
     env: Option<String>,
     /// A directory to write into, or the file itself for compose and github-actions
     /// (default: print to stdout)
-    #[arg(long, short)]
+    #[arg(long, short, value_name = "DIR|FILE")]
     out: Option<PathBuf>,
     /// Overwrite files that exist
     #[arg(long)]

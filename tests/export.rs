@@ -23,7 +23,7 @@ services:
   db:
     command: postgres -D ./data -p 5432
     ports: [5432]
-    readiness: { tcp: "127.0.0.1:5432", interval: 2s, timeout: 1s, failure_threshold: 5 }
+    readiness: { tcp: "127.0.0.1:5432", interval: 2s, timeout: 1s, failure_threshold: 5, start_period: 9s }
     stop: { signal: SIGINT, timeout: 30s }
     restart: always
   api:
@@ -264,6 +264,7 @@ fn compose_maps_services_probes_and_policies_and_passes_the_compose_spec() {
         "./api --port \"$$PORT\" --log \"$${UC_VAR_LOG_LEVEL}\""
     );
     assert_eq!(api["environment"]["UC_VAR_LOG_LEVEL"], "warn");
+    assert_eq!(api["environment"]["UC_STATE_DIR"], "/tmp");
     let db = &services["db"];
     assert_eq!(
         db["healthcheck"]["test"],
@@ -274,6 +275,7 @@ fn compose_maps_services_probes_and_policies_and_passes_the_compose_spec() {
         (&"SIGINT".into(), &"30s".into())
     );
     assert_eq!(db["restart"], "always");
+    assert_eq!(db["healthcheck"]["start_period"], "9s");
     assert_eq!(services["worker"]["working_dir"], "/app/worker");
     assert_eq!(services["worker"]["restart"], "unless-stopped");
     let token = &services["worker"]["environment"]["UC_SECRET_queue_token"];
@@ -370,6 +372,14 @@ fn stdout_by_default_and_nothing_is_overwritten_without_force() {
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert_eq!(std::fs::read(&single).expect("single file"), written);
 
+    let many = ws.uc(&["export", "k8s", "--out", single_arg]);
+    assert_eq!(many.status.code(), Some(2));
+    assert!(
+        stderr(&many).contains("name a directory"),
+        "{}",
+        stderr(&many)
+    );
+
     let unknown = ws.uc(&["export", "k8s", "--env", "prdo"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("prod"), "{}", stderr(&unknown));
@@ -454,6 +464,21 @@ services:
     );
     assert!(doc["jobs"]["deploy"].get("environment").is_none());
     assert_eq!(doc["on"]["push"], serde_json::json!({"branches": ["main"]}));
+}
+
+#[test]
+fn a_workflow_that_would_deploy_nothing_is_refused() {
+    let ws = Workspace::with(
+        "workspace: idle\nservices:\n  app: { command: ./app }\n",
+        &[],
+    );
+    let output = ws.uc(&["export", "github-actions"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no service has `deploy:`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[path = "export/kustomize.rs"]

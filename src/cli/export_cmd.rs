@@ -14,15 +14,15 @@ use crate::export::{self, ExportError, File, Options, Target};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// What to write: compose (docker-compose.yml), k8s (kustomize base/ and overlays/),
-    /// github-actions (.github/workflows/deploy.yml)
+    /// What to write
     target: Target,
-    /// One environment (default: compose the first declared, the others every one)
+    /// One environment (default: the first declared for compose, every one for k8s and
+    /// github-actions)
     #[arg(long)]
     env: Option<String>,
     /// A directory to write into, or the file itself for compose and github-actions
     /// (default: print to stdout)
-    #[arg(long, short)]
+    #[arg(long, short, value_name = "DIR|FILE")]
     out: Option<PathBuf>,
     /// Overwrite files that exist
     #[arg(long)]
@@ -62,6 +62,13 @@ fn print(files: &[File]) -> CliResult {
 
 /// Writes every file, or none when one exists and `--force` is not given.
 fn write(files: &[File], out: &Path, force: bool) -> CliResult {
+    if files.len() > 1 && is_yaml(out) && !out.is_dir() {
+        return Err(Failure::input(anyhow!(
+            "--out {}: this export is {} files; name a directory",
+            out.display(),
+            files.len()
+        )));
+    }
     let targets: Vec<(PathBuf, &File)> = files
         .iter()
         .map(|f| (destination(files, f, out), f))
@@ -93,4 +100,8 @@ fn destination(files: &[File], file: &File, out: &Path) -> PathBuf {
     } else {
         out.join(&file.path)
     }
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yml" || e == "yaml")
 }

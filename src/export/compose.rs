@@ -47,9 +47,12 @@ fn header(ws: &Workspace, secrets: &SecretNames) -> String {
     text
 }
 
-/// Compose project names: lower-case letters, digits, `-` and `_`.
+/// Compose project names: lower-case letters, digits, `-` and `_`, starting with a letter
+/// or digit.
 fn project_name(workspace: &str) -> String {
-    workspace.to_ascii_lowercase()
+    workspace
+        .trim_start_matches(['-', '_'])
+        .to_ascii_lowercase()
 }
 
 fn service(ws: &Workspace, s: &Service, options: &Options, secrets: &SecretNames) -> Yaml {

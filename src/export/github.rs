@@ -20,10 +20,14 @@ pub(super) fn render(loaded: &Loaded) -> Result<File, ExportError> {
     let branches: BTreeSet<&str> = deployed(ws).map(|(_, d)| d.branch.as_str()).collect();
     let mut jobs = Yaml::map();
     let mut tags = Vec::new();
-    if loaded.environments.is_empty() {
+    if loaded.environments.is_empty() && deployed(ws).next().is_some() {
         jobs = jobs.with("deploy", job(ws, None, true));
     }
+    // An environment whose overlay leaves no `deploy:` gets no job.
     for (env, env_ws) in &loaded.environments {
+        if deployed(env_ws).next().is_none() {
+            continue;
+        }
         let default = ws.environments.first() == Some(env);
         if !default {
             tags.push(format!("{}-*", env.name));
@@ -32,6 +36,13 @@ pub(super) fn render(loaded: &Loaded) -> Result<File, ExportError> {
             &format!("deploy-{}", env.name),
             job(env_ws, Some(env), default),
         );
+    }
+    if jobs == Yaml::map() {
+        let scope = match loaded.environments.as_slice() {
+            [(env, _)] if ws.environments.len() > 1 => format!(" in environment {}", env.name),
+            _ => String::new(),
+        };
+        return Err(ExportError::NothingToDeploy(scope));
     }
     let push = Yaml::map()
         .unless_empty("branches", branches.into_iter().collect::<Vec<_>>().into())

@@ -169,9 +169,13 @@ fn delete(doc: &Yaml) -> Yaml {
         .with("$patch", "delete")
 }
 
-/// A DNS-1123 name: lower case, `-` for `_`.
+/// A DNS-1123 label: lower case, `-` for `_`, starting and ending with a letter or digit,
+/// at most 63 characters (uc's names are letters, digits, `_` and `-` already).
 fn name(service: &str) -> String {
-    service.to_ascii_lowercase().replace('_', "-")
+    let dashed = service.to_ascii_lowercase().replace('_', "-");
+    let mut label: String = dashed.trim_matches('-').chars().take(63).collect();
+    label.truncate(label.trim_end_matches('-').len());
+    label
 }
 
 fn labels(ws: &Workspace, s: &Service) -> Yaml {
@@ -243,13 +247,59 @@ fn container(ws: &Workspace, s: &Service, options: &Options) -> Yaml {
             "livenessProbe",
             s.liveness.as_ref().and_then(|c| probe(c, false)),
         )
+        .maybe("startupProbe", startup(s))
         .maybe("resources", resources)
 }
 
 /// A probe as the kubelet runs it. The kubelet connects to the pod's address, so a
-/// loopback host in uc's probe is left out; `process` is what Kubernetes does anyway.
+/// loopback host in uc's probe is left out.
 fn probe(check: &Check, readiness: bool) -> Option<Yaml> {
-    let (kind, action) = match &check.probe {
+    let (kind, action) = action(check)?;
+    // Kubernetes requires 1 for liveness.
+    let success = if readiness {
+        check.success_threshold
+    } else {
+        1
+    };
+    let delay = check.initial_delay.as_secs();
+    Some(
+        Yaml::map()
+            .with(kind, action)
+            .maybe("initialDelaySeconds", (delay > 0).then_some(delay))
+            .with("periodSeconds", seconds(check.interval))
+            .with("timeoutSeconds", seconds(check.timeout))
+            .with("successThreshold", success.max(1))
+            .with("failureThreshold", check.failure_threshold.max(1)),
+    )
+}
+
+/// uc's `start_period` (failures before the first pass do not count) is Kubernetes'
+/// startup probe: the liveness probe's check (else the readiness probe's), given that long
+/// to pass once before the others start.
+fn startup(s: &Service) -> Option<Yaml> {
+    let check = [&s.liveness, &s.readiness]
+        .into_iter()
+        .flatten()
+        .find(|c| !c.start_period.is_zero() && action(c).is_some())?;
+    let (kind, action) = action(check)?;
+    let period = seconds(check.interval);
+    let tries = check.start_period.as_secs().div_ceil(period).max(1);
+    Some(
+        Yaml::map()
+            .with(kind, action)
+            .maybe(
+                "initialDelaySeconds",
+                Some(check.initial_delay.as_secs()).filter(|d| *d > 0),
+            )
+            .with("periodSeconds", period)
+            .with("timeoutSeconds", seconds(check.timeout))
+            .with("failureThreshold", tries),
+    )
+}
+
+/// What the kubelet does to probe; `process` is what Kubernetes does anyway.
+fn action(check: &Check) -> Option<(&'static str, Yaml)> {
+    Some(match &check.probe {
         Probe::Http(http) => {
             let url = super::parse_http(http);
             let action = Yaml::map()
@@ -268,23 +318,7 @@ fn probe(check: &Check, readiness: bool) -> Option<Yaml> {
             ("exec", Yaml::map().with("command", command))
         }
         Probe::Process => return None,
-    };
-    // Kubernetes requires 1 for liveness.
-    let success = if readiness {
-        check.success_threshold
-    } else {
-        1
-    };
-    let delay = check.initial_delay.max(check.start_period).as_secs();
-    Some(
-        Yaml::map()
-            .with(kind, action)
-            .maybe("initialDelaySeconds", (delay > 0).then_some(delay))
-            .with("periodSeconds", seconds(check.interval))
-            .with("timeoutSeconds", seconds(check.timeout))
-            .with("successThreshold", success.max(1))
-            .with("failureThreshold", check.failure_threshold.max(1)),
-    )
+    })
 }
 
 fn remote(host: &str) -> Option<&str> {
@@ -351,6 +385,8 @@ mod tests {
     #[test]
     fn names_and_quantities_are_what_kubernetes_accepts() {
         assert_eq!(name("Api_Gateway"), "api-gateway");
+        assert_eq!(name("_worker_"), "worker");
+        assert_eq!(name(&format!("{}-x", "a".repeat(62))), "a".repeat(62));
         assert_eq!(quantity(512 << 20), "512Mi");
         assert_eq!(quantity(1500), "1500");
         assert_eq!(remote("127.0.0.1"), None);

@@ -53,6 +53,8 @@ pub enum ExportError {
     Image(String),
     #[error("{} would hold a secret's value, refused: {line}", file.display())]
     Secret { file: PathBuf, line: String },
+    #[error("no service has `deploy:`{0}: the workflow would deploy nothing")]
+    NothingToDeploy(String),
     #[error("cannot write YAML: {0}")]
     Yaml(String),
 }
@@ -165,11 +167,13 @@ fn working_dir(ws: &Workspace, service: &Service) -> String {
     }
 }
 
-/// What the service gets besides its `env:`: the variables the supervisor sets.
-fn supervisor_env(ws: &Workspace, service: &Service) -> [(String, String); 2] {
+/// What the service gets besides its `env:`: the variables the supervisor sets. Its
+/// runtime directory is the container's own `/tmp`.
+fn supervisor_env(ws: &Workspace, service: &Service) -> [(String, String); 3] {
     [
         ("UC_WORKSPACE".to_owned(), ws.name.clone()),
         ("UC_SERVICE".to_owned(), service.name.clone()),
+        ("UC_STATE_DIR".to_owned(), "/tmp".to_owned()),
     ]
 }
 

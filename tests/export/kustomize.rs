@@ -198,6 +198,17 @@ fn k8s_overlays_resolve_and_every_resource_passes_the_kubernetes_schemas() {
         db["containers"][0]["readinessProbe"]["tcpSocket"],
         serde_json::json!({"port": 5432})
     );
+    // start_period 9s at a 2s interval: 5 tries for the startup probe; no delay elsewhere.
+    assert_eq!(
+        db["containers"][0]["startupProbe"],
+        serde_json::json!({"tcpSocket": {"port": 5432}, "periodSeconds": 2, "timeoutSeconds": 1,
+            "failureThreshold": 5})
+    );
+    assert!(
+        db["containers"][0]["readinessProbe"]
+            .get("initialDelaySeconds")
+            .is_none()
+    );
     assert!(find(&base, "Service", "db").is_some() && find(&base, "Service", "worker").is_none());
 
     let prod = build(&out.join("overlays/prod"));
@@ -246,4 +257,39 @@ fn the_vendored_schemas_reject_a_wrong_deployment() {
         &[wrong],
     );
     assert!(!output.status.success(), "a misspelt probe field passed");
+}
+
+/// The demo's commands are multi-line scripts full of `$`: they come out as `|` blocks,
+/// each `$` doubled for compose and kept as it is for Kubernetes.
+#[test]
+fn the_demo_exports_with_its_scripts_intact() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    for (target, dir) in [("compose", out.clone()), ("k8s", out.join("k8s"))] {
+        let output = Command::new(env!("CARGO_BIN_EXE_uc"))
+            .args(["--demo", "export", target, "--out"])
+            .arg(&dir)
+            .env("UC_STATE_DIR", tmp.path().join("state"))
+            .output()
+            .expect("run uc");
+        assert!(output.status.success(), "{target}: {}", stderr(&output));
+    }
+    let compose = out.join("docker-compose.yml");
+    let line = "exec python3 -u -m http.server \"$PORT\" --bind 127.0.0.1\n";
+    let web = &read_yaml(&compose)["services"]["web"];
+    let command = web["command"][2].as_str().expect("command");
+    assert!(command.ends_with(&line.replace('$', "$$")), "{command}");
+    let docs = build(&out.join("k8s/overlays/prod"));
+    let deployment = find(&docs, "Deployment", "web").expect("web");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let command = container["command"][2].as_str().expect("command");
+    assert!(command.ends_with(line), "{command}");
+    if let Some(tool) = check_jsonschema() {
+        assert_valid(
+            &tool,
+            &["--builtin-schema", "vendor.compose-spec"],
+            &[compose],
+        );
+        check_kinds(&tool, &docs, tmp.path());
+    }
 }

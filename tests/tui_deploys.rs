@@ -40,6 +40,7 @@ fn deploy(id: u64, state: DeployState, stages: Vec<StageRun>) -> Deployment {
         started_at: NOW - 60_000,
         ended_at: None,
         switched: false,
+        approval: None,
     }
 }
 

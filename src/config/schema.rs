@@ -20,7 +20,7 @@ mod deploy;
 mod heal;
 mod webhooks;
 
-pub use deploy::{DeploySpec, GateSpec};
+pub use deploy::{DeploySpec, GateSpec, PipelineStageSpec, RuleSpec};
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
 pub use webhooks::{IncomingSpec, OutgoingSpec, WebhooksSpec};
 

@@ -3,11 +3,15 @@
 //! release fails; the history is kept in `deploys.db` (`store::deploys`). The worker takes
 //! requests (`uc deploy`, the API), deploys the branch a verified push names, and at start
 //! finishes what an engine that stopped mid-deploy left: back to the previous release.
+//! Pushes and polls are routed by the rules (`trigger`); the pipeline's stage for this
+//! host's environment may hold a built release until it is approved (`approve`).
 
+mod approve;
 mod gate;
 pub mod model;
 mod release;
 mod run;
+mod trigger;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -15,13 +19,15 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use self::model::{DeployState, Deployment, StageStatus};
+use self::approve::Approver;
+use self::model::{Approval, DeployState, Deployment, StageStatus};
 use self::run::{Pipeline, Target};
+use self::trigger::Route;
 use crate::clock::now_ms;
 use crate::config::Workspace;
 use crate::hooks::push::GitPush;
 use crate::paths::Paths;
-use crate::protocol::{CommandError, CommandRequest, Event, Hub};
+use crate::protocol::{CommandError, CommandRequest, Event, Hub, Role};
 use crate::store::StoreError;
 use crate::store::deploys::DeployLog;
 
@@ -32,6 +38,16 @@ pub enum Ask {
     Deploy { git_ref: Option<String> },
     /// Go back to `release` (the one before the current when `None`).
     Rollback { release: Option<String> },
+    /// `git_ref` moved to `commit`: told by the git hook or a verified webhook (`trigger`
+    /// `push`), or seen by polling (`poll`). The rules decide whether it deploys here.
+    Push {
+        git_ref: String,
+        commit: String,
+        trigger: String,
+    },
+    /// Approve or reject the deploy waiting for an approval; `role` is the caller's
+    /// (`None`: the local user, who may do anything).
+    Decide { approve: bool, role: Option<Role> },
 }
 
 #[derive(Debug, Clone)]
@@ -75,17 +91,13 @@ pub fn spawn(
     let store = DeployLog::open(&db)?;
     let unfinished = store.unfinished()?;
     let latest = store.recent(None, 100)?;
+    let environment = ws.environment.clone();
     let targets: HashMap<String, Target> = (ws.services.iter())
-        .filter_map(|s| {
-            let deploy = s.deploy.clone()?;
-            Some((
-                s.name.clone(),
-                Target {
-                    service: s.clone(),
-                    deploy,
-                },
-            ))
-        })
+        .filter_map(|s| Some((s.name.clone(), Target::new(s, environment.as_deref())?)))
+        .collect();
+    let polled: Vec<(String, crate::config::Deploy)> = (targets.values())
+        .filter(|t| t.deploy.poll.is_some())
+        .map(|t| (t.service.name.clone(), t.deploy.clone()))
         .collect();
     let pipeline = Pipeline {
         hub: hub.clone(),
@@ -96,6 +108,7 @@ pub fn spawn(
     let mut seen = HashSet::new();
     for deploy in latest
         .into_iter()
+        .filter(|d| d.state != DeployState::Skipped)
         .filter(|d| seen.insert(d.service.clone()))
     {
         hub.publish(Event::Deploy(Box::new(deploy)));
@@ -104,22 +117,40 @@ pub fn spawn(
     let mut worker = Worker {
         pipeline,
         targets,
+        environment,
         busy: HashMap::new(),
+        waiting: HashMap::new(),
         done: mpsc::unbounded_channel(),
     };
     let events = hub.subscribe().1;
+    let deploys = Deploys { requests, db };
+    let polling = deploys.clone();
     tokio::spawn(async move {
+        // The refs as they are now are the baseline: requests are served once it is
+        // taken, so a commit made after `uc deploy` answered is one a poll sees.
+        for (service, deploy) in polled {
+            let seen = tokio::time::timeout(BASELINE_LIMIT, trigger::refs(&deploy)).await;
+            let seen = seen.ok().and_then(Result::ok);
+            tokio::spawn(trigger::poll(polling.clone(), service, deploy, seen));
+        }
         worker.resume(unfinished);
         worker.serve(rx, events).await;
     });
-    Ok(Deploys { requests, db })
+    Ok(deploys)
 }
+
+/// How long the engine waits at start for a polled repository's refs.
+const BASELINE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 struct Worker {
     pipeline: Pipeline,
     targets: HashMap<String, Target>,
+    /// This host's environment: what rules and pipeline stages are compared with.
+    environment: Option<String>,
     /// Service → the id of its deploy running now: one at a time per service.
     busy: HashMap<String, u64>,
+    /// Service → where the approval of its running deploy is sent.
+    waiting: HashMap<String, oneshot::Sender<Approval>>,
     done: (
         mpsc::UnboundedSender<String>,
         mpsc::UnboundedReceiver<String>,
@@ -140,6 +171,7 @@ impl Worker {
                 }
                 Some(service) = self.done.1.recv() => {
                     self.busy.remove(&service);
+                    self.waiting.remove(&service);
                 }
                 event = events.recv() => match event {
                     Ok(Event::GitPush(push)) => self.pushed(&push),
@@ -150,10 +182,12 @@ impl Worker {
         }
     }
 
-    /// A push to a deploy's branch of its repository deploys the pushed commit.
+    /// A push to a deploy's repository is routed by its rules (without rules: the
+    /// deploy's branch deploys the pushed commit).
     fn pushed(&mut self, push: &GitPush) {
+        let environment = self.environment.as_deref();
         let services: Vec<String> = (self.targets.values())
-            .filter(|t| push.git_ref == format!("refs/heads/{}", t.deploy.branch))
+            .filter(|t| trigger::route(&t.deploy, environment, &push.git_ref) != Route::Ignore)
             .filter(|t| {
                 let repo = t.deploy.repo.trim_end_matches('/').trim_end_matches(".git");
                 !push.repository.is_empty() && repo.ends_with(push.repository.as_str())
@@ -163,12 +197,14 @@ impl Worker {
         for service in services {
             let request = DeployRequest {
                 service: service.clone(),
-                ask: Ask::Deploy {
-                    git_ref: Some(push.after.clone()),
+                ask: Ask::Push {
+                    git_ref: push.git_ref.clone(),
+                    commit: push.after.clone(),
+                    trigger: "push".to_owned(),
                 },
                 by: push.pusher.clone(),
             };
-            if let Err(e) = self.start(request, "push") {
+            if let Err(e) = self.start(request, "manual") {
                 let text = format!("the push to {} did not deploy {service}: {e}", push.git_ref);
                 let level = crate::protocol::NoticeLevel::Warn;
                 self.pipeline.hub.notice(level, Some(&service), text);
@@ -176,15 +212,43 @@ impl Worker {
         }
     }
 
-    fn start(&mut self, request: DeployRequest, trigger: &str) -> Result<Deployment, CommandError> {
-        let Some(target) = self.targets.get(&request.service).cloned() else {
+    fn target(&self, service: &str) -> Result<Target, CommandError> {
+        let Some(target) = self.targets.get(service).cloned() else {
             let names = self.targets.keys().map(String::as_str);
-            let hint = crate::config::suggest(&request.service, names).map_or(
+            let hint = crate::config::suggest(service, names).map_or(
                 "only services with `deploy:` are deployed".to_owned(),
                 |s| format!("did you mean `{s}`?"),
             );
-            let message = format!("`{}` has no `deploy:`", request.service);
+            let message = format!("`{service}` has no `deploy:`");
             return Err(CommandError::field("service", message).with_hint(hint));
+        };
+        Ok(target)
+    }
+
+    fn start(&mut self, request: DeployRequest, trigger: &str) -> Result<Deployment, CommandError> {
+        let target = self.target(&request.service)?;
+        let (git_ref, trigger) = match &request.ask {
+            Ask::Decide { approve, role } => {
+                return self.decide(&target, &request, *approve, *role);
+            }
+            Ask::Push {
+                git_ref,
+                commit,
+                trigger,
+            } => match trigger::route(&target.deploy, self.environment.as_deref(), git_ref) {
+                Route::Deploy => (Some(commit.clone()), trigger.as_str()),
+                Route::Skip(reason) => {
+                    let pushed = (git_ref.as_str(), commit.as_str());
+                    return Ok(self.skip(&request, trigger, pushed, reason));
+                }
+                Route::Ignore => {
+                    let branch = &target.deploy.branch;
+                    let message = format!("{git_ref} is not the deploy's branch `{branch}`");
+                    return Err(CommandError::field("ref", message));
+                }
+            },
+            Ask::Deploy { git_ref } => (git_ref.clone(), trigger),
+            Ask::Rollback { .. } => (None, trigger),
         };
         if let Some(id) = self.busy.get(&request.service) {
             let message = format!("deploy {id} of {} is still running", request.service);
@@ -192,7 +256,7 @@ impl Worker {
         }
         let releases = target.releases();
         let (trigger, git_ref, release) = match request.ask {
-            Ask::Deploy { git_ref } => {
+            Ask::Deploy { .. } | Ask::Push { .. } | Ask::Decide { .. } => {
                 let git_ref = git_ref.unwrap_or_else(|| target.deploy.branch.clone());
                 crate::config::values::git_ref(&git_ref)
                     .map_err(|r| CommandError::field("ref", r.to_string()))?;
@@ -220,6 +284,7 @@ impl Worker {
             started_at: now_ms(),
             ended_at: None,
             switched: false,
+            approval: None,
         };
         self.pipeline.save(&mut deploy);
         self.run(target, deploy.clone(), release);
@@ -241,10 +306,18 @@ impl Worker {
         self.busy.insert(service.clone(), deploy.id);
         let pipeline = self.pipeline.clone();
         let done = self.done.0.clone();
+        // A rollback goes back to what served: only a new release waits for an approval.
+        let approver = (target.approve.clone())
+            .filter(|_| release.is_none())
+            .map(|role| {
+                let (tx, decision) = oneshot::channel();
+                self.waiting.insert(service.clone(), tx);
+                Approver { role, decision }
+            });
         tokio::spawn(async move {
             match release {
                 Some(release) => pipeline.go_live(&target, deploy, &release).await,
-                None => pipeline.deploy(&target, deploy).await,
+                None => pipeline.deploy(&target, deploy, approver).await,
             };
             let _ = done.send(service);
         });

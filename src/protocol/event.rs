@@ -228,6 +228,7 @@ mod tests {
                 started_at: 1,
                 ended_at: Some(3),
                 switched: false,
+                approval: None,
             })),
             Event::Shutdown,
         ];

@@ -106,6 +106,7 @@ mod tests {
             started_at: id,
             ended_at: None,
             switched: false,
+            approval: None,
         }
     }
 

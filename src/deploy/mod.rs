@@ -117,7 +117,6 @@ pub fn spawn(
     let mut worker = Worker {
         pipeline,
         targets,
-        environment,
         busy: HashMap::new(),
         waiting: HashMap::new(),
         done: mpsc::unbounded_channel(),
@@ -145,8 +144,6 @@ const BASELINE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 struct Worker {
     pipeline: Pipeline,
     targets: HashMap<String, Target>,
-    /// This host's environment: what rules and pipeline stages are compared with.
-    environment: Option<String>,
     /// Service → the id of its deploy running now: one at a time per service.
     busy: HashMap<String, u64>,
     /// Service → where the approval of its running deploy is sent.
@@ -185,7 +182,8 @@ impl Worker {
     /// A push to a deploy's repository is routed by its rules (without rules: the
     /// deploy's branch deploys the pushed commit).
     fn pushed(&mut self, push: &GitPush) {
-        let environment = self.environment.as_deref();
+        let environment = self.environment();
+        let environment = environment.as_deref();
         let services: Vec<String> = (self.targets.values())
             .filter(|t| trigger::route(&t.deploy, environment, &push.git_ref) != Route::Ignore)
             .filter(|t| {
@@ -212,8 +210,17 @@ impl Worker {
         }
     }
 
+    /// This host's environment now (`uc env switch` changes it while the engine runs):
+    /// what rules and pipeline stages are compared with.
+    fn environment(&self) -> Option<String> {
+        self.pipeline.hub.snapshot().environment.clone()
+    }
+
+    /// The service's target, with the pipeline stage of the environment active now.
     fn target(&self, service: &str) -> Result<Target, CommandError> {
-        let Some(target) = self.targets.get(service).cloned() else {
+        let target = (self.targets.get(service))
+            .and_then(|t| Target::new(&t.service, self.environment().as_deref()));
+        let Some(target) = target else {
             let names = self.targets.keys().map(String::as_str);
             let hint = crate::config::suggest(service, names).map_or(
                 "only services with `deploy:` are deployed".to_owned(),
@@ -235,7 +242,7 @@ impl Worker {
                 git_ref,
                 commit,
                 trigger,
-            } => match trigger::route(&target.deploy, self.environment.as_deref(), git_ref) {
+            } => match trigger::route(&target.deploy, self.environment().as_deref(), git_ref) {
                 Route::Deploy => (Some(commit.clone()), trigger.as_str()),
                 Route::Skip(reason) => {
                     let pushed = (git_ref.as_str(), commit.as_str());

@@ -223,3 +223,115 @@ fn rules_send_main_to_staging_and_tags_to_prod_and_say_why_a_ref_is_skipped() {
     assert_eq!(get(port), Some((200, "v3".into())));
     env.ok(&["down"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prod_stage_waits_for_a_deployer_and_a_rejection_leaves_the_release_serving() {
+    use common::serve::{Body, Serve, token, wait_audit};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let pipeline = "      pipeline:
+        - { environment: staging }
+        - { environment: prod, approve: deployer }
+";
+    let env = Env::with_settings(
+        &services(&repo.dir, port, pipeline),
+        "environments: [prod, staging]\n",
+    );
+    repo.commit("v1", "ok", "");
+    let out = env.ok(&["deploy", "app"]);
+    assert!(out.contains("waiting for a deployer's approval"), "{out}");
+    assert!(out.contains("`uc deploy approve app`"), "{out}");
+    let status = env.ok(&["deploy", "status"]);
+    assert!(status.contains("waiting (approval)"), "{status}");
+    assert_eq!(history(&env)[0]["state"], "waiting");
+    assert_eq!(get(port), None, "nothing serves before the approval");
+
+    let out = env.ok(&["deploy", "approve", "app"]);
+    assert!(out.contains("approved deploy 1 of app"), "{out}");
+    assert!(out.contains("deployed"), "{out}");
+    assert_eq!(get(port), Some((200, "v1".into())));
+    let approved = history(&env).remove(0);
+    let user = univers_container::store::audit::local_user();
+    assert_eq!(
+        (
+            &approved["approval"]["approved"],
+            &approved["approval"]["by"]
+        ),
+        (&true.into(), &user.as_str().into())
+    );
+    assert!(approved["approval"]["at"].as_u64().is_some_and(|at| at > 0));
+    let table = env.ok(&["deploy", "history"]);
+    assert!(
+        table.contains(&format!("approved by {user} at ")),
+        "{table}"
+    );
+
+    repo.commit("v2", "ok", "");
+    let out = env.ok(&["deploy", "app"]);
+    assert!(out.contains("waiting for a deployer's approval"), "{out}");
+    let operator = token(&env, "olga", "operator", &[]);
+    let deployer = token(&env, "dana", "deployer", &[]);
+    let serve = Serve::start(&env, &[]);
+    let route = |verb: &str| format!("/api/v1/workspaces/{}/services/app/{verb}", env.workspace);
+    let (status, answer) = serve
+        .call_json("POST", &route("approve"), &operator, Body::None)
+        .await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(
+        answer["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("needs role deployer"),
+        "{answer}"
+    );
+    let (status, answer) = serve
+        .call_json("POST", &route("reject"), &deployer, Body::None)
+        .await;
+    assert_eq!(
+        (status, &answer["state"]),
+        (202, &"waiting".into()),
+        "{answer}"
+    );
+    let rejected = common::eventually(T, || history(&env)[0]["state"] == "rejected");
+    assert!(rejected, "{:#?}", history(&env)[0]);
+    let last = history(&env).remove(0);
+    assert_eq!(
+        (
+            &last["approval"]["approved"],
+            &last["approval"]["by"],
+            &last["cause"]
+        ),
+        (&false.into(), &"dana".into(), &"rejected by dana".into())
+    );
+    assert_eq!(get(port), Some((200, "v1".into())), "v1 still serves");
+    let (status, answer) = serve
+        .call_json("POST", &route("approve"), &deployer, Body::None)
+        .await;
+    assert_eq!(
+        (status, &answer["field"]),
+        (400, &"service".into()),
+        "{answer}"
+    );
+
+    let rows = wait_audit(&env, |rows| rows.len() >= 3);
+    let seen: Vec<(String, String, u16)> = (rows.iter())
+        .map(|r| {
+            (
+                r.token.clone().unwrap_or_default(),
+                r.route.clone(),
+                r.status,
+            )
+        })
+        .collect();
+    let at = |verb: &str| format!("/api/v1/services/app/{verb}");
+    assert_eq!(
+        seen,
+        [
+            ("olga".to_owned(), at("approve"), 403),
+            ("dana".to_owned(), at("reject"), 202),
+            ("dana".to_owned(), at("approve"), 400),
+        ]
+    );
+    env.ok(&["down"]);
+}

@@ -174,7 +174,12 @@ async fn decide(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| <Role as clap::ValueEnum>::from_str(v, true).ok());
     let ask = Ask::Decide { approve, role };
-    send(api, actor(headers), service, ask).await
+    // Who approved is what is recorded: on the socket, the local user.
+    let by = match headers.get(super::audit::ACTOR) {
+        Some(_) => actor(headers),
+        None => crate::store::audit::local_user(),
+    };
+    send(api, by, service, ask).await
 }
 
 #[utoipa::path(get, path = "/deploys", tag = "deploys",

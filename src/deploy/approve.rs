@@ -6,7 +6,7 @@
 
 use tokio::sync::oneshot;
 
-use super::model::{Approval, DeployState, Deployment, Stage};
+use super::model::{Approval, DeployState, Deployment, Stage, StageRun, StageStatus};
 use super::run::{Pipeline, Target};
 use super::{DeployRequest, Worker};
 use crate::clock::now_ms;
@@ -27,11 +27,18 @@ impl Pipeline {
         mut deploy: Deployment,
         approver: Approver,
     ) -> Result<Deployment, Deployment> {
-        deploy.state = DeployState::Waiting;
-        self.begin(&mut deploy, Stage::Approval);
         let release = deploy.release.clone().unwrap_or_default();
         let log = format!("waiting for a {}'s approval of {release}\n", approver.role);
-        self.progress(&mut deploy, &log);
+        deploy.state = DeployState::Waiting;
+        // Saved with its log: the first a frontend sees says whose approval it waits for.
+        deploy.stages.push(StageRun {
+            stage: Stage::Approval,
+            status: StageStatus::Running,
+            started_at: now_ms(),
+            ended_at: None,
+            log: log.clone(),
+        });
+        self.save(&mut deploy);
         let Ok(approval) = approver.decision.await else {
             deploy.state = DeployState::Running;
             let cause = "the engine stopped while it waited for an approval".to_owned();

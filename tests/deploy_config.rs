@@ -104,3 +104,79 @@ fn every_mistake_is_placed() {
         Some("write `strategy: restart` or `strategy: blue-green`")
     );
 }
+
+const TRIGGERS: &str = "\
+workspace: shop
+environments: [staging, prod]
+services:
+  api:
+    command: python3 app.py
+    deploy:
+      repo: ../api.git
+      poll: 1m
+      rules:
+        - { branch: main, environment: staging }
+        - { tag: \"v*\", environment: prod }
+      pipeline:
+        - { environment: staging }
+        - { environment: prod, approve: deployer, gate: { passes: 5, exec: ./check } }
+";
+
+#[test]
+fn rules_poll_and_a_pipeline_with_an_approval_are_read() {
+    let ws = load_str(TRIGGERS, Path::new("/ws/univers.yaml"), Path::new("/ws")).expect("valid");
+    let deploy = ws
+        .service("api")
+        .and_then(|s| s.deploy.as_ref())
+        .expect("deploy");
+    assert_eq!(deploy.poll, Some(Duration::from_secs(60)));
+    let rules: Vec<(&str, &str)> = (deploy.rules.iter())
+        .map(|r| (r.pattern.as_str(), r.environment.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        [("refs/heads/main", "staging"), ("refs/tags/v*", "prod")]
+    );
+    let [staging, prod] = deploy.pipeline.as_slice() else {
+        panic!("{:?}", deploy.pipeline)
+    };
+    assert_eq!((staging.approve.as_deref(), &staging.gate), (None, &None));
+    assert_eq!(prod.approve.as_deref(), Some("deployer"));
+    let gate = prod.gate.as_ref().expect("prod's own gate");
+    assert_eq!(
+        (gate.passes, &gate.probe),
+        (5, &Probe::Exec("./check".into()))
+    );
+}
+
+#[test]
+fn every_trigger_mistake_is_placed() {
+    let err = load_file(&fixture("config/invalid/bad_triggers.yaml")).expect_err("invalid");
+    let got: Vec<(u64, u64, String)> = err
+        .problems()
+        .iter()
+        .map(|p| (p.line, p.column, p.message.clone()))
+        .collect();
+    let want = [
+        (8, 13, "`poll` must be at least 5s"),
+        (10, 40, "unknown environment `stagin`"),
+        (11, 11, "a rule names a `branch` or a `tag`"),
+        (12, 18, "invalid git ref `-xx`"),
+        (
+            15,
+            41,
+            "`approve` names a role that cannot deploy: `operator`",
+        ),
+    ];
+    let want: Vec<(u64, u64, String)> = want
+        .iter()
+        .map(|(l, c, m)| (*l, *c, (*m).to_owned()))
+        .collect();
+    assert_eq!(got, want, "{err}");
+    let hint = |needle: &str| {
+        (err.problems().iter())
+            .find(|p| p.message.contains(needle))
+            .and_then(|p| p.hint.clone())
+    };
+    assert_eq!(hint("stagin").as_deref(), Some("did you mean `staging`?"));
+}

@@ -41,6 +41,7 @@ fn deploy(id: u64, state: DeployState, stages: Vec<StageRun>) -> Deployment {
         ended_at: None,
         switched: false,
         colours: None,
+        approval: None,
     }
 }
 

@@ -277,7 +277,11 @@ impl Alerting {
     fn on_deploy(&mut self, deploy: &crate::deploy::model::Deployment) -> bool {
         use crate::deploy::model::DeployState;
         match deploy.state {
-            DeployState::Running => false,
+            // Waiting, skipped and rejected deploys left the serving release alone.
+            DeployState::Running
+            | DeployState::Waiting
+            | DeployState::Skipped
+            | DeployState::Rejected => false,
             DeployState::Succeeded => {
                 let was = self.failed_deploys.remove(&deploy.service).is_some();
                 if was {

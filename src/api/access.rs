@@ -36,6 +36,11 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/api/v1/services/{name}/terminal/keys", OPERATOR),
     ("POST", "/api/v1/services/{name}/deploy", DEPLOYER),
     ("POST", "/api/v1/services/{name}/rollback", DEPLOYER),
+    // The git hook's word that a ref moved: it deploys, so it needs what a deploy needs.
+    ("POST", "/api/v1/services/{name}/push", DEPLOYER),
+    // A stage's `approve:` may ask for admin: the engine checks that one.
+    ("POST", "/api/v1/services/{name}/approve", DEPLOYER),
+    ("POST", "/api/v1/services/{name}/reject", DEPLOYER),
     ("GET", "/api/v1/deploys", VIEWER),
     ("GET", "/api/v1/metrics", VIEWER),
     ("GET", "/api/v1/metrics/history", VIEWER),
@@ -141,6 +146,9 @@ mod tests {
         assert_eq!(needs("POST", "/api/v1/services/api/deploy"), DEPLOYER);
         assert_eq!(needs("POST", "/api/v1/services/api/rollback"), DEPLOYER);
         assert_eq!(needs("GET", "/api/v1/deploys"), VIEWER);
+        assert_eq!(needs("POST", "/api/v1/services/api/approve"), DEPLOYER);
+        assert_eq!(needs("POST", "/api/v1/services/api/reject"), DEPLOYER);
+        assert_eq!(needs("POST", "/api/v1/services/api/push"), DEPLOYER);
         assert_eq!(needs("POST", "/api/v1/heal/playbooks/x/run"), ADMIN);
         assert_eq!(needs("GET", "/api/v1/heal/playbooks/x"), VIEWER);
         assert_eq!(needs("PUT", "/api/v1/heal/playbooks/x"), ADMIN);

@@ -23,7 +23,7 @@ pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
 pub use audit::{ACTOR, ROLE};
 pub use config::ConfigHistoryParams;
-pub use deploys::{DeployBody, DeploysParams, RollbackBody};
+pub use deploys::{DecisionBody, DeployBody, DeploysParams, PushBody, RollbackBody};
 pub use events::SseEvent;
 pub use heal::HealHistoryParams;
 pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
@@ -126,6 +126,17 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
             "POST",
             "/api/v1/services/{name}/rollback",
             post(deploys::rollback),
+        ),
+        ("POST", "/api/v1/services/{name}/push", post(deploys::push)),
+        (
+            "POST",
+            "/api/v1/services/{name}/approve",
+            post(deploys::approve),
+        ),
+        (
+            "POST",
+            "/api/v1/services/{name}/reject",
+            post(deploys::reject),
         ),
         ("GET", "/api/v1/deploys", get(deploys::list)),
         ("GET", "/api/v1/metrics", get(metrics::current)),

@@ -125,6 +125,9 @@ pub struct CreatedToken {
         hooks::receive,
         deploys::deploy,
         deploys::rollback,
+        deploys::push,
+        deploys::approve,
+        deploys::reject,
         deploys::list,
     ),
     components(schemas(

@@ -1,6 +1,7 @@
 //! `uc deploy SERVICE [--ref REF]` (the stages as they happen), `uc deploy status
-//! [SERVICE]`, `uc deploy history [SERVICE] [--json]` and `uc deploy rollback SERVICE
-//! [RELEASE]`.
+//! [SERVICE]`, `uc deploy history [SERVICE] [--json]`, `uc deploy rollback SERVICE
+//! [RELEASE]`, `uc deploy approve|reject SERVICE` and `uc deploy hook install|remove
+//! SERVICE` (`deploy_hook`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -55,6 +56,34 @@ pub enum DeployCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Approve the deploy waiting for an approval; follow it until it ends
+    Approve {
+        service: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reject the deploy waiting for an approval: the serving release stays
+    Reject {
+        service: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The git post-receive hook that deploys on `git push`
+    Hook {
+        #[command(subcommand)]
+        command: HookCmd,
+    },
+    /// Called by the hook: reads `OLD NEW REF` lines and tells the engine
+    #[command(hide = true)]
+    Pushed { service: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCmd {
+    /// Install it in the deploy's repository (an existing post-receive is chained)
+    Install { service: String },
+    /// Take SERVICE out of it (the chained hook comes back when none is left)
+    Remove { service: String },
 }
 
 pub async fn run(source: Source, args: DeployArgs) -> CliResult {
@@ -81,6 +110,15 @@ pub async fn run(source: Source, args: DeployArgs) -> CliResult {
             let started = client.rollback(&service, release.as_deref()).await?;
             follow(&mut events, started, json).await
         }
+        Some(DeployCmd::Approve { service, json }) => decide(&source, &service, true, json).await,
+        Some(DeployCmd::Reject { service, json }) => decide(&source, &service, false, json).await,
+        Some(DeployCmd::Hook {
+            command: HookCmd::Install { service },
+        }) => super::deploy_hook::install(&source, &service),
+        Some(DeployCmd::Hook {
+            command: HookCmd::Remove { service },
+        }) => super::deploy_hook::remove(&source, &service),
+        Some(DeployCmd::Pushed { service }) => super::deploy_hook::pushed(&source, &service).await,
         None => {
             let Some(service) = args.service else {
                 let text =
@@ -96,8 +134,20 @@ pub async fn run(source: Source, args: DeployArgs) -> CliResult {
     }
 }
 
+async fn decide(source: &Source, service: &str, approve: bool, json: bool) -> CliResult {
+    let client = running(source, paths(source)?).await?;
+    let mut events = client.events().await?;
+    let waiting = client.decide(service, approve).await?;
+    if !json {
+        let word = if approve { "approved" } else { "rejected" };
+        outln!("{word} deploy {} of {service}", waiting.id)?;
+    }
+    follow(&mut events, waiting, json).await
+}
+
 /// Prints each stage as it ends (and, on a terminal, the running one with its time) until
-/// the deploy ends; exit 0 only when it succeeded.
+/// the deploy ends or waits for an approval (exit 0: `uc deploy approve` follows on);
+/// exit 0 only when it succeeded.
 async fn follow(
     events: &mut crate::client::EventStream,
     mut deploy: Deployment,
@@ -110,7 +160,9 @@ async fn follow(
         let what = deploy.release.as_deref().unwrap_or(&deploy.git_ref);
         outln!("deploy {} of {} ({what})", deploy.id, deploy.service)?;
     }
-    while deploy.state == DeployState::Running {
+    // A decided deploy is still `waiting` in the answer: the events take it on.
+    let decided = deploy.state == DeployState::Waiting;
+    while deploy.state == DeployState::Running || (decided && deploy.state.is_active()) {
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Deploy(d))) if d.id == deploy.id => deploy = *d,
@@ -133,7 +185,7 @@ async fn follow(
         outln!("{}", outcome(&deploy))?;
     }
     Ok(match deploy.state {
-        DeployState::Succeeded => ExitCode::SUCCESS,
+        DeployState::Succeeded | DeployState::Waiting => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
     })
 }
@@ -194,8 +246,17 @@ fn outcome(deploy: &Deployment) -> String {
         .map_or("", |c| c.get(..7).unwrap_or(c));
     match deploy.state {
         DeployState::Succeeded => format!(
-            "deployed {} {commit} in {took}",
-            deploy.release.as_deref().unwrap_or("")
+            "deployed {} {commit} in {took}{}",
+            deploy.release.as_deref().unwrap_or(""),
+            approval(deploy)
+                .map(|a| format!(", {a}"))
+                .unwrap_or_default()
+        ),
+        DeployState::Waiting => format!(
+            "{}: `uc deploy approve {}` or `uc deploy reject {}`",
+            waiting_for(deploy),
+            deploy.service,
+            deploy.service
         ),
         state => format!(
             "{}: {} (after {took})",
@@ -203,6 +264,20 @@ fn outcome(deploy: &Deployment) -> String {
             deploy.cause.as_deref().unwrap_or("no cause recorded")
         ),
     }
+}
+
+/// `approved by ana at 18:40:02`, when someone decided.
+fn approval(deploy: &Deployment) -> Option<String> {
+    let a = deploy.approval.as_ref()?;
+    let word = if a.approved { "approved" } else { "rejected" };
+    Some(format!("{word} by {} at {}", a.by, clock(a.at)))
+}
+
+/// The approval stage's first line: `waiting for a deployer's approval of <release>`.
+fn waiting_for(deploy: &Deployment) -> String {
+    let stage = (deploy.stages.iter()).rfind(|s| s.stage == crate::deploy::model::Stage::Approval);
+    let line = stage.and_then(|s| s.log.lines().next());
+    line.unwrap_or("waiting for an approval").to_owned()
 }
 
 async fn status(client: &Client, service: Option<&str>, json: bool) -> CliResult {
@@ -260,7 +335,11 @@ async fn history(client: &Client, service: Option<&str>, limit: usize, json: boo
             d.state.as_str(),
             commit,
             seconds(d.took_ms(now_ms())),
-            d.cause.as_deref().unwrap_or("")
+            [approval(d), d.cause.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ")
         )?;
     }
     Ok(ExitCode::SUCCESS)

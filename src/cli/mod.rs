@@ -10,6 +10,7 @@ pub use crate::store::audit::local_user as user;
 mod config_cmd;
 mod control;
 mod deploy_cmd;
+mod deploy_hook;
 mod env_cmd;
 mod export_cmd;
 mod heal_cmd;

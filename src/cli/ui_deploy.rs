@@ -16,6 +16,10 @@ pub fn ask(client: &Client, service: String, ask: Ask, updates: mpsc::UnboundedS
         let result = match &ask {
             Ask::Deploy { git_ref } => client.deploy(&service, git_ref.as_deref()).await,
             Ask::Rollback { release } => client.rollback(&service, release.as_deref()).await,
+            Ask::Decide { approve, .. } => client.decide(&service, *approve).await,
+            Ask::Push {
+                git_ref, commit, ..
+            } => client.pushed(&service, git_ref, commit, None).await,
         };
         let result = result.map_err(|e| e.to_string());
         let _ = updates.send(Update::DeployStarted { service, result });

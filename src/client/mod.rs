@@ -199,6 +199,35 @@ impl Client {
         self.post_json(&path, &body).await
     }
 
+    /// Approves (or rejects) the deploy of `service` waiting for an approval.
+    pub async fn decide(
+        &self,
+        service: &str,
+        approve: bool,
+    ) -> Result<crate::deploy::model::Deployment, ClientError> {
+        let verb = if approve { "approve" } else { "reject" };
+        let path = format!("/api/v1/services/{}/{verb}", percent_encode(service));
+        self.post_json(&path, &crate::api::DecisionBody::default())
+            .await
+    }
+
+    /// Tells the engine `git_ref` of `service`'s repository moved to `commit` (the git hook).
+    pub async fn pushed(
+        &self,
+        service: &str,
+        git_ref: &str,
+        commit: &str,
+        pusher: Option<&str>,
+    ) -> Result<crate::deploy::model::Deployment, ClientError> {
+        let body = crate::api::PushBody {
+            git_ref: git_ref.to_owned(),
+            after: commit.to_owned(),
+            pusher: pusher.map(str::to_owned),
+        };
+        let path = format!("/api/v1/services/{}/push", percent_encode(service));
+        self.post_json(&path, &body).await
+    }
+
     /// The newest `limit` deploys (of `service`), newest first.
     pub async fn deploys(
         &self,

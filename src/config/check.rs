@@ -40,7 +40,14 @@ pub(crate) fn check(root: Option<&Node>, file: &Path, dir: &Path, bindings: &Bin
     for _ in 0..MAX_ROUNDS {
         let tree = edited.as_ref().or(root);
         let Failure { yaml, spot } = match de::from_tree::<WorkspaceFile>(tree, &LOADER_KEYS) {
-            Ok(read) => return finish(read, file, dir, bindings, repair.found),
+            Ok(mut read) => {
+                // Read by the loader, not the schema: deploy rules and pipelines name them.
+                let declared = super::environments::declared(tree, &mut Vec::new());
+                read.value.environments = Some(super::schema::EnvironmentsSpec::Names(
+                    declared.into_iter().map(|d| d.environment.name).collect(),
+                ));
+                return finish(read, file, dir, bindings, repair.found);
+            }
             Err(failure) => *failure,
         };
         let problem = load::yaml_problem(&yaml, file);

@@ -252,6 +252,32 @@ pub struct Deploy {
     pub dir: PathBuf,
     /// With `strategy: blue-green`: the proxy and this service's colour.
     pub blue_green: Option<BlueGreen>,
+    /// How often the repository is asked for new commits; `None`: never.
+    pub poll: Option<Duration>,
+    /// Pushed ref → environment; empty: the deploy's branch deploys, whatever the
+    /// environment.
+    pub rules: Vec<DeployRule>,
+    /// The environments a release is promoted through, in order.
+    pub pipeline: Vec<PipelineStage>,
+}
+
+/// A rule: refs matching `pattern` (`*` any run of characters) go to `environment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployRule {
+    /// `refs/heads/<branch>` or `refs/tags/<tag>`.
+    pub pattern: String,
+    pub environment: String,
+}
+
+/// A pipeline's stage: its environment, its gate, and the role whose approval it waits
+/// for before the switch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineStage {
+    pub environment: String,
+    /// `deployer` or `admin`.
+    pub approve: Option<String>,
+    /// `None`: the deploy's own gate.
+    pub gate: Option<Gate>,
 }
 
 /// `strategy: blue-green`: the proxy on `listen` sends requests to the colour that serves;

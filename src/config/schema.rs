@@ -20,7 +20,7 @@ mod deploy;
 mod heal;
 mod webhooks;
 
-pub use deploy::{DeploySpec, GateSpec, ProxySpec};
+pub use deploy::{DeploySpec, GateSpec, PipelineStageSpec, ProxySpec, RuleSpec};
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
 pub use webhooks::{IncomingSpec, OutgoingSpec, WebhooksSpec};
 

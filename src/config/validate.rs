@@ -43,6 +43,7 @@ pub(crate) fn validate(
         problems: Vec::new(),
         bindings,
         workspace: &spec.workspace.value,
+        environments: deploy::environment_names(spec.environments.as_ref()),
     };
     let name = &spec.workspace;
     if !values::is_name(&name.value) {
@@ -90,6 +91,8 @@ pub(super) struct Checker<'a> {
     bindings: &'a Bindings,
     /// Names the state directory releases are kept in.
     workspace: &'a str,
+    /// The declared environments, which deploy rules and pipelines name.
+    environments: Vec<String>,
 }
 
 impl Checker<'_> {

@@ -16,6 +16,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "deploy.stage",
     "deploy.succeeded",
     "deploy.failed",
+    "deploy.waiting",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

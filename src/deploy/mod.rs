@@ -3,13 +3,17 @@
 //! release fails; the history is kept in `deploys.db` (`store::deploys`). The worker takes
 //! requests (`uc deploy`, the API), deploys the branch a verified push names, and at start
 //! finishes what an engine that stopped mid-deploy left: back to the previous release.
+//! Pushes and polls are routed by the rules (`trigger`); the pipeline's stage for this
+//! host's environment may hold a built release until it is approved (`approve`).
 
+mod approve;
 mod blue_green;
 mod gate;
 pub mod model;
 pub mod proxy;
 mod release;
 mod run;
+mod trigger;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -17,14 +21,16 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use self::approve::Approver;
 use self::blue_green::Pair;
-use self::model::{Colour, DeployState, Deployment, StageStatus};
+use self::model::{Approval, Colour, DeployState, Deployment, StageStatus};
 use self::run::{Pipeline, Target};
+use self::trigger::Route;
 use crate::clock::now_ms;
 use crate::config::Workspace;
 use crate::hooks::push::GitPush;
 use crate::paths::Paths;
-use crate::protocol::{CommandError, CommandRequest, Event, Hub};
+use crate::protocol::{CommandError, CommandRequest, Event, Hub, Role};
 use crate::store::StoreError;
 use crate::store::deploys::DeployLog;
 
@@ -35,6 +41,16 @@ pub enum Ask {
     Deploy { git_ref: Option<String> },
     /// Go back to `release` (the one before the current when `None`).
     Rollback { release: Option<String> },
+    /// `git_ref` moved to `commit`: told by the git hook or a verified webhook (`trigger`
+    /// `push`), or seen by polling (`poll`). The rules decide whether it deploys here.
+    Push {
+        git_ref: String,
+        commit: String,
+        trigger: String,
+    },
+    /// Approve or reject the deploy waiting for an approval; `role` is the caller's
+    /// (`None`: the local user, who may do anything).
+    Decide { approve: bool, role: Option<Role> },
 }
 
 #[derive(Debug, Clone)]
@@ -78,22 +94,22 @@ pub fn spawn(
     let store = DeployLog::open(&db)?;
     let unfinished = store.unfinished()?;
     let latest = store.recent(None, 100)?;
+    let environment = ws.environment.clone();
     let targets: HashMap<String, Target> = (ws.services.iter())
         .filter_map(|s| {
-            let deploy = s.deploy.clone()?;
+            let mut target = Target::new(s, environment.as_deref())?;
             // A green colour is deployed as its blue service's.
-            let colour = deploy.blue_green.as_ref().map(|bg| bg.colour);
+            let colour = target.deploy.blue_green.as_ref().map(|bg| bg.colour);
             if colour == Some(Colour::Green) {
                 return None;
             }
-            let pair = colour.and_then(|_| pair(ws, s, &deploy, &unfinished, &hub));
-            let target = Target {
-                service: s.clone(),
-                deploy,
-                pair,
-            };
+            target.pair = colour.and_then(|_| pair(ws, s, &target.deploy, &unfinished, &hub));
             Some((s.name.clone(), target))
         })
+        .collect();
+    let polled: Vec<(String, crate::config::Deploy)> = (targets.values())
+        .filter(|t| t.deploy.poll.is_some())
+        .map(|t| (t.service.name.clone(), t.deploy.clone()))
         .collect();
     let pipeline = Pipeline {
         hub: hub.clone(),
@@ -104,6 +120,7 @@ pub fn spawn(
     let mut seen = HashSet::new();
     for deploy in latest
         .into_iter()
+        .filter(|d| d.state != DeployState::Skipped)
         .filter(|d| seen.insert(d.service.clone()))
     {
         hub.publish(Event::Deploy(Box::new(deploy)));
@@ -113,21 +130,36 @@ pub fn spawn(
         pipeline,
         targets,
         busy: HashMap::new(),
+        waiting: HashMap::new(),
         done: mpsc::unbounded_channel(),
     };
     let events = hub.subscribe().1;
+    let deploys = Deploys { requests, db };
+    let polling = deploys.clone();
     tokio::spawn(async move {
+        // The refs as they are now are the baseline: requests are served once it is
+        // taken, so a commit made after `uc deploy` answered is one a poll sees.
+        for (service, deploy) in polled {
+            let seen = tokio::time::timeout(BASELINE_LIMIT, trigger::refs(&deploy)).await;
+            let seen = seen.ok().and_then(Result::ok);
+            tokio::spawn(trigger::poll(polling.clone(), service, deploy, seen));
+        }
         worker.resume(unfinished);
         worker.serve(rx, events).await;
     });
-    Ok(Deploys { requests, db })
+    Ok(deploys)
 }
+
+/// How long the engine waits at start for a polled repository's refs.
+const BASELINE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 struct Worker {
     pipeline: Pipeline,
     targets: HashMap<String, Target>,
     /// Service → the id of its deploy running now: one at a time per service.
     busy: HashMap<String, u64>,
+    /// Service → where the approval of its running deploy is sent.
+    waiting: HashMap<String, oneshot::Sender<Approval>>,
     done: (
         mpsc::UnboundedSender<String>,
         mpsc::UnboundedReceiver<String>,
@@ -148,6 +180,7 @@ impl Worker {
                 }
                 Some(service) = self.done.1.recv() => {
                     self.busy.remove(&service);
+                    self.waiting.remove(&service);
                 }
                 event = events.recv() => match event {
                     Ok(Event::GitPush(push)) => self.pushed(&push),
@@ -158,10 +191,13 @@ impl Worker {
         }
     }
 
-    /// A push to a deploy's branch of its repository deploys the pushed commit.
+    /// A push to a deploy's repository is routed by its rules (without rules: the
+    /// deploy's branch deploys the pushed commit).
     fn pushed(&mut self, push: &GitPush) {
+        let environment = self.environment();
+        let environment = environment.as_deref();
         let services: Vec<String> = (self.targets.values())
-            .filter(|t| push.git_ref == format!("refs/heads/{}", t.deploy.branch))
+            .filter(|t| trigger::route(&t.deploy, environment, &push.git_ref) != Route::Ignore)
             .filter(|t| {
                 let repo = t.deploy.repo.trim_end_matches('/').trim_end_matches(".git");
                 !push.repository.is_empty() && repo.ends_with(push.repository.as_str())
@@ -171,12 +207,14 @@ impl Worker {
         for service in services {
             let request = DeployRequest {
                 service: service.clone(),
-                ask: Ask::Deploy {
-                    git_ref: Some(push.after.clone()),
+                ask: Ask::Push {
+                    git_ref: push.git_ref.clone(),
+                    commit: push.after.clone(),
+                    trigger: "push".to_owned(),
                 },
                 by: push.pusher.clone(),
             };
-            if let Err(e) = self.start(request, "push") {
+            if let Err(e) = self.start(request, "manual") {
                 let text = format!("the push to {} did not deploy {service}: {e}", push.git_ref);
                 let level = crate::protocol::NoticeLevel::Warn;
                 self.pipeline.hub.notice(level, Some(&service), text);
@@ -184,28 +222,70 @@ impl Worker {
         }
     }
 
-    fn start(&mut self, request: DeployRequest, trigger: &str) -> Result<Deployment, CommandError> {
-        let Some(target) = self.targets.get(&request.service).cloned() else {
+    /// This host's environment now (`uc env switch` changes it while the engine runs):
+    /// what rules and pipeline stages are compared with.
+    fn environment(&self) -> Option<String> {
+        self.pipeline.hub.snapshot().environment.clone()
+    }
+
+    /// The service's target, with the pipeline stage of the environment active now.
+    fn target(&self, service: &str) -> Result<Target, CommandError> {
+        let target = (self.targets.get(service)).and_then(|t| {
+            let target = Target::new(&t.service, self.environment().as_deref())?;
+            Some(Target {
+                pair: t.pair.clone(),
+                ..target
+            })
+        });
+        let Some(target) = target else {
             let names = self.targets.keys().map(String::as_str);
-            let hint = crate::config::suggest(&request.service, names).map_or(
+            let hint = crate::config::suggest(service, names).map_or(
                 "only services with `deploy:` are deployed".to_owned(),
                 |s| format!("did you mean `{s}`?"),
             );
-            let message = format!("`{}` has no `deploy:`", request.service);
+            let message = format!("`{service}` has no `deploy:`");
             return Err(CommandError::field("service", message).with_hint(hint));
         };
+        Ok(target)
+    }
+
+    fn start(&mut self, request: DeployRequest, trigger: &str) -> Result<Deployment, CommandError> {
+        let target = self.target(&request.service)?;
         if target.deploy.blue_green.is_some() && target.pair.is_none() {
             let message = format!("the proxy of {} did not start", request.service);
             let hint = "see the engine's notices; `uc restart` the engine once the port is free";
             return Err(CommandError::field("service", message).with_hint(hint));
         }
+        let (git_ref, trigger) = match &request.ask {
+            Ask::Decide { approve, role } => {
+                return self.decide(&target, &request, *approve, *role);
+            }
+            Ask::Push {
+                git_ref,
+                commit,
+                trigger,
+            } => match trigger::route(&target.deploy, self.environment().as_deref(), git_ref) {
+                Route::Deploy => (Some(commit.clone()), trigger.as_str()),
+                Route::Skip(reason) => {
+                    let pushed = (git_ref.as_str(), commit.as_str());
+                    return Ok(self.skip(&request, trigger, pushed, reason));
+                }
+                Route::Ignore => {
+                    let branch = &target.deploy.branch;
+                    let message = format!("{git_ref} is not the deploy's branch `{branch}`");
+                    return Err(CommandError::field("ref", message));
+                }
+            },
+            Ask::Deploy { git_ref } => (git_ref.clone(), trigger),
+            Ask::Rollback { .. } => (None, trigger),
+        };
         if let Some(id) = self.busy.get(&request.service) {
             let message = format!("deploy {id} of {} is still running", request.service);
             return Err(CommandError::field("service", message));
         }
         let releases = target.releases();
         let (trigger, git_ref, release) = match request.ask {
-            Ask::Deploy { git_ref } => {
+            Ask::Deploy { .. } | Ask::Push { .. } | Ask::Decide { .. } => {
                 let git_ref = git_ref.unwrap_or_else(|| target.deploy.branch.clone());
                 crate::config::values::git_ref(&git_ref)
                     .map_err(|r| CommandError::field("ref", r.to_string()))?;
@@ -234,6 +314,7 @@ impl Worker {
             ended_at: None,
             switched: false,
             colours: None,
+            approval: None,
         };
         self.pipeline.save(&mut deploy);
         self.run(target, deploy.clone(), release);
@@ -255,10 +336,18 @@ impl Worker {
         self.busy.insert(service.clone(), deploy.id);
         let pipeline = self.pipeline.clone();
         let done = self.done.0.clone();
+        // A rollback goes back to what served: only a new release waits for an approval.
+        let approver = (target.approve.clone())
+            .filter(|_| release.is_none())
+            .map(|role| {
+                let (tx, decision) = oneshot::channel();
+                self.waiting.insert(service.clone(), tx);
+                Approver { role, decision }
+            });
         tokio::spawn(async move {
             match release {
                 Some(release) => pipeline.go_live(&target, deploy, &release).await,
-                None => pipeline.deploy(&target, deploy).await,
+                None => pipeline.deploy(&target, deploy, approver).await,
             };
             let _ = done.send(service);
         });

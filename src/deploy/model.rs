@@ -39,6 +39,19 @@ pub struct Deployment {
     /// With `strategy: blue-green`: which colour the new release runs in, which serves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colours: Option<Colours>,
+    /// Who approved or rejected it, and when, for a pipeline stage with `approve:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+}
+
+/// An approval given (or refused) to a deploy waiting at a stage with `approve:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Approval {
+    pub approved: bool,
+    /// The API token's name, or the local user's `api`.
+    pub by: String,
+    /// Unix ms.
+    pub at: u64,
 }
 
 /// A blue-green deploy's colours as of its record: a new engine that finds the deploy cut
@@ -106,6 +119,13 @@ pub enum DeployState {
     /// The new release failed its gate or soak (or the engine stopped mid-deploy) and the
     /// previous release serves again.
     RolledBack,
+    /// Built, waiting for an approval before it is switched to (`approve:`).
+    Waiting,
+    /// Its approval was refused: the release that served still does.
+    Rejected,
+    /// A pushed or polled ref that no rule sends to this host's environment: recorded
+    /// with the reason, nothing was fetched.
+    Skipped,
 }
 
 impl DeployState {
@@ -115,7 +135,15 @@ impl DeployState {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::RolledBack => "rolled_back",
+            Self::Waiting => "waiting",
+            Self::Rejected => "rejected",
+            Self::Skipped => "skipped",
         }
+    }
+
+    /// Still running or waiting: the service's one deploy at a time.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Running | Self::Waiting)
     }
 }
 
@@ -133,6 +161,8 @@ pub enum Stage {
     Drain,
     /// Back to the previous release.
     Rollback,
+    /// Waiting for an approval (`approve:`) between the build and the switch.
+    Approval,
 }
 
 impl Stage {
@@ -145,6 +175,7 @@ impl Stage {
             Self::Soak => "soak",
             Self::Drain => "drain",
             Self::Rollback => "rollback",
+            Self::Approval => "approval",
         }
     }
 }

@@ -33,16 +33,34 @@ pub struct Pipeline {
     pub secrets: Secrets,
 }
 
-/// A service with its `deploy:`.
+/// A service with its `deploy:`, the gate of its pipeline's stage for this host's
+/// environment, and the role that stage asks an approval of.
 #[derive(Clone)]
 pub struct Target {
     pub service: Service,
     pub deploy: Deploy,
+    pub approve: Option<String>,
     /// With `strategy: blue-green`: its colours and proxy.
     pub pair: Option<Pair>,
 }
 
 impl Target {
+    pub fn new(service: &Service, environment: Option<&str>) -> Option<Self> {
+        let mut deploy = service.deploy.clone()?;
+        let stage = (deploy.pipeline.iter())
+            .find(|s| Some(s.environment.as_str()) == environment)
+            .cloned();
+        if let Some(gate) = stage.as_ref().and_then(|s| s.gate.clone()) {
+            deploy.gate = gate;
+        }
+        Some(Self {
+            service: service.clone(),
+            deploy,
+            approve: stage.and_then(|s| s.approve),
+            pair: None,
+        })
+    }
+
     pub fn releases(&self) -> Releases {
         Releases::new(&self.deploy.dir)
     }
@@ -119,13 +137,18 @@ impl Pipeline {
     }
 
     /// A failure before the switch: the release that served still does.
-    fn failed(&self, mut deploy: Deployment, log: &str, cause: String) -> Deployment {
+    pub(super) fn failed(&self, mut deploy: Deployment, log: &str, cause: String) -> Deployment {
         self.end(&mut deploy, false, &format!("{log}{cause}\n"));
         self.finish(deploy, DeployState::Failed, Some(cause))
     }
 
-    /// Fetch, build, then [`Self::go_live`].
-    pub async fn deploy(&self, target: &Target, mut deploy: Deployment) -> Deployment {
+    /// Fetch, build, wait for an approval when one is asked for, then [`Self::go_live`].
+    pub async fn deploy(
+        &self,
+        target: &Target,
+        mut deploy: Deployment,
+        approver: Option<super::approve::Approver>,
+    ) -> Deployment {
         let releases = target.releases();
         deploy.previous = releases.current();
         let mut log = String::new();
@@ -155,6 +178,12 @@ impl Pipeline {
             }
         }
         self.end(&mut deploy, true, &log);
+        if let Some(approver) = approver {
+            deploy = match self.approval(deploy, approver).await {
+                Ok(deploy) => deploy,
+                Err(ended) => return ended,
+            };
+        }
         self.go_live(target, deploy, &name).await
     }
 

@@ -229,6 +229,7 @@ mod tests {
                 ended_at: Some(3),
                 switched: false,
                 colours: None,
+                approval: None,
             })),
             Event::Shutdown,
         ];

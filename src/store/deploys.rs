@@ -77,12 +77,13 @@ impl DeployLog {
         )
     }
 
-    /// Deploys an engine left running when it stopped.
+    /// Deploys an engine left running (or waiting for an approval) when it stopped.
     pub fn unfinished(&self) -> Result<Vec<Deployment>, StoreError> {
         let running = DeployState::Running.as_str();
+        let waiting = DeployState::Waiting.as_str();
         self.rows(
-            "SELECT json FROM deploys WHERE state = ?1 ORDER BY id",
-            params![running],
+            "SELECT json FROM deploys WHERE state IN (?1, ?2) ORDER BY id",
+            params![running, waiting],
         )
     }
 
@@ -129,6 +130,7 @@ mod tests {
             ended_at: None,
             switched: false,
             colours: None,
+            approval: None,
         };
         let mut second = first.clone();
         {

@@ -49,6 +49,52 @@ pub struct DeploySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub drain: Option<Spanned<String>>,
+    /// Looks for new commits this often (`poll: 1m`, at least 5s): a fallback when no
+    /// hook can reach the engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub poll: Option<Spanned<String>>,
+    /// Which pushed refs go to which environment: `[{ branch: main, environment:
+    /// staging }, { tag: "v*", environment: prod }]`; the first that matches wins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<RuleSpec>")]
+    pub rules: Vec<Spanned<RuleSpec>>,
+    /// The environments a release is promoted through, in order; each may have its own
+    /// gate and require an approval (`approve: deployer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<PipelineStageSpec>")]
+    pub pipeline: Vec<Spanned<PipelineStageSpec>>,
+}
+
+/// `{ branch: main, environment: staging }` or `{ tag: "v*", environment: prod }`; `*`
+/// matches any run of characters.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub branch: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub tag: Option<Spanned<String>>,
+    #[schemars(with = "String")]
+    pub environment: Spanned<String>,
+}
+
+/// `{ environment: prod, approve: deployer, gate: { … } }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineStageSpec {
+    #[schemars(with = "String")]
+    pub environment: Spanned<String>,
+    /// The role that must approve before the release is switched to: `deployer` or
+    /// `admin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub approve: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<GateSpec>")]
+    pub gate: Option<Spanned<GateSpec>>,
 }
 
 /// `proxy: { listen: 8080, ports: [8081, 8082] }`: the proxy listens on 127.0.0.1:`listen`

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use serde_saphyr::Spanned;
 
-use super::super::schema::{DeploySpec, GateSpec, ProbeSpec};
+use super::super::schema::{
+    DeploySpec, EnvironmentsSpec, GateSpec, PipelineStageSpec, ProbeSpec, RuleSpec,
+};
 use super::super::values;
-use super::super::{Check, Deploy, Gate, Probe, Strategy};
+use super::super::{Check, Deploy, DeployRule, Gate, PipelineStage, Probe, Strategy};
 use super::Checker;
 
 const DEFAULT_BRANCH: &str = "main";
@@ -17,6 +19,10 @@ const DEFAULT_KEEP: u32 = 5;
 const DEFAULT_PASSES: u32 = 3;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Polling more often than this only loads the git server.
+const MIN_POLL: Duration = Duration::from_secs(5);
+/// The roles whose approval a stage may ask for: the ones that may deploy.
+const APPROVERS: [&str; 2] = ["deployer", "admin"];
 const STRATEGIES: &str = "write `strategy: restart` or `strategy: blue-green`";
 
 impl Checker<'_> {
@@ -53,6 +59,11 @@ impl Checker<'_> {
         let blue_green = self.blue_green(strategy, spec);
         let gate = self.gate(given.gate.as_ref(), readiness);
         let soak = self.parse(given.soak.as_ref(), values::duration, Duration::ZERO);
+        let poll = self.poll(given.poll.as_ref());
+        let rules = (given.rules.iter()).filter_map(|r| self.rule(r)).collect();
+        let pipeline = (given.pipeline.iter())
+            .map(|s| self.stage(s, readiness))
+            .collect::<Option<Vec<_>>>();
         let dir = self.deploys_dir(service, spec)?;
         Some(Deploy {
             repo: repo?,
@@ -64,7 +75,92 @@ impl Checker<'_> {
             strategy: strategy?,
             dir,
             blue_green: blue_green?,
+            poll,
+            rules,
+            pipeline: pipeline?,
         })
+    }
+
+    fn poll(&mut self, poll: Option<&Spanned<String>>) -> Option<Duration> {
+        let every = self.parse(poll, values::duration, MIN_POLL);
+        let poll = poll?;
+        if every < MIN_POLL {
+            let hint = Some("a hook (`uc deploy hook install`) reacts at once".to_owned());
+            self.report(&poll.referenced, "`poll` must be at least 5s", hint);
+        }
+        Some(every.max(MIN_POLL))
+    }
+
+    /// `branch:` or `tag:` (one of them) and a declared environment.
+    fn rule(&mut self, rule: &Spanned<RuleSpec>) -> Option<DeployRule> {
+        let given = &rule.value;
+        let environment = self.environment(&given.environment);
+        let pattern = match (&given.branch, &given.tag) {
+            (Some(branch), None) => self.pattern(branch, "refs/heads/"),
+            (None, Some(tag)) => self.pattern(tag, "refs/tags/"),
+            _ => {
+                let hint = Some("e.g. `{ branch: main, environment: staging }`".to_owned());
+                self.report(&rule.referenced, "a rule names a `branch` or a `tag`", hint);
+                None
+            }
+        };
+        Some(DeployRule {
+            pattern: pattern?,
+            environment: environment?,
+        })
+    }
+
+    fn pattern(&mut self, given: &Spanned<String>, prefix: &str) -> Option<String> {
+        // `*` stands for any text: checked as a ref with each `*` one letter.
+        if let Err(rejected) = values::git_ref(&given.value.replace('*', "x")) {
+            self.reject(&given.referenced, rejected);
+            return None;
+        }
+        Some(format!("{prefix}{}", given.value))
+    }
+
+    fn stage(
+        &mut self,
+        stage: &Spanned<PipelineStageSpec>,
+        readiness: Option<&Check>,
+    ) -> Option<PipelineStage> {
+        let given = &stage.value;
+        let environment = self.environment(&given.environment);
+        let approve = match &given.approve {
+            Some(role) if !APPROVERS.contains(&role.value.as_str()) => {
+                let message = format!(
+                    "`approve` names a role that cannot deploy: `{}`",
+                    role.value
+                );
+                let hint = Some("write `approve: deployer` or `approve: admin`".to_owned());
+                self.report(&role.referenced, message, hint);
+                None
+            }
+            role => Some(role.as_ref().map(|r| r.value.clone())),
+        };
+        let gate = match &given.gate {
+            Some(gate) => Some(self.gate(Some(gate), readiness)?),
+            None => None,
+        };
+        Some(PipelineStage {
+            environment: environment?,
+            approve: approve?,
+            gate,
+        })
+    }
+
+    fn environment(&mut self, name: &Spanned<String>) -> Option<String> {
+        if self.environments.contains(&name.value) {
+            return Some(name.value.clone());
+        }
+        let declared = self.environments.iter().map(String::as_str);
+        let hint = super::super::suggest(&name.value, declared).map_or_else(
+            || format!("declared: {}", self.environments.join(", ")),
+            |s| format!("did you mean `{s}`?"),
+        );
+        let message = format!("unknown environment `{}`", name.value);
+        self.report(&name.referenced, message, Some(hint));
+        None
     }
 
     /// A URL (`scheme://`, `user@host:path`) as written; a path relative to `dir`.
@@ -148,5 +244,14 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+/// The names `environments:` declares, as written.
+pub(super) fn environment_names(spec: Option<&EnvironmentsSpec>) -> Vec<String> {
+    match spec {
+        Some(EnvironmentsSpec::Names(names)) => names.clone(),
+        Some(EnvironmentsSpec::Settings(map)) => map.keys().cloned().collect(),
+        None => Vec::new(),
     }
 }

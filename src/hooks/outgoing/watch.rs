@@ -81,11 +81,15 @@ impl Watch {
         found
     }
 
-    /// A deploy began (`deploy.started`) or ended (`deploy.succeeded`, `deploy.failed`:
-    /// failed or rolled back); its stages in between are not news.
+    /// A deploy began (`deploy.started`), waits for an approval (`deploy.waiting`) or
+    /// ended (`deploy.succeeded`, `deploy.failed`: failed, rolled back or rejected); its
+    /// stages in between are not news.
     fn deploy(&mut self, deploy: &crate::deploy::model::Deployment) -> Option<Occurrence> {
         let kind = match deploy.state.as_str() {
+            // Running again once approved: it started before.
+            "running" if self.deploys.contains_key(&deploy.id) => return None,
             "running" => "deploy.started",
+            "waiting" => "deploy.waiting",
             "succeeded" => "deploy.succeeded",
             _ => "deploy.failed",
         };
@@ -268,6 +272,7 @@ mod tests {
             ended_at: None,
             switched: false,
             colours: None,
+            approval: None,
         };
         let mut watch = Watch::default();
         let event = |d: &Deployment| Event::Deploy(Box::new(d.clone()));
@@ -300,6 +305,20 @@ mod tests {
         assert_eq!(ended[0].subject, "api#7");
         assert_eq!(ended[0].data["state"], "rolled_back");
         assert!(watch.observe(&event(&deploy)).is_empty());
+
+        deploy.id = 8;
+        deploy.stages.clear();
+        deploy.state = DeployState::Running;
+        assert_eq!(kinds(&watch.observe(&event(&deploy))), ["deploy.started"]);
+        deploy.state = DeployState::Waiting;
+        assert_eq!(kinds(&watch.observe(&event(&deploy))), ["deploy.waiting"]);
+        deploy.state = DeployState::Running;
+        assert!(
+            watch.observe(&event(&deploy)).is_empty(),
+            "approved: not a new start"
+        );
+        deploy.state = DeployState::Succeeded;
+        assert_eq!(kinds(&watch.observe(&event(&deploy))), ["deploy.succeeded"]);
     }
 
     #[test]

@@ -107,6 +107,7 @@ mod tests {
             ended_at: None,
             switched: false,
             colours: None,
+            approval: None,
         }
     }
 

@@ -212,6 +212,8 @@ fn state_style(theme: &Theme, state: DeployState) -> Style {
     match state {
         DeployState::Running => Style::new().fg(theme.info).add_modifier(Modifier::BOLD),
         DeployState::Succeeded => Style::new().fg(theme.ok),
+        DeployState::Waiting => Style::new().fg(theme.warn).add_modifier(Modifier::BOLD),
+        DeployState::Skipped | DeployState::Rejected => Style::new().fg(theme.dim),
         DeployState::Failed | DeployState::RolledBack => Style::new().fg(theme.danger),
     }
 }

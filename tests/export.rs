@@ -466,6 +466,37 @@ services:
     assert_eq!(doc["on"]["push"], serde_json::json!({"branches": ["main"]}));
 }
 
+/// One `.env` serves every service: a name two services give different secrets is told
+/// apart by the service's name; one they share stays as it is.
+#[test]
+fn compose_secret_variables_never_collide() {
+    let text = r#"workspace: pair
+services:
+  a: { command: ./a, env: { TOKEN: "${secret:db_password}", KEY: "${secret:queue_token}" } }
+  b-2: { command: ./b, env: { TOKEN: "${secret:queue_token}", KEY: "${secret:queue_token}" } }
+"#;
+    let ws = Workspace::with(text, &[]);
+    let output = ws.uc(&["export", "compose"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: Value = serde_saphyr::from_slice(&output.stdout).expect("yaml");
+    let reference = |service: &str, name: &str| {
+        let value = doc["services"][service]["environment"][name]
+            .as_str()
+            .expect("set");
+        value.split(':').next().expect("a reference").to_owned()
+    };
+    assert_eq!(reference("a", "TOKEN"), "${A_TOKEN");
+    assert_eq!(reference("b-2", "TOKEN"), "${B_2_TOKEN");
+    assert_eq!(reference("a", "KEY"), "${KEY");
+    assert_eq!(reference("b-2", "KEY"), "${KEY");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        text.contains("never from this file: A_TOKEN, B_2_TOKEN, KEY\n"),
+        "{text}"
+    );
+    assert!(SECRETS.iter().all(|s| !text.contains(s)));
+}
+
 #[test]
 fn a_workflow_that_would_deploy_nothing_is_refused() {
     let ws = Workspace::with(

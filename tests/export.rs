@@ -33,12 +33,16 @@ services:
       PORT: 8080
       DATABASE_URL: "postgres://shop:${secret:db_password}@127.0.0.1:5432/shop"
       GREETING: "it's \"quoted\": $$HOME yes # not a comment"
-    depends_on: { db: healthy }
+    depends_on: { db: healthy, migrate: completed }
     readiness: { http: "http://127.0.0.1:8080/health", interval: 5s, timeout: 2s, failure_threshold: 3 }
     liveness: { exec: curl -fsS http://127.0.0.1:8080/live, interval: 10s }
     restart: { policy: on-failure, backoff: 1s..1m, max: 5 within 10m }
     max_memory: 512MiB
     deploy: { repo: ../api.git, branch: main, build: make }
+  migrate:
+    command: ./migrate up
+    depends_on: { db: healthy }
+    restart: no
   worker:
     command: ./worker --token "${secret:queue_token}"
     cwd: ./worker
@@ -231,6 +235,11 @@ fn compose_maps_services_probes_and_policies_and_passes_the_compose_spec() {
     let services = &doc["services"];
     let api = &services["api"];
     assert_eq!(api["depends_on"]["db"]["condition"], "service_healthy");
+    assert_eq!(
+        api["depends_on"]["migrate"]["condition"],
+        "service_completed_successfully"
+    );
+    assert_eq!(services["migrate"]["restart"], "no");
     assert_eq!(
         api["healthcheck"]["test"],
         serde_json::json!([

@@ -33,12 +33,16 @@ services:
       PORT: 8080
       DATABASE_URL: "postgres://shop:${secret:db_password}@127.0.0.1:5432/shop"
       GREETING: "it's \"quoted\": $$HOME yes # not a comment"
-    depends_on: { db: healthy }
+    depends_on: { db: healthy, migrate: completed }
     readiness: { http: "http://127.0.0.1:8080/health", interval: 5s, timeout: 2s, failure_threshold: 3 }
     liveness: { exec: curl -fsS http://127.0.0.1:8080/live, interval: 10s }
     restart: { policy: on-failure, backoff: 1s..1m, max: 5 within 10m }
     max_memory: 512MiB
     deploy: { repo: ../api.git, branch: main, build: make }
+  migrate:
+    command: ./migrate up
+    depends_on: { db: healthy }
+    restart: no
   worker:
     command: ./worker --token "${secret:queue_token}"
     cwd: ./worker
@@ -231,6 +235,11 @@ fn compose_maps_services_probes_and_policies_and_passes_the_compose_spec() {
     let services = &doc["services"];
     let api = &services["api"];
     assert_eq!(api["depends_on"]["db"]["condition"], "service_healthy");
+    assert_eq!(
+        api["depends_on"]["migrate"]["condition"],
+        "service_completed_successfully"
+    );
+    assert_eq!(services["migrate"]["restart"], "no");
     assert_eq!(
         api["healthcheck"]["test"],
         serde_json::json!([
@@ -464,6 +473,37 @@ services:
     );
     assert!(doc["jobs"]["deploy"].get("environment").is_none());
     assert_eq!(doc["on"]["push"], serde_json::json!({"branches": ["main"]}));
+}
+
+/// One `.env` serves every service: a name two services give different secrets is told
+/// apart by the service's name; one they share stays as it is.
+#[test]
+fn compose_secret_variables_never_collide() {
+    let text = r#"workspace: pair
+services:
+  a: { command: ./a, env: { TOKEN: "${secret:db_password}", KEY: "${secret:queue_token}" } }
+  b-2: { command: ./b, env: { TOKEN: "${secret:queue_token}", KEY: "${secret:queue_token}" } }
+"#;
+    let ws = Workspace::with(text, &[]);
+    let output = ws.uc(&["export", "compose"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: Value = serde_saphyr::from_slice(&output.stdout).expect("yaml");
+    let reference = |service: &str, name: &str| {
+        let value = doc["services"][service]["environment"][name]
+            .as_str()
+            .expect("set");
+        value.split(':').next().expect("a reference").to_owned()
+    };
+    assert_eq!(reference("a", "TOKEN"), "${A_TOKEN");
+    assert_eq!(reference("b-2", "TOKEN"), "${B_2_TOKEN");
+    assert_eq!(reference("a", "KEY"), "${KEY");
+    assert_eq!(reference("b-2", "KEY"), "${KEY");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        text.contains("never from this file: A_TOKEN, B_2_TOKEN, KEY\n"),
+        "{text}"
+    );
+    assert!(SECRETS.iter().all(|s| !text.contains(s)));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `uc export k8s`: a kustomize `base/` made from the default environment (a Deployment
-//! per service, a Service for each that listens on a port) and an `overlays/<env>/` per
+//! per service, or a Job for one that runs to completion; a Service for each that listens
+//! on a port) and an `overlays/<env>/` per
 //! environment holding that environment's ConfigMaps, and a patch for each resource the
 //! environment changes. Secrets are `secretKeyRef`s to a Secret `<service>-secrets` the
 //! cluster's operator creates: their values are never written.
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::{ExportError, File, Loaded, Options, Yaml, image, ports, seconds, working_dir};
-use crate::config::{Check, Probe, Service, Workspace};
+use crate::config::{Check, Condition, Probe, RestartPolicy, Service, Workspace};
 
 const KUSTOMIZE: &str = "kustomize.config.k8s.io/v1beta1";
 
@@ -50,7 +51,8 @@ fn file(dir: &str, name: &str, doc: &Yaml) -> Result<File, ExportError> {
 
 /// What one environment's workspace becomes, by file name.
 struct Resources {
-    deployments: BTreeMap<String, Yaml>,
+    /// Deployments, and Jobs for the services that run once.
+    workloads: BTreeMap<String, Yaml>,
     services: BTreeMap<String, Yaml>,
     config_maps: BTreeMap<String, Yaml>,
 }
@@ -58,18 +60,23 @@ struct Resources {
 impl Resources {
     fn of(ws: &Workspace, options: &Options) -> Self {
         let mut r = Self {
-            deployments: BTreeMap::new(),
+            workloads: BTreeMap::new(),
             services: BTreeMap::new(),
             config_maps: BTreeMap::new(),
         };
         for s in &ws.services {
             let name = name(&s.name);
-            r.deployments.insert(
-                format!("deployment-{name}.yaml"),
-                deployment(ws, s, options),
-            );
-            if let Some(service) = service(ws, s) {
-                r.services.insert(format!("service-{name}.yaml"), service);
+            if runs_once(ws, s) {
+                r.workloads
+                    .insert(format!("job-{name}.yaml"), job(ws, s, options));
+            } else {
+                r.workloads.insert(
+                    format!("deployment-{name}.yaml"),
+                    deployment(ws, s, options),
+                );
+                if let Some(service) = service(ws, s) {
+                    r.services.insert(format!("service-{name}.yaml"), service);
+                }
             }
             r.config_maps
                 .insert(format!("configmap-{name}.yaml"), config_map(ws, s));
@@ -78,8 +85,8 @@ impl Resources {
     }
 
     fn manifests(&self) -> impl Iterator<Item = (String, Yaml)> + '_ {
-        let deployments = self.deployments.iter().map(|(n, d)| (n.clone(), d.clone()));
-        deployments.chain(self.services.iter().map(|(n, d)| (n.clone(), d.clone())))
+        let workloads = self.workloads.iter().map(|(n, d)| (n.clone(), d.clone()));
+        workloads.chain(self.services.iter().map(|(n, d)| (n.clone(), d.clone())))
     }
 }
 
@@ -94,7 +101,7 @@ fn overlay_files(dir: &str, base: &Resources, env: &Resources) -> Result<Vec<Fil
         files.push(file(dir, name, doc)?);
     }
     for (ours, theirs) in [
-        (&env.deployments, &base.deployments),
+        (&env.workloads, &base.workloads),
         (&env.services, &base.services),
     ] {
         for (name, doc) in ours {
@@ -188,13 +195,47 @@ fn metadata(ws: &Workspace, s: &Service, name: String) -> Yaml {
     Yaml::map().with("name", name).with("labels", labels(ws, s))
 }
 
-fn deployment(ws: &Workspace, s: &Service, options: &Options) -> Yaml {
+/// A service another waits for with `depends_on: { it: completed }` runs to its end: a Job,
+/// which Kubernetes does not start again once it succeeded, as a Deployment would.
+fn runs_once(ws: &Workspace, s: &Service) -> bool {
+    ws.services.iter().any(|other| {
+        other
+            .depends_on
+            .iter()
+            .any(|d| d.service == s.name && d.condition == Condition::Completed)
+    })
+}
+
+/// The pod template: `restart_policy` is what a Job's pod needs (a Deployment's is
+/// always `Always`, left out).
+fn template(ws: &Workspace, s: &Service, options: &Options, restart_policy: Option<&str>) -> Yaml {
     let pod = Yaml::map()
+        .maybe("restartPolicy", restart_policy)
         .with("terminationGracePeriodSeconds", s.stop.timeout.as_secs())
         .with("containers", vec![container(ws, s, options)]);
-    let template = Yaml::map()
+    Yaml::map()
         .with("metadata", Yaml::map().with("labels", labels(ws, s)))
-        .with("spec", pod);
+        .with("spec", pod)
+}
+
+/// uc's `restart: no` runs it once (`Never`, no retry); `on-failure` retries `max` times.
+fn job(ws: &Workspace, s: &Service, options: &Options) -> Yaml {
+    let (policy, retries) = match s.restart.policy {
+        RestartPolicy::No => ("Never", Some(0)),
+        _ => ("OnFailure", s.restart.max.map(|(count, _)| count)),
+    };
+    let spec = Yaml::map()
+        .maybe("backoffLimit", retries)
+        .with("template", template(ws, s, options, Some(policy)));
+    Yaml::map()
+        .with("apiVersion", "batch/v1")
+        .with("kind", "Job")
+        .with("metadata", metadata(ws, s, name(&s.name)))
+        .with("spec", spec)
+}
+
+fn deployment(ws: &Workspace, s: &Service, options: &Options) -> Yaml {
+    let template = template(ws, s, options, None);
     let spec = Yaml::map()
         .with("replicas", 1u32)
         .with("selector", Yaml::map().with("matchLabels", labels(ws, s)))

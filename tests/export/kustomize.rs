@@ -93,6 +93,7 @@ fn check_kinds(tool: &Path, docs: &[Value], scratch: &Path) {
         let schema = match kind {
             "Deployment" => "deployment-apps-v1.json",
             "Service" => "service-v1.json",
+            "Job" => "job-batch-v1.json",
             "ConfigMap" => "configmap-v1.json",
             other => panic!("no schema vendored for {other}"),
         };
@@ -210,6 +211,14 @@ fn k8s_overlays_resolve_and_every_resource_passes_the_kubernetes_schemas() {
             .is_none()
     );
     assert!(find(&base, "Service", "db").is_some() && find(&base, "Service", "worker").is_none());
+    // migrate runs to completion before api starts: a Job run once, not a Deployment.
+    let migrate = find(&base, "Job", "migrate").expect("a Job");
+    assert_eq!(migrate["spec"]["backoffLimit"], 0);
+    assert_eq!(
+        migrate["spec"]["template"]["spec"]["restartPolicy"],
+        "Never"
+    );
+    assert!(find(&base, "Deployment", "migrate").is_none());
 
     let prod = build(&out.join("overlays/prod"));
     let api = &find(&prod, "Deployment", "api").expect("api")["spec"]["template"]["spec"];

@@ -250,6 +250,16 @@ fn deploys_a_failed_gate_and_a_rollback_lose_no_request_at_200_per_second() {
     only_runs(&env, "app-green", "app");
     let status = env.ok(&["deploy", "status"]);
     assert!(status.contains("[green serves]"), "{status}");
+    // `uc up` starts the colour that serves, never the other.
+    env.ok(&["down"]);
+    env.ok(&["up"]);
+    only_runs(&env, "app-green", "app");
+    assert_eq!(state(&env, "app"), "stopped");
+    let up = || get(ports.listen) == Some((200, "v1".into()));
+    assert!(
+        common::eventually(T, up),
+        "v1 serves through a new engine's proxy"
+    );
     for (what, seen) in [
         ("deploy", &deploy),
         ("failed gate", &gate),

@@ -8,7 +8,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -63,6 +63,8 @@ fn ports() -> Ports {
 /// one after the other on a fixed schedule (late ones go at once), until stopped.
 struct Load {
     stop: Arc<AtomicBool>,
+    /// Answers received so far, all threads.
+    done: Arc<AtomicUsize>,
     threads: Vec<JoinHandle<Vec<Answer>>>,
     began: Instant,
 }
@@ -81,11 +83,13 @@ struct Seen {
 impl Load {
     fn start(port: u16) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicUsize::new(0));
         let began = Instant::now();
         let every = Duration::from_secs(1) * WORKERS / RATE;
         let threads = (0..WORKERS)
             .map(|n| {
                 let flag = stop.clone();
+                let count = done.clone();
                 std::thread::spawn(move || {
                     let mut answers = Vec::new();
                     let mut next = began + every * n / WORKERS;
@@ -94,6 +98,7 @@ impl Load {
                             std::thread::sleep(wait);
                         }
                         answers.push(get(port));
+                        count.fetch_add(1, Ordering::Relaxed);
                         next += every;
                     }
                     answers
@@ -102,12 +107,19 @@ impl Load {
             .collect();
         Self {
             stop,
+            done,
             threads,
             began,
         }
     }
 
+    /// Stops once each thread has had time for two more requests: what was asked of the
+    /// engine before is then in what the load saw.
     fn stop(self) -> Seen {
+        let now = self.done.load(Ordering::Relaxed);
+        let more = now + 2 * WORKERS as usize;
+        let seen = common::eventually(T, || self.done.load(Ordering::Relaxed) >= more);
+        assert!(seen, "the load stalled");
         self.stop.store(true, Ordering::Relaxed);
         let took = self.began.elapsed();
         let answers = (self.threads.into_iter())
@@ -238,6 +250,16 @@ fn deploys_a_failed_gate_and_a_rollback_lose_no_request_at_200_per_second() {
     only_runs(&env, "app-green", "app");
     let status = env.ok(&["deploy", "status"]);
     assert!(status.contains("[green serves]"), "{status}");
+    // `uc up` starts the colour that serves, never the other.
+    env.ok(&["down"]);
+    env.ok(&["up"]);
+    only_runs(&env, "app-green", "app");
+    assert_eq!(state(&env, "app"), "stopped");
+    let up = || get(ports.listen) == Some((200, "v1".into()));
+    assert!(
+        common::eventually(T, up),
+        "v1 serves through a new engine's proxy"
+    );
     for (what, seen) in [
         ("deploy", &deploy),
         ("failed gate", &gate),

@@ -152,6 +152,7 @@ impl Pipeline {
         release: Option<&str>,
     ) -> String {
         let releases = target.releases();
+        let moves = pair.proxy.serving() != colour;
         pair.proxy.serve(colour);
         let port = pair.port(colour);
         let mut log = format!(
@@ -169,7 +170,9 @@ impl Pipeline {
             }
             None => releases.clear(),
         }
-        self.hub.mark_change(now_ms());
+        if moves {
+            self.hub.mark_change(now_ms());
+        }
         if let Some(colours) = deploy.colours.as_mut() {
             colours.serving = colour;
         }

@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::Bytes;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
-use hyper::{Request, Response, StatusCode, Uri};
+use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -168,6 +168,9 @@ impl Proxy {
             return answer(StatusCode::BAD_REQUEST, "invalid request target");
         };
         *request.uri_mut() = uri;
+        // HTTP/1.1 to the backend whatever the client spoke: its connections are kept alive
+        // (an HTTP/1.0 request would have the backend close one the pool then reuses).
+        *request.version_mut() = Version::HTTP_11;
         strip_hop_by_hop(request.headers_mut());
         let forwarded = HeaderValue::from_str(&peer.ip().to_string());
         if let Ok(value) = forwarded {

@@ -461,7 +461,10 @@ mod tests {
             assert!(schemas[name].is_object(), "{name} missing");
         }
         let states = &schemas["DeployState"]["enum"];
-        assert!(states.as_array().unwrap().contains(&"waiting".into()), "{states}");
+        assert!(
+            states.as_array().unwrap().contains(&"waiting".into()),
+            "{states}"
+        );
         let schemes = spec.components.unwrap().security_schemes;
         assert!(schemes.contains_key("bearerAuth"));
         assert!(

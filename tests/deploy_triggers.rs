@@ -2,7 +2,9 @@
 //! repository with the installed post-receive hook deploys (a user's own hook chained and
 //! given back on remove); polling deploys a new commit without any hook; rules send `main`
 //! to staging and tags `v*` to prod (a ref the host's environment does not take is recorded
-//! as skipped, with the reason).
+//! as skipped, with the reason); a pipeline's prod stage with `approve:` waits, is approved
+//! from the CLI or rejected over `uc serve` by a deployer (an operator gets 403 naming the
+//! role, a stage asking for admin refuses a deployer), who and when recorded and audited.
 
 mod common;
 

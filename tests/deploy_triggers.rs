@@ -2,7 +2,9 @@
 //! repository with the installed post-receive hook deploys (a user's own hook chained and
 //! given back on remove); polling deploys a new commit without any hook; rules send `main`
 //! to staging and tags `v*` to prod (a ref the host's environment does not take is recorded
-//! as skipped, with the reason).
+//! as skipped, with the reason); a pipeline's prod stage with `approve:` waits, is approved
+//! from the CLI or rejected over `uc serve` by a deployer (an operator gets 403 naming the
+//! role, a stage asking for admin refuses a deployer), who and when recorded and audited.
 
 mod common;
 
@@ -333,5 +335,41 @@ async fn a_prod_stage_waits_for_a_deployer_and_a_rejection_leaves_the_release_se
             ("dana".to_owned(), at("approve"), 400),
         ]
     );
+    env.ok(&["down"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_asking_for_admin_refuses_a_deployer_naming_the_role() {
+    use common::serve::{Body, Serve, token};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let pipeline = "      pipeline:\n        - { environment: prod, approve: admin }\n";
+    let env = Env::with_settings(
+        &services(&repo.dir, port, pipeline),
+        "environments: [prod]\n",
+    );
+    let v1 = repo.commit("v1", "ok", "");
+    let out = env.ok(&["deploy", "app"]);
+    assert!(out.contains("waiting for an admin's approval"), "{out}");
+    let deployer = token(&env, "dana", "deployer", &[]);
+    let admin = token(&env, "root-ish", "admin", &[]);
+    let serve = Serve::start(&env, &[]);
+    let approve = format!("/api/v1/workspaces/{}/services/app/approve", env.workspace);
+    let (status, answer) = serve
+        .call_json("POST", &approve, &deployer, Body::None)
+        .await;
+    assert_eq!(
+        (status, &answer["field"]),
+        (403, &"role".into()),
+        "{answer}"
+    );
+    assert_eq!(answer["hint"], "needs role admin", "{answer}");
+    assert_eq!(history(&env)[0]["state"], "waiting", "still waiting");
+    let (status, answer) = serve.call_json("POST", &approve, &admin, Body::None).await;
+    assert_eq!(status, 202, "{answer}");
+    let done = wait_deployed(&env, &v1, "succeeded");
+    assert_eq!(done["approval"]["by"], "root-ish");
+    assert_eq!(get(port), Some((200, "v1".into())));
     env.ok(&["down"]);
 }

@@ -2,7 +2,8 @@
 //! v1 is deployed from the CLI; in the TUI, `d` opens the deploys pane, `D` asks naming the
 //! service and branch, `y` deploys v2: the pane shows its stages live, the gate running
 //! (held by the test) with its checks in the log tail, then the outcome and v1 among the
-//! earlier deploys. `R` rolls back to v1 after its own question.
+//! earlier deploys. `R` rolls back to v1 after its own question. A deploy waiting for an
+//! approval is approved with `A` after a question naming it.
 
 mod common;
 
@@ -74,6 +75,53 @@ fn the_deploys_pane_shows_a_deploy_from_the_tui_stage_by_stage_and_rolls_back() 
     screen.wait("the rollback done", T, |t| {
         let row = app_row(t);
         row.contains("rollback by") && row.contains("succeeded")
+    });
+    assert_eq!(get(port), Some((200, "v1".into())));
+    screen.keys(&["q"]);
+    env.ok(&["down"]);
+}
+
+/// A prod stage with `approve: deployer`: v1 waits in the real TUI's deploys pane, `A` asks
+/// naming the deploy and `y` approves it; it goes live and the pane says who approved.
+#[test]
+fn a_deploy_waiting_for_an_approval_is_approved_from_the_deploys_pane() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let pipeline = "      gate: { passes: 1, interval: 100ms, timeout: 10s }
+      pipeline:
+        - { environment: prod, approve: deployer }
+";
+    let services = format!(
+        "  app:
+    command: exec python3 app.py
+    env: {{ PORT: {port} }}
+    readiness: {{ http: http://127.0.0.1:{port}/up }}
+    deploy:
+      repo: {}
+{pipeline}",
+        repo.dir.display()
+    );
+    let env = common::cli::Env::with_settings(&services, "environments: [prod]\n");
+    repo.commit("v1", "ok", "");
+    let out = env.ok(&["deploy", "app"]);
+    assert!(out.contains("waiting for a deployer's approval"), "{out}");
+
+    let screen = Screen::shell(&env);
+    let uc = env!("CARGO_BIN_EXE_uc");
+    screen.type_line(&format!("{uc} -f '{}'", env.file.display()));
+    screen.wait_for("Services", T);
+    screen.keys(&["d"]);
+    screen.wait("the deploy waiting in the pane", T, |t| {
+        app_row(t).contains("waiting") && t.contains("▶ approval") && t.contains("A approves")
+    });
+    screen.keys(&["A"]);
+    let text = screen.wait_for("Approve deploy 1 of app?", T);
+    assert!(text.contains("service: app"), "{text}");
+    screen.keys(&["y"]);
+    let user = univers_container::store::audit::local_user();
+    screen.wait("v1 approved and deployed", T, |t| {
+        app_row(t).contains("succeeded") && t.contains(&format!("approved by {user}"))
     });
     assert_eq!(get(port), Some((200, "v1".into())));
     screen.keys(&["q"]);

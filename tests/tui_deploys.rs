@@ -261,3 +261,94 @@ fn snapshot_a_blue_green_deploy_draining() {
         "no soak after the drain:\n{screen}"
     );
 }
+
+/// api built and waiting for a deployer's approval since 20 s.
+fn waiting() -> Deployment {
+    let mut d = deploy(
+        9,
+        DeployState::Waiting,
+        vec![
+            stage(Stage::Fetch, StageStatus::Passed, 0, Some(1), ""),
+            stage(Stage::Build, StageStatus::Passed, 1, Some(40), "built"),
+            stage(
+                Stage::Approval,
+                StageStatus::Running,
+                40,
+                None,
+                "waiting for a deployer's approval of 20231231T235900-9f2a9c1",
+            ),
+        ],
+    );
+    d.trigger = "push".into();
+    d
+}
+
+#[test]
+fn snapshot_a_deploy_waiting_for_an_approval() {
+    let mut h = harness(waiting());
+    h.keys(&["d"]);
+    insta::assert_snapshot!("deploys_waiting", h.screen());
+    let screen = h.screen();
+    assert!(screen.contains("▶ approval"), "{screen}");
+    assert!(
+        screen.contains("waits for an approval: A approves, X rejects")
+            && screen.contains("waiting for a deployer's approval of 20231231T235900-9f2a9c1"),
+        "{screen}"
+    );
+    let buffer = h.buffer();
+    let (x, y) = find(&buffer, "· switch");
+    assert_eq!(buffer[(x, y)].fg, Theme::default().dim, "still to come");
+}
+
+#[test]
+fn approve_and_reject_ask_naming_the_deploy_then_send_the_decision() {
+    let mut h = harness(waiting());
+    h.keys(&["d"]);
+    h.sent();
+    h.keys(&["A"]);
+    let Some(Popup::Confirm(confirm)) = h.app.state().popups.last().cloned() else {
+        panic!("no confirmation");
+    };
+    assert_eq!(confirm.title, "Approve deploy 9 of api?");
+    assert!(
+        confirm
+            .items
+            .contains(&"release: 20231231T235900-9f2a9c1 (9f2a9c1)".to_string())
+    );
+    h.keys(&["n"]);
+    assert!(h.sent().is_empty(), "no decides nothing");
+    h.keys(&["X", "y"]);
+    let ask = Ask::Decide {
+        approve: false,
+        role: None,
+    };
+    assert_eq!(
+        h.sent(),
+        [Request::Deploy {
+            service: "api".into(),
+            ask
+        }]
+    );
+    h.update(Update::DeployStarted {
+        service: "api".into(),
+        result: Ok(waiting()),
+    });
+    assert_eq!(h.status(), "deploy 9 of api decided");
+
+    // Once decided, who did it shows under the timeline; nothing waits any more.
+    let mut done = waiting();
+    done.state = DeployState::Rejected;
+    done.approval = Some(univers_container::deploy::model::Approval {
+        approved: false,
+        by: "dana".into(),
+        at: NOW - 5_000,
+    });
+    h.event(Event::Deploy(Box::new(done)));
+    assert!(
+        h.screen().contains("rejected by dana 5s ago"),
+        "{}",
+        h.screen()
+    );
+    h.keys(&["j", "A"]);
+    assert_eq!(h.status(), "no deploy of db is waiting for an approval");
+}

@@ -455,6 +455,16 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         let pattern = &value["components"]["schemas"]["PatternInfo"]["properties"];
         assert_eq!(pattern["new"]["type"], "boolean", "{pattern}");
+        // What the web page's approve / reject buttons and the git hook send and read.
+        let schemas = &value["components"]["schemas"];
+        for name in ["DecisionBody", "PushBody", "Approval"] {
+            assert!(schemas[name].is_object(), "{name} missing");
+        }
+        let states = &schemas["DeployState"]["enum"];
+        assert!(
+            states.as_array().unwrap().contains(&"waiting".into()),
+            "{states}"
+        );
         let schemes = spec.components.unwrap().security_schemes;
         assert!(schemes.contains_key("bearerAuth"));
         assert!(

@@ -28,7 +28,9 @@ impl Pipeline {
         approver: Approver,
     ) -> Result<Deployment, Deployment> {
         let release = deploy.release.clone().unwrap_or_default();
-        let log = format!("waiting for a {}'s approval of {release}\n", approver.role);
+        let role = &approver.role;
+        let article = if role.starts_with('a') { "an" } else { "a" };
+        let log = format!("waiting for {article} {role}'s approval of {release}\n");
         deploy.state = DeployState::Waiting;
         // Saved with its log: the first a frontend sees says whose approval it waits for.
         deploy.stages.push(StageRun {

@@ -126,6 +126,10 @@ actions! {
     Deploy("deploy", "deploy") => "Deploy the selected service from its branch (asks first)",
     Rollback("rollback", "rollback") =>
         "Roll the selected service back to its previous release (asks first)",
+    Approve("approve", "approve") =>
+        "Approve the selected service's deploy waiting for an approval (asks first)",
+    Reject("reject", "reject") =>
+        "Reject the selected service's deploy waiting for an approval (asks first)",
 }
 
 impl Action {

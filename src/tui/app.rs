@@ -364,7 +364,11 @@ impl App {
             | Action::ApplyConfig
             | Action::PendingDiff
             | Action::ConfigErrors => self.act_on_config(action),
-            Action::DeploysView | Action::Deploy | Action::Rollback => self.act_on_deploys(action),
+            Action::DeploysView
+            | Action::Deploy
+            | Action::Rollback
+            | Action::Approve
+            | Action::Reject => self.act_on_deploys(action),
         }
     }
 

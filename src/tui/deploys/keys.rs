@@ -1,10 +1,11 @@
 //! The deploys pane's keys: open it (asking the engine for the recorded deploys), move
 //! between services, and deploy or roll back the selected one after a confirmation that
-//! names the service and what it goes to. The engine checks the service and its `deploy:`,
+//! names the service and what it goes to; approve or reject a deploy waiting for an
+//! approval, naming it and its release. The engine checks the service and its `deploy:`,
 //! so a refusal reaches the status line in its words.
 
 use crate::deploy::Ask;
-use crate::deploy::model::Deployment;
+use crate::deploy::model::{DeployState, Deployment};
 use crate::protocol::NoticeLevel;
 use crate::tui::App;
 use crate::tui::action::Action;
@@ -23,6 +24,8 @@ impl App {
             }
             Action::Deploy => self.confirm_deploy(),
             Action::Rollback => self.confirm_rollback(),
+            Action::Approve => self.confirm_decision(true),
+            Action::Reject => self.confirm_decision(false),
             _ => {}
         }
     }
@@ -84,12 +87,58 @@ impl App {
         }));
     }
 
+    /// Approve or reject the selected service's deploy, when one waits for an approval.
+    fn confirm_decision(&mut self, approve: bool) {
+        let Some(service) = self.deploy_selection() else {
+            return;
+        };
+        let waiting = self.state.snapshot.as_ref().and_then(|s| {
+            (s.deploys.iter()).find(|d| d.service == service && d.state == DeployState::Waiting)
+        });
+        let Some(waiting) = waiting.cloned() else {
+            let text = format!("no deploy of {service} is waiting for an approval");
+            self.state.set_status(NoticeLevel::Warn, text);
+            return;
+        };
+        let (title, message) = if approve {
+            ("Approve", "It is switched to, gated and soaked:")
+        } else {
+            ("Reject", "It ends here; the serving release stays:")
+        };
+        let release = waiting.release.as_deref().unwrap_or("?");
+        let commit = waiting
+            .commit
+            .as_deref()
+            .map_or("?", |c| c.get(..7).unwrap_or(c));
+        self.state.popups.push(Popup::Confirm(Confirm {
+            title: format!("{title} deploy {} of {service}?", waiting.id),
+            message: message.to_string(),
+            items: vec![
+                format!("service: {service}"),
+                format!("release: {release} ({commit})"),
+                format!("asked by: {} ({})", waiting.by, waiting.trigger),
+            ],
+            then: Request::Deploy {
+                service,
+                ask: Ask::Decide {
+                    approve,
+                    role: None,
+                },
+            },
+            typed: None,
+        }));
+    }
+
     pub(in crate::tui) fn on_deploy_started(
         &mut self,
         service: &str,
         result: Result<Deployment, String>,
     ) {
         match result {
+            Ok(deploy) if deploy.state == DeployState::Waiting => {
+                let text = format!("deploy {} of {service} decided", deploy.id);
+                self.state.set_status(NoticeLevel::Info, text);
+            }
             Ok(deploy) => {
                 let what = if deploy.trigger == "rollback" {
                     "rollback"

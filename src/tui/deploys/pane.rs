@@ -126,7 +126,10 @@ fn draw_timeline(
     }
     lines.push(Line::default());
     lines.extend(deploy.stages.iter().map(|s| stage_line(theme, s, now)));
-    if deploy.state == DeployState::Running {
+    if let Some(line) = decision_line(theme, deploy, now) {
+        lines.push(line);
+    }
+    if deploy.state.is_active() {
         // A blue-green deploy ends by draining the old colour; the stages to come are the
         // ones after the last reached (a soak not set is skipped by the drain).
         let drain = deploy.colours.map(|_| crate::deploy::model::Stage::Drain);
@@ -155,6 +158,26 @@ fn draw_timeline(
     }
     let timeline = Paragraph::new(lines).wrap(Wrap { trim: false });
     frame.render_widget(timeline.block(block), area);
+}
+
+/// A waiting deploy's keys; once decided, who did it and when.
+fn decision_line(theme: &Theme, deploy: &Deployment, now: u64) -> Option<Line<'static>> {
+    if deploy.state == DeployState::Waiting {
+        // The approval stage's log (beside) names the role it waits for.
+        let style = Style::new().fg(theme.warn).add_modifier(Modifier::BOLD);
+        return Some(Line::styled(
+            "waits for an approval: A approves, X rejects",
+            style,
+        ));
+    }
+    let approval = deploy.approval.as_ref()?;
+    let word = if approval.approved {
+        "approved"
+    } else {
+        "rejected"
+    };
+    let text = format!("{word} by {} {}", approval.by, age(approval.at, now));
+    Some(Line::styled(text, theme.dim()))
 }
 
 /// `▶ gate      running   1.2s`, lit while it runs.

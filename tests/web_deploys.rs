@@ -7,6 +7,7 @@
 mod common;
 
 use common::browser::{drive, screenshots_dir};
+use common::cli::Env;
 use common::deploy::{Repo, free_port, get, held_gate, workspace};
 use common::serve::{Serve, token, wait_audit};
 
@@ -76,6 +77,69 @@ fn the_deploys_page_deploys_live_shows_the_rollback_cause_and_needs_deployer() {
         has("/services/app/deploy", "deploy", "ok")
             && has("/services/app/rollback", "deploy", "ok")
             && has("/services/app/deploy", "watch", "needs role deployer")
+    });
+    env.ok(&["down"]);
+}
+
+/// A pipeline stage with `approve: deployer` at this host's environment: an operator sees the
+/// deploy waiting with its buttons disabled; a deployer approves it from the page (v1 goes
+/// live), deploys v2, which waits too, and rejects it (v1 keeps serving). Both decisions are
+/// audited with the deployer's name.
+#[test]
+fn the_deploys_page_approves_and_rejects_a_waiting_deploy() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let services = format!(
+        "  app:
+    command: exec python3 app.py
+    env: {{ PORT: {port} }}
+    readiness: {{ http: http://127.0.0.1:{port}/up }}
+    deploy:
+      repo: {}
+      gate: {{ passes: 1, interval: 100ms, timeout: 30s }}
+      pipeline:
+        - {{ environment: prod, approve: deployer }}
+",
+        repo.dir.display()
+    );
+    let env = Env::with_settings(&services, "environments: [prod]\n");
+    repo.commit("v1", "ok", "");
+    let out = env.ok(&["deploy", "app"]);
+    assert!(out.contains("waiting for a deployer's approval"), "{out}");
+    repo.commit("v2", "ok", "");
+    repo.git(&["tag", "v2"]);
+
+    let deployer = token(&env, "deploy", "deployer", &[]);
+    let operator = token(&env, "olga", "operator", &[]);
+    let serve = Serve::start(&env, &["--default", &env.workspace]);
+    let url = serve.url("");
+    let results = drive(
+        &env,
+        "deploys_approve.mjs",
+        &[
+            ("UC_URL", &url),
+            ("UC_WORKSPACE", &env.workspace),
+            ("UC_SERVICE", "app"),
+            ("UC_DEPLOYER_TOKEN", &deployer),
+            ("UC_OPERATOR_TOKEN", &operator),
+        ],
+    );
+    println!(
+        "FIGURE approve confirmed to succeeded on the page: {} ms; {}; {}",
+        results["approve_to_succeeded_ms"], results["approval"], results["rejection"]
+    );
+    assert_eq!(get(port), Some((200, "v1".into())), "v2 was rejected");
+    wait_audit(&env, |rows| {
+        let has = |tail: &str| {
+            rows.iter().any(|r| {
+                r.method == "POST"
+                    && r.route.ends_with(tail)
+                    && r.actor == "deploy"
+                    && r.outcome.contains("ok")
+            })
+        };
+        has("/services/app/approve") && has("/services/app/reject")
     });
     env.ok(&["down"]);
 }

@@ -2,17 +2,20 @@
 // selected one's timeline (each stage ✓/✗/running with its time, the running one moving live
 // from the event stream), the log of a stage, the failure or rollback cause; its earlier
 // deploys, each expandable. Deploy… and Rollback… ask first, naming the service and the
-// branch or release; below `deployer` they are disabled and say so.
+// branch or release; a deploy waiting at a pipeline stage with `approve:` gets Approve… and
+// Reject…; below `deployer` they are disabled and say so.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { allows, ApiError, Role } from './api';
 import { age } from './alertsApi';
-import { deploy, Deployment, lastRef, merge, rollback, rollbackTarget, shortCommit, shownStage, StageRun, STAGES, took, useDeploys } from './deploysApi';
+import { decide, deploy, Deployment, lastRef, merge, rollback, rollbackTarget, shortCommit, shownStage, StageRun, STAGES, took, useDeploys } from './deploysApi';
 import { useNow } from './hooks';
 import { usePageKeys } from './keys';
 import { href } from './router';
 import type { PageProps } from './router';
 
-type Asking = { kind: 'deploy' | 'rollback'; service: string };
+type Asking = { kind: 'deploy' | 'rollback' | 'approve' | 'reject'; service: string };
+
+const KEYS: Record<string, Asking['kind']> = { D: 'deploy', R: 'rollback', A: 'approve', X: 'reject' };
 
 export function DeploysPage({ session, route, ws, onSessionInDoubt }: PageProps) {
   const now = useNow();
@@ -38,8 +41,10 @@ export function DeploysPage({ session, route, ws, onSessionInDoubt }: PageProps)
       if (next) setPicked(next);
       return true;
     }
-    if ((key === 'D' || key === 'R') && selected && mayAct) {
-      setAsking({ kind: key === 'D' ? 'deploy' : 'rollback', service: selected });
+    const kind = KEYS[key];
+    const decides = kind === 'approve' || kind === 'reject';
+    if (kind && selected && mayAct && (!decides || latest(selected)?.state === 'waiting')) {
+      setAsking({ kind, service: selected });
       return true;
     }
     return false;
@@ -53,7 +58,7 @@ export function DeploysPage({ session, route, ws, onSessionInDoubt }: PageProps)
     setAsking(null);
     setProblem(null);
     try {
-      const begun = await (ask.kind === 'deploy' ? deploy(ws, ask.service, value) : rollback(ws, ask.service, value));
+      const begun = await act(ws, ask, value);
       setStarted((s) => [begun, ...s]);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) onSessionInDoubt();
@@ -88,6 +93,17 @@ export function DeploysPage({ session, route, ws, onSessionInDoubt }: PageProps)
       {asking && <Ask asking={asking} deploys={deploys} onConfirm={(v) => confirm(asking, v)} onCancel={() => setAsking(null)} />}
     </section>
   );
+}
+
+function act(ws: string, ask: Asking, value: string): Promise<Deployment> {
+  switch (ask.kind) {
+    case 'deploy':
+      return deploy(ws, ask.service, value);
+    case 'rollback':
+      return rollback(ws, ask.service, value);
+    default:
+      return decide(ws, ask.service, ask.kind === 'approve');
+  }
 }
 
 function List(props: { ws: string; rows: string[]; latest: (n: string) => Deployment | undefined; selected?: string; now: number }) {
@@ -156,6 +172,16 @@ function Detail(props: { service: string; deploys: Deployment[]; now: number; ma
         <button type="button" data-action="rollback" disabled={!mayAct} title={why} aria-keyshortcuts="Shift+R" onClick={() => onAsk('rollback')}>
           Rollback…
         </button>
+        {latest?.state === 'waiting' && (
+          <>
+            <button type="button" data-action="approve" disabled={!mayAct} title={why} aria-keyshortcuts="Shift+A" onClick={() => onAsk('approve')}>
+              Approve…
+            </button>
+            <button type="button" data-action="reject" disabled={!mayAct} title={why} aria-keyshortcuts="Shift+X" onClick={() => onAsk('reject')}>
+              Reject…
+            </button>
+          </>
+        )}
         {!mayAct && <span class="hint role-needed">{why}</span>}
       </div>
       {latest ? <Deploy d={latest} now={now} /> : <p class="hint">Never deployed: Deploy… deploys it from its branch.</p>}
@@ -223,6 +249,11 @@ function Deploy({ d, now, folded = false }: { d: Deployment; now: number; folded
         </p>
       )}
       <Timeline d={d} now={now} chosen={stage?.stage} onChoose={setChosen} />
+      {d.approval && (
+        <p class="approval" data-approved={String(d.approval.approved)}>
+          {d.approval.approved ? 'approved' : 'rejected'} by {d.approval.by} {age(d.approval.at, now)} ago
+        </p>
+      )}
       {d.cause && (
         <p class="cause" role="status">
           <strong>{d.state === 'rolled_back' ? 'rolled back: ' : 'cause: '}</strong>
@@ -284,17 +315,59 @@ function StageLog({ stage }: { stage: StageRun }) {
 }
 
 /** The confirmation: a ref (deploy) or a release (rollback), optional, and what it will do
- * in words that name the service and the branch or release. */
-function Ask({ asking, deploys, onConfirm, onCancel }: { asking: Asking; deploys: Deployment[]; onConfirm: (value: string) => void; onCancel: () => void }) {
-  const { kind, service } = asking;
-  const [value, setValue] = useState('');
-  const field = useRef<HTMLInputElement>(null);
+ * in words that name the service and the branch or release; an approval names the deploy
+ * and the release it would make live. */
+function Ask(props: { asking: Asking; deploys: Deployment[]; onConfirm: (value: string) => void; onCancel: () => void }) {
+  const { kind } = props.asking;
+  return kind === 'approve' || kind === 'reject' ? <Decide {...props} /> : <AskRef {...props} />;
+}
+
+function useEscape(onCancel: () => void) {
   useLayoutEffect(() => {
-    field.current?.focus();
     const escape = (e: KeyboardEvent) => e.key === 'Escape' && onCancel();
     window.addEventListener('keydown', escape);
     return () => window.removeEventListener('keydown', escape);
   }, []);
+}
+
+function Decide({ asking, deploys, onConfirm, onCancel }: { asking: Asking; deploys: Deployment[]; onConfirm: (value: string) => void; onCancel: () => void }) {
+  const { kind, service } = asking;
+  const approve = kind === 'approve';
+  const waiting = deploys.find((d) => d.service === service && d.state === 'waiting');
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEscape(onCancel);
+  useLayoutEffect(() => confirmButton.current?.focus(), []);
+  const release = waiting?.release ?? waiting?.commit ?? waiting?.git_ref ?? '';
+  return (
+    <div class="overlay">
+      <div class="dialog deploy-ask" role="alertdialog" aria-modal="true" aria-labelledby="ask-title" aria-describedby="ask-what" data-kind={kind}>
+        <h2 id="ask-title">{`${approve ? 'Approve' : 'Reject'} deploy ${waiting?.id ?? ''} of ${service}?`}</h2>
+        <p id="ask-what">
+          {approve ? 'Makes ' : 'Ends deploy of '}
+          <strong class="ask-target">{release}</strong>
+          {approve ? ' live for ' : ' for '}
+          <strong class="ask-service">{service}</strong>
+          {approve ? ': switch, gate and soak; a failure rolls back.' : '; the release serving now stays.'}
+        </p>
+        <div class="buttons">
+          <button type="button" ref={confirmButton} class="danger" data-action={`confirm-${kind}`} onClick={() => onConfirm('')}>
+            {approve ? `Approve ${service}` : `Reject ${service}`}
+          </button>
+          <button type="button" data-action="cancel" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function AskRef({ asking, deploys, onConfirm, onCancel }: { asking: Asking; deploys: Deployment[]; onConfirm: (value: string) => void; onCancel: () => void }) {
+  const { kind, service } = asking;
+  const [value, setValue] = useState('');
+  const field = useRef<HTMLInputElement>(null);
+  useEscape(onCancel);
+  useLayoutEffect(() => field.current?.focus(), []);
   const last = lastRef(deploys, service);
   const back = rollbackTarget(deploys, service);
   const releases = [...new Set(deploys.filter((d) => d.service === service && d.release).map((d) => d.release as string))];

@@ -30,6 +30,8 @@ export interface Deployment {
   cause?: string | null;
   started_at: number;
   ended_at?: number | null;
+  /** Who approved or rejected a deploy that waited at a stage with `approve:`, and when. */
+  approval?: { approved: boolean; by: string; at: number } | null;
 }
 
 /** The stages a deploy goes through, for the timeline's rows not reached yet. */
@@ -47,6 +49,11 @@ export function deploy(workspace: string, service: string, ref: string): Promise
 
 export function rollback(workspace: string, service: string, release: string): Promise<Deployment> {
   return call('POST', `${base(workspace)}/services/${encodeURIComponent(service)}/rollback`, release ? { release } : {});
+}
+
+/** Approves (or rejects) the deploy of `service` waiting for an approval. */
+export function decide(workspace: string, service: string, approve: boolean): Promise<Deployment> {
+  return call('POST', `${base(workspace)}/services/${encodeURIComponent(service)}/${approve ? 'approve' : 'reject'}`, {});
 }
 
 export function history(workspace: string): Promise<Deployment[]> {

@@ -15,6 +15,8 @@ export const KEYS: [string, string][] = [
   ['t', "open the service's live terminal (service page)"],
   ['D', 'deploy the selected service, after asking (deploys page)'],
   ['R', 'roll the selected service back, after asking (deploys page)'],
+  ['A', 'approve the deploy waiting for an approval, after asking (deploys page)'],
+  ['X', 'reject the deploy waiting for an approval, after asking (deploys page)'],
   ['/', 'filter or search the page'],
   [':', 'go to a page, workspace or service'],
   ['?', 'show these keys'],

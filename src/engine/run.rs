@@ -133,7 +133,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         }),
         heal_db: paths.heal_db(),
         playbooks,
-        audit_db: paths.audit_db(),
+        audit_log: paths.audit_log(),
         hooks: crate::api::HooksAccess {
             incoming: crate::hooks::Incoming::new(
                 ws_for_alerts.webhooks.clone(),
@@ -147,7 +147,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         deploys_db: paths.deploys_db(),
     });
     tokio::spawn(crate::api::listen::serve(
-        listener,
+        crate::api::PeerListener(listener),
         router,
         crate::api::listen::SOCKET,
     ));

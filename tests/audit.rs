@@ -222,3 +222,27 @@ fn concurrent_appenders_keep_the_chain_whole() {
     );
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn the_engines_own_restarts_are_on_record_as_system() {
+    let crasher = "  crasher:\n    command: 'exit 3'\n    restart: { policy: on-failure, backoff: 100ms..200ms, max: 1 within 1m }\n";
+    let env = Env::new(crasher);
+    env.ok(&["up"]);
+    let restart = wait_record(&env, |r| r["action"] == "heal restart");
+    assert_eq!(
+        (&restart["actor"], &restart["via"], &restart["target"]),
+        (
+            &Value::from("system"),
+            &Value::from("system"),
+            &Value::from("crasher")
+        ),
+        "{restart}"
+    );
+    assert!(restart["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    let gave_up = wait_record(&env, |r| r["action"] == "heal gave-up");
+    assert_eq!(gave_up["actor"], "system", "{gave_up}");
+    let by_system = audit(&env, &["--actor", "system"]);
+    assert!(by_system.iter().all(|r| r["actor"] == "system"));
+    let (ok, out, err) = verify(&env);
+    assert!(ok, "{out}{err}");
+}

@@ -161,9 +161,15 @@ impl Paths {
         self.dir.join("outbox.db")
     }
 
-    /// Mutating calls the local user made through the socket (`store::audit`).
+    /// Mutating calls the local user made through the socket, before `audit.jsonl`: read
+    /// by `uc audit` for the history it holds (`store::audit`).
     pub fn audit_db(&self) -> PathBuf {
         self.dir.join("audit.db")
+    }
+
+    /// Every mutating action on this workspace, hash-chained (`store::audit::chain`).
+    pub fn audit_log(&self) -> PathBuf {
+        self.dir.join("audit.jsonl")
     }
 
     /// Incoming webhook deliveries: each verified one, by hook and delivery id (SQLite).

@@ -29,7 +29,7 @@ async fn serve(h: &Harness) -> Client {
             h.hub.clone(),
             h.commands.clone(),
         ),
-        audit_db: h.paths.audit_db(),
+        audit_log: h.paths.audit_log(),
         hooks: api::HooksAccess {
             incoming: univers_container::hooks::Incoming::new(
                 Default::default(),

@@ -92,8 +92,11 @@ async fn serve_forwards_to_the_engine_and_answers_its_own_routes() {
     );
 
     // The CLI's own call went to the engine's audit log; `uc audit` shows both.
-    let audit: Vec<Value> =
-        serde_json::from_str(&env.ok(&["audit", "--json"])).expect("audit json");
+    let audit: Vec<Value> = env
+        .ok(&["audit", "--json"])
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("audit json line"))
+        .collect();
     let sources: Vec<&str> = audit.iter().filter_map(|r| r["source"].as_str()).collect();
     assert!(
         sources.contains(&"socket") && sources.contains(&"127.0.0.1"),

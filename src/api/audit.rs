@@ -1,25 +1,89 @@
 //! The engine's own audit trail: a mutating call on its socket without `X-UC-Actor` comes
-//! from the CLI or the TUI of the local user, and is recorded in `<state>/<ws>/audit.db`.
-//! Calls forwarded by `uc serve` carry `X-UC-Actor` and are audited there, once.
+//! from a frontend of a local user — the CLI, the TUI, or the web page through `uc serve`'s
+//! peer — and is recorded in `<state>/<ws>/audit.jsonl` before it is answered. The actor is
+//! the user the kernel says is on the other end (`SO_PEERCRED`), not what the caller claims;
+//! `X-UC-Via` says which frontend. Calls forwarded by `uc serve` carry `X-UC-Actor` and are
+//! audited there, once.
+
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::protocol::Hub;
-use crate::store::{AuditEntry, Auditor};
+use crate::store::{AuditEntry, AuditRecord, Auditor};
 
 /// The header `uc serve` names its caller in.
 pub const ACTOR: &str = "x-uc-actor";
 /// The header `uc serve` names its caller's role in.
 pub const ROLE: &str = "x-uc-role";
+/// The header a frontend names itself in: `cli`, `tui` or `web`.
+pub const VIA: &str = "x-uc-via";
 
 #[derive(Clone)]
 pub struct EngineAudit {
     pub auditor: Auditor,
     pub hub: Hub,
+}
+
+/// Who is on the other end of a socket connection, by the kernel's word.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub user: Arc<str>,
+}
+
+/// The engine's Unix socket, each connection named by its peer's user.
+pub struct PeerListener(pub tokio::net::UnixListener);
+
+impl axum::serve::Listener for PeerListener {
+    type Io = tokio::net::UnixStream;
+    type Addr = Peer;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, _)) => {
+                    let user = match stream.peer_cred() {
+                        Ok(cred) => user_name(cred.uid()),
+                        Err(e) => format!("unknown ({e})"),
+                    };
+                    let user = user.into();
+                    return (stream, Peer { user });
+                }
+                Err(e) => {
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(Peer {
+            user: Arc::from("-"),
+        })
+    }
+}
+
+/// The account's name, or `uid N` when it has none.
+pub fn user_name(uid: u32) -> String {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map_or_else(|| format!("uid {uid}"), |u| u.name)
+}
+
+/// The frontend a call names, among those known; `api` for any other client.
+pub fn via_of(headers: &HeaderMap) -> &'static str {
+    match headers.get(VIA).and_then(|v| v.to_str().ok()) {
+        Some("cli") => "cli",
+        Some("tui") => "tui",
+        Some("web") => "web",
+        _ => "api",
+    }
 }
 
 /// Reads, and calls `uc serve` audits, pass untouched.
@@ -36,23 +100,20 @@ pub async fn audit(State(audit): State<EngineAudit>, request: Request, next: Nex
     let body = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
-    let target = AuditEntry::target_of(&body);
-    let route = parts.uri.path().to_owned();
-    let method = parts.method.to_string();
+    let actor = parts
+        .extensions
+        .get::<ConnectInfo<Peer>>()
+        .map_or_else(|| "-".to_owned(), |peer| peer.0.user.to_string());
+    let command = AuditEntry::command_of(&body);
+    let action = AuditEntry::action_of(parts.method.as_str(), parts.uri.path(), command.as_deref());
+    let mut record = AuditRecord::now(&actor, via_of(&parts.headers), &action, "ok");
+    record.target = AuditEntry::target_of(&body);
+    record.workspace = Some(audit.hub.workspace());
+    record.source = Some("socket".into());
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     let status = response.status().as_u16();
-    let user = crate::store::audit::local_user();
-    audit.auditor.record(AuditEntry {
-        at: crate::clock::now_ms(),
-        actor: user,
-        token: None,
-        source: "socket".into(),
-        workspace: Some(audit.hub.workspace()),
-        method,
-        route,
-        target,
-        status,
-        outcome: AuditEntry::outcome_of(status).into(),
-    });
+    AuditEntry::outcome_of(status).clone_into(&mut record.outcome);
+    record.status = Some(status);
+    audit.auditor.commit(record).await;
     response
 }

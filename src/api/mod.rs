@@ -21,7 +21,7 @@ mod terminal;
 
 pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
-pub use audit::{ACTOR, ROLE};
+pub use audit::{ACTOR, PeerListener, ROLE, VIA, user_name, via_of};
 pub use config::ConfigHistoryParams;
 pub use deploys::{DecisionBody, DeployBody, DeploysParams, PushBody, RollbackBody};
 pub use events::SseEvent;
@@ -69,8 +69,8 @@ pub struct Api {
     /// Heal events, for `GET /api/v1/heal/events`.
     pub heal_db: PathBuf,
     pub playbooks: crate::heal::Playbooks,
-    /// Where mutating calls from the local user (CLI, TUI) are recorded.
-    pub audit_db: PathBuf,
+    /// Where mutating calls from the local user (CLI, TUI) are recorded: `audit.jsonl`.
+    pub audit_log: PathBuf,
     /// Incoming webhooks and the outgoing deliveries' outbox.
     pub hooks: HooksAccess,
     /// The services' live terminals.
@@ -208,7 +208,7 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
 
 pub fn router(api: Api) -> Router {
     let audit = audit::EngineAudit {
-        auditor: crate::store::Auditor::spawn(api.audit_db.clone()),
+        auditor: crate::store::Auditor::spawn(api.audit_log.clone()),
         hub: api.hub.clone(),
     };
     routes()

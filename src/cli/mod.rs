@@ -5,6 +5,7 @@
 //! commands that act, `uc`, `uc up`, `uc restart`..., start one).
 
 mod alerts_cmd;
+mod audit_cmd;
 /// Who acks, silences and switches: the name the audit log records for the local user.
 pub use crate::store::audit::local_user as user;
 mod config_cmd;
@@ -166,8 +167,8 @@ pub enum Cmd {
         #[command(subcommand)]
         command: serve_cmd::TokenCmd,
     },
-    /// What was done through the API and the CLI's engine calls, merged by time
-    Audit(serve_cmd::AuditArgs),
+    /// Who did what, from which frontend, merged by time; `uc audit verify` checks the chain
+    Audit(audit_cmd::AuditArgs),
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
     /// Run the TUI in this terminal (what `uc` runs in window 0 of the workspace's tmux)
@@ -476,7 +477,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         }) => import_cmd::run(from, output, name.as_deref(), force),
         Some(Cmd::Serve(args)) => serve_cmd::serve(&source, args).await,
         Some(Cmd::Token { command }) => serve_cmd::token(command),
-        Some(Cmd::Audit(args)) => serve_cmd::audit(args),
+        Some(Cmd::Audit(args)) => audit_cmd::audit(args),
         Some(Cmd::Completions { shell }) => {
             // Written whole: clap_complete panics when its writer fails.
             let mut script = Vec::new();

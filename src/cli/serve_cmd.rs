@@ -1,15 +1,15 @@
-//! `uc serve`, `uc token create|list|revoke` and `uc audit`: the HTTP server for every
-//! workspace, the tokens it accepts, and the record of what was done through the API.
+//! `uc serve` and `uc token create|list|revoke`: the HTTP server for every workspace and the
+//! tokens it accepts.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::output::{out, outln};
+use super::output::outln;
 use super::{CliResult, Failure, duration_arg};
 use crate::config::Source;
 use crate::protocol::Role;
-use crate::store::{AuditEntry, AuditLog, NewToken, TokenError, TokenInfo, Tokens};
+use crate::store::{AuditRecord, NewToken, TokenError, TokenInfo, Tokens};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -52,18 +52,6 @@ pub enum TokenCmd {
     },
     /// Stop a token from working (within a second, also in a running `uc serve`)
     Revoke { name: String },
-}
-
-#[derive(Debug, clap::Args)]
-pub struct AuditArgs {
-    /// Only this workspace
-    #[arg(long)]
-    workspace: Option<String>,
-    /// How far back
-    #[arg(long, default_value = "24h", value_parser = duration_arg)]
-    since: std::time::Duration,
-    #[arg(long)]
-    json: bool,
 }
 
 pub async fn serve(source: &Source, args: ServeArgs) -> CliResult {
@@ -156,20 +144,9 @@ pub fn token(command: TokenCmd) -> CliResult {
         }
     };
     // Written before the command ends: a token change is on record, or reported.
-    let log = AuditLog::open(crate::serve::audit_db(&dir)).map_err(Failure::runtime)?;
-    log.append(&AuditEntry {
-        at: now,
-        actor: crate::store::audit::local_user(),
-        token: None,
-        source: "cli".into(),
-        workspace: None,
-        method: "CLI".into(),
-        route: action.into(),
-        target: Some(name),
-        status: 200,
-        outcome: "ok".into(),
-    })
-    .map_err(Failure::runtime)?;
+    let mut record = AuditRecord::now(&crate::store::audit::local_user(), "cli", action, "ok");
+    record.target = Some(name);
+    super::audit_cmd::record(&dir, &record)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -212,59 +189,6 @@ fn list(tokens: &Tokens, json: bool, now: u64) -> CliResult {
             t.workspace.as_deref().unwrap_or("all"),
             crate::format::age(t.created, now),
             expires,
-        )?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Both records, merged by time: `uc serve`'s and each workspace engine's.
-pub fn audit(args: AuditArgs) -> CliResult {
-    let base = crate::paths::state_base().map_err(Failure::runtime)?;
-    let since = crate::clock::now_ms().saturating_sub(args.since.as_millis() as u64);
-    let mut files = vec![crate::serve::audit_db(&base.join(".serve"))];
-    let workspaces = std::fs::read_dir(&base).into_iter().flatten().flatten();
-    for entry in workspaces {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if crate::paths::sanitize(&name) == name
-            && args.workspace.as_ref().is_none_or(|w| *w == name)
-        {
-            files.push(entry.path().join("audit.db"));
-        }
-    }
-    let mut entries = Vec::new();
-    for file in files.iter().filter(|f| f.exists()) {
-        let log = AuditLog::open_read_only(file).map_err(Failure::runtime)?;
-        entries.extend(log.since(since).map_err(Failure::runtime)?);
-    }
-    if let Some(w) = &args.workspace {
-        entries.retain(|e| e.workspace.as_ref() == Some(w));
-    }
-    entries.sort_by_key(|e| e.at);
-    if args.json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&entries).map_err(Failure::runtime)?
-        )?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    for e in &entries {
-        out!(
-            "{} {:<12} {:<15} {:<12} {} {} {}",
-            crate::format::clock_ms(e.at),
-            e.actor,
-            e.source,
-            e.workspace.as_deref().unwrap_or("-"),
-            e.method,
-            e.route,
-            e.status,
-        )?;
-        outln!(
-            " {}{}",
-            e.outcome,
-            e.target
-                .as_ref()
-                .map(|t| format!(" [{t}]"))
-                .unwrap_or_default()
         )?;
     }
     Ok(ExitCode::SUCCESS)

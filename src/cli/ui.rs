@@ -53,6 +53,7 @@ impl Place {
 }
 
 pub async fn main(cli: &Cli, source: Source) -> CliResult {
+    crate::client::set_via("tui");
     super::setup::ensure_tools(source == Source::Demo)?;
     let (ws, paths) = load(&source)?;
     let options = ui_options(cli, &ws)?;
@@ -80,6 +81,7 @@ pub async fn main(cli: &Cli, source: Source) -> CliResult {
 
 /// `uc tui`: the TUI in this terminal, wherever it is.
 pub async fn in_terminal(cli: &Cli, source: Source) -> CliResult {
+    crate::client::set_via("tui");
     let (ws, paths) = load(&source)?;
     let options = ui_options(cli, &ws)?;
     let _guard = super::init_tracing(&paths, "tui");

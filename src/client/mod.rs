@@ -21,6 +21,14 @@ use crate::logs::{LogLine, LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
 use crate::protocol::{Command, CommandError, Event, Reply, Snapshot};
 
+/// The frontend this process is, named in every request for the audit log.
+static VIA: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// This process's requests come from `via` (`tui`); `cli` until set.
+pub fn set_via(via: &'static str) {
+    let _ = VIA.set(via);
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("cannot reach the engine at {path}: {source}")]
@@ -108,6 +116,7 @@ impl Client {
             .header(hyper::header::HOST, "uc-engine")
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header(hyper::header::ACCEPT, accept)
+            .header(crate::api::VIA, VIA.get().copied().unwrap_or("cli"))
             .body(Full::new(Bytes::from(body)))?;
         Ok(sender.send_request(request).await?)
     }

@@ -2,6 +2,7 @@
 //! its state files, starts the workers and wires them to the bus and to the API served on
 //! its socket. Everything it runs lives in the module that owns the concept.
 
+mod audit;
 pub mod lock;
 mod run;
 mod space;

@@ -67,6 +67,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
+    super::audit::spawn(&hub, crate::store::Auditor::spawn(paths.audit_log()))?;
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
         match crate::api::serve_prometheus(hub.clone(), addr).await {
@@ -133,7 +134,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         }),
         heal_db: paths.heal_db(),
         playbooks,
-        audit_db: paths.audit_db(),
+        audit_log: paths.audit_log(),
         hooks: crate::api::HooksAccess {
             incoming: crate::hooks::Incoming::new(
                 ws_for_alerts.webhooks.clone(),
@@ -147,7 +148,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         deploys_db: paths.deploys_db(),
     });
     tokio::spawn(crate::api::listen::serve(
-        listener,
+        crate::api::PeerListener(listener),
         router,
         crate::api::listen::SOCKET,
     ));

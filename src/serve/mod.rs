@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use crate::api::WorkspaceEntry;
 use crate::api::listen::{self, Limits};
 use crate::protocol::{CommandError, Permission};
-use crate::store::{AuditEntry, Auditor, StoreError, TokenInfo};
+use crate::store::{AuditEntry, AuditRecord, Auditor, StoreError, TokenInfo};
 use auth::{Failures, Keys, Rejected};
 use forward::{Caller, Engines};
 use route::Route;
@@ -83,8 +83,13 @@ pub fn tokens_db(dir: &std::path::Path) -> PathBuf {
     dir.join("tokens.db")
 }
 
+/// Before `audit.jsonl`: still read by `uc audit`.
 pub fn audit_db(dir: &std::path::Path) -> PathBuf {
     dir.join("audit.db")
+}
+
+pub fn audit_log(dir: &std::path::Path) -> PathBuf {
+    dir.join("audit.jsonl")
 }
 
 /// Serves until the process ends. `ready` is told the address once it listens.
@@ -99,7 +104,7 @@ pub async fn run(options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(),
     let server = Arc::new(Server {
         keys: Keys::open(&tokens_db(&dir))?,
         failures: Failures::default(),
-        auditor: Auditor::spawn(audit_db(&dir)),
+        auditor: Auditor::spawn(audit_log(&dir)),
         engines: Engines::default(),
         workspaces: Workspaces::new(base, options.default.clone()),
         sessions: Sessions::default(),
@@ -210,6 +215,10 @@ struct Call {
     route: String,
     workspace: Option<String>,
     target: Option<String>,
+    /// The `command` the body sends (`stop`), for the action on record.
+    command: Option<String>,
+    /// `web` for the page (its session cookie), `api` for other clients.
+    via: &'static str,
 }
 
 async fn handle(
@@ -235,6 +244,12 @@ async fn handle(
         route: request.uri().path().to_owned(),
         workspace: None,
         target: None,
+        command: None,
+        via: if session::has_cookie(request.headers()) {
+            "web"
+        } else {
+            "api"
+        },
     };
     match route {
         Route::Health => health(),
@@ -322,6 +337,7 @@ impl Server {
             .unwrap_or_default();
         if mutating {
             call.target = AuditEntry::target_of(&body);
+            call.command = AuditEntry::command_of(&body);
         }
         let request = Request::from_parts(parts, Body::from(body));
         // Audited here: the engine must not record it again as its local user's.
@@ -346,7 +362,9 @@ impl Server {
             ),
         };
         if mutating {
-            self.audit(&call, token, response.status(), None);
+            // On record before the caller hears it was done.
+            let record = self.record(&call, token, response.status(), None);
+            self.auditor.commit(record).await;
         }
         match &identity {
             Some(identity) => session::while_valid(Arc::clone(self), identity, response),
@@ -443,23 +461,27 @@ impl Server {
     }
 
     fn audit(&self, call: &Call, token: Option<&TokenInfo>, status: StatusCode, why: Option<&str>) {
+        self.auditor.record(self.record(call, token, status, why));
+    }
+
+    fn record(
+        &self,
+        call: &Call,
+        token: Option<&TokenInfo>,
+        status: StatusCode,
+        why: Option<&str>,
+    ) -> AuditRecord {
         let status = status.as_u16();
-        let outcome = match why {
-            Some(why) => format!("{}: {why}", AuditEntry::outcome_of(status)),
-            None => AuditEntry::outcome_of(status).to_owned(),
-        };
-        self.auditor.record(AuditEntry {
-            at: crate::clock::now_ms(),
-            actor: token.map_or_else(|| "-".to_owned(), |t| t.name.clone()),
-            token: token.map(|t| t.name.clone()),
-            source: call.source.to_string(),
-            workspace: call.workspace.clone(),
-            method: call.method.to_string(),
-            route: call.route.clone(),
-            target: call.target.clone(),
-            status,
-            outcome,
-        });
+        let actor = token.map_or("-", |t| t.name.as_str());
+        let action =
+            AuditEntry::action_of(call.method.as_str(), &call.route, call.command.as_deref());
+        let mut record = AuditRecord::now(actor, call.via, &action, AuditEntry::outcome_of(status));
+        record.workspace.clone_from(&call.workspace);
+        record.target.clone_from(&call.target);
+        record.reason = why.map(str::to_owned);
+        record.status = Some(status);
+        record.source = Some(call.source.to_string());
+        record
     }
 }
 

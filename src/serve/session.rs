@@ -93,6 +93,11 @@ fn random() -> Option<String> {
     Some(hex::encode(bytes))
 }
 
+/// Whether the request comes from the web page (it carries a session).
+pub fn has_cookie(headers: &HeaderMap) -> bool {
+    cookie(headers).is_some()
+}
+
 /// The session id the request's `Cookie` headers carry.
 fn cookie(headers: &HeaderMap) -> Option<&str> {
     headers

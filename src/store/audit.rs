@@ -1,15 +1,23 @@
-//! The audit log: who did what through the API, one schema for both files that keep it —
-//! `uc serve`'s (`<state>/.serve/audit.db`: every mutating call and every denial over TCP)
-//! and each engine's (`<state>/<ws>/audit.db`: mutating calls from the CLI and the TUI on its
-//! socket). Append-only: triggers refuse to update or delete a row, so a mistake in `uc`
-//! cannot rewrite history. Writes go through [`Auditor`], a thread of its own, so a handler
-//! never waits on the disk.
+//! The audit log: who did what, from which frontend, in `audit.jsonl` files — `uc serve`'s
+//! (`<state>/.serve/`: every mutating call and every denial over TCP, token changes) and each
+//! engine's (`<state>/<ws>/`: calls on its socket from the CLI and the TUI, and what the
+//! engine did on its own as `system`). Each line carries the hash of the one before it
+//! ([`chain`]), so `uc audit verify` finds an edited or removed line. Writes go through
+//! [`Auditor`], a thread of its own.
+//!
+//! Before the chain, the same records went to SQLite `audit.db` files (append-only by
+//! triggers); [`AuditLog`] still reads them so `uc audit` shows that history.
+
+pub mod chain;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+pub use chain::{AuditRecord, Break, Chain};
 
 use super::{Db, Durability, Schema, StoreError};
 
@@ -75,6 +83,27 @@ impl AuditEntry {
         }
     }
 
+    /// `METHOD route`, and the command a body names (`POST /api/v1/commands stop`): what
+    /// the audit log shows as the action.
+    pub fn action_of(method: &str, route: &str, command: Option<&str>) -> String {
+        match command {
+            Some(command) => format!("{method} {route} {command}"),
+            None => format!("{method} {route}"),
+        }
+    }
+
+    /// The `command` a JSON body sends, when it is a plain word.
+    pub fn command_of(body: &[u8]) -> Option<String> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let command = value.get("command")?.as_str()?;
+        let word = !command.is_empty()
+            && command.len() <= 40
+            && command
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        word.then(|| command.to_owned())
+    }
+
     /// What a JSON request body names as acted on: its `names`, `services`, `tags`, `name`
     /// or `alert`, cut to 200 bytes.
     pub fn target_of(body: &[u8]) -> Option<String> {
@@ -91,6 +120,9 @@ impl AuditEntry {
                 .join(","),
             other => other.to_string(),
         };
+        if text.is_empty() {
+            return None;
+        }
         if text.len() > 200 {
             let cut = (0..=200)
                 .rev()
@@ -99,6 +131,35 @@ impl AuditEntry {
             text.truncate(cut);
         }
         Some(text)
+    }
+}
+
+impl From<AuditEntry> for AuditRecord {
+    fn from(e: AuditEntry) -> Self {
+        let (outcome, reason) = match e.outcome.split_once(": ") {
+            Some((outcome, reason)) => (outcome.to_owned(), Some(reason.to_owned())),
+            None => (e.outcome, None),
+        };
+        let via = match e.source.as_str() {
+            "socket" | "cli" => "cli",
+            _ => "api",
+        };
+        let action = match e.method.as_str() {
+            "CLI" => e.route,
+            method => format!("{method} {}", e.route),
+        };
+        Self {
+            time: chain::time_of(e.at),
+            actor: e.actor,
+            via: via.to_owned(),
+            workspace: e.workspace,
+            action,
+            target: e.target,
+            outcome,
+            reason,
+            status: Some(e.status),
+            source: Some(e.source),
+        }
     }
 }
 
@@ -165,17 +226,17 @@ impl AuditLog {
     }
 }
 
-/// Appends entries from any thread or task without waiting: a thread of its own opens the
-/// file at the first entry and writes them in order. It ends when the last handle is
-/// dropped.
+/// Appends records to an `audit.jsonl` from any thread or task: a thread of its own opens
+/// the file at the first record and appends what has arrived in one locked, synced write
+/// (a burst of calls shares one `fdatasync`). It ends when the last handle is dropped.
 #[derive(Clone)]
 pub struct Auditor {
-    tx: mpsc::Sender<AuditEntry>,
+    tx: mpsc::Sender<(AuditRecord, Option<oneshot::Sender<()>>)>,
 }
 
 impl Auditor {
     pub fn spawn(path: PathBuf) -> Self {
-        let (tx, rx) = mpsc::channel::<AuditEntry>();
+        let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("uc-audit".into())
             .spawn(move || write_all(&path, &rx))
@@ -184,24 +245,43 @@ impl Auditor {
         Self { tx }
     }
 
-    pub fn record(&self, entry: AuditEntry) {
-        if self.tx.send(entry).is_err() {
-            tracing::error!("the audit writer is gone: an entry was not recorded");
+    /// Queues `record` without waiting.
+    pub fn record(&self, record: AuditRecord) {
+        self.send(record, None);
+    }
+
+    /// Returns once `record` is on disk (or could not be written: the error is logged).
+    pub async fn commit(&self, record: AuditRecord) {
+        let (done, stored) = oneshot::channel();
+        self.send(record, Some(done));
+        let _ = stored.await;
+    }
+
+    fn send(&self, record: AuditRecord, done: Option<oneshot::Sender<()>>) {
+        if self.tx.send((record, done)).is_err() {
+            tracing::error!("the audit writer is gone: a record was not written");
         }
     }
 }
 
-fn write_all(path: &Path, rx: &mpsc::Receiver<AuditEntry>) {
-    let mut log = None;
-    for entry in rx {
-        if log.is_none() {
-            log = AuditLog::open(path)
-                .map_err(|e| tracing::error!("cannot open the audit log: {e}"))
+type Queued = (AuditRecord, Option<oneshot::Sender<()>>);
+
+fn write_all(path: &Path, rx: &mpsc::Receiver<Queued>) {
+    let mut chain = None;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter().take(1023));
+        if chain.is_none() {
+            chain = Chain::open(path)
+                .map_err(|e| tracing::error!("cannot open {}: {e}", path.display()))
                 .ok();
         }
-        let written = log.as_ref().map(|log| log.append(&entry));
-        if let Some(Err(e)) = written {
-            tracing::error!(route = %entry.route, "cannot record an audit entry: {e}");
+        let (records, waiting): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        if let Some(Err(e)) = chain.as_mut().map(|c| c.append(&records)) {
+            tracing::error!("cannot append to {}: {e}", path.display());
+        }
+        for done in waiting.into_iter().flatten() {
+            let _ = done.send(());
         }
     }
 }
@@ -268,6 +348,10 @@ mod tests {
             Some("a1")
         );
         assert_eq!(target(r#"{"x":1}"#), None);
+        assert_eq!(target(r#"{"services":[]}"#), None);
         assert_eq!(target("not json"), None);
+        let command = |body: &str| AuditEntry::command_of(body.as_bytes());
+        assert_eq!(command(r#"{"command":"stop"}"#).as_deref(), Some("stop"));
+        assert_eq!(command(r#"{"command":"rm -rf"}"#), None);
     }
 }

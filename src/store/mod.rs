@@ -12,7 +12,7 @@ mod migrate;
 pub mod revisions;
 pub mod tokens;
 
-pub use audit::{AuditEntry, AuditLog, Auditor};
+pub use audit::{AuditEntry, AuditLog, AuditRecord, Auditor};
 pub use check::Broken;
 pub use db::{Db, Durability, Schema};
 pub use error::{Fault, StoreError};

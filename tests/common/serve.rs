@@ -136,20 +136,65 @@ pub fn token(env: &Env, name: &str, role: &str, extra: &[&str]) -> String {
     token
 }
 
-/// Every row of `uc serve`'s audit log: the API's and the CLI's token changes.
-pub fn serve_audit(env: &Env) -> Vec<univers_container::store::AuditEntry> {
-    let file = env.state.join(".serve/audit.db");
-    match univers_container::store::AuditLog::open_read_only(&file) {
-        Ok(log) => log.since(0).expect("audit rows"),
+/// One line of `uc serve`'s `audit.jsonl`, in the fields these tests check.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub actor: String,
+    /// The token's name, when one was used.
+    pub token: Option<String>,
+    /// The client's address; `cli` for `uc token`'s own lines.
+    pub source: String,
+    pub via: String,
+    pub workspace: Option<String>,
+    /// `CLI` for `uc token`'s own lines.
+    pub method: String,
+    pub route: String,
+    pub target: Option<String>,
+    pub status: u16,
+    /// `ok`, or `denied: why`.
+    pub outcome: String,
+}
+
+impl From<univers_container::store::AuditRecord> for Row {
+    fn from(r: univers_container::store::AuditRecord) -> Self {
+        let (method, route) = match (&r.source, r.action.split_once(' ')) {
+            (Some(_), Some((method, rest))) => {
+                let route = rest.split(' ').next().unwrap_or(rest);
+                (method.to_owned(), route.to_owned())
+            }
+            _ => ("CLI".to_owned(), r.action.clone()),
+        };
+        let token = (r.actor != "-" && r.source.is_some()).then(|| r.actor.clone());
+        let outcome = match &r.reason {
+            Some(why) => format!("{}: {why}", r.outcome),
+            None => r.outcome.clone(),
+        };
+        Self {
+            token,
+            source: r.source.clone().unwrap_or_else(|| r.via.clone()),
+            via: r.via,
+            actor: r.actor,
+            workspace: r.workspace,
+            method,
+            route,
+            target: r.target,
+            status: r.status.unwrap_or(200),
+            outcome,
+        }
+    }
+}
+
+/// Every line of `uc serve`'s audit log: the API's and the CLI's token changes.
+pub fn serve_audit(env: &Env) -> Vec<Row> {
+    let file = env.state.join(".serve/audit.jsonl");
+    match univers_container::store::audit::chain::read(&file) {
+        Ok(records) => records.into_iter().map(Row::from).collect(),
         Err(_) => Vec::new(),
     }
 }
 
 /// Waits until `pred` holds for the API's rows of the audit log; answers them.
-pub fn wait_audit(
-    env: &Env,
-    pred: impl Fn(&[univers_container::store::AuditEntry]) -> bool,
-) -> Vec<univers_container::store::AuditEntry> {
+pub fn wait_audit(env: &Env, pred: impl Fn(&[Row]) -> bool) -> Vec<Row> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let mut rows = serve_audit(env);

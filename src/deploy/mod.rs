@@ -214,7 +214,7 @@ impl Worker {
                 },
                 by: push.pusher.clone(),
             };
-            if let Err(e) = self.start(request, "manual") {
+            if let Err(e) = self.start(request, "push") {
                 let text = format!("the push to {} did not deploy {service}: {e}", push.git_ref);
                 let level = crate::protocol::NoticeLevel::Warn;
                 self.pipeline.hub.notice(level, Some(&service), text);

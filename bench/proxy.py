@@ -15,7 +15,9 @@ on a fixed schedule from threads; a request fails when it gets no 200.
    "serves again N ms" (the old colour never stopped: the new one is stopped in N ms) and
    the longest run of failed requests seen by the load; for `plain` the same line.
 3. Proxy overhead: latency at 1,000 req/s through the proxy and straight to the serving
-   colour's port, alternating phases of SECONDS each, three of each; p50/p99 of all.
+   colour's port, alternating phases of SECONDS each, three of each; p50/p99 of all. Once
+   with a connection per request (the proxy keeps its own to the backend alive, so it can
+   beat the direct path) and once with kept-alive client connections (the added hop alone).
 """
 import json
 import os
@@ -67,11 +69,46 @@ def get(port):
         return None
 
 
+class Conn:
+    """A kept-alive HTTP/1.1 connection: GET /up on it, reconnecting when it is closed."""
+
+    def __init__(self, port):
+        self.port, self.sock, self.buf = port, None, b""
+
+    def get(self):
+        try:
+            if self.sock is None:
+                self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.buf = b""
+            self.sock.sendall(b"GET /up HTTP/1.1\r\nHost: bench\r\n\r\n")
+            while b"\r\n\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise OSError("closed")
+                self.buf += chunk
+            head, _, rest = self.buf.partition(b"\r\n\r\n")
+            length = next(int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:"))
+            while len(rest) < length:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise OSError("closed")
+                rest += chunk
+            self.buf = rest[length:]
+            return int(head.split()[1]), rest[:length].decode()
+        except (OSError, IndexError, ValueError, StopIteration):
+            if self.sock:
+                self.sock.close()
+            self.sock = None
+            return None
+
+
 class Load:
     """GETs at `rate` per second until stopped; each answer with its latency and time."""
 
-    def __init__(self, port, rate):
+    def __init__(self, port, rate, keep_alive=False):
         self.port, self.rate, self.stopped = port, rate, threading.Event()
+        self.keep_alive = keep_alive
         self.answers = [[] for _ in range(WORKERS)]
         self.began = time.monotonic()
         self.threads = [threading.Thread(target=self.work, args=(n,)) for n in range(WORKERS)]
@@ -80,13 +117,14 @@ class Load:
 
     def work(self, n):
         every = WORKERS / self.rate
+        conn = Conn(self.port) if self.keep_alive else None
         next_at = self.began + every * n / WORKERS
         while not self.stopped.is_set():
             wait = next_at - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             sent = time.monotonic()
-            answer = get(self.port)
+            answer = conn.get() if conn else get(self.port)
             self.answers[n].append((sent, time.monotonic() - sent, answer))
             next_at += every
 
@@ -195,24 +233,26 @@ services:
         status = json.loads(uc("deploy", "status", "app", "--json"))
         serving = status[0]["colours"]["serving"]
         direct = blue if serving == "blue" else green
-        lat = {"proxy": [], "direct": []}
-        fails = {"proxy": 0, "direct": 0}
-        rates = {"proxy": [], "direct": []}
-        for _ in range(3):
-            for name, port in (("direct", direct), ("proxy", listen)):
-                load = Load(port, 1000)
-                time.sleep(SECONDS)
-                answers, took = load.stop()
-                lat[name] += [l for _, l, _ in answers]
-                fails[name] += failed(answers)
-                rates[name].append(len(answers) / took)
-        print(f"latency at 1,000 req/s ({SECONDS:.0f} s x 3 phases each, alternating; the backend is {serving}):")
-        for name in ("direct", "proxy"):
-            xs = lat[name]
-            print(f"  {name:<6}: p50 {pct(xs, 50):.2f} ms, p99 {pct(xs, 99):.2f} ms, n={len(xs)}, "
-                  f"{statistics.mean(rates[name]):.0f} req/s, {fails[name]} failed")
-        print(f"  proxy overhead: p50 +{pct(lat['proxy'], 50) - pct(lat['direct'], 50):.2f} ms, "
-              f"p99 +{pct(lat['proxy'], 99) - pct(lat['direct'], 99):.2f} ms")
+        for keep_alive in (False, True):
+            lat = {"proxy": [], "direct": []}
+            fails = {"proxy": 0, "direct": 0}
+            rates = {"proxy": [], "direct": []}
+            for _ in range(3):
+                for name, port in (("direct", direct), ("proxy", listen)):
+                    load = Load(port, 1000, keep_alive)
+                    time.sleep(SECONDS)
+                    answers, took = load.stop()
+                    lat[name] += [l for _, l, _ in answers]
+                    fails[name] += failed(answers)
+                    rates[name].append(len(answers) / took)
+            how = "kept-alive connections" if keep_alive else "a connection per request"
+            print(f"latency at 1,000 req/s, {how} ({SECONDS:.0f} s x 3 phases each, alternating; the backend is {serving}):")
+            for name in ("direct", "proxy"):
+                xs = lat[name]
+                print(f"  {name:<6}: p50 {pct(xs, 50):.2f} ms, p99 {pct(xs, 99):.2f} ms, n={len(xs)}, "
+                      f"{statistics.mean(rates[name]):.0f} req/s, {fails[name]} failed")
+            print(f"  proxy overhead: p50 {pct(lat['proxy'], 50) - pct(lat['direct'], 50):+.2f} ms, "
+                  f"p99 {pct(lat['proxy'], 99) - pct(lat['direct'], 99):+.2f} ms")
     finally:
         uc("down", check=False)
         run(["tmux", "-L", env["UC_TMUX_SOCKET"], "kill-server"], check=False)

@@ -100,6 +100,32 @@ async fn actions_from_the_cli_the_tui_and_the_api_appear_with_their_actor_and_fr
         .collect();
     assert_eq!(actions, [("api", "POST /api/v1/commands start", "idle")]);
 
+    // The workspace's record over the API: the engine's lines and serve's, for admins only.
+    let (status, listed) = serve
+        .call_json("GET", "/api/v1/audit?since=3600", &ops, Body::None)
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let vias: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|r| r["via"].as_str())
+        .collect();
+    for via in ["cli", "tui", "api"] {
+        assert!(vias.contains(&via), "{via} missing: {listed:#}");
+    }
+    let viewer = token(&env, "look", "viewer", &[]);
+    let (status, refused) = serve
+        .call_json("GET", "/api/v1/audit", &viewer, Body::None)
+        .await;
+    assert_eq!(status, 403);
+    assert!(
+        refused["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("needs role admin")),
+        "{refused}"
+    );
+
     // The token change by the CLI is on record too, and every file's chain holds.
     let made = audit(&env, &["--actor", &me()]);
     assert!(
@@ -108,8 +134,9 @@ async fn actions_from_the_cli_the_tui_and_the_api_appear_with_their_actor_and_fr
     );
     let (ok, out, err) = verify(&env);
     assert!(ok, "{out}{err}");
+    // Two tokens made, the start, and the viewer's refusal.
     assert!(
-        out.contains(".serve/audit.jsonl: 2 lines, chain intact"),
+        out.contains(".serve/audit.jsonl: 4 lines, chain intact"),
         "{out}"
     );
 }

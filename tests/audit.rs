@@ -273,3 +273,38 @@ fn the_engines_own_restarts_are_on_record_as_system() {
     let (ok, out, err) = verify(&env);
     assert!(ok, "{out}{err}");
 }
+
+/// A full disk holds an append until there is room, and the record is then written whole:
+/// the chain stays valid and nothing is dropped.
+#[test]
+fn a_full_disk_delays_appends_and_drops_none() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let Some(disk) = common::disk::SmallDisk::mount(&tmp.path().join("disk"), "1m") else {
+        return;
+    };
+    let file = disk.dir.join("state/audit.jsonl");
+    let (full_tx, full_rx) = std::sync::mpsc::channel();
+    let mut chain = Chain::open(&file)
+        .expect("open")
+        .on_full(move |full| full_tx.send(full).expect("told"));
+    chain
+        .append(&[AuditRecord::now("a", "cli", "first", "ok")])
+        .expect("append");
+    disk.fill();
+    let writer = std::thread::spawn(move || {
+        for i in 0..20 {
+            let record = AuditRecord::now("a", "cli", &format!("held {i}"), "ok");
+            chain.append(&[record]).expect("append");
+        }
+    });
+    assert_eq!(
+        full_rx.recv_timeout(T),
+        Ok(true),
+        "the append waits for space"
+    );
+    assert!(!writer.is_finished(), "an append returned on a full disk");
+    disk.free();
+    writer.join().expect("writer");
+    assert_eq!(full_rx.recv_timeout(T), Ok(false), "told it went through");
+    assert_eq!(chain::verify(&file).expect("read"), Ok(21));
+}

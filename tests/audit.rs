@@ -100,6 +100,32 @@ async fn actions_from_the_cli_the_tui_and_the_api_appear_with_their_actor_and_fr
         .collect();
     assert_eq!(actions, [("api", "POST /api/v1/commands start", "idle")]);
 
+    // The workspace's record over the API: the engine's lines and serve's, for admins only.
+    let (status, listed) = serve
+        .call_json("GET", "/api/v1/audit?since=3600", &ops, Body::None)
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let vias: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|r| r["via"].as_str())
+        .collect();
+    for via in ["cli", "tui", "api"] {
+        assert!(vias.contains(&via), "{via} missing: {listed:#}");
+    }
+    let viewer = token(&env, "look", "viewer", &[]);
+    let (status, refused) = serve
+        .call_json("GET", "/api/v1/audit", &viewer, Body::None)
+        .await;
+    assert_eq!(status, 403);
+    assert!(
+        refused["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("needs role admin")),
+        "{refused}"
+    );
+
     // The token change by the CLI is on record too, and every file's chain holds.
     let made = audit(&env, &["--actor", &me()]);
     assert!(
@@ -108,8 +134,9 @@ async fn actions_from_the_cli_the_tui_and_the_api_appear_with_their_actor_and_fr
     );
     let (ok, out, err) = verify(&env);
     assert!(ok, "{out}{err}");
+    // Two tokens made, the start, and the viewer's refusal.
     assert!(
-        out.contains(".serve/audit.jsonl: 2 lines, chain intact"),
+        out.contains(".serve/audit.jsonl: 4 lines, chain intact"),
         "{out}"
     );
 }
@@ -245,4 +272,39 @@ fn the_engines_own_restarts_are_on_record_as_system() {
     assert!(by_system.iter().all(|r| r["actor"] == "system"));
     let (ok, out, err) = verify(&env);
     assert!(ok, "{out}{err}");
+}
+
+/// A full disk holds an append until there is room, and the record is then written whole:
+/// the chain stays valid and nothing is dropped.
+#[test]
+fn a_full_disk_delays_appends_and_drops_none() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let Some(disk) = common::disk::SmallDisk::mount(&tmp.path().join("disk"), "1m") else {
+        return;
+    };
+    let file = disk.dir.join("state/audit.jsonl");
+    let (full_tx, full_rx) = std::sync::mpsc::channel();
+    let mut chain = Chain::open(&file)
+        .expect("open")
+        .on_full(move |full| full_tx.send(full).expect("told"));
+    chain
+        .append(&[AuditRecord::now("a", "cli", "first", "ok")])
+        .expect("append");
+    disk.fill();
+    let writer = std::thread::spawn(move || {
+        for i in 0..20 {
+            let record = AuditRecord::now("a", "cli", &format!("held {i}"), "ok");
+            chain.append(&[record]).expect("append");
+        }
+    });
+    assert_eq!(
+        full_rx.recv_timeout(T),
+        Ok(true),
+        "the append waits for space"
+    );
+    assert!(!writer.is_finished(), "an append returned on a full disk");
+    disk.free();
+    writer.join().expect("writer");
+    assert_eq!(full_rx.recv_timeout(T), Ok(false), "told it went through");
+    assert_eq!(chain::verify(&file).expect("read"), Ok(21));
 }

@@ -92,6 +92,11 @@ fn the_dashboard_shows_services_live_and_acts_as_the_role_allows() {
             && has("POST", stop, "watch", "needs role operator")
             && has("DELETE", "/api/v1/session", "ops", "signed out")
     });
+    // The page's calls carry its session: on record as from the web page.
+    let by_page = rows
+        .iter()
+        .filter(|r| r.route.starts_with("/api/v1/services/web/") && r.outcome == "ok");
+    assert!(by_page.clone().count() >= 2 && by_page.clone().all(|r| r.via == "web"));
     let secrets = [operator.as_str(), viewer.as_str()];
     for row in &rows {
         let text = format!("{row:?}");

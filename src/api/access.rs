@@ -74,6 +74,8 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     // A dry run (`?dry_run=true`) only plans: operator (see `permission`).
     ("POST", "/api/v1/heal/playbooks/{name}/run", ADMIN),
     ("GET", "/api/v1/hooks/deliveries", VIEWER),
+    // Who did what, tokens' names included: for whoever may grant and revoke them.
+    ("GET", "/api/v1/audit", ADMIN),
     // Checked by the hook's own signature, not a token.
     ("POST", "/api/v1/hooks/{name}", Permission::Signed),
 ];

@@ -12,9 +12,13 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
+use serde::{Deserialize, Serialize};
 
 use crate::protocol::Hub;
+use crate::store::audit::{AuditFiles, AuditQuery};
 use crate::store::{AuditEntry, AuditRecord, Auditor};
+
+use super::{Api, Params, read_blocking};
 
 /// The header `uc serve` names its caller in.
 pub const ACTOR: &str = "x-uc-actor";
@@ -116,4 +120,45 @@ pub async fn audit(State(audit): State<EngineAudit>, request: Request, next: Nex
     record.status = Some(status);
     audit.auditor.commit(record).await;
     response
+}
+
+/// The query string of `GET /api/v1/audit`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// Seconds before now (everything kept when absent).
+    #[serde(default)]
+    pub since: Option<u64>,
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// The newest this many.
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// This workspace's record: the engine's file (CLI, TUI, `system`) and the lines of `uc
+/// serve`'s file (API, web page) about this workspace, merged by time.
+#[utoipa::path(get, path = "/audit", tag = "audit",
+    params(("since" = Option<u64>, Query, description = "Seconds before now"),
+        ("actor" = Option<String>, Query, description = "Only this user, token or `system`"),
+        ("limit" = Option<usize>, Query, description = "The newest this many")),
+    responses((status = 200, description = "Audit records, oldest first", body = [AuditRecord])))]
+pub async fn list(State(api): State<Api>, Params(params): Params<AuditParams>) -> Response {
+    let query = AuditQuery {
+        since: params.since.map_or(0, |s| {
+            crate::clock::now_ms().saturating_sub(s.saturating_mul(1000))
+        }),
+        actor: params.actor,
+        workspace: Some(api.hub.workspace()),
+        limit: params.limit,
+    };
+    let own = api.audit_log.parent().map(AuditFiles::in_dir);
+    // `uc serve` keeps its file in `<state>/.serve/`, beside the workspaces' directories.
+    let serve = api
+        .audit_log
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(|base| AuditFiles::in_dir(&base.join(".serve")));
+    let files: Vec<AuditFiles> = serve.into_iter().chain(own).collect();
+    read_blocking(move || query.run(&files)).await
 }

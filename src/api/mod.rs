@@ -21,7 +21,7 @@ mod terminal;
 
 pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
-pub use audit::{ACTOR, PeerListener, ROLE, VIA, user_name, via_of};
+pub use audit::{ACTOR, AuditParams, PeerListener, ROLE, VIA, user_name, via_of};
 pub use config::ConfigHistoryParams;
 pub use deploys::{DecisionBody, DeployBody, DeploysParams, PushBody, RollbackBody};
 pub use events::SseEvent;
@@ -202,6 +202,7 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
             post(heal::run_playbook),
         ),
         ("GET", "/api/v1/hooks/deliveries", get(hooks::deliveries)),
+        ("GET", "/api/v1/audit", get(audit::list)),
         ("POST", "/api/v1/hooks/{name}", post(hooks::receive)),
     ]
 }

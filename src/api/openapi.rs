@@ -9,7 +9,9 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, PathItem, 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Object, Ref, Required, Response, ResponseBuilder, Type};
 
-use crate::api::{alerts, config, deploys, events, heal, hooks, logs, metrics, services, terminal};
+use crate::api::{
+    alerts, audit, config, deploys, events, heal, hooks, logs, metrics, services, terminal,
+};
 use crate::store::TokenInfo;
 
 /// The routes `uc serve` answers without an engine (the web page among them).
@@ -123,6 +125,7 @@ pub struct CreatedToken {
         heal::run_playbook,
         hooks::deliveries,
         hooks::receive,
+        audit::list,
         deploys::deploy,
         deploys::rollback,
         deploys::push,

@@ -1,13 +1,14 @@
 //! `uc audit` and `uc audit verify`: every workspace's record of who did what (and `uc
 //! serve`'s), merged by time, and the check that no line of it was edited or removed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::output::{out, outln};
 use super::{CliResult, Failure, duration_arg};
+use crate::store::AuditRecord;
 use crate::store::audit::chain;
-use crate::store::{AuditLog, AuditRecord};
+use crate::store::audit::{AuditFiles, AuditQuery};
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -39,19 +40,10 @@ pub enum AuditCmd {
     },
 }
 
-/// One workspace's files (or `uc serve`'s): the chain and the SQLite file before it.
-struct Files {
-    chain: PathBuf,
-    legacy: PathBuf,
-}
-
-fn files(workspace: Option<&str>) -> Result<Vec<Files>, Failure> {
+/// `uc serve`'s files, then each workspace's (or only `workspace`'s).
+fn files(workspace: Option<&str>) -> Result<Vec<AuditFiles>, Failure> {
     let base = crate::paths::state_base().map_err(Failure::runtime)?;
-    let of = |dir: PathBuf| Files {
-        chain: dir.join("audit.jsonl"),
-        legacy: dir.join("audit.db"),
-    };
-    let mut all = vec![of(base.join(".serve"))];
+    let mut all = vec![AuditFiles::in_dir(&base.join(".serve"))];
     let mut names: Vec<String> = std::fs::read_dir(&base)
         .into_iter()
         .flatten()
@@ -61,7 +53,11 @@ fn files(workspace: Option<&str>) -> Result<Vec<Files>, Failure> {
         .filter(|name| workspace.is_none_or(|w| w == name))
         .collect();
     names.sort();
-    all.extend(names.into_iter().map(|name| of(base.join(name))));
+    all.extend(
+        names
+            .iter()
+            .map(|name| AuditFiles::in_dir(&base.join(name))),
+    );
     Ok(all)
 }
 
@@ -69,20 +65,15 @@ pub fn audit(args: AuditArgs) -> CliResult {
     if let Some(AuditCmd::Verify { workspace }) = args.command {
         return verify(workspace.as_deref());
     }
-    let since = crate::clock::now_ms().saturating_sub(args.since.as_millis() as u64);
-    let mut records = Vec::new();
-    for files in files(args.workspace.as_deref())? {
-        records.extend(read(&files)?);
-    }
-    records.retain(|r| {
-        r.at_ms() >= since
-            && args.actor.as_ref().is_none_or(|a| *a == r.actor)
-            && args
-                .workspace
-                .as_ref()
-                .is_none_or(|w| r.workspace.as_ref() == Some(w))
-    });
-    records.sort_by_key(AuditRecord::at_ms);
+    let query = AuditQuery {
+        since: crate::clock::now_ms().saturating_sub(args.since.as_millis() as u64),
+        actor: args.actor,
+        workspace: args.workspace.clone(),
+        limit: None,
+    };
+    let records = query
+        .run(&files(args.workspace.as_deref())?)
+        .map_err(Failure::runtime)?;
     for r in &records {
         if args.json {
             outln!("{}", serde_json::to_string(r).map_err(Failure::runtime)?)?;
@@ -91,22 +82,6 @@ pub fn audit(args: AuditArgs) -> CliResult {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The chain's records, and the old SQLite file's before them.
-fn read(files: &Files) -> Result<Vec<AuditRecord>, Failure> {
-    let mut records = Vec::new();
-    if files.legacy.exists() {
-        let log = AuditLog::open_read_only(&files.legacy).map_err(Failure::runtime)?;
-        let old = log.since(0).map_err(Failure::runtime)?;
-        records.extend(old.into_iter().map(AuditRecord::from));
-    }
-    match chain::read(&files.chain) {
-        Ok(chained) => records.extend(chained),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Failure::runtime(e)),
-    }
-    Ok(records)
 }
 
 fn print(r: &AuditRecord) -> Result<(), Failure> {

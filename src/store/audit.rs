@@ -9,6 +9,7 @@
 //! triggers); [`AuditLog`] still reads them so `uc audit` shows that history.
 
 pub mod chain;
+mod query;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 pub use chain::{AuditRecord, Break, Chain};
+pub use query::{AuditFiles, AuditQuery};
 
 use super::{Db, Durability, Schema, StoreError};
 

@@ -247,8 +247,8 @@ impl Chain {
 
     fn append_locked(&mut self, records: &[AuditRecord]) -> std::io::Result<()> {
         let len = self.file.metadata()?.len();
-        let mut prev = match &self.last {
-            Some((at, hash)) if *at == len => hash.clone(),
+        let (len, mut prev) = match &self.last {
+            Some((at, hash)) if *at == len => (len, hash.clone()),
             _ => self.tail_hash(len)?,
         };
         let mut lines = Vec::with_capacity(records.len() * 320);
@@ -264,7 +264,8 @@ impl Chain {
             Ok(written == lines.len())
         })?;
         self.until_stored(|file| file.sync_data().map(|()| true))?;
-        self.last = Some((self.file.metadata()?.len(), prev));
+        // Under the lock nobody else wrote: the file is what it was and what we added.
+        self.last = Some((len + lines.len() as u64, prev));
         Ok(())
     }
 
@@ -299,9 +300,9 @@ impl Chain {
         Ok(())
     }
 
-    /// The hash of the last whole line of a file `len` long. A line cut short (a crash
-    /// mid-write, never answered) is cut off, so the chain goes on from the last whole one.
-    fn tail_hash(&mut self, len: u64) -> std::io::Result<String> {
+    /// The length of a file `len` long once a line cut short (a crash mid-write, never
+    /// answered) is cut off, and the hash of its last whole line, which the chain goes on from.
+    fn tail_hash(&mut self, len: u64) -> std::io::Result<(u64, String)> {
         let whole = self.whole_length(len)?;
         if whole < len {
             tracing::warn!(
@@ -312,11 +313,12 @@ impl Chain {
             self.file.set_len(whole)?;
         }
         if whole == 0 {
-            return Ok(GENESIS.to_owned());
+            return Ok((0, GENESIS.to_owned()));
         }
         let mut hash = [0u8; 64];
         self.file.read_exact_at(&mut hash, whole - 3 - 64)?;
-        String::from_utf8(hash.to_vec()).map_err(std::io::Error::other)
+        let hash = String::from_utf8(hash.to_vec()).map_err(std::io::Error::other)?;
+        Ok((whole, hash))
     }
 
     /// The length up to the end of the last newline.

@@ -352,3 +352,22 @@ fn approve_and_reject_ask_naming_the_deploy_then_send_the_decision() {
     h.keys(&["j", "A"]);
     assert_eq!(h.status(), "no deploy of db is waiting for an approval");
 }
+
+/// After a rolled-back deploy, R names the release before the one serving (what the
+/// engine goes back to), not the rolled-back deploy's `previous`, which serves now.
+#[test]
+fn rollback_names_the_release_before_the_one_serving() {
+    let mut h = harness(rolled_back());
+    h.keys(&["d"]);
+    let mut served = deploy(6, DeployState::Succeeded, Vec::new());
+    served.previous = Some("20231230T100000-5e5e5e5".into());
+    let mut failed = rolled_back();
+    failed.previous = served.release.clone();
+    h.update(Update::DeployHistory(Ok(vec![failed, served])));
+    h.keys(&["R"]);
+    let screen = h.screen();
+    assert!(
+        screen.contains("back to: 20231230T100000-5e5e5e5"),
+        "{screen}"
+    );
+}

@@ -67,11 +67,7 @@ impl App {
         let Some(service) = self.deploy_selection() else {
             return;
         };
-        let latest =
-            self.state.snapshot.as_ref().and_then(|s| {
-                (s.deploys.iter()).find(|d| d.service == service && d.release.is_some())
-            });
-        let back_to = match latest.and_then(|d| d.previous.as_deref()) {
+        let back_to = match self.state.deploys.rollback_target(&service) {
             Some(previous) => format!("back to: {previous} (the release before the current)"),
             None => "back to: the release before the current".to_string(),
         };

@@ -5,7 +5,7 @@
 mod keys;
 pub mod pane;
 
-use crate::deploy::model::{Deployment, Stage, StageRun, StageStatus};
+use crate::deploy::model::{DeployState, Deployment, Stage, StageRun, StageStatus};
 
 /// Deploys of the history kept, across the workspace's services.
 pub const KEPT: usize = 100;
@@ -50,6 +50,15 @@ impl DeploysView {
         latest: Option<u64>,
     ) -> impl Iterator<Item = &'a Deployment> {
         (self.history.iter()).filter(move |d| d.service == service && Some(d.id) != latest)
+    }
+
+    /// The release a rollback without one goes back to, as the engine picks it: the one
+    /// the current release (the newest deploy that succeeded) replaced. Not the latest
+    /// deploy's `previous`: after a rolled-back deploy that is the release serving now.
+    pub fn rollback_target(&self, service: &str) -> Option<&str> {
+        (self.history.iter())
+            .find(|d| d.service == service && d.state == DeployState::Succeeded)
+            .and_then(|d| d.previous.as_deref())
     }
 
     /// What `service` last deployed from a branch or tag (not a pushed commit's sha).

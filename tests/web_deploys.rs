@@ -7,8 +7,7 @@
 mod common;
 
 use common::browser::{drive, screenshots_dir};
-use common::cli::Env;
-use common::deploy::{Repo, free_port, get, held_gate, workspace};
+use common::deploy::{Repo, free_port, get, held_gate, workspace, workspace_with};
 use common::serve::{Serve, token, wait_audit};
 
 /// The release's `gate.sh`, once, then a 2 s soak the page can be seen running.
@@ -90,20 +89,11 @@ fn the_deploys_page_approves_and_rejects_a_waiting_deploy() {
     let tmp = tempfile::tempdir().expect("tmp");
     let repo = Repo::new(tmp.path());
     let port = free_port();
-    let services = format!(
-        "  app:
-    command: exec python3 app.py
-    env: {{ PORT: {port} }}
-    readiness: {{ http: http://127.0.0.1:{port}/up }}
-    deploy:
-      repo: {}
-      gate: {{ passes: 1, interval: 100ms, timeout: 30s }}
+    let deploy = "      gate: { passes: 1, interval: 100ms, timeout: 30s }
       pipeline:
-        - {{ environment: prod, approve: deployer }}
-",
-        repo.dir.display()
-    );
-    let env = Env::with_settings(&services, "environments: [prod]\n");
+        - { environment: prod, approve: deployer }
+";
+    let env = workspace_with(&repo, port, deploy, "environments: [prod]\n");
     repo.commit("v1", "ok", "");
     let out = env.ok(&["deploy", "app"]);
     assert!(out.contains("waiting for a deployer's approval"), "{out}");

@@ -85,6 +85,11 @@ pub fn get(port: u16) -> Option<(u16, String)> {
 }
 
 pub fn workspace(repo: &Repo, port: u16, deploy: &str) -> Env {
+    workspace_with(repo, port, deploy, "")
+}
+
+/// `workspace` with top-level `settings` (e.g. `environments: [prod]`).
+pub fn workspace_with(repo: &Repo, port: u16, deploy: &str, settings: &str) -> Env {
     let services = format!(
         "  app:
     command: exec python3 app.py
@@ -95,5 +100,5 @@ pub fn workspace(repo: &Repo, port: u16, deploy: &str) -> Env {
 {deploy}",
         repo.dir.display()
     );
-    Env::new(&services)
+    Env::with_settings(&services, settings)
 }

@@ -136,9 +136,11 @@ impl SecretNames {
 }
 
 /// `condition: service_healthy` only where the dependency has a health check to wait for.
+/// Another workspace's service is not in this compose project: left out.
 fn depends_on(ws: &Workspace, s: &Service) -> Yaml {
     s.depends_on
         .iter()
+        .filter(|dep| dep.remote().is_none())
         .map(|dep| {
             let checked = ws
                 .service(&dep.service)

@@ -21,6 +21,6 @@ pub use config::{
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
 pub use snapshot::{
-    EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+    Dependent, EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };
 pub use storage::{DiskFull, ReplacedFile, StorageInfo, is_full};

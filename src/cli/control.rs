@@ -57,6 +57,7 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     }
     let client = launcher.connect().await?;
+    super::links::warn_stranded(&client, names).await;
     if names.is_empty() {
         let engine = client
             .snapshot()

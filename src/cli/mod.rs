@@ -17,6 +17,7 @@ mod export_cmd;
 mod heal_cmd;
 mod hooks_cmd;
 mod import_cmd;
+mod links;
 mod logs_cmd;
 mod logs_patterns;
 mod logs_search;

@@ -9,6 +9,7 @@ pub mod command;
 pub mod config;
 pub mod event;
 pub mod hub;
+pub mod links;
 pub mod snapshot;
 pub mod storage;
 

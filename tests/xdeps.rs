@@ -54,6 +54,17 @@ fn another_workspace_s_service_gates_the_start_and_its_stop_warns() {
     hvac.wait_status(WAIT, |s| reason(s, "api") == pending);
     assert_eq!(state(&hvac.status(), "api"), "starting");
 
+    // Its engine killed: api says so and keeps waiting; a new engine (adopting db) is read.
+    let engine = operation.status()["engine"]["pid"]
+        .as_i64()
+        .expect("engine pid");
+    let engine = nix::unistd::Pid::from_raw(engine as i32);
+    nix::sys::signal::kill(engine, nix::sys::signal::Signal::SIGKILL).expect("kill engine");
+    hvac.wait_status(WAIT, |s| reason(s, "api") == not_running);
+    operation.ok(&["up", "db"]);
+    hvac.wait_status(WAIT, |s| reason(s, "api") == pending);
+    assert_eq!(state(&hvac.status(), "api"), "starting");
+
     // Healthy over there: api starts here.
     std::fs::write(operation.dir.join("ready"), "").expect("ready");
     hvac.wait_status(WAIT, |s| state(s, "api") == "running");

@@ -46,11 +46,12 @@ impl std::fmt::Display for Stranded {
     }
 }
 
-/// The active services of other workspaces that depend on one of `stopping`.
+/// The active services of other workspaces that depend on one of `stopping` that is active:
+/// stopping what is not running takes nothing away.
 pub fn stranded(services: &[ServiceStatus], stopping: &BTreeSet<String>) -> Vec<Stranded> {
     services
         .iter()
-        .filter(|s| stopping.contains(&s.name))
+        .filter(|s| s.state.is_active() && stopping.contains(&s.name))
         .flat_map(|s| {
             s.needed_by.iter().filter(|d| d.active).map(|d| Stranded {
                 dependent: d.service.clone(),
@@ -63,7 +64,7 @@ pub fn stranded(services: &[ServiceStatus], stopping: &BTreeSet<String>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Dependent;
+    use crate::protocol::{Dependent, ServiceState};
 
     fn service(name: &str, deps: &[&str], needed_by: &[(&str, bool)]) -> ServiceStatus {
         ServiceStatus {
@@ -75,6 +76,7 @@ mod tests {
                     active: *active,
                 })
                 .collect(),
+            state: ServiceState::Running,
             ..ServiceStatus::new(name)
         }
     }
@@ -86,6 +88,9 @@ mod tests {
             service("cache", &["db"], &[("hvac/worker", true)]),
             service("mail", &[], &[("hvac/notify", true)]),
         ];
+        let mut stopped = service("queue", &[], &[("hvac/jobs", true)]);
+        stopped.state = ServiceState::Stopped;
+        let services = [services.as_slice(), &[stopped]].concat();
         let stops = stopping(&services, &["db".to_owned()]);
         assert_eq!(stops, BTreeSet::from(["db".to_owned(), "cache".to_owned()]));
         let stranded = stranded(&services, &stops);
@@ -97,6 +102,7 @@ mod tests {
                 "hvac/worker depends on cache (workspace hvac keeps it running)"
             ]
         );
-        assert_eq!(stopping(&services, &[]).len(), 3);
+        assert_eq!(stopping(&services, &[]).len(), 4);
+        assert_eq!(stranded(&services, &stopping(&services, &[])).len(), 3);
     }
 }

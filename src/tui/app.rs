@@ -472,16 +472,21 @@ impl App {
     /// Stop services, asking first when active services depend on them.
     pub(super) fn stop(&mut self, services: Vec<String>) {
         let dependents = self.state.dependents(&services);
+        let elsewhere = self.state.stranded(&services);
         let command = Command::Stop {
             services: services.clone(),
         };
-        if dependents.is_empty() {
+        if dependents.is_empty() && elsewhere.is_empty() {
             self.send_command(command);
         } else {
+            let message = match dependents.is_empty() {
+                false => "These services depend on it and will be stopped too:",
+                true => "Services of other workspaces depend on it:",
+            };
             self.state.popups.push(Popup::Confirm(Confirm {
                 title: format!("Stop {}?", services.join(", ")),
-                message: "These services depend on it and will be stopped too:".to_string(),
-                items: dependents,
+                message: message.to_string(),
+                items: [dependents, elsewhere].concat(),
                 then: Request::Engine(command),
                 typed: None,
             }));
@@ -489,7 +494,7 @@ impl App {
     }
 
     pub(super) fn confirm_stop_all(&mut self) {
-        let active = self.state.active_services();
+        let active = [self.state.active_services(), self.state.stranded(&[])].concat();
         let message = if active.is_empty() {
             "No service is running."
         } else {
@@ -509,7 +514,7 @@ impl App {
             title: "Shut the workspace down?".to_string(),
             message: "Stops every service, then the engine and the workspace's tmux server."
                 .to_string(),
-            items: self.state.active_services(),
+            items: [self.state.active_services(), self.state.stranded(&[])].concat(),
             then: Request::Engine(Command::Down),
             typed: None,
         }));

@@ -513,5 +513,6 @@ impl State {
     }
 }
 
+mod links;
 #[cfg(test)]
 mod tests;

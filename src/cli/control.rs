@@ -1,5 +1,6 @@
 //! `uc up`, `uc down`, `uc restart`: send one command, then follow the event stream until
-//! the services got where they were asked to go.
+//! the services got where they were asked to go. Selectors, `--workspace` and `--dry-run`
+//! are `batch_cmd`'s.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -7,11 +8,13 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
+use super::batch_cmd::{self, BatchArgs, Engine};
 use super::output::outln;
-use super::{CliResult, Failure, launcher, paths};
+use super::{CliResult, Failure};
 use crate::client::Client;
 use crate::config::Source;
 use crate::protocol::{Command, Event, ServiceState, ServiceStatus, Snapshot};
+use crate::supervisor::batch::Verb;
 
 pub async fn up(
     source: Source,
@@ -19,12 +22,21 @@ pub async fn up(
     tags: &[String],
     no_wait: bool,
     timeout: Duration,
+    how: &BatchArgs,
 ) -> CliResult {
-    let paths = paths(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
-    let command = Command::Start {
-        services: names.to_vec(),
-        tags: tags.to_vec(),
+    let targets = batch_cmd::targets(names, tags);
+    if how.dry_run {
+        return batch_cmd::dry_run(source, how, Verb::Start, &targets, false).await;
+    }
+    let client = Engine::of(source, how)?.connect().await?;
+    // No names: the engine's own "all", which leaves a blue-green standby colour alone.
+    let command = if targets.is_empty() {
+        Command::Start {
+            services: Vec::new(),
+            tags: Vec::new(),
+        }
+    } else {
+        batch_cmd::command(&client, Verb::Start, &targets).await?
     };
     if no_wait {
         let reply = send(&client, &command).await?;
@@ -39,20 +51,22 @@ pub async fn up(
     .await
 }
 
-pub async fn down(source: Source, names: &[String]) -> CliResult {
-    let paths = paths(&source)?;
-    let launcher = launcher(source, paths)?;
+pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResult {
+    if how.dry_run {
+        return batch_cmd::dry_run(source, how, Verb::Stop, names, names.is_empty()).await;
+    }
+    let launcher = Engine::of(source, how)?;
     // Services outlive a crashed engine; only then does stopping them need a new one.
-    let engine = Client::new(launcher.paths.socket());
+    let engine = Client::new(launcher.paths().socket());
     if engine.snapshot().await.is_err()
         && !launcher
             .tmux()
-            .has_session(&launcher.paths.tmux_session)
+            .has_session(&launcher.paths().tmux_session)
             .await
     {
         outln!(
             "workspace `{}` is not running; nothing to stop",
-            launcher.paths.tmux_session
+            launcher.paths().tmux_session
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -77,7 +91,7 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
         }
         let tmux = launcher.tmux();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while (tmux.has_session(&launcher.paths.tmux_session).await
+        while (tmux.has_session(&launcher.paths().tmux_session).await
             || engine.is_some_and(crate::procfs::process::is_alive))
             && tokio::time::Instant::now() < deadline
         {
@@ -85,21 +99,19 @@ pub async fn down(source: Source, names: &[String]) -> CliResult {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let command = Command::Stop {
-        services: names.to_vec(),
-    };
+    let command = batch_cmd::command(&client, Verb::Stop, names).await?;
     follow(&client, &command, Duration::from_secs(600), |s, _| {
         (!s.state.is_active()).then_some(Ok(()))
     })
     .await
 }
 
-pub async fn restart(source: Source, names: &[String]) -> CliResult {
-    let paths = paths(&source)?;
-    let client = launcher(source, paths)?.connect().await?;
-    let command = Command::Restart {
-        services: names.to_vec(),
-    };
+pub async fn restart(source: Source, names: &[String], how: &BatchArgs) -> CliResult {
+    if how.dry_run {
+        return batch_cmd::dry_run(source, how, Verb::Restart, names, false).await;
+    }
+    let client = Engine::of(source, how)?.connect().await?;
+    let command = batch_cmd::command(&client, Verb::Restart, names).await?;
     follow(&client, &command, Duration::from_secs(600), |s, before| {
         let fresh = before.is_none_or(|b| b.pid != s.pid || b.state != ServiceState::Running);
         match s.state {

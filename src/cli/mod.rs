@@ -6,6 +6,7 @@
 
 mod alerts_cmd;
 mod audit_cmd;
+mod batch_cmd;
 /// Who acks, silences and switches: the name the audit log records for the local user.
 pub use crate::store::audit::local_user as user;
 mod config_cmd;
@@ -70,7 +71,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Start services (all when none named) and what they depend on
+    /// Start services (all when none named) and what they depend on; names, globs
+    /// (`'api-*'`) and tags (`@backend`)
     Up {
         names: Vec<String>,
         /// Start the services with this tag (repeatable)
@@ -82,14 +84,22 @@ pub enum Cmd {
         /// How long to wait for the services to run
         #[arg(long, default_value = "60s", value_parser = duration_arg, allow_hyphen_values = true)]
         timeout: std::time::Duration,
+        #[command(flatten)]
+        batch: batch_cmd::BatchArgs,
     },
     /// Stop services (and their dependents); with no names stop everything, the engine
-    /// and the workspace's tmux server
-    Down { names: Vec<String> },
-    /// Restart services
+    /// and the workspace's tmux server. Names, globs (`'api-*'`) and tags (`@backend`)
+    Down {
+        names: Vec<String>,
+        #[command(flatten)]
+        batch: batch_cmd::BatchArgs,
+    },
+    /// Restart services: names, globs (`'api-*'`) and tags (`@backend`)
     Restart {
         #[arg(required = true)]
         names: Vec<String>,
+        #[command(flatten)]
+        batch: batch_cmd::BatchArgs,
     },
     /// Show the state of every service
     Status {
@@ -426,9 +436,16 @@ async fn dispatch(cli: Cli) -> CliResult {
             ref tags,
             no_wait,
             timeout,
-        }) => control::up(source, names, tags, no_wait, timeout).await,
-        Some(Cmd::Down { ref names }) => control::down(source, names).await,
-        Some(Cmd::Restart { ref names }) => control::restart(source, names).await,
+            ref batch,
+        }) => control::up(source, names, tags, no_wait, timeout, batch).await,
+        Some(Cmd::Down {
+            ref names,
+            ref batch,
+        }) => control::down(source, names, batch).await,
+        Some(Cmd::Restart {
+            ref names,
+            ref batch,
+        }) => control::restart(source, names, batch).await,
         Some(Cmd::Status { json }) => status::run(source, json).await,
         Some(Cmd::Metrics {
             ref service,

@@ -1,46 +1,85 @@
-//! Dependency order over a validated (acyclic) workspace.
+//! Dependency order over a validated (acyclic) workspace, or over the snapshot's services
+//! (what the TUI and the CLI hold): both are a [`Graph`].
 
 use std::collections::BTreeSet;
 
 use crate::config::Workspace;
+use crate::protocol::ServiceStatus;
+
+/// Services and what each depends on, in config order. A dependency that is not one of
+/// the services (another workspace's) is not followed.
+pub trait Graph {
+    fn names(&self) -> Vec<&str>;
+    fn depends_on(&self, name: &str) -> Vec<&str>;
+}
+
+impl Graph for Workspace {
+    fn names(&self) -> Vec<&str> {
+        self.services.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    fn depends_on(&self, name: &str) -> Vec<&str> {
+        self.service(name).map_or_else(Vec::new, |s| {
+            s.depends_on.iter().map(|d| d.service.as_str()).collect()
+        })
+    }
+}
+
+impl Graph for [ServiceStatus] {
+    fn names(&self) -> Vec<&str> {
+        self.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    fn depends_on(&self, name: &str) -> Vec<&str> {
+        self.iter()
+            .find(|s| s.name == name)
+            .map_or_else(Vec::new, |s| {
+                s.depends_on.iter().map(String::as_str).collect()
+            })
+    }
+}
 
 /// `names` plus everything they depend on, transitively; dependencies come first.
-pub fn with_dependencies(ws: &Workspace, names: &[String]) -> Vec<String> {
+pub fn with_dependencies(ws: &(impl Graph + ?Sized), names: &[String]) -> Vec<String> {
+    let known: BTreeSet<&str> = ws.names().into_iter().collect();
     let mut out = Vec::new();
     for name in names {
-        visit_deps(ws, name, &mut out);
+        visit_deps(ws, &known, name, &mut out);
     }
     out
 }
 
-fn visit_deps(ws: &Workspace, name: &str, out: &mut Vec<String>) {
-    if out.iter().any(|n| n == name) {
+fn visit_deps(
+    ws: &(impl Graph + ?Sized),
+    known: &BTreeSet<&str>,
+    name: &str,
+    out: &mut Vec<String>,
+) {
+    if out.iter().any(|n| n == name) || !known.contains(name) {
         return;
     }
-    if let Some(service) = ws.service(name) {
-        for dep in &service.depends_on {
-            visit_deps(ws, &dep.service, out);
-        }
-        out.push(name.to_string());
+    for dep in ws.depends_on(name) {
+        visit_deps(ws, known, dep, out);
     }
+    out.push(name.to_string());
 }
 
 /// `names` plus everything that depends on them, transitively; dependents come first, so
 /// stopping in this order never pulls a dependency from under a running service.
-pub fn with_dependents(ws: &Workspace, names: &[String]) -> Vec<String> {
+pub fn with_dependents(ws: &(impl Graph + ?Sized), names: &[String]) -> Vec<String> {
+    let all: Vec<String> = ws.names().into_iter().map(str::to_string).collect();
     let mut set: BTreeSet<String> = names.iter().cloned().collect();
     loop {
         let before = set.len();
-        for s in &ws.services {
-            if s.depends_on.iter().any(|d| set.contains(&d.service)) {
-                set.insert(s.name.clone());
+        for s in &all {
+            if ws.depends_on(s).iter().any(|d| set.contains(*d)) {
+                set.insert(s.clone());
             }
         }
         if set.len() == before {
             break;
         }
     }
-    let all: Vec<String> = ws.services.iter().map(|s| s.name.clone()).collect();
     let mut order = with_dependencies(ws, &all);
     order.retain(|n| set.contains(n));
     order.reverse();

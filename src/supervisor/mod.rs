@@ -8,6 +8,7 @@
 
 mod adopt;
 pub mod apply;
+pub mod batch;
 mod commands;
 pub mod deps;
 mod exit_watch;

@@ -65,13 +65,16 @@ actions! {
     Restart("restart", "restart") => "Restart the selected service",
     StartAll("start_all", "start all") => "Start every service",
     StopAll("stop_all", "stop all") => "Stop every service (asks first)",
+    Mark("mark", "mark", help_only) =>
+        "Mark or unmark the selected service: start, stop and restart then act on every marked one",
+    ClearMarks("clear_marks", "unmark", help_only) => "Clear the marks",
     ShowWindow("show_window", "window") => "Show the selected service's live tmux window",
     Details("details", "details") =>
         "Show the selected service's probes, restarts and heal events, or its graphs",
     Help("help", "help") => "Show or hide this help",
     CommandLine("command_line", "command") => "Open the command line (:start api, :quit, ...)",
     Filter("filter", "filter") => "Filter services by name or tag",
-    Close("close", "close") => "Close the popup, or clear the filter",
+    Close("close", "close") => "Close the popup, or clear the filter, or the marks",
     Confirm("confirm", "confirm") => "Confirm",
     HostView("host_view", "host") => "Show the host view (CPU, memory, disks, network)",
     NextView("next_view", "next view", help_only) => "Next view (services, host, logs, alerts)",

@@ -17,6 +17,7 @@ use super::services::progress::Progress;
 use super::state::{Confirm, Pane, Popup, State};
 use super::theme::Theme;
 use crate::protocol::{Command, Event, NoticeLevel};
+use crate::supervisor::batch::Verb;
 
 /// Who acknowledges and silences when the user's name is unknown.
 pub const DEFAULT_USER: &str = "uc";
@@ -295,6 +296,11 @@ impl App {
             Action::PageDown => self.move_by(page),
             Action::Top => self.move_by(isize::MIN),
             Action::Bottom => self.move_by(isize::MAX),
+            Action::Start if !self.state.marks.is_empty() => self.batch(Verb::Start),
+            Action::Stop if !self.state.marks.is_empty() => self.batch(Verb::Stop),
+            Action::Restart if !self.state.marks.is_empty() => self.batch(Verb::Restart),
+            Action::Mark => self.toggle_mark(),
+            Action::ClearMarks => self.clear_marks(),
             Action::Start => self.on_selected(|app, name| app.start(vec![name])),
             Action::Stop => self.on_selected(|app, name| app.stop(vec![name])),
             Action::Restart => self.on_selected(|app, name| {
@@ -432,7 +438,7 @@ impl App {
             Some(Popup::Filter(_)) => self.state.set_filter(""),
             Some(_) => {}
             None if !self.state.filter.is_empty() => self.state.set_filter(""),
-            None => {}
+            None => self.clear_marks(),
         }
     }
 
@@ -452,6 +458,7 @@ impl App {
             }
             Some(Popup::Confirm(_)) => {
                 if let Some(Popup::Confirm(confirm)) = self.state.popups.pop() {
+                    self.confirmed(&confirm.then);
                     self.send_confirmed(confirm.then);
                 }
             }

@@ -3,5 +3,6 @@
 //! has got to.
 
 pub mod details;
+pub mod marks;
 pub mod progress;
 pub mod table;

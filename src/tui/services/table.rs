@@ -20,6 +20,8 @@ use crate::tui::theme::Theme;
 /// The table's columns, left to right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
+    /// `●` on a marked row; shown while any row is marked.
+    Mark,
     Name,
     State,
     Health,
@@ -85,6 +87,7 @@ impl Column {
 
     fn title(self) -> &'static str {
         match self {
+            Self::Mark => "",
             Self::Name => "NAME",
             Self::State => "STATE",
             Self::Health => "HEALTH",
@@ -102,6 +105,7 @@ impl Column {
     /// the columns right of it stay near on a wide terminal.
     fn width(self, w: &Widths) -> (Constraint, u16) {
         match self {
+            Self::Mark => (Constraint::Length(1), 1),
             Self::Name => (Constraint::Length(w.name), w.name),
             Self::State => (Constraint::Max(w.state), 10),
             Self::Health => (Constraint::Length(w.health), w.health),
@@ -245,8 +249,13 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
         tags: tags_width,
         trend: TREND_MIN,
     };
-    // Borders and the selection symbol take 4 columns.
-    let columns = columns(area.width.saturating_sub(4), &mut w);
+    // Borders and the selection symbol take 4 columns, the marks 2 while any is set.
+    let marking = !state.marks.is_empty();
+    let room = area.width.saturating_sub(if marking { 6 } else { 4 });
+    let mut columns = columns(room, &mut w);
+    if marking {
+        columns.insert(0, Column::Mark);
+    }
     let widths = columns.iter().map(|c| c.width(&w).0);
     let rows = state.visible().map(|s| row(s, &columns, view, w.trend));
     let header = Row::new(columns.iter().map(|c| c.title()));
@@ -258,6 +267,10 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
 fn block(view: View<'_>) -> Block<'static> {
     let state = view.state;
     let mut block = pane_block(view, "Services");
+    if !state.marks.is_empty() {
+        let marked = format!(" {} marked ", state.marks.len());
+        block = block.title_top(Line::styled(marked, view.theme.accent()));
+    }
     if !state.filter.is_empty() {
         let filter = format!(
             " filter /{} · {} of {} ",
@@ -300,6 +313,11 @@ fn cell<'a>(column: Column, service: &'a ServiceStatus, view: View<'a>, trend: u
         .row(&service.name)
         .filter(|_| service.state == ServiceState::Running);
     match column {
+        Column::Mark if view.state.marks.contains(&service.name) => Cell::from(Span::styled(
+            "●",
+            theme.accent().add_modifier(Modifier::BOLD),
+        )),
+        Column::Mark => Cell::from(""),
         Column::Cpu => metrics.map_or_else(dash, |m| Cell::from(m.cpu.as_str())),
         Column::Rss => metrics.map_or_else(dash, |m| Cell::from(m.rss.as_str())),
         Column::Trend => metrics.map_or_else(dash, |m| {

@@ -1,8 +1,6 @@
 //! The TUI's state: the engine's snapshot folded from the event stream, plus what the user is
 //! doing (selection, filter, popups). Panes only read it; the app loop alone changes it.
 
-use std::collections::HashSet;
-
 use crate::alerts::{Alert, AlertingInfo, Silence};
 use crate::metrics::{HistoryResponse, SeriesKey};
 use crate::protocol::{ConfigStatus, Event, NoticeLevel, ServiceState, ServiceStatus, Snapshot};
@@ -158,6 +156,8 @@ pub struct State {
     pub pending: Vec<KeyPress>,
     /// What Tab on the command line could not choose between, until the line changes.
     pub completions: Vec<String>,
+    /// Services marked with `space`, for start, stop and restart all at once.
+    pub marks: super::services::marks::Marks,
     /// The newest start, stop or restart on its way, for the status line's last word.
     pub progress: Option<super::services::progress::Progress>,
     pub quit: bool,
@@ -362,29 +362,16 @@ impl State {
         self.graphs.shown(self.pane == Pane::Host)
     }
 
-    /// Active services that stopping `names` would stop too: those depending on them,
-    /// transitively. In the engine's order, without `names` themselves.
+    /// Services that stopping `names` would stop too: those depending on them,
+    /// transitively, that run. In the order they stop, without `names` themselves: the
+    /// stop plan's warning (`supervisor::batch`).
     pub fn dependents(&self, names: &[String]) -> Vec<String> {
-        let mut stopping: HashSet<&str> = names.iter().map(String::as_str).collect();
-        loop {
-            let more: Vec<&str> = self
-                .services()
-                .iter()
-                .filter(|s| !stopping.contains(s.name.as_str()))
-                .filter(|s| s.depends_on.iter().any(|d| stopping.contains(d.as_str())))
-                .map(|s| s.name.as_str())
-                .collect();
-            if more.is_empty() {
-                break;
-            }
-            stopping.extend(more);
-        }
-        self.services()
-            .iter()
-            .filter(|s| s.state.is_active() && stopping.contains(s.name.as_str()))
-            .filter(|s| !names.contains(&s.name))
-            .map(|s| s.name.clone())
-            .collect()
+        let plan = crate::supervisor::batch::plan_selected(
+            self.services(),
+            crate::supervisor::batch::Verb::Stop,
+            names.to_vec(),
+        );
+        plan.dependents()
     }
 
     /// Names of the services with live processes.

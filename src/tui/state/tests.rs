@@ -46,7 +46,7 @@ fn state() -> State {
 #[test]
 fn dependents_are_transitive_and_active_only() {
     let state = state();
-    assert_eq!(state.dependents(&["db".into()]), ["api", "web"]);
+    assert_eq!(state.dependents(&["db".into()]), ["web", "api"]);
     assert_eq!(state.dependents(&["web".into()]), Vec::<String>::new());
     assert_eq!(
         state.dependents(&["api".into(), "web".into()]),

@@ -1,0 +1,112 @@
+//! Marked services: `space` marks the selected row, then start, stop and restart act on
+//! every marked service at once, in dependency order, after one confirmation listing what
+//! the batch does (`supervisor::batch`'s plan, the one `uc … --dry-run` prints). `esc`
+//! (with no popup or filter to close) or `u` clears the marks; a confirmed batch clears them.
+
+use std::collections::BTreeSet;
+
+use crate::protocol::{Command, NoticeLevel};
+use crate::supervisor::batch::{self, Verb};
+use crate::tui::app::App;
+use crate::tui::link::Request;
+use crate::tui::state::{Confirm, Popup};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Marks {
+    names: BTreeSet<String>,
+    /// The command the open batch confirmation sends: once it is sent, the marks go.
+    asked: Option<Command>,
+}
+
+impl Marks {
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.names.clear();
+        self.asked = None;
+    }
+}
+
+impl App {
+    /// Mark or unmark the selected service, then move to the next row.
+    pub(crate) fn toggle_mark(&mut self) {
+        let Some(name) = self.state.selected().map(|s| s.name.clone()) else {
+            return;
+        };
+        let marks = &mut self.state.marks.names;
+        if !marks.remove(&name) {
+            marks.insert(name);
+        }
+        self.state.move_selection(1);
+    }
+
+    pub(crate) fn clear_marks(&mut self) {
+        self.state.marks.clear();
+    }
+
+    /// Start, stop or restart every marked service: ask once, listing the plan in order.
+    pub(crate) fn batch(&mut self, verb: Verb) {
+        let services = self.state.services();
+        let marked: Vec<String> = (services.iter())
+            .filter(|s| self.state.marks.contains(&s.name))
+            .map(|s| s.name.clone())
+            .collect();
+        let plan = match batch::plan(services, verb, &marked) {
+            Ok(plan) => plan,
+            Err(e) => return self.state.set_status(NoticeLevel::Error, e.to_string()),
+        };
+        if plan.steps.is_empty() {
+            let done = match verb {
+                Verb::Start => "already running",
+                Verb::Stop => "already stopped",
+                Verb::Restart => "nothing to restart",
+            };
+            let text = format!("{}: {done}", plan.unchanged.join(", "));
+            return self.state.set_status(NoticeLevel::Info, text);
+        }
+        let dependents = plan.dependents();
+        let message = match dependents.as_slice() {
+            [] => "In this order:".to_string(),
+            [one] => format!("{one} is not marked but depends on one that stops. In this order:"),
+            many => format!(
+                "{} are not marked but depend on ones that stop. In this order:",
+                many.join(", ")
+            ),
+        };
+        let command = plan.command();
+        self.state.marks.asked = Some(command.clone());
+        self.state.popups.push(Popup::Confirm(Confirm {
+            title: format!("{} {} services?", capitalised(verb), plan.steps.len()),
+            message,
+            items: plan.lines(),
+            then: Request::Engine(command),
+            typed: None,
+        }));
+    }
+
+    /// After a confirmation was answered yes: a batch sent clears the marks.
+    pub(crate) fn confirmed(&mut self, then: &Request) {
+        let marks = &mut self.state.marks;
+        if matches!(then, Request::Engine(c) if marks.asked.as_ref() == Some(c)) {
+            marks.clear();
+        }
+    }
+}
+
+fn capitalised(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Start => "Start",
+        Verb::Stop => "Stop",
+        Verb::Restart => "Restart",
+    }
+}

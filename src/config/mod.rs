@@ -16,6 +16,7 @@ mod interpolate;
 mod json_schema;
 mod lint;
 pub(crate) mod load;
+pub mod projects;
 pub mod schema;
 mod secrets;
 mod shell;

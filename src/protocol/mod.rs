@@ -10,6 +10,7 @@ pub mod config;
 pub mod event;
 pub mod hub;
 pub mod links;
+pub mod overview;
 pub mod snapshot;
 pub mod storage;
 
@@ -21,6 +22,7 @@ pub use config::{
 };
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
+pub use overview::{WorkspaceRow, WorkspaceState};
 pub use snapshot::{
     Dependent, EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };

@@ -133,6 +133,9 @@ actions! {
         "Approve the selected service's deploy waiting for an approval (asks first)",
     Reject("reject", "reject") =>
         "Reject the selected service's deploy waiting for an approval (asks first)",
+    Overview("overview", "workspaces") =>
+        "Show every workspace of the projects file; the open one keeps running",
+    OpenWorkspace("open_workspace", "open") => "Open the selected workspace",
 }
 
 impl Action {

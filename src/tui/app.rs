@@ -162,6 +162,8 @@ impl App {
             Update::RevisionDiff { revision, result } => self.on_revision_diff(revision, result),
             Update::DeployStarted { service, result } => self.on_deploy_started(&service, result),
             Update::DeployHistory(result) => self.on_deploy_history(result),
+            Update::Workspaces(rows) => self.state.workspaces.set_rows(rows),
+            Update::Opened(result) => self.on_opened(result),
         }
     }
 
@@ -375,6 +377,8 @@ impl App {
             | Action::Rollback
             | Action::Approve
             | Action::Reject => self.act_on_deploys(action),
+            Action::Overview => self.show_overview(),
+            Action::OpenWorkspace => self.open_selected_workspace(),
         }
     }
 

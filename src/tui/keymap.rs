@@ -34,10 +34,12 @@ pub enum Layer {
     Environments,
     ConfigHistory,
     Deploys,
+    /// Every workspace of the projects file.
+    Overview,
 }
 
 impl Layer {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Global,
         Self::Services,
         Self::Host,
@@ -48,6 +50,7 @@ impl Layer {
         Self::Environments,
         Self::ConfigHistory,
         Self::Deploys,
+        Self::Overview,
         Self::Help,
         Self::Confirm,
         Self::SilenceForm,
@@ -68,6 +71,7 @@ impl Layer {
             Self::Environments => "Environments",
             Self::ConfigHistory => "Config history",
             Self::Deploys => "Deploys",
+            Self::Overview => "Workspaces overview",
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod graphs;
 pub mod heal;
 pub mod help;
 pub mod logs;
+pub mod overview;
 pub mod services;
 pub mod silences;
 

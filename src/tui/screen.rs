@@ -56,6 +56,7 @@ pub fn draw(frame: &mut Frame, view: View) {
         Pane::Environments => environments::draw(frame, body, view),
         Pane::ConfigHistory => config_history::draw(frame, body, view),
         Pane::Deploys => deploys::draw(frame, body, view),
+        Pane::Overview => super::overview::pane::draw(frame, body, view),
     }
     match view.state.top_popup() {
         Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ":", input),
@@ -100,6 +101,8 @@ pub fn page_rows(state: &State) -> usize {
         // The body less the table's borders and header.
         Pane::ConfigHistory => usize::from(body_rows(state).saturating_sub(3)).max(1),
         Pane::Deploys => 1,
+        // The body less the table's borders and header.
+        Pane::Overview => usize::from(body_rows(state).saturating_sub(3)).max(1),
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Pane {
     ConfigHistory,
     /// Each service's latest deploy as a timeline, and its older ones.
     Deploys,
+    /// Every workspace of the projects file (`uc` with no workspace here).
+    Overview,
 }
 
 impl Pane {
@@ -52,7 +54,8 @@ impl Pane {
             | Self::Silences
             | Self::Environments
             | Self::ConfigHistory
-            | Self::Deploys => Self::Services,
+            | Self::Deploys
+            | Self::Overview => Self::Services,
         }
     }
 
@@ -68,6 +71,7 @@ impl Pane {
             Self::Environments => &[Layer::Environments, Layer::Global],
             Self::ConfigHistory => &[Layer::ConfigHistory, Layer::Global],
             Self::Deploys => &[Layer::Deploys, Layer::Global],
+            Self::Overview => &[Layer::Overview, Layer::Global],
         }
     }
 }
@@ -160,6 +164,8 @@ pub struct State {
     pub marks: super::services::marks::Marks,
     /// The newest start, stop or restart on its way, for the status line's last word.
     pub progress: Option<super::services::progress::Progress>,
+    /// The overview's workspaces, which one is open; kept across switches.
+    pub workspaces: super::overview::Workspaces,
     pub quit: bool,
     /// Selection by name, so it survives reordering and filtering.
     selected: Option<String>,
@@ -443,6 +449,7 @@ impl State {
             }
             Pane::ConfigHistory => self.config.move_revision(delta),
             Pane::Deploys => self.deploys.move_by(delta, self.services().len()),
+            Pane::Overview => self.workspaces.move_by(delta),
         }
     }
 

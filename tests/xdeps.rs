@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::cli::Env;
+use common::cli::{Env, Screen};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -96,4 +96,43 @@ fn another_workspace_s_service_gates_the_start_and_its_stop_warns() {
 
     hvac.ok(&["down"]);
     operation.ok(&["down"]);
+}
+
+/// The provider's TUI shows who elsewhere needs db, and its stop confirmation lists them.
+#[test]
+fn the_provider_s_tui_shows_the_dependent_and_confirms_the_stop() {
+    let operation = Env::new("  db:\n    command: sleep 600\n");
+    let op = operation.workspace.clone();
+    let mut hvac = Env::new(&format!(
+        "  api:\n    command: sleep 600\n    depends_on: [{op}/db]\n"
+    ));
+    hvac.state = operation.state.clone();
+    let hv = hvac.workspace.clone();
+    operation.ok(&["up", "db"]);
+    hvac.ok(&["up", "api"]);
+    operation.wait_status(WAIT, |s| {
+        Env::service(s, "db")["needed_by"][0]["service"] == format!("{hv}/api").as_str()
+    });
+
+    let screen = Screen::shell(&operation);
+    screen.type_line(&format!(
+        "{} -f {}; echo UC-EXITED",
+        env!("CARGO_BIN_EXE_uc"),
+        operation.file.display()
+    ));
+    screen.wait_for("engine connected", WAIT);
+    screen.keys(&["i"]);
+    screen.wait_for(&format!("needed by {hv}/api"), WAIT);
+    screen.keys(&["x"]);
+    screen.wait_for(
+        &format!("{hv}/api depends on db (workspace {hv} keeps it running)"),
+        WAIT,
+    );
+    screen.keys(&["y"]);
+    screen.wait("db stopped", WAIT, |t| {
+        Screen::row(t, "db").is_some_and(|r| r.contains("stopped"))
+    });
+    assert_eq!(state(&hvac.status(), "api"), "running");
+    screen.keys(&["q"]);
+    screen.wait_for("UC-EXITED", WAIT);
 }

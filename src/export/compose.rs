@@ -229,6 +229,19 @@ mod tests {
     }
 
     #[test]
+    fn another_workspace_s_service_is_left_out_of_depends_on() {
+        let yaml = "workspace: hvac\nservices:\n  api:\n    command: ./api\n    depends_on: [operation/db, cache]\n  cache:\n    command: ./cache\n";
+        let path = std::path::Path::new("univers.yaml");
+        let ws = crate::config::load_str(yaml, path, std::path::Path::new("/tmp")).expect("valid");
+        let text = render(&ws, &Options::default()).expect("renders").text;
+        assert!(
+            text.contains("cache:\n        condition: service_started"),
+            "{text}"
+        );
+        assert!(!text.contains("operation"), "{text}");
+    }
+
+    #[test]
     fn dollars_are_left_to_the_shell() {
         assert_eq!(
             literal("echo \"${UC_VAR_X}\" $$"),

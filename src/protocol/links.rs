@@ -93,8 +93,10 @@ mod tests {
         let services = [services.as_slice(), &[stopped]].concat();
         let stops = stopping(&services, &["db".to_owned()]);
         assert_eq!(stops, BTreeSet::from(["db".to_owned(), "cache".to_owned()]));
-        let found = stranded(&services, &stops);
-        let names: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let names: Vec<String> = stranded(&services, &stops)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             names,
             [

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
@@ -32,6 +32,8 @@ const WAIT_POLL: Duration = Duration::from_millis(500);
 const SCAN: Duration = Duration::from_secs(5);
 /// An engine that has not answered by then is reported as not answering.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+/// A snapshot larger than this is refused rather than held in memory.
+const MAX_SNAPSHOT: usize = 32 << 20;
 
 /// One service as another workspace's engine reports it: only what a condition and a link
 /// need, so the snapshot of an engine of another uc version still reads.
@@ -270,8 +272,7 @@ async fn get_snapshot(socket: &Path) -> Result<RemoteSnapshot, View> {
     if !response.status().is_success() {
         return Err(View::Failed(format!("answered {}", response.status())));
     }
-    let body = response
-        .into_body()
+    let body = Limited::new(response.into_body(), MAX_SNAPSHOT)
         .collect()
         .await
         .map_err(|e| failed(&e))?

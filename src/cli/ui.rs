@@ -187,7 +187,8 @@ async fn in_place(launcher: &Launcher, options: UiOptions, place: Place) -> CliR
         client: client.clone(),
     };
     let events = tokio::spawn(pump_events(client.clone(), updates.clone()));
-    let serving = tokio::spawn(serve_requests(client, shower, requests, updates));
+    let audit = super::ui_audit::Files::of(&launcher.paths);
+    let serving = tokio::spawn(serve_requests(client, shower, audit, requests, updates));
     let result = tui::run(link, options).await;
     events.abort();
     serving.abort();
@@ -251,6 +252,7 @@ fn prefill_graphs(client: &Client, updates: &mpsc::UnboundedSender<Update>) {
 async fn serve_requests(
     client: Client,
     shower: Shower,
+    audit: super::ui_audit::Files,
     mut requests: mpsc::UnboundedReceiver<Request>,
     updates: mpsc::UnboundedSender<Update>,
 ) {
@@ -291,6 +293,7 @@ async fn serve_requests(
                 super::ui_deploy::ask(&client, service, ask, updates);
             }
             Request::DeployHistory => super::ui_deploy::history(&client, updates),
+            Request::Audit => super::ui_audit::read(&client, &audit, updates),
         }
     }
 }

@@ -68,6 +68,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
     super::audit::spawn(&hub, crate::store::Auditor::spawn(paths.audit_log()))?;
+    let _audit_watch = super::audit::watch(&hub, &paths.audit_log());
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
         match crate::api::serve_prometheus(hub.clone(), addr).await {

@@ -130,6 +130,8 @@ actions! {
         "Approve the selected service's deploy waiting for an approval (asks first)",
     Reject("reject", "reject") =>
         "Reject the selected service's deploy waiting for an approval (asks first)",
+    AuditView("audit_view", "audit") =>
+        "Show the audit log: who did what, newest first, and whether its chain holds",
 }
 
 impl Action {

@@ -118,6 +118,9 @@ impl App {
                 if matches!(event, Event::Service(_)) {
                     self.progress_done();
                 }
+                if matches!(event, Event::Audit | Event::Snapshot(_)) {
+                    self.on_audit_appended();
+                }
             }
             Update::Disconnected(reason) => {
                 self.state.connected = false;
@@ -161,6 +164,7 @@ impl App {
             Update::RevisionDiff { revision, result } => self.on_revision_diff(revision, result),
             Update::DeployStarted { service, result } => self.on_deploy_started(&service, result),
             Update::DeployHistory(result) => self.on_deploy_history(result),
+            Update::Audit(read) => self.on_audit_read(read),
         }
     }
 
@@ -212,9 +216,12 @@ impl App {
                 (&[Layer::Confirm, Layer::Global], true)
             }
             Some(Popup::Silence(_)) => (&[Layer::SilenceForm, Layer::Global], true),
-            Some(Popup::CommandLine(_) | Popup::LogSearch(_) | Popup::Grep(_)) => {
-                (&[Layer::Global], true)
-            }
+            Some(
+                Popup::CommandLine(_)
+                | Popup::LogSearch(_)
+                | Popup::Grep(_)
+                | Popup::AuditFilter(_),
+            ) => (&[Layer::Global], true),
             Some(Popup::Filter(_)) => (&[Layer::Services, Layer::Global], true),
         }
     }
@@ -234,7 +241,7 @@ impl App {
 
     /// Give the press to the command line or filter input, if one has the focus.
     fn handle_text_input(&mut self, press: KeyPress) -> bool {
-        if self.handle_logs_input(press) {
+        if self.handle_logs_input(press) || self.handle_audit_input(press) {
             return true;
         }
         let (event, text, is_filter) = match self.state.top_popup_mut() {
@@ -315,6 +322,7 @@ impl App {
                     self.send(Request::Playbooks);
                 }
             }
+            Action::Filter if self.state.pane == Pane::Audit => self.act_on_audit(action),
             Action::Filter => {
                 self.state.pane = Pane::Services;
                 let input = Input::new(self.state.filter.clone());
@@ -369,6 +377,7 @@ impl App {
             | Action::Rollback
             | Action::Approve
             | Action::Reject => self.act_on_deploys(action),
+            Action::AuditView => self.act_on_audit(action),
         }
     }
 

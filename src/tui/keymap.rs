@@ -34,10 +34,11 @@ pub enum Layer {
     Environments,
     ConfigHistory,
     Deploys,
+    Audit,
 }
 
 impl Layer {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Global,
         Self::Services,
         Self::Host,
@@ -48,6 +49,7 @@ impl Layer {
         Self::Environments,
         Self::ConfigHistory,
         Self::Deploys,
+        Self::Audit,
         Self::Help,
         Self::Confirm,
         Self::SilenceForm,
@@ -68,6 +70,7 @@ impl Layer {
             Self::Environments => "Environments",
             Self::ConfigHistory => "Config history",
             Self::Deploys => "Deploys",
+            Self::Audit => "Audit log",
         }
     }
 }

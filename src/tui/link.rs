@@ -70,6 +70,8 @@ pub enum Update {
     },
     /// The answer to [`Request::DeployHistory`]: the newest recorded deploys, newest first.
     DeployHistory(Result<Vec<Deployment>, String>),
+    /// The answer to [`Request::Audit`].
+    Audit(super::audit::AuditRead),
 }
 
 /// Something the TUI asks the glue to do.
@@ -102,6 +104,9 @@ pub enum Request {
     },
     /// The recorded deploys; answered with [`Update::DeployHistory`].
     DeployHistory,
+    /// The workspace's newest audit records and the check of their chain; answered with
+    /// [`Update::Audit`].
+    Audit,
 }
 
 /// What the environments and history panes ask the engine. Switching, applying and

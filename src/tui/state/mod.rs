@@ -40,6 +40,8 @@ pub enum Pane {
     ConfigHistory,
     /// Each service's latest deploy as a timeline, and its older ones.
     Deploys,
+    /// The audit log, newest first.
+    Audit,
 }
 
 impl Pane {
@@ -54,7 +56,8 @@ impl Pane {
             | Self::Silences
             | Self::Environments
             | Self::ConfigHistory
-            | Self::Deploys => Self::Services,
+            | Self::Deploys
+            | Self::Audit => Self::Services,
         }
     }
 
@@ -70,6 +73,7 @@ impl Pane {
             Self::Environments => &[Layer::Environments, Layer::Global],
             Self::ConfigHistory => &[Layer::ConfigHistory, Layer::Global],
             Self::Deploys => &[Layer::Deploys, Layer::Global],
+            Self::Audit => &[Layer::Audit, Layer::Global],
         }
     }
 }
@@ -94,6 +98,8 @@ pub enum Popup {
     Playbook(PlaybookDialog),
     /// A config diff (a revision's, the pending edit's, a switch's) or an edit's problems.
     Text(TextDialog),
+    /// The audit pane's `/` filter; narrows the records as you type.
+    AuditFilter(Input),
 }
 
 /// A question before a destructive command.
@@ -144,6 +150,8 @@ pub struct State {
     pub config: ConfigView,
     /// The deploys pane's selection and the recorded deploys.
     pub deploys: super::deploys::DeploysView,
+    /// The audit pane's records, filter, selection and chain check.
+    pub audit: super::audit::AuditView,
     /// Below the services table: the selected service's probes, restarts and heal events
     /// instead of its graphs.
     pub details: bool,
@@ -242,6 +250,8 @@ impl State {
                     at_ms: notice.at,
                 });
             }
+            // The app asks for the records again when the audit pane shows them.
+            (Event::Audit, _) => {}
             (Event::Shutdown, _) => {
                 self.connected = false;
                 self.set_status(NoticeLevel::Warn, "the engine shut down");
@@ -456,6 +466,7 @@ impl State {
             }
             Pane::ConfigHistory => self.config.move_revision(delta),
             Pane::Deploys => self.deploys.move_by(delta, self.services().len()),
+            Pane::Audit => self.audit.move_by(delta),
         }
     }
 

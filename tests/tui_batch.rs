@@ -1,5 +1,5 @@
 //! Batch operations in the TUI: `space` marks services, start / stop / restart act on every
-//! marked one after one confirmation listing the plan in order; `esc` or `u` clears them.
+//! marked one after one confirmation listing the plan in order; `esc` or `backspace` clears them.
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
@@ -137,7 +137,7 @@ fn esc_or_u_clears_the_marks_and_cancel_keeps_them() {
     assert!(h.sent().is_empty());
     h.keys(&["esc"]);
     assert!(h.marked().is_empty());
-    h.mark(&[3]).keys(&["u"]);
+    h.mark(&[3]).keys(&["backspace"]);
     assert!(h.marked().is_empty());
     // Unmarked again, a key acts on the selected service alone.
     h.mark(&[1, 1]).keys(&["k", "x"]);

@@ -29,6 +29,7 @@ mod serve_cmd;
 mod setup;
 mod status;
 mod ui;
+mod ui_audit;
 mod ui_config;
 mod ui_deploy;
 mod ui_heal;

@@ -200,7 +200,8 @@ async fn in_place(launcher: &Launcher, options: UiOptions, place: Place) -> CliR
         client: client.clone(),
     };
     let events = tokio::spawn(pump_events(client.clone(), updates.clone()));
-    let serving = tokio::spawn(serve_requests(client, shower, requests, updates));
+    let audit = super::ui_audit::Files::of(&launcher.paths);
+    let serving = tokio::spawn(serve_requests(client, shower, audit, requests, updates));
     let result = tui::run(link, options).await;
     events.abort();
     serving.abort();
@@ -264,6 +265,7 @@ fn prefill_graphs(client: &Client, updates: &mpsc::UnboundedSender<Update>) {
 pub(super) async fn serve_requests(
     client: Client,
     shower: Shower,
+    audit: super::ui_audit::Files,
     mut requests: mpsc::UnboundedReceiver<Request>,
     updates: mpsc::UnboundedSender<Update>,
 ) {
@@ -308,6 +310,7 @@ pub(super) async fn serve_requests(
                 let text = "no projects file: uc runs on one workspace".to_string();
                 let _ = updates.send(Update::Opened(Err(text)));
             }
+            Request::Audit => super::ui_audit::read(&client, &audit, updates),
         }
     }
 }

@@ -142,7 +142,14 @@ impl Served {
             }
         });
         let events = tokio::spawn(pump_events(client.clone(), ws_updates.clone()));
-        let serving = tokio::spawn(serve_requests(client, shower, to_workspace, ws_updates));
+        let audit = super::ui_audit::Files::of(&launcher.paths);
+        let serving = tokio::spawn(serve_requests(
+            client,
+            shower,
+            audit,
+            to_workspace,
+            ws_updates,
+        ));
         Self {
             requests,
             tasks: [forward, events, serving],

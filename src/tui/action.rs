@@ -136,6 +136,8 @@ actions! {
     Overview("overview", "workspaces") =>
         "Show every workspace of the projects file; the open one keeps running",
     OpenWorkspace("open_workspace", "open") => "Open the selected workspace",
+    AuditView("audit_view", "audit") =>
+        "Show the audit log: who did what, newest first, and whether its chain holds",
 }
 
 impl Action {

@@ -119,6 +119,9 @@ impl App {
                 if matches!(event, Event::Service(_)) {
                     self.progress_done();
                 }
+                if matches!(event, Event::Audit | Event::Snapshot(_)) {
+                    self.on_audit_appended();
+                }
             }
             Update::Disconnected(reason) => {
                 self.state.connected = false;
@@ -164,6 +167,7 @@ impl App {
             Update::DeployHistory(result) => self.on_deploy_history(result),
             Update::Workspaces(rows) => self.state.workspaces.set_rows(rows),
             Update::Opened(result) => self.on_opened(result),
+            Update::Audit(read) => self.on_audit_read(read),
         }
     }
 
@@ -215,9 +219,12 @@ impl App {
                 (&[Layer::Confirm, Layer::Global], true)
             }
             Some(Popup::Silence(_)) => (&[Layer::SilenceForm, Layer::Global], true),
-            Some(Popup::CommandLine(_) | Popup::LogSearch(_) | Popup::Grep(_)) => {
-                (&[Layer::Global], true)
-            }
+            Some(
+                Popup::CommandLine(_)
+                | Popup::LogSearch(_)
+                | Popup::Grep(_)
+                | Popup::AuditFilter(_),
+            ) => (&[Layer::Global], true),
             Some(Popup::Filter(_)) => (&[Layer::Services, Layer::Global], true),
         }
     }
@@ -237,7 +244,7 @@ impl App {
 
     /// Give the press to the command line or filter input, if one has the focus.
     fn handle_text_input(&mut self, press: KeyPress) -> bool {
-        if self.handle_logs_input(press) {
+        if self.handle_logs_input(press) || self.handle_audit_input(press) {
             return true;
         }
         let (event, text, is_filter) = match self.state.top_popup_mut() {
@@ -323,6 +330,7 @@ impl App {
                     self.send(Request::Playbooks);
                 }
             }
+            Action::Filter if self.state.pane == Pane::Audit => self.act_on_audit(action),
             Action::Filter => {
                 self.state.pane = Pane::Services;
                 let input = Input::new(self.state.filter.clone());
@@ -379,6 +387,7 @@ impl App {
             | Action::Reject => self.act_on_deploys(action),
             Action::Overview => self.show_overview(),
             Action::OpenWorkspace => self.open_selected_workspace(),
+            Action::AuditView => self.act_on_audit(action),
         }
     }
 

@@ -36,10 +36,11 @@ pub enum Layer {
     Deploys,
     /// Every workspace of the projects file.
     Overview,
+    Audit,
 }
 
 impl Layer {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Global,
         Self::Services,
         Self::Host,
@@ -51,6 +52,7 @@ impl Layer {
         Self::ConfigHistory,
         Self::Deploys,
         Self::Overview,
+        Self::Audit,
         Self::Help,
         Self::Confirm,
         Self::SilenceForm,
@@ -72,6 +74,7 @@ impl Layer {
             Self::ConfigHistory => "Config history",
             Self::Deploys => "Deploys",
             Self::Overview => "Workspaces overview",
+            Self::Audit => "Audit log",
         }
     }
 }

@@ -75,6 +75,8 @@ pub enum Update {
     /// The answer to [`Request::OpenWorkspace`]: the link serves this workspace now (its
     /// snapshot follows), or why it could not be opened (the previous one is closed).
     Opened(Result<String, String>),
+    /// The answer to [`Request::Audit`].
+    Audit(super::audit::AuditRead),
 }
 
 /// Something the TUI asks the glue to do.
@@ -110,6 +112,9 @@ pub enum Request {
     /// Serve this workspace of the projects file instead of the open one, whose engine
     /// keeps running; answered with [`Update::Opened`].
     OpenWorkspace(String),
+    /// The workspace's newest audit records and the check of their chain; answered with
+    /// [`Update::Audit`].
+    Audit,
 }
 
 /// What the environments and history panes ask the engine. Switching, applying and

@@ -25,6 +25,7 @@ mod suggest;
 mod terminal;
 
 pub mod alerts;
+pub mod audit;
 pub mod command_line;
 pub mod config;
 pub mod deploys;

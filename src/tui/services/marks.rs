@@ -1,7 +1,7 @@
 //! Marked services: `space` marks the selected row, then start, stop and restart act on
 //! every marked service at once, in dependency order, after one confirmation listing what
 //! the batch does (`supervisor::batch`'s plan, the one `uc … --dry-run` prints). `esc`
-//! (with no popup or filter to close) or `u` clears the marks; a confirmed batch clears them.
+//! (with no popup or filter to close) or `backspace` clears the marks; a confirmed batch clears them.
 
 use std::collections::BTreeSet;
 

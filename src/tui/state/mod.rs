@@ -40,6 +40,8 @@ pub enum Pane {
     Deploys,
     /// Every workspace of the projects file (`uc` with no workspace here).
     Overview,
+    /// The audit log, newest first.
+    Audit,
 }
 
 impl Pane {
@@ -56,6 +58,7 @@ impl Pane {
             | Self::ConfigHistory
             | Self::Deploys
             | Self::Overview => Self::Services,
+            Self::Audit => Self::Services,
         }
     }
 
@@ -72,6 +75,7 @@ impl Pane {
             Self::ConfigHistory => &[Layer::ConfigHistory, Layer::Global],
             Self::Deploys => &[Layer::Deploys, Layer::Global],
             Self::Overview => &[Layer::Overview, Layer::Global],
+            Self::Audit => &[Layer::Audit, Layer::Global],
         }
     }
 }
@@ -96,6 +100,8 @@ pub enum Popup {
     Playbook(PlaybookDialog),
     /// A config diff (a revision's, the pending edit's, a switch's) or an edit's problems.
     Text(TextDialog),
+    /// The audit pane's `/` filter; narrows the records as you type.
+    AuditFilter(Input),
 }
 
 /// A question before a destructive command.
@@ -146,6 +152,8 @@ pub struct State {
     pub config: ConfigView,
     /// The deploys pane's selection and the recorded deploys.
     pub deploys: super::deploys::DeploysView,
+    /// The audit pane's records, filter, selection and chain check.
+    pub audit: super::audit::AuditView,
     /// Below the services table: the selected service's probes, restarts and heal events
     /// instead of its graphs.
     pub details: bool,
@@ -248,6 +256,8 @@ impl State {
                     at_ms: notice.at,
                 });
             }
+            // The app asks for the records again when the audit pane shows them.
+            (Event::Audit, _) => {}
             (Event::Shutdown, _) => {
                 self.connected = false;
                 self.set_status(NoticeLevel::Warn, "the engine shut down");
@@ -450,6 +460,7 @@ impl State {
             Pane::ConfigHistory => self.config.move_revision(delta),
             Pane::Deploys => self.deploys.move_by(delta, self.services().len()),
             Pane::Overview => self.workspaces.move_by(delta),
+            Pane::Audit => self.audit.move_by(delta),
         }
     }
 

@@ -54,6 +54,20 @@ pub enum ClientError {
     Failed(String),
 }
 
+/// An error, or one of its causes, is the engine refusing for want of a role.
+pub fn is_denial(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let refused = match cause.downcast_ref::<ClientError>() {
+            Some(ClientError::Refused(refused)) => Some(refused),
+            _ => match cause.downcast_ref::<LaunchError>() {
+                Some(LaunchError::Refused(ClientError::Refused(refused))) => Some(refused),
+                _ => cause.downcast_ref::<crate::protocol::CommandError>(),
+            },
+        };
+        refused.is_some_and(crate::protocol::access::is_denial)
+    })
+}
+
 impl ClientError {
     /// A refusal that names its field when the body says which, else the raw answer.
     fn answer(status: StatusCode, body: &[u8]) -> Self {
@@ -123,6 +137,23 @@ impl Client {
 
     async fn read_body(response: hyper::Response<Incoming>) -> Result<Bytes, ClientError> {
         Ok(response.into_body().collect().await?.to_bytes())
+    }
+
+    /// The role the engine gives this caller (its `X-UC-Role` answer header): `None` from
+    /// an engine that does not say.
+    pub async fn role(&self) -> Result<Option<crate::protocol::Role>, ClientError> {
+        let response = self
+            .send(Method::GET, "/api/v1/snapshot", Vec::new())
+            .await?;
+        let status = response.status();
+        let role = (response.headers().get(crate::api::ROLE))
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::protocol::Role::parse);
+        let body = Self::read_body(response).await?;
+        if !status.is_success() {
+            return Err(ClientError::answer(status, &body));
+        }
+        Ok(role)
     }
 
     pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {

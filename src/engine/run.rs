@@ -66,6 +66,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&socket);
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let shared = super::share::listen(&ws_for_alerts)?;
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
     super::audit::spawn(&hub, crate::store::Auditor::spawn(paths.audit_log()))?;
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
@@ -146,7 +147,16 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         terminals,
         deploys,
         deploys_db: paths.deploys_db(),
+        access: std::sync::Arc::new(ws_for_alerts.access.clone()),
     });
+    let shared_socket = shared.as_ref().map(|(_, path)| path.clone());
+    if let Some((listener, _)) = shared {
+        tokio::spawn(crate::api::listen::serve(
+            crate::api::PeerListener(listener),
+            router.clone(),
+            crate::api::listen::SOCKET,
+        ));
+    }
     tokio::spawn(crate::api::listen::serve(
         crate::api::PeerListener(listener),
         router,
@@ -166,6 +176,9 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     // Let the event streams deliver the shutdown before the process goes.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let _ = std::fs::remove_file(&socket);
+    if let Some(shared) = shared_socket {
+        let _ = std::fs::remove_file(shared);
+    }
     tracing::info!(?exit, "engine stopping");
     match exit {
         Exit::Down => tmux.kill_server().await?,

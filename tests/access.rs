@@ -1,0 +1,132 @@
+//! `access:` with real Unix users: the engine runs as root (its owner), a second user
+//! granted `viewer` sees the status and is refused every change, one granted nothing
+//! cannot connect, and an environment's rule decides over the usual role. Every refusal is
+//! in the audit log.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::cli::Env;
+use common::users::{UnixGroup, UnixUser, open_to_others};
+
+const SERVICES: &str = "  api: { command: sleep 600 }\n  worker: { command: sleep 600 }\n";
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Waits until the workspace's audit log has a denied line of `actor` with `reason`.
+fn wait_denial(env: &Env, actor: &str, reason: &str) -> serde_json::Value {
+    let file = env.state.join(&env.workspace).join("audit.jsonl");
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let found = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|r| r["actor"] == actor && r["outcome"] == "denied" && r["reason"] == reason);
+        if let Some(record) = found {
+            return record;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no denial of {actor} ({reason}) in {text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_viewer_sees_the_status_and_changes_nothing_and_a_stranger_cannot_connect() {
+    let team = UnixGroup::new("g");
+    let viewer = UnixUser::new("v", &[&team]);
+    let stranger = UnixUser::new("s", &[]);
+    let access = format!(
+        "access:\n  group: {}\n  users:\n    {}: viewer\n",
+        team.name, viewer.name
+    );
+    let env = Env::with_settings(SERVICES, &access);
+    open_to_others(&env);
+    env.ok(&["up"]);
+
+    let status = viewer.uc(&env, &["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{}", stderr(&status));
+    assert!(text.contains("api") && text.contains("running"), "{text}");
+
+    for args in [&["down", "api"][..], &["down"]] {
+        let out = viewer.uc(&env, args);
+        assert_eq!(out.status.code(), Some(4), "uc {args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("permission denied: viewer may not stop"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let record = wait_denial(&env, &viewer.name, "permission denied: viewer may not stop");
+    assert_eq!(record["via"], "cli");
+    assert_eq!(record["status"], 403);
+    let status = env.status();
+    assert_eq!(Env::service(&status, "api")["state"], "running");
+
+    let out = stranger.uc(&env, &["status"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cannot connect to the shared workspace's engine"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("Permission denied"),
+        "{}",
+        stderr(&out)
+    );
+    env.ok(&["down"]);
+}
+
+#[test]
+fn an_environment_rule_names_itself_when_it_refuses() {
+    let team = UnixGroup::new("g");
+    let operator = UnixUser::new("o", &[&team]);
+    let access = format!(
+        "environments: [prod, dev]\naccess:\n  groups:\n    {}: operator\n  environments:\n    prod: {{ stop: deployer, switch: deployer }}\n",
+        team.name
+    );
+    let env = Env::with_settings(SERVICES, &access);
+    open_to_others(&env);
+    env.ok(&["up"]);
+    let before = Env::pid_of(&env.status(), "api");
+
+    let out = operator.uc(&env, &["restart", "api"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    env.wait_status(Duration::from_secs(20), |s| {
+        Env::service(s, "api")["state"] == "running" && Env::pid_of(s, "api") != before
+    });
+
+    let reason = "permission denied: in prod, stop needs deployer (access.environments.prod.stop)";
+    let out = operator.uc(&env, &["down", "worker"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains(reason), "{}", stderr(&out));
+    wait_denial(&env, &operator.name, reason);
+    env.ok(&["down"]);
+}
+
+#[test]
+fn access_errors_name_the_line_and_column() {
+    let env = Env::with_settings(
+        SERVICES,
+        "environments: [dev]\naccess:\n  group: team\n  users:\n    ana: viwer\n  environments:\n    prd: { stpo: admin }\n",
+    );
+    let out = env.run(&["config", "check"]);
+    assert!(!out.status.success());
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    for expected in [
+        "univers.yaml:10:10",
+        "unknown role `viwer`",
+        "unknown environment `prd`",
+        "unknown action `stpo`",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+}

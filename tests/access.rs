@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::cli::Env;
+use common::cli::{Env, Screen};
 use common::users::{UnixGroup, UnixUser, open_to_others};
 
 const SERVICES: &str = "  api: { command: sleep 600 }\n  worker: { command: sleep 600 }\n";
@@ -129,4 +129,64 @@ fn access_errors_name_the_line_and_column() {
     ] {
         assert!(text.contains(expected), "{expected} not in {text}");
     }
+}
+
+const T: Duration = Duration::from_secs(20);
+
+fn api_running(text: &str) -> bool {
+    Screen::row(text, "api").is_some_and(|row| row.contains("running"))
+}
+
+#[test]
+fn the_tui_of_a_viewer_and_of_read_only_hides_and_refuses_stop() {
+    let team = UnixGroup::new("g");
+    let viewer = UnixUser::new("v", &[&team]);
+    let access = format!(
+        "access:\n  group: {}\n  users:\n    {}: viewer\n",
+        team.name, viewer.name
+    );
+    let env = Env::with_settings(SERVICES, &access);
+    open_to_others(&env);
+    env.ok(&["up"]);
+
+    let screen = Screen::shell(&env);
+    screen.type_line(&format!("{}; echo UC-EXITED", viewer.uc_line(&env, "tui")));
+    let text = screen.wait("api running", T, api_running);
+    let footer = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    assert!(
+        !footer.contains("stop") && footer.contains("help"),
+        "{footer}"
+    );
+    screen.keys(&["x"]);
+    screen.wait_for("permission denied: viewer may not stop", T);
+    nothing_denied(&env);
+    screen.keys(&["q"]);
+    screen.wait_for("UC-EXITED", T);
+    screen.clear();
+
+    // The owner, read-only: the same screen, and the engine holds the CLI to viewer too.
+    let uc = format!("{} -f {}", env!("CARGO_BIN_EXE_uc"), env.file.display());
+    screen.type_line(&format!("{uc} --read-only tui; echo UC-EXITED"));
+    screen.wait("api running", T, api_running);
+    screen.keys(&["x"]);
+    screen.wait_for("permission denied: viewer may not stop", T);
+    screen.keys(&["q"]);
+    screen.wait_for("UC-EXITED", T);
+    let out = env.run(&["--read-only", "down", "api"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("permission denied: viewer may not stop"));
+    let status = env.status();
+    assert_eq!(Env::service(&status, "api")["state"], "running");
+    env.ok(&["down"]);
+}
+
+/// The TUI refuses before asking: nothing reached the engine, so nothing was audited.
+fn nothing_denied(env: &Env) {
+    let file = env.state.join(&env.workspace).join("audit.jsonl");
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    assert!(!text.contains("\"denied\""), "{text}");
 }

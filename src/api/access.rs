@@ -170,9 +170,12 @@ pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> 
             Some(v) => v.to_str().ok().and_then(Role::parse),
         }
     } else {
+        // Others may lower their own role (`uc --read-only`), never raise it.
+        let claimed = (parts.headers.get(ROLE)).and_then(|v| Role::parse(v.to_str().ok()?));
         parts.headers.remove(ACTOR);
         parts.headers.remove(ROLE);
-        peer.as_ref().and_then(|p| guard.role_of(p))
+        let granted = peer.as_ref().and_then(|p| guard.role_of(p));
+        granted.map(|g| claimed.map_or(g, |c| c.min(g)))
     };
     let user = peer.as_ref().map_or("-", |p| &p.user).to_owned();
     let Some(role) = role else {

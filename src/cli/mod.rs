@@ -63,6 +63,10 @@ pub struct Cli {
     /// Open the TUI without starting the services of a workspace that is not up yet
     #[arg(long)]
     pub no_start: bool,
+    /// Show everything and change nothing: the engine holds every request to the viewer
+    /// role, the TUI hides the keys that would act
+    #[arg(long, global = true, env = "UC_READ_ONLY")]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -316,6 +320,9 @@ pub type CliResult = Result<ExitCode, Failure>;
 pub fn main() -> ExitCode {
     crate::paths::private_umask();
     let cli = Cli::parse();
+    if cli.read_only {
+        crate::client::set_read_only();
+    }
     // The engine serves several clients at once; every other command (the TUI included) does
     // little at a time, and one thread costs less memory and fewer wake-ups.
     let mut builder = if matches!(cli.command, Some(Cmd::Engine)) {

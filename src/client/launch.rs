@@ -42,6 +42,8 @@ pub enum LaunchError {
         path: String,
         source: crate::client::ClientError,
     },
+    #[error("workspace `{0}` is not running, and `--read-only` starts nothing")]
+    ReadOnly(String),
     /// The engine answered, refusing this user.
     #[error(transparent)]
     Refused(crate::client::ClientError),
@@ -82,6 +84,9 @@ impl Launcher {
             Err(source) if self.paths.shared.is_some() => {
                 let path = self.paths.socket().display().to_string();
                 return Err(LaunchError::Shared { path, source });
+            }
+            Err(_) if crate::client::read_only() => {
+                return Err(LaunchError::ReadOnly(self.paths.tmux_session.clone()));
             }
             Err(_) => {}
         }

@@ -29,6 +29,17 @@ pub fn set_via(via: &'static str) {
     let _ = VIA.set(via);
 }
 
+/// `uc --read-only`: every request claims the viewer role, which the engine holds it to.
+static READ_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_read_only() {
+    READ_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn read_only() -> bool {
+    READ_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("cannot reach the engine at {path}: {source}")]
@@ -124,14 +135,17 @@ impl Client {
         let (mut sender, conn) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(conn);
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(hyper::header::HOST, "uc-engine")
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header(hyper::header::ACCEPT, accept)
-            .header(crate::api::VIA, VIA.get().copied().unwrap_or("cli"))
-            .body(Full::new(Bytes::from(body)))?;
+            .header(crate::api::VIA, VIA.get().copied().unwrap_or("cli"));
+        if read_only() {
+            request = request.header(crate::api::ROLE, crate::protocol::Role::Viewer.name());
+        }
+        let request = request.body(Full::new(Bytes::from(body)))?;
         Ok(sender.send_request(request).await?)
     }
 

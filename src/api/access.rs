@@ -260,7 +260,10 @@ impl Guard {
         record.reason = Some(refusal.message.clone());
         record.status = Some(StatusCode::FORBIDDEN.as_u16());
         record.source = Some("socket".into());
-        self.auditor.record(record);
+        // A call `uc serve` forwards (it names its caller) is audited there, once.
+        if !parts.headers.contains_key(ACTOR) {
+            self.auditor.record(record);
+        }
         super::error(StatusCode::FORBIDDEN, refusal)
     }
 }

@@ -38,10 +38,11 @@ fn wait_denial(env: &Env, actor: &str, reason: &str) -> serde_json::Value {
 }
 
 #[test]
-fn a_viewer_sees_the_status_and_changes_nothing_and_a_stranger_cannot_connect() {
+fn a_viewer_sees_the_status_and_changes_nothing_and_others_get_nothing() {
     let team = UnixGroup::new("g");
     let viewer = UnixUser::new("v", &[&team]);
     let stranger = UnixUser::new("s", &[]);
+    let member = UnixUser::new("m", &[&team]);
     let access = format!(
         "access:\n  group: {}\n  users:\n    {}: viewer\n",
         team.name, viewer.name

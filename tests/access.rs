@@ -110,6 +110,14 @@ fn an_environment_rule_names_itself_when_it_refuses() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains(reason), "{}", stderr(&out));
     wait_denial(&env, &operator.name, reason);
+
+    // An applied edit of `access:` is in force at once.
+    let yaml = std::fs::read_to_string(&env.file).unwrap();
+    std::fs::write(&env.file, yaml.replace("stop: deployer", "stop: operator")).unwrap();
+    env.wait_status(T, |s| !s["config"]["pending"].is_null());
+    env.ok(&["config", "apply", "--yes"]);
+    let out = operator.uc(&env, &["down", "worker"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     env.ok(&["down"]);
 }
 

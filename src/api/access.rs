@@ -151,7 +151,8 @@ const ROUTE_ACTIONS: &[(&str, &str, Action)] = &[
 /// What the engine's guard knows: the workspace's grants and who owns the engine.
 #[derive(Clone)]
 pub struct Guard {
-    pub access: Arc<Access>,
+    /// Replaced when a config is applied (`engine::share::follow`).
+    pub access: Arc<std::sync::RwLock<Arc<Access>>>,
     pub owner: u32,
     pub hub: Hub,
     pub auditor: Auditor,
@@ -200,6 +201,11 @@ pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> 
 }
 
 impl Guard {
+    /// The grants in force; none (only the owner gets in) if a writer panicked.
+    fn grants(&self) -> Arc<Access> {
+        self.access.read().map(|a| a.clone()).unwrap_or_default()
+    }
+
     /// What `access:` grants the peer's user and the groups it is in.
     fn role_of(&self, peer: &Peer) -> Option<Role> {
         use nix::unistd::{Gid, Group, Uid, User, getgrouplist};
@@ -210,7 +216,7 @@ impl Guard {
             .filter_map(|gid: Gid| Group::from_gid(gid).ok().flatten())
             .map(|g| g.name)
             .collect();
-        self.access.role_of(&user.name, &groups)
+        self.grants().role_of(&user.name, &groups)
     }
 
     /// `role` may make this request: its command's or route's action, under the active
@@ -230,10 +236,11 @@ impl Guard {
             route_action(method, path)
         };
         if let Some(action) = action {
-            let env = (!self.access.environments.is_empty())
+            let access = self.grants();
+            let env = (!access.environments.is_empty())
                 .then(|| self.hub.environment())
                 .flatten();
-            return rules::decide(&self.access, env.as_deref(), role, action);
+            return rules::decide(&access, env.as_deref(), role, action);
         }
         let target = parts.uri.path_and_query().map_or(path, |p| p.as_str());
         match permission(method, target) {

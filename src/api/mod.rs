@@ -80,7 +80,7 @@ pub struct Api {
     /// The deploy history, for `GET /api/v1/deploys`.
     pub deploys_db: PathBuf,
     /// Who besides the engine's owner may call, with which role (`access:`).
-    pub access: std::sync::Arc<crate::protocol::access::Access>,
+    pub access: std::sync::Arc<std::sync::RwLock<std::sync::Arc<crate::protocol::access::Access>>>,
 }
 
 /// Every route the engine serves, each with the permission `access::ROUTES` gives it (a

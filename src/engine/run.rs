@@ -98,12 +98,17 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         let remedies = Some(playbooks.clone());
         AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
     });
+    let access: super::share::SharedAccess = Default::default();
+    if let Ok(mut current) = access.write() {
+        *current = std::sync::Arc::new(ws_for_alerts.access.clone());
+    }
+    let applier = super::share::follow(supervisor.applier(), access.clone(), hub.clone());
     let config = crate::config_center::ConfigCenter::spawn(
         source,
         initial,
         paths.clone(),
         hub.clone(),
-        supervisor.applier(),
+        applier,
     );
     // After the configuration center published the revision the engine starts with: it is
     // the state the outgoing webhooks start from, not news.
@@ -147,7 +152,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         terminals,
         deploys,
         deploys_db: paths.deploys_db(),
-        access: std::sync::Arc::new(ws_for_alerts.access.clone()),
+        access,
     });
     let shared_socket = shared.as_ref().map(|(_, path)| path.clone());
     if let Some((listener, _)) = shared {

@@ -2,15 +2,74 @@
 //! workspace file, so their `uc`, run in the same directory, finds it (`Paths::with_shared`).
 //! The directory is 0700 while `access:` grants nobody, so they are told the workspace is
 //! not theirs; once it grants someone it is 0770 and owned by `access.group`, which every
-//! granted user must be in. Who may do what is then the API guard's to say.
+//! granted user must be in. Who may do what is then the API guard's to say. A config applied
+//! later brings its grants into force at once ([`follow`]).
 
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use std::sync::{Arc, RwLock};
+
 use anyhow::{Context, bail};
 use tokio::net::UnixListener;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Workspace;
+use crate::config::access::Access;
+use crate::protocol::{Hub, NoticeLevel};
+use crate::supervisor::apply::ApplyRequest;
+
+/// The grants the API guard reads, replaced when a config is applied.
+pub type SharedAccess = Arc<RwLock<Arc<Access>>>;
+
+/// Stands between the configuration center and the supervisor: each config handed over for
+/// applying brings its `access:` into force, and the shared directory's group and mode with
+/// it (a socket is only made or removed at the engine's start).
+pub fn follow(
+    supervisor: UnboundedSender<ApplyRequest>,
+    access: SharedAccess,
+    hub: Hub,
+) -> UnboundedSender<ApplyRequest> {
+    let (tx, mut rx) = unbounded_channel::<ApplyRequest>();
+    tokio::spawn(async move {
+        while let Some(request) = rx.recv().await {
+            let next = Arc::new(request.workspace.access.clone());
+            if let Err(e) = reshape(&request.workspace) {
+                hub.notice(NoticeLevel::Error, None, format!("{e:#}"));
+            }
+            if let Ok(mut current) = access.write() {
+                *current = next;
+            }
+            if supervisor.send(request).is_err() {
+                break;
+            }
+        }
+    });
+    tx
+}
+
+/// The shared directory's group and mode for `ws`'s grants, when it has one.
+fn reshape(ws: &Workspace) -> anyhow::Result<()> {
+    let dir = crate::paths::shared_dir(&ws.dir, &ws.name);
+    if ws.file.is_none() || !ws.access.declared || !is_ours(&dir)? {
+        return Ok(());
+    }
+    let gid = grant_group(ws)?;
+    set_group(&dir, gid, 0o770)?;
+    let socket = dir.join("engine.sock");
+    if socket.exists() {
+        set_group(&socket, gid, 0o660)?;
+    }
+    Ok(())
+}
+
+/// The group the shared directory belongs to while `access:` grants anyone.
+fn grant_group(ws: &Workspace) -> anyhow::Result<Option<nix::unistd::Gid>> {
+    match (ws.access.group.as_deref()).filter(|_| ws.access.grants_anyone()) {
+        Some(group) => Ok(Some(group_id(group)?)),
+        None => Ok(None),
+    }
+}
 
 /// The listener on the shared socket, or `None` when the workspace declares no `access:`
 /// (a directory left by an earlier engine is removed then).
@@ -32,10 +91,7 @@ pub fn listen(ws: &Workspace) -> anyhow::Result<Option<(UnixListener, PathBuf)>>
             .create(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let gid = match (ws.access.group.as_deref()).filter(|_| ws.access.grants_anyone()) {
-        Some(group) => Some(group_id(group)?),
-        None => None,
-    };
+    let gid = grant_group(ws)?;
     // The directory opens to the group only after it is the group's; a socket made in it
     // under umask 077 opens to the group only inside that directory.
     set_group(&dir, gid, 0o770)?;

@@ -83,6 +83,16 @@ fn a_viewer_sees_the_status_and_changes_nothing_and_others_get_nothing() {
         "{}",
         stderr(&out)
     );
+
+    // In the socket's group but granted nothing: connected, and refused everything.
+    let out = member.uc(&env, &["status"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let refusal = format!(
+        "permission denied: {} has no role in workspace {}",
+        member.name, env.workspace
+    );
+    assert!(stderr(&out).contains(&refusal), "{}", stderr(&out));
+    wait_denial(&env, &member.name, &refusal);
     env.ok(&["down"]);
 }
 

@@ -128,3 +128,40 @@ impl Checker<'_> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::access::{Action, Role};
+
+    fn load(access: &str) -> Result<crate::config::Workspace, String> {
+        let text = format!("workspace: w\nenvironments: [prod]\nservices: {{}}\naccess:\n{access}");
+        crate::config::load_str(&text, Path::new("u.yaml"), Path::new("/tmp"))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn grants_and_rules_are_read() {
+        let ws =
+            load("  groups: { ops: operator }\n  environments: { prod: { stop: deployer } }\n")
+                .unwrap();
+        assert!(ws.access.declared);
+        assert_eq!(ws.access.group.as_deref(), Some("ops"), "the only group");
+        assert_eq!(ws.access.groups, vec![("ops".into(), Role::Operator)]);
+        assert_eq!(ws.access.rule("prod", Action::Stop), Some(Role::Deployer));
+        assert_eq!(ws.access.rule("prod", Action::Restart), None);
+    }
+
+    #[test]
+    fn granting_users_needs_the_group_of_the_socket() {
+        let err = load("  users: { ana: viewer }\n").unwrap_err();
+        assert!(err.contains("u.yaml:5:12"), "{err}");
+        assert!(
+            err.contains("needs the group that owns the shared socket"),
+            "{err}"
+        );
+        let err = load("  users: { ana: viewer, bad/name: admin }\n  group: g\n").unwrap_err();
+        assert!(err.contains("invalid Unix user name `bad/name`"), "{err}");
+    }
+}

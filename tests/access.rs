@@ -169,7 +169,8 @@ fn the_tui_of_a_viewer_and_of_read_only_hides_and_refuses_stop() {
     env.ok(&["up"]);
 
     let screen = Screen::shell(&env);
-    screen.type_line(&format!("{}; echo UC-EXITED", viewer.uc_line(&env, "tui")));
+    // Plain `uc`, as a user runs it: the TUI of a shared workspace runs in place.
+    screen.type_line(&format!("{}; echo UC-EXITED", viewer.uc_line(&env, "")));
     let text = screen.wait("api running", T, api_running);
     let footer = text
         .lines()
@@ -189,7 +190,7 @@ fn the_tui_of_a_viewer_and_of_read_only_hides_and_refuses_stop() {
 
     // The owner, read-only: the same screen, and the engine holds the CLI to viewer too.
     let uc = format!("{} -f {}", env!("CARGO_BIN_EXE_uc"), env.file.display());
-    screen.type_line(&format!("{uc} --read-only tui; echo UC-EXITED"));
+    screen.type_line(&format!("env -u TMUX {uc} --read-only; echo UC-EXITED"));
     screen.wait("api running", T, api_running);
     screen.keys(&["x"]);
     screen.wait_for("permission denied: viewer may not stop", T);

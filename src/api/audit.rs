@@ -37,6 +37,8 @@ pub struct EngineAudit {
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub user: Arc<str>,
+    /// `None` when the kernel could not say.
+    pub uid: Option<u32>,
 }
 
 /// The engine's Unix socket, each connection named by its peer's user.
@@ -50,12 +52,12 @@ impl axum::serve::Listener for PeerListener {
         loop {
             match self.0.accept().await {
                 Ok((stream, _)) => {
-                    let user = match stream.peer_cred() {
-                        Ok(cred) => user_name(cred.uid()),
-                        Err(e) => format!("unknown ({e})"),
+                    let (user, uid) = match stream.peer_cred() {
+                        Ok(cred) => (user_name(cred.uid()), Some(cred.uid())),
+                        Err(e) => (format!("unknown ({e})"), None),
                     };
                     let user = user.into();
-                    return (stream, Peer { user });
+                    return (stream, Peer { user, uid });
                 }
                 Err(e) => {
                     tracing::warn!("cannot accept a connection: {e}");
@@ -68,6 +70,7 @@ impl axum::serve::Listener for PeerListener {
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         Ok(Peer {
             user: Arc::from("-"),
+            uid: None,
         })
     }
 }

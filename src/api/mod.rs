@@ -79,6 +79,8 @@ pub struct Api {
     pub deploys: Option<crate::deploy::Deploys>,
     /// The deploy history, for `GET /api/v1/deploys`.
     pub deploys_db: PathBuf,
+    /// Who besides the engine's owner may call, with which role (`access:`).
+    pub access: std::sync::Arc<std::sync::RwLock<std::sync::Arc<crate::protocol::access::Access>>>,
 }
 
 /// Every route the engine serves, each with the permission `access::ROUTES` gives it (a
@@ -212,6 +214,12 @@ pub fn router(api: Api) -> Router {
         auditor: crate::store::Auditor::spawn(api.audit_log.clone()),
         hub: api.hub.clone(),
     };
+    let guard = access::Guard {
+        access: api.access.clone(),
+        owner: nix::unistd::geteuid().as_raw(),
+        hub: api.hub.clone(),
+        auditor: audit.auditor.clone(),
+    };
     routes()
         .into_iter()
         .fold(Router::new(), |router, (_, path, handler)| {
@@ -220,6 +228,7 @@ pub fn router(api: Api) -> Router {
         .fallback(not_found)
         .with_state(api)
         .layer(axum::middleware::from_fn_with_state(audit, audit::audit))
+        .layer(axum::middleware::from_fn_with_state(guard, access::guard))
 }
 
 async fn not_found() -> Response {

@@ -2,6 +2,7 @@
 //! loading with every problem at file:line:col and its key path, validation, the JSON
 //! Schema, the built-in demo workspace and importers for Procfile / process-compose.yaml.
 
+pub mod access;
 mod check;
 mod cycles;
 mod de;
@@ -74,6 +75,8 @@ pub struct Workspace {
     pub alerts: AlertSettings,
     pub logs: LogSettings,
     pub webhooks: webhooks::Webhooks,
+    /// Who besides the engine's owner may use the workspace (`access:`).
+    pub access: access::Access,
     /// Every secret the config uses, to keep out of what is shown, stored and logged.
     pub secrets: Secrets,
 }

@@ -16,10 +16,12 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
+mod access;
 mod deploy;
 mod heal;
 mod webhooks;
 
+pub use access::AccessSpec;
 pub use deploy::{DeploySpec, GateSpec, PipelineStageSpec, ProxySpec, RuleSpec};
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
 pub use webhooks::{IncomingSpec, OutgoingSpec, WebhooksSpec};
@@ -69,6 +71,9 @@ pub struct WorkspaceFile {
     pub logs: Option<LogsSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhooks: Option<WebhooksSpec>,
+    /// Who besides the engine's owner may use the workspace, and with which role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessSpec>,
 }
 
 /// `environments: [dev, prod]` or `environments: { dev: {}, prod: { theme: red } }`.

@@ -66,6 +66,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&socket);
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let shared = super::share::listen(&ws_for_alerts)?;
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
     super::audit::spawn(&hub, crate::store::Auditor::spawn(paths.audit_log()))?;
     let _audit_watch = super::audit::watch(&hub, &paths.audit_log());
@@ -98,12 +99,17 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         let remedies = Some(playbooks.clone());
         AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
     });
+    let access: super::share::SharedAccess = Default::default();
+    if let Ok(mut current) = access.write() {
+        *current = std::sync::Arc::new(ws_for_alerts.access.clone());
+    }
+    let applier = super::share::follow(supervisor.applier(), access.clone(), hub.clone());
     let config = crate::config_center::ConfigCenter::spawn(
         source,
         initial,
         paths.clone(),
         hub.clone(),
-        supervisor.applier(),
+        applier,
     );
     // After the configuration center published the revision the engine starts with: it is
     // the state the outgoing webhooks start from, not news.
@@ -148,7 +154,16 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         terminals,
         deploys,
         deploys_db: paths.deploys_db(),
+        access,
     });
+    let shared_socket = shared.as_ref().map(|(_, path)| path.clone());
+    if let Some((listener, _)) = shared {
+        tokio::spawn(crate::api::listen::serve(
+            crate::api::PeerListener(listener),
+            router.clone(),
+            crate::api::listen::SOCKET,
+        ));
+    }
     tokio::spawn(crate::api::listen::serve(
         crate::api::PeerListener(listener),
         router,
@@ -168,6 +183,9 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     // Let the event streams deliver the shutdown before the process goes.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let _ = std::fs::remove_file(&socket);
+    if let Some(shared) = shared_socket {
+        let _ = std::fs::remove_file(shared);
+    }
     tracing::info!(?exit, "engine stopping");
     match exit {
         Exit::Down => tmux.kill_server().await?,

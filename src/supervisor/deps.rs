@@ -111,6 +111,7 @@ mod tests {
             environments: Vec::new(),
             logs: Default::default(),
             webhooks: Default::default(),
+            access: Default::default(),
             secrets: Default::default(),
             services: edges
                 .iter()

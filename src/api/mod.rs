@@ -16,6 +16,7 @@ pub mod listen;
 mod logs;
 mod metrics;
 mod openapi;
+mod quota;
 mod services;
 mod terminal;
 
@@ -30,6 +31,7 @@ pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
 pub use logs::{LogsAccess, LogsAnswer, NDJSON};
 pub use metrics::{MetricsHistoryParams, serve_prometheus};
 pub use openapi::{CreatedToken, Health, SERVE_ROUTES, SessionInfo, WorkspaceEntry, openapi};
+pub use quota::{RateLimit, rate_limited};
 
 use std::path::PathBuf;
 
@@ -389,10 +391,12 @@ fn answer(result: Result<Result<Reply, CommandError>, oneshot::error::RecvError>
     }
 }
 
-/// Unknown names are 404, anything else wrong with a request 400.
+/// Unknown names are 404, a quota reached 403, anything else wrong with a request 400.
 pub(super) fn refused(err: CommandError) -> Response {
     let status = if err.message.starts_with("unknown") {
         StatusCode::NOT_FOUND
+    } else if crate::protocol::quota::is_exceeded(&err) {
+        StatusCode::FORBIDDEN
     } else {
         StatusCode::BAD_REQUEST
     };

@@ -16,6 +16,7 @@ mod interpolate;
 mod json_schema;
 mod lint;
 pub(crate) mod load;
+mod quotas;
 pub mod schema;
 mod secrets;
 mod shell;
@@ -44,6 +45,7 @@ pub use environments::OVERLAY_DIR;
 pub use error::{ConfigError, Problem, ProblemSeverity};
 pub use json_schema::{overlay_schema, workspace_schema};
 pub use load::{find_workspace_file, load_file, load_str};
+pub use quotas::{Amount, Quota, Quotas};
 pub use vars::SECRETS_FILE;
 // The other YAML files of a workspace (alert channels, rules) report problems the same way.
 pub(crate) use load::{with_source_lines, yaml_problem};
@@ -73,6 +75,8 @@ pub struct Workspace {
     pub alerts: AlertSettings,
     pub logs: LogSettings,
     pub webhooks: webhooks::Webhooks,
+    /// What the workspace may use of the host (`quotas:`).
+    pub quotas: Quotas,
     /// Every secret the config uses, to keep out of what is shown, stored and logged.
     pub secrets: Secrets,
 }

@@ -18,10 +18,12 @@ use serde_saphyr::{Location, Spanned};
 
 mod deploy;
 mod heal;
+mod quotas;
 mod webhooks;
 
 pub use deploy::{DeploySpec, GateSpec, PipelineStageSpec, ProxySpec, RuleSpec};
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
+pub use quotas::QuotasSpec;
 pub use webhooks::{IncomingSpec, OutgoingSpec, WebhooksSpec};
 
 /// Wraps a value built in code (not read from a file), e.g. by the importers.
@@ -69,6 +71,8 @@ pub struct WorkspaceFile {
     pub logs: Option<LogsSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhooks: Option<WebhooksSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<QuotasSpec>,
 }
 
 /// `environments: [dev, prod]` or `environments: { dev: {}, prod: { theme: red } }`.

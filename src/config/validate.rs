@@ -10,6 +10,7 @@ mod blue_green;
 mod deploy;
 mod heal;
 mod logs;
+mod quotas;
 mod webhooks;
 
 use super::cycles::{self, Edge};
@@ -63,6 +64,7 @@ pub(crate) fn validate(
     let alerts = checker.alerts(spec.alerts.as_ref(), dir);
     let logs = checker.logs(spec, dir);
     let webhooks = checker.webhooks(spec.webhooks.as_ref());
+    let quotas = checker.quotas(spec.quotas.as_ref());
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -80,6 +82,7 @@ pub(crate) fn validate(
         alerts,
         logs,
         webhooks,
+        quotas,
         secrets: Default::default(),
     })
 }

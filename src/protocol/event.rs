@@ -45,6 +45,8 @@ pub enum Event {
     /// A deploy began, went on to its next stage, or ended; replaces that service's entry
     /// in `Snapshot.deploys`.
     Deploy(Box<crate::deploy::model::Deployment>),
+    /// The quotas' usage changed; replaces `Snapshot.quota`.
+    Quota(Box<crate::protocol::QuotaStatus>),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -84,6 +86,7 @@ impl Event {
             Event::Storage(_) => "storage",
             Event::GitPush(_) => "git_push",
             Event::Deploy(_) => "deploy",
+            Event::Quota(_) => "quota",
             Event::Shutdown => "shutdown",
         }
     }
@@ -125,6 +128,7 @@ impl Snapshot {
                     None => self.deploys.push((**deploy).clone()),
                 }
             }
+            Event::Quota(status) => self.quota = (**status).clone(),
             Event::Notice(_) | Event::Heal(_) | Event::GitPush(_) | Event::Shutdown => {}
         }
     }
@@ -231,6 +235,7 @@ mod tests {
                 colours: None,
                 approval: None,
             })),
+            Event::Quota(Box::default()),
             Event::Shutdown,
         ];
         for event in events {

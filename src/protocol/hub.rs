@@ -310,6 +310,7 @@ mod tests {
             config: Default::default(),
             storage: Default::default(),
             deploys: Vec::new(),
+            quota: Default::default(),
             seq: 0,
         })
     }

@@ -9,6 +9,7 @@ pub mod command;
 pub mod config;
 pub mod event;
 pub mod hub;
+pub mod quota;
 pub mod snapshot;
 pub mod storage;
 
@@ -20,6 +21,7 @@ pub use config::{
 };
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
+pub use quota::{QuotaKind, QuotaStatus, Usage};
 pub use snapshot::{
     EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };

@@ -72,6 +72,7 @@ mod tests {
             environments: Vec::new(),
             logs: Default::default(),
             webhooks: Default::default(),
+            quotas: Default::default(),
             secrets: Default::default(),
             services: edges
                 .iter()

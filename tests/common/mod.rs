@@ -127,6 +127,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         alerts: Default::default(),
         logs: Default::default(),
         webhooks: Default::default(),
+        quotas: Default::default(),
         secrets: Default::default(),
     }
 }
@@ -271,6 +272,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         config: Default::default(),
         storage: Default::default(),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 0,
     }
 }

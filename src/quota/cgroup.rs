@@ -1,0 +1,106 @@
+//! Memory and CPU quotas held by the kernel: a cgroup v2 group of the workspace's own
+//! (`uc-<workspace>` beside or under the engine's group) with `memory.max` and `cpu.max`,
+//! each service's main process moved in as it starts (what it forks stays in). Used only
+//! when the host delegates it: a unified hierarchy at `/sys/fs/cgroup` whose group we may
+//! write, with the memory and cpu controllers available there. Otherwise the engine holds
+//! the quotas itself (see the module above).
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Quotas;
+
+const ROOT: &str = "/sys/fs/cgroup";
+
+/// The workspace's group, set up.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub dir: PathBuf,
+}
+
+/// Why the kernel does not hold the quotas here, for the engine's log and the snapshot.
+pub fn set_up(workspace: &str, quotas: &Quotas) -> Result<Group, String> {
+    let own = own_group()?;
+    let mut tried = Vec::new();
+    for parent in [
+        own.clone(),
+        own.parent().map(Path::to_path_buf).unwrap_or(own),
+    ] {
+        match make(&parent, workspace, quotas) {
+            Ok(group) => return Ok(group),
+            Err(e) => tried.push(format!("{}: {e}", parent.display())),
+        }
+    }
+    Err(tried.join("; "))
+}
+
+/// The engine's own group in the unified hierarchy.
+fn own_group() -> Result<PathBuf, String> {
+    let controllers = Path::new(ROOT).join("cgroup.controllers");
+    if !controllers.exists() {
+        return Err(format!("no cgroup v2 hierarchy at {ROOT}"));
+    }
+    let text = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
+    let path = (text.lines())
+        .find_map(|l| l.strip_prefix("0::"))
+        .ok_or("the engine is in no cgroup v2 group")?;
+    Ok(Path::new(ROOT).join(path.trim_start_matches('/')))
+}
+
+fn make(parent: &Path, workspace: &str, quotas: &Quotas) -> Result<Group, String> {
+    let available = read(&parent.join("cgroup.controllers"))?;
+    for controller in ["memory", "cpu"] {
+        if !available.split_whitespace().any(|c| c == controller) {
+            return Err(format!("the {controller} controller is not delegated"));
+        }
+    }
+    let enabled = read(&parent.join("cgroup.subtree_control"))?;
+    if !(enabled.contains("memory") && enabled.contains("cpu")) {
+        write(&parent.join("cgroup.subtree_control"), "+memory +cpu")?;
+    }
+    let dir = parent.join(format!("uc-{workspace}"));
+    match std::fs::create_dir(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(format!("{}: {e}", dir.display()));
+        }
+        _ => {}
+    }
+    let memory = quotas.memory.as_ref().map(|q| q.limit.to_string());
+    write(&dir.join("memory.max"), memory.as_deref().unwrap_or("max"))?;
+    if memory.is_some() {
+        // Past the quota is past it: no swapping out instead.
+        let _ = write(&dir.join("memory.swap.max"), "0");
+    }
+    let cpu = quotas.cpu.as_ref().map_or_else(
+        || "max 100000".to_owned(),
+        |q| format!("{} 100000", (q.limit * 100_000.0).round() as u64),
+    );
+    write(&dir.join("cpu.max"), &cpu)?;
+    Ok(Group { dir })
+}
+
+impl Group {
+    /// Moves `pid` (and the threads of its process) into the group.
+    pub fn adopt(&self, pid: u32) -> Result<(), String> {
+        write(&self.dir.join("cgroup.procs"), &pid.to_string())
+    }
+
+    /// How often the kernel killed a process of the group for passing `memory.max`.
+    pub fn oom_kills(&self) -> u64 {
+        read(&self.dir.join("memory.events"))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("oom_kill "))
+                    .and_then(|n| n.trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -162,6 +162,37 @@ fn a_memory_quota_stops_a_leaking_service() {
 }
 
 #[test]
+fn a_start_while_cpu_is_at_its_quota_is_refused() {
+    let env = Env::with_settings(
+        "  busy:\n    command: sh -c 'while :; do :; done'\n  idle:\n    command: sleep 1000\n",
+        "metrics: { interval: 250ms }\nquotas:\n  cpu: 0.2\n",
+    );
+    let at = place(&env.file, "  cpu: 0.2", "0.2");
+    env.ok(&["up", "busy"]);
+    let status = env.wait_status(T, |s| s["quota"]["enforcement"].is_string());
+    let path = status["quota"]["enforcement"].as_str().unwrap_or_default();
+    println!("cpu quota held by: {path}");
+    if path.starts_with("cgroup") {
+        // The kernel throttles the loop to its share instead.
+        return;
+    }
+    env.wait_status(T, |s| s["quota"]["cpu"]["used"].as_f64() >= Some(0.2));
+    let refused = env.run(&["up", "idle"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "idle started past the cpu quota");
+    let expected = format!(
+        "/0.20 cores in workspace {} (quotas.cpu in {at}); stop a busy service or raise \
+         quotas.cpu",
+        env.workspace
+    );
+    assert!(stderr.contains("quota exceeded: cpu "), "{stderr}");
+    assert!(stderr.contains(&expected), "{stderr}");
+    env.ok(&["down", "busy"]);
+    env.wait_status(T, |s| s["quota"]["cpu"]["used"].as_f64() < Some(0.2));
+    env.ok(&["up", "idle"]);
+}
+
+#[test]
 fn api_calls_past_the_per_minute_quota_are_answered_429() {
     let env = Env::with_settings(
         "  idle:\n    command: sleep 1000\n",

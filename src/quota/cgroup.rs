@@ -17,9 +17,20 @@ pub struct Group {
     pub dir: PathBuf,
 }
 
-/// Why the kernel does not hold the quotas here, for the engine's log and the snapshot.
+/// The group, or why the kernel does not hold the quotas here (for the engine's log).
 pub fn set_up(workspace: &str, quotas: &Quotas) -> Result<Group, String> {
-    let own = own_group()?;
+    let membership = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
+    set_up_in(Path::new(ROOT), &membership, workspace, quotas)
+}
+
+/// `root`: where the unified hierarchy is mounted; `membership`: `/proc/self/cgroup`.
+fn set_up_in(
+    root: &Path,
+    membership: &str,
+    workspace: &str,
+    quotas: &Quotas,
+) -> Result<Group, String> {
+    let own = own_group(root, membership)?;
     let mut tried = Vec::new();
     for parent in [
         own.clone(),
@@ -34,16 +45,14 @@ pub fn set_up(workspace: &str, quotas: &Quotas) -> Result<Group, String> {
 }
 
 /// The engine's own group in the unified hierarchy.
-fn own_group() -> Result<PathBuf, String> {
-    let controllers = Path::new(ROOT).join("cgroup.controllers");
-    if !controllers.exists() {
-        return Err(format!("no cgroup v2 hierarchy at {ROOT}"));
+fn own_group(root: &Path, membership: &str) -> Result<PathBuf, String> {
+    if !root.join("cgroup.controllers").exists() {
+        return Err(format!("no cgroup v2 hierarchy at {}", root.display()));
     }
-    let text = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
-    let path = (text.lines())
+    let path = (membership.lines())
         .find_map(|l| l.strip_prefix("0::"))
         .ok_or("the engine is in no cgroup v2 group")?;
-    Ok(Path::new(ROOT).join(path.trim_start_matches('/')))
+    Ok(root.join(path.trim_start_matches('/')))
 }
 
 fn make(parent: &Path, workspace: &str, quotas: &Quotas) -> Result<Group, String> {
@@ -103,4 +112,62 @@ fn read(path: &Path) -> Result<String, String> {
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Quota;
+
+    fn quotas() -> Quotas {
+        Quotas {
+            memory: Some(Quota::new(256 << 20)),
+            cpu: Some(Quota::new(1.5)),
+            ..Quotas::default()
+        }
+    }
+
+    /// A hierarchy as the kernel shows it: the engine in `/user.slice/engine`.
+    fn hierarchy(controllers: &str) -> tempfile::TempDir {
+        let root = tempfile::tempdir().expect("tempdir");
+        let own = root.path().join("user.slice/engine");
+        std::fs::create_dir_all(&own).expect("own group");
+        std::fs::write(root.path().join("cgroup.controllers"), controllers).expect("root");
+        for dir in [own.as_path(), own.parent().expect("parent")] {
+            std::fs::write(dir.join("cgroup.controllers"), controllers).expect("controllers");
+            std::fs::write(dir.join("cgroup.subtree_control"), "").expect("subtree");
+        }
+        root
+    }
+
+    #[test]
+    fn the_group_is_made_under_the_engines_own_with_its_limits() {
+        let root = hierarchy("cpuset cpu io memory pids");
+        let group =
+            set_up_in(root.path(), "0::/user.slice/engine\n", "demo", &quotas()).expect("a group");
+        assert_eq!(group.dir, root.path().join("user.slice/engine/uc-demo"));
+        let read = |f: &str| std::fs::read_to_string(group.dir.join(f)).expect(f);
+        assert_eq!(read("memory.max"), (256u64 << 20).to_string());
+        assert_eq!(read("cpu.max"), "150000 100000");
+        assert_eq!(read("memory.swap.max"), "0");
+        let parent = root.path().join("user.slice/engine/cgroup.subtree_control");
+        assert_eq!(
+            std::fs::read_to_string(parent).expect("subtree"),
+            "+memory +cpu"
+        );
+    }
+
+    #[test]
+    fn no_group_without_the_memory_controller_or_a_unified_hierarchy() {
+        let root = hierarchy("cpu pids");
+        let err = set_up_in(root.path(), "0::/user.slice/engine\n", "demo", &quotas())
+            .expect_err("no memory controller");
+        assert!(
+            err.contains("the memory controller is not delegated"),
+            "{err}"
+        );
+        let v1 = tempfile::tempdir().expect("tempdir");
+        let err = set_up_in(v1.path(), "4:memory:/x\n", "demo", &quotas()).expect_err("v1");
+        assert!(err.starts_with("no cgroup v2 hierarchy"), "{err}");
+    }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use common::cli::{Env, Screen};
 use common::http::Socket;
+use common::serve::{Body, Serve, token};
 use serde_json::Value;
 
 const T: Duration = Duration::from_secs(30);
@@ -221,6 +222,44 @@ fn api_calls_past_the_per_minute_quota_are_answered_429() {
     let status = env.status();
     assert_eq!(status["quota"]["requests_per_minute"]["limit"], 3.0);
     env.ok(&["up", "idle"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_uc_serve_refusals_carry_the_quota_and_are_on_record_with_the_token() {
+    let env = Env::with_settings(
+        "  a:\n    command: sleep 1001\n  b:\n    command: sleep 1002\n",
+        "quotas:\n  services: 1\n  requests_per_minute: 3\n",
+    );
+    env.ok(&["up", "a"]);
+    let ops = token(&env, "ops", "admin", &[]);
+    let serve = Serve::start(&env, &[]);
+    let (status, refused) = serve
+        .call_json("POST", "/api/v1/services/b/start", &ops, Body::None)
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["field"], "quotas.services");
+    for _ in 0..2 {
+        let (status, _) = serve
+            .call_json("GET", "/api/v1/services", &ops, Body::None)
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, limited) = serve
+        .call_json("GET", "/api/v1/services", &ops, Body::None)
+        .await;
+    assert_eq!(status, 429, "{limited}");
+    assert_eq!(limited["field"], "quotas.requests_per_minute");
+
+    let by_ops = |r: &Value, status: u16| r["actor"] == "ops" && r["status"] == status;
+    let start = wait_audit(&env, |r| by_ops(r, 403));
+    let reason = start["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("quota exceeded: services 1/1 in workspace"),
+        "{start}"
+    );
+    let read = wait_audit(&env, |r| by_ops(r, 429));
+    assert_eq!(read["action"], "GET /api/v1/services");
+    assert_eq!(read["reason"], limited["error"]);
 }
 
 #[test]

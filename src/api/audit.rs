@@ -127,8 +127,8 @@ pub async fn audit(State(audit): State<EngineAudit>, request: Request, next: Nex
     response
 }
 
-/// Why a 403 was answered (its `error`), and the response as it was.
-async fn refusal_of(response: Response) -> (Option<String>, Response) {
+/// Why a 403 or 429 was answered (its `error`), and the response as it was.
+pub async fn refusal_of(response: Response) -> (Option<String>, Response) {
     let (parts, body) = response.into_parts();
     let body = axum::body::to_bytes(body, 64 << 10)
         .await

@@ -1,12 +1,12 @@
 //! `quotas.requests_per_minute`: calls from clients other than the local CLI and TUI (REST
 //! users, the web page, scripts on the socket) are counted per minute, and those past the
 //! quota answered 429 with the quota's refusal and `Retry-After`. Outside the audit layer,
-//! so a refusal is recorded here once, with its reason (calls `uc serve` forwarded are on
-//! its record).
+//! so a refusal is recorded here once, with its reason (writes `uc serve` forwarded are on
+//! its record, with the reason it reads from the answer).
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -46,18 +46,25 @@ async fn count(State(limit): State<RateLimit>, request: Request, next: Next) -> 
     };
     let workspace = limit.hub.workspace();
     let err = exceeded(QuotaKind::RequestsPerMinute, &usage, &workspace);
-    if !request.headers().contains_key(ACTOR) {
+    // `uc serve` records the writes it forwards, not the reads.
+    let mutating = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !(request.headers().contains_key(ACTOR) && mutating) {
         let action = format!("{} {}", request.method(), request.uri().path());
         let mut record = AuditRecord::now("-", via_of(request.headers()), &action, "denied");
         record.workspace = Some(workspace);
         record.reason = Some(err.message.clone());
         record.status = Some(429);
         record.source = Some("socket".into());
-        if let Some(peer) = request
-            .extensions()
+        let peer = (request.extensions())
             .get::<axum::extract::ConnectInfo<super::audit::Peer>>()
-        {
-            record.actor = peer.0.user.to_string();
+            .map(|peer| peer.0.user.to_string());
+        // The token's name `uc serve` forwards, else the socket's user.
+        let named = (request.headers().get(ACTOR)).and_then(|v| v.to_str().ok());
+        if let Some(actor) = named.map(str::to_owned).or(peer) {
+            record.actor = actor;
         }
         limit.auditor.record(record);
     }

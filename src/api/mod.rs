@@ -334,6 +334,7 @@ where
         example = json!({"command": "restart", "services": ["api"]})),
     responses((status = 200, description = "Accepted", body = Reply),
         (status = 400, description = "Refused; `field` says where", body = CommandError),
+        (status = 403, description = "A workspace quota is reached; `field` names it", body = CommandError),
         (status = 404, description = "An unknown name", body = CommandError),
         (status = 409, description = "Alerting is disabled", body = CommandError),
         (status = 503, description = "The engine is shutting down", body = CommandError)))]

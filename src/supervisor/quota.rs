@@ -7,9 +7,10 @@ use crate::config::Quota;
 use crate::protocol::quota::{QuotaKind, Usage, exceeded};
 use crate::protocol::{CommandError, NoticeLevel};
 
-/// Running, starting or stopping on its own accord: not one the user is stopping.
+/// Running, starting or stopping on its own accord, or stopping to come back (a restart):
+/// not one that is going for good.
 fn counted(rt: &Runtime) -> bool {
-    rt.status.state.is_active() && rt.intent != Intent::Stop
+    rt.status.state.is_active() && (rt.intent != Intent::Stop || rt.restart_after_stop)
 }
 
 fn usage<T: crate::config::Amount>(used: f64, quota: &Quota<T>) -> Usage {

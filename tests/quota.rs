@@ -104,6 +104,29 @@ fn a_workspace_limited_to_two_services_refuses_the_third_with_the_quota() {
     env.wait_status(T, |s| Env::service(s, "three")["state"] == "running");
 }
 
+#[test]
+fn a_raised_quota_takes_effect_when_the_edit_is_applied() {
+    let env = Env::with_settings(
+        "  a:\n    command: sleep 1001\n  b:\n    command: sleep 1002\n",
+        "quotas:\n  services: 1\n",
+    );
+    env.ok(&["up", "a"]);
+    assert!(
+        !env.run(&["up", "b"]).status.success(),
+        "b started past the quota"
+    );
+    let text = std::fs::read_to_string(&env.file).expect("workspace file");
+    let raised = text.replace("  services: 1\n", "  # one more for b\n  services: 2\n");
+    std::fs::write(&env.file, raised).expect("edit");
+    env.wait_status(T, |s| !s["config"]["pending"].is_null());
+    env.ok(&["config", "apply", "--yes"]);
+    env.ok(&["up", "b"]);
+    let status = env.wait_status(T, |s| s["quota"]["services"]["used"] == 2.0);
+    assert_eq!(status["quota"]["services"]["limit"], 2.0, "{status:#}");
+    let at = place(&env.file, "  services: 2", "2");
+    assert_eq!(status["quota"]["services"]["at"], at.as_str());
+}
+
 /// A service that grows by 20 MB every 100 ms, up to 600 MB, next to an idle one.
 const LEAK: &str = "  leak:\n    command: python3 leak.py\n  idle:\n    command: sleep 1000\n";
 const LEAK_PY: &str = "import time

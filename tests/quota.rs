@@ -102,6 +102,11 @@ fn a_workspace_limited_to_two_services_refuses_the_third_with_the_quota() {
     env.ok(&["down", "one"]);
     env.ok(&["up", "three"]);
     env.wait_status(T, |s| Env::service(s, "three")["state"] == "running");
+    // Restarting one that is down starts it: refused the same way.
+    let restart = env.run(&["restart", "one"]);
+    assert!(!restart.status.success(), "one restarted past the quota");
+    let stderr = String::from_utf8_lossy(&restart.stderr);
+    assert!(stderr.contains(&expected), "{stderr}");
 }
 
 #[test]

@@ -27,7 +27,8 @@ impl Supervisor {
         let quotas = &self.ws.quotas;
         let new = (names.iter())
             .filter(|n| self.services.get(n.as_str()).is_some_and(|rt| !counted(rt)))
-            .count();
+            .collect::<std::collections::HashSet<_>>()
+            .len();
         if new == 0 {
             return Ok(());
         }

@@ -11,6 +11,7 @@ mod blue_green;
 mod deploy;
 mod heal;
 mod logs;
+mod quotas;
 mod remote;
 mod webhooks;
 
@@ -66,6 +67,7 @@ pub(crate) fn validate(
     let logs = checker.logs(spec, dir);
     let webhooks = checker.webhooks(spec.webhooks.as_ref());
     let access = checker.access(spec.access.as_ref());
+    let quotas = checker.quotas(spec.quotas.as_ref());
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -84,6 +86,7 @@ pub(crate) fn validate(
         logs,
         webhooks,
         access,
+        quotas,
         secrets: Default::default(),
     })
 }

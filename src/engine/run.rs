@@ -43,6 +43,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         config: Default::default(),
         storage: crate::protocol::StorageInfo::new(&paths.dir),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 0,
     });
     crate::engine::state_files::check_all(&paths, &hub);
@@ -68,7 +69,8 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     let shared = super::share::listen(&ws_for_alerts)?;
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
-    super::audit::spawn(&hub, crate::store::Auditor::spawn(paths.audit_log()))?;
+    let auditor = crate::store::Auditor::spawn(paths.audit_log());
+    super::audit::spawn(&hub, auditor.clone())?;
     let _audit_watch = super::audit::watch(&hub, &paths.audit_log());
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
@@ -92,6 +94,16 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             None
         }
     };
+    let quota_limits = supervisor.quota_limits();
+    let rate = crate::quota::Rate::default();
+    crate::quota::spawn(crate::quota::Watch {
+        hub: hub.clone(),
+        limits: quota_limits.clone(),
+        rate: rate.clone(),
+        log_store: logs.as_ref().map(|l| l.store_dir.clone()),
+        stop: supervisor.quota_stops(),
+        auditor: auditor.clone(),
+    });
     let log_patterns = logs.as_ref().map(|l| l.hub.clone());
     let playbooks =
         crate::heal::Playbooks::new(&ws_for_alerts.dir, hub.clone(), command_tx.clone());
@@ -156,6 +168,15 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         deploys_db: paths.deploys_db(),
         access,
     });
+    let router = crate::api::rate_limited(
+        router,
+        crate::api::RateLimit {
+            hub: hub.clone(),
+            limits: quota_limits,
+            rate,
+            auditor,
+        },
+    );
     let shared_socket = shared.as_ref().map(|(_, path)| path.clone());
     if let Some((listener, _)) = shared {
         tokio::spawn(crate::api::listen::serve(

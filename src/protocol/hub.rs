@@ -315,6 +315,7 @@ mod tests {
             config: Default::default(),
             storage: Default::default(),
             deploys: Vec::new(),
+            quota: Default::default(),
             seq: 0,
         })
     }

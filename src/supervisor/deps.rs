@@ -112,6 +112,7 @@ mod tests {
             logs: Default::default(),
             webhooks: Default::default(),
             access: Default::default(),
+            quotas: Default::default(),
             secrets: Default::default(),
             services: edges
                 .iter()

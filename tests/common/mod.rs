@@ -129,6 +129,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         logs: Default::default(),
         webhooks: Default::default(),
         access: Default::default(),
+        quotas: Default::default(),
         secrets: Default::default(),
     }
 }
@@ -273,6 +274,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         config: Default::default(),
         storage: Default::default(),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 0,
     }
 }

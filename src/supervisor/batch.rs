@@ -179,18 +179,16 @@ fn no_match(services: &[ServiceStatus], target: &str, at: &str) -> CommandError 
     error.with_hint(format!("services: {}", names.join(", ")))
 }
 
-/// Plan `verb` on what `targets` select, from the services' current states.
-pub fn plan(
-    services: &[ServiceStatus],
-    verb: Verb,
-    targets: &[String],
-) -> Result<Plan, CommandError> {
-    let selected = select(services, targets, "services")?;
-    let selected = deps::with_dependencies(services, &selected)
-        .into_iter()
-        .filter(|n| selected.contains(n))
-        .collect();
-    Ok(plan_selected(services, verb, selected))
+impl Batch {
+    /// What this batch does to `services` (the engine's, as they are now).
+    pub fn plan(&self, services: &[ServiceStatus]) -> Result<Plan, CommandError> {
+        let selected = select(services, &self.targets, "services")?;
+        let selected = deps::with_dependencies(services, &selected)
+            .into_iter()
+            .filter(|n| selected.contains(n))
+            .collect();
+        Ok(plan_selected(services, self.verb, selected))
+    }
 }
 
 /// Plan `verb` on `selected` (known names).

@@ -25,6 +25,15 @@ fn services(states: &[(&str, ServiceState)]) -> Vec<ServiceStatus> {
         .collect()
 }
 
+fn plan(services: &[ServiceStatus], verb: Verb, targets: &[String]) -> Result<Plan, CommandError> {
+    let batch = Batch {
+        workspace: None,
+        verb,
+        targets: targets.to_vec(),
+    };
+    batch.plan(services)
+}
+
 fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::protocol::{Command, NoticeLevel};
-use crate::supervisor::batch::{self, Verb};
+use crate::supervisor::batch::{Batch, Verb};
 use crate::tui::app::App;
 use crate::tui::link::Request;
 use crate::tui::state::{Confirm, Popup};
@@ -61,7 +61,12 @@ impl App {
             .filter(|s| self.state.marks.contains(&s.name))
             .map(|s| s.name.clone())
             .collect();
-        let plan = match batch::plan(services, verb, &marked) {
+        let batch = Batch {
+            workspace: None,
+            verb,
+            targets: marked.clone(),
+        };
+        let plan = match batch.plan(services) {
             Ok(plan) => plan,
             Err(e) => return self.state.set_status(NoticeLevel::Error, e.to_string()),
         };

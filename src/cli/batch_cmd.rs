@@ -142,7 +142,8 @@ pub async fn dry_run(source: Source, batch: &Batch, whole: bool) -> CliResult {
         eprintln!("note: {note}");
     }
     let plan = batch.plan(&services).map_err(refused)?;
-    print(&plan, &workspace, whole)?;
+    // A workspace that is down has no engine or tmux server to stop.
+    print(&plan, &workspace, whole && note.is_none())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -103,6 +103,22 @@ nothing was changed
     let (out, _) = text(&elsewhere(&env, &["up", "--dry-run", "-w", &ws, "solo"]));
     assert!(out.contains("dry run: nothing to start") && out.contains("already running: solo"));
 
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["down", "--dry-run", "--json", "web", "@data"])).unwrap();
+    assert_eq!(json["workspace"], env.workspace.as_str());
+    assert_eq!(json["plan"]["verb"], "stop");
+    assert_eq!(
+        json["plan"]["selected"],
+        serde_json::json!(["cache", "web"])
+    );
+    assert_eq!(
+        json["plan"]["steps"],
+        serde_json::json!([
+            {"service": "web", "verb": "stop", "why": "selected"},
+            {"service": "cache", "verb": "stop", "why": "selected"},
+        ])
+    );
+
     let refused = env.run(&["down", "--dry-run", "solo", "nope-*"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused).1.contains("no service matches `nope-*`"));

@@ -25,6 +25,10 @@ pub struct BatchArgs {
     /// Print the plan (what starts, stops or restarts, in which order) and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: the plan as JSON (`{"workspace", "plan": {"verb", "selected",
+    /// "steps", "unchanged"}}`)
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 impl BatchArgs {
@@ -36,6 +40,13 @@ impl BatchArgs {
             targets,
         }
     }
+}
+
+/// What `--dry-run --json` prints.
+#[derive(serde::Serialize)]
+struct Planned<'a> {
+    workspace: &'a str,
+    plan: &'a Plan,
 }
 
 /// The engine a command acts on: the current workspace's, started if need be, or another
@@ -124,7 +135,7 @@ fn not_named(dependents: &[String]) -> String {
 /// for the current workspace while no engine runs, from its config with every service
 /// stopped). Starts nothing and sends no command. `down` with no names also stops the
 /// engine and the workspace's tmux server, which `whole` says.
-pub async fn dry_run(source: Source, batch: &Batch, whole: bool) -> CliResult {
+pub async fn dry_run(source: Source, batch: &Batch, whole: bool, json: bool) -> CliResult {
     let engine = Engine::of(source, batch)?;
     let (workspace, services, note) = match Client::new(engine.paths().socket()).snapshot().await {
         Ok(snapshot) => (snapshot.workspace, snapshot.services, None),
@@ -142,6 +153,14 @@ pub async fn dry_run(source: Source, batch: &Batch, whole: bool) -> CliResult {
         eprintln!("note: {note}");
     }
     let plan = batch.plan(&services).map_err(refused)?;
+    if json {
+        let planned = Planned {
+            workspace: &workspace,
+            plan: &plan,
+        };
+        outln!("{}", serde_json::to_string_pretty(&planned)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     // A workspace that is down has no engine or tmux server to stop.
     print(&plan, &workspace, whole && note.is_none())?;
     Ok(ExitCode::SUCCESS)

@@ -26,7 +26,7 @@ pub async fn up(
 ) -> CliResult {
     let batch = how.batch(Verb::Start, batch_cmd::targets(names, tags));
     if how.dry_run {
-        return batch_cmd::dry_run(source, &batch, false).await;
+        return batch_cmd::dry_run(source, &batch, false, how.json).await;
     }
     let client = Engine::of(source, &batch)?.connect().await?;
     // No names: the engine's own "all", which leaves a blue-green standby colour alone.
@@ -54,7 +54,7 @@ pub async fn up(
 pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResult {
     let batch = how.batch(Verb::Stop, names.to_vec());
     if how.dry_run {
-        return batch_cmd::dry_run(source, &batch, names.is_empty()).await;
+        return batch_cmd::dry_run(source, &batch, names.is_empty(), how.json).await;
     }
     let launcher = Engine::of(source, &batch)?;
     // Services outlive a crashed engine; only then does stopping them need a new one.
@@ -109,7 +109,7 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
 pub async fn restart(source: Source, names: &[String], how: &BatchArgs) -> CliResult {
     let batch = how.batch(Verb::Restart, names.to_vec());
     if how.dry_run {
-        return batch_cmd::dry_run(source, &batch, false).await;
+        return batch_cmd::dry_run(source, &batch, false, how.json).await;
     }
     let client = Engine::of(source, &batch)?.connect().await?;
     let command = batch_cmd::command(&client, &batch).await?;

@@ -73,6 +73,10 @@ fn stop_takes_dependents_first_and_names_them() {
         ]
     );
     assert_eq!(plan.dependents(), names(&["web", "worker", "api-admin"]));
+    assert_eq!(
+        serde_json::to_value(&plan.steps[0]).unwrap(),
+        serde_json::json!({"service": "web", "verb": "stop", "why": "dependent", "of": "api"})
+    );
     assert_eq!(plan.unchanged, names(&["cache"]));
     assert_eq!(
         plan.command(),

@@ -25,10 +25,6 @@ impl Marks {
         self.names.contains(name)
     }
 
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }

@@ -118,7 +118,7 @@ impl Step {
 
 /// The services `targets` name, in config order; every target must name at least one.
 /// `field` prefixes the index of a bad target in the error (`services[2]`).
-pub fn select(
+fn select(
     services: &[ServiceStatus],
     targets: &[String],
     field: &str,

@@ -14,7 +14,7 @@ use crate::config::Source;
 use crate::paths::Paths;
 use crate::protocol::{Command, CommandError, ServiceStatus};
 use crate::supervisor::Tmux;
-use crate::supervisor::batch::{self, Plan, Verb};
+use crate::supervisor::batch::{Batch, Plan, Verb};
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct BatchArgs {
@@ -25,6 +25,28 @@ pub struct BatchArgs {
     /// Print the plan (what starts, stops or restarts, in which order) and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: the plan as JSON (`{"workspace", "plan": {"verb", "selected",
+    /// "steps", "unchanged"}}`)
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
+}
+
+impl BatchArgs {
+    /// `verb` on `targets`, for the workspace `--workspace` names.
+    pub fn batch(&self, verb: Verb, targets: Vec<String>) -> Batch {
+        Batch {
+            workspace: self.workspace.clone(),
+            verb,
+            targets,
+        }
+    }
+}
+
+/// What `--dry-run --json` prints.
+#[derive(serde::Serialize)]
+struct Planned<'a> {
+    workspace: &'a str,
+    plan: &'a Plan,
 }
 
 /// The engine a command acts on: the current workspace's, started if need be, or another
@@ -35,8 +57,8 @@ pub enum Engine {
 }
 
 impl Engine {
-    pub fn of(source: Source, how: &BatchArgs) -> Result<Self, Failure> {
-        match &how.workspace {
+    pub fn of(source: Source, batch: &Batch) -> Result<Self, Failure> {
+        match &batch.workspace {
             Some(name) if source.workspace_name().as_ref() != Some(name) => {
                 let paths = Paths::for_workspace(name).map_err(Failure::runtime)?;
                 Ok(Self::Other(paths))
@@ -81,20 +103,16 @@ pub fn targets(names: &[String], tags: &[String]) -> Vec<String> {
     names.iter().cloned().chain(tags).collect()
 }
 
-/// The command running `verb` on `targets` against the engine's services now; `None`
-/// targets all. Warns on stderr about services that stop although not named.
-pub async fn command(client: &Client, verb: Verb, targets: &[String]) -> Result<Command, Failure> {
+/// The command running `batch` against the engine's services now. Warns on stderr about
+/// services that stop although not named.
+pub async fn command(client: &Client, batch: &Batch) -> Result<Command, Failure> {
     let services = client.snapshot().await?.services;
-    let plan = plan(&services, verb, targets)?;
+    let plan = batch.plan(&services).map_err(refused)?;
     let dependents = plan.dependents();
     if !dependents.is_empty() {
         eprintln!("warning: {}", not_named(&dependents));
     }
     Ok(plan.command())
-}
-
-fn plan(services: &[ServiceStatus], verb: Verb, targets: &[String]) -> Result<Plan, Failure> {
-    batch::plan(services, verb, targets).map_err(refused)
 }
 
 /// A selector that selects nothing, worded for a command line (no JSON field).
@@ -113,18 +131,12 @@ fn not_named(dependents: &[String]) -> String {
     }
 }
 
-/// `--dry-run`: print what `verb` on `targets` would do, from the engine's states now (or,
+/// `--dry-run`: print what `batch` would do, from the engine's states now (or,
 /// for the current workspace while no engine runs, from its config with every service
 /// stopped). Starts nothing and sends no command. `down` with no names also stops the
 /// engine and the workspace's tmux server, which `whole` says.
-pub async fn dry_run(
-    source: Source,
-    how: &BatchArgs,
-    verb: Verb,
-    targets: &[String],
-    whole: bool,
-) -> CliResult {
-    let engine = Engine::of(source, how)?;
+pub async fn dry_run(source: Source, batch: &Batch, whole: bool, json: bool) -> CliResult {
+    let engine = Engine::of(source, batch)?;
     let (workspace, services, note) = match Client::new(engine.paths().socket()).snapshot().await {
         Ok(snapshot) => (snapshot.workspace, snapshot.services, None),
         Err(_) => match &engine {
@@ -140,8 +152,17 @@ pub async fn dry_run(
     if let Some(note) = note {
         eprintln!("note: {note}");
     }
-    let plan = plan(&services, verb, targets)?;
-    print(&plan, &workspace, whole)?;
+    let plan = batch.plan(&services).map_err(refused)?;
+    if json {
+        let planned = Planned {
+            workspace: &workspace,
+            plan: &plan,
+        };
+        outln!("{}", serde_json::to_string_pretty(&planned)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A workspace that is down has no engine or tmux server to stop.
+    print(&plan, &workspace, whole && note.is_none())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -24,19 +24,19 @@ pub async fn up(
     timeout: Duration,
     how: &BatchArgs,
 ) -> CliResult {
-    let targets = batch_cmd::targets(names, tags);
+    let batch = how.batch(Verb::Start, batch_cmd::targets(names, tags));
     if how.dry_run {
-        return batch_cmd::dry_run(source, how, Verb::Start, &targets, false).await;
+        return batch_cmd::dry_run(source, &batch, false, how.json).await;
     }
-    let client = Engine::of(source, how)?.connect().await?;
+    let client = Engine::of(source, &batch)?.connect().await?;
     // No names: the engine's own "all", which leaves a blue-green standby colour alone.
-    let command = if targets.is_empty() {
+    let command = if batch.targets.is_empty() {
         Command::Start {
             services: Vec::new(),
             tags: Vec::new(),
         }
     } else {
-        batch_cmd::command(&client, Verb::Start, &targets).await?
+        batch_cmd::command(&client, &batch).await?
     };
     if no_wait {
         let reply = send(&client, &command).await?;
@@ -52,10 +52,11 @@ pub async fn up(
 }
 
 pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResult {
+    let batch = how.batch(Verb::Stop, names.to_vec());
     if how.dry_run {
-        return batch_cmd::dry_run(source, how, Verb::Stop, names, names.is_empty()).await;
+        return batch_cmd::dry_run(source, &batch, names.is_empty(), how.json).await;
     }
-    let launcher = Engine::of(source, how)?;
+    let launcher = Engine::of(source, &batch)?;
     // Services outlive a crashed engine; only then does stopping them need a new one.
     let engine = Client::new(launcher.paths().socket());
     if engine.snapshot().await.is_err()
@@ -100,7 +101,7 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let command = batch_cmd::command(&client, Verb::Stop, names).await?;
+    let command = batch_cmd::command(&client, &batch).await?;
     follow(&client, &command, Duration::from_secs(600), |s, _| {
         (!s.state.is_active()).then_some(Ok(()))
     })
@@ -108,11 +109,12 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
 }
 
 pub async fn restart(source: Source, names: &[String], how: &BatchArgs) -> CliResult {
+    let batch = how.batch(Verb::Restart, names.to_vec());
     if how.dry_run {
-        return batch_cmd::dry_run(source, how, Verb::Restart, names, false).await;
+        return batch_cmd::dry_run(source, &batch, false, how.json).await;
     }
-    let client = Engine::of(source, how)?.connect().await?;
-    let command = batch_cmd::command(&client, Verb::Restart, names).await?;
+    let client = Engine::of(source, &batch)?.connect().await?;
+    let command = batch_cmd::command(&client, &batch).await?;
     follow(&client, &command, Duration::from_secs(600), |s, before| {
         let fresh = before.is_none_or(|b| b.pid != s.pid || b.state != ServiceState::Running);
         match s.state {

@@ -118,7 +118,7 @@ impl Step {
 
 /// The services `targets` name, in config order; every target must name at least one.
 /// `field` prefixes the index of a bad target in the error (`services[2]`).
-pub fn select(
+fn select(
     services: &[ServiceStatus],
     targets: &[String],
     field: &str,
@@ -179,18 +179,16 @@ fn no_match(services: &[ServiceStatus], target: &str, at: &str) -> CommandError 
     error.with_hint(format!("services: {}", names.join(", ")))
 }
 
-/// Plan `verb` on what `targets` select, from the services' current states.
-pub fn plan(
-    services: &[ServiceStatus],
-    verb: Verb,
-    targets: &[String],
-) -> Result<Plan, CommandError> {
-    let selected = select(services, targets, "services")?;
-    let selected = deps::with_dependencies(services, &selected)
-        .into_iter()
-        .filter(|n| selected.contains(n))
-        .collect();
-    Ok(plan_selected(services, verb, selected))
+impl Batch {
+    /// What this batch does to `services` (the engine's, as they are now).
+    pub fn plan(&self, services: &[ServiceStatus]) -> Result<Plan, CommandError> {
+        let selected = select(services, &self.targets, "services")?;
+        let selected = deps::with_dependencies(services, &selected)
+            .into_iter()
+            .filter(|n| selected.contains(n))
+            .collect();
+        Ok(plan_selected(services, self.verb, selected))
+    }
 }
 
 /// Plan `verb` on `selected` (known names).

@@ -25,6 +25,15 @@ fn services(states: &[(&str, ServiceState)]) -> Vec<ServiceStatus> {
         .collect()
 }
 
+fn plan(services: &[ServiceStatus], verb: Verb, targets: &[String]) -> Result<Plan, CommandError> {
+    let batch = Batch {
+        workspace: None,
+        verb,
+        targets: targets.to_vec(),
+    };
+    batch.plan(services)
+}
+
 fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -64,6 +73,10 @@ fn stop_takes_dependents_first_and_names_them() {
         ]
     );
     assert_eq!(plan.dependents(), names(&["web", "worker", "api-admin"]));
+    assert_eq!(
+        serde_json::to_value(&plan.steps[0]).unwrap(),
+        serde_json::json!({"service": "web", "verb": "stop", "why": "dependent", "of": "api"})
+    );
     assert_eq!(plan.unchanged, names(&["cache"]));
     assert_eq!(
         plan.command(),

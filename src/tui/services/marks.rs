@@ -6,8 +6,10 @@
 use std::collections::BTreeSet;
 
 use crate::protocol::{Command, NoticeLevel};
-use crate::supervisor::batch::{self, Verb};
+use crate::supervisor::batch::{Batch, Verb};
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Layer;
 use crate::tui::link::Request;
 use crate::tui::state::{Confirm, Popup};
 
@@ -21,10 +23,6 @@ pub struct Marks {
 impl Marks {
     pub fn contains(&self, name: &str) -> bool {
         self.names.contains(name)
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -47,7 +45,30 @@ impl App {
         if !marks.remove(&name) {
             marks.insert(name);
         }
+        let text = match marks.len() {
+            0 => "no service is marked".to_string(),
+            n => format!("{n} marked: {}", self.mark_keys()),
+        };
+        self.state.set_status(NoticeLevel::Info, text);
         self.state.move_selection(1);
+    }
+
+    /// `s x r act on every mark, u clears`, from the live keymap.
+    fn mark_keys(&self) -> String {
+        let key = |action| {
+            (self.keymap.keys(Layer::Services, action).first())
+                .map_or_else(String::new, |k| k.symbol())
+        };
+        let acting: Vec<String> = [Action::Start, Action::Stop, Action::Restart]
+            .into_iter()
+            .map(key)
+            .filter(|k| !k.is_empty())
+            .collect();
+        format!(
+            "{} act on every mark, {} clears",
+            acting.join(" "),
+            key(Action::ClearMarks)
+        )
     }
 
     pub(crate) fn clear_marks(&mut self) {
@@ -61,7 +82,12 @@ impl App {
             .filter(|s| self.state.marks.contains(&s.name))
             .map(|s| s.name.clone())
             .collect();
-        let plan = match batch::plan(services, verb, &marked) {
+        let batch = Batch {
+            workspace: None,
+            verb,
+            targets: marked.clone(),
+        };
+        let plan = match batch.plan(services) {
             Ok(plan) => plan,
             Err(e) => return self.state.set_status(NoticeLevel::Error, e.to_string()),
         };

@@ -267,8 +267,11 @@ fn draw_table(frame: &mut Frame, area: Rect, view: View) {
 fn block(view: View<'_>) -> Block<'static> {
     let state = view.state;
     let mut block = pane_block(view, "Services");
-    if !state.marks.is_empty() {
-        let marked = format!(" {} marked ", state.marks.len());
+    let marked = (state.services().iter())
+        .filter(|s| state.marks.contains(&s.name))
+        .count();
+    if marked > 0 {
+        let marked = format!(" {marked} marked ");
         block = block.title_top(Line::styled(marked, view.theme.accent()));
     }
     if !state.filter.is_empty() {

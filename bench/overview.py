@@ -7,7 +7,7 @@
            (capture-pane polled every 2 ms), ROUNDS times across the workspaces.
 Each workspace runs its own engine on its own tmux server; the TUI runs in a private one.
 usage: bench/overview.py UC_BINARY [WINDOW_S] [ROUNDS]
-(build with `cargo build --profile bench --bin uc`: target/bench/uc)
+(build with `cargo build --profile bench --bin uc`, which writes target/release/uc)
 """
 import json
 import os

@@ -243,7 +243,8 @@ fn overview_counts_match_status_and_switching_keeps_both_engines() {
         t.lines()
             .next()
             .is_some_and(|h| h.contains(&two.a.workspace))
-            && t.contains("one")
+            && row_shows(t, "one", "running")
+            && row_shows(t, "two", "running")
     });
     screen.keys(&[":"]);
     screen.type_line(&format!("ctx {}", two.b.workspace));

@@ -130,3 +130,15 @@ fn a_failed_open_says_why_and_a_single_workspace_has_no_overview() {
     );
     assert!(single.sent().is_empty());
 }
+
+#[test]
+fn the_selected_workspace_s_file_and_why_it_cannot_be_asked_show_below() {
+    let mut h = overview();
+    assert!(h.screen().contains("└ /w/univers.yaml "));
+    h.keys(&["G"]);
+    let screen = h.screen();
+    assert!(
+        screen.contains("/l/univers.yaml: no workspace file at /l/univers.yaml"),
+        "{screen}"
+    );
+}

@@ -74,7 +74,7 @@ fn snapshot_marked_rows() {
     let mut h = Harness::new();
     h.mark(&[0, 2, 5]);
     assert_eq!(h.marked(), ["db", "api", "mailer"]);
-    assert_eq!(h.status(), "3 marked: s x r act on every mark, u clears");
+    assert_eq!(h.status(), "3 marked: s x r act on every mark, backspace clears");
     insta::assert_snapshot!("batch_marked", h.screen());
 }
 

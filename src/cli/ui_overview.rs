@@ -64,14 +64,15 @@ async fn switch(
     while let Some(request) = requests.recv().await {
         match request {
             Request::OpenWorkspace(name) => {
-                // Its tasks end here; a late answer of theirs has nowhere to go.
-                open = None;
                 let Some(project) = projects.iter().find(|p| p.name == name) else {
                     let _ = updates.send(Update::Opened(Err(format!("no workspace `{name}`"))));
                     continue;
                 };
                 match connect(project, no_start).await {
                     Ok((launcher, client)) => {
+                        // The open one's tasks end before `Opened` is sent: a late answer
+                        // of its engine has nowhere to go.
+                        drop(open.take());
                         let _ = updates.send(Update::Opened(Ok(name)));
                         open = Some(Served::new(&launcher, client, updates.clone()));
                     }

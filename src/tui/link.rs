@@ -73,7 +73,7 @@ pub enum Update {
     /// Every workspace of the projects file, read again about once a second.
     Workspaces(Vec<WorkspaceRow>),
     /// The answer to [`Request::OpenWorkspace`]: the link serves this workspace now (its
-    /// snapshot follows), or why it could not be opened (the previous one is closed).
+    /// snapshot follows), or why it could not be opened (the open one stays).
     Opened(Result<String, String>),
     /// The answer to [`Request::Audit`].
     Audit(super::audit::AuditRead),

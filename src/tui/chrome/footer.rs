@@ -78,6 +78,7 @@ fn label(view: View<'_>, layer: Layer, action: Action) -> Option<&'static str> {
         (Layer::Confirm, Action::Close) if text => Some("close"),
         (Layer::Global, Action::PendingDiff | Action::ApplyConfig) if !pending => None,
         (Layer::Global, Action::ConfigErrors) if !errors => None,
+        (Layer::Global, Action::Overview) if !view.state.workspaces.enabled => None,
         (Layer::Environments, Action::EnvironmentsView) => Some("services"),
         (Layer::ConfigHistory, Action::ConfigHistory) => Some("environments"),
         (Layer::Confirm, Action::Confirm) => match playbook_runs(view) {

@@ -164,7 +164,7 @@ pub const COMMANDS: &[Spec] = &[
         "ctx",
         &["workspace"],
         "[NAME]",
-        "Open a workspace of the projects file; without a name, the overview",
+        "Open a listed workspace; without a name, the overview",
     ),
     spec("help", &[], "", "Show the help"),
     spec("quit", &["q"], "", "Quit the TUI (services keep running)"),

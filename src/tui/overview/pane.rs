@@ -12,7 +12,13 @@ use crate::tui::screen::{View, draw_empty, pane_block, render_table};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let workspaces = &view.state.workspaces;
-    let block = pane_block(view, "Workspaces");
+    let mut block = pane_block(view, "Workspaces");
+    if let Some(selected) = workspaces.selected_row() {
+        block = block.title_bottom(Span::styled(
+            format!(" {} ", location(selected)),
+            view.theme.dim(),
+        ));
+    }
     if workspaces.rows.is_empty() {
         let message = "Reading the workspaces of projects.yaml…".to_string();
         draw_empty(frame, area, block, message, view.theme);
@@ -38,6 +44,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
         Some(header),
         Some(workspaces.selected),
     );
+}
+
+/// The selected workspace's file, and why it cannot be asked when it cannot.
+fn location(row: &WorkspaceRow) -> String {
+    match &row.state {
+        WorkspaceState::Unreachable(reason) => format!("{}: {reason}", row.file),
+        _ => row.file.clone(),
+    }
 }
 
 fn row<'a>(row: &WorkspaceRow, view: View<'a>) -> Row<'a> {

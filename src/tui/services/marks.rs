@@ -53,7 +53,7 @@ impl App {
         self.state.move_selection(1);
     }
 
-    /// `s x r act on every mark, u clears`, from the live keymap.
+    /// `s x r act on every mark, backspace clears`, from the live keymap.
     fn mark_keys(&self) -> String {
         let key = |action| {
             (self.keymap.keys(Layer::Services, action).first())

@@ -98,7 +98,10 @@ impl AuditFeed {
 }
 
 fn masked(mut record: AuditRecord) -> AuditRecord {
-    for text in [&mut record.target, &mut record.reason].into_iter().flatten() {
+    for text in [&mut record.target, &mut record.reason]
+        .into_iter()
+        .flatten()
+    {
         *text = CREDENTIAL.replace_all(text, "***").into_owned();
     }
     record.action = CREDENTIAL.replace_all(&record.action, "***").into_owned();

@@ -76,8 +76,8 @@ fn of_deploy(deploy: &Deployment) -> Option<AuditRecord> {
 
 /// Publishes [`Event::Audit`] each time the workspace's `audit.jsonl` or `uc serve`'s
 /// (`<state>/.serve/`, made here when missing, as `uc serve` makes it) is written: the API's
-/// records are appended by another process. The directories are watched, as the files may
-/// not exist yet. Watching ends when the returned watcher is dropped; `None` when inotify
+/// records are appended by another process. A file that does not exist yet is watched
+/// through its directory. Watching ends when the returned watcher is dropped; `None` when inotify
 /// refused (a pane then shows what it read when it opened).
 pub fn watch(hub: &Hub, log: &Path) -> Option<RecommendedWatcher> {
     let own = log.parent()?.to_path_buf();
@@ -86,6 +86,7 @@ pub fn watch(hub: &Hub, log: &Path) -> Option<RecommendedWatcher> {
         tracing::debug!("not watching {}: {e}", serve.display());
     }
     let logs: [PathBuf; 2] = [log.to_path_buf(), serve.join("audit.jsonl")];
+    let announced = logs.clone();
     let hub = hub.clone();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
@@ -97,8 +98,11 @@ pub fn watch(hub: &Hub, log: &Path) -> Option<RecommendedWatcher> {
     let mut watcher = watcher
         .inspect_err(|e| tracing::warn!("new audit records will not be announced: {e}"))
         .ok()?;
-    for dir in [&own, &serve] {
-        if let Err(e) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+    // The file itself when it exists (appends never replace it): its directory also sees
+    // every write to the workspace's databases and `uc.log`.
+    for (dir, file) in [&own, &serve].into_iter().zip(&announced) {
+        let watched = if file.exists() { file } else { dir };
+        if let Err(e) = watcher.watch(watched, RecursiveMode::NonRecursive) {
             tracing::warn!(
                 "new audit records in {} will not be announced: {e}",
                 dir.display()

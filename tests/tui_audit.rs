@@ -1,7 +1,8 @@
 //! The audit pane: a render snapshot of records newest first with the chain intact, the
 //! first broken line named when it is not, `/` narrowing by actor or action, a new record
 //! announced by the engine read again (once per read in flight); and end to end in tmux:
-//! actions from the TUI, the CLI and the API appear in the open pane with their actor.
+//! actions from the TUI, the CLI and the API appear in the open pane with their actor, and
+//! a line edited in the file shows as the chain broken at that line.
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
@@ -226,5 +227,18 @@ async fn actions_from_the_tui_the_cli_and_the_api_appear_live_with_their_actor()
     screen.keys(&["-l", "ops"]);
     screen.wait("only the token's records", T, |t| {
         has_row(t, &["ops", "commands start"]) && !has_row(t, &["cli", "commands stop"])
+    });
+
+    // An edited line breaks the chain: the pane says where, as `uc audit verify` does.
+    let file = env.state.join(&env.workspace).join("audit.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let edited = lines[1].replacen("\"outcome\":\"ok\"", "\"outcome\":\"no\"", 1);
+    assert_ne!(edited, lines[1]);
+    lines[1] = &edited;
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let at = format!("{}:2: edited", file.display());
+    screen.wait("the chain broken at line 2", T, |t| {
+        t.contains(&format!("chain broken {at}"))
     });
 }

@@ -242,3 +242,25 @@ async fn actions_from_the_tui_the_cli_and_the_api_appear_live_with_their_actor()
         t.contains(&format!("chain broken {at}"))
     });
 }
+
+#[test]
+fn before_the_answer_it_says_so_and_a_refusal_is_shown_in_the_engines_words() {
+    let mut h = Tui::new((140, 16), NOW);
+    h.snapshot(workspace());
+    h.keys(&["u"]);
+    assert!(
+        h.screen().contains("Reading the audit log…"),
+        "{}",
+        h.screen()
+    );
+    h.update(Update::Audit(AuditRead {
+        records: Err("permission denied: viewer may not read the audit log".into()),
+        checks: vec![],
+    }));
+    let screen = h.screen();
+    assert!(
+        screen.contains("Cannot read the audit log: permission denied: viewer may not read"),
+        "{screen}"
+    );
+    assert!(screen.contains("no audit.jsonl yet"), "{screen}");
+}

@@ -2,7 +2,8 @@
 //! API's through `uc serve` — goes through the durable webhooks outbox to a webhook (signed
 //! JSON) and to a Loki push URL in Loki's push format, labelled workspace, actor and
 //! action. Both receivers are down first (the webhook answers 503, nothing listens on
-//! Loki's port); every record arrives once they are up, once, with no token in it.
+//! Loki's port); every record arrives once they are up, once, with no token in it, and a
+//! new engine ships nothing twice.
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
@@ -236,6 +237,32 @@ async fn records_reach_a_webhook_and_loki_after_both_were_down() {
     })
     .await;
     assert!(live, "the restart was not shipped");
+
+    // A new engine goes on where the last one stopped: nothing is shipped twice.
+    env.ok(&["down"]);
+    env.ok(&["up"]);
+    let starts = |got: &[Value]| {
+        got.iter()
+            .filter(|d| d["action"] == "POST /api/v1/commands start" && d["via"] == "cli")
+            .count()
+    };
+    let data = || -> Vec<Value> {
+        hook.accepted()
+            .iter()
+            .map(|r| r.json()["data"].clone())
+            .collect()
+    };
+    let again = eventually_async(T, || starts(&data()) == 2).await;
+    assert!(again, "the second `uc up` was not shipped: {:#?}", data());
+    let mut seen = BTreeSet::new();
+    for d in data() {
+        let id = (
+            d["time"].to_string(),
+            d["action"].to_string(),
+            d["actor"].to_string(),
+        );
+        assert!(seen.insert(id), "shipped twice: {d}");
+    }
 }
 
 #[test]

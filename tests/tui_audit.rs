@@ -1,7 +1,8 @@
 //! The audit pane: a render snapshot of records newest first with the chain intact, the
 //! first broken line named when it is not, `/` narrowing by actor or action, a new record
 //! announced by the engine read again (once per read in flight); and end to end in tmux:
-//! actions from the TUI, the CLI and the API appear in the open pane with their actor.
+//! actions from the TUI, the CLI and the API appear in the open pane with their actor, and
+//! a line edited in the file shows as the chain broken at that line.
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
@@ -227,4 +228,39 @@ async fn actions_from_the_tui_the_cli_and_the_api_appear_live_with_their_actor()
     screen.wait("only the token's records", T, |t| {
         has_row(t, &["ops", "commands start"]) && !has_row(t, &["cli", "commands stop"])
     });
+
+    // An edited line breaks the chain: the pane says where, as `uc audit verify` does.
+    let file = env.state.join(&env.workspace).join("audit.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let edited = lines[1].replacen("\"outcome\":\"ok\"", "\"outcome\":\"no\"", 1);
+    assert_ne!(edited, lines[1]);
+    lines[1] = &edited;
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let at = format!("{}:2: edited", file.display());
+    screen.wait("the chain broken at line 2", T, |t| {
+        t.contains(&format!("chain broken {at}"))
+    });
+}
+
+#[test]
+fn before_the_answer_it_says_so_and_a_refusal_is_shown_in_the_engines_words() {
+    let mut h = Tui::new((140, 16), NOW);
+    h.snapshot(workspace());
+    h.keys(&["u"]);
+    assert!(
+        h.screen().contains("Reading the audit log…"),
+        "{}",
+        h.screen()
+    );
+    h.update(Update::Audit(AuditRead {
+        records: Err("permission denied: viewer may not read the audit log".into()),
+        checks: vec![],
+    }));
+    let screen = h.screen();
+    assert!(
+        screen.contains("Cannot read the audit log: permission denied: viewer may not read"),
+        "{screen}"
+    );
+    assert!(screen.contains("no audit.jsonl yet"), "{screen}");
 }

@@ -15,6 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::deploy::model::{DeployState, Deployment};
 use crate::heal::event::{HealEvent, HealKind};
 use crate::protocol::{Event, Hub};
+use crate::store::audit::Chain;
 use crate::store::{AuditRecord, Auditor};
 
 /// The trigger `api::heal::run_playbook` names: a user's run, audited as their call.
@@ -75,33 +76,37 @@ fn of_deploy(deploy: &Deployment) -> Option<AuditRecord> {
 }
 
 /// Publishes [`Event::Audit`] each time the workspace's `audit.jsonl` or `uc serve`'s
-/// (`<state>/.serve/`, made here when missing, as `uc serve` makes it) is written: the API's
-/// records are appended by another process. The directories are watched, as the files may
-/// not exist yet. Watching ends when the returned watcher is dropped; `None` when inotify
-/// refused (a pane then shows what it read when it opened).
+/// (`<state>/.serve/`) is written: the API's records are appended by another process. Both
+/// files are made here when missing (empty, private, as their writers make them), so the
+/// watch is on them and not on their directories, which see every database write and
+/// `uc.log`. Watching ends when the returned watcher is dropped; `None` when inotify refused
+/// (a pane then shows what it read when it opened).
 pub fn watch(hub: &Hub, log: &Path) -> Option<RecommendedWatcher> {
-    let own = log.parent()?.to_path_buf();
-    let serve = own.parent()?.join(".serve");
-    if let Err(e) = crate::paths::private_dir(&serve) {
-        tracing::debug!("not watching {}: {e}", serve.display());
-    }
-    let logs: [PathBuf; 2] = [log.to_path_buf(), serve.join("audit.jsonl")];
+    let serve = log.parent()?.parent()?.join(".serve").join("audit.jsonl");
+    let logs: [PathBuf; 2] = [log.to_path_buf(), serve];
+    let announced = logs.clone();
     let hub = hub.clone();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
-        let written = matches!(event.kind, EventKind::Modify(_) | EventKind::Create(_));
-        if written && event.paths.iter().any(|p| logs.contains(p)) {
+        if matches!(event.kind, EventKind::Modify(_))
+            && event.paths.iter().any(|p| logs.contains(p))
+        {
             hub.publish(Event::Audit);
         }
     });
     let mut watcher = watcher
         .inspect_err(|e| tracing::warn!("new audit records will not be announced: {e}"))
         .ok()?;
-    for dir in [&own, &serve] {
-        if let Err(e) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+    for file in &announced {
+        let watched = Chain::open(file).and_then(|_| {
+            watcher
+                .watch(file, RecursiveMode::NonRecursive)
+                .map_err(std::io::Error::other)
+        });
+        if let Err(e) = watched {
             tracing::warn!(
-                "new audit records in {} will not be announced: {e}",
-                dir.display()
+                "new records in {} will not be announced: {e}",
+                file.display()
             );
         }
     }

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::{Duration, Instant};
 
 use common::cli::{Env, Screen};
@@ -50,6 +51,13 @@ fn a_viewer_sees_the_status_and_changes_nothing_and_others_get_nothing() {
     let env = Env::with_settings(SERVICES, &access);
     open_to_others(&env);
     env.ok(&["up"]);
+    let shared = std::fs::metadata(env.dir.join(format!(".uc-{}", env.workspace))).unwrap();
+    assert_eq!(shared.permissions().mode() & 0o777, 0o770);
+    let gid = nix::unistd::Group::from_name(&team.name)
+        .unwrap()
+        .unwrap()
+        .gid;
+    assert_eq!(shared.gid(), gid.as_raw(), "owned by access.group");
 
     let status = viewer.uc(&env, &["status"]);
     let text = String::from_utf8_lossy(&status.stdout);
@@ -209,4 +217,19 @@ fn nothing_denied(env: &Env) {
     let file = env.state.join(&env.workspace).join("audit.jsonl");
     let text = std::fs::read_to_string(file).unwrap_or_default();
     assert!(!text.contains("\"denied\""), "{text}");
+}
+
+#[test]
+fn a_socket_group_that_does_not_exist_leaves_the_workspace_to_its_owner() {
+    let env = Env::with_settings(
+        SERVICES,
+        "access:\n  group: uc-no-such-group\n  users: { nobody-here: viewer }\n",
+    );
+    env.ok(&["up"]);
+    let status = env.status();
+    assert_eq!(Env::service(&status, "api")["state"], "running");
+    let shared = env.dir.join(format!(".uc-{}", env.workspace));
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "not opened to a group that is not there");
+    env.ok(&["down"]);
 }

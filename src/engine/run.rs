@@ -67,7 +67,11 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&socket);
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    let shared = super::share::listen(&ws_for_alerts)?;
+    // Without its shared socket the workspace is still the owner's: say why, and go on.
+    let shared = super::share::listen(&ws_for_alerts).unwrap_or_else(|e| {
+        hub.notice(NoticeLevel::Error, None, format!("access: {e:#}"));
+        None
+    });
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
     let auditor = crate::store::Auditor::spawn(paths.audit_log());
     super::audit::spawn(&hub, auditor.clone())?;

@@ -1,5 +1,5 @@
 //! Batch operations in the TUI: `space` marks services, start / stop / restart act on every
-//! marked one after one confirmation listing the plan in order; `esc` or `u` clears them.
+//! marked one after one confirmation listing the plan in order; `esc` or `backspace` clears them.
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
@@ -74,7 +74,7 @@ fn snapshot_marked_rows() {
     let mut h = Harness::new();
     h.mark(&[0, 2, 5]);
     assert_eq!(h.marked(), ["db", "api", "mailer"]);
-    assert_eq!(h.status(), "3 marked: s x r act on every mark, u clears");
+    assert_eq!(h.status(), "3 marked: s x r act on every mark, backspace clears");
     insta::assert_snapshot!("batch_marked", h.screen());
 }
 
@@ -127,7 +127,7 @@ fn start_and_restart_act_on_every_mark() {
 }
 
 #[test]
-fn esc_or_u_clears_the_marks_and_cancel_keeps_them() {
+fn esc_or_backspace_clears_the_marks_and_cancel_keeps_them() {
     let mut h = Harness::new();
     h.mark(&[0, 1]).keys(&["x", "esc"]);
     assert_eq!(
@@ -138,7 +138,7 @@ fn esc_or_u_clears_the_marks_and_cancel_keeps_them() {
     assert!(h.sent().is_empty());
     h.keys(&["esc"]);
     assert!(h.marked().is_empty());
-    h.mark(&[3]).keys(&["u"]);
+    h.mark(&[3]).keys(&["backspace"]);
     assert!(h.marked().is_empty());
     // Unmarked again, a key acts on the selected service alone.
     h.mark(&[1, 1]).keys(&["k", "x"]);

@@ -73,6 +73,7 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
     }
     let client = launcher.connect().await?;
     if names.is_empty() {
+        super::links::warn_stranded(&client, names).await;
         let engine = client
             .snapshot()
             .await
@@ -100,6 +101,9 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
         return Ok(ExitCode::SUCCESS);
     }
     let command = batch_cmd::command(&client, &batch).await?;
+    if let Command::Stop { services } = &command {
+        super::links::warn_stranded(&client, services).await;
+    }
     follow(&client, &command, Duration::from_secs(600), |s, _| {
         (!s.state.is_active()).then_some(Ok(()))
     })

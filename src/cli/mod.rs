@@ -18,19 +18,23 @@ mod export_cmd;
 mod heal_cmd;
 mod hooks_cmd;
 mod import_cmd;
+mod links;
 mod logs_cmd;
 mod logs_patterns;
 mod logs_search;
 mod metrics_cmd;
 mod output;
+mod project_cmd;
 mod serve_cmd;
 mod setup;
 mod status;
 mod ui;
+mod ui_audit;
 mod ui_config;
 mod ui_deploy;
 mod ui_heal;
 mod ui_logs;
+mod ui_overview;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -179,6 +183,18 @@ pub enum Cmd {
     },
     /// Who did what, from which frontend, merged by time; `uc audit verify` checks the chain
     Audit(audit_cmd::AuditArgs),
+    /// The workspaces `uc ps` and the overview show: add, remove, list (projects.yaml)
+    Project {
+        #[command(subcommand)]
+        command: project_cmd::ProjectCmd,
+    },
+    /// One row per listed workspace: environment, services running, firing alerts, CPU,
+    /// memory, deploys (starts nothing)
+    Ps {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
     /// Run the TUI in this terminal (what `uc` runs in window 0 of the workspace's tmux)
@@ -495,6 +511,8 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Serve(args)) => serve_cmd::serve(&source, args).await,
         Some(Cmd::Token { command }) => serve_cmd::token(command),
         Some(Cmd::Audit(args)) => audit_cmd::audit(args),
+        Some(Cmd::Project { command }) => project_cmd::run(command),
+        Some(Cmd::Ps { json }) => project_cmd::ps(json).await,
         Some(Cmd::Completions { shell }) => {
             // Written whole: clap_complete panics when its writer fails.
             let mut script = Vec::new();

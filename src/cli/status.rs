@@ -15,6 +15,7 @@ pub async fn run(source: Source, json: bool) -> CliResult {
         outln!("{}", serde_json::to_string_pretty(&snapshot)?)?;
     } else {
         out!("{}", table(&snapshot, now_ms()))?;
+        out!("{}", super::links::lines(&snapshot))?;
     }
     Ok(ExitCode::SUCCESS)
 }

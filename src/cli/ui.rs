@@ -26,7 +26,7 @@ use crate::tui::{self, EngineLink, Request, UiOptions, Update};
 
 /// Where this `uc` runs, which decides how a service's window is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Place {
+pub(super) enum Place {
     /// Not in tmux.
     Outside,
     /// In window 0 of the workspace's own tmux server.
@@ -36,7 +36,7 @@ enum Place {
 }
 
 impl Place {
-    fn detect(tmux_socket: &str) -> Self {
+    pub(super) fn detect(tmux_socket: &str) -> Self {
         let Some(var) = std::env::var("TMUX").ok().filter(|v| !v.is_empty()) else {
             return Self::Outside;
         };
@@ -54,6 +54,12 @@ impl Place {
 
 pub async fn main(cli: &Cli, source: Source) -> CliResult {
     crate::client::set_via("tui");
+    if source == Source::Demo && !cli.demo {
+        let projects = super::project_cmd::load()?;
+        if !projects.is_empty() {
+            return super::ui_overview::main(cli, &projects).await;
+        }
+    }
     super::setup::ensure_tools(source == Source::Demo)?;
     let (ws, paths) = load(&source)?;
     let options = ui_options(cli, &ws)?;
@@ -94,24 +100,31 @@ pub async fn in_terminal(cli: &Cli, source: Source) -> CliResult {
 /// user's `~/.config/uc/`. A broken file is bad input, reported before anything starts.
 /// Acknowledgements and silences are made by `$USER` (`uc` when unset).
 fn ui_options(cli: &Cli, ws: &Workspace) -> Result<UiOptions, Failure> {
-    let user_dir = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .map(|d| d.join("uc"));
+    ui_options_in(cli, Some(&ws.dir), ws.theme.clone())
+}
+
+/// [`ui_options`] for the workspace in `dir` (`None`: the user's files alone, as the
+/// overview has no workspace of its own) with the theme it names.
+pub(super) fn ui_options_in(
+    cli: &Cli,
+    dir: Option<&Path>,
+    ws_theme: Option<String>,
+) -> Result<UiOptions, Failure> {
+    let user_dir = crate::config::projects::user_config_dir();
     let first_existing =
         |candidates: [Option<PathBuf>; 2]| candidates.into_iter().flatten().find(|p| p.exists());
     let themes = first_existing([
-        Some(ws.dir.join("themes")),
+        dir.map(|d| d.join("themes")),
         user_dir.as_ref().map(|d| d.join("themes")),
     ]);
     let keymap = first_existing([
-        Some(ws.dir.join("configs/keymap.yaml")),
+        dir.map(|d| d.join("configs/keymap.yaml")),
         user_dir.as_ref().map(|d| d.join("keymap.yaml")),
     ]);
     let theme = cli
         .theme
         .clone()
-        .or_else(|| ws.theme.clone())
+        .or(ws_theme)
         .unwrap_or_else(|| "default".into());
     let options =
         UiOptions::load(&theme, themes.as_deref(), keymap.as_deref()).map_err(Failure::input)?;
@@ -187,7 +200,8 @@ async fn in_place(launcher: &Launcher, options: UiOptions, place: Place) -> CliR
         client: client.clone(),
     };
     let events = tokio::spawn(pump_events(client.clone(), updates.clone()));
-    let serving = tokio::spawn(serve_requests(client, shower, requests, updates));
+    let audit = super::ui_audit::Files::of(&launcher.paths);
+    let serving = tokio::spawn(serve_requests(client, shower, audit, requests, updates));
     let result = tui::run(link, options).await;
     events.abort();
     serving.abort();
@@ -199,7 +213,7 @@ async fn in_place(launcher: &Launcher, options: UiOptions, place: Place) -> CliR
 }
 
 /// Engine events into the TUI; on a lost connection, say so once and retry every second.
-async fn pump_events(client: Client, updates: mpsc::UnboundedSender<Update>) {
+pub(super) async fn pump_events(client: Client, updates: mpsc::UnboundedSender<Update>) {
     let mut connected = true;
     loop {
         let error = match client.events().await {
@@ -248,9 +262,10 @@ fn prefill_graphs(client: &Client, updates: &mpsc::UnboundedSender<Update>) {
     });
 }
 
-async fn serve_requests(
+pub(super) async fn serve_requests(
     client: Client,
     shower: Shower,
+    audit: super::ui_audit::Files,
     mut requests: mpsc::UnboundedReceiver<Request>,
     updates: mpsc::UnboundedSender<Update>,
 ) {
@@ -291,16 +306,21 @@ async fn serve_requests(
                 super::ui_deploy::ask(&client, service, ask, updates);
             }
             Request::DeployHistory => super::ui_deploy::history(&client, updates),
+            Request::OpenWorkspace(_) => {
+                let text = "no projects file: uc runs on one workspace".to_string();
+                let _ = updates.send(Update::Opened(Err(text)));
+            }
+            Request::Audit => super::ui_audit::read(&client, &audit, updates),
         }
     }
 }
 
 /// Brings a service's tmux window to the user.
-struct Shower {
-    place: Place,
-    tmux: Tmux,
-    session: String,
-    client: Client,
+pub(super) struct Shower {
+    pub(super) place: Place,
+    pub(super) tmux: Tmux,
+    pub(super) session: String,
+    pub(super) client: Client,
 }
 
 impl Shower {

@@ -250,6 +250,18 @@ impl Client {
         self.get_query("/api/v1/deploys", &params).await
     }
 
+    /// The workspace's newest `limit` audit records, oldest first.
+    pub async fn audit(
+        &self,
+        limit: Option<usize>,
+    ) -> Result<Vec<crate::store::AuditRecord>, ClientError> {
+        let params = crate::api::AuditParams {
+            limit,
+            ..Default::default()
+        };
+        self.get_query("/api/v1/audit", &params).await
+    }
+
     async fn post_json<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,

@@ -16,6 +16,7 @@ mod interpolate;
 mod json_schema;
 mod lint;
 pub(crate) mod load;
+pub mod projects;
 pub mod schema;
 mod secrets;
 mod shell;
@@ -331,10 +332,19 @@ pub enum Strategy {
     BlueGreen,
 }
 
+/// `service` is a service of this workspace, or `workspace/service` of another one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dependency {
     pub service: String,
     pub condition: Condition,
+}
+
+impl Dependency {
+    /// `(workspace, service)` when the dependency is on another workspace's service. Service
+    /// names never hold a `/`, so the full name is never mistaken for a local service.
+    pub fn remote(&self) -> Option<(&str, &str)> {
+        self.service.split_once('/')
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@ mod blue_green;
 mod deploy;
 mod heal;
 mod logs;
+mod remote;
 mod webhooks;
 
 use super::cycles::{self, Edge};
@@ -341,6 +342,10 @@ impl Checker<'_> {
         target: &Spanned<String>,
         condition: Option<&Spanned<String>>,
     ) {
+        if target.value.contains('/') {
+            self.remote_dependency(name, target);
+            return;
+        }
         let (at, target) = (&target.referenced, target.value.as_str());
         let Some((_, dependency)) = spec.services.iter().find(|(k, _)| k.value == target) else {
             let message = format!("`{name}` depends on unknown service `{target}`");

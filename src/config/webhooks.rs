@@ -17,6 +17,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "deploy.succeeded",
     "deploy.failed",
     "deploy.waiting",
+    "audit.record",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -61,6 +62,22 @@ pub struct Subscription {
     pub events: Vec<String>,
     /// `whsec_` + base64 of the signing key.
     pub secret: HookSecret,
+    pub format: OutgoingFormat,
+}
+
+/// What an outgoing delivery's body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutgoingFormat {
+    /// `{type, timestamp, workspace, data}`, signed per Standard Webhooks.
+    #[default]
+    Standard,
+    /// Loki's push API (`{"streams":[{"stream":{labels},"values":[[ns, line]]}]}`), for a
+    /// `/loki/api/v1/push` URL: audit records only, labelled workspace, actor and action.
+    Loki,
+}
+
+impl OutgoingFormat {
+    pub const ALL: [(&'static str, Self); 2] = [("standard", Self::Standard), ("loki", Self::Loki)];
 }
 
 impl Subscription {

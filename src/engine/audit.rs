@@ -2,9 +2,13 @@
 //! the restart policy (via `system`), a playbook an alert rule ran (via `playbook`), a
 //! deploy rolled back by its gate (via `system`). What a user asked for is audited where
 //! the call arrived (`api::audit`), so a playbook run by `uc heal run` or a rollback by hand
-//! is not recorded twice.
+//! is not recorded twice. It also tells frontends when a record was appended
+//! ([`watch`]), so an audit pane follows without polling.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use tokio::sync::broadcast::error::RecvError;
 
@@ -68,4 +72,38 @@ fn of_deploy(deploy: &Deployment) -> Option<AuditRecord> {
     record.target = Some(deploy.service.clone());
     record.reason = deploy.cause.clone();
     Some(record)
+}
+
+/// Publishes [`Event::Audit`] each time the workspace's `audit.jsonl` or `uc serve`'s
+/// (`<state>/.serve/`, made here when missing, as `uc serve` makes it) is written: the API's
+/// records are appended by another process. The directories are watched, as the files may
+/// not exist yet. Watching ends when the returned watcher is dropped; `None` when inotify
+/// refused (a pane then shows what it read when it opened).
+pub fn watch(hub: &Hub, log: &Path) -> Option<RecommendedWatcher> {
+    let own = log.parent()?.to_path_buf();
+    let serve = own.parent()?.join(".serve");
+    if let Err(e) = crate::paths::private_dir(&serve) {
+        tracing::debug!("not watching {}: {e}", serve.display());
+    }
+    let logs: [PathBuf; 2] = [log.to_path_buf(), serve.join("audit.jsonl")];
+    let hub = hub.clone();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        let written = matches!(event.kind, EventKind::Modify(_) | EventKind::Create(_));
+        if written && event.paths.iter().any(|p| logs.contains(p)) {
+            hub.publish(Event::Audit);
+        }
+    });
+    let mut watcher = watcher
+        .inspect_err(|e| tracing::warn!("new audit records will not be announced: {e}"))
+        .ok()?;
+    for dir in [&own, &serve] {
+        if let Err(e) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+            tracing::warn!(
+                "new audit records in {} will not be announced: {e}",
+                dir.display()
+            );
+        }
+    }
+    Some(watcher)
 }

@@ -68,6 +68,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
     super::audit::spawn(&hub, crate::store::Auditor::spawn(paths.audit_log()))?;
+    let _audit_watch = super::audit::watch(&hub, &paths.audit_log());
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
         match crate::api::serve_prometheus(hub.clone(), addr).await {
@@ -108,8 +109,9 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     // the state the outgoing webhooks start from, not news.
     let subscriptions = &ws_for_alerts.webhooks.outgoing;
     let outbox = paths.webhooks_outbox();
-    if let Err(e) = crate::hooks::outgoing::spawn(subscriptions, &outbox, &ws_for_alerts.name, &hub)
-    {
+    let name = &ws_for_alerts.name;
+    let audit_log = paths.audit_log();
+    if let Err(e) = crate::hooks::outgoing::spawn(subscriptions, &outbox, &audit_log, name, &hub) {
         let text = format!("cannot start the outgoing webhooks: {e}");
         hub.notice(NoticeLevel::Error, None, text);
     }

@@ -136,9 +136,11 @@ impl SecretNames {
 }
 
 /// `condition: service_healthy` only where the dependency has a health check to wait for.
+/// Another workspace's service is not in this compose project: left out.
 fn depends_on(ws: &Workspace, s: &Service) -> Yaml {
     s.depends_on
         .iter()
+        .filter(|dep| dep.remote().is_none())
         .map(|dep| {
             let checked = ws
                 .service(&dep.service)
@@ -224,6 +226,19 @@ mod tests {
         assert!(text(512 << 20).contains("memory: 512m"));
         assert!(text(2 << 30).contains("memory: 2g"));
         assert!(text(1000).contains("memory: 1000b"));
+    }
+
+    #[test]
+    fn another_workspace_s_service_is_left_out_of_depends_on() {
+        let yaml = "workspace: hvac\nservices:\n  api:\n    command: ./api\n    depends_on: [operation/db, cache]\n  cache:\n    command: ./cache\n";
+        let path = std::path::Path::new("univers.yaml");
+        let ws = crate::config::load_str(yaml, path, std::path::Path::new("/tmp")).expect("valid");
+        let text = render(&ws, &Options::default()).expect("renders").text;
+        assert!(
+            text.contains("cache:\n        condition: service_started"),
+            "{text}"
+        );
+        assert!(!text.contains("operation"), "{text}");
     }
 
     #[test]

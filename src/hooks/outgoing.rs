@@ -4,6 +4,7 @@
 //! retries with backoff, an unreachable receiver holds its subscription's queue in order,
 //! and each row is sent until its receiver takes it, under the same `webhook-id`.
 
+mod audit;
 mod watch;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ use crate::protocol::{Event, Hub, NoticeLevel};
 pub fn spawn(
     subscriptions: &[Subscription],
     outbox: &Path,
+    audit_log: &Path,
     workspace: &str,
     hub: &Hub,
 ) -> Result<Option<JoinHandle<()>>, DeliveryError> {
@@ -46,6 +48,8 @@ pub fn spawn(
         workspace: workspace.to_owned(),
         watch: Watch::seeded(&snapshot),
         seq: snapshot.seq,
+        audit: (subscriptions.iter().any(|s| s.wants(audit::KIND)))
+            .then(|| audit::AuditFeed::open(audit_log, workspace)),
         delivery,
     };
     Ok(Some(tokio::spawn(worker.run(rx, hub.clone()))))
@@ -98,11 +102,15 @@ struct Worker {
     watch: Watch,
     /// The hub's sequence number of the last event seen, part of each delivery's id.
     seq: u64,
+    /// What of the audit log was shipped, when a subscription wants it.
+    audit: Option<audit::AuditFeed>,
     delivery: Delivery,
 }
 
 impl Worker {
     async fn run(mut self, mut rx: tokio::sync::broadcast::Receiver<Event>, hub: Hub) {
+        // Records written while no engine ran (`uc serve`'s, a crash before queueing).
+        self.ship_audit();
         loop {
             let event = match rx.recv().await {
                 Ok(Event::Shutdown) | Err(RecvError::Closed) => break,
@@ -117,6 +125,9 @@ impl Worker {
                 Event::Snapshot(snapshot) => snapshot.seq,
                 _ => self.seq + 1,
             };
+            if matches!(event, Event::Audit | Event::Snapshot(_)) {
+                self.ship_audit();
+            }
             let found = self.watch.observe(&event);
             if !found.is_empty() {
                 let at = now_ms();
@@ -125,6 +136,22 @@ impl Worker {
             }
         }
         self.delivery.shutdown().await;
+    }
+
+    /// Queues the audit records written since the last look.
+    fn ship_audit(&mut self) {
+        let Some(feed) = &mut self.audit else {
+            return;
+        };
+        let records = feed.read_new();
+        if records.is_empty() {
+            return;
+        }
+        let queued = (records.iter())
+            .flat_map(|(r, hash)| audit::deliveries(&self.subscriptions, &self.workspace, r, hash))
+            .collect();
+        self.delivery.enqueue(queued);
+        feed.commit();
     }
 
     /// One delivery per subscription that wants the occurrence.

@@ -45,6 +45,9 @@ pub enum Event {
     /// A deploy began, went on to its next stage, or ended; replaces that service's entry
     /// in `Snapshot.deploys`.
     Deploy(Box<crate::deploy::model::Deployment>),
+    /// A record was appended to the workspace's audit log (or `uc serve`'s): a frontend
+    /// showing it reads `GET /api/v1/audit` again.
+    Audit,
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -84,6 +87,7 @@ impl Event {
             Event::Storage(_) => "storage",
             Event::GitPush(_) => "git_push",
             Event::Deploy(_) => "deploy",
+            Event::Audit => "audit",
             Event::Shutdown => "shutdown",
         }
     }
@@ -125,7 +129,11 @@ impl Snapshot {
                     None => self.deploys.push((**deploy).clone()),
                 }
             }
-            Event::Notice(_) | Event::Heal(_) | Event::GitPush(_) | Event::Shutdown => {}
+            Event::Notice(_)
+            | Event::Heal(_)
+            | Event::GitPush(_)
+            | Event::Audit
+            | Event::Shutdown => {}
         }
     }
 }
@@ -231,6 +239,7 @@ mod tests {
                 colours: None,
                 approval: None,
             })),
+            Event::Audit,
             Event::Shutdown,
         ];
         for event in events {

@@ -9,6 +9,8 @@ pub mod command;
 pub mod config;
 pub mod event;
 pub mod hub;
+pub mod links;
+pub mod overview;
 pub mod snapshot;
 pub mod storage;
 
@@ -20,7 +22,8 @@ pub use config::{
 };
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
+pub use overview::{WorkspaceRow, WorkspaceState};
 pub use snapshot::{
-    EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
+    Dependent, EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };
 pub use storage::{DiskFull, ReplacedFile, StorageInfo, is_full};

@@ -102,6 +102,15 @@ impl ServiceState {
     }
 }
 
+/// A service of another workspace that depends on this one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Dependent {
+    /// `workspace/service`.
+    pub service: String,
+    /// It is starting, running or stopping: stopping this one pulls its dependency away.
+    pub active: bool,
+}
+
 /// The latest word of one probe of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProbeStatus {
@@ -193,8 +202,13 @@ pub struct ServiceStatus {
     /// Ports it declares (`ports:`, a literal `env.PORT`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<u16>,
+    /// Services it waits for: `db`, or `operation/db` in another workspace.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// Services of other workspaces whose `depends_on` names this one, as their running
+    /// engines report them (`hvac/api`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needed_by: Vec<Dependent>,
     /// tmux target of the service's window (`@3`), when it has one.
     #[serde(default)]
     pub window: Option<String>,
@@ -218,6 +232,7 @@ impl ServiceStatus {
             tags: Vec::new(),
             ports: Vec::new(),
             depends_on: Vec::new(),
+            needed_by: Vec::new(),
             window: None,
         }
     }

@@ -15,6 +15,7 @@ mod exit_watch;
 mod launch;
 mod probes;
 mod record;
+mod remote;
 mod restarts;
 pub mod runner;
 mod schedule;
@@ -211,6 +212,13 @@ enum Msg {
     RestartDue {
         name: String,
     },
+    /// What another workspace's engine said of its services (one a service here waits on).
+    Remote {
+        workspace: String,
+        view: remote::View,
+    },
+    /// Services of other workspaces that depend on ours, by the name of ours.
+    Dependents(std::collections::BTreeMap<String, Vec<crate::protocol::Dependent>>),
 }
 
 pub struct Supervisor {
@@ -235,6 +243,8 @@ pub struct Supervisor {
     repoll: bool,
     /// A status changed since services.json was last written.
     unsaved: bool,
+    /// Other workspaces' services: those waited on, those depending on ours.
+    remote: remote::Remote,
 }
 
 impl Supervisor {
@@ -268,6 +278,7 @@ impl Supervisor {
             down: None,
             repoll: false,
             unsaved: false,
+            remote: remote::Remote::new(),
         }
     }
 
@@ -294,6 +305,8 @@ impl Supervisor {
         mut commands: mpsc::Receiver<CommandRequest>,
         mut wake: mpsc::Receiver<()>,
     ) -> Exit {
+        self.remote
+            .start(&self.paths, &self.ws.name, self.tx.clone());
         let mut poll = tokio::time::interval(POLL_INTERVAL);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -353,6 +366,8 @@ impl Supervisor {
                 uptime,
             } => self.runner_restarted(&name, old, new, status, uptime),
             Msg::RestartDue { name } => self.restart_due(&name),
+            Msg::Remote { workspace, view } => self.remote.heard(workspace, view),
+            Msg::Dependents(found) => self.needed_by(found),
         }
     }
 

@@ -1,17 +1,33 @@
 //! Acting on intents in dependency order: a service starts once its dependencies' conditions
 //! hold, and stops once nothing that depends on it is still running.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::launch::{LaunchError, LaunchJob, Launched, new_instance};
 use super::stop::{StopOutcome, stop_tree};
 use super::{Intent, Msg, Supervisor, deps};
 use crate::config::Condition;
-use crate::protocol::{Health, NoticeLevel, ServiceState};
+use crate::protocol::{Dependent, Health, NoticeLevel, ServiceState};
 
 /// Whether a dependency lets its dependent start.
 enum Gate {
     Open,
     Wait(String),
     Broken(String),
+}
+
+/// Whether a dependency in `state` meets `condition`.
+pub(super) fn holds(
+    condition: Condition,
+    state: ServiceState,
+    health: Option<Health>,
+    exit_code: Option<i32>,
+) -> bool {
+    match condition {
+        Condition::Started => state == ServiceState::Running,
+        Condition::Healthy => state == ServiceState::Running && health == Some(Health::Healthy),
+        Condition::Completed => state == ServiceState::Exited && exit_code == Some(0),
+    }
 }
 
 impl Supervisor {
@@ -28,24 +44,46 @@ impl Supervisor {
                 _ => {}
             }
         }
+        self.remote.want(self.remote_waits());
+    }
+
+    /// The workspaces services wait on at their gate.
+    fn remote_waits(&self) -> BTreeSet<String> {
+        let waiting = self.services.values().filter(|rt| {
+            !rt.busy && rt.intent == Intent::Start && rt.status.state == ServiceState::Starting
+        });
+        waiting
+            .flat_map(|rt| &rt.spec.depends_on)
+            .filter_map(|d| d.remote().map(|(workspace, _)| workspace.to_owned()))
+            .collect()
+    }
+
+    /// Services of other workspaces that depend on ours, as the last scan found them.
+    pub(super) fn needed_by(&mut self, mut found: BTreeMap<String, Vec<Dependent>>) {
+        let names: Vec<String> = self.services.keys().cloned().collect();
+        for name in names {
+            let now = found.remove(&name).unwrap_or_default();
+            let Some(rt) = self.services.get_mut(&name) else {
+                continue;
+            };
+            if rt.status.needed_by != now {
+                rt.status.needed_by = now;
+                self.publish(&name);
+            }
+        }
     }
 
     fn gate(&self, name: &str) -> Gate {
         let mut waiting = Vec::new();
         for dep in &self.services[name].spec.depends_on {
+            if dep.remote().is_some() {
+                waiting.extend(self.remote.waiting_for(dep));
+                continue;
+            }
             let d = &self.services[dep.service.as_str()];
             let (state, health) = (d.status.state, d.status.health);
             let condition = dep.condition;
-            let open = match condition {
-                Condition::Started => state == ServiceState::Running,
-                Condition::Healthy => {
-                    state == ServiceState::Running && health == Some(Health::Healthy)
-                }
-                Condition::Completed => {
-                    state == ServiceState::Exited && d.status.exit_code == Some(0)
-                }
-            };
-            if open {
+            if holds(condition, state, health, d.status.exit_code) {
                 continue;
             }
             let dead = matches!(
@@ -65,12 +103,7 @@ impl Supervisor {
                 };
                 return Gate::Broken(format!("dependency {} {how}", dep.service));
             }
-            let word = match condition {
-                Condition::Started => "started",
-                Condition::Healthy => "healthy",
-                Condition::Completed => "completed",
-            };
-            waiting.push(format!("{} ({word})", dep.service));
+            waiting.push(format!("{} ({})", dep.service, condition.name()));
         }
         if waiting.is_empty() {
             Gate::Open

@@ -133,6 +133,11 @@ actions! {
         "Approve the selected service's deploy waiting for an approval (asks first)",
     Reject("reject", "reject") =>
         "Reject the selected service's deploy waiting for an approval (asks first)",
+    Overview("overview", "workspaces") =>
+        "Show every workspace of the projects file; the open one keeps running",
+    OpenWorkspace("open_workspace", "open") => "Open the selected workspace",
+    AuditView("audit_view", "audit") =>
+        "Show the audit log: who did what, newest first, and whether its chain holds",
 }
 
 impl Action {

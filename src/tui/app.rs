@@ -119,6 +119,9 @@ impl App {
                 if matches!(event, Event::Service(_)) {
                     self.progress_done();
                 }
+                if matches!(event, Event::Audit | Event::Snapshot(_)) {
+                    self.on_audit_appended();
+                }
             }
             Update::Disconnected(reason) => {
                 self.state.connected = false;
@@ -162,6 +165,9 @@ impl App {
             Update::RevisionDiff { revision, result } => self.on_revision_diff(revision, result),
             Update::DeployStarted { service, result } => self.on_deploy_started(&service, result),
             Update::DeployHistory(result) => self.on_deploy_history(result),
+            Update::Workspaces(rows) => self.state.workspaces.set_rows(rows),
+            Update::Opened(result) => self.on_opened(result),
+            Update::Audit(read) => self.on_audit_read(read),
         }
     }
 
@@ -213,9 +219,12 @@ impl App {
                 (&[Layer::Confirm, Layer::Global], true)
             }
             Some(Popup::Silence(_)) => (&[Layer::SilenceForm, Layer::Global], true),
-            Some(Popup::CommandLine(_) | Popup::LogSearch(_) | Popup::Grep(_)) => {
-                (&[Layer::Global], true)
-            }
+            Some(
+                Popup::CommandLine(_)
+                | Popup::LogSearch(_)
+                | Popup::Grep(_)
+                | Popup::AuditFilter(_),
+            ) => (&[Layer::Global], true),
             Some(Popup::Filter(_)) => (&[Layer::Services, Layer::Global], true),
         }
     }
@@ -235,7 +244,7 @@ impl App {
 
     /// Give the press to the command line or filter input, if one has the focus.
     fn handle_text_input(&mut self, press: KeyPress) -> bool {
-        if self.handle_logs_input(press) {
+        if self.handle_logs_input(press) || self.handle_audit_input(press) {
             return true;
         }
         let (event, text, is_filter) = match self.state.top_popup_mut() {
@@ -321,6 +330,7 @@ impl App {
                     self.send(Request::Playbooks);
                 }
             }
+            Action::Filter if self.state.pane == Pane::Audit => self.act_on_audit(action),
             Action::Filter => {
                 self.state.pane = Pane::Services;
                 let input = Input::new(self.state.filter.clone());
@@ -375,6 +385,9 @@ impl App {
             | Action::Rollback
             | Action::Approve
             | Action::Reject => self.act_on_deploys(action),
+            Action::Overview => self.show_overview(),
+            Action::OpenWorkspace => self.open_selected_workspace(),
+            Action::AuditView => self.act_on_audit(action),
         }
     }
 
@@ -479,16 +492,21 @@ impl App {
     /// Stop services, asking first when active services depend on them.
     pub(super) fn stop(&mut self, services: Vec<String>) {
         let dependents = self.state.dependents(&services);
+        let elsewhere = self.state.stranded(&services);
         let command = Command::Stop {
             services: services.clone(),
         };
-        if dependents.is_empty() {
+        if dependents.is_empty() && elsewhere.is_empty() {
             self.send_command(command);
         } else {
+            let message = match dependents.is_empty() {
+                false => "These services depend on it and will be stopped too:",
+                true => "Services of other workspaces depend on it:",
+            };
             self.state.popups.push(Popup::Confirm(Confirm {
                 title: format!("Stop {}?", services.join(", ")),
-                message: "These services depend on it and will be stopped too:".to_string(),
-                items: dependents,
+                message: message.to_string(),
+                items: [dependents, elsewhere].concat(),
                 then: Request::Engine(command),
                 typed: None,
             }));
@@ -496,7 +514,7 @@ impl App {
     }
 
     pub(super) fn confirm_stop_all(&mut self) {
-        let active = self.state.active_services();
+        let active = [self.state.active_services(), self.state.stranded(&[])].concat();
         let message = if active.is_empty() {
             "No service is running."
         } else {
@@ -516,7 +534,7 @@ impl App {
             title: "Shut the workspace down?".to_string(),
             message: "Stops every service, then the engine and the workspace's tmux server."
                 .to_string(),
-            items: self.state.active_services(),
+            items: [self.state.active_services(), self.state.stranded(&[])].concat(),
             then: Request::Engine(Command::Down),
             typed: None,
         }));

@@ -34,10 +34,13 @@ pub enum Layer {
     Environments,
     ConfigHistory,
     Deploys,
+    /// Every workspace of the projects file.
+    Overview,
+    Audit,
 }
 
 impl Layer {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::Global,
         Self::Services,
         Self::Host,
@@ -48,6 +51,8 @@ impl Layer {
         Self::Environments,
         Self::ConfigHistory,
         Self::Deploys,
+        Self::Overview,
+        Self::Audit,
         Self::Help,
         Self::Confirm,
         Self::SilenceForm,
@@ -68,6 +73,8 @@ impl Layer {
             Self::Environments => "Environments",
             Self::ConfigHistory => "Config history",
             Self::Deploys => "Deploys",
+            Self::Overview => "Workspaces overview",
+            Self::Audit => "Audit log",
         }
     }
 }

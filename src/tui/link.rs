@@ -12,7 +12,7 @@ use crate::heal::PlaybookList;
 use crate::heal::playbook::PlaybookReport;
 use crate::logs::{LogQuery, LogStreamEvent, PatternInfo};
 use crate::metrics::{HistoryQuery, HistoryResponse};
-use crate::protocol::{Command, CommandError, ConfigPlan, Event, Reply, Revision};
+use crate::protocol::{Command, CommandError, ConfigPlan, Event, Reply, Revision, WorkspaceRow};
 
 /// Something that happened outside the TUI.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +70,13 @@ pub enum Update {
     },
     /// The answer to [`Request::DeployHistory`]: the newest recorded deploys, newest first.
     DeployHistory(Result<Vec<Deployment>, String>),
+    /// Every workspace of the projects file, read again about once a second.
+    Workspaces(Vec<WorkspaceRow>),
+    /// The answer to [`Request::OpenWorkspace`]: the link serves this workspace now (its
+    /// snapshot follows), or why it could not be opened (the previous one is closed).
+    Opened(Result<String, String>),
+    /// The answer to [`Request::Audit`].
+    Audit(super::audit::AuditRead),
 }
 
 /// Something the TUI asks the glue to do.
@@ -102,6 +109,12 @@ pub enum Request {
     },
     /// The recorded deploys; answered with [`Update::DeployHistory`].
     DeployHistory,
+    /// Serve this workspace of the projects file instead of the open one, whose engine
+    /// keeps running; answered with [`Update::Opened`].
+    OpenWorkspace(String),
+    /// The workspace's newest audit records and the check of their chain; answered with
+    /// [`Update::Audit`].
+    Audit,
 }
 
 /// What the environments and history panes ask the engine. Switching, applying and

@@ -25,6 +25,7 @@ mod suggest;
 mod terminal;
 
 pub mod alerts;
+pub mod audit;
 pub mod command_line;
 pub mod config;
 pub mod deploys;
@@ -32,6 +33,7 @@ pub mod graphs;
 pub mod heal;
 pub mod help;
 pub mod logs;
+pub mod overview;
 pub mod services;
 pub mod silences;
 

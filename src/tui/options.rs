@@ -16,6 +16,8 @@ pub struct UiOptions {
     pub tick: Duration,
     /// Who acknowledges and silences alerts.
     pub user: String,
+    /// Start on the overview of the projects file's workspaces.
+    pub overview: bool,
 }
 
 /// The theme or the keymap could not be loaded.
@@ -34,6 +36,7 @@ impl Default for UiOptions {
             keymap: Keymap::builtin(),
             tick: Duration::from_secs(1),
             user: DEFAULT_USER.to_string(),
+            overview: false,
         }
     }
 }

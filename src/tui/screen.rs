@@ -56,12 +56,15 @@ pub fn draw(frame: &mut Frame, view: View) {
         Pane::Environments => environments::draw(frame, body, view),
         Pane::ConfigHistory => config_history::draw(frame, body, view),
         Pane::Deploys => deploys::draw(frame, body, view),
+        Pane::Overview => super::overview::pane::draw(frame, body, view),
+        Pane::Audit => crate::tui::audit::pane::draw(frame, body, view),
     }
     match view.state.top_popup() {
         Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ":", input),
         Some(Popup::Filter(input)) => command_line::draw(frame, status_area, view, "/", input),
         Some(Popup::LogSearch(input)) => command_line::draw(frame, status_area, view, "/", input),
         Some(Popup::Grep(input)) => command_line::draw(frame, status_area, view, "grep ", input),
+        Some(Popup::AuditFilter(input)) => command_line::draw(frame, status_area, view, "/", input),
         _ => status::draw(frame, status_area, view),
     }
     footer::draw(frame, footer_area, view);
@@ -72,7 +75,11 @@ pub fn draw(frame: &mut Frame, view: View) {
             Popup::Silence(form) => silence_form::draw(frame, area, view, form),
             Popup::Playbook(dialog) => playbook::draw(frame, area, view, dialog),
             Popup::Text(dialog) => text_dialog::draw(frame, area, view, dialog),
-            Popup::CommandLine(_) | Popup::Filter(_) | Popup::LogSearch(_) | Popup::Grep(_) => {}
+            Popup::CommandLine(_)
+            | Popup::Filter(_)
+            | Popup::LogSearch(_)
+            | Popup::Grep(_)
+            | Popup::AuditFilter(_) => {}
         }
     }
 }
@@ -100,6 +107,10 @@ pub fn page_rows(state: &State) -> usize {
         // The body less the table's borders and header.
         Pane::ConfigHistory => usize::from(body_rows(state).saturating_sub(3)).max(1),
         Pane::Deploys => 1,
+        // The body less the table's borders and header.
+        Pane::Overview => usize::from(body_rows(state).saturating_sub(3)).max(1),
+        // The body less the chain's line, the table's borders and header.
+        Pane::Audit => usize::from(body_rows(state).saturating_sub(4)).max(1),
     }
 }
 

@@ -100,6 +100,9 @@ pub async fn run(link: EngineLink, options: UiOptions) -> anyhow::Result<()> {
         requests,
     } = link;
     let mut app = App::new(requests, options.keymap, options.theme).with_user(options.user);
+    if options.overview {
+        app = app.with_overview();
+    }
     let mut terminal = TerminalGuard::enter()?;
     let (width, height) = terminal.size()?;
     app.on_resize(width, height);

@@ -58,4 +58,9 @@ pub struct OutgoingSpec {
     /// A reference to a Standard Webhooks secret (`whsec_` + base64).
     #[schemars(with = "String")]
     pub secret: Spanned<String>,
+    /// `standard` (the default) or `loki`: the body in Loki's push format, for `events:
+    /// [audit.record]` sent to a `/loki/api/v1/push` URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub format: Option<Spanned<String>>,
 }

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 
 use super::super::schema::{IncomingSpec, OutgoingSpec, WebhooksSpec};
 use super::super::webhooks::{
-    EVENT_KINDS, HookFormat, HookSecret, IncomingHook, Subscription, Webhooks,
+    EVENT_KINDS, HookFormat, HookSecret, IncomingHook, OutgoingFormat, Subscription, Webhooks,
 };
 use super::super::{suggest, values};
 use super::{Checker, NAME_RULE};
@@ -88,12 +88,45 @@ impl Checker<'_> {
         let path = format!("webhooks.outgoing.{}.secret", name.value);
         let secret = self.hook_secret(&path, &spec.secret);
         self.whsec(&spec.secret, &secret);
+        let format = self.outgoing_format(spec);
         Subscription {
             name: name.value.clone(),
             url: url.value.clone(),
             events: spec.events.iter().map(|e| e.value.clone()).collect(),
             secret,
+            format,
         }
+    }
+
+    /// Loki takes log lines: only audit records fit it.
+    fn outgoing_format(&mut self, spec: &OutgoingSpec) -> OutgoingFormat {
+        let Some(written) = &spec.format else {
+            return OutgoingFormat::Standard;
+        };
+        let Some((_, format)) = OutgoingFormat::ALL
+            .iter()
+            .find(|(n, _)| *n == written.value)
+        else {
+            let message = format!("unknown delivery format `{}`", written.value);
+            let hint = Some("write `standard` or `loki`".to_owned());
+            self.report(&written.referenced, message, hint);
+            return OutgoingFormat::Standard;
+        };
+        if *format == OutgoingFormat::Loki {
+            for event in spec
+                .events
+                .iter()
+                .filter(|e| !e.value.starts_with("audit."))
+            {
+                let message = format!(
+                    "a `loki` subscription ships audit records, not `{}`",
+                    event.value
+                );
+                let hint = Some("write `events: [audit.record]`".to_owned());
+                self.report(&event.referenced, message, hint);
+            }
+        }
+        *format
     }
 
     /// Standard Webhooks secrets are `whsec_` and the base64 of the key.

@@ -197,6 +197,27 @@ pub fn read(path: &Path) -> std::io::Result<Vec<AuditRecord>> {
     Ok(out)
 }
 
+/// The records of the whole lines after byte `offset`, each with its hash, and the offset
+/// after the last whole line: where the next read goes on. Broken lines are skipped.
+pub fn read_from(path: &Path, offset: u64) -> std::io::Result<(Vec<(AuditRecord, String)>, u64)> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut reader = std::io::BufReader::new(file);
+    let (mut out, mut end, mut line) = (Vec::new(), offset, Vec::new());
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        // A line still being written is read when it is whole.
+        if read == 0 || line.pop() != Some(b'\n') {
+            return Ok((out, end));
+        }
+        end += read as u64;
+        if let Ok((sealed, hash)) = open(&line) {
+            out.push((sealed.record, hash));
+        }
+    }
+}
+
 /// An `audit.jsonl` open for appending.
 pub struct Chain {
     path: PathBuf,

@@ -29,7 +29,7 @@ pub fn hints(view: View<'_>) -> Vec<(String, &'static str)> {
                 ("esc".into(), "cancel"),
             ];
         }
-        Some(Popup::Filter(_)) => {
+        Some(Popup::Filter(_) | Popup::AuditFilter(_)) => {
             return vec![("⏎".into(), "keep filter"), ("esc".into(), "clear filter")];
         }
         Some(Popup::LogSearch(_)) => {

@@ -46,6 +46,10 @@ fn summary(view: View<'_>, compact: bool) -> Line<'static> {
             spans.push(Span::raw(format!("│ {running}/{total} running ")));
             spans.extend(alerts_badge(view));
         }
+        None if state.workspaces.enabled && state.workspaces.current.is_none() => {
+            let count = crate::format::count(state.workspaces.rows.len() as u64, "workspace");
+            spans.push(Span::styled(format!("│ {count} "), bold));
+        }
         None => spans.push(Span::raw("│ connecting to the engine… ")),
     }
     spans.push(connection(view, compact));

@@ -62,6 +62,8 @@ impl App {
                 self.set_grep(&text);
             }
             CmdLine::Playbook { name, dry_run } => self.playbook(name, dry_run),
+            CmdLine::Ctx(None) => self.show_overview(),
+            CmdLine::Ctx(Some(name)) => self.open_workspace(&name),
             CmdLine::Quit => self.state.quit = true,
         }
     }

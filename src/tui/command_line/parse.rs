@@ -71,6 +71,8 @@ pub enum CmdLine {
         name: Option<String>,
         dry_run: bool,
     },
+    /// A workspace of the projects file; `None`: the overview.
+    Ctx(Option<String>),
     Help,
     Quit,
 }
@@ -157,6 +159,12 @@ pub const COMMANDS: &[Spec] = &[
         &["heal"],
         "NAME [--dry-run]",
         "Plan a clean-up playbook, then ask to run it",
+    ),
+    spec(
+        "ctx",
+        &["workspace"],
+        "[NAME]",
+        "Open a workspace of the projects file; without a name, the overview",
     ),
     spec("help", &[], "", "Show the help"),
     spec("quit", &["q"], "", "Quit the TUI (services keep running)"),
@@ -246,6 +254,11 @@ pub fn parse(
         "stop-all" => none().map(|()| CmdLine::StopAll),
         "down" => none().map(|()| CmdLine::Down),
         "help" => none().map(|()| CmdLine::Help),
+        "ctx" => match args.as_slice() {
+            [] => Ok(CmdLine::Ctx(None)),
+            [name] => Ok(CmdLine::Ctx(Some(name.to_string()))),
+            _ => Err(Usage("ctx [NAME]")),
+        },
         _ => none().map(|()| CmdLine::Quit),
     }
 }

@@ -65,8 +65,9 @@ fn health_lines<'a>(service: &'a ServiceStatus, view: View<'a>) -> Vec<Line<'a>>
             Span::raw(service.user_restarts.to_string()),
             Span::styled(" asked for", theme.dim()),
         ]),
-        Line::default(),
     ];
+    lines.extend(link_lines(service, theme));
+    lines.push(Line::default());
     if service.probes.is_empty() {
         lines.push(Line::styled(
             "No probes: add readiness or liveness to the service.",
@@ -75,6 +76,37 @@ fn health_lines<'a>(service: &'a ServiceStatus, view: View<'a>) -> Vec<Line<'a>>
     }
     for probe in &service.probes {
         lines.extend(probe_lines(probe, view));
+    }
+    lines
+}
+
+/// Links with other workspaces: `depends on operation/db`, `needed by hvac/api`.
+fn link_lines<'a>(service: &'a ServiceStatus, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let remote: Vec<&str> = service
+        .depends_on
+        .iter()
+        .filter(|d| d.contains('/'))
+        .map(String::as_str)
+        .collect();
+    if !remote.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("depends on ", theme.dim()),
+            Span::raw(remote.join(", ")),
+        ]));
+    }
+    let mut needed = vec![Span::styled("needed by ", theme.dim())];
+    for (i, d) in service.needed_by.iter().enumerate() {
+        if i > 0 {
+            needed.push(Span::styled(", ", theme.dim()));
+        }
+        needed.push(Span::raw(d.service.as_str()));
+        if !d.active {
+            needed.push(Span::styled(" (not running)", theme.dim()));
+        }
+    }
+    if !service.needed_by.is_empty() {
+        lines.push(Line::from(needed));
     }
     lines
 }

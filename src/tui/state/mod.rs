@@ -38,6 +38,10 @@ pub enum Pane {
     ConfigHistory,
     /// Each service's latest deploy as a timeline, and its older ones.
     Deploys,
+    /// Every workspace of the projects file (`uc` with no workspace here).
+    Overview,
+    /// The audit log, newest first.
+    Audit,
 }
 
 impl Pane {
@@ -52,7 +56,9 @@ impl Pane {
             | Self::Silences
             | Self::Environments
             | Self::ConfigHistory
-            | Self::Deploys => Self::Services,
+            | Self::Deploys
+            | Self::Overview => Self::Services,
+            Self::Audit => Self::Services,
         }
     }
 
@@ -68,6 +74,8 @@ impl Pane {
             Self::Environments => &[Layer::Environments, Layer::Global],
             Self::ConfigHistory => &[Layer::ConfigHistory, Layer::Global],
             Self::Deploys => &[Layer::Deploys, Layer::Global],
+            Self::Overview => &[Layer::Overview, Layer::Global],
+            Self::Audit => &[Layer::Audit, Layer::Global],
         }
     }
 }
@@ -92,6 +100,8 @@ pub enum Popup {
     Playbook(PlaybookDialog),
     /// A config diff (a revision's, the pending edit's, a switch's) or an edit's problems.
     Text(TextDialog),
+    /// The audit pane's `/` filter; narrows the records as you type.
+    AuditFilter(Input),
 }
 
 /// A question before a destructive command.
@@ -142,6 +152,8 @@ pub struct State {
     pub config: ConfigView,
     /// The deploys pane's selection and the recorded deploys.
     pub deploys: super::deploys::DeploysView,
+    /// The audit pane's records, filter, selection and chain check.
+    pub audit: super::audit::AuditView,
     /// Below the services table: the selected service's probes, restarts and heal events
     /// instead of its graphs.
     pub details: bool,
@@ -160,6 +172,8 @@ pub struct State {
     pub marks: super::services::marks::Marks,
     /// The newest start, stop or restart on its way, for the status line's last word.
     pub progress: Option<super::services::progress::Progress>,
+    /// The overview's workspaces, which one is open; kept across switches.
+    pub workspaces: super::overview::Workspaces,
     pub quit: bool,
     /// Selection by name, so it survives reordering and filtering.
     selected: Option<String>,
@@ -242,6 +256,8 @@ impl State {
                     at_ms: notice.at,
                 });
             }
+            // The app asks for the records again when the audit pane shows them.
+            (Event::Audit, _) => {}
             (Event::Shutdown, _) => {
                 self.connected = false;
                 self.set_status(NoticeLevel::Warn, "the engine shut down");
@@ -443,6 +459,8 @@ impl State {
             }
             Pane::ConfigHistory => self.config.move_revision(delta),
             Pane::Deploys => self.deploys.move_by(delta, self.services().len()),
+            Pane::Overview => self.workspaces.move_by(delta),
+            Pane::Audit => self.audit.move_by(delta),
         }
     }
 
@@ -500,5 +518,6 @@ impl State {
     }
 }
 
+mod links;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,116 @@
+//! The overview: every workspace of the projects file in one table (the columns of `uc
+//! ps`), live. `Enter` opens one; `:ctx NAME` and the overview key switch between them.
+//! The glue serves one workspace's engine at a time on the same link and keeps every
+//! engine running: switching is the glue tearing down one connection and opening another
+//! (`Request::OpenWorkspace`, answered by `Update::Opened`), after which the app starts the
+//! workspace's screen afresh.
+
+pub mod pane;
+
+use super::app::App;
+use super::link::Request;
+use super::state::{Pane, State};
+use crate::protocol::{NoticeLevel, WorkspaceRow};
+
+/// The overview's rows and selection, and which workspace the link serves.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Workspaces {
+    /// Whether the TUI runs on a projects file (else there is no overview).
+    pub enabled: bool,
+    pub rows: Vec<WorkspaceRow>,
+    pub selected: usize,
+    /// The workspace whose engine the link serves now.
+    pub current: Option<String>,
+    /// The workspace asked for and not opened yet.
+    pub opening: Option<String>,
+}
+
+impl Workspaces {
+    pub fn selected_row(&self) -> Option<&WorkspaceRow> {
+        self.rows.get(self.selected)
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// New figures; the selection stays on its row.
+    pub fn set_rows(&mut self, rows: Vec<WorkspaceRow>) {
+        self.rows = rows;
+        self.move_by(0);
+    }
+}
+
+impl App {
+    /// Start on the overview: `uc` found no workspace here but a projects file.
+    pub fn with_overview(mut self) -> Self {
+        self.state.workspaces.enabled = true;
+        self.state.pane = Pane::Overview;
+        self
+    }
+
+    /// The overview key: back to the table, the open workspace kept.
+    pub(in crate::tui) fn show_overview(&mut self) {
+        if self.state.workspaces.enabled {
+            self.state.pane = Pane::Overview;
+        } else {
+            let text = "no overview: uc runs on one workspace (list several with `uc project add`)";
+            self.state.set_status(NoticeLevel::Warn, text);
+        }
+    }
+
+    /// `Enter` on the overview.
+    pub(in crate::tui) fn open_selected_workspace(&mut self) {
+        match self.state.workspaces.selected_row().map(|r| r.name.clone()) {
+            Some(name) => self.open_workspace(&name),
+            None => self
+                .state
+                .set_status(NoticeLevel::Warn, "no workspace is listed"),
+        }
+    }
+
+    /// `:ctx NAME`: the open workspace is shown at once, another is asked for.
+    pub(in crate::tui) fn open_workspace(&mut self, name: &str) {
+        let workspaces = &self.state.workspaces;
+        if !workspaces.enabled {
+            return self.show_overview();
+        }
+        if !workspaces.rows.iter().any(|r| r.name == name) {
+            let names: Vec<&str> = workspaces.rows.iter().map(|r| r.name.as_str()).collect();
+            let text = format!("no workspace `{name}` (listed: {})", names.join(", "));
+            return self.state.set_status(NoticeLevel::Error, text);
+        }
+        if workspaces.current.as_deref() == Some(name) {
+            self.state.pane = Pane::Services;
+            return;
+        }
+        if self.send(Request::OpenWorkspace(name.to_string())) {
+            self.state.workspaces.opening = Some(name.to_string());
+            self.state
+                .set_status(NoticeLevel::Info, format!("opening {name}…"));
+        }
+    }
+
+    /// The glue serves `name` now: its screen starts afresh (its snapshot comes next);
+    /// what belongs to the TUI rather than a workspace is kept.
+    pub(in crate::tui) fn on_opened(&mut self, result: Result<String, String>) {
+        let name = match result {
+            Ok(name) => name,
+            Err(error) => {
+                self.state.workspaces.opening = None;
+                return self.state.set_status(NoticeLevel::Error, error);
+            }
+        };
+        let mut fresh = State::new();
+        fresh.workspaces = std::mem::take(&mut self.state.workspaces);
+        fresh.user = std::mem::take(&mut self.state.user);
+        fresh.screen = self.state.screen;
+        fresh.now_ms = self.state.now_ms;
+        fresh.workspaces.current = Some(name.clone());
+        fresh.workspaces.opening = None;
+        fresh.set_status(NoticeLevel::Info, format!("opened {name}"));
+        self.state = fresh;
+        self.shown = Pane::default();
+    }
+}

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod paths;
 pub mod procfs;
 pub mod protocol;
+pub mod quota;
 pub mod serve;
 pub mod store;
 pub mod supervisor;

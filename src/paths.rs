@@ -18,6 +18,8 @@ pub struct Paths {
     pub tmux_socket: String,
     /// The tmux session holding the workspace's windows.
     pub tmux_session: String,
+    /// The socket of another user's engine this workspace is shared from (`access:`).
+    pub shared: Option<PathBuf>,
 }
 
 /// Why `uc` will not keep its state somewhere.
@@ -79,7 +81,23 @@ impl Paths {
             dir: base.join(sanitize(workspace)),
             tmux_socket,
             tmux_session: sanitize(workspace),
+            shared: None,
         }
+    }
+
+    /// When the workspace's shared socket directory (beside its file, see [`shared_dir`])
+    /// belongs to another user, that user's engine is the workspace's: talk to it, never
+    /// start one of our own.
+    pub fn with_shared(mut self, workspace_dir: &Path, workspace: &str) -> Self {
+        let dir = shared_dir(workspace_dir, workspace);
+        let uid = nix::unistd::geteuid().as_raw();
+        if let Ok(meta) = std::fs::symlink_metadata(&dir)
+            && meta.is_dir()
+            && meta.uid() != uid
+        {
+            self.shared = Some(dir.join("engine.sock"));
+        }
+        self
     }
 
     /// Create the state dir and the workspace's dir in it (0700) if need be, and check them:
@@ -92,7 +110,7 @@ impl Paths {
     }
 
     pub fn socket(&self) -> PathBuf {
-        self.dir.join("engine.sock")
+        (self.shared.clone()).unwrap_or_else(|| self.dir.join("engine.sock"))
     }
 
     /// A deployed service's repository mirror, releases and `current`.
@@ -195,6 +213,13 @@ impl Paths {
 }
 
 /// Create `dir` (and missing parents) as 0700, or check the one that is there.
+/// Where an engine whose workspace declares `access:` keeps the socket other users reach:
+/// `.uc-<workspace>/` beside the workspace file, 0700 while nobody else is granted, else
+/// 0770 owned by `access.group`.
+pub fn shared_dir(workspace_dir: &Path, workspace: &str) -> PathBuf {
+    workspace_dir.join(format!(".uc-{}", sanitize(workspace)))
+}
+
 pub fn private_dir(dir: &Path) -> Result<(), StateDirError> {
     std::fs::DirBuilder::new()
         .recursive(true)

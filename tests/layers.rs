@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("logs", 2),
     ("alerts", 2),
     ("heal", 2),
+    ("quota", 2),
     ("hooks", 2),
     ("deploy", 2),
     ("store", 2),

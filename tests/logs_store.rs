@@ -346,6 +346,52 @@ fn oldest_segments_go_first_when_a_source_is_over_its_size() {
     assert_eq!(kept.iter().map(|l| l.seq).collect::<Vec<_>>(), newest);
 }
 
+/// `quotas.log_retention`: every source together stays within the total, the oldest lines
+/// of any source going first, so a quiet source loses its old lines to a chatty one.
+#[test]
+fn the_oldest_segments_of_any_source_go_when_the_store_is_over_its_total() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limits = StoreLimits {
+        segment_bytes: 8 << 10,
+        max_bytes_total: Some(64 << 10),
+        ..StoreLimits::default()
+    };
+    let mut store = LogStore::open(dir.path(), limits, &TestParser).expect("open");
+    let quiet = fill(&mut store, &["quiet"], 500, 100);
+    let chatty = fill(&mut store, &["chatty"], 5_000, 100);
+    store.flush().expect("flush");
+    let total: u64 = store_files(dir.path(), "log")
+        .iter()
+        .chain(&store_files(dir.path(), "idx"))
+        .map(|p| fs::metadata(p).expect("meta").len())
+        .sum();
+    // The total, and the open segments of both sources past it at most.
+    assert!(total <= (64 << 10) + 2 * (8 << 10), "{total} bytes kept");
+    let kept = StoreReader::open(dir.path())
+        .query(&LogQuery::default())
+        .expect("query");
+    let of = |source: &str| kept.iter().filter(|l| l.source == source).count();
+    assert!(
+        of("quiet") < quiet.len(),
+        "the quiet source's old lines stayed"
+    );
+    assert!(
+        of("chatty") > 0 && of("chatty") < chatty.len(),
+        "{}",
+        of("chatty")
+    );
+    // What is kept of the chatty source is its newest lines, without holes.
+    let newest: Vec<u64> = chatty[chatty.len() - of("chatty")..]
+        .iter()
+        .map(|s| s.seq)
+        .collect();
+    let got: Vec<u64> = (kept.iter())
+        .filter(|l| l.source == "chatty")
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(got, newest);
+}
+
 #[test]
 fn segments_older_than_the_age_limit_are_deleted() {
     let dir = tempfile::tempdir().expect("tempdir");

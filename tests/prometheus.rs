@@ -73,6 +73,7 @@ fn snapshot() -> Snapshot {
         config: Default::default(),
         storage: Default::default(),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 0,
     }
 }

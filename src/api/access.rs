@@ -1,8 +1,23 @@
 //! The permission each API route needs (`protocol::access`): one table, which the router is
 //! checked against (a route cannot be served without an entry) and which `uc serve` asks
 //! before forwarding. Paths are the engine's own, without a `/api/v1/workspaces/{ws}` prefix.
+//! The engine asks it too, in [`guard`], for every caller of its socket: the owner (the uid
+//! running the engine) is admin, or holds the role `uc serve` forwards; anyone else holds
+//! what the workspace's `access:` grants their user or groups, or nothing.
 
-use crate::protocol::{Permission, Role};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::protocol::access::{self as rules, Access, Action};
+use crate::protocol::{Command, CommandError, Hub, Permission, Role};
+use crate::store::{AuditEntry, AuditRecord, Auditor};
+
+use super::audit::{ACTOR, Peer, ROLE, via_of};
 
 /// Every route of the API: the engine's and those `uc serve` answers itself.
 pub const ROUTES: &[(&str, &str, Permission)] = &[
@@ -103,6 +118,170 @@ pub fn permission(method: &str, path: &str) -> Permission {
     needed
 }
 
+/// The REST routes that are an action `access.environments` rules may name; each needs the
+/// role `protocol::access::usual_role` gives its action (a test says so).
+const ROUTE_ACTIONS: &[(&str, &str, Action)] = &[
+    ("POST", "/api/v1/services/start", Action::Start),
+    ("POST", "/api/v1/services/stop", Action::Stop),
+    ("POST", "/api/v1/services/{name}/start", Action::Start),
+    ("POST", "/api/v1/services/{name}/stop", Action::Stop),
+    ("POST", "/api/v1/services/{name}/restart", Action::Restart),
+    (
+        "POST",
+        "/api/v1/services/{name}/terminal/keys",
+        Action::Type,
+    ),
+    ("POST", "/api/v1/services/{name}/deploy", Action::Deploy),
+    ("POST", "/api/v1/services/{name}/push", Action::Deploy),
+    ("POST", "/api/v1/services/{name}/rollback", Action::Rollback),
+    ("POST", "/api/v1/services/{name}/approve", Action::Approve),
+    ("POST", "/api/v1/services/{name}/reject", Action::Approve),
+    ("POST", "/api/v1/alerts/{id}/ack", Action::Ack),
+    ("POST", "/api/v1/silences", Action::Silence),
+    ("DELETE", "/api/v1/silences/{id}", Action::Expire),
+    ("POST", "/api/v1/environments/{name}/switch", Action::Switch),
+    ("POST", "/api/v1/config/apply", Action::Apply),
+    (
+        "POST",
+        "/api/v1/config/revisions/{id}/revert",
+        Action::Revert,
+    ),
+];
+
+/// What the engine's guard knows: the workspace's grants and who owns the engine.
+#[derive(Clone)]
+pub struct Guard {
+    /// Replaced when a config is applied (`engine::share::follow`).
+    pub access: Arc<std::sync::RwLock<Arc<Access>>>,
+    pub owner: u32,
+    pub hub: Hub,
+    pub auditor: Auditor,
+}
+
+/// The caller's role, or a 403 naming what it lacks (audited). Requests of others than the
+/// owner lose any `X-UC-Actor`/`X-UC-Role` they claim and carry the role found here; every
+/// answer says the caller's role in `X-UC-Role`, so a frontend hides what it may not do.
+pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let peer = (parts.extensions.get::<ConnectInfo<Peer>>()).map(|c| c.0.clone());
+    let owner = peer.as_ref().is_none_or(|p| p.uid == Some(guard.owner));
+    let role = if owner {
+        match parts.headers.get(ROLE) {
+            None => Some(Role::Admin),
+            Some(v) => v.to_str().ok().and_then(Role::parse),
+        }
+    } else {
+        // Others may lower their own role (`uc --read-only`), never raise it.
+        let claimed = (parts.headers.get(ROLE)).and_then(|v| Role::parse(v.to_str().ok()?));
+        parts.headers.remove(ACTOR);
+        parts.headers.remove(ROLE);
+        let granted = peer.as_ref().and_then(|p| guard.role_of(p));
+        granted.map(|g| claimed.map_or(g, |c| c.min(g)))
+    };
+    let user = peer.as_ref().map_or("-", |p| &p.user).to_owned();
+    let Some(role) = role else {
+        let refusal = rules::deny_stranger(&user, &guard.hub.workspace());
+        return guard.deny(&parts, &user, None, refusal);
+    };
+    // `listen::serve` read the body whole already: this only takes it back.
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    if let Err(refusal) = guard.check(&parts, &body, role) {
+        return guard.deny(&parts, &user, Some(&body), refusal);
+    }
+    if !owner {
+        parts
+            .headers
+            .insert(ROLE, HeaderValue::from_static(role.name()));
+    }
+    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    (response.headers_mut()).insert(ROLE, HeaderValue::from_static(role.name()));
+    response
+}
+
+impl Guard {
+    /// The grants in force; none (only the owner gets in) if a writer panicked.
+    fn grants(&self) -> Arc<Access> {
+        self.access.read().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    /// What `access:` grants the peer's user and the groups it is in.
+    fn role_of(&self, peer: &Peer) -> Option<Role> {
+        use nix::unistd::{Gid, Group, Uid, User, getgrouplist};
+        let user = User::from_uid(Uid::from_raw(peer.uid?)).ok()??;
+        let name = std::ffi::CString::new(user.name.clone()).ok()?;
+        let gids = getgrouplist(&name, user.gid).unwrap_or_else(|_| vec![user.gid]);
+        let groups: Vec<String> = (gids.into_iter())
+            .filter_map(|gid: Gid| Group::from_gid(gid).ok().flatten())
+            .map(|g| g.name)
+            .collect();
+        self.grants().role_of(&user.name, &groups)
+    }
+
+    /// `role` may make this request: its command's or route's action, under the active
+    /// environment's rules, else the route's permission.
+    fn check(
+        &self,
+        parts: &axum::http::request::Parts,
+        body: &[u8],
+        role: Role,
+    ) -> Result<(), CommandError> {
+        let method = parts.method.as_str();
+        let path = parts.uri.path();
+        let action = if parts.method == Method::POST && path == "/api/v1/commands" {
+            // A body that does not parse is the handler's 400 to give.
+            Command::from_json(body).ok().map(|c| c.action())
+        } else {
+            route_action(method, path)
+        };
+        if let Some(action) = action {
+            let access = self.grants();
+            let env = (!access.environments.is_empty())
+                .then(|| self.hub.environment())
+                .flatten();
+            return rules::decide(&access, env.as_deref(), role, action);
+        }
+        let target = parts.uri.path_and_query().map_or(path, |p| p.as_str());
+        match permission(method, target) {
+            Permission::Role(needed) if role < needed => {
+                Err(rules::deny_route(role, method, path, needed))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn deny(
+        &self,
+        parts: &axum::http::request::Parts,
+        user: &str,
+        body: Option<&[u8]>,
+        refusal: CommandError,
+    ) -> Response {
+        let command = body.and_then(AuditEntry::command_of);
+        let action =
+            AuditEntry::action_of(parts.method.as_str(), parts.uri.path(), command.as_deref());
+        let mut record = AuditRecord::now(user, via_of(&parts.headers), &action, "denied");
+        record.target = body.and_then(AuditEntry::target_of);
+        record.workspace = Some(self.hub.workspace());
+        record.reason = Some(refusal.message.clone());
+        record.status = Some(StatusCode::FORBIDDEN.as_u16());
+        record.source = Some("socket".into());
+        // A call `uc serve` forwards (it names its caller) is audited there, once.
+        if !parts.headers.contains_key(ACTOR) {
+            self.auditor.record(record);
+        }
+        super::error(StatusCode::FORBIDDEN, refusal)
+    }
+}
+
+/// The action a REST route is, when it is one.
+fn route_action(method: &str, path: &str) -> Option<Action> {
+    (ROUTE_ACTIONS.iter())
+        .find(|(m, pattern, _)| *m == method && matches(pattern, path))
+        .map(|(_, _, action)| *action)
+}
+
 /// Whether `path` fits `pattern`, a `{param}` matching one non-empty segment.
 pub(super) fn matches(pattern: &str, path: &str) -> bool {
     let mut pattern = pattern.split('/');
@@ -162,5 +341,16 @@ mod tests {
         assert_eq!(needs("POST", "/api/v1/hooks/git"), Permission::Signed);
         assert_eq!(needs("DELETE", "/api/v1/services"), ADMIN, "unknown");
         assert_eq!(needs("GET", "/api/v1/services//start"), ADMIN, "empty name");
+    }
+
+    #[test]
+    fn a_route_that_is_an_action_needs_the_role_its_command_needs() {
+        for (method, pattern, action) in ROUTE_ACTIONS {
+            let path = pattern.replace("{name}", "api").replace("{id}", "3");
+            let needed = Permission::Role(rules::usual_role(*action));
+            assert_eq!(permission(method, &path), needed, "{method} {pattern}");
+            assert_eq!(route_action(method, &path), Some(*action));
+        }
+        assert_eq!(route_action("GET", "/api/v1/services/api"), None);
     }
 }

@@ -37,6 +37,8 @@ pub struct EngineAudit {
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub user: Arc<str>,
+    /// `None` when the kernel could not say.
+    pub uid: Option<u32>,
 }
 
 /// The engine's Unix socket, each connection named by its peer's user.
@@ -50,12 +52,12 @@ impl axum::serve::Listener for PeerListener {
         loop {
             match self.0.accept().await {
                 Ok((stream, _)) => {
-                    let user = match stream.peer_cred() {
-                        Ok(cred) => user_name(cred.uid()),
-                        Err(e) => format!("unknown ({e})"),
+                    let (user, uid) = match stream.peer_cred() {
+                        Ok(cred) => (user_name(cred.uid()), Some(cred.uid())),
+                        Err(e) => (format!("unknown ({e})"), None),
                     };
                     let user = user.into();
-                    return (stream, Peer { user });
+                    return (stream, Peer { user, uid });
                 }
                 Err(e) => {
                     tracing::warn!("cannot accept a connection: {e}");
@@ -68,6 +70,7 @@ impl axum::serve::Listener for PeerListener {
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         Ok(Peer {
             user: Arc::from("-"),
+            uid: None,
         })
     }
 }
@@ -114,12 +117,29 @@ pub async fn audit(State(audit): State<EngineAudit>, request: Request, next: Nex
     record.target = AuditEntry::target_of(&body);
     record.workspace = Some(audit.hub.workspace());
     record.source = Some("socket".into());
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
     let status = response.status().as_u16();
+    if status == 403 {
+        let (reason, kept) = refusal_of(response).await;
+        record.reason = reason;
+        response = kept;
+    }
     AuditEntry::outcome_of(status).clone_into(&mut record.outcome);
     record.status = Some(status);
     audit.auditor.commit(record).await;
     response
+}
+
+/// Why a 403 or 429 was answered (its `error`), and the response as it was.
+pub async fn refusal_of(response: Response) -> (Option<String>, Response) {
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, 64 << 10)
+        .await
+        .unwrap_or_default();
+    let reason = serde_json::from_slice::<crate::protocol::CommandError>(&body)
+        .ok()
+        .map(|e| e.message);
+    (reason, Response::from_parts(parts, Body::from(body)))
 }
 
 /// The query string of `GET /api/v1/audit`.

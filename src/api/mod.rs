@@ -16,12 +16,13 @@ pub mod listen;
 mod logs;
 mod metrics;
 mod openapi;
+mod quota;
 mod services;
 mod terminal;
 
 pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
-pub use audit::{ACTOR, AuditParams, PeerListener, ROLE, VIA, user_name, via_of};
+pub use audit::{ACTOR, AuditParams, PeerListener, ROLE, VIA, refusal_of, user_name, via_of};
 pub use config::ConfigHistoryParams;
 pub use deploys::{DecisionBody, DeployBody, DeploysParams, PushBody, RollbackBody};
 pub use events::SseEvent;
@@ -30,6 +31,7 @@ pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
 pub use logs::{LogsAccess, LogsAnswer, NDJSON};
 pub use metrics::{MetricsHistoryParams, serve_prometheus};
 pub use openapi::{CreatedToken, Health, SERVE_ROUTES, SessionInfo, WorkspaceEntry, openapi};
+pub use quota::{RateLimit, rate_limited};
 
 use std::path::PathBuf;
 
@@ -79,6 +81,8 @@ pub struct Api {
     pub deploys: Option<crate::deploy::Deploys>,
     /// The deploy history, for `GET /api/v1/deploys`.
     pub deploys_db: PathBuf,
+    /// Who besides the engine's owner may call, with which role (`access:`).
+    pub access: std::sync::Arc<std::sync::RwLock<std::sync::Arc<crate::protocol::access::Access>>>,
 }
 
 /// Every route the engine serves, each with the permission `access::ROUTES` gives it (a
@@ -212,6 +216,12 @@ pub fn router(api: Api) -> Router {
         auditor: crate::store::Auditor::spawn(api.audit_log.clone()),
         hub: api.hub.clone(),
     };
+    let guard = access::Guard {
+        access: api.access.clone(),
+        owner: nix::unistd::geteuid().as_raw(),
+        hub: api.hub.clone(),
+        auditor: audit.auditor.clone(),
+    };
     routes()
         .into_iter()
         .fold(Router::new(), |router, (_, path, handler)| {
@@ -220,6 +230,7 @@ pub fn router(api: Api) -> Router {
         .fallback(not_found)
         .with_state(api)
         .layer(axum::middleware::from_fn_with_state(audit, audit::audit))
+        .layer(axum::middleware::from_fn_with_state(guard, access::guard))
 }
 
 async fn not_found() -> Response {
@@ -332,6 +343,7 @@ where
         example = json!({"command": "restart", "services": ["api"]})),
     responses((status = 200, description = "Accepted", body = Reply),
         (status = 400, description = "Refused; `field` says where", body = CommandError),
+        (status = 403, description = "A workspace quota is reached; `field` names it", body = CommandError),
         (status = 404, description = "An unknown name", body = CommandError),
         (status = 409, description = "Alerting is disabled", body = CommandError),
         (status = 503, description = "The engine is shutting down", body = CommandError)))]
@@ -389,10 +401,12 @@ fn answer(result: Result<Result<Reply, CommandError>, oneshot::error::RecvError>
     }
 }
 
-/// Unknown names are 404, anything else wrong with a request 400.
+/// Unknown names are 404, a quota reached 403, anything else wrong with a request 400.
 pub(super) fn refused(err: CommandError) -> Response {
     let status = if err.message.starts_with("unknown") {
         StatusCode::NOT_FOUND
+    } else if crate::protocol::quota::is_exceeded(&err) {
+        StatusCode::FORBIDDEN
     } else {
         StatusCode::BAD_REQUEST
     };

@@ -63,6 +63,7 @@ pub struct Selection {
     responses(
         (status = 200, description = "What will start, in order", body = crate::protocol::Reply),
         (status = 400, description = "The body is wrong; `field` says where", body = CommandError),
+        (status = 403, description = "A workspace quota is reached; `field` names it", body = CommandError),
         (status = 404, description = "A named service does not exist", body = CommandError)))]
 pub async fn start(State(api): State<Api>, body: Bytes) -> Response {
     act(api, &body, Action::Start).await
@@ -189,6 +190,7 @@ async fn one_action(api: Api, name: Name, action: Action) -> Response {
 #[utoipa::path(post, path = "/services/{name}/start", tag = "services",
     params(("name" = String, Path, description = "Service name")),
     responses((status = 200, description = "What will start", body = crate::protocol::Reply),
+        (status = 403, description = "A workspace quota is reached; `field` names it", body = CommandError),
         (status = 404, description = "No such service", body = CommandError)))]
 pub async fn start_one(State(api): State<Api>, name: Name) -> Response {
     one_action(api, name, Action::Start).await
@@ -205,6 +207,7 @@ pub async fn stop_one(State(api): State<Api>, name: Name) -> Response {
 #[utoipa::path(post, path = "/services/{name}/restart", tag = "services",
     params(("name" = String, Path, description = "Service name")),
     responses((status = 200, description = "What will restart", body = crate::protocol::Reply),
+        (status = 403, description = "A workspace quota is reached; `field` names it", body = CommandError),
         (status = 404, description = "No such service", body = CommandError)))]
 pub async fn restart_one(State(api): State<Api>, name: Name) -> Response {
     one_action(api, name, Action::Restart).await

@@ -60,6 +60,7 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
     // Services outlive a crashed engine; only then does stopping them need a new one.
     let engine = Client::new(launcher.paths().socket());
     if engine.snapshot().await.is_err()
+        && launcher.paths().shared.is_none()
         && !launcher
             .tmux()
             .has_session(&launcher.paths().tmux_session)

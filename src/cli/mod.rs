@@ -68,6 +68,10 @@ pub struct Cli {
     /// Open the TUI without starting the services of a workspace that is not up yet
     #[arg(long)]
     pub no_start: bool,
+    /// Show everything and change nothing: the engine holds every request to the viewer
+    /// role, the TUI hides the keys that would act
+    #[arg(long, global = true, env = "UC_READ_ONLY")]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -294,8 +298,18 @@ impl Failure {
     }
 
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
+        let error = error.into();
+        if crate::client::is_denial(&error) {
+            return Self::denied(error);
+        }
+        Self { code: 2, error }
+    }
+
+    /// The engine refused for want of a role: its own exit code, so a script tells a
+    /// denial from a bad name.
+    pub fn denied(error: impl Into<anyhow::Error>) -> Self {
         Self {
-            code: 2,
+            code: 4,
             error: error.into(),
         }
     }
@@ -312,6 +326,9 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     /// The engine refusing a request (unknown name, bad field) is bad input.
     fn from(error: E) -> Self {
         let error = error.into();
+        if crate::client::is_denial(&error) {
+            return Self::denied(error);
+        }
         let refused = matches!(
             error.downcast_ref::<crate::client::ClientError>(),
             Some(crate::client::ClientError::Refused(_))
@@ -329,6 +346,9 @@ pub type CliResult = Result<ExitCode, Failure>;
 pub fn main() -> ExitCode {
     crate::paths::private_umask();
     let cli = Cli::parse();
+    if cli.read_only {
+        crate::client::set_read_only();
+    }
     // The engine serves several clients at once; every other command (the TUI included) does
     // little at a time, and one thread costs less memory and fewer wake-ups.
     let mut builder = if matches!(cli.command, Some(Cmd::Engine)) {
@@ -390,6 +410,7 @@ impl Cli {
 pub fn load(source: &Source) -> Result<(crate::config::Workspace, Paths), Failure> {
     let ws = source.load().map_err(Failure::input)?;
     let paths = Paths::for_workspace(&ws.name).map_err(Failure::runtime)?;
+    let paths = paths.with_shared(&ws.dir, &ws.name);
     Ok((ws, paths))
 }
 
@@ -397,7 +418,10 @@ pub fn load(source: &Source) -> Result<(crate::config::Workspace, Paths), Failur
 /// an engine runs the last good config, the commands that talk to it keep working.
 pub fn paths(source: &Source) -> Result<Paths, Failure> {
     let error = match source.load() {
-        Ok(ws) => return Paths::for_workspace(&ws.name).map_err(Failure::runtime),
+        Ok(ws) => {
+            let paths = Paths::for_workspace(&ws.name).map_err(Failure::runtime)?;
+            return Ok(paths.with_shared(&ws.dir, &ws.name));
+        }
         Err(e) => e,
     };
     let running = match source.workspace_name() {
@@ -424,6 +448,9 @@ pub async fn running(source: &Source, paths: Paths) -> Result<crate::client::Cli
         return Ok(client);
     }
     let launcher = launcher(source.clone(), paths)?;
+    if launcher.paths.shared.is_some() {
+        return Ok(launcher.connect().await?);
+    }
     if !launcher
         .tmux()
         .has_session(&launcher.paths.tmux_session)

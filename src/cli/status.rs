@@ -119,8 +119,33 @@ pub fn table(snapshot: &Snapshot, now_ms: u64) -> String {
         snapshot.services.len()
     );
     out.push_str(&columns(&header, &rows));
+    out.push_str(&quota_rows(&snapshot.quota));
     for problem in snapshot.storage.problems() {
         out.push_str(&format!("! {problem}\n"));
     }
     out
+}
+
+/// One row per quota the workspace sets: `services  2/2  100%  univers.yaml:12:3`.
+fn quota_rows(status: &crate::protocol::QuotaStatus) -> String {
+    use crate::protocol::QuotaKind;
+    let rows: Vec<[String; 4]> = (QuotaKind::ALL.iter())
+        .filter_map(|&kind| status.get(kind).map(|u| (kind, u)))
+        .map(|(kind, u)| {
+            [
+                kind.key().to_owned(),
+                format!("{}/{}", kind.show(u.used), kind.show(u.limit)),
+                crate::format::percent(u.ratio() * 100.0),
+                u.at.clone(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut text = columns(&["QUOTA", "USED", "SHARE", "SET IN"], &rows);
+    if let Some(how) = &status.enforcement {
+        text.push_str(&format!("memory and cpu held by: {how}\n"));
+    }
+    text
 }

@@ -72,6 +72,13 @@ pub async fn main(cli: &Cli, source: Source) -> CliResult {
         .has_session(&launcher.paths.tmux_session)
         .await;
     let client = launcher.connect().await?;
+    // Someone else's workspace, or a look without touching: no services started, and the
+    // TUI runs here rather than in the workspace's tmux server (another user's, or one
+    // whose TUI window may act).
+    if launcher.paths.shared.is_some() || cli.read_only {
+        let place = Place::detect(&launcher.paths.tmux_socket);
+        return in_place(&launcher, options, place).await;
+    }
     if fresh && !cli.no_start {
         let all = Command::Start {
             services: Vec::new(),
@@ -190,8 +197,13 @@ async fn ui_window(cli: &Cli, launcher: &Launcher, tmux: &Tmux) -> Result<String
 }
 
 /// The TUI in the current terminal, bridged to the engine.
-async fn in_place(launcher: &Launcher, options: UiOptions, place: Place) -> CliResult {
+async fn in_place(launcher: &Launcher, mut options: UiOptions, place: Place) -> CliResult {
     let client = launcher.connect().await?;
+    options.role = match client.role().await {
+        _ if crate::client::read_only() => crate::protocol::Role::Viewer,
+        Ok(Some(role)) => role,
+        Ok(None) | Err(_) => crate::protocol::Role::Admin,
+    };
     let (link, updates, requests) = EngineLink::pair();
     let shower = Shower {
         place,

@@ -33,6 +33,20 @@ pub enum LaunchError {
     Died { output: String },
     #[error("the engine did not answer within {}s (see {log})", READY_TIMEOUT.as_secs())]
     Timeout { log: String },
+    /// Another user's engine runs the workspace and this user may not reach it.
+    #[error(
+        "cannot connect to the shared workspace's engine at {path} (its owner grants access \
+         under `access:` in univers.yaml, and only the owner starts it): {source}"
+    )]
+    Shared {
+        path: String,
+        source: crate::client::ClientError,
+    },
+    #[error("workspace `{0}` is not running, and `--read-only` starts nothing")]
+    ReadOnly(String),
+    /// The engine answered, refusing this user.
+    #[error(transparent)]
+    Refused(crate::client::ClientError),
 }
 
 /// Variables passed through to the engine (and so to the services' tmux server): they pick
@@ -62,8 +76,19 @@ impl Launcher {
     /// A client of the running engine, starting it first when none answers.
     pub async fn connect(&self) -> Result<Client, LaunchError> {
         let client = Client::new(self.paths.socket());
-        if client.snapshot().await.is_ok() {
-            return Ok(client);
+        match client.snapshot().await {
+            Ok(_) => return Ok(client),
+            Err(refused @ crate::client::ClientError::Refused(_)) => {
+                return Err(LaunchError::Refused(refused));
+            }
+            Err(source) if self.paths.shared.is_some() => {
+                let path = self.paths.socket().display().to_string();
+                return Err(LaunchError::Shared { path, source });
+            }
+            Err(_) if crate::client::read_only() => {
+                return Err(LaunchError::ReadOnly(self.paths.tmux_session.clone()));
+            }
+            Err(_) => {}
         }
         // Several `uc` commands may find no engine at once; one starts it, the others wait
         // for that and then find it answering.

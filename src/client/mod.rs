@@ -29,6 +29,17 @@ pub fn set_via(via: &'static str) {
     let _ = VIA.set(via);
 }
 
+/// `uc --read-only`: every request claims the viewer role, which the engine holds it to.
+static READ_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_read_only() {
+    READ_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn read_only() -> bool {
+    READ_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("cannot reach the engine at {path}: {source}")]
@@ -52,6 +63,20 @@ pub enum ClientError {
     /// The engine failed after it began to answer (reading the log store, say).
     #[error("the engine failed: {0}")]
     Failed(String),
+}
+
+/// An error, or one of its causes, is the engine refusing for want of a role.
+pub fn is_denial(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let refused = match cause.downcast_ref::<ClientError>() {
+            Some(ClientError::Refused(refused)) => Some(refused),
+            _ => match cause.downcast_ref::<LaunchError>() {
+                Some(LaunchError::Refused(ClientError::Refused(refused))) => Some(refused),
+                _ => cause.downcast_ref::<crate::protocol::CommandError>(),
+            },
+        };
+        refused.is_some_and(crate::protocol::access::is_denial)
+    })
 }
 
 impl ClientError {
@@ -110,19 +135,39 @@ impl Client {
         let (mut sender, conn) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(conn);
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(hyper::header::HOST, "uc-engine")
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header(hyper::header::ACCEPT, accept)
-            .header(crate::api::VIA, VIA.get().copied().unwrap_or("cli"))
-            .body(Full::new(Bytes::from(body)))?;
+            .header(crate::api::VIA, VIA.get().copied().unwrap_or("cli"));
+        if read_only() {
+            request = request.header(crate::api::ROLE, crate::protocol::Role::Viewer.name());
+        }
+        let request = request.body(Full::new(Bytes::from(body)))?;
         Ok(sender.send_request(request).await?)
     }
 
     async fn read_body(response: hyper::Response<Incoming>) -> Result<Bytes, ClientError> {
         Ok(response.into_body().collect().await?.to_bytes())
+    }
+
+    /// The role the engine gives this caller (its `X-UC-Role` answer header): `None` from
+    /// an engine that does not say.
+    pub async fn role(&self) -> Result<Option<crate::protocol::Role>, ClientError> {
+        let response = self
+            .send(Method::GET, "/api/v1/snapshot", Vec::new())
+            .await?;
+        let status = response.status();
+        let role = (response.headers().get(crate::api::ROLE))
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::protocol::Role::parse);
+        let body = Self::read_body(response).await?;
+        if !status.is_success() {
+            return Err(ClientError::answer(status, &body));
+        }
+        Ok(role)
     }
 
     pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {

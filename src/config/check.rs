@@ -120,17 +120,22 @@ fn finish(
     bindings: &Bindings,
     mut found: Vec<Found>,
 ) -> Checked {
+    // A `Spanned` location's source id is its spot, 1-based; 0 for none.
+    let spot_of = |at: &serde_saphyr::Location| {
+        usize::try_from(at.source_id())
+            .ok()
+            .and_then(|id| id.checked_sub(1))
+            .and_then(|i| read.spots.get(i))
+    };
     let (workspace, problems) = match validate::validate(&read.value, file, dir, bindings) {
-        Ok(workspace) => (Some(workspace), Vec::new()),
+        Ok(mut workspace) => {
+            workspace.quotas.locate(|at| spot_of(at).map(|(at, _)| *at));
+            (Some(workspace), Vec::new())
+        }
         Err(problems) => (None, problems),
     };
     for Invalid { at, message, hint } in problems {
-        // A `Spanned` location's source id is its spot, 1-based; 0 for none.
-        let spot = usize::try_from(at.source_id())
-            .ok()
-            .and_then(|id| id.checked_sub(1))
-            .and_then(|i| read.spots.get(i));
-        match spot {
+        match spot_of(&at) {
             Some((at, _)) if at.file == STAND_IN => {}
             Some((at, path)) => found.push(Found::error(*at, path, message, hint)),
             None => found.push(at_start(Problem::new(file, 0, 0, message, hint))),

@@ -108,6 +108,14 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// The file `index` as people read it: relative to the workspace's directory.
+    fn name(&self, index: usize, dir: &Path) -> String {
+        self.files.get(index).map_or_else(String::new, |(path, _)| {
+            let relative = path.strip_prefix(dir).unwrap_or(path);
+            relative.display().to_string()
+        })
+    }
+
     fn problem(&self, found: Found) -> Problem {
         let (file, text) = self
             .files
@@ -162,11 +170,14 @@ pub(crate) fn run(input: &Input) -> (Result<Loaded, ConfigError>, Vec<Problem>) 
     let secrets = Secrets::new(merged.hidden.iter().cloned());
     let problem = |f: Found| redacted(sources.problem(f), &secrets);
     let warnings: Vec<Problem> = warnings.into_iter().map(problem).collect();
-    let Some(workspace) = checked.workspace.filter(|_| errors.is_empty()) else {
+    let Some(mut workspace) = checked.workspace.filter(|_| errors.is_empty()) else {
         errors.sort_by_key(|f| (f.at.file, f.at.line, f.at.column));
         let problems = errors.into_iter().map(problem).collect();
         return (Err(invalid(problems)), warnings);
     };
+    workspace
+        .quotas
+        .name_places(|file| sources.name(file, input.dir));
     (Ok(loaded(merged, workspace, warnings.clone())), warnings)
 }
 

@@ -80,6 +80,8 @@ fn render(path: &Path, workspace: &str, mut imported: Imported) -> Result<String
         alerts: None,
         logs: None,
         webhooks: None,
+        access: None,
+        quotas: None,
     };
     let body = serde_saphyr::to_string(&file).map_err(|err| ConfigError::Invalid {
         problems: vec![Problem::new(

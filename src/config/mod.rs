@@ -2,6 +2,7 @@
 //! loading with every problem at file:line:col and its key path, validation, the JSON
 //! Schema, the built-in demo workspace and importers for Procfile / process-compose.yaml.
 
+pub mod access;
 mod check;
 mod cycles;
 mod de;
@@ -17,6 +18,7 @@ mod json_schema;
 mod lint;
 pub(crate) mod load;
 pub mod projects;
+mod quotas;
 pub mod schema;
 mod secrets;
 mod shell;
@@ -45,6 +47,7 @@ pub use environments::OVERLAY_DIR;
 pub use error::{ConfigError, Problem, ProblemSeverity};
 pub use json_schema::{overlay_schema, workspace_schema};
 pub use load::{find_workspace_file, load_file, load_str};
+pub use quotas::{Amount, Quota, Quotas};
 pub use vars::SECRETS_FILE;
 // The other YAML files of a workspace (alert channels, rules) report problems the same way.
 pub(crate) use load::{with_source_lines, yaml_problem};
@@ -74,6 +77,10 @@ pub struct Workspace {
     pub alerts: AlertSettings,
     pub logs: LogSettings,
     pub webhooks: webhooks::Webhooks,
+    /// Who besides the engine's owner may use the workspace (`access:`).
+    pub access: access::Access,
+    /// What the workspace may use of the host (`quotas:`).
+    pub quotas: Quotas,
     /// Every secret the config uses, to keep out of what is shown, stored and logged.
     pub secrets: Secrets,
 }

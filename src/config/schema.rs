@@ -16,12 +16,16 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
+mod access;
 mod deploy;
 mod heal;
+mod quotas;
 mod webhooks;
 
+pub use access::AccessSpec;
 pub use deploy::{DeploySpec, GateSpec, PipelineStageSpec, ProxySpec, RuleSpec};
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
+pub use quotas::QuotasSpec;
 pub use webhooks::{IncomingSpec, OutgoingSpec, WebhooksSpec};
 
 /// Wraps a value built in code (not read from a file), e.g. by the importers.
@@ -69,6 +73,11 @@ pub struct WorkspaceFile {
     pub logs: Option<LogsSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhooks: Option<WebhooksSpec>,
+    /// Who besides the engine's owner may use the workspace, and with which role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<QuotasSpec>,
 }
 
 /// `environments: [dev, prod]` or `environments: { dev: {}, prod: { theme: red } }`.

@@ -6,10 +6,12 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_saphyr::{Location, Spanned};
 
+mod access;
 mod blue_green;
 mod deploy;
 mod heal;
 mod logs;
+mod quotas;
 mod remote;
 mod webhooks;
 
@@ -64,6 +66,8 @@ pub(crate) fn validate(
     let alerts = checker.alerts(spec.alerts.as_ref(), dir);
     let logs = checker.logs(spec, dir);
     let webhooks = checker.webhooks(spec.webhooks.as_ref());
+    let access = checker.access(spec.access.as_ref());
+    let quotas = checker.quotas(spec.quotas.as_ref());
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -81,6 +85,8 @@ pub(crate) fn validate(
         alerts,
         logs,
         webhooks,
+        access,
+        quotas,
         secrets: Default::default(),
     })
 }

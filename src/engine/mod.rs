@@ -5,6 +5,7 @@
 mod audit;
 pub mod lock;
 mod run;
+mod share;
 mod space;
 mod state_files;
 

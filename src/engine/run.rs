@@ -43,6 +43,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         config: Default::default(),
         storage: crate::protocol::StorageInfo::new(&paths.dir),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 0,
     });
     crate::engine::state_files::check_all(&paths, &hub);
@@ -66,8 +67,10 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&socket);
     let listener = tokio::net::UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let shared = super::share::listen(&ws_for_alerts)?;
     let recorder = crate::heal::spawn_recorder(&hub, paths.heal_db())?;
-    super::audit::spawn(&hub, crate::store::Auditor::spawn(paths.audit_log()))?;
+    let auditor = crate::store::Auditor::spawn(paths.audit_log());
+    super::audit::spawn(&hub, auditor.clone())?;
     let _audit_watch = super::audit::watch(&hub, &paths.audit_log());
     let metrics = MetricsWorker::spawn(hub.clone(), settings.interval, history.clone())?;
     if let Some(addr) = settings.listen {
@@ -91,6 +94,16 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
             None
         }
     };
+    let quota_limits = supervisor.quota_limits();
+    let rate = crate::quota::Rate::default();
+    crate::quota::spawn(crate::quota::Watch {
+        hub: hub.clone(),
+        limits: quota_limits.clone(),
+        rate: rate.clone(),
+        log_store: logs.as_ref().map(|l| l.store_dir.clone()),
+        stop: supervisor.quota_stops(),
+        auditor: auditor.clone(),
+    });
     let log_patterns = logs.as_ref().map(|l| l.hub.clone());
     let playbooks =
         crate::heal::Playbooks::new(&ws_for_alerts.dir, hub.clone(), command_tx.clone());
@@ -98,12 +111,17 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         let remedies = Some(playbooks.clone());
         AlertsWorker::spawn(&ws_for_alerts, &paths, hub.clone(), log_patterns, remedies)
     });
+    let access: super::share::SharedAccess = Default::default();
+    if let Ok(mut current) = access.write() {
+        *current = std::sync::Arc::new(ws_for_alerts.access.clone());
+    }
+    let applier = super::share::follow(supervisor.applier(), access.clone(), hub.clone());
     let config = crate::config_center::ConfigCenter::spawn(
         source,
         initial,
         paths.clone(),
         hub.clone(),
-        supervisor.applier(),
+        applier,
     );
     // After the configuration center published the revision the engine starts with: it is
     // the state the outgoing webhooks start from, not news.
@@ -148,7 +166,25 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         terminals,
         deploys,
         deploys_db: paths.deploys_db(),
+        access,
     });
+    let router = crate::api::rate_limited(
+        router,
+        crate::api::RateLimit {
+            hub: hub.clone(),
+            limits: quota_limits,
+            rate,
+            auditor,
+        },
+    );
+    let shared_socket = shared.as_ref().map(|(_, path)| path.clone());
+    if let Some((listener, _)) = shared {
+        tokio::spawn(crate::api::listen::serve(
+            crate::api::PeerListener(listener),
+            router.clone(),
+            crate::api::listen::SOCKET,
+        ));
+    }
     tokio::spawn(crate::api::listen::serve(
         crate::api::PeerListener(listener),
         router,
@@ -168,6 +204,9 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
     // Let the event streams deliver the shutdown before the process goes.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let _ = std::fs::remove_file(&socket);
+    if let Some(shared) = shared_socket {
+        let _ = std::fs::remove_file(shared);
+    }
     tracing::info!(?exit, "engine stopping");
     match exit {
         Exit::Down => tmux.kill_server().await?,

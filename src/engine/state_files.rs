@@ -127,6 +127,7 @@ mod tests {
             config: Default::default(),
             storage: Default::default(),
             deploys: Vec::new(),
+            quota: Default::default(),
             seq: 0,
         });
         check_all(&paths, &hub);

@@ -27,6 +27,8 @@ pub enum TriggerKind {
     Memory,
     Watch,
     Cron,
+    /// The workspace passed its memory quota and this service uses the most: it is stopped.
+    Quota,
 }
 
 /// The triggers that live as long as the user wants the service up (a file change also

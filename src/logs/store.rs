@@ -78,6 +78,9 @@ pub struct StoreLimits {
     pub max_bytes_per_source: u64,
     /// Segments whose newest line is older than this are deleted.
     pub max_age: Duration,
+    /// Every source together (`quotas.log_retention`): past it, the oldest closed segment
+    /// of any source goes first.
+    pub max_bytes_total: Option<u64>,
 }
 
 impl Default for StoreLimits {
@@ -86,6 +89,7 @@ impl Default for StoreLimits {
             segment_bytes: 32 << 20,
             max_bytes_per_source: 256 << 20,
             max_age: Duration::from_secs(7 * 24 * 3600),
+            max_bytes_total: None,
         }
     }
 }

@@ -59,7 +59,7 @@ impl LogsWorker {
         sources.follow(&mut follower, &positions, &engine);
         let commands = commands::spawn(&sources.commands, waker.clone());
         let captures = Captures::new(paths, &sources.captures);
-        let limits = limits(&ws.logs);
+        let limits = limits(&ws.logs, ws.quotas.log_retention.as_ref().map(|q| q.limit));
         let thread = {
             let (hub, stop, store_dir) = (hub.clone(), stop.clone(), store_dir.clone());
             std::thread::Builder::new()
@@ -99,11 +99,15 @@ impl Drop for LogsWorker {
     }
 }
 
-fn limits(settings: &LogSettings) -> StoreLimits {
+/// `total`: `quotas.log_retention`. Only closed segments can go, so under a quota a segment
+/// is at most an eighth of it.
+fn limits(settings: &LogSettings, total: Option<u64>) -> StoreLimits {
+    let segment = settings.retention.segment;
     StoreLimits {
-        segment_bytes: settings.retention.segment,
+        segment_bytes: total.map_or(segment, |t| segment.min((t / 8).max(4 << 10))),
         max_bytes_per_source: settings.retention.size,
         max_age: settings.retention.age,
+        max_bytes_total: total,
     }
 }
 

@@ -48,6 +48,8 @@ pub enum Event {
     /// A record was appended to the workspace's audit log (or `uc serve`'s): a frontend
     /// showing it reads `GET /api/v1/audit` again.
     Audit,
+    /// The quotas' usage changed; replaces `Snapshot.quota`.
+    Quota(Box<crate::protocol::QuotaStatus>),
     /// The engine is going away; the stream ends after this.
     Shutdown,
 }
@@ -88,6 +90,7 @@ impl Event {
             Event::GitPush(_) => "git_push",
             Event::Deploy(_) => "deploy",
             Event::Audit => "audit",
+            Event::Quota(_) => "quota",
             Event::Shutdown => "shutdown",
         }
     }
@@ -129,6 +132,7 @@ impl Snapshot {
                     None => self.deploys.push((**deploy).clone()),
                 }
             }
+            Event::Quota(status) => self.quota = (**status).clone(),
             Event::Notice(_)
             | Event::Heal(_)
             | Event::GitPush(_)
@@ -240,6 +244,7 @@ mod tests {
                 approval: None,
             })),
             Event::Audit,
+            Event::Quota(Box::default()),
             Event::Shutdown,
         ];
         for event in events {

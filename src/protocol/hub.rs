@@ -219,6 +219,11 @@ impl Hub {
         Ok(json)
     }
 
+    /// The active environment, without copying the rest of the snapshot.
+    pub fn environment(&self) -> Option<String> {
+        self.state().snapshot.environment.clone()
+    }
+
     /// The workspace's name, without copying the rest of the snapshot.
     pub fn workspace(&self) -> String {
         self.state().snapshot.workspace.clone()
@@ -310,6 +315,7 @@ mod tests {
             config: Default::default(),
             storage: Default::default(),
             deploys: Vec::new(),
+            quota: Default::default(),
             seq: 0,
         })
     }

@@ -11,6 +11,7 @@ pub mod event;
 pub mod hub;
 pub mod links;
 pub mod overview;
+pub mod quota;
 pub mod snapshot;
 pub mod storage;
 
@@ -23,6 +24,7 @@ pub use config::{
 pub use event::{Event, Notice, NoticeLevel};
 pub use hub::Hub;
 pub use overview::{WorkspaceRow, WorkspaceState};
+pub use quota::{QuotaKind, QuotaStatus, Usage};
 pub use snapshot::{
     Dependent, EngineInfo, Health, ProbeKind, ProbeStatus, ServiceState, ServiceStatus, Snapshot,
 };

@@ -34,6 +34,12 @@ pub struct Snapshot {
     /// Each deployed service's latest deploy (running or ended).
     #[serde(default)]
     pub deploys: Vec<crate::deploy::model::Deployment>,
+    /// Each quota the workspace sets and how much of it is used.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::protocol::QuotaStatus::is_empty"
+    )]
+    pub quota: crate::protocol::QuotaStatus,
     /// Sequence number of the last event folded into this snapshot.
     pub seq: u64,
 }

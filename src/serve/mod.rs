@@ -361,9 +361,15 @@ impl Server {
                 )),
             ),
         };
+        let refused = matches!(response.status().as_u16(), 403 | 429);
+        let (why, response) = if refused {
+            crate::api::refusal_of(response).await
+        } else {
+            (None, response)
+        };
         if mutating {
             // On record before the caller hears it was done.
-            let record = self.record(&call, token, response.status(), None);
+            let record = self.record(&call, token, response.status(), why.as_deref());
             self.auditor.commit(record).await;
         }
         match &identity {

@@ -94,6 +94,7 @@ impl Supervisor {
         }
         self.reorder(&ws);
         self.ws = ws;
+        self.quota_limits.set(self.ws.quotas.clone());
         for name in &restart {
             self.relaunch(name);
         }

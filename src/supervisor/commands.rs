@@ -89,6 +89,7 @@ impl Supervisor {
                 .collect();
         }
         let order = deps::with_dependencies(&self.ws, &names);
+        self.check_quotas(&order)?;
         for name in &order {
             self.user_start(name);
         }
@@ -124,6 +125,11 @@ impl Supervisor {
             return Err(CommandError::field("services", "name at least one service"));
         }
         self.check_names("services", services)?;
+        let down: Vec<String> = (services.iter())
+            .filter(|n| !self.services[n.as_str()].status.state.is_active())
+            .flat_map(|n| deps::with_dependencies(&self.ws, std::slice::from_ref(n)))
+            .collect();
+        self.check_quotas(&down)?;
         for name in services {
             let active = self.services[name.as_str()].status.state.is_active();
             if active {

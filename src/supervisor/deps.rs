@@ -111,6 +111,8 @@ mod tests {
             environments: Vec::new(),
             logs: Default::default(),
             webhooks: Default::default(),
+            access: Default::default(),
+            quotas: Default::default(),
             secrets: Default::default(),
             services: edges
                 .iter()

@@ -14,6 +14,7 @@ pub mod deps;
 mod exit_watch;
 mod launch;
 mod probes;
+mod quota;
 mod record;
 mod remote;
 mod restarts;
@@ -101,6 +102,8 @@ struct Runtime {
     run_trigger: Option<AbortHandle>,
     /// The applied config no longer has it: it goes once stopped.
     removed: bool,
+    /// Why it is being stopped when nobody asked (a quota): its state's reason once down.
+    stopped_for: Option<String>,
 }
 
 impl Runtime {
@@ -132,6 +135,7 @@ impl Runtime {
             lasting_triggers: Vec::new(),
             run_trigger: None,
             removed: false,
+            stopped_for: None,
         }
     }
 
@@ -245,6 +249,8 @@ pub struct Supervisor {
     unsaved: bool,
     /// Other workspaces' services: those waited on, those depending on ours.
     remote: remote::Remote,
+    /// The quotas the watcher and the API read, replaced with the workspace's.
+    quota_limits: crate::quota::Limits,
 }
 
 impl Supervisor {
@@ -279,6 +285,7 @@ impl Supervisor {
             repoll: false,
             unsaved: false,
             remote: remote::Remote::new(),
+            quota_limits: Default::default(),
         }
     }
 
@@ -291,6 +298,17 @@ impl Supervisor {
     /// Where new workspace definitions are sent (environment switch, reload, revert).
     pub fn applier(&self) -> mpsc::UnboundedSender<apply::ApplyRequest> {
         self.apply_tx.clone()
+    }
+
+    /// The quotas in force, for the quota watcher and the API; kept as configs apply.
+    pub fn quota_limits(&mut self) -> crate::quota::Limits {
+        self.quota_limits = crate::quota::Limits::new(self.ws.quotas.clone());
+        self.quota_limits.clone()
+    }
+
+    /// Where the quota watcher names a service to stop for the memory quota.
+    pub fn quota_stops(&self) -> mpsc::UnboundedSender<Fired> {
+        self.trigger_tx.clone()
     }
 
     /// The statuses as they are now, for the engine's first snapshot.

@@ -193,6 +193,9 @@ impl Supervisor {
     /// `max_memory`, `watch` or `cron_restart` fired: restart a running service; a changed
     /// file also brings back one that crashed or gave up (fix, save, and it runs again).
     pub(super) fn on_trigger(&mut self, fired: Fired) {
+        if fired.kind == TriggerKind::Quota {
+            return self.stop_over_quota(&fired.service, fired.reason);
+        }
         let name = fired.service.as_str();
         let Some(rt) = self.services.get_mut(name) else {
             return;

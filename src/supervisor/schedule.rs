@@ -262,9 +262,9 @@ impl Supervisor {
                 format!("{name}: processes {:?} survived SIGKILL", outcome.leftover),
             );
         }
-        let reason = outcome
-            .forced
-            .then(|| "killed with SIGKILL after the stop timeout".to_string());
+        let reason = (rt.stopped_for.take()).or_else(|| {
+            (outcome.forced).then(|| "killed with SIGKILL after the stop timeout".to_string())
+        });
         if !restart {
             rt.stop_triggers();
         }

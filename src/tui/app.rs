@@ -29,6 +29,9 @@ pub struct App {
     requests: UnboundedSender<Request>,
     /// The pane the last key left on screen, to notice when one opens.
     pub(super) shown: Pane,
+    /// What the user may do here (`tui::access`), and the keys taken away for it.
+    pub(super) role: crate::protocol::Role,
+    pub(super) refused: Keymap,
 }
 
 impl App {
@@ -41,6 +44,8 @@ impl App {
             theme,
             requests,
             shown: Pane::default(),
+            role: crate::protocol::Role::Admin,
+            refused: Keymap::default().only(|_| false),
         }
     }
 
@@ -232,7 +237,13 @@ impl App {
     fn route(&self, presses: &[KeyPress]) -> Lookup {
         let (layers, quit_only) = self.layers();
         for &layer in layers {
-            match self.keymap.lookup(layer, presses) {
+            // A key taken away from this role still belongs to its layer: it is refused
+            // there rather than passed on to a layer below.
+            let lookup = match self.keymap.lookup(layer, presses) {
+                Lookup::None => self.refused.lookup(layer, presses),
+                found => found,
+            };
+            match lookup {
                 Lookup::None => {}
                 Lookup::Action(action)
                     if quit_only && layer == Layer::Global && action != Action::Quit => {}
@@ -281,6 +292,9 @@ impl App {
     /// Do what an action says.
     pub fn dispatch(&mut self, action: Action) {
         self.state.pending.clear();
+        if self.refuse(action) {
+            return;
+        }
         self.act(action);
         self.request_history();
         self.request_pane_data();
@@ -577,6 +591,9 @@ impl App {
     }
 
     pub(super) fn send(&mut self, request: Request) -> bool {
+        if !self.permits(&request) {
+            return false;
+        }
         let sent = self.requests.send(request).is_ok();
         if !sent {
             let text = "cannot reach the engine: the link is closed";

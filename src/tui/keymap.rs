@@ -178,6 +178,14 @@ impl Keymap {
         }
     }
 
+    /// The bindings whose action `keep` keeps.
+    pub fn only(&self, keep: impl Fn(Action) -> bool) -> Self {
+        let bindings = self.bindings.iter().filter(|b| keep(b.action)).cloned();
+        Self {
+            bindings: bindings.collect(),
+        }
+    }
+
     /// Bindings of one layer that have at least one key.
     pub fn layer(&self, layer: Layer) -> impl Iterator<Item = &Binding> {
         self.bindings

@@ -9,6 +9,7 @@
 //! into state changes and requests) and its panes. What every screen shares (the header,
 //! footer, banner, status line, confirm and text dialogs) is in [`chrome`].
 
+mod access;
 pub mod action;
 mod app;
 pub mod chrome;

@@ -18,6 +18,8 @@ pub struct UiOptions {
     pub user: String,
     /// Start on the overview of the projects file's workspaces.
     pub overview: bool,
+    /// What the user may do: keys beyond it are hidden and refused (`tui::access`).
+    pub role: crate::protocol::Role,
 }
 
 /// The theme or the keymap could not be loaded.
@@ -37,6 +39,7 @@ impl Default for UiOptions {
             tick: Duration::from_secs(1),
             user: DEFAULT_USER.to_string(),
             overview: false,
+            role: crate::protocol::Role::Admin,
         }
     }
 }

@@ -99,7 +99,9 @@ pub async fn run(link: EngineLink, options: UiOptions) -> anyhow::Result<()> {
         mut updates,
         requests,
     } = link;
-    let mut app = App::new(requests, options.keymap, options.theme).with_user(options.user);
+    let mut app = App::new(requests, options.keymap, options.theme)
+        .with_user(options.user)
+        .with_role(options.role);
     if options.overview {
         app = app.with_overview();
     }

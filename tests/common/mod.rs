@@ -10,6 +10,7 @@ pub mod http;
 pub mod receivers;
 pub mod serve;
 pub mod tui;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -127,6 +128,8 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         alerts: Default::default(),
         logs: Default::default(),
         webhooks: Default::default(),
+        access: Default::default(),
+        quotas: Default::default(),
         secrets: Default::default(),
     }
 }
@@ -271,6 +274,7 @@ pub fn empty_snapshot(workspace: &str) -> Snapshot {
         config: Default::default(),
         storage: Default::default(),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 0,
     }
 }

@@ -36,6 +36,7 @@ pub fn workspace() -> Snapshot {
         config: Default::default(),
         storage: Default::default(),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 7,
     }
 }

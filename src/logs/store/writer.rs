@@ -88,9 +88,12 @@ impl LogStore {
         };
         let seq = self.next_seq;
         let text = &text[..text.len().min(MAX_LINE)];
-        log.make_room(text.len() as u64 + 1, seq, &self.limits)?;
+        let rotated = log.make_room(text.len() as u64 + 1, seq, &self.limits)?;
         log.push(seq, at_ms, level, pattern, text)?;
         self.next_seq += 1;
+        if rotated {
+            self.retain_total()?;
+        }
         Ok(seq)
     }
 
@@ -122,6 +125,25 @@ impl LogStore {
         let oldest_kept = now_ms.saturating_sub(self.limits.max_age.as_millis() as u64);
         for log in self.sources.values_mut() {
             log.retain(self.limits.max_bytes_per_source, oldest_kept)?;
+        }
+        self.retain_total()
+    }
+
+    /// Deletes the oldest closed segments of any source while the store is past
+    /// `max_bytes_total`.
+    fn retain_total(&mut self) -> Result<(), LogStoreError> {
+        let Some(max) = self.limits.max_bytes_total else {
+            return Ok(());
+        };
+        let mut total: u64 = self.sources.values().map(SourceLog::bytes).sum();
+        while total > max {
+            let oldest = (self.sources.values_mut())
+                .filter_map(|log| log.closed.front().map(|m| m.max_time).zip(Some(log)))
+                .min_by_key(|(time, _)| *time);
+            let Some((_, log)) = oldest else {
+                break;
+            };
+            total = total.saturating_sub(log.drop_oldest()?);
         }
         Ok(())
     }
@@ -189,13 +211,21 @@ impl SourceLog {
         }
     }
 
-    /// Closes the segment when `len` more bytes would pass the limit, and opens one when none is.
-    fn make_room(&mut self, len: u64, seq: u64, limits: &StoreLimits) -> Result<(), LogStoreError> {
+    /// Closes the segment when `len` more bytes would pass the limit, and opens one when none
+    /// is; true when a segment was closed.
+    fn make_room(
+        &mut self,
+        len: u64,
+        seq: u64,
+        limits: &StoreLimits,
+    ) -> Result<bool, LogStoreError> {
+        let mut closed = false;
         if let Some(active) = &self.active {
             let used = active.log_len + self.text.len() as u64;
             if used == 0 || used + len <= limits.segment_bytes {
-                return Ok(());
+                return Ok(false);
             }
+            closed = true;
             self.flush()?;
             if let Some(done) = self.active.take() {
                 self.closed.push_back(done.meta);
@@ -218,7 +248,28 @@ impl SourceLog {
             log_torn: false,
             idx_torn: false,
         });
-        Ok(())
+        Ok(closed)
+    }
+
+    /// Lines and index on disk or pending.
+    fn bytes(&self) -> u64 {
+        self.closed.iter().map(|m| m.bytes).sum::<u64>()
+            + self.active.as_ref().map_or(0, |a| a.meta.bytes)
+            + self.text.len() as u64
+    }
+
+    /// Deletes the oldest closed segment; the bytes it held.
+    fn drop_oldest(&mut self) -> Result<u64, LogStoreError> {
+        let Some(oldest) = self.closed.pop_front() else {
+            return Ok(0);
+        };
+        for path in [&oldest.paths.log, &oldest.paths.idx] {
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(at(path)(e)),
+                _ => {}
+            }
+        }
+        Ok(oldest.bytes)
     }
 
     fn push(

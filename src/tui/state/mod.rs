@@ -225,6 +225,11 @@ impl State {
                 | Event::GitPush(_),
                 Some(snapshot),
             ) => snapshot.apply(event),
+            (Event::Quota(_), snapshot) => {
+                if let Some(snapshot) = snapshot {
+                    snapshot.apply(event);
+                }
+            }
             (Event::Deploy(deploy), snapshot) => {
                 self.deploys.fold(deploy);
                 if let Some(snapshot) = snapshot {

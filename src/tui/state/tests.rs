@@ -38,6 +38,7 @@ fn state() -> State {
         config: Default::default(),
         storage: Default::default(),
         deploys: Vec::new(),
+        quota: Default::default(),
         seq: 1,
     })));
     state

@@ -6,7 +6,7 @@
 mod common;
 
 use common::tui::{NOW, Tui, harness, running, service, workspace};
-use univers_container::protocol::{Command, ServiceState, ServiceStatus, Snapshot};
+use univers_container::protocol::{Command, Dependent, ServiceState, ServiceStatus, Snapshot};
 use univers_container::tui::Request;
 use univers_container::tui::state::Popup;
 
@@ -74,7 +74,10 @@ fn snapshot_marked_rows() {
     let mut h = Harness::new();
     h.mark(&[0, 2, 5]);
     assert_eq!(h.marked(), ["db", "api", "mailer"]);
-    assert_eq!(h.status(), "3 marked: s x r act on every mark, backspace clears");
+    assert_eq!(
+        h.status(),
+        "3 marked: s x r act on every mark, backspace clears"
+    );
     insta::assert_snapshot!("batch_marked", h.screen());
 }
 
@@ -127,7 +130,7 @@ fn start_and_restart_act_on_every_mark() {
 }
 
 #[test]
-fn esc_or_u_clears_the_marks_and_cancel_keeps_them() {
+fn esc_or_backspace_clears_the_marks_and_cancel_keeps_them() {
     let mut h = Harness::new();
     h.mark(&[0, 1]).keys(&["x", "esc"]);
     assert_eq!(
@@ -147,5 +150,27 @@ fn esc_or_u_clears_the_marks_and_cancel_keeps_them() {
         [Request::Engine(Command::Stop {
             services: strings(&["cache"])
         })]
+    );
+}
+
+#[test]
+fn a_batch_stop_names_other_workspaces_services_that_lose_a_dependency() {
+    let mut h = Harness::new();
+    let mut snapshot = fixture();
+    snapshot.services[1].needed_by = vec![Dependent {
+        service: "ops/report".into(),
+        active: true,
+    }];
+    h.snapshot(snapshot);
+    h.mark(&[1, 5]).keys(&["x"]);
+    let Some(Popup::Confirm(confirm)) = h.app.state().top_popup() else {
+        panic!("no confirmation");
+    };
+    assert_eq!(
+        confirm.items,
+        [
+            "stop cache",
+            "ops/report depends on cache (workspace ops keeps it running)",
+        ]
     );
 }

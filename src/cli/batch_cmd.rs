@@ -12,6 +12,7 @@ use super::{CliResult, Failure, launcher, paths};
 use crate::client::{Client, Launcher};
 use crate::config::Source;
 use crate::paths::Paths;
+use crate::protocol::links::{stopping, stranded};
 use crate::protocol::{Command, CommandError, ServiceStatus};
 use crate::supervisor::Tmux;
 use crate::supervisor::batch::{Batch, Plan, Verb};
@@ -161,12 +162,20 @@ pub async fn dry_run(source: Source, batch: &Batch, whole: bool, json: bool) -> 
         outln!("{}", serde_json::to_string_pretty(&planned)?)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Services of other workspaces that lose a dependency.
+    let elsewhere: Vec<String> = match plan.verb {
+        Verb::Stop => stranded(&services, &stopping(&services, &plan.selected))
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        Verb::Start | Verb::Restart => Vec::new(),
+    };
     // A workspace that is down has no engine or tmux server to stop.
-    print(&plan, &workspace, whole && note.is_none())?;
+    print(&plan, &workspace, whole && note.is_none(), &elsewhere)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(plan: &Plan, workspace: &str, whole: bool) -> Result<(), Failure> {
+fn print(plan: &Plan, workspace: &str, whole: bool, elsewhere: &[String]) -> Result<(), Failure> {
     let verb = plan.verb.as_str();
     match plan.steps.len() {
         0 => outln!("dry run: nothing to {verb} in workspace {workspace}")?,
@@ -188,6 +197,9 @@ fn print(plan: &Plan, workspace: &str, whole: bool) -> Result<(), Failure> {
     let dependents = plan.dependents();
     if !dependents.is_empty() {
         outln!("warning: {}", not_named(&dependents))?;
+    }
+    for s in elsewhere {
+        outln!("warning: {s}")?;
     }
     outln!("nothing was changed")?;
     Ok(())

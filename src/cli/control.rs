@@ -73,8 +73,8 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
         return Ok(ExitCode::SUCCESS);
     }
     let client = launcher.connect().await?;
-    super::links::warn_stranded(&client, names).await;
     if names.is_empty() {
+        super::links::warn_stranded(&client, names).await;
         let engine = client
             .snapshot()
             .await
@@ -102,6 +102,9 @@ pub async fn down(source: Source, names: &[String], how: &BatchArgs) -> CliResul
         return Ok(ExitCode::SUCCESS);
     }
     let command = batch_cmd::command(&client, &batch).await?;
+    if let Command::Stop { services } = &command {
+        super::links::warn_stranded(&client, services).await;
+    }
     follow(&client, &command, Duration::from_secs(600), |s, _| {
         (!s.state.is_active()).then_some(Ok(()))
     })

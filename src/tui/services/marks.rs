@@ -101,6 +101,10 @@ impl App {
             return self.state.set_status(NoticeLevel::Info, text);
         }
         let dependents = plan.dependents();
+        let elsewhere = match verb {
+            Verb::Stop => self.state.stranded(&plan.selected),
+            Verb::Start | Verb::Restart => Vec::new(),
+        };
         let message = match dependents.as_slice() {
             [] => "In this order:".to_string(),
             [one] => format!("{one} is not marked but depends on one that stops. In this order:"),
@@ -114,7 +118,7 @@ impl App {
         self.state.popups.push(Popup::Confirm(Confirm {
             title: format!("{} {} services?", capitalised(verb), plan.steps.len()),
             message,
-            items: plan.lines(),
+            items: [plan.lines(), elsewhere].concat(),
             then: Request::Engine(command),
             typed: None,
         }));

@@ -439,7 +439,7 @@ fn view_keys_and_commands() {
 fn help_lists_the_graph_keys() {
     let mut h = Harness::new(0);
     h.keys(&["?"]);
-    let screen = h.resize(120, 182).screen();
+    let screen = h.resize(120, 300).screen();
     for text in [
         "Host view",
         "Back to the services",

@@ -23,12 +23,7 @@ pub async fn warn_stranded(client: &Client, names: &[String]) {
 pub fn lines(snapshot: &Snapshot) -> String {
     let mut out = String::new();
     for s in &snapshot.services {
-        let remote: Vec<&str> = s
-            .depends_on
-            .iter()
-            .filter(|d| d.contains('/'))
-            .map(String::as_str)
-            .collect();
+        let remote = s.remote_dependencies();
         if !remote.is_empty() {
             out.push_str(&format!("{} depends on {}\n", s.name, remote.join(", ")));
         }

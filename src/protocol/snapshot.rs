@@ -243,6 +243,15 @@ impl ServiceStatus {
         }
     }
 
+    /// What it depends on in other workspaces (`operation/db`): a local name has no `/`.
+    pub fn remote_dependencies(&self) -> Vec<&str> {
+        self.depends_on
+            .iter()
+            .filter(|d| d.contains('/'))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Uptime in whole seconds at `now_ms`, while the service runs.
     pub fn uptime_secs(&self, now_ms: u64) -> Option<u64> {
         match (self.state, self.started_at) {

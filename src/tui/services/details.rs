@@ -83,12 +83,7 @@ fn health_lines<'a>(service: &'a ServiceStatus, view: View<'a>) -> Vec<Line<'a>>
 /// Links with other workspaces: `depends on operation/db`, `needed by hvac/api`.
 fn link_lines<'a>(service: &'a ServiceStatus, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
-    let remote: Vec<&str> = service
-        .depends_on
-        .iter()
-        .filter(|d| d.contains('/'))
-        .map(String::as_str)
-        .collect();
+    let remote = service.remote_dependencies();
     if !remote.is_empty() {
         lines.push(Line::from(vec![
             Span::styled("depends on ", theme.dim()),

@@ -2,11 +2,12 @@
 // service others depend on asks first and names them (`tui::app::stop`).
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { act, allows, ApiError, Role, Verb } from './api';
-import { dependants, ServiceStatus } from './services';
+import { dependants, elsewhere, ServiceStatus } from './services';
 
 interface Pending {
   service: string;
   dependants: string[];
+  elsewhere: string[];
 }
 
 export function useActions(workspace: string, services: ServiceStatus[], role: Role, onSessionInDoubt: () => void) {
@@ -31,7 +32,8 @@ export function useActions(workspace: string, services: ServiceStatus[], role: R
     function run(service: string, verb: Verb) {
       if (!latest.current.mayAct) return;
       const others = verb === 'stop' ? dependants(latest.current.services, service) : [];
-      if (others.length > 0) setPending({ service, dependants: others });
+      const outside = verb === 'stop' ? elsewhere(latest.current.services, service) : [];
+      if (others.length > 0 || outside.length > 0) setPending({ service, dependants: others, elsewhere: outside });
       else void send(service, verb);
     }
     return { run, send };
@@ -65,15 +67,31 @@ function StopWarning({ pending, onConfirm, onCancel }: { pending: Pending; onCon
     <div class="overlay">
       <div class="dialog stop-warning" role="alertdialog" aria-modal="true" aria-labelledby="stop-title" aria-describedby="stop-why">
         <h2 id="stop-title">Stop {pending.service}?</h2>
-        <p id="stop-why">These services depend on it and will be stopped too:</p>
-        <ul class="dependants">
-          {pending.dependants.map((d) => (
-            <li key={d}>{d}</li>
-          ))}
-        </ul>
+        <div id="stop-why">
+          {pending.dependants.length > 0 && (
+            <>
+              <p>These services depend on it and will be stopped too:</p>
+              <ul class="dependants">
+                {pending.dependants.map((d) => (
+                  <li key={d}>{d}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          {pending.elsewhere.length > 0 && (
+            <>
+              <p>These services of other workspaces depend on it; their workspaces keep them running without it:</p>
+              <ul class="elsewhere">
+                {pending.elsewhere.map((d) => (
+                  <li key={d}>{d}</li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
         <div class="buttons">
           <button ref={confirm} type="button" class="danger" data-action="confirm-stop" onClick={onConfirm}>
-            Stop {pending.dependants.length + 1} services
+            {pending.dependants.length > 0 ? `Stop ${pending.dependants.length + 1} services` : `Stop ${pending.service}`}
           </button>
           <button type="button" data-action="cancel" onClick={onCancel}>
             Cancel

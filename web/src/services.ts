@@ -20,7 +20,14 @@ export interface ServiceStatus {
   reason: string | null;
   probes: ProbeStatus[];
   depends_on: string[];
+  /** Services of other workspaces depending on this one (`workspace/service`). */
+  needed_by: Dependent[];
   exit_code: number | null;
+}
+
+export interface Dependent {
+  service: string;
+  active: boolean;
 }
 
 export interface ProbeStatus {
@@ -70,6 +77,7 @@ function pick(s: ServiceStatus): ServiceStatus {
     reason: s.reason ?? null,
     probes: s.probes ?? [],
     depends_on: s.depends_on ?? [],
+    needed_by: s.needed_by ?? [],
     exit_code: s.exit_code ?? null,
   };
 }
@@ -90,16 +98,29 @@ export function uptime(s: ServiceStatus, now: number): string {
 
 const ACTIVE: State[] = ['starting', 'running', 'stopping'];
 
+/** Every service that stopping `name` stops: it and those depending on it, transitively. */
+function stopping(services: ServiceStatus[], name: string): Set<string> {
+  const set = new Set([name]);
+  for (;;) {
+    const more = services.filter((s) => !set.has(s.name) && s.depends_on.some((d) => set.has(d)));
+    if (more.length === 0) return set;
+    for (const s of more) set.add(s.name);
+  }
+}
+
 /** Active services that stopping `name` stops too: those depending on it, transitively, in
  * the engine's order (`tui::state::dependents`, which the TUI's stop warning lists). */
 export function dependants(services: ServiceStatus[], name: string): string[] {
-  const stopping = new Set([name]);
-  for (;;) {
-    const more = services.filter((s) => !stopping.has(s.name) && s.depends_on.some((d) => stopping.has(d)));
-    if (more.length === 0) break;
-    for (const s of more) stopping.add(s.name);
-  }
-  return services.filter((s) => s.name !== name && stopping.has(s.name) && ACTIVE.includes(s.state)).map((s) => s.name);
+  const set = stopping(services, name);
+  return services.filter((s) => s.name !== name && set.has(s.name) && ACTIVE.includes(s.state)).map((s) => s.name);
+}
+
+/** Active services of other workspaces that lose a dependency when `name` stops
+ * (`protocol::links::stranded`): their engines keep them running. */
+export function elsewhere(services: ServiceStatus[], name: string): string[] {
+  const set = stopping(services, name);
+  const found = services.filter((s) => set.has(s.name)).flatMap((s) => s.needed_by.filter((d) => d.active).map((d) => d.service));
+  return [...new Set(found)];
 }
 
 /** The readiness probe's last latency (`3 ms`), what the health column shows beside it. */

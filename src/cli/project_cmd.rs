@@ -136,7 +136,7 @@ pub async fn ps(json: bool) -> CliResult {
     } else if rows.is_empty() {
         outln!("no workspaces listed (`uc project add PATH`)")?;
     } else {
-        let cells: Vec<[String; 7]> = rows.iter().map(WorkspaceRow::cells).collect();
+        let cells: Vec<[String; 8]> = rows.iter().map(WorkspaceRow::cells).collect();
         out!("{}", columns(&COLUMNS, &cells))?;
     }
     Ok(ExitCode::SUCCESS)

@@ -3,11 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use crate::protocol::overview::COLUMNS;
-use crate::protocol::{WorkspaceRow, WorkspaceState};
+use crate::protocol::{QuotaKind, WorkspaceRow, WorkspaceState};
 use crate::tui::screen::{View, draw_empty, pane_block, render_table};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
@@ -31,6 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
         Constraint::Length(7),
         Constraint::Length(7),
         Constraint::Length(8),
+        Constraint::Length(QUOTA_WIDTH),
         Constraint::Fill(1),
     ];
     let header = Row::new(COLUMNS);
@@ -56,7 +57,16 @@ fn location(row: &WorkspaceRow) -> String {
 
 fn row<'a>(row: &WorkspaceRow, view: View<'a>) -> Row<'a> {
     let theme = view.theme;
-    let [name, environment, services, firing, cpu, memory, deploying] = row.cells();
+    let [
+        name,
+        environment,
+        services,
+        firing,
+        cpu,
+        memory,
+        quota,
+        deploying,
+    ] = row.cells();
     let current = view.state.workspaces.current.as_deref() == Some(row.name.as_str());
     let name_style = if current {
         theme.accent().add_modifier(Modifier::BOLD)
@@ -85,6 +95,39 @@ fn row<'a>(row: &WorkspaceRow, view: View<'a>) -> Row<'a> {
         Cell::from(firing),
         Cell::from(cpu),
         Cell::from(memory),
+        Cell::from(quota_bars(row, quota, view)),
         Cell::from(deploying),
     ])
+}
+
+/// Cells of one quota's bar.
+const BAR: usize = 4;
+/// `svc ███░ mem █░░░ cpu ░░░░`.
+const QUOTA_WIDTH: u16 = 26;
+
+/// A small bar per quota the workspace sets, `warn` near its limit and `danger` at it;
+/// the cell's text (`-`) where it sets none.
+fn quota_bars<'a>(row: &WorkspaceRow, text: String, view: View<'a>) -> Line<'a> {
+    let theme = view.theme;
+    let mut spans = Vec::new();
+    for (kind, _, usage) in row.quotas() {
+        let ratio = usage.ratio();
+        let filled = ((ratio * BAR as f64).ceil() as usize).min(BAR);
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        let label = match kind {
+            QuotaKind::Services => "svc ",
+            QuotaKind::Memory => "mem ",
+            _ => "cpu ",
+        };
+        spans.push(Span::styled(label, theme.dim()));
+        let style = theme.usage(ratio * 100.0);
+        spans.push(Span::styled("█".repeat(filled), style));
+        spans.push(Span::styled("░".repeat(BAR - filled), theme.dim()));
+    }
+    if spans.is_empty() {
+        return Line::styled(text, theme.dim());
+    }
+    Line::from(spans)
 }

@@ -3,9 +3,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
+use super::Line;
 use crate::protocol::overview::COLUMNS;
 use crate::protocol::{QuotaKind, WorkspaceRow, WorkspaceState};
 use crate::tui::screen::{View, draw_empty, pane_block, render_table};
@@ -13,6 +14,11 @@ use crate::tui::screen::{View, draw_empty, pane_block, render_table};
 pub fn draw(frame: &mut Frame, area: Rect, view: View) {
     let workspaces = &view.state.workspaces;
     let mut block = pane_block(view, "Workspaces");
+    let marked = workspaces.marks.len();
+    if marked > 0 {
+        let text = format!(" {marked} marked ");
+        block = block.title_top(TextLine::styled(text, view.theme.accent()));
+    }
     if let Some(selected) = workspaces.selected_row() {
         block = block.title_bottom(Span::styled(
             format!(" {} ", location(selected)),
@@ -35,7 +41,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: View) {
         Constraint::Fill(1),
     ];
     let header = Row::new(COLUMNS);
-    let rows = workspaces.rows.iter().map(|r| row(r, view));
+    let rows = workspaces.lines().into_iter().map(|line| match line {
+        Line::Workspace(i) => row(&workspaces.rows[i], view),
+        Line::Service(i, j) => member(&workspaces.rows[i], j, view),
+    });
     let table = Table::new(rows, widths).block(block);
     render_table(
         frame,
@@ -100,6 +109,20 @@ fn row<'a>(row: &WorkspaceRow, view: View<'a>) -> Row<'a> {
     ])
 }
 
+/// A service listed under its workspace: `●` when marked, its state in the environment's
+/// column.
+fn member<'a>(row: &WorkspaceRow, j: usize, view: View<'a>) -> Row<'a> {
+    let service = &row.members[j];
+    let marked = view.state.workspaces.is_marked(&row.name, &service.name);
+    let mark = if marked { "●" } else { " " };
+    let name = Span::styled(format!("  {mark} {}", service.name), view.theme.accent());
+    let state = Span::styled(
+        service.state.as_str().to_string(),
+        view.theme.state(service.state),
+    );
+    Row::new([Cell::from(name), Cell::from(state)])
+}
+
 /// Cells of one quota's bar.
 const BAR: usize = 4;
 /// `svc ███░ mem █░░░ cpu ░░░░`.
@@ -107,7 +130,7 @@ const QUOTA_WIDTH: u16 = 26;
 
 /// A small bar per quota the workspace sets, `warn` near its limit and `danger` at it;
 /// the cell's text (`-`) where it sets none.
-fn quota_bars<'a>(row: &WorkspaceRow, text: String, view: View<'a>) -> Line<'a> {
+fn quota_bars<'a>(row: &WorkspaceRow, text: String, view: View<'a>) -> TextLine<'a> {
     let theme = view.theme;
     let mut spans = Vec::new();
     for (kind, _, usage) in row.quotas() {
@@ -127,7 +150,7 @@ fn quota_bars<'a>(row: &WorkspaceRow, text: String, view: View<'a>) -> Line<'a> 
         spans.push(Span::styled("░".repeat(BAR - filled), theme.dim()));
     }
     if spans.is_empty() {
-        return Line::styled(text, theme.dim());
+        return TextLine::styled(text, theme.dim());
     }
-    Line::from(spans)
+    TextLine::from(spans)
 }

@@ -54,7 +54,7 @@ impl App {
     }
 
     /// `s x r act on every mark, backspace clears`, from the live keymap.
-    fn mark_keys(&self) -> String {
+    pub(crate) fn mark_keys(&self) -> String {
         let key = |action| {
             (self.keymap.keys(Layer::Services, action).first())
                 .map_or_else(String::new, |k| k.symbol())
@@ -130,10 +130,11 @@ impl App {
         if matches!(then, Request::Engine(c) if marks.asked.as_ref() == Some(c)) {
             marks.clear();
         }
+        self.overview_confirmed(then);
     }
 }
 
-fn capitalised(verb: Verb) -> &'static str {
+pub(crate) fn capitalised(verb: Verb) -> &'static str {
     match verb {
         Verb::Start => "Start",
         Verb::Stop => "Stop",

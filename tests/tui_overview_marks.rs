@@ -99,6 +99,14 @@ fn snapshot_the_marked_overview() {
         h.status()
     );
     insta::assert_snapshot!("overview_marked", h.screen());
+    // What a stop of report takes from another workspace shows on its line.
+    let report = h
+        .screen()
+        .lines()
+        .find(|l| l.contains("report"))
+        .unwrap()
+        .to_string();
+    assert!(report.contains("needed by operation/sync"), "{report}");
 }
 
 #[test]

@@ -110,7 +110,7 @@ fn row<'a>(row: &WorkspaceRow, view: View<'a>) -> Row<'a> {
 }
 
 /// A service listed under its workspace: `●` when marked, its state in the environment's
-/// column.
+/// column, the active services of other workspaces that need it in the last two.
 fn member<'a>(row: &WorkspaceRow, j: usize, view: View<'a>) -> Row<'a> {
     let service = &row.members[j];
     let marked = view.state.workspaces.is_marked(&row.name, &service.name);
@@ -120,7 +120,20 @@ fn member<'a>(row: &WorkspaceRow, j: usize, view: View<'a>) -> Row<'a> {
         service.state.as_str().to_string(),
         view.theme.state(service.state),
     );
-    Row::new([Cell::from(name), Cell::from(state)])
+    // The links that make a stop here warn about another workspace, over the last two
+    // columns (a service has no quota of its own).
+    let needed_by: Vec<&str> = (service.needed_by.iter())
+        .filter(|d| d.active)
+        .map(|d| d.service.as_str())
+        .collect();
+    let links = match needed_by.as_slice() {
+        [] => String::new(),
+        names => format!("needed by {}", names.join(", ")),
+    };
+    let mut cells = vec![Cell::from(name), Cell::from(state)];
+    cells.extend((2..COLUMNS.len() - 2).map(|_| Cell::from("")));
+    cells.push(Cell::from(Span::styled(links, view.theme.dim())).column_span(2));
+    Row::new(cells)
 }
 
 /// Cells of one quota's bar.

@@ -408,7 +408,7 @@ fn alert_views_draw_at_every_size() {
 
 #[test]
 fn help_shows_the_alert_keys() {
-    let mut h = Harness::with(fixture(), (100, 197));
+    let mut h = Harness::with(fixture(), (100, 206));
     h.keys(&["?"]);
     let screen = h.screen();
     for text in [

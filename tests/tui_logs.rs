@@ -475,7 +475,7 @@ fn log_views_draw_at_every_size() {
 
 #[test]
 fn help_and_footer_show_the_log_keys() {
-    let mut h = Harness::with((100, 187));
+    let mut h = Harness::with((100, 206));
     h.keys(&["?"]);
     let screen = h.screen();
     for text in [

@@ -158,6 +158,9 @@ fn a_marked_service_of_another_workspace_is_not_warned_about() {
     h.keys(&["esc"]);
     assert!(h.sent().is_empty());
     assert_eq!(h.app.state().workspaces.marks.len(), 4);
+    // Esc again, nothing open: the marks go.
+    h.keys(&["esc"]);
+    assert!(h.app.state().workspaces.marks.is_empty());
 }
 
 #[test]

@@ -325,7 +325,6 @@ impl App {
                 self.overview_batch(Verb::Restart);
             }
             Action::Mark if self.state.pane == Pane::Overview => self.toggle_overview_mark(),
-            Action::ClearMarks if self.state.pane == Pane::Overview => self.clear_overview_marks(),
             Action::Expand => self.expand_workspace(),
             Action::Collapse => self.collapse_workspace(),
             Action::Start if !self.state.marks.is_empty() => self.batch(Verb::Start),

@@ -1,7 +1,8 @@
 //! Marks across workspaces: `right` (or `tab`) lists a workspace's services under its row,
 //! read from the overview's snapshots, `left` folds them; `space` marks a service of any
-//! workspace, and start, stop and restart act on every mark after one confirmation listing
-//! each workspace's part in dependency order. Each part is `supervisor::batch`'s plan for
+//! workspace (`backspace`, or `esc` with nothing open, clears them), and start, stop and
+//! restart act on every mark after one confirmation listing each workspace's part in
+//! dependency order. Each part is `supervisor::batch`'s plan for
 //! that workspace (the one `uc … --dry-run` prints), sent to that workspace's own engine.
 
 use std::collections::BTreeSet;

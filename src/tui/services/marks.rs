@@ -11,7 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Layer;
 use crate::tui::link::Request;
-use crate::tui::state::{Confirm, Popup};
+use crate::tui::state::{Confirm, Pane, Popup};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Marks {
@@ -73,6 +73,9 @@ impl App {
 
     pub(crate) fn clear_marks(&mut self) {
         self.state.marks.clear();
+        if self.state.pane == Pane::Overview {
+            self.clear_overview_marks();
+        }
     }
 
     /// Start, stop or restart every marked service: ask once, listing the plan in order.

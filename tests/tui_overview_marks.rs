@@ -174,3 +174,22 @@ fn without_marks_the_keys_say_how_to_mark() {
         h.status()
     );
 }
+
+#[test]
+fn the_selection_stays_on_its_service_when_the_lines_above_change() {
+    let mut h = overview();
+    h.keys(&["right", "G", "right", "j"]);
+    let at = |h: &Tui| {
+        let screen = h.screen();
+        screen
+            .lines()
+            .find(|l| l.contains('›'))
+            .unwrap()
+            .to_string()
+    };
+    assert!(at(&h).contains("queue"), "{}", h.screen());
+    let mut rows = rows();
+    rows[0].members.push(running("cache"));
+    h.update(Update::Workspaces(rows));
+    assert!(at(&h).contains("queue"), "{}", h.screen());
+}

@@ -76,10 +76,29 @@ impl Workspaces {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    /// New figures; the selection stays on its row.
+    /// New figures; the selection stays on its workspace or service even when the lines
+    /// above it change (a workspace listed above gains a service).
     pub fn set_rows(&mut self, rows: Vec<WorkspaceRow>) {
+        let selected = self.selected_line().map(|line| self.line_key(line));
         self.rows = rows;
+        let lines = self.lines();
+        if let Some(at) =
+            selected.and_then(|key| lines.iter().position(|l| self.line_key(*l) == key))
+        {
+            self.selected = at;
+        }
         self.move_by(0);
+    }
+
+    /// What a line shows, by name: (workspace, service).
+    fn line_key(&self, line: Line) -> (String, Option<String>) {
+        match line {
+            Line::Workspace(i) => (self.rows[i].name.clone(), None),
+            Line::Service(i, j) => (
+                self.rows[i].name.clone(),
+                Some(self.rows[i].members[j].name.clone()),
+            ),
+        }
     }
 }
 

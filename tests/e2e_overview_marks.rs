@@ -57,13 +57,14 @@ fn three_marks_in_two_workspaces_stop_exactly_those_and_warn_about_dependents() 
     screen.keys(&["Down", "Space", "Down", "Space"]);
     // The selection is on b's row now: list its services and mark b1.
     screen.keys(&["Right"]);
-    screen.wait("b's services", T, |t| row_shows(t, "b2", "running"));
+    screen.wait("b's services", T, |t| row_shows(t, "b1", "running"));
     screen.keys(&["Down", "Space"]);
     screen.wait("three marks", T, |t| t.contains("3 marked in 2 workspaces"));
 
     screen.keys(&["x"]);
+    // Its last line drawn (a frame is written top to bottom): the lines above are there.
     let asked = screen.wait("the confirmation", T, |t| {
-        t.contains("Stop 3 services in 2 workspaces?")
+        t.contains("Stop 3 services in 2 workspaces?") && t.contains("n/esc cancel")
     });
     assert!(
         asked.contains(&format!("{b2} depends on a3")),

@@ -6,9 +6,10 @@
 
 mod common;
 
-use common::tui::{NOW, Tui, running, workspace};
-use univers_container::protocol::{NoticeLevel, WorkspaceRow, WorkspaceState};
+use common::tui::{NOW, Tui, find, running, workspace};
+use univers_container::protocol::{NoticeLevel, QuotaStatus, Usage, WorkspaceRow, WorkspaceState};
 use univers_container::tui::state::Pane;
+use univers_container::tui::theme::Theme;
 use univers_container::tui::{Request, Update};
 
 fn rows() -> Vec<WorkspaceRow> {
@@ -20,6 +21,7 @@ fn rows() -> Vec<WorkspaceRow> {
         cpu_pct: 12.5,
         rss: 350 * 1024 * 1024,
         deploying: vec!["api".into()],
+        quota: quota(),
         ..WorkspaceRow::idle("workbench", "/w/univers.yaml", WorkspaceState::Running)
     };
     let operation = WorkspaceRow::idle("operation", "/o/univers.yaml", WorkspaceState::Stopped);
@@ -29,6 +31,24 @@ fn rows() -> Vec<WorkspaceRow> {
         WorkspaceState::Unreachable("no workspace file at /l/univers.yaml".into()),
     );
     vec![workbench, operation, gone]
+}
+
+/// Services at the limit's edge, memory a third used, CPU nearly idle; no log quota shown.
+fn quota() -> QuotaStatus {
+    let usage = |used: f64, limit: f64| {
+        Some(Usage {
+            used,
+            limit,
+            at: "univers.yaml:3:5".into(),
+        })
+    };
+    QuotaStatus {
+        services: usage(9.0, 10.0),
+        memory: usage(350.0 * 1024.0 * 1024.0, 1024.0 * 1024.0 * 1024.0),
+        cpu: usage(0.125, 2.0),
+        log_retention: usage(1.0, 2.0),
+        ..QuotaStatus::default()
+    }
 }
 
 /// The overview as `uc` opens it on a projects file, its rows in.
@@ -57,9 +77,28 @@ fn snapshot_the_overview() {
     for cell in ["staging", "9/10", "2", "12.5%", "350M", "api"] {
         assert!(workbench.contains(cell), "{cell} in {workbench}");
     }
+    assert!(
+        workbench.contains("svc ████ mem ██░░ cpu █░░░"),
+        "{workbench}"
+    );
     assert!(row("operation").contains("stopped"));
     assert!(row("lab").contains("unreachable"));
     assert!(h.header().contains("3 workspaces"), "{}", h.header());
+}
+
+#[test]
+fn quota_bars_turn_danger_at_the_limit_and_the_row_says_the_usage() {
+    let mut h = overview();
+    h.keys(&["j"]); // the selection's colours would cover the bars'
+    let buffer = h.buffer();
+    let theme = Theme::default();
+    let (x, y) = find(&buffer, "svc ████");
+    assert_eq!(buffer[(x + 4, y)].fg, theme.danger, "9 of 10 services");
+    let (x, y) = find(&buffer, "mem ██");
+    assert_eq!(buffer[(x + 4, y)].fg, theme.ok, "a third of the memory");
+    let row = &h.app.state().workspaces.rows[0];
+    assert_eq!(row.quota_cell(), "services 9/10 memory 34% cpu 6%");
+    assert_eq!(h.app.state().workspaces.rows[1].quota_cell(), "-");
 }
 
 #[test]

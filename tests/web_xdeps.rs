@@ -42,5 +42,8 @@ fn stopping_a_service_another_workspace_needs_names_it_first() {
     );
     println!("results: {results}");
     assert_eq!(Env::service(&env.status(), "db")["state"], "running");
-    assert_eq!(Env::service(&other.status(), "consumer")["state"], "running");
+    assert_eq!(
+        Env::service(&other.status(), "consumer")["state"],
+        "running"
+    );
 }

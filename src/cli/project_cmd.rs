@@ -15,7 +15,7 @@ use crate::client::{Client, ClientError};
 use crate::config::projects::{self, Project};
 use crate::paths::Paths;
 use crate::protocol::overview::COLUMNS;
-use crate::protocol::{WorkspaceRow, WorkspaceState};
+use crate::protocol::{Command, Reply, WorkspaceRow, WorkspaceState};
 
 /// How long `uc ps` and the overview wait for one engine's snapshot.
 const ASK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -136,7 +136,7 @@ pub async fn ps(json: bool) -> CliResult {
     } else if rows.is_empty() {
         outln!("no workspaces listed (`uc project add PATH`)")?;
     } else {
-        let cells: Vec<[String; 7]> = rows.iter().map(WorkspaceRow::cells).collect();
+        let cells: Vec<[String; 8]> = rows.iter().map(WorkspaceRow::cells).collect();
         out!("{}", columns(&COLUMNS, &cells))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -197,6 +197,17 @@ impl Target {
                 let reason = "its engine does not answer".to_string();
                 WorkspaceRow::idle(name, &file, WorkspaceState::Unreachable(reason))
             }
+        }
+    }
+}
+
+impl Target {
+    /// Send `command` to the workspace's running engine (none is started for it).
+    pub async fn command(&self, command: &Command) -> Result<Reply, String> {
+        let socket = self.socket.as_ref().map_err(Clone::clone)?;
+        match Client::new(socket).command(command).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
         }
     }
 }

@@ -323,6 +323,11 @@ pub(super) async fn serve_requests(
                 let _ = updates.send(Update::Opened(Err(text)));
             }
             Request::Audit => super::ui_audit::read(&client, &audit, updates),
+            // Only the overview marks in several workspaces.
+            Request::Batches(_) => {
+                let error = CommandError::new("no projects file: uc runs on one workspace");
+                let _ = updates.send(Update::CommandDone(Err(error)));
+            }
         }
     }
 }

@@ -82,6 +82,10 @@ async fn switch(
                     }
                 }
             }
+            Request::Batches(parts) => {
+                let targets: Vec<Target> = projects.iter().map(Target::new).collect();
+                tokio::spawn(send_batches(targets, parts, updates.clone()));
+            }
             request => match &open {
                 Some(served) => {
                     let _ = served.requests.send(request);
@@ -91,6 +95,25 @@ async fn switch(
                     let _ = updates.send(Update::CommandDone(Err(error)));
                 }
             },
+        }
+    }
+}
+
+/// Each workspace's part of a marked batch to its own engine, one after the other in the
+/// overview's order; each answer (or why it could not be sent) becomes a `CommandDone`.
+async fn send_batches(
+    targets: Vec<Target>,
+    parts: Vec<(String, Command)>,
+    updates: UnboundedSender<Update>,
+) {
+    for (workspace, command) in parts {
+        let result = match targets.iter().find(|t| t.project.name == workspace) {
+            Some(target) => target.command(&command).await,
+            None => Err(format!("no workspace `{workspace}`")),
+        };
+        let result = result.map_err(|e| CommandError::new(format!("{workspace}: {e}")));
+        if updates.send(Update::CommandDone(result)).is_err() {
+            return;
         }
     }
 }

@@ -1,22 +1,30 @@
 //! One workspace summed up in a row: what `uc ps` prints and the TUI's overview shows for
-//! every workspace of the projects file. A plain struct, so later columns (quota usage)
-//! are one more field.
+//! every workspace of the projects file. A plain struct, so later columns are one more
+//! field.
 
 use serde::Serialize;
 
-use super::{ServiceState, Snapshot};
+use super::{QuotaKind, QuotaStatus, ServiceState, ServiceStatus, Snapshot};
 use crate::alerts::model::AlertState;
 use crate::format;
 
 /// The overview's columns, `uc ps`'s header.
-pub const COLUMNS: [&str; 7] = [
+pub const COLUMNS: [&str; 8] = [
     "WORKSPACE",
     "ENVIRONMENT",
     "SERVICES",
     "FIRING",
     "CPU",
     "MEMORY",
+    "QUOTA",
     "DEPLOYING",
+];
+
+/// The quotas the overview shows, with their short names: what a team outgrows first.
+pub const QUOTA_SHOWN: [(QuotaKind, &str); 3] = [
+    (QuotaKind::Services, "services"),
+    (QuotaKind::Memory, "memory"),
+    (QuotaKind::Cpu, "cpu"),
 ];
 
 /// Whether the workspace's engine answered.
@@ -52,6 +60,12 @@ pub struct WorkspaceRow {
     pub rss: u64,
     /// Services with a deploy running or waiting for approval.
     pub deploying: Vec<String>,
+    /// Each quota the workspace sets and its usage (`Snapshot.quota`).
+    #[serde(default, skip_serializing_if = "QuotaStatus::is_empty")]
+    pub quota: QuotaStatus,
+    /// Its services as its snapshot has them: the overview lists them to mark them.
+    #[serde(skip)]
+    pub members: Vec<ServiceStatus>,
 }
 
 impl WorkspaceRow {
@@ -68,6 +82,8 @@ impl WorkspaceRow {
             cpu_pct: 0.0,
             rss: 0,
             deploying: Vec::new(),
+            quota: QuotaStatus::default(),
+            members: Vec::new(),
         }
     }
 
@@ -95,12 +111,14 @@ impl WorkspaceRow {
                 .filter(|d| d.state.is_active())
                 .map(|d| d.service.clone())
                 .collect(),
+            quota: snapshot.quota.clone(),
+            members: snapshot.services.clone(),
             ..Self::idle(name, file, WorkspaceState::Running)
         }
     }
 
     /// The cells under [`COLUMNS`], as `uc ps` prints them and the overview draws them.
-    pub fn cells(&self) -> [String; 7] {
+    pub fn cells(&self) -> [String; 8] {
         let figures = self.state == WorkspaceState::Running;
         let or_dash = |shown: bool, text: String| if shown { text } else { "-".into() };
         [
@@ -115,11 +133,34 @@ impl WorkspaceRow {
             or_dash(figures, self.firing.to_string()),
             or_dash(figures, format::percent(f64::from(self.cpu_pct))),
             or_dash(figures, format::bytes(self.rss as f64)),
+            or_dash(figures, self.quota_cell()),
             match self.deploying.as_slice() {
                 [] => "-".into(),
                 services => services.join(","),
             },
         ]
+    }
+
+    /// `services 2/3 memory 41% cpu 12%`: each shown quota the workspace sets, `-` if none.
+    pub fn quota_cell(&self) -> String {
+        let shown: Vec<String> = self
+            .quotas()
+            .map(|(kind, label, usage)| match kind {
+                QuotaKind::Services => format!("{label} {}/{}", usage.used, usage.limit),
+                _ => format!("{label} {:.0}%", usage.ratio() * 100.0),
+            })
+            .collect();
+        if shown.is_empty() {
+            "-".into()
+        } else {
+            shown.join(" ")
+        }
+    }
+
+    /// The shown quotas the workspace sets, with their usage.
+    pub fn quotas(&self) -> impl Iterator<Item = (QuotaKind, &'static str, &super::Usage)> {
+        (QUOTA_SHOWN.iter())
+            .filter_map(|(kind, label)| self.quota.get(*kind).map(|usage| (*kind, *label, usage)))
     }
 
     /// `running`, `stopped`, or `unreachable` (the reason is in [`WorkspaceState`]).

@@ -80,6 +80,8 @@ fn power(action: Action) -> Option<Power> {
         | A::DeploysView
         | A::Mark
         | A::ClearMarks
+        | A::Expand
+        | A::Collapse
         | A::Overview
         | A::OpenWorkspace
         | A::AuditView => None,
@@ -95,6 +97,7 @@ pub fn allows(role: Role, action: Action) -> bool {
 fn request_power(request: &Request) -> Option<Power> {
     match request {
         Request::Engine(command) => Some(command.action()),
+        Request::Batches(parts) => parts.first().map(|(_, c)| c.action()),
         Request::ShowService(_) => Some(Power::Type),
         Request::RunPlaybook {
             mode: PlaybookMode::Run,

@@ -68,6 +68,8 @@ actions! {
     Mark("mark", "mark", help_only) =>
         "Mark or unmark the selected service: start, stop and restart then act on every marked one",
     ClearMarks("clear_marks", "unmark", help_only) => "Clear the marks",
+    Expand("expand", "services") => "List the selected workspace's services, to mark them",
+    Collapse("collapse", "fold", help_only) => "Fold the workspace's services back into its row",
     ShowWindow("show_window", "window") => "Show the selected service's live tmux window",
     Details("details", "details") =>
         "Show the selected service's probes, restarts and heal events, or its graphs",

@@ -319,6 +319,14 @@ impl App {
             Action::PageDown => self.move_by(page),
             Action::Top => self.move_by(isize::MIN),
             Action::Bottom => self.move_by(isize::MAX),
+            Action::Start if self.state.pane == Pane::Overview => self.overview_batch(Verb::Start),
+            Action::Stop if self.state.pane == Pane::Overview => self.overview_batch(Verb::Stop),
+            Action::Restart if self.state.pane == Pane::Overview => {
+                self.overview_batch(Verb::Restart);
+            }
+            Action::Mark if self.state.pane == Pane::Overview => self.toggle_overview_mark(),
+            Action::Expand => self.expand_workspace(),
+            Action::Collapse => self.collapse_workspace(),
             Action::Start if !self.state.marks.is_empty() => self.batch(Verb::Start),
             Action::Stop if !self.state.marks.is_empty() => self.batch(Verb::Stop),
             Action::Restart if !self.state.marks.is_empty() => self.batch(Verb::Restart),

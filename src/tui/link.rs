@@ -112,6 +112,9 @@ pub enum Request {
     /// Serve this workspace of the projects file instead of the open one, whose engine
     /// keeps running; answered with [`Update::Opened`].
     OpenWorkspace(String),
+    /// Marked services of several workspaces: each command goes to that workspace's own
+    /// engine (the open one or not); each answer is an [`Update::CommandDone`].
+    Batches(Vec<(String, Command)>),
     /// The workspace's newest audit records and the check of their chain; answered with
     /// [`Update::Audit`].
     Audit,

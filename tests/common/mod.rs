@@ -7,6 +7,7 @@ pub mod cli;
 pub mod deploy;
 pub mod disk;
 pub mod http;
+pub mod projects;
 pub mod receivers;
 pub mod serve;
 pub mod tui;

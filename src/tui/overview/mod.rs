@@ -5,12 +5,23 @@
 //! (`Request::OpenWorkspace`, answered by `Update::Opened`), after which the app starts the
 //! workspace's screen afresh.
 
+pub mod marks;
 pub mod pane;
+
+use std::collections::BTreeSet;
 
 use super::app::App;
 use super::link::Request;
 use super::state::{Pane, State};
 use crate::protocol::{NoticeLevel, WorkspaceRow};
+
+/// One line of the overview: a workspace, or one of its services under it when expanded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line {
+    Workspace(usize),
+    /// The row's index, then the service's in its `members`.
+    Service(usize, usize),
+}
 
 /// The overview's rows and selection, and which workspace the link serves.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,22 +34,71 @@ pub struct Workspaces {
     pub current: Option<String>,
     /// The workspace asked for and not opened yet.
     pub opening: Option<String>,
+    /// Workspaces whose services are listed under them.
+    pub expanded: BTreeSet<String>,
+    /// Marked services, as (workspace, service).
+    pub marks: BTreeSet<(String, String)>,
+    /// What the open batch confirmation sends: once it is sent, the marks go.
+    pub asked: Option<Request>,
 }
 
 impl Workspaces {
+    /// The workspaces, each followed by its services when expanded.
+    pub fn lines(&self) -> Vec<Line> {
+        let mut lines = Vec::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            lines.push(Line::Workspace(i));
+            if self.expanded.contains(&row.name) {
+                lines.extend((0..row.members.len()).map(|j| Line::Service(i, j)));
+            }
+        }
+        lines
+    }
+
+    pub fn selected_line(&self) -> Option<Line> {
+        self.lines().get(self.selected).copied()
+    }
+
+    /// The selected workspace, or the one of the selected service.
     pub fn selected_row(&self) -> Option<&WorkspaceRow> {
-        self.rows.get(self.selected)
+        match self.selected_line()? {
+            Line::Workspace(i) | Line::Service(i, _) => self.rows.get(i),
+        }
+    }
+
+    pub fn is_marked(&self, workspace: &str, service: &str) -> bool {
+        self.marks
+            .contains(&(workspace.to_string(), service.to_string()))
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        let last = self.rows.len().saturating_sub(1);
+        let last = self.lines().len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    /// New figures; the selection stays on its row.
+    /// New figures; the selection stays on its workspace or service even when the lines
+    /// above it change (a workspace listed above gains a service).
     pub fn set_rows(&mut self, rows: Vec<WorkspaceRow>) {
+        let selected = self.selected_line().map(|line| self.line_key(line));
         self.rows = rows;
+        let lines = self.lines();
+        if let Some(at) =
+            selected.and_then(|key| lines.iter().position(|l| self.line_key(*l) == key))
+        {
+            self.selected = at;
+        }
         self.move_by(0);
+    }
+
+    /// What a line shows, by name: (workspace, service).
+    fn line_key(&self, line: Line) -> (String, Option<String>) {
+        match line {
+            Line::Workspace(i) => (self.rows[i].name.clone(), None),
+            Line::Service(i, j) => (
+                self.rows[i].name.clone(),
+                Some(self.rows[i].members[j].name.clone()),
+            ),
+        }
     }
 }
 

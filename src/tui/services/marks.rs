@@ -11,7 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Layer;
 use crate::tui::link::Request;
-use crate::tui::state::{Confirm, Popup};
+use crate::tui::state::{Confirm, Pane, Popup};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Marks {
@@ -54,7 +54,7 @@ impl App {
     }
 
     /// `s x r act on every mark, backspace clears`, from the live keymap.
-    fn mark_keys(&self) -> String {
+    pub(crate) fn mark_keys(&self) -> String {
         let key = |action| {
             (self.keymap.keys(Layer::Services, action).first())
                 .map_or_else(String::new, |k| k.symbol())
@@ -73,6 +73,9 @@ impl App {
 
     pub(crate) fn clear_marks(&mut self) {
         self.state.marks.clear();
+        if self.state.pane == Pane::Overview {
+            self.clear_overview_marks();
+        }
     }
 
     /// Start, stop or restart every marked service: ask once, listing the plan in order.
@@ -130,10 +133,11 @@ impl App {
         if matches!(then, Request::Engine(c) if marks.asked.as_ref() == Some(c)) {
             marks.clear();
         }
+        self.overview_confirmed(then);
     }
 }
 
-fn capitalised(verb: Verb) -> &'static str {
+pub(crate) fn capitalised(verb: Verb) -> &'static str {
     match verb {
         Verb::Start => "Start",
         Verb::Stop => "Stop",

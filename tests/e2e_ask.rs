@@ -56,6 +56,12 @@ fn ask_restarts_with_yes_and_refuses_without_a_terminal() {
     });
     assert_eq!(Env::pid_of(&after, "worker"), worker);
 
+    // "if it keeps crashing" checks first: a running api is left alone.
+    let out = env.ok(&["ask", "restart the api if it keeps crashing", "--yes"]);
+    assert!(out.contains("api is not crash-looping: nothing done"), "{out}");
+    let now = env.status();
+    assert_eq!(Env::pid_of(&now, "api"), Env::pid_of(&after, "api"));
+
     // Chinese, read-only: runs directly (no confirmation) and answers in Chinese.
     let out = env.ok(&["ask", "api 的状态"]);
     assert!(out.starts_with("我理解为：查看服务 api的状态"), "{out}");

@@ -12,6 +12,7 @@ use super::output::outln;
 use super::{Cli, CliResult, Failure};
 use crate::assist::{Answer, Intent, Vocabulary, ask, duration};
 use crate::config::Source;
+use crate::protocol::ServiceState;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct AskArgs {
@@ -41,6 +42,15 @@ pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
     let Answer::Understood { intent, .. } = answer else {
         return Ok(ExitCode::from(2));
     };
+    if let Intent::Restart {
+        service: Some(name),
+        if_crash_loop: true,
+    } = &intent
+        && !crash_looping(&source, name).await?
+    {
+        outln!("{name} is not crash-looping: nothing done")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if intent.mutates() && !confirmed(args.yes)? {
         outln!("nothing done")?;
         return Ok(ExitCode::from(1));
@@ -48,9 +58,7 @@ pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
     let Some(argv) = argv(&intent) else {
         let what = match intent {
             Intent::Doctor { .. } => "diagnosis (`uc doctor`) is not built yet",
-            _ => {
-                "a restart only when the service keeps crashing is not built yet; say \"restart SERVICE\""
-            }
+            _ => "\"if it keeps crashing\" needs a service name",
         };
         return Err(Failure::input(anyhow!("{what}")));
     };
@@ -59,6 +67,16 @@ pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
     sub.demo = cli.demo;
     sub.read_only = cli.read_only;
     Box::pin(super::dispatch(sub)).await
+}
+
+/// "if it keeps crashing": the engine reports the service as crash-looping right now.
+async fn crash_looping(source: &Source, name: &str) -> Result<bool, Failure> {
+    let client = super::running(source, super::paths(source)?).await?;
+    let snapshot = client.snapshot().await?;
+    Ok(snapshot
+        .services
+        .iter()
+        .any(|s| s.name == name && s.state == ServiceState::CrashLooping))
 }
 
 /// `--yes`, else a `y` typed on the terminal; never a yes read from a pipe.
@@ -89,8 +107,7 @@ fn argv(intent: &Intent) -> Option<Vec<String>> {
         Intent::Start { service } => [vec!["up".into()], all(service)].concat(),
         Intent::Stop { service } => [vec!["down".into()], all(service)].concat(),
         Intent::Restart {
-            service: Some(s),
-            if_crash_loop: false,
+            service: Some(s), ..
         } => vec!["restart".into(), s.clone()],
         Intent::Restart {
             service: None,

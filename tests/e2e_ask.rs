@@ -58,7 +58,10 @@ fn ask_restarts_with_yes_and_refuses_without_a_terminal() {
 
     // "if it keeps crashing" checks first: a running api is left alone.
     let out = env.ok(&["ask", "restart the api if it keeps crashing", "--yes"]);
-    assert!(out.contains("api is not crash-looping: nothing done"), "{out}");
+    assert!(
+        out.contains("api is not crash-looping: nothing done"),
+        "{out}"
+    );
     let now = env.status();
     assert_eq!(Env::pid_of(&now, "api"), Env::pid_of(&after, "api"));
 

@@ -6,16 +6,12 @@ const COMMON: &[&str] = &[
     "in", "on", "at", "for", "from", "and", "or", "if", "up", "all", "any", "app", "pls", "please",
     "now", "again", "keeps", "log", "logs", "last", "past", "show", "what", "why", "how", "with",
     "that", "this", "one", "service", "services", "alert", "alerts", "error", "errors", "down",
-    "back", "off", "out", "go", "get", "let", "can", "you", "api's", "just", "into", "over", "env",
+    "back", "off", "out", "go", "get", "let", "can", "you", "just", "into", "over", "env",
 ];
 
 /// Allowed typo distance for a name of this length.
 fn tolerance(name: &str) -> usize {
-    match name.chars().count() {
-        0..=3 => 1,
-        4..=6 => 1,
-        _ => 2,
-    }
+    if name.chars().count() <= 6 { 1 } else { 2 }
 }
 
 /// The ASCII words of `text`, lowercase: service names are ASCII, and Chinese text has no

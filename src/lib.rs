@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod assist;
 pub mod cli;
 pub mod client;
 pub mod clock;

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 2),
     ("config_center", 2),
     ("export", 2),
+    ("assist", 2),
     ("engine", 3),
     ("api", 3),
     ("client", 4),

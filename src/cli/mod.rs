@@ -5,6 +5,7 @@
 //! commands that act, `uc`, `uc up`, `uc restart`..., start one).
 
 mod alerts_cmd;
+mod ask_cmd;
 mod audit_cmd;
 mod batch_cmd;
 /// Who acks, silences and switches: the name the audit log records for the local user.
@@ -108,6 +109,8 @@ pub enum Cmd {
         #[command(flatten)]
         batch: batch_cmd::BatchArgs,
     },
+    /// Ask in words (English or Chinese): "restart api", "why is web slow"
+    Ask(ask_cmd::AskArgs),
     /// Show the state of every service
     Status {
         /// Machine-readable output (see docs/json.md)
@@ -489,6 +492,7 @@ async fn dispatch(cli: Cli) -> CliResult {
             ref batch,
         }) => control::restart(source, names, batch).await,
         Some(Cmd::Status { json }) => status::run(source, json).await,
+        Some(Cmd::Ask(ref args)) => ask_cmd::run(&cli, source, args.clone()).await,
         Some(Cmd::Metrics {
             ref service,
             since,

@@ -1,0 +1,104 @@
+//! The phrase set of `uc ask`: intent accuracy over English and Chinese phrases with
+//! paraphrases and typos, and the rule that every mutating reading asks for confirmation.
+
+use serde::Deserialize;
+use univers_container::assist::{Answer, Vocabulary, ask};
+
+#[derive(Deserialize)]
+struct PhraseSet {
+    services: Vec<String>,
+    environments: Vec<String>,
+    phrases: Vec<(String, String)>,
+}
+
+fn load() -> PhraseSet {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ask_phrases.yaml"
+    );
+    let text = std::fs::read_to_string(path).expect("read the phrase set");
+    serde_saphyr::from_str(&text).expect("parse the phrase set")
+}
+
+fn spelled(answer: &Answer) -> String {
+    match answer {
+        Answer::Understood { intent, .. } => intent.canonical(),
+        Answer::NotUnderstood { .. } => "none".into(),
+    }
+}
+
+#[test]
+fn intent_accuracy_on_the_phrase_set() {
+    let set = load();
+    assert!(
+        set.phrases.len() >= 120,
+        "the phrase set has {} phrases",
+        set.phrases.len()
+    );
+    let vocab = Vocabulary {
+        services: set.services,
+        environments: set.environments,
+    };
+    let mut wrong = Vec::new();
+    for (text, expected) in &set.phrases {
+        let answer = ask(text, &vocab);
+        let got = spelled(&answer);
+        if &got != expected {
+            wrong.push(format!("{text:?}: expected {expected:?}, got {got:?}"));
+        }
+        if let Answer::Understood { intent, lang } = &answer
+            && intent.mutates()
+        {
+            assert!(
+                intent.needs_confirmation(),
+                "{text:?} mutates without confirmation"
+            );
+            assert!(
+                intent.reading(*lang).contains('？') || intent.reading(*lang).ends_with("confirm?")
+            );
+        }
+        // Nonsense never turns into an action.
+        if expected == "none" {
+            assert!(
+                matches!(answer, Answer::NotUnderstood { .. }),
+                "{text:?} guessed {got}"
+            );
+        }
+    }
+    let total = set.phrases.len();
+    let accuracy = 100.0 * (total - wrong.len()) as f64 / total as f64;
+    println!(
+        "ask: intent accuracy {accuracy:.1} % ({} of {total})",
+        total - wrong.len()
+    );
+    for w in &wrong {
+        println!("  miss: {w}");
+    }
+    assert!(
+        accuracy >= 95.0,
+        "accuracy {accuracy:.1} % below 95 %:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn readings_answer_in_the_phrase_language() {
+    let vocab = Vocabulary {
+        services: vec!["api".into()],
+        environments: vec![],
+    };
+    assert_eq!(
+        ask("restart api", &vocab).reading(),
+        "I understood: restart service api — confirm?"
+    );
+    assert_eq!(
+        ask("重启 api", &vocab).reading(),
+        "我理解为：重启服务 api — 确认吗？"
+    );
+    assert!(
+        ask("make me a sandwich", &vocab)
+            .reading()
+            .starts_with("I did not understand")
+    );
+    assert!(ask("你好", &vocab).reading().starts_with("我没有理解"));
+}

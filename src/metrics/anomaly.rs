@@ -13,7 +13,11 @@
 //! window of feature vectors; this costs a few dozen floating-point operations and 600 bytes
 //! per series, with no training step, and still agrees across two models before flagging.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
+
+use super::{Sample, SeriesKey};
 
 /// Score over which a sample is unusual.
 pub const THRESHOLD: f64 = 6.0;
@@ -144,6 +148,42 @@ impl Detector {
             since: self.run_since,
             score,
         })
+    }
+}
+
+/// A series flagged at a sample, as carried with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anomaly {
+    pub series: SeriesKey,
+    pub since: f64,
+    pub score: f64,
+}
+
+/// One detector per series of the samples fed to it; a series seen for the first time
+/// starts warming up.
+#[derive(Debug, Default)]
+pub struct Detectors(HashMap<SeriesKey, Detector>);
+
+impl Detectors {
+    /// The series anomalous at this sample, in the sample's series order.
+    pub fn observe(&mut self, sample: &Sample) -> Vec<Anomaly> {
+        let t = sample.t();
+        sample
+            .points()
+            .into_iter()
+            .filter_map(|(series, value)| {
+                let flag = self
+                    .0
+                    .entry(series.clone())
+                    .or_default()
+                    .observe(t, value)?;
+                Some(Anomaly {
+                    series,
+                    since: flag.since,
+                    score: flag.score,
+                })
+            })
+            .collect()
     }
 }
 

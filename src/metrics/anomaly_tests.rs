@@ -113,3 +113,36 @@ fn non_finite_values_are_ignored() {
     let flags = feed(&mut detector, 3602, 10, |_| 50.0 + noise.next());
     assert!(flags.is_empty());
 }
+
+fn sample(i: u32, api_cpu: f32, host_cpu: f32) -> Sample {
+    use crate::metrics::{HostSample, ServiceSample};
+    Sample {
+        at: (T0 as u64 + u64::from(i)) * 1000,
+        host: HostSample {
+            cpu_pct: host_cpu,
+            ..HostSample::default()
+        },
+        services: vec![ServiceSample {
+            name: "api".into(),
+            cpu_pct: api_cpu,
+            ..ServiceSample::default()
+        }],
+    }
+}
+
+#[test]
+fn every_series_of_a_sample_has_its_own_detector() {
+    use crate::metrics::Metric;
+    let mut noise = Noise(23);
+    let mut detectors = Detectors::default();
+    for i in 0..600 {
+        let quiet = sample(i, 10.0 + noise.next() as f32, 30.0 + noise.next() as f32);
+        assert!(detectors.observe(&quiet).is_empty());
+    }
+    let flagged: Vec<Anomaly> = (600..603)
+        .flat_map(|i| detectors.observe(&sample(i, 60.0, 30.0 + noise.next() as f32)))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].series, SeriesKey::new(Metric::ServiceCpu, "api"));
+    assert_eq!(flagged[0].since, T0 + 600.0);
+}

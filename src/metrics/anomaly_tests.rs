@@ -118,6 +118,7 @@ fn sample(i: u32, api_cpu: f32, host_cpu: f32) -> Sample {
     use crate::metrics::{HostSample, ServiceSample};
     Sample {
         at: (T0 as u64 + u64::from(i)) * 1000,
+        anomalies: Vec::new(),
         host: HostSample {
             cpu_pct: host_cpu,
             ..HostSample::default()

@@ -217,6 +217,7 @@ fn readings(rules: &RuleSet) -> FixedReadings {
     let mut readings = FixedReadings {
         sample: Some(Sample {
             at: 0,
+            anomalies: Vec::new(),
             host,
             services,
         }),

@@ -151,6 +151,7 @@ impl Walk {
         let services = (0..4).map(|i| self.service(20 + 4 * i)).collect();
         Sample {
             at: t.unsigned_abs() * 1000,
+            anomalies: Vec::new(),
             host,
             services,
         }

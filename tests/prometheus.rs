@@ -34,6 +34,7 @@ fn snapshot() -> Snapshot {
         services: vec![api, worker],
         metrics: Some(Sample {
             at: 1_000,
+            anomalies: Vec::new(),
             host: HostSample {
                 cpu_pct: 12.5,
                 cores: vec![10.0, 15.0],

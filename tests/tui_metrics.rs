@@ -58,6 +58,7 @@ fn sample(i: usize, n: usize) -> Sample {
     let at = NOW - (n - 1 - i) as u64 * 1000;
     Sample {
         at,
+        anomalies: Vec::new(),
         host: HostSample {
             cpu_pct: (35.0 + 25.0 * wave(30.0, 0.0)) as f32,
             cores: (0..4)

@@ -27,6 +27,7 @@ pub fn process(name: &str, cpu_pct: f32) -> ServiceSample {
 pub fn sample(cpu_pct: f32) -> Sample {
     Sample {
         at: 1_000,
+        anomalies: Vec::new(),
         host: HostSample {
             cpu_pct,
             cores: vec![10.0, 95.0],

@@ -1,6 +1,7 @@
 //! Metrics: the sampler (sysinfo), in-memory ring buffers, and the Prometheus exposition.
 //! History lives in `store`.
 
+pub mod anomaly;
 pub mod netdev;
 pub mod prometheus;
 pub mod recent;

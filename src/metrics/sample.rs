@@ -13,6 +13,9 @@ pub struct Sample {
     pub host: HostSample,
     /// Running services only, in workspace order.
     pub services: Vec<ServiceSample>,
+    /// Series the engine's detectors flag at this sample (`metrics::anomaly`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anomalies: Vec<super::anomaly::Anomaly>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -68,6 +68,7 @@ impl Sampler {
         self.last_at_ms = Some(crate::clock::now_ms());
         Sample {
             at: at_ms,
+            anomalies: Vec::new(),
             host,
             services,
         }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::anomaly::Detectors;
 use super::{Recent, Sample, Sampler};
 use crate::clock::now_ms;
 use crate::protocol::{Event, Hub, NoticeLevel};
@@ -82,6 +83,7 @@ fn run(
             return;
         }
     };
+    let mut detectors = Detectors::default();
     let mut next = Instant::now() + interval;
     while !stop.load(Ordering::SeqCst) {
         // Parked rather than slept so a stop wakes the thread at once.
@@ -95,7 +97,8 @@ fn run(
             // Fell behind (suspend, overload): skip missed ticks instead of bursting.
             next = Instant::now() + interval;
         }
-        let sample = sampler.sample(&hub.running_services(), now_ms());
+        let mut sample = sampler.sample(&hub.running_services(), now_ms());
+        sample.anomalies = detectors.observe(&sample);
         recent.lock().push(&sample);
         if let Some(recorder) = history.as_mut() {
             recorder.record(hub, &sample);

@@ -140,6 +140,7 @@ mod tests {
         });
         Event::Metrics(Box::new(Sample {
             at: crate::clock::now_ms(),
+            anomalies: Vec::new(),
             host: Default::default(),
             services: services.collect(),
         }))

@@ -6,6 +6,7 @@ const T0: u64 = 1_700_000_000_000;
 fn sample(i: u64, cpu: f32) -> Sample {
     Sample {
         at: T0 + i * 1000,
+        anomalies: Vec::new(),
         host: HostSample {
             cpu_pct: cpu,
             cores: vec![cpu, 100.0 - cpu],

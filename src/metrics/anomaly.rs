@@ -13,7 +13,7 @@
 //! window of feature vectors; this costs a few dozen floating-point operations and 600 bytes
 //! per series, with no training step, and still agrees across two models before flagging.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -168,8 +168,15 @@ impl Detectors {
     /// The series anomalous at this sample, in the sample's series order.
     pub fn observe(&mut self, sample: &Sample) -> Vec<Anomaly> {
         let t = sample.t();
-        sample
-            .points()
+        let points = sample.points();
+        // A series gone from the samples (a stopped or removed service) takes its detector
+        // along, so services coming and going do not grow the map for the engine's life; one
+        // that comes back warms up again.
+        if self.0.len() > points.len() {
+            let live: HashSet<&SeriesKey> = points.iter().map(|(series, _)| series).collect();
+            self.0.retain(|series, _| live.contains(series));
+        }
+        points
             .into_iter()
             .filter_map(|(series, value)| {
                 let flag = self

@@ -147,3 +147,16 @@ fn every_series_of_a_sample_has_its_own_detector() {
     assert_eq!(flagged[0].series, SeriesKey::new(Metric::ServiceCpu, "api"));
     assert_eq!(flagged[0].since, T0 + 600.0);
 }
+
+#[test]
+fn a_series_gone_from_the_samples_drops_its_detector() {
+    let mut detectors = Detectors::default();
+    let with_api = sample(0, 10.0, 30.0);
+    detectors.observe(&with_api);
+    let both = detectors.0.len();
+    let mut without_api = sample(1, 10.0, 30.0);
+    without_api.services.clear();
+    detectors.observe(&without_api);
+    assert_eq!(detectors.0.len(), without_api.points().len());
+    assert!(detectors.0.len() < both, "{both} detectors kept");
+}

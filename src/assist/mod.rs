@@ -5,6 +5,7 @@
 pub mod ask;
 pub mod duration;
 pub mod intent;
+pub mod llm;
 pub mod names;
 
 pub use ask::{Answer, Vocabulary, ask};

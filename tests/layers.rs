@@ -51,6 +51,7 @@ const MODELS: &[&str] = &[
     "metrics/series.rs",
     "hooks/push.rs",
     "deploy/model.rs",
+    "assist/finding.rs",
 ];
 
 fn layer_of_module(module: &str) -> Option<u8> {

@@ -91,6 +91,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/api/v1/hooks/deliveries", VIEWER),
     // Who did what, tokens' names included: for whoever may grant and revoke them.
     ("GET", "/api/v1/audit", ADMIN),
+    ("GET", "/api/v1/doctor", VIEWER),
     // Checked by the hook's own signature, not a token.
     ("POST", "/api/v1/hooks/{name}", Permission::Signed),
 ];

@@ -9,6 +9,7 @@ mod alerts;
 mod audit;
 mod config;
 mod deploys;
+mod doctor;
 mod events;
 mod heal;
 mod hooks;
@@ -25,6 +26,7 @@ pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
 pub use audit::{ACTOR, AuditParams, PeerListener, ROLE, VIA, refusal_of, user_name, via_of};
 pub use config::ConfigHistoryParams;
 pub use deploys::{DecisionBody, DeployBody, DeploysParams, PushBody, RollbackBody};
+pub use doctor::DoctorParams;
 pub use events::SseEvent;
 pub use heal::HealHistoryParams;
 pub use hooks::{DeliveriesParams, HookDeliveries, HooksAccess};
@@ -207,6 +209,7 @@ fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Api>)> {
         ),
         ("GET", "/api/v1/hooks/deliveries", get(hooks::deliveries)),
         ("GET", "/api/v1/audit", get(audit::list)),
+        ("GET", "/api/v1/doctor", get(doctor::diagnose)),
         ("POST", "/api/v1/hooks/{name}", post(hooks::receive)),
     ]
 }

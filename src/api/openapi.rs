@@ -10,7 +10,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, Secur
 use utoipa::openapi::{ContentBuilder, Object, Ref, Required, Response, ResponseBuilder, Type};
 
 use crate::api::{
-    alerts, audit, config, deploys, events, heal, hooks, logs, metrics, services, terminal,
+    alerts, audit, config, deploys, doctor, events, heal, hooks, logs, metrics, services, terminal,
 };
 use crate::store::TokenInfo;
 
@@ -126,6 +126,7 @@ pub struct CreatedToken {
         hooks::deliveries,
         hooks::receive,
         audit::list,
+        doctor::diagnose,
         deploys::deploy,
         deploys::rollback,
         deploys::push,

@@ -56,11 +56,9 @@ pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
         return Ok(ExitCode::from(1));
     }
     let Some(argv) = argv(&intent) else {
-        let what = match intent {
-            Intent::Doctor { .. } => "diagnosis (`uc doctor`) is not built yet",
-            _ => "\"if it keeps crashing\" needs a service name",
-        };
-        return Err(Failure::input(anyhow!("{what}")));
+        return Err(Failure::input(anyhow!(
+            "\"if it keeps crashing\" needs a service name"
+        )));
     };
     let mut sub = Cli::try_parse_from(argv).map_err(|e| Failure::runtime(anyhow!("{e}")))?;
     sub.file = cli.file.clone();
@@ -113,7 +111,8 @@ fn argv(intent: &Intent) -> Option<Vec<String>> {
             service: None,
             if_crash_loop: false,
         } => vec!["restart".into(), "*".into()],
-        Intent::Restart { .. } | Intent::Doctor { .. } => return None,
+        Intent::Restart { .. } => return None,
+        Intent::Doctor { service } => [vec!["doctor".into()], all(service)].concat(),
         Intent::Logs {
             service,
             level,

@@ -14,6 +14,7 @@ mod config_cmd;
 mod control;
 mod deploy_cmd;
 mod deploy_hook;
+mod doctor_cmd;
 mod env_cmd;
 mod export_cmd;
 mod heal_cmd;
@@ -111,6 +112,14 @@ pub enum Cmd {
     },
     /// Ask in words (English or Chinese): "restart api", "why is web slow"
     Ask(ask_cmd::AskArgs),
+    /// Diagnose: findings ranked by severity, each with its cause, evidence and what would help
+    Doctor {
+        /// One service (and what it depends on); the whole workspace when absent
+        service: Option<String>,
+        /// Machine-readable output (see docs/json.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the state of every service
     Status {
         /// Machine-readable output (see docs/json.md)
@@ -493,6 +502,9 @@ async fn dispatch(cli: Cli) -> CliResult {
         }) => control::restart(source, names, batch).await,
         Some(Cmd::Status { json }) => status::run(source, json).await,
         Some(Cmd::Ask(ref args)) => ask_cmd::run(&cli, source, args.clone()).await,
+        Some(Cmd::Doctor { ref service, json }) => {
+            doctor_cmd::run(source, service.as_deref(), json).await
+        }
         Some(Cmd::Metrics {
             ref service,
             since,

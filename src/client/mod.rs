@@ -14,7 +14,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 
 use crate::api::{
-    AlertHistory, AlertHistoryParams, ConfigHistoryParams, HealHistoryParams, MetricsHistoryParams,
+    AlertHistory, AlertHistoryParams, ConfigHistoryParams, DoctorParams, HealHistoryParams,
+    MetricsHistoryParams,
 };
 use crate::logs::stats::StatsReport;
 use crate::logs::{LogLine, LogQuery, LogStreamEvent, PatternInfo};
@@ -199,6 +200,17 @@ impl Client {
             limit,
         };
         self.get_query("/api/v1/heal/events", &params).await
+    }
+
+    /// The assistant's diagnosis: of `service` and what it depends on, or of everything.
+    pub async fn doctor(
+        &self,
+        service: Option<&str>,
+    ) -> Result<crate::assist::Diagnosis, ClientError> {
+        let params = DoctorParams {
+            service: service.map(str::to_owned),
+        };
+        self.get_query("/api/v1/doctor", &params).await
     }
 
     /// The newest `limit` outgoing webhook deliveries, newest first.

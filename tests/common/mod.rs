@@ -6,6 +6,7 @@ pub mod browser;
 pub mod cli;
 pub mod deploy;
 pub mod disk;
+pub mod doctor;
 pub mod http;
 pub mod projects;
 pub mod receivers;

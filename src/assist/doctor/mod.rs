@@ -1,0 +1,104 @@
+//! `uc doctor`: small analyzers, each reading the [`Facts`] gathered once from the engine's
+//! snapshot and files, each answering the faults it knows with evidence and allowlisted
+//! actions. [`diagnose`] runs them all and ranks what they found. No analyzer acts.
+
+mod deps;
+mod gather;
+
+pub use gather::{Sources, gather};
+
+use crate::assist::finding::{Diagnosis, Finding};
+use crate::protocol::Snapshot;
+
+/// Everything the analyzers read, gathered before any runs so they stay pure functions.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub now_ms: u64,
+    pub snapshot: Snapshot,
+}
+
+pub type Analyzer = fn(&Facts) -> Vec<Finding>;
+
+/// Every analyzer, by the name its findings carry.
+pub const ANALYZERS: &[(&str, Analyzer)] = &[("dependency_down", deps::analyze)];
+
+/// Every analyzer's findings, most important first; with `service`, those about it, about
+/// what it depends on, and those about the whole workspace.
+pub fn diagnose(facts: &Facts, service: Option<&str>) -> Diagnosis {
+    let mut findings: Vec<Finding> = ANALYZERS
+        .iter()
+        .flat_map(|(_, analyze)| analyze(facts))
+        .collect();
+    if let Some(name) = service {
+        let related = related(&facts.snapshot, name);
+        findings.retain(|f| f.service.as_ref().is_none_or(|s| related.contains(s)));
+    }
+    rank(&mut findings);
+    Diagnosis {
+        at_ms: facts.now_ms,
+        service: service.map(str::to_owned),
+        findings,
+        analyzers: ANALYZERS.iter().map(|(n, _)| (*n).to_owned()).collect(),
+    }
+}
+
+/// Severity first; within it the finding nearest the root cause, then the oldest fault.
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then(b.rank.cmp(&a.rank)).then(
+            a.since_ms
+                .unwrap_or(u64::MAX)
+                .cmp(&b.since_ms.unwrap_or(u64::MAX)),
+        )
+    });
+}
+
+/// `name` and everything it depends on in this workspace, transitively.
+fn related(snapshot: &Snapshot, name: &str) -> Vec<String> {
+    let mut found = vec![name.to_owned()];
+    let mut i = 0;
+    while i < found.len() {
+        if let Some(s) = snapshot.service(&found[i]) {
+            for dep in &s.depends_on {
+                if !found.contains(dep) {
+                    found.push(dep.clone());
+                }
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assist::finding::Severity;
+
+    fn finding(analyzer: &str, severity: Severity, rank: u8, since: Option<u64>) -> Finding {
+        Finding {
+            analyzer: analyzer.into(),
+            severity,
+            rank,
+            service: None,
+            cause: String::new(),
+            evidence: vec![],
+            actions: vec![],
+            since_ms: since,
+        }
+    }
+
+    #[test]
+    fn severity_then_root_then_age_orders_findings() {
+        let mut f = vec![
+            finding("late", Severity::Warning, 0, Some(20)),
+            finding("info", Severity::Info, 9, Some(1)),
+            finding("early", Severity::Warning, 0, Some(10)),
+            finding("root", Severity::Warning, 5, None),
+            finding("crit", Severity::Critical, 0, None),
+        ];
+        rank(&mut f);
+        let order: Vec<&str> = f.iter().map(|f| f.analyzer.as_str()).collect();
+        assert_eq!(order, ["crit", "root", "early", "late", "info"]);
+    }
+}

@@ -252,7 +252,7 @@ fn hows(crashes: &[Crash]) -> String {
             None => seen.push((c.how, 1)),
         }
     }
-    seen.sort_by(|a, b| b.1.cmp(&a.1));
+    seen.sort_by_key(|b| std::cmp::Reverse(b.1));
     if let [(how, _)] = seen.as_slice() {
         return (*how).to_owned();
     }

@@ -45,6 +45,7 @@ fn a_finding_applied_from_the_page_restarts_the_dependency() {
     wait_audit(&env, |rows| {
         rows.iter().any(|r| {
             r.token.as_deref() == Some("ops")
+                && r.via == "web (assistant)"
                 && r.route.ends_with("/services/db/restart")
                 && r.outcome == "ok"
         })

@@ -1,10 +1,8 @@
 // The assistant's diagnosis as the API serves it (`assist::finding`), what each suggested
 // action would do (its dry run, read before anything changes) and the call that applies it.
 // An action is one of the allowlist; the page never builds another.
-import { call } from './api';
-import { silence } from './alertsApi';
+import { ASSISTANT, call } from './api';
 import type { ConfigPlan } from './configApi';
-import { rollback } from './deploysApi';
 import { ServiceStatus, dependants } from './services';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -149,26 +147,28 @@ export async function dryRun(workspace: string, s: Suggestion, services: Service
   }
 }
 
-/** Applies `s` through the same calls the rest of the page makes. */
+/** Applies `s` through the same calls the rest of the page makes, on the audit record as
+ * done through the assistant. */
 export async function apply(workspace: string, s: Suggestion, shown: DryRun): Promise<void> {
   const ws = base(workspace);
+  const post = (path: string, body?: unknown) => call('POST', `${ws}${path}`, body, 'application/json', ASSISTANT);
   switch (s.action) {
     case 'start':
     case 'restart':
     case 'stop':
-      await call('POST', `${ws}/services/${encodeURIComponent(s.service)}/${s.action}`);
+      await post(`/services/${encodeURIComponent(s.service)}/${s.action}`);
       return;
     case 'rollback':
-      await rollback(workspace, s.service, '');
+      await post(`/services/${encodeURIComponent(s.service)}/rollback`, {});
       return;
     case 'run_playbook':
-      await call('POST', `${ws}/heal/playbooks/${encodeURIComponent(s.playbook)}/run`, {});
+      await post(`/heal/playbooks/${encodeURIComponent(s.playbook)}/run`, {});
       return;
     case 'silence':
-      await silence(workspace, s.matchers, `${s.for_secs}s`, 'through the assistant');
+      await post('/silences', { matchers: s.matchers, for: `${s.for_secs}s`, comment: 'through the assistant' });
       return;
     case 'apply_config':
-      await call('POST', `${ws}/config/apply`, { hash: shown.hash ?? null });
+      await post('/config/apply', { hash: shown.hash ?? null });
       return;
     case 'raise_limit':
     case 'logs':

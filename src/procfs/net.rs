@@ -119,8 +119,9 @@ fn socket_inode(link: &str) -> Option<u64> {
 /// `/proc/<pid>/cmdline` as one line, else the process name.
 pub fn command_line(pid: u32) -> String {
     let raw = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    // An argument holding a script (`python3 -c '...'`) reads on one line.
     let mut line = String::from_utf8_lossy(&raw)
-        .split('\0')
+        .split(|c: char| c == '\0' || c.is_whitespace())
         .filter(|a| !a.is_empty())
         .collect::<Vec<_>>()
         .join(" ");

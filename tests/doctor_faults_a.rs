@@ -1,5 +1,6 @@
 //! The doctor's fault scenarios, part A: a crash loop with an error pattern, a port taken by
-//! another process, a slow probe, a bad config edit and an edit not applied. Each injects
+//! another process, a slow probe, a slow dependency, a service exited for good, a bad
+//! config edit and an edit not applied. Each injects
 //! the fault into real processes and requires `uc doctor --json` to name it first.
 
 mod common;
@@ -110,20 +111,24 @@ fn fault_port_taken_names_the_holder() {
     );
 }
 
-#[test]
-fn fault_slow_probe_names_the_timeout() {
-    let port = common::deploy::free_port();
-    // Answers at once until `slow` exists, then after 2 s.
-    let server = format!(
+/// An HTTP server on `port` answering at once until the file `slow` exists, then after
+/// `delay` seconds.
+fn server(port: u16, delay: f64) -> String {
+    format!(
         "import http.server, os, time\n\
          class H(http.server.BaseHTTPRequestHandler):\n    \
              def do_GET(self):\n        \
                  if os.path.exists('slow'):\n            \
-                     time.sleep(2)\n        \
+                     time.sleep({delay})\n        \
                  self.send_response(200)\n        \
                  self.end_headers()\n\
          http.server.ThreadingHTTPServer(('127.0.0.1', {port}), H).serve_forever()\n"
-    );
+    )
+}
+
+#[test]
+fn fault_slow_probe_names_the_timeout() {
+    let port = common::deploy::free_port();
     let env = Env::new(&format!(
         r#"
   web:
@@ -132,7 +137,7 @@ fn fault_slow_probe_names_the_timeout() {
     readiness: {{ http: "http://127.0.0.1:{port}/", timeout: 500ms, interval: 500ms }}
 "#
     ));
-    std::fs::write(env.dir.join("server.py"), server).expect("server.py");
+    std::fs::write(env.dir.join("server.py"), server(port, 2.0)).expect("server.py");
     env.ok(&["up"]);
     env.wait_status(T, |s| Env::service(s, "web")["health"] == "healthy");
     let fault = Instant::now();
@@ -145,6 +150,55 @@ fn fault_slow_probe_names_the_timeout() {
     let first = first_finding(&env, "slow probe", fault, T, &expect);
     let cause = first["cause"].as_str().unwrap_or_default();
     assert!(cause.contains("(the last took 50"), "{cause}");
+}
+
+#[test]
+fn fault_slow_dependency_warns_its_dependent() {
+    let port = common::deploy::free_port();
+    let env = Env::new(&format!(
+        r#"
+  db:
+    command: "exec python3 server.py"
+    ports: [{port}]
+    readiness: {{ http: "http://127.0.0.1:{port}/", timeout: 3s, interval: 200ms }}
+  api:
+    command: "exec sleep 3314"
+    depends_on: {{ db: healthy }}
+"#
+    ));
+    std::fs::write(env.dir.join("server.py"), server(port, 1.2)).expect("server.py");
+    env.ok(&["up"]);
+    env.wait_status(T, |s| Env::service(s, "api")["state"] == "running");
+    let fault = Instant::now();
+    std::fs::write(env.dir.join("slow"), "").expect("slow");
+    let expect = Expect {
+        analyzer: "dependency_slow",
+        service: Some("api"),
+        cause_has: "api depends on db, which is slow: its readiness probe answered in 1.",
+    };
+    let first = first_finding(&env, "dependency slow", fault, T, &expect);
+    assert_eq!(first["severity"], "warning");
+}
+
+#[test]
+fn fault_service_exited_names_its_code_and_last_line() {
+    let env = Env::new(
+        r#"
+  job:
+    command: 'echo "panic: out of cheese"; exit 2'
+    restart: "no"
+"#,
+    );
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "service_exited",
+        service: Some("job"),
+        cause_has: "after \"panic: out of cheese\"",
+    };
+    let first = first_finding(&env, "service exited", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    assert!(cause.starts_with("job exited with code 2"), "{cause}");
 }
 
 /// A workspace running `api`, its file rewritten with `edit` once it runs.

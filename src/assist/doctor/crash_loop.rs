@@ -286,9 +286,10 @@ fn status_ending(s: &ServiceStatus) -> String {
 fn policy(s: &ServiceStatus, now_ms: u64) -> String {
     match (s.state, s.restart_at) {
         (ServiceState::GaveUp, _) => "its restart policy gave up".to_owned(),
+        // Backoffs are short at first: `850ms`, not `0s`.
         (ServiceState::CrashLooping, Some(at)) => format!(
             "crash-looping, next restart in {}",
-            format::remaining(at, now_ms)
+            format::latency(at.saturating_sub(now_ms) * 1000)
         ),
         (ServiceState::CrashLooping, None) => "crash-looping".to_owned(),
         (state, _) => format!("restarted, {} now", state.as_str()),
@@ -371,7 +372,7 @@ mod tests {
         assert_eq!(
             f[0].cause,
             "api ended 3 times in 9s (exited with code 3), each after \
-             \"FATAL: cannot open config /etc/x.conf\"; crash-looping, next restart in 2s"
+             \"FATAL: cannot open config /etc/x.conf\"; crash-looping, next restart in 2.0s"
         );
         assert_eq!(f[0].since_ms, Some(1_150));
         assert!(f[0].rank > 5, "above dependency_down of its dependents");

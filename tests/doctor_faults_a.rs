@@ -1,7 +1,8 @@
 //! The doctor's fault scenarios, part A: a crash loop with an error pattern, a port taken by
-//! another process, a slow probe, a slow dependency, a service exited for good, a bad
-//! config edit and an edit not applied. Each injects
-//! the fault into real processes and requires `uc doctor --json` to name it first.
+//! another process (the service cannot bind; its probe gets another's answers), a slow
+//! probe, a slow dependency, a service exited for good, a bad config edit and an edit not
+//! applied. Each injects the fault into real processes and requires `uc doctor --json` to
+//! name it first.
 
 mod common;
 
@@ -24,17 +25,13 @@ impl Drop for Holder {
     }
 }
 
-/// A python listener on a free port of 127.0.0.1, started outside the workspace; its port.
-fn listener() -> (Holder, u16) {
-    let script = "import socket, time\n\
-                  s = socket.socket()\n\
-                  s.bind(('127.0.0.1', 0))\n\
-                  s.listen()\n\
-                  print(s.getsockname()[1], flush=True)\n\
-                  time.sleep(600)\n";
+/// A python process started outside the workspace, running `script`, which prints the port
+/// it listens on; that port.
+fn outsider(script: &str) -> (Holder, u16) {
     let mut child = Command::new("python3")
         .args(["-c", script])
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .expect("python3");
     let mut line = String::new();
@@ -42,6 +39,28 @@ fn listener() -> (Holder, u16) {
     BufReader::new(stdout).read_line(&mut line).expect("port");
     let port = line.trim().parse().expect("a port");
     (Holder(child), port)
+}
+
+/// A listener on a free port of 127.0.0.1 that answers nothing.
+fn listener() -> (Holder, u16) {
+    outsider(
+        "import socket, time\n\
+         s = socket.socket()\n\
+         s.bind(('127.0.0.1', 0))\n\
+         s.listen()\n\
+         print(s.getsockname()[1], flush=True)\n\
+         time.sleep(600)\n",
+    )
+}
+
+/// An HTTP server on a free port of 127.0.0.1 that has no `/health` (404).
+fn http_listener() -> (Holder, u16) {
+    outsider(
+        "import http.server\n\
+         s = http.server.HTTPServer(('127.0.0.1', 0), http.server.BaseHTTPRequestHandler)\n\
+         print(s.server_address[1], flush=True)\n\
+         s.serve_forever()\n",
+    )
 }
 
 #[test]
@@ -124,6 +143,47 @@ fn server(port: u16, delay: f64) -> String {
                  self.end_headers()\n\
          http.server.ThreadingHTTPServer(('127.0.0.1', {port}), H).serve_forever()\n"
     )
+}
+
+#[test]
+fn fault_port_taken_answers_the_probe_in_the_service_place() {
+    let (holder, port) = http_listener();
+    let env = Env::new(&format!(
+        r#"
+  api:
+    command: "exec python3 app.py"
+    ports: [{port}]
+    readiness: {{ http: "http://127.0.0.1:{port}/health", interval: 200ms }}
+"#
+    ));
+    // Fails to bind, says so, and runs on serving nothing.
+    let app = format!(
+        "import socket, time\n\
+         try:\n    socket.socket().bind(('127.0.0.1', {port}))\n\
+         except OSError as e:\n    print('cannot listen:', e, flush=True)\n\
+         time.sleep(600)\n"
+    );
+    std::fs::write(env.dir.join("app.py"), app).expect("app.py");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let pid = holder.0.id().to_string();
+    let expect = Expect {
+        analyzer: "port_taken",
+        service: Some("api"),
+        cause_has: &format!("PID {pid} ("),
+    };
+    let first = first_finding(&env, "port taken, probe answered", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.ends_with("while api is running but failing its probe"),
+        "{cause}"
+    );
+    let answered = first["evidence"].as_array().is_some_and(|e| {
+        e.iter().any(|e| {
+            e["kind"] == "probe" && e["text"].as_str().is_some_and(|t| t.contains("HTTP 501"))
+        })
+    });
+    assert!(answered, "the holder's answer is the evidence: {first:#}");
 }
 
 #[test]

@@ -39,8 +39,10 @@ pub fn parse_listeners(text: &str) -> Vec<(u16, u64)> {
         .collect()
 }
 
-/// The processes listening on any of `ports` (IPv4 and IPv6), each socket once.
-pub fn port_holders(ports: &[u16]) -> Vec<PortHolder> {
+/// The processes listening on any of `ports` (IPv4 and IPv6), each socket once. The
+/// processes in `likely` are looked at first: when they hold every socket, the others are
+/// not read.
+pub fn port_holders(ports: &[u16], likely: &[u32]) -> Vec<PortHolder> {
     let mut inodes: HashMap<u64, u16> = HashMap::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let text = fs::read_to_string(table).unwrap_or_default();
@@ -54,7 +56,7 @@ pub fn port_holders(ports: &[u16]) -> Vec<PortHolder> {
         return Vec::new();
     }
     let mut found: Vec<PortHolder> = Vec::new();
-    for (pid, inode) in socket_owners(&inodes) {
+    for (pid, inode) in socket_owners(&inodes, likely) {
         let port = inodes[&inode];
         // A socket shared by a parent and its children (a forking server) names the first.
         if found.iter().any(|h| h.port == port && h.pid.is_some()) {
@@ -79,33 +81,40 @@ pub fn port_holders(ports: &[u16]) -> Vec<PortHolder> {
     found
 }
 
-/// `(pid, inode)` for every process holding one of the sockets, lowest PID first.
-fn socket_owners(inodes: &HashMap<u64, u16>) -> Vec<(u32, u64)> {
+/// `(pid, inode)` for the processes holding the sockets: `likely` first, then the others
+/// by PID until every socket has a holder.
+fn socket_owners(inodes: &HashMap<u64, u16>, likely: &[u32]) -> Vec<(u32, u64)> {
+    let mut owners: Vec<(u32, u64)> = Vec::new();
+    let mut search = |pids: &mut dyn Iterator<Item = u32>| {
+        for pid in pids {
+            if inodes.keys().all(|i| owners.iter().any(|(_, o)| o == i)) {
+                return;
+            }
+            owners.extend(sockets_of(pid, inodes).into_iter().map(|i| (pid, i)));
+        }
+    };
+    search(&mut likely.iter().copied());
     let mut pids: Vec<u32> = fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|pid| !likely.contains(pid))
         .collect();
     pids.sort_unstable();
-    let mut owners = Vec::new();
-    for pid in pids {
-        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-            continue;
-        };
-        for fd in fds.flatten() {
-            let Some(inode) = fs::read_link(fd.path())
-                .ok()
-                .and_then(|l| socket_inode(&l.to_string_lossy()))
-            else {
-                continue;
-            };
-            if inodes.contains_key(&inode) {
-                owners.push((pid, inode));
-            }
-        }
-    }
+    search(&mut pids.into_iter());
     owners
+}
+
+/// Which of the sockets `pid` holds.
+fn sockets_of(pid: u32, inodes: &HashMap<u64, u16>) -> Vec<u64> {
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    fds.flatten()
+        .filter_map(|fd| socket_inode(&fs::read_link(fd.path()).ok()?.to_string_lossy()))
+        .filter(|inode| inodes.contains_key(inode))
+        .collect()
 }
 
 /// The inode of an fd link `socket:[12345]`.
@@ -119,8 +128,9 @@ fn socket_inode(link: &str) -> Option<u64> {
 /// `/proc/<pid>/cmdline` as one line, else the process name.
 pub fn command_line(pid: u32) -> String {
     let raw = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    // An argument holding a script (`python3 -c '...'`) reads on one line.
     let mut line = String::from_utf8_lossy(&raw)
-        .split('\0')
+        .split(|c: char| c == '\0' || c.is_whitespace())
         .filter(|a| !a.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
@@ -171,12 +181,18 @@ mod tests {
     fn a_listener_of_this_process_is_found_with_its_pid_and_command() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let holders = port_holders(&[port]);
+        let holders = port_holders(&[port], &[]);
         assert_eq!(holders.len(), 1, "{holders:?}");
         assert_eq!(holders[0].port, port);
         assert_eq!(holders[0].pid, Some(std::process::id()));
         assert!(!holders[0].command.is_empty());
+        let me = std::process::id();
+        assert_eq!(
+            port_holders(&[port], &[me]),
+            holders,
+            "found among the likely"
+        );
         drop(listener);
-        assert!(port_holders(&[port]).is_empty());
+        assert!(port_holders(&[port], &[]).is_empty());
     }
 }

@@ -20,6 +20,9 @@ const SETTLED_MS: u64 = 60_000;
 /// How late a service's last words may be stored after the heal event of its exit, when
 /// the next run starts at once (no backoff separates the runs).
 const LOG_LAG_MS: u64 = 500;
+/// A crash this recent whose run has no stored line yet may still get one: it counts
+/// neither for nor against the line said before the others.
+const LOG_SETTLE_MS: u64 = 1_000;
 /// Crashes and log lines shown as evidence.
 const SHOWN_CRASHES: usize = 5;
 const SHOWN_LINES: usize = 5;
@@ -121,23 +124,26 @@ fn last_line<'a>(lines: &'a [LogLine], restarts: &[u64], crash: &Crash) -> Optio
         .find(|l| !l.text.trim().is_empty())
 }
 
-/// The line said before the most crashes (digits alike), with how many it preceded.
-fn common_line<'a>(last_words: &[Option<&'a LogLine>]) -> Option<(&'a str, usize)> {
+/// The line said before the most crashes (digits alike), its key and how many it preceded.
+fn common_line<'a>(last_words: &[Option<&'a LogLine>]) -> Option<(&'a str, String, usize)> {
     let mut counts: HashMap<String, (usize, &str)> = HashMap::new();
     for line in last_words.iter().flatten() {
-        let key: String = line
-            .text
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '#' } else { c })
-            .collect();
-        let entry = counts.entry(key).or_insert((0, ""));
+        let entry = counts.entry(key(&line.text)).or_insert((0, ""));
         entry.0 += 1;
         entry.1 = line.text.trim();
     }
     counts
-        .into_values()
-        .max_by_key(|(n, _)| *n)
-        .map(|(n, t)| (t, n))
+        .into_iter()
+        .max_by_key(|(_, (n, _))| *n)
+        .map(|(k, (n, t))| (t, k, n))
+}
+
+/// Lines alike but for their numbers (PIDs, ports, times) share a key.
+fn key(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
 }
 
 fn finding(
@@ -158,9 +164,17 @@ fn finding(
         ),
         None => format!("{name} keeps ending ({})", status_ending(s)),
     };
+    // The last words of a crash this recent may not all be stored yet: they count when they
+    // agree with the others, and are left out when they do not.
+    let settled = |c: &Crash| facts.now_ms.saturating_sub(c.at) >= LOG_SETTLE_MS;
     let common = common_line(last_words);
-    if let Some((line, n)) = common {
-        let each = if n == crashes.len() && n > 1 {
+    if let Some((line, common_key, n)) = &common {
+        let known = crashes
+            .iter()
+            .zip(last_words)
+            .filter(|(c, w)| settled(c) || w.is_some_and(|w| key(&w.text) == *common_key))
+            .count();
+        let each = if *n == known && *n > 1 {
             "each".to_owned()
         } else {
             format!("{n} of them")
@@ -179,7 +193,7 @@ fn finding(
             at_ms: Some(c.at),
         })
         .collect();
-    if let Some(last) = crashes.last() {
+    if let Some(last) = crashes.iter().rev().find(|c| settled(c)).or(crashes.last()) {
         evidence.extend(run_lines(lines, restarts, last));
     }
     if let Some(reason) = &s.reason {
@@ -191,7 +205,7 @@ fn finding(
     }
     let mut actions = vec![Suggestion::Logs {
         service: Some(name.clone()),
-        pattern: common.map(|(line, _)| regex::escape(line)),
+        pattern: common.map(|(line, _, _)| regex::escape(line)),
     }];
     actions.push(Suggestion::Restart {
         service: name.clone(),
@@ -252,7 +266,7 @@ fn hows(crashes: &[Crash]) -> String {
             None => seen.push((c.how, 1)),
         }
     }
-    seen.sort_by_key(|b| std::cmp::Reverse(b.1));
+    seen.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     if let [(how, _)] = seen.as_slice() {
         return (*how).to_owned();
     }
@@ -272,9 +286,10 @@ fn status_ending(s: &ServiceStatus) -> String {
 fn policy(s: &ServiceStatus, now_ms: u64) -> String {
     match (s.state, s.restart_at) {
         (ServiceState::GaveUp, _) => "its restart policy gave up".to_owned(),
+        // Backoffs are short at first: `850ms`, not `0s`.
         (ServiceState::CrashLooping, Some(at)) => format!(
             "crash-looping, next restart in {}",
-            format::remaining(at, now_ms)
+            format::latency(at.saturating_sub(now_ms) * 1000)
         ),
         (ServiceState::CrashLooping, None) => "crash-looping".to_owned(),
         (state, _) => format!("restarted, {} now", state.as_str()),
@@ -357,7 +372,7 @@ mod tests {
         assert_eq!(
             f[0].cause,
             "api ended 3 times in 9s (exited with code 3), each after \
-             \"FATAL: cannot open config /etc/x.conf\"; crash-looping, next restart in 2s"
+             \"FATAL: cannot open config /etc/x.conf\"; crash-looping, next restart in 2.0s"
         );
         assert_eq!(f[0].since_ms, Some(1_150));
         assert!(f[0].rank > 5, "above dependency_down of its dependents");
@@ -406,6 +421,27 @@ mod tests {
             f[0].cause
         );
         assert!(f[0].cause.ends_with("; its restart policy gave up"));
+    }
+
+    #[test]
+    fn a_recent_crash_whose_last_words_are_not_all_stored_yet_does_not_count() {
+        let (mut heal, lines) = three_crashes();
+        heal.push(event(
+            9_500,
+            HealKind::Backoff,
+            "exited with code 3; restarting in 1s",
+        ));
+        let f = analyze(&facts(
+            ServiceState::CrashLooping,
+            heal.clone(),
+            lines.clone(),
+        ));
+        assert!(f[0].cause.contains("4 times"), "{}", f[0].cause);
+        assert!(f[0].cause.contains(", each after"), "{}", f[0].cause);
+        let mut later = facts(ServiceState::CrashLooping, heal, lines);
+        later.now_ms = 10_500;
+        let f = analyze(&later);
+        assert!(f[0].cause.contains(", 3 of them after"), "{}", f[0].cause);
     }
 
     #[test]

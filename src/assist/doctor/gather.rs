@@ -9,11 +9,11 @@ use crate::logs::LogLine;
 use crate::logs::LogQuery;
 use crate::logs::store::StoreReader;
 use crate::procfs::net::{self, PortHolder};
-use crate::procfs::process::ProcessTable;
+use crate::procfs::process;
 use crate::protocol::{ServiceState, ServiceStatus, Snapshot};
 use crate::store::{HealLog, HealQuery};
 
-use super::{Facts, crash_loop, probes};
+use super::{Facts, crash_loop, exited, probes};
 
 /// Heal events older than this say nothing about what is wrong now.
 const HEAL_WINDOW_MS: u64 = 10 * 60_000;
@@ -44,7 +44,7 @@ pub fn gather(sources: &Sources, now_ms: u64) -> Facts {
         .snapshot
         .services
         .iter()
-        .filter(|s| crash_loop::crashes(&heal, &s.name).next().is_some())
+        .filter(|s| crash_loop::crashes(&heal, &s.name).next().is_some() || exited::failed(s))
         .collect();
     let crash_logs = match &sources.log_store {
         Some(store) => crashing
@@ -102,21 +102,14 @@ fn ports_held(snapshot: &Snapshot) -> BTreeMap<String, Vec<PortHolder>> {
         return BTreeMap::new();
     }
     let all: Vec<u16> = wanted.iter().flat_map(|(_, p)| p.iter().copied()).collect();
-    let holders = net::port_holders(&all);
-    if holders.is_empty() {
-        return BTreeMap::new();
-    }
     let roots: Vec<u32> = snapshot
         .services
         .iter()
         .filter(|s| s.state.is_active())
         .filter_map(|s| s.pid)
         .collect();
-    let ours: Vec<u32> = ProcessTable::scan()
-        .tree(&roots)
-        .iter()
-        .map(|p| p.pid)
-        .collect();
+    let ours: Vec<u32> = process::descendants(&roots).iter().map(|p| p.pid).collect();
+    let holders = net::port_holders(&all, &ours);
     let mut held = BTreeMap::new();
     for (service, ports) in wanted {
         let others: Vec<PortHolder> = holders

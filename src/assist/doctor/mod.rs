@@ -5,6 +5,7 @@
 mod config;
 mod crash_loop;
 mod deps;
+mod exited;
 mod gather;
 mod ports;
 mod probes;
@@ -34,6 +35,7 @@ pub const ANALYZERS: &[(&str, Analyzer)] = &[
     ("dependency_down", deps::analyze),
     ("dependency_slow", deps::slow),
     ("crash_loop", crash_loop::analyze),
+    ("service_exited", exited::analyze),
     ("probe_failing", probes::analyze),
     ("port_taken", ports::analyze),
     ("config_invalid", config::invalid),

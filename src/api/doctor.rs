@@ -39,6 +39,13 @@ pub async fn diagnose(State(api): State<Api>, Params(params): Params<DoctorParam
         alerts_db: api.alerts_db.clone(),
         deploys_db: api.deploys_db.clone(),
         history: api.history.clone(),
+        config_db: api.config_db.clone(),
+        series: doctor::series::copy(&api.recent.lock(), now_ms() as f64 / 1000.0),
+        patterns: api
+            .logs
+            .as_ref()
+            .map(|l| l.hub.patterns())
+            .unwrap_or_default(),
     };
     read_blocking(move || {
         let facts = doctor::gather(&sources, now_ms());

@@ -2,8 +2,14 @@
 //! snapshot and files, each answering the faults it knows with evidence and allowlisted
 //! actions. [`diagnose`] runs them all and ranks what they found. No analyzer acts.
 
+mod cpu;
 mod deps;
+mod filesystems;
 mod gather;
+mod memory;
+mod records;
+pub mod series;
+mod trend;
 
 pub use gather::{Sources, gather};
 
@@ -15,12 +21,32 @@ use crate::protocol::Snapshot;
 pub struct Facts {
     pub now_ms: u64,
     pub snapshot: Snapshot,
+    /// The last minutes of services' memory and CPU, host CPU and disks.
+    pub series: series::Series,
+    /// Each service's `max_memory`, bytes, as applied.
+    pub memory_limits: std::collections::BTreeMap<String, u64>,
+    /// The file systems holding the workspace, its state and its logs.
+    pub filesystems: Vec<filesystems::Filesystem>,
+    /// Config revisions applied in the last [`records::WINDOW_MS`], oldest first.
+    pub config_changes: Vec<records::ConfigChange>,
+    /// The newest deploys, newest first.
+    pub deploys: Vec<crate::deploy::model::Deployment>,
+    /// Heal events (restarts, give-ups) of the window, oldest first.
+    pub heal_events: Vec<crate::heal::event::HealEvent>,
+    /// The mined log patterns.
+    pub patterns: Vec<crate::logs::PatternInfo>,
+    /// The alert journal of the window, oldest first.
+    pub alert_history: Vec<crate::store::journal::Entry>,
 }
 
 pub type Analyzer = fn(&Facts) -> Vec<Finding>;
 
 /// Every analyzer, by the name its findings carry.
-pub const ANALYZERS: &[(&str, Analyzer)] = &[("dependency_down", deps::analyze)];
+pub const ANALYZERS: &[(&str, Analyzer)] = &[
+    ("dependency_down", deps::analyze),
+    ("memory_growth", memory::analyze),
+    ("cpu_saturation", cpu::analyze),
+];
 
 /// Every analyzer's findings, most important first; with `service`, those about it, about
 /// what it depends on, and those about the whole workspace.

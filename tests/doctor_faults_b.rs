@@ -1,0 +1,50 @@
+//! `uc doctor` fault scenarios, part B: memory growth, disk filling, what changed, alert
+//! storms and flapping rules, failed deploys. Each injects a real fault into real processes
+//! and requires the doctor's first finding to name it (see tests/common/doctor.rs).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::cli::Env;
+use common::doctor::{Expect, first_finding};
+
+const T: Duration = Duration::from_secs(30);
+
+#[test]
+fn fault_memory_leak_names_the_slope_and_the_time_to_the_limit() {
+    let env = Env::with_settings(
+        r#"
+  leaky:
+    command: "exec python3 leak.py"
+    max_memory: 2GiB
+"#,
+        "metrics: { interval: 1s }\n",
+    );
+    // 2 MiB written (so resident) every 100 ms: 20 MiB/s.
+    let leak = "import time\nkept = []\nwhile True:\n    kept.append(b'x' * (2 << 20))\n    time.sleep(0.1)\n";
+    std::fs::write(env.dir.join("leak.py"), leak).expect("leak.py");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "memory_growth",
+        service: Some("leaky"),
+        cause_has: "its max_memory 2.0G in",
+    };
+    let first = first_finding(&env, "memory leak", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    let rate: f64 = cause
+        .split("grows ")
+        .nth(1)
+        .and_then(|r| r.split("M/s").next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("no rate in {cause}"));
+    assert!((12.0..=28.0).contains(&rate), "about 20M/s: {cause}");
+    assert_eq!(first["severity"], "warning");
+    assert!(
+        first["actions"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["action"] == "raise_limit")),
+        "{first:#}"
+    );
+}

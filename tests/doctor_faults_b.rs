@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::cli::Env;
+use common::disk::SmallDisk;
 use common::doctor::{Expect, first_finding};
 
 const T: Duration = Duration::from_secs(30);
@@ -47,4 +48,43 @@ fn fault_memory_leak_names_the_slope_and_the_time_to_the_limit() {
             .is_some_and(|a| a.iter().any(|s| s["action"] == "raise_limit")),
         "{first:#}"
     );
+}
+
+#[test]
+fn fault_disk_filling_names_the_time_to_full_and_the_biggest_file() {
+    let env = Env::with_settings(
+        r#"
+  writer:
+    command: "exec python3 fill.py"
+"#,
+        "",
+    );
+    let workspace = std::fs::read(&env.file).expect("workspace file");
+    // The workspace's own small disk, with the workspace file put back on it.
+    let Some(_disk) = SmallDisk::mount(&env.dir, "64m") else {
+        return;
+    };
+    std::fs::write(&env.file, workspace).expect("workspace file on the disk");
+    // 600 KiB every 100 ms: about 6 MiB/s, full in about ten seconds.
+    let fill = "import time\nout = open('data.bin', 'wb', buffering=0)\nwhile True:\n    out.write(b'x' * (600 << 10))\n    time.sleep(0.1)\n";
+    std::fs::write(env.dir.join("fill.py"), fill).expect("fill.py");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "disk_filling",
+        service: None,
+        cause_has: "full in",
+    };
+    let first = first_finding(&env, "disk filling", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.starts_with("the disk holding the workspace ("),
+        "{cause}"
+    );
+    assert!(cause.contains("free of 64.0M"), "{cause}");
+    let biggest = first["evidence"].as_array().and_then(|e| {
+        e.iter()
+            .find(|e| e["text"].as_str().is_some_and(|t| t.ends_with("/data.bin")))
+    });
+    assert!(biggest.is_some(), "the biggest file is named: {first:#}");
 }

@@ -4,6 +4,7 @@
 
 mod cpu;
 mod deps;
+mod disk;
 mod filesystems;
 mod gather;
 mod memory;
@@ -46,6 +47,7 @@ pub const ANALYZERS: &[(&str, Analyzer)] = &[
     ("dependency_down", deps::analyze),
     ("memory_growth", memory::analyze),
     ("cpu_saturation", cpu::analyze),
+    ("disk_filling", disk::analyze),
 ];
 
 /// Every analyzer's findings, most important first; with `service`, those about it, about

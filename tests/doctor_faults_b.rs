@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::cli::Env;
+use common::deploy::{Repo, free_port, workspace};
 use common::disk::SmallDisk;
 use common::doctor::{Expect, first_finding};
 
@@ -87,4 +88,30 @@ fn fault_disk_filling_names_the_time_to_full_and_the_biggest_file() {
             .find(|e| e["text"].as_str().is_some_and(|t| t.ends_with("/data.bin")))
     });
     assert!(biggest.is_some(), "the biggest file is named: {first:#}");
+}
+
+#[test]
+fn fault_failed_build_names_the_deploy_and_its_stage() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let env = workspace(&repo, port, "      build: sh gate.sh\n");
+    repo.commit("v1", "ok", "exit 0\n");
+    env.ok(&["deploy", "app"]);
+    repo.commit(
+        "v2",
+        "ok",
+        "echo 'error: app.py: no such module' >&2\nexit 2\n",
+    );
+    let fault = Instant::now();
+    let out = env.run(&["deploy", "app"]);
+    assert!(!out.status.success(), "v2's build fails");
+    let expect = Expect {
+        analyzer: "deploy_failed",
+        service: Some("app"),
+        cause_has: "failed at build",
+    };
+    let first = first_finding(&env, "failed deploy", fault, T, &expect);
+    let evidence = first["evidence"].to_string();
+    assert!(evidence.contains("no such module"), "{first:#}");
 }

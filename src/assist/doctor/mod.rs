@@ -3,6 +3,7 @@
 //! actions. [`diagnose`] runs them all and ranks what they found. No analyzer acts.
 
 mod cpu;
+mod deploys;
 mod deps;
 mod disk;
 mod filesystems;
@@ -48,6 +49,7 @@ pub const ANALYZERS: &[(&str, Analyzer)] = &[
     ("memory_growth", memory::analyze),
     ("cpu_saturation", cpu::analyze),
     ("disk_filling", disk::analyze),
+    ("deploy_failed", deploys::analyze),
 ];
 
 /// Every analyzer's findings, most important first; with `service`, those about it, about

@@ -44,6 +44,7 @@ async fn serve(h: &Harness) -> Client {
         ),
         deploys: None,
         deploys_db: h.paths.deploys_db(),
+        config_db: h.paths.config_db(),
         access: Default::default(),
     });
     tokio::spawn(listen::serve(listener, router, listen::SOCKET));

@@ -40,6 +40,13 @@ pub async fn diagnose(State(api): State<Api>, Params(params): Params<DoctorParam
         deploys_db: api.deploys_db.clone(),
         history: api.history.clone(),
         log_store: api.logs.as_ref().map(|l| l.store_dir.clone()),
+        config_db: api.config_db.clone(),
+        series: doctor::series::copy(&api.recent.lock(), now_ms() as f64 / 1000.0),
+        patterns: api
+            .logs
+            .as_ref()
+            .map(|l| l.hub.patterns())
+            .unwrap_or_default(),
     };
     read_blocking(move || {
         let facts = doctor::gather(&sources, now_ms());

@@ -83,6 +83,8 @@ pub struct Api {
     pub deploys: Option<crate::deploy::Deploys>,
     /// The deploy history, for `GET /api/v1/deploys`.
     pub deploys_db: PathBuf,
+    /// Applied config revisions, for the doctor.
+    pub config_db: PathBuf,
     /// Who besides the engine's owner may call, with which role (`access:`).
     pub access: std::sync::Arc<std::sync::RwLock<std::sync::Arc<crate::protocol::access::Access>>>,
 }

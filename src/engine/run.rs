@@ -170,6 +170,7 @@ pub async fn run(source: Source) -> anyhow::Result<()> {
         terminals,
         deploys,
         deploys_db: paths.deploys_db(),
+        config_db: paths.config_db(),
         access,
     });
     let router = crate::api::rate_limited(

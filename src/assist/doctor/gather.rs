@@ -13,7 +13,7 @@ use crate::procfs::process;
 use crate::protocol::{ServiceState, ServiceStatus, Snapshot};
 use crate::store::{HealLog, HealQuery};
 
-use super::{Facts, crash_loop, exited, probes};
+use super::{Facts, crash_loop, exited, filesystems, probes, records};
 
 /// Heal events older than this say nothing about what is wrong now.
 const HEAL_WINDOW_MS: u64 = 10 * 60_000;
@@ -34,6 +34,11 @@ pub struct Sources {
     pub history: Option<PathBuf>,
     /// The logs store, when the logs worker runs.
     pub log_store: Option<PathBuf>,
+    pub config_db: PathBuf,
+    /// The last minutes of the series analyzers read, from the metrics worker's memory.
+    pub series: super::series::Series,
+    /// The mined log patterns.
+    pub patterns: Vec<crate::logs::PatternInfo>,
 }
 
 /// The facts as they are now. A source that cannot be read leaves its facts empty: a
@@ -53,12 +58,21 @@ pub fn gather(sources: &Sources, now_ms: u64) -> Facts {
             .collect(),
         None => BTreeMap::new(),
     };
+    let since = now_ms.saturating_sub(records::WINDOW_MS);
     Facts {
         now_ms,
         ports_held: ports_held(&sources.snapshot),
         snapshot: sources.snapshot.clone(),
         heal,
         crash_logs,
+        series: sources.series.clone(),
+        memory_limits: records::memory_limits(&sources.config_db),
+        filesystems: filesystems::read(&workspace_dirs(sources), &sources.series, now_ms),
+        config_changes: records::config_changes(&sources.config_db, since),
+        deploys: records::deploys(&sources.deploys_db),
+        heal_events: records::heal_events(&sources.heal_db, since),
+        patterns: sources.patterns.clone(),
+        alert_history: records::alert_history(&sources.alerts_db, since),
     }
 }
 
@@ -134,4 +148,22 @@ fn in_trouble(s: &ServiceStatus) -> bool {
             | ServiceState::Exited
             | ServiceState::Failed
     ) || s.probes.iter().any(|p| p.last_ok == Some(false))
+}
+
+/// The workspace's directory, its state directory and the captured logs in it.
+fn workspace_dirs(sources: &Sources) -> Vec<(&'static str, PathBuf)> {
+    let mut dirs = Vec::new();
+    let file = sources
+        .snapshot
+        .config_file
+        .as_deref()
+        .map(std::path::Path::new);
+    if let Some(dir) = file.and_then(std::path::Path::parent) {
+        dirs.push(("workspace", dir.to_path_buf()));
+    }
+    if let Some(state) = sources.heal_db.parent() {
+        dirs.push(("state", state.to_path_buf()));
+        dirs.push(("logs", state.join("logs")));
+    }
+    dirs
 }

@@ -3,12 +3,20 @@
 //! actions. [`diagnose`] runs them all and ranks what they found. No analyzer acts.
 
 mod config;
+mod cpu;
 mod crash_loop;
+mod deploys;
 mod deps;
+mod disk;
 mod exited;
+mod filesystems;
 mod gather;
+mod memory;
 mod ports;
 mod probes;
+mod records;
+pub mod series;
+mod trend;
 
 pub use gather::{Sources, gather};
 
@@ -26,6 +34,22 @@ pub struct Facts {
     pub crash_logs: std::collections::BTreeMap<String, Vec<crate::logs::LogLine>>,
     /// Listeners on a troubled service's ports that no service of the workspace runs.
     pub ports_held: std::collections::BTreeMap<String, Vec<crate::procfs::net::PortHolder>>,
+    /// The last minutes of services' memory and CPU, host CPU and disks.
+    pub series: series::Series,
+    /// Each service's `max_memory`, bytes, as applied.
+    pub memory_limits: std::collections::BTreeMap<String, u64>,
+    /// The file systems holding the workspace, its state and its logs.
+    pub filesystems: Vec<filesystems::Filesystem>,
+    /// Config revisions applied in the last [`records::WINDOW_MS`], oldest first.
+    pub config_changes: Vec<records::ConfigChange>,
+    /// The newest deploys, newest first.
+    pub deploys: Vec<crate::deploy::model::Deployment>,
+    /// Heal events (restarts, give-ups) of the window, oldest first.
+    pub heal_events: Vec<crate::heal::event::HealEvent>,
+    /// The mined log patterns.
+    pub patterns: Vec<crate::logs::PatternInfo>,
+    /// The alert journal of the window, oldest first.
+    pub alert_history: Vec<crate::store::journal::Entry>,
 }
 
 pub type Analyzer = fn(&Facts) -> Vec<Finding>;
@@ -40,6 +64,10 @@ pub const ANALYZERS: &[(&str, Analyzer)] = &[
     ("port_taken", ports::analyze),
     ("config_invalid", config::invalid),
     ("config_not_applied", config::not_applied),
+    ("memory_growth", memory::analyze),
+    ("cpu_saturation", cpu::analyze),
+    ("disk_filling", disk::analyze),
+    ("deploy_failed", deploys::analyze),
 ];
 
 /// Every analyzer's findings, most important first; with `service`, those about it, about

@@ -1,0 +1,117 @@
+//! `uc doctor` fault scenarios, part B: memory growth, disk filling, what changed, alert
+//! storms and flapping rules, failed deploys. Each injects a real fault into real processes
+//! and requires the doctor's first finding to name it (see tests/common/doctor.rs).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::cli::Env;
+use common::deploy::{Repo, free_port, workspace};
+use common::disk::SmallDisk;
+use common::doctor::{Expect, first_finding};
+
+const T: Duration = Duration::from_secs(30);
+
+#[test]
+fn fault_memory_leak_names_the_slope_and_the_time_to_the_limit() {
+    let env = Env::with_settings(
+        r#"
+  leaky:
+    command: "exec python3 leak.py"
+    max_memory: 2GiB
+"#,
+        "metrics: { interval: 1s }\n",
+    );
+    // 2 MiB written (so resident) every 100 ms: 20 MiB/s.
+    let leak = "import time\nkept = []\nwhile True:\n    kept.append(b'x' * (2 << 20))\n    time.sleep(0.1)\n";
+    std::fs::write(env.dir.join("leak.py"), leak).expect("leak.py");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "memory_growth",
+        service: Some("leaky"),
+        cause_has: "its max_memory 2.0G in",
+    };
+    let first = first_finding(&env, "memory leak", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    let rate: f64 = cause
+        .split("grows ")
+        .nth(1)
+        .and_then(|r| r.split("M/s").next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("no rate in {cause}"));
+    assert!((12.0..=28.0).contains(&rate), "about 20M/s: {cause}");
+    assert_eq!(first["severity"], "warning");
+    assert!(
+        first["actions"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["action"] == "raise_limit")),
+        "{first:#}"
+    );
+}
+
+#[test]
+fn fault_disk_filling_names_the_time_to_full_and_the_biggest_file() {
+    let env = Env::with_settings(
+        r#"
+  writer:
+    command: "exec python3 fill.py"
+"#,
+        "",
+    );
+    let workspace = std::fs::read(&env.file).expect("workspace file");
+    // The workspace's own small disk, with the workspace file put back on it.
+    let Some(_disk) = SmallDisk::mount(&env.dir, "64m") else {
+        return;
+    };
+    std::fs::write(&env.file, workspace).expect("workspace file on the disk");
+    // 600 KiB every 100 ms: about 6 MiB/s, full in about ten seconds.
+    let fill = "import time\nout = open('data.bin', 'wb', buffering=0)\nwhile True:\n    out.write(b'x' * (600 << 10))\n    time.sleep(0.1)\n";
+    std::fs::write(env.dir.join("fill.py"), fill).expect("fill.py");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "disk_filling",
+        service: None,
+        cause_has: "full in",
+    };
+    let first = first_finding(&env, "disk filling", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.starts_with("the disk holding the workspace ("),
+        "{cause}"
+    );
+    assert!(cause.contains("free of 64.0M"), "{cause}");
+    let biggest = first["evidence"].as_array().and_then(|e| {
+        e.iter()
+            .find(|e| e["text"].as_str().is_some_and(|t| t.ends_with("/data.bin")))
+    });
+    assert!(biggest.is_some(), "the biggest file is named: {first:#}");
+}
+
+#[test]
+fn fault_failed_build_names_the_deploy_and_its_stage() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repo::new(tmp.path());
+    let port = free_port();
+    let env = workspace(&repo, port, "      build: sh gate.sh\n");
+    repo.commit("v1", "ok", "exit 0\n");
+    env.ok(&["deploy", "app"]);
+    repo.commit(
+        "v2",
+        "ok",
+        "echo 'error: app.py: no such module' >&2\nexit 2\n",
+    );
+    let fault = Instant::now();
+    let out = env.run(&["deploy", "app"]);
+    assert!(!out.status.success(), "v2's build fails");
+    let expect = Expect {
+        analyzer: "deploy_failed",
+        service: Some("app"),
+        cause_has: "failed at build",
+    };
+    let first = first_finding(&env, "failed deploy", fault, T, &expect);
+    let evidence = first["evidence"].to_string();
+    assert!(evidence.contains("no such module"), "{first:#}");
+}

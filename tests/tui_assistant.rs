@@ -17,7 +17,10 @@ use common::cli::{Env, Screen};
 use common::tui::{NOW, Tui, find, running, service, workspace};
 use univers_container::assist::Diagnosis;
 use univers_container::assist::finding::{Evidence, EvidenceKind, Finding, Severity, Suggestion};
+use univers_container::heal::playbook::PlaybookReport;
+use univers_container::logs::Level;
 use univers_container::protocol::{Command, Role, ServiceState};
+use univers_container::tui::heal::playbook::PlaybookMode;
 use univers_container::tui::state::{Pane, Popup};
 use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
 
@@ -251,7 +254,12 @@ fn ask_confirms_a_change_acts_on_a_look_and_refuses_nonsense() {
         tui.status()
             .starts_with("I understood: show error logs of service db")
     );
-    assert!(matches!(tui.sent().as_slice(), [Request::Logs(_), ..]));
+    let Some(Request::Logs(query)) = tui.sent().pop() else {
+        panic!("no logs asked for");
+    };
+    assert_eq!(query.sources, ["db"]);
+    assert_eq!(query.level, Some(Level::Error));
+    assert_eq!(query.since, Some(NOW - 600_000));
 
     tui.command("ask why is api slow");
     assert_eq!(tui.pane(), Pane::Assistant);
@@ -261,6 +269,52 @@ fn ask_confirms_a_change_acts_on_a_look_and_refuses_nonsense() {
     assert!(tui.status().contains("nothing done"), "{}", tui.status());
     assert!(tui.app.state().popups.is_empty());
     assert!(tui.sent().is_empty());
+}
+
+#[test]
+fn a_playbook_shows_its_plan_and_its_run_is_sent_through_the_assistant() {
+    let mut tui = Tui::new((120, 24), NOW);
+    tui.snapshot(shop());
+    tui.keys(&["!"]);
+    tui.sent();
+    let mut d = diagnosis();
+    d.findings[0].actions = vec![Suggestion::RunPlaybook {
+        playbook: "tidy".into(),
+    }];
+    tui.update(Update::Doctor(Ok(d)));
+    tui.keys(&["enter"]);
+    let plan = Request::RunPlaybook {
+        name: "tidy".into(),
+        mode: PlaybookMode::Plan,
+    };
+    assert_eq!(tui.sent(), [plan]);
+    let report = PlaybookReport::new("tidy", true, NOW, vec![]);
+    tui.update(Update::PlaybookRun {
+        name: "tidy".into(),
+        mode: PlaybookMode::Plan,
+        result: Ok(report.clone()),
+    });
+    assert!(
+        tui.screen().contains("Run playbook tidy?"),
+        "{}",
+        tui.screen()
+    );
+    tui.keys(&["y"]);
+    let run = Request::RunPlaybook {
+        name: "tidy".into(),
+        mode: PlaybookMode::Run,
+    };
+    assert_eq!(tui.sent(), [assisted(run.clone())]);
+    // The same playbook from the command line is the user's own.
+    tui.command("playbook tidy");
+    tui.sent();
+    tui.update(Update::PlaybookRun {
+        name: "tidy".into(),
+        mode: PlaybookMode::Plan,
+        result: Ok(report),
+    });
+    tui.keys(&["y"]);
+    assert_eq!(tui.sent(), [run]);
 }
 
 const T: Duration = Duration::from_secs(20);

@@ -51,12 +51,16 @@ impl App {
             Intent::Logs {
                 service,
                 level,
+                since_secs,
                 pattern,
-                ..
             } => {
                 self.state.logs.filter.level = level.as_deref().and_then(Level::from_name);
                 self.show_filtered_logs(service, pattern);
-                self.restart_logs();
+                // The stored lines from that far back; the pane's own filters keep no start.
+                let mut query = self.state.logs.restart();
+                let now = self.state.now_ms;
+                query.since = since_secs.map(|s| now.saturating_sub(s.saturating_mul(1000)));
+                self.send(Request::Logs(query));
             }
             Intent::Status { service } => {
                 self.state.pane = Pane::Services;

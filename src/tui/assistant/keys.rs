@@ -63,7 +63,10 @@ impl App {
             DryRun::Ask(confirm) if !self.permits(&confirm.then) => {}
             DryRun::Ask(confirm) => self.state.popups.push(Popup::Confirm(confirm)),
             DryRun::Logs { service, pattern } => self.show_filtered_logs(service, pattern),
-            DryRun::Playbook(name) => self.playbook(Some(name), false),
+            DryRun::Playbook(name) => {
+                self.playbook(Some(name.clone()), false);
+                self.state.assistant.playbook = Some(name);
+            }
             DryRun::ApplyConfig => self.assisted_apply(),
             DryRun::Show(dialog) => self.state.popups.push(Popup::Text(dialog)),
             DryRun::Nothing(text) => self.state.set_status(NoticeLevel::Info, text),
@@ -103,6 +106,7 @@ impl App {
                 ask: Ask::Rollback { .. },
             } => format!("rolling {service} back…"),
             Request::Deploy { service, .. } => format!("deploying {service}…"),
+            Request::RunPlaybook { name, .. } => format!("running playbook {name}…"),
             _ => "sending…".to_string(),
         };
         if self.send(super::assisted(request)) {

@@ -40,6 +40,8 @@ pub struct AssistantView {
     /// Whether a read is on its way, and when the last one was asked for (Unix ms).
     reading: bool,
     asked_ms: u64,
+    /// The playbook whose plan the assistant asked for: its run, confirmed, is assisted.
+    pub playbook: Option<String>,
 }
 
 /// One row the selection moves over: a finding's action, or a finding that has none.

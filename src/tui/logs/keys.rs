@@ -86,7 +86,7 @@ impl App {
     }
 
     /// Empty the window and reopen the stream with the current filter.
-    pub(in crate::tui) fn restart_logs(&mut self) {
+    fn restart_logs(&mut self) {
         let query = self.state.logs.restart();
         self.send(Request::Logs(query));
     }

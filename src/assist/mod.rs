@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod duration;
 pub mod finding;
 pub mod intent;
+pub mod llm;
 pub mod names;
 
 pub use ask::{Answer, Vocabulary, ask};

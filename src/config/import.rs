@@ -82,6 +82,7 @@ fn render(path: &Path, workspace: &str, mut imported: Imported) -> Result<String
         webhooks: None,
         access: None,
         quotas: None,
+        assistant: None,
     };
     let body = serde_saphyr::to_string(&file).map_err(|err| ConfigError::Invalid {
         problems: vec![Problem::new(

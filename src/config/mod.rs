@@ -3,6 +3,7 @@
 //! Schema, the built-in demo workspace and importers for Procfile / process-compose.yaml.
 
 pub mod access;
+pub mod assistant;
 mod check;
 mod cycles;
 mod de;
@@ -81,6 +82,8 @@ pub struct Workspace {
     pub access: access::Access,
     /// What the workspace may use of the host (`quotas:`).
     pub quotas: Quotas,
+    /// The optional model the assistant may ask (`assistant:`).
+    pub assistant: assistant::Assistant,
     /// Every secret the config uses, to keep out of what is shown, stored and logged.
     pub secrets: Secrets,
 }

@@ -17,12 +17,14 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
 mod access;
+mod assistant;
 mod deploy;
 mod heal;
 mod quotas;
 mod webhooks;
 
 pub use access::AccessSpec;
+pub use assistant::{AssistantSpec, LlmSpec};
 pub use deploy::{DeploySpec, GateSpec, PipelineStageSpec, ProxySpec, RuleSpec};
 pub use heal::{HttpFull, HttpSpec, ProbeSpec, Scalar, WatchSpec};
 pub use quotas::QuotasSpec;
@@ -78,6 +80,9 @@ pub struct WorkspaceFile {
     pub access: Option<AccessSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quotas: Option<QuotasSpec>,
+    /// The optional model the assistant may ask (`assistant: { llm: … }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant: Option<AssistantSpec>,
 }
 
 /// `environments: [dev, prod]` or `environments: { dev: {}, prod: { theme: red } }`.

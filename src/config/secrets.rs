@@ -79,12 +79,33 @@ impl Secrets {
         Self { known }
     }
 
+    /// Secrets of (reference, value) pairs, for other modules' tests.
+    #[cfg(test)]
+    pub(crate) fn of(pairs: &[(&str, &str)]) -> Self {
+        Self::new(pairs.iter().map(|(reference, value)| Hidden {
+            reference: (*reference).to_owned(),
+            value: (*value).to_owned(),
+        }))
+    }
+
     /// `text` with every secret in it replaced by its reference.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for (reference, value) in &self.known {
             if out.contains(value.as_str()) {
                 out = Cow::Owned(out.replace(value.as_str(), reference));
+            }
+        }
+        out
+    }
+
+    /// `text` with every secret in it replaced by what `with` makes of its reference
+    /// (the assistant's `<secret-1>` before text leaves the host). The values stay here.
+    pub fn replace_with(&self, text: &str, mut with: impl FnMut(&str) -> String) -> String {
+        let mut out = text.to_owned();
+        for (reference, value) in &self.known {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), &with(reference));
             }
         }
         out
@@ -116,5 +137,7 @@ mod tests {
         );
         assert!(matches!(secrets.redact("nothing"), Cow::Borrowed(_)));
         assert_eq!(format!("{secrets:?}"), "[\"${secret:url}\", \"${TOKEN}\"]");
+        let named = secrets.replace_with("abcd and http://u:abcd@h", |r| format!("<{r}>"));
+        assert_eq!(named, "<${TOKEN}> and <${secret:url}>");
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_saphyr::{Location, Spanned};
 
 mod access;
+mod assistant;
 mod blue_green;
 mod deploy;
 mod heal;
@@ -68,6 +69,7 @@ pub(crate) fn validate(
     let webhooks = checker.webhooks(spec.webhooks.as_ref());
     let access = checker.access(spec.access.as_ref());
     let quotas = checker.quotas(spec.quotas.as_ref());
+    let assistant = checker.assistant(spec.assistant.as_ref());
     checker.dependencies(spec);
     checker.cycles(spec);
     if !checker.problems.is_empty() {
@@ -87,6 +89,7 @@ pub(crate) fn validate(
         webhooks,
         access,
         quotas,
+        assistant,
         secrets: Default::default(),
     })
 }

@@ -113,6 +113,7 @@ mod tests {
             webhooks: Default::default(),
             access: Default::default(),
             quotas: Default::default(),
+            assistant: Default::default(),
             secrets: Default::default(),
             services: edges
                 .iter()

@@ -132,6 +132,7 @@ pub fn workspace(name: &str, dir: &Path, services: Vec<Service>) -> Workspace {
         webhooks: Default::default(),
         access: Default::default(),
         quotas: Default::default(),
+        assistant: Default::default(),
         secrets: Default::default(),
     }
 }

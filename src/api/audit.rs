@@ -24,8 +24,12 @@ use super::{Api, Params, read_blocking};
 pub const ACTOR: &str = "x-uc-actor";
 /// The header `uc serve` names its caller's role in.
 pub const ROLE: &str = "x-uc-role";
-/// The header a frontend names itself in: `cli`, `tui` or `web`.
+/// The header a frontend names itself in: `cli`, `tui` or `web`; `tui (assistant)` for
+/// what the user confirmed in the TUI's assistant.
 pub const VIA: &str = "x-uc-via";
+
+/// What the TUI's assistant names itself: the user acting through it.
+pub const ASSISTANT: &str = "tui (assistant)";
 
 #[derive(Clone)]
 pub struct EngineAudit {
@@ -88,6 +92,7 @@ pub fn via_of(headers: &HeaderMap) -> &'static str {
     match headers.get(VIA).and_then(|v| v.to_str().ok()) {
         Some("cli") => "cli",
         Some("tui") => "tui",
+        Some(ASSISTANT) => ASSISTANT,
         Some("web") => "web",
         _ => "api",
     }

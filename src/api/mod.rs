@@ -23,7 +23,9 @@ mod terminal;
 
 pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
-pub use audit::{ACTOR, AuditParams, PeerListener, ROLE, VIA, refusal_of, user_name, via_of};
+pub use audit::{
+    ACTOR, ASSISTANT, AuditParams, PeerListener, ROLE, VIA, refusal_of, user_name, via_of,
+};
 pub use config::ConfigHistoryParams;
 pub use deploys::{DecisionBody, DeployBody, DeploysParams, PushBody, RollbackBody};
 pub use doctor::DoctorParams;

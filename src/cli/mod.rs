@@ -31,6 +31,7 @@ mod serve_cmd;
 mod setup;
 mod status;
 mod ui;
+mod ui_assistant;
 mod ui_audit;
 mod ui_config;
 mod ui_deploy;

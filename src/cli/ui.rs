@@ -284,6 +284,7 @@ pub(super) async fn serve_requests(
     let mut feed = super::ui_logs::LogFeed::default();
     while let Some(request) = requests.recv().await {
         let updates = updates.clone();
+        let (client, request) = super::ui_assistant::assisted(&client, request);
         match request {
             Request::Engine(command) => {
                 let client = client.clone();
@@ -323,6 +324,9 @@ pub(super) async fn serve_requests(
                 let _ = updates.send(Update::Opened(Err(text)));
             }
             Request::Audit => super::ui_audit::read(&client, &audit, updates),
+            Request::Doctor => super::ui_assistant::doctor(&client, updates),
+            // Unwrapped above.
+            Request::Assisted(_) => {}
             // Only the overview marks in several workspaces.
             Request::Batches(_) => {
                 let error = CommandError::new("no projects file: uc runs on one workspace");

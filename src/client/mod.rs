@@ -96,13 +96,22 @@ impl ClientError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
     socket: PathBuf,
+    /// Names the frontend instead of the process's [`set_via`] (the TUI's assistant).
+    via: Option<&'static str>,
 }
 
 impl Client {
     pub fn new(socket: impl Into<PathBuf>) -> Self {
         Self {
             socket: socket.into(),
+            via: None,
         }
+    }
+
+    /// This client's requests are audited as coming from `via` (`tui (assistant)`).
+    pub fn via(mut self, via: &'static str) -> Self {
+        self.via = Some(via);
+        self
     }
 
     pub fn socket(&self) -> &Path {
@@ -142,7 +151,10 @@ impl Client {
             .header(hyper::header::HOST, "uc-engine")
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header(hyper::header::ACCEPT, accept)
-            .header(crate::api::VIA, VIA.get().copied().unwrap_or("cli"));
+            .header(
+                crate::api::VIA,
+                self.via.or(VIA.get().copied()).unwrap_or("cli"),
+            );
         if read_only() {
             request = request.header(crate::api::ROLE, crate::protocol::Role::Viewer.name());
         }

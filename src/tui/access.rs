@@ -84,7 +84,12 @@ fn power(action: Action) -> Option<Power> {
         | A::Collapse
         | A::Overview
         | A::OpenWorkspace
-        | A::AuditView => None,
+        | A::AuditView
+        | A::AssistantView
+        | A::RefreshFindings => None,
+        // Its dry-run reads; the request it asks to send is held to the role when it is
+        // built, and again when it is sent.
+        A::ApplySuggestion => None,
     }
 }
 
@@ -97,6 +102,7 @@ pub fn allows(role: Role, action: Action) -> bool {
 fn request_power(request: &Request) -> Option<Power> {
     match request {
         Request::Engine(command) => Some(command.action()),
+        Request::Assisted(request) => request_power(request),
         Request::Batches(parts) => parts.first().map(|(_, c)| c.action()),
         Request::ShowService(_) => Some(Power::Type),
         Request::RunPlaybook {

@@ -140,6 +140,12 @@ actions! {
     OpenWorkspace("open_workspace", "open") => "Open the selected workspace",
     AuditView("audit_view", "audit") =>
         "Show the audit log: who did what, newest first, and whether its chain holds",
+    AssistantView("assistant_view", "assistant") =>
+        "Show the assistant: what uc doctor finds, ranked, with the actions that would help",
+    ApplySuggestion("apply_suggestion", "dry-run") =>
+        "Show what the selected action would do, then ask before doing it",
+    RefreshFindings("refresh_findings", "refresh") =>
+        "Diagnose again now (the assistant also does every few seconds)",
 }
 
 impl Action {

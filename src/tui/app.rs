@@ -102,6 +102,7 @@ impl App {
         self.state.now_ms = now_ms;
         self.request_history();
         self.refresh_patterns();
+        self.refresh_findings(false);
     }
 
     pub fn on_resize(&mut self, width: u16, height: u16) {
@@ -173,6 +174,7 @@ impl App {
             Update::Workspaces(rows) => self.state.workspaces.set_rows(rows),
             Update::Opened(result) => self.on_opened(result),
             Update::Audit(read) => self.on_audit_read(read),
+            Update::Doctor(result) => self.on_diagnosis(result),
         }
     }
 
@@ -410,6 +412,9 @@ impl App {
             Action::Overview => self.show_overview(),
             Action::OpenWorkspace => self.open_selected_workspace(),
             Action::AuditView => self.act_on_audit(action),
+            Action::AssistantView | Action::ApplySuggestion | Action::RefreshFindings => {
+                self.act_on_assistant(action);
+            }
         }
     }
 
@@ -570,6 +575,7 @@ impl App {
     fn send_confirmed(&mut self, request: Request) {
         match request {
             Request::Engine(command) => self.send_command(command),
+            Request::Assisted(request) => self.send_assisted(*request),
             request => {
                 self.send(request);
             }
@@ -577,9 +583,19 @@ impl App {
     }
 
     pub(super) fn send_command(&mut self, command: Command) {
+        self.send_engine(command, false);
+    }
+
+    /// An engine command, saying what it does on the status line; `assisted`: confirmed in
+    /// the assistant, and audited so.
+    pub(super) fn send_engine(&mut self, command: Command, assisted: bool) {
         let text = describe(&command);
         let progress = Progress::new(&command, self.state.services());
-        if self.send(Request::Engine(command)) {
+        let request = match assisted {
+            true => Request::Assisted(Box::new(Request::Engine(command))),
+            false => Request::Engine(command),
+        };
+        if self.send(request) {
             self.state.set_status(NoticeLevel::Info, text);
             self.state.progress = progress;
         }

@@ -37,10 +37,12 @@ pub enum Layer {
     /// Every workspace of the projects file.
     Overview,
     Audit,
+    /// The assistant's findings.
+    Assistant,
 }
 
 impl Layer {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Global,
         Self::Services,
         Self::Host,
@@ -53,6 +55,7 @@ impl Layer {
         Self::Deploys,
         Self::Overview,
         Self::Audit,
+        Self::Assistant,
         Self::Help,
         Self::Confirm,
         Self::SilenceForm,
@@ -75,6 +78,7 @@ impl Layer {
             Self::Deploys => "Deploys",
             Self::Overview => "Workspaces overview",
             Self::Audit => "Audit log",
+            Self::Assistant => "Assistant",
         }
     }
 }

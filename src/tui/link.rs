@@ -77,6 +77,8 @@ pub enum Update {
     Opened(Result<String, String>),
     /// The answer to [`Request::Audit`].
     Audit(super::audit::AuditRead),
+    /// The answer to [`Request::Doctor`].
+    Doctor(Result<crate::assist::Diagnosis, String>),
 }
 
 /// Something the TUI asks the glue to do.
@@ -118,6 +120,11 @@ pub enum Request {
     /// The workspace's newest audit records and the check of their chain; answered with
     /// [`Update::Audit`].
     Audit,
+    /// The assistant's diagnosis of the workspace; answered with [`Update::Doctor`].
+    Doctor,
+    /// A request the user confirmed in the assistant (a suggestion, an `:ask`): sent as
+    /// any other, audited as done through the assistant.
+    Assisted(Box<Request>),
 }
 
 /// What the environments and history panes ask the engine. Switching, applying and

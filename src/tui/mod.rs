@@ -26,6 +26,7 @@ mod suggest;
 mod terminal;
 
 pub mod alerts;
+pub mod assistant;
 pub mod audit;
 pub mod command_line;
 pub mod config;

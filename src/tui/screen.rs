@@ -58,6 +58,7 @@ pub fn draw(frame: &mut Frame, view: View) {
         Pane::Deploys => deploys::draw(frame, body, view),
         Pane::Overview => super::overview::pane::draw(frame, body, view),
         Pane::Audit => crate::tui::audit::pane::draw(frame, body, view),
+        Pane::Assistant => crate::tui::assistant::pane::draw(frame, body, view),
     }
     match view.state.top_popup() {
         Some(Popup::CommandLine(input)) => command_line::draw(frame, status_area, view, ":", input),
@@ -111,6 +112,8 @@ pub fn page_rows(state: &State) -> usize {
         Pane::Overview => usize::from(body_rows(state).saturating_sub(3)).max(1),
         // The body less the chain's line, the table's borders and header.
         Pane::Audit => usize::from(body_rows(state).saturating_sub(4)).max(1),
+        // A finding's action at a time.
+        Pane::Assistant => 1,
     }
 }
 

@@ -64,6 +64,8 @@ impl App {
             CmdLine::Playbook { name, dry_run } => self.playbook(name, dry_run),
             CmdLine::Ctx(None) => self.show_overview(),
             CmdLine::Ctx(Some(name)) => self.open_workspace(&name),
+            CmdLine::Ask(text) => self.ask(&text),
+            CmdLine::Doctor => self.show_assistant(),
             CmdLine::Quit => self.state.quit = true,
         }
     }

@@ -73,6 +73,10 @@ pub enum CmdLine {
     },
     /// A workspace of the projects file; `None`: the overview.
     Ctx(Option<String>),
+    /// A sentence for the assistant's parser, as typed.
+    Ask(String),
+    /// The assistant's findings.
+    Doctor,
     Help,
     Quit,
 }
@@ -166,6 +170,18 @@ pub const COMMANDS: &[Spec] = &[
         "[NAME]",
         "Open a listed workspace; without a name, the overview",
     ),
+    spec(
+        "ask",
+        &[],
+        "TEXT",
+        "Ask in words: restart api, 重启 api (asks first)",
+    ),
+    spec(
+        "doctor",
+        &["assistant"],
+        "",
+        "Show the assistant's findings and actions",
+    ),
     spec("help", &[], "", "Show the help"),
     spec("quit", &["q"], "", "Quit the TUI (services keep running)"),
 ];
@@ -254,6 +270,11 @@ pub fn parse(
         "stop-all" => none().map(|()| CmdLine::StopAll),
         "down" => none().map(|()| CmdLine::Down),
         "help" => none().map(|()| CmdLine::Help),
+        "ask" => match rest_of(line, word) {
+            "" => Err(Usage("ask TEXT (e.g. ask restart api)")),
+            text => Ok(CmdLine::Ask(text.to_string())),
+        },
+        "doctor" => none().map(|()| CmdLine::Doctor),
         "ctx" => match args.as_slice() {
             [] => Ok(CmdLine::Ctx(None)),
             [name] => Ok(CmdLine::Ctx(Some(name.to_string()))),

@@ -14,6 +14,7 @@ use crate::tui::state::Popup;
 impl App {
     /// `:playbook NAME` (a plan that asks) or `:playbook NAME --dry-run` (a plan only).
     pub(in crate::tui) fn playbook(&mut self, name: Option<String>, dry_run: bool) {
+        self.state.assistant.playbook = None;
         let Some(name) = name else {
             let known = match self.state.playbooks.as_slice() {
                 [] => "the workspace has none in configs/playbooks/".to_string(),
@@ -88,6 +89,10 @@ impl App {
         if let Some(Popup::Playbook(dialog)) = self.state.popups.pop()
             && let Some(name) = dialog.runs
         {
+            if self.state.assistant.playbook.take() == Some(name.clone()) {
+                let mode = PlaybookMode::Run;
+                return self.send_assisted(Request::RunPlaybook { name, mode });
+            }
             self.request_playbook(name, PlaybookMode::Run);
         }
     }

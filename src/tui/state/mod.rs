@@ -42,6 +42,8 @@ pub enum Pane {
     Overview,
     /// The audit log, newest first.
     Audit,
+    /// The assistant: the doctor's findings and the actions that would help.
+    Assistant,
 }
 
 impl Pane {
@@ -59,6 +61,7 @@ impl Pane {
             | Self::Deploys
             | Self::Overview => Self::Services,
             Self::Audit => Self::Services,
+            Self::Assistant => Self::Services,
         }
     }
 
@@ -76,6 +79,7 @@ impl Pane {
             Self::Deploys => &[Layer::Deploys, Layer::Global],
             Self::Overview => &[Layer::Overview, Layer::Global],
             Self::Audit => &[Layer::Audit, Layer::Global],
+            Self::Assistant => &[Layer::Assistant, Layer::Global],
         }
     }
 }
@@ -154,6 +158,8 @@ pub struct State {
     pub deploys: super::deploys::DeploysView,
     /// The audit pane's records, filter, selection and chain check.
     pub audit: super::audit::AuditView,
+    /// The assistant pane's findings, selection and refresh.
+    pub assistant: super::assistant::AssistantView,
     /// Below the services table: the selected service's probes, restarts and heal events
     /// instead of its graphs.
     pub details: bool,
@@ -466,6 +472,7 @@ impl State {
             Pane::Deploys => self.deploys.move_by(delta, self.services().len()),
             Pane::Overview => self.workspaces.move_by(delta),
             Pane::Audit => self.audit.move_by(delta),
+            Pane::Assistant => self.assistant.move_by(delta),
         }
     }
 

@@ -68,6 +68,10 @@ async fn chat(State(log): State<Log>, headers: HeaderMap, Json(body): Json<Value
             return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
         }
         Some("garbage") => return (StatusCode::OK, "<html>hello</html>").into_response(),
+        Some("slow") => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            String::new()
+        }
         _ => {
             let marker = body["messages"][1]["content"]
                 .as_str()
@@ -273,6 +277,12 @@ fn ask_explain_sends_placeholders_runs_the_allowlisted_proposal_once_confirmed()
     assert_eq!(proposals[0]["intent"]["service"], "paymentsvc");
     assert_eq!(proposals[1]["verdict"], "refused");
     assert_eq!(proposals[1]["command"], "rm -rf /");
+    assert_eq!(model.seen().len(), 3);
+
+    // `--json` alone only reads, even a sentence the parser does not understand.
+    let out = run(&env, &file, &["ask", "--json", "make me a sandwich"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(model.seen().len(), 3, "nothing sent");
 }
 
 #[test]
@@ -370,6 +380,13 @@ fn the_models_failures_are_told_plainly_without_the_key() {
             "the model's answer is not a chat completion",
         ),
         (
+            "slow",
+            model
+                .settings("slow")
+                .replace("timeout: 10s", "timeout: 1s"),
+            "the model at {URL}/chat/completions did not answer within 1s",
+        ),
+        (
             "closed",
             model
                 .settings("good")
@@ -384,13 +401,14 @@ fn the_models_failures_are_told_plainly_without_the_key() {
         let out = run(&env, &file, &["ask", "--explain", "restart paymentsvc"]);
         let (stdout, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(1), "{name}: {stdout}{stderr}");
-        assert!(stderr.contains(expected), "{name}: {stderr}");
+        let expected = expected.replace("{URL}", &model.url);
+        assert!(stderr.contains(&expected), "{name}: {stderr}");
         assert!(
             !stderr.contains(KEY) && !stdout.contains(KEY),
             "{name}: the key was shown"
         );
     }
-    assert_eq!(model.seen().len(), 2);
+    assert_eq!(model.seen().len(), 3);
 }
 
 #[test]

@@ -38,7 +38,8 @@ pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
     };
     let answer = ask(&args.text, &vocab);
     let understood = matches!(answer, Answer::Understood { .. });
-    if args.explain || (!understood && ws.assistant.llm.is_some()) {
+    // `--json` alone only reads: it never reaches out to a model.
+    if args.explain || (!understood && !args.json && ws.assistant.llm.is_some()) {
         return super::llm_cmd::ask(cli, &source, &ws, &args, answer).await;
     }
     if args.json {

@@ -283,6 +283,41 @@ fn ask_explain_sends_placeholders_runs_the_allowlisted_proposal_once_confirmed()
     let out = run(&env, &file, &["ask", "--json", "make me a sandwich"]);
     assert!(out.status.success(), "{:?}", text(&out));
     assert_eq!(model.seen().len(), 3, "nothing sent");
+    // Understood offline: no need to ask.
+    let out = run(&env, &file, &["ask", "paymentsvc 的状态"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(model.seen().len(), 3, "nothing sent");
+    // Not understood, with a model configured: the model is asked without --explain.
+    let out = run(&env, &file, &["ask", "make me a sandwich"]);
+    assert!(text(&out).0.contains("The model says:"), "{:?}", text(&out));
+    assert_eq!(model.seen().len(), 4);
+
+    // The key is shown by its reference, and stored nowhere in the state dir.
+    let render = run(&env, &file, &["config", "render"]);
+    let (rendered, _) = text(&render);
+    assert!(
+        rendered.contains(&format!("api_key: \"${{{KEY_VAR}}}\"")),
+        "{rendered}"
+    );
+    assert!(!rendered.contains(KEY));
+    for stored in files_under(&env.state) {
+        let bytes = std::fs::read(&stored).unwrap_or_default();
+        let found = bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes());
+        assert!(!found, "the key is stored in {}", stored.display());
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => files.extend(files_under(&path)),
+            Ok(t) if t.is_file() => files.push(path),
+            _ => {}
+        }
+    }
+    files
 }
 
 #[test]

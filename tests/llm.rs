@@ -248,6 +248,10 @@ fn ask_explain_sends_placeholders_runs_the_allowlisted_proposal_once_confirmed()
         ],
     );
     let sent = seen[0].text();
+    assert!(
+        sent.contains("Services now: <service-1>: running; <service-2>: running."),
+        "the states: {sent}"
+    );
     for placeholder in ["<ip-1>", "<ip-2>", "<path-1>", "<secret-1>"] {
         assert!(sent.contains(placeholder), "{placeholder} not in {sent}");
     }

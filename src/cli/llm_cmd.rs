@@ -28,6 +28,9 @@ pub async fn ask(
     if !args.json {
         outln!("{}", answer.reading())?;
     }
+    if let Some(states) = states(source).await {
+        conversation.note(&states);
+    }
     let reply =
         (conversation.ask(&args.text, &answer.reading()).await).map_err(|e| failed(ws, &e))?;
     if args.json {
@@ -87,6 +90,33 @@ pub async fn doctor(source: Source, service: Option<&str>, json: bool) -> CliRes
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The services' states from a running engine, `None` when none runs (none is started).
+async fn states(source: &Source) -> Option<String> {
+    let client = crate::client::Client::new(paths(source).ok()?.socket());
+    let snapshot = client.snapshot().await.ok()?;
+    let lines: Vec<String> = (snapshot.services.iter())
+        .map(|s| {
+            let state = serde_json::to_value(s.state).ok();
+            let mut line = format!(
+                "{}: {}",
+                s.name,
+                state.as_ref().and_then(|v| v.as_str()).unwrap_or("?")
+            );
+            if let Some(code) = s.exit_code {
+                line += &format!(", last exit code {code}");
+            }
+            if let Some(signal) = &s.signal {
+                line += &format!(", ended by {signal}");
+            }
+            if s.restarts > 0 {
+                line += &format!(", {} restarts", s.restarts);
+            }
+            line
+        })
+        .collect();
+    Some(format!("Services now: {}.", lines.join("; ")))
 }
 
 fn open(ws: &Workspace) -> Result<Conversation, Failure> {

@@ -83,6 +83,12 @@ impl Conversation {
         }
     }
 
+    /// Facts the model should know (the services' states), anonymized like the rest.
+    pub fn note(&mut self, facts: &str) {
+        let facts = self.anonymizer.anonymize(facts);
+        self.context = format!("{}\n{facts}", self.context);
+    }
+
     /// The user's sentence, which the deterministic parser may or may not have read.
     pub async fn ask(&mut self, text: &str, reading: &str) -> Result<Reply, LlmError> {
         let question = format!(

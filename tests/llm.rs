@@ -469,3 +469,17 @@ fn a_key_written_in_the_file_and_bad_values_are_refused_where_they_are() {
         assert!(all.contains(expected), "{expected:?} not in:\n{all}");
     }
 }
+
+#[test]
+fn a_key_from_an_unset_variable_with_an_empty_default_sends_none() {
+    let model = Model::start();
+    let settings = model
+        .settings("good")
+        .replace(&format!("${{{KEY_VAR}}}"), "${UC_TEST_LLM_UNSET:-}");
+    let env = Env::with_settings(SERVICES, &settings);
+    let out = env.run(&["ask", "--explain", "--json", "restart paymentsvc"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let seen = model.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].authorization, None, "no key, no header");
+}

@@ -237,3 +237,26 @@ mod roundtrip {
         }
     }
 }
+
+#[test]
+fn bracketed_and_mapped_addresses_and_ssh_targets() {
+    let mut a = anonymizer();
+    let out = a.anonymize(
+        "GET http://[2001:db8::7]:8080/health, from ::ffff:10.9.8.7, ssh deploy@10.1.1.1, \
+         DATABASE_URL=postgres://app:Sup3rS3cret@pg.corp:5432/shop",
+    );
+    never_in(
+        &out,
+        &[
+            "2001:db8",
+            "10.9.8.7",
+            "deploy@",
+            "10.1.1.1",
+            "Sup3rS3cret",
+            "pg.corp",
+            "app:",
+        ],
+    );
+    assert!(out.contains("http://[<ip-1>]:8080/health"), "{out}");
+    assert!(a.restore(&out).contains("http://[2001:db8::7]:8080/health"));
+}

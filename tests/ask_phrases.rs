@@ -87,8 +87,9 @@ fn intent_accuracy_on_the_phrase_set() {
     assert!(accuracy >= 95.0, "accuracy {accuracy:.1} % below 95 %");
 }
 
-/// The held-out phrases: never used to change the parser, so its figure is the honest one.
-/// The floor is what the first run scored, rounded down; it is only ever raised.
+/// The first held-out set scored 92 % on its first run; its four misses were then fixed by
+/// general rules (phrasal verbs, a move to a named environment, state questions), so it now
+/// holds what they won. The honest figure is the third set's.
 #[test]
 fn intent_accuracy_on_the_held_out_phrases() {
     let accuracy = score("held out", load_from("ask_phrases_heldout.yaml"));
@@ -98,7 +99,38 @@ fn intent_accuracy_on_the_held_out_phrases() {
     );
 }
 
-const FLOOR: f64 = 92.0;
+const FLOOR: f64 = 100.0;
+
+/// The second held-out set, written before the parser was changed for the first one's
+/// misses: it scored 88.3 % then. Its misses were fixed with the first set's, so it no longer
+/// measures text the parser was not shaped around; it holds what the fixes won.
+#[test]
+fn intent_accuracy_on_the_second_held_out_phrases() {
+    let set = load_from("ask_phrases_heldout2.yaml");
+    assert!(set.phrases.len() >= 60);
+    let accuracy = score("held out 2", set);
+    assert!(
+        accuracy >= FLOOR2,
+        "second held-out accuracy {accuracy:.1} % below {FLOOR2} %"
+    );
+}
+
+const FLOOR2: f64 = 100.0;
+
+/// The third held-out set: written with the second, scored only after the parser's
+/// changes for the first two, never used to change it.
+#[test]
+fn intent_accuracy_on_the_third_held_out_phrases() {
+    let set = load_from("ask_phrases_heldout3.yaml");
+    assert!(set.phrases.len() >= 60);
+    let accuracy = score("held out 3", set);
+    assert!(
+        accuracy >= FLOOR3,
+        "third held-out accuracy {accuracy:.1} % below {FLOOR3} %"
+    );
+}
+
+const FLOOR3: f64 = 96.0;
 
 #[test]
 fn readings_answer_in_the_phrase_language() {

@@ -70,3 +70,27 @@ fn fault_dependency_down_names_the_dependency() {
     );
     assert!(text.contains("try      uc restart db"), "{text}");
 }
+
+#[test]
+fn fault_a_dependency_in_a_workspace_that_is_down() {
+    let env = Env::new(
+        r#"
+  api:
+    command: "exec sleep 3304"
+    depends_on: { nowhere/db: healthy }
+"#,
+    );
+    let fault = Instant::now();
+    env.ok(&["up", "--no-wait"]);
+    let expect = Expect {
+        analyzer: "dependency_down",
+        service: Some("api"),
+        cause_has: "nowhere/db",
+    };
+    let first = first_finding(&env, "remote dependency down", fault, T, &expect);
+    let evidence = first["evidence"][0]["text"].as_str().unwrap_or_default();
+    assert!(
+        evidence.contains("workspace nowhere not running"),
+        "{first:#}"
+    );
+}

@@ -70,6 +70,10 @@ fn ask_restarts_with_yes_and_refuses_without_a_terminal() {
     assert!(out.starts_with("我理解为：查看服务 api的状态"), "{out}");
     assert!(out.contains("worker"), "the status table follows: {out}");
 
+    // "why": the doctor's diagnosis of the service, read-only, at once.
+    let out = env.ok(&["ask", "why is the api so slow"]);
+    assert!(out.contains("no problems found in api"), "{out}");
+
     // --json: the parsed intent, nothing done.
     let json: serde_json::Value =
         serde_json::from_str(&env.ok(&["ask", "--json", "停止 worker"])).expect("json");

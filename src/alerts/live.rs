@@ -1,15 +1,17 @@
 //! What the evaluator reads in the engine: the latest metrics sample, the services'
-//! statuses, when each service restarted, probe results and log counts.
+//! statuses, when each service restarted, when each series was anomalous, probe results
+//! and log counts.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use super::logs::LogCounter;
 use super::{LogCountQuery, ProbeTarget, Readings};
-use crate::metrics::Sample;
+use crate::metrics::{Sample, SeriesKey};
 use crate::protocol::ServiceStatus;
 
-/// Restart times are kept this long: the longest `restarts_in` window worth asking for.
+/// Restart and anomaly times are kept this long: the longest `restarts_in` or `anomaly`
+/// window worth asking for.
 const RESTART_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
 /// When each service restarted after a crash, learned from its status events (`restarts`
@@ -44,12 +46,36 @@ impl RestartLog {
     }
 }
 
+/// When each series was last flagged by the anomaly detector, learned from the samples'
+/// `anomalies`; forgotten after the longest window worth asking for.
+#[derive(Debug, Default)]
+pub struct AnomalyLog {
+    last: HashMap<SeriesKey, u64>,
+}
+
+impl AnomalyLog {
+    pub fn observe(&mut self, sample: &Sample) {
+        for anomaly in &sample.anomalies {
+            self.last.insert(anomaly.series.clone(), sample.at);
+        }
+        let horizon = sample.at.saturating_sub(RESTART_MEMORY.as_millis() as u64);
+        self.last.retain(|_, at| *at >= horizon);
+    }
+
+    /// Whether the series was flagged at a sample within `window` before `now_ms`.
+    pub fn within(&self, series: &SeriesKey, window: Duration, now_ms: u64) -> bool {
+        let horizon = now_ms.saturating_sub(window.as_millis() as u64);
+        self.last.get(series).is_some_and(|&at| at >= horizon)
+    }
+}
+
 /// One evaluation's view of the engine.
 pub struct EngineReadings<'a> {
     pub now_ms: u64,
     pub sample: Option<&'a Sample>,
     pub services: &'a [ServiceStatus],
     pub restarts: &'a RestartLog,
+    pub anomalies: &'a AnomalyLog,
     pub probes: &'a HashMap<ProbeTarget, bool>,
     pub logs: &'a LogCounter,
     /// The logs worker's flagged patterns; `None` when it does not run.
@@ -102,6 +128,10 @@ impl Readings for EngineReadings<'_> {
     fn storage(&self) -> Option<&crate::protocol::StorageInfo> {
         Some(self.storage)
     }
+
+    fn anomalous(&self, series: &SeriesKey, window: Duration) -> bool {
+        self.anomalies.within(series, window, self.now_ms)
+    }
 }
 
 #[cfg(test)]
@@ -123,5 +153,30 @@ mod tests {
         assert_eq!(log.count("worker", minute, 75_000), 2.0);
         assert_eq!(log.count("worker", Duration::from_secs(600), 75_000), 3.0);
         assert_eq!(log.count("web", minute, 75_000), 0.0);
+    }
+
+    #[test]
+    fn anomalies_are_remembered_within_the_window_then_forgotten() {
+        use crate::metrics::Metric;
+        use crate::metrics::anomaly::Anomaly;
+        let api = SeriesKey::new(Metric::ServiceCpu, "api");
+        let web = SeriesKey::new(Metric::ServiceCpu, "web");
+        let mut sample = crate::alerts::fixtures::sample(10.0);
+        sample.at = 100_000;
+        sample.anomalies = vec![Anomaly {
+            series: api.clone(),
+            since: 99.0,
+            score: 9.0,
+        }];
+        let mut log = AnomalyLog::default();
+        log.observe(&sample);
+        let minute = Duration::from_secs(60);
+        assert!(log.within(&api, minute, 150_000));
+        assert!(!log.within(&api, minute, 170_000));
+        assert!(!log.within(&web, minute, 150_000));
+        sample.at += RESTART_MEMORY.as_millis() as u64 + 1;
+        sample.anomalies.clear();
+        log.observe(&sample);
+        assert!(log.last.is_empty(), "{:?}", log.last);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::metrics::Sample;
+use crate::metrics::{Sample, SeriesKey};
 use crate::protocol::{ServiceStatus, StorageInfo};
 
 /// Everything rule expressions can read. Functions the engine cannot answer yet return
@@ -29,6 +29,8 @@ pub trait Readings {
     fn failed_deploys(&self) -> Vec<String>;
     /// The engine's own files: is the disk full (`disk_full`)?
     fn storage(&self) -> Option<&StorageInfo>;
+    /// Whether the anomaly detector flagged the series within the last `window`.
+    fn anomalous(&self, series: &SeriesKey, window: Duration) -> bool;
 }
 
 /// A check the engine runs on its own schedule for `port_open` and `http_ok`.
@@ -77,7 +79,8 @@ pub enum LogFilter {
     Regex(String),
 }
 
-/// Readings held in plain fields. `restarts_in` answers from `restarts` whatever the window.
+/// Readings held in plain fields. `restarts_in` answers from `restarts` and `anomalous` from
+/// `anomalous` whatever the window.
 #[derive(Debug, Clone, Default)]
 pub struct FixedReadings {
     pub sample: Option<Sample>,
@@ -89,6 +92,7 @@ pub struct FixedReadings {
     pub escalations: Vec<String>,
     pub failed_deploys: Vec<String>,
     pub storage: Option<StorageInfo>,
+    pub anomalous: Vec<SeriesKey>,
 }
 
 impl Readings for FixedReadings {
@@ -126,5 +130,9 @@ impl Readings for FixedReadings {
 
     fn storage(&self) -> Option<&StorageInfo> {
         self.storage.as_ref()
+    }
+
+    fn anomalous(&self, series: &SeriesKey, _window: Duration) -> bool {
+        self.anomalous.contains(series)
     }
 }

@@ -8,7 +8,7 @@ pub use delivery::notification_history;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
-use super::live::{EngineReadings, RestartLog};
+use super::live::{AnomalyLog, EngineReadings, RestartLog};
 use super::logs::LogCounter;
 use super::probes::{Probes, Wanted};
 use super::sources::{self, Watched};
@@ -107,6 +107,7 @@ pub(super) struct Alerting {
     failed_deploys: std::collections::HashMap<String, String>,
     playbooks: Option<crate::heal::Playbooks>,
     restarts: RestartLog,
+    anomalies: AnomalyLog,
     sample: Option<Sample>,
     services: Vec<ServiceStatus>,
     storage: crate::protocol::StorageInfo,
@@ -161,6 +162,7 @@ impl Alerting {
             failed_deploys: Default::default(),
             playbooks: None,
             restarts: RestartLog::default(),
+            anomalies: AnomalyLog::default(),
             sample: None,
             services: Vec::new(),
             storage: Default::default(),
@@ -212,6 +214,7 @@ impl Alerting {
             tokio::select! {
                 event = events.recv() => match event {
                     Ok(Event::Metrics(sample)) => {
+                        self.anomalies.observe(&sample);
                         self.sample = Some(*sample);
                         self.evaluate();
                     }
@@ -238,6 +241,9 @@ impl Alerting {
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let snapshot = self.hub.snapshot();
+                        if let Some(sample) = &snapshot.metrics {
+                            self.anomalies.observe(sample);
+                        }
                         self.sample = snapshot.metrics;
                         self.storage = snapshot.storage;
                         for status in snapshot.services {
@@ -318,6 +324,7 @@ impl Alerting {
             sample: self.sample.as_ref(),
             services: &self.services,
             restarts: &self.restarts,
+            anomalies: &self.anomalies,
             probes: &probes,
             logs: &self.logs,
             patterns: self.patterns.as_ref(),

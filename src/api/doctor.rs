@@ -39,6 +39,7 @@ pub async fn diagnose(State(api): State<Api>, Params(params): Params<DoctorParam
         alerts_db: api.alerts_db.clone(),
         deploys_db: api.deploys_db.clone(),
         history: api.history.clone(),
+        log_store: api.logs.as_ref().map(|l| l.store_dir.clone()),
     };
     read_blocking(move || {
         let facts = doctor::gather(&sources, now_ms());

@@ -79,8 +79,7 @@ const VERBS: &[(Verb, &[&str], &[&str])] = &[
             "rollback",
             "roll back",
             "revert",
-            "undo the deploy",
-            "undo deploy",
+            "undo",
             "previous release",
             "previous version",
         ],
@@ -89,7 +88,7 @@ const VERBS: &[(Verb, &[&str], &[&str])] = &[
     (
         Verb::Silence,
         &["silence", "mute", "snooze", "shut up", "quiet"],
-        &["静默", "屏蔽", "免打扰", "别报"],
+        &["静默", "静音", "屏蔽", "免打扰", "别报"],
     ),
     (
         Verb::Ack,
@@ -147,7 +146,8 @@ const VERBS: &[(Verb, &[&str], &[&str])] = &[
     (
         Verb::Status,
         &[
-            "status", "how is", "how's", "is it up", "running", "health", "healthy", "overview",
+            "status", "how is", "how's", "how are", "is it up", "running", "health", "healthy",
+            "overview",
         ],
         &["状态", "运行情况", "健康"],
     ),
@@ -208,7 +208,7 @@ pub fn ask(text: &str, vocab: &Vocabulary) -> Answer {
             .replace(['?', '!', ',', '，', '？', '。'], " ")
     );
     let words = names::words(text);
-    let Some(verb) = verb_of(&lower, &words) else {
+    let Some(verb) = verb_of(&lower, &words, vocab) else {
         return not_understood(lang, vocab, "no command word");
     };
     let all = [" all ", " everything ", " every service"]
@@ -287,9 +287,64 @@ fn is_cjk(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
+/// Verbs whose particle may come after the object: "bring the db up", "shut everything
+/// down", "get the cache running". Read before the table, where "running" means status.
+const PHRASAL: &[(Verb, &[&str], &[&str])] = &[
+    (
+        Verb::Start,
+        &["bring", "fire", "spin", "power", "boot", "start", "get"],
+        &["up", "running", "going", "started"],
+    ),
+    (
+        Verb::Stop,
+        &[
+            "bring", "take", "shut", "power", "spin", "turn", "switch", "wind",
+        ],
+        &["down", "off"],
+    ),
+];
+
+/// Words that move to another environment when one is named: "go to dev", "use prod".
+const MOVES: &[&str] = &["go", "use", "change", "move", "switch", "swap", "flip"];
+
+/// A question about a state ("is payments up?", "are the workers down?") is a status.
+fn state_question(words: &[String]) -> bool {
+    matches!(words.first().map(String::as_str), Some("is" | "are"))
+        && words
+            .iter()
+            .any(|w| ["up", "down", "running", "alive", "healthy"].contains(&w.as_str()))
+}
+
+fn phrasal(words: &[String]) -> Option<Verb> {
+    PHRASAL.iter().find_map(|(verb, heads, particles)| {
+        let at = words.iter().position(|w| heads.contains(&w.as_str()))?;
+        let after = &words[at + 1..words.len().min(at + 5)];
+        after
+            .iter()
+            .any(|w| particles.contains(&w.as_str()))
+            .then_some(*verb)
+    })
+}
+
+/// The phrase's verb: a state question, a phrasal verb, a move to a named environment, then
+/// the first verb of the table.
+fn verb_of(lower: &str, words: &[String], vocab: &Vocabulary) -> Option<Verb> {
+    if state_question(words) {
+        return Some(Verb::Status);
+    }
+    if let Some(verb) = phrasal(words) {
+        return Some(verb);
+    }
+    let env_named = words.iter().any(|w| vocab.environments.contains(w));
+    if env_named && words.iter().any(|w| MOVES.contains(&w.as_str())) {
+        return Some(Verb::Switch);
+    }
+    table_verb(lower, words)
+}
+
 /// The first verb of the table the phrase holds, a one-letter typo forgiven in words of
 /// five letters or more ("restrat", "rollbakc").
-fn verb_of(lower: &str, words: &[String]) -> Option<Verb> {
+fn table_verb(lower: &str, words: &[String]) -> Option<Verb> {
     let exact = VERBS.iter().find(|(_, en, zh)| {
         en.iter()
             .any(|w| lower.contains(&format!(" {w} ")) || words_contain(words, w))

@@ -73,6 +73,20 @@ impl Metric {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.name() == name)
     }
+
+    /// What the series' label names: `core`, `mount`, `iface` or `service`; `None` for
+    /// host-wide metrics.
+    pub fn label_name(self) -> Option<&'static str> {
+        match self {
+            Self::CoreCpu => Some("core"),
+            Self::DiskUsedPct | Self::DiskReadBps | Self::DiskWriteBps => Some("mount"),
+            Self::NetRxBps | Self::NetTxBps => Some("iface"),
+            Self::ServiceCpu | Self::ServiceRss | Self::ServiceThreads | Self::ServiceFds => {
+                Some("service")
+            }
+            Self::HostCpu | Self::Load1 | Self::MemUsed | Self::MemTotal | Self::SwapUsed => None,
+        }
+    }
 }
 
 /// A series: a metric plus its label (core, mount, interface or service; empty for host-wide

@@ -22,7 +22,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::WorkspaceEntry;
@@ -217,9 +217,25 @@ struct Call {
     target: Option<String>,
     /// The `command` the body sends (`stop`), for the action on record.
     command: Option<String>,
-    /// `web` for the page (its session cookie), `api` for other clients.
+    /// `web` for the page (its session cookie), `web (assistant)` for what its assistant
+    /// applied, `api` for other clients.
     via: &'static str,
 }
+
+/// Who is calling: the page (by its session cookie; through its assistant when it says so)
+/// or another client.
+fn via(headers: &HeaderMap) -> &'static str {
+    if !session::has_cookie(headers) {
+        return "api";
+    }
+    match headers.get(crate::api::VIA).and_then(|v| v.to_str().ok()) {
+        Some(WEB_ASSISTANT) => WEB_ASSISTANT,
+        _ => "web",
+    }
+}
+
+/// What the page's assistant names itself: the user acting through it.
+pub const WEB_ASSISTANT: &str = "web (assistant)";
 
 async fn handle(
     State(server): State<Arc<Server>>,
@@ -245,11 +261,7 @@ async fn handle(
         workspace: None,
         target: None,
         command: None,
-        via: if session::has_cookie(request.headers()) {
-            "web"
-        } else {
-            "api"
-        },
+        via: via(request.headers()),
     };
     match route {
         Route::Health => health(),

@@ -37,8 +37,12 @@ export class ApiError extends Error {
 
 let csrf: string | null = null;
 
-export async function call<T>(method: string, path: string, body?: unknown, type = 'application/json'): Promise<T> {
+/** How the page names itself in the audit log when its assistant applies an action. */
+export const ASSISTANT = 'web (assistant)';
+
+export async function call<T>(method: string, path: string, body?: unknown, type = 'application/json', via?: string): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
+  if (via) headers['X-UC-Via'] = via;
   if (body !== undefined) headers['Content-Type'] = type;
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   const response = await fetch(path, {

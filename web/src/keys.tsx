@@ -17,6 +17,8 @@ export const KEYS: [string, string][] = [
   ['R', 'roll the selected service back, after asking (deploys page)'],
   ['A', 'approve the deploy waiting for an approval, after asking (deploys page)'],
   ['X', 'reject the deploy waiting for an approval, after asking (deploys page)'],
+  ['d', 'diagnose now (assistant page)'],
+  ['Enter', "open the selected finding's first action: its dry run, then Apply (assistant page)"],
   ['/', 'filter or search the page'],
   [':', 'go to a page, workspace or service'],
   ['?', 'show these keys'],
@@ -79,7 +81,7 @@ interface Target {
   route: Route;
 }
 
-const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config', 'deploys'];
+const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config', 'deploys', 'assistant'];
 
 /** Where `:` may go: each page of the current workspace, each workspace (the same page
  * there when it is per workspace), each service the page lists. */
@@ -177,7 +179,7 @@ export function Help({ onClose }: { onClose: () => void }) {
         <table>
           <tbody>
             {KEYS.map(([key, what]) => (
-              <tr key={key}>
+              <tr key={`${key} ${what}`}>
                 <th scope="row">
                   <kbd>{key}</kbd>
                 </th>

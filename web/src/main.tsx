@@ -5,6 +5,7 @@ import { useNow } from './hooks';
 import { Page, PageProps, go, href, useRoute } from './router';
 import { Alerts } from './Alerts';
 import { Config } from './Config';
+import { AssistantPage } from './Assistant';
 import { DeploysPage } from './Deploys';
 import { Help, Palette, usePageKeys, useShellKeys } from './keys';
 import { ServicePage } from './Service';
@@ -31,6 +32,7 @@ const PAGES: Partial<Record<Page, PageEntry>> = {
   alerts: { nav: 'Alerts', view: AlertsPage },
   config: { nav: 'Configuration', view: ConfigPage },
   deploys: { nav: 'Deploys', view: (props) => <DeploysPage key={props.ws} {...props} /> },
+  assistant: { nav: 'Assistant', view: (props) => <AssistantPage key={props.ws} {...props} /> },
 };
 
 function App() {

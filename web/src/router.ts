@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Session, WorkspaceEntry } from './api';
 
-export type Page = 'dashboard' | 'service' | 'logs' | 'alerts' | 'config' | 'terminal' | 'deploys';
+export type Page = 'dashboard' | 'service' | 'logs' | 'alerts' | 'config' | 'terminal' | 'deploys' | 'assistant';
 
 export interface Route {
   page: Page;
@@ -13,7 +13,7 @@ export interface Route {
   name?: string;
 }
 
-const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config', 'deploys'];
+const PER_WORKSPACE: Page[] = ['logs', 'alerts', 'config', 'deploys', 'assistant'];
 const PER_SERVICE: Page[] = ['service', 'terminal', 'deploys'];
 
 /** The route a hash names; anything unknown is the dashboard. */

@@ -5,12 +5,24 @@ use std::time::Duration;
 
 use super::parse::{Tok, Token, error};
 use super::{ExprError, Source};
+use crate::alerts::model::{MatchOp, Matcher};
 use crate::alerts::readings::{LogCountQuery, LogFilter, ProbeTarget};
 use crate::config::{suggest, values};
+use crate::metrics::Metric as SeriesMetric;
 
 const DEFAULT_LOG_WINDOW: Duration = Duration::from_secs(60);
 const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(2);
 const DEFAULT_PROBE_HOST: &str = "127.0.0.1";
+const DEFAULT_ANOMALY_WINDOW: Duration = Duration::from_secs(300);
+
+/// The series `anomaly` watches, by the name rules use: the history's series names, and
+/// `cpu` as the host's CPU reads everywhere else in rules.
+fn watched_series(name: &str) -> Option<SeriesMetric> {
+    match name {
+        "cpu" => Some(SeriesMetric::HostCpu),
+        _ => SeriesMetric::from_name(name),
+    }
+}
 
 /// Levels `log_rate` accepts, as log lines spell them.
 const LEVELS: [&str; 9] = [
@@ -59,6 +71,51 @@ impl Call {
             .iter()
             .find(|(name, _)| matches!(&name.tok, Tok::Ident(n) if n == key))
             .map(|(_, value)| value)
+    }
+
+    /// `anomaly(series, window, label=value)`: the named argument narrows the series by
+    /// their label, so it must be the series' own label.
+    pub(super) fn anomaly(&self) -> Result<(Source, Vec<Matcher>), ExprError> {
+        let label = match self.positional.first().map(|t| &t.tok) {
+            Some(Tok::Ident(name)) => watched_series(name).and_then(SeriesMetric::label_name),
+            _ => None,
+        };
+        let args = self.check(1, 2, label.as_slice())?;
+        let series = self.anomaly_series(&args[0])?;
+        let window = args.get(1).map_or(Ok(DEFAULT_ANOMALY_WINDOW), window)?;
+        let matchers = self
+            .named
+            .iter()
+            .map(|(name, value)| {
+                let (Tok::Ident(name), Tok::Ident(v) | Tok::Str(v) | Tok::Word(v)) =
+                    (&name.tok, &value.tok)
+                else {
+                    return Err(error(value.at, "expected a label value", None));
+                };
+                Matcher::new(name.clone(), MatchOp::Eq, v.clone())
+                    .map_err(|r| error(value.at, r.message, None))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((Source::Anomaly { series, window }, matchers))
+    }
+
+    fn anomaly_series(&self, token: &Token) -> Result<SeriesMetric, ExprError> {
+        let names: Vec<&str> = std::iter::once("cpu")
+            .chain(SeriesMetric::ALL.iter().map(|m| m.name()))
+            .collect();
+        let Tok::Ident(name) = &token.tok else {
+            let message = format!("expected a metric series, found {}", token.tok.describe());
+            let hint = format!("`anomaly` watches {}", names.join(", "));
+            return Err(error(token.at, message, Some(hint)));
+        };
+        watched_series(name).ok_or_else(|| {
+            let message = format!("`anomaly` does not watch `{name}`");
+            let hint = suggest::closest(name, names.iter().copied()).map_or_else(
+                || format!("it watches {}", names.join(", ")),
+                |best| format!("did you mean `{best}`?"),
+            );
+            error(token.at, message, Some(hint))
+        })
     }
 
     pub(super) fn restarts_in(&self) -> Result<Source, ExprError> {

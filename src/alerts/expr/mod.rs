@@ -41,6 +41,7 @@
 //! | `http_ok("http://127.0.0.1:8080/health")`, `http_ok("...", 5s)` | `instance` | 1 when a GET answers 2xx within the timeout (default 2s), else 0 |
 //! | `log_rate(api, level=ERROR, 1m)` | `service` | the service's log lines at that level within the window (default 1m) |
 //! | `log_match(api, "timeout\|refused", 5m)` | `service` | the service's log lines the regex matches within the window (default 1m) |
+//! | `anomaly(service_cpu, 5m)`, `anomaly(cpu)`, `anomaly(service_rss, 10m, service=api)` | the series' (`service`, `core`, `mount`, `iface`; none for host-wide series) | 1 when the engine's detector (`metrics::anomaly`) flagged the series within the window (default 5m, memory 24h), else 0; every series of that metric in the latest sample. A named argument narrows by the label, as `{service="api"}` would |
 //! | `disk_full` | `path` | 1 while writes to uc's state directory (the label) wait for space: the log capture, the log store or the outbox hit ENOSPC, or its file system has (next to) no space left; else 0 |
 //! | `log_pattern_flagged` | `pattern` | lines of each log pattern the engine flagged (mostly ERROR/FATAL, or new and growing); the label reads `api [errors] Connection to <*> refused` |
 //!
@@ -105,6 +106,7 @@ impl Expr {
         match &self.source {
             Source::Metric(metric) => metric.label(),
             Source::RestartsIn(_) | Source::Log(_) => Some("service"),
+            Source::Anomaly { series, .. } => series.label_name(),
             Source::Probe { .. } => Some("instance"),
         }
     }
@@ -221,6 +223,11 @@ enum Source {
         instance: String,
     },
     Log(LogCountQuery),
+    /// `anomaly(series, window)`: whether the detector flagged each series of the metric.
+    Anomaly {
+        series: crate::metrics::Metric,
+        window: Duration,
+    },
 }
 
 /// The metrics a selector may name, grouped by where their elements come from.
@@ -324,7 +331,8 @@ const METRICS: [(&str, Metric); 30] = [
 ];
 
 /// Function names, with an example for messages.
-const FUNCTIONS: [(&str, &str); 5] = [
+const FUNCTIONS: [(&str, &str); 6] = [
+    ("anomaly", "anomaly(service_cpu, 5m)"),
     ("restarts_in", "restarts_in(10m)"),
     ("port_open", "port_open(5432)"),
     ("http_ok", "http_ok(\"http://127.0.0.1:8080/health\")"),
@@ -354,5 +362,7 @@ impl Metric {
     }
 }
 
+#[cfg(test)]
+mod anomaly_tests;
 #[cfg(test)]
 mod tests;

@@ -217,7 +217,7 @@ impl Parser {
             }
         };
         if self.eat("(") {
-            return Ok((self.call(&name, first.at)?, Vec::new()));
+            return self.call(&name, first.at);
         }
         let Some(metric) = Metric::named(&name) else {
             return Err(unknown_metric(&name, first.at));
@@ -329,8 +329,9 @@ impl Parser {
         Err(error(token.at, message, hint))
     }
 
-    /// After `name(`: the function's arguments up to and including `)`.
-    fn call(&mut self, name: &str, at: usize) -> Result<Source, ExprError> {
+    /// After `name(`: the function's arguments up to and including `)`, and the label
+    /// matchers its named arguments stand for.
+    fn call(&mut self, name: &str, at: usize) -> Result<(Source, Vec<Matcher>), ExprError> {
         let Some((name, usage)) = FUNCTIONS.iter().find(|(n, _)| *n == name).copied() else {
             return Err(unknown_function(name, at));
         };
@@ -342,14 +343,16 @@ impl Parser {
             close: at,
         };
         self.arguments(&mut call)?;
-        match name {
+        let source = match name {
+            "anomaly" => return call.anomaly(),
             "restarts_in" => call.restarts_in(),
             "port_open" => call.port_open(),
             "http_ok" => call.http_ok(),
             "log_rate" => call.log_rate(),
             "log_match" => call.log_match(),
             _ => Err(unknown_function(name, at)),
-        }
+        };
+        Ok((source?, Vec::new()))
     }
 
     fn arguments(&mut self, call: &mut Call) -> Result<(), ExprError> {

@@ -1,4 +1,5 @@
-//! Evaluating a selector against the readings: one call per element, nothing allocated.
+//! Evaluating a selector against the readings: one call per element, nothing allocated
+//! (but for `anomaly`, which walks the sample's series).
 
 use super::{DiskMetric, Expr, HostMetric, Metric, NetMetric, ProcessMetric, Source, StateMetric};
 use crate::alerts::readings::{ProbeTarget, Readings};
@@ -30,6 +31,17 @@ impl Expr {
             Source::Log(query) => {
                 if let Some(count) = readings.log_count(query) {
                     emit(&query.service, count);
+                }
+            }
+            Source::Anomaly { series, window } => {
+                let Some(sample) = readings.sample() else {
+                    return;
+                };
+                for (key, _) in sample.points() {
+                    if key.metric == *series {
+                        let flagged = readings.anomalous(&key, *window);
+                        emit(&key.label, f64::from(u8::from(flagged)));
+                    }
                 }
             }
         }

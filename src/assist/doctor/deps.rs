@@ -1,9 +1,12 @@
 //! Dependency down: a service held back or failing because something it `depends_on` is not
 //! up. A dependency that is stopped or exited is the root cause itself; one that keeps
 //! failing has its own finding (a crash loop, a failing probe), which ranks above this one.
+//! Dependency slow: a dependency still up whose probe answers slowly or timed out, which
+//! its dependents feel before it counts as down.
 
 use crate::assist::finding::{Evidence, EvidenceKind, Finding, Severity, Suggestion};
-use crate::protocol::{Health, ServiceState, ServiceStatus};
+use crate::format;
+use crate::protocol::{Health, ProbeStatus, ServiceState, ServiceStatus};
 
 use super::Facts;
 
@@ -24,6 +27,69 @@ pub fn analyze(facts: &Facts) -> Vec<Finding> {
         }
     }
     found
+}
+
+/// A probe answering slower than this makes its service slow for those that depend on it.
+const SLOW_US: u64 = 1_000_000;
+
+pub fn slow(facts: &Facts) -> Vec<Finding> {
+    let snapshot = &facts.snapshot;
+    let mut found = Vec::new();
+    for service in snapshot.services.iter().filter(|s| wants_to_run(s)) {
+        for dep in &service.depends_on {
+            let Some(d) = snapshot.service(dep).filter(|d| !is_down(d)) else {
+                continue;
+            };
+            if let Some(probe) = d.probes.iter().find(|p| is_slow(p)) {
+                found.push(slow_finding(service, d, probe));
+            }
+        }
+    }
+    found
+}
+
+/// The last run timed out, or passed but took long.
+fn is_slow(p: &ProbeStatus) -> bool {
+    let timed_out =
+        p.last_ok == Some(false) && p.output.as_deref().is_some_and(|o| o.contains("timed out"));
+    timed_out || p.latency_us.is_some_and(|us| us >= SLOW_US)
+}
+
+fn slow_finding(service: &ServiceStatus, dep: &ServiceStatus, probe: &ProbeStatus) -> Finding {
+    let how = match (&probe.output, probe.last_ok) {
+        (Some(output), Some(false)) => output.clone(),
+        _ => format!(
+            "answered in {}",
+            format::latency(probe.latency_us.unwrap_or(0))
+        ),
+    };
+    Finding {
+        analyzer: "dependency_slow".into(),
+        severity: Severity::Warning,
+        rank: 1,
+        service: Some(service.name.clone()),
+        cause: format!(
+            "{} depends on {}, which is slow: its {} probe {how}",
+            service.name,
+            dep.name,
+            probe.kind.as_str()
+        ),
+        evidence: vec![Evidence {
+            kind: EvidenceKind::Probe,
+            text: format!("{} {}: {how}", probe.kind.as_str(), probe.target),
+            at_ms: probe.checked_at,
+        }],
+        actions: vec![
+            Suggestion::Logs {
+                service: Some(dep.name.clone()),
+                pattern: None,
+            },
+            Suggestion::Restart {
+                service: dep.name.clone(),
+            },
+        ],
+        since_ms: None,
+    }
 }
 
 /// A service someone asked to run: a stopped one waits for nothing.
@@ -161,6 +227,39 @@ mod tests {
             svc("db", ServiceState::Stopped, &[]),
         ]));
         assert!(f.is_empty());
+    }
+
+    #[test]
+    fn a_slow_dependency_of_a_running_service_warns() {
+        let mut db = svc("db", ServiceState::Running, &[]);
+        db.health = Some(Health::Healthy);
+        db.probes = vec![ProbeStatus {
+            kind: crate::protocol::ProbeKind::Readiness,
+            target: "tcp 127.0.0.1:5432".into(),
+            state: Health::Healthy,
+            last_ok: Some(false),
+            latency_us: Some(1_000_300),
+            checked_at: None,
+            output: Some("timed out after 1s".into()),
+            failures: 1,
+        }];
+        let api = svc("api", ServiceState::Running, &["db"]);
+        let f = slow(&facts(vec![api.clone(), db.clone()]));
+        assert_eq!(
+            f[0].cause,
+            "api depends on db, which is slow: its readiness probe timed out after 1s"
+        );
+        assert_eq!(f[0].severity, Severity::Warning);
+        db.probes[0].last_ok = Some(true);
+        db.probes[0].latency_us = Some(1_500_000);
+        let f = slow(&facts(vec![api.clone(), db.clone()]));
+        assert!(
+            f[0].cause.ends_with("its readiness probe answered in 1.5s"),
+            "{}",
+            f[0].cause
+        );
+        db.probes[0].latency_us = Some(2_000);
+        assert!(slow(&facts(vec![api, db])).is_empty());
     }
 
     #[test]

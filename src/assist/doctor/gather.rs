@@ -1,11 +1,27 @@
 //! Reading what the analyzers need, once per diagnosis, off the async runtime: the snapshot
 //! the engine holds and the files its workers keep.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-use crate::protocol::Snapshot;
+use crate::heal::event::HealEvent;
+use crate::logs::LogLine;
+use crate::logs::LogQuery;
+use crate::logs::store::StoreReader;
+use crate::procfs::net::{self, PortHolder};
+use crate::procfs::process::ProcessTable;
+use crate::protocol::{ServiceState, ServiceStatus, Snapshot};
+use crate::store::{HealLog, HealQuery};
 
-use super::Facts;
+use super::{Facts, crash_loop, probes};
+
+/// Heal events older than this say nothing about what is wrong now.
+const HEAL_WINDOW_MS: u64 = 10 * 60_000;
+/// At most this many heal events are read, the newest.
+const HEAL_ROWS: usize = 500;
+/// The newest lines read of each crashing service: enough for the last lines of its recent
+/// runs, never its whole log.
+const CRASH_LINES: usize = 300;
 
 /// Where the facts are: the engine's live state and its files.
 #[derive(Debug, Clone, Default)]
@@ -16,13 +32,113 @@ pub struct Sources {
     pub deploys_db: PathBuf,
     /// The metric history, when history is kept.
     pub history: Option<PathBuf>,
+    /// The logs store, when the logs worker runs.
+    pub log_store: Option<PathBuf>,
 }
 
 /// The facts as they are now. A source that cannot be read leaves its facts empty: a
 /// diagnosis from what could be read beats none.
 pub fn gather(sources: &Sources, now_ms: u64) -> Facts {
+    let heal = heal_events(&sources.heal_db, now_ms);
+    let crashing: Vec<&ServiceStatus> = sources
+        .snapshot
+        .services
+        .iter()
+        .filter(|s| crash_loop::crashes(&heal, &s.name).next().is_some())
+        .collect();
+    let crash_logs = match &sources.log_store {
+        Some(store) => crashing
+            .iter()
+            .map(|s| (s.name.clone(), last_lines(store, &s.name, now_ms)))
+            .collect(),
+        None => BTreeMap::new(),
+    };
     Facts {
         now_ms,
+        ports_held: ports_held(&sources.snapshot),
         snapshot: sources.snapshot.clone(),
+        heal,
+        crash_logs,
     }
+}
+
+/// The heal events of the last [`HEAL_WINDOW_MS`], oldest first.
+fn heal_events(path: &Path, now_ms: u64) -> Vec<HealEvent> {
+    if !path.exists() {
+        return Vec::new();
+    }
+    let query = HealQuery {
+        since: now_ms.saturating_sub(HEAL_WINDOW_MS),
+        service: None,
+        limit: Some(HEAL_ROWS),
+    };
+    HealLog::open(path)
+        .and_then(|log| log.query(&query))
+        .unwrap_or_default()
+}
+
+/// A service's newest stored lines of the window, oldest first.
+fn last_lines(store: &Path, service: &str, now_ms: u64) -> Vec<LogLine> {
+    let query = LogQuery {
+        sources: vec![service.to_owned()],
+        since: Some(now_ms.saturating_sub(HEAL_WINDOW_MS)),
+        limit: Some(CRASH_LINES),
+        ..LogQuery::default()
+    };
+    StoreReader::open(store).query(&query).unwrap_or_default()
+}
+
+/// For each service that is down or failing a probe, the listeners on its ports that no
+/// service of the workspace runs: what keeps it from binding or answers in its place.
+fn ports_held(snapshot: &Snapshot) -> BTreeMap<String, Vec<PortHolder>> {
+    let wanted: Vec<(&ServiceStatus, Vec<u16>)> = snapshot
+        .services
+        .iter()
+        .filter(|s| in_trouble(s))
+        .map(|s| (s, probes::ports(s)))
+        .filter(|(_, ports)| !ports.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return BTreeMap::new();
+    }
+    let all: Vec<u16> = wanted.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+    let holders = net::port_holders(&all);
+    if holders.is_empty() {
+        return BTreeMap::new();
+    }
+    let roots: Vec<u32> = snapshot
+        .services
+        .iter()
+        .filter(|s| s.state.is_active())
+        .filter_map(|s| s.pid)
+        .collect();
+    let ours: Vec<u32> = ProcessTable::scan()
+        .tree(&roots)
+        .iter()
+        .map(|p| p.pid)
+        .collect();
+    let mut held = BTreeMap::new();
+    for (service, ports) in wanted {
+        let others: Vec<PortHolder> = holders
+            .iter()
+            .filter(|h| ports.contains(&h.port))
+            .filter(|h| h.pid.is_none_or(|pid| !ours.contains(&pid)))
+            .cloned()
+            .collect();
+        if !others.is_empty() {
+            held.insert(service.name.clone(), others);
+        }
+    }
+    held
+}
+
+/// Down on its own, or up and failing a probe.
+fn in_trouble(s: &ServiceStatus) -> bool {
+    matches!(
+        s.state,
+        ServiceState::CrashLooping
+            | ServiceState::GaveUp
+            | ServiceState::Exited
+            | ServiceState::Failed
+    ) || s.probes.iter().any(|p| p.last_ok == Some(false))
 }

@@ -2,8 +2,12 @@
 //! snapshot and files, each answering the faults it knows with evidence and allowlisted
 //! actions. [`diagnose`] runs them all and ranks what they found. No analyzer acts.
 
+mod config;
+mod crash_loop;
 mod deps;
 mod gather;
+mod ports;
+mod probes;
 
 pub use gather::{Sources, gather};
 
@@ -15,12 +19,26 @@ use crate::protocol::Snapshot;
 pub struct Facts {
     pub now_ms: u64,
     pub snapshot: Snapshot,
+    /// The heal events of the last minutes, oldest first.
+    pub heal: Vec<crate::heal::event::HealEvent>,
+    /// The newest log lines of each service that ended on its own lately, oldest first.
+    pub crash_logs: std::collections::BTreeMap<String, Vec<crate::logs::LogLine>>,
+    /// Listeners on a troubled service's ports that no service of the workspace runs.
+    pub ports_held: std::collections::BTreeMap<String, Vec<crate::procfs::net::PortHolder>>,
 }
 
 pub type Analyzer = fn(&Facts) -> Vec<Finding>;
 
 /// Every analyzer, by the name its findings carry.
-pub const ANALYZERS: &[(&str, Analyzer)] = &[("dependency_down", deps::analyze)];
+pub const ANALYZERS: &[(&str, Analyzer)] = &[
+    ("dependency_down", deps::analyze),
+    ("dependency_slow", deps::slow),
+    ("crash_loop", crash_loop::analyze),
+    ("probe_failing", probes::analyze),
+    ("port_taken", ports::analyze),
+    ("config_invalid", config::invalid),
+    ("config_not_applied", config::not_applied),
+];
 
 /// Every analyzer's findings, most important first; with `service`, those about it, about
 /// what it depends on, and those about the whole workspace.

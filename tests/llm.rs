@@ -483,3 +483,34 @@ fn a_key_from_an_unset_variable_with_an_empty_default_sends_none() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].authorization, None, "no key, no header");
 }
+
+#[test]
+fn an_understood_sentence_runs_as_read_and_the_proposals_are_advice() {
+    let model = Model::start();
+    let env = Env::with_settings(SERVICES, &model.settings("good"));
+    let file = env.file.clone();
+    assert!(run(&env, &file, &["up"]).status.success());
+    let before = env.wait_status(T, |s| Env::service(s, "ledgerd")["state"] == "running");
+    // The parser reads "restart ledgerd"; the model proposes restarting paymentsvc.
+    let out = run(
+        &env,
+        &file,
+        &["ask", "--explain", "--yes", "restart ledgerd"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("  uc restart paymentsvc  (restart paymentsvc)"),
+        "{stdout}"
+    );
+    let after = env.wait_status(T, |s| {
+        Env::service(s, "ledgerd")["state"] == "running"
+            && Env::pid_of(s, "ledgerd") != Env::pid_of(&before, "ledgerd")
+    });
+    assert_eq!(
+        Env::pid_of(&after, "paymentsvc"),
+        Env::pid_of(&before, "paymentsvc"),
+        "the model's proposal did not run: {stdout}"
+    );
+    assert_eq!(model.seen().len(), 1);
+}

@@ -15,8 +15,8 @@ use crate::assist::llm::{Conversation, HOW_TO_CONFIGURE, LlmError, Reply, Verdic
 use crate::assist::{Answer, Intent};
 use crate::config::{Source, Workspace};
 
-/// The model's reading of a sentence; then the parser's intent (if any) and the model's
-/// allowlisted proposals, each acted on as `uc ask` acts.
+/// The model's reading of a sentence; then the parser's intent, or when it understood
+/// nothing the model's allowlisted proposals, each acted on as `uc ask` acts.
 pub async fn ask(
     cli: &Cli,
     source: &Source,
@@ -39,15 +39,20 @@ pub async fn ask(
         return Ok(ExitCode::SUCCESS);
     }
     show(&reply)?;
-    let (lang, mut intents) = match answer {
+    // A sentence the parser understood runs as read; the model's proposals are then only
+    // advice. Otherwise its allowlisted proposals run, each confirmed like the parser's.
+    let (lang, intents) = match answer {
         Answer::Understood { intent, lang } => (lang, vec![intent]),
-        Answer::NotUnderstood { lang, .. } => (lang, Vec::new()),
-    };
-    for intent in allowed(&reply) {
-        if !intents.contains(&intent) {
-            intents.push(intent);
+        Answer::NotUnderstood { lang, .. } => {
+            let mut intents: Vec<Intent> = Vec::new();
+            for intent in allowed(&reply) {
+                if !intents.contains(&intent) {
+                    intents.push(intent);
+                }
+            }
+            (lang, intents)
         }
-    }
+    };
     if intents.is_empty() {
         outln!("nothing to do")?;
         return Ok(ExitCode::from(2));

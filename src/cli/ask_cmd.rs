@@ -24,6 +24,10 @@ pub struct AskArgs {
     /// Print the reading as JSON and do nothing
     #[arg(long)]
     pub json: bool,
+    /// Also ask the configured model (`assistant.llm`), anonymized, for an explanation and
+    /// proposals; a sentence the parser does not understand goes to it anyway
+    #[arg(long)]
+    pub explain: bool,
 }
 
 pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
@@ -33,6 +37,11 @@ pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
         environments: ws.environments.iter().map(|e| e.name.clone()).collect(),
     };
     let answer = ask(&args.text, &vocab);
+    let understood = matches!(answer, Answer::Understood { .. });
+    // `--json` alone only reads: it never reaches out to a model.
+    if args.explain || (!understood && !args.json && ws.assistant.llm.is_some()) {
+        return super::llm_cmd::ask(cli, &source, &ws, &args, answer).await;
+    }
     if args.json {
         let json = serde_json::to_string(&answer).map_err(Failure::runtime)?;
         outln!("{json}")?;
@@ -42,16 +51,22 @@ pub async fn run(cli: &Cli, source: Source, args: AskArgs) -> CliResult {
     let Answer::Understood { intent, .. } = answer else {
         return Ok(ExitCode::from(2));
     };
+    act(cli, &source, intent, args.yes).await
+}
+
+/// Runs a reading, the parser's or an allowlisted proposal of the model's: a mutating one
+/// only once confirmed.
+pub(super) async fn act(cli: &Cli, source: &Source, intent: Intent, yes: bool) -> CliResult {
     if let Intent::Restart {
         service: Some(name),
         if_crash_loop: true,
     } = &intent
-        && !crash_looping(&source, name).await?
+        && !crash_looping(source, name).await?
     {
         outln!("{name} is not crash-looping: nothing done")?;
         return Ok(ExitCode::SUCCESS);
     }
-    if intent.mutates() && !confirmed(args.yes)? {
+    if intent.mutates() && !confirmed(yes)? {
         outln!("nothing done")?;
         return Ok(ExitCode::from(1));
     }

@@ -21,6 +21,7 @@ mod heal_cmd;
 mod hooks_cmd;
 mod import_cmd;
 mod links;
+mod llm_cmd;
 mod logs_cmd;
 mod logs_patterns;
 mod logs_search;
@@ -120,6 +121,10 @@ pub enum Cmd {
         /// Machine-readable output (see docs/json.md)
         #[arg(long)]
         json: bool,
+        /// Have the configured model (`assistant.llm`) explain the findings in plain words;
+        /// they are anonymized before they are sent
+        #[arg(long)]
+        explain: bool,
     },
     /// Show the state of every service
     Status {
@@ -503,9 +508,14 @@ async fn dispatch(cli: Cli) -> CliResult {
         }) => control::restart(source, names, batch).await,
         Some(Cmd::Status { json }) => status::run(source, json).await,
         Some(Cmd::Ask(ref args)) => ask_cmd::run(&cli, source, args.clone()).await,
-        Some(Cmd::Doctor { ref service, json }) => {
-            doctor_cmd::run(source, service.as_deref(), json).await
-        }
+        Some(Cmd::Doctor {
+            ref service,
+            json,
+            explain: true,
+        }) => llm_cmd::doctor(source, service.as_deref(), json).await,
+        Some(Cmd::Doctor {
+            ref service, json, ..
+        }) => doctor_cmd::run(source, service.as_deref(), json).await,
         Some(Cmd::Metrics {
             ref service,
             since,

@@ -172,3 +172,91 @@ fn unknown_placeholders_and_chinese_text() {
         ]
     );
 }
+
+mod roundtrip {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Private pieces, each a whole word of the text, and harmless filler.
+    const PRIVATE: &[&str] = &[
+        "api",
+        "api-gateway",
+        "worker",
+        "db",
+        "staging",
+        "prod",
+        "acme-shop",
+        "build-box-7",
+        "10.0.0.12",
+        "192.168.1.200",
+        "fe80::1ff:fe23:4567:890a",
+        "::1",
+        "/var/log/uc/api.log",
+        "~/src/shop",
+        "/home/alice",
+        "bob@acme.com",
+        "hooks.acme.com",
+        "https://mirror.internal/x",
+    ];
+    const FILLER: &[&str] = &[
+        "restart",
+        "the",
+        "is",
+        "slow",
+        "since",
+        "12:30:45",
+        "v1.2.3",
+        "rm -rf /",
+        "重启",
+        "—",
+        "(",
+        ")",
+        "crate::assist",
+        "exit 137",
+        "a/b",
+    ];
+
+    fn piece() -> impl Strategy<Value = (bool, &'static str)> {
+        prop_oneof![
+            prop::sample::select(PRIVATE).prop_map(|p| (true, p)),
+            prop::sample::select(FILLER).prop_map(|f| (false, f)),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the mix: nothing private is sent, and restoring gives the text back.
+        #[test]
+        fn anonymize_then_restore_is_the_identity(pieces in prop::collection::vec(piece(), 1..12)) {
+            let text = pieces.iter().map(|(_, p)| *p).collect::<Vec<_>>().join(" ");
+            let mut a = anonymizer();
+            let sent = a.anonymize(&text);
+            prop_assert_eq!(a.restore(&sent), text.clone(), "sent: {}", sent);
+            for (private, p) in &pieces {
+                prop_assert!(!(*private && sent.contains(p)), "{} sent in {}", p, sent);
+            }
+        }
+    }
+}
+
+#[test]
+fn bracketed_and_mapped_addresses_and_ssh_targets() {
+    let mut a = anonymizer();
+    let out = a.anonymize(
+        "GET http://[2001:db8::7]:8080/health, from ::ffff:10.9.8.7, ssh deploy@10.1.1.1, \
+         DATABASE_URL=postgres://app:Sup3rS3cret@pg.corp:5432/shop",
+    );
+    never_in(
+        &out,
+        &[
+            "2001:db8",
+            "10.9.8.7",
+            "deploy@",
+            "10.1.1.1",
+            "Sup3rS3cret",
+            "pg.corp",
+            "app:",
+        ],
+    );
+    assert!(out.contains("http://[<ip-1>]:8080/health"), "{out}");
+    assert!(a.restore(&out).contains("http://[2001:db8::7]:8080/health"));
+}

@@ -11,6 +11,8 @@ use crate::config::assistant::Llm;
 
 /// Longest piece of a server's error message kept in ours.
 const MESSAGE_MAX: usize = 300;
+/// Longest answer read: a chat completion is a few KiB; a server sending more is not one.
+const BODY_MAX: usize = 4 << 20;
 
 /// Why the model gave no answer.
 #[derive(Debug, thiserror::Error)]
@@ -116,9 +118,19 @@ impl Client {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        let response = request.send().await.map_err(|e| self.failed(&url, &e))?;
+        let mut response = request.send().await.map_err(|e| self.failed(&url, &e))?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| self.failed(&url, &e))?;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.failed(&url, &e))? {
+            if body.len() + chunk.len() > BODY_MAX {
+                return Err(LlmError::Malformed(format!(
+                    "the answer is longer than {} MiB",
+                    BODY_MAX >> 20
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&body);
         if !status.is_success() {
             return Err(LlmError::Status {
                 url,

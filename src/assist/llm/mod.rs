@@ -21,7 +21,8 @@ fn system_prompt() -> String {
         "You are the assistant of Univers-Container (`uc`), which runs a workspace's services \
          in tmux. Names, hosts, addresses, paths and secrets were replaced by placeholders \
          such as <service-1>, <environment-1>, <path-1>, <ip-1>, <secret-1>: write them exactly \
-         as given. Explain in plain, short words what is going on and what would help.\n\
+         as given. Explain in plain, short words what is going on and what would help, in the \
+         language the user wrote in.\n\
          You may propose commands, only from this list, one per line, each line starting \
          with `COMMAND: ` (anything else is refused and never run; the user confirms each):\n{}",
         ALLOWLIST
@@ -81,6 +82,12 @@ impl Conversation {
             vocab,
             context,
         }
+    }
+
+    /// Facts the model should know (the services' states), anonymized like the rest.
+    pub fn note(&mut self, facts: &str) {
+        let facts = self.anonymizer.anonymize(facts);
+        self.context = format!("{}\n{facts}", self.context);
     }
 
     /// The user's sentence, which the deterministic parser may or may not have read.

@@ -51,6 +51,7 @@ pub enum Verdict {
 /// Anything command-like is taken out of the explanation so nothing runnable is shown
 /// that was not checked.
 pub fn read(answer: &str, vocab: &Vocabulary) -> Reply {
+    let answer = printable(answer);
     let mut explanation = Vec::new();
     let mut proposals = Vec::new();
     let mut fenced = false;
@@ -86,6 +87,19 @@ pub fn read(answer: &str, vocab: &Vocabulary) -> Reply {
         explanation: explanation.join("\n").trim().to_owned(),
         proposals,
     }
+}
+
+/// The answer without what a terminal would act on rather than show: escape sequences
+/// and other control characters could erase a `REFUSED`, and bidi overrides could show a
+/// command other than the one read.
+fn printable(answer: &str) -> String {
+    answer
+        .chars()
+        .filter(|c| {
+            let invisible = matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            (!c.is_control() || matches!(c, '\n' | '\t')) && !invisible
+        })
+        .collect()
 }
 
 fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {

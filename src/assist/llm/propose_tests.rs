@@ -95,3 +95,21 @@ fn a_reply_splits_into_explanation_and_checked_proposals() {
         ]
     );
 }
+
+#[test]
+fn escape_sequences_and_bidi_overrides_never_reach_the_terminal() {
+    let answer =
+        "All fine.\x1b[2K\x1b[1A\r\nCOMMAND: uc restart api\u{202E}\x07\nCOMMAND: rm -rf /\x1b[8m";
+    let reply = read(answer, &vocab());
+    assert_eq!(reply.explanation, "All fine.[2K[1A");
+    assert_eq!(reply.proposals[0].command, "uc restart api");
+    assert!(matches!(
+        reply.proposals[0].verdict,
+        Verdict::Allowed { .. }
+    ));
+    assert_eq!(reply.proposals[1].command, "rm -rf /[8m");
+    assert!(matches!(
+        reply.proposals[1].verdict,
+        Verdict::Refused { .. }
+    ));
+}

@@ -31,7 +31,7 @@ impl Checker<'_> {
             let hint = Some("name the model the server serves, e.g. `qwen2.5:7b`".to_owned());
             self.report(&spec.model.referenced, "the model is empty", hint);
         }
-        let api_key = spec.api_key.as_ref().map(|key| self.api_key(key));
+        let api_key = spec.api_key.as_ref().and_then(|key| self.api_key(key));
         let timeout = self.parse(spec.timeout.as_ref(), values::duration, DEFAULT_TIMEOUT);
         if let Some(written) = spec.timeout.as_ref().filter(|_| timeout.is_zero()) {
             let hint = Some("give the model time to answer, e.g. `60s`".to_owned());
@@ -45,18 +45,17 @@ impl Checker<'_> {
         }
     }
 
-    fn api_key(&mut self, key: &Spanned<String>) -> HookSecret {
+    /// `None` when empty: `${OPENAI_API_KEY:-}` with the variable unset means no key, so a
+    /// shell without it can still load the workspace.
+    fn api_key(&mut self, key: &Spanned<String>) -> Option<HookSecret> {
         let from_secret = (self.bindings.get("assistant.llm.api_key")).is_some_and(|b| b.secret);
         if key.value.is_empty() {
-            self.report(
-                &key.referenced,
-                "the API key is empty",
-                Some(KEY_HINT.to_owned()),
-            );
-        } else if !from_secret {
+            return None;
+        }
+        if !from_secret {
             let message = "an API key must not be written in the file";
             self.report(&key.referenced, message, Some(KEY_HINT.to_owned()));
         }
-        HookSecret::new(key.value.clone())
+        Some(HookSecret::new(key.value.clone()))
     }
 }

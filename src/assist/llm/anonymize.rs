@@ -17,6 +17,7 @@ pub enum Kind {
     Environment,
     Workspace,
     Host,
+    User,
     Ip,
     Path,
     Email,
@@ -24,11 +25,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 8] = [
+    const ALL: [Kind; 9] = [
         Kind::Service,
         Kind::Environment,
         Kind::Workspace,
         Kind::Host,
+        Kind::User,
         Kind::Ip,
         Kind::Path,
         Kind::Email,
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Environment => "environment",
             Kind::Workspace => "workspace",
             Kind::Host => "host",
+            Kind::User => "user",
             Kind::Ip => "ip",
             Kind::Path => "path",
             Kind::Email => "email",
@@ -57,6 +60,8 @@ pub struct Names {
     pub environments: Vec<String>,
     /// This machine's and other known hostnames.
     pub hosts: Vec<String>,
+    /// Login names (the user running `uc`; `root` names nobody).
+    pub users: Vec<String>,
 }
 
 /// Placeholders handed out so far, stable for one conversation: the same value always
@@ -88,7 +93,7 @@ const DIGIT_0: u32 = 0xE010;
 static MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("\u{E000}([\u{E010}-\u{E019}]+)\u{E001}").expect("static regex"));
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"<(service|environment|workspace|host|ip|path|email|secret)-([0-9]+)>")
+    Regex::new(r"<(service|environment|workspace|host|user|ip|path|email|secret)-([0-9]+)>")
         .expect("static regex")
 });
 /// Tokens by their shape: well-known key prefixes, JWTs, `Bearer …`, `password=…`, and
@@ -145,7 +150,8 @@ impl Anonymizer {
         let all = std::iter::once((&names.workspace, Kind::Workspace))
             .chain(names.services.iter().map(|s| (s, Kind::Service)))
             .chain(names.environments.iter().map(|e| (e, Kind::Environment)))
-            .chain(hosts.map(|h| (h, Kind::Host)));
+            .chain(hosts.map(|h| (h, Kind::Host)))
+            .chain((names.users.iter().filter(|u| u.as_str() != "root")).map(|u| (u, Kind::User)));
         for (name, kind) in all {
             if name.len() >= 2 && !a.is_name(name) {
                 a.names.push((name.clone(), kind));

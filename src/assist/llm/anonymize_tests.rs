@@ -8,6 +8,7 @@ fn anonymizer() -> Anonymizer {
             .to_vec(),
         environments: ["staging", "prod"].map(String::from).to_vec(),
         hosts: vec!["build-box-7".into(), "localhost".into()],
+        users: vec!["alice".into(), "root".into()],
     };
     let secrets = Secrets::of(&[
         ("${OPENAI_API_KEY}", "sk-live-0123456789abcdef"),
@@ -168,7 +169,8 @@ fn unknown_placeholders_and_chinese_text() {
             ("service", 4),
             ("environment", 2),
             ("workspace", 1),
-            ("host", 1)
+            ("host", 1),
+            ("user", 1)
         ]
     );
 }
@@ -259,4 +261,15 @@ fn bracketed_and_mapped_addresses_and_ssh_targets() {
     );
     assert!(out.contains("http://[<ip-1>]:8080/health"), "{out}");
     assert!(a.restore(&out).contains("http://[2001:db8::7]:8080/health"));
+}
+
+#[test]
+fn the_login_name_but_not_root() {
+    let mut a = anonymizer();
+    let out = a.anonymize("port 8080 held by pid 4242 (alice: python -m http.server), not root");
+    assert_eq!(
+        out,
+        "port 8080 held by pid 4242 (<user-1>: python -m http.server), not root"
+    );
+    assert_eq!(a.restore("ask <user-1>"), "ask alice");
 }

@@ -54,6 +54,7 @@ impl Conversation {
             services: ws.services.iter().map(|s| s.name.clone()).collect(),
             environments: ws.environments.iter().map(|e| e.name.clone()).collect(),
             hosts: this_host().into_iter().collect(),
+            users: this_user().into_iter().collect(),
         };
         let anonymizer = Anonymizer::new(&names, ws.secrets.clone());
         let list = |names: &[String]| {
@@ -126,6 +127,12 @@ impl Conversation {
 fn this_host() -> Option<String> {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
     Some(name.trim().to_owned()).filter(|n| !n.is_empty())
+}
+
+/// The login name `uc` runs as.
+fn this_user() -> Option<String> {
+    let user = nix::unistd::User::from_uid(nix::unistd::getuid()).ok()??;
+    Some(user.name)
 }
 
 /// What to write to configure a model, for `--explain` without one.

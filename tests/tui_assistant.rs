@@ -239,6 +239,12 @@ fn ask_confirms_a_change_acts_on_a_look_and_refuses_nonsense() {
     };
     assert_eq!(tui.sent(), [assisted(Request::Engine(restart))]);
 
+    // "If it keeps crashing": api runs, so nothing is asked or done.
+    tui.command("ask restart the api if it keeps crashing");
+    assert_eq!(tui.status(), "api is not crash-looping: nothing done");
+    assert!(tui.app.state().popups.is_empty());
+    assert!(tui.sent().is_empty());
+
     tui.command("ask 重启 api");
     assert!(matches!(
         tui.app.state().popups.last(),

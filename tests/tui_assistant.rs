@@ -325,6 +325,35 @@ fn a_playbook_shows_its_plan_and_its_run_is_sent_through_the_assistant() {
 
 const T: Duration = Duration::from_secs(20);
 
+fn audit_lines(env: &Env) -> Vec<String> {
+    let file = env.state.join(&env.workspace).join("audit.jsonl");
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines().map(str::to_owned).collect()
+}
+
+/// Waits for the engine's record of a restart of `service` through the TUI's assistant;
+/// answers every line.
+fn wait_audited(env: &Env, service: &str) -> Vec<String> {
+    let start = std::time::Instant::now();
+    let target = format!("\"target\":\"{service}\"");
+    loop {
+        let lines = audit_lines(env);
+        let done = lines.iter().any(|l| {
+            l.contains("\"via\":\"tui (assistant)\"")
+                && l.contains("commands restart")
+                && l.contains(&target)
+        });
+        if done {
+            return lines;
+        }
+        assert!(
+            start.elapsed() < T,
+            "no assisted restart of {service}: {lines:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn pid(env: &Env, name: &str) -> Option<u64> {
     Env::service(&env.status(), name)["pid"].as_u64()
 }
@@ -368,16 +397,8 @@ fn end_to_end_a_fault_in_the_pane_is_fixed_through_the_assistant_and_audited() {
         let now = Env::service(s, "db");
         now["state"] == "running" && now["pid"].as_u64().is_some_and(|p| p != db)
     });
-    let audit =
-        std::fs::read_to_string(env.state.join(&env.workspace).join("audit.jsonl")).unwrap();
-    assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("\"via\":\"tui (assistant)\"")
-                && l.contains("restart")
-                && l.contains("db")),
-        "{audit}"
-    );
+    // The record is written before the engine answers, which may be after db runs.
+    wait_audited(&env, "db");
 
     // `:ask` reads a sentence, asks, and restarts after the yes.
     let api = pid(&env, "api").unwrap();
@@ -394,18 +415,11 @@ fn end_to_end_a_fault_in_the_pane_is_fixed_through_the_assistant_and_audited() {
     });
 
     // Nonsense: not understood, nothing done.
-    let before = std::fs::read_to_string(env.state.join(&env.workspace).join("audit.jsonl"))
-        .unwrap()
-        .lines()
-        .count();
+    let before = wait_audited(&env, "api").len();
     screen.keys(&[":"]);
     screen.keys(&["-l", "ask make me a sandwich"]);
     screen.keys(&["Enter"]);
     screen.wait("not understood", T, |t| t.contains("nothing done"));
     assert!(!screen.text().contains("confirm?"));
-    let after = std::fs::read_to_string(env.state.join(&env.workspace).join("audit.jsonl"))
-        .unwrap()
-        .lines()
-        .count();
-    assert_eq!(before, after);
+    assert_eq!(audit_lines(&env).len(), before);
 }

@@ -19,7 +19,7 @@ use univers_container::assist::Diagnosis;
 use univers_container::assist::finding::{Evidence, EvidenceKind, Finding, Severity, Suggestion};
 use univers_container::heal::playbook::PlaybookReport;
 use univers_container::logs::Level;
-use univers_container::protocol::{Command, Role, ServiceState};
+use univers_container::protocol::{Command, ConfigPlan, Role, ServiceState};
 use univers_container::tui::heal::playbook::PlaybookMode;
 use univers_container::tui::state::{Pane, Popup};
 use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
@@ -321,6 +321,36 @@ fn a_playbook_shows_its_plan_and_its_run_is_sent_through_the_assistant() {
     });
     tui.keys(&["y"]);
     assert_eq!(tui.sent(), [run]);
+}
+
+#[test]
+fn applying_the_edit_shows_what_changes_and_a_yes_applies_that_edit_through_the_assistant() {
+    let mut tui = Tui::new((120, 30), NOW);
+    let mut snapshot = shop();
+    snapshot.config.pending = Some(ConfigPlan {
+        environment: None,
+        from: None,
+        hash: "e1e1".into(),
+        changes: vec![],
+        diff: "--- running\n+++ edited\n-      PORT: \"8080\"\n+      PORT: \"8081\"".into(),
+        confirm: false,
+    });
+    tui.snapshot(snapshot);
+    tui.keys(&["!"]);
+    tui.sent();
+    let mut d = diagnosis();
+    d.findings[0].actions = vec![Suggestion::ApplyConfig];
+    tui.update(Update::Doctor(Ok(d)));
+    tui.keys(&["enter"]);
+    let screen = tui.screen();
+    assert!(screen.contains("Apply the edited config?"), "{screen}");
+    assert!(screen.contains("No service changes"), "{screen}");
+    tui.keys(&["y"]);
+    let apply = Command::ApplyConfig {
+        hash: Some("e1e1".into()),
+        by: "uc".into(),
+    };
+    assert_eq!(tui.sent(), [assisted(Request::Engine(apply))]);
 }
 
 const T: Duration = Duration::from_secs(20);

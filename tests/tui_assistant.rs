@@ -19,7 +19,7 @@ use univers_container::assist::Diagnosis;
 use univers_container::assist::finding::{Evidence, EvidenceKind, Finding, Severity, Suggestion};
 use univers_container::heal::playbook::PlaybookReport;
 use univers_container::logs::Level;
-use univers_container::protocol::{Command, Role, ServiceState};
+use univers_container::protocol::{Command, ConfigPlan, Role, ServiceState};
 use univers_container::tui::heal::playbook::PlaybookMode;
 use univers_container::tui::state::{Pane, Popup};
 use univers_container::tui::{App, EngineLink, Keymap, Request, Theme, Update};
@@ -239,6 +239,12 @@ fn ask_confirms_a_change_acts_on_a_look_and_refuses_nonsense() {
     };
     assert_eq!(tui.sent(), [assisted(Request::Engine(restart))]);
 
+    // "If it keeps crashing": api runs, so nothing is asked or done.
+    tui.command("ask restart the api if it keeps crashing");
+    assert_eq!(tui.status(), "api is not crash-looping: nothing done");
+    assert!(tui.app.state().popups.is_empty());
+    assert!(tui.sent().is_empty());
+
     tui.command("ask 重启 api");
     assert!(matches!(
         tui.app.state().popups.last(),
@@ -317,7 +323,66 @@ fn a_playbook_shows_its_plan_and_its_run_is_sent_through_the_assistant() {
     assert_eq!(tui.sent(), [run]);
 }
 
+#[test]
+fn applying_the_edit_shows_what_changes_and_a_yes_applies_that_edit_through_the_assistant() {
+    let mut tui = Tui::new((120, 30), NOW);
+    let mut snapshot = shop();
+    snapshot.config.pending = Some(ConfigPlan {
+        environment: None,
+        from: None,
+        hash: "e1e1".into(),
+        changes: vec![],
+        diff: "--- running\n+++ edited\n-      PORT: \"8080\"\n+      PORT: \"8081\"".into(),
+        confirm: false,
+    });
+    tui.snapshot(snapshot);
+    tui.keys(&["!"]);
+    tui.sent();
+    let mut d = diagnosis();
+    d.findings[0].actions = vec![Suggestion::ApplyConfig];
+    tui.update(Update::Doctor(Ok(d)));
+    tui.keys(&["enter"]);
+    let screen = tui.screen();
+    assert!(screen.contains("Apply the edited config?"), "{screen}");
+    assert!(screen.contains("No service changes"), "{screen}");
+    tui.keys(&["y"]);
+    let apply = Command::ApplyConfig {
+        hash: Some("e1e1".into()),
+        by: "uc".into(),
+    };
+    assert_eq!(tui.sent(), [assisted(Request::Engine(apply))]);
+}
+
 const T: Duration = Duration::from_secs(20);
+
+fn audit_lines(env: &Env) -> Vec<String> {
+    let file = env.state.join(&env.workspace).join("audit.jsonl");
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines().map(str::to_owned).collect()
+}
+
+/// Waits for the engine's record of a restart of `service` through the TUI's assistant;
+/// answers every line.
+fn wait_audited(env: &Env, service: &str) -> Vec<String> {
+    let start = std::time::Instant::now();
+    let target = format!("\"target\":\"{service}\"");
+    loop {
+        let lines = audit_lines(env);
+        let done = lines.iter().any(|l| {
+            l.contains("\"via\":\"tui (assistant)\"")
+                && l.contains("commands restart")
+                && l.contains(&target)
+        });
+        if done {
+            return lines;
+        }
+        assert!(
+            start.elapsed() < T,
+            "no assisted restart of {service}: {lines:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 fn pid(env: &Env, name: &str) -> Option<u64> {
     Env::service(&env.status(), name)["pid"].as_u64()
@@ -362,16 +427,8 @@ fn end_to_end_a_fault_in_the_pane_is_fixed_through_the_assistant_and_audited() {
         let now = Env::service(s, "db");
         now["state"] == "running" && now["pid"].as_u64().is_some_and(|p| p != db)
     });
-    let audit =
-        std::fs::read_to_string(env.state.join(&env.workspace).join("audit.jsonl")).unwrap();
-    assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("\"via\":\"tui (assistant)\"")
-                && l.contains("restart")
-                && l.contains("db")),
-        "{audit}"
-    );
+    // The record is written before the engine answers, which may be after db runs.
+    wait_audited(&env, "db");
 
     // `:ask` reads a sentence, asks, and restarts after the yes.
     let api = pid(&env, "api").unwrap();
@@ -388,18 +445,11 @@ fn end_to_end_a_fault_in_the_pane_is_fixed_through_the_assistant_and_audited() {
     });
 
     // Nonsense: not understood, nothing done.
-    let before = std::fs::read_to_string(env.state.join(&env.workspace).join("audit.jsonl"))
-        .unwrap()
-        .lines()
-        .count();
+    let before = wait_audited(&env, "api").len();
     screen.keys(&[":"]);
     screen.keys(&["-l", "ask make me a sandwich"]);
     screen.keys(&["Enter"]);
     screen.wait("not understood", T, |t| t.contains("nothing done"));
     assert!(!screen.text().contains("confirm?"));
-    let after = std::fs::read_to_string(env.state.join(&env.workspace).join("audit.jsonl"))
-        .unwrap()
-        .lines()
-        .count();
-    assert_eq!(before, after);
+    assert_eq!(audit_lines(&env).len(), before);
 }

@@ -187,3 +187,21 @@ pub async fn list(State(api): State<Api>, Params(params): Params<AuditParams>) -
     let files: Vec<AuditFiles> = serve.into_iter().chain(own).collect();
     read_blocking(move || query.run(&files)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frontend_is_named_only_among_the_known_ones() {
+        let via = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(VIA, value.parse().unwrap());
+            via_of(&headers)
+        };
+        assert_eq!(via("tui"), "tui");
+        assert_eq!(via("tui (assistant)"), ASSISTANT);
+        assert_eq!(via("tui (anything)"), "api");
+        assert_eq!(via_of(&HeaderMap::new()), "api");
+    }
+}

@@ -85,7 +85,8 @@ impl App {
         }
     }
 
-    /// The pending edit's confirmation, as `U` asks it, sending through the assistant.
+    /// The pending edit's question, as `U` asks it (naming that edit), sent through the
+    /// assistant.
     fn assisted_apply(&mut self) {
         let before = self.state.popups.len();
         self.act_on_config(Action::ApplyConfig);

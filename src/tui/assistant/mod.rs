@@ -143,7 +143,7 @@ pub enum DryRun {
     },
     /// The playbook's own plan, which asks before it runs.
     Playbook(String),
-    /// The pending edit's diff and its confirmation, as `U` shows them.
+    /// What applying the pending edit changes, and the question, as `U` asks it.
     ApplyConfig,
     /// What would change, shown but not applied from here (a config value to edit).
     Show(TextDialog),

@@ -182,5 +182,8 @@ mod tests {
             !facts.ports_held.contains_key("web"),
             "web is running and fine"
         );
+        // The listener is one of the workspace's processes: web's.
+        sources.snapshot.services[1].pid = Some(std::process::id());
+        assert!(gather(&sources, now).ports_held.is_empty());
     }
 }

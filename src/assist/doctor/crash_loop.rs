@@ -124,18 +124,19 @@ fn last_line<'a>(lines: &'a [LogLine], restarts: &[u64], crash: &Crash) -> Optio
         .find(|l| !l.text.trim().is_empty())
 }
 
-/// The line said before the most crashes (digits alike), its key and how many it preceded.
+/// The line said before the most crashes (digits alike; between as many, the latest), its
+/// key and how many it preceded.
 fn common_line<'a>(last_words: &[Option<&'a LogLine>]) -> Option<(&'a str, String, usize)> {
-    let mut counts: HashMap<String, (usize, &str)> = HashMap::new();
-    for line in last_words.iter().flatten() {
-        let entry = counts.entry(key(&line.text)).or_insert((0, ""));
-        entry.0 += 1;
-        entry.1 = line.text.trim();
+    let mut counts: HashMap<String, (usize, usize, &str)> = HashMap::new();
+    for (i, line) in last_words.iter().enumerate() {
+        let Some(line) = line else { continue };
+        let entry = counts.entry(key(&line.text)).or_insert((0, 0, ""));
+        *entry = (entry.0 + 1, i, line.text.trim());
     }
     counts
         .into_iter()
-        .max_by_key(|(_, (n, _))| *n)
-        .map(|(k, (n, t))| (t, k, n))
+        .max_by_key(|(_, (n, latest, _))| (*n, *latest))
+        .map(|(k, (n, _, t))| (t, k, n))
 }
 
 /// Lines alike but for their numbers (PIDs, ports, times) share a key.
@@ -203,16 +204,18 @@ fn finding(
             at_ms: None,
         });
     }
-    let mut actions = vec![Suggestion::Logs {
-        service: Some(name.clone()),
-        pattern: common.map(|(line, _, _)| regex::escape(line)),
-    }];
-    actions.push(Suggestion::Restart {
-        service: name.clone(),
-    });
-    actions.push(Suggestion::Stop {
-        service: name.clone(),
-    });
+    let actions = vec![
+        Suggestion::Logs {
+            service: Some(name.clone()),
+            pattern: common.map(|(line, _, _)| regex::escape(line)),
+        },
+        Suggestion::Restart {
+            service: name.clone(),
+        },
+        Suggestion::Stop {
+            service: name.clone(),
+        },
+    ];
     Finding {
         analyzer: "crash_loop".into(),
         severity: Severity::Critical,

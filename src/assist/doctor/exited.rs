@@ -10,6 +10,9 @@ use super::Facts;
 
 /// Log lines shown from its last run.
 const SHOWN_LINES: usize = 5;
+/// The logs worker times the lines it reads in one cycle by when the cycle began, which
+/// can be a little before the run that printed them started.
+const STAMP_SLACK_MS: u64 = 1_000;
 
 pub fn analyze(facts: &Facts) -> Vec<Finding> {
     facts
@@ -39,7 +42,7 @@ fn finding(facts: &Facts, s: &ServiceStatus) -> Finding {
         .get(name)
         .into_iter()
         .flatten()
-        .filter(|l| s.started_at.is_none_or(|t| l.at >= t))
+        .filter(|l| s.started_at.is_none_or(|t| l.at + STAMP_SLACK_MS >= t))
         .filter(|l| !l.text.trim().is_empty())
         .collect();
     let mut cause = format!("{name} {how}");
@@ -116,6 +119,7 @@ mod tests {
                 "job".to_owned(),
                 vec![
                     line(1_000, "an earlier run"),
+                    line(3_900, "starting"),
                     line(4_100, "panic: out of cheese"),
                 ],
             )]
@@ -131,7 +135,12 @@ mod tests {
             f[0].cause,
             "job exited with code 2 (started 6s ago), after \"panic: out of cheese\", and is not restarted"
         );
-        assert_eq!(f[0].evidence.len(), 1, "only its last run's lines");
+        let lines: Vec<&str> = f[0].evidence.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["starting", "panic: out of cheese"],
+            "its last run's lines"
+        );
         assert!(f[0].rank < 5, "below dependency_down naming it");
         let f = analyze(&facts(None, Some("SIGKILL")));
         assert!(f[0].cause.starts_with("job was killed by SIGKILL"));

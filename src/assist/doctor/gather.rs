@@ -167,3 +167,55 @@ fn workspace_dirs(sources: &Sources) -> Vec<(&'static str, PathBuf)> {
     }
     dirs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heal::event::HealKind;
+
+    #[test]
+    fn heal_events_of_the_window_and_the_holders_of_a_crashing_service_ports_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let heal_db = dir.path().join("heal.db");
+        let log = HealLog::open(&heal_db).expect("heal.db");
+        let now = 1_000_000_000;
+        for (at, reason) in [
+            (1_000, "too old"),
+            (now - 2_000, "exited with code 3; restarting in 1s"),
+        ] {
+            let event = HealEvent {
+                at,
+                ..HealEvent::new(Some("api"), HealKind::Backoff, reason)
+            };
+            log.record(&event).expect("record");
+        }
+        let held = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = held.local_addr().expect("addr").port();
+        let mut api = ServiceStatus::new("api");
+        api.state = ServiceState::CrashLooping;
+        api.ports = vec![port];
+        let mut fine = ServiceStatus::new("web");
+        fine.state = ServiceState::Running;
+        fine.ports = vec![port];
+        let mut sources = Sources {
+            snapshot: Snapshot {
+                services: vec![api, fine],
+                ..Snapshot::default()
+            },
+            heal_db,
+            ..Sources::default()
+        };
+        let facts = gather(&sources, now);
+        assert_eq!(facts.heal.len(), 1, "only the window's events");
+        assert!(facts.crash_logs.is_empty(), "no logs store, no lines");
+        let holders = &facts.ports_held["api"];
+        assert_eq!(holders[0].pid, Some(std::process::id()));
+        assert!(
+            !facts.ports_held.contains_key("web"),
+            "web is running and fine"
+        );
+        // The listener is one of the workspace's processes: web's.
+        sources.snapshot.services[1].pid = Some(std::process::id());
+        assert!(gather(&sources, now).ports_held.is_empty());
+    }
+}

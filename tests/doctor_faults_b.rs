@@ -115,3 +115,44 @@ fn fault_failed_build_names_the_deploy_and_its_stage() {
     let evidence = first["evidence"].to_string();
     assert!(evidence.contains("no such module"), "{first:#}");
 }
+
+#[test]
+fn fault_errors_after_a_config_change_name_the_revision() {
+    let services = |mode: &str| {
+        format!(
+            r#"
+  api:
+    command: "exec python3 -u app.py"
+    env: {{ MODE: {mode} }}
+"#
+        )
+    };
+    let env = Env::new(&services("ok"));
+    // One line every 100 ms: served requests, or with MODE=bad, a refused database.
+    let app = "import os, time\nn = 0\nwhile True:\n    n += 1\n    if os.environ['MODE'] == 'ok':\n        print(f'INFO served request {n}')\n    else:\n        print(f'ERROR db connection refused after {n} tries')\n    time.sleep(0.1)\n";
+    std::fs::write(env.dir.join("app.py"), app).expect("app.py");
+    env.ok(&["up"]);
+    let served = || {
+        let out = env.ok(&["logs", "api"]);
+        out.contains("served request")
+    };
+    assert!(common::eventually(T, served), "api logs before the change");
+    let workspace = std::fs::read_to_string(&env.file).expect("workspace");
+    let bad = workspace.replace(&services("ok"), &services("bad"));
+    std::fs::write(&env.file, bad).expect("the edit");
+    let fault = Instant::now();
+    env.ok(&["config", "apply", "--yes"]);
+    let expect = Expect {
+        analyzer: "what_changed",
+        service: Some("api"),
+        cause_has: "(env.MODE changed)",
+    };
+    let first = first_finding(&env, "errors after a config change", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    assert!(cause.starts_with("errors in api started"), "{cause}");
+    assert!(cause.contains("after revision 2"), "{cause}");
+    assert!(
+        first.to_string().contains("db connection refused"),
+        "{first:#}"
+    );
+}

@@ -2,6 +2,7 @@
 //! snapshot and files, each answering the faults it knows with evidence and allowlisted
 //! actions. [`diagnose`] runs them all and ranks what they found. No analyzer acts.
 
+mod changes;
 mod cpu;
 mod deploys;
 mod deps;
@@ -50,6 +51,7 @@ pub const ANALYZERS: &[(&str, Analyzer)] = &[
     ("cpu_saturation", cpu::analyze),
     ("disk_filling", disk::analyze),
     ("deploy_failed", deploys::analyze),
+    ("what_changed", changes::analyze),
 ];
 
 /// Every analyzer's findings, most important first; with `service`, those about it, about

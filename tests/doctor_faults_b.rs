@@ -156,3 +156,33 @@ fn fault_errors_after_a_config_change_name_the_revision() {
         "{first:#}"
     );
 }
+
+#[test]
+fn fault_flapping_rule_is_named_with_a_silence() {
+    let port = free_port();
+    let env = Env::with_settings(
+        r#"
+  blinker:
+    command: "exec python3 blink.py"
+"#,
+        "metrics: { interval: 500ms }\nalerts: { rules: rules.yaml }\n",
+    );
+    let rules = format!("rules:\n  - name: PortFlap\n    expr: port_open({port})\n    for: 0s\n");
+    std::fs::write(env.dir.join("rules.yaml"), rules).expect("rules");
+    // Listens for a second, then not for a second, and again.
+    let blink = format!(
+        "import socket, time\nwhile True:\n    s = socket.socket()\n    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n    s.bind(('127.0.0.1', {port}))\n    s.listen()\n    time.sleep(1)\n    s.close()\n    time.sleep(1)\n"
+    );
+    std::fs::write(env.dir.join("blink.py"), blink).expect("blink.py");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "flapping_rule",
+        service: None,
+        cause_has: "PortFlap",
+    };
+    let first = first_finding(&env, "flapping rule", fault, T, &expect);
+    let silence = &first["actions"][0];
+    assert_eq!(silence["action"], "silence", "{first:#}");
+    assert_eq!(silence["matchers"][0], "alertname=PortFlap", "{first:#}");
+}

@@ -46,6 +46,9 @@ struct Change {
     /// back. Nearest to a symptom, it is the symptom's story (`deploy_failed` tells it), and
     /// no earlier change is blamed.
     inert: bool,
+    /// A restart of this service: part of its own fault's story (a crash loop), never what
+    /// changed for it.
+    restart_of: Option<String>,
 }
 
 pub fn analyze(facts: &Facts) -> Vec<Finding> {
@@ -68,7 +71,12 @@ pub fn analyze(facts: &Facts) -> Vec<Finding> {
 
 /// The latest change before the symptom, one that touched its service first.
 fn explain<'a>(symptom: &Symptom, changes: &'a [Change]) -> Option<&'a Change> {
-    let before = |c: &&Change| c.at <= symptom.at + SLACK_MS && c.at + BEFORE_MS >= symptom.at;
+    let before = |c: &&Change| {
+        c.at <= symptom.at + SLACK_MS
+            && c.at + BEFORE_MS >= symptom.at
+            && (c.restart_of.is_none() || c.restart_of != symptom.service)
+    };
+
     let touches = |c: &&Change| {
         c.services.is_empty()
             || symptom
@@ -201,7 +209,7 @@ fn changes(facts: &Facts) -> Vec<Change> {
                 Change {
                     at: e.at,
                     what: format!("a restart of {service} ({})", e.reason),
-                    services: vec![service],
+                    services: vec![service.clone()],
                     evidence: Evidence {
                         kind: EvidenceKind::Event,
                         text: e.reason.clone(),
@@ -209,6 +217,7 @@ fn changes(facts: &Facts) -> Vec<Change> {
                     },
                     rollback: None,
                     inert: false,
+                    restart_of: Some(service),
                 }
             }),
     );
@@ -254,6 +263,7 @@ fn revision(c: &ConfigChange) -> Option<Change> {
         },
         rollback: None,
         inert: false,
+        restart_of: None,
     })
 }
 
@@ -301,6 +311,7 @@ fn deploy(d: &Deployment) -> Change {
         },
         rollback: d.switched.then(|| d.service.clone()),
         inert: !(d.state == DeployState::Succeeded || d.switched),
+        restart_of: None,
     }
 }
 

@@ -164,3 +164,24 @@ fn old_patterns_and_symptoms_with_nothing_before_them_are_left_alone() {
     f.patterns = vec![errors_pattern(50_000)];
     assert!(analyze(&f).is_empty(), "before the change");
 }
+
+#[test]
+fn a_restart_explains_errors_elsewhere_but_not_its_own_services() {
+    let mut f = facts();
+    f.heal_events = vec![crate::heal::event::HealEvent {
+        at: 100_000,
+        service: Some("api".into()),
+        kind: HealKind::Restart,
+        reason: "exited with code 1; restarting in 1s".into(),
+        detail: None,
+        logs: vec![],
+        escalate: false,
+    }];
+    f.patterns = vec![errors_pattern(105_000)];
+    assert!(analyze(&f).is_empty(), "api's own crash loop");
+    f.patterns[0].sources = vec!["web".into()];
+    assert_eq!(
+        analyze(&f)[0].cause,
+        "errors in web started 5s after a restart of api (exited with code 1; restarting in 1s)"
+    );
+}

@@ -186,3 +186,40 @@ fn fault_flapping_rule_is_named_with_a_silence() {
     assert_eq!(silence["action"], "silence", "{first:#}");
     assert_eq!(silence["matchers"][0], "alertname=PortFlap", "{first:#}");
 }
+
+#[test]
+fn fault_alert_storm_is_grouped_by_its_common_label() {
+    let port = free_port();
+    let env = Env::with_settings(
+        &format!(
+            r#"
+  listener:
+    command: "exec python3 -m http.server {port} --bind 127.0.0.1"
+"#
+        ),
+        "metrics: { interval: 500ms }\nalerts: { rules: rules.yaml }\n",
+    );
+    let rules: String = (1..=6)
+        .map(|i| {
+            format!(
+                "  - name: Storm{i}\n    expr: port_open({port})\n    labels: {{ team: web }}\n"
+            )
+        })
+        .collect();
+    std::fs::write(env.dir.join("rules.yaml"), format!("rules:\n{rules}")).expect("rules");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "alert_storm",
+        service: None,
+        cause_has: "6 alerts are firing at once",
+    };
+    let first = first_finding(&env, "alert storm", fault, T, &expect);
+    let silence = &first["actions"][0];
+    assert_eq!(silence["action"], "silence", "{first:#}");
+    let matcher = silence["matchers"][0].as_str().unwrap_or_default();
+    assert!(
+        matcher == "team=web" || matcher.starts_with("instance="),
+        "{first:#}"
+    );
+}

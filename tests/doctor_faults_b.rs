@@ -115,3 +115,111 @@ fn fault_failed_build_names_the_deploy_and_its_stage() {
     let evidence = first["evidence"].to_string();
     assert!(evidence.contains("no such module"), "{first:#}");
 }
+
+#[test]
+fn fault_errors_after_a_config_change_name_the_revision() {
+    let services = |mode: &str| {
+        format!(
+            r#"
+  api:
+    command: "exec python3 -u app.py"
+    env: {{ MODE: {mode} }}
+"#
+        )
+    };
+    let env = Env::new(&services("ok"));
+    // One line every 100 ms: served requests, or with MODE=bad, a refused database.
+    let app = "import os, time\nn = 0\nwhile True:\n    n += 1\n    if os.environ['MODE'] == 'ok':\n        print(f'INFO served request {n}')\n    else:\n        print(f'ERROR db connection refused after {n} tries')\n    time.sleep(0.1)\n";
+    std::fs::write(env.dir.join("app.py"), app).expect("app.py");
+    env.ok(&["up"]);
+    let served = || {
+        let out = env.ok(&["logs", "api"]);
+        out.contains("served request")
+    };
+    assert!(common::eventually(T, served), "api logs before the change");
+    let workspace = std::fs::read_to_string(&env.file).expect("workspace");
+    let bad = workspace.replace(&services("ok"), &services("bad"));
+    std::fs::write(&env.file, bad).expect("the edit");
+    let fault = Instant::now();
+    env.ok(&["config", "apply", "--yes"]);
+    let expect = Expect {
+        analyzer: "what_changed",
+        service: Some("api"),
+        cause_has: "(env.MODE changed)",
+    };
+    let first = first_finding(&env, "errors after a config change", fault, T, &expect);
+    let cause = first["cause"].as_str().unwrap_or_default();
+    assert!(cause.starts_with("errors in api started"), "{cause}");
+    assert!(cause.contains("after revision 2"), "{cause}");
+    assert!(
+        first.to_string().contains("db connection refused"),
+        "{first:#}"
+    );
+}
+
+#[test]
+fn fault_flapping_rule_is_named_with_a_silence() {
+    let port = free_port();
+    let env = Env::with_settings(
+        r#"
+  blinker:
+    command: "exec python3 blink.py"
+"#,
+        "metrics: { interval: 500ms }\nalerts: { rules: rules.yaml }\n",
+    );
+    let rules = format!("rules:\n  - name: PortFlap\n    expr: port_open({port})\n    for: 0s\n");
+    std::fs::write(env.dir.join("rules.yaml"), rules).expect("rules");
+    // Listens for a second, then not for a second, and again.
+    let blink = format!(
+        "import socket, time\nwhile True:\n    s = socket.socket()\n    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n    s.bind(('127.0.0.1', {port}))\n    s.listen()\n    time.sleep(1)\n    s.close()\n    time.sleep(1)\n"
+    );
+    std::fs::write(env.dir.join("blink.py"), blink).expect("blink.py");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "flapping_rule",
+        service: None,
+        cause_has: "PortFlap",
+    };
+    let first = first_finding(&env, "flapping rule", fault, T, &expect);
+    let silence = &first["actions"][0];
+    assert_eq!(silence["action"], "silence", "{first:#}");
+    assert_eq!(silence["matchers"][0], "alertname=PortFlap", "{first:#}");
+}
+
+#[test]
+fn fault_alert_storm_is_grouped_by_its_common_label() {
+    let port = free_port();
+    let env = Env::with_settings(
+        &format!(
+            r#"
+  listener:
+    command: "exec python3 -m http.server {port} --bind 127.0.0.1"
+"#
+        ),
+        "metrics: { interval: 500ms }\nalerts: { rules: rules.yaml }\n",
+    );
+    let rules: String = (1..=6)
+        .map(|i| {
+            format!(
+                "  - name: Storm{i}\n    expr: port_open({port})\n    labels: {{ team: web }}\n"
+            )
+        })
+        .collect();
+    std::fs::write(env.dir.join("rules.yaml"), format!("rules:\n{rules}")).expect("rules");
+    let fault = Instant::now();
+    env.ok(&["up"]);
+    let expect = Expect {
+        analyzer: "alert_storm",
+        service: None,
+        cause_has: "6 alerts are firing at once",
+    };
+    let first = first_finding(&env, "alert storm", fault, T, &expect);
+    let silence = &first["actions"][0];
+    assert_eq!(silence["action"], "silence", "{first:#}");
+    let matcher = silence["matchers"][0].as_str().unwrap_or_default();
+    assert!(
+        matcher == "team=web" || matcher.starts_with("instance="),
+        "{first:#}"
+    );
+}

@@ -2,6 +2,8 @@
 //! snapshot and files, each answering the faults it knows with evidence and allowlisted
 //! actions. [`diagnose`] runs them all and ranks what they found. No analyzer acts.
 
+mod alert_noise;
+mod changes;
 mod config;
 mod cpu;
 mod crash_loop;
@@ -68,6 +70,9 @@ pub const ANALYZERS: &[(&str, Analyzer)] = &[
     ("cpu_saturation", cpu::analyze),
     ("disk_filling", disk::analyze),
     ("deploy_failed", deploys::analyze),
+    ("what_changed", changes::analyze),
+    ("alert_storm", alert_noise::storm),
+    ("flapping_rule", alert_noise::flapping),
 ];
 
 /// Every analyzer's findings, most important first; with `service`, those about it, about

@@ -1,5 +1,6 @@
 //! Anomaly detection through the real engine: a real service that idles, then spins once a
-//! file appears; the engine's detector flags its CPU and a rule using `anomaly()` fires.
+//! file appears; the engine's detector flags its CPU, a rule using `anomaly()` fires, and
+//! the flagged stretch is in the metric history.
 
 mod common;
 
@@ -75,4 +76,29 @@ fn a_service_whose_cpu_jumps_fires_an_anomaly_rule() {
         .expect("alert");
     assert_eq!(firing["labels"]["service"], "spinner", "{firing:#?}");
     assert_eq!(firing["value"], 1.0, "{firing:#?}");
+
+    // Stored with the history: the sample that fired the rule was kept before it was sent,
+    // so the flagged stretch is in the engine's memory (1m) and in the history file (2h).
+    for since in ["1m", "2h"] {
+        let spans = cpu_anomalies(&env, since);
+        assert_eq!(spans.len(), 1, "{since}: {spans:#?}");
+        let (from, to) = (spans[0]["from"].as_f64(), spans[0]["to"].as_f64());
+        assert!(
+            from.zip(to).is_some_and(|(f, t)| f <= t),
+            "{since}: {spans:#?}"
+        );
+    }
+}
+
+/// The flagged stretches of the spinner's CPU the history answers with over `since`.
+fn cpu_anomalies(env: &Env, since: &str) -> Vec<Value> {
+    let out = env.ok(&["metrics", "spinner", "--since", since, "--json"]);
+    let report: Value = serde_json::from_str(&out).expect("metrics json");
+    report["history"]["series"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["key"]["metric"] == "service_cpu")
+        .and_then(|s| s["anomalies"].as_array().cloned())
+        .unwrap_or_default()
 }

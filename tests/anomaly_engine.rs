@@ -1,12 +1,12 @@
 //! Anomaly detection through the real engine: a real service that idles, then spins once a
-//! file appears; the engine's detector flags its CPU, a rule using `anomaly()` fires, and
-//! the flagged stretch is in the metric history.
+//! file appears; the engine's detector flags its CPU, its chart in the TUI is marked, a rule
+//! using `anomaly()` fires, and the flagged stretch is in the metric history.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::cli::Env;
+use common::cli::{Env, Screen};
 use serde_json::Value;
 
 /// Idles (one short `sleep` a second) until `go` exists, then burns a core.
@@ -49,7 +49,7 @@ fn cpu_seconds_sampled(env: &Env) -> usize {
 }
 
 #[test]
-fn a_service_whose_cpu_jumps_fires_an_anomaly_rule() {
+fn a_service_whose_cpu_jumps_is_marked_on_its_graph_fires_a_rule_and_is_kept() {
     let env = Env::with_settings(SPINNER, SETTINGS);
     std::fs::write(env.dir.join("rules.yaml"), RULES).expect("rules");
     env.ok(&["up"]);
@@ -63,8 +63,27 @@ fn a_service_whose_cpu_jumps_fires_an_anomaly_rule() {
         idle.iter().all(|a| a["rule"] != "SpinnerCpuAnomaly"),
         "an idle service is not anomalous: {idle:#?}"
     );
+    // The TUI, on the spinner's graphs: nothing marked yet.
+    let screen = Screen::shell(&env);
+    screen.type_line(&format!(
+        "{} -f {}",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    let graphs = screen.wait("the spinner's graphs", Duration::from_secs(30), |t| {
+        t.contains("spinner · cpu")
+    });
+    assert!(!graphs.contains("anomalous"), "{graphs}");
 
     std::fs::write(env.dir.join("go"), "").expect("go");
+    screen.wait(
+        "the CPU chart marked anomalous",
+        Duration::from_secs(30),
+        |t| {
+            t.lines()
+                .any(|l| l.contains("spinner · cpu") && l.contains("anomalous"))
+        },
+    );
     wait_for("firing SpinnerCpuAnomaly", Duration::from_secs(30), || {
         alerts(&env)
             .iter()

@@ -151,13 +151,8 @@ impl Detector {
     }
 }
 
-/// A series flagged at a sample, as carried with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Anomaly {
-    pub series: SeriesKey,
-    pub since: f64,
-    pub score: f64,
-}
+/// A series flagged at a sample: plain data, so it lives with the series' model.
+pub use super::series::Anomaly;
 
 /// One detector per series of the samples fed to it; a series seen for the first time
 /// starts warming up.

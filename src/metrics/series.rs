@@ -207,6 +207,15 @@ pub struct SeriesHistory {
     pub anomalies: Vec<AnomalySpan>,
 }
 
+/// A series the anomaly detector (`metrics::anomaly`) flagged at a sample, as carried with it:
+/// since the first unusual sample of the run (unix s), and how unusual now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anomaly {
+    pub series: SeriesKey,
+    pub since: f64,
+    pub score: f64,
+}
+
 /// A stretch the anomaly detector flagged a series: from the first unusual sample of the run
 /// to the last flagged one (unix seconds), and the highest score it reached.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

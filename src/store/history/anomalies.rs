@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, params};
 
 use super::{Fault, History, StoreError, insert_series};
-use crate::metrics::anomaly::Anomaly;
-use crate::metrics::series::AnomalySpan;
+use crate::metrics::series::{Anomaly, AnomalySpan};
 
 impl History {
     /// Records the series flagged at the sample taken at `at_ms`: each extends the row of

@@ -1,11 +1,12 @@
 //! Anomaly detection through the real engine: a real service that idles, then spins once a
-//! file appears; the engine's detector flags its CPU and a rule using `anomaly()` fires.
+//! file appears; the engine's detector flags its CPU, its chart in the TUI is marked, a rule
+//! using `anomaly()` fires, and the flagged stretch is in the metric history.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::cli::Env;
+use common::cli::{Env, Screen};
 use serde_json::Value;
 
 /// Idles (one short `sleep` a second) until `go` exists, then burns a core.
@@ -48,7 +49,7 @@ fn cpu_seconds_sampled(env: &Env) -> usize {
 }
 
 #[test]
-fn a_service_whose_cpu_jumps_fires_an_anomaly_rule() {
+fn a_service_whose_cpu_jumps_is_marked_on_its_graph_fires_a_rule_and_is_kept() {
     let env = Env::with_settings(SPINNER, SETTINGS);
     std::fs::write(env.dir.join("rules.yaml"), RULES).expect("rules");
     env.ok(&["up"]);
@@ -62,8 +63,27 @@ fn a_service_whose_cpu_jumps_fires_an_anomaly_rule() {
         idle.iter().all(|a| a["rule"] != "SpinnerCpuAnomaly"),
         "an idle service is not anomalous: {idle:#?}"
     );
+    // The TUI, on the spinner's graphs: nothing marked yet.
+    let screen = Screen::shell(&env);
+    screen.type_line(&format!(
+        "{} -f {}",
+        env!("CARGO_BIN_EXE_uc"),
+        env.file.display()
+    ));
+    let graphs = screen.wait("the spinner's graphs", Duration::from_secs(30), |t| {
+        t.contains("spinner · cpu")
+    });
+    assert!(!graphs.contains("anomalous"), "{graphs}");
 
     std::fs::write(env.dir.join("go"), "").expect("go");
+    screen.wait(
+        "the CPU chart marked anomalous",
+        Duration::from_secs(30),
+        |t| {
+            t.lines()
+                .any(|l| l.contains("spinner · cpu") && l.contains("anomalous"))
+        },
+    );
     wait_for("firing SpinnerCpuAnomaly", Duration::from_secs(30), || {
         alerts(&env)
             .iter()
@@ -75,4 +95,29 @@ fn a_service_whose_cpu_jumps_fires_an_anomaly_rule() {
         .expect("alert");
     assert_eq!(firing["labels"]["service"], "spinner", "{firing:#?}");
     assert_eq!(firing["value"], 1.0, "{firing:#?}");
+
+    // Stored with the history: the sample that fired the rule was kept before it was sent,
+    // so the flagged stretch is in the engine's memory (1m) and in the history file (2h).
+    for since in ["1m", "2h"] {
+        let spans = cpu_anomalies(&env, since);
+        assert_eq!(spans.len(), 1, "{since}: {spans:#?}");
+        let (from, to) = (spans[0]["from"].as_f64(), spans[0]["to"].as_f64());
+        assert!(
+            from.zip(to).is_some_and(|(f, t)| f <= t),
+            "{since}: {spans:#?}"
+        );
+    }
+}
+
+/// The flagged stretches of the spinner's CPU the history answers with over `since`.
+fn cpu_anomalies(env: &Env, since: &str) -> Vec<Value> {
+    let out = env.ok(&["metrics", "spinner", "--since", since, "--json"]);
+    let report: Value = serde_json::from_str(&out).expect("metrics json");
+    report["history"]["series"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["key"]["metric"] == "service_cpu")
+        .and_then(|s| s["anomalies"].as_array().cloned())
+        .unwrap_or_default()
 }

@@ -1,5 +1,6 @@
 //! The metric history in a real SQLite file: reading back after reopening, bucketing,
-//! tiers, schema upgrades, concurrent readers, and `kill -9` in the middle of writes.
+//! tiers, anomalies, schema upgrades, concurrent readers, and `kill -9` in the middle of
+//! writes.
 
 #![allow(clippy::unwrap_used)] // test helpers panic on purpose
 
@@ -11,7 +12,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use rusqlite::{Connection, OpenFlags};
-use univers_container::metrics::{Metric, Point, SeriesKey};
+use univers_container::metrics::anomaly::Anomaly;
+use univers_container::metrics::{AnomalySpan, Metric, Point, SeriesKey};
 use univers_container::store::{Fault, History, Retention};
 
 /// On an hour boundary.
@@ -201,6 +203,93 @@ fn an_older_file_is_upgraded() {
     assert_eq!(user_version(&empty), History::SCHEMA_VERSION);
 }
 
+fn flagged(series: SeriesKey, since: i64, score: f64) -> Anomaly {
+    Anomaly {
+        series,
+        since: since as f64 + 0.5,
+        score,
+    }
+}
+
+fn spans(history: &History, from: i64, to: i64) -> Vec<(SeriesKey, Vec<AnomalySpan>)> {
+    let answer = history.query(&[a(), b()], from, to, None).unwrap();
+    answer
+        .series
+        .into_iter()
+        .map(|s| (s.key, s.anomalies))
+        .collect()
+}
+
+#[test]
+fn anomalies_are_stored_as_spans_and_read_back_with_their_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let mut history = History::open(&path).unwrap();
+    for t in T0..T0 + 20 {
+        history.write(t, &[(a(), 1.0), (b(), 2.0)]).unwrap();
+        // `a` flagged at 3..=5 (a run since 2.5), then at 12..=13 (since 11.5).
+        let flags = match t - T0 {
+            3..=5 => vec![flagged(a(), T0 + 2, (t - T0) as f64)],
+            12..=13 => vec![flagged(a(), T0 + 11, 7.0)],
+            _ => Vec::new(),
+        };
+        history.write_anomalies(t as u64 * 1000, &flags).unwrap();
+    }
+    let span = |from: i64, to: i64, score: f64| AnomalySpan {
+        from: from as f64 + 0.5,
+        to: to as f64,
+        score,
+    };
+    let both = vec![span(T0 + 2, T0 + 5, 5.0), span(T0 + 11, T0 + 13, 7.0)];
+    assert_eq!(
+        spans(&history, T0, T0 + 19),
+        [(a(), both.clone()), (b(), Vec::new())]
+    );
+    // Only the spans overlapping the window.
+    assert_eq!(spans(&history, T0 + 6, T0 + 19)[0].1, both[1..]);
+    assert_eq!(spans(&history, T0 + 4, T0 + 8)[0].1, both[..1]);
+    drop(history);
+    let reader = History::open_read_only(&path).unwrap();
+    assert_eq!(spans(&reader, T0, T0 + 19)[0].1, both);
+
+    // Kept as long as the hour tier.
+    let mut history = History::open(&path).unwrap();
+    history.maintain(T0 + 364 * 86_400).unwrap();
+    let rows = |path: &Path| -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM anomalies", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(rows(&path), 2);
+    history.maintain(T0 + 366 * 86_400).unwrap();
+    assert_eq!(rows(&path), 0);
+}
+
+#[test]
+fn a_version_1_file_gains_the_anomalies_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let mut history = History::open(&path).unwrap();
+    history.write(T0, &[(a(), 1.0)]).unwrap();
+    drop(history);
+    // What a version-1 file is: the same tables, without `anomalies`.
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE anomalies; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    assert!(History::open_read_only(&path).is_err());
+
+    let mut history = History::open(&path).unwrap();
+    assert_eq!(user_version(&path), History::SCHEMA_VERSION);
+    history
+        .write_anomalies(T0 as u64 * 1000, &[flagged(a(), T0, 9.0)])
+        .unwrap();
+    let answer = history.query(&[a()], T0, T0, None).unwrap();
+    assert_eq!(answer.series[0].points.len(), 1, "the old points stay");
+    assert_eq!(answer.series[0].anomalies.len(), 1);
+}
+
 #[test]
 fn a_file_from_a_newer_uc_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -261,10 +350,10 @@ fn disk_usage_counts_each_table() {
     history.maintain(T0 + 120).unwrap();
     let usage = history.disk_usage().unwrap();
     let names: Vec<_> = usage.tables.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["h1", "m1", "meta", "raw", "series"]);
+    assert_eq!(names, ["anomalies", "h1", "m1", "meta", "raw", "series"]);
     let rows: Vec<_> = usage.tables.iter().map(|t| t.rows).collect();
-    assert_eq!(rows, [0, 4, 2, 120, 2]);
-    let raw = &usage.tables[3];
+    assert_eq!(rows, [0, 0, 4, 2, 120, 2]);
+    let raw = &usage.tables[4];
     assert!(
         raw.payload >= 120 * 12 && raw.bytes >= raw.payload,
         "{raw:?}"

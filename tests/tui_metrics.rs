@@ -160,6 +160,7 @@ fn history(tier: &str, keys: &[SeriesKey], secs: u64, step: u64) -> HistoryRespo
                         }
                     })
                     .collect(),
+                anomalies: Vec::new(),
             })
             .collect(),
     }

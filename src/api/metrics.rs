@@ -77,7 +77,7 @@ pub async fn current(State(api): State<Api>) -> Response {
     params(("since" = u64, Query, description = "Seconds before now"),
         ("step" = Option<u64>, Query, description = "Seconds per point"),
         ("series" = Option<String>, Query, description = "Comma-separated: `host_cpu,service_rss:api`")),
-    responses((status = 200, description = "The series", body = Object),
+    responses((status = 200, description = "The series: each one's points and the stretches the anomaly detector flagged (`anomalies`, docs/json.md)", body = Object),
         (status = 400, description = "A bad parameter, named", body = CommandError)))]
 pub async fn history(
     State(api): State<Api>,

@@ -13,7 +13,7 @@
 //! window of feature vectors; this costs a few dozen floating-point operations and 600 bytes
 //! per series, with no training step, and still agrees across two models before flagging.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -151,39 +151,32 @@ impl Detector {
     }
 }
 
-/// A series flagged at a sample, as carried with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Anomaly {
-    pub series: SeriesKey,
-    pub since: f64,
-    pub score: f64,
-}
+/// A series flagged at a sample: plain data, so it lives with the series' model.
+pub use super::series::Anomaly;
 
 /// One detector per series of the samples fed to it; a series seen for the first time
 /// starts warming up.
+///
+/// Kept in the order of the samples' series: from one sample to the next the series are the
+/// same, in the same order, so each finds its detector by position and one key comparison,
+/// with no hashing. When they change (a service started or stopped), every detector follows
+/// its series into the new order once.
 #[derive(Debug, Default)]
-pub struct Detectors(HashMap<SeriesKey, Detector>);
+pub struct Detectors(Vec<(SeriesKey, Detector)>);
 
 impl Detectors {
     /// The series anomalous at this sample, in the sample's series order.
     pub fn observe(&mut self, sample: &Sample) -> Vec<Anomaly> {
         let t = sample.t();
         let points = sample.points();
-        // A series gone from the samples (a stopped or removed service) takes its detector
-        // along, so services coming and going do not grow the map for the engine's life; one
-        // that comes back warms up again.
-        if self.0.len() > points.len() {
-            let live: HashSet<&SeriesKey> = points.iter().map(|(series, _)| series).collect();
-            self.0.retain(|series, _| live.contains(series));
+        if !self.aligned(&points) {
+            self.realign(&points);
         }
         points
             .into_iter()
-            .filter_map(|(series, value)| {
-                let flag = self
-                    .0
-                    .entry(series.clone())
-                    .or_default()
-                    .observe(t, value)?;
+            .zip(&mut self.0)
+            .filter_map(|((series, value), (_, detector))| {
+                let flag = detector.observe(t, value)?;
                 Some(Anomaly {
                     series,
                     since: flag.since,
@@ -191,6 +184,29 @@ impl Detectors {
                 })
             })
             .collect()
+    }
+
+    fn aligned(&self, points: &[(SeriesKey, f64)]) -> bool {
+        self.0.len() == points.len()
+            && self
+                .0
+                .iter()
+                .zip(points)
+                .all(|((kept, _), (series, _))| kept == series)
+    }
+
+    /// A series gone from the samples (a stopped or removed service) takes its detector
+    /// along, so services coming and going do not grow the list for the engine's life; one
+    /// that comes back warms up again.
+    fn realign(&mut self, points: &[(SeriesKey, f64)]) {
+        let mut kept: HashMap<SeriesKey, Detector> = self.0.drain(..).collect();
+        self.0 = points
+            .iter()
+            .map(|(series, _)| {
+                let detector = kept.remove(series).unwrap_or_default();
+                (series.clone(), detector)
+            })
+            .collect();
     }
 }
 

@@ -160,3 +160,35 @@ fn a_series_gone_from_the_samples_drops_its_detector() {
     assert_eq!(detectors.0.len(), without_api.points().len());
     assert!(detectors.0.len() < both, "{both} detectors kept");
 }
+
+#[test]
+fn a_series_that_moves_in_the_sample_keeps_its_detector() {
+    use crate::metrics::{Metric, ServiceSample};
+    let mut noise = Noise(29);
+    let mut detectors = Detectors::default();
+    for i in 0..600 {
+        let quiet = sample(i, 10.0 + noise.next() as f32, 30.0 + noise.next() as f32);
+        assert!(detectors.observe(&quiet).is_empty());
+    }
+    // A service started before api: api's series move down the sample.
+    let mut with_web = |i: u32, api_cpu: f32| {
+        let mut s = sample(i, api_cpu, 30.0 + noise.next() as f32);
+        s.services.insert(
+            0,
+            ServiceSample {
+                name: "web".into(),
+                ..ServiceSample::default()
+            },
+        );
+        s
+    };
+    let flagged: Vec<Anomaly> = (600..603)
+        .flat_map(|i| detectors.observe(&with_web(i, 60.0)))
+        .collect();
+    let api = SeriesKey::new(Metric::ServiceCpu, "api");
+    assert_eq!(
+        flagged.iter().map(|a| &a.series).collect::<Vec<_>>(),
+        [&api],
+        "api still warm, web warming up"
+    );
+}

@@ -16,7 +16,9 @@ pub use recent::bucket;
 pub use ring::Ring;
 pub use sample::{DiskSample, HostSample, NetSample, Sample, ServiceSample};
 pub use sampler::Sampler;
-pub use series::{HistoryQuery, HistoryResponse, Metric, Point, SeriesHistory, SeriesKey};
+pub use series::{
+    AnomalySpan, HistoryQuery, HistoryResponse, Metric, Point, SeriesHistory, SeriesKey,
+};
 pub use worker::{MetricsWorker, SharedRecent};
 
 /// Points kept in memory per series: 10 minutes at 1 s.

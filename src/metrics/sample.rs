@@ -15,7 +15,7 @@ pub struct Sample {
     pub services: Vec<ServiceSample>,
     /// Series the engine's detectors flag at this sample (`metrics::anomaly`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub anomalies: Vec<super::anomaly::Anomaly>,
+    pub anomalies: Vec<super::series::Anomaly>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -197,11 +197,40 @@ pub struct HistoryQuery {
     pub step: Option<u64>,
 }
 
-/// One series' points over the requested window, oldest first.
+/// One series' points over the requested window, oldest first, and the stretches of the
+/// window the anomaly detector flagged it (oldest first, omitted when none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesHistory {
     pub key: SeriesKey,
     pub points: Vec<Point>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anomalies: Vec<AnomalySpan>,
+}
+
+/// A series the anomaly detector (`metrics::anomaly`) flagged at a sample, as carried with it:
+/// since the first unusual sample of the run (unix s), and how unusual now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anomaly {
+    pub series: SeriesKey,
+    pub since: f64,
+    pub score: f64,
+}
+
+/// A stretch the anomaly detector flagged a series: from the first unusual sample of the run
+/// to the last flagged one (unix seconds), and the highest score it reached.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AnomalySpan {
+    pub from: f64,
+    pub to: f64,
+    pub score: f64,
+}
+
+impl AnomalySpan {
+    /// Extends the span to a later flagged sample of the same run.
+    pub fn extend(&mut self, t: f64, score: f64) {
+        self.to = self.to.max(t);
+        self.score = self.score.max(score);
+    }
 }
 
 /// Where the answer came from: `memory` (the last 10 minutes), `raw` (1 s), `1m` or `1h`.

@@ -133,6 +133,9 @@ impl Recorder {
     fn record(&mut self, hub: &Hub, sample: &Sample) {
         let t = (sample.at / 1000) as i64;
         let mut result = self.store.write(t, &sample.points());
+        if result.is_ok() {
+            result = self.store.write_anomalies(sample.at, &sample.anomalies);
+        }
         if result.is_ok() && t / 60 != self.last_maintain / 60 {
             self.last_maintain = t;
             result = self.store.maintain(t);

@@ -20,7 +20,7 @@ export function HostCharts({ workspace, sample }: { workspace: string; sample: S
   const keys = ['host_cpu', 'mem_used'];
   if (mount) keys.push(`disk_used_pct:${mount}`);
   if (iface) keys.push(`net_rx_bps:${iface}`, `net_tx_bps:${iface}`);
-  const { series, problem } = useSeries(workspace, sample ? keys : [], window, sample);
+  const { series, anomalies, problem } = useSeries(workspace, sample ? keys : [], window, sample);
   const memTotal = sample?.host.mem_total ?? 1;
   return (
     <section class="host" aria-label={`host of ${workspace}`}>
@@ -31,17 +31,17 @@ export function HostCharts({ workspace, sample }: { workspace: string; sample: S
       {!sample && <p class="hint">No metrics sample yet.</p>}
       {sample && (
         <div class="charts">
-          <Chart title="cpu" lines={[{ name: 'cpu', series: series.get('host_cpu') }]} window={window} format={pct} floor={100} />
-          <Chart title="memory" lines={[{ name: 'used', series: series.get('mem_used') }]} window={window} format={bytes} floor={memTotal} />
+          <Chart title="cpu" lines={[{ name: 'cpu', series: series.get('host_cpu'), anomalies: anomalies.get('host_cpu') }]} window={window} format={pct} floor={100} />
+          <Chart title="memory" lines={[{ name: 'used', series: series.get('mem_used'), anomalies: anomalies.get('mem_used') }]} window={window} format={bytes} floor={memTotal} />
           {mount && (
-            <Chart title={`disk ${mount}`} lines={[{ name: 'used', series: series.get(`disk_used_pct:${mount}`) }]} window={window} format={pct} floor={100} />
+            <Chart title={`disk ${mount}`} lines={[{ name: 'used', series: series.get(`disk_used_pct:${mount}`), anomalies: anomalies.get(`disk_used_pct:${mount}`) }]} window={window} format={pct} floor={100} />
           )}
           {iface && (
             <Chart
               title={`network ${iface}`}
               lines={[
-                { name: 'rx', series: series.get(`net_rx_bps:${iface}`) },
-                { name: 'tx', series: series.get(`net_tx_bps:${iface}`) },
+                { name: 'rx', series: series.get(`net_rx_bps:${iface}`), anomalies: anomalies.get(`net_rx_bps:${iface}`) },
+                { name: 'tx', series: series.get(`net_tx_bps:${iface}`), anomalies: anomalies.get(`net_tx_bps:${iface}`) },
               ]}
               window={window}
               format={rate}
@@ -58,7 +58,7 @@ export function ServiceCharts({ workspace, service, sample }: { workspace: strin
   const [window, setWindow] = useState<Window>(WINDOWS[0]);
   const cpu = `service_cpu:${service}`;
   const rss = `service_rss:${service}`;
-  const { series, problem } = useSeries(workspace, [cpu, rss], window, sample);
+  const { series, anomalies, problem } = useSeries(workspace, [cpu, rss], window, sample);
   return (
     <section class="service-charts" aria-label="metrics">
       <h3>
@@ -66,8 +66,8 @@ export function ServiceCharts({ workspace, service, sample }: { workspace: strin
       </h3>
       {problem && <p class="problem">{problem}</p>}
       <div class="charts">
-        <Chart title="cpu" lines={[{ name: 'cpu', series: series.get(cpu) }]} window={window} format={pct} floor={1} />
-        <Chart title="rss" lines={[{ name: 'rss', series: series.get(rss) }]} window={window} format={bytes} floor={1024 * 1024} />
+        <Chart title="cpu" lines={[{ name: 'cpu', series: series.get(cpu), anomalies: anomalies.get(cpu) }]} window={window} format={pct} floor={1} />
+        <Chart title="rss" lines={[{ name: 'rss', series: series.get(rss), anomalies: anomalies.get(rss) }]} window={window} format={bytes} floor={1024 * 1024} />
       </div>
     </section>
   );

@@ -1,7 +1,7 @@
 // Inline SVG charts (no chart library: a polyline is all a sparkline needs). A chart is
 // memoised on its series arrays, which `useSeries` replaces only when they change.
 import { memo } from 'preact/compat';
-import type { Series, Window } from './metrics';
+import type { Series, Span, Window } from './metrics';
 import { WINDOWS } from './metrics';
 
 const W = 100;
@@ -36,6 +36,8 @@ export const Sparkline = memo(function Sparkline({ series, label, floor }: { ser
 export interface Line {
   name: string;
   series: Series | undefined;
+  /** Stretches the anomaly detector flagged, shaded behind the lines. */
+  anomalies?: Span[];
 }
 
 /** A chart of one or more lines over `window`, ending now; the caption gives the latest
@@ -58,7 +60,16 @@ export const Chart = memo(function Chart({
   const from = to - window.secs;
   const max = top(drawn, floor);
   const last = (s: Series) => (s.length ? format(s[s.length - 1][1]) : '–');
-  const words = lines.map((l, i) => `${l.name} ${last(drawn[i])}`).join(', ');
+  const span = Math.max(to - from, 1);
+  const flagged = lines
+    .flatMap((l) => l.anomalies ?? [])
+    .filter((a) => a.to >= from && a.from <= to)
+    .map((a) => {
+      const x = ((Math.max(a.from, from) - from) / span) * W;
+      const w = ((Math.min(a.to, to) - Math.max(a.from, from)) / span) * W;
+      return { x, w: Math.max(w, 0.5) };
+    });
+  const words = lines.map((l, i) => `${l.name} ${last(drawn[i])}`).join(', ') + (flagged.length ? ', anomalous' : '');
   return (
     <figure class="chart" data-chart={title}>
       <figcaption>
@@ -69,9 +80,13 @@ export const Chart = memo(function Chart({
             {last(drawn[i])}
           </span>
         ))}
+        {flagged.length ? <span class="anomalous">anomalous</span> : null}
         <span class="scale">max {format(max)}</span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`${title} over ${window.label}: ${words}`}>
+        {flagged.map((f, i) => (
+          <rect key={`a${i}`} class="anomaly" x={f.x.toFixed(2)} y="0" width={f.w.toFixed(2)} height={H} />
+        ))}
         {drawn.map((s, i) => (s.length > 1 ? <polyline key={i} class={`line-${i}`} points={path(s, from, to, max)} /> : null))}
       </svg>
     </figure>

@@ -1,6 +1,6 @@
 // Metrics as the API serves them (`metrics::sample::Sample`, `GET .../metrics/history`)
 // and the series the charts draw: fetched once per window, then extended by the samples
-// the event stream brings (no polling).
+// the event stream brings (no polling); likewise the stretches the anomaly detector flagged.
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api';
 
@@ -14,10 +14,19 @@ export interface Sample {
     nets: { iface: string; rx_bps: number; tx_bps: number }[];
   };
   services: { name: string; cpu_pct: number; rss: number }[];
+  /** The series the engine's anomaly detector flags at this sample (absent: none). */
+  anomalies?: { series: { metric: string; label: string }; since: number; score: number }[];
 }
 
 /** `[unix seconds, value]`, oldest first. */
 export type Series = [number, number][];
+
+/** A stretch the anomaly detector flagged a series: unix seconds, oldest first. */
+export interface Span {
+  from: number;
+  to: number;
+  score: number;
+}
 
 export interface Window {
   label: string;
@@ -59,6 +68,10 @@ export function valueOf(sample: Sample, key: string): number | undefined {
   }
 }
 
+function keyOf(key: { metric: string; label: string }): string {
+  return key.label ? `${key.metric}:${key.label}` : key.metric;
+}
+
 function splitKey(key: string): [string, string?] {
   const at = key.indexOf(':');
   return at < 0 ? [key] : [key.slice(0, at), key.slice(at + 1)];
@@ -66,21 +79,42 @@ function splitKey(key: string): [string, string?] {
 
 interface HistoryAnswer {
   step: number;
-  series: { key: { metric: string; label: string }; points: [number, number, number, number][] }[];
+  series: {
+    key: { metric: string; label: string };
+    points: [number, number, number, number][];
+    anomalies?: Span[];
+  }[];
 }
 
-export async function history(workspace: string, keys: string[], window: Window): Promise<Map<string, Series>> {
+interface Seen {
+  series: Map<string, Series>;
+  anomalies: Map<string, Span[]>;
+}
+
+export async function history(workspace: string, keys: string[], window: Window): Promise<Seen> {
   const query = new URLSearchParams({ since: String(window.secs), step: String(window.step), series: keys.join(',') });
   const answer = await call<HistoryAnswer>(
     'GET',
     `/api/v1/workspaces/${encodeURIComponent(workspace)}/metrics/history?${query}`,
   );
-  const out = new Map<string, Series>();
+  const out: Seen = { series: new Map(), anomalies: new Map() };
   for (const s of answer.series) {
-    const key = s.key.label ? `${s.key.metric}:${s.key.label}` : s.key.metric;
-    out.set(key, s.points.map(([t, avg]) => [t, avg]));
+    const key = keyOf(s.key);
+    out.series.set(key, s.points.map(([t, avg]) => [t, avg]));
+    if (s.anomalies?.length) out.anomalies.set(key, s.anomalies);
   }
   return out;
+}
+
+/** `spans` with a flag at `t` folded in: the run it belongs to (same `since`) extended, or a
+ * new one; spans that ended before the window fall off. */
+export function flag(spans: Span[], since: number, t: number, score: number, window: Window): Span[] {
+  const last = spans[spans.length - 1];
+  const next =
+    last && last.from === since
+      ? [...spans.slice(0, -1), { from: since, to: Math.max(last.to, t), score: Math.max(last.score, score) }]
+      : [...spans, { from: since, to: t, score }];
+  return next.filter((s) => s.to >= t - window.secs);
 }
 
 /** `series` with the reading at `t` folded in: blended into the last point while it is
@@ -107,8 +141,9 @@ export function useSeries(
   keys: string[],
   window: Window,
   sample: Sample | null,
-): { series: Map<string, Series>; problem: string | null } {
+): { series: Map<string, Series>; anomalies: Map<string, Span[]>; problem: string | null } {
   const [series, setSeries] = useState<Map<string, Series>>(new Map());
+  const [anomalies, setAnomalies] = useState<Map<string, Span[]>>(new Map());
   const [problem, setProblem] = useState<string | null>(null);
   const joined = keys.join(',');
   useEffect(() => {
@@ -116,7 +151,11 @@ export function useSeries(
     let current = true;
     setProblem(null);
     history(workspace, keys, window)
-      .then((got) => current && setSeries(got))
+      .then((got) => {
+        if (!current) return;
+        setSeries(got.series);
+        setAnomalies(got.anomalies);
+      })
       .catch((e) => current && setProblem(String(e.message ?? e)));
     return () => {
       current = false;
@@ -133,8 +172,19 @@ export function useSeries(
       }
       return next;
     });
+    const flagged = (sample.anomalies ?? []).filter((a) => keys.includes(keyOf(a.series)));
+    if (flagged.length) {
+      setAnomalies((old) => {
+        const next = new Map(old);
+        for (const a of flagged) {
+          const key = keyOf(a.series);
+          next.set(key, flag(old.get(key) ?? [], a.since, t, a.score, window));
+        }
+        return next;
+      });
+    }
   }, [sample]);
-  return { series, problem };
+  return { series, anomalies, problem };
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

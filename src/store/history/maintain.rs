@@ -47,7 +47,8 @@ impl History {
             // Rows not yet folded into the next tier stay, however old (short test retentions).
             delete_before(tx, RAW, now.saturating_sub(keep.raw).min(m1_done))?;
             delete_before(tx, M1, now.saturating_sub(keep.m1).min(h1_done))?;
-            delete_before(tx, H1, now.saturating_sub(keep.h1))
+            delete_before(tx, H1, now.saturating_sub(keep.h1))?;
+            super::anomalies::delete_before(tx, now.saturating_sub(keep.h1))
         })
     }
 }

@@ -6,6 +6,7 @@
 //! [`History::open_read_only`] connection and [`History::query`] while it writes.
 
 mod agg;
+mod anomalies;
 mod maintain;
 mod packed;
 mod query;

@@ -48,14 +48,19 @@ impl History {
         if to >= from {
             self.fill(&mut buckets, &slots, tier, step, floor(from, step), to)?;
         }
+        let spans = super::anomalies::spans(self.db.conn(), &slots, from, to)?;
         Ok(HistoryResponse {
             tier: TIERS[tier].name.to_owned(),
             step: step.unsigned_abs(),
             series: keys
                 .into_iter()
                 .zip(buckets)
-                .filter(|(_, points)| !points.is_empty())
-                .map(|(key, points)| history(key, points))
+                .zip(spans)
+                .filter(|((_, points), _)| !points.is_empty())
+                .map(|((key, points), anomalies)| SeriesHistory {
+                    anomalies,
+                    ..history(key, points)
+                })
                 .collect(),
         })
     }
@@ -161,7 +166,11 @@ fn history(key: SeriesKey, points: Vec<(i64, Agg)>) -> SeriesHistory {
             max: a.max,
         })
         .collect();
-    SeriesHistory { key, points }
+    SeriesHistory {
+        key,
+        points,
+        anomalies: Vec::new(),
+    }
 }
 
 #[cfg(test)]

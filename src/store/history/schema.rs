@@ -12,6 +12,8 @@
 //!   most about 2,000 of its buckets (the hour tier: a year's 8,760).
 //! - `meta` records how far downsampling got, updated in the same transaction as the rows it
 //!   describes, so a restart neither skips nor double-counts a minute.
+//! - `anomalies` (v2) holds one row per flagged run of a series (times in ms), extended in
+//!   place while the run lasts: rare, so no tiers; kept as long as the hour tier.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -20,8 +22,8 @@ use super::packed;
 use crate::store::{Durability, Schema};
 
 pub const SCHEMA: Schema = Schema {
-    migrations: &[V1],
-    tables: &["series", "raw", "m1", "h1", "meta"],
+    migrations: &[V1, V2],
+    tables: &["series", "raw", "m1", "h1", "meta", "anomalies"],
     // NORMAL syncs only at checkpoints: a tick costs no fsync. Losing a few seconds of
     // metrics on power loss is acceptable.
     durability: Durability::Normal,
@@ -66,6 +68,17 @@ CREATE TABLE h1 (
     PRIMARY KEY (t, series)
 ) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+";
+
+const V2: &str = "
+CREATE TABLE anomalies (
+    series INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (series, start)
+) WITHOUT ROWID;
+CREATE INDEX anomalies_end ON anomalies (end);
 ";
 
 /// One resolution of the history.

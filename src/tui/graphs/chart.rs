@@ -1,6 +1,7 @@
 //! Line charts over the selected time window (braille, the time axis sliding with the clock),
 //! and the selected service's CPU and memory graphs below the services table. Points are
 //! borrowed from the state's ring buffers and history cache; nothing is copied per frame.
+//! Stretches the anomaly detector flagged are drawn again over the line in the alarm colour.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -44,18 +45,17 @@ pub fn draw_chart(
     let now = now_secs(view);
     let window = view.state.graphs.window();
     let mut datasets = Vec::with_capacity(lines.len() * 2);
+    let flagged = Style::new().fg(theme.danger);
     for line in lines {
         for data in [line.series.history, line.series.live] {
             if !data.is_empty() {
-                datasets.push(
-                    Dataset::default()
-                        .marker(Marker::Braille)
-                        .graph_type(GraphType::Line)
-                        .style(line.style)
-                        .data(data),
-                );
+                datasets.push(line_of(data, line.style));
             }
         }
+    }
+    // Drawn last, over the lines: the anomalous stretches in the alarm colour.
+    for line in lines {
+        datasets.extend(line.series.flagged().map(|data| line_of(data, flagged)));
     }
     let empty = datasets.is_empty();
     let chart = Chart::new(datasets)
@@ -86,9 +86,18 @@ pub fn draw_chart(
     }
 }
 
+fn line_of(data: &[(f64, f64)], style: Style) -> Dataset<'_> {
+    Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(style)
+        .data(data)
+}
+
 /// A chart's block `width` wide: the title on the left; on the right the window and whether
-/// its history is loading or missing, as much of that as fits beside the title (the time
-/// axis says the window too).
+/// the detector flagged a series in it (its stretches are drawn in the alarm colour), or
+/// else whether its history is loading or missing, as much of that as fits beside the title
+/// (the time axis says the window too).
 pub fn chart_block<'a>(
     view: View<'a>,
     width: u16,
@@ -96,7 +105,9 @@ pub fn chart_block<'a>(
     series: &[&Series<'_>],
 ) -> Block<'a> {
     let theme = view.theme;
-    let note = if series.iter().any(|s| s.loading) {
+    let note = if series.iter().any(|s| s.anomalous()) {
+        Span::styled(" anomalous", Style::new().fg(theme.danger))
+    } else if series.iter().any(|s| s.loading) {
         Span::styled(" loading history…", theme.accent())
     } else if series.iter().any(|s| s.failed && s.history.is_empty()) {
         Span::styled(" no history", Style::new().fg(theme.warn))

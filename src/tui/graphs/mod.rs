@@ -14,7 +14,8 @@ mod window;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::metrics::{
-    HistoryQuery, HistoryResponse, Metric, RECENT_POINTS, Recent, Ring, Sample, SeriesKey,
+    AnomalySpan, HistoryQuery, HistoryResponse, Metric, RECENT_POINTS, Recent, Ring, Sample,
+    SeriesKey,
 };
 
 use crate::format;
@@ -38,6 +39,8 @@ pub use window::TimeWindow;
 struct Cached {
     /// `(t, avg)`, oldest first.
     points: Vec<(f64, f64)>,
+    /// The stretches the anomaly detector flagged, oldest first.
+    anomalies: Vec<AnomalySpan>,
     /// Unix ms of the answer (or of the failure).
     fetched_ms: u64,
     failed: bool,
@@ -132,6 +135,14 @@ impl Graphs {
                 merged.push_point(key.clone(), point.0, point.1);
             }
         }
+        for (key, spans) in self
+            .recent
+            .iter()
+            .map(|(key, _)| (key, self.recent.anomalies(key, f64::MIN)))
+            .chain(response.series.iter().map(|s| (&s.key, &s.anomalies[..])))
+        {
+            merged.add_anomalies(key, spans);
+        }
         self.recent = merged;
         self.recent.drop_stale(self.latest - RECENT_POINTS as f64);
     }
@@ -156,14 +167,12 @@ impl Graphs {
                 if let Some(request) = self.in_flight.take_if(|_| answers) {
                     let cache = self.history.entry(request.window).or_default();
                     for key in request.series {
-                        let points = response
-                            .series
-                            .iter()
-                            .find(|s| s.key == key)
-                            .map(|s| s.points.iter().map(|p| (p.t, p.avg)).collect())
-                            .unwrap_or_default();
+                        let found = response.series.iter().find(|s| s.key == key);
                         let cached = Cached {
-                            points,
+                            points: found
+                                .map(|s| s.points.iter().map(|p| (p.t, p.avg)).collect())
+                                .unwrap_or_default(),
+                            anomalies: found.map(|s| s.anomalies.clone()).unwrap_or_default(),
                             fetched_ms: now_ms,
                             failed: false,
                         };
@@ -178,6 +187,7 @@ impl Graphs {
                     for key in request.series {
                         let cached = cache.entry(key).or_insert_with(|| Cached {
                             points: vec![],
+                            anomalies: vec![],
                             fetched_ms: now_ms,
                             failed: true,
                         });
@@ -246,12 +256,14 @@ impl Graphs {
     pub fn series(&self, key: &SeriesKey, now: f64) -> Series<'_> {
         let from = now - self.window.secs() as f64;
         let live = self.recent.get(key).map_or(&[][..], Ring::as_slice);
+        let live_anomalies = self.recent.anomalies(key, from);
         if !self.window.uses_history() {
             return Series {
                 history: &[],
                 live: since(live, from),
                 loading: false,
                 failed: false,
+                anomalies: [&[], live_anomalies],
             };
         }
         let cached = self.history.get(&self.window).and_then(|c| c.get(key));
@@ -260,11 +272,16 @@ impl Graphs {
             Some(&(last, _)) => &live[live.partition_point(|p| p.0 <= last)..],
             None => since(live, from),
         };
+        let spans = cached.map_or(&[][..], |c| c.anomalies.as_slice());
         Series {
             history,
             live,
             loading: cached.is_none(),
             failed: cached.is_some_and(|c| c.failed),
+            anomalies: [
+                &spans[spans.partition_point(|s| s.to < from)..],
+                live_anomalies,
+            ],
         }
     }
 

@@ -44,6 +44,7 @@ fn response(tier: &str, key: SeriesKey, ts: &[f64]) -> HistoryResponse {
                     max: t,
                 })
                 .collect(),
+            anomalies: Vec::new(),
         }],
     }
 }

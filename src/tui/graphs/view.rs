@@ -1,6 +1,6 @@
 //! What drawing reads, worked out once per update: series slices, axes, table rows.
 
-use crate::metrics::{Metric, SeriesKey};
+use crate::metrics::{AnomalySpan, Metric, SeriesKey};
 
 use super::SPARK_POINTS;
 
@@ -17,6 +17,31 @@ pub struct Series<'a> {
     pub loading: bool,
     /// A long window whose history could not be read (the error went to the status line).
     pub failed: bool,
+    /// The stretches of the window the anomaly detector flagged: those of the cached
+    /// history, then those in memory (the two may overlap).
+    pub anomalies: [&'a [AnomalySpan]; 2],
+}
+
+impl<'a> Series<'a> {
+    /// Whether the detector flagged the series anywhere in the window.
+    pub fn anomalous(&self) -> bool {
+        self.anomalies.iter().any(|spans| !spans.is_empty())
+    }
+
+    /// The runs of points (of the history, then of the live tail) inside flagged stretches:
+    /// what the charts draw again in the alarm colour. Slices, no copies.
+    pub fn flagged(&self) -> impl Iterator<Item = &'a [(f64, f64)]> + '_ {
+        [self.history, self.live].into_iter().flat_map(move |data| {
+            self.anomalies
+                .into_iter()
+                .flatten()
+                .filter_map(move |span| {
+                    let first = data.partition_point(|p| p.0 < span.from);
+                    let end = data.partition_point(|p| p.0 <= span.to);
+                    (first < end).then(|| &data[first..end])
+                })
+        })
+    }
 }
 
 /// A chart's value axis: `[0, max]`, labelled `0` and `label`.

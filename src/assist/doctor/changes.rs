@@ -202,7 +202,7 @@ fn changes(facts: &Facts) -> Vec<Change> {
     let mut out: Vec<Change> = facts.config_changes.iter().filter_map(revision).collect();
     out.extend(facts.deploys.iter().map(deploy));
     out.extend(
-        (facts.heal_events.iter())
+        (facts.heal.iter())
             .filter(|e| e.kind == HealKind::Restart)
             .map(|e| {
                 let service = e.service.clone().unwrap_or_default();

@@ -168,7 +168,7 @@ fn old_patterns_and_symptoms_with_nothing_before_them_are_left_alone() {
 #[test]
 fn a_restart_explains_errors_elsewhere_but_not_its_own_services() {
     let mut f = facts();
-    f.heal_events = vec![crate::heal::event::HealEvent {
+    f.heal = vec![crate::heal::event::HealEvent {
         at: 100_000,
         service: Some("api".into()),
         kind: HealKind::Restart,

@@ -4,21 +4,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::heal::event::HealEvent;
 use crate::logs::LogLine;
 use crate::logs::LogQuery;
 use crate::logs::store::StoreReader;
 use crate::procfs::net::{self, PortHolder};
 use crate::procfs::process;
 use crate::protocol::{ServiceState, ServiceStatus, Snapshot};
-use crate::store::{HealLog, HealQuery};
 
 use super::{Facts, crash_loop, exited, filesystems, probes, records};
 
-/// Heal events older than this say nothing about what is wrong now.
-const HEAL_WINDOW_MS: u64 = 10 * 60_000;
-/// At most this many heal events are read, the newest.
-const HEAL_ROWS: usize = 500;
+/// Log lines older than this say nothing about why a service ends now.
+const LOG_WINDOW_MS: u64 = 10 * 60_000;
 /// The newest lines read of each crashing service: enough for the last lines of its recent
 /// runs, never its whole log.
 const CRASH_LINES: usize = 300;
@@ -44,7 +40,8 @@ pub struct Sources {
 /// The facts as they are now. A source that cannot be read leaves its facts empty: a
 /// diagnosis from what could be read beats none.
 pub fn gather(sources: &Sources, now_ms: u64) -> Facts {
-    let heal = heal_events(&sources.heal_db, now_ms);
+    let since = now_ms.saturating_sub(records::WINDOW_MS);
+    let heal = records::heal_events(&sources.heal_db, since);
     let crashing: Vec<&ServiceStatus> = sources
         .snapshot
         .services
@@ -58,7 +55,6 @@ pub fn gather(sources: &Sources, now_ms: u64) -> Facts {
             .collect(),
         None => BTreeMap::new(),
     };
-    let since = now_ms.saturating_sub(records::WINDOW_MS);
     Facts {
         now_ms,
         ports_held: ports_held(&sources.snapshot),
@@ -70,32 +66,16 @@ pub fn gather(sources: &Sources, now_ms: u64) -> Facts {
         filesystems: filesystems::read(&workspace_dirs(sources), &sources.series, now_ms),
         config_changes: records::config_changes(&sources.config_db, since),
         deploys: records::deploys(&sources.deploys_db),
-        heal_events: records::heal_events(&sources.heal_db, since),
         patterns: sources.patterns.clone(),
         alert_history: records::alert_history(&sources.alerts_db, since),
     }
-}
-
-/// The heal events of the last [`HEAL_WINDOW_MS`], oldest first.
-fn heal_events(path: &Path, now_ms: u64) -> Vec<HealEvent> {
-    if !path.exists() {
-        return Vec::new();
-    }
-    let query = HealQuery {
-        since: now_ms.saturating_sub(HEAL_WINDOW_MS),
-        service: None,
-        limit: Some(HEAL_ROWS),
-    };
-    HealLog::open(path)
-        .and_then(|log| log.query(&query))
-        .unwrap_or_default()
 }
 
 /// A service's newest stored lines of the window, oldest first.
 fn last_lines(store: &Path, service: &str, now_ms: u64) -> Vec<LogLine> {
     let query = LogQuery {
         sources: vec![service.to_owned()],
-        since: Some(now_ms.saturating_sub(HEAL_WINDOW_MS)),
+        since: Some(now_ms.saturating_sub(LOG_WINDOW_MS)),
         limit: Some(CRASH_LINES),
         ..LogQuery::default()
     };
@@ -171,7 +151,8 @@ fn workspace_dirs(sources: &Sources) -> Vec<(&'static str, PathBuf)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heal::event::HealKind;
+    use crate::heal::event::{HealEvent, HealKind};
+    use crate::store::HealLog;
 
     #[test]
     fn heal_events_of_the_window_and_the_holders_of_a_crashing_service_ports_are_read() {

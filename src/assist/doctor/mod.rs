@@ -46,8 +46,6 @@ pub struct Facts {
     pub config_changes: Vec<records::ConfigChange>,
     /// The newest deploys, newest first.
     pub deploys: Vec<crate::deploy::model::Deployment>,
-    /// Heal events (restarts, give-ups) of the window, oldest first.
-    pub heal_events: Vec<crate::heal::event::HealEvent>,
     /// The mined log patterns.
     pub patterns: Vec<crate::logs::PatternInfo>,
     /// The alert journal of the window, oldest first.

@@ -55,6 +55,14 @@ fn ask_restarts_with_yes_and_refuses_without_a_terminal() {
         Env::service(s, "api")["state"] == "running" && Env::pid_of(s, "api") != api
     });
     assert_eq!(Env::pid_of(&after, "worker"), worker);
+    let audit = std::fs::read_to_string(env.state.join(&env.workspace).join("audit.jsonl"))
+        .expect("audit.jsonl");
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains(r#""via":"cli (assistant)""#) && l.contains("restart")),
+        "{audit}"
+    );
 
     // "if it keeps crashing" checks first: a running api is left alone.
     let out = env.ok(&["ask", "restart the api if it keeps crashing", "--yes"]);

@@ -31,6 +31,9 @@ pub const VIA: &str = "x-uc-via";
 /// What the TUI's assistant names itself: the user acting through it.
 pub const ASSISTANT: &str = "tui (assistant)";
 
+/// What `uc ask` names itself when it acts on a confirmed reading.
+pub const CLI_ASSISTANT: &str = "cli (assistant)";
+
 #[derive(Clone)]
 pub struct EngineAudit {
     pub auditor: Auditor,
@@ -93,6 +96,7 @@ pub fn via_of(headers: &HeaderMap) -> &'static str {
         Some("cli") => "cli",
         Some("tui") => "tui",
         Some(ASSISTANT) => ASSISTANT,
+        Some(CLI_ASSISTANT) => CLI_ASSISTANT,
         Some("web") => "web",
         _ => "api",
     }
@@ -201,6 +205,7 @@ mod tests {
         };
         assert_eq!(via("tui"), "tui");
         assert_eq!(via("tui (assistant)"), ASSISTANT);
+        assert_eq!(via("cli (assistant)"), CLI_ASSISTANT);
         assert_eq!(via("tui (anything)"), "api");
         assert_eq!(via_of(&HeaderMap::new()), "api");
     }

@@ -24,7 +24,8 @@ mod terminal;
 pub use access::{ROUTES, permission};
 pub use alerts::{AckBody, AlertHistory, AlertHistoryParams, SilenceBody};
 pub use audit::{
-    ACTOR, ASSISTANT, AuditParams, PeerListener, ROLE, VIA, refusal_of, user_name, via_of,
+    ACTOR, ASSISTANT, AuditParams, CLI_ASSISTANT, PeerListener, ROLE, VIA, refusal_of, user_name,
+    via_of,
 };
 pub use config::ConfigHistoryParams;
 pub use deploys::{DecisionBody, DeployBody, DeploysParams, PushBody, RollbackBody};

@@ -33,7 +33,7 @@ pub fn rate_limited(router: Router, limit: RateLimit) -> Router {
 async fn count(State(limit): State<RateLimit>, request: Request, next: Next) -> Response {
     let local = matches!(
         via_of(request.headers()),
-        "cli" | "tui" | super::audit::ASSISTANT
+        "cli" | "tui" | super::audit::ASSISTANT | super::audit::CLI_ASSISTANT
     );
     let quota = limit.limits.get().requests_per_minute;
     let Some(quota) = quota.filter(|_| !local) else {

@@ -79,6 +79,8 @@ pub(super) async fn act(cli: &Cli, source: &Source, intent: Intent, yes: bool) -
     sub.file = cli.file.clone();
     sub.demo = cli.demo;
     sub.read_only = cli.read_only;
+    // What the user confirmed is on the audit record as done through the assistant.
+    crate::client::set_via(crate::api::CLI_ASSISTANT);
     Box::pin(super::dispatch(sub)).await
 }
 

@@ -52,18 +52,50 @@ fn rate(fs: &Filesystem, now_ms: u64) -> Option<(f64, f64, u64)> {
     ))
 }
 
-fn filling(fs: &Filesystem, now_ms: u64) -> Option<Finding> {
-    if fs.total == 0 {
-        return None;
-    }
+/// Whether the file system is full, nearly full or filling soon: what this analyzer reports,
+/// and what the gathering walks the directories for (the biggest files) — only then.
+pub fn in_trouble(fs: &Filesystem, now_ms: u64) -> bool {
+    fs.total != 0 && state(fs, now_ms).troubled
+}
+
+struct State {
+    used_pct: f64,
+    full: bool,
+    rate: Option<(f64, f64, u64)>,
+    eta: Option<f64>,
+    soon: bool,
+    troubled: bool,
+}
+
+fn state(fs: &Filesystem, now_ms: u64) -> State {
     let used_pct = 100.0 * (1.0 - fs.free as f64 / fs.total as f64);
     let full = fs.free < FULL_BYTES || (fs.free as f64) < fs.total as f64 * FULL_SHARE;
     let rate = rate(fs, now_ms);
     let eta = rate.and_then(|(r, _, _)| trend::time_to(0.0, fs.free as f64, r));
     let soon = eta.is_some_and(|e| e <= HORIZON_SECS);
-    if !(full || soon || used_pct >= NEARLY_FULL_PCT) {
+    let troubled = full || soon || used_pct >= NEARLY_FULL_PCT;
+    State {
+        used_pct,
+        full,
+        rate,
+        eta,
+        soon,
+        troubled,
+    }
+}
+
+fn filling(fs: &Filesystem, now_ms: u64) -> Option<Finding> {
+    if !in_trouble(fs, now_ms) {
         return None;
     }
+    let State {
+        used_pct,
+        full,
+        rate,
+        eta,
+        soon,
+        ..
+    } = state(fs, now_ms);
     let what = holder(fs);
     let room = format!(
         "{} free of {}",

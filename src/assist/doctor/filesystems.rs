@@ -39,10 +39,14 @@ static SEEN: Mutex<BTreeMap<u64, VecDeque<(u64, u64)>>> = Mutex::new(BTreeMap::n
 
 /// The file systems holding `dirs` (`(what, path)`), each read now. `series` holds the
 /// host's disk series, whose points become earlier readings of a sampled disk.
+/// `worth_a_walk` says which file systems are worth walking for their biggest files: the
+/// walk reads up to thousands of entries, and the doctor runs every few seconds while its
+/// pane is open.
 pub fn read(
     dirs: &[(&str, PathBuf)],
     series: &BTreeMap<SeriesKey, Vec<(f64, f64)>>,
     now_ms: u64,
+    worth_a_walk: &dyn Fn(&Filesystem) -> bool,
 ) -> Vec<Filesystem> {
     let mounts = mount_points();
     let mut by_dev: BTreeMap<u64, (Filesystem, Vec<PathBuf>)> = BTreeMap::new();
@@ -69,7 +73,9 @@ pub fn read(
         .into_iter()
         .map(|(dev, (mut fs, dirs))| {
             fs.readings = remember(dev, now_ms, fs.free, sampled(&fs, series));
-            fs.biggest = biggest(&dirs, dev);
+            if worth_a_walk(&fs) {
+                fs.biggest = biggest(&dirs, dev);
+            }
             fs
         })
         .collect()
@@ -194,16 +200,20 @@ mod tests {
             ("workspace", dir.path().to_path_buf()),
             ("logs", logs.clone()),
         ];
-        let first = read(&dirs, &BTreeMap::new(), 1_000);
+        let first = read(&dirs, &BTreeMap::new(), 1_000, &|_| true);
         assert_eq!(first.len(), 1, "one file system holds both");
         let fs = &first[0];
         assert_eq!(fs.holds.len(), 2);
         assert!(fs.total > 0 && fs.free <= fs.total);
         assert_eq!(fs.biggest[0], (logs.join("deep/big.log"), 10_000));
         assert_eq!(fs.biggest[1].1, 500, "counted once though under two dirs");
-        let second = read(&dirs, &BTreeMap::new(), 2_000);
+        let second = read(&dirs, &BTreeMap::new(), 2_000, &|_| false);
         let at: Vec<u64> = second[0].readings.iter().map(|r| r.0).collect();
         assert!(at.ends_with(&[1_000, 2_000]), "{at:?}");
+        assert!(
+            second[0].biggest.is_empty(),
+            "a disk not in trouble is not walked"
+        );
     }
 
     #[test]

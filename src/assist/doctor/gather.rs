@@ -11,7 +11,7 @@ use crate::procfs::net::{self, PortHolder};
 use crate::procfs::process;
 use crate::protocol::{ServiceState, ServiceStatus, Snapshot};
 
-use super::{Facts, crash_loop, exited, filesystems, probes, records};
+use super::{Facts, crash_loop, disk, exited, filesystems, probes, records};
 
 /// Log lines older than this say nothing about why a service ends now.
 const LOG_WINDOW_MS: u64 = 10 * 60_000;
@@ -63,7 +63,9 @@ pub fn gather(sources: &Sources, now_ms: u64) -> Facts {
         crash_logs,
         series: sources.series.clone(),
         memory_limits: records::memory_limits(&sources.config_db),
-        filesystems: filesystems::read(&workspace_dirs(sources), &sources.series, now_ms),
+        filesystems: filesystems::read(&workspace_dirs(sources), &sources.series, now_ms, &|fs| {
+            disk::in_trouble(fs, now_ms)
+        }),
         config_changes: records::config_changes(&sources.config_db, since),
         deploys: records::deploys(&sources.deploys_db),
         patterns: sources.patterns.clone(),

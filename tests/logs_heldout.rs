@@ -1,4 +1,4 @@
-//! Real logs produced on this machine, labelled by hand (`tests/data/heldout/README.md`),
+//! Real logs produced on this machine, labelled by hand (`tests/data/heldout*/README.md`),
 //! mined as users have them: raw lines through the real `uc logs patterns` binary (the
 //! header learned from each file's first lines), scored by Grouping Accuracy. The floors
 //! are what was measured the one time the labels were scored, less slack; nothing was tuned
@@ -10,13 +10,16 @@ mod ga;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/heldout")
+/// A held-out set's directory under `tests/data` (`heldout`, `heldout2`).
+fn data(set: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(set)
 }
 
 /// Each line's event id, from the hand-labelled structured CSV.
-fn events(source: &str) -> Vec<String> {
-    let path = data().join(format!("{source}.log_structured.csv"));
+fn events(set: &str, source: &str) -> Vec<String> {
+    let path = data(set).join(format!("{source}.log_structured.csv"));
     let mut reader = csv::Reader::from_path(&path).expect("open structured csv");
     reader
         .records()
@@ -25,12 +28,12 @@ fn events(source: &str) -> Vec<String> {
 }
 
 /// Each line's template as `uc logs patterns --assignments` writes it.
-fn mined(source: &str) -> Vec<String> {
+fn mined(set: &str, source: &str) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("assignments.csv");
     let run = Command::new(env!("CARGO_BIN_EXE_uc"))
         .args(["logs", "patterns"])
-        .arg(data().join(format!("{source}.log")))
+        .arg(data(set).join(format!("{source}.log")))
         .arg("--assignments")
         .arg(&out)
         .output()
@@ -43,12 +46,16 @@ fn mined(source: &str) -> Vec<String> {
         .collect()
 }
 
-fn ga(source: &str) -> f64 {
-    let truth = events(source);
-    let predicted = mined(source);
-    assert_eq!(truth.len(), predicted.len(), "{source}: one row per line");
+fn ga(set: &str, source: &str) -> f64 {
+    let truth = events(set, source);
+    let predicted = mined(set, source);
+    assert_eq!(
+        truth.len(),
+        predicted.len(),
+        "{set}/{source}: one row per line"
+    );
     let ga = ga::grouping_accuracy(&truth, &predicted);
-    println!("{source}: {} lines, raw GA {ga:.4}", truth.len());
+    println!("{set}/{source}: {} lines, raw GA {ga:.4}", truth.len());
     ga
 }
 
@@ -65,15 +72,39 @@ const SOURCES: [(&str, f64); 7] = [
     ("prometheus", 0.85),
 ];
 
-#[test]
-fn heldout_raw_ga_per_source() {
+/// Set 2 (`tests/data/heldout2/README.md`): programs not in set 1, labelled after set 1 had
+/// been used to improve the miner. Measured when its labels were first scored (2026-12-07):
+/// postgresql 0.5036, npm-debug 0.6594, git-trace 0.5294, python-logging 0.6241, node-worker
+/// 0.5789, sqlite3 0.7027, apt-term 0.5285; mean 0.5895.
+const SOURCES2: [(&str, f64); 7] = [
+    ("postgresql", 0.48),
+    ("npm-debug", 0.63),
+    ("git-trace", 0.50),
+    ("python-logging", 0.60),
+    ("node-worker", 0.55),
+    ("sqlite3", 0.68),
+    ("apt-term", 0.50),
+];
+
+/// Scores every source of a set against its floor, then the set's mean against `mean_floor`.
+fn score(set: &str, sources: &[(&str, f64)], mean_floor: f64) {
     let mut all = Vec::new();
-    for (source, floor) in SOURCES {
-        let ga = ga(source);
-        assert!(ga >= floor, "{source}: raw GA {ga:.4} < {floor}");
+    for &(source, floor) in sources {
+        let ga = ga(set, source);
+        assert!(ga >= floor, "{set}/{source}: raw GA {ga:.4} < {floor}");
         all.push(ga);
     }
     let mean = all.iter().sum::<f64>() / all.len() as f64;
-    println!("held-out mean raw GA {mean:.4}");
-    assert!(mean >= 0.65, "held-out mean raw GA {mean:.4}");
+    println!("{set} mean raw GA {mean:.4}");
+    assert!(mean >= mean_floor, "{set} mean raw GA {mean:.4}");
+}
+
+#[test]
+fn heldout_raw_ga_per_source() {
+    score("heldout", &SOURCES, 0.65);
+}
+
+#[test]
+fn heldout2_raw_ga_per_source() {
+    score("heldout2", &SOURCES2, 0.56);
 }

@@ -61,11 +61,16 @@ fn ga(set: &str, source: &str) -> f64 {
 
 /// (source, floor). Measured when the labels were first scored (2026-12-05): dpkg 0.1818,
 /// alternatives 0.4875, http-server 0.6224, chromium 0.6972, tmux-client 1.0, tmux-server
-/// 0.8538, prometheus 0.8780; mean 0.6744.
+/// 0.8538, prometheus 0.8780; mean 0.6744. Set 1 was then used to find the miner's general
+/// faults (2026-12-07: words glued by colons are one token, paths run to the end of their
+/// word, `SOCKS5`-like names are words), which scored dpkg 0.9752 and the mean 0.7703. The
+/// http-server floor is the one lowered: its labels tell requests apart by status code,
+/// which the miner takes as a value, and `GET /` had been apart from `GET /docs/a.txt` only
+/// because a lone `/` was a word (0.6224 then, 0.5000 now).
 const SOURCES: [(&str, f64); 7] = [
-    ("dpkg", 0.16),
+    ("dpkg", 0.95),
     ("alternatives", 0.46),
-    ("http-server", 0.60),
+    ("http-server", 0.48),
     ("chromium", 0.67),
     ("tmux-client", 0.98),
     ("tmux-server", 0.83),
@@ -114,7 +119,7 @@ fn score(set: &str, sources: &[(&str, f64)], mean_floor: f64) {
 
 #[test]
 fn heldout_raw_ga_per_source() {
-    score("heldout", &SOURCES, 0.65);
+    score("heldout", &SOURCES, 0.75);
 }
 
 #[test]

@@ -25,6 +25,10 @@ pub struct Token {
     pub start: u32,
     pub end: u32,
     pub space: bool,
+    /// Words glued by colons (`libc-bin:amd64`): one value of its own, never folded with a
+    /// parameter beside it (`ca-certificates:all 20230311` keeps the shape of
+    /// `libc-bin:amd64 2.36-9`).
+    pub glued: bool,
 }
 
 impl Token {
@@ -111,15 +115,19 @@ fn split(bytes: &[u8], raw: &mut Vec<Token>) {
             i += 1;
             continue;
         }
-        let (kind, end) = if class & DELIM != 0 {
-            (Kind::Delim, i + 1)
+        let (kind, end, glued) = if bytes[i] == b'/' {
+            (Kind::Param, path_end(bytes, i), false)
+        } else if class & DELIM != 0 {
+            (Kind::Delim, i + 1, false)
         } else if let Some(end) = dot_run(bytes, i) {
-            (Kind::Delim, end)
+            (Kind::Delim, end, false)
         } else {
             let (kind, end) = piece(bytes, i);
             match bytes.get(end) {
-                Some(b':') => colon_chunk(bytes, i).map_or((kind, end), |e| (Kind::Param, e)),
-                _ => (kind, end),
+                Some(b':') if is_scheme(bytes, i, end) => (Kind::Param, path_end(bytes, i), false),
+                Some(b':') => colon_chunk(bytes, i)
+                    .map_or_else(|| glued(bytes, kind, end), |end| (Kind::Param, end, false)),
+                _ => (kind, end, false),
             }
         };
         raw.push(Token {
@@ -127,6 +135,7 @@ fn split(bytes: &[u8], raw: &mut Vec<Token>) {
             start: i as u32,
             end: end as u32,
             space,
+            glued,
         });
         space = false;
         i = end;
@@ -153,6 +162,52 @@ fn colon_chunk(bytes: &[u8], i: usize) -> Option<usize> {
     (colons >= 2 && digit && boundary).then_some(j)
 }
 
+/// `libc-bin:amd64`, `ca-certificates:all`, `sshd:auth`: words glued by a `:` with nothing
+/// around it are one token (a parameter when a part has a digit), so a value's own colons
+/// never change a line's shape. `kind` and `end` are the first word's; whether it glued.
+fn glued(bytes: &[u8], mut kind: Kind, mut end: usize) -> (Kind, usize, bool) {
+    let mut glued = false;
+    while bytes.get(end) == Some(&b':')
+        && bytes.get(end + 1).is_some_and(|&b| {
+            CLASS[b as usize] & (SPACE | DELIM) == 0 && dot_run(bytes, end + 1).is_none()
+        })
+    {
+        let (next, next_end) = piece(bytes, end + 1);
+        if next == Kind::Param {
+            kind = Kind::Param;
+        }
+        end = next_end;
+        glued = true;
+    }
+    (kind, end, glued)
+}
+
+/// A path or URL starting at `i` (`/docs`, `/search?q=a,b`, `http://host:9/x`) runs to the
+/// next space, quote or bracket, whatever it holds (a query's `=` and `,` are the value's,
+/// not delimiters), less trailing punctuation. Its end.
+fn path_end(bytes: &[u8], i: usize) -> usize {
+    let run = bytes[i..]
+        .iter()
+        .take_while(|&&b| {
+            CLASS[b as usize] & SPACE == 0
+                && !matches!(
+                    b,
+                    b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'|'
+                )
+        })
+        .count();
+    let kept = bytes[i..i + run]
+        .iter()
+        .rposition(|b| !matches!(b, b':' | b',' | b';' | b'.'))
+        .map_or(1, |last| last + 1);
+    i + kept
+}
+
+/// `http://`: a lower-case scheme before `://`.
+fn is_scheme(bytes: &[u8], i: usize, end: usize) -> bool {
+    bytes[end..].starts_with(b"://") && bytes[i..end].iter().all(u8::is_ascii_lowercase)
+}
+
 /// Two or more dots (`interrupt.......0`): a leader, not part of a word.
 fn dot_run(bytes: &[u8], i: usize) -> Option<usize> {
     let n = bytes[i..].iter().take_while(|&&b| b == b'.').count();
@@ -172,11 +227,22 @@ fn piece(bytes: &[u8], i: usize) -> (Kind, usize) {
         j += 1;
     }
     let word = &bytes[i..j];
-    let param = seen & DIGIT != 0
+    let param = (seen & DIGIT != 0 && !is_versioned_name(word))
         || (seen & SLASH != 0 && word.iter().filter(|&&b| b == b'/').count() >= 2)
         || is_time_word(word)
         || (seen & DOT != 0 && seen & !(LOWER | HOSTY | HEX | DOT) == 0 && is_host(word));
     (if param { Kind::Param } else { Kind::Word }, j)
+}
+
+/// `SOCKS5`, `HTTP2`, `MD5`, `X11`: upper-case letters (not only hex digits) and a short
+/// number name a kind of thing, as upper-case states do, not a value.
+fn is_versioned_name(word: &[u8]) -> bool {
+    let letters = word.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let digits = word.len() - letters;
+    letters >= 2
+        && (1..=3).contains(&digits)
+        && word[letters..].iter().all(u8::is_ascii_digit)
+        && word[..letters].iter().any(|b| !b.is_ascii_hexdigit())
 }
 
 /// `proxy.cse.cuhk.edu.hk`, `csdnimg.cn`: lower-case labels, the last one letters only
@@ -263,12 +329,14 @@ fn param_bracket(bytes: &[u8], raw: &[Token], i: usize) -> Option<usize> {
 }
 
 /// Adds a parameter ending at `end`, folding it into a parameter just before it (directly,
-/// or joined by a `:` / `,` with no space around, as in `18:01:47,978`).
+/// or joined by a `:` / `,` with no space around, as in `18:01:47,978`); glued words stay
+/// apart.
 fn push_param(bytes: &[u8], out: &mut Vec<Token>, tok: Token, end: u32) {
+    let foldable = |t: &Token| t.kind == Kind::Param && !t.glued && !tok.glued;
     let n = out.len();
     let joined = n >= 2
         && !tok.space
-        && out[n - 2].kind == Kind::Param
+        && foldable(&out[n - 2])
         && out[n - 1].kind == Kind::Delim
         && !out[n - 1].space
         && matches!(bytes[out[n - 1].start as usize], b':' | b',');
@@ -276,7 +344,7 @@ fn push_param(bytes: &[u8], out: &mut Vec<Token>, tok: Token, end: u32) {
         out.pop();
     }
     match out.last_mut() {
-        Some(last) if last.kind == Kind::Param => last.end = end,
+        Some(last) if foldable(last) => last.end = end,
         _ => out.push(Token {
             kind: Kind::Param,
             end,

@@ -39,8 +39,44 @@ fn delimiters_are_tokens_of_their_own() {
     assert_eq!(joined("user=root"), "user = root");
     assert_eq!(
         joined("pam_unix(sshd:auth): check"),
-        "pam_unix ( sshd : auth ) : check"
+        "pam_unix ( sshd:auth ) : check"
     );
+}
+
+#[test]
+fn words_glued_by_colons_are_one_token() {
+    assert_eq!(
+        joined("status installed libc-bin:amd64 2.36-9"),
+        "status installed <*> <*>"
+    );
+    assert_eq!(
+        joined("status installed ca-certificates:all 20230311"),
+        "status installed ca-certificates:all <*>"
+    );
+    assert_eq!(joined("from 10.251.73.220:50010 is"), "from <*> is");
+    assert_eq!(joined("reason: done"), "reason : done");
+    assert_eq!(joined("std::vector"), "std : : vector");
+}
+
+#[test]
+fn paths_and_urls_run_to_the_end_of_the_word() {
+    assert_eq!(joined("\"GET / HTTP/1.1\" 200"), "\" GET <*> \" <*>");
+    assert_eq!(joined("GET /docs HTTP/1.1"), "GET <*>");
+    assert_eq!(joined("GET /search?q=a,b&n=2 ok"), "GET <*> ok");
+    assert_eq!(
+        joined("target=http://127.0.0.1:9/metrics err"),
+        "target = <*> err"
+    );
+    assert_eq!(joined("open /etc/app.yaml: denied"), "open <*> : denied");
+    assert_eq!(joined("(/var/run)"), "<*>");
+}
+
+#[test]
+fn upper_case_names_with_a_short_number_are_words() {
+    assert_eq!(joined("through proxy SOCKS5"), "through proxy SOCKS5");
+    assert_eq!(joined("digest MD5 over HTTP2"), "digest MD5 over HTTP2");
+    assert_eq!(joined("block AB12 and X123456"), "block <*> and <*>");
+    assert_eq!(joined("user test9"), "user <*>");
 }
 
 #[test]

@@ -212,6 +212,12 @@ fn split_unit(
     mut miner: Option<&mut (dyn Patterns + 'static)>,
     lines: &mut Vec<Parsed>,
 ) {
+    // The miner takes text: one validation of the unit rather than one per line (a line
+    // ends at a newline, so on a character boundary of valid text).
+    let valid = miner
+        .is_some()
+        .then(|| std::str::from_utf8(buf).ok())
+        .flatten();
     let mut from = 0;
     for to in memchr::memchr_iter(b'\n', buf)
         .map(|i| i + 1)
@@ -219,9 +225,10 @@ fn split_unit(
     {
         if to > from {
             let text = trim_newline(&buf[from..to]);
-            let pattern = miner
-                .as_deref_mut()
-                .and_then(|m| m.pattern(&crate::logs::line::text(text)));
+            let pattern = miner.as_deref_mut().and_then(|m| match valid {
+                Some(unit) => m.pattern(&unit[from..from + text.len()]),
+                None => m.pattern(&crate::logs::line::text(text)),
+            });
             lines.push(Parsed {
                 len: (to - from) as u32,
                 time: classify.time(text),

@@ -9,7 +9,8 @@ const K2: u64 = K.rotate_left(17) | 1;
 /// wyhash's mixing step (a 64×64→128-bit multiply, folded), fed sixteen bytes at a time:
 /// words are taken in pairs, one multiply per pair (a line's shape is ~20 short tokens of
 /// a word each, so the multiply chain was most of its hashing), and every input bit
-/// reaches every output bit.
+/// reaches every output bit. Inlined by hand: the release profile optimises for size and
+/// would call out for each token.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Hasher {
     state: u64,
@@ -17,6 +18,7 @@ pub struct Hasher {
     pending: Option<u64>,
 }
 
+#[inline]
 fn mum(a: u64, b: u64) -> u64 {
     let m = u128::from(a) * u128::from(b);
     (m as u64) ^ ((m >> 64) as u64)
@@ -24,6 +26,7 @@ fn mum(a: u64, b: u64) -> u64 {
 
 /// Up to eight bytes as a little-endian word, zero-padded: two overlapping loads instead
 /// of a copy of a variable length (a call to `memcpy` for every short token).
+#[inline]
 fn short_word(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     if n >= 4 {
@@ -40,6 +43,7 @@ fn short_word(bytes: &[u8]) -> u64 {
 }
 
 impl Hasher {
+    #[inline]
     pub fn add_u64(&mut self, word: u64) {
         match self.pending.take() {
             None => self.pending = Some(word),
@@ -47,6 +51,7 @@ impl Hasher {
         }
     }
 
+    #[inline]
     pub fn add_bytes(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {

@@ -182,14 +182,27 @@ fn mine_chunk(work: &Work<'_>, index: u64, buf: &mut Vec<u8>) -> Result<Chunk, S
         );
     }
     if let Some(miner) = &miner {
-        let mut used = std::collections::HashSet::new();
-        for id in chunk.lines.iter().filter_map(|l| l.pattern) {
-            if used.insert(id) {
-                chunk.templates.push((id, miner.template(id)));
-            }
+        for id in first_uses(&chunk.lines) {
+            chunk.templates.push((id, miner.template(id)));
         }
     }
     Ok(chunk)
+}
+
+/// Each pattern id the lines use, once, in order of first use. A miner started empty numbers
+/// its patterns from 0, at most one new one a line: a flag per line finds them without
+/// hashing every line's id (a set holds any id beyond).
+fn first_uses(lines: &[Parsed]) -> Vec<u32> {
+    let mut seen = vec![false; lines.len()];
+    let mut beyond = std::collections::HashSet::new();
+    lines
+        .iter()
+        .filter_map(|l| l.pattern)
+        .filter(|&id| match seen.get_mut(id as usize) {
+            Some(seen) => !std::mem::replace(seen, true),
+            None => beyond.insert(id),
+        })
+        .collect()
 }
 
 /// Reads the lines starting in `unit` into `buf`; how many bytes (none when the unit lies

@@ -9,6 +9,9 @@
 #
 # FILE defaults to /tmp/big.log, generated once with ../shared/bench/genlog.py (1 GiB,
 # ~7.8 M lines). Installs ripgrep (apt) when missing. Release build of uc.
+#
+# Measured (bench profile, a loaded 2-core machine, so compare CPU seconds): uc on 2 threads
+# 4.69 CPU-s (7.10 before the index work of issue 21), on 1 thread 4.41, lnav 4.53.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 big=${1:-/tmp/big.log}

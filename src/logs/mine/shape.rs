@@ -87,11 +87,12 @@ impl<'a> Shape<'a> {
     pub fn hash_skipping(&self, skip: usize) -> u64 {
         // Words and delimiters never share a text, so only parameters need a mark.
         let mut h = Hasher::default();
+        let bytes = self.text.as_bytes();
         for (i, tok) in self.toks.iter().enumerate() {
             match tok.kind {
                 _ if i == skip => h.add_u64(SKIPPED),
                 Kind::Param => h.add_u64(PARAM),
-                _ => h.add_bytes(self.bytes_at(i)),
+                _ => h.add_bytes(&bytes[tok.start as usize..tok.end as usize]),
             }
         }
         h.finish()

@@ -182,14 +182,27 @@ fn mine_chunk(work: &Work<'_>, index: u64, buf: &mut Vec<u8>) -> Result<Chunk, S
         );
     }
     if let Some(miner) = &miner {
-        let mut used = std::collections::HashSet::new();
-        for id in chunk.lines.iter().filter_map(|l| l.pattern) {
-            if used.insert(id) {
-                chunk.templates.push((id, miner.template(id)));
-            }
+        for id in first_uses(&chunk.lines) {
+            chunk.templates.push((id, miner.template(id)));
         }
     }
     Ok(chunk)
+}
+
+/// Each pattern id the lines use, once, in order of first use. A miner started empty numbers
+/// its patterns from 0, at most one new one a line: a flag per line finds them without
+/// hashing every line's id (a set holds any id beyond).
+fn first_uses(lines: &[Parsed]) -> Vec<u32> {
+    let mut seen = vec![false; lines.len()];
+    let mut beyond = std::collections::HashSet::new();
+    lines
+        .iter()
+        .filter_map(|l| l.pattern)
+        .filter(|&id| match seen.get_mut(id as usize) {
+            Some(seen) => !std::mem::replace(seen, true),
+            None => beyond.insert(id),
+        })
+        .collect()
 }
 
 /// Reads the lines starting in `unit` into `buf`; how many bytes (none when the unit lies
@@ -212,6 +225,12 @@ fn split_unit(
     mut miner: Option<&mut (dyn Patterns + 'static)>,
     lines: &mut Vec<Parsed>,
 ) {
+    // The miner takes text: one validation of the unit rather than one per line (a line
+    // ends at a newline, so on a character boundary of valid text).
+    let valid = miner
+        .is_some()
+        .then(|| std::str::from_utf8(buf).ok())
+        .flatten();
     let mut from = 0;
     for to in memchr::memchr_iter(b'\n', buf)
         .map(|i| i + 1)
@@ -219,9 +238,10 @@ fn split_unit(
     {
         if to > from {
             let text = trim_newline(&buf[from..to]);
-            let pattern = miner
-                .as_deref_mut()
-                .and_then(|m| m.pattern(&crate::logs::line::text(text)));
+            let pattern = miner.as_deref_mut().and_then(|m| match valid {
+                Some(unit) => m.pattern(&unit[from..from + text.len()]),
+                None => m.pattern(&crate::logs::line::text(text)),
+            });
             lines.push(Parsed {
                 len: (to - from) as u32,
                 time: classify.time(text),

@@ -2,8 +2,11 @@
 //!
 //! One generic rule set, no per-format regexes. A line is cut at white space and at the
 //! delimiters `= : , ; ( ) [ ] { } | " '` (kept as tokens, so `user=root` compares as
-//! `user`, `=`, `root`). A token is a parameter (`<*>`) when it carries a digit, names a
-//! weekday or month, looks like a host name or a path, or is a MAC / IPv6 / time chunk.
+//! `user`, `=`, `root`), except that words glued by a `:` with no space (`libc-bin:amd64`,
+//! `sshd:auth`) stay one token and a path or URL runs to the end of its word (a query's `=`
+//! is the value's). A token is a parameter (`<*>`) when it carries a digit (but `SOCKS5`,
+//! `MD5`: upper-case names with a short number are words), names a weekday or month, looks
+//! like a host name or a path, or is a MAC / IPv6 / time chunk.
 //! Then: a bracket whose content holds a parameter (or nothing) is one parameter, a unit
 //! after a parameter belongs to it (`3 KB`, `12 sec`), and neighbouring parameters fold into
 //! one — so optional or variable-length values (`(1.36 KB)`, `Sat Jul  9 12:16:49 2005`)
@@ -261,14 +264,37 @@ fn is_time_word(word: &[u8]) -> bool {
     word.len() == 3 && WORDS.contains(&word)
 }
 
-/// A word that measures the parameter before it.
+/// A word that measures the parameter before it. Asked of most short words after a value,
+/// so a word is packed into one integer (lower-cased, its length in the top byte) and
+/// compared with the units packed the same way.
 fn is_unit(word: &[u8]) -> bool {
-    const UNITS: [&[u8]; 30] = [
-        b"b", b"kb", b"mb", b"gb", b"tb", b"kib", b"mib", b"gib", b"byte", b"bytes", b"ns", b"us",
-        b"ms", b"s", b"sec", b"secs", b"second", b"seconds", b"min", b"mins", b"minute",
-        b"minutes", b"h", b"hr", b"hrs", b"hour", b"hours", b"day", b"days", b"%",
-    ];
-    word.len() <= 7 && UNITS.iter().any(|u| u.eq_ignore_ascii_case(word))
+    const UNITS: [u64; 30] = {
+        const NAMES: [&[u8]; 30] = [
+            b"b", b"kb", b"mb", b"gb", b"tb", b"kib", b"mib", b"gib", b"byte", b"bytes", b"ns",
+            b"us", b"ms", b"s", b"sec", b"secs", b"second", b"seconds", b"min", b"mins", b"minute",
+            b"minutes", b"h", b"hr", b"hrs", b"hour", b"hours", b"day", b"days", b"%",
+        ];
+        let mut units = [0u64; 30];
+        let mut i = 0;
+        while i < NAMES.len() {
+            units[i] = pack_unit(NAMES[i]);
+            i += 1;
+        }
+        units
+    };
+    word.len() <= 7 && UNITS.contains(&pack_unit(word))
+}
+
+/// Up to 7 bytes, ASCII letters lower-cased, and the length: equal for words equal but for
+/// case.
+const fn pack_unit(word: &[u8]) -> u64 {
+    let mut packed = (word.len() as u64) << 56;
+    let mut i = 0;
+    while i < word.len() && i < 7 {
+        packed |= (word[i].to_ascii_lowercase() as u64) << (8 * i);
+        i += 1;
+    }
+    packed
 }
 
 /// Pass 2: brackets holding parameters, units, and runs of parameters become one parameter.
@@ -331,6 +357,7 @@ fn param_bracket(bytes: &[u8], raw: &[Token], i: usize) -> Option<usize> {
 /// Adds a parameter ending at `end`, folding it into a parameter just before it (directly,
 /// or joined by a `:` / `,` with no space around, as in `18:01:47,978`); glued words stay
 /// apart.
+#[inline]
 fn push_param(bytes: &[u8], out: &mut Vec<Token>, tok: Token, end: u32) {
     let foldable = |t: &Token| t.kind == Kind::Param && !t.glued && !tok.glued;
     let n = out.len();

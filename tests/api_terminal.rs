@@ -1,8 +1,9 @@
 //! A service's live terminal through the real `uc serve` against a real engine in tmux: a
 //! viewer watches the screen and then the output as it comes, an operator types into the
 //! window (audited; a viewer is refused and the refusal audited), closing the stream leaves
-//! the service alone, the window closing ends the stream, and 200 terminals opened and dropped quickly next to a service
-//! printing thousands of lines a second leave tmux and the service as they were.
+//! the service alone, the window closing ends the stream, and 200 terminals opened and
+//! dropped quickly next to a service printing thousands of lines a second leave tmux and the
+//! service as they were; so do restarts of a watched service, by hand or in a crash loop.
 
 mod common;
 
@@ -16,6 +17,8 @@ use common::serve::{Serve, token, wait_audit};
 
 /// Prints "ready", then echoes each line typed into its window.
 const ECHO: &str = "import sys\nprint('ready', flush=True)\nfor line in sys.stdin:\n    print('echo:', line.strip(), flush=True)\n";
+/// As fast as the pane takes it.
+const FLOOD: &str = "import sys\nwhile True:\n    sys.stdout.write('chatty ' * 20 + '\\n')\n";
 /// About 5,000 lines a second.
 const CHATTY: &str = "import time\nwhile True:\n    print(('chatty ' + 'x' * 50 + '\\n') * 50, end='', flush=True)\n    time.sleep(0.01)\n";
 
@@ -303,4 +306,67 @@ fn open_when_free(serve: &Serve, token: &str) -> Option<Term> {
             Err(other) => panic!("{other:?}"),
         }
     }
+}
+
+#[test]
+fn restarting_a_watched_chatty_service_leaves_tmux_and_the_terminal_up() {
+    let env = env_with(&[("chatty", FLOOD)]);
+    let viewer = token(&env, "watch", "viewer", &[]);
+    let serve = Serve::start(&env, &["--default", &env.workspace]);
+    let server_pid = env.private.tmux(&["display-message", "-p", "#{pid}"]);
+    let mut term = Term::open(&serve, &viewer, "chatty").expect("terminal");
+    term.screen();
+    term.output_until("chatty");
+
+    // tmux 3.3a dies when a pane is respawned while a client still owes it output.
+    let mut pid = Env::pid_of(&env.status(), "chatty");
+    for _ in 0..20 {
+        env.ok(&["restart", "chatty"]);
+        let before = pid;
+        env.wait_status(Duration::from_secs(20), |s| {
+            Env::service(s, "chatty")["state"] == "running" && Env::pid_of(s, "chatty") != before
+        });
+        pid = Env::pid_of(&env.status(), "chatty");
+    }
+    assert_eq!(
+        env.private.tmux(&["display-message", "-p", "#{pid}"]),
+        server_pid,
+        "the tmux server is the same"
+    );
+    term.output_until("chatty");
+}
+
+/// Prints a burst, then fails: the supervisor restarts it again and again.
+const BURST: &str = "import sys\nsys.stdout.write(('burst ' + 'x' * 60 + '\\n') * 2000)\nsys.stdout.flush()\nsys.exit(1)\n";
+
+#[test]
+fn a_watched_service_crashing_in_a_loop_leaves_tmux_up() {
+    let env = Env::new(
+        "  burst:\n    command: exec python3 -u burst.py\n    restart: { policy: always, backoff: 10ms }\n",
+    );
+    std::fs::write(env.dir.join("burst.py"), BURST).expect("script");
+    env.ok(&["up"]);
+    let viewer = token(&env, "watch", "viewer", &[]);
+    let serve = Serve::start(&env, &["--default", &env.workspace]);
+    let server_pid = env.private.tmux(&["display-message", "-p", "#{pid}"]);
+    let mut term = Term::open(&serve, &viewer, "burst").expect("terminal");
+    term.screen();
+    term.output_until("burst");
+    // tmux 3.3a dies when it respawns a pane a client with output is behind on, as one
+    // is beside a pane printing this fast: no client of uc's takes pane output.
+    let clients = env
+        .private
+        .tmux(&["list-clients", "-F", "#{client_pid} #{client_flags}"]);
+    assert!(!clients.trim().is_empty());
+    for client in clients.lines() {
+        assert!(client.contains("no-output"), "{client}");
+    }
+    let restarts = |s: &serde_json::Value| Env::service(s, "burst")["restarts"].as_u64();
+    env.wait_status(Duration::from_secs(60), |s| restarts(s) >= Some(40));
+    assert_eq!(
+        env.private.tmux(&["display-message", "-p", "#{pid}"]),
+        server_pid,
+        "the tmux server is the same"
+    );
+    term.output_until("burst");
 }

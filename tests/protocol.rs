@@ -38,10 +38,7 @@ async fn serve(h: &Harness) -> Client {
             ),
             outbox: h.paths.webhooks_outbox(),
         },
-        terminals: univers_container::supervisor::Terminals::new(
-            h.tmux.clone(),
-            &h.paths.tmux_session,
-        ),
+        terminals: univers_container::supervisor::Terminals::new(h.tmux.clone(), &h.paths),
         deploys: None,
         deploys_db: h.paths.deploys_db(),
         config_db: h.paths.config_db(),

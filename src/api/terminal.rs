@@ -53,7 +53,7 @@ pub async fn stream(State(api): State<Api>, name: Name) -> Response {
         Ok(window) => window,
         Err(refusal) => return refusal.into_response(),
     };
-    let (screen, terminal) = match api.terminals.open(&window).await {
+    let (screen, terminal) = match api.terminals.open(&name.0, &window).await {
         Ok(opened) => opened,
         Err(e) => return refused(&name.0, &e).into_response(),
     };
@@ -193,7 +193,7 @@ fn refused(name: &str, e: &TerminalError) -> Refusal {
             )),
         ),
         TerminalError::Gone => no_window(name),
-        TerminalError::Tmux(_) => Refusal(
+        TerminalError::Tmux(_) | TerminalError::NoTap(_) => Refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             CommandError::new(e.to_string()),
         ),

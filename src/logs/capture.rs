@@ -18,8 +18,12 @@
 //! moment after a short write (the rest follows with the retry), and the output's last line
 //! is ended with a newline when the pane closes. A line longer than [`MAX_LINE`] keeps its
 //! first [`MAX_LINE`] bytes and ends with a marker saying how many bytes were cut.
+//!
+//! The bytes read also go, as they are, to the live terminals connected to the capture's
+//! [`tap`], which never holds the file back.
 
 mod cut;
+pub mod tap;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
@@ -31,6 +35,7 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use cut::Lines;
 pub use cut::MAX_LINE;
+use tap::Tap;
 
 /// `uc`'s subcommand that captures a pane (dispatched in `main.rs`, ahead of everything).
 pub const SUBCOMMAND: &str = "log-capture";
@@ -67,6 +72,7 @@ struct Capture {
     out: Output,
     lines: Lines,
     retry: Retry,
+    tap: Tap,
 }
 
 impl Capture {
@@ -75,6 +81,7 @@ impl Capture {
             out: Output::new(path, limit),
             lines: Lines::default(),
             retry: Retry::default(),
+            tap: Tap::bind(path),
         }
     }
 
@@ -89,13 +96,14 @@ impl Capture {
                 if let Some(wait) = wait {
                     std::thread::sleep(wait);
                 }
-            } else if ready(&input, wait)? {
+            } else if self.ready(&input, wait)? {
                 let ask = room.min(chunk.len());
                 let n = read(&mut input, &mut chunk[..ask])?;
                 if n == 0 {
                     open = false;
                     self.lines.finish();
                 } else {
+                    self.tap.send(&chunk[..n]);
                     self.lines.push(&chunk[..n]);
                     if n == chunk.len() && n < READ_SIZE {
                         chunk.resize(n * 2, 0);
@@ -137,23 +145,28 @@ impl Capture {
             Err(_) => self.retry.failed(),
         }
     }
-}
 
-/// Whether `input` has something to read (or its end) before `wait` passes; with no `wait`,
-/// it waits as long as it takes.
-fn ready(input: &impl AsFd, wait: Option<Duration>) -> io::Result<bool> {
-    let Some(wait) = wait else {
-        return Ok(true);
-    };
-    let timeout = Timespec::try_from(wait).unwrap_or(Timespec {
-        tv_sec: 1,
-        tv_nsec: 0,
-    });
-    let mut fds = [PollFd::new(input, PollFlags::IN)];
-    match poll(&mut fds, Some(&timeout)) {
-        Ok(n) => Ok(n > 0),
-        Err(rustix::io::Errno::INTR) => Ok(false),
-        Err(e) => Err(e.into()),
+    /// Whether `input` has something to read (or its end) before `wait` passes (with no
+    /// `wait`, as long as it takes), serving the tap meanwhile.
+    fn ready(&mut self, input: &impl AsFd, wait: Option<Duration>) -> io::Result<bool> {
+        let timeout = wait.map(|wait| {
+            Timespec::try_from(wait).unwrap_or(Timespec {
+                tv_sec: 1,
+                tv_nsec: 0,
+            })
+        });
+        let mut fds = vec![PollFd::new(input, PollFlags::IN)];
+        fds.extend(self.tap.poll_fds());
+        let ready = match poll(&mut fds, timeout.as_ref()) {
+            Ok(_) => fds[0]
+                .revents()
+                .intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR),
+            Err(rustix::io::Errno::INTR) => false,
+            Err(e) => return Err(e.into()),
+        };
+        drop(fds);
+        self.tap.serve();
+        Ok(ready)
     }
 }
 

@@ -292,7 +292,7 @@ impl Supervisor {
     /// The live terminals on the services' windows, sending keys through this supervisor's
     /// tmux client.
     pub fn terminals(&self) -> Terminals {
-        Terminals::new(self.tmux.clone(), &self.paths.tmux_session)
+        Terminals::new(self.tmux.clone(), &self.paths)
     }
 
     /// Where new workspace definitions are sent (environment switch, reload, revert).

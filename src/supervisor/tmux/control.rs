@@ -7,10 +7,12 @@
 //!
 //! The client only ever talks to the server: the services are the server's children, so
 //! losing this client (or the engine) never touches them. It is attached with
-//! `ignore-size` (the windows keep the size the user's terminal gives them) and, for
-//! commands, `no-output` (no pane output is sent to it). The live terminals' client
-//! ([`Control::with_output`]) takes the panes' output and hands each `%output` line, and
-//! each closed window, to a broadcast.
+//! `ignore-size` (the windows keep the size the user's terminal gives them) and
+//! `no-output`: no pane output is ever sent to a control client of `uc`'s, because tmux
+//! 3.3a crashes when a pane is respawned while such a client still owes it output (see
+//! [`crate::logs::capture::tap`], where the live terminals read output instead). The live
+//! terminals' client ([`Control::with_notifications`]) hands each closed window and each
+//! layout change to a broadcast.
 
 use std::collections::VecDeque;
 use std::process::Stdio;
@@ -31,21 +33,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// One command's answer: its output lines, or the error tmux printed.
 pub type Answer = Result<String, String>;
 
-/// What an output client reports, in the order tmux wrote it.
+/// What a notifications client reports, in the order tmux wrote it.
 #[derive(Debug, Clone)]
 pub enum Feed {
-    /// Bytes a pane printed. `seq` counts the client's `%output` lines, so a reader can
-    /// tell output a command's answer already covers from output after it.
-    Output {
-        seq: u64,
-        pane: Arc<str>,
-        bytes: Arc<[u8]>,
-    },
     /// A window of the session (or one unlinked from it) closed.
     WindowClosed(Arc<str>),
     /// A window's panes changed size.
     Layout(Arc<str>),
-    /// The client exited: no more output comes from it.
+    /// The client exited: nothing more comes from it.
     Exited,
 }
 
@@ -57,14 +52,13 @@ pub struct Unavailable;
 /// Commands sent but not yet answered, oldest first, shared with the reader task.
 #[derive(Default)]
 struct Pending {
-    /// Each with the number of `%output` lines read before its answer.
-    waiting: Mutex<VecDeque<oneshot::Sender<(Answer, u64)>>>,
+    waiting: Mutex<VecDeque<oneshot::Sender<Answer>>>,
     /// Set (under `waiting`'s lock) when the client has exited; nothing is queued after.
     closed: AtomicBool,
 }
 
 impl Pending {
-    fn push(&self, answer: oneshot::Sender<(Answer, u64)>) -> Result<(), Unavailable> {
+    fn push(&self, answer: oneshot::Sender<Answer>) -> Result<(), Unavailable> {
         let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         if self.closed.load(Ordering::Acquire) {
             return Err(Unavailable);
@@ -73,14 +67,14 @@ impl Pending {
         Ok(())
     }
 
-    fn answer(&self, answer: Answer, seq: u64) {
+    fn answer(&self, answer: Answer) {
         let next = self
             .waiting
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop_front();
         if let Some(next) = next {
-            let _ = next.send((answer, seq));
+            let _ = next.send(answer);
         }
     }
 
@@ -110,8 +104,8 @@ struct State {
 pub struct Control {
     socket: String,
     session: String,
-    /// Where pane output goes; `None`: the client is attached with `no-output`.
-    output: Option<broadcast::Sender<Feed>>,
+    /// Where notifications go; `None`: they are not read.
+    notifications: Option<broadcast::Sender<Feed>>,
     state: tokio::sync::Mutex<State>,
 }
 
@@ -129,15 +123,15 @@ impl Control {
         Self {
             socket: socket.to_string(),
             session: session.to_string(),
-            output: None,
+            notifications: None,
             state: tokio::sync::Mutex::new(State::default()),
         }
     }
 
-    /// A client that also receives the session's pane output, sent to `feed`.
-    pub fn with_output(socket: &str, session: &str, feed: broadcast::Sender<Feed>) -> Self {
+    /// A client whose notifications (windows closed, layouts changed) go to `feed`.
+    pub fn with_notifications(socket: &str, session: &str, feed: broadcast::Sender<Feed>) -> Self {
         Self {
-            output: Some(feed),
+            notifications: Some(feed),
             ..Self::new(socket, session)
         }
     }
@@ -146,16 +140,6 @@ impl Control {
     /// A command whose answer was lost (the client exited meanwhile) gets an error, not a
     /// second run: it may have taken effect.
     pub async fn run(&self, commands: &[Vec<String>]) -> Result<Vec<Answer>, Unavailable> {
-        let answers = self.run_counted(commands).await?;
-        Ok(answers.into_iter().map(|(answer, _)| answer).collect())
-    }
-
-    /// [`Control::run`], each answer with the `seq` of the last `%output` line read before
-    /// it: output up to there happened before the command ran.
-    pub async fn run_counted(
-        &self,
-        commands: &[Vec<String>],
-    ) -> Result<Vec<(Answer, u64)>, Unavailable> {
         let mut text = String::new();
         for argv in commands {
             text.push_str(&command_line(argv));
@@ -179,7 +163,7 @@ impl Control {
         for answer in answers {
             out.push(answer.await.unwrap_or_else(|_| {
                 let lost = "the tmux control client exited before answering";
-                (Err(lost.to_string()), 0)
+                Err(lost.to_string())
             }));
         }
         Ok(out)
@@ -213,14 +197,10 @@ impl Control {
     async fn connect(&self) -> Result<Connection, String> {
         // `-N`: an attach may not start a server. One started here would hold no session
         // and exit a moment later, under the feet of the `new-session` of the first launch.
-        let flags = match self.output {
-            Some(_) => "ignore-size",
-            None => "no-output,ignore-size",
-        };
         let mut child = tokio::process::Command::new("tmux")
             .args(["-L", &self.socket, "-N", "-C", "attach-session", "-t"])
             .arg(format!("={}", self.session))
-            .args(["-f", flags])
+            .args(["-f", "no-output,ignore-size"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -234,8 +214,7 @@ impl Control {
         let (attached, answer) = oneshot::channel();
         let reader = Reader {
             pending: pending.clone(),
-            output: self.output.clone(),
-            seq: 0,
+            notifications: self.notifications.clone(),
         };
         tokio::spawn(reader.read(stdout, attached));
         // Lines written before the client is attached would run without its session.
@@ -252,12 +231,11 @@ impl Control {
     }
 }
 
-/// What reads a client's stdout: answers for the waiting commands, output for the feed.
+/// What reads a client's stdout: answers for the waiting commands, notifications for the
+/// feed.
 struct Reader {
     pending: Arc<Pending>,
-    output: Option<broadcast::Sender<Feed>>,
-    /// `%output` lines read so far.
-    seq: u64,
+    notifications: Option<broadcast::Sender<Feed>>,
 }
 
 impl Reader {
@@ -291,7 +269,7 @@ impl Reader {
                             if id.ends_with(" 1") {
                                 let text = out.iter().map(|l| format!("{l}\n")).collect();
                                 let answer = if ok { Ok(text) } else { Err(out.join("\n")) };
-                                self.pending.answer(answer, self.seq);
+                                self.pending.answer(answer);
                             } else if let Some(attached) = attached.take() {
                                 let _ =
                                     attached.send(if ok { Ok(()) } else { Err(out.join("\n")) });
@@ -311,29 +289,16 @@ impl Reader {
             }
         }
         self.pending.close();
-        if let Some(feed) = &self.output {
+        if let Some(feed) = &self.notifications {
             let _ = feed.send(Feed::Exited);
         }
     }
 
     /// Hands a notification line outside blocks to the feed; whether it was one it takes.
     fn notification(&mut self, line: &[u8]) -> bool {
-        let Some(feed) = &self.output else {
+        let Some(feed) = &self.notifications else {
             return false;
         };
-        if let Some(rest) = line.strip_prefix(b"%output ") {
-            let Some(space) = rest.iter().position(|&b| b == b' ') else {
-                return true;
-            };
-            self.seq += 1;
-            let pane = String::from_utf8_lossy(&rest[..space]);
-            let _ = feed.send(Feed::Output {
-                seq: self.seq,
-                pane: pane.into(),
-                bytes: unescape(&rest[space + 1..]).into(),
-            });
-            return true;
-        }
         let window = |prefix: &[u8]| {
             let rest = line.strip_prefix(prefix)?;
             let id = rest.split(|&b| b == b' ').next()?;
@@ -349,29 +314,6 @@ impl Reader {
         }
         false
     }
-}
-
-/// The bytes of an `%output` line: tmux writes `\` and bytes below a space as `\ooo`.
-pub fn unescape(escaped: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(escaped.len());
-    let mut i = 0;
-    while i < escaped.len() {
-        let octal = escaped
-            .get(i + 1..i + 4)
-            .filter(|d| escaped[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
-        match octal {
-            Some(d) => {
-                let value = d.iter().fold(0u32, |v, b| v * 8 + u32::from(b - b'0'));
-                out.push(u8::try_from(value).unwrap_or(u8::MAX));
-                i += 4;
-            }
-            None => {
-                out.push(escaped[i]);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// One command line for tmux's parser: each argument single-quoted (`'\''` for a quote),
@@ -400,17 +342,6 @@ pub fn command_line(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unescapes_output() {
-        assert_eq!(unescape(br"a\015\012b\134c"), b"a\r\nb\\c");
-        assert_eq!(unescape("é\\033[1m".as_bytes()), "é\x1b[1m".as_bytes());
-        assert_eq!(
-            unescape(br"end\01"),
-            br"end\01",
-            "a cut escape stays as it is"
-        );
-    }
 
     #[test]
     fn quotes_every_argument() {

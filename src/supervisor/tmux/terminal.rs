@@ -1,26 +1,36 @@
 //! Live terminals: a service window's screen, then what its pane prints as it comes, and
 //! keys typed into it, for the web page.
 //!
-//! Every terminal of the workspace reads from ONE control-mode client with output
-//! (attached when the first terminal opens, kept until the engine exits) whose `%output`
-//! lines a broadcast fans out. A client per terminal would be simpler, but tmux 3.3a
-//! crashes (taking every service with it) when output clients come and go quickly next to
-//! a chatty pane. The client is attached with `ignore-size`: a browser never resizes the
-//! user's window; the page draws the pane at the pane's size.
+//! The output comes from the service's capture tap ([`crate::logs::capture::tap`]), never
+//! from a tmux client: a control-mode client with output crashes tmux 3.3a when a pane it
+//! owes output to is respawned, taking every service with it. Window closes and resizes
+//! come from ONE notifications client per workspace (attached when the first terminal
+//! opens, kept until the engine exits).
+//!
+//! The screen is taken after the tap is connected, and what the tap had for the terminal
+//! by the time the screen arrived is dropped as drawn already. The two come by different
+//! routes, so a pane printing at that very moment may show a few bytes twice or not at
+//! all until its next screen; a terminal is sent the screen anew whenever the pane is
+//! resized or the terminal falls behind.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tmux_interface::{CapturePane, ListPanes, SendKeys, TmuxCommand};
-use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::io::AsyncReadExt;
+use tokio::net::UnixStream;
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::control::{Control, Feed};
 use super::{Tmux, TmuxError};
+use crate::logs::capture::tap;
+use crate::paths::Paths;
 
-/// Terminals open at once in one workspace; each costs a copy of its pane's output.
+/// Terminals open at once in one workspace; each costs a connection to its service's tap.
 pub const MAX_TERMINALS: usize = 16;
-/// Output of the feed a slow terminal may fall behind by before it is sent the screen anew.
-const FEED_CAPACITY: usize = 4096;
+/// Notifications a terminal may fall behind by before it is sent the screen anew.
+const FEED_CAPACITY: usize = 256;
 /// Output already waiting is sent as one chunk up to this size.
 const CHUNK_MAX: usize = 64 * 1024;
 
@@ -32,6 +42,8 @@ pub enum TerminalError {
     Gone,
     #[error("tmux: {0}")]
     Tmux(String),
+    #[error("the service's output cannot be followed: {0}")]
+    NoTap(String),
 }
 
 impl From<TmuxError> for TerminalError {
@@ -44,13 +56,15 @@ impl From<TmuxError> for TerminalError {
     }
 }
 
-/// The workspace's terminals: the output client, its feed, and the count of open ones.
+/// The workspace's terminals: the notifications client, its feed, where the services'
+/// taps are, and the count of open ones.
 #[derive(Clone)]
 pub struct Terminals {
     /// The supervisor's handle, whose command client sends the keys.
     tmux: Tmux,
-    output: Arc<Control>,
+    notes: Arc<Control>,
     feed: broadcast::Sender<Feed>,
+    paths: Arc<Paths>,
     open: Arc<AtomicUsize>,
 }
 
@@ -74,29 +88,37 @@ pub enum Chunk {
 }
 
 impl Terminals {
-    pub fn new(tmux: Tmux, session: &str) -> Self {
+    pub fn new(tmux: Tmux, paths: &Paths) -> Self {
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
-        let output = Control::with_output(&tmux.socket, session, feed.clone());
+        let notes = Control::with_notifications(&tmux.socket, &paths.tmux_session, feed.clone());
         Self {
             tmux,
-            output: Arc::new(output),
+            notes: Arc::new(notes),
             feed,
+            paths: Arc::new(paths.clone()),
             open: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    /// Opens a terminal on `window` (`@3`): its screen now, and what follows it.
-    pub async fn open(&self, window: &str) -> Result<(Screen, Terminal), TerminalError> {
+    /// Opens a terminal on `service`'s window `window` (`@3`): its screen now, and what
+    /// follows it.
+    pub async fn open(
+        &self,
+        service: &str,
+        window: &str,
+    ) -> Result<(Screen, Terminal), TerminalError> {
         let slot = Slot::take(&self.open)?;
         let rx = self.feed.subscribe();
-        let (pane, screen, after) = capture(&self.output, window).await?;
+        let tap = tap::path(&self.paths.service_log(service));
+        let stream = connect(&tap).await?;
+        let screen = capture(&self.notes, window).await?;
+        let stream = skip_waiting(stream);
         let terminal = Terminal {
-            output: self.output.clone(),
+            notes: self.notes.clone(),
             window: window.into(),
-            pane,
+            tap,
+            stream,
             rx,
-            after,
-            held: None,
             _slot: slot,
         };
         Ok((screen, terminal))
@@ -135,66 +157,77 @@ impl Terminals {
 
 /// One open terminal; dropping it frees its place.
 pub struct Terminal {
-    output: Arc<Control>,
+    notes: Arc<Control>,
     window: Arc<str>,
-    pane: Arc<str>,
+    tap: PathBuf,
+    /// `None` once the tap closed (the capture ended, or dropped this terminal for falling
+    /// behind).
+    stream: Option<UnixStream>,
     rx: broadcast::Receiver<Feed>,
-    /// Output up to this `%output` line is in the screen already sent.
-    after: u64,
-    /// What ended the last chunk early, to handle first next time.
-    held: Option<Result<Feed, RecvError>>,
     _slot: Slot,
 }
 
 impl Terminal {
     pub async fn next(&mut self) -> Chunk {
+        let mut buf = vec![0; CHUNK_MAX];
         loop {
-            let item = match self.held.take() {
-                Some(item) => item,
-                None => self.rx.recv().await,
+            let Some(stream) = self.stream.as_mut() else {
+                return self.again().await;
             };
-            match item {
-                Ok(Feed::Output { seq, pane, bytes }) if pane == self.pane && seq > self.after => {
-                    return Chunk::Output(self.gather(bytes.to_vec()));
-                }
-                Ok(Feed::WindowClosed(window)) if window == self.window => return Chunk::Closed,
-                Ok(Feed::Exited) | Err(RecvError::Closed) => return Chunk::Closed,
-                Ok(Feed::Layout(window)) if window == self.window => return self.again().await,
-                Err(RecvError::Lagged(_)) => return self.again().await,
-                Ok(_) => {}
+            tokio::select! {
+                item = self.rx.recv() => match item {
+                    Ok(Feed::WindowClosed(window)) if window == self.window => return Chunk::Closed,
+                    Ok(Feed::Exited) | Err(RecvError::Closed) => return Chunk::Closed,
+                    Ok(Feed::Layout(window)) if window == self.window => return self.again().await,
+                    Err(RecvError::Lagged(_)) => return self.again().await,
+                    Ok(_) => {}
+                },
+                read = stream.read(&mut buf) => match read {
+                    Ok(n) if n > 0 => {
+                        buf.truncate(n);
+                        return Chunk::Output(buf);
+                    }
+                    _ => self.stream = None,
+                },
             }
         }
     }
 
-    /// `first` and this pane's output already waiting, up to [`CHUNK_MAX`].
-    fn gather(&mut self, mut out: Vec<u8>) -> Vec<u8> {
-        while out.len() < CHUNK_MAX {
-            match self.rx.try_recv() {
-                Ok(Feed::Output { pane, bytes, .. }) if pane == self.pane => {
-                    out.extend_from_slice(&bytes);
-                }
-                Ok(Feed::Output { .. }) => {}
-                Ok(other) => {
-                    self.held = Some(Ok(other));
-                    break;
-                }
-                Err(TryRecvError::Lagged(n)) => {
-                    self.held = Some(Err(RecvError::Lagged(n)));
-                    break;
-                }
-                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-            }
-        }
-        out
-    }
-
+    /// The screen again, connecting to the tap again first if it closed; `Closed` when
+    /// the window or its capture is gone.
     async fn again(&mut self) -> Chunk {
-        match capture(&self.output, &self.window).await {
-            Ok((_, screen, after)) => {
-                self.after = after;
+        let stream = match self.stream.take() {
+            Some(stream) => stream,
+            None => match connect(&self.tap).await {
+                Ok(stream) => stream,
+                Err(_) => return Chunk::Closed,
+            },
+        };
+        match capture(&self.notes, &self.window).await {
+            Ok(screen) => {
+                self.stream = skip_waiting(stream);
                 Chunk::Screen(screen)
             }
             Err(_) => Chunk::Closed,
+        }
+    }
+}
+
+async fn connect(tap: &std::path::Path) -> Result<UnixStream, TerminalError> {
+    UnixStream::connect(tap)
+        .await
+        .map_err(|e| TerminalError::NoTap(format!("{}: {e}", tap.display())))
+}
+
+/// Drops what the tap has ready (it is in the screen just taken); `None` if it closed.
+fn skip_waiting(stream: UnixStream) -> Option<UnixStream> {
+    let mut scratch = vec![0; CHUNK_MAX];
+    loop {
+        match stream.try_read(&mut scratch) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Some(stream),
+            Err(_) => return None,
         }
     }
 }
@@ -223,10 +256,9 @@ impl Drop for Slot {
 const SCREEN_FORMAT: &str =
     "#{pane_id} #{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag}";
 
-/// The pane of `window`, its screen, and the last `%output` line the screen covers. Both
-/// commands go through the output client so its `%output` lines and their answers come in
-/// one order.
-async fn capture(output: &Control, window: &str) -> Result<(Arc<str>, Screen, u64), TerminalError> {
+/// The screen of `window`'s pane, asked of the notifications client so a layout change
+/// tmux reported before it is known to be covered.
+async fn capture(notes: &Control, window: &str) -> Result<Screen, TerminalError> {
     let argv = |cmd: TmuxCommand<'_>| -> Vec<String> {
         cmd.to_vec().iter().map(|a| a.to_string()).collect()
     };
@@ -239,11 +271,11 @@ async fn capture(output: &Control, window: &str) -> Result<(Arc<str>, Screen, u6
         .escape_sequences()
         .target_pane(window)
         .build();
-    let answers = output
-        .run_counted(&[argv(list), argv(capture)])
+    let answers = notes
+        .run(&[argv(list), argv(capture)])
         .await
         .map_err(|_| TerminalError::Tmux("the workspace's tmux session is not up".into()))?;
-    let [(list, _), (text, after)] = <[_; 2]>::try_from(answers)
+    let [list, text] = <[_; 2]>::try_from(answers)
         .map_err(|_| TerminalError::Tmux("tmux answered the wrong count".into()))?;
     let gone = |e: String| match e.contains("can't find") {
         true => TerminalError::Gone,
@@ -252,7 +284,7 @@ async fn capture(output: &Control, window: &str) -> Result<(Arc<str>, Screen, u6
     let (list, text) = (list.map_err(gone)?, text.map_err(gone)?);
     let fields: Vec<&str> = list.lines().next().unwrap_or_default().split(' ').collect();
     let number = |i: usize| fields.get(i).and_then(|f| f.parse::<u16>().ok());
-    let (Some(pane), Some(cols), Some(rows), Some(x), Some(y)) = (
+    let (Some(_pane), Some(cols), Some(rows), Some(x), Some(y)) = (
         fields.first().filter(|p| p.starts_with('%')),
         number(1),
         number(2),
@@ -269,7 +301,7 @@ async fn capture(output: &Control, window: &str) -> Result<(Arc<str>, Screen, u6
         rows,
         text: draw(&text, x, y, cursor_shown),
     };
-    Ok(((*pane).into(), screen, after))
+    Ok(screen)
 }
 
 /// What draws `captured` (a pane's lines, with colours) on a cleared terminal and puts the

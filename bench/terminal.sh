@@ -4,9 +4,9 @@
 #   (a) a line typed into a service's window until its answer is back, through the terminal
 #       API (what the web page does) and, in the same run, through `tmux send-keys` +
 #       `capture-pane` (the peer);
-#   (b) the engine's CPU (its tree: the tmux clients it runs) and the tmux server's, for
-#       WINDOW_S each: before any terminal opened, after terminals closed (the output client
-#       stays attached), and with one terminal streaming `chatty`
+#   (b) the engine's CPU (its tree: the tmux clients it runs), the tmux server's and that of
+#       `chatty`'s log capture (whose tap feeds the terminals), for WINDOW_S each: before any
+#       terminal opened, after terminals closed, and with one terminal streaming `chatty`
 #       (../shared/bench/measure.py).
 # The xterm.js chunk's transfer is in bench/web.sh.
 #
@@ -61,7 +61,8 @@ until [ "$(field 'all(x["window"] for x in s["services"])')" = True ]; do sleep 
 window=$(field '[x["window"] for x in s["services"] if x["name"] == "echo"][0]')
 engine=$(field 's["engine"]["pid"]')
 server=$(tmux -L "$UC_TMUX_SOCKET" display-message -p '#{pid}')
-cpu() { python3 "$measure" "$1" "$engine" 2 "$window_s" "$server"; }
+capture=$(pgrep -f "log-capture .*/chatty\.log\$")
+cpu() { python3 "$measure" "$1" "$engine" 2 "$window_s" "$server" "$capture"; }
 token=$("$uc" token create --name termbench --role operator 2>/dev/null)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$uc" serve --listen "127.0.0.1:$port" --default termbench 2>/dev/null &
@@ -69,7 +70,7 @@ serve_pid=$!
 until curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null; do sleep 0.05; done
 cpu "(b) no terminal opened yet"
 python3 "$bench/terminal.py" "$port" "$token" "$UC_TMUX_SOCKET" "$window" "$rounds"
-cpu "(b) terminals closed, the output client attached"
+cpu "(b) terminals closed"
 curl -sN -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/services/chatty/terminal" >/dev/null &
 watch_pid=$!
 cpu "(b) one terminal streaming chatty"

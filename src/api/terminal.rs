@@ -193,9 +193,15 @@ fn refused(name: &str, e: &TerminalError) -> Refusal {
             )),
         ),
         TerminalError::Gone => no_window(name),
-        TerminalError::Tmux(_) | TerminalError::NoTap(_) => Refusal(
+        TerminalError::Tmux(_) => Refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             CommandError::new(e.to_string()),
+        ),
+        // A capture started by an older `uc` has no tap; it lasts as long as the window.
+        TerminalError::NoTap(_) => Refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            CommandError::new(e.to_string())
+                .with_hint("`uc down` then `uc up` starts the workspace's captures anew"),
         ),
     }
 }

@@ -369,4 +369,18 @@ fn a_watched_service_crashing_in_a_loop_leaves_tmux_up() {
         "the tmux server is the same"
     );
     term.output_until("burst");
+
+    // A capture with no tap (one an older uc started) is refused with the way out.
+    let tap = env
+        .state
+        .join(&env.workspace)
+        .join("logs")
+        .join("burst.tap");
+    std::fs::remove_file(&tap).expect("the capture's tap");
+    let (status, body) = Term::open(&serve, &viewer, "burst").err().expect("refused");
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("cannot be followed") && body.contains("`uc down`"),
+        "{body}"
+    );
 }

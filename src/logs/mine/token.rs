@@ -231,10 +231,24 @@ fn piece(bytes: &[u8], i: usize) -> (Kind, usize) {
     }
     let word = &bytes[i..j];
     let param = (seen & DIGIT != 0 && !is_versioned_name(word))
+        || is_typographic_quote(word)
         || (seen & SLASH != 0 && word.iter().filter(|&&b| b == b'/').count() >= 2)
         || is_time_word(word)
         || (seen & DOT != 0 && seen & !(LOWER | HOSTY | HEX | DOT) == 0 && is_host(word));
     (if param { Kind::Param } else { Kind::Word }, j)
+}
+
+/// `‘area’`, `“x”`: a word in typographic quotes is a value, as one in `'` or `"` is (see
+/// [`is_quoted_word`]); gcc and GNU tools quote so in UTF-8 locales.
+fn is_typographic_quote(word: &[u8]) -> bool {
+    const PAIRS: [(&[u8], &[u8]); 2] = [
+        ("‘".as_bytes(), "’".as_bytes()),
+        ("“".as_bytes(), "”".as_bytes()),
+    ];
+    word.len() > 6
+        && PAIRS
+            .iter()
+            .any(|(open, close)| word.starts_with(open) && word.ends_with(close))
 }
 
 /// `SOCKS5`, `HTTP2`, `MD5`, `X11`: upper-case letters (not only hex digits) and a short
@@ -297,7 +311,8 @@ const fn pack_unit(word: &[u8]) -> u64 {
     packed
 }
 
-/// Pass 2: brackets holding parameters, units, and runs of parameters become one parameter.
+/// Pass 2: brackets holding parameters, quoted words, units, and runs of parameters become
+/// one parameter.
 fn fold(bytes: &[u8], raw: &[Token], out: &mut Vec<Token>) {
     let mut i = 0;
     while i < raw.len() {
@@ -305,6 +320,16 @@ fn fold(bytes: &[u8], raw: &[Token], out: &mut Vec<Token>) {
         if let Some(close) = param_bracket(bytes, raw, i) {
             push_param(bytes, out, tok, raw[close].end);
             i = close + 1;
+            continue;
+        }
+        if is_quoted_word(bytes, raw, i) {
+            out.push(tok);
+            out.push(Token {
+                kind: Kind::Param,
+                ..raw[i + 1]
+            });
+            out.push(raw[i + 2]);
+            i += 3;
             continue;
         }
         match tok.kind {
@@ -352,6 +377,25 @@ fn param_bracket(bytes: &[u8], raw: &[Token], i: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// `raw[i]` opens a quote holding one word and nothing else (`File 'out' does not exist`,
+/// `column "weight"`): a value written into a message, as `'%s'` puts it there. A quoted word
+/// followed by a colon is a key (`"port": 80`) and stays a word.
+fn is_quoted_word(bytes: &[u8], raw: &[Token], i: usize) -> bool {
+    let [open, word, close] = match raw.get(i..i + 3) {
+        Some(&[a, b, c]) => [a, b, c],
+        _ => return false,
+    };
+    let quote = bytes[open.start as usize];
+    matches!(quote, b'\'' | b'"')
+        && open.kind == Kind::Delim
+        && word.kind == Kind::Word
+        && close.kind == Kind::Delim
+        && bytes[close.start as usize] == quote
+        && !word.space
+        && !close.space
+        && bytes.get(close.end as usize) != Some(&b':')
 }
 
 /// Adds a parameter ending at `end`, folding it into a parameter just before it (directly,

@@ -164,3 +164,23 @@ fn odd_bytes_do_not_break_it() {
     }
     assert!(masked("").is_empty());
 }
+
+#[test]
+fn a_quoted_word_is_a_value_but_a_quoted_key_is_not() {
+    assert_eq!(
+        joined("File 'out' does not exist."),
+        "File ' <*> ' does not exist."
+    );
+    assert_eq!(
+        joined("column \"weight\" does not exist"),
+        "column \" <*> \" does not exist"
+    );
+    assert_eq!(joined("{\"port\": 80}"), "<*>");
+    assert_eq!(joined("\"port\": on"), "\" port \" : on");
+    assert_eq!(joined("can't open 'a b'"), "can ' t open ' a b '");
+    assert_eq!(joined("it's a 'x"), "it ' s a ' x");
+    assert_eq!(
+        joined("In function ‘area’: unused ‘’ “x”"),
+        "In function <*> : unused ‘’ <*>"
+    );
+}

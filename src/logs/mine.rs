@@ -4,11 +4,12 @@
 //! templates that widen as lines come.
 //!
 //! What makes one configuration accurate across formats (see `token` and `tree`): generic
-//! masking of values (anything with a digit, hosts, paths, times, MAC / IPv6 addresses),
-//! delimiters kept as tokens, brackets and units folded into the value they hold, values
-//! never leading the tree, and a word position becoming a parameter only once it has shown
-//! several distinct values (or a value with a digit). Merged patterns keep their ids
-//! resolving.
+//! masking of values (anything with a digit, hosts, paths, times, MAC / IPv6 addresses,
+//! quoted words), delimiters kept as tokens, brackets and units folded into the value they
+//! hold, values never leading the tree, and a word position becoming a parameter only once it has shown
+//! several distinct values (or a value with a digit). Patterns of different lengths that
+//! share a prefix and hold command-line options after it are one command line of varying
+//! length (`tail`). Merged patterns keep their ids resolving.
 //!
 //! Speed: a line is tokenised over its bytes with no allocation, hashed by its shape, and
 //! a cache of recent shapes sends it straight to its pattern; the tree is walked only on a
@@ -22,6 +23,7 @@
 mod hash;
 mod shape;
 mod store;
+mod tail;
 mod token;
 mod tree;
 

@@ -50,7 +50,7 @@ impl<'a> Shape<'a> {
         self.toks[i].bytes(self.text.as_bytes())
     }
 
-    fn same_at(&self, other: &Shape<'_>, i: usize) -> bool {
+    pub fn same_at(&self, other: &Shape<'_>, i: usize) -> bool {
         let (a, b) = (self.toks[i], other.toks[i]);
         a.kind == b.kind && (a.kind == Kind::Param || self.bytes_at(i) == other.bytes_at(i))
     }
@@ -104,16 +104,36 @@ impl<'a> Shape<'a> {
     pub fn leaf_key(&self) -> u64 {
         let mut h = Hasher::default();
         h.add_u64(self.toks.len() as u64);
-        let words = self
-            .toks
+        self.add_key_words(&mut h);
+        h.finish()
+    }
+
+    /// Which family of patterns of any length a line belongs to (see `tail`): its first two
+    /// words with their positions.
+    pub fn family_key(&self) -> u64 {
+        let mut h = Hasher::default();
+        self.add_key_words(&mut h);
+        h.finish()
+    }
+
+    /// Where the words keying the line end; `None` for a line without words.
+    pub fn key_end(&self) -> Option<usize> {
+        self.key_words().last().map(|(i, _)| i + 1)
+    }
+
+    fn key_words(&self) -> impl Iterator<Item = (usize, &Token)> {
+        self.toks
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.kind == Kind::Word);
-        for (i, tok) in words.take(2) {
+            .filter(|(_, t)| t.kind == Kind::Word)
+            .take(2)
+    }
+
+    fn add_key_words(&self, h: &mut Hasher) {
+        for (i, tok) in self.key_words() {
             h.add_u64(i as u64);
             h.add_bytes(tok.bytes(self.text.as_bytes()));
         }
-        h.finish()
     }
 }
 

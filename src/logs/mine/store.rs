@@ -40,6 +40,11 @@ impl Store {
         self.live
     }
 
+    /// The id the next new pattern gets: ids below it exist or existed.
+    pub fn next_id(&self) -> u32 {
+        self.next_id
+    }
+
     pub fn get(&self, slot: u32) -> Option<&Cluster> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }

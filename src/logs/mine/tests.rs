@@ -133,3 +133,86 @@ fn miner_is_send() {
     fn send<T: Send>() {}
     send::<Miner>();
 }
+
+fn mine_all(lines: &[String]) -> (Miner, Vec<u32>) {
+    mine(&lines.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn command_lines_of_any_length_after_a_fixed_text_are_one_pattern() {
+    let commands = [
+        "init -q repo",
+        "config --global color.ui auto",
+        "commit -qm first",
+        "checkout -q -b feature main",
+        "status -s",
+        "maintenance run --auto --quiet --detach",
+    ];
+    let lines: Vec<String> = commands
+        .iter()
+        .map(|c| format!("trace: built-in: git {c}"))
+        .collect();
+    let (mut miner, ids) = mine_all(&lines);
+    let merged = miner.resolve(ids[0]).expect("merged pattern");
+    assert_eq!(miner.template(merged), Some("trace: built-in: git <*>"));
+    for &id in &ids {
+        assert_eq!(miner.resolve(id), Some(merged), "{id}");
+    }
+    assert_eq!(miner.count(merged), 6);
+    let later = miner.add("trace: built-in: git log --oneline -n 3 --stat");
+    assert_eq!(later, merged);
+    assert_eq!(miner.add("trace: built-in: git gc"), merged);
+    assert_eq!(miner.len(), 1);
+}
+
+#[test]
+fn messages_after_a_fixed_text_stay_apart() {
+    let messages = [
+        "integer overflow",
+        "malformed JSON",
+        "cannot start a transaction within a transaction",
+        "output file already exists",
+        "cannot commit - no transaction is active",
+        "UNIQUE constraint failed: parts.name",
+    ];
+    let lines: Vec<String> = messages
+        .iter()
+        .map(|m| format!("Runtime error near line 7: {m}"))
+        .collect();
+    let (miner, ids) = mine_all(&lines);
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), messages.len());
+    assert_eq!(miner.len(), messages.len());
+}
+
+#[test]
+fn options_in_fewer_lengths_stay_apart() {
+    let lines: Vec<String> = ["-a", "-a -b", "-a -b -c", "-x", "-y -z", "-c -d -e"]
+        .iter()
+        .map(|args| format!("running tool with {args}"))
+        .collect();
+    let (miner, ids) = mine_all(&lines);
+    assert_ne!(miner.resolve(ids[0]), miner.resolve(ids[1]));
+    assert_ne!(miner.resolve(ids[1]), miner.resolve(ids[2]));
+}
+
+#[test]
+fn an_evicted_tail_pattern_is_forgotten() {
+    let mut miner = Miner::with_cap(4);
+    for args in ["-a", "-b -c", "-d -e -f", "-g -h -i -j"] {
+        miner.add(&format!("run with {args}"));
+    }
+    let tail = miner.add("run with --x");
+    assert_eq!(miner.template(tail), Some("run with <*>"));
+    for other in [
+        "one thing",
+        "another thing",
+        "a third thing here",
+        "the last thing",
+    ] {
+        miner.add(other);
+    }
+    assert_eq!(miner.template(tail), None);
+    let again = miner.add("run with -q");
+    assert_eq!(miner.template(again), Some("run with -q"));
+}

@@ -7,7 +7,8 @@
 //! is the value's). A token is a parameter (`<*>`) when it carries a digit (but `SOCKS5`,
 //! `MD5`: upper-case names with a short number are words), names a weekday or month, looks
 //! like a host name or a path, or is a MAC / IPv6 / time chunk.
-//! Then: a bracket whose content holds a parameter (or nothing) is one parameter, a unit
+//! Then: a bracket whose content holds a parameter (or nothing) is one parameter, a word in
+//! quotes (`'out'`, `"weight"`, `‘area’`) is a parameter unless a `:` follows it, a unit
 //! after a parameter belongs to it (`3 KB`, `12 sec`), and neighbouring parameters fold into
 //! one — so optional or variable-length values (`(1.36 KB)`, `Sat Jul  9 12:16:49 2005`)
 //! don't change a line's shape. Works on bytes and reuses its buffers: no allocation per

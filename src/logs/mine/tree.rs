@@ -15,6 +15,7 @@
 use super::hash::FastMap;
 use super::shape::{Shape, Template};
 use super::store::{Cluster, Store};
+use super::tail::Tails;
 
 /// Distinct words seen at one position before it is taken for a parameter.
 pub const DISTINCT_VALUES: usize = 4;
@@ -25,6 +26,7 @@ const PENDING_CAP: usize = 32;
 #[derive(Debug, Default)]
 pub struct Tree {
     leaves: FastMap<u64, Leaf>,
+    tails: Tails,
 }
 
 #[derive(Debug, Default)]
@@ -66,19 +68,38 @@ impl Tree {
         if let Some((_, slot)) = covering {
             return bump(store, slot, now);
         }
+        if let Some(slot) = self.tails.covering(store, line) {
+            return bump(store, slot, now);
+        }
+        let new = store.next_id();
         let close = similar.filter(|&(equal, _)| 2 * equal >= line.len());
-        match close {
+        let slot = match close {
             Some((_, slot)) => leaf.near(store, key, slot, line, now),
             None => leaf.insert(store, key, line, now),
+        };
+        if store.get(slot).is_none_or(|c| c.id < new) {
+            return slot;
         }
+        let Some(merged) = self.tails.note(store, line, slot) else {
+            return slot;
+        };
+        for (gone, leaf) in merged.left {
+            self.drop_from_leaf(gone, leaf);
+        }
+        merged.keep
     }
 
     /// Removes an evicted pattern.
     pub fn forget(&mut self, slot: u32, gone: &Cluster) {
-        if let Some(leaf) = self.leaves.get_mut(&gone.leaf) {
+        self.drop_from_leaf(slot, gone.leaf);
+        self.tails.forget(slot, gone.leaf);
+    }
+
+    fn drop_from_leaf(&mut self, slot: u32, key: u64) {
+        if let Some(leaf) = self.leaves.get_mut(&key) {
             leaf.slots.retain(|&s| s != slot);
             if leaf.slots.is_empty() {
-                self.leaves.remove(&gone.leaf);
+                self.leaves.remove(&key);
             }
         }
     }

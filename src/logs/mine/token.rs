@@ -65,6 +65,8 @@ const HOSTY: u16 = 32;
 const HEX: u16 = 64;
 const SLASH: u16 = 128;
 const DOT: u16 = 256;
+/// A byte of a multi-byte UTF-8 character.
+const HIGH: u16 = 512;
 
 const CLASS: [u16; 256] = {
     let mut t = [0u16; 256];
@@ -83,6 +85,7 @@ const CLASS: [u16; 256] = {
             b'.' => HOSTY | DOT,
             b'-' | b'_' => HOSTY,
             b'/' => SLASH,
+            0x80..=0xff => HIGH,
             _ => 0,
         };
         b += 1;
@@ -232,10 +235,10 @@ fn piece(bytes: &[u8], i: usize) -> (Kind, usize) {
     }
     let word = &bytes[i..j];
     let param = (seen & DIGIT != 0 && !is_versioned_name(word))
-        || is_typographic_quote(word)
+        || (seen & HIGH != 0 && is_typographic_quote(word))
         || (seen & SLASH != 0 && word.iter().filter(|&&b| b == b'/').count() >= 2)
         || is_time_word(word)
-        || (seen & DOT != 0 && seen & !(LOWER | HOSTY | HEX | DOT) == 0 && is_host(word));
+        || (seen & DOT != 0 && seen & !(LOWER | HOSTY | HEX | DOT | HIGH) == 0 && is_host(word));
     (if param { Kind::Param } else { Kind::Word }, j)
 }
 
@@ -323,7 +326,7 @@ fn fold(bytes: &[u8], raw: &[Token], out: &mut Vec<Token>) {
             i = close + 1;
             continue;
         }
-        if is_quoted_word(bytes, raw, i) {
+        if tok.kind == Kind::Delim && is_quoted_word(bytes, raw, i) {
             out.push(tok);
             out.push(Token {
                 kind: Kind::Param,

@@ -21,10 +21,16 @@ use super::tree::DISTINCT_VALUES;
 /// Patterns a family remembers (oldest dropped first).
 const MEMBERS_CAP: usize = 64;
 
+/// Families kept before the first sweep of those left without a live pattern.
+const SWEEP_FLOOR: usize = 1024;
+
 /// Families by their key ([`Shape::family_key`]).
 #[derive(Debug, Default)]
 pub struct Tails {
     families: FastMap<u64, Family>,
+    /// How many families trigger a sweep: a pattern's family is not told when the pattern
+    /// is merged or evicted, so a stream of ever new first words would grow the map for ever.
+    sweep_at: usize,
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +67,9 @@ impl Tails {
     pub fn note(&mut self, store: &mut Store, line: &Shape<'_>, slot: u32) -> Option<Merged> {
         let key = line.family_key();
         let id = store.get(slot)?.id;
+        if self.families.len() >= self.sweep_at.max(SWEEP_FLOOR) {
+            self.sweep(store);
+        }
         let family = self.families.entry(key).or_default();
         family
             .members
@@ -71,6 +80,23 @@ impl Tails {
         family.members.push((slot, id));
         let prefix = family.prefix(store, slot, line.key_end()?)?;
         family.merge(store, slot, prefix, key)
+    }
+
+    /// Drops what is no longer live, and families left empty. Live patterns bound what stays
+    /// (each is in one family), so sweeping when the map doubles costs O(1) a new pattern.
+    fn sweep(&mut self, store: &Store) {
+        self.families.retain(|_, family| {
+            family
+                .members
+                .retain(|&(s, i)| store.get(s).is_some_and(|c| c.id == i));
+            !family.members.is_empty() || !family.tails.is_empty()
+        });
+        self.sweep_at = 2 * self.families.len();
+    }
+
+    #[cfg(test)]
+    pub fn families(&self) -> usize {
+        self.families.len()
     }
 
     /// Forgets an evicted tail pattern.

@@ -216,3 +216,31 @@ fn an_evicted_tail_pattern_is_forgotten() {
     let again = miner.add("run with -q");
     assert_eq!(miner.template(again), Some("run with -q"));
 }
+
+#[test]
+fn families_of_evicted_patterns_do_not_pile_up() {
+    let mut miner = Miner::with_cap(100);
+    for i in 0..50_000u32 {
+        let (a, b) = (word(i), word(i.wrapping_mul(7919)));
+        miner.add(&format!("{a} {b} happened"));
+    }
+    assert!(miner.len() <= 100);
+    assert!(
+        miner.tree.families() < 4 * 1024,
+        "{}",
+        miner.tree.families()
+    );
+}
+
+/// A distinct lower-case word for each `n` (no digits: a word, never a value).
+fn word(n: u32) -> String {
+    let mut n = n;
+    let mut w = String::new();
+    loop {
+        w.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            return w;
+        }
+    }
+}

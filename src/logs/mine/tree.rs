@@ -95,6 +95,11 @@ impl Tree {
         self.tails.forget(slot, gone.leaf);
     }
 
+    #[cfg(test)]
+    pub fn families(&self) -> usize {
+        self.tails.families()
+    }
+
     fn drop_from_leaf(&mut self, slot: u32, key: u64) {
         if let Some(leaf) = self.leaves.get_mut(&key) {
             leaf.slots.retain(|&s| s != slot);

@@ -14,7 +14,8 @@ nfiles=${3:-100}
 shared=${SHARED:-../shared/bench}
 [ -f "$shared/measure.py" ] || { echo "missing $shared/measure.py" >&2; exit 2; }
 
-# UC=path runs that binary instead (a before/after pair in one session).
+# UC=path runs that binary instead (a before/after pair in one session). Name the file `uc`:
+# the measurement finds the engine by that name, and with another name `uc up` failed here.
 if [ -z "${UC:-}" ]; then
   cargo build --release -q --bin uc
 fi

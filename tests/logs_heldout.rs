@@ -85,14 +85,15 @@ const SOURCES: [(&str, f64); 7] = [
 /// 0.5789, sqlite3 0.7027, apt-term 0.5285; mean 0.5895. Scored once more after the
 /// tokenizer changes made on set 1: unchanged, 0.5895. Then used, with set 1, to find two more
 /// general faults (quoted words are values; command lines of varying length are one
-/// pattern): postgresql 0.5182, git-trace 0.7132, node-worker 0.6140; mean 0.6229.
+/// pattern): postgresql 0.5182, git-trace 0.7132, node-worker 0.6140, sqlite3 0.7973,
+/// python-logging 0.6170; mean 0.6354.
 const SOURCES2: [(&str, f64); 7] = [
     ("postgresql", 0.49),
     ("npm-debug", 0.63),
     ("git-trace", 0.69),
     ("python-logging", 0.60),
     ("node-worker", 0.59),
-    ("sqlite3", 0.68),
+    ("sqlite3", 0.77),
     ("apt-term", 0.50),
 ];
 
@@ -103,12 +104,13 @@ const SOURCES2: [(&str, f64); 7] = [
 /// changes made on set 1). Scored once after them: curl 0.9717, the others unchanged; mean
 /// 0.6782. Then looked at too (gcc's misses showed that words in typographic quotes are
 /// values as well, valgrind's a limit left alone): with the changes found on sets 1-3
-/// (quoted words, command lines), gcc 0.3208, make 0.9590, the others unchanged; mean 0.7416.
+/// (quoted words, command lines), gcc 0.3208, make 0.9590, strace 0.9655 (a quoted path makes
+/// its bracket a value), the others unchanged; mean 0.7876.
 const SOURCES3: [(&str, f64); 6] = [
     ("valgrind", 0.50),
     ("gcc", 0.30),
     ("curl", 0.95),
-    ("strace", 0.66),
+    ("strace", 0.94),
     ("ssh", 0.96),
     ("make", 0.93),
 ];
@@ -147,12 +149,12 @@ fn heldout_raw_ga_per_source() {
 
 #[test]
 fn heldout2_raw_ga_per_source() {
-    score("heldout2", &SOURCES2, 0.60);
+    score("heldout2", &SOURCES2, 0.61);
 }
 
 #[test]
 fn heldout3_raw_ga_per_source() {
-    score("heldout3", &SOURCES3, 0.72);
+    score("heldout3", &SOURCES3, 0.76);
 }
 
 #[test]

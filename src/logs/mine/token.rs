@@ -6,9 +6,9 @@
 //! `sshd:auth`) stay one token and a path or URL runs to the end of its word (a query's `=`
 //! is the value's). A token is a parameter (`<*>`) when it carries a digit (but `SOCKS5`,
 //! `MD5`: upper-case names with a short number are words), names a weekday or month, looks
-//! like a host name or a path, or is a MAC / IPv6 / time chunk.
-//! Then: a bracket whose content holds a parameter (or nothing) is one parameter, a word in
-//! quotes (`'out'`, `"weight"`, `‘area’`) is a parameter unless a `:` follows it, a unit
+//! like a host name or a path, is a MAC / IPv6 / time chunk, or is a word in quotes (`'out'`,
+//! `"weight"`, `‘area’`) with no `:` after it (a key, as in `"port": 80`).
+//! Then: a bracket whose content holds a parameter (or nothing) is one parameter, a unit
 //! after a parameter belongs to it (`3 KB`, `12 sec`), and neighbouring parameters fold into
 //! one — so optional or variable-length values (`(1.36 KB)`, `Sat Jul  9 12:16:49 2005`)
 //! don't change a line's shape. Works on bytes and reuses its buffers: no allocation per
@@ -125,6 +125,27 @@ fn split(bytes: &[u8], raw: &mut Vec<Token>) {
         let (kind, end, glued) = if bytes[i] == b'/' {
             (Kind::Param, path_end(bytes, i), false)
         } else if class & DELIM != 0 {
+            let quote = matches!(bytes[i], b'\'' | b'"');
+            if let Some(end) = quote.then(|| quoted_word(bytes, i)).flatten() {
+                let quote = Token {
+                    kind: Kind::Delim,
+                    start: i as u32,
+                    end: i as u32 + 1,
+                    space,
+                    glued: false,
+                };
+                let word = Token {
+                    kind: Kind::Param,
+                    start: quote.end,
+                    end: end as u32,
+                    space: false,
+                    glued: false,
+                };
+                raw.extend([quote, word]);
+                space = false;
+                i = end;
+                continue;
+            }
             (Kind::Delim, i + 1, false)
         } else if let Some(end) = dot_run(bytes, i) {
             (Kind::Delim, end, false)
@@ -147,6 +168,21 @@ fn split(bytes: &[u8], raw: &mut Vec<Token>) {
         space = false;
         i = end;
     }
+}
+
+/// The quote at `i` holding one word and nothing else (`File 'out' does not exist`, `column
+/// "weight"`): a value written into a message, as `'%s'` puts it there. The word's end (the
+/// closing quote), if so; a quoted word followed by a colon is a key (`"port": 80`) and stays
+/// a word.
+#[inline(never)]
+fn quoted_word(bytes: &[u8], i: usize) -> Option<usize> {
+    let quote = bytes[i];
+    let first = *bytes.get(i + 1)?;
+    if CLASS[first as usize] & (SPACE | DELIM | SLASH) != 0 || dot_run(bytes, i + 1).is_some() {
+        return None;
+    }
+    let (_, end) = piece(bytes, i + 1);
+    (bytes.get(end) == Some(&quote) && bytes.get(end + 1) != Some(&b':')).then_some(end)
 }
 
 /// A MAC address, IPv6 address or time of day (`FF:F2:9F:16:EA:48`, `fe80::1`,
@@ -243,7 +279,8 @@ fn piece(bytes: &[u8], i: usize) -> (Kind, usize) {
 }
 
 /// `‘area’`, `“x”`: a word in typographic quotes is a value, as one in `'` or `"` is (see
-/// [`is_quoted_word`]); gcc and GNU tools quote so in UTF-8 locales.
+/// [`quoted_word`]); gcc and GNU tools quote so in UTF-8 locales.
+#[inline(never)]
 fn is_typographic_quote(word: &[u8]) -> bool {
     const PAIRS: [(&[u8], &[u8]); 2] = [
         ("‘".as_bytes(), "’".as_bytes()),
@@ -315,8 +352,7 @@ const fn pack_unit(word: &[u8]) -> u64 {
     packed
 }
 
-/// Pass 2: brackets holding parameters, quoted words, units, and runs of parameters become
-/// one parameter.
+/// Pass 2: brackets holding parameters, units, and runs of parameters become one parameter.
 fn fold(bytes: &[u8], raw: &[Token], out: &mut Vec<Token>) {
     let mut i = 0;
     while i < raw.len() {
@@ -324,16 +360,6 @@ fn fold(bytes: &[u8], raw: &[Token], out: &mut Vec<Token>) {
         if let Some(close) = param_bracket(bytes, raw, i) {
             push_param(bytes, out, tok, raw[close].end);
             i = close + 1;
-            continue;
-        }
-        if tok.kind == Kind::Delim && is_quoted_word(bytes, raw, i) {
-            out.push(tok);
-            out.push(Token {
-                kind: Kind::Param,
-                ..raw[i + 1]
-            });
-            out.push(raw[i + 2]);
-            i += 3;
             continue;
         }
         match tok.kind {
@@ -381,25 +407,6 @@ fn param_bracket(bytes: &[u8], raw: &[Token], i: usize) -> Option<usize> {
         }
     }
     None
-}
-
-/// `raw[i]` opens a quote holding one word and nothing else (`File 'out' does not exist`,
-/// `column "weight"`): a value written into a message, as `'%s'` puts it there. A quoted word
-/// followed by a colon is a key (`"port": 80`) and stays a word.
-fn is_quoted_word(bytes: &[u8], raw: &[Token], i: usize) -> bool {
-    let [open, word, close] = match raw.get(i..i + 3) {
-        Some(&[a, b, c]) => [a, b, c],
-        _ => return false,
-    };
-    let quote = bytes[open.start as usize];
-    matches!(quote, b'\'' | b'"')
-        && open.kind == Kind::Delim
-        && word.kind == Kind::Word
-        && close.kind == Kind::Delim
-        && bytes[close.start as usize] == quote
-        && !word.space
-        && !close.space
-        && bytes.get(close.end as usize) != Some(&b':')
 }
 
 /// Adds a parameter ending at `end`, folding it into a parameter just before it (directly,

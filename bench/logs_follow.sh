@@ -15,7 +15,8 @@ shared=${SHARED:-../shared/bench}
 [ -f "$shared/measure.py" ] || { echo "missing $shared/measure.py" >&2; exit 2; }
 
 # UC=path runs that binary instead (a before/after pair in one session). Name the file `uc`:
-# the measurement finds the engine by that name, and with another name `uc up` failed here.
+# the measurement finds the engine by that name, and `uc up` runs services through the `uc`
+# beside it (else: "no uc binary next to PATH to run services").
 if [ -z "${UC:-}" ]; then
   cargo build --release -q --bin uc
 fi
